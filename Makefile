@@ -1,0 +1,132 @@
+# Oblako — one GNU Makefile.
+#
+#   make            build build/oblako
+#   make demo       install what is needed, build, init ./var/demo.db, serve on :8080
+#   make test       install test tools, build normal + sanitizer, run every suite
+#   make test-full  the same plus the sanitizer build on PostgreSQL and long runs
+#   make check      build with -Werror, unit + e2e (SQLite), lint
+#   make asan       the AddressSanitizer + UBSan build in build/asan
+#   make fuzz       build and run the request fuzzer (FUZZ_SECONDS, default 60)
+#   make bench      HTTP benchmark against nginx (bench/README.md)
+#   make format     clang-format the sources
+#
+# CC=clang builds with clang; SANITIZE=1 is what `make asan` sets.
+
+CC ?= cc
+PKGS := libmicrohttpd jansson libsodium libpq sqlite3 libcurl
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wpointer-arith -Wvla -Wundef -Wno-format-nonliteral
+CSTD := -std=c11 -D_GNU_SOURCE
+OPT ?= -O2 -g
+BUILD ?= build
+
+ifeq ($(SANITIZE),1)
+BUILD := build/asan
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDSAN := -fsanitize=address,undefined
+endif
+
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDSAN) $(LDFLAGS)
+
+LIB_SRC := $(sort $(wildcard src/base/*.c src/db/*.c src/model/*.c src/api/*.c src/http/*.c \
+                             src/jobs/*.c src/mail/*.c src/export/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/web_assets.o
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+SQL_FILES := $(sort $(wildcard sql/*.sql))
+WEB_FILES := $(sort $(shell find web -type f 2>/dev/null))
+
+.PHONY: all test test-full check asan fuzz bench demo format clean deps unit
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/oblako $(UNIT_BIN)
+
+$(BUILD)/oblako: $(BUILD)/obj/src/main.o $(LIB_OBJ)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) -O1 $(WARN) -o $@ $<
+
+$(BUILD)/gen/migrations.c: $(BUILD)/tools/embed $(SQL_FILES)
+	@mkdir -p $(@D)
+	$(BUILD)/tools/embed migrations $@ $(SQL_FILES)
+
+$(BUILD)/gen/web_assets.c: $(BUILD)/tools/embed $(WEB_FILES)
+	@mkdir -p $(@D)
+	$(BUILD)/tools/embed web $@ $(WEB_FILES)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+asan:
+	$(MAKE) SANITIZE=1 all
+
+deps:
+	scripts/deps.sh build
+
+demo:
+	scripts/deps.sh demo
+	$(MAKE) all
+	scripts/demo.sh
+
+test:
+	scripts/deps.sh test
+	$(MAKE) all
+	$(MAKE) SANITIZE=1 all
+	$(MAKE) fuzz-build
+	tests/run.sh
+
+test-full:
+	scripts/deps.sh test
+	$(MAKE) all
+	$(MAKE) SANITIZE=1 all
+	$(MAKE) fuzz-build
+	tests/run.sh --full
+
+check: all
+	OBLAKO_CHECK=1 tests/run.sh --quick
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
+	    --suppress=missingIncludeSystem -Isrc src
+
+# The fuzzer is built with clang and libFuzzer, whatever CC is.
+FUZZ_DIR := build/fuzz
+FUZZ_FLAGS := $(CSTD) -O1 -g -fsanitize=fuzzer-no-link,address,undefined $(WARN) -Isrc \
+              -I$(FUZZ_DIR)/gen $(PKG_CFLAGS) -DOB_FUZZING
+.PHONY: fuzz-build
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_DIR) CC=clang OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -DOB_FUZZING" \
+	    LDSAN="-fsanitize=address,undefined" $(FUZZ_DIR)/fuzz_request
+
+$(BUILD)/fuzz_request: tests/fuzz/fuzz_request.c $(LIB_OBJ)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
+
+fuzz: fuzz-build
+	@mkdir -p build/fuzz/corpus && cp -r tests/fuzz/corpus/request/. build/fuzz/corpus/
+	build/fuzz/fuzz_request -max_total_time=$${FUZZ_SECONDS:-60} build/fuzz/corpus tests/fuzz/corpus/request
+
+bench: all
+	bench/http.sh
+
+format:
+	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h \
+	    tests/fuzz/*.c app/*.c tools/*.c)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,84 @@
+/*
+ * api.h — what a resource handler sees and fills, and the route table.
+ *
+ * http/ parses the request (path, query, headers, a JSON body within the
+ * caps), finds the route, sets up the context and calls the handler. The
+ * handler validates its input, calls model/ and renders JSON; it never
+ * issues SQL. It returns 0, or a negative code with ctx->err filled, which
+ * http/ renders as application/problem+json.
+ */
+#ifndef OB_API_API_H
+#define OB_API_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "base/buf.h"
+
+struct ob_ctx;
+
+#define OB_MAX_PARAMS 8
+#define OB_MAX_QUERY 32
+#define OB_MAX_RESP_HEADERS 8
+
+struct ob_kv {
+    const char *name, *value;
+};
+
+struct ob_req {
+    struct ob_ctx *ctx;
+    const char *method;
+    const char *path;                       /* decoded, without the query */
+    struct ob_kv params[OB_MAX_PARAMS];     /* path parameters, by name */
+    int nparams;
+    struct ob_kv query[OB_MAX_QUERY];       /* decoded query arguments */
+    int nquery;
+    const char *(*header)(void *hctx, const char *name);
+    void *hctx;
+    const char *body;
+    size_t body_len;
+    json_t *json;                           /* the parsed body, or NULL */
+    int route;
+};
+
+struct ob_resp {
+    int status;
+    const char *content_type;               /* static string */
+    struct ob_buf body;
+    json_t *json;                           /* rendered into body when set */
+    const unsigned char *data;              /* static bytes (assets), not copied */
+    size_t data_len;
+    struct ob_kv headers[OB_MAX_RESP_HEADERS];
+    int nheaders;
+};
+
+/* Route flags. */
+enum {
+    OB_ROUTE_TEST = 1 << 0,     /* exists only with --test-clock */
+    OB_ROUTE_RAW = 1 << 1,      /* the handler reads the body itself (no JSON parse) */
+};
+
+struct ob_route {
+    const char *method;
+    const char *pattern;        /* "/api/v1/partners/{id}/statuses" */
+    int (*handler)(struct ob_req *req, struct ob_resp *resp);
+    unsigned flags;
+    /* How the isolation test tries this route across tenants: "public"
+     * (no tenant data), "ops" (operators' endpoints), "test" (test-only). */
+    const char *tenancy;
+    const char *summary;
+};
+
+extern const struct ob_route ob_routes[];
+extern const int ob_nroutes;
+
+const char *ob_req_param(const struct ob_req *req, const char *name);
+const char *ob_req_query(const struct ob_req *req, const char *name);
+const char *ob_req_header(const struct ob_req *req, const char *name);
+/* Respond with a JSON value (the reference is stolen). */
+int ob_resp_json(struct ob_resp *resp, int status, json_t *v);
+void ob_resp_header(struct ob_resp *resp, const char *name, const char *value);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * ops.c — the operators' endpoints: /healthz (the process answers),
+ * /readyz (the database answers), /metrics (Prometheus text).
+ */
+#include <pthread.h>
+#include <stdio.h>
+
+#include "api/api.h"
+#include "api/ops.h"
+#include "base/ctx.h"
+#include "base/metrics.h"
+#include "db/db.h"
+#include "model/task.h"
+#include "base/banned.h"
+
+int
+ob_api_healthz(struct ob_req *req, struct ob_resp *resp)
+{
+    (void)req;
+    return ob_resp_json(resp, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+int
+ob_api_readyz(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_ctx *ctx = req->ctx;
+    int rc = ob_db_ping(ctx->db);
+
+    if (rc != 0) {
+        ob_db_err(ctx, OB_EUNAVAIL);
+        return OB_EUNAVAIL;
+    }
+    return ob_resp_json(resp, 200,
+                        json_pack("{s:s, s:s}", "status", "ready", "database",
+                                  ob_db_engine(ctx->db) == OB_DB_SQLITE ? "sqlite" : "postgres"));
+}
+
+static const char *route_names[OB_METRICS_MAX_ROUTES + 1];
+static int nroute_names;
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void
+make_names(void)
+{
+    static char storage[OB_METRICS_MAX_ROUTES][96];
+
+    for (int i = 0; i < ob_nroutes && i < OB_METRICS_MAX_ROUTES - 1; i++) {
+        snprintf(storage[i], sizeof(storage[i]), "%s %s", ob_routes[i].method,
+                 ob_routes[i].pattern);
+        route_names[nroute_names++] = storage[i];
+    }
+    route_names[nroute_names++] = "GET static";
+}
+
+int
+ob_api_metrics(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_task_stats ts;
+    int rc;
+
+    pthread_once(&names_once, make_names);
+    rc = ob_metrics_render(&resp->body, route_names, nroute_names);
+    if (rc == 0 && ob_task_stats(req->ctx, &ts) == 0)
+        rc = ob_buf_addf(&resp->body,
+                         "# HELP oblako_tasks Queued tasks by state (all nodes).\n"
+                         "# TYPE oblako_tasks gauge\n"
+                         "oblako_tasks{state=\"queued\"} %lld\n"
+                         "oblako_tasks{state=\"running\"} %lld\n"
+                         "oblako_tasks{state=\"done\"} %lld\n"
+                         "oblako_tasks{state=\"failed\"} %lld\n"
+                         "# HELP oblako_db_tx_retries_total Transactions run again after a "
+                         "busy or serialization error.\n"
+                         "# TYPE oblako_db_tx_retries_total counter\n"
+                         "oblako_db_tx_retries_total %llu\n",
+                         (long long)ts.queued, (long long)ts.running, (long long)ts.done,
+                         (long long)ts.failed, (unsigned long long)ob_db_retries());
+    resp->status = 200;
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return rc == 0 ? 0 : ob_err_set(&req->ctx->err, OB_EINTERNAL, "cannot render metrics");
+}

@@ -1,0 +1,110 @@
+/*
+ * testclock.c — routes that exist only on a server started with
+ * --test-clock: read and move the service clock, and enqueue/inspect a
+ * 'test.note' task (the tests' probe of the job runner).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/ops.h"
+#include "base/ctx.h"
+#include "base/date.h"
+#include "model/setting.h"
+#include "model/task.h"
+#include "model/testnote.h"
+#include "base/banned.h"
+
+static json_t *
+clock_json(struct ob_ctx *ctx)
+{
+    int64_t now = ob_clock_now(ctx);
+    char instant[OB_INSTANT_LEN], date[OB_DATE_LEN];
+
+    ob_instant_format(now, instant);
+    ob_date_format(ob_date_of_instant(now), date);
+    return json_pack("{s:s, s:s, s:s, s:I}", "now", instant, "date", date, "time_zone",
+                     ob_tz_name(), "offset", (json_int_t)ctx->clock_offset);
+}
+
+int
+ob_api_clock_get(struct ob_req *req, struct ob_resp *resp)
+{
+    return ob_resp_json(resp, 200, clock_json(req->ctx));
+}
+
+int
+ob_api_clock_set(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_ctx *ctx = req->ctx;
+    json_t *now = json_object_get(req->json, "now");
+    json_t *advance = json_object_get(req->json, "advance");
+    int64_t target;
+    int rc;
+
+    if (!json_is_object(req->json) || (!now == !advance))
+        return ob_err_field(&ctx->err, OB_EINVAL, "now",
+                            "give either 'now' (RFC 3339) or 'advance' (seconds)");
+    if (now) {
+        if (!json_is_string(now) || ob_instant_parse(json_string_value(now), &target) != 0)
+            return ob_err_field(&ctx->err, OB_EINVAL, "now",
+                                "'now' must be an RFC 3339 instant such as "
+                                "2026-01-31T23:30:00+03:00");
+    } else {
+        if (!json_is_integer(advance) || json_integer_value(advance) < 0 ||
+            json_integer_value(advance) > 100LL * 366 * 86400)
+            return ob_err_field(&ctx->err, OB_EINVAL, "advance",
+                                "'advance' must be a whole number of seconds from 0 to 100 "
+                                "years");
+        target = ob_clock_now(ctx) + (int64_t)json_integer_value(advance);
+    }
+    if ((rc = ob_testclock_set(ctx, target)) != 0)
+        return rc;
+    return ob_resp_json(resp, 200, clock_json(ctx));
+}
+
+int
+ob_api_test_task_create(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_ctx *ctx = req->ctx;
+    json_t *j = req->json, *key;
+    char *payload;
+    int64_t id;
+    int rc;
+
+    if (!json_is_object(j) || !json_is_string(json_object_get(j, "note")))
+        return ob_err_field(&ctx->err, OB_EINVAL, "note", "'note' (a string) is required");
+    key = json_object_get(j, "unique_key");
+    if (key && !json_is_string(key))
+        return ob_err_field(&ctx->err, OB_EINVAL, "unique_key", "'unique_key' must be a string");
+    payload = json_dumps(j, JSON_COMPACT);
+    rc = ob_task_enqueue(ctx, "test.note", payload, key ? json_string_value(key) : NULL,
+                         (int)json_integer_value(json_object_get(j, "max_attempts")), &id);
+    free(payload);
+    if (rc != 0)
+        return rc;
+    return ob_resp_json(resp, 201, json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+int
+ob_api_test_task_get(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_ctx *ctx = req->ctx;
+    const char *idtext = ob_req_param(req, "id");
+    struct ob_task_info t;
+    int64_t notes = 0;
+    char *end;
+    int64_t id = strtoll(idtext, &end, 10);
+    int rc;
+
+    if (*end || id <= 0)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "task '%s' not found", idtext);
+    if ((rc = ob_task_get(ctx, id, &t)) != 0 || (rc = ob_testnote_count(ctx, id, &notes)) != 0)
+        return rc;
+    return ob_resp_json(resp, 200,
+                        json_pack("{s:I, s:s, s:s, s:i, s:i, s:s?, s:I}", "id", (json_int_t)t.id,
+                                  "kind", t.kind, "state", t.state, "attempts", t.attempts,
+                                  "max_attempts", t.max_attempts, "last_error", t.last_error,
+                                  "notes", (json_int_t)notes));
+}

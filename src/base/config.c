@@ -1,0 +1,292 @@
+/*
+ * config.c — the settings table and its three sources.
+ *
+ * Loading is done in passes over the same table: defaults, then the config
+ * file (named by --config or OBLAKO_CONFIG; "name = value" lines, # comments),
+ * then the environment, then the flags, each pass overwriting the last. A
+ * flag is "--name value" or "--name=value"; a boolean is also "--name" or
+ * "--no-name".
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "err.h"
+#include "banned.h"
+
+enum type { T_STR, T_INT, T_SIZE, T_BOOL };
+
+#define ALL (OB_CMD_SERVE | OB_CMD_INIT | OB_CMD_MIGRATE | OB_CMD_JOBS)
+
+static const struct setting {
+    const char *name, *env;
+    enum type type;
+    size_t off, size;
+    const char *def;
+    int cmds;
+    long min, max;
+    const char *help;
+} settings[] = {
+#define S(f) offsetof(struct ob_config, f), sizeof(((struct ob_config *)0)->f)
+    { "config", "OBLAKO_CONFIG", T_STR, S(config), "", ALL, 0, 0,
+      "a file of 'name = value' lines setting any of these options" },
+    { "db", "OBLAKO_DB", T_STR, S(db), "sqlite:./oblako.db", ALL, 0, 0,
+      "the database: sqlite:PATH or postgres://USER@HOST:PORT/NAME" },
+    { "tz", "OBLAKO_TZ", T_STR, S(tz), "Europe/Moscow", OB_CMD_SERVE | OB_CMD_INIT | OB_CMD_JOBS,
+      0, 0,
+      "the service time zone; recorded by init, a server started with another one refuses to "
+      "start" },
+    { "listen", "OBLAKO_LISTEN", T_STR, S(listen), "127.0.0.1:8080", OB_CMD_SERVE, 0, 0,
+      "address and port to serve HTTP on (port 0 picks a free one)" },
+    { "public-url", "OBLAKO_PUBLIC_URL", T_STR, S(public_url), "http://127.0.0.1:8080",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0, "the URL people reach the service at, used in emails" },
+    { "smtp-url", "OBLAKO_SMTP_URL", T_STR, S(smtp_url), "", OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
+      "where mail is delivered, e.g. smtp://127.0.0.1:25 (empty: mail waits in the outbox)" },
+    { "mail-from", "OBLAKO_MAIL_FROM", T_STR, S(mail_from), "Oblako <noreply@localhost>",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0, "the From address of the service's emails" },
+    { "threads", "OBLAKO_THREADS", T_INT, S(threads), "4", OB_CMD_SERVE, 1, 256,
+      "HTTP worker threads, each with its own database connection" },
+    { "jobs", "OBLAKO_JOBS", T_BOOL, S(jobs), "true", OB_CMD_SERVE, 0, 0,
+      "run scheduled jobs and queued tasks in this server (--no-jobs to leave them to others)" },
+    { "jobs-interval-ms", "OBLAKO_JOBS_INTERVAL_MS", T_INT, S(jobs_interval_ms), "1000",
+      OB_CMD_SERVE, 10, 3600000, "how often the job runner looks for due work" },
+    { "test-clock", "OBLAKO_TEST_CLOCK", T_BOOL, S(test_clock), "false", OB_CMD_SERVE, 0, 0,
+      "enable POST /api/v1/test/clock and cheap password hashing; for tests only" },
+    { "body-max", "OBLAKO_BODY_MAX", T_SIZE, S(body_max), "1048576", OB_CMD_SERVE, 1024,
+      1L << 30, "the largest request body accepted, in bytes (larger: 413 too_large)" },
+    { "json-depth", "OBLAKO_JSON_DEPTH", T_INT, S(json_depth), "32", OB_CMD_SERVE, 2, 1000,
+      "the deepest nesting of a JSON body accepted" },
+    { "drain-seconds", "OBLAKO_DRAIN_SECONDS", T_INT, S(drain_seconds), "10", OB_CMD_SERVE, 0,
+      3600, "on SIGTERM, how long to wait for requests in flight before stopping" },
+    { "busy-timeout-ms", "OBLAKO_BUSY_TIMEOUT_MS", T_INT, S(busy_timeout_ms), "5000", ALL, 0,
+      600000, "SQLite: how long to wait for a lock before retrying the transaction" },
+    { "log-level", "OBLAKO_LOG_LEVEL", T_STR, S(log_level), "info", ALL, 0, 0,
+      "debug, info, warn or error" },
+#undef S
+};
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+static const struct setting *
+find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (strlen(settings[i].name) == len && strncmp(settings[i].name, name, len) == 0)
+            return &settings[i];
+    return NULL;
+}
+
+static int
+parse_bool(const char *v, bool *out)
+{
+    if (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "on"))
+        *out = true;
+    else if (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "off"))
+        *out = false;
+    else
+        return -1;
+    return 0;
+}
+
+static int
+set(struct ob_config *cfg, const struct setting *s, const char *v, const char *from,
+    struct ob_err *err)
+{
+    char *p = (char *)cfg + s->off, *end;
+    long n;
+
+    switch (s->type) {
+    case T_STR:
+        if (strlen(v) >= s->size)
+            return ob_err_field(err, OB_EINVAL, s->name, "%s: value of '%s' is too long", from,
+                                s->name);
+        memcpy(p, v, strlen(v) + 1);
+        return 0;
+    case T_BOOL:
+        if (parse_bool(v, (bool *)p) != 0)
+            return ob_err_field(err, OB_EINVAL, s->name, "%s: '%s' wants true or false, not '%s'",
+                                from, s->name, v);
+        return 0;
+    case T_INT:
+    case T_SIZE:
+        errno = 0;
+        n = strtol(v, &end, 10);
+        if (errno || end == v || *end || n < s->min || n > s->max)
+            return ob_err_field(err, OB_EINVAL, s->name,
+                                "%s: '%s' wants a whole number from %ld to %ld, not '%s'", from,
+                                s->name, s->min, s->max, v);
+        if (s->type == T_INT)
+            *(int *)p = (int)n;
+        else
+            *(long *)p = n;
+        return 0;
+    }
+    return OB_EINVAL;
+}
+
+static char *
+trim(char *s)
+{
+    char *e;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+static int
+load_file(struct ob_config *cfg, enum ob_cmd cmd, const char *path, struct ob_err *err)
+{
+    char line[1024], where[300];
+    FILE *f = fopen(path, "r");
+    int lineno = 0, rc = 0;
+
+    if (!f)
+        return ob_err_field(err, OB_EINVAL, "config", "cannot read config file '%s': %s", path,
+                            strerror(errno));
+    while (rc == 0 && fgets(line, sizeof(line), f)) {
+        char *s = trim(line), *eq, *name;
+        const struct setting *st;
+
+        lineno++;
+        if (!*s || *s == '#')
+            continue;
+        snprintf(where, sizeof(where), "%s:%d", path, lineno);
+        if (!(eq = strchr(s, '='))) {
+            rc = ob_err_field(err, OB_EINVAL, "config", "%s: expected 'name = value'", where);
+            break;
+        }
+        *eq = '\0';
+        name = trim(s);
+        st = find(name, strlen(name));
+        if (!st || !strcmp(st->name, "config"))
+            rc = ob_err_field(err, OB_EINVAL, "config", "%s: unknown setting '%s'", where, name);
+        else if (st->cmds & (int)cmd)
+            rc = set(cfg, st, trim(eq + 1), where, err);
+    }
+    fclose(f);
+    return rc;
+}
+
+static int
+load_env(struct ob_config *cfg, enum ob_cmd cmd, struct ob_err *err)
+{
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const char *v = getenv(settings[i].env);
+        int rc;
+
+        if (v && (settings[i].cmds & (int)cmd) && strcmp(settings[i].name, "config") != 0)
+            if ((rc = set(cfg, &settings[i], v, settings[i].env, err)) != 0)
+                return rc;
+    }
+    return 0;
+}
+
+/* One option at argv[*i]; advances *i past its value. */
+static int
+load_flag(struct ob_config *cfg, enum ob_cmd cmd, int argc, char **argv, int *i,
+          struct ob_err *err)
+{
+    const char *arg = argv[*i] + 2, *eq = strchr(arg, '=');
+    size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+    const struct setting *s = find(arg, len);
+    bool negated = false;
+
+    if (!s && len > 3 && !strncmp(arg, "no-", 3) && !eq) {
+        s = find(arg + 3, len - 3);
+        negated = s && s->type == T_BOOL;
+        if (!negated)
+            s = NULL;
+    }
+    if (!s)
+        return ob_err_field(err, OB_EINVAL, "options", "unknown option '--%.*s'", (int)len, arg);
+    if (!(s->cmds & (int)cmd))
+        return ob_err_field(err, OB_EINVAL, "options", "option '--%s' does not apply here",
+                            s->name);
+    if (s->type == T_BOOL && !eq)
+        return set(cfg, s, negated ? "false" : "true", "option", err);
+    if (eq)
+        return set(cfg, s, eq + 1, "option", err);
+    if (*i + 1 >= argc)
+        return ob_err_field(err, OB_EINVAL, s->name, "option '--%s' needs a value", s->name);
+    *i += 1;
+    return set(cfg, s, argv[*i], "option", err);
+}
+
+static const char *
+config_path(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            return argv[i + 1];
+        if (!strncmp(argv[i], "--config=", 9))
+            return argv[i] + 9;
+    }
+    return getenv("OBLAKO_CONFIG");
+}
+
+int
+ob_config_load(struct ob_config *cfg, enum ob_cmd cmd, int argc, char **argv, char ***rest,
+               int *nrest, struct ob_err *err)
+{
+    const char *path;
+    int rc, n = 0;
+
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if ((rc = set(cfg, &settings[i], settings[i].def, "default", err)) != 0)
+            return rc;
+    if ((path = config_path(argc, argv)) && *path) {
+        snprintf(cfg->config, sizeof(cfg->config), "%s", path);
+        if ((rc = load_file(cfg, cmd, path, err)) != 0)
+            return rc;
+    }
+    if ((rc = load_env(cfg, cmd, err)) != 0)
+        return rc;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) {
+            while (++i < argc)
+                argv[n++] = argv[i];
+            break;
+        }
+        if (!strncmp(argv[i], "--", 2)) {
+            if ((rc = load_flag(cfg, cmd, argc, argv, &i, err)) != 0)
+                return rc;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return ob_err_field(err, OB_EINVAL, "options", "unknown option '%s'", argv[i]);
+        } else {
+            argv[n++] = argv[i];    /* positional: compacted in place */
+        }
+    }
+    if (rest)
+        *rest = argv;
+    if (nrest)
+        *nrest = n;
+    return 0;
+}
+
+void
+ob_config_help(FILE *out, enum ob_cmd cmd)
+{
+    fprintf(out, "Options (flag, environment variable, default):\n");
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const struct setting *s = &settings[i];
+
+        if (!(s->cmds & (int)cmd))
+            continue;
+        if (s->type == T_BOOL)
+            fprintf(out, "  --%s | --no-%s", s->name, s->name);
+        else
+            fprintf(out, "  --%s VALUE", s->name);
+        fprintf(out, "  (%s, default %s%s%s)\n      %s\n", s->env, *s->def ? "'" : "",
+                *s->def ? s->def : "none", *s->def ? "'" : "", s->help);
+    }
+}

@@ -1,0 +1,54 @@
+/*
+ * config.h — the settings of every command, from flags, environment and an
+ * optional config file.
+ *
+ * Each setting is one row of a table (config.c): its flag name, environment
+ * variable, type, default, the commands it applies to and its help text. The
+ * order of precedence is: flag, environment, config file, default. Unknown
+ * options, options of another command and bad values are refused with a
+ * message; the caller exits with status 2.
+ */
+#ifndef OB_BASE_CONFIG_H
+#define OB_BASE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct ob_err;
+
+enum ob_cmd {
+    OB_CMD_SERVE = 1 << 0,
+    OB_CMD_INIT = 1 << 1,
+    OB_CMD_MIGRATE = 1 << 2,
+    OB_CMD_JOBS = 1 << 3,
+};
+
+struct ob_config {
+    char config[256];
+    char db[512];
+    char listen[128];
+    char tz[64];
+    char public_url[256];
+    char smtp_url[256];
+    char mail_from[256];
+    char log_level[16];
+    int threads;
+    int jobs_interval_ms;
+    int drain_seconds;
+    int busy_timeout_ms;
+    int json_depth;
+    long body_max;
+    bool test_clock;
+    bool jobs;
+};
+
+/* Fill cfg for command `cmd` from defaults, the file, the environment and
+ * argv (the options after the command name). Leftover positional arguments
+ * are returned in *rest / *nrest. Returns 0 or OB_EINVAL with err set. */
+int ob_config_load(struct ob_config *cfg, enum ob_cmd cmd, int argc, char **argv, char ***rest,
+                   int *nrest, struct ob_err *err);
+/* Print the settings of a command, for `oblako help CMD`. */
+void ob_config_help(FILE *out, enum ob_cmd cmd);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * ctx.h — the context every model call takes.
+ *
+ * One per request, per job run or per command: the database connection of
+ * the calling thread, the configuration, the actor (who is acting, filled in
+ * by authentication), the arena that owns the request's memory, the error
+ * slot and the business clock. A context is used by one thread and dies with
+ * its request: ob_ctx_release frees the arena and nothing else (the
+ * connection belongs to the thread).
+ */
+#ifndef OB_BASE_CTX_H
+#define OB_BASE_CTX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "mem.h"
+
+struct ob_db;
+struct ob_config;
+struct ob_ctx;
+
+/* Who acts. Zero ids mean "nobody": an anonymous request, or the system
+ * itself when `system` is set (jobs, the command line). */
+struct ob_actor {
+    int64_t person;
+    int64_t account;
+    int64_t token;
+    bool system;
+};
+
+struct ob_ctx {
+    struct ob_db *db;
+    const struct ob_config *cfg;
+    struct ob_arena arena;
+    struct ob_err err;
+    struct ob_actor actor;
+    char request_id[40];
+    const char *remote_addr;
+    /* Business clock: real time plus an offset that only the test clock sets.
+     * clock_load, when set, fills clock_offset the first time it is needed. */
+    int (*clock_load)(struct ob_ctx *ctx);
+    int64_t clock_offset;
+    int64_t now;
+    bool clock_ready;
+};
+
+void ob_ctx_init(struct ob_ctx *ctx, struct ob_db *db, const struct ob_config *cfg);
+void ob_ctx_release(struct ob_ctx *ctx);
+
+/* Wall-clock UTC seconds, for network timeouts and retry back-off only. */
+int64_t ob_clock_real(void);
+/* Monotonic microseconds, for durations. */
+int64_t ob_clock_mono_us(void);
+/* The business time (UTC seconds): the only source of "now" for rules.
+ * Fixed for the life of the context, so one request sees one instant. */
+int64_t ob_clock_now(struct ob_ctx *ctx);
+
+#endif

@@ -1,0 +1,250 @@
+/*
+ * date.c — civil-date arithmetic (Howard Hinnant's days-from-civil
+ * algorithms) and the conversion between instants and dates in the service
+ * time zone, through the C library's zone database (TZ + localtime_r/mktime).
+ *
+ * The zone is process-wide: ob_tz_set sets TZ before any thread starts and
+ * nothing changes it afterwards, so localtime_r and mktime are safe to call
+ * from every thread.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "date.h"
+#include "err.h"
+#include "banned.h"
+
+static char tz_name[64] = "UTC";
+
+int32_t
+ob_date_from_ymd(int y, int m, int d)
+{
+    int64_t yy = y - (m <= 2);
+    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+    int64_t yoe = yy - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+    return (int32_t)(era * 146097 + doe - 719468);
+}
+
+void
+ob_date_to_ymd(int32_t day, int *y, int *m, int *d)
+{
+    int64_t z = (int64_t)day + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t dd = doy - (153 * mp + 2) / 5 + 1;
+    int64_t mm = mp < 10 ? mp + 3 : mp - 9;
+
+    *y = (int)(yoe + era * 400 + (mm <= 2));
+    *m = (int)mm;
+    *d = (int)dd;
+}
+
+static bool
+leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int
+ob_date_days_in_month(int y, int m)
+{
+    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+    if (m < 1 || m > 12)
+        return 0;
+    return m == 2 && leap(y) ? 29 : days[m - 1];
+}
+
+bool
+ob_date_valid_ymd(int y, int m, int d)
+{
+    return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= ob_date_days_in_month(y, m);
+}
+
+static int
+digits(const char *s, int n)
+{
+    int v = 0;
+
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int
+ob_date_parse(const char *s, int32_t *day)
+{
+    int y, m, d;
+
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return OB_EINVAL;
+    y = digits(s, 4);
+    m = digits(s + 5, 2);
+    d = digits(s + 8, 2);
+    if (y < 0 || m < 0 || d < 0 || !ob_date_valid_ymd(y, m, d))
+        return OB_EINVAL;
+    *day = ob_date_from_ymd(y, m, d);
+    return 0;
+}
+
+void
+ob_date_format(int32_t day, char out[OB_DATE_LEN])
+{
+    int y, m, d;
+
+    ob_date_to_ymd(day, &y, &m, &d);
+    snprintf(out, OB_DATE_LEN, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u);
+}
+
+int32_t
+ob_date_add_months(int32_t day, int months)
+{
+    int y, m, d, total;
+
+    ob_date_to_ymd(day, &y, &m, &d);
+    total = y * 12 + (m - 1) + months;
+    y = total / 12;
+    m = total % 12 + 1;
+    if (d > ob_date_days_in_month(y, m))
+        return ob_date_from_ymd(y, m, ob_date_days_in_month(y, m)) + 1;
+    return ob_date_from_ymd(y, m, d);
+}
+
+int
+ob_date_weekday(int32_t day)
+{
+    /* 1970-01-01 was a Thursday (4). */
+    int64_t w = ((int64_t)day + 3) % 7;
+
+    if (w < 0)
+        w += 7;
+    return (int)w + 1;
+}
+
+static bool
+zone_name_ok(const char *zone)
+{
+    size_t n = strlen(zone);
+
+    if (n == 0 || n >= sizeof(tz_name) || zone[0] == '/' || strstr(zone, ".."))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)zone[i]) && !strchr("/_+-", zone[i]))
+            return false;
+    return true;
+}
+
+int
+ob_tz_set(const char *zone, struct ob_err *err)
+{
+    char path[160];
+    const char *dir = getenv("TZDIR");
+
+    if (!zone_name_ok(zone))
+        return ob_err_field(err, OB_EINVAL, "tz", "invalid time zone name '%s'", zone);
+    snprintf(path, sizeof(path), "%s/%s", dir ? dir : "/usr/share/zoneinfo", zone);
+    if (strcmp(zone, "UTC") != 0 && access(path, R_OK) != 0)
+        return ob_err_field(err, OB_EINVAL, "tz", "unknown time zone '%s'", zone);
+    snprintf(tz_name, sizeof(tz_name), "%s", zone);
+    setenv("TZ", zone, 1);
+    tzset();
+    return 0;
+}
+
+const char *
+ob_tz_name(void)
+{
+    return tz_name;
+}
+
+int32_t
+ob_date_of_instant(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    localtime_r(&tt, &tm);
+    return ob_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+int64_t
+ob_date_start(int32_t day)
+{
+    struct tm tm = { 0 };
+    int y, m, d;
+
+    ob_date_to_ymd(day, &y, &m, &d);
+    tm.tm_year = y - 1900;
+    tm.tm_mon = m - 1;
+    tm.tm_mday = d;
+    tm.tm_isdst = -1;
+    return (int64_t)mktime(&tm);
+}
+
+void
+ob_instant_format(int64_t t, char out[OB_INSTANT_LEN])
+{
+    int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+    int64_t secs = t - days * 86400;
+    int y, m, d;
+
+    ob_date_to_ymd((int32_t)days, &y, &m, &d);
+    snprintf(out, OB_INSTANT_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(secs / 3600),
+             (int)(secs / 60 % 60), (int)(secs % 60));
+}
+
+int
+ob_instant_parse(const char *s, int64_t *t)
+{
+    int32_t day;
+    char date[OB_DATE_LEN];
+    int hh, mi, ss, off = 0;
+    const char *p;
+
+    if (!s || strlen(s) < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' '))
+        return OB_EINVAL;
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    if (ob_date_parse(date, &day) != 0 || s[13] != ':' || s[16] != ':')
+        return OB_EINVAL;
+    hh = digits(s + 11, 2);
+    mi = digits(s + 14, 2);
+    ss = digits(s + 17, 2);
+    if (hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 60)
+        return OB_EINVAL;
+    p = s + 19;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p))
+            return OB_EINVAL;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+        off = 0;
+    } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+        int oh = digits(p + 1, 2), om = digits(p + 4, 2);
+
+        if (oh < 0 || oh > 23 || om < 0 || om > 59)
+            return OB_EINVAL;
+        off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+    } else {
+        return OB_EINVAL;
+    }
+    *t = (int64_t)day * 86400 + hh * 3600 + mi * 60 + ss - off;
+    return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * date.h — civil dates and instants, and the service time zone.
+ *
+ * An instant is an int64 of UTC seconds. A civil date is an int32 count of
+ * days since 1970-01-01 (proleptic Gregorian), written "YYYY-MM-DD". The
+ * service time zone is set once per process by ob_tz_set (default
+ * Europe/Moscow) and decides which date an instant falls on: at 21:30 UTC on
+ * Jan 31 it is already Feb 1 in Moscow.
+ *
+ * All date arithmetic is here, in C, never in SQL: SQLite and PostgreSQL
+ * disagree on "Jan 31 + 1 month". ob_date_add_months implements SPEC R-SUB-0:
+ * the same day N months later, or the 1st of the following month when that
+ * day does not exist (Jan 31 + 1 month = Mar 1).
+ */
+#ifndef OB_BASE_DATE_H
+#define OB_BASE_DATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ob_err;
+
+#define OB_DATE_LEN 11      /* "YYYY-MM-DD" + NUL */
+#define OB_INSTANT_LEN 32   /* "YYYY-MM-DDTHH:MM:SSZ" + room */
+
+int32_t ob_date_from_ymd(int y, int m, int d);
+void ob_date_to_ymd(int32_t day, int *y, int *m, int *d);
+bool ob_date_valid_ymd(int y, int m, int d);
+int ob_date_days_in_month(int y, int m);
+/* Strict "YYYY-MM-DD"; 0 or OB_EINVAL. */
+int ob_date_parse(const char *s, int32_t *day);
+void ob_date_format(int32_t day, char out[OB_DATE_LEN]);
+int32_t ob_date_add_months(int32_t day, int months);
+/* ISO weekday: 1 = Monday … 7 = Sunday. */
+int ob_date_weekday(int32_t day);
+
+/* Set the process's service time zone ("Europe/Moscow", "UTC", …). Refuses
+ * names that are not in the zone database. Call once at start-up. */
+int ob_tz_set(const char *zone, struct ob_err *err);
+const char *ob_tz_name(void);
+/* The civil date of an instant in the service time zone. */
+int32_t ob_date_of_instant(int64_t t);
+/* The instant at which a civil date starts (00:00) in the service time zone. */
+int64_t ob_date_start(int32_t day);
+
+/* RFC 3339 in UTC: "2026-01-31T21:30:00Z". */
+void ob_instant_format(int64_t t, char out[OB_INSTANT_LEN]);
+/* RFC 3339 with "Z" or a "+hh:mm" offset, optional fraction (dropped). */
+int ob_instant_parse(const char *s, int64_t *t);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * log.c — JSON lines on stderr.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "date.h"
+#include "log.h"
+#include "banned.h"
+
+static enum ob_log_level min_level = OB_LOG_INFO;
+static const char *names[] = { "debug", "info", "warn", "error" };
+
+int
+ob_log_set_level(const char *name)
+{
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            min_level = (enum ob_log_level)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int
+ob_log_enabled(enum ob_log_level level)
+{
+    return level >= min_level;
+}
+
+void
+ob_log_obj(enum ob_log_level level, const char *msg, json_t *fields)
+{
+    struct timespec ts;
+    char when[OB_INSTANT_LEN], stamp[64];
+    json_t *line;
+    char *text;
+
+    if (!ob_log_enabled(level)) {
+        json_decref(fields);
+        return;
+    }
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ob_instant_format((int64_t)ts.tv_sec, when);
+    when[19] = '\0'; /* drop the Z, add milliseconds */
+    snprintf(stamp, sizeof(stamp), "%s.%03dZ", when, (int)(ts.tv_nsec / 1000000) % 1000);
+    line = json_pack("{s:s, s:s, s:s}", "ts", stamp, "level", names[level], "msg", msg);
+    if (fields && json_is_object(fields))
+        json_object_update_missing(line, fields);
+    json_decref(fields);
+    text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(line);
+    if (text) {
+        size_t n = strlen(text);
+
+        text[n] = '\n';
+        /* One write per line; a short write on a pipe of ours is not worth a loop. */
+        if (write(STDERR_FILENO, text, n + 1) < 0) {
+            /* nowhere left to report it */
+        }
+        free(text);
+    }
+}
+
+void
+ob_log(enum ob_log_level level, const char *msg, const char *fmt, ...)
+{
+    json_t *fields = NULL;
+    va_list ap;
+
+    if (!ob_log_enabled(level))
+        return;
+    if (fmt) {
+        va_start(ap, fmt);
+        fields = json_vpack_ex(NULL, 0, fmt, ap);
+        va_end(ap);
+    }
+    ob_log_obj(level, msg, fields);
+}

@@ -1,0 +1,27 @@
+/*
+ * metrics.h — process counters rendered as Prometheus text.
+ *
+ * Counters are lock-free atomics indexed by the route's position in the
+ * route table and a small set of status codes, so counting costs a few
+ * relaxed increments per request. Job and task counters are keyed by name
+ * under a mutex: they change a few times a second at most.
+ */
+#ifndef OB_BASE_METRICS_H
+#define OB_BASE_METRICS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ob_buf;
+
+#define OB_METRICS_MAX_ROUTES 256
+
+/* route: the index in the route table, or -1 for an unmatched request. */
+void ob_metrics_request(int route, int status, int64_t us);
+void ob_metrics_in_flight(int delta);
+/* result: "ok", "error", "skipped", "done", "retry", "failed". */
+void ob_metrics_job(const char *kind, const char *name, const char *result);
+/* Render everything; names[i] labels route i ("GET /healthz"). */
+int ob_metrics_render(struct ob_buf *b, const char *const *names, int nroutes);
+
+#endif

@@ -1,0 +1,370 @@
+/*
+ * db.c — the engine-neutral half: dispatch to the driver, bind-by-format
+ * helpers, the retrying transaction runner and migrations.
+ *
+ * ob_db_tx is the only place that begins and commits. It retries the whole
+ * function on OB_EBUSY with a short randomised back-off (real time: retries
+ * are about contention, not business time), at most TX_ATTEMPTS times.
+ */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/ctx.h"
+#include "base/date.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/buf.h"
+#include "base/rand.h"
+#include "db_impl.h"
+#include "base/banned.h"
+
+#define TX_ATTEMPTS 20
+
+static atomic_uint_fast64_t retries;
+
+void
+ob_db_set_errmsg(struct ob_db *db, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(db->errmsg, sizeof(db->errmsg), fmt, ap);
+    va_end(ap);
+}
+
+int
+ob_db_open(const char *url, const struct ob_db_opts *opts, struct ob_db **out, struct ob_err *err)
+{
+    static const struct ob_db_opts defaults = { 5000 };
+
+    *out = NULL;
+    if (!opts)
+        opts = &defaults;
+    if (!strncmp(url, "sqlite:", 7))
+        return ob_db_sqlite_open(url + 7, opts, out, err);
+    if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
+        return ob_db_pg_open(url, out, err);
+    return ob_err_field(err, OB_EINVAL, "db",
+                        "database '%s' is neither sqlite:PATH nor postgres://…", url);
+}
+
+void
+ob_db_close(struct ob_db *db)
+{
+    if (db)
+        db->ops->close(db);
+}
+
+enum ob_db_engine
+ob_db_engine(const struct ob_db *db)
+{
+    return db->engine;
+}
+
+const char *
+ob_db_errmsg(const struct ob_db *db)
+{
+    return db->errmsg;
+}
+
+int
+ob_db_prepare(struct ob_db *db, const char *sql, struct ob_stmt **out)
+{
+    return db->ops->prepare(db, sql, out);
+}
+
+int
+ob_stmt_bind_int(struct ob_stmt *st, int i, int64_t v)
+{
+    return st->db->ops->bind_int(st, i, v);
+}
+
+int
+ob_stmt_bind_text(struct ob_stmt *st, int i, const char *s)
+{
+    return st->db->ops->bind_text(st, i, s);
+}
+
+int
+ob_stmt_bind_null(struct ob_stmt *st, int i)
+{
+    return st->db->ops->bind_null(st, i);
+}
+
+static int
+bindv(struct ob_stmt *st, const char *fmt, va_list ap)
+{
+    int rc = 0, i = 1;
+
+    for (const char *f = fmt; f && *f && rc == 0; f++, i++) {
+        switch (*f) {
+        case 'i':
+            rc = ob_stmt_bind_int(st, i, va_arg(ap, int64_t));
+            break;
+        case 't':
+            rc = ob_stmt_bind_text(st, i, va_arg(ap, const char *));
+            break;
+        case 'n':
+            rc = ob_stmt_bind_null(st, i);
+            break;
+        default:
+            ob_db_set_errmsg(st->db, "bad bind format '%c'", *f);
+            rc = OB_EINTERNAL;
+        }
+    }
+    return rc;
+}
+
+int
+ob_stmt_bindf(struct ob_stmt *st, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = bindv(st, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int
+ob_stmt_step(struct ob_stmt *st)
+{
+    return st->db->ops->step(st);
+}
+
+int
+ob_stmt_columns(struct ob_stmt *st)
+{
+    return st->db->ops->columns(st);
+}
+
+bool
+ob_stmt_null(struct ob_stmt *st, int col)
+{
+    return st->db->ops->is_null(st, col);
+}
+
+int64_t
+ob_stmt_int(struct ob_stmt *st, int col)
+{
+    return st->db->ops->get_int(st, col);
+}
+
+const char *
+ob_stmt_text(struct ob_stmt *st, int col)
+{
+    return st->db->ops->get_text(st, col);
+}
+
+int64_t
+ob_stmt_changes(struct ob_stmt *st)
+{
+    return st->db->ops->changes(st);
+}
+
+void
+ob_stmt_finalize(struct ob_stmt *st)
+{
+    if (st)
+        st->db->ops->finalize(st);
+}
+
+int64_t
+ob_db_run(struct ob_db *db, const char *sql, const char *fmt, ...)
+{
+    struct ob_stmt *st;
+    va_list ap;
+    int rc;
+    int64_t changes = 0;
+
+    if ((rc = ob_db_prepare(db, sql, &st)) != 0)
+        return rc;
+    va_start(ap, fmt);
+    rc = bindv(st, fmt, ap);
+    va_end(ap);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW)
+        rc = 0;
+    if (rc == OB_DB_DONE)
+        changes = ob_stmt_changes(st);
+    ob_stmt_finalize(st);
+    return rc < 0 ? rc : changes;
+}
+
+static int
+get_first(struct ob_db *db, const char *sql, const char *fmt, va_list ap, int64_t *iv, char *tv,
+          size_t tsize)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    if ((rc = ob_db_prepare(db, sql, &st)) != 0)
+        return rc;
+    rc = bindv(st, fmt, ap);
+    if (rc == 0)
+        rc = ob_stmt_step(st);
+    if (rc == OB_DB_ROW) {
+        if (iv)
+            *iv = ob_stmt_int(st, 0);
+        if (tv) {
+            const char *s = ob_stmt_text(st, 0);
+
+            snprintf(tv, tsize, "%s", s ? s : "");
+        }
+    }
+    ob_stmt_finalize(st);
+    return rc;
+}
+
+int
+ob_db_get_int(struct ob_db *db, int64_t *out, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = get_first(db, sql, fmt, ap, out, NULL, 0);
+    va_end(ap);
+    return rc;
+}
+
+int
+ob_db_get_text(struct ob_db *db, char *out, size_t size, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = get_first(db, sql, fmt, ap, NULL, out, size);
+    va_end(ap);
+    return rc;
+}
+
+int
+ob_db_exec(struct ob_db *db, const char *sql)
+{
+    return db->ops->exec(db, sql);
+}
+
+int
+ob_db_ping(struct ob_db *db)
+{
+    int64_t one = 0;
+    int rc = ob_db_get_int(db, &one, "SELECT 1", NULL);
+
+    return rc == OB_DB_ROW && one == 1 ? 0 : (rc < 0 ? rc : OB_EUNAVAIL);
+}
+
+int
+ob_db_begin(struct ob_db *db, enum ob_db_mode mode)
+{
+    int rc = db->ops->begin(db, mode);
+
+    if (rc == 0)
+        db->in_tx = true;
+    return rc;
+}
+
+int
+ob_db_commit(struct ob_db *db)
+{
+    int rc = db->ops->exec(db, "COMMIT");
+
+    /* A failed COMMIT on SQLite leaves the transaction open (BUSY); the
+     * caller rolls back. On PostgreSQL the transaction is over either way. */
+    if (rc == 0 || db->engine == OB_DB_POSTGRES)
+        db->in_tx = false;
+    return rc;
+}
+
+int
+ob_db_rollback(struct ob_db *db)
+{
+    int rc = db->ops->exec(db, "ROLLBACK");
+
+    db->in_tx = false;
+    return rc;
+}
+
+bool
+ob_db_in_tx(const struct ob_db *db)
+{
+    return db->in_tx;
+}
+
+uint64_t
+ob_db_retries(void)
+{
+    return atomic_load(&retries);
+}
+
+static void
+backoff(int attempt)
+{
+    unsigned r;
+    long us = 200L << (attempt < 8 ? attempt : 8);
+    struct timespec ts;
+
+    ob_rand_bytes(&r, sizeof(r));
+    us = us / 2 + (long)(r % (unsigned)us);
+    ts.tv_sec = us / 1000000;
+    ts.tv_nsec = (us % 1000000) * 1000;
+    nanosleep(&ts, NULL);
+}
+
+int
+ob_db_tx(struct ob_ctx *ctx, enum ob_db_mode mode, int (*fn)(struct ob_ctx *, void *), void *arg)
+{
+    struct ob_db *db = ctx->db;
+    int rc;
+
+    if (db->in_tx)
+        return fn(ctx, arg);
+    for (int attempt = 0;; attempt++) {
+        rc = ob_db_begin(db, mode);
+        if (rc == 0) {
+            rc = fn(ctx, arg);
+            if (rc == 0 && (rc = ob_db_commit(db)) != 0)
+                ob_db_err(ctx, rc);
+            if (rc != 0 && db->in_tx)
+                ob_db_rollback(db);
+        } else {
+            ob_db_err(ctx, rc);
+        }
+        if (rc != OB_EBUSY || attempt + 1 >= TX_ATTEMPTS)
+            return rc;
+        atomic_fetch_add(&retries, 1);
+        ob_err_clear(&ctx->err);
+        backoff(attempt);
+    }
+}
+
+int
+ob_db_err(struct ob_ctx *ctx, int rc)
+{
+    const char *msg;
+
+    switch (rc) {
+    case OB_EBUSY:
+        msg = "the database is busy; try again";
+        break;
+    case OB_ECONFLICT:
+        msg = "the change conflicts with existing data";
+        break;
+    case OB_EUNAVAIL:
+        msg = "the database is unavailable";
+        break;
+    default:
+        rc = rc < 0 ? rc : OB_EINTERNAL;
+        msg = "internal database error";
+    }
+    ob_log(rc == OB_EBUSY ? OB_LOG_DEBUG : OB_LOG_ERROR, "database error", "{s:s, s:s, s:i}",
+           "request_id", ctx->request_id, "detail", ctx->db ? ob_db_errmsg(ctx->db) : "",
+           "rc", rc);
+    if (ctx->err.rc == 0)
+        ob_err_set(&ctx->err, rc, "%s", msg);
+    return rc;
+}

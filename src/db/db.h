@@ -1,0 +1,112 @@
+/*
+ * db.h — one engine-neutral database API over SQLite and PostgreSQL.
+ *
+ * SQL is written once, in a portable dialect with `?` placeholders; the
+ * PostgreSQL driver rewrites them to $1, $2, … and sends every statement
+ * unnamed (PQexecParams), so pgbouncer in transaction mode works. Binds are
+ * typed (int64, text, null); columns are read back as int64 or text.
+ *
+ * A connection belongs to one thread. Transactions are run by ob_db_tx,
+ * which begins (SQLite: BEGIN IMMEDIATE for writes, so writers queue on the
+ * lock instead of failing; PostgreSQL: BEGIN), calls the function, commits,
+ * and runs the whole function again on SQLITE_BUSY or SQLSTATE 40001/40P01.
+ * Code does not write BEGIN or COMMIT by hand.
+ *
+ * Return codes are those of base/err.h: OB_EBUSY (retry), OB_ECONFLICT (a
+ * unique or foreign key constraint), OB_EUNAVAIL (connection lost),
+ * OB_EINTERNAL (anything else). The engine's own text is kept in the
+ * connection (ob_db_errmsg) for the log; it never reaches a client.
+ */
+#ifndef OB_DB_DB_H
+#define OB_DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ob_ctx;
+struct ob_err;
+
+enum ob_db_engine { OB_DB_SQLITE, OB_DB_POSTGRES };
+enum ob_db_mode { OB_DB_READ, OB_DB_WRITE };
+
+#define OB_DB_DONE 0
+#define OB_DB_ROW 1
+
+struct ob_db;
+struct ob_stmt;
+
+struct ob_db_opts {
+    int busy_timeout_ms;    /* SQLite only */
+};
+
+/* url: "sqlite:PATH" or "postgres://…" / "postgresql://…". */
+int ob_db_open(const char *url, const struct ob_db_opts *opts, struct ob_db **out,
+               struct ob_err *err);
+void ob_db_close(struct ob_db *db);
+enum ob_db_engine ob_db_engine(const struct ob_db *db);
+const char *ob_db_errmsg(const struct ob_db *db);
+/* A trivial round trip: 0 when the database answers. */
+int ob_db_ping(struct ob_db *db);
+
+int ob_db_prepare(struct ob_db *db, const char *sql, struct ob_stmt **out);
+/* Binds are 1-based. Text is copied. */
+int ob_stmt_bind_int(struct ob_stmt *st, int i, int64_t v);
+int ob_stmt_bind_text(struct ob_stmt *st, int i, const char *s);
+int ob_stmt_bind_null(struct ob_stmt *st, int i);
+/* Bind several by a format: 'i' int64_t, 't' const char * (NULL binds
+ * null), 'n' null (no argument). Starts at bind 1. */
+int ob_stmt_bindf(struct ob_stmt *st, const char *fmt, ...);
+/* OB_DB_ROW, OB_DB_DONE or a negative code. */
+int ob_stmt_step(struct ob_stmt *st);
+int ob_stmt_columns(struct ob_stmt *st);
+bool ob_stmt_null(struct ob_stmt *st, int col);
+int64_t ob_stmt_int(struct ob_stmt *st, int col);
+/* NULL for SQL NULL; valid until the next step or finalize. */
+const char *ob_stmt_text(struct ob_stmt *st, int col);
+/* Rows changed by the last completed INSERT/UPDATE/DELETE. */
+int64_t ob_stmt_changes(struct ob_stmt *st);
+void ob_stmt_finalize(struct ob_stmt *st);
+
+/* Prepare, bind by fmt, step to the end: returns rows changed (>= 0) or a
+ * negative code. */
+int64_t ob_db_run(struct ob_db *db, const char *sql, const char *fmt, ...);
+/* Prepare, bind, step once: the first column of the first row into *out.
+ * Returns OB_DB_ROW, OB_DB_DONE (no row: *out untouched) or a negative code. */
+int ob_db_get_int(struct ob_db *db, int64_t *out, const char *sql, const char *fmt, ...);
+/* Same for text, copied into out (truncated to size). */
+int ob_db_get_text(struct ob_db *db, char *out, size_t size, const char *sql, const char *fmt,
+                   ...);
+/* Run a script of several statements without parameters. */
+int ob_db_exec(struct ob_db *db, const char *sql);
+
+int ob_db_begin(struct ob_db *db, enum ob_db_mode mode);
+int ob_db_commit(struct ob_db *db);
+int ob_db_rollback(struct ob_db *db);
+bool ob_db_in_tx(const struct ob_db *db);
+
+/* Run fn in a transaction, again on OB_EBUSY (up to a bound), nested calls
+ * join the outer transaction. fn returns 0 or a negative code; non-zero
+ * rolls back. */
+int ob_db_tx(struct ob_ctx *ctx, enum ob_db_mode mode, int (*fn)(struct ob_ctx *, void *),
+             void *arg);
+/* Turn a database return code into ctx->err (a generic message; the
+ * engine's text goes to the log with the request id). Returns rc. */
+int ob_db_err(struct ob_ctx *ctx, int rc);
+/* How many times ob_db_tx has retried since start, for tests and metrics. */
+uint64_t ob_db_retries(void);
+
+/* Migrations: numbered scripts applied in order, each in its own
+ * transaction, recorded in schema_migrations. The script may use ID_PK
+ * (an auto-increment int64 primary key) and BLOB, translated per engine. */
+struct ob_migration {
+    int version;
+    const char *name;
+    const char *sql;
+};
+int ob_db_migrate(struct ob_db *db, const struct ob_migration *m, int n, int *applied,
+                  struct ob_err *err);
+/* The highest applied version, 0 for a database never migrated. */
+int ob_db_schema_version(struct ob_db *db, int *version);
+
+#endif

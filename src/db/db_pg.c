@@ -1,0 +1,307 @@
+/*
+ * db_pg.c — the PostgreSQL driver (libpq).
+ *
+ * Statements are sent unnamed with PQexecParams, parameters as text, so the
+ * driver keeps no server-side state between transactions and works behind
+ * pgbouncer in transaction pooling mode. `?` placeholders are rewritten to
+ * $1, $2, … once at prepare, skipping quoted literals and identifiers.
+ * Integers are sent typed as int8 and text as text (a NULL bound as text
+ * too); an untyped NULL is "unknown", so the server infers its type.
+ *
+ * A lost connection is reset at the start of the next transaction (never in
+ * the middle of one: the caller sees OB_EUNAVAIL and the transaction is gone).
+ */
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/mem.h"
+#include "db_impl.h"
+#include "base/banned.h"
+
+#define INT8OID 20
+#define TEXTOID 25
+
+struct pg_db {
+    struct ob_db base;
+    PGconn *conn;
+};
+
+struct pg_stmt {
+    struct ob_stmt base;
+    char *sql;
+    int nparams;
+    char **values;
+    Oid *types;
+    PGresult *res;
+    int row, nrows;
+    bool executed;
+};
+
+static int
+map_result(struct ob_db *db, PGconn *conn, PGresult *res)
+{
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    const char *state;
+
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return 0;
+    state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    ob_db_set_errmsg(db, "postgres %s: %s", state ? state : "-",
+                     res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+    if (PQstatus(conn) == CONNECTION_BAD || !state)
+        return OB_EUNAVAIL;
+    if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))
+        return OB_EBUSY;
+    if (!strcmp(state, "23505") || !strcmp(state, "23503"))
+        return OB_ECONFLICT;
+    if (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3))
+        return OB_EUNAVAIL;
+    return OB_EINTERNAL;
+}
+
+static char *
+rewrite(const char *sql, int *nparams)
+{
+    struct ob_buf b;
+    char quote = 0;
+    int n = 0;
+
+    ob_buf_init(&b, (size_t)1 << 30);
+    for (const char *p = sql; *p; p++) {
+        if (quote) {
+            if (*p == quote)
+                quote = 0;
+            ob_buf_addc(&b, *p);
+        } else if (*p == '\'' || *p == '"') {
+            quote = *p;
+            ob_buf_addc(&b, *p);
+        } else if (*p == '?') {
+            ob_buf_addf(&b, "$%d", ++n);
+        } else {
+            ob_buf_addc(&b, *p);
+        }
+    }
+    *nparams = n;
+    return ob_buf_detach(&b, NULL);
+}
+
+static void
+pg_close(struct ob_db *db)
+{
+    PQfinish(((struct pg_db *)db)->conn);
+    free(db);
+}
+
+static int
+pg_prepare(struct ob_db *db, const char *sql, struct ob_stmt **out)
+{
+    struct pg_stmt *s = ob_xcalloc(1, sizeof(*s));
+
+    s->base.db = db;
+    s->sql = rewrite(sql, &s->nparams);
+    s->values = ob_xcalloc((size_t)s->nparams + 1, sizeof(char *));
+    s->types = ob_xcalloc((size_t)s->nparams + 1, sizeof(Oid));
+    *out = &s->base;
+    return 0;
+}
+
+static int
+set_param(struct ob_stmt *st, int i, char *v, Oid type)
+{
+    struct pg_stmt *s = (struct pg_stmt *)st;
+
+    if (i < 1 || i > s->nparams) {
+        free(v);
+        ob_db_set_errmsg(st->db, "bind index %d out of range (%d parameters)", i, s->nparams);
+        return OB_EINTERNAL;
+    }
+    free(s->values[i - 1]);
+    s->values[i - 1] = v;
+    s->types[i - 1] = type;
+    return 0;
+}
+
+static int
+pg_bind_int(struct ob_stmt *st, int i, int64_t v)
+{
+    char tmp[24];
+
+    snprintf(tmp, sizeof(tmp), "%" PRId64, v);
+    return set_param(st, i, ob_xstrdup(tmp), INT8OID);
+}
+
+static int
+pg_bind_text(struct ob_stmt *st, int i, const char *v)
+{
+    /* NULL text stays typed, so "? IS NULL OR col = ?" works */
+    return set_param(st, i, v ? ob_xstrdup(v) : NULL, TEXTOID);
+}
+
+static int
+pg_bind_null(struct ob_stmt *st, int i)
+{
+    return set_param(st, i, NULL, 0);
+}
+
+static int
+pg_step(struct ob_stmt *st)
+{
+    struct pg_stmt *s = (struct pg_stmt *)st;
+    struct pg_db *d = (struct pg_db *)st->db;
+    int rc;
+
+    if (!s->executed) {
+        s->executed = true;
+        s->res = PQexecParams(d->conn, s->sql, s->nparams, s->types,
+                              (const char *const *)s->values, NULL, NULL, 0);
+        if ((rc = map_result(st->db, d->conn, s->res)) != 0)
+            return rc;
+        s->nrows = PQresultStatus(s->res) == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
+        s->row = -1;
+    }
+    if (s->row + 1 < s->nrows) {
+        s->row++;
+        return OB_DB_ROW;
+    }
+    s->row = s->nrows;
+    return OB_DB_DONE;
+}
+
+static int
+pg_columns(struct ob_stmt *st)
+{
+    struct pg_stmt *s = (struct pg_stmt *)st;
+
+    return s->res ? PQnfields(s->res) : 0;
+}
+
+static bool
+pg_is_null(struct ob_stmt *st, int col)
+{
+    struct pg_stmt *s = (struct pg_stmt *)st;
+
+    return !s->res || s->row < 0 || s->row >= s->nrows || PQgetisnull(s->res, s->row, col);
+}
+
+static const char *
+pg_get_text(struct ob_stmt *st, int col)
+{
+    struct pg_stmt *s = (struct pg_stmt *)st;
+
+    if (pg_is_null(st, col))
+        return NULL;
+    return PQgetvalue(s->res, s->row, col);
+}
+
+static int64_t
+pg_get_int(struct ob_stmt *st, int col)
+{
+    const char *v = pg_get_text(st, col);
+
+    if (!v)
+        return 0;
+    if (v[0] == 't' && v[1] == '\0')   /* a boolean expression */
+        return 1;
+    return strtoll(v, NULL, 10);
+}
+
+static int64_t
+pg_changes(struct ob_stmt *st)
+{
+    struct pg_stmt *s = (struct pg_stmt *)st;
+    const char *n = s->res ? PQcmdTuples(s->res) : "";
+
+    return *n ? strtoll(n, NULL, 10) : 0;
+}
+
+static void
+pg_finalize(struct ob_stmt *st)
+{
+    struct pg_stmt *s = (struct pg_stmt *)st;
+
+    PQclear(s->res);
+    for (int i = 0; i < s->nparams; i++)
+        free(s->values[i]);
+    free(s->values);
+    free(s->types);
+    free(s->sql);
+    free(s);
+}
+
+static int
+pg_exec(struct ob_db *db, const char *sql)
+{
+    struct pg_db *d = (struct pg_db *)db;
+    PGresult *res = PQexec(d->conn, sql);
+    int rc = map_result(db, d->conn, res);
+
+    PQclear(res);
+    return rc;
+}
+
+static int
+pg_begin(struct ob_db *db, enum ob_db_mode mode)
+{
+    struct pg_db *d = (struct pg_db *)db;
+
+    (void)mode;
+    if (PQstatus(d->conn) != CONNECTION_OK) {
+        PQreset(d->conn);
+        if (PQstatus(d->conn) != CONNECTION_OK) {
+            ob_db_set_errmsg(db, "postgres: %s", PQerrorMessage(d->conn));
+            return OB_EUNAVAIL;
+        }
+    }
+    return pg_exec(db, "BEGIN");
+}
+
+static void
+quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;  /* NOTICEs (e.g. "already exists, skipping") are not errors */
+}
+
+static const struct ob_db_ops pg_ops = {
+    .close = pg_close,
+    .prepare = pg_prepare,
+    .bind_int = pg_bind_int,
+    .bind_text = pg_bind_text,
+    .bind_null = pg_bind_null,
+    .step = pg_step,
+    .columns = pg_columns,
+    .is_null = pg_is_null,
+    .get_int = pg_get_int,
+    .get_text = pg_get_text,
+    .changes = pg_changes,
+    .finalize = pg_finalize,
+    .exec = pg_exec,
+    .begin = pg_begin,
+    .id_pk = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+    .blob = "BYTEA",
+};
+
+int
+ob_db_pg_open(const char *url, struct ob_db **out, struct ob_err *err)
+{
+    struct pg_db *d = ob_xcalloc(1, sizeof(*d));
+
+    d->base.ops = &pg_ops;
+    d->base.engine = OB_DB_POSTGRES;
+    d->conn = PQconnectdb(url);
+    if (PQstatus(d->conn) != CONNECTION_OK) {
+        ob_err_field(err, OB_EUNAVAIL, "db", "cannot connect to PostgreSQL: %s",
+                     PQerrorMessage(d->conn));
+        PQfinish(d->conn);
+        free(d);
+        return OB_EUNAVAIL;
+    }
+    PQsetNoticeProcessor(d->conn, quiet, NULL);
+    *out = &d->base;
+    return 0;
+}

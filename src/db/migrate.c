@@ -1,0 +1,152 @@
+/*
+ * migrate.c — numbered schema migrations, each atomic.
+ *
+ * The applied versions live in schema_migrations. Each pending migration runs
+ * in its own write transaction together with the row that records it, so a
+ * migration that fails leaves the database exactly as it was before it (both
+ * engines have transactional DDL). Two processes migrating at once serialise
+ * on the write lock (SQLite) or on a transaction-scoped advisory lock
+ * (PostgreSQL; transaction-scoped, so it is safe behind pgbouncer) and the
+ * second finds the work done.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <stdlib.h>
+
+#include "base/buf.h"
+#include "base/ctx.h"
+#include "base/date.h"
+#include "base/err.h"
+#include "base/mem.h"
+#include "db_impl.h"
+#include "base/banned.h"
+
+#define MIGRATION_LOCK "SELECT pg_advisory_xact_lock(7308092771)"
+
+static const char create_table[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                   " version BIGINT PRIMARY KEY,"
+                                   " name TEXT NOT NULL,"
+                                   " applied_at TEXT NOT NULL)";
+
+/* Replace the dialect words ID_PK and BLOB (as whole words). */
+static char *
+translate(const struct ob_db *db, const char *sql)
+{
+    struct ob_buf b;
+    const char *p = sql;
+
+    ob_buf_init(&b, (size_t)1 << 30);
+    while (*p) {
+        bool word_start = p == sql || !(p[-1] == '_' || (p[-1] >= 'A' && p[-1] <= 'Z') ||
+                                        (p[-1] >= 'a' && p[-1] <= 'z'));
+
+        if (word_start && !strncmp(p, "ID_PK", 5)) {
+            ob_buf_adds(&b, db->ops->id_pk);
+            p += 5;
+        } else if (word_start && !strncmp(p, "BLOB", 4)) {
+            ob_buf_adds(&b, db->ops->blob);
+            p += 4;
+        } else {
+            ob_buf_addc(&b, *p++);
+        }
+    }
+    return ob_buf_detach(&b, NULL);
+}
+
+static int
+lock_and_prepare(struct ob_db *db)
+{
+    int rc = ob_db_begin(db, OB_DB_WRITE);
+
+    if (rc == 0 && db->engine == OB_DB_POSTGRES)
+        rc = ob_db_exec(db, MIGRATION_LOCK);
+    if (rc == 0)
+        rc = ob_db_exec(db, create_table);
+    return rc;
+}
+
+static int
+apply_one(struct ob_db *db, const struct ob_migration *m, bool *done, struct ob_err *err)
+{
+    char stamp[OB_INSTANT_LEN];
+    int64_t have = 0;
+    char *sql;
+    int rc;
+
+    *done = false;
+    if ((rc = lock_and_prepare(db)) != 0)
+        goto out;
+    rc = ob_db_get_int(db, &have, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", "i",
+                       (int64_t)m->version);
+    if (rc < 0 || have > 0) {
+        rc = rc < 0 ? rc : 0;
+        goto out;
+    }
+    sql = translate(db, m->sql);
+    rc = ob_db_exec(db, sql);
+    free(sql);
+    if (rc != 0) {
+        ob_err_set(err, OB_EINTERNAL, "migration %04d '%s' failed: %s", m->version, m->name,
+                   ob_db_errmsg(db));
+        goto out;
+    }
+    ob_instant_format(ob_clock_real(), stamp);
+    rc = (int)ob_db_run(db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, "
+                            "?, ?)",
+                        "itt", (int64_t)m->version, m->name, stamp);
+    if (rc >= 0) {
+        rc = ob_db_commit(db);
+        *done = rc == 0;
+    }
+out:
+    if (db->in_tx)
+        ob_db_rollback(db);
+    if (rc != 0 && err && err->rc == 0)
+        ob_err_set(err, rc, "migration %04d '%s' failed: %s", m->version, m->name,
+                   ob_db_errmsg(db));
+    return rc;
+}
+
+int
+ob_db_migrate(struct ob_db *db, const struct ob_migration *m, int n, int *applied,
+              struct ob_err *err)
+{
+    int rc = 0, count = 0;
+
+    for (int i = 0; i < n && rc == 0; i++) {
+        bool done;
+
+        if ((rc = apply_one(db, &m[i], &done, err)) == 0 && done)
+            count++;
+    }
+    if (applied)
+        *applied = count;
+    return rc;
+}
+
+int
+ob_db_schema_version(struct ob_db *db, int *version)
+{
+    int64_t v = 0;
+    int rc;
+
+    *version = 0;
+    if (db->engine == OB_DB_SQLITE)
+        rc = ob_db_get_int(db, &v,
+                           "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = "
+                           "'schema_migrations'",
+                           NULL);
+    else
+        rc = ob_db_get_int(db, &v, "SELECT COUNT(*) FROM information_schema.tables WHERE "
+                                   "table_schema = current_schema() AND table_name = "
+                                   "'schema_migrations'",
+                           NULL);
+    if (rc < 0 || v == 0)
+        return rc < 0 ? rc : 0;
+    rc = ob_db_get_int(db, &v, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL);
+    if (rc < 0)
+        return rc;
+    *version = (int)v;
+    return 0;
+}

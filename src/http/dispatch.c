@@ -1,0 +1,363 @@
+/*
+ * dispatch.c — one request, from raw URI to rendered response.
+ *
+ * The order of checks is fixed so that every refusal is cheap and changes
+ * nothing: parse the URI (400), find the route (404, 405 with Allow), refuse
+ * a body past the cap (413) or of the wrong type (415), parse and bound the
+ * JSON (400 with the position), then set up the context and call the
+ * handler. Whatever happens, the response carries X-Request-Id, one log line
+ * is written and the metrics are counted.
+ *
+ * Paths outside /api/ that match no route are the cabinet's static files,
+ * compiled into the binary; a path without an extension is the single-page
+ * application's own route and gets index.html.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "base/config.h"
+#include "base/ctx.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "base/rand.h"
+#include "http/asset.h"
+#include "http/http.h"
+#include "http/router.h"
+#include "model/setting.h"
+#include "base/banned.h"
+
+static const struct {
+    const char *ext, *type;
+} types[] = {
+    { ".html", "text/html; charset=utf-8" },
+    { ".js", "text/javascript; charset=utf-8" },
+    { ".mjs", "text/javascript; charset=utf-8" },
+    { ".css", "text/css; charset=utf-8" },
+    { ".json", "application/json" },
+    { ".svg", "image/svg+xml" },
+    { ".png", "image/png" },
+    { ".ico", "image/x-icon" },
+    { ".woff2", "font/woff2" },
+    { ".txt", "text/plain; charset=utf-8" },
+};
+
+void
+ob_http_resp_init(struct ob_resp *resp)
+{
+    memset(resp, 0, sizeof(*resp));
+    resp->status = 200;
+    ob_buf_init(&resp->body, (size_t)1 << 30);
+}
+
+void
+ob_http_resp_free(struct ob_resp *resp)
+{
+    json_decref(resp->json);
+    resp->json = NULL;
+    ob_buf_free(&resp->body);
+    for (int i = 0; i < resp->nheaders; i++)
+        free((char *)resp->headers[i].value);
+    resp->nheaders = 0;
+}
+
+static const char *
+title(int rc)
+{
+    switch (rc) {
+    case OB_EINVAL: return "Invalid input";
+    case OB_EUNAUTH: return "Sign-in required";
+    case OB_EPERM: return "Forbidden";
+    case OB_ENOTFOUND: return "Not found";
+    case OB_EMETHOD: return "Method not allowed";
+    case OB_ECONFLICT: return "Conflict";
+    case OB_ETOOLARGE: return "Request too large";
+    case OB_EMEDIA: return "Unsupported media type";
+    case OB_ELIMIT: return "Limit exceeded";
+    case OB_EBLOCKED: return "Blocked";
+    case OB_ERATE: return "Too many requests";
+    case OB_EUNAVAIL: case OB_EBUSY: return "Service unavailable";
+    default: return "Internal error";
+    }
+}
+
+/* Render err as RFC 7807 problem+json. */
+static void
+problem(struct ob_resp *resp, const struct ob_err *err, const char *request_id, const char *path)
+{
+    int rc = err->rc ? err->rc : OB_EINTERNAL;
+    const char *code = ob_err_code(rc);
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "type", "about:blank", "title",
+                          title(rc), "status", ob_err_status(rc), "code", code, "detail",
+                          err->message[0] ? err->message : title(rc), "instance", path,
+                          "request_id", request_id);
+
+    if (!strcmp(code, "internal") && err->message[0])
+        json_object_set_new(p, "detail", json_string("internal error; see the server log"));
+    if (err->field[0])
+        json_object_set_new(p, "field", json_string(err->field));
+    if (err->detail[0] && rc != OB_EINTERNAL)
+        json_object_set_new(p, "more", json_string(err->detail));
+    if (err->hint[0])
+        json_object_set_new(p, "hint", json_string(err->hint));
+    json_decref(resp->json);
+    resp->json = p;
+    resp->status = ob_err_status(rc);
+    resp->content_type = "application/problem+json";
+}
+
+static void
+request_id(const struct ob_http_in *in, char *out, size_t size)
+{
+    const char *given = in->header ? in->header(in->hctx, "X-Request-Id") : NULL;
+    size_t n = given ? strlen(given) : 0;
+
+    if (n > 0 && n < size && n <= 64) {
+        size_t i;
+
+        for (i = 0; i < n; i++)
+            if (!isalnum((unsigned char)given[i]) && !strchr("._:-", given[i]))
+                break;
+        if (i == n) {
+            memcpy(out, given, n + 1);
+            return;
+        }
+    }
+    ob_rand_hex(out, 8);
+}
+
+static bool
+is_json_type(const char *ct)
+{
+    size_t n = strlen("application/json");
+
+    while (ct && *ct == ' ')
+        ct++;
+    return ct && !strncasecmp(ct, "application/json", n) && (ct[n] == '\0' || ct[n] == ';' ||
+                                                               ct[n] == ' ');
+}
+
+static const struct ob_asset *
+find_asset(const char *path)
+{
+    for (int i = 0; i < ob_nweb_assets; i++)
+        if (!strcmp(ob_web_assets[i].path, path))
+            return &ob_web_assets[i];
+    return NULL;
+}
+
+static const char *
+mime(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+
+    for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
+        if (!strcmp(dot, types[i].ext))
+            return types[i].type;
+    return "application/octet-stream";
+}
+
+/* Serve a compiled-in file; 0 when served, -1 when there is none. */
+static int
+serve_asset(const struct ob_http_in *in, const char *path, struct ob_resp *resp)
+{
+    const char *last = strrchr(path, '/');
+    const struct ob_asset *a;
+    const char *inm;
+
+    if (!strcmp(path, "/"))
+        path = "/index.html";
+    a = find_asset(path);
+    if (!a && last && !strchr(last, '.'))
+        a = find_asset("/index.html");
+    if (!a)
+        return -1;
+    resp->content_type = mime(a->path);
+    ob_resp_header(resp, "ETag", a->etag);
+    ob_resp_header(resp, "Cache-Control", strstr(a->path, ".html") ? "no-cache"
+                                                                     : "public, max-age=3600");
+    if (strstr(a->path, ".html")) {
+        ob_resp_header(resp, "Content-Security-Policy",
+                       "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+        ob_resp_header(resp, "Referrer-Policy", "same-origin");
+    }
+    inm = in->header ? in->header(in->hctx, "If-None-Match") : NULL;
+    if (inm && !strcmp(inm, a->etag)) {
+        resp->status = 304;
+        return 0;
+    }
+    resp->status = 200;
+    resp->data = a->data;
+    resp->data_len = a->len;
+    return 0;
+}
+
+struct state {
+    struct ob_ctx ctx;
+    struct ob_req req;
+    const char *path;       /* the raw path, for logs and problems */
+    int route;
+};
+
+/* Parse the URI into req; OB_EINVAL on a malformed one. */
+static int
+parse_uri(struct state *s, const struct ob_http_in *in, const char **seg, int *nseg)
+{
+    const char *q = strchr(in->uri, '?');
+    size_t plen = q ? (size_t)(q - in->uri) : strlen(in->uri);
+
+    s->path = ob_arena_strndup(&s->ctx.arena, in->uri, plen);
+    *nseg = ob_router_split(&s->ctx.arena, in->uri, plen, seg, OB_MAX_SEGMENTS);
+    if (*nseg < 0)
+        return ob_err_field(&s->ctx.err, OB_EINVAL, "path", "malformed request path");
+    s->req.path = ob_url_decode(&s->ctx.arena, in->uri, plen, 0);
+    if (!s->req.path)
+        return ob_err_field(&s->ctx.err, OB_EINVAL, "path", "malformed request path");
+    if (q && ob_query_parse(&s->ctx.arena, q + 1, &s->req) != 0)
+        return ob_err_field(&s->ctx.err, OB_EINVAL, "query",
+                            "malformed query string (or more than %d arguments)", OB_MAX_QUERY);
+    return 0;
+}
+
+static int
+route(struct state *s, const struct ob_http_in *in, const char **seg, int nseg,
+      struct ob_resp *resp)
+{
+    static _Thread_local char allow[256];
+
+    s->route = ob_router_match(in->method, seg, nseg, &s->req, allow, sizeof(allow),
+                               s->ctx.cfg->test_clock);
+    if (s->route == -2) {
+        ob_resp_header(resp, "Allow", allow);
+        return ob_err_set(&s->ctx.err, OB_EMETHOD, "method %s is not allowed on '%s'",
+                          in->method, s->path);
+    }
+    if (s->route == -1)
+        return ob_err_set(&s->ctx.err, OB_ENOTFOUND, "no such resource '%s'", s->path);
+    return 0;
+}
+
+static int
+read_body(struct state *s, const struct ob_http_in *in)
+{
+    const struct ob_route *rt = &ob_routes[s->route];
+    const char *ct;
+
+    if (in->too_large)
+        return ob_err_set(&s->ctx.err, OB_ETOOLARGE, "the request body is larger than %ld bytes",
+                          s->ctx.cfg->body_max);
+    s->req.body = in->body;
+    s->req.body_len = in->body_len;
+    if (in->body_len == 0 || (rt->flags & OB_ROUTE_RAW))
+        return 0;
+    ct = in->header ? in->header(in->hctx, "Content-Type") : NULL;
+    if (!is_json_type(ct))
+        return ob_err_set(&s->ctx.err, OB_EMEDIA, "the request body must be application/json%s%s",
+                          ct ? ", not " : "", ct ? ct : "");
+    return ob_json_parse(in->body, in->body_len, s->ctx.cfg->json_depth, &s->req.json,
+                         &s->ctx.err);
+}
+
+static void
+log_request(struct state *s, const struct ob_http_in *in, struct ob_resp *resp, int64_t us)
+{
+    const char *rname = s->route >= 0 ? ob_routes[s->route].pattern
+                                      : (s->route == -3 ? "static" : "unmatched");
+
+    if (!ob_log_enabled(OB_LOG_INFO))
+        return;
+    ob_log(OB_LOG_INFO, "request", "{s:s, s:s, s:s, s:s, s:i, s:I, s:o, s:s}", "id",
+           s->ctx.request_id, "method", in->method, "route", rname, "path",
+           s->path ? s->path : "", "status", resp->status, "us", (json_int_t)us, "actor",
+           s->ctx.actor.person ? json_integer(s->ctx.actor.person) : json_null(), "addr",
+           in->remote_addr ? in->remote_addr : "");
+}
+
+static void
+finish(struct state *s, const struct ob_http_in *in, struct ob_resp *resp, int64_t start)
+{
+    int64_t us;
+
+    if (resp->json) {
+        char *text = json_dumps(resp->json, JSON_COMPACT);
+
+        ob_buf_reset(&resp->body);
+        if (text) {
+            ob_buf_adds(&resp->body, text);
+            ob_buf_addc(&resp->body, '\n');
+            free(text);
+        }
+        json_decref(resp->json);
+        resp->json = NULL;
+        if (!resp->content_type)
+            resp->content_type = "application/json";
+        ob_resp_header(resp, "Cache-Control", "no-store");
+    }
+    if (!resp->content_type)
+        resp->content_type = "text/plain; charset=utf-8";
+    ob_resp_header(resp, "X-Content-Type-Options", "nosniff");
+    us = ob_clock_mono_us() - start;
+    log_request(s, in, resp, us);
+    ob_metrics_request(s->route >= 0 ? s->route : (s->route == -3 ? ob_nroutes : -1),
+                       resp->status, us);
+}
+
+static void
+call_handler(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
+{
+    const struct ob_route *rt = &ob_routes[s->route];
+
+    if (in->get_db && !(s->ctx.db = in->get_db(in->dbctx)) && strcmp(rt->pattern, "/healthz")) {
+        ob_err_set(&s->ctx.err, OB_EUNAVAIL, "the database is unavailable");
+        problem(resp, &s->ctx.err, s->ctx.request_id, s->path);
+        return;
+    }
+    if (rt->handler(&s->req, resp) != 0)
+        problem(resp, &s->ctx.err, s->ctx.request_id, s->path);
+}
+
+void
+ob_http_dispatch(const struct ob_config *cfg, const struct ob_http_in *in, struct ob_resp *resp)
+{
+    struct state s;
+    const char *seg[OB_MAX_SEGMENTS];
+    int64_t start = ob_clock_mono_us();
+    int nseg = 0, rc;
+
+    memset(&s, 0, sizeof(s));
+    ob_ctx_init(&s.ctx, NULL, cfg);
+    request_id(in, s.ctx.request_id, sizeof(s.ctx.request_id));
+    s.ctx.remote_addr = in->remote_addr;
+    if (cfg->test_clock)
+        s.ctx.clock_load = ob_testclock_load;
+    s.req.ctx = &s.ctx;
+    s.req.method = in->method;
+    s.route = -1;
+    ob_resp_header(resp, "X-Request-Id", s.ctx.request_id);
+    rc = parse_uri(&s, in, seg, &nseg);
+    if (rc == 0 && (rc = route(&s, in, seg, nseg, resp)) == OB_ENOTFOUND &&
+        strncmp(s.path, "/api/", 5) && (!strcmp(in->method, "GET") || !strcmp(in->method, "HEAD")) &&
+        serve_asset(in, s.req.path, resp) == 0) {
+        s.route = -3;
+        goto out;
+    }
+    if (rc == 0)
+        rc = read_body(&s, in);
+    if (rc == 0) {
+        s.req.route = s.route;
+        call_handler(&s, in, resp);
+    } else {
+        problem(resp, &s.ctx.err, s.ctx.request_id, s.path ? s.path : "");
+    }
+out:
+    finish(&s, in, resp, start);
+    json_decref(s.req.json);
+    /* Header values may point into the arena: copy them before it goes. */
+    for (int i = 0; i < resp->nheaders; i++)
+        resp->headers[i].value = ob_xstrdup(resp->headers[i].value);
+    ob_ctx_release(&s.ctx);
+}

@@ -1,0 +1,178 @@
+/*
+ * router.c — route matching by path segments, URL decoding, query strings.
+ *
+ * Patterns are split on '/' at each match; the table is small (tens of
+ * routes), so a linear scan over it costs less than building a tree. A
+ * "{name}" segment matches any non-empty segment and becomes a parameter. GET
+ * routes also answer HEAD.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "base/mem.h"
+#include "http/router.h"
+#include "base/banned.h"
+
+static int
+hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+char *
+ob_url_decode(struct ob_arena *a, const char *s, size_t n, int plus)
+{
+    char *out = ob_arena_alloc(a, n + 1), *o = out;
+
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%') {
+            int h, l;
+
+            if (i + 2 >= n || (h = hex(s[i + 1])) < 0 || (l = hex(s[i + 2])) < 0)
+                return NULL;
+            *o = (char)(h * 16 + l);
+            if (*o == '\0')
+                return NULL;
+            o++;
+            i += 2;
+        } else if (s[i] == '+' && plus) {
+            *o++ = ' ';
+        } else if (s[i] == '\0') {
+            return NULL;
+        } else {
+            *o++ = s[i];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+int
+ob_router_split(struct ob_arena *a, const char *raw, size_t len, const char **seg, int max)
+{
+    size_t i = 0;
+    int n = 0;
+
+    if (len == 0 || raw[0] != '/')
+        return -1;
+    while (i < len) {
+        size_t start = ++i;
+        char *d;
+
+        while (i < len && raw[i] != '/')
+            i++;
+        if (i == start && i == len)
+            break;              /* a trailing slash */
+        if (n == max)
+            return -1;
+        d = ob_url_decode(a, raw + start, i - start, 0);
+        if (!d || strchr(d, '/'))
+            return -1;
+        seg[n++] = d;
+    }
+    return n;
+}
+
+/* Does pattern match the segments? Fills params when it does. */
+static int
+match_pattern(const char *pattern, const char **seg, int nseg, struct ob_req *req)
+{
+    const char *p = pattern;
+    int i = 0, np = 0;
+
+    while (*p == '/') {
+        const char *end = strchr(p + 1, '/');
+        size_t len = end ? (size_t)(end - p - 1) : strlen(p + 1);
+
+        if (i >= nseg)
+            return 0;
+        if (p[1] == '{') {
+            if (!*seg[i] || np == OB_MAX_PARAMS)
+                return 0;
+            if (req) {
+                /* the name is the text between the braces; patterns are static */
+                static _Thread_local char names[OB_MAX_PARAMS][32];
+
+                snprintf(names[np], sizeof(names[np]), "%.*s", (int)len - 2, p + 2);
+                req->params[np].name = names[np];
+                req->params[np].value = seg[i];
+            }
+            np++;
+        } else if (strlen(seg[i]) != len || strncmp(seg[i], p + 1, len) != 0) {
+            return 0;
+        }
+        i++;
+        p += len + 1;
+    }
+    if (i != nseg)
+        return 0;
+    if (req)
+        req->nparams = np;
+    return 1;
+}
+
+int
+ob_router_match(const char *method, const char **seg, int nseg, struct ob_req *req, char *allow,
+                size_t allow_size, int test_routes)
+{
+    int path_matched = 0;
+    size_t used = 0;
+
+    if (allow_size)
+        allow[0] = '\0';
+    for (int r = 0; r < ob_nroutes; r++) {
+        const struct ob_route *rt = &ob_routes[r];
+        int same = !strcmp(rt->method, method) ||
+                   (!strcmp(method, "HEAD") && !strcmp(rt->method, "GET"));
+
+        if ((rt->flags & OB_ROUTE_TEST) && !test_routes)
+            continue;
+        if (!match_pattern(rt->pattern, seg, nseg, NULL))
+            continue;
+        if (same) {
+            match_pattern(rt->pattern, seg, nseg, req);
+            return r;
+        }
+        path_matched = 1;
+        if (allow_size && used < allow_size) {
+            int w = snprintf(allow + used, allow_size - used, "%s%s%s", used ? ", " : "",
+                             rt->method, !strcmp(rt->method, "GET") ? ", HEAD" : "");
+
+            used += w > 0 ? (size_t)w : 0;
+        }
+    }
+    return path_matched ? -2 : -1;
+}
+
+int
+ob_query_parse(struct ob_arena *a, const char *q, struct ob_req *req)
+{
+    req->nquery = 0;
+    while (q && *q) {
+        const char *amp = strchr(q, '&'), *eq;
+        size_t len = amp ? (size_t)(amp - q) : strlen(q);
+
+        if (len) {
+            struct ob_kv *kv;
+
+            if (req->nquery == OB_MAX_QUERY)
+                return -1;
+            kv = &req->query[req->nquery];
+            eq = memchr(q, '=', len);
+            kv->name = ob_url_decode(a, q, eq ? (size_t)(eq - q) : len, 1);
+            kv->value = eq ? ob_url_decode(a, eq + 1, len - (size_t)(eq - q) - 1, 1) : "";
+            if (!kv->name || !kv->value || !*kv->name)
+                return -1;
+            req->nquery++;
+        }
+        q += len + (amp ? 1 : 0);
+    }
+    return 0;
+}

@@ -1,0 +1,310 @@
+/*
+ * server.c — libmicrohttpd glue: a thread pool, one database connection per
+ * thread, request bodies with a cap, and a draining stop.
+ *
+ * MHD calls the access handler several times per request. The first call
+ * only sets up (queueing a response there makes MHD close the connection:
+ * keep-alive lost, 4× slower, see MACHINE.md); body chunks are appended to a
+ * capped buffer; the last call, with no data, dispatches and queues. The raw
+ * URI comes from the URI log callback, which runs before all of them, so the
+ * path and query are parsed by our own code (the code the fuzzer tests).
+ *
+ * Each pool thread opens its database connection on its first request and
+ * keeps it; the connections are listed here and closed after MHD stops.
+ */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "base/config.h"
+#include "base/ctx.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "base/banned.h"
+
+#define MAX_DBS 512
+
+struct ob_server {
+    struct MHD_Daemon *d;
+    const struct ob_config *cfg;
+    atomic_int in_flight;
+    pthread_mutex_t lock;
+    struct ob_db *dbs[MAX_DBS];
+    int ndbs;
+};
+
+struct conn_req {
+    char *uri;
+    struct ob_buf body;
+    bool started, too_large;
+};
+
+static _Thread_local struct ob_db *thread_db;
+
+static struct ob_db *
+get_db(void *arg)
+{
+    struct ob_server *s = arg;
+    struct ob_db_opts opts = { s->cfg->busy_timeout_ms };
+    struct ob_err err = { 0 };
+
+    if (thread_db)
+        return thread_db;
+    if (ob_db_open(s->cfg->db, &opts, &thread_db, &err) != 0) {
+        ob_log(OB_LOG_ERROR, "cannot open database", "{s:s}", "error", err.message);
+        return NULL;
+    }
+    pthread_mutex_lock(&s->lock);
+    if (s->ndbs < MAX_DBS)
+        s->dbs[s->ndbs++] = thread_db;
+    pthread_mutex_unlock(&s->lock);
+    return thread_db;
+}
+
+static const char *
+header(void *hctx, const char *name)
+{
+    return MHD_lookup_connection_value(hctx, MHD_HEADER_KIND, name);
+}
+
+static void *
+uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct ob_server *s = cls;
+    struct conn_req *r = ob_xcalloc(1, sizeof(*r));
+
+    (void)c;
+    r->uri = ob_xstrdup(uri ? uri : "/");
+    ob_buf_init(&r->body, (size_t)s->cfg->body_max);
+    atomic_fetch_add(&s->in_flight, 1);
+    ob_metrics_in_flight(1);
+    return r;
+}
+
+static void
+completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
+{
+    struct ob_server *s = cls;
+    struct conn_req *r = *con_cls;
+
+    (void)c;
+    (void)t;
+    if (!r)
+        return;
+    free(r->uri);
+    ob_buf_free(&r->body);
+    free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->in_flight, 1);
+    ob_metrics_in_flight(-1);
+}
+
+static void
+remote(struct MHD_Connection *c, char *out, size_t size)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+                                                                 MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    out[0] = '\0';
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)size);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)size);
+}
+
+static enum MHD_Result
+queue(struct MHD_Connection *c, struct ob_resp *resp)
+{
+    struct MHD_Response *m;
+    enum MHD_Result ret;
+
+    if (resp->data) {
+        m = MHD_create_response_from_buffer(resp->data_len, (void *)resp->data,
+                                            MHD_RESPMEM_PERSISTENT);
+    } else {
+        size_t len;
+        char *body = ob_buf_detach(&resp->body, &len);
+
+        m = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    }
+    if (!m)
+        return MHD_NO;
+    MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+    for (int i = 0; i < resp->nheaders; i++)
+        MHD_add_response_header(m, resp->headers[i].name, resp->headers[i].value);
+    ret = MHD_queue_response(c, (unsigned)resp->status, m);
+    MHD_destroy_response(m);
+    return ret;
+}
+
+static enum MHD_Result
+dispatch(struct ob_server *s, struct MHD_Connection *c, struct conn_req *r, const char *method)
+{
+    struct ob_http_in in = { 0 };
+    struct ob_resp resp;
+    char addr[INET6_ADDRSTRLEN];
+    enum MHD_Result ret;
+
+    remote(c, addr, sizeof(addr));
+    in.method = method;
+    in.uri = r->uri;
+    in.header = header;
+    in.hctx = c;
+    in.body = r->body.p;
+    in.body_len = r->body.len;
+    in.too_large = r->too_large;
+    in.remote_addr = addr;
+    in.get_db = get_db;
+    in.dbctx = s;
+    ob_http_resp_init(&resp);
+    ob_http_dispatch(s->cfg, &in, &resp);
+    ret = queue(c, &resp);
+    ob_http_resp_free(&resp);
+    return ret;
+}
+
+static enum MHD_Result
+access_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+               const char *version, const char *upload_data, size_t *upload_data_size,
+               void **con_cls)
+{
+    struct ob_server *s = cls;
+    struct conn_req *r = *con_cls;
+
+    (void)url;
+    (void)version;
+    if (!r)
+        return MHD_NO;
+    if (!r->started) {
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+        r->started = true;
+        /* A declared length past the cap is refused at once: reading a
+         * gigabyte to throw it away helps nobody (the connection closes). */
+        if (cl && strtoll(cl, NULL, 10) > s->cfg->body_max) {
+            r->too_large = true;
+            return dispatch(s, c, r, method);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!r->too_large && ob_buf_add(&r->body, upload_data, *upload_data_size) != 0) {
+            r->too_large = true;
+            ob_buf_free(&r->body);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return dispatch(s, c, r, method);
+}
+
+static int
+resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *len, bool *v6)
+{
+    char host[128];
+    const char *colon = strrchr(listen, ':');
+    struct addrinfo hints = { 0 }, *res = NULL;
+    size_t hl;
+
+    if (!colon || colon == listen)
+        return -1;
+    hl = (size_t)(colon - listen);
+    if (listen[0] == '[' && hl >= 2 && listen[hl - 1] == ']') {
+        listen++;
+        hl -= 2;
+    }
+    if (hl >= sizeof(host))
+        return -1;
+    memcpy(host, listen, hl);
+    host[hl] = '\0';
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || !res)
+        return -1;
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    *v6 = res->ai_family == AF_INET6;
+    freeaddrinfo(res);
+    return 0;
+}
+
+int
+ob_server_start(const struct ob_config *cfg, struct ob_server **out, char *url, size_t urlsize)
+{
+    struct ob_server *s = ob_xcalloc(1, sizeof(*s));
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    const union MHD_DaemonInfo *info;
+    char host[INET6_ADDRSTRLEN] = "";
+    bool v6 = false;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+
+    *out = NULL;
+    if (resolve(cfg->listen, &ss, &sslen, &v6) != 0) {
+        ob_log(OB_LOG_ERROR, "cannot resolve listen address", "{s:s}", "listen", cfg->listen);
+        free(s);
+        return OB_EINVAL;
+    }
+    s->cfg = cfg;
+    pthread_mutex_init(&s->lock, NULL);
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR, &ss,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+                            MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
+                            4096u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+    if (!s->d) {
+        ob_log(OB_LOG_ERROR, "cannot listen", "{s:s}", "listen", cfg->listen);
+        pthread_mutex_destroy(&s->lock);
+        free(s);
+        return OB_EUNAVAIL;
+    }
+    info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    if (v6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
+    else
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
+    snprintf(url, urlsize, v6 ? "http://[%s]:%u" : "http://%s:%u", host,
+             info ? (unsigned)info->port : 0u);
+    *out = s;
+    return 0;
+}
+
+void
+ob_server_stop(struct ob_server *s, int drain_s)
+{
+    MHD_socket fd;
+    int64_t deadline = ob_clock_mono_us() + (int64_t)drain_s * 1000000;
+
+    if (!s)
+        return;
+    fd = MHD_quiesce_daemon(s->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    while (atomic_load(&s->in_flight) > 0 && ob_clock_mono_us() < deadline) {
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+        nanosleep(&ts, NULL);
+    }
+    ob_log(OB_LOG_INFO, "stopping", "{s:i}", "in_flight", atomic_load(&s->in_flight));
+    MHD_stop_daemon(s->d);
+    for (int i = 0; i < s->ndbs; i++)
+        ob_db_close(s->dbs[i]);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}

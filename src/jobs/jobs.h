@@ -1,0 +1,76 @@
+/*
+ * jobs.h — scheduled jobs and queued task kinds, and the runner.
+ *
+ * A periodic job has a schedule that maps the business time to a period
+ * ("2026-11-27" for a daily job, "i12345" for an interval job); the runner
+ * runs a job once per period across all nodes (model/job.h's lease). Job
+ * bodies are idempotent: each records what it did with unique keys, so a run
+ * repeated by hand does nothing new.
+ *
+ * A task kind names a handler for queued tasks (model/task.h). A handler
+ * returns 0 once its effect is committed together with ob_task_finish (or,
+ * for effects outside the database, after ob_task_done), a negative code to
+ * be retried with back-off, or OB_EINVAL for a permanent failure; it writes
+ * why into `error`.
+ */
+#ifndef OB_JOBS_JOBS_H
+#define OB_JOBS_JOBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ob_ctx;
+struct ob_config;
+struct ob_task;
+
+enum ob_schedule { OB_SCHED_INTERVAL, OB_SCHED_DAILY };
+
+struct ob_job_def {
+    const char *name;
+    enum ob_schedule schedule;
+    int every_s;        /* OB_SCHED_INTERVAL */
+    int at_minute;      /* OB_SCHED_DAILY: minutes after local midnight */
+    const char *help;
+    int (*run)(struct ob_ctx *ctx, char *detail, size_t size);
+};
+
+struct ob_task_kind {
+    const char *kind;
+    bool test_only;     /* exists only with --test-clock */
+    int (*run)(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
+               size_t size);
+};
+
+extern const struct ob_job_def ob_job_defs[];
+extern const int ob_njob_defs;
+extern const struct ob_task_kind ob_task_kinds[];
+extern const int ob_ntask_kinds;
+
+const struct ob_job_def *ob_jobs_find(const char *name);
+/* The period `now` falls in, or "" when a daily job is not yet due today. */
+void ob_jobs_period(const struct ob_job_def *j, int64_t now, char *out, size_t size);
+
+/* A node id: host, pid and a random suffix. */
+void ob_jobs_node_id(char *out, size_t size);
+/* One pass: every periodic job that is due, then due tasks (at most
+ * max_tasks). Returns the number of things done. */
+int ob_jobs_tick(struct ob_ctx *ctx, const char *node, int max_tasks);
+/* Run one job now, by hand (`oblako jobs run NAME`), ignoring its schedule
+ * but not its lease. */
+int ob_jobs_run_now(struct ob_ctx *ctx, const char *node, const char *name, char *detail,
+                    size_t size);
+/* Run due tasks until none is left (`oblako jobs run tasks`). */
+int ob_jobs_drain_tasks(struct ob_ctx *ctx, const char *node, int *count);
+
+struct ob_runner;
+/* Start the runner thread (its own database connection). */
+int ob_runner_start(const struct ob_config *cfg, struct ob_runner **out);
+void ob_runner_stop(struct ob_runner *r);
+
+/* Job bodies and task handlers. */
+int ob_job_prune_run(struct ob_ctx *ctx, char *detail, size_t size);
+int ob_task_test_note(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
+                      size_t size);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * prune.c — the daily clean-up: finished tasks after 30 days, job records
+ * after 90. Running it twice deletes nothing the second time.
+ */
+#include <stdio.h>
+
+#include "base/ctx.h"
+#include "db/db.h"
+#include "jobs/jobs.h"
+#include "model/job.h"
+#include "model/task.h"
+#include "base/banned.h"
+
+struct prune_args {
+    int64_t now, tasks, runs;
+};
+
+static int
+prune(struct ob_ctx *ctx, void *arg)
+{
+    struct prune_args *a = arg;
+    int rc = ob_task_prune(ctx, a->now - 30 * 86400, &a->tasks);
+
+    if (rc == 0)
+        rc = ob_job_prune(ctx, a->now - 90 * 86400, &a->runs);
+    return rc;
+}
+
+int
+ob_job_prune_run(struct ob_ctx *ctx, char *detail, size_t size)
+{
+    struct prune_args a = { ob_clock_now(ctx), 0, 0 };
+    int rc = ob_db_tx(ctx, OB_DB_WRITE, prune, &a);
+
+    if (rc == 0)
+        snprintf(detail, size, "deleted %lld tasks and %lld job records", (long long)a.tasks,
+                 (long long)a.runs);
+    return rc;
+}

@@ -1,0 +1,49 @@
+/*
+ * registry.c — the list of periodic jobs and task kinds. Later issues add
+ * rows here (reminders, digests, statements, mail, application backends).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/date.h"
+#include "jobs/jobs.h"
+#include "base/banned.h"
+
+const struct ob_job_def ob_job_defs[] = {
+    { "prune", OB_SCHED_DAILY, 0, 3 * 60,
+      "delete finished tasks older than 30 days and job records older than 90 days",
+      ob_job_prune_run },
+};
+const int ob_njob_defs = sizeof(ob_job_defs) / sizeof(ob_job_defs[0]);
+
+const struct ob_task_kind ob_task_kinds[] = {
+    { "test.note", true, ob_task_test_note },
+};
+const int ob_ntask_kinds = sizeof(ob_task_kinds) / sizeof(ob_task_kinds[0]);
+
+const struct ob_job_def *
+ob_jobs_find(const char *name)
+{
+    for (int i = 0; i < ob_njob_defs; i++)
+        if (!strcmp(ob_job_defs[i].name, name))
+            return &ob_job_defs[i];
+    return NULL;
+}
+
+void
+ob_jobs_period(const struct ob_job_def *j, int64_t now, char *out, size_t size)
+{
+    if (j->schedule == OB_SCHED_INTERVAL) {
+        snprintf(out, size, "i%lld", (long long)(now / (j->every_s > 0 ? j->every_s : 60)));
+        return;
+    }
+    {
+        int32_t day = ob_date_of_instant(now);
+
+        if (now < ob_date_start(day) + (int64_t)j->at_minute * 60) {
+            out[0] = '\0';
+            return;
+        }
+        ob_date_format(day, out);
+    }
+}

@@ -1,0 +1,270 @@
+/*
+ * runner.c — the job runner: a thread in the server, and the same passes for
+ * `oblako jobs run` by hand.
+ *
+ * Each tick looks at every periodic job: if the business time has entered a
+ * period the job has not completed, it takes the job's lease (one node at a
+ * time), runs the body and records the period. Then it claims due tasks one
+ * by one and runs their handlers. A failing job is recorded with its error
+ * and tried again at the next tick of the same period (only 'ok' completes
+ * a period); a failing task goes back to the queue with back-off.
+ *
+ * The thread owns one database connection and sleeps on a condition
+ * variable between ticks, so stopping it is prompt.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/config.h"
+#include "base/ctx.h"
+#include "base/date.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "base/rand.h"
+#include "db/db.h"
+#include "jobs/jobs.h"
+#include "model/job.h"
+#include "model/setting.h"
+#include "model/task.h"
+#include "base/banned.h"
+
+#define LEASE_S 300
+#define TASK_LEASE_S 120
+
+void
+ob_jobs_node_id(char *out, size_t size)
+{
+    char host[64] = "node", suffix[9];
+
+    gethostname(host, sizeof(host) - 1);
+    host[sizeof(host) - 1] = '\0';
+    ob_rand_hex(suffix, 4);
+    snprintf(out, size, "%s:%d:%s", host, (int)getpid(), suffix);
+}
+
+static void
+reset_ctx(struct ob_ctx *ctx)
+{
+    ob_arena_free(&ctx->arena);
+    ob_err_clear(&ctx->err);
+    ctx->clock_ready = false;
+}
+
+/* Run job j for `period` if this node gets the lease. 1 when it ran. */
+static int
+run_job(struct ob_ctx *ctx, const char *node, const struct ob_job_def *j, const char *period)
+{
+    char detail[256] = "";
+    int64_t started = ob_clock_real();
+    bool got = false;
+    int rc;
+
+    if (ob_job_lease(ctx, j->name, node, LEASE_S, period, &got) != 0 || !got)
+        return 0;
+    rc = j->run(ctx, detail, sizeof(detail));
+    if (rc != 0)
+        snprintf(detail, sizeof(detail), "%s", ctx->err.message[0] ? ctx->err.message : "failed");
+    ob_log(rc ? OB_LOG_WARN : OB_LOG_INFO, "job", "{s:s, s:s, s:s, s:s}", "job", j->name, "period",
+           period, "result", rc ? "error" : "ok", "detail", detail);
+    ob_metrics_job("periodic", j->name, rc ? "error" : "ok");
+    ob_err_clear(&ctx->err);
+    ob_job_complete(ctx, j->name, node, period, started, rc ? "error" : "ok", detail);
+    return 1;
+}
+
+static const struct ob_task_kind *
+find_kind(const char *kind, bool test_mode)
+{
+    for (int i = 0; i < ob_ntask_kinds; i++)
+        if (!strcmp(ob_task_kinds[i].kind, kind) && (test_mode || !ob_task_kinds[i].test_only))
+            return &ob_task_kinds[i];
+    return NULL;
+}
+
+/* Claim and run one task: 1 when one ran, 0 when none was due. */
+static int
+run_task(struct ob_ctx *ctx, const char *node)
+{
+    const struct ob_task_kind *k;
+    struct ob_task t;
+    char error[512] = "";
+    int rc = ob_task_claim(ctx, node, TASK_LEASE_S, &t);
+
+    if (rc != 0)
+        return 0;
+    k = find_kind(t.kind, ctx->cfg && ctx->cfg->test_clock);
+    if (!k) {
+        snprintf(error, sizeof(error), "unknown task kind '%s'", t.kind);
+        rc = OB_EINVAL;
+    } else {
+        rc = k->run(ctx, node, &t, error, sizeof(error));
+    }
+    if (rc != 0) {
+        bool permanent = rc == OB_EINVAL;
+        bool last = permanent || t.attempts >= t.max_attempts;
+
+        ob_err_clear(&ctx->err);
+        ob_task_fail(ctx, node, &t, error, permanent);
+        ob_log(OB_LOG_WARN, "task failed", "{s:I, s:s, s:i, s:s, s:b}", "task", (json_int_t)t.id,
+               "kind", t.kind, "attempt", t.attempts, "error", error, "final", last);
+        ob_metrics_job("task", t.kind, last ? "failed" : "retry");
+    } else {
+        ob_metrics_job("task", t.kind, "done");
+    }
+    return 1;
+}
+
+int
+ob_jobs_tick(struct ob_ctx *ctx, const char *node, int max_tasks)
+{
+    int done = 0;
+
+    for (int i = 0; i < ob_njob_defs; i++) {
+        char period[32];
+
+        reset_ctx(ctx);
+        ob_jobs_period(&ob_job_defs[i], ob_clock_now(ctx), period, sizeof(period));
+        if (period[0])
+            done += run_job(ctx, node, &ob_job_defs[i], period);
+    }
+    for (int n = 0; n < max_tasks; n++) {
+        reset_ctx(ctx);
+        if (!run_task(ctx, node))
+            break;
+        done++;
+    }
+    reset_ctx(ctx);
+    return done;
+}
+
+int
+ob_jobs_run_now(struct ob_ctx *ctx, const char *node, const char *name, char *detail, size_t size)
+{
+    const struct ob_job_def *j = ob_jobs_find(name);
+    char period[80], stamp[OB_INSTANT_LEN];
+    int64_t started = ob_clock_real();
+    bool got = false;
+    int rc;
+
+    if (!j)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "no job named '%s'", name);
+    if ((rc = ob_job_lease(ctx, name, node, LEASE_S, NULL, &got)) != 0)
+        return rc;
+    if (!got)
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "job '%s' is running on another node", name);
+    rc = j->run(ctx, detail, size);
+    ob_instant_format(ob_clock_real(), stamp);
+    snprintf(period, sizeof(period), "manual %s %.24s", stamp, node);
+    if (rc != 0)
+        snprintf(detail, size, "%s", ctx->err.message);
+    ob_metrics_job("periodic", name, rc ? "error" : "ok");
+    {
+        struct ob_err saved = ctx->err;
+
+        ob_job_complete(ctx, name, node, period, started, rc ? "error" : "ok", detail);
+        ctx->err = saved;
+    }
+    return rc;
+}
+
+int
+ob_jobs_drain_tasks(struct ob_ctx *ctx, const char *node, int *count)
+{
+    *count = 0;
+    for (;;) {
+        reset_ctx(ctx);
+        if (!run_task(ctx, node))
+            break;
+        (*count)++;
+    }
+    return 0;
+}
+
+struct ob_runner {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop;
+    const struct ob_config *cfg;
+    char node[128];
+};
+
+static void *
+loop(void *arg)
+{
+    struct ob_runner *r = arg;
+    struct ob_db_opts opts = { r->cfg->busy_timeout_ms };
+    struct ob_db *db = NULL;
+    struct ob_ctx ctx;
+    bool stop = false;
+
+    while (!stop) {
+        struct ob_err err = { 0 };
+        struct timespec until;
+        int did = 0;
+
+        if (!db && ob_db_open(r->cfg->db, &opts, &db, &err) != 0)
+            ob_log(OB_LOG_ERROR, "job runner cannot open database", "{s:s}", "error",
+                   err.message);
+        if (db) {
+            ob_ctx_init(&ctx, db, r->cfg);
+            ctx.actor.system = true;
+            snprintf(ctx.request_id, sizeof(ctx.request_id), "jobs");
+            if (r->cfg->test_clock)
+                ctx.clock_load = ob_testclock_load;
+            did = ob_jobs_tick(&ctx, r->node, 50);
+            ob_ctx_release(&ctx);
+        }
+        clock_gettime(CLOCK_REALTIME, &until);
+        if (!did) {
+            long ns = until.tv_nsec + (long)(r->cfg->jobs_interval_ms % 1000) * 1000000L;
+
+            until.tv_sec += r->cfg->jobs_interval_ms / 1000 + ns / 1000000000L;
+            until.tv_nsec = ns % 1000000000L;
+        }
+        pthread_mutex_lock(&r->lock);
+        if (!r->stop && !did)
+            pthread_cond_timedwait(&r->cond, &r->lock, &until);
+        stop = r->stop;
+        pthread_mutex_unlock(&r->lock);
+    }
+    ob_db_close(db);
+    return NULL;
+}
+
+int
+ob_runner_start(const struct ob_config *cfg, struct ob_runner **out)
+{
+    struct ob_runner *r = ob_xcalloc(1, sizeof(*r));
+
+    r->cfg = cfg;
+    ob_jobs_node_id(r->node, sizeof(r->node));
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->cond, NULL);
+    if (pthread_create(&r->thread, NULL, loop, r) != 0) {
+        free(r);
+        return OB_EINTERNAL;
+    }
+    ob_log(OB_LOG_INFO, "job runner started", "{s:s}", "node", r->node);
+    *out = r;
+    return 0;
+}
+
+void
+ob_runner_stop(struct ob_runner *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->lock);
+    r->stop = true;
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+    pthread_join(r->thread, NULL);
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->cond);
+    free(r);
+}

@@ -1,0 +1,331 @@
+/*
+ * main.c — the `oblako` command: serve, init, migrate, jobs, routes,
+ * version, help.
+ *
+ * Every command reads its settings the same way (base/config.c) and refuses
+ * unknown or bad options with exit status 2. Commands that touch the
+ * database apply pending migrations first and check the recorded service
+ * time zone, so a server never runs on a schema or a zone it does not know.
+ *
+ * serve blocks SIGTERM and SIGINT in every thread and waits for them in the
+ * main thread: on either it stops accepting, lets requests in flight finish
+ * (--drain-seconds), stops the job runner and exits 0.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "base/config.h"
+#include "base/ctx.h"
+#include "base/date.h"
+#include "base/log.h"
+#include "base/rand.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "jobs/jobs.h"
+#include "model/job.h"
+#include "model/setting.h"
+#include "model/task.h"
+#include "base/banned.h"
+
+#ifndef OB_VERSION
+#define OB_VERSION "0.1.0"
+#endif
+
+extern const struct ob_migration ob_migrations[];
+extern const int ob_nmigrations;
+
+static const struct command {
+    const char *name;
+    enum ob_cmd cmd;
+    const char *usage, *help;
+} commands[] = {
+    { "serve", OB_CMD_SERVE, "oblako serve [OPTIONS]",
+      "Serve the API, the cabinet and the job runner. Applies pending migrations first;\n"
+      "records the time zone on a new database and refuses to start with another one." },
+    { "init", OB_CMD_INIT, "oblako init [OPTIONS]",
+      "Create or upgrade the schema and record the service time zone." },
+    { "migrate", OB_CMD_MIGRATE, "oblako migrate [OPTIONS]", "Apply pending migrations." },
+    { "jobs", OB_CMD_JOBS, "oblako jobs list | runs [NAME] | run NAME | run tasks [OPTIONS]",
+      "List periodic jobs and their leases, show past runs, run a job now (it still takes\n"
+      "the job's lease, so it never runs beside another node), or run the queued tasks\n"
+      "that are due." },
+};
+
+static void
+usage(FILE *out)
+{
+    fprintf(out, "usage: oblako COMMAND [OPTIONS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].usage);
+    fprintf(out, "  %-8s %s\n  %-8s %s\n  %-8s %s\n", "routes", "print the route table as JSON",
+            "version", "print the version", "help", "help [COMMAND]: the options of a command");
+}
+
+static const struct command *
+find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+    const struct command *c = argc > 0 ? find_command(argv[0]) : NULL;
+
+    if (argc > 0 && !c) {
+        fprintf(stderr, "oblako: no command '%s'\n", argv[0]);
+        usage(stderr);
+        return 2;
+    }
+    if (!c) {
+        usage(stdout);
+        return 0;
+    }
+    printf("usage: %s\n\n%s\n\n", c->usage, c->help);
+    ob_config_help(stdout, c->cmd);
+    return 0;
+}
+
+static int
+cmd_routes(void)
+{
+    json_t *all = json_array();
+
+    for (int i = 0; i < ob_nroutes; i++)
+        json_array_append_new(
+            all, json_pack("{s:s, s:s, s:s, s:s, s:b}", "method", ob_routes[i].method, "path",
+                           ob_routes[i].pattern, "tenancy",
+                           ob_routes[i].tenancy ? ob_routes[i].tenancy : "", "summary",
+                           ob_routes[i].summary, "test_only",
+                           (ob_routes[i].flags & OB_ROUTE_TEST) != 0));
+    json_dumpf(all, stdout, JSON_INDENT(2));
+    putchar('\n');
+    json_decref(all);
+    return 0;
+}
+
+static void
+fail(const struct ob_err *err)
+{
+    fprintf(stderr, "oblako: %s\n", err->message);
+    if (err->hint[0])
+        fprintf(stderr, "hint: %s\n", err->hint);
+}
+
+/* Open the database, migrate it and check the time zone. */
+static int
+prepare_db(const struct ob_config *cfg, bool check_tz, struct ob_db **db, int *applied)
+{
+    struct ob_db_opts opts = { cfg->busy_timeout_ms };
+    struct ob_err err = { 0 };
+    struct ob_ctx ctx;
+    int rc;
+
+    if (check_tz && ob_tz_set(cfg->tz, &err) != 0) {
+        fail(&err);
+        return 2;
+    }
+    if (ob_db_open(cfg->db, &opts, db, &err) != 0) {
+        fail(&err);
+        return 1;
+    }
+    if (ob_db_migrate(*db, ob_migrations, ob_nmigrations, applied, &err) != 0) {
+        fail(&err);
+        return 1;
+    }
+    if (!check_tz)
+        return 0;
+    ob_ctx_init(&ctx, *db, cfg);
+    ctx.actor.system = true;
+    rc = ob_setting_check_tz(&ctx, cfg->tz);
+    if (rc != 0)
+        fail(&ctx.err);
+    ob_ctx_release(&ctx);
+    return rc ? 1 : 0;
+}
+
+static int
+cmd_serve(const struct ob_config *cfg)
+{
+    struct ob_server *server = NULL;
+    struct ob_runner *runner = NULL;
+    struct ob_db *db = NULL;
+    sigset_t set;
+    char url[160];
+    int sig = 0, rc;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    rc = prepare_db(cfg, true, &db, NULL);
+    ob_db_close(db);
+    if (rc != 0)
+        return rc;
+    if (ob_server_start(cfg, &server, url, sizeof(url)) != 0)
+        return 1;
+    if (cfg->jobs && ob_runner_start(cfg, &runner) != 0) {
+        ob_server_stop(server, 0);
+        return 1;
+    }
+    ob_log(OB_LOG_INFO, "listening", "{s:s, s:s, s:s, s:b, s:i}", "url", url, "version",
+           OB_VERSION, "time_zone", cfg->tz, "test_clock", cfg->test_clock, "threads",
+           cfg->threads);
+    sigwait(&set, &sig);
+    ob_log(OB_LOG_INFO, "signal received; draining", "{s:i, s:i}", "signal", sig,
+           "drain_seconds", cfg->drain_seconds);
+    ob_server_stop(server, cfg->drain_seconds);
+    ob_runner_stop(runner);
+    ob_log(OB_LOG_INFO, "stopped", NULL);
+    return 0;
+}
+
+static int
+cmd_init(const struct ob_config *cfg, bool init)
+{
+    struct ob_db *db = NULL;
+    int applied = 0, version = 0;
+    int rc = prepare_db(cfg, init, &db, &applied);
+
+    if (rc == 0) {
+        ob_db_schema_version(db, &version);
+        printf("%s: %d migration%s applied, schema version %d%s%s\n", cfg->db, applied,
+               applied == 1 ? "" : "s", version, init ? ", time zone " : "", init ? cfg->tz : "");
+    }
+    ob_db_close(db);
+    return rc;
+}
+
+static int
+print_job(const struct ob_job_row *r, void *arg)
+{
+    const struct ob_job_def *d = ob_jobs_find(r->name);
+    char until[OB_INSTANT_LEN] = "-";
+
+    (void)arg;
+    if (r->holder[0])
+        ob_instant_format(r->expires_at, until);
+    printf("%-16s last period %-12s %s%s%s\n", r->name, r->last_period[0] ? r->last_period : "-",
+           r->holder[0] ? "held by " : "idle", r->holder[0] ? r->holder : "",
+           r->holder[0] ? "" : "");
+    if (r->holder[0])
+        printf("%-16s lease until %s\n", "", until);
+    if (d)
+        printf("%-16s %s\n", "", d->help);
+    return 0;
+}
+
+static int
+print_run(const struct ob_job_run *r, void *arg)
+{
+    char started[OB_INSTANT_LEN];
+
+    (void)arg;
+    ob_instant_format(r->started_at, started);
+    printf("%s\t%s\t%s\t%s\t%s\t%s\n", r->name, r->period, r->result, started, r->node,
+           r->detail);
+    return 0;
+}
+
+static int
+cmd_jobs(const struct ob_config *cfg, int argc, char **argv)
+{
+    struct ob_db *db = NULL;
+    struct ob_ctx ctx;
+    char node[128], detail[256] = "";
+    int rc, count = 0;
+
+    if (argc < 1 || (strcmp(argv[0], "list") && strcmp(argv[0], "runs") &&
+                     (strcmp(argv[0], "run") || argc < 2))) {
+        fprintf(stderr, "usage: %s\n", commands[3].usage);
+        return 2;
+    }
+    if ((rc = prepare_db(cfg, true, &db, NULL)) != 0) {
+        ob_db_close(db);
+        return rc;
+    }
+    ob_ctx_init(&ctx, db, cfg);
+    ctx.actor.system = true;
+    ctx.clock_load = ob_testclock_load;     /* a test clock set on the database applies */
+    ob_jobs_node_id(node, sizeof(node));
+    if (!strcmp(argv[0], "list")) {
+        rc = ob_job_list(&ctx, print_job, NULL);
+    } else if (!strcmp(argv[0], "runs")) {
+        rc = ob_job_runs(&ctx, argc > 1 ? argv[1] : NULL, 100, print_run, NULL);
+    } else if (!strcmp(argv[1], "tasks")) {
+        rc = ob_jobs_drain_tasks(&ctx, node, &count);
+        printf("ran %d task%s\n", count, count == 1 ? "" : "s");
+    } else {
+        rc = ob_jobs_run_now(&ctx, node, argv[1], detail, sizeof(detail));
+        if (rc == 0)
+            printf("%s: %s\n", argv[1], detail);
+    }
+    if (rc != 0)
+        fail(&ctx.err);
+    ob_ctx_release(&ctx);
+    ob_db_close(db);
+    return rc == 0 ? 0 : (rc == OB_ENOTFOUND ? 2 : 1);
+}
+
+int
+main(int argc, char **argv)
+{
+    const struct command *c;
+    struct ob_config cfg;
+    struct ob_err err = { 0 };
+    char **rest;
+    int nrest;
+
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+        return cmd_help(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        printf("oblako %s\n", OB_VERSION);
+        return 0;
+    }
+    if (!strcmp(argv[1], "routes"))
+        return cmd_routes();
+    if (!(c = find_command(argv[1]))) {
+        fprintf(stderr, "oblako: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    if (ob_config_load(&cfg, c->cmd, argc - 2, argv + 2, &rest, &nrest, &err) != 0) {
+        fprintf(stderr, "oblako %s: %s\n", c->name, err.message);
+        fprintf(stderr, "see 'oblako help %s'\n", c->name);
+        return 2;
+    }
+    if (ob_log_set_level(cfg.log_level) != 0) {
+        fprintf(stderr, "oblako %s: log-level must be debug, info, warn or error\n", c->name);
+        return 2;
+    }
+    if (c->cmd != OB_CMD_JOBS && nrest > 0) {
+        fprintf(stderr, "oblako %s: unexpected argument '%s'\n", c->name, rest[0]);
+        return 2;
+    }
+    if (ob_rand_init() != 0) {
+        fprintf(stderr, "oblako: cannot initialise libsodium\n");
+        return 1;
+    }
+    switch (c->cmd) {
+    case OB_CMD_SERVE:
+        return cmd_serve(&cfg);
+    case OB_CMD_INIT:
+        return cmd_init(&cfg, true);
+    case OB_CMD_MIGRATE:
+        return cmd_init(&cfg, false);
+    case OB_CMD_JOBS:
+        return cmd_jobs(&cfg, nrest, rest);
+    }
+    return 2;
+}

@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# Test orchestrator (what `make test` runs after building; it does not build).
+# Usage: tests/run.sh [--full]
+#   default: unit (sqlite+postgres), e2e sqlite, e2e postgres, asan unit, asan e2e sqlite, fuzz
+#   --full:  adds asan e2e postgres and the long runs (tests/e2e/long/*.test.js, both engines)
+# Environment: OBLAKO_FUZZ_SECONDS (default 60, per fuzz target),
+#              OBLAKO_UNIT_TIMEOUT (default 600 s per unit binary).
+# Ends with one line "N passed, N failed"; exits 1 if anything failed or nothing ran.
+set -uo pipefail
+shopt -s nullglob
+
+cd "$(dirname "$0")/.." || exit 2
+root=$PWD
+
+full=0
+for a in "$@"; do
+  case "$a" in
+    --full) full=1 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "usage: tests/run.sh [--full]" >&2; exit 2 ;;
+  esac
+done
+
+total_pass=0
+total_fail=0
+suites_run=0
+workdir=$(mktemp -d /tmp/oblako-tests.XXXXXX)
+pgdir=""
+
+# shellcheck disable=SC2317  # invoked by trap
+cleanup() {
+  if [ -n "$pgdir" ]; then "$root/tests/lib/pg.sh" stop "$pgdir" || true; fi
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+# Children run in the background and we `wait` for them: then an INT/TERM trap fires at once
+# even when the child (node --test) handles SIGINT itself and exits 1, which would otherwise
+# make bash ignore the Ctrl-C. The trap stops the child, and the EXIT trap stops PostgreSQL.
+child=""
+# shellcheck disable=SC2317  # invoked by trap
+on_signal() {
+  echo "tests/run.sh: interrupted" >&2
+  if [ -n "$child" ]; then
+    kill -TERM "$child" 2>/dev/null
+    wait "$child" 2>/dev/null
+  fi
+  exit "$1"
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+trap 'on_signal 129' HUP
+
+# run CMD...: runs CMD (stdin /dev/null) and returns its exit status.
+run() {
+  "$@" </dev/null &
+  child=$!
+  wait "$child"
+  local status=$?
+  child=""
+  return "$status"
+}
+
+# --- suite bookkeeping -------------------------------------------------------------------------
+suite_name=""
+suite_t0=""
+suite_pass=0
+suite_fail=0
+
+suite_begin() {
+  suite_name=$1
+  suite_pass=0
+  suite_fail=0
+  suite_t0=$EPOCHREALTIME
+  echo ">> $suite_name"
+}
+
+suite_end() {
+  local t1=$EPOCHREALTIME secs
+  secs=$(awk -v a="$suite_t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+  echo "== $suite_name: $suite_pass passed, $suite_fail failed in $secs s"
+  total_pass=$((total_pass + suite_pass))
+  total_fail=$((total_fail + suite_fail))
+  suites_run=$((suites_run + 1))
+}
+
+skip() {
+  echo "== $1: skipped ($2)"
+}
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+start_pg() {
+  pgdir=$(mktemp -d /tmp/oblako-pg.XXXXXX)
+  local url
+  if ! url=$("$root/tests/lib/pg.sh" start "$pgdir" 0); then
+    echo "tests/run.sh: cannot start PostgreSQL (scripts/deps.sh test installs it)" >&2
+    exit 1
+  fi
+  export OBLAKO_TEST_PG_URL=$url
+  echo "-- PostgreSQL at $url"
+}
+
+# --- unit (cmocka) -----------------------------------------------------------------------------
+# run_unit NAME DIR
+run_unit() {
+  local name=$1 dir=$2 bins=() b
+  for b in "$dir"/test_*; do
+    [ -f "$b" ] && [ -x "$b" ] && bins+=("$b")
+  done
+  if [ ${#bins[@]} -eq 0 ]; then
+    skip "$name" "no executables $dir/test_*"
+    return
+  fi
+  suite_begin "$name"
+  local log="$workdir/unit.log" status p f parsed
+  for b in "${bins[@]}"; do
+    run timeout --kill-after=10 "${OBLAKO_UNIT_TIMEOUT:-600}" "$b" >"$log" 2>&1
+    status=$?
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+    parsed=$(grep -cE '^\[  (PASSED|FAILED)  \] [0-9]+ test' "$log")
+    if [ "$parsed" -eq 0 ]; then
+      # No cmocka summary: crashed, timed out, or not a cmocka binary.
+      p=0
+      f=1
+    elif [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+      # All tests passed but the binary failed afterwards (e.g. LeakSanitizer at exit).
+      f=1
+    fi
+    suite_pass=$((suite_pass + p))
+    suite_fail=$((suite_fail + f))
+    if [ "$f" -ne 0 ]; then
+      echo "-- ${b#"$root"/}: exit $status, $p passed, $f failed; output:"
+      sed 's/^/   | /' "$log"
+    else
+      echo "-- ${b#"$root"/}: $p passed"
+    fi
+  done
+  suite_end
+}
+
+# --- e2e (node --test) -------------------------------------------------------------------------
+# run_e2e NAME ENGINE BIN CONCURRENCY FILES...
+run_e2e() {
+  local name=$1 engine=$2 bin=$3 conc=$4
+  shift 4
+  if [ $# -eq 0 ]; then
+    skip "$name" "no test files"
+    return
+  fi
+  if [ ! -x "$bin" ]; then
+    skip "$name" "$bin not built"
+    return
+  fi
+  if [ ! -d node_modules/smtp-server ]; then
+    echo "tests/run.sh: node_modules missing; run scripts/deps.sh test" >&2
+    exit 1
+  fi
+  suite_begin "$name"
+  local tap="$workdir/e2e.tap" status p f c
+  rm -f "$tap"
+  OBLAKO_TEST_ENGINE=$engine OBLAKO_BIN="$root/$bin" \
+    run node --test --test-concurrency="$conc" \
+      --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=tap --test-reporter-destination="$tap" \
+      "$@"
+  status=$?
+  p=$(grep -E '^# pass [0-9]+$' "$tap" 2>/dev/null | tail -n1 | awk '{ print $3 }')
+  f=$(grep -E '^# fail [0-9]+$' "$tap" 2>/dev/null | tail -n1 | awk '{ print $3 }')
+  c=$(grep -E '^# cancelled [0-9]+$' "$tap" 2>/dev/null | tail -n1 | awk '{ print $3 }')
+  if [ -z "$p" ] || [ -z "$f" ]; then
+    echo "-- $name: no TAP summary (node exit $status)"
+    p=${p:-0}
+    f=1
+  else
+    f=$((f + ${c:-0}))
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+      echo "-- $name: node exited $status with no failed test"
+      f=1
+    fi
+  fi
+  suite_pass=$((suite_pass + p))
+  suite_fail=$((suite_fail + f))
+  suite_end
+}
+
+# --- fuzz (libFuzzer) --------------------------------------------------------------------------
+run_fuzz() {
+  local targets=() t
+  for t in build/fuzz/fuzz_*; do
+    [ -f "$t" ] && [ -x "$t" ] && targets+=("$t")
+  done
+  if [ ! -x build/fuzz/fuzz_request ] || [ ${#targets[@]} -eq 0 ]; then
+    skip fuzz "build/fuzz/fuzz_request not built"
+    return
+  fi
+  suite_begin fuzz
+  local secs=${OBLAKO_FUZZ_SECONDS:-60} name corpus work log status
+  mkdir -p build/fuzz/artifacts
+  for t in "${targets[@]}"; do
+    name=$(basename "$t")
+    corpus="tests/fuzz/corpus/${name#fuzz_}"
+    work="$workdir/corpus-${name#fuzz_}"
+    mkdir -p "$work"
+    # Work on a copy: the committed corpus does not grow.
+    if [ -d "$corpus" ]; then cp -R "$corpus/." "$work/"; fi
+    log="$workdir/$name.log"
+    run "$t" -max_total_time="$secs" -print_final_stats=1 \
+      -artifact_prefix="$root/build/fuzz/artifacts/$name-" "$work" >"$log" 2>&1
+    status=$?
+    if [ "$status" -eq 0 ]; then
+      suite_pass=$((suite_pass + 1))
+      echo "-- $name: ok ($(grep -m1 -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | awk '{ print $2 }') runs)"
+    else
+      suite_fail=$((suite_fail + 1))
+      echo "-- $name: exit $status; artifacts in build/fuzz/artifacts/; last output:"
+      tail -n 60 "$log" | sed 's/^/   | /'
+    fi
+  done
+  suite_end
+}
+
+# --- main --------------------------------------------------------------------------------------
+e2e_files=(tests/e2e/*.test.js)
+long_files=(tests/e2e/long/*.test.js)
+
+start_pg
+
+run_unit "unit (sqlite+postgres)" build/tests/unit
+run_e2e "e2e sqlite" sqlite build/oblako 2 "${e2e_files[@]}"
+run_e2e "e2e postgres" postgres build/oblako 2 "${e2e_files[@]}"
+
+asan_env() {
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+}
+no_asan_env() {
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+}
+
+asan_env
+run_unit "asan unit" build/asan/tests/unit
+run_e2e "asan e2e sqlite" sqlite build/asan/oblako 2 "${e2e_files[@]}"
+if [ "$full" -eq 1 ]; then
+  run_e2e "asan e2e postgres" postgres build/asan/oblako 2 "${e2e_files[@]}"
+fi
+no_asan_env
+
+if [ "$full" -eq 1 ]; then
+  run_e2e "long sqlite" sqlite build/oblako 1 "${long_files[@]}"
+  run_e2e "long postgres" postgres build/oblako 1 "${long_files[@]}"
+fi
+
+run_fuzz
+
+echo "$total_pass passed, $total_fail failed"
+if [ "$total_fail" -ne 0 ] || [ $((total_pass + total_fail)) -eq 0 ]; then
+  exit 1
+fi
+exit 0
