@@ -253,7 +253,8 @@ cmd_jobs(const struct ob_config *cfg, int argc, char **argv)
     }
     ob_ctx_init(&ctx, db, cfg);
     ctx.actor.system = true;
-    ctx.clock_load = ob_testclock_load;     /* a test clock set on the database applies */
+    if (cfg->test_clock)
+        ctx.clock_load = ob_testclock_load;
     ob_jobs_node_id(node, sizeof(node));
     if (!strcmp(argv[0], "list")) {
         rc = ob_job_list(&ctx, print_job, NULL);

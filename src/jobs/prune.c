@@ -1,6 +1,10 @@
 /*
  * prune.c — the daily clean-up: finished tasks after 30 days, job records
  * after 90. Running it twice deletes nothing the second time.
+ *
+ * The records it deletes carry real (wall-clock) instants — they are the
+ * runner's bookkeeping, not business facts — so their age is measured in
+ * real time too; moving the test clock forward must not erase them.
  */
 #include <stdio.h>
 
@@ -29,7 +33,7 @@ prune(struct ob_ctx *ctx, void *arg)
 int
 ob_job_prune_run(struct ob_ctx *ctx, char *detail, size_t size)
 {
-    struct prune_args a = { ob_clock_now(ctx), 0, 0 };
+    struct prune_args a = { ob_clock_real(), 0, 0 };
     int rc = ob_db_tx(ctx, OB_DB_WRITE, prune, &a);
 
     if (rc == 0)

@@ -27,7 +27,7 @@ lease(struct ob_ctx *ctx, void *arg)
     n = ob_db_run(ctx->db,
                   "UPDATE job_leases SET holder = ?, expires_at = ? WHERE name = ? "
                   "AND (holder = '' OR holder = ? OR expires_at < ?) AND (? = '' OR last_period <> ?)",
-                  "titiitt", a->node, now + a->ttl_s, a->name, a->node, now,
+                  "tittitt", a->node, now + a->ttl_s, a->name, a->node, now,
                   a->period ? a->period : "", a->period ? a->period : "");
     if (n < 0)
         return ob_db_err(ctx, (int)n);
