@@ -46,7 +46,8 @@ WEB_FILES := $(sort $(shell find web -type f 2>/dev/null))
 all: $(BUILD)/oblako $(UNIT_BIN)
 
 $(BUILD)/oblako: $(BUILD)/obj/src/main.o $(LIB_OBJ)
-	$(CC) -o $@ $^ $(LDLIBS_ALL)
+	@echo "  LINK    $@"
+	@$(CC) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -55,7 +56,8 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/tools/embed: tools/embed.c
 	@mkdir -p $(@D)
@@ -71,7 +73,8 @@ $(BUILD)/gen/web_assets.c: $(BUILD)/tools/embed $(WEB_FILES)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $^ $(LDLIBS_ALL) -lcmocka
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $^ $(LDLIBS_ALL) -lcmocka
 
 asan:
 	$(MAKE) SANITIZE=1 all
@@ -87,6 +90,7 @@ demo:
 test:
 	scripts/deps.sh test
 	$(MAKE) all
+	$(MAKE) CC=clang BUILD=build/clang build/clang/oblako
 	$(MAKE) SANITIZE=1 all
 	$(MAKE) fuzz-build
 	tests/run.sh
@@ -99,25 +103,29 @@ test-full:
 	tests/run.sh --full
 
 check: all
-	OBLAKO_CHECK=1 tests/run.sh --quick
+	tests/run.sh --quick
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
-	    --suppress=missingIncludeSystem -Isrc src
+	    -D__GNUC__ --suppress=missingIncludeSystem -Isrc src
 
-# The fuzzer is built with clang and libFuzzer, whatever CC is.
+# The fuzzer is built with clang and libFuzzer, whatever CC is, in its own
+# build directory. `make fuzz` runs it on a scratch corpus (build/fuzz/corpus,
+# where libFuzzer writes new inputs) seeded read-only from the committed one;
+# crashes go to build/fuzz/artifacts/.
 FUZZ_DIR := build/fuzz
-FUZZ_FLAGS := $(CSTD) -O1 -g -fsanitize=fuzzer-no-link,address,undefined $(WARN) -Isrc \
-              -I$(FUZZ_DIR)/gen $(PKG_CFLAGS) -DOB_FUZZING
+FUZZ_SECONDS ?= 60
 .PHONY: fuzz-build
 fuzz-build:
-	$(MAKE) BUILD=$(FUZZ_DIR) CC=clang OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -DOB_FUZZING" \
+	$(MAKE) BUILD=$(FUZZ_DIR) CC=clang \
+	    OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
 	    LDSAN="-fsanitize=address,undefined" $(FUZZ_DIR)/fuzz_request
 
 $(BUILD)/fuzz_request: tests/fuzz/fuzz_request.c $(LIB_OBJ)
 	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
 
 fuzz: fuzz-build
-	@mkdir -p build/fuzz/corpus && cp -r tests/fuzz/corpus/request/. build/fuzz/corpus/
-	build/fuzz/fuzz_request -max_total_time=$${FUZZ_SECONDS:-60} build/fuzz/corpus tests/fuzz/corpus/request
+	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
+	$(FUZZ_DIR)/fuzz_request -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_DIR)/corpus tests/fuzz/corpus/request
 
 bench: all
 	bench/http.sh

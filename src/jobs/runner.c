@@ -90,7 +90,7 @@ static int
 run_task(struct ob_ctx *ctx, const char *node)
 {
     const struct ob_task_kind *k;
-    struct ob_task t;
+    struct ob_task t = { 0 };
     char error[512] = "";
     int rc = ob_task_claim(ctx, node, TASK_LEASE_S, &t);
 
