@@ -36,7 +36,7 @@ struct ob_ctx {
     struct ob_arena arena;
     struct ob_err err;
     struct ob_actor actor;
-    char request_id[40];
+    char request_id[72];
     const char *remote_addr;
     /* Business clock: real time plus an offset that only the test clock sets.
      * clock_load, when set, fills clock_offset the first time it is needed. */
