@@ -29,6 +29,21 @@ static const char create_table[] = "CREATE TABLE IF NOT EXISTS schema_migrations
                                    " name TEXT NOT NULL,"
                                    " applied_at TEXT NOT NULL)";
 
+static bool
+ident_char(char c)
+{
+    return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* Is the word w at p, not part of a longer identifier? */
+static bool
+word_at(const char *sql, const char *p, const char *w)
+{
+    size_t n = strlen(w);
+
+    return (p == sql || !ident_char(p[-1])) && !strncmp(p, w, n) && !ident_char(p[n]);
+}
+
 /* Replace the dialect words ID_PK and BLOB (as whole words). */
 static char *
 translate(const struct ob_db *db, const char *sql)
@@ -38,13 +53,10 @@ translate(const struct ob_db *db, const char *sql)
 
     ob_buf_init(&b, (size_t)1 << 30);
     while (*p) {
-        bool word_start = p == sql || !(p[-1] == '_' || (p[-1] >= 'A' && p[-1] <= 'Z') ||
-                                        (p[-1] >= 'a' && p[-1] <= 'z'));
-
-        if (word_start && !strncmp(p, "ID_PK", 5)) {
+        if (word_at(sql, p, "ID_PK")) {
             ob_buf_adds(&b, db->ops->id_pk);
             p += 5;
-        } else if (word_start && !strncmp(p, "BLOB", 4)) {
+        } else if (word_at(sql, p, "BLOB")) {
             ob_buf_adds(&b, db->ops->blob);
             p += 4;
         } else {

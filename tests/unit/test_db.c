@@ -1,0 +1,741 @@
+/*
+ * test_db.c — the engine-neutral database API (db/db.h) on SQLite and, when
+ * OBLAKO_TEST_PG_URL is set, on PostgreSQL too.
+ *
+ * Every test runs once per engine: main() runs the same cmocka group with
+ * each engine's group setup. SQLite gets a temporary file; PostgreSQL gets a
+ * fresh database, created through the API itself on the server named by
+ * OBLAKO_TEST_PG_URL (postgres://USER@HOST:PORT/DB) and dropped at the end.
+ * Each test starts from an empty schema (its setup drops the tables the tests
+ * use) on a new connection, and closes it in teardown.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "base/ctx.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/rand.h"
+#include "db/db.h"
+#include "unit.h"
+#include "base/banned.h"
+
+struct engine {
+    const char *name;
+    char url[600];          /* the database the tests use */
+    char admin_url[600];    /* PostgreSQL: the server's database, to create ours */
+    char dbname[64];        /* PostgreSQL: t_unit_<random> */
+    char path[64];          /* SQLite: the temporary file */
+};
+
+static struct engine eng;
+
+struct fx {
+    struct ob_db *db;
+    struct ob_ctx ctx;
+};
+
+static const char *const tables[] = { "item", "vals", "counter", "m_one", "m_two", "m_three",
+                                      "schema_migrations" };
+
+static struct ob_db *
+open_db(void)
+{
+    struct ob_db *db = NULL;
+    struct ob_err err = { 0 };
+
+    if (ob_db_open(eng.url, NULL, &db, &err) != 0)
+        fail_msg("%s: cannot open '%s': %s", eng.name, eng.url, err.message);
+    return db;
+}
+
+static bool
+is_pg(const struct fx *f)
+{
+    return ob_db_engine(f->db) == OB_DB_POSTGRES;
+}
+
+static int
+setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    char sql[128];
+
+    f->db = open_db();
+    ob_ctx_init(&f->ctx, f->db, NULL);
+    for (size_t i = 0; i < NELEM(tables); i++) {
+        snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s", tables[i]);
+        if (ob_db_exec(f->db, sql) != 0)
+            fail_msg("%s: %s: %s", eng.name, sql, ob_db_errmsg(f->db));
+    }
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fx *f = *state;
+
+    ob_ctx_release(&f->ctx);
+    ob_db_close(f->db);
+    free(f);
+    return 0;
+}
+
+/* The tables most tests use, created by a migration (so through ID_PK). */
+static void
+make_tables(struct fx *f)
+{
+    static const struct ob_migration m[] = {
+        { 1, "tables",
+          "CREATE TABLE item (id ID_PK, n BIGINT, s TEXT UNIQUE, z TEXT);"
+          "CREATE TABLE vals (k BIGINT PRIMARY KEY, n BIGINT, s TEXT);"
+          "CREATE TABLE counter (id BIGINT PRIMARY KEY, v BIGINT NOT NULL);"
+          "INSERT INTO counter (id, v) VALUES (1, 0);" },
+    };
+    struct ob_err err = { 0 };
+
+    if (ob_db_migrate(f->db, m, 1, NULL, &err) != 0)
+        fail_msg("%s: make_tables: %s", eng.name, err.message);
+}
+
+static int64_t
+count_rows(struct fx *f, const char *table)
+{
+    char sql[128];
+    int64_t n = -1;
+
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", table);
+    if (ob_db_get_int(f->db, &n, sql, NULL) != OB_DB_ROW)
+        fail_msg("%s: %s: %s", eng.name, sql, ob_db_errmsg(f->db));
+    return n;
+}
+
+static bool
+table_exists(struct fx *f, const char *name)
+{
+    int64_t n = 0;
+    const char *sql = is_pg(f) ? "SELECT COUNT(*) FROM information_schema.tables WHERE "
+                                 "table_schema = current_schema() AND table_name = ?"
+                               : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
+                                 "name = ?";
+
+    assert_int_equal(ob_db_get_int(f->db, &n, sql, "t", name), OB_DB_ROW);
+    return n > 0;
+}
+
+static const struct bind_case {
+    const char *name;
+    char kind;      /* 'i' int, 't' text, 'n' ob_stmt_bind_null, 'N' bind_text(NULL) */
+    int64_t i;
+    const char *s;
+} bind_cases[] = {
+    { "zero", 'i', 0, NULL },
+    { "negative", 'i', -5, NULL },
+    { "int64 max", 'i', INT64_MAX, NULL },
+    { "int64 min", 'i', INT64_MIN, NULL },
+    { "ascii text", 't', 0, "hello" },
+    { "empty text is not null", 't', 0, "" },
+    { "Cyrillic text", 't', 0, "Облако — облачный сервис, ёжик" },
+    { "quotes and placeholders in a value", 't', 0, "it's a ? and \"$1\"" },
+    { "null", 'n', 0, NULL },
+    { "text NULL binds null", 'N', 0, NULL },
+};
+
+static void
+insert_case(struct fx *f, int64_t k, const struct bind_case *c)
+{
+    struct ob_stmt *st = NULL;
+
+    CHECK_INT(c->name, ob_db_prepare(f->db, "INSERT INTO vals (k, n, s) VALUES (?, ?, ?)", &st),
+              0);
+    CHECK_INT(c->name, ob_stmt_bind_int(st, 1, k), 0);
+    CHECK_INT(c->name, c->kind == 'i' ? ob_stmt_bind_int(st, 2, c->i) : ob_stmt_bind_null(st, 2),
+              0);
+    if (c->kind == 't' || c->kind == 'N')
+        CHECK_INT(c->name, ob_stmt_bind_text(st, 3, c->s), 0);
+    else
+        CHECK_INT(c->name, ob_stmt_bind_null(st, 3), 0);
+    CHECK_INT(c->name, ob_stmt_step(st), OB_DB_DONE);
+    CHECK_INT(c->name, ob_stmt_changes(st), 1);
+    ob_stmt_finalize(st);
+}
+
+static void
+check_case(struct fx *f, int64_t k, const struct bind_case *c)
+{
+    struct ob_stmt *st = NULL;
+    char num[32];
+
+    CHECK_INT(c->name, ob_db_prepare(f->db, "SELECT n, s FROM vals WHERE k = ?", &st), 0);
+    CHECK_INT(c->name, ob_stmt_bindf(st, "i", k), 0);
+    CHECK_INT(c->name, ob_stmt_step(st), OB_DB_ROW);
+    CHECK_INT(c->name, ob_stmt_columns(st), 2);
+    CHECK_INT(c->name, ob_stmt_null(st, 0), c->kind != 'i');
+    CHECK_INT(c->name, ob_stmt_null(st, 1), c->kind != 't');
+    if (c->kind == 'i') {
+        CHECK_INT(c->name, ob_stmt_int(st, 0), c->i);
+        snprintf(num, sizeof(num), "%lld", (long long)c->i);
+        CHECK_STR(c->name, ob_stmt_text(st, 0), num);     /* an int read as text */
+    } else {
+        CHECK_TRUE(c->name, ob_stmt_text(st, 0) == NULL);
+    }
+    if (c->kind == 't')
+        CHECK_STR(c->name, ob_stmt_text(st, 1), c->s);
+    else
+        CHECK_TRUE(c->name, ob_stmt_text(st, 1) == NULL);
+    CHECK_INT(c->name, ob_stmt_step(st), OB_DB_DONE);
+    ob_stmt_finalize(st);
+}
+
+static void
+test_db_bind_and_columns(void **state)
+{
+    struct fx *f = *state;
+
+    make_tables(f);
+    for (size_t i = 0; i < NELEM(bind_cases); i++)
+        insert_case(f, (int64_t)i, &bind_cases[i]);
+    for (size_t i = 0; i < NELEM(bind_cases); i++)
+        check_case(f, (int64_t)i, &bind_cases[i]);
+    assert_int_equal(count_rows(f, "vals"), NELEM(bind_cases));
+}
+
+static void
+test_db_placeholders_in_literals(void **state)
+{
+    struct fx *f = *state;
+    struct ob_stmt *st = NULL;
+
+    /* A '?' inside a quoted literal or identifier is not a placeholder. */
+    assert_int_equal(ob_db_prepare(f->db, "SELECT '?', ?, 'a''?', ? AS \"x?\"", &st), 0);
+    assert_int_equal(ob_stmt_bindf(st, "ti", "first", (int64_t)2), 0);
+    assert_int_equal(ob_stmt_step(st), OB_DB_ROW);
+    assert_int_equal(ob_stmt_columns(st), 4);
+    assert_string_equal(ob_stmt_text(st, 0), "?");
+    assert_string_equal(ob_stmt_text(st, 1), "first");
+    assert_string_equal(ob_stmt_text(st, 2), "a'?");
+    assert_int_equal(ob_stmt_int(st, 3), 2);
+    ob_stmt_finalize(st);
+}
+
+static void
+test_db_run_changes(void **state)
+{
+    struct fx *f = *state;
+
+    make_tables(f);
+    for (int64_t i = 1; i <= 3; i++)
+        assert_int_equal(ob_db_run(f->db, "INSERT INTO item (n, s) VALUES (?, ?)", "in", i), 1);
+    assert_int_equal(ob_db_run(f->db, "UPDATE item SET z = ? WHERE n >= ?", "ti", "x",
+                               (int64_t)2),
+                     2);
+    assert_int_equal(ob_db_run(f->db, "DELETE FROM item WHERE n = ?", "i", (int64_t)99), 0);
+    assert_int_equal(ob_db_run(f->db, "UPDATE item SET z = NULL", NULL), 3);
+    assert_int_equal(ob_db_run(f->db, "DELETE FROM item WHERE n < ?", "i", (int64_t)3), 2);
+    assert_int_equal(count_rows(f, "item"), 1);
+    /* an error is a negative code, and the engine's text is kept */
+    assert_int_equal(ob_db_run(f->db, "INSERT INTO no_such_table VALUES (1)", NULL),
+                     OB_EINTERNAL);
+    assert_true(strlen(ob_db_errmsg(f->db)) > 0);
+    assert_int_equal(ob_db_run(f->db, "SELECT 1", "z"), OB_EINTERNAL);    /* bad format */
+}
+
+static void
+test_db_get_int_and_text(void **state)
+{
+    struct fx *f = *state;
+    int64_t n = 77;
+    char s[64] = "untouched", small[4];
+
+    make_tables(f);
+    assert_int_equal(ob_db_run(f->db, "INSERT INTO item (n, s) VALUES (?, ?)", "it",
+                               (int64_t)42, "Привет"),
+                     1);
+    assert_int_equal(
+        ob_db_get_int(f->db, &n, "SELECT n FROM item WHERE s = ?", "t", "Привет"), OB_DB_ROW);
+    assert_int_equal(n, 42);
+    n = 77;
+    assert_int_equal(ob_db_get_int(f->db, &n, "SELECT n FROM item WHERE s = ?", "t", "nope"),
+                     OB_DB_DONE);
+    assert_int_equal(n, 77);   /* no row: untouched */
+    assert_int_equal(ob_db_get_text(f->db, s, sizeof(s), "SELECT s FROM item WHERE n = ?", "i",
+                                    (int64_t)42),
+                     OB_DB_ROW);
+    assert_string_equal(s, "Привет");
+    assert_int_equal(ob_db_get_text(f->db, small, sizeof(small), "SELECT 'abcdef'", NULL),
+                     OB_DB_ROW);
+    assert_string_equal(small, "abc");     /* truncated to the size */
+    assert_int_equal(ob_db_get_text(f->db, s, sizeof(s), "SELECT z FROM item", NULL), OB_DB_ROW);
+    assert_string_equal(s, "");            /* NULL reads as "" */
+    snprintf(s, sizeof(s), "untouched");
+    assert_int_equal(ob_db_get_text(f->db, s, sizeof(s), "SELECT s FROM item WHERE n = 0", NULL),
+                     OB_DB_DONE);
+    assert_string_equal(s, "untouched");
+    assert_true(ob_db_get_int(f->db, &n, "SELECT nonsense FROM", NULL) < 0);
+    assert_int_equal(ob_db_ping(f->db), 0);
+}
+
+static void
+test_db_returning_id(void **state)
+{
+    struct fx *f = *state;
+    int64_t id1 = 0, id2 = 0, n = 0;
+
+    make_tables(f);
+    assert_int_equal(ob_db_get_int(f->db, &id1, "INSERT INTO item (n) VALUES (?) RETURNING id",
+                                   "i", (int64_t)10),
+                     OB_DB_ROW);
+    assert_int_equal(ob_db_get_int(f->db, &id2, "INSERT INTO item (n) VALUES (?) RETURNING id",
+                                   "i", (int64_t)20),
+                     OB_DB_ROW);
+    assert_true(id1 > 0);
+    assert_true(id2 > id1);
+    /* the rows are there, each with its id */
+    assert_int_equal(ob_db_get_int(f->db, &n, "SELECT n FROM item WHERE id = ?", "i", id2),
+                     OB_DB_ROW);
+    assert_int_equal(n, 20);
+    assert_int_equal(count_rows(f, "item"), 2);
+}
+
+static void
+test_db_unique_violation(void **state)
+{
+    struct fx *f = *state;
+
+    make_tables(f);
+    assert_int_equal(ob_db_run(f->db, "INSERT INTO item (s) VALUES (?)", "t", "dup"), 1);
+    assert_int_equal(ob_db_run(f->db, "INSERT INTO item (s) VALUES (?)", "t", "dup"),
+                     OB_ECONFLICT);
+    assert_int_equal(ob_db_run(f->db, "INSERT INTO vals (k) VALUES (1)", NULL), 1);
+    assert_int_equal(ob_db_run(f->db, "INSERT INTO vals (k) VALUES (1)", NULL), OB_ECONFLICT);
+    assert_int_equal(count_rows(f, "item"), 1);
+    assert_int_equal(count_rows(f, "vals"), 1);
+}
+
+/* Transaction bodies: arg is the text of the item to insert. */
+static int
+insert_item(struct ob_ctx *ctx, void *arg)
+{
+    const char *s = arg;
+    int64_t rc;
+
+    if (!ob_db_in_tx(ctx->db))
+        return OB_EINTERNAL;
+    rc = ob_db_run(ctx->db, "INSERT INTO item (s) VALUES (?)", "t", s);
+    return rc < 0 ? (int)rc : 0;
+}
+
+static int
+insert_then_fail(struct ob_ctx *ctx, void *arg)
+{
+    int rc = insert_item(ctx, arg);
+
+    return rc ? rc : ob_err_set(&ctx->err, OB_EINVAL, "refused after the insert");
+}
+
+static int
+insert_twice(struct ob_ctx *ctx, void *arg)
+{
+    int rc = insert_item(ctx, (void *)"first of two");
+
+    return rc ? rc : insert_item(ctx, arg);
+}
+
+struct nest {
+    int (*inner)(struct ob_ctx *, void *);
+    void *inner_arg;
+    bool inner_saw_tx;
+};
+
+static int
+outer_then_inner(struct ob_ctx *ctx, void *arg)
+{
+    struct nest *n = arg;
+    int rc = insert_item(ctx, (void *)"outer");
+
+    if (rc == 0)
+        rc = ob_db_tx(ctx, OB_DB_WRITE, n->inner, n->inner_arg);
+    n->inner_saw_tx = ob_db_in_tx(ctx->db);     /* the inner call did not commit */
+    return rc;
+}
+
+static const struct tx_case {
+    const char *name;
+    int (*fn)(struct ob_ctx *, void *);
+    const char *arg;
+    int want_rc;
+    int64_t want_rows;
+} tx_cases[] = {
+    { "commit", insert_item, "one", 0, 1 },
+    { "body error rolls back", insert_then_fail, "two", OB_EINVAL, 0 },
+    { "conflict inside rolls back the earlier insert", insert_twice, "first of two",
+      OB_ECONFLICT, 0 },
+    { "two inserts commit together", insert_twice, "second", 0, 2 },
+};
+
+static void
+test_db_tx(void **state)
+{
+    struct fx *f = *state;
+
+    make_tables(f);
+    for (size_t i = 0; i < NELEM(tx_cases); i++) {
+        const struct tx_case *c = &tx_cases[i];
+        struct ob_db *other = open_db();
+        int64_t n = -1;
+
+        ob_db_run(f->db, "DELETE FROM item", NULL);
+        ob_err_clear(&f->ctx.err);
+        CHECK_INT(c->name, ob_db_tx(&f->ctx, OB_DB_WRITE, c->fn, (void *)c->arg), c->want_rc);
+        CHECK_INT(c->name, ob_db_in_tx(f->db), 0);
+        /* seen from another connection: committed or not there at all */
+        CHECK_INT(c->name, ob_db_get_int(other, &n, "SELECT COUNT(*) FROM item", NULL),
+                  OB_DB_ROW);
+        CHECK_INT(c->name, n, c->want_rows);
+        ob_db_close(other);
+    }
+}
+
+static void
+test_db_tx_nests(void **state)
+{
+    struct fx *f = *state;
+    struct nest ok = { insert_item, (void *)"inner", false };
+    struct nest bad = { insert_then_fail, (void *)"inner", false };
+
+    make_tables(f);
+    assert_int_equal(ob_db_tx(&f->ctx, OB_DB_WRITE, outer_then_inner, &ok), 0);
+    assert_true(ok.inner_saw_tx);
+    assert_false(ob_db_in_tx(f->db));
+    assert_int_equal(count_rows(f, "item"), 2);
+    ob_db_run(f->db, "DELETE FROM item", NULL);
+    /* an inner failure fails the outer transaction: nothing of either stays */
+    assert_int_equal(ob_db_tx(&f->ctx, OB_DB_WRITE, outer_then_inner, &bad), OB_EINVAL);
+    assert_true(bad.inner_saw_tx);
+    assert_false(ob_db_in_tx(f->db));
+    assert_int_equal(count_rows(f, "item"), 0);
+}
+
+#define INCREMENTS 200
+
+static int
+increment(struct ob_ctx *ctx, void *arg)
+{
+    const char *select = arg;
+    int64_t v = -1;
+    int64_t rc = ob_db_get_int(ctx->db, &v, select, NULL);
+
+    if (rc != OB_DB_ROW)
+        return rc < 0 ? (int)rc : OB_ENOTFOUND;
+    /* read, then write what was read plus one: a lost update would show */
+    rc = ob_db_run(ctx->db, "UPDATE counter SET v = ? WHERE id = 1", "i", v + 1);
+    return rc == 1 ? 0 : (rc < 0 ? (int)rc : OB_EINTERNAL);
+}
+
+static void *
+incrementer(void *arg)
+{
+    const char *select = arg;
+    struct ob_ctx ctx;
+    struct ob_db *db = open_db();
+    long failures = 0;
+
+    ob_ctx_init(&ctx, db, NULL);
+    for (int i = 0; i < INCREMENTS; i++) {
+        ob_err_clear(&ctx.err);
+        if (ob_db_tx(&ctx, OB_DB_WRITE, increment, (void *)select) != 0)
+            failures++;
+    }
+    ob_ctx_release(&ctx);
+    ob_db_close(db);
+    return (void *)failures;
+}
+
+static void
+test_db_tx_concurrent_counter(void **state)
+{
+    struct fx *f = *state;
+    const char *select = is_pg(f) ? "SELECT v FROM counter WHERE id = 1 FOR UPDATE"
+                                  : "SELECT v FROM counter WHERE id = 1";
+    pthread_t t[2];
+    void *failures[2];
+    int64_t v = -1;
+
+    make_tables(f);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, incrementer, (void *)select), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pthread_join(t[i], &failures[i]), 0);
+        assert_int_equal((long)failures[i], 0);
+    }
+    assert_int_equal(ob_db_get_int(f->db, &v, "SELECT v FROM counter WHERE id = 1", NULL),
+                     OB_DB_ROW);
+    assert_int_equal(v, 2 * INCREMENTS);
+}
+
+static const struct ob_migration one = { 1, "one", "CREATE TABLE m_one (id ID_PK, data BLOB)" };
+static const struct ob_migration two_fixed = { 2, "two", "CREATE TABLE m_two (id ID_PK)" };
+
+static const struct bad_migration_case {
+    const char *name, *sql;
+} bad_migration_cases[] = {
+    { "syntax error after a valid CREATE", "CREATE TABLE m_two (id ID_PK); THIS IS NOT SQL" },
+    { "missing table after a valid CREATE",
+      "CREATE TABLE m_two (id ID_PK); INSERT INTO m_none VALUES (1)" },
+    { "constraint violation after a valid CREATE",
+      "CREATE TABLE m_two (id ID_PK, u TEXT UNIQUE); INSERT INTO m_two (u) VALUES ('a');"
+      "INSERT INTO m_two (u) VALUES ('a')" },
+};
+
+static void
+check_failed_migration(struct fx *f, const struct bad_migration_case *c)
+{
+    struct ob_migration list[2] = { one, { 2, "two", c->sql } };
+    struct ob_err err = { 0 };
+    int applied = -1, version = -1;
+    int64_t rows = -1;
+
+    CHECK_TRUE(c->name, ob_db_migrate(f->db, list, 2, &applied, &err) < 0);
+    CHECK_INT(c->name, applied, 1);
+    CHECK_TRUE(c->name, strstr(err.message, "migration 0002 'two' failed") != NULL);
+    CHECK_INT(c->name, ob_db_in_tx(f->db), 0);
+    CHECK_TRUE(c->name, table_exists(f, "m_one"));
+    CHECK_TRUE(c->name, !table_exists(f, "m_two"));
+    CHECK_INT(c->name, ob_db_schema_version(f->db, &version), 0);
+    CHECK_INT(c->name, version, 1);
+    CHECK_INT(c->name, ob_db_get_int(f->db, &rows, "SELECT COUNT(*) FROM schema_migrations", NULL),
+              OB_DB_ROW);
+    CHECK_INT(c->name, rows, 1);
+}
+
+static void
+test_db_migrate_failure_is_atomic(void **state)
+{
+    struct fx *f = *state;
+    struct ob_migration fixed[2] = { one, two_fixed };
+    struct ob_err err = { 0 };
+    int applied = -1, version = -1;
+
+    for (size_t i = 0; i < NELEM(bad_migration_cases); i++) {
+        ob_db_exec(f->db, "DROP TABLE IF EXISTS m_one");
+        ob_db_exec(f->db, "DROP TABLE IF EXISTS schema_migrations");
+        check_failed_migration(f, &bad_migration_cases[i]);
+    }
+    /* the re-run with migration 2 fixed applies only it */
+    assert_int_equal(ob_db_migrate(f->db, fixed, 2, &applied, &err), 0);
+    assert_int_equal(applied, 1);
+    assert_true(table_exists(f, "m_two"));
+    assert_int_equal(ob_db_schema_version(f->db, &version), 0);
+    assert_int_equal(version, 2);
+    /* and once more: nothing left to do */
+    assert_int_equal(ob_db_migrate(f->db, fixed, 2, &applied, &err), 0);
+    assert_int_equal(applied, 0);
+    assert_int_equal(ob_db_schema_version(f->db, &version), 0);
+    assert_int_equal(version, 2);
+}
+
+/* The declared type of a column, as the engine reports it. */
+static void
+column_type(struct fx *f, const char *table, const char *col, char *out, size_t size)
+{
+    const char *sql = is_pg(f) ? "SELECT data_type FROM information_schema.columns WHERE "
+                                 "table_schema = current_schema() AND table_name = ? AND "
+                                 "column_name = ?"
+                               : "SELECT type FROM pragma_table_info(?) WHERE name = ?";
+
+    out[0] = '\0';
+    if (ob_db_get_text(f->db, out, size, sql, "tt", table, col) != OB_DB_ROW)
+        fail_msg("%s: no column %s.%s", eng.name, table, col);
+}
+
+static const struct type_case {
+    const char *column, *sqlite_type, *pg_type;
+} type_cases[] = {
+    { "id", "INTEGER", "bigint" },
+    { "data", "BLOB", "bytea" },
+    { "blobs", "TEXT", "text" },            /* lower case: not a dialect word */
+    { "my_id_pk", "TEXT", "text" },
+    { "ID_PK_OLD", "TEXT", "text" },        /* ID_PK only as a whole word */
+    { "BLOB_HASH", "TEXT", "text" },
+};
+
+static void
+test_db_dialect_words(void **state)
+{
+    static const struct ob_migration m = {
+        3, "three",
+        "CREATE TABLE m_three (id ID_PK, data BLOB, blobs TEXT, my_id_pk TEXT, "
+        "\"ID_PK_OLD\" TEXT, \"BLOB_HASH\" TEXT)"
+    };
+    struct fx *f = *state;
+    struct ob_err err = { 0 };
+    int64_t id1 = 0, id2 = 0;
+    char type[64];
+
+    if (ob_db_migrate(f->db, &m, 1, NULL, &err) != 0)
+        fail_msg("%s: %s", eng.name, err.message);
+    for (size_t i = 0; i < NELEM(type_cases); i++) {
+        const struct type_case *c = &type_cases[i];
+
+        column_type(f, "m_three", c->column, type, sizeof(type));
+        CHECK_STR(c->column, type, is_pg(f) ? c->pg_type : c->sqlite_type);
+    }
+    /* ID_PK assigns increasing ids; BLOB takes NULL and bytes */
+    assert_int_equal(ob_db_get_int(f->db, &id1, "INSERT INTO m_three (data) VALUES (NULL) "
+                                                "RETURNING id",
+                                   NULL),
+                     OB_DB_ROW);
+    assert_int_equal(ob_db_get_int(f->db, &id2, "INSERT INTO m_three (blobs) VALUES ('x') "
+                                                "RETURNING id",
+                                   NULL),
+                     OB_DB_ROW);
+    assert_true(id1 >= 1);
+    assert_int_equal(id2, id1 + 1);
+}
+
+static void
+test_db_schema_version_empty(void **state)
+{
+    struct fx *f = *state;
+    int version = -1;
+    struct ob_err err = { 0 };
+    int applied = -1;
+
+    assert_int_equal(ob_db_schema_version(f->db, &version), 0);
+    assert_int_equal(version, 0);
+    /* an empty list creates the bookkeeping table, still version 0 */
+    assert_int_equal(ob_db_migrate(f->db, NULL, 0, &applied, &err), 0);
+    assert_int_equal(applied, 0);
+    assert_int_equal(ob_db_schema_version(f->db, &version), 0);
+    assert_int_equal(version, 0);
+    assert_int_equal(ob_db_migrate(f->db, &one, 1, &applied, &err), 0);
+    assert_int_equal(ob_db_schema_version(f->db, &version), 0);
+    assert_int_equal(version, 1);
+}
+
+/* ---- per-engine group setup ---- */
+
+static int
+sqlite_group_setup(void **state)
+{
+    int fd;
+
+    (void)state;
+    snprintf(eng.path, sizeof(eng.path), "/tmp/oblako-unit-db-XXXXXX");
+    if ((fd = mkstemp(eng.path)) < 0)
+        return -1;
+    close(fd);
+    eng.name = "sqlite";
+    snprintf(eng.url, sizeof(eng.url), "sqlite:%s", eng.path);
+    return 0;
+}
+
+static int
+sqlite_group_teardown(void **state)
+{
+    char side[80];
+
+    (void)state;
+    unlink(eng.path);
+    snprintf(side, sizeof(side), "%s-wal", eng.path);
+    unlink(side);
+    snprintf(side, sizeof(side), "%s-shm", eng.path);
+    unlink(side);
+    return 0;
+}
+
+/* The server URL with its database name replaced by `name`. */
+static int
+url_with_db(char *out, size_t size, const char *url, const char *name)
+{
+    const char *q = strchr(url, '?'), *host = strstr(url, "://"), *end, *slash;
+
+    end = q ? q : url + strlen(url);
+    host = host ? host + 3 : url;
+    slash = memchr(host, '/', (size_t)(end - host));
+    if (!slash)
+        slash = end;
+    return snprintf(out, size, "%.*s/%s%s", (int)(slash - url), url, name, q ? q : "") <
+                   (int)size
+               ? 0
+               : -1;
+}
+
+static int
+pg_admin(const char *sql)
+{
+    struct ob_db *db = NULL;
+    struct ob_err err = { 0 };
+    int rc;
+
+    if ((rc = ob_db_open(eng.admin_url, NULL, &db, &err)) != 0) {
+        fprintf(stderr, "cannot connect to '%s': %s\n", eng.admin_url, err.message);
+        return rc;
+    }
+    if ((rc = ob_db_exec(db, sql)) != 0)
+        fprintf(stderr, "%s: %s\n", sql, ob_db_errmsg(db));
+    ob_db_close(db);
+    return rc;
+}
+
+static int
+pg_group_setup(void **state)
+{
+    char hex[17], sql[128];
+
+    (void)state;
+    eng.name = "postgres";
+    snprintf(eng.admin_url, sizeof(eng.admin_url), "%s", getenv("OBLAKO_TEST_PG_URL"));
+    ob_rand_hex(hex, 8);
+    snprintf(eng.dbname, sizeof(eng.dbname), "t_unit_%s", hex);
+    if (url_with_db(eng.url, sizeof(eng.url), eng.admin_url, eng.dbname) != 0)
+        return -1;
+    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", eng.dbname);
+    return pg_admin(sql);
+}
+
+static int
+pg_group_teardown(void **state)
+{
+    char sql[128];
+
+    (void)state;
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", eng.dbname);
+    return pg_admin(sql);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_db_bind_and_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_placeholders_in_literals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_run_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_get_int_and_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_returning_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_unique_violation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_tx, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_tx_nests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_tx_concurrent_counter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_migrate_failure_is_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_dialect_words, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_schema_version_empty, setup, teardown),
+    };
+    int failed;
+
+    if (ob_rand_init() != 0)
+        return 1;
+    ob_log_set_level("error");
+    failed = cmocka_run_group_tests_name("sqlite", tests, sqlite_group_setup,
+                                         sqlite_group_teardown);
+    if (getenv("OBLAKO_TEST_PG_URL") && *getenv("OBLAKO_TEST_PG_URL"))
+        failed += cmocka_run_group_tests_name("postgres", tests, pg_group_setup,
+                                              pg_group_teardown);
+    else
+        printf("[  SKIPPED ] postgres: OBLAKO_TEST_PG_URL is not set\n");
+    return failed;
+}
