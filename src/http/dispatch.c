@@ -85,25 +85,68 @@ title(int rc)
     }
 }
 
+/* Length of the valid UTF-8 sequence at s (as jansson judges it), or 0. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    size_t n = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+    unsigned long v = n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+
+    if (n <= 1)
+        return n;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || (v >= 0xD800 && v <= 0xDFFF) ||
+        v > 0x10FFFF)
+        return 0;
+    return n;
+}
+
+/* A JSON string of text that may not be valid UTF-8 (a raw path, a method, a
+ * message cut in the middle of a character): each invalid byte becomes '?'.
+ * jansson refuses invalid UTF-8, which would leave the problem without a body. */
+static json_t *
+json_text(const char *s)
+{
+    json_t *j = json_string(s);
+    char *copy;
+
+    if (j)
+        return j;
+    copy = ob_xstrdup(s);
+    for (size_t i = 0, n; copy[i]; i += n)
+        if ((n = utf8_len((const unsigned char *)copy + i)) == 0) {
+            copy[i] = '?';
+            n = 1;
+        }
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
 /* Render err as RFC 7807 problem+json. */
 static void
 problem(struct ob_resp *resp, const struct ob_err *err, const char *request_id, const char *path)
 {
     int rc = err->rc ? err->rc : OB_EINTERNAL;
     const char *code = ob_err_code(rc);
-    json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "type", "about:blank", "title",
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:s}", "type", "about:blank", "title",
                           title(rc), "status", ob_err_status(rc), "code", code, "detail",
-                          err->message[0] ? err->message : title(rc), "instance", path,
-                          "request_id", request_id);
+                          json_text(err->message[0] ? err->message : title(rc)), "instance",
+                          json_text(path), "request_id", request_id);
 
     if (!strcmp(code, "internal") && err->message[0])
         json_object_set_new(p, "detail", json_string("internal error; see the server log"));
     if (err->field[0])
-        json_object_set_new(p, "field", json_string(err->field));
+        json_object_set_new(p, "field", json_text(err->field));
     if (err->detail[0] && rc != OB_EINTERNAL)
-        json_object_set_new(p, "more", json_string(err->detail));
+        json_object_set_new(p, "more", json_text(err->detail));
     if (err->hint[0])
-        json_object_set_new(p, "hint", json_string(err->hint));
+        json_object_set_new(p, "hint", json_text(err->hint));
     json_decref(resp->json);
     resp->json = p;
     resp->status = ob_err_status(rc);
@@ -270,9 +313,10 @@ log_request(struct state *s, const struct ob_http_in *in, struct ob_resp *resp, 
 
     if (!ob_log_enabled(OB_LOG_INFO))
         return;
-    ob_log(OB_LOG_INFO, "request", "{s:s, s:s, s:s, s:s, s:i, s:I, s:o, s:s}", "id",
-           s->ctx.request_id, "method", in->method, "route", rname, "path",
-           s->path ? s->path : "", "status", resp->status, "us", (json_int_t)us, "actor",
+    /* method and path come from the client: json_text keeps the line valid UTF-8 */
+    ob_log(OB_LOG_INFO, "request", "{s:s, s:o, s:s, s:o, s:i, s:I, s:o, s:s}", "id",
+           s->ctx.request_id, "method", json_text(in->method), "route", rname, "path",
+           json_text(s->path ? s->path : ""), "status", resp->status, "us", (json_int_t)us, "actor",
            s->ctx.actor.person ? json_integer(s->ctx.actor.person) : json_null(), "addr",
            in->remote_addr ? in->remote_addr : "");
 }

@@ -135,6 +135,27 @@ test('malformed paths and query strings are 400 invalid', async () => {
   assert.match(b, /"field":"query"/);
 });
 
+test('bytes that are not UTF-8 still give a valid problem and a complete log line', async () => {
+  const u = new URL(s.url);
+  const reply = await new Promise((resolve, reject) => {
+    const c = net.connect(Number(u.port), u.hostname, () => {
+      c.write(Buffer.concat([Buffer.from('GET /api/v1/te'), Buffer.from([0x92]),
+        Buffer.from('st HTTP/1.1\r\nHost: x\r\nX-Request-Id: non-utf8-1\r\nConnection: close\r\n\r\n')]));
+    });
+    let data = '';
+    c.on('data', (d) => { data += d; });
+    c.on('end', () => resolve(data));
+    c.on('error', reject);
+  });
+  assert.match(reply, /^HTTP\/1\.1 404/);
+  const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4));
+  assert.equal(body.code, 'not_found');
+  assert.equal(body.instance, '/api/v1/te?st');
+  const line = await s.waitForLog((e) => e.msg === 'request' && e.id === 'non-utf8-1');
+  assert.equal(line.status, 404);
+  assert.equal(line.path, '/api/v1/te?st');
+});
+
 test('static files: types, cache headers, ETag revalidation, SPA fallback', async () => {
   const idx = await s.fetch('/');
   assert.equal(idx.status, 200);
