@@ -29,6 +29,7 @@
 #include "http/http.h"
 #include "http/router.h"
 #include "model/setting.h"
+#include "base/utf8.h"
 #include "base/banned.h"
 
 static const struct {
@@ -85,27 +86,6 @@ title(int rc)
     }
 }
 
-/* Length of the valid UTF-8 sequence at s (as jansson judges it), or 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-    unsigned c = s[0];
-    size_t n = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
-    unsigned long v = n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
-
-    if (n <= 1)
-        return n;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || (v >= 0xD800 && v <= 0xDFFF) ||
-        v > 0x10FFFF)
-        return 0;
-    return n;
-}
-
 /* A JSON string of text that may not be valid UTF-8 (a raw path, a method, a
  * message cut in the middle of a character): each invalid byte becomes '?'.
  * jansson refuses invalid UTF-8, which would leave the problem without a body. */
@@ -119,7 +99,7 @@ json_text(const char *s)
         return j;
     copy = ob_xstrdup(s);
     for (size_t i = 0, n; copy[i]; i += n)
-        if ((n = utf8_len((const unsigned char *)copy + i)) == 0) {
+        if ((n = ob_utf8_len((const unsigned char *)copy + i)) == 0) {
             copy[i] = '?';
             n = 1;
         }

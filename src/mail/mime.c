@@ -29,6 +29,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "mail/mime.h"
+#include "base/utf8.h"
 #include "base/banned.h"
 
 #define PREFIX "=?UTF-8?B?"
@@ -43,37 +44,6 @@ plain_ascii(const char *s)
         if (*p < 0x20 || *p > 0x7E)
             return false;
     return strstr(s, "=?") == NULL;
-}
-
-/* The length of the valid UTF-8 sequence at s, or 0: no overlong forms, no
- * surrogates, nothing above U+10FFFF. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-    unsigned c = s[0];
-    size_t n = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
-    unsigned long v = n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
-
-    if (n <= 1)
-        return n;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || (v >= 0xD800 && v <= 0xDFFF) ||
-        v > 0x10FFFF)
-        return 0;
-    return n;
-}
-
-static bool
-valid_utf8(const char *s)
-{
-    for (size_t n; *s; s += n)
-        if ((n = utf8_len((const unsigned char *)s)) == 0)
-            return false;
-    return true;
 }
 
 /* How many of the `left` bytes at s go into the next word. */
@@ -120,7 +90,7 @@ ob_mime_header_encode(struct ob_buf *b, const char *utf8)
 
     if (plain_ascii(utf8))
         return ob_buf_adds(b, utf8);
-    if (!valid_utf8(utf8))
+    if (!ob_utf8_valid(utf8))
         return OB_EINVAL;
     if ((rc = add_words(b, utf8)) != 0) {
         b->len = start;
