@@ -13,7 +13,7 @@
 # CC=clang builds with clang; SANITIZE=1 is what `make asan` sets.
 
 CC ?= cc
-PKGS := libmicrohttpd jansson libsodium libpq sqlite3 libcurl
+PKGS := libmicrohttpd jansson libsodium libpq sqlite3 libcurl liboath xlsxwriter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -34,11 +34,13 @@ LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDSAN) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard src/base/*.c src/db/*.c src/model/*.c src/api/*.c src/http/*.c \
                              src/jobs/*.c src/mail/*.c src/export/*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/web_assets.o
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o \
+           $(BUILD)/obj/gen/web_assets.o $(BUILD)/obj/gen/mail_assets.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 SQL_FILES := $(sort $(wildcard sql/*.sql))
 WEB_FILES := $(sort $(shell find web -type f 2>/dev/null))
+MAIL_FILES := $(sort $(shell find src/mail/templates -type f 2>/dev/null))
 
 .PHONY: all test test-full check asan fuzz bench demo format clean deps unit
 .DELETE_ON_ERROR:
@@ -70,6 +72,10 @@ $(BUILD)/gen/migrations.c: $(BUILD)/tools/embed $(SQL_FILES)
 $(BUILD)/gen/web_assets.c: $(BUILD)/tools/embed $(WEB_FILES)
 	@mkdir -p $(@D)
 	$(BUILD)/tools/embed web $@ $(WEB_FILES)
+
+$(BUILD)/gen/mail_assets.c: $(BUILD)/tools/embed $(MAIL_FILES)
+	@mkdir -p $(@D)
+	$(BUILD)/tools/embed mail $@ $(MAIL_FILES)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(@D)

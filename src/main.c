@@ -25,7 +25,9 @@
 #include "db/db.h"
 #include "http/http.h"
 #include "jobs/jobs.h"
+#include "model/account.h"
 #include "model/job.h"
+#include "model/person.h"
 #include "model/setting.h"
 #include "model/task.h"
 #include "base/banned.h"
@@ -171,6 +173,7 @@ cmd_serve(const struct ob_config *cfg)
         return rc;
     if (ob_server_start(cfg, &server, url, sizeof(url)) != 0)
         return 1;
+    ob_password_limit(cfg->hash_concurrency);
     if (cfg->jobs && ob_runner_start(cfg, &runner) != 0) {
         ob_server_stop(server, 0);
         return 1;
@@ -187,6 +190,56 @@ cmd_serve(const struct ob_config *cfg)
     return 0;
 }
 
+/* Read the first line of a password file. */
+static int
+read_password(const char *path, char *out, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    size_t n;
+
+    if (!f || !fgets(out, (int)size, f)) {
+        if (f)
+            fclose(f);
+        fprintf(stderr, "oblako init: cannot read the password file '%s'\n", path);
+        return 2;
+    }
+    fclose(f);
+    n = strcspn(out, "\r\n");
+    out[n] = '\0';
+    return 0;
+}
+
+/* init --admin-email: the provider and its first admin, once. */
+static int
+init_admin(const struct ob_config *cfg, struct ob_db *db)
+{
+    char password[OB_PASSWORD_MAX + 2] = "", generated[64] = "";
+    struct ob_ctx ctx;
+    bool created = false;
+    int rc;
+
+    if (cfg->admin_password_file[0] &&
+        (rc = read_password(cfg->admin_password_file, password, sizeof(password))) != 0)
+        return rc;
+    ob_ctx_init(&ctx, db, cfg);
+    ctx.actor.system = true;
+    snprintf(ctx.request_id, sizeof(ctx.request_id), "init");
+    ob_password_limit(1);
+    rc = ob_account_init_provider(&ctx, "Provider", cfg->admin_email,
+                                  password[0] ? password : NULL, generated, sizeof(generated),
+                                  &created);
+    if (rc != 0)
+        fail(&ctx.err);
+    else if (!created)
+        printf("the provider already exists; its admins are unchanged\n");
+    else if (generated[0])
+        printf("provider admin created; password (shown once): %s\n", generated);
+    else
+        printf("provider admin created\n");
+    ob_ctx_release(&ctx);
+    return rc == 0 ? 0 : (rc == OB_EINVAL ? 2 : 1);
+}
+
 static int
 cmd_init(const struct ob_config *cfg, bool init)
 {
@@ -198,6 +251,8 @@ cmd_init(const struct ob_config *cfg, bool init)
         ob_db_schema_version(db, &version);
         printf("%s: %d migration%s applied, schema version %d%s%s\n", cfg->db, applied,
                applied == 1 ? "" : "s", version, init ? ", time zone " : "", init ? cfg->tz : "");
+        if (init && cfg->admin_email[0])
+            rc = init_admin(cfg, db);
     }
     ob_db_close(db);
     return rc;

@@ -50,6 +50,9 @@ struct ob_resp {
     json_t *json;                           /* rendered into body when set */
     const unsigned char *data;              /* static bytes (assets), not copied */
     size_t data_len;
+    int fd;                                 /* a file to stream (exports), when has_fd */
+    size_t fd_size;
+    bool has_fd;
     struct ob_kv headers[OB_MAX_RESP_HEADERS];
     int nheaders;
 };
@@ -58,6 +61,7 @@ struct ob_resp {
 enum {
     OB_ROUTE_TEST = 1 << 0,     /* exists only with --test-clock */
     OB_ROUTE_RAW = 1 << 1,      /* the handler reads the body itself (no JSON parse) */
+    OB_ROUTE_PUBLIC = 1 << 2,   /* anyone may call it, signed in or not */
 };
 
 struct ob_route {
@@ -77,6 +81,18 @@ extern const int ob_nroutes;
 const char *ob_req_param(const struct ob_req *req, const char *name);
 const char *ob_req_query(const struct ob_req *req, const char *name);
 const char *ob_req_header(const struct ob_req *req, const char *name);
+/* The value of cookie `name` (in the request's arena), or NULL. */
+const char *ob_req_cookie(const struct ob_req *req, const char *name);
+/* The token of "Authorization: Bearer TOKEN", or NULL. */
+const char *ob_req_bearer(const struct ob_req *req);
+/* A string member of the JSON body: NULL when absent; OB_EINVAL (naming
+ * it) when present but not a string, or longer than max bytes. */
+int ob_req_str(struct ob_req *req, const char *name, size_t max, bool required, const char **out);
+/* The body must be a JSON object: OB_EINVAL otherwise. */
+int ob_req_object(struct ob_req *req);
+/* Parse a positive int64 path parameter; OB_ENOTFOUND when it is not one
+ * (a malformed id names no object). */
+int ob_req_id(struct ob_req *req, const char *name, int64_t *out);
 /* Respond with a JSON value (the reference is stolen). */
 int ob_resp_json(struct ob_resp *resp, int status, json_t *v);
 void ob_resp_header(struct ob_resp *resp, const char *name, const char *value);

@@ -38,9 +38,16 @@ struct ob_config {
     int drain_seconds;
     int busy_timeout_ms;
     int json_depth;
+    int hash_concurrency;
+    int session_idle_minutes;
+    int session_max_hours;
+    int link_hours;
     long body_max;
     bool test_clock;
     bool jobs;
+    bool require_totp;
+    char admin_email[256];
+    char admin_password_file[256];
 };
 
 /* Fill cfg for command `cmd` from defaults, the file, the environment and

@@ -25,9 +25,13 @@ struct ob_ctx;
  * itself when `system` is set (jobs, the command line). */
 struct ob_actor {
     int64_t person;
-    int64_t account;
-    int64_t token;
+    int64_t account;        /* the account chosen in the session, or the token's */
+    int64_t token;          /* API token id when authenticated by one */
+    unsigned token_roles;   /* what the token may use of the person's roles */
     bool system;
+    bool mfa_missing;       /* signed in, but the provider requires TOTP first */
+    const char *name;       /* for audit records: email of the person */
+    void *members;          /* model/access.c's cache of the person's memberships */
 };
 
 struct ob_ctx {

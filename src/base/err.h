@@ -38,6 +38,7 @@ struct ob_err {
     char field[64];
     char detail[256];
     char hint[160];
+    int retry_after;        /* seconds, for OB_ERATE and OB_EUNAVAIL; 0 when unknown */
 };
 
 /* Set err (may be NULL) and return rc. The message is printf-formatted. */

@@ -17,17 +17,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "api/api.h"
+#include "base/asset.h"
 #include "base/config.h"
 #include "base/ctx.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/rand.h"
-#include "http/asset.h"
 #include "http/http.h"
 #include "http/router.h"
+#include "model/authn.h"
 #include "model/setting.h"
 #include "base/utf8.h"
 #include "base/banned.h"
@@ -64,6 +66,9 @@ ob_http_resp_free(struct ob_resp *resp)
     for (int i = 0; i < resp->nheaders; i++)
         free((char *)resp->headers[i].value);
     resp->nheaders = 0;
+    if (resp->has_fd)
+        close(resp->fd);
+    resp->has_fd = false;
 }
 
 static const char *
@@ -127,6 +132,13 @@ problem(struct ob_resp *resp, const struct ob_err *err, const char *request_id, 
         json_object_set_new(p, "more", json_text(err->detail));
     if (err->hint[0])
         json_object_set_new(p, "hint", json_text(err->hint));
+    if (err->retry_after > 0) {
+        static _Thread_local char ra[16];
+
+        snprintf(ra, sizeof(ra), "%d", err->retry_after);
+        ob_resp_header(resp, "Retry-After", ra);
+        json_object_set_new(p, "retry_after", json_integer(err->retry_after));
+    }
     json_decref(resp->json);
     resp->json = p;
     resp->status = ob_err_status(rc);
@@ -167,10 +179,7 @@ is_json_type(const char *ct)
 static const struct ob_asset *
 find_asset(const char *path)
 {
-    for (int i = 0; i < ob_nweb_assets; i++)
-        if (!strcmp(ob_web_assets[i].path, path))
-            return &ob_web_assets[i];
-    return NULL;
+    return ob_asset_find(ob_web_assets, ob_nweb_assets, path);
 }
 
 static const char *
@@ -330,6 +339,54 @@ finish(struct state *s, const struct ob_http_in *in, struct ob_resp *resp, int64
                        resp->status, us);
 }
 
+/* Is the request's Origin the server itself (its Host) or the public URL? */
+static bool
+same_origin(const struct ob_http_in *in, const struct ob_config *cfg)
+{
+    const char *origin = in->header ? in->header(in->hctx, "Origin") : NULL;
+    const char *host = in->header ? in->header(in->hctx, "Host") : NULL;
+    const char *o;
+
+    if (!origin || !(o = strstr(origin, "://")))
+        return false;
+    if (cfg->public_url[0] && !strcmp(origin, cfg->public_url))
+        return true;
+    return host && !strcmp(o + 3, host);
+}
+
+/* Who is calling: a bearer token, else a session cookie, else nobody. */
+static int
+authenticate(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
+{
+    const struct ob_route *rt = &ob_routes[s->route];
+    const char *bearer = ob_req_bearer(&s->req);
+    const char *cookie = ob_req_cookie(&s->req, OB_SESSION_COOKIE);
+    bool changing = strcmp(in->method, "GET") && strcmp(in->method, "HEAD");
+    int rc;
+
+    if (bearer)
+        return ob_auth_bearer(&s->ctx, bearer);
+    if (cookie && *cookie) {
+        rc = ob_auth_session(&s->ctx, cookie, changing,
+                             in->header ? in->header(in->hctx, "X-CSRF-Token") : NULL,
+                             same_origin(in, s->ctx.cfg), NULL);
+        if (rc == OB_EUNAUTH) {
+            /* an ended session: tell the browser to forget the cookie */
+            ob_resp_header(resp, "Set-Cookie",
+                           OB_SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+            if (rt->flags & OB_ROUTE_PUBLIC) {
+                ob_err_clear(&s->ctx.err);
+                return 0;
+            }
+        }
+        if (rc != 0)
+            return rc;
+    }
+    if (!s->ctx.actor.person && !(rt->flags & OB_ROUTE_PUBLIC))
+        return ob_err_set(&s->ctx.err, OB_EUNAUTH, "sign in first");
+    return 0;
+}
+
 static void
 call_handler(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
 {
@@ -340,7 +397,7 @@ call_handler(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
         problem(resp, &s->ctx.err, s->ctx.request_id, s->path);
         return;
     }
-    if (rt->handler(&s->req, resp) != 0)
+    if ((s->ctx.db && authenticate(s, in, resp) != 0) || rt->handler(&s->req, resp) != 0)
         problem(resp, &s->ctx.err, s->ctx.request_id, s->path);
 }
 
@@ -360,6 +417,8 @@ ob_http_dispatch(const struct ob_config *cfg, const struct ob_http_in *in, struc
         s.ctx.clock_load = ob_testclock_load;
     s.req.ctx = &s.ctx;
     s.req.method = in->method;
+    s.req.header = in->header;
+    s.req.hctx = in->hctx;
     s.route = -1;
     ob_resp_header(resp, "X-Request-Id", s.ctx.request_id);
     rc = parse_uri(&s, in, seg, &nseg);

@@ -130,7 +130,11 @@ queue(struct MHD_Connection *c, struct ob_resp *resp)
     struct MHD_Response *m;
     enum MHD_Result ret;
 
-    if (resp->data) {
+    if (resp->has_fd) {
+        m = MHD_create_response_from_fd(resp->fd_size, resp->fd);
+        if (m)
+            resp->has_fd = false;   /* MHD closes it */
+    } else if (resp->data) {
         m = MHD_create_response_from_buffer(resp->data_len, (void *)resp->data,
                                             MHD_RESPMEM_PERSISTENT);
     } else {

@@ -1,0 +1,208 @@
+/*
+ * auth.c — sign in and out, who am I, password links, the second factor.
+ *
+ * The session cookie is HttpOnly and SameSite=Lax, Secure when the public
+ * URL is https. The login answer carries the session's CSRF token for the
+ * cabinet to send back in X-CSRF-Token; GET /api/v1/me returns it again.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/handlers.h"
+#include "base/config.h"
+#include "base/ctx.h"
+#include "model/access.h"
+#include "model/authn.h"
+#include "model/person.h"
+#include "base/banned.h"
+
+static void
+set_cookie(struct ob_req *req, struct ob_resp *resp, const char *secret, int max_age)
+{
+    const struct ob_config *cfg = req->ctx->cfg;
+    bool secure = !strncmp(cfg->public_url, "https://", 8);
+
+    ob_resp_header(resp, "Set-Cookie",
+                   ob_arena_printf(&req->ctx->arena,
+                                   "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
+                                   OB_SESSION_COOKIE, secret, max_age, secure ? "; Secure" : ""));
+}
+
+/* Who am I: the person, their accounts with roles, the current account. */
+static int
+me_render(struct ob_ctx *ctx, const char *csrf, struct ob_resp *resp)
+{
+    const struct ob_member *m;
+    struct ob_person p;
+    json_t *accounts, *me;
+    int n, rc;
+
+    if ((rc = ob_person_get(ctx, ctx->actor.person, &p)) != 0 ||
+        (rc = ob_access_members(ctx, &m, &n)) != 0)
+        return rc;
+    accounts = json_array();
+    for (int i = 0; i < n; i++) {
+        json_t *roles = json_array(), *a;
+
+        for (unsigned bit = 1; bit <= OB_ROLES_ANY; bit <<= 1)
+            if (m[i].roles & bit)
+                json_array_append_new(roles, json_string(ob_role_name(bit)));
+        a = json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)m[i].account, "kind",
+                      ob_kind_name(m[i].kind), "name", m[i].name, "roles", roles);
+        if (m[i].code) {
+            json_object_set_new(a, "code", json_integer(m[i].code));
+            json_object_set_new(a, "reporting_number",
+                                json_sprintf("FR%lld", (long long)m[i].code));
+        }
+        json_array_append_new(accounts, a);
+    }
+    me = json_pack("{s:I, s:s, s:s, s:s, s:b, s:o, s:o, s:b}", "id", (json_int_t)p.id, "email",
+                   p.email, "name", p.name, "lang", p.lang, "totp_enabled", p.totp_enabled,
+                   "accounts", accounts, "current_account",
+                   ctx->actor.account ? json_integer(ctx->actor.account)
+                                      : (n ? json_integer(m[0].account) : json_null()),
+                   "mfa_required", ctx->actor.mfa_missing);
+    if (csrf)
+        json_object_set_new(me, "csrf", json_string(csrf));
+    if (ctx->actor.token)
+        json_object_set_new(me, "token", json_integer(ctx->actor.token));
+    return ob_resp_json(resp, 200, me);
+}
+
+int
+ob_api_login(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_ctx *ctx = req->ctx;
+    struct ob_login in = { 0 };
+    struct ob_signed_in out;
+    int rc;
+
+    if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "email", 300, true, &in.email)) ||
+        (rc = ob_req_str(req, "password", OB_PASSWORD_MAX, true, &in.password)) ||
+        (rc = ob_req_str(req, "otp", 16, false, &in.otp)))
+        return rc;
+    if ((rc = ob_auth_login(ctx, &in, ob_req_cookie(req, OB_SESSION_COOKIE), &out)) != 0)
+        return rc;
+    set_cookie(req, resp, out.secret, ctx->cfg->session_max_hours * 3600);
+    return me_render(ctx, out.csrf, resp);
+}
+
+int
+ob_api_logout(struct ob_req *req, struct ob_resp *resp)
+{
+    const char *cookie = ob_req_cookie(req, OB_SESSION_COOKIE);
+    int rc;
+
+    if (cookie && (rc = ob_auth_logout(req->ctx, cookie)) != 0)
+        return rc;
+    set_cookie(req, resp, "", 0);
+    resp->status = 204;
+    return 0;
+}
+
+int
+ob_api_me_get(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_ctx *ctx = req->ctx;
+    const char *cookie = ob_req_cookie(req, OB_SESSION_COOKIE);
+    char csrf[OB_CSRF_LEN] = "";
+    int rc;
+
+    if (cookie && !ctx->actor.token &&
+        (rc = ob_auth_session(ctx, cookie, false, NULL, false, csrf)) != 0)
+        return rc;
+    return me_render(ctx, csrf[0] ? csrf : NULL, resp);
+}
+
+int
+ob_api_me_patch(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_ctx *ctx = req->ctx;
+    struct ob_person_change ch = { 0 };
+    json_t *acc;
+    int rc;
+
+    if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "name", 400, false, &ch.name)) ||
+        (rc = ob_req_str(req, "lang", 8, false, &ch.lang)) ||
+        (rc = ob_req_str(req, "password", OB_PASSWORD_MAX, false, &ch.password)) ||
+        (rc = ob_req_str(req, "current_password", OB_PASSWORD_MAX, false, &ch.current_password)))
+        return rc;
+    acc = json_object_get(req->json, "account");
+    if (acc && !json_is_integer(acc))
+        return ob_err_field(&ctx->err, OB_EINVAL, "account", "'account' must be an account id");
+    if ((rc = ob_person_change(ctx, &ch)) != 0)
+        return rc;
+    if (acc) {
+        const char *cookie = ob_req_cookie(req, OB_SESSION_COOKIE);
+
+        if (!cookie || ctx->actor.token)
+            return ob_err_field(&ctx->err, OB_EINVAL, "account",
+                                "only a browser session can switch accounts");
+        if ((rc = ob_auth_switch(ctx, cookie, json_integer_value(acc))) != 0)
+            return rc;
+    }
+    return ob_api_me_get(req, resp);
+}
+
+int
+ob_api_reset_start(struct ob_req *req, struct ob_resp *resp)
+{
+    const char *email;
+    int rc;
+
+    if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "email", 300, true, &email)) ||
+        (rc = ob_auth_reset_start(req->ctx, email)) != 0)
+        return rc;
+    return ob_resp_json(resp, 202,
+                        json_pack("{s:s}", "status",
+                                  "if the address is known, a link is on its way"));
+}
+
+int
+ob_api_reset_finish(struct ob_req *req, struct ob_resp *resp)
+{
+    const char *token, *password;
+    int rc;
+
+    if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "token", 100, true, &token)) ||
+        (rc = ob_req_str(req, "password", OB_PASSWORD_MAX, true, &password)) ||
+        (rc = ob_auth_reset_finish(req->ctx, token, password)) != 0)
+        return rc;
+    return ob_resp_json(resp, 200, json_pack("{s:s}", "status", "password set; sign in"));
+}
+
+int
+ob_api_totp_start(struct ob_req *req, struct ob_resp *resp)
+{
+    char secret[64], uri[512];
+    int rc = ob_auth_totp_start(req->ctx, secret, sizeof(secret), uri, sizeof(uri));
+
+    if (rc != 0)
+        return rc;
+    return ob_resp_json(resp, 201, json_pack("{s:s, s:s}", "secret", secret, "uri", uri));
+}
+
+static int
+totp_code(struct ob_req *req, struct ob_resp *resp, bool enable)
+{
+    const char *code;
+    int rc;
+
+    if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "code", 16, true, &code)))
+        return rc;
+    rc = enable ? ob_auth_totp_confirm(req->ctx, code) : ob_auth_totp_disable(req->ctx, code);
+    return rc ? rc : ob_api_me_get(req, resp);
+}
+
+int
+ob_api_totp_confirm(struct ob_req *req, struct ob_resp *resp)
+{
+    return totp_code(req, resp, true);
+}
+
+int
+ob_api_totp_disable(struct ob_req *req, struct ob_resp *resp)
+{
+    return totp_code(req, resp, false);
+}

@@ -1,0 +1,670 @@
+/*
+ * authn.c — sessions, tokens, sign-in limits, links and TOTP.
+ *
+ * Sign-in runs in three steps so the expensive hash never holds the write
+ * lock: check the limits (reads), verify the password (no transaction), then
+ * record the outcome and create the session (one write transaction).
+ */
+#include <liboath/oath.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/config.h"
+#include "base/ctx.h"
+#include "base/log.h"
+#include "db/db.h"
+#include "model/access.h"
+#include "model/audit.h"
+#include "model/authn.h"
+#include "model/outbox.h"
+#include "model/person.h"
+#include "model/role.h"
+#include "base/banned.h"
+
+#define WINDOW_S (15 * 60)
+#define EMAIL_FAILURES 5
+#define ADDR_FAILURES 30
+#define RESET_MAILS 5
+#define TOUCH_S 60
+#define TOKEN_PREFIX "obk_"
+
+/* Verified against when the email is unknown, so the answer takes as long
+ * as for a known one (a valid argon2id string of the interactive limits). */
+static const char dummy_hash[] =
+    "$argon2id$v=19$m=65536,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+void
+ob_auth_hash(const char *secret, char out[65])
+{
+    unsigned char h[32];
+
+    crypto_generichash(h, sizeof(h), (const unsigned char *)secret, strlen(secret), NULL, 0);
+    sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
+static void
+new_secret(char out[OB_SECRET_LEN])
+{
+    unsigned char raw[32];
+
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2base64(out, OB_SECRET_LEN, raw, sizeof(raw),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+/* Seconds the key is still blocked for, 0 when it may try. */
+static int
+blocked_for(struct ob_ctx *ctx, const char *key, int64_t now, int64_t *secs)
+{
+    int64_t until = 0;
+    int rc = ob_db_get_int(ctx->db, &until,
+                           "SELECT blocked_until FROM login_failures WHERE key = ?", "t", key);
+
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    *secs = until > now ? until - now : 0;
+    return 0;
+}
+
+static int
+note_failure(struct ob_ctx *ctx, const char *key, int limit, int64_t now)
+{
+    int64_t n = ob_db_run(ctx->db,
+                          "INSERT INTO login_failures (key, window_start, failures) VALUES (?, ?, 1) "
+                          "ON CONFLICT (key) DO UPDATE SET "
+                          "failures = CASE WHEN login_failures.window_start <= ? THEN 1 "
+                          "ELSE login_failures.failures + 1 END, "
+                          "window_start = CASE WHEN login_failures.window_start <= ? THEN ? "
+                          "ELSE login_failures.window_start END",
+                          "tiiii", key, now, now - WINDOW_S, now - WINDOW_S, now);
+
+    if (n >= 0)
+        n = ob_db_run(ctx->db,
+                      "UPDATE login_failures SET blocked_until = window_start + ? "
+                      "WHERE key = ? AND failures >= ?",
+                      "iti", (int64_t)WINDOW_S, key, (int64_t)limit);
+    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+}
+
+struct secrets {
+    char *hash, *totp;
+    bool totp_enabled, disabled, staff;
+};
+
+static int
+load_secrets(struct ob_ctx *ctx, int64_t person, struct secrets *s)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    memset(s, 0, sizeof(*s));
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT password_hash, totp_secret, totp_enabled, disabled, "
+                            "(SELECT COUNT(*) FROM memberships m JOIN accounts a ON "
+                            "a.id = m.account_id WHERE m.person_id = p.id AND a.kind = 'provider') "
+                            "FROM persons p WHERE id = ?",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_int(st, 1, person);
+    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        if (!ob_stmt_null(st, 0))
+            s->hash = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 0));
+        if (!ob_stmt_null(st, 1))
+            s->totp = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 1));
+        s->totp_enabled = ob_stmt_int(st, 2) != 0;
+        s->disabled = ob_stmt_int(st, 3) != 0;
+        s->staff = ob_stmt_int(st, 4) > 0;
+        rc = 0;
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+static bool
+totp_ok(const char *secret32, const char *code, int64_t now)
+{
+    char *raw = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (!secret32 || !code || strlen(code) != 6 ||
+        oath_base32_decode(secret32, strlen(secret32), &raw, &len) != OATH_OK)
+        return false;
+    rc = oath_totp_validate(raw, len, (time_t)now, 30, 0, 1, code);
+    free(raw);
+    return rc >= 0;
+}
+
+struct outcome {
+    const char *email, *email_key, *addr_key, *old;
+    int64_t person;
+    bool ok, mfa_ok;
+    struct ob_signed_in *out;
+};
+
+static int
+start_session(struct ob_ctx *ctx, struct outcome *o, int64_t now)
+{
+    unsigned char raw[16];
+    char hash[65];
+    int64_t n;
+
+    new_secret(o->out->secret);
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(o->out->csrf, OB_CSRF_LEN, raw, sizeof(raw));
+    ob_auth_hash(o->out->secret, hash);
+    n = ob_db_run(ctx->db,
+                  "INSERT INTO auth_sessions (id_hash, person_id, csrf, mfa_ok, addr, created_at, "
+                  "seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  "tititii", hash, o->person, o->out->csrf, (int64_t)o->mfa_ok,
+                  ctx->remote_addr ? ctx->remote_addr : "", now, now);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    o->out->person = o->person;
+    ctx->actor.person = o->person;
+    ctx->actor.name = o->email;
+    return ob_audit(ctx, 0, "auth.login", "person", o->person, "signed in");
+}
+
+static int
+record(struct ob_ctx *ctx, void *arg)
+{
+    struct outcome *o = arg;
+    int64_t now = ob_clock_now(ctx), n;
+    char hash[65];
+    int rc;
+
+    if (!o->ok) {
+        rc = note_failure(ctx, o->email_key, EMAIL_FAILURES, now);
+        return rc ? rc : note_failure(ctx, o->addr_key, ADDR_FAILURES, now);
+    }
+    n = ob_db_run(ctx->db, "DELETE FROM login_failures WHERE key = ?", "t", o->email_key);
+    if (n >= 0 && o->old && *o->old) {
+        ob_auth_hash(o->old, hash);
+        n = ob_db_run(ctx->db, "DELETE FROM auth_sessions WHERE id_hash = ?", "t", hash);
+    }
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    return start_session(ctx, o, now);
+}
+
+static int
+check_limits(struct ob_ctx *ctx, const char *ekey, const char *akey)
+{
+    int64_t now = ob_clock_now(ctx), we = 0, wa = 0;
+    int rc = blocked_for(ctx, ekey, now, &we);
+
+    if (rc == 0)
+        rc = blocked_for(ctx, akey, now, &wa);
+    if (rc != 0)
+        return rc;
+    if (we || wa) {
+        ob_err_set(&ctx->err, OB_ERATE, "too many failed sign-ins; try again in %lld minutes",
+                   (long long)(((we > wa ? we : wa) + 59) / 60));
+        ctx->err.retry_after = (int)(we > wa ? we : wa);
+        return OB_ERATE;
+    }
+    return 0;
+}
+
+int
+ob_auth_login(struct ob_ctx *ctx, const struct ob_login *in, const char *old,
+              struct ob_signed_in *out)
+{
+    char email[OB_EMAIL_MAX + 1], ekey[OB_EMAIL_MAX + 8], akey[80];
+    struct outcome o = { 0 };
+    struct ob_person p;
+    struct secrets s = { 0 };
+    bool verified = false, known;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = ob_email_normalize(ctx, in->email, email, sizeof(email), "email")) != 0)
+        return rc;
+    if (!in->password || !*in->password)
+        return ob_err_field(&ctx->err, OB_EINVAL, "password", "the password is required");
+    snprintf(ekey, sizeof(ekey), "email:%s", email);
+    snprintf(akey, sizeof(akey), "addr:%s", ctx->remote_addr ? ctx->remote_addr : "");
+    if ((rc = check_limits(ctx, ekey, akey)) != 0)
+        return rc;
+    rc = ob_person_find(ctx, email, &p);
+    known = rc == 0;
+    if (rc != 0 && rc != OB_ENOTFOUND)
+        return rc;
+    ob_err_clear(&ctx->err);
+    if (known && (rc = load_secrets(ctx, p.id, &s)) != 0)
+        return rc;
+    rc = ob_password_verify(ctx, s.hash ? s.hash : dummy_hash, in->password, &verified);
+    if (rc != 0)
+        return rc;
+    o.ok = known && s.hash && verified && !s.disabled;
+    if (o.ok && s.totp_enabled) {
+        if (!in->otp || !*in->otp)
+            return ob_err_field(&ctx->err, OB_EUNAUTH, "otp",
+                                "enter the six-digit code from your authenticator app");
+        o.ok = totp_ok(s.totp, in->otp, ob_clock_now(ctx));
+    }
+    o.email = ob_arena_strdup(&ctx->arena, email);
+    o.email_key = ekey;
+    o.addr_key = akey;
+    o.old = old;
+    o.person = known ? p.id : 0;
+    o.mfa_ok = !(ctx->cfg && ctx->cfg->require_totp && s.staff && !s.totp_enabled);
+    o.out = out;
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, record, &o)) != 0)
+        return rc;
+    if (!o.ok)
+        return ob_err_set(&ctx->err, OB_EUNAUTH, "wrong email, password or code");
+    return 0;
+}
+
+static int
+end_session(struct ob_ctx *ctx, void *arg)
+{
+    int64_t n = ob_db_run(ctx->db, "DELETE FROM auth_sessions WHERE id_hash = ?", "t",
+                          (const char *)arg);
+
+    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+}
+
+static int
+touch(struct ob_ctx *ctx, void *arg)
+{
+    int64_t n = ob_db_run(ctx->db, "UPDATE auth_sessions SET seen_at = ? WHERE id_hash = ?", "it",
+                          ob_clock_now(ctx), (const char *)arg);
+
+    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+}
+
+int
+ob_auth_session(struct ob_ctx *ctx, const char *secret, bool changing, const char *csrf_header,
+                bool origin_ok, char *csrf)
+{
+    char hash[65], token[OB_CSRF_LEN] = "";
+    int64_t now = ob_clock_now(ctx), created = 0, seen = 0, person = 0, account = 0, mfa = 0;
+    int64_t idle = (int64_t)(ctx->cfg ? ctx->cfg->session_idle_minutes : 30) * 60;
+    int64_t max = (int64_t)(ctx->cfg ? ctx->cfg->session_max_hours : 12) * 3600;
+    const char *email = NULL;
+    struct ob_stmt *st;
+    int rc;
+
+    ob_auth_hash(secret, hash);
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT s.person_id, COALESCE(s.account_id, 0), s.csrf, s.created_at, "
+                            "s.seen_at, s.mfa_ok, p.email FROM auth_sessions s JOIN persons p "
+                            "ON p.id = s.person_id WHERE s.id_hash = ? AND p.disabled = 0",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_text(st, 1, hash);
+    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        person = ob_stmt_int(st, 0);
+        account = ob_stmt_int(st, 1);
+        snprintf(token, sizeof(token), "%s", ob_stmt_text(st, 2));
+        created = ob_stmt_int(st, 3);
+        seen = ob_stmt_int(st, 4);
+        mfa = ob_stmt_int(st, 5);
+        email = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 6));
+        rc = 0;
+    }
+    ob_stmt_finalize(st);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (!person || now - seen > idle || now - created > max) {
+        if (person)
+            ob_db_tx(ctx, OB_DB_WRITE, end_session, hash);
+        return ob_err_set(&ctx->err, OB_EUNAUTH, "your session has ended; sign in again");
+    }
+    if (changing && !origin_ok &&
+        (!csrf_header || strlen(csrf_header) != strlen(token) ||
+         sodium_memcmp(csrf_header, token, strlen(token)) != 0))
+        return ob_err_set(&ctx->err, OB_EPERM,
+                          "this request needs the X-CSRF-Token header of your session");
+    if (now - seen > TOUCH_S && (rc = ob_db_tx(ctx, OB_DB_WRITE, touch, hash)) != 0)
+        return rc;
+    ctx->actor.person = person;
+    ctx->actor.account = account;
+    ctx->actor.name = email;
+    ctx->actor.mfa_missing = mfa == 0;
+    if (csrf)
+        memcpy(csrf, token, OB_CSRF_LEN);
+    return 0;
+}
+
+int
+ob_auth_logout(struct ob_ctx *ctx, const char *secret)
+{
+    char hash[65];
+    int rc;
+
+    ob_auth_hash(secret, hash);
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, end_session, hash)) != 0)
+        return rc;
+    return 0;
+}
+
+struct switch_args {
+    const char *hash;
+    int64_t account;
+};
+
+static int
+do_switch(struct ob_ctx *ctx, void *arg)
+{
+    struct switch_args *a = arg;
+    int64_t n = ob_db_run(ctx->db, "UPDATE auth_sessions SET account_id = ? WHERE id_hash = ?",
+                          "it", a->account, a->hash);
+
+    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+}
+
+int
+ob_auth_switch(struct ob_ctx *ctx, const char *secret, int64_t account)
+{
+    struct switch_args a = { NULL, account };
+    char hash[65];
+
+    if (!ob_access_roles(ctx, account))
+        return ob_err_field(&ctx->err, OB_ENOTFOUND, "account", "you have no account %lld",
+                            (long long)account);
+    ob_auth_hash(secret, hash);
+    a.hash = hash;
+    ctx->actor.account = account;
+    return ob_db_tx(ctx, OB_DB_WRITE, do_switch, &a);
+}
+
+static int
+token_used(struct ob_ctx *ctx, void *arg)
+{
+    int64_t n = ob_db_run(ctx->db, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", "ii",
+                          ob_clock_now(ctx), *(int64_t *)arg);
+
+    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+}
+
+int
+ob_auth_bearer(struct ob_ctx *ctx, const char *token)
+{
+    char hash[65];
+    struct ob_stmt *st;
+    int64_t id = 0, last = 0;
+    int rc;
+
+    if (strncmp(token, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) != 0)
+        return ob_err_set(&ctx->err, OB_EUNAUTH, "the API token is not valid");
+    ob_auth_hash(token, hash);
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT t.id, t.person_id, t.account_id, t.roles, a.kind, p.email, "
+                            "COALESCE(t.last_used_at, 0) FROM api_tokens t "
+                            "JOIN persons p ON p.id = t.person_id "
+                            "JOIN accounts a ON a.id = t.account_id "
+                            "WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND p.disabled = 0",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_text(st, 1, hash);
+    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        id = ob_stmt_int(st, 0);
+        ctx->actor.person = ob_stmt_int(st, 1);
+        ctx->actor.account = ob_stmt_int(st, 2);
+        ctx->actor.token = id;
+        if (ob_roles_parse(ob_kind_parse(ob_stmt_text(st, 4)), ob_stmt_text(st, 3),
+                           &ctx->actor.token_roles, NULL) != 0)
+            ctx->actor.token_roles = 0;
+        ctx->actor.name = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 5));
+        last = ob_stmt_int(st, 6);
+        rc = 0;
+    }
+    ob_stmt_finalize(st);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (!id)
+        return ob_err_set(&ctx->err, OB_EUNAUTH, "the API token is not valid");
+    if (ob_clock_now(ctx) - last > TOUCH_S)
+        return ob_db_tx(ctx, OB_DB_WRITE, token_used, &id);
+    return 0;
+}
+
+int
+ob_auth_link_send(struct ob_ctx *ctx, int64_t person, const char *purpose, const char *tmpl,
+                  const char *account_name)
+{
+    char secret[OB_SECRET_LEN], hash[65], link[512];
+    int64_t now = ob_clock_now(ctx), n;
+    int hours = ctx->cfg && ctx->cfg->link_hours ? ctx->cfg->link_hours : 24;
+    struct ob_person p;
+    json_t *vars;
+    int rc;
+
+    if ((rc = ob_person_get(ctx, person, &p)) != 0)
+        return rc;
+    new_secret(secret);
+    ob_auth_hash(secret, hash);
+    n = ob_db_run(ctx->db,
+                  "INSERT INTO person_links (token_hash, person_id, purpose, created_at, "
+                  "expires_at) VALUES (?, ?, ?, ?, ?)",
+                  "titii", hash, person, purpose, now, now + (int64_t)hours * 3600);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    snprintf(link, sizeof(link), "%s/password?token=%s",
+             ctx->cfg && ctx->cfg->public_url[0] ? ctx->cfg->public_url : "", secret);
+    vars = json_pack("{s:s, s:s, s:s, s:i, s:s}", "link", link, "name",
+                     *p.name ? p.name : p.email, "email", p.email, "hours", hours, "account",
+                     account_name ? account_name : "");
+    rc = ob_outbox_add(ctx, p.email, p.lang, tmpl, vars, 0);
+    json_decref(vars);
+    return rc;
+}
+
+struct reset_args {
+    const char *email;
+};
+
+static int
+reset_start(struct ob_ctx *ctx, void *arg)
+{
+    struct reset_args *a = arg;
+    char key[OB_EMAIL_MAX + 8];
+    int64_t now = ob_clock_now(ctx), wait = 0;
+    struct ob_person p;
+    int rc;
+
+    snprintf(key, sizeof(key), "reset:%s", a->email);
+    if ((rc = blocked_for(ctx, key, now, &wait)) != 0 || wait)
+        return rc;      /* quietly: too many links asked for this address */
+    if ((rc = note_failure(ctx, key, RESET_MAILS, now)) != 0)
+        return rc;
+    rc = ob_person_find(ctx, a->email, &p);
+    if (rc == OB_ENOTFOUND || (rc == 0 && p.disabled)) {
+        ob_err_clear(&ctx->err);
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    if ((rc = ob_auth_link_send(ctx, p.id, "reset", "password_reset", NULL)) != 0)
+        return rc;
+    return ob_audit(ctx, 0, "auth.reset_requested", "person", p.id, "password link sent");
+}
+
+int
+ob_auth_reset_start(struct ob_ctx *ctx, const char *email)
+{
+    char norm[OB_EMAIL_MAX + 1];
+    struct reset_args a = { norm };
+    int rc;
+
+    if ((rc = ob_email_normalize(ctx, email, norm, sizeof(norm), "email")) != 0)
+        return rc;
+    return ob_db_tx(ctx, OB_DB_WRITE, reset_start, &a);
+}
+
+struct finish_args {
+    const char *hash, *pwhash;
+    int64_t person;
+};
+
+static int
+reset_finish(struct ob_ctx *ctx, void *arg)
+{
+    struct finish_args *a = arg;
+    int64_t now = ob_clock_now(ctx);
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE person_links SET used_at = ? WHERE token_hash = ? AND "
+                          "used_at IS NULL AND expires_at > ?",
+                          "iti", now, a->hash, now);
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if (n == 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "token",
+                            "the link has expired or was already used; ask for a new one");
+    n = ob_db_run(ctx->db, "UPDATE persons SET password_hash = ?, updated_at = ? WHERE id = ?",
+                  "tii", a->pwhash, now, a->person);
+    if (n >= 0)
+        n = ob_db_run(ctx->db, "DELETE FROM auth_sessions WHERE person_id = ?", "i", a->person);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    ctx->actor.person = a->person;
+    return ob_audit(ctx, 0, "auth.password_set", "person", a->person,
+                    "password set by an emailed link; every session ended");
+}
+
+int
+ob_auth_reset_finish(struct ob_ctx *ctx, const char *token, const char *password)
+{
+    char hash[65], pwhash[crypto_pwhash_STRBYTES];
+    struct finish_args a = { hash, pwhash, 0 };
+    struct ob_person p;
+    int rc;
+
+    if (!token || !*token)
+        return ob_err_field(&ctx->err, OB_EINVAL, "token", "the link's token is missing");
+    ob_auth_hash(token, hash);
+    rc = ob_db_get_int(ctx->db, &a.person,
+                       "SELECT person_id FROM person_links WHERE token_hash = ? AND "
+                       "used_at IS NULL AND expires_at > ?",
+                       "ti", hash, ob_clock_now(ctx));
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_DONE)
+        return ob_err_field(&ctx->err, OB_EINVAL, "token",
+                            "the link has expired or was already used; ask for a new one");
+    if ((rc = ob_person_get(ctx, a.person, &p)) != 0 ||
+        (rc = ob_password_check(ctx, password, p.email, "password")) != 0 ||
+        (rc = ob_password_hash(ctx, password, pwhash, sizeof(pwhash))) != 0)
+        return rc;
+    ctx->actor.name = p.email;
+    rc = ob_db_tx(ctx, OB_DB_WRITE, reset_finish, &a);
+    sodium_memzero(pwhash, sizeof(pwhash));
+    return rc;
+}
+
+int
+ob_auth_totp_code(const char *secret32, int64_t now, char out[8])
+{
+    char *raw = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (oath_base32_decode(secret32, strlen(secret32), &raw, &len) != OATH_OK)
+        return OB_EINVAL;
+    rc = oath_totp_generate(raw, len, (time_t)now, 30, 0, 6, out);
+    free(raw);
+    return rc == OATH_OK ? 0 : OB_EINVAL;
+}
+
+struct totp_args {
+    const char *secret, *code;
+    bool enable;
+};
+
+static int
+totp_set(struct ob_ctx *ctx, void *arg)
+{
+    struct totp_args *a = arg;
+    int64_t n;
+
+    if (a->secret) {
+        n = ob_db_run(ctx->db,
+                      "UPDATE persons SET totp_secret = ?, totp_enabled = 0, updated_at = ? "
+                      "WHERE id = ? AND totp_enabled = 0",
+                      "tii", a->secret, ob_clock_now(ctx), ctx->actor.person);
+        if (n == 0)
+            return ob_err_set(&ctx->err, OB_ECONFLICT,
+                              "two-factor authentication is already on; turn it off first");
+    } else {
+        n = ob_db_run(ctx->db,
+                      "UPDATE persons SET totp_enabled = ?, updated_at = ?, totp_secret = "
+                      "CASE WHEN ? = 1 THEN totp_secret ELSE NULL END WHERE id = ?",
+                      "iiii", (int64_t)a->enable, ob_clock_now(ctx), (int64_t)a->enable,
+                      ctx->actor.person);
+        if (n >= 0 && a->enable)
+            n = ob_db_run(ctx->db, "UPDATE auth_sessions SET mfa_ok = 1 WHERE person_id = ?", "i",
+                          ctx->actor.person);
+    }
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    return ob_audit(ctx, 0, a->secret ? "auth.totp_started" : (a->enable ? "auth.totp_on"
+                                                                          : "auth.totp_off"),
+                    "person", ctx->actor.person, "%s",
+                    a->secret ? "second factor being set up"
+                              : (a->enable ? "second factor turned on" : "second factor turned off"));
+}
+
+int
+ob_auth_totp_start(struct ob_ctx *ctx, char *secret32, size_t size, char *uri, size_t usize)
+{
+    struct totp_args a = { NULL, NULL, false };
+    struct ob_person p;
+    char raw[20], *enc = NULL;
+    size_t len = 0;
+    int rc;
+
+    if ((rc = ob_access_person(ctx)) != 0 || (rc = ob_person_get(ctx, ctx->actor.person, &p)) != 0)
+        return rc;
+    randombytes_buf(raw, sizeof(raw));
+    if (oath_base32_encode(raw, sizeof(raw), &enc, &len) != OATH_OK)
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "cannot encode a TOTP secret");
+    snprintf(secret32, size, "%.*s", (int)strcspn(enc, "="), enc);
+    free(enc);
+    snprintf(uri, usize, "otpauth://totp/Oblako:%s?secret=%s&issuer=Oblako&digits=6&period=30",
+             p.email, secret32);
+    a.secret = secret32;
+    return ob_db_tx(ctx, OB_DB_WRITE, totp_set, &a);
+}
+
+static int
+totp_code_check(struct ob_ctx *ctx, const char *code, bool want_enabled)
+{
+    struct secrets s;
+    int rc;
+
+    if ((rc = ob_access_person(ctx)) != 0 || (rc = load_secrets(ctx, ctx->actor.person, &s)) != 0)
+        return rc;
+    if (!s.totp || s.totp_enabled != want_enabled)
+        return ob_err_set(&ctx->err, OB_ECONFLICT, want_enabled
+                                                       ? "two-factor authentication is not on"
+                                                       : "start the set-up first");
+    if (!totp_ok(s.totp, code, ob_clock_now(ctx)))
+        return ob_err_field(&ctx->err, OB_EINVAL, "code", "the code is not right; try the next one");
+    return 0;
+}
+
+int
+ob_auth_totp_confirm(struct ob_ctx *ctx, const char *code)
+{
+    struct totp_args a = { NULL, code, true };
+    int rc = totp_code_check(ctx, code, false);
+
+    return rc ? rc : ob_db_tx(ctx, OB_DB_WRITE, totp_set, &a);
+}
+
+int
+ob_auth_totp_disable(struct ob_ctx *ctx, const char *code)
+{
+    struct totp_args a = { NULL, code, false };
+    int rc = totp_code_check(ctx, code, true);
+
+    return rc ? rc : ob_db_tx(ctx, OB_DB_WRITE, totp_set, &a);
+}

@@ -1,0 +1,42 @@
+/*
+ * outbox.h — durable email (R-NOT-4).
+ *
+ * A message is rendered from its template at the moment of the event and
+ * written to the outbox in the event's own transaction, together with a
+ * queued 'mail.send' task; the job runner delivers it (mail/send.c). If the
+ * transaction rolls back, there is no message; once it commits, the message
+ * is delivered however long the mail server is down.
+ *
+ * Templates are files, one set per language: src/mail/templates/LANG/NAME.
+ * {subject,txt,html}, compiled into the binary. "{{var}}" is replaced by a
+ * value of `vars` (HTML-escaped in .html); every message also gets
+ * {{public_url}}. A template that names a missing variable is a bug and the
+ * add fails.
+ */
+#ifndef OB_MODEL_OUTBOX_H
+#define OB_MODEL_OUTBOX_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+struct ob_ctx;
+
+struct ob_mail {
+    int64_t id;
+    const char *to, *subject, *text, *html, *message_id, *state;  /* in ctx's arena */
+    int64_t created_at;
+};
+
+/* Render template `tmpl` in `lang` ("ru"/"en", else ru) with vars and queue
+ * it for `to`. account (or 0) says whose mail it is. Joins the caller's
+ * transaction. */
+int ob_outbox_add(struct ob_ctx *ctx, const char *to, const char *lang, const char *tmpl,
+                  json_t *vars, int64_t account);
+/* Render without queueing (for tests and previews); strings in the arena. */
+int ob_outbox_render(struct ob_ctx *ctx, const char *lang, const char *tmpl, json_t *vars,
+                     const char **subject, const char **text, const char **html);
+int ob_outbox_get(struct ob_ctx *ctx, int64_t id, struct ob_mail *out);
+/* Mark sent or failed (the sender's bookkeeping). Joins the transaction. */
+int ob_outbox_mark(struct ob_ctx *ctx, int64_t id, const char *state, const char *error);
+
+#endif
