@@ -43,7 +43,7 @@ ob_api_tokens_list(struct ob_req *req, struct ob_resp *resp)
 
     if ((rc = ob_list_begin(req, &l)) != 0)
         return rc;
-    if ((rc = ob_token_list(req->ctx, l.after, l.limit + 1, row, &l)) != 0) {
+    if ((rc = ob_token_list(req->ctx, l.after, l.limit, row, &l)) != 0) {
         ob_list_free(&l);
         return rc;
     }

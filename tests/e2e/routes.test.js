@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, repoRoot, startServer } from './lib/server.js';
 
-const TENANCY = new Set(['public', 'ops', 'test']);
+const TENANCY = new Set(['public', 'ops', 'test', 'self', 'provider', 'partner', 'subscriber', 'scoped', 'object']);
 
 function routes() {
   const r = runCli(['routes']);

@@ -1,0 +1,71 @@
+// A signed-in client for the e2e tests: keeps the session cookie and sends
+// the CSRF token on every state-changing request, like the cabinet does.
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freshDbUrl, runCli } from './server.js';
+
+export class Client {
+  constructor(server) {
+    this.server = server;
+    this.cookie = null;
+    this.csrf = null;
+  }
+
+  async request(method, p, body, headers = {}) {
+    const h = { ...headers };
+    if (this.cookie) h.cookie = `oblako_session=${this.cookie}`;
+    if (this.csrf && method !== 'GET' && method !== 'HEAD') h['x-csrf-token'] = this.csrf;
+    if (body !== undefined) h['content-type'] = 'application/json';
+    const res = await this.server.fetch(p, {
+      method, headers: h, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const set = res.headers.get('set-cookie');
+    if (set) {
+      const m = /oblako_session=([^;]*)/.exec(set);
+      if (m) this.cookie = m[1] || null;
+    }
+    const type = res.headers.get('content-type') || '';
+    const data = type.includes('json') ? await res.json() : await res.text();
+    return { status: res.status, headers: res.headers, body: data };
+  }
+
+  get(p, headers) { return this.request('GET', p, undefined, headers); }
+  post(p, body, headers) { return this.request('POST', p, body ?? {}, headers); }
+  put(p, body, headers) { return this.request('PUT', p, body ?? {}, headers); }
+  patch(p, body, headers) { return this.request('PATCH', p, body ?? {}, headers); }
+  del(p, headers) { return this.request('DELETE', p, undefined, headers); }
+
+  async login(email, password, otp) {
+    const r = await this.post('/api/v1/auth/login', otp ? { email, password, otp } : { email, password });
+    if (r.status === 200) this.csrf = r.body.csrf;
+    return r;
+  }
+}
+
+/** A fresh database with the provider and its first admin; returns {db, email, password}. */
+export async function provisionedDb(name = 'x', email = 'admin@example.test', password = 'admin-password-1') {
+  const db = await freshDbUrl(name);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'oblako-pw-'));
+  const file = path.join(dir, 'pw');
+  writeFileSync(file, `${password}\n`);
+  const r = runCli(['init', '--db', db, '--admin-email', email, '--admin-password-file', file]);
+  if (r.status !== 0) throw new Error(`init failed: ${r.stderr}`);
+  return { db, email, password };
+}
+
+/** RFC 6238 TOTP (SHA-1, 30 s, 6 digits) of a base32 secret at time t (seconds). */
+export async function totp(secret32, t) {
+  const { createHmac } = await import('node:crypto');
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret32.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.alloc(Math.floor(bits.length / 8));
+  for (let i = 0; i < key.length; i++) key[i] = parseInt(bits.slice(i * 8, i * 8 + 8), 2);
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(t / 30)));
+  const h = createHmac('sha1', key).update(counter).digest();
+  const o = h[h.length - 1] & 0xf;
+  const code = ((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).toString().padStart(6, '0');
+  return code;
+}
