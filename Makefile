@@ -47,7 +47,7 @@ MAIL_FILES := $(sort $(shell find src/mail/templates -type f 2>/dev/null))
 
 all: $(BUILD)/oblako $(UNIT_BIN)
 
-$(BUILD)/oblako: $(BUILD)/obj/src/main.o $(LIB_OBJ)
+$(BUILD)/oblako: $(BUILD)/obj/src/main.o $(BUILD)/obj/src/demo.o $(LIB_OBJ)
 	@echo "  LINK    $@"
 	@$(CC) -o $@ $^ $(LDLIBS_ALL)
 

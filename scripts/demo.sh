@@ -10,12 +10,13 @@ listen=${OBLAKO_DEMO_LISTEN:-127.0.0.1:8080}
 
 mkdir -p var
 "$bin" init --db "$db"
+"$bin" demo --db "$db"
 
 cat <<TXT
 
   Oblako demo
   -----------
-  Open   http://$listen/            the cabinet
+  Open   http://$listen/            the cabinet (the logins are above)
          http://$listen/healthz     health, /readyz readiness, /metrics metrics
   Data   ./var/demo.db (SQLite; delete it to start afresh)
   Stop   Ctrl-C

@@ -1,5 +1,5 @@
 /*
- * main.c — the `oblako` command: serve, init, migrate, jobs, routes,
+ * main.c — the `oblako` command: serve, init, migrate, jobs, audit, routes,
  * version, help.
  *
  * Every command reads its settings the same way (base/config.c) and refuses
@@ -25,7 +25,10 @@
 #include "db/db.h"
 #include "http/http.h"
 #include "jobs/jobs.h"
+#include "mail/send.h"
+#include "demo.h"
 #include "model/account.h"
+#include "model/auditlog.h"
 #include "model/job.h"
 #include "model/person.h"
 #include "model/setting.h"
@@ -54,6 +57,15 @@ static const struct command {
       "List periodic jobs and their leases, show past runs, run a job now (it still takes\n"
       "the job's lease, so it never runs beside another node), or run the queued tasks\n"
       "that are due." },
+    /* demo and audit share the options of jobs (the database, the time zone). */
+    { "demo", OB_CMD_JOBS, "oblako demo [OPTIONS]",
+      "Fill the database with demo data (a provider admin, two partners, subscribers and their\n"
+      "users, all with the password demo-password) and print the logins. Run once; a database\n"
+      "that has them is left as it is." },
+    { "audit", OB_CMD_JOBS, "oblako audit verify | seal [OPTIONS]",
+      "verify: recompute the audit log's hash chain over every sealed record; report each\n"
+      "changed record and each deletion, exit 1 if there is any. seal: run the audit-seal\n"
+      "job now (under its lease)." },
 };
 
 static void
@@ -330,6 +342,88 @@ cmd_jobs(const struct ob_config *cfg, int argc, char **argv)
     return rc == 0 ? 0 : (rc == OB_ENOTFOUND ? 2 : 1);
 }
 
+static int
+print_problem(const struct ob_audit_problem *p, void *arg)
+{
+    char text[256];
+    int *shown = arg;
+
+    if ((*shown)++ < 100) {
+        ob_auditlog_problem_text(p, text, sizeof(text));
+        printf("%s\n", text);
+    }
+    return 0;
+}
+
+static int
+cmd_audit(const struct ob_config *cfg, int argc, char **argv)
+{
+    struct ob_audit_verify_stats vs = { 0 };
+    struct ob_db *db = NULL;
+    struct ob_ctx ctx;
+    char node[128], detail[256] = "";
+    int rc, shown = 0;
+
+    if (argc != 1 || (strcmp(argv[0], "verify") && strcmp(argv[0], "seal"))) {
+        fprintf(stderr, "usage: %s\n", find_command("audit")->usage);
+        return 2;
+    }
+    if ((rc = prepare_db(cfg, true, &db, NULL)) != 0) {
+        ob_db_close(db);
+        return rc;
+    }
+    ob_ctx_init(&ctx, db, cfg);
+    ctx.actor.system = true;
+    snprintf(ctx.request_id, sizeof(ctx.request_id), "audit");
+    if (cfg->test_clock)
+        ctx.clock_load = ob_testclock_load;
+    ob_jobs_node_id(node, sizeof(node));
+    if (!strcmp(argv[0], "seal")) {
+        if ((rc = ob_jobs_run_now(&ctx, node, "audit-seal", detail, sizeof(detail))) == 0)
+            printf("audit-seal: %s\n", detail);
+    } else if ((rc = ob_auditlog_verify(&ctx, print_problem, &shown, &vs)) == 0) {
+        if (vs.problems)
+            printf("audit log NOT intact: %d problem%s (%lld sealed records, %lld not yet "
+                   "sealed)\n", vs.problems, vs.problems == 1 ? "" : "s", (long long)vs.sealed,
+                   (long long)vs.unsealed);
+        else
+            printf("audit log intact: %lld sealed records, %lld not yet sealed\n",
+                   (long long)vs.sealed, (long long)vs.unsealed);
+    }
+    if (rc != 0)
+        fail(&ctx.err);
+    ob_ctx_release(&ctx);
+    ob_db_close(db);
+    return rc != 0 || vs.problems ? 1 : 0;
+}
+
+static int
+cmd_demo(const struct ob_config *cfg, int nrest)
+{
+    struct ob_db *db = NULL;
+    struct ob_ctx ctx;
+    int rc;
+
+    if (nrest > 0) {
+        fprintf(stderr, "usage: %s\n", find_command("demo")->usage);
+        return 2;
+    }
+    if ((rc = prepare_db(cfg, true, &db, NULL)) != 0) {
+        ob_db_close(db);
+        return rc;
+    }
+    ob_ctx_init(&ctx, db, cfg);
+    ctx.actor.system = true;
+    snprintf(ctx.request_id, sizeof(ctx.request_id), "demo");
+    ob_password_limit(1);
+    rc = ob_demo_seed(&ctx);
+    if (rc != 0)
+        fail(&ctx.err);
+    ob_ctx_release(&ctx);
+    ob_db_close(db);
+    return rc == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -373,6 +467,14 @@ main(int argc, char **argv)
         fprintf(stderr, "oblako: cannot initialise libsodium\n");
         return 1;
     }
+    if (ob_mail_global_init() != 0) {   /* libcurl, before any thread starts */
+        fprintf(stderr, "oblako: cannot initialise libcurl\n");
+        return 1;
+    }
+    if (!strcmp(c->name, "audit"))
+        return cmd_audit(&cfg, nrest, rest);
+    if (!strcmp(c->name, "demo"))
+        return cmd_demo(&cfg, nrest);
     switch (c->cmd) {
     case OB_CMD_SERVE:
         return cmd_serve(&cfg);

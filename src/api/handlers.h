@@ -23,5 +23,38 @@ OB_HANDLER(ob_api_totp_disable);
 OB_HANDLER(ob_api_tokens_list);
 OB_HANDLER(ob_api_tokens_create);
 OB_HANDLER(ob_api_tokens_delete);
+/* audit.c */
+OB_HANDLER(ob_api_audit_list);
+OB_HANDLER(ob_api_subscriber_audit);
 
+/* partners.c */
+OB_HANDLER(ob_api_partners_list);
+OB_HANDLER(ob_api_partners_get);
+OB_HANDLER(ob_api_partner_statuses_list);
+OB_HANDLER(ob_api_partner_statuses_create);
+OB_HANDLER(ob_api_partner_statuses_delete);
+OB_HANDLER(ob_api_partner_employees_list);
+OB_HANDLER(ob_api_partner_employees_create);
+OB_HANDLER(ob_api_partner_employees_patch);
+OB_HANDLER(ob_api_partner_employees_delete);
+/* applications.c */
+OB_HANDLER(ob_api_applications_create);
+OB_HANDLER(ob_api_applications_list);
+OB_HANDLER(ob_api_applications_approve);
+OB_HANDLER(ob_api_applications_reject);
+/* requests.c */
+OB_HANDLER(ob_api_requests_create);
+OB_HANDLER(ob_api_requests_list);
+OB_HANDLER(ob_api_requests_decide);
+/* subscribers.c */
+OB_HANDLER(ob_api_subscribers_list);
+OB_HANDLER(ob_api_subscribers_create);
+OB_HANDLER(ob_api_subscribers_get);
+OB_HANDLER(ob_api_subscriber_info_get);
+OB_HANDLER(ob_api_subscriber_info_put);
+OB_HANDLER(ob_api_subscriber_users_list);
+OB_HANDLER(ob_api_subscriber_users_create);
+OB_HANDLER(ob_api_subscriber_users_patch);
+OB_HANDLER(ob_api_subscriber_users_delete);
+OB_HANDLER(ob_api_leave_reasons);
 #endif

@@ -42,10 +42,21 @@ struct ob_task_kind {
                size_t size);
 };
 
+/* A gate says whether this node's configuration lets a kind's handler run
+ * at all (mail needs --smtp-url). A node whose gate is shut does not claim
+ * that kind: its tasks wait, attempts untouched, for a node that can run
+ * them, instead of burning their retries. Kinds without a gate always run. */
+struct ob_task_gate {
+    const char *kind;
+    bool (*ready)(const struct ob_config *cfg);
+};
+
 extern const struct ob_job_def ob_job_defs[];
 extern const int ob_njob_defs;
 extern const struct ob_task_kind ob_task_kinds[];
 extern const int ob_ntask_kinds;
+extern const struct ob_task_gate ob_task_gates[];
+extern const int ob_ntask_gates;
 
 const struct ob_job_def *ob_jobs_find(const char *name);
 /* The period `now` falls in, or "" when a daily job is not yet due today. */
@@ -70,6 +81,7 @@ void ob_runner_stop(struct ob_runner *r);
 
 /* Job bodies and task handlers. */
 int ob_job_prune_run(struct ob_ctx *ctx, char *detail, size_t size);
+int ob_job_audit_seal_run(struct ob_ctx *ctx, char *detail, size_t size);
 int ob_task_test_note(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
                       size_t size);
 

@@ -7,19 +7,29 @@
 
 #include "base/date.h"
 #include "jobs/jobs.h"
+#include "mail/send.h"
 #include "base/banned.h"
 
 const struct ob_job_def ob_job_defs[] = {
     { "prune", OB_SCHED_DAILY, 0, 3 * 60,
       "delete finished tasks older than 30 days and job records older than 90 days",
       ob_job_prune_run },
+    { "audit-seal", OB_SCHED_INTERVAL, 10, 0,
+      "chain new audit records into the hash chain (oblako audit verify checks it)",
+      ob_job_audit_seal_run },
 };
 const int ob_njob_defs = sizeof(ob_job_defs) / sizeof(ob_job_defs[0]);
 
 const struct ob_task_kind ob_task_kinds[] = {
     { "test.note", true, ob_task_test_note },
+    { "mail.send", false, ob_mail_send_task },
 };
 const int ob_ntask_kinds = sizeof(ob_task_kinds) / sizeof(ob_task_kinds[0]);
+
+const struct ob_task_gate ob_task_gates[] = {
+    { "mail.send", ob_mail_ready },
+};
+const int ob_ntask_gates = sizeof(ob_task_gates) / sizeof(ob_task_gates[0]);
 
 const struct ob_job_def *
 ob_jobs_find(const char *name)

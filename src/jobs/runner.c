@@ -7,7 +7,9 @@
  * time), runs the body and records the period. Then it claims due tasks one
  * by one and runs their handlers. A failing job is recorded with its error
  * and tried again at the next tick of the same period (only 'ok' completes
- * a period); a failing task goes back to the queue with back-off.
+ * a period); a failing task goes back to the queue with back-off. Kinds
+ * whose gate (jobs.h) is shut on this node are not claimed at all: without
+ * --smtp-url, mail waits in the outbox for a node that can send it.
  *
  * The thread owns one database connection and sleeps on a condition
  * variable between ticks, so stopping it is prompt.
@@ -34,6 +36,10 @@
 
 #define LEASE_S 300
 #define TASK_LEASE_S 120
+/* A tick stops claiming tasks after this long, so that slow tasks (a mail
+ * server that does not answer takes 10 s to time out) do not keep the
+ * periodic jobs waiting: the next tick comes at once and checks them first. */
+#define TICK_TASKS_US (5 * 1000000LL)
 
 void
 ob_jobs_node_id(char *out, size_t size)
@@ -85,14 +91,28 @@ find_kind(const char *kind, bool test_mode)
     return NULL;
 }
 
+/* The kinds whose gate is shut on this node's configuration: not claimed. */
+static int
+shut_kinds(const struct ob_config *cfg, const char **skip)
+{
+    int n = 0;
+
+    for (int i = 0; i < ob_ntask_gates && n < OB_TASK_SKIP_MAX; i++)
+        if (!ob_task_gates[i].ready(cfg))
+            skip[n++] = ob_task_gates[i].kind;
+    return n;
+}
+
 /* Claim and run one task: 1 when one ran, 0 when none was due. */
 static int
 run_task(struct ob_ctx *ctx, const char *node)
 {
     const struct ob_task_kind *k;
+    const char *skip[OB_TASK_SKIP_MAX];
     struct ob_task t = { 0 };
     char error[512] = "";
-    int rc = ob_task_claim(ctx, node, TASK_LEASE_S, &t);
+    int nskip = shut_kinds(ctx->cfg, skip);
+    int rc = ob_task_claim_except(ctx, node, TASK_LEASE_S, skip, nskip, &t);
 
     if (rc != 0)
         return 0;
@@ -121,6 +141,7 @@ run_task(struct ob_ctx *ctx, const char *node)
 int
 ob_jobs_tick(struct ob_ctx *ctx, const char *node, int max_tasks)
 {
+    int64_t started = ob_clock_mono_us();
     int done = 0;
 
     for (int i = 0; i < ob_njob_defs; i++) {
@@ -131,7 +152,7 @@ ob_jobs_tick(struct ob_ctx *ctx, const char *node, int max_tasks)
         if (period[0])
             done += run_job(ctx, node, &ob_job_defs[i], period);
     }
-    for (int n = 0; n < max_tasks; n++) {
+    for (int n = 0; n < max_tasks && ob_clock_mono_us() - started < TICK_TASKS_US; n++) {
         reset_ctx(ctx);
         if (!run_task(ctx, node))
             break;

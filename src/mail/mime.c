@@ -46,15 +46,28 @@ plain_ascii(const char *s)
     return strstr(s, "=?") == NULL;
 }
 
-/* How many of the `left` bytes at s go into the next word. */
+/* How many of the `left` bytes at s go into the next word of at most max
+ * bytes; 0 when not even the first character fits. */
 static size_t
-chunk_len(const char *s, size_t left)
+chunk_len(const char *s, size_t left, size_t max)
 {
-    size_t n = left < CHUNK ? left : CHUNK;
+    size_t n = left < max ? left : max;
 
-    while (n < left && ((unsigned char)s[n] & 0xC0) == 0x80)
+    while (n > 0 && n < left && ((unsigned char)s[n] & 0xC0) == 0x80)
         n--;    /* s[n] continues a character: end the word before it */
     return n;
+}
+
+/* Bytes of text a first word may carry when the line already holds
+ * `column` characters, for lines of at most 76 (RFC 2047 §2). */
+static size_t
+first_chunk(size_t column)
+{
+    size_t room = column + (sizeof(PREFIX) - 1) + (sizeof(SUFFIX) - 1) < 76
+                      ? 76 - column - (sizeof(PREFIX) - 1) - (sizeof(SUFFIX) - 1)
+                      : 0;
+
+    return room / 4 * 3 < CHUNK ? room / 4 * 3 : CHUNK;
 }
 
 static int
@@ -67,15 +80,21 @@ add_word(struct ob_buf *b, const char *s, size_t n)
 }
 
 static int
-add_words(struct ob_buf *b, const char *s)
+add_words(struct ob_buf *b, const char *s, size_t column)
 {
-    size_t left = strlen(s), n;
+    size_t left = strlen(s), n = chunk_len(s, left, first_chunk(column));
+    const char *p = s;
     int rc = 0;
 
-    for (const char *p = s; left > 0 && rc == 0; p += n, left -= n) {
-        n = chunk_len(p, left);
-        if (p != s)
+    if (n == 0)     /* no room on the first line: start on the next */
+        rc = ob_buf_adds(b, "\r\n ");
+    for (; left > 0 && rc == 0; p += n, left -= n) {
+        if (p != s) {
+            n = chunk_len(p, left, CHUNK);
             rc = ob_buf_adds(b, "\r\n ");
+        } else if (n == 0) {
+            n = chunk_len(p, left, CHUNK);
+        }
         if (rc == 0)
             rc = add_word(b, p, n);
     }
@@ -85,6 +104,12 @@ add_words(struct ob_buf *b, const char *s)
 int
 ob_mime_header_encode(struct ob_buf *b, const char *utf8)
 {
+    return ob_mime_header_encode_at(b, utf8, 0);
+}
+
+int
+ob_mime_header_encode_at(struct ob_buf *b, const char *utf8, size_t column)
+{
     size_t start = b->len;
     int rc;
 
@@ -92,7 +117,7 @@ ob_mime_header_encode(struct ob_buf *b, const char *utf8)
         return ob_buf_adds(b, utf8);
     if (!ob_utf8_valid(utf8))
         return OB_EINVAL;
-    if ((rc = add_words(b, utf8)) != 0) {
+    if ((rc = add_words(b, utf8, column)) != 0) {
         b->len = start;
         if (b->cap)
             b->p[start] = '\0';

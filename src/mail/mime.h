@@ -8,6 +8,8 @@
 #ifndef OB_MAIL_MIME_H
 #define OB_MAIL_MIME_H
 
+#include <stddef.h>
+
 struct ob_buf;
 
 /* The longest encoded word RFC 2047 allows. */
@@ -19,5 +21,9 @@ struct ob_buf;
  * OB_EINVAL (utf8 is not valid UTF-8) or OB_ETOOLARGE; on error b is left
  * as it was. */
 int ob_mime_header_encode(struct ob_buf *b, const char *utf8);
+/* The same for a value that starts at `column` of its line ("Subject: " is
+ * 9): the first word is shortened, or moved to a continuation line, so that
+ * no line holding an encoded word passes 76 characters (RFC 2047 §2). */
+int ob_mime_header_encode_at(struct ob_buf *b, const char *utf8, size_t column);
 
 #endif

@@ -8,7 +8,7 @@
  * code or link: callers summarise, they do not dump.
  *
  * Writers do not serialise on the hash chain: records are plain inserts, and
- * the 'audit-seal' job later chains them in id order (model/auditseal.c).
+ * the 'audit-seal' job later chains them in id order (model/auditlog.c and jobs/audit_seal.c).
  */
 #ifndef OB_MODEL_AUDIT_H
 #define OB_MODEL_AUDIT_H

@@ -166,6 +166,7 @@ start_session(struct ob_ctx *ctx, struct outcome *o, int64_t now)
     o->out->person = o->person;
     ctx->actor.person = o->person;
     ctx->actor.name = o->email;
+    ctx->actor.mfa_missing = !o->mfa_ok;
     return ob_audit(ctx, 0, "auth.login", "person", o->person, "signed in");
 }
 
@@ -430,6 +431,13 @@ int
 ob_auth_link_send(struct ob_ctx *ctx, int64_t person, const char *purpose, const char *tmpl,
                   const char *account_name)
 {
+    return ob_auth_link_send_vars(ctx, person, purpose, tmpl, account_name, NULL);
+}
+
+int
+ob_auth_link_send_vars(struct ob_ctx *ctx, int64_t person, const char *purpose, const char *tmpl,
+                       const char *account_name, json_t *extra)
+{
     char secret[OB_SECRET_LEN], hash[65], link[512];
     int64_t now = ob_clock_now(ctx), n;
     int hours = ctx->cfg && ctx->cfg->link_hours ? ctx->cfg->link_hours : 24;
@@ -452,6 +460,8 @@ ob_auth_link_send(struct ob_ctx *ctx, int64_t person, const char *purpose, const
     vars = json_pack("{s:s, s:s, s:s, s:i, s:s}", "link", link, "name",
                      *p.name ? p.name : p.email, "email", p.email, "hours", hours, "account",
                      account_name ? account_name : "");
+    if (extra)
+        json_object_update(vars, extra);
     rc = ob_outbox_add(ctx, p.email, p.lang, tmpl, vars, 0);
     json_decref(vars);
     return rc;

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 struct ob_ctx;
+struct json_t;
 
 #define OB_SESSION_COOKIE "oblako_session"
 #define OB_SECRET_LEN 44        /* 43 base64url characters + NUL */
@@ -58,6 +59,10 @@ int ob_auth_reset_start(struct ob_ctx *ctx, const char *email);
  * with template tmpl. Joins the caller's transaction. */
 int ob_auth_link_send(struct ob_ctx *ctx, int64_t person, const char *purpose, const char *tmpl,
                       const char *account_name);
+/* The same with more template variables (e.g. "roles", "code"); extra is
+ * not stolen and may be NULL. */
+int ob_auth_link_send_vars(struct ob_ctx *ctx, int64_t person, const char *purpose,
+                           const char *tmpl, const char *account_name, struct json_t *extra);
 /* Use a link: set the password, end every session of the person. */
 int ob_auth_reset_finish(struct ob_ctx *ctx, const char *token, const char *password);
 

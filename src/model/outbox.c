@@ -15,6 +15,10 @@
 #include "model/task.h"
 #include "base/banned.h"
 
+/* Delivery attempts of a message: 1, 2, 4 … s apart, then hourly, about five
+ * days in all, as long as an MTA keeps mail it cannot deliver yet. */
+#define MAIL_ATTEMPTS 130
+
 static void
 escape_html(struct ob_buf *b, const char *s)
 {
@@ -165,7 +169,7 @@ ob_outbox_add(struct ob_ctx *ctx, const char *to, const char *lang, const char *
         return ob_db_err(ctx, rc);
     snprintf(key, sizeof(key), "mail:%lld", (long long)id);
     snprintf(payload, sizeof(payload), "{\"outbox\":%lld}", (long long)id);
-    return ob_task_enqueue(ctx, "mail.send", payload, key, 12, &task);
+    return ob_task_enqueue(ctx, "mail.send", payload, key, MAIL_ATTEMPTS, &task);
 }
 
 int

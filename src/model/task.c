@@ -1,6 +1,7 @@
 /*
  * task.c — the task queue's SQL.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/ctx.h"
@@ -8,17 +9,13 @@
 #include "model/task.h"
 #include "base/banned.h"
 
-static const char claim_pg[] =
+/* The claim; " AND kind <> ?" is inserted once per kind passed over. */
+static const char claim_head[] =
     "UPDATE tasks SET state = 'running', locked_by = ?, locked_until = ?, attempts = attempts + 1 "
-    "WHERE id = (SELECT id FROM tasks WHERE (state = 'queued' AND run_after <= ?) "
-    "OR (state = 'running' AND locked_until < ?) ORDER BY run_after, id LIMIT 1 "
-    "FOR UPDATE SKIP LOCKED) "
-    "RETURNING id, kind, payload, attempts, max_attempts";
-static const char claim_sqlite[] =
-    "UPDATE tasks SET state = 'running', locked_by = ?, locked_until = ?, attempts = attempts + 1 "
-    "WHERE id = (SELECT id FROM tasks WHERE (state = 'queued' AND run_after <= ?) "
-    "OR (state = 'running' AND locked_until < ?) ORDER BY run_after, id LIMIT 1) "
-    "RETURNING id, kind, payload, attempts, max_attempts";
+    "WHERE id = (SELECT id FROM tasks WHERE ((state = 'queued' AND run_after <= ?) "
+    "OR (state = 'running' AND locked_until < ?))";
+static const char claim_tail[] =
+    " ORDER BY run_after, id LIMIT 1%s) RETURNING id, kind, payload, attempts, max_attempts";
 
 int
 ob_task_enqueue(struct ob_ctx *ctx, const char *kind, const char *payload,
@@ -55,6 +52,8 @@ ob_task_enqueue(struct ob_ctx *ctx, const char *kind, const char *payload,
 struct claim_args {
     const char *node;
     int lease_s;
+    const char *const *skip;
+    int nskip;
     struct ob_task *out;
 };
 
@@ -62,14 +61,21 @@ static int
 claim(struct ob_ctx *ctx, void *arg)
 {
     struct claim_args *a = arg;
-    const char *sql = ob_db_engine(ctx->db) == OB_DB_POSTGRES ? claim_pg : claim_sqlite;
+    bool pg = ob_db_engine(ctx->db) == OB_DB_POSTGRES;
+    char sql[sizeof(claim_head) + sizeof(claim_tail) + OB_TASK_SKIP_MAX * 16 + 32];
     int64_t now = ob_clock_real();
     struct ob_stmt *st;
+    size_t n = (size_t)snprintf(sql, sizeof(sql), "%s", claim_head);
     int rc;
 
+    for (int i = 0; i < a->nskip; i++)
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND kind <> ?");
+    snprintf(sql + n, sizeof(sql) - n, claim_tail, pg ? " FOR UPDATE SKIP LOCKED" : "");
     if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
         return ob_db_err(ctx, rc);
     rc = ob_stmt_bindf(st, "tiii", a->node, now + a->lease_s, now, now);
+    for (int i = 0; i < a->nskip && rc == 0; i++)
+        rc = ob_stmt_bind_text(st, 5 + i, a->skip[i]);
     if (rc == 0)
         rc = ob_stmt_step(st);
     if (rc == OB_DB_ROW) {
@@ -89,7 +95,15 @@ claim(struct ob_ctx *ctx, void *arg)
 int
 ob_task_claim(struct ob_ctx *ctx, const char *node, int lease_s, struct ob_task *out)
 {
-    struct claim_args a = { node, lease_s, out };
+    return ob_task_claim_except(ctx, node, lease_s, NULL, 0, out);
+}
+
+int
+ob_task_claim_except(struct ob_ctx *ctx, const char *node, int lease_s,
+                     const char *const *skip, int nskip, struct ob_task *out)
+{
+    struct claim_args a = { node, lease_s, skip, nskip < OB_TASK_SKIP_MAX ? nskip : OB_TASK_SKIP_MAX,
+                            out };
 
     memset(out, 0, sizeof(*out));
     return ob_db_tx(ctx, OB_DB_WRITE, claim, &a);

@@ -36,6 +36,11 @@ int ob_task_enqueue(struct ob_ctx *ctx, const char *kind, const char *payload,
 /* Claim the next due task for `node`, locked for lease_s seconds. Returns 0
  * with *out filled, or OB_ENOTFOUND when nothing is due. */
 int ob_task_claim(struct ob_ctx *ctx, const char *node, int lease_s, struct ob_task *out);
+/* The same, passing over tasks of the nskip kinds in skip (at most
+ * OB_TASK_SKIP_MAX): kinds this node cannot run (jobs.h gates). */
+#define OB_TASK_SKIP_MAX 8
+int ob_task_claim_except(struct ob_ctx *ctx, const char *node, int lease_s,
+                         const char *const *skip, int nskip, struct ob_task *out);
 /* Mark the task done inside the caller's transaction, if `node` still holds
  * it (OB_ECONFLICT otherwise: its lease expired and another runner took it). */
 int ob_task_finish(struct ob_ctx *ctx, const char *node, const struct ob_task *t);

@@ -32,9 +32,11 @@ test('set, advance, refuse to go back; dates are civil dates in Moscow', async (
     let c = await r.json();
     assert.equal(c.now, '2031-01-31T20:30:00Z');
     assert.equal(c.date, '2031-01-31');
+    // The offset is kept, and real time goes on between the requests: allow a few seconds.
     r = await s.fetch('/api/v1/test/clock', json({ advance: 1800 }));
     c = await r.json();
-    assert.equal(c.now, '2031-01-31T21:00:00Z');
+    const t = Date.parse(c.now) - Date.parse('2031-01-31T21:00:00Z');
+    assert.ok(t >= 0 && t < 5000, c.now);
     assert.equal(c.date, '2031-02-01', '00:00 Moscow is already Feb 1');
     r = await s.fetch('/api/v1/test/clock', json({ now: '2031-01-01T00:00:00Z' }));
     assert.equal(r.status, 400);

@@ -20,9 +20,10 @@ export class Client {
     const res = await this.server.fetch(p, {
       method, headers: h, body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const set = res.headers.get('set-cookie');
-    if (set) {
-      const m = /oblako_session=([^;]*)/.exec(set);
+    // The last Set-Cookie for the session wins, as in a browser (a stale
+    // cookie is cleared and a new one set in the same answer at sign-in).
+    for (const set of res.headers.getSetCookie()) {
+      const m = /^oblako_session=([^;]*)/.exec(set);
       if (m) this.cookie = m[1] || null;
     }
     const type = res.headers.get('content-type') || '';

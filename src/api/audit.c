@@ -1,0 +1,187 @@
+/*
+ * audit.c — GET /api/v1/audit (provider staff) and
+ * GET /api/v1/subscribers/{id}/audit (the subscriber's owner and
+ * administrators, its partner's owner, provider staff).
+ *
+ * Both take the same filters: ?account= (the first only), ?actor= (a person
+ * id), ?actor_email=, ?action= (exact, or a prefix ending with '*'),
+ * ?from=&to= (service dates: from inclusive, to exclusive, like every date
+ * range of the service), ?q= (a substring of the summary); newest first,
+ * paged by id. An export flattens the actor and the object into columns.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/handlers.h"
+#include "api/list.h"
+#include "base/ctx.h"
+#include "base/buf.h"
+#include "base/date.h"
+#include "base/utf8.h"
+#include "model/auditlog.h"
+#include "base/banned.h"
+
+static json_t *
+id_or_null(int64_t v)
+{
+    return v ? json_integer(v) : json_null();
+}
+
+/* A JSON string of s ("" for NULL); bytes that are not UTF-8 (a summary
+ * cut in the middle of a character, a record changed by hand) become
+ * U+FFFD instead of failing the whole list. */
+static json_t *
+str(const char *s)
+{
+    struct ob_buf b;
+    json_t *v;
+
+    if (!s)
+        return json_string("");
+    if (ob_utf8_valid(s))
+        return json_string(s);
+    ob_buf_init(&b, strlen(s) * 3 + 1);
+    while (*s) {
+        size_t n = ob_utf8_len((const unsigned char *)s);
+
+        if (n)
+            ob_buf_add(&b, s, n);
+        else
+            ob_buf_adds(&b, "\xEF\xBF\xBD");
+        s += n ? n : 1;
+    }
+    v = json_stringn(b.p ? b.p : "", b.len);
+    ob_buf_free(&b);
+    return v;
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+    return s && *s ? str(s) : json_null();
+}
+
+static json_t *
+item(const struct ob_audit_record *r)
+{
+    char at[OB_INSTANT_LEN];
+
+    ob_instant_format(r->at, at);
+    return json_pack("{s:I, s:s, s:{s:o, s:o, s:o}, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:b}",
+                     "id", (json_int_t)r->id, "at", at, "actor", "person",
+                     id_or_null(r->actor_person), "token", id_or_null(r->actor_token), "name",
+                     str_or_null(r->actor_name), "account", id_or_null(r->account), "action",
+                     str(r->action), "object", "type", str_or_null(r->object_type), "id",
+                     str_or_null(r->object_id), "summary", str(r->summary), "addr", str(r->addr),
+                     "request_id", str(r->request_id), "sealed", r->sealed);
+}
+
+/* One row of an export: the same, one column per value. */
+static json_t *
+flat(const struct ob_audit_record *r)
+{
+    char at[OB_INSTANT_LEN];
+
+    ob_instant_format(r->at, at);
+    return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id",
+                     (json_int_t)r->id, "at", at, "actor_person", id_or_null(r->actor_person),
+                     "actor_token", id_or_null(r->actor_token), "actor_name", str(r->actor_name),
+                     "account", id_or_null(r->account), "action", str(r->action), "object_type",
+                     str(r->object_type), "object_id", str(r->object_id), "summary",
+                     str(r->summary), "addr", str(r->addr), "request_id", str(r->request_id),
+                     "sealed", r->sealed);
+}
+
+static int
+row(const struct ob_audit_record *r, void *arg)
+{
+    struct ob_list *l = arg;
+
+    return ob_list_add(l, r->id, l->export ? flat(r) : item(r));
+}
+
+static int
+query_id(struct ob_req *req, const char *name, int64_t *out)
+{
+    const char *v = ob_req_query(req, name);
+    char *end;
+
+    *out = 0;
+    if (!v)
+        return 0;
+    *out = strtoll(v, &end, 10);
+    if (!*v || *end || *out <= 0)
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name,
+                            "'%s' must be an id (a positive "
+                            "whole number)",
+                            name);
+    return 0;
+}
+
+static int
+query_date(struct ob_req *req, const char *name, int64_t *out)
+{
+    const char *v = ob_req_query(req, name);
+    int32_t day;
+
+    *out = 0;
+    if (!v)
+        return 0;
+    if (ob_date_parse(v, &day) != 0)
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be a date, YYYY-MM-DD",
+                            name);
+    *out = ob_date_start(day);
+    return 0;
+}
+
+static int
+filters(struct ob_req *req, struct ob_audit_filter *f)
+{
+    int rc;
+
+    memset(f, 0, sizeof(*f));
+    f->actor_email = ob_req_query(req, "actor_email");
+    f->action = ob_req_query(req, "action");
+    f->q = ob_req_query(req, "q");
+    if ((rc = query_id(req, "account", &f->account)) != 0 ||
+        (rc = query_id(req, "actor", &f->actor)) != 0 ||
+        (rc = query_date(req, "from", &f->from)) != 0)
+        return rc;
+    return query_date(req, "to", &f->to);
+}
+
+/* sub: the subscriber of the path, 0 for the whole log. */
+static int
+audit_list(struct ob_req *req, struct ob_resp *resp, int64_t sub)
+{
+    struct ob_audit_filter f;
+    struct ob_list l;
+    int rc;
+
+    if ((rc = filters(req, &f)) != 0 || (rc = ob_list_begin(req, &l)) != 0)
+        return rc;
+    l.name = "audit";
+    rc = sub ? ob_auditlog_list_subscriber(req->ctx, sub, &f, l.after, l.limit, row, &l)
+             : ob_auditlog_list(req->ctx, &f, l.after, l.limit, row, &l);
+    if (rc != 0) {
+        ob_list_free(&l);
+        return rc;
+    }
+    return ob_list_end(req, resp, &l);
+}
+
+int
+ob_api_audit_list(struct ob_req *req, struct ob_resp *resp)
+{
+    return audit_list(req, resp, 0);
+}
+
+int
+ob_api_subscriber_audit(struct ob_req *req, struct ob_resp *resp)
+{
+    int64_t sub;
+    int rc = ob_req_id(req, "id", &sub);
+
+    return rc ? rc : audit_list(req, resp, sub);
+}

@@ -1,0 +1,270 @@
+/*
+ * subscribers.c — GET/POST /api/v1/subscribers, GET /api/v1/subscribers/{id},
+ * GET/PUT …/{id}/info, GET/POST …/{id}/users, PATCH/DELETE …/users/{person},
+ * GET /api/v1/leave-reasons (R-ACC-1/2/5, R-ACT-2, R-DA-3).
+ */
+#include <string.h>
+
+#include "api/accounts.h"
+#include "api/api.h"
+#include "api/handlers.h"
+#include "api/list.h"
+#include "base/ctx.h"
+#include "model/subscriber.h"
+#include "base/banned.h"
+
+static json_t *
+sub_json(const struct ob_subscriber *s)
+{
+    return json_pack("{s:I, s:I, s:o, s:s, s:o, s:b, s:s, s:o}", "id", (json_int_t)s->id, "code",
+                     (json_int_t)s->code, "reporting_number",
+                     json_sprintf("FR%lld", (long long)s->code), "name", s->name, "partner",
+                     s->partner ? json_pack("{s:I, s:s}", "id", (json_int_t)s->partner, "name",
+                                            s->partner_name)
+                                : json_null(),
+                     "own_partner", s->own_partner, "state", s->state, "created_at",
+                     ob_api_instant(s->created_at));
+}
+
+static int
+row(const struct ob_subscriber *s, void *arg)
+{
+    return ob_list_add(arg, s->id, sub_json(s));
+}
+
+int
+ob_api_subscribers_list(struct ob_req *req, struct ob_resp *resp)
+{
+    const char *q = ob_req_query(req, "q");
+    struct ob_list l;
+    int64_t partner;
+    int rc;
+
+    if ((rc = ob_api_query_id(req, "partner", &partner)) != 0 ||
+        (rc = ob_list_begin(req, &l)) != 0)
+        return rc;
+    l.name = "subscribers";
+    if ((rc = ob_subscriber_list(req->ctx, q, partner, l.after, l.limit, row, &l)) != 0) {
+        ob_list_free(&l);
+        return rc;
+    }
+    return ob_list_end(req, resp, &l);
+}
+
+int
+ob_api_subscribers_create(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_subscriber_new in = { 0 };
+    struct ob_subscriber s = { 0 };
+    int64_t id = 0, owner = 0;
+    json_t *out;
+    int rc;
+
+    if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "name", 1000, true, &in.name)) ||
+        (rc = ob_api_req_int(req, "partner", &in.partner)) != 0 ||
+        (rc = ob_req_str(req, "owner_email", 1000, false, &in.owner_email)) != 0 ||
+        (rc = ob_req_str(req, "owner_name", 1000, false, &in.owner_name)) != 0 ||
+        (rc = ob_req_str(req, "lang", 8, false, &in.lang)) != 0 ||
+        (rc = ob_subscriber_create(req->ctx, &in, &id, &owner)) != 0 ||
+        (rc = ob_subscriber_get(req->ctx, id, &s)) != 0)
+        return rc;
+    out = sub_json(&s);
+    if (owner) {
+        struct ob_account_member m;
+
+        if (ob_member_get(req->ctx, id, OB_KIND_SUBSCRIBER, owner, &m) == 0)
+            json_object_set_new(out, "owner", json_pack("{s:I, s:s, s:s}", "person",
+                                                        (json_int_t)owner, "email", m.email,
+                                                        "name", m.name));
+    }
+    return ob_resp_json(resp, 201, out);
+}
+
+int
+ob_api_subscribers_get(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_subscriber s = { 0 };
+    int64_t id;
+    int rc;
+
+    if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_subscriber_get(req->ctx, id, &s)) != 0)
+        return rc;
+    return ob_resp_json(resp, 200, sub_json(&s));
+}
+
+static json_t *
+info_json(const struct ob_subscriber_info *i)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:o}", "legal_name",
+                     i->legal_name, "inn", i->inn, "kpp", i->kpp, "contact_person",
+                     i->contact_person, "phone", i->phone, "email", i->email, "region",
+                     i->region, "leave_reason", ob_api_str(i->leave_reason), "leave_comment",
+                     i->leave_comment, "complete", i->complete, "updated_at",
+                     ob_api_instant(i->updated_at));
+}
+
+int
+ob_api_subscriber_info_get(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_subscriber_info i = { 0 };
+    int64_t id;
+    int rc;
+
+    if ((rc = ob_req_id(req, "id", &id)) != 0 ||
+        (rc = ob_subscriber_info_get(req->ctx, id, &i)) != 0)
+        return rc;
+    return ob_resp_json(resp, 200, info_json(&i));
+}
+
+int
+ob_api_subscriber_info_put(struct ob_req *req, struct ob_resp *resp)
+{
+    static const char *const names[] = { "legal_name", "inn",   "kpp",    "contact_person",
+                                         "phone",      "email", "region", "leave_reason",
+                                         "leave_comment", "complete", "updated_at" };
+    struct ob_subscriber_info i = { 0 };
+    const char *key;
+    json_t *v;
+    int64_t id;
+    int rc;
+
+    if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_req_object(req)) != 0)
+        return rc;
+    json_object_foreach(req->json, key, v) {
+        size_t k, n = sizeof(names) / sizeof(names[0]);
+
+        for (k = 0; k < n && strcmp(key, names[k]); k++)
+            ;
+        if (k == n)
+            return ob_err_field(&req->ctx->err, OB_EINVAL, key, "'%s' is not a field here", key);
+    }
+    if ((rc = ob_req_str(req, "legal_name", 2000, false, &i.legal_name)) != 0 ||
+        (rc = ob_req_str(req, "inn", 64, false, &i.inn)) != 0 ||
+        (rc = ob_req_str(req, "kpp", 64, false, &i.kpp)) != 0 ||
+        (rc = ob_req_str(req, "contact_person", 2000, false, &i.contact_person)) != 0 ||
+        (rc = ob_req_str(req, "phone", 200, false, &i.phone)) != 0 ||
+        (rc = ob_req_str(req, "email", 1000, false, &i.email)) != 0 ||
+        (rc = ob_req_str(req, "region", 1000, false, &i.region)) != 0 ||
+        (rc = ob_req_str(req, "leave_reason", 64, false, &i.leave_reason)) != 0 ||
+        (rc = ob_req_str(req, "leave_comment", 4000, false, &i.leave_comment)) != 0 ||
+        (rc = ob_subscriber_info_put(req->ctx, id, &i)) != 0)
+        return rc;
+    return ob_resp_json(resp, 200, info_json(&i));
+}
+
+static int
+reason_row(const struct ob_leave_reason *r, void *arg)
+{
+    return ob_list_add(arg, r->position, json_pack("{s:s, s:s, s:s}", "code", r->code, "name_ru",
+                                                   r->name_ru, "name_en", r->name_en));
+}
+
+int
+ob_api_leave_reasons(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_list l;
+    int rc;
+
+    if ((rc = ob_list_begin(req, &l)) != 0)
+        return rc;
+    l.name = "leave-reasons";
+    if ((rc = ob_leave_reasons(req->ctx, l.after, l.limit, reason_row, &l)) != 0) {
+        ob_list_free(&l);
+        return rc;
+    }
+    return ob_list_end(req, resp, &l);
+}
+
+/* ---- users --------------------------------------------------------------------------- */
+
+static int
+user_row(const struct ob_account_member *m, void *arg)
+{
+    return ob_list_add(arg, m->person, ob_api_member(m, 1));
+}
+
+int
+ob_api_subscriber_users_list(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_list l;
+    int64_t id;
+    int rc;
+
+    if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_list_begin(req, &l)) != 0)
+        return rc;
+    l.name = "users";
+    if ((rc = ob_subscriber_users(req->ctx, id, l.after, l.limit, user_row, &l)) != 0) {
+        ob_list_free(&l);
+        return rc;
+    }
+    return ob_list_end(req, resp, &l);
+}
+
+/* roles and session_limit of the body. */
+static int
+user_change(struct ob_req *req, struct ob_user_change *ch)
+{
+    json_t *v = json_object_get(req->json, "session_limit");
+    int rc;
+
+    memset(ch, 0, sizeof(*ch));
+    if ((rc = ob_api_req_roles(req, &ch->roles)) != 0)
+        return rc;
+    if (!v)
+        return 0;
+    ch->set_limit = true;
+    if (json_is_null(v))
+        return 0;
+    if (!json_is_integer(v))
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "session_limit",
+                            "'session_limit' must be a whole number or null");
+    ch->has_limit = true;
+    ch->limit = json_integer_value(v);
+    return 0;
+}
+
+int
+ob_api_subscriber_users_create(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_account_member m = { 0 };
+    struct ob_user_change ch;
+    const char *email, *name;
+    int64_t id;
+    int rc;
+
+    if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_req_object(req)) != 0 ||
+        (rc = ob_req_str(req, "email", 400, true, &email)) != 0 ||
+        (rc = ob_req_str(req, "name", 400, false, &name)) != 0 ||
+        (rc = user_change(req, &ch)) != 0 ||
+        (rc = ob_subscriber_user_add(req->ctx, id, email, name, &ch, &m)) != 0)
+        return rc;
+    return ob_resp_json(resp, 201, ob_api_member(&m, 1));
+}
+
+int
+ob_api_subscriber_users_patch(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_account_member m = { 0 };
+    struct ob_user_change ch;
+    int64_t id, person;
+    int rc;
+
+    if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_req_id(req, "person", &person)) != 0 ||
+        (rc = ob_req_object(req)) != 0 || (rc = user_change(req, &ch)) != 0 ||
+        (rc = ob_subscriber_user_set(req->ctx, id, person, &ch, &m)) != 0)
+        return rc;
+    return ob_resp_json(resp, 200, ob_api_member(&m, 1));
+}
+
+int
+ob_api_subscriber_users_delete(struct ob_req *req, struct ob_resp *resp)
+{
+    int64_t id, person;
+    int rc;
+
+    if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_req_id(req, "person", &person)) != 0 ||
+        (rc = ob_subscriber_user_remove(req->ctx, id, person)) != 0)
+        return rc;
+    resp->status = 204;
+    return 0;
+}

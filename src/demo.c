@@ -1,0 +1,138 @@
+/*
+ * demo.c — the demo data of `make demo`.
+ *
+ * Everything is made through the model's own functions, as the system
+ * actor, the way the API would make it: a questionnaire approved, statuses
+ * set, subscribers created by their partner, users invited. Then each demo
+ * person gets the one demo password, so the printed logins work at once.
+ * Running it again finds the provider's admin and changes nothing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/ctx.h"
+#include "base/date.h"
+#include "db/db.h"
+#include "demo.h"
+#include "model/account.h"
+#include "model/application.h"
+#include "model/member.h"
+#include "model/partner.h"
+#include "model/person.h"
+#include "model/subscriber.h"
+#include "base/banned.h"
+
+#define PASSWORD "demo-password"
+#define ADMIN "admin@demo.oblako.test"
+
+struct login {
+    const char *email, *who;
+};
+
+static const struct login logins[] = {
+    { ADMIN, "provider admin" },
+    { "owner@alfa-soft.test", "partner Альфа Софт (csk), owner" },
+    { "operator@alfa-soft.test", "partner Альфа Софт, operator" },
+    { "owner@beta-consult.test", "partner Бета Консалтинг, owner" },
+    { "director@romashka.test", "subscriber ООО Ромашка (served by Альфа Софт), owner" },
+    { "buh@romashka.test", "subscriber ООО Ромашка, user" },
+    { "ivanov@ip-ivanov.test", "subscriber ИП Иванов (served by Альфа Софт), owner" },
+    { "boss@vector.test", "subscriber ООО Вектор (served by Бета Консалтинг), owner" },
+};
+
+static int
+set_password(struct ob_ctx *ctx, const char *email)
+{
+    struct ob_person p;
+    int rc = ob_person_find(ctx, email, &p);
+
+    return rc ? rc : ob_person_set_password(ctx, p.id, PASSWORD);
+}
+
+static int
+partner(struct ob_ctx *ctx, const char *name, const char *inn, const char *owner,
+        const char *region, int64_t *id)
+{
+    struct ob_application a = { 0 };
+    int rc;
+
+    a.req.name = name;
+    a.req.inn = inn;
+    a.req.kpp = "770101001";
+    a.req.phone = "+7 495 123-45-67";
+    a.req.email = owner;
+    a.req.site = "";
+    a.req.address = "Москва";
+    a.req.region = region;
+    a.contact_name = "Demo";
+    a.contact_email = owner;
+    a.comment = "demo";
+    a.lang = "ru";
+    if ((rc = ob_application_submit(ctx, &a)) != 0 || (rc = ob_application_approve(ctx, a.id, &a)))
+        return rc;
+    *id = a.partner;
+    return 0;
+}
+
+static int
+subscriber(struct ob_ctx *ctx, int64_t partner_id, const char *name, const char *owner,
+           int64_t *id)
+{
+    struct ob_subscriber_new in = { name, owner, "", "ru", partner_id };
+    int64_t person;
+
+    return ob_subscriber_create(ctx, &in, id, &person);
+}
+
+/* All in one transaction: a failure leaves the database without demo data. */
+static int
+seed(struct ob_ctx *ctx, void *arg)
+{
+    bool *again = arg;
+    char generated[64], today[OB_DATE_LEN];
+    struct ob_account_member m;
+    struct ob_user_change user = { "user", false, false, 0 };
+    int64_t alfa, beta, sub, status;
+    bool created;
+    int rc;
+
+    ob_date_format(ob_date_of_instant(ob_clock_now(ctx)), today);
+    if ((rc = ob_account_init_provider(ctx, "Облако (демо)", ADMIN, PASSWORD, generated,
+                                       sizeof(generated), &created)) != 0)
+        return rc;
+    if (!created) {
+        *again = true;
+        return 0;
+    }
+    if ((rc = partner(ctx, "Альфа Софт", "7707083893", "owner@alfa-soft.test", "Москва", &alfa)) ||
+        (rc = ob_partner_status_add(ctx, alfa, "csk", today, NULL, "demo", &status)) ||
+        (rc = ob_partner_employee_add(ctx, alfa, "operator@alfa-soft.test", "Ольга Операторова",
+                                      "operator", &m)) ||
+        (rc = partner(ctx, "Бета Консалтинг", "5024002119", "owner@beta-consult.test",
+                      "Московская область", &beta)) ||
+        (rc = subscriber(ctx, alfa, "ООО Ромашка", "director@romashka.test", &sub)) ||
+        (rc = ob_subscriber_user_add(ctx, sub, "buh@romashka.test", "Анна Бухгалтерова", &user,
+                                     &m)) ||
+        (rc = subscriber(ctx, alfa, "ИП Иванов", "ivanov@ip-ivanov.test", &sub)) ||
+        (rc = subscriber(ctx, beta, "ООО Вектор", "boss@vector.test", &sub)))
+        return rc;
+    for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++)
+        if ((rc = set_password(ctx, (void *)logins[i].email)) != 0)
+            return rc;
+    return 0;
+}
+
+int
+ob_demo_seed(struct ob_ctx *ctx)
+{
+    bool again = false;
+    int rc = ob_db_tx(ctx, OB_DB_WRITE, seed, &again);
+
+    if (rc != 0)
+        return rc;
+    printf("%s\n\n  Sign in with any of these (password: %s):\n",
+           again ? "  Demo data were there already." : "  Demo data created.", PASSWORD);
+    for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++)
+        printf("    %-28s %s\n", logins[i].email, logins[i].who);
+    return 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * partner.h — partners: requisites, statuses, employees (R-ACC-2/3/4,
+ * R-ACT-3).
+ *
+ * A partner is an account of kind 'partner' with a partners row holding its
+ * requisites. It is also a subscriber: its own books live in a subscriber
+ * account created with it (own_subscriber_id; subscribers.own_partner_id
+ * points back), served by the partner itself. Every employee of the partner
+ * is a member of that account too: owners as "owner", the others as "user".
+ *
+ * Requisites are changed only by the provider applying a change request
+ * (model/request.c); there is no other path that writes them.
+ *
+ * Statuses are flags with validity dates [valid_from, valid_to) set by the
+ * provider; a status is "active" when it is not withdrawn and the service's
+ * today falls in its interval. Two records of the same status that are not
+ * withdrawn may not overlap.
+ *
+ * Requisites are validated here for every caller (application, request,
+ * subscriber information): the INN by its official checksum (10 digits for
+ * an organisation, 12 for a sole trader), the KPP as 9 characters, the phone
+ * as 7–20 digits written with spaces, '+', '-' and parentheses.
+ */
+#ifndef OB_MODEL_PARTNER_H
+#define OB_MODEL_PARTNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/member.h"
+
+struct ob_ctx;
+
+/* The requisites of a firm. NULL means "not given". */
+struct ob_requisites {
+    const char *name, *inn, *kpp, *phone, *email, *site, *address, *region;
+};
+
+/* The official INN checksum (10 or 12 digits). */
+bool ob_inn_valid(const char *inn);
+/* Field checks, each OB_EINVAL naming `field`; empty strings pass the
+ * optional ones (kpp, phone when !required). */
+int ob_check_inn(struct ob_ctx *ctx, const char *inn, const char *field);
+int ob_check_kpp(struct ob_ctx *ctx, const char *kpp, const char *field);
+int ob_check_phone(struct ob_ctx *ctx, const char *phone, const char *field);
+/* Valid UTF-8 of at most max bytes (required: at least one character). */
+int ob_check_text(struct ob_ctx *ctx, const char *s, size_t max, bool required,
+                  const char *field);
+/* Check requisites. When `partial`, absent fields are skipped (a change
+ * request), else name, inn, phone and email are required. The email is
+ * normalised in place (into ctx's arena). prefix goes before field names
+ * ("changes." in a request). */
+int ob_requisites_check(struct ob_ctx *ctx, struct ob_requisites *r, bool partial,
+                        const char *prefix);
+
+struct ob_partner_status {
+    int64_t id, partner, created_at, withdrawn_at;
+    const char *status, *valid_from, *valid_to, *note;  /* valid_to NULL: open-ended */
+    bool active;
+};
+
+struct ob_partner {
+    int64_t id, own_subscriber, own_code, created_at;
+    struct ob_requisites req;       /* all fields set, in ctx's arena */
+    const char *state;
+};
+
+/* Create a partner with its own subscriber account, and make person its
+ * owner (and the owner of its own account). No access check: the caller
+ * (approving an application) has made it. Joins the transaction. */
+int ob_partner_create(struct ob_ctx *ctx, const struct ob_requisites *r, int64_t owner,
+                      int64_t *id);
+/* Read a partner the actor may see (its employees, provider staff). */
+int ob_partner_get(struct ob_ctx *ctx, int64_t id, struct ob_partner *out);
+/* Read without an access check (internal use). */
+int ob_partner_load(struct ob_ctx *ctx, int64_t id, struct ob_partner *out);
+/* Partners the actor may see, newest first; q filters on name or INN. */
+int ob_partner_list(struct ob_ctx *ctx, const char *q, int64_t after, int limit,
+                    int (*fn)(const struct ob_partner *, void *), void *arg);
+/* Write requisites (those given) and the account name; audit before →
+ * after. No access check (model/request.c applies a decided request).
+ * Joins the transaction. */
+int ob_partner_set_requisites(struct ob_ctx *ctx, int64_t id, const struct ob_requisites *r);
+
+/* Statuses of a partner (every record, withdrawn ones too), oldest first. */
+int ob_partner_statuses(struct ob_ctx *ctx, int64_t partner,
+                        int (*fn)(const struct ob_partner_status *, void *), void *arg);
+int ob_partner_status_add(struct ob_ctx *ctx, int64_t partner, const char *status,
+                          const char *valid_from, const char *valid_to, const char *note,
+                          int64_t *id);
+int ob_partner_status_withdraw(struct ob_ctx *ctx, int64_t partner, int64_t id);
+
+/* Employees (R-ACT-3): the partner's owner or provider admins manage them. */
+int ob_partner_employees(struct ob_ctx *ctx, int64_t partner, int64_t after, int limit,
+                         int (*fn)(const struct ob_account_member *, void *), void *arg);
+/* Add a person (created when new, mailed an invitation or a notice) with
+ * roles "operator,…". 409 when already an employee. */
+int ob_partner_employee_add(struct ob_ctx *ctx, int64_t partner, const char *email,
+                            const char *name, const char *roles, struct ob_account_member *out);
+int ob_partner_employee_set(struct ob_ctx *ctx, int64_t partner, int64_t person,
+                            const char *roles, struct ob_account_member *out);
+int ob_partner_employee_remove(struct ob_ctx *ctx, int64_t partner, int64_t person);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * ratelimit.h — counting events per key in a fixed window (R-ONB-6).
+ *
+ * Public endpoints (the partner questionnaire, later activation and
+ * registration forms) count what each address does in the login_failures
+ * table, under a key of their own ("apply:ADDR", …). A key that reaches its
+ * limit is refused until its window ends. Counting is a plain upsert inside
+ * the caller's transaction, so it holds across nodes and rolls back with a
+ * refused request.
+ */
+#ifndef OB_MODEL_RATELIMIT_H
+#define OB_MODEL_RATELIMIT_H
+
+#include <stdint.h>
+
+struct ob_ctx;
+
+/* OB_ERATE with retry_after (and a message naming `what`) when key is
+ * blocked now; 0 otherwise. */
+int ob_ratelimit_check(struct ob_ctx *ctx, const char *key, const char *what);
+/* Count one event for key in a window of window_s seconds; the limit-th
+ * event blocks the key until the window ends. Joins the transaction. */
+int ob_ratelimit_hit(struct ob_ctx *ctx, const char *key, int limit, int64_t window_s);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * request.h — requests a partner files and the provider decides (R-ACC-3;
+ * later R-SUB-2 and transfers).
+ *
+ * A request is open until a provider admin or operator applies or rejects
+ * it, once. Kind "requisites" carries the changed requisites of the
+ * partner (validated like a questionnaire); applying writes them, the only
+ * way a partner's requisites change. The filer is mailed the decision.
+ */
+#ifndef OB_MODEL_REQUEST_H
+#define OB_MODEL_REQUEST_H
+
+#include <stdint.h>
+
+#include "model/partner.h"
+
+struct ob_ctx;
+
+struct ob_request {
+    int64_t id, partner, filed_by, filed_at, decided_at;
+    const char *kind, *partner_name, *changes, *reason, *state, *decision_note, *filed_by_email;
+};
+
+/* File a requisites change for partner by its owner or operator. */
+int ob_request_file_requisites(struct ob_ctx *ctx, int64_t partner, struct ob_requisites *changes,
+                               const char *reason, struct ob_request *out);
+/* Requests in the actor's scope, newest first; state/kind NULL for any. */
+int ob_request_list(struct ob_ctx *ctx, const char *state, const char *kind, int64_t after,
+                    int limit, int (*fn)(const struct ob_request *, void *), void *arg);
+/* decision: "apply" or "reject". */
+int ob_request_decide(struct ob_ctx *ctx, int64_t id, const char *decision, const char *note,
+                      struct ob_request *out);
+
+#endif

@@ -1,0 +1,176 @@
+// Isolation between tenants, driven by the router's own table: every route
+// declares how it is tried across tenants (its tenancy class), and this test
+// tries each one with the people of two look-alike partners and two
+// subscribers. Another tenant's object must be 404 (never 403, never data);
+// lists and exports must hold none of the other tenant's rows. A route whose
+// class is unknown here, or a route of a class that needs a probe but has
+// none, fails the test, so a new route cannot be forgotten.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCli } from './lib/server.js';
+import { setup, newPartner, uniqueEmail, activate } from './lib/accounts.js';
+
+let ctx;
+const w = {};   // the world: two of everything
+
+before(async () => {
+  ctx = await setup('isolation');
+  const today = (await (await ctx.s.fetch('/api/v1/test/clock')).json()).date;
+  for (const side of ['A', 'B']) {
+    // Look-alike partners: same name and region, different INN.
+    const p = await newPartner(ctx, { name: 'Альфа Софт', region: 'Москва' });
+    const st = await ctx.admin.post(`/api/v1/partners/${p.id}/statuses`, { status: 'csk', valid_from: today });
+    assert.equal(st.status, 201, JSON.stringify(st.body));
+    const ownerEmail = uniqueEmail(`owner${side.toLowerCase()}`);
+    const sub = await p.owner.post('/api/v1/subscribers', { name: 'ООО Ромашка', owner_email: ownerEmail });
+    assert.equal(sub.status, 201, JSON.stringify(sub.body));
+    const subOwner = await activate(ctx.s, ctx.db, ownerEmail);
+    const tok = await p.owner.post('/api/v1/tokens', { account: p.id, roles: 'owner', name: `token ${side}` });
+    assert.equal(tok.status, 201);
+    const req = await p.owner.post('/api/v1/requests', {
+      kind: 'requisites', partner: p.id, changes: { phone: '+7 495 000-00-00' }, reason: 'new phone',
+    });
+    assert.equal(req.status, 201, JSON.stringify(req.body));
+    const user = await subOwner.post(`/api/v1/subscribers/${sub.body.id}/users`, { email: uniqueEmail(`user${side.toLowerCase()}`), roles: ['user'] });
+    assert.equal(user.status, 201, JSON.stringify(user.body));
+    const me = await p.owner.get('/api/v1/me');
+    w[side] = {
+      partner: p, partnerId: p.id, status: st.body.id, sub: sub.body.id, subOwner,
+      token: tok.body.id, request: req.body.id, user: user.body.person, ownerPerson: me.body.id,
+    };
+  }
+});
+
+after(async () => {
+  assert.equal(await ctx.s.stop(), 0);
+});
+
+// Valid bodies, so that a refusal is about the tenant, not the input.
+function body(method, path, side) {
+  const key = `${method} ${path}`;
+  const bodies = {
+    'POST /api/v1/partners/{id}/statuses': { status: 'cso', valid_from: '2030-01-01' },
+    'POST /api/v1/partners/{id}/employees': { email: uniqueEmail('probe'), roles: ['operator'] },
+    'PATCH /api/v1/partners/{id}/employees/{person}': { roles: ['owner', 'operator'] },
+    'PUT /api/v1/subscribers/{id}/info': {
+      legal_name: 'ООО Ромашка', inn: '7707083893', kpp: '770701001', contact_person: 'Иван',
+      phone: '+7 495 111-11-11', email: 'buh@romashka.test', region: 'Москва', leave_reason: null, leave_comment: '',
+    },
+    'POST /api/v1/subscribers/{id}/users': { email: uniqueEmail('probe'), roles: ['user'] },
+    'PATCH /api/v1/subscribers/{id}/users/{person}': { roles: ['administrator'] },
+    'POST /api/v1/requests': { kind: 'requisites', partner: w[side].partnerId, changes: { phone: '+7 495 222-22-22' }, reason: 'probe' },
+    'POST /api/v1/subscribers': { name: 'Probe', partner: w[side].partnerId },
+  };
+  return bodies[key];
+}
+
+// The victim's values for a route's path parameters, by tenancy class.
+function fill(route, victim) {
+  const v = w[victim];
+  const byClass = {
+    partner: { id: v.partnerId, sid: v.status, person: v.ownerPerson },
+    subscriber: { id: v.sub, person: v.user },
+    self: { id: v.token },
+  }[route.tenancy] || {};
+  return route.path.replace(/\{([a-z]+)\}/g, (_, name) => {
+    assert.ok(byClass[name], `${route.method} ${route.path}: no value for {${name}} in class ${route.tenancy}`);
+    return String(byClass[name]);
+  });
+}
+
+function routes() {
+  const r = runCli(['routes']);
+  assert.equal(r.status, 0);
+  return JSON.parse(r.stdout);
+}
+
+async function call(client, method, path, b) {
+  if (method === 'GET') return client.get(path);
+  if (method === 'DELETE') return client.del(path);
+  return client.request(method, path, b ?? {});
+}
+
+test('every route declares a tenancy class this test knows how to try', () => {
+  const known = new Set(['public', 'ops', 'test', 'self', 'provider', 'partner', 'subscriber', 'scoped']);
+  for (const r of routes()) assert.ok(known.has(r.tenancy), `${r.method} ${r.path}: tenancy '${r.tenancy}'`);
+});
+
+test("partner and subscriber routes: the other side's people get 404 and change nothing", async () => {
+  const auditBefore = (await ctx.admin.get('/api/v1/audit?limit=1')).body.items[0].id;
+  for (const r of routes().filter((x) => x.tenancy === 'partner' || x.tenancy === 'subscriber')) {
+    const path = fill(r, 'A');
+    // B's partner owner and B's subscriber owner try A's objects.
+    for (const [who, client] of [['partner B owner', w.B.partner.owner], ['subscriber B owner', w.B.subOwner]]) {
+      const res = await call(client, r.method, path, body(r.method, r.path, 'A'));
+      assert.equal(res.status, 404, `${who}: ${r.method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.code, 'not_found');
+    }
+  }
+  const auditAfter = (await ctx.admin.get('/api/v1/audit?limit=1')).body.items[0].id;
+  assert.equal(auditAfter, auditBefore, 'nothing was changed (no audit record written)');
+  // Positive control: the owners themselves can read.
+  assert.equal((await w.A.partner.owner.get(`/api/v1/partners/${w.A.partnerId}`)).status, 200);
+  assert.equal((await w.A.subOwner.get(`/api/v1/subscribers/${w.A.sub}`)).status, 200);
+  assert.equal((await w.A.partner.owner.get(`/api/v1/subscribers/${w.A.sub}/info`)).status, 200);
+});
+
+test("self routes: another person's token is 404 and never listed", async () => {
+  for (const r of routes().filter((x) => x.tenancy === 'self' && x.path.includes('{'))) {
+    const path = fill(r, 'A');
+    const res = await call(w.B.partner.owner, r.method, path, body(r.method, r.path, 'A'));
+    assert.equal(res.status, 404, `${r.method} ${path}`);
+  }
+  const list = await w.B.partner.owner.get('/api/v1/tokens');
+  assert.ok(!list.body.items.some((t) => t.id === w.A.token));
+  const me = await w.B.partner.owner.get('/api/v1/me');
+  assert.ok(!me.body.accounts.some((a) => a.id === w.A.partnerId || a.id === w.A.sub));
+});
+
+test('provider routes: partners and subscribers are refused', async () => {
+  for (const r of routes().filter((x) => x.tenancy === 'provider')) {
+    const path = r.path.replace('{id}', String(w.A.request));
+    for (const client of [w.B.partner.owner, w.B.subOwner]) {
+      const res = await call(client, r.method, path, { decision: 'apply', reason: 'x' });
+      assert.ok(res.status === 403 || res.status === 404, `${r.method} ${path} → ${res.status}`);
+    }
+  }
+});
+
+// For each scoped list: which id of the other side its rows' "id" would be.
+const LIST_IDS = {
+  '/api/v1/partners': 'partnerId',
+  '/api/v1/subscribers': 'sub',
+  '/api/v1/requests': 'request',
+  '/api/v1/leave-reasons': null,      // the same configured list for everyone
+};
+
+test("scoped lists and their exports hold none of the other side's rows", async () => {
+  for (const r of routes().filter((x) => x.tenancy === 'scoped' && x.method === 'GET')) {
+    assert.ok(r.path in LIST_IDS, `${r.path}: add it to LIST_IDS to say what its rows are`);
+    const key = LIST_IDS[r.path];
+    if (!key) continue;
+    for (const client of [w.B.partner.owner, w.B.subOwner]) {
+      const page = await client.get(`${r.path}?limit=500`);
+      assert.equal(page.status, 200, `${r.path}: ${JSON.stringify(page.body)}`);
+      for (const item of page.body.items) {
+        assert.notEqual(item.id, w.A[key], `${r.path} lists A's row: ${JSON.stringify(item)}`);
+        if (item.partner) assert.notEqual(item.partner.id, w.A.partnerId, `${r.path}: ${JSON.stringify(item)}`);
+      }
+      // B's partner owner sees B's own rows (the check above is not vacuous).
+      if (client === w.B.partner.owner) {
+        assert.ok(page.body.items.some((i) => i.id === w.B[key]), `${r.path} lacks B's own row`);
+      }
+      const csv = await client.get(`${r.path}?format=csv`);
+      assert.equal(csv.status, 200);
+      const ids = csv.body.replace(/^\uFEFF/, '').split('\r\n').slice(1).map((l) => l.split(';')[0]);
+      assert.ok(!ids.includes(String(w.A[key])), `${r.path} export has A's ${w.A[key]}`);
+    }
+  }
+});
+
+test("scoped creations cannot name the other side's partner", async () => {
+  for (const r of routes().filter((x) => x.tenancy === 'scoped' && x.method === 'POST')) {
+    const res = await call(w.B.partner.owner, 'POST', r.path, body('POST', r.path, 'A'));
+    assert.equal(res.status, 404, `${r.path} → ${res.status} ${JSON.stringify(res.body)}`);
+  }
+});

@@ -1,0 +1,275 @@
+// app.js — the cabinet: session, router on history.pushState (real paths),
+// the header with the person and the account switcher, the left navigation
+// for the current account's kind.
+import { t, setLang, detectLang, rememberLang, currentLang, LANGS, tOr } from './i18n.js';
+import { get, patch, post, setCsrf, setUnauthorizedHandler, errorMessage } from './api.js';
+import { h, clear, toast, toastError, errorBox } from './ui.js';
+import * as auth from './pages/auth.js';
+import * as apply from './pages/apply.js';
+import * as provider from './pages/provider.js';
+import * as partner from './pages/partner.js';
+import * as subscriber from './pages/subscriber.js';
+import * as profile from './pages/profile.js';
+
+export const session = { me: null };
+
+export function account() {
+  const me = session.me;
+  if (!me) return null;
+  return me.accounts.find((a) => a.id === me.current_account) || me.accounts[0] || null;
+}
+export function kind() { return account()?.kind || null; }
+
+export async function refreshMe() {
+  session.me = await get('/api/v1/me', { auth: false });
+  if (session.me.csrf) setCsrf(session.me.csrf);
+  return session.me;
+}
+export function signedIn(me) {
+  session.me = me;
+  setCsrf(me.csrf);
+}
+
+// ---- routes -----------------------------------------------------------------
+// public: shown without a session (in the public layout). kinds: account kinds
+// that see the page; a path shared by kinds names a view per kind.
+const ROUTES = [
+  { path: '/signin', public: 'guest', view: auth.signin },
+  { path: '/forgot', public: 'guest', view: auth.forgot },
+  { path: '/password', public: 'any', view: auth.setPassword },
+  { path: '/apply', public: 'any', view: apply.questionnaire },
+  { path: '/profile', view: profile.page },
+  { path: '/applications', kinds: { provider: provider.applications } },
+  { path: '/partners', kinds: { provider: provider.partners } },
+  { path: '/partners/:id', kinds: { provider: provider.partner } },
+  { path: '/requests', kinds: { provider: provider.requests, partner: partner.requests } },
+  { path: '/audit', kinds: { provider: provider.audit, subscriber: subscriber.audit } },
+  { path: '/organization', kinds: { partner: partner.organization } },
+  { path: '/employees', kinds: { partner: partner.employees } },
+  { path: '/subscribers', kinds: { partner: partner.subscribers } },
+  { path: '/subscribers/:id', kinds: { partner: partner.subscriber } },
+  { path: '/users', kinds: { subscriber: subscriber.users } },
+];
+
+const NAV = {
+  provider: [
+    { href: '/applications', label: 'nav.applications' },
+    { href: '/partners', label: 'nav.partners' },
+    { href: '/requests', label: 'nav.requests' },
+    { href: '/audit', label: 'nav.audit' },
+  ],
+  partner: [
+    { href: '/subscribers', label: 'nav.subscribers' },
+    { href: '/employees', label: 'nav.employees' },
+    { href: '/requests', label: 'nav.requests' },
+    { href: '/organization', label: 'nav.organization' },
+  ],
+  subscriber: [
+    { href: '/users', label: 'nav.users' },
+    { href: '/audit', label: 'nav.audit', roles: ['owner', 'administrator'] },
+  ],
+};
+
+function navFor(acc) {
+  if (!acc) return [];
+  return (NAV[acc.kind] || []).filter((n) => !n.roles || n.roles.some((r) => acc.roles.includes(r)));
+}
+function home() { return navFor(account())[0]?.href || '/profile'; }
+
+function match(pathname) {
+  const parts = pathname.replace(/\/+$/, '').split('/').filter(Boolean);
+  for (const r of ROUTES) {
+    const rp = r.path.split('/').filter(Boolean);
+    if (rp.length !== parts.length) continue;
+    const params = {};
+    let ok = true;
+    for (let i = 0; i < rp.length; i++) {
+      if (rp[i].startsWith(':')) params[rp[i].slice(1)] = decodeURIComponent(parts[i]);
+      else if (rp[i] !== parts[i]) { ok = false; break; }
+    }
+    if (ok) return { route: r, params };
+  }
+  return null;
+}
+
+export function navigate(to, { replace = false } = {}) {
+  if (replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
+  render();
+}
+
+// ---- layouts ----------------------------------------------------------------
+const root = () => document.getElementById('app');
+
+function brand(href) {
+  return h('a', { class: 'brand', href }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), h('span', { class: 'brand-name', text: 'Oblako' }));
+}
+
+function langSwitch(onPick) {
+  return h('div', { class: 'lang', role: 'group', 'aria-label': t('header.language') }, LANGS.map((l) => h('button', {
+    type: 'button', class: ['lang-btn', l === currentLang() && 'lang-on'], 'aria-pressed': String(l === currentLang()),
+    lang: l, title: t(`lang.${l}`), onclick: () => { if (l !== currentLang()) onPick(l); },
+  }, l.toUpperCase())));
+}
+
+async function pickLangPublic(l) {
+  rememberLang(l);
+  await setLang(l);
+  render();
+}
+
+async function pickLangSignedIn(l) {
+  try {
+    const me = await patch('/api/v1/me', { lang: l });
+    session.me = { ...me, csrf: me.csrf || session.me.csrf };
+    rememberLang(l);
+    await setLang(l);
+    render();
+    toast(t('profile.lang_saved'));
+  } catch (err) { toastError(err); }
+}
+
+function publicLayout(main) {
+  document.body.className = 'public';
+  return h('div', { class: 'public-wrap' },
+    h('header', { class: 'public-head' }, brand('/'), langSwitch(pickLangPublic)),
+    main,
+    h('footer', { class: 'public-foot' }, h('span', { text: t('footer.tagline') })));
+}
+
+function accountLabel(a) { return `${a.name} · ${t(`kind.${a.kind}`)}`; }
+
+async function switchAccount(id) {
+  try {
+    const me = await patch('/api/v1/me', { account: id });
+    session.me = { ...me, csrf: me.csrf || session.me.csrf };
+    navigate(home());
+    toast(t('header.switched', { name: account().name }));
+  } catch (err) { toastError(err); }
+}
+
+export async function signOut() {
+  try { await post('/api/v1/auth/logout', {}, { auth: false }); } catch { /* ended anyway */ }
+  session.me = null;
+  setCsrf(null);
+  navigate('/signin');
+}
+
+function header() {
+  const me = session.me;
+  const acc = account();
+  const many = me.accounts.length > 1;
+  const switcher = many
+    ? h('label', { class: 'acc-switch' }, h('span', { class: 'sr-only', text: t('header.account') }),
+      h('select', { class: 'input acc-select', 'aria-label': t('header.account'), onchange: (e) => switchAccount(Number(e.target.value)) },
+        me.accounts.map((a) => h('option', { value: a.id, selected: a.id === acc?.id }, accountLabel(a)))))
+    : acc ? h('span', { class: 'acc-name' }, accountLabel(acc)) : null;
+  const codes = acc && acc.kind === 'subscriber' && acc.code
+    ? h('div', { class: 'acc-codes', 'data-testid': 'subscriber-code' },
+      h('span', { class: 'code-chip' }, h('span', { class: 'muted', text: t('header.code') }), ' ', h('strong', { text: String(acc.code) })),
+      h('span', { class: 'code-chip' }, h('span', { class: 'muted', text: t('header.reporting') }), ' ', h('strong', { text: acc.reporting_number || `FR${acc.code}` })))
+    : null;
+  const who = me.name || me.email;
+  const initials = (me.name || me.email).split(/[\s@.]+/).filter(Boolean).slice(0, 2).map((s) => s[0].toUpperCase()).join('');
+  return h('header', { class: 'app-head' },
+    brand(home()),
+    h('div', { class: 'head-account' }, switcher, codes),
+    h('div', { class: 'head-right' },
+      langSwitch(pickLangSignedIn),
+      h('a', { class: 'person', href: '/profile', title: me.email },
+        h('span', { class: 'avatar', 'aria-hidden': 'true', text: initials }),
+        h('span', { class: 'person-text' }, h('span', { class: 'person-name', 'data-testid': 'person', text: who }),
+          me.name ? h('span', { class: 'person-mail', text: me.email }) : null)),
+      h('button', { type: 'button', class: 'btn btn-ghost btn-sm', onclick: signOut }, t('header.signout'))));
+}
+
+function sidebar(pathname) {
+  const acc = account();
+  const items = navFor(acc);
+  const link = (href, label) => h('a', {
+    href, class: ['nav-link', (pathname === href || pathname.startsWith(`${href}/`)) && 'nav-on'],
+    'aria-current': pathname === href || pathname.startsWith(`${href}/`) ? 'page' : null,
+  }, t(label));
+  return h('nav', { class: 'side', 'aria-label': t('nav.main') },
+    acc ? h('div', { class: 'side-kind', text: t(`kind.${acc.kind}`) }) : null,
+    items.map((n) => link(n.href, n.label)),
+    h('div', { class: 'side-sep' }),
+    link('/profile', 'nav.profile'));
+}
+
+function appLayout(pathname, main) {
+  document.body.className = 'app';
+  const banner = session.me.mfa_required
+    ? h('div', { class: 'banner' }, t('mfa.required'), ' ', h('a', { href: '/profile#totp', text: t('mfa.setup') }))
+    : null;
+  return h('div', { class: 'shell' }, header(), h('div', { class: 'body' }, sidebar(pathname), h('div', { class: 'main-col' }, banner, main)));
+}
+
+// ---- render -----------------------------------------------------------------
+let renderSeq = 0;
+export async function render() {
+  const seq = ++renderSeq;
+  const { pathname } = location;
+  const m = match(pathname);
+  const me = session.me;
+
+  if (pathname === '/' || pathname === '/index.html') { navigate(me ? home() : '/signin', { replace: true }); return; }
+  if (m && m.route.public === 'guest' && me) { navigate(home(), { replace: true }); return; }
+  if ((!m || !m.route.public) && !me) {
+    navigate(`/signin?next=${encodeURIComponent(pathname + location.search)}`, { replace: true });
+    return;
+  }
+  const main = h('main', { class: 'main', id: 'main', tabindex: '-1' });
+  let view = null;
+  if (m) view = m.route.view || m.route.kinds?.[kind()] || null;
+  const page = m && m.route.public && (m.route.public === 'guest' || !me) ? publicLayout(main) : appLayout(pathname, main);
+  clear(root()).append(page);
+  document.title = 'Oblako';
+  if (!view) {
+    main.append(h('div', { class: 'notfound' }, h('h1', { text: t('notfound.title') }), h('p', { text: t('notfound.text') }),
+      h('a', { class: 'btn btn-primary', href: me ? home() : '/signin', text: t('notfound.home') })));
+    return;
+  }
+  try {
+    await view(main, { params: m.params, query: new URLSearchParams(location.search), isCurrent: () => seq === renderSeq });
+  } catch (err) {
+    if (seq !== renderSeq) return;
+    console.error(err);
+    main.append(errorBox(err));
+  }
+}
+
+export function setTitle(s) { document.title = `${s} · Oblako`; }
+
+// ---- boot -------------------------------------------------------------------
+document.addEventListener('click', (ev) => {
+  if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+  const a = ev.target.closest('a[href]');
+  if (!a || a.hasAttribute('download') || a.target || a.origin !== location.origin) return;
+  const path = a.pathname;
+  if (path.startsWith('/api/') || /\.\w+$/.test(path) || ['/healthz', '/readyz', '/metrics'].includes(path)) return;
+  ev.preventDefault();
+  if (a.hash && path === location.pathname) return;
+  navigate(path + a.search + a.hash);
+});
+window.addEventListener('popstate', () => render());
+
+setUnauthorizedHandler(() => {
+  if (!session.me) return;
+  session.me = null;
+  setCsrf(null);
+  toast(t('err.session_ended'), 'error');
+  navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+});
+
+async function boot() {
+  try {
+    await refreshMe();
+  } catch { session.me = null; }
+  await setLang(session.me ? session.me.lang : detectLang());
+  await render();
+  document.body.classList.add('ready');
+}
+
+export { errorMessage, tOr };
+boot();

@@ -1,0 +1,194 @@
+// Pieces shared by the provider's and the partner's pages.
+import { t, tOr, fmtDate, fmtDateTime } from '../i18n.js';
+import { get, post, del, patch, withQuery } from '../api.js';
+import {
+  h, clear, badge, roleBadges, card, details, dataTable, button, confirmDialog, formDialog, toast, toastError, loading, errorBox,
+} from '../ui.js';
+
+export const STATUS_CODES = ['csk', 'erp_cc', 'corp_list', 'cso'];
+export const PARTNER_ROLES = ['owner', 'operator', 'consultant', 'developer'];
+export const SUBSCRIBER_ROLES = ['owner', 'administrator', 'user'];
+export const REQUISITES = ['name', 'inn', 'kpp', 'phone', 'email', 'site', 'address', 'region'];
+
+export const roleOptions = (roles) => roles.map((r) => ({ value: r, label: t(`role.${r}`) }));
+export const requisiteLabel = (k) => t(k === 'name' ? 'field.org_name' : k === 'email' ? 'field.org_email' : `field.${k}`);
+
+export function requisitesDetails(p) {
+  return details(REQUISITES.map((k) => [requisiteLabel(k), k === 'site' && p.site ? h('a', { href: p.site, target: '_blank', rel: 'noopener noreferrer', text: p.site }) : p[k]]));
+}
+
+export function statusBadges(statuses) {
+  const active = (statuses || []).filter((s) => s.active);
+  if (!active.length) return null;
+  return h('span', { class: 'roles' }, active.map((s) => h('span', { class: 'badge badge-info', title: t(`status.${s.status}.long`) }, t(`status.${s.status}`))));
+}
+
+/** A partner's statuses with validity; the provider adds and withdraws them. */
+export function statusesCard(partnerId, { canEdit }) {
+  const url = `/api/v1/partners/${partnerId}/statuses`;
+  let table;
+  const add = canEdit ? button(t('statuses.add'), async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const ok = await formDialog({
+      title: t('statuses.add'),
+      fields: [
+        { name: 'status', label: t('statuses.status'), type: 'select', required: true, options: STATUS_CODES.map((s) => ({ value: s, label: `${t(`status.${s}`)} — ${t(`status.${s}.long`)}` })) },
+        { name: 'valid_from', label: t('statuses.valid_from'), type: 'date', required: true },
+        { name: 'valid_to', label: t('statuses.valid_to'), type: 'date', hint: t('statuses.valid_to_hint') },
+        { name: 'note', label: t('field.note'), type: 'textarea' },
+      ],
+      values: { valid_from: today },
+      submitLabel: t('statuses.grant'),
+      onSubmit: async (v) => {
+        const body = { status: v.status, valid_from: v.valid_from };
+        if (v.valid_to) body.valid_to = v.valid_to;
+        if (v.note) body.note = v.note;
+        await post(url, body);
+      },
+    });
+    if (ok) { toast(t('statuses.added')); table.reload(); }
+  }, { kind: 'primary', small: true }) : null;
+  const columns = [
+    { key: 'status', label: t('statuses.status'), render: (s) => h('span', {}, h('strong', { text: t(`status.${s.status}`) }), h('span', { class: 'muted cell-sub', text: t(`status.${s.status}.long`) })) },
+    { key: 'valid_from', label: t('statuses.valid_from'), cls: 'nowrap', render: (s) => fmtDate(s.valid_from) },
+    { key: 'valid_to', label: t('statuses.valid_to'), cls: 'nowrap', render: (s) => (s.valid_to ? fmtDate(s.valid_to) : t('statuses.open_ended')) },
+    { key: 'active', label: t('common.state'), render: (s) => badge(s.active ? 'active' : 'expired', { label: s.active ? t('statuses.active') : t('statuses.inactive') }) },
+    { key: 'note', label: t('field.note') },
+  ];
+  if (canEdit) {
+    columns.push({ key: '', label: '', sort: false, cls: 'actions', render: (s) => button(t('statuses.withdraw'), async () => {
+      const ok = await confirmDialog({
+        title: t('statuses.withdraw_title', { status: t(`status.${s.status}`) }), text: t('statuses.withdraw_text'), confirm: t('statuses.withdraw'), danger: true,
+        onConfirm: () => del(`${url}/${s.id}`),
+      });
+      if (ok) { toast(t('statuses.withdrawn')); table.reload(); }
+    }, { small: true, kind: 'danger-ghost' }) });
+  }
+  table = dataTable({ url, columns, exportable: false, empty: { title: t('statuses.empty'), text: canEdit ? t('statuses.empty_provider') : t('statuses.empty_partner') } });
+  return card(t('statuses.title'), table.el, { actions: add });
+}
+
+/** A partner's employees: the owner invites, changes roles, removes. */
+export function employeesTable(partnerId, { canEdit }) {
+  const url = `/api/v1/partners/${partnerId}/employees`;
+  let table;
+  const roleFields = (values) => [{ name: 'roles', label: t('field.roles'), type: 'checkboxes', required: true, options: roleOptions(PARTNER_ROLES), span: 2 }];
+  const invite = canEdit ? button(t('employees.invite'), async () => {
+    const ok = await formDialog({
+      title: t('employees.invite'), text: t('employees.invite_text'),
+      fields: [
+        { name: 'email', label: t('field.email'), type: 'email', required: true },
+        { name: 'name', label: t('field.person_name') },
+        ...roleFields(),
+      ],
+      values: { roles: ['operator'] },
+      submitLabel: t('employees.send'),
+      onSubmit: async (v) => { await post(url, { email: v.email, name: v.name || undefined, roles: v.roles }); },
+    });
+    if (ok) { toast(t('employees.invited')); table.reload(); }
+  }, { kind: 'primary' }) : null;
+  const columns = [
+    { key: 'name', label: t('field.person_name'), render: (e) => e.name || h('span', { class: 'muted', text: t('common.no_name') }) },
+    { key: 'email', label: t('field.email') },
+    { key: 'roles', label: t('field.roles'), render: (e) => roleBadges(e.roles), sort: (e) => e.roles.join(',') },
+  ];
+  if (canEdit) {
+    columns.push({ key: '', label: '', sort: false, cls: 'actions', render: (e) => h('span', { class: 'row-actions' },
+      button(t('common.edit_roles'), async () => {
+        const ok = await formDialog({
+          title: t('employees.roles_title', { who: e.name || e.email }), fields: roleFields(), values: { roles: e.roles },
+          onSubmit: async (v) => { await patch(`${url}/${e.person}`, { roles: v.roles }); },
+        });
+        if (ok) { toast(t('common.saved')); table.reload(); }
+      }, { small: true, kind: 'ghost' }),
+      button(t('common.remove'), async () => {
+        const ok = await confirmDialog({
+          title: t('employees.remove_title', { who: e.name || e.email }), text: t('employees.remove_text'), confirm: t('common.remove'), danger: true,
+          onConfirm: () => del(`${url}/${e.person}`),
+        });
+        if (ok) { toast(t('employees.removed')); table.reload(); }
+      }, { small: true, kind: 'danger-ghost' })) });
+  }
+  table = dataTable({ url, columns, empty: { title: t('employees.empty') } });
+  return { table, invite };
+}
+
+/** The changes of a requisites request, "field: value" lines. */
+export function changesList(changes) {
+  const entries = Object.entries(changes || {});
+  if (!entries.length) return null;
+  return h('ul', { class: 'changes' }, entries.map(([k, v]) => h('li', {}, h('span', { class: 'muted', text: `${requisiteLabel(k)}: ` }), h('span', { text: String(v) }))));
+}
+
+export const REQUEST_STATES = ['open', 'applied', 'rejected'];
+
+/** Requests list: the provider decides, a partner files and follows. */
+export function requestsTable({ state, provider: isProvider }) {
+  let table;
+  const url = withQuery('/api/v1/requests', { state: state === 'all' ? '' : state });
+  const columns = [
+    { key: 'filed_at', label: t('requests.filed'), render: (r) => h('span', {}, h('span', { class: 'nowrap', text: fmtDateTime(r.filed_at) }),
+      h('span', { class: 'cell-sub muted', text: r.filed_by?.email || '' })) },
+    isProvider
+      ? { key: 'partner', label: t('requests.partner'), sort: (r) => r.partner?.name, render: (r) => h('span', {},
+        r.partner ? h('a', { href: `/partners/${r.partner.id}`, text: r.partner.name }) : null, h('span', { class: 'cell-sub muted', text: tOr(`request.${r.kind}`, r.kind) })) }
+      : { key: 'kind', label: t('requests.kind'), render: (r) => tOr(`request.${r.kind}`, r.kind) },
+    { key: 'changes', label: t('requests.changes'), render: (r) => changesList(r.changes), sort: false },
+    { key: 'reason', label: t('requests.reason'), cls: 'wrap' },
+    { key: 'state', label: t('common.state'), render: (r) => h('span', {}, badge(r.state), r.decision_note ? h('span', { class: 'cell-sub muted', text: r.decision_note }) : null) },
+  ].filter(Boolean);
+  if (isProvider) {
+    columns.push({ key: '', label: '', sort: false, cls: 'actions', render: (r) => (r.state !== 'open' ? null : h('span', { class: 'row-actions' },
+      button(t('requests.apply'), async () => {
+        const ok = await confirmDialog({
+          title: t('requests.apply_title', { name: r.partner?.name || '' }), text: t('requests.apply_text'), confirm: t('requests.apply'),
+          reason: { label: t('requests.note') },
+          onConfirm: (v) => post(`/api/v1/requests/${r.id}/decision`, { decision: 'apply', note: v.reason || undefined }),
+        });
+        if (ok) { toast(t('requests.applied')); table.reload(); }
+      }, { small: true, kind: 'primary' }),
+      button(t('requests.reject'), async () => {
+        const ok = await confirmDialog({
+          title: t('requests.reject_title', { name: r.partner?.name || '' }), text: t('requests.reject_text'), confirm: t('requests.reject'), danger: true,
+          reason: { label: t('requests.reject_reason'), required: true },
+          onConfirm: (v) => post(`/api/v1/requests/${r.id}/decision`, { decision: 'reject', note: v.reason }),
+        });
+        if (ok) { toast(t('requests.rejected')); table.reload(); }
+      }, { small: true, kind: 'danger-ghost' }))) });
+  }
+  table = dataTable({ url, columns, empty: { title: t('requests.empty'), text: isProvider ? t('requests.empty_provider') : t('requests.empty_partner') } });
+  return table;
+}
+
+/** Loads a thing, showing "loading" and an error box in place. */
+export async function loadInto(el, fn) {
+  clear(el).append(loading());
+  try {
+    const r = await fn();
+    clear(el);
+    return r;
+  } catch (err) {
+    clear(el).append(errorBox(err));
+    return null;
+  }
+}
+
+export function auditTable(url) {
+  return dataTable({
+    url,
+    columns: [
+      { key: 'at', label: t('audit.at'), render: (a) => h('span', {}, h('span', { class: 'nowrap', text: fmtDateTime(a.at) }),
+        h('span', { class: 'cell-sub' }, a.sealed ? h('span', { class: 'seal seal-on', text: t('audit.sealed_yes') }) : h('span', { class: 'seal', text: t('audit.sealed_no') }))) },
+      { key: 'actor', label: t('audit.actor'), render: (a) => h('span', {},
+        a.actor?.name || (a.actor?.token ? t('audit.token', { id: a.actor.token }) : a.actor?.person ? `#${a.actor.person}` : t('audit.system')),
+        a.account ? h('span', { class: 'cell-sub muted', text: t('audit.in_account', { id: a.account }) }) : null), sort: (a) => a.actor?.name },
+      { key: 'action', label: t('audit.action'), render: (a) => h('span', {}, h('code', { class: 'code', text: a.action }),
+        a.object?.type ? h('span', { class: 'cell-sub muted', text: `${a.object.type} #${a.object.id}` }) : null) },
+      { key: 'summary', label: t('audit.summary'), cls: 'wrap wide' },
+      { key: 'addr', label: t('audit.addr'), render: (a) => (a.addr ? h('span', { class: 'mono', text: a.addr }) : null) },
+    ],
+    empty: { title: t('audit.empty'), text: t('audit.empty_text') },
+  });
+}
+
+export { get };
