@@ -57,4 +57,7 @@ OB_HANDLER(ob_api_subscriber_users_create);
 OB_HANDLER(ob_api_subscriber_users_patch);
 OB_HANDLER(ob_api_subscriber_users_delete);
 OB_HANDLER(ob_api_leave_reasons);
+OB_HANDLER(ob_api_leave_reason_add);
+OB_HANDLER(ob_api_leave_reason_set);
+
 #endif

@@ -97,5 +97,9 @@ const struct ob_route ob_routes[] = {
       "subscriber", "remove a user" },
     { "GET", "/api/v1/leave-reasons", ob_api_leave_reasons, 0, "scoped",
       "the configurable reasons for leaving" },
+    { "POST", "/api/v1/leave-reasons", ob_api_leave_reason_add, 0, "provider",
+      "add a reason for leaving to the configurable list (provider)" },
+    { "PATCH", "/api/v1/leave-reasons/{code}", ob_api_leave_reason_set, 0, "provider",
+      "rename a reason, or stop or resume offering it (provider)" },
 };
 const int ob_nroutes = sizeof(ob_routes) / sizeof(ob_routes[0]);

@@ -10,6 +10,7 @@
 #include "api/handlers.h"
 #include "api/list.h"
 #include "base/ctx.h"
+#include "model/access.h"
 #include "model/subscriber.h"
 #include "base/banned.h"
 
@@ -173,6 +174,44 @@ ob_api_leave_reasons(struct ob_req *req, struct ob_resp *resp)
         return rc;
     }
     return ob_list_end(req, resp, &l);
+}
+
+int
+ob_api_leave_reason_add(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_leave_reason r = { 0 };
+    int rc;
+
+    /* who first: a partner learns nothing from how its input would be judged */
+    if ((rc = ob_access_provider(req->ctx, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0 ||
+        (rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "code", 100, true, &r.code)) ||
+        (rc = ob_req_str(req, "name_ru", 400, true, &r.name_ru)) ||
+        (rc = ob_req_str(req, "name_en", 400, true, &r.name_en)) ||
+        (rc = ob_leave_reason_add(req->ctx, &r)) != 0)
+        return rc;
+    return ob_resp_json(resp, 201, json_pack("{s:s, s:s, s:s, s:b}", "code", r.code, "name_ru",
+                                             r.name_ru, "name_en", r.name_en, "active", 1));
+}
+
+int
+ob_api_leave_reason_set(struct ob_req *req, struct ob_resp *resp)
+{
+    const char *code = ob_req_param(req, "code"), *ru, *en;
+    json_t *active;
+    int rc;
+
+    if ((rc = ob_access_provider(req->ctx, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0 ||
+        (rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "name_ru", 400, false, &ru)) ||
+        (rc = ob_req_str(req, "name_en", 400, false, &en)))
+        return rc;
+    active = json_object_get(req->json, "active");
+    if (active && !json_is_boolean(active))
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "active", "'active' must be true or false");
+    if ((rc = ob_leave_reason_set(req->ctx, code, ru, en,
+                                  active ? (json_is_true(active) ? 1 : 0) : -1)) != 0)
+        return rc;
+    resp->status = 204;
+    return 0;
 }
 
 /* ---- users --------------------------------------------------------------------------- */

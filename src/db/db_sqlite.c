@@ -266,9 +266,13 @@ ob_db_sqlite_open(const char *path, const struct ob_db_opts *opts, struct ob_db 
         free(s);
         return OB_EUNAVAIL;
     }
+    /* The busy timeout first: setting the journal mode takes a lock, and a
+     * new connection opened while another one writes must wait for it, not
+     * fail (a pool thread's first request would get 503). */
+    sqlite3_busy_timeout(s->h, opts->busy_timeout_ms);
     snprintf(pragmas, sizeof(pragmas),
-             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-             "PRAGMA busy_timeout=%d;",
+             "PRAGMA busy_timeout=%d; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+             "PRAGMA foreign_keys=ON;",
              opts->busy_timeout_ms);
     if ((rc = sq_exec(&s->base, pragmas)) != 0) {
         ob_err_field(err, OB_EUNAVAIL, "db", "cannot set up SQLite database '%s': %s", path,

@@ -44,7 +44,8 @@ void
 ob_jobs_period(const struct ob_job_def *j, int64_t now, char *out, size_t size)
 {
     if (j->schedule == OB_SCHED_INTERVAL) {
-        snprintf(out, size, "i%lld", (long long)(now / (j->every_s > 0 ? j->every_s : 60)));
+        /* zero-padded, so that periods sort as text like the dates of daily jobs */
+        snprintf(out, size, "i%012lld", (long long)(now / (j->every_s > 0 ? j->every_s : 60)));
         return;
     }
     {

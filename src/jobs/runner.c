@@ -78,7 +78,7 @@ run_job(struct ob_ctx *ctx, const char *node, const struct ob_job_def *j, const 
            period, "result", rc ? "error" : "ok", "detail", detail);
     ob_metrics_job("periodic", j->name, rc ? "error" : "ok");
     ob_err_clear(&ctx->err);
-    ob_job_complete(ctx, j->name, node, period, started, rc ? "error" : "ok", detail);
+    ob_job_complete(ctx, j->name, node, period, true, started, rc ? "error" : "ok", detail);
     return 1;
 }
 
@@ -186,7 +186,7 @@ ob_jobs_run_now(struct ob_ctx *ctx, const char *node, const char *name, char *de
     {
         struct ob_err saved = ctx->err;
 
-        ob_job_complete(ctx, name, node, period, started, rc ? "error" : "ok", detail);
+        ob_job_complete(ctx, name, node, period, false, started, rc ? "error" : "ok", detail);
         ctx->err = saved;
     }
     return rc;

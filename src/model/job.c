@@ -26,7 +26,7 @@ lease(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, (int)n);
     n = ob_db_run(ctx->db,
                   "UPDATE job_leases SET holder = ?, expires_at = ? WHERE name = ? "
-                  "AND (holder = '' OR holder = ? OR expires_at < ?) AND (? = '' OR last_period <> ?)",
+                  "AND (holder = '' OR holder = ? OR expires_at < ?) AND (? = '' OR last_period < ?)",
                   "tittitt", a->node, now + a->ttl_s, a->name, a->node, now,
                   a->period ? a->period : "", a->period ? a->period : "");
     if (n < 0)
@@ -48,6 +48,7 @@ ob_job_lease(struct ob_ctx *ctx, const char *name, const char *node, int ttl_s,
 struct complete_args {
     const char *name, *node, *period, *result, *detail;
     int64_t started_at;
+    bool scheduled;
 };
 
 static int
@@ -65,17 +66,17 @@ complete(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, (int)n);
     n = ob_db_run(ctx->db,
                   "UPDATE job_leases SET holder = '', expires_at = 0, "
-                  "last_period = CASE WHEN ? = 'ok' THEN ? ELSE last_period END "
+                  "last_period = CASE WHEN ? = 'ok' AND ? = 1 THEN ? ELSE last_period END "
                   "WHERE name = ? AND holder = ?",
-                  "tttt", a->result, a->period, a->name, a->node);
+                  "titt" "t", a->result, (int64_t)a->scheduled, a->period, a->name, a->node);
     return n < 0 ? ob_db_err(ctx, (int)n) : 0;
 }
 
 int
 ob_job_complete(struct ob_ctx *ctx, const char *name, const char *node, const char *period,
-                int64_t started_at, const char *result, const char *detail)
+                bool scheduled, int64_t started_at, const char *result, const char *detail)
 {
-    struct complete_args a = { name, node, period, result, detail, started_at };
+    struct complete_args a = { name, node, period, result, detail, started_at, scheduled };
 
     return ob_db_tx(ctx, OB_DB_WRITE, complete, &a);
 }

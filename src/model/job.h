@@ -26,13 +26,14 @@ struct ob_job_run {
 };
 
 /* Take the lease of `name` for ttl_s seconds unless another node holds an
- * unexpired one or `period` (when not NULL) is already done. *got says
- * whether it was taken. */
+ * unexpired one or `period` (when not NULL) is not after the last one done.
+ * *got says whether it was taken. */
 int ob_job_lease(struct ob_ctx *ctx, const char *name, const char *node, int ttl_s,
                  const char *period, bool *got);
-/* Record the run of `period`, mark it done and release the lease. */
+/* Record the run of `period` and release the lease; a scheduled run that
+ * went well also completes the period (a run by hand does not). */
 int ob_job_complete(struct ob_ctx *ctx, const char *name, const char *node, const char *period,
-                    int64_t started_at, const char *result, const char *detail);
+                    bool scheduled, int64_t started_at, const char *result, const char *detail);
 int ob_job_release(struct ob_ctx *ctx, const char *name, const char *node);
 int ob_job_list(struct ob_ctx *ctx, int (*fn)(const struct ob_job_row *, void *), void *arg);
 /* Runs of one job (or all when name is NULL), newest first, at most limit. */

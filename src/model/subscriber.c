@@ -415,6 +415,93 @@ ob_leave_reasons(struct ob_ctx *ctx, int64_t after, int limit,
     return rc < 0 ? ob_db_err(ctx, rc) : 0;
 }
 
+static int
+reason_names(struct ob_ctx *ctx, const char *ru, const char *en)
+{
+    int rc = 0;
+
+    if (ru)
+        rc = ob_check_text(ctx, ru, 200, true, "name_ru");
+    if (rc == 0 && en)
+        rc = ob_check_text(ctx, en, 200, true, "name_en");
+    return rc;
+}
+
+static int
+reason_add(struct ob_ctx *ctx, void *arg)
+{
+    const struct ob_leave_reason *r = arg;
+    int64_t n = ob_db_run(ctx->db,
+                          "INSERT INTO leave_reasons (code, name_ru, name_en, position) VALUES "
+                          "(?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM leave_reasons))",
+                          "ttt", r->code, r->name_ru, r->name_en);
+
+    if (n == OB_ECONFLICT)
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "code", "reason '%s' exists already",
+                            r->code);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    return ob_audit(ctx, 0, "leave_reason.added", "leave_reason", 0, "reason '%s' added: %s / %s",
+                    r->code, r->name_ru, r->name_en);
+}
+
+int
+ob_leave_reason_add(struct ob_ctx *ctx, const struct ob_leave_reason *r)
+{
+    size_t n = r->code ? strlen(r->code) : 0;
+    int rc;
+
+    if ((rc = ob_access_provider(ctx, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0)
+        return rc;
+    if (n == 0 || n > 40 || strspn(r->code, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
+        return ob_err_field(&ctx->err, OB_EINVAL, "code",
+                            "'code' must be 1–40 lowercase letters, digits or '_'");
+    if (!r->name_ru || !r->name_en)
+        return ob_err_field(&ctx->err, OB_EINVAL, r->name_ru ? "name_en" : "name_ru",
+                            "both names, Russian and English, are required");
+    if ((rc = reason_names(ctx, r->name_ru, r->name_en)) != 0)
+        return rc;
+    return ob_db_tx(ctx, OB_DB_WRITE, reason_add, (void *)r);
+}
+
+struct reason_set {
+    const char *code, *ru, *en;
+    int active;
+};
+
+static int
+reason_set(struct ob_ctx *ctx, void *arg)
+{
+    struct reason_set *a = arg;
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE leave_reasons SET name_ru = COALESCE(?, name_ru), "
+                          "name_en = COALESCE(?, name_en), "
+                          "active = CASE WHEN ? < 0 THEN active ELSE ? END WHERE code = ?",
+                          "ttiit", a->ru, a->en, (int64_t)a->active, (int64_t)a->active, a->code);
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if (n == 0)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "no reason '%s'", a->code);
+    return ob_audit(ctx, 0, "leave_reason.changed", "leave_reason", 0, "reason '%s':%s%s%s%s%s",
+                    a->code, a->ru ? " name_ru → " : "", a->ru ? a->ru : "",
+                    a->en ? "; name_en → " : "", a->en ? a->en : "",
+                    a->active < 0 ? "" : (a->active ? "; offered again" : "; no longer offered"));
+}
+
+int
+ob_leave_reason_set(struct ob_ctx *ctx, const char *code, const char *name_ru,
+                    const char *name_en, int active)
+{
+    struct reason_set a = { code, name_ru, name_en, active };
+    int rc;
+
+    if ((rc = ob_access_provider(ctx, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0 ||
+        (rc = reason_names(ctx, name_ru, name_en)) != 0)
+        return rc;
+    return ob_db_tx(ctx, OB_DB_WRITE, reason_set, &a);
+}
+
 /* ---- users --------------------------------------------------------------------------- */
 
 #define MANAGERS (OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR)

@@ -70,6 +70,12 @@ struct ob_leave_reason {
     const char *code, *name_ru, *name_en;
     int64_t position;
 };
+/* Add a reason to the configurable list (provider admins and operators),
+ * or change one: names, and `active` (an inactive reason is no longer
+ * offered; subscribers that have it keep it). */
+int ob_leave_reason_add(struct ob_ctx *ctx, const struct ob_leave_reason *r);
+int ob_leave_reason_set(struct ob_ctx *ctx, const char *code, const char *name_ru,
+                        const char *name_en, int active);
 int ob_leave_reasons(struct ob_ctx *ctx, int64_t after, int limit,
                      int (*fn)(const struct ob_leave_reason *, void *), void *arg);
 

@@ -232,3 +232,30 @@ test('users: the owner and administrators manage them; owner rights stay with ow
   assert.equal(known.status, 201);
   assert.equal(lastMail(ctx.db, p2.email).template, 'employee_added');
 });
+
+test('the list of reasons for leaving is configured by the provider', async () => {
+  const ctx = await setup('reasons');
+  try {
+    const p = await newPartner(ctx);
+    let r = await ctx.admin.post('/api/v1/leave-reasons', { code: 'no_internet', name_ru: 'Нет интернета', name_en: 'No internet' });
+    assert.equal(r.status, 201);
+    let list = await p.owner.get('/api/v1/leave-reasons');
+    assert.ok(list.body.items.some((x) => x.code === 'no_internet' && x.name_ru === 'Нет интернета'));
+    assert.equal((await ctx.admin.post('/api/v1/leave-reasons', { code: 'no_internet', name_ru: 'x', name_en: 'y' })).status, 409);
+    for (const [body, field] of [[{ code: 'Bad Code', name_ru: 'a', name_en: 'b' }, 'code'],
+      [{ code: 'x1', name_ru: 'a' }, 'name_en'], [{ code: 'x2', name_ru: '', name_en: 'b' }, 'name_ru']]) {
+      r = await ctx.admin.post('/api/v1/leave-reasons', body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(r.body.field, field);
+    }
+    assert.equal((await p.owner.post('/api/v1/leave-reasons', { code: 'mine', name_ru: 'a', name_en: 'b' })).status, 403);
+    assert.equal((await p.owner.patch('/api/v1/leave-reasons/price', { active: false })).status, 403);
+    assert.equal((await ctx.admin.patch('/api/v1/leave-reasons/no_internet', { active: false, name_en: 'No Internet' })).status, 204);
+    assert.equal((await ctx.admin.patch('/api/v1/leave-reasons/nosuch', { active: false })).status, 404);
+    assert.equal((await ctx.admin.patch('/api/v1/leave-reasons/price', { active: 'no' })).status, 400);
+    list = await p.owner.get('/api/v1/leave-reasons');
+    assert.ok(!list.body.items.some((x) => x.code === 'no_internet'), 'no longer offered');
+  } finally {
+    assert.equal(await ctx.s.stop(), 0);
+  }
+});
