@@ -20,17 +20,12 @@
 #include "db/db.h"
 #include "model/auditlog.h"
 #include "unit.h"
+#include "unit_engine.h"
 #include "base/banned.h"
 
 extern const struct ob_migration ob_migrations[];
 extern const int ob_nmigrations;
 
-struct engine {
-    const char *name;
-    char url[600], admin_url[600], dbname[64], path[64];
-};
-
-static struct engine eng;
 
 struct fx {
     struct ob_db *db;
@@ -426,94 +421,6 @@ test_audit_sealed_outside_a_batch(void **state)
 }
 
 /* ---- per-engine group setup ---- */
-
-static int
-sqlite_group_setup(void **state)
-{
-    int fd;
-
-    (void)state;
-    snprintf(eng.path, sizeof(eng.path), "/tmp/oblako-unit-audit-XXXXXX");
-    if ((fd = mkstemp(eng.path)) < 0)
-        return -1;
-    close(fd);
-    eng.name = "sqlite";
-    snprintf(eng.url, sizeof(eng.url), "sqlite:%s", eng.path);
-    return 0;
-}
-
-static int
-sqlite_group_teardown(void **state)
-{
-    char side[80];
-
-    (void)state;
-    unlink(eng.path);
-    snprintf(side, sizeof(side), "%s-wal", eng.path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", eng.path);
-    unlink(side);
-    return 0;
-}
-
-/* The server URL with its database name replaced by `name`. */
-static int
-url_with_db(char *out, size_t size, const char *url, const char *name)
-{
-    const char *q = strchr(url, '?'), *host = strstr(url, "://"), *end, *slash;
-
-    end = q ? q : url + strlen(url);
-    host = host ? host + 3 : url;
-    slash = memchr(host, '/', (size_t)(end - host));
-    if (!slash)
-        slash = end;
-    return snprintf(out, size, "%.*s/%s%s", (int)(slash - url), url, name, q ? q : "") < (int)size
-               ? 0
-               : -1;
-}
-
-static int
-pg_admin(const char *sql)
-{
-    struct ob_db *db = NULL;
-    struct ob_err err = {0};
-    int rc;
-
-    if ((rc = ob_db_open(eng.admin_url, NULL, &db, &err)) != 0) {
-        fprintf(stderr, "cannot connect to '%s': %s\n", eng.admin_url, err.message);
-        return rc;
-    }
-    if ((rc = ob_db_exec(db, sql)) != 0)
-        fprintf(stderr, "%s: %s\n", sql, ob_db_errmsg(db));
-    ob_db_close(db);
-    return rc;
-}
-
-static int
-pg_group_setup(void **state)
-{
-    char hex[17], sql[128];
-
-    (void)state;
-    eng.name = "postgres";
-    snprintf(eng.admin_url, sizeof(eng.admin_url), "%s", getenv("OBLAKO_TEST_PG_URL"));
-    ob_rand_hex(hex, 8);
-    snprintf(eng.dbname, sizeof(eng.dbname), "t_unit_%s", hex);
-    if (url_with_db(eng.url, sizeof(eng.url), eng.admin_url, eng.dbname) != 0)
-        return -1;
-    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", eng.dbname);
-    return pg_admin(sql);
-}
-
-static int
-pg_group_teardown(void **state)
-{
-    char sql[128];
-
-    (void)state;
-    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", eng.dbname);
-    return pg_admin(sql);
-}
 
 int
 main(void)
