@@ -35,12 +35,14 @@ LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDSAN) $(LDFLAGS)
 LIB_SRC := $(sort $(wildcard src/base/*.c src/db/*.c src/model/*.c src/api/*.c src/http/*.c \
                              src/jobs/*.c src/mail/*.c src/export/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o \
-           $(BUILD)/obj/gen/web_assets.o $(BUILD)/obj/gen/mail_assets.o
+           $(BUILD)/obj/gen/web_assets.o $(BUILD)/obj/gen/mail_assets.o \
+           $(BUILD)/obj/gen/data_assets.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 SQL_FILES := $(sort $(wildcard sql/*.sql))
 WEB_FILES := $(sort $(shell find web -type f 2>/dev/null))
 MAIL_FILES := $(sort $(shell find src/mail/templates -type f 2>/dev/null))
+DATA_FILES := $(sort $(wildcard data/*.json))
 
 .PHONY: all test test-full check asan fuzz bench demo format clean deps unit
 .DELETE_ON_ERROR:
@@ -77,6 +79,10 @@ $(BUILD)/gen/mail_assets.c: $(BUILD)/tools/embed $(MAIL_FILES)
 	@mkdir -p $(@D)
 	$(BUILD)/tools/embed mail $@ $(MAIL_FILES)
 
+$(BUILD)/gen/data_assets.c: $(BUILD)/tools/embed $(DATA_FILES)
+	@mkdir -p $(@D)
+	$(BUILD)/tools/embed data $@ $(DATA_FILES)
+
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(@D)
 	@echo "  TEST    $@"
@@ -111,7 +117,9 @@ test-full:
 check: all
 	tests/run.sh --quick
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
-	    -D__GNUC__ --suppress=missingIncludeSystem -Isrc src
+	    -D__GNUC__ --suppress=missingIncludeSystem -Isrc \
+	    -D'json_object_foreach(o,k,v)=for(k=0;v;)' \
+	    -D'json_array_foreach(a,i,v)=for(i=0;v;)' src
 
 # The fuzzer is built with clang and libFuzzer, whatever CC is, in its own
 # build directory. `make fuzz` runs it on a scratch corpus (build/fuzz/corpus,

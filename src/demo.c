@@ -16,6 +16,8 @@
 #include "demo.h"
 #include "model/account.h"
 #include "model/application.h"
+#include "model/catalog.h"
+#include "model/its.h"
 #include "model/member.h"
 #include "model/partner.h"
 #include "model/person.h"
@@ -79,9 +81,31 @@ subscriber(struct ob_ctx *ctx, int64_t partner_id, const char *name, const char 
            int64_t *id)
 {
     struct ob_subscriber_new in = { name, owner, "", "ru", partner_id };
-    int64_t person;
+    int64_t person = 0;
 
     return ob_subscriber_create(ctx, &in, id, &person);
+}
+
+/* Альфа Софт's own tariff on ITSaaS-PROF (R-CAT-3) and a local ITS
+ * contract of its client ИП Иванов (R-SUB-6), valid for a year from today. */
+static int
+catalog(struct ob_ctx *ctx, int64_t alfa, int64_t client, const char *today)
+{
+    static const struct ob_price_new prices[] = { { 1, 260000, NULL, NULL, false },
+                                                  { 12, 2990000, NULL, NULL, false } };
+    struct ob_partner_tariff_new pt = { alfa, "ITSaaS-PROF", "ALFA-PROF", "Альфа: ИТС ПРОФ",
+                                        "Alfa: ITS PROF", prices, 2 };
+    char until[OB_DATE_LEN];
+    struct ob_its_new its = { "ITS-DEMO-0001", "PROF", NULL, today, until, "demo", alfa, client };
+    int64_t id = 0;
+    int32_t d;
+    int rc;
+
+    ob_date_parse(today, &d);
+    ob_date_format(ob_date_add_months(d, 12), until);
+    if ((rc = ob_catalog_partner_tariff_create(ctx, &pt, &id)) != 0)
+        return rc;
+    return ob_its_create(ctx, &its, &id);
 }
 
 /* All in one transaction: a failure leaves the database without demo data. */
@@ -114,6 +138,7 @@ seed(struct ob_ctx *ctx, void *arg)
         (rc = ob_subscriber_user_add(ctx, sub, "buh@romashka.test", "Анна Бухгалтерова", &user,
                                      &m)) ||
         (rc = subscriber(ctx, alfa, "ИП Иванов", "ivanov@ip-ivanov.test", &sub)) ||
+        (rc = catalog(ctx, alfa, sub, today)) ||
         (rc = subscriber(ctx, beta, "ООО Вектор", "boss@vector.test", &sub)))
         return rc;
     for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++)

@@ -29,6 +29,7 @@
 #include "demo.h"
 #include "model/account.h"
 #include "model/auditlog.h"
+#include "model/catalog.h"
 #include "model/job.h"
 #include "model/person.h"
 #include "model/setting.h"
@@ -132,7 +133,11 @@ fail(const struct ob_err *err)
         fprintf(stderr, "hint: %s\n", err->hint);
 }
 
-/* Open the database, migrate it and check the time zone. */
+/* What the last prepare_db loaded of the standard catalog, for init to print. */
+static struct ob_catalog_load_stats catalog_loaded;
+
+/* Open the database, migrate it, check the time zone and load the standard
+ * catalog when it is missing. */
 static int
 prepare_db(const struct ob_config *cfg, bool check_tz, struct ob_db **db, int *applied)
 {
@@ -157,7 +162,10 @@ prepare_db(const struct ob_config *cfg, bool check_tz, struct ob_db **db, int *a
         return 0;
     ob_ctx_init(&ctx, *db, cfg);
     ctx.actor.system = true;
+    snprintf(ctx.request_id, sizeof(ctx.request_id), "start");
     rc = ob_setting_check_tz(&ctx, cfg->tz);
+    if (rc == 0)    /* the standard catalog (data/catalog.json), once */
+        rc = ob_catalog_load_standard(&ctx, &catalog_loaded);
     if (rc != 0)
         fail(&ctx.err);
     ob_ctx_release(&ctx);
@@ -263,6 +271,13 @@ cmd_init(const struct ob_config *cfg, bool init)
         ob_db_schema_version(db, &version);
         printf("%s: %d migration%s applied, schema version %d%s%s\n", cfg->db, applied,
                applied == 1 ? "" : "s", version, init ? ", time zone " : "", init ? cfg->tz : "");
+        if (init && catalog_loaded.already)
+            printf("standard catalog: already loaded\n");
+        else if (init)
+            printf("standard catalog loaded: %d applications, %d tariffs, %d prices, "
+                   "%d promotions, %d ITS levels\n",
+                   catalog_loaded.apps, catalog_loaded.tariffs, catalog_loaded.prices,
+                   catalog_loaded.promotions, catalog_loaded.its_levels);
         if (init && cfg->admin_email[0])
             rc = init_admin(cfg, db);
     }

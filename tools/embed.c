@@ -4,6 +4,7 @@
  *   embed migrations OUT sql/0001_base.sql …   → const struct ob_migration ob_migrations[]
  *   embed web OUT web/index.html …             → const struct ob_asset ob_web_assets[]
  *   embed mail OUT src/mail/templates/ru/x.txt → const struct ob_asset ob_mail_assets[]
+ *   embed data OUT data/catalog.json …         → const struct ob_asset ob_data_assets[]
  *
  * Migration files are named NNNN_name.sql; the number is the version. Web
  * assets keep their path under web/ and get an ETag from an FNV-1a hash of
@@ -142,6 +143,8 @@ main(int argc, char **argv)
         migrations(out, argc - 3, argv + 3);
     else if (!strcmp(argv[1], "mail"))
         assets(out, "ob_mail_assets", "src/mail/templates", argc - 3, argv + 3);
+    else if (!strcmp(argv[1], "data"))
+        assets(out, "ob_data_assets", "data", argc - 3, argv + 3);
     else
         assets(out, "ob_web_assets", "web", argc - 3, argv + 3);
     return fclose(out) == 0 ? 0 : 1;

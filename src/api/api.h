@@ -62,6 +62,7 @@ enum {
     OB_ROUTE_TEST = 1 << 0,     /* exists only with --test-clock */
     OB_ROUTE_RAW = 1 << 1,      /* the handler reads the body itself (no JSON parse) */
     OB_ROUTE_PUBLIC = 1 << 2,   /* anyone may call it, signed in or not */
+    OB_ROUTE_IDEMPOTENT = 1 << 3, /* a creating POST: honours Idempotency-Key (http/dispatch.c) */
 };
 
 struct ob_route {

@@ -59,5 +59,20 @@ OB_HANDLER(ob_api_subscriber_users_delete);
 OB_HANDLER(ob_api_leave_reasons);
 OB_HANDLER(ob_api_leave_reason_add);
 OB_HANDLER(ob_api_leave_reason_set);
+/* catalog.c */
+OB_HANDLER(ob_api_catalog_apps_list);
+OB_HANDLER(ob_api_catalog_apps_create);
+OB_HANDLER(ob_api_tariffs_list);
+OB_HANDLER(ob_api_tariffs_create);
+OB_HANDLER(ob_api_tariffs_patch);
+OB_HANDLER(ob_api_tariff_prices_create);
+OB_HANDLER(ob_api_partner_tariffs_list);
+OB_HANDLER(ob_api_partner_tariffs_create);
+OB_HANDLER(ob_api_partner_tariffs_get);
+OB_HANDLER(ob_api_promotions_list);
+/* its.c */
+OB_HANDLER(ob_api_its_list);
+OB_HANDLER(ob_api_its_create);
+OB_HANDLER(ob_api_its_get);
 
 #endif

@@ -18,6 +18,8 @@ extern const struct ob_asset ob_web_assets[];
 extern const int ob_nweb_assets;
 extern const struct ob_asset ob_mail_assets[];
 extern const int ob_nmail_assets;
+extern const struct ob_asset ob_data_assets[];
+extern const int ob_ndata_assets;
 
 /* The asset at path in a table of n, or NULL. */
 const struct ob_asset *ob_asset_find(const struct ob_asset *table, int n, const char *path);

@@ -8,6 +8,11 @@
  * handler. Whatever happens, the response carries X-Request-Id, one log line
  * is written and the metrics are counted.
  *
+ * A creating POST (OB_ROUTE_IDEMPOTENT) sent with an Idempotency-Key goes
+ * through model/idempotency.h after authentication: the key is claimed, or
+ * its stored answer replayed, before the handler runs, and the rendered
+ * answer is stored after it.
+ *
  * Paths outside /api/ that match no route are the cabinet's static files,
  * compiled into the binary; a path without an extension is the single-page
  * application's own route and gets index.html.
@@ -30,9 +35,13 @@
 #include "http/http.h"
 #include "http/router.h"
 #include "model/authn.h"
+#include "model/idempotency.h"
 #include "model/setting.h"
 #include "base/utf8.h"
 #include "base/banned.h"
+
+/* The type of an answer that sets none. */
+#define PLAIN_TYPE "text/plain; charset=utf-8"
 
 static const struct {
     const char *ext, *type;
@@ -310,28 +319,36 @@ log_request(struct state *s, const struct ob_http_in *in, struct ob_resp *resp, 
            in->remote_addr ? in->remote_addr : "");
 }
 
+/* Render resp->json into the body (an idempotent answer is stored rendered). */
+static void
+render_json(struct ob_resp *resp)
+{
+    char *text;
+
+    if (!resp->json)
+        return;
+    text = json_dumps(resp->json, JSON_COMPACT);
+    ob_buf_reset(&resp->body);
+    if (text) {
+        ob_buf_adds(&resp->body, text);
+        ob_buf_addc(&resp->body, '\n');
+        free(text);
+    }
+    json_decref(resp->json);
+    resp->json = NULL;
+    if (!resp->content_type)
+        resp->content_type = "application/json";
+    ob_resp_header(resp, "Cache-Control", "no-store");
+}
+
 static void
 finish(struct state *s, const struct ob_http_in *in, struct ob_resp *resp, int64_t start)
 {
     int64_t us;
 
-    if (resp->json) {
-        char *text = json_dumps(resp->json, JSON_COMPACT);
-
-        ob_buf_reset(&resp->body);
-        if (text) {
-            ob_buf_adds(&resp->body, text);
-            ob_buf_addc(&resp->body, '\n');
-            free(text);
-        }
-        json_decref(resp->json);
-        resp->json = NULL;
-        if (!resp->content_type)
-            resp->content_type = "application/json";
-        ob_resp_header(resp, "Cache-Control", "no-store");
-    }
+    render_json(resp);
     if (!resp->content_type)
-        resp->content_type = "text/plain; charset=utf-8";
+        resp->content_type = PLAIN_TYPE;
     ob_resp_header(resp, "X-Content-Type-Options", "nosniff");
     us = ob_clock_mono_us() - start;
     log_request(s, in, resp, us);
@@ -387,6 +404,58 @@ authenticate(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
     return 0;
 }
 
+/* What makes a retry the same request: the method, the route, the path and
+ * the body, the JSON one in a canonical form (keys sorted, no spaces). */
+static void
+request_hash(struct state *s, char out[OB_IDEM_HASH_LEN])
+{
+    const struct ob_route *rt = &ob_routes[s->route];
+    char *canon = s->req.json ? json_dumps(s->req.json, JSON_COMPACT | JSON_SORT_KEYS |
+                                                            JSON_ENCODE_ANY)
+                              : NULL;
+
+    if (canon)
+        ob_idem_request_hash(rt->method, rt->pattern, s->path, canon, strlen(canon), out);
+    else
+        ob_idem_request_hash(rt->method, rt->pattern, s->path, s->req.body, s->req.body_len,
+                             out);
+    free(canon);
+}
+
+/* A creating POST with an Idempotency-Key (model/idempotency.h): replay the
+ * stored answer of the key, or run the handler and store its answer. */
+static void
+call_idempotent(struct state *s, struct ob_resp *resp)
+{
+    const struct ob_route *rt = &ob_routes[s->route];
+    char hash[OB_IDEM_HASH_LEN];
+    struct ob_idem idem;
+
+    request_hash(s, hash);
+    if (ob_idem_begin(&s->ctx, ob_req_header(&s->req, "Idempotency-Key"), hash, &idem) != 0) {
+        problem(resp, &s->ctx.err, s->ctx.request_id, s->path);
+        return;
+    }
+    if (idem.replay) {
+        resp->status = idem.status;
+        resp->content_type = idem.content_type;
+        ob_buf_add(&resp->body, idem.body, idem.body_len);
+        ob_resp_header(resp, "Cache-Control", "no-store");
+        ob_resp_header(resp, "Idempotent-Replayed", "true");
+        return;
+    }
+    if (rt->handler(&s->req, resp) != 0)
+        problem(resp, &s->ctx.err, s->ctx.request_id, s->path);
+    render_json(resp);
+    if (!resp->content_type)
+        resp->content_type = PLAIN_TYPE;
+    /* A streamed answer is not kept (no type). The answer goes out whether or
+     * not it could be stored: that error is logged. */
+    ob_idem_finish(&s->ctx, &idem, resp->status,
+                   resp->has_fd || resp->data ? NULL : resp->content_type, resp->body.p,
+                   resp->body.len);
+}
+
 static void
 call_handler(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
 {
@@ -397,7 +466,12 @@ call_handler(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
         problem(resp, &s->ctx.err, s->ctx.request_id, s->path);
         return;
     }
-    if ((s->ctx.db && authenticate(s, in, resp) != 0) || rt->handler(&s->req, resp) != 0)
+    if (s->ctx.db && authenticate(s, in, resp) != 0)
+        problem(resp, &s->ctx.err, s->ctx.request_id, s->path);
+    else if (s->ctx.db && (rt->flags & OB_ROUTE_IDEMPOTENT) &&
+             ob_req_header(&s->req, "Idempotency-Key"))
+        call_idempotent(s, resp);
+    else if (rt->handler(&s->req, resp) != 0)
         problem(resp, &s->ctx.err, s->ctx.request_id, s->path);
 }
 

@@ -1,22 +1,26 @@
 /*
  * prune.c — the daily clean-up: finished tasks after 30 days, job records
- * after 90. Running it twice deletes nothing the second time.
+ * after 90, expired idempotency keys. Running it twice deletes nothing the
+ * second time.
  *
  * The records it deletes carry real (wall-clock) instants — they are the
  * runner's bookkeeping, not business facts — so their age is measured in
  * real time too; moving the test clock forward must not erase them.
+ * Idempotency keys expire in business time (model/idempotency.h), as the
+ * clients that retry see it.
  */
 #include <stdio.h>
 
 #include "base/ctx.h"
 #include "db/db.h"
 #include "jobs/jobs.h"
+#include "model/idempotency.h"
 #include "model/job.h"
 #include "model/task.h"
 #include "base/banned.h"
 
 struct prune_args {
-    int64_t now, tasks, runs;
+    int64_t now, tasks, runs, keys;
 };
 
 static int
@@ -27,17 +31,19 @@ prune(struct ob_ctx *ctx, void *arg)
 
     if (rc == 0)
         rc = ob_job_prune(ctx, a->now - 90 * 86400, &a->runs);
+    if (rc == 0)
+        rc = ob_idem_prune(ctx, ob_clock_now(ctx), &a->keys);
     return rc;
 }
 
 int
 ob_job_prune_run(struct ob_ctx *ctx, char *detail, size_t size)
 {
-    struct prune_args a = { ob_clock_real(), 0, 0 };
+    struct prune_args a = { ob_clock_real(), 0, 0, 0 };
     int rc = ob_db_tx(ctx, OB_DB_WRITE, prune, &a);
 
     if (rc == 0)
-        snprintf(detail, size, "deleted %lld tasks and %lld job records", (long long)a.tasks,
-                 (long long)a.runs);
+        snprintf(detail, size, "deleted %lld tasks and %lld job records, %lld idempotency keys",
+                 (long long)a.tasks, (long long)a.runs, (long long)a.keys);
     return rc;
 }

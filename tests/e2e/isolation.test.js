@@ -34,9 +34,19 @@ before(async () => {
     const user = await subOwner.post(`/api/v1/subscribers/${sub.body.id}/users`, { email: uniqueEmail(`user${side.toLowerCase()}`), roles: ['user'] });
     assert.equal(user.status, 201, JSON.stringify(user.body));
     const me = await p.owner.get('/api/v1/me');
+    const pt = await p.owner.post('/api/v1/partner-tariffs', {
+      base: 'ITSaaS-PROF', code: 'OWN-PROF', name_ru: 'Свой ПРОФ', prices: [{ term: 1, amount: 300000 }],
+    });
+    assert.equal(pt.status, 201, JSON.stringify(pt.body));
+    const its = await ctx.admin.post('/api/v1/its-contracts', {
+      number: `ITS-${side}`, level: 'PROF', partner: p.id, subscriber: sub.body.id,
+      valid_from: today, valid_to: '2099-01-01',
+    });
+    assert.equal(its.status, 201, JSON.stringify(its.body));
     w[side] = {
       partner: p, partnerId: p.id, status: st.body.id, sub: sub.body.id, subOwner,
       token: tok.body.id, request: req.body.id, user: user.body.person, ownerPerson: me.body.id,
+      partnerTariff: pt.body.id, its: its.body.id,
     };
   }
 });
@@ -60,6 +70,9 @@ function body(method, path, side) {
     'PATCH /api/v1/subscribers/{id}/users/{person}': { roles: ['administrator'] },
     'POST /api/v1/requests': { kind: 'requisites', partner: w[side].partnerId, changes: { phone: '+7 495 222-22-22' }, reason: 'probe' },
     'POST /api/v1/subscribers': { name: 'Probe', partner: w[side].partnerId },
+    'POST /api/v1/partner-tariffs': {
+      partner: w[side].partnerId, base: 'ITSaaS-PROF', code: 'PROBE', name_ru: 'Проба', prices: [{ term: 1, amount: 300000 }],
+    },
   };
   return bodies[key];
 }
@@ -68,7 +81,7 @@ function body(method, path, side) {
 function fill(route, victim) {
   const v = w[victim];
   const byClass = {
-    partner: { id: v.partnerId, sid: v.status, person: v.ownerPerson },
+    partner: { id: v.partnerId, sid: v.status, person: v.ownerPerson, tariff: v.partnerTariff, contract: v.its },
     subscriber: { id: v.sub, person: v.user },
     self: { id: v.token },
   }[route.tenancy] || {};
@@ -142,6 +155,11 @@ const LIST_IDS = {
   '/api/v1/subscribers': 'sub',
   '/api/v1/requests': 'request',
   '/api/v1/leave-reasons': null,      // the same configured list for everyone
+  '/api/v1/applications': null,       // the catalog: the same for everyone
+  '/api/v1/promotions': null,
+  '/api/v1/tariffs': 'partnerTariff', // the standard ones and the actor's partner tariffs
+  '/api/v1/partner-tariffs': 'partnerTariff',
+  '/api/v1/its-contracts': 'its',
 };
 
 test("scoped lists and their exports hold none of the other side's rows", async () => {
