@@ -74,5 +74,12 @@ OB_HANDLER(ob_api_promotions_list);
 OB_HANDLER(ob_api_its_list);
 OB_HANDLER(ob_api_its_create);
 OB_HANDLER(ob_api_its_get);
+/* subscriptions.c */
+OB_HANDLER(ob_api_subscriptions_list);
+OB_HANDLER(ob_api_subscriptions_create);
+OB_HANDLER(ob_api_subscriptions_quote);
+OB_HANDLER(ob_api_subscriptions_get);
+OB_HANDLER(ob_api_subscriptions_patch);
+OB_HANDLER(ob_api_subscriber_entitlement);
 
 #endif

@@ -133,5 +133,17 @@ const struct ob_route ob_routes[] = {
       "record a local ITS contract (provider admins and operators)" },
     { "GET", "/api/v1/its-contracts/{contract}", ob_api_its_get, 0, "partner",
       "a local ITS contract" },
+    { "GET", "/api/v1/subscriptions", ob_api_subscriptions_list, 0, "scoped",
+      "subscriptions in the actor's scope; filters by subscriber, partner, end dates; sort by end" },
+    { "POST", "/api/v1/subscriptions", ob_api_subscriptions_create, OB_ROUTE_IDEMPOTENT,
+      "scoped", "post a subscription by the rules of its kind (R-SUB-1..6)" },
+    { "POST", "/api/v1/subscriptions/quote", ob_api_subscriptions_quote, 0, "scoped",
+      "what a posting would store: dates, price, discount rule, amount due" },
+    { "GET", "/api/v1/subscriptions/{id}", ob_api_subscriptions_get, 0, "object",
+      "a subscription of a subscriber in the actor's scope" },
+    { "PATCH", "/api/v1/subscriptions/{id}", ob_api_subscriptions_patch, 0, "object",
+      "change a trial's end with a reason (provider)" },
+    { "GET", "/api/v1/subscribers/{id}/entitlement", ob_api_subscriber_entitlement, 0,
+      "subscriber", "what the subscriber may do at a date (R-SUB-7)" },
 };
 const int ob_nroutes = sizeof(ob_routes) / sizeof(ob_routes[0]);

@@ -196,40 +196,6 @@ ob_catalog_app_create(struct ob_ctx *ctx, struct ob_app *in)
     return ob_db_tx(ctx, OB_DB_WRITE, app_insert, in);
 }
 
-/* Does partner hold `status` on day? Read here, not through
- * ob_partner_statuses: the rule applies whoever acts (a subscriber's owner
- * creating an area), and that function admits only the partner's employees
- * and the provider. A record withdrawn counts for the days before the day
- * it was withdrawn. */
-static int
-holds_status(struct ob_ctx *ctx, int64_t partner, const char *status, int32_t day, bool *out)
-{
-    struct ob_stmt *st;
-    int rc;
-
-    *out = false;
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT valid_from, valid_to, COALESCE(withdrawn_at, 0) "
-                            "FROM partner_statuses WHERE partner_id = ? AND status = ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "it", partner, status);
-    while (rc == 0 && !*out && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        int32_t from = 0, to = OB_UNLIMITED;
-        int64_t withdrawn = ob_stmt_int(st, 2);
-
-        rc = 0;
-        if (ob_date_parse(ob_stmt_text(st, 0), &from) != 0 ||
-            (!ob_stmt_null(st, 1) && ob_date_parse(ob_stmt_text(st, 1), &to) != 0))
-            continue;
-        if (withdrawn && (to == OB_UNLIMITED || ob_date_of_instant(withdrawn) < to))
-            to = ob_date_of_instant(withdrawn);
-        *out = from <= day && (to == OB_UNLIMITED || day < to);
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
-}
-
 int
 ob_catalog_app_allowed_for_partner(struct ob_ctx *ctx, int64_t app, int64_t partner,
                                    int32_t day)
@@ -243,7 +209,7 @@ ob_catalog_app_allowed_for_partner(struct ob_ctx *ctx, int64_t app, int64_t part
         return rc;
     if (!a.restricted_to || partner == 0)
         return 0;
-    if ((rc = holds_status(ctx, partner, a.restricted_to, day, &held)) != 0 || held)
+    if ((rc = ob_partner_holds(ctx, partner, a.restricted_to, day, &held)) != 0 || held)
         return rc;
     ob_date_format(day, d);
     ob_err_set(&ctx->err, OB_EPERM,

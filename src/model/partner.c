@@ -7,6 +7,7 @@
  * checked. Changes run in one transaction with their audit record and mail.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -697,4 +698,41 @@ ob_partner_employee_remove(struct ob_ctx *ctx, int64_t partner, int64_t person)
     rc = ob_db_tx(ctx, OB_DB_WRITE, employee_remove, &a);
     ob_access_reset(ctx);
     return rc;
+}
+
+/* Does partner hold `status` on day? Read here, not through
+ * ob_partner_statuses: the rule applies whoever acts (a subscriber's owner
+ * creating an area), and that function admits only the partner's employees
+ * and the provider. A record withdrawn counts for the days before the day
+ * it was withdrawn. */
+int
+ob_partner_holds(struct ob_ctx *ctx, int64_t partner, const char *status, int32_t day,
+                 bool *out)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    *out = false;
+    if (!partner)
+        return 0;
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT valid_from, valid_to, COALESCE(withdrawn_at, 0) "
+                            "FROM partner_statuses WHERE partner_id = ? AND status = ?",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "it", partner, status);
+    while (rc == 0 && !*out && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        int32_t from = 0, to = INT32_MAX;     /* no valid_to: open-ended */
+        int64_t withdrawn = ob_stmt_int(st, 2);
+
+        rc = 0;
+        if (ob_date_parse(ob_stmt_text(st, 0), &from) != 0 ||
+            (!ob_stmt_null(st, 1) && ob_date_parse(ob_stmt_text(st, 1), &to) != 0))
+            continue;
+        if (withdrawn && ob_date_of_instant(withdrawn) < to)
+            to = ob_date_of_instant(withdrawn);
+        *out = from <= day && day < to;
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
 }

@@ -89,6 +89,11 @@ int ob_partner_statuses(struct ob_ctx *ctx, int64_t partner,
 int ob_partner_status_add(struct ob_ctx *ctx, int64_t partner, const char *status,
                           const char *valid_from, const char *valid_to, const char *note,
                           int64_t *id);
+/* Does `partner` hold `status` on civil day `day` (granted, valid_from <=
+ * day < valid_to, not withdrawn before that day)? No access check: R-CAT-4
+ * and R-BIL-2 apply it whoever acts. partner 0 (the provider) holds none. */
+int ob_partner_holds(struct ob_ctx *ctx, int64_t partner, const char *status, int32_t day,
+                     bool *out);
 int ob_partner_status_withdraw(struct ob_ctx *ctx, int64_t partner, int64_t id);
 
 /* Employees (R-ACT-3): the partner's owner or provider admins manage them. */

@@ -20,6 +20,7 @@
 #include "model/partner.h"
 #include "model/person.h"
 #include "model/subscriber.h"
+#include "model/subscription.h"
 #include "base/banned.h"
 
 #define STAFF_WRITE (OB_ROLE_ADMIN | OB_ROLE_OPERATOR)
@@ -38,7 +39,9 @@ ob_subscriber_insert(struct ob_ctx *ctx, const char *name, int64_t partner, int6
                   "INSERT INTO subscribers (account_id, code, partner_id, own_partner_id) "
                   "VALUES (?, ?, NULLIF(?, 0), NULLIF(?, 0))",
                   "iiii", *id, *code, partner, own_partner);
-    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    return ob_subscription_trial_start(ctx, *id, own_partner != 0);     /* R-SUB-1a */
 }
 
 /* ---- reading ------------------------------------------------------------------------- */

@@ -38,7 +38,8 @@ struct ob_subscriber_new {
     int64_t partner;                /* 0: not given */
 };
 
-/* Insert the rows of a new subscriber (account, code). No access check.
+/* Insert the rows of a new subscriber (account, code) and start its trial,
+ * or PARTNER-OWN for a partner's own account (R-SUB-1a). No access check.
  * Joins the transaction. */
 int ob_subscriber_insert(struct ob_ctx *ctx, const char *name, int64_t partner,
                          int64_t own_partner, int64_t *id, int64_t *code);

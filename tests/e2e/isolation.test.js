@@ -43,10 +43,14 @@ before(async () => {
       valid_from: today, valid_to: '2099-01-01',
     });
     assert.equal(its.status, 201, JSON.stringify(its.body));
+    // The trial started when the subscriber was created (R-SUB-1a).
+    const subs = await p.owner.get(`/api/v1/subscriptions?subscriber=${sub.body.id}`);
+    assert.equal(subs.status, 200, JSON.stringify(subs.body));
+    assert.equal(subs.body.items.length, 1, JSON.stringify(subs.body));
     w[side] = {
       partner: p, partnerId: p.id, status: st.body.id, sub: sub.body.id, subOwner,
       token: tok.body.id, request: req.body.id, user: user.body.person, ownerPerson: me.body.id,
-      partnerTariff: pt.body.id, its: its.body.id,
+      partnerTariff: pt.body.id, its: its.body.id, subscription: subs.body.items[0].id,
     };
   }
 });
@@ -70,6 +74,9 @@ function body(method, path, side) {
     'PATCH /api/v1/subscribers/{id}/users/{person}': { roles: ['administrator'] },
     'POST /api/v1/requests': { kind: 'requisites', partner: w[side].partnerId, changes: { phone: '+7 495 222-22-22' }, reason: 'probe' },
     'POST /api/v1/subscribers': { name: 'Probe', partner: w[side].partnerId },
+    'POST /api/v1/subscriptions': { subscriber: w[side].sub, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 },
+    'POST /api/v1/subscriptions/quote': { subscriber: w[side].sub, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 },
+    'PATCH /api/v1/subscriptions/{id}': { end: '2099-01-01', reason: 'probe' },
     'POST /api/v1/partner-tariffs': {
       partner: w[side].partnerId, base: 'ITSaaS-PROF', code: 'PROBE', name_ru: 'Проба', prices: [{ term: 1, amount: 300000 }],
     },
@@ -84,6 +91,7 @@ function fill(route, victim) {
     partner: { id: v.partnerId, sid: v.status, person: v.ownerPerson, tariff: v.partnerTariff, contract: v.its },
     subscriber: { id: v.sub, person: v.user },
     self: { id: v.token },
+    object: { id: v.subscription },
   }[route.tenancy] || {};
   return route.path.replace(/\{([a-z]+)\}/g, (_, name) => {
     assert.ok(byClass[name], `${route.method} ${route.path}: no value for {${name}} in class ${route.tenancy}`);
@@ -104,13 +112,13 @@ async function call(client, method, path, b) {
 }
 
 test('every route declares a tenancy class this test knows how to try', () => {
-  const known = new Set(['public', 'ops', 'test', 'self', 'provider', 'partner', 'subscriber', 'scoped']);
+  const known = new Set(['public', 'ops', 'test', 'self', 'provider', 'partner', 'subscriber', 'scoped', 'object']);
   for (const r of routes()) assert.ok(known.has(r.tenancy), `${r.method} ${r.path}: tenancy '${r.tenancy}'`);
 });
 
 test("partner and subscriber routes: the other side's people get 404 and change nothing", async () => {
   const auditBefore = (await ctx.admin.get('/api/v1/audit?limit=1')).body.items[0].id;
-  for (const r of routes().filter((x) => x.tenancy === 'partner' || x.tenancy === 'subscriber')) {
+  for (const r of routes().filter((x) => ['partner', 'subscriber', 'object'].includes(x.tenancy))) {
     const path = fill(r, 'A');
     // B's partner owner and B's subscriber owner try A's objects.
     for (const [who, client] of [['partner B owner', w.B.partner.owner], ['subscriber B owner', w.B.subOwner]]) {
@@ -160,6 +168,7 @@ const LIST_IDS = {
   '/api/v1/tariffs': 'partnerTariff', // the standard ones and the actor's partner tariffs
   '/api/v1/partner-tariffs': 'partnerTariff',
   '/api/v1/its-contracts': 'its',
+  '/api/v1/subscriptions': 'subscription',
 };
 
 test("scoped lists and their exports hold none of the other side's rows", async () => {

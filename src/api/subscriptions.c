@@ -1,0 +1,300 @@
+/*
+ * subscriptions.c — POST /api/v1/subscriptions, POST …/quote,
+ * GET /api/v1/subscriptions, GET/PATCH /api/v1/subscriptions/{id},
+ * GET /api/v1/subscribers/{id}/entitlement (SPEC R-SUB-0..8, R-BIL-2).
+ *
+ * A subscription renders with its dates as stored ([start, end)) and
+ * "through" (L = end − 1, what people are shown, R-SUB-0). A quote is the
+ * same body as a posting and answers what the posting would store, so the
+ * posting screen shows the discount rule and the amount due first.
+ */
+#include <string.h>
+
+#include "api/accounts.h"
+#include "api/api.h"
+#include "api/catalog.h"
+#include "api/handlers.h"
+#include "api/list.h"
+#include "base/ctx.h"
+#include "base/date.h"
+#include "model/subscription.h"
+#include "base/banned.h"
+
+static json_t *
+day_json(int32_t day)
+{
+    char d[OB_DATE_LEN];
+
+    ob_date_format(day, d);
+    return json_string(d);
+}
+
+static json_t *
+sub_json(const struct ob_subscription *s)
+{
+    json_t *o = json_pack(
+        "{s:I, s:{s:I, s:I, s:s}, s:s, s:{s:I, s:s, s:s}, s:o, s:o, s:o, s:i, s:i, s:I, "
+        "s:{s:i, s:s}, s:I, s:s}",
+        "id", (json_int_t)s->id, "subscriber", "id", (json_int_t)s->subscriber, "code",
+        (json_int_t)s->subscriber_code, "name", s->subscriber_name, "kind", s->kind, "tariff",
+        "id", (json_int_t)s->tariff, "code", s->tariff_code, "name", s->tariff_name, "start",
+        day_json(s->start), "end", day_json(s->end), "through", day_json(s->end - 1),
+        "term_months", s->term_months, "quantity", s->quantity, "price", (json_int_t)s->price,
+        "discount", "pct", s->discount_pct, "rule", s->discount_rule, "amount_due",
+        (json_int_t)s->amount_due, "state", s->state);
+
+    json_object_set_new(o, "partner_price",
+                        s->partner_price >= 0 ? json_integer(s->partner_price) : json_null());
+    json_object_set_new(o, "main", s->main ? json_integer(s->main) : json_null());
+    json_object_set_new(o, "declarations", json_pack("{s:b, s:b}", "new_client", s->new_client,
+                                                     "from_local_its", s->from_local_its));
+    json_object_set_new(o, "posted_at", s->posted_at ? ob_api_instant(s->posted_at)
+                                                     : json_null());
+    if (*s->reason)
+        json_object_set_new(o, "reason", json_string(s->reason));
+    return o;
+}
+
+static int
+decl(struct ob_req *req, json_t *d, const char *name, bool *out)
+{
+    json_t *v = d ? json_object_get(d, name) : NULL;
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v))
+        return ob_err_field(&req->ctx->err, OB_EINVAL,
+                            ob_arena_printf(&req->ctx->arena, "declarations.%s", name),
+                            "'declarations.%s' must be true or false", name);
+    *out = json_is_true(v);
+    return 0;
+}
+
+static int
+small_int(struct ob_req *req, const char *name, int *out)
+{
+    json_t *v = json_object_get(req->json, name);
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100000)
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name,
+                            "'%s' must be a whole number from 1", name);
+    *out = (int)json_integer_value(v);
+    return 0;
+}
+
+/* The tariff member: a code, or an id. */
+static int
+tariff_ref(struct ob_req *req, const char **out)
+{
+    json_t *v = json_object_get(req->json, "tariff");
+
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    if (json_is_integer(v) && json_integer_value(v) > 0) {
+        *out = ob_arena_printf(&req->ctx->arena, "%lld", (long long)json_integer_value(v));
+        return 0;
+    }
+    return ob_req_str(req, "tariff", 100, false, out);
+}
+
+static int
+read_body(struct ob_req *req, struct ob_subscription_new *in)
+{
+    static const char *const fields[] = { "subscriber", "kind", "tariff", "term_months",
+                                          "start", "quantity", "main", "declarations",
+                                          "its_contract", "reason", NULL };
+    static const char *const dfields[] = { "new_client", "from_local_its", NULL };
+    json_t *d;
+    int rc;
+
+    memset(in, 0, sizeof(*in));
+    if ((rc = ob_req_object(req)) != 0 ||
+        (rc = ob_api_only_members(req, req->json, "", fields)) != 0)
+        return rc;
+    d = json_object_get(req->json, "declarations");
+    if (d && !json_is_null(d) && !json_is_object(d))
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "declarations",
+                            "'declarations' must be an object");
+    if (d && json_is_object(d) && (rc = ob_api_only_members(req, d, "declarations.", dfields)))
+        return rc;
+    if ((rc = ob_api_req_int(req, "subscriber", &in->subscriber)) != 0 ||
+        (rc = ob_req_str(req, "kind", 40, true, &in->kind)) != 0 ||
+        (rc = tariff_ref(req, &in->tariff)) != 0 ||
+        (rc = small_int(req, "term_months", &in->term_months)) != 0 ||
+        (rc = ob_req_str(req, "start", 20, false, &in->start)) != 0 ||
+        (rc = small_int(req, "quantity", &in->quantity)) != 0 ||
+        (rc = ob_api_req_int(req, "main", &in->main)) != 0 ||
+        (rc = ob_api_req_int(req, "its_contract", &in->its_contract)) != 0 ||
+        (rc = ob_req_str(req, "reason", 2000, false, &in->reason)) != 0 ||
+        (rc = decl(req, d, "new_client", &in->new_client)) != 0 ||
+        (rc = decl(req, d, "from_local_its", &in->from_local_its)) != 0)
+        return rc;
+    if (!in->subscriber)
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "subscriber", "'subscriber' is required");
+    return 0;
+}
+
+int
+ob_api_subscriptions_create(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_subscription_new in;
+    struct ob_subscription s;
+    int64_t id;
+    int rc;
+
+    if ((rc = read_body(req, &in)) != 0 || (rc = ob_subscription_post(req->ctx, &in, &id)) != 0 ||
+        (rc = ob_subscription_get(req->ctx, id, &s)) != 0)
+        return rc;
+    return ob_resp_json(resp, 201, sub_json(&s));
+}
+
+int
+ob_api_subscriptions_quote(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_subscription_new in;
+    struct ob_subscription s;
+    int rc;
+
+    if ((rc = read_body(req, &in)) != 0 || (rc = ob_subscription_quote(req->ctx, &in, &s)) != 0)
+        return rc;
+    return ob_resp_json(resp, 200, sub_json(&s));
+}
+
+int
+ob_api_subscriptions_get(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_subscription s;
+    int64_t id;
+    int rc;
+
+    if ((rc = ob_req_id(req, "id", &id)) != 0 ||
+        (rc = ob_subscription_get(req->ctx, id, &s)) != 0)
+        return rc;
+    return ob_resp_json(resp, 200, sub_json(&s));
+}
+
+/* The provider moves a trial's end with a reason (R-SUB-1a). */
+int
+ob_api_subscriptions_patch(struct ob_req *req, struct ob_resp *resp)
+{
+    static const char *const fields[] = { "end", "reason", NULL };
+    const char *end = NULL, *reason = NULL;
+    struct ob_subscription s;
+    int64_t id;
+    int rc;
+
+    if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_req_object(req)) != 0 ||
+        (rc = ob_api_only_members(req, req->json, "", fields)) != 0 ||
+        (rc = ob_req_str(req, "end", 20, true, &end)) != 0 ||
+        (rc = ob_req_str(req, "reason", 2000, true, &reason)) != 0 ||
+        (rc = ob_subscription_trial_set_end(req->ctx, id, end, reason)) != 0 ||
+        (rc = ob_subscription_get(req->ctx, id, &s)) != 0)
+        return rc;
+    return ob_resp_json(resp, 200, sub_json(&s));
+}
+
+static int
+row(const struct ob_subscription *s, const char *cursor, void *arg)
+{
+    return ob_list_add_text(arg, cursor, sub_json(s));
+}
+
+static int
+query_day(struct ob_req *req, const char *name, int32_t *out)
+{
+    const char *v = ob_req_query(req, name);
+
+    *out = -1;
+    if (!v || !*v)
+        return 0;
+    if (ob_date_parse(v, out) != 0)
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be a date YYYY-MM-DD",
+                            name);
+    return 0;
+}
+
+int
+ob_api_subscriptions_list(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_subscription_filter f = { 0 };
+    const char *sort = ob_req_query(req, "sort");
+    struct ob_list l;
+    int rc;
+
+    if ((rc = ob_api_query_id(req, "subscriber", &f.subscriber)) != 0 ||
+        (rc = ob_api_query_id(req, "partner", &f.partner)) != 0 ||
+        (rc = query_day(req, "end_from", &f.end_from)) != 0 ||
+        (rc = query_day(req, "end_to", &f.end_to)) != 0)
+        return rc;
+    if (sort && *sort) {
+        f.desc = *sort == '-';
+        if (strcmp(sort + f.desc, "end"))
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "sort", "'sort' must be end or -end");
+        f.by_end = true;
+    }
+    if ((rc = ob_list_begin(req, &l)) != 0)
+        return rc;
+    l.name = "subscriptions";
+    f.after = l.after_text;
+    if ((rc = ob_subscription_list(req->ctx, &f, l.limit, row, &l)) != 0) {
+        ob_list_free(&l);
+        return rc;
+    }
+    return ob_list_end(req, resp, &l);
+}
+
+static json_t *
+strings(const char *const *v, int n)
+{
+    json_t *a = json_array();
+
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+static json_t *
+limit_json(int v)
+{
+    return v == OB_UNLIMITED ? json_null() : json_integer(v);
+}
+
+int
+ob_api_subscriber_entitlement(struct ob_req *req, struct ob_resp *resp)
+{
+    const char *at = ob_req_query(req, "at");
+    struct ob_entitlement e;
+    json_t *areas, *ids;
+    int32_t day;
+    int64_t id;
+    int rc;
+
+    if ((rc = ob_req_id(req, "id", &id)) != 0)
+        return rc;
+    if (!at || !*at)
+        day = ob_date_of_instant(ob_clock_now(req->ctx));
+    else if (ob_date_parse(at, &day) != 0)
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "at", "'at' must be a date YYYY-MM-DD");
+    if ((rc = ob_subscription_entitlement(req->ctx, id, day, &e)) != 0)
+        return rc;
+    areas = json_array();
+    for (int i = 0; i < e.nareas; i++)
+        json_array_append_new(areas, json_pack("{s:s, s:b, s:o, s:o, s:o}", "app",
+                                               e.areas[i].app, "unlimited", e.areas[i].unlimited,
+                                               "areas", limit_json(e.areas[i].areas), "working",
+                                               limit_json(e.areas[i].working), "test",
+                                               limit_json(e.areas[i].test)));
+    ids = json_array();
+    for (int i = 0; i < e.nin_force; i++)
+        json_array_append_new(ids, json_integer(e.in_force[i]));
+    return ob_resp_json(
+        resp, 200,
+        json_pack("{s:o, s:b, s:o, s:i, s:o, s:o, s:i, s:o, s:i, s:o}", "date", day_json(day),
+                  "blocked", e.blocked, "reason", ob_api_str(e.blocked ? e.reason : NULL),
+                  "sessions", e.sessions, "services", ob_api_str(e.services), "applications",
+                  strings(e.apps, e.napps), "choose", e.choose, "areas", areas, "areas_add",
+                  e.areas_add, "in_force", ids));
+}

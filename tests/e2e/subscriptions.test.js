@@ -1,0 +1,342 @@
+// Subscriptions (R-SUB-0..8) and the discount shown when posting (R-BIL-2):
+// the trial a subscriber gets at creation, each kind's posting rules and
+// their refusals, the entitlement at a date (R-SUB-7), the scoped list
+// (R-SUB-8), and a client's life driven by the test clock (issue 4 item 8).
+// The time-travel story is the last test: the clock only goes forward.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from './lib/session.js';
+import { setup, newPartner, activate, audits, uniqueEmail } from './lib/accounts.js';
+
+let ctx;
+let today;
+let A;   // a partner with csk
+let B;   // a partner without csk
+const PW = 'a-good-password-1';
+
+const INFO = {
+  legal_name: 'ООО Ромашка', inn: '7707083893', kpp: '770701001', contact_person: 'Иван',
+  phone: '+7 495 111-11-11', email: 'buh@romashka.test', region: 'Москва', leave_reason: null, leave_comment: '',
+};
+
+const addDays = (d, n) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
+
+async function clock(body) {
+  const r = await ctx.s.fetch('/api/v1/test/clock', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  const c = await r.json();
+  assert.equal(r.status, 200, JSON.stringify(c));
+  return c;
+}
+
+async function signIn(email, password = PW) {
+  const c = new Client(ctx.s);
+  const r = await c.login(email, password);
+  assert.equal(r.status, 200, `${email}: ${JSON.stringify(r.body)}`);
+  return c;
+}
+
+/** A client of partner p with its owner signed in; info filled when asked. */
+async function newClient(p, { info = true } = {}) {
+  const email = uniqueEmail('client');
+  const r = await p.owner.post('/api/v1/subscribers', { name: 'ООО Клиент', owner_email: email });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  if (info) {
+    const i = await p.owner.put(`/api/v1/subscribers/${r.body.id}/info`, INFO);
+    assert.equal(i.status, 200, JSON.stringify(i.body));
+  }
+  return { id: r.body.id, email, owner: await activate(ctx.s, ctx.db, email) };
+}
+
+function expect(r, status, code, field) {
+  assert.equal(r.status, status, JSON.stringify(r.body));
+  if (code) assert.equal(r.body.code, code, JSON.stringify(r.body));
+  if (field) assert.equal(r.body.field, field, JSON.stringify(r.body));
+}
+
+async function subsOf(client, sub) {
+  const r = await client.get(`/api/v1/subscriptions?subscriber=${sub}&limit=500`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.items;
+}
+
+async function ent(client, sub, at) {
+  const r = await client.get(`/api/v1/subscribers/${sub}/entitlement${at ? `?at=${at}` : ''}`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body;
+}
+
+before(async () => {
+  ctx = await setup('subscriptions');
+  today = (await (await ctx.s.fetch('/api/v1/test/clock')).json()).date;
+  A = await newPartner(ctx);
+  const st = await ctx.admin.post(`/api/v1/partners/${A.id}/statuses`, { status: 'csk', valid_from: today });
+  assert.equal(st.status, 201, JSON.stringify(st.body));
+  B = await newPartner(ctx);
+});
+
+after(async () => { assert.equal(await ctx.s.stop(), 0); });
+
+test('R-SUB-1a creating a subscriber starts its TRIAL-30 at once; a partner own account gets PARTNER-OWN', async () => {
+  const c = await newClient(A, { info: false });
+  const items = await subsOf(A.owner, c.id);
+  assert.equal(items.length, 1);
+  const t = items[0];
+  assert.equal(t.kind, 'trial');
+  assert.equal(t.tariff.code, 'TRIAL-30');
+  assert.equal(t.start, today);
+  assert.equal(t.end, addDays(today, 30));
+  assert.equal(t.through, addDays(today, 29), 'R-SUB-0: shown as access through L = end − 1');
+  assert.equal(t.amount_due, 0);
+  // The client sees its own, the same row.
+  assert.deepEqual((await subsOf(c.owner, c.id)).map((x) => x.id), [t.id]);
+  const e = await ent(c.owner, c.id);
+  assert.equal(e.blocked, false);
+  assert.equal(e.sessions, 5);
+  assert.equal(e.services, 'prof');
+  assert.deepEqual(e.in_force, [t.id]);
+  // A partner's own account.
+  const p = await A.owner.get(`/api/v1/partners/${A.id}`);
+  const own = await subsOf(A.owner, p.body.own_subscriber.id);
+  assert.equal(own.length, 1);
+  assert.equal(own[0].tariff.code, 'PARTNER-OWN');
+  assert.equal(own[0].kind, 'main');
+  assert.ok(own[0].end > addDays(today, 365 * 99), own[0].end);
+  assert.ok(audits(ctx.db, 'subscription.posted').some((a) => Number(a[1]) === t.id));
+});
+
+test('R-SUB-1a partners cannot post or change trials; the provider changes the end with a reason', async () => {
+  const c = await newClient(A, { info: false });
+  const [t] = await subsOf(A.owner, c.id);
+  expect(await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'trial', tariff: 'TRIAL-30', reason: 'x' }),
+    403, 'forbidden');
+  expect(await A.owner.patch(`/api/v1/subscriptions/${t.id}`, { end: addDays(today, 40), reason: 'x' }), 403, 'forbidden');
+  expect(await ctx.admin.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'trial', tariff: 'TRIAL-30', reason: 'again' }),
+    409, 'conflict');
+  expect(await ctx.admin.patch(`/api/v1/subscriptions/${t.id}`, { end: addDays(today, 40) }), 400, 'invalid', 'reason');
+  const r = await ctx.admin.patch(`/api/v1/subscriptions/${t.id}`, { end: addDays(today, 40), reason: 'a long evaluation' });
+  expect(r, 200);
+  assert.equal(r.body.end, addDays(today, 40));
+  assert.equal(r.body.reason, 'a long evaluation');
+  const a = audits(ctx.db, 'subscription.trial_changed').find((x) => Number(x[1]) === t.id);
+  assert.match(a[2], /reason: a long evaluation/);
+});
+
+test('R-SUB-1 a main: complete information first, allowed terms, a quote, the snapshot and the discount', async () => {
+  const c = await newClient(A, { info: false });
+  const body = { subscriber: c.id, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 12, declarations: { new_client: true } };
+  expect(await A.owner.post('/api/v1/subscriptions', body), 400, 'invalid', 'subscriber');
+  expect(await A.owner.put(`/api/v1/subscribers/${c.id}/info`, INFO), 200);
+  expect(await A.owner.post('/api/v1/subscriptions', { ...body, term_months: 2 }), 400, 'invalid', 'term_months');
+  expect(await A.owner.post('/api/v1/subscriptions', { ...body, kind: 'monthly' }), 400, 'invalid', 'kind');
+  expect(await A.owner.post('/api/v1/subscriptions', { ...body, tariff: 'NO-SUCH' }), 400, 'invalid', 'tariff');
+  expect(await A.owner.post('/api/v1/subscriptions', { ...body, colour: 'red' }), 400, 'invalid', 'colour');
+  expect(await c.owner.post('/api/v1/subscriptions', body), 403, 'forbidden');
+  // R-CAT-4: ERP needs the erp_cc status, which A does not hold.
+  expect(await A.owner.post('/api/v1/subscriptions', { ...body, tariff: 'ERP-PILOT', term_months: 1 }), 403, 'forbidden');
+  const q = await A.owner.post('/api/v1/subscriptions/quote', body);
+  expect(q, 200);
+  assert.equal(q.body.price, 247200 * 12);
+  assert.deepEqual(q.body.discount, { pct: 65, rule: 'new_client' });
+  assert.equal(q.body.amount_due, Math.round(247200 * 12 * 0.35));
+  assert.equal(q.body.posted_at, null);
+  assert.equal((await subsOf(A.owner, c.id)).length, 1, 'a quote posts nothing');
+  const r = await A.owner.post('/api/v1/subscriptions', body);
+  expect(r, 201);
+  assert.equal(r.body.start, today);
+  assert.equal(r.body.term_months, 12);
+  assert.equal(r.body.amount_due, q.body.amount_due);
+  assert.deepEqual(r.body.declarations, { new_client: true, from_local_its: false });
+  assert.equal(r.body.subscriber.id, c.id);
+  // The trial stops counting: the main's sessions only.
+  const e = await ent(c.owner, c.id);
+  assert.deepEqual(e.in_force, [r.body.id]);
+  // Two mains of the same tariff never overlap; the default start is the end (a renewal).
+  expect(await A.owner.post('/api/v1/subscriptions', { ...body, start: today }), 409, 'conflict', 'start');
+  const ren = await A.owner.post('/api/v1/subscriptions/quote', { ...body, term_months: 1 });
+  expect(ren, 200);
+  assert.equal(ren.body.start, r.body.end);
+  assert.deepEqual(ren.body.discount, { pct: 60, rule: 'first_continuous_renewal' });
+  // The version is stored: the tariff is now in use.
+  const tariffs = (await ctx.admin.get('/api/v1/tariffs?limit=500')).body.items;
+  assert.equal(tariffs.find((t) => t.code === 'ITSaaS-PROF' && t.partner === null).version.in_use, true);
+});
+
+test('R-BIL-2 a partner without csk gets 20%; a partner tariff keeps its own retail beside the standard price', async () => {
+  const c = await newClient(B);
+  const pt = await B.owner.post('/api/v1/partner-tariffs', {
+    base: 'ITSaaS-PROF', code: 'B-PROF', name_ru: 'Свой ПРОФ', prices: [{ term: 1, amount: 300000 }],
+  });
+  expect(pt, 201);
+  const r = await B.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff: 'B-PROF', term_months: 1 });
+  expect(r, 201);
+  assert.equal(r.body.tariff.code, 'B-PROF');
+  assert.equal(r.body.price, 247200);
+  assert.equal(r.body.partner_price, 300000);
+  assert.deepEqual(r.body.discount, { pct: 20, rule: 'partner_without_csk' });
+  assert.equal(r.body.amount_due, 197760);
+  // A cannot post for B's client, nor use B's tariff.
+  expect(await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 }), 404);
+});
+
+test('R-SUB-3/4/5 extension, short extension, deferred renewal: who, when, once', async () => {
+  const c = await newClient(A);
+  // No paid main yet: no short extension.
+  expect(await c.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'short_extension' }), 409, 'conflict');
+  const m = await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 });
+  expect(m, 201);
+  assert.deepEqual(m.body.discount, { pct: 50, rule: 'first_paid_not_new_client' });
+  const x = await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'extension', tariff: 'SESSIONS+1', quantity: 2 });
+  expect(x, 201);
+  assert.equal(x.body.start, m.body.start);
+  assert.equal(x.body.end, m.body.end);
+  assert.equal(x.body.main, m.body.id);
+  expect(await c.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'extension', tariff: 'SESSIONS+1' }), 403, 'forbidden');
+  expect(await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'short_extension' }), 403, 'forbidden');
+  const s = await c.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'short_extension' });
+  expect(s, 201);
+  assert.equal(s.body.tariff.code, 'SESSIONS-2x14');
+  assert.equal(s.body.end, addDays(today, 14));
+  expect(await c.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'short_extension' }), 409, 'conflict');
+  const e = await ent(c.owner, c.id);
+  assert.equal(e.sessions, 5 + 2 + 2);
+  assert.equal((await ent(c.owner, c.id, addDays(today, 14))).sessions, 5 + 2);
+  // Too early to defer: the main runs for a month.
+  const d = await c.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'deferred_renewal' });
+  expect(d, 409, 'conflict');
+  assert.match(d.body.detail || d.body.message || d.body.title || JSON.stringify(d.body), /from/);
+});
+
+test('R-SUB-6 its_local only against a contract held with the serving partner, clipped to it, 0 due', async () => {
+  const c = await newClient(A);
+  expect(await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'its_local' }), 400, 'invalid', 'its_contract');
+  const other = await ctx.admin.post('/api/v1/its-contracts', {
+    number: `ITS-B-${c.id}`, level: 'PROF', partner: B.id, subscriber: c.id, valid_from: today, valid_to: addDays(today, 100),
+  });
+  expect(other, 201);
+  expect(await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'its_local' }), 400, 'invalid', 'its_contract');
+  const c2 = await newClient(A);
+  const its = await ctx.admin.post('/api/v1/its-contracts', {
+    number: `ITS-A-${c2.id}`, level: 'TEHNO', partner: A.id, subscriber: c2.id, valid_from: today, valid_to: addDays(today, 90),
+  });
+  expect(its, 201);
+  const r = await A.owner.post('/api/v1/subscriptions', { subscriber: c2.id, kind: 'its_local' });
+  expect(r, 201);
+  assert.equal(r.body.tariff.code, 'ITSaaS-BASIC');
+  assert.equal(r.body.start, today);
+  assert.equal(r.body.end, addDays(today, 90));
+  assert.equal(r.body.amount_due, 0);
+  const e = await ent(c2.owner, c2.id);
+  assert.equal(e.services, 'basic');
+  assert.equal(e.choose, 1);
+});
+
+test('R-SUB-8 the list: scoped, filtered and sorted by end, paged by cursor, exported', async () => {
+  const c = await newClient(A);
+  for (const term of [1, 3]) {
+    const tariff = term === 1 ? 'ITSaaS-PROF' : 'ITSaaS-BASIC';
+    expect(await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff, term_months: term }), 201);
+  }
+  const all = await subsOf(A.owner, c.id);
+  assert.equal(all.length, 3);
+  const asc = await A.owner.get(`/api/v1/subscriptions?subscriber=${c.id}&sort=end&limit=1`);
+  expect(asc, 200);
+  assert.equal(asc.body.items.length, 1);
+  const ends = [asc.body.items[0].end];
+  let next = asc.body.next;
+  while (next) {
+    const p = await A.owner.get(next);
+    expect(p, 200);
+    ends.push(...p.body.items.map((i) => i.end));
+    next = p.body.next;
+  }
+  assert.deepEqual(ends, [...all.map((i) => i.end)].sort());
+  const desc = await A.owner.get(`/api/v1/subscriptions?subscriber=${c.id}&sort=-end`);
+  assert.deepEqual(desc.body.items.map((i) => i.end), [...ends].reverse());
+  const f = await A.owner.get(`/api/v1/subscriptions?subscriber=${c.id}&end_from=${addDays(today, 45)}`);
+  assert.deepEqual(f.body.items.map((i) => i.tariff.code), ['ITSaaS-BASIC']);
+  expect(await A.owner.get('/api/v1/subscriptions?sort=start'), 400, 'invalid', 'sort');
+  expect(await A.owner.get('/api/v1/subscriptions?end_from=tomorrow'), 400, 'invalid', 'end_from');
+  const served = await A.owner.get(`/api/v1/subscriptions?partner=${A.id}&limit=500`);
+  assert.ok(served.body.items.every((i) => i.subscriber.id !== undefined));
+  assert.equal((await B.owner.get(`/api/v1/subscriptions?subscriber=${c.id}`)).body.items.length, 0);
+  const csv = await A.owner.get(`/api/v1/subscriptions?subscriber=${c.id}&format=csv`);
+  expect(csv, 200);
+  assert.equal(csv.body.replace(/^\uFEFF/, '').trim().split('\r\n').length, 4);
+  expect(await c.owner.get(`/api/v1/subscriptions/${all[0].id}`), 200);
+  expect(await B.owner.get(`/api/v1/subscriptions/${all[0].id}`), 404, 'not_found');
+});
+
+// Issue 4 item 8: a client's life on the test clock, from 23:30 Moscow time.
+test('time travel: trial → blocked at 00:00 on end → deferral once → paid main at its start → short extension for 14 days → Jan 31 and a leap February → a gap gets 50%', async () => {
+  await clock({ now: '2031-12-01T23:30:00+03:00' });
+  const admin = await signIn(ctx.env.email, ctx.env.password);
+  const P = await newPartner({ ...ctx, admin });
+  expect(await admin.post(`/api/v1/partners/${P.id}/statuses`, { status: 'csk', valid_from: '2031-12-01' }), 201);
+  const c = await newClient(P);
+  const [trial] = await subsOf(P.owner, c.id);
+  assert.equal(trial.start, '2031-12-01');
+  assert.equal(trial.through, '2031-12-30');
+
+  // 23:59 on the last day: still in; one minute later (00:00 on end) blocked, nothing deleted.
+  await clock({ now: '2031-12-30T23:59:00+03:00' });
+  let owner = await signIn(c.email);
+  assert.equal((await ent(owner, c.id)).blocked, false);
+  await clock({ advance: 60 });
+  owner = await signIn(c.email);
+  let e = await ent(owner, c.id);
+  assert.equal(e.date, '2031-12-31');
+  assert.equal(e.blocked, true);
+  assert.ok(e.reason);
+  assert.equal((await subsOf(owner, c.id)).length, 1, 'nothing is deleted on expiry');
+
+  // The client defers: 7 days from end; not a second time.
+  const d = await owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'deferred_renewal' });
+  expect(d, 201);
+  assert.equal(d.body.start, '2031-12-31');
+  assert.equal(d.body.end, '2032-01-07');
+  assert.equal((await ent(owner, c.id)).blocked, false);
+  expect(await owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'deferred_renewal' }), 409, 'conflict');
+
+  // Three days later the partner posts the paid main: it starts at the deferral's start.
+  await clock({ now: '2032-01-03T10:00:00+03:00' });
+  const po = await signIn(P.email);
+  const m1 = await po.post('/api/v1/subscriptions', {
+    subscriber: c.id, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1, declarations: { new_client: true },
+  });
+  expect(m1, 201);
+  assert.equal(m1.body.start, '2031-12-31');
+  assert.equal(m1.body.end, '2032-01-31');
+  assert.deepEqual(m1.body.discount, { pct: 65, rule: 'new_client' });
+  owner = await signIn(c.email);
+  e = await ent(owner, c.id);
+  assert.equal(e.sessions, 5, 'the deferral is replaced by the main, not added to it');
+  assert.deepEqual(e.in_force, [m1.body.id]);
+
+  // A short extension raises the limit for exactly 14 days.
+  const s = await owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'short_extension' });
+  expect(s, 201);
+  assert.equal(s.body.start, '2032-01-03');
+  assert.equal(s.body.end, '2032-01-17');
+  assert.equal((await ent(owner, c.id, '2032-01-16')).sessions, 7);
+  assert.equal((await ent(owner, c.id, '2032-01-17')).sessions, 5);
+
+  // The renewal across Jan 31: Jan 31 + 1 month = Mar 1, covering all of leap February.
+  const m2 = await po.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 });
+  expect(m2, 201);
+  assert.equal(m2.body.start, '2032-01-31');
+  assert.equal(m2.body.end, '2032-03-01');
+  assert.equal(m2.body.through, '2032-02-29');
+  assert.deepEqual(m2.body.discount, { pct: 60, rule: 'first_continuous_renewal' });
+  assert.equal((await ent(owner, c.id, '2032-02-29')).blocked, false);
+  assert.equal((await ent(owner, c.id, '2032-03-01')).blocked, true);
+
+  // After a gap, the renewal is judged a later one: 50%.
+  await clock({ now: '2032-03-05T09:00:00+03:00' });
+  const po2 = await signIn(P.email);
+  const m3 = await po2.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 });
+  expect(m3, 201);
+  assert.equal(m3.body.start, '2032-03-05');
+  assert.deepEqual(m3.body.discount, { pct: 50, rule: 'renewal_after_gap' });
+});
