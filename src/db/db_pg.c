@@ -10,6 +10,13 @@
  *
  * A lost connection is reset at the start of the next transaction (never in
  * the middle of one: the caller sees OB_EUNAVAIL and the transaction is gone).
+ *
+ * Rows arrive one at a time (libpq's single-row mode), so a statement that
+ * returns a hundred thousand rows — an export — never holds them all in
+ * memory. While a statement streams, the connection is busy; if the caller
+ * runs another statement before the first has been read to its end (a
+ * lookup per row of a list), the rest of the first is read into memory
+ * first (settle()), so nesting stays correct and only costs memory.
  */
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -26,9 +33,12 @@
 #define INT8OID 20
 #define TEXTOID 25
 
+struct pg_stmt;
+
 struct pg_db {
     struct ob_db base;
     PGconn *conn;
+    struct pg_stmt *streaming;      /* the statement whose rows are still coming */
 };
 
 struct pg_stmt {
@@ -37,9 +47,11 @@ struct pg_stmt {
     int nparams;
     char **values;
     Oid *types;
-    PGresult *res;
-    int row, nrows;
-    bool executed;
+    PGresult *res;                  /* the current row (single-row mode) */
+    PGresult *final;                /* the closing result: command status, changes */
+    PGresult **queue;               /* rows read ahead by settle() */
+    size_t nqueue, qhead, qcap;
+    bool executed, done;
 };
 
 static int
@@ -148,28 +160,86 @@ pg_bind_null(struct ob_stmt *st, int i)
     return set_param(st, i, NULL, 0);
 }
 
+/* Read the next result of a streaming statement (from the read-ahead queue
+ * first). NULL at the end. */
+static PGresult *
+next_result(struct pg_db *d, struct pg_stmt *s)
+{
+    if (s->qhead < s->nqueue)
+        return s->queue[s->qhead++];
+    if (d->streaming != s)
+        return NULL;
+    return PQgetResult(d->conn);
+}
+
+/* Read the rest of the streaming statement into its queue, freeing the
+ * connection for another statement. */
+static void
+settle(struct pg_db *d)
+{
+    struct pg_stmt *s = d->streaming;
+    PGresult *r;
+
+    if (!s)
+        return;
+    d->streaming = NULL;
+    while ((r = PQgetResult(d->conn)) != NULL) {
+        if (s->nqueue == s->qcap) {
+            s->qcap = s->qcap ? s->qcap * 2 : 64;
+            s->queue = ob_xrealloc(s->queue, s->qcap * sizeof(*s->queue));
+        }
+        s->queue[s->nqueue++] = r;
+    }
+}
+
+static void
+drain(struct pg_db *d, struct pg_stmt *s)
+{
+    PGresult *r;
+
+    while (s->qhead < s->nqueue)
+        PQclear(s->queue[s->qhead++]);
+    if (d->streaming == s) {
+        while ((r = PQgetResult(d->conn)) != NULL)
+            PQclear(r);
+        d->streaming = NULL;
+    }
+}
+
 static int
 pg_step(struct ob_stmt *st)
 {
     struct pg_stmt *s = (struct pg_stmt *)st;
     struct pg_db *d = (struct pg_db *)st->db;
+    PGresult *r;
     int rc;
 
+    if (s->done)
+        return OB_DB_DONE;
     if (!s->executed) {
         s->executed = true;
-        s->res = PQexecParams(d->conn, s->sql, s->nparams, s->types,
-                              (const char *const *)s->values, NULL, NULL, 0);
-        if ((rc = map_result(st->db, d->conn, s->res)) != 0)
-            return rc;
-        s->nrows = PQresultStatus(s->res) == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
-        s->row = -1;
+        settle(d);
+        if (!PQsendQueryParams(d->conn, s->sql, s->nparams, s->types,
+                               (const char *const *)s->values, NULL, NULL, 0)) {
+            s->done = true;
+            return map_result(st->db, d->conn, NULL);
+        }
+        PQsetSingleRowMode(d->conn);
+        d->streaming = s;
     }
-    if (s->row + 1 < s->nrows) {
-        s->row++;
+    PQclear(s->res);
+    s->res = NULL;
+    r = next_result(d, s);
+    if (r && PQresultStatus(r) == PGRES_SINGLE_TUPLE) {
+        s->res = r;
         return OB_DB_ROW;
     }
-    s->row = s->nrows;
-    return OB_DB_DONE;
+    /* the closing result (or an error): what follows it is NULL */
+    s->done = true;
+    s->final = r;
+    rc = map_result(st->db, d->conn, r);
+    drain(d, s);
+    return rc != 0 ? rc : OB_DB_DONE;
 }
 
 static int
@@ -177,7 +247,7 @@ pg_columns(struct ob_stmt *st)
 {
     struct pg_stmt *s = (struct pg_stmt *)st;
 
-    return s->res ? PQnfields(s->res) : 0;
+    return s->res ? PQnfields(s->res) : (s->final ? PQnfields(s->final) : 0);
 }
 
 static bool
@@ -185,7 +255,7 @@ pg_is_null(struct ob_stmt *st, int col)
 {
     struct pg_stmt *s = (struct pg_stmt *)st;
 
-    return !s->res || s->row < 0 || s->row >= s->nrows || PQgetisnull(s->res, s->row, col);
+    return !s->res || col >= PQnfields(s->res) || PQgetisnull(s->res, 0, col);
 }
 
 static const char *
@@ -195,7 +265,7 @@ pg_get_text(struct ob_stmt *st, int col)
 
     if (pg_is_null(st, col))
         return NULL;
-    return PQgetvalue(s->res, s->row, col);
+    return PQgetvalue(s->res, 0, col);
 }
 
 static int64_t
@@ -214,7 +284,7 @@ static int64_t
 pg_changes(struct ob_stmt *st)
 {
     struct pg_stmt *s = (struct pg_stmt *)st;
-    const char *n = s->res ? PQcmdTuples(s->res) : "";
+    const char *n = s->final ? PQcmdTuples(s->final) : "";
 
     return *n ? strtoll(n, NULL, 10) : 0;
 }
@@ -224,7 +294,10 @@ pg_finalize(struct ob_stmt *st)
 {
     struct pg_stmt *s = (struct pg_stmt *)st;
 
+    drain((struct pg_db *)st->db, s);
+    free(s->queue);
     PQclear(s->res);
+    PQclear(s->final);
     for (int i = 0; i < s->nparams; i++)
         free(s->values[i]);
     free(s->values);
@@ -237,8 +310,12 @@ static int
 pg_exec(struct ob_db *db, const char *sql)
 {
     struct pg_db *d = (struct pg_db *)db;
-    PGresult *res = PQexec(d->conn, sql);
-    int rc = map_result(db, d->conn, res);
+    PGresult *res;
+    int rc;
+
+    settle(d);
+    res = PQexec(d->conn, sql);
+    rc = map_result(db, d->conn, res);
 
     PQclear(res);
     return rc;
