@@ -7,7 +7,7 @@
 #   make check      build with -Werror, unit + e2e (SQLite), lint
 #   make asan       the AddressSanitizer + UBSan build in build/asan
 #   make fuzz       build and run the request fuzzer (FUZZ_SECONDS, default 60)
-#   make bench      HTTP benchmark against nginx (bench/README.md)
+#   make bench      HTTP benchmark against nginx, entitlement + paging at 1M rows (bench/README.md)
 #   make format     clang-format the sources
 #
 # CC=clang builds with clang; SANITIZE=1 is what `make asan` sets.
@@ -141,8 +141,15 @@ fuzz: fuzz-build
 	$(FUZZ_DIR)/fuzz_request -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_DIR)/corpus tests/fuzz/corpus/request
 
-bench: all
+# bench/entitlement.c links the library objects like the unit tests do.
+$(BUILD)/bench/entitlement: bench/entitlement.c $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@echo "  BENCH   $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+bench: all $(BUILD)/bench/entitlement
 	bench/http.sh
+	bench/entitlement.sh
 
 format:
 	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h \

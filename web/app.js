@@ -10,6 +10,8 @@ import * as provider from './pages/provider.js';
 import * as partner from './pages/partner.js';
 import * as subscriber from './pages/subscriber.js';
 import * as profile from './pages/profile.js';
+import * as catalog from './pages/catalog.js';
+import * as clients from './pages/clients.js';
 
 export const session = { me: null };
 
@@ -49,22 +51,32 @@ const ROUTES = [
   { path: '/subscribers', kinds: { partner: partner.subscribers } },
   { path: '/subscribers/:id', kinds: { partner: partner.subscriber } },
   { path: '/users', kinds: { subscriber: subscriber.users } },
+  { path: '/catalog', kinds: { provider: catalog.catalog } },
+  { path: '/its-contracts', kinds: { provider: catalog.itsContracts } },
+  { path: '/tariffs', kinds: { partner: catalog.partnerTariffs } },
+  { path: '/clients', kinds: { partner: clients.clients } },
+  { path: '/subscription', kinds: { subscriber: subscriber.subscription } },
 ];
 
 const NAV = {
   provider: [
     { href: '/applications', label: 'nav.applications' },
     { href: '/partners', label: 'nav.partners' },
+    { href: '/catalog', label: 'nav.catalog' },
+    { href: '/its-contracts', label: 'nav.its' },
     { href: '/requests', label: 'nav.requests' },
     { href: '/audit', label: 'nav.audit' },
   ],
   partner: [
     { href: '/subscribers', label: 'nav.subscribers' },
+    { href: '/clients', label: 'nav.clients' },
+    { href: '/tariffs', label: 'nav.tariffs' },
     { href: '/employees', label: 'nav.employees' },
     { href: '/requests', label: 'nav.requests' },
     { href: '/organization', label: 'nav.organization' },
   ],
   subscriber: [
+    { href: '/subscription', label: 'nav.subscription' },
     { href: '/users', label: 'nav.users' },
     { href: '/audit', label: 'nav.audit', roles: ['owner', 'administrator'] },
   ],

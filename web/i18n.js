@@ -66,3 +66,9 @@ export function fmtDateTime(v) {
   if (Number.isNaN(d.getTime())) return String(v);
   return new Intl.DateTimeFormat(locale(), { day: '2-digit', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(d);
 }
+
+/** Kopecks as roubles: 247200 → "2 472,00 ₽". */
+export function fmtMoney(kop) {
+  if (kop === null || kop === undefined || Number.isNaN(Number(kop))) return '—';
+  return new Intl.NumberFormat(locale(), { style: 'currency', currency: 'RUB', minimumFractionDigits: 2 }).format(Number(kop) / 100);
+}

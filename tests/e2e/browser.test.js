@@ -10,6 +10,8 @@ import { repoRoot } from './lib/server.js';
 import {
   launchBrowser, openPage, shot, serverWithAdmin, passwordLink, signIn, routeTable,
 } from './lib/browser.js';
+import { Client } from './lib/session.js';
+import { newPartner, activate, uniqueEmail } from './lib/accounts.js';
 
 let browser;
 let env;
@@ -380,7 +382,8 @@ test('the partner creates a subscriber, keeps its information, invites staff; th
     assert.ok(sub, 'the owner also works in the partner\'s own subscriber account');
     await page.locator('.acc-select').selectOption(sub);
     await page.locator('[data-testid=subscriber-code]', { hasText: /FR\d+/ }).waitFor();
-    await page.waitForURL(/\/users$/);
+    await page.waitForURL(/\/subscription$/);
+    await page.goto('/users');
     await page.getByRole('button', { name: 'Invite a user' }).click();
     dlg = page.locator('dialog[open]');
     await dlg.locator('input[name=email]').fill('buh@romashka.example');
@@ -406,3 +409,125 @@ test('unknown paths show a clear page; pages keep working at 1024 px', async () 
   await shot(page, '20-profile-1024');
   await page.context().close();
 });
+
+const SUB_ROUTES = ['POST /api/v1/subscriptions', 'POST /api/v1/subscriptions/quote', 'GET /api/v1/subscriptions',
+  'GET /api/v1/subscribers/{id}/entitlement', 'GET /api/v1/tariffs', 'POST /api/v1/test/clock'];
+
+test('the provider\'s catalog and ITS contracts; a partner renews a blocked client, whose cabinet shows access restored',
+  { skip: !has(...SUB_ROUTES) && 'the subscription routes are not built yet' }, async () => {
+    // the provider's catalog: tariffs with options and prices, a clear validation message
+    const prov = await openPage(browser, env.server.url);
+    await signIn(prov, env.admin.email, env.admin.password);
+    await prov.locator('.app-head .lang-btn', { hasText: 'EN' }).click();
+    await prov.locator('nav.side').getByText('Catalog').waitFor();
+    await prov.goto('/catalog');
+    const prof = prov.locator('tr', { hasText: 'ITSaaS-PROF' }).first();
+    await prof.locator('.price-chip').first().waitFor();
+    await shot(prov, '28-provider-catalog');
+    await prof.getByRole('button', { name: 'Add price' }).click();
+    let dlg = prov.locator('dialog[open]');
+    await dlg.locator('input[name=amount]').fill('12,3,4');
+    await dlg.locator('button[type=submit]').click();
+    await dlg.locator('.field-error', { hasText: 'Enter an amount in roubles' }).waitFor();
+    await shot(prov, '29-provider-price-invalid');
+    await dlg.getByRole('button', { name: 'Cancel' }).click();
+    await prof.getByRole('button', { name: 'Edit' }).click();
+    dlg = prov.locator('dialog[open]');
+    await dlg.locator('textarea[name=options]').fill('{"sessions": ');
+    await dlg.locator('button[type=submit]').click();
+    await dlg.locator('.field-error', { hasText: 'Not valid JSON' }).waitFor();
+    await dlg.getByRole('button', { name: 'Cancel' }).click();
+    await prov.goto('/catalog?tab=applications');
+    await prov.locator('.table tbody tr').first().waitFor();
+
+    // the API: a partner with CSK and a client whose information is complete
+    const s = env.server;
+    const admin = new Client(s);
+    assert.equal((await admin.login(env.admin.email, env.admin.password)).status, 200);
+    const ctx = { s, db: env.db, admin };
+    const today = (await (await s.fetch('/api/v1/test/clock')).json()).date;
+    const P = await newPartner(ctx, { name: 'ООО «Лютик»' });
+    assert.equal((await admin.post(`/api/v1/partners/${P.id}/statuses`, { status: 'csk', valid_from: today })).status, 201);
+    const clientEmail = uniqueEmail('lutik-client');
+    const c = await P.owner.post('/api/v1/subscribers', { name: 'ООО «Колокольчик»', owner_email: clientEmail });
+    assert.equal(c.status, 201, JSON.stringify(c.body));
+    const info = await P.owner.put(`/api/v1/subscribers/${c.body.id}/info`, {
+      legal_name: 'ООО «Колокольчик»', inn: '7707083893', kpp: '770701001', contact_person: 'Ольга', phone: '+7 495 222-22-22',
+      email: 'buh@kolokol.example', region: 'Москва',
+    });
+    assert.equal(info.status, 200, JSON.stringify(info.body));
+    await activate(s, env.db, clientEmail);
+
+    // the ITS contracts page: add one for this partner
+    await prov.goto('/its-contracts');
+    await prov.getByRole('button', { name: 'Add a contract' }).click();
+    dlg = prov.locator('dialog[open]');
+    await dlg.locator('input[name=number]').fill('ITS-LUTIK-1');
+    await dlg.locator('select[name=partner]').selectOption(String(P.id));
+    await dlg.locator('input[name=valid_to]').fill(`${Number(today.slice(0, 4)) + 1}${today.slice(4)}`);
+    await dlg.locator('button[type=submit]').click();
+    await dlg.locator('.field-error', { hasText: 'INN' }).waitFor(); // the client is named by INN or subscriber
+    await dlg.locator('input[name=inn]').fill('7707083893');
+    await dlg.locator('button[type=submit]').click();
+    await prov.locator('tr', { hasText: 'ITS-LUTIK-1' }).waitFor();
+    await shot(prov, '30-provider-its-contracts');
+    assert.deepEqual(prov.problems, []);
+    await prov.context().close();
+
+    // 31 days on: the trial has ended, the client is blocked
+    const adv = await s.fetch('/api/v1/test/clock', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: 31 * 86400 }) });
+    assert.equal(adv.status, 200);
+
+    const cli = await openPage(browser, env.server.url);
+    await signIn(cli, clientEmail, 'a-good-password-1');
+    await cli.waitForURL(/\/subscription$/);
+    await cli.locator('[data-testid=access-state] .badge-bad').waitFor(); // blocked, in the client's language (Russian)
+    assert.match(await cli.locator('.access-reason').textContent(), /Доступ закончился/);
+    await shot(cli, '31-subscriber-blocked');
+
+    // the partner renews it in the browser: Renew → the rule and amount → confirm
+    const part = await openPage(browser, env.server.url);
+    await signIn(part, P.email, 'a-good-password-1');
+    await part.goto('/clients');
+    const row = part.locator('tr', { hasText: 'ООО «Колокольчик»' });
+    await row.locator('.badge', { hasText: 'Blocked' }).waitFor();
+    await part.locator('svg.chart').waitFor();
+    await shot(part, '32-partner-clients');
+    await row.getByRole('button', { name: 'Renew' }).click();
+    dlg = part.locator('dialog[open]');
+    await dlg.locator('[data-testid=quote] dl, [data-testid=quote] .alert').first().waitFor();
+    await shot(part, '33-partner-renew-quote');
+    await dlg.locator('[data-testid=rule]', { hasText: 'New client' }).waitFor();
+    assert.match(await dlg.locator('[data-testid=amount-due]').textContent(), /₽|RUB/);
+    await shot(part, '33-partner-renew-quote');
+    await dlg.locator('button[type=submit]').click();
+    await part.locator('.toast', { hasText: 'renewed' }).waitFor();
+    await row.locator('.badge', { hasText: 'Access' }).waitFor();
+    assert.deepEqual(part.problems, []);
+
+    // the partner's tariffs: a price below the standard is refused under its field
+    await part.goto('/tariffs');
+    await part.getByRole('button', { name: 'New tariff' }).click();
+    dlg = part.locator('dialog[open]');
+    await dlg.locator('select[name=base]').selectOption('ITSaaS-PROF');
+    await dlg.locator('input[name=code]').fill('LUTIK-PROF');
+    await dlg.locator('input[name=name_ru]').fill('Лютик ПРОФ');
+    await dlg.locator('input[name=price_1]').fill('1');
+    await dlg.locator('button[type=submit]').click();
+    await dlg.locator('.field-error', { hasText: 'Below the standard price' }).waitFor();
+    await shot(part, '34-partner-tariff-below-standard');
+    const floor = await dlg.locator('input[name=price_1]').getAttribute('placeholder');
+    await dlg.locator('input[name=price_1]').fill(String(Number(floor) + 100));
+    await dlg.locator('button[type=submit]').click();
+    await part.locator('tr', { hasText: 'LUTIK-PROF' }).waitFor();
+    assert.deepEqual(part.problems, []);
+    await part.context().close();
+
+    // the client's cabinet: access restored
+    await cli.reload();
+    await cli.locator('[data-testid=access-state] .badge-ok', { hasText: 'Доступ открыт' }).waitFor();
+    assert.notEqual(await cli.locator('[data-testid=access-through]').textContent(), '—');
+    await shot(cli, '35-subscriber-restored');
+    assert.deepEqual(cli.problems, []);
+    await cli.context().close();
+  });

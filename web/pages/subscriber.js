@@ -1,8 +1,10 @@
 // The subscriber's pages: users (invite, roles, per-user session limit,
 // remove) and, for its owner and administrators, the audit log.
-import { t } from '../i18n.js';
-import { post, patch, del } from '../api.js';
-import { h, dataTable, button, formDialog, confirmDialog, toast, pageHeader, roleBadges } from '../ui.js';
+import { t, tOr, fmtDate, fmtMoney } from '../i18n.js';
+import { get, post, patch, del } from '../api.js';
+import {
+  h, dataTable, button, formDialog, confirmDialog, toast, pageHeader, roleBadges, card, details, badge, loading, errorBox, clear,
+} from '../ui.js';
 import { setTitle, account } from '../app.js';
 import { SUBSCRIBER_ROLES, roleOptions, auditTable } from './common.js';
 
@@ -66,4 +68,86 @@ export async function audit(main) {
   setTitle(t('audit.title'));
   const table = auditTable(`/api/v1/subscribers/${account().id}/audit`);
   main.append(pageHeader(t('audit.title'), { subtitle: t('audit.subtitle_subscriber') }), table.el);
+}
+
+// ---- the subscription: tariff, access through, blocked, self-service -----------------
+const ACCESS_KINDS = ['trial', 'main', 'deferred_renewal'];
+// the server says why in English words (no code yet): the known ones are translated
+const REASONS = { 'the subscriber has no subscription': 'block.no_subscription', 'no subscription is in force: access has ended': 'block.ended' };
+const blockReason = (r) => (REASONS[r] ? t(REASONS[r]) : r || '');
+const addDays = (d, n) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
+
+export async function subscription(main) {
+  const acc = account();
+  setTitle(t('mysub.title'));
+  const box = h('div');
+  main.append(pageHeader(t('mysub.title'), { subtitle: t('mysub.subtitle') }), box);
+  box.append(loading());
+  let ent; let subs;
+  try {
+    [ent, subs] = await Promise.all([get(`/api/v1/subscribers/${acc.id}/entitlement`), get(`/api/v1/subscriptions?subscriber=${acc.id}&sort=-end&limit=200`)]);
+  } catch (err) { clear(box).append(errorBox(err)); return; }
+  clear(box);
+  const items = subs.items || [];
+  const today = ent.date;
+  const inForce = items.filter((s) => (ent.in_force || []).includes(s.id));
+  const access = items.filter((s) => ACCESS_KINDS.includes(s.kind));
+  const end = access.reduce((m, s) => (!m || s.end > m ? s.end : m), null);
+  const current = inForce.find((s) => s.kind === 'main') || inForce.find((s) => ACCESS_KINDS.includes(s.kind))
+    || access.find((s) => s.end === end) || null;
+  const through = end ? addDays(end, -1) : null;
+  const canAct = (acc.roles || []).some((r) => r === 'owner' || r === 'administrator');
+
+  const state = ent.blocked
+    ? h('span', { class: 'access-state', 'data-testid': 'access-state' }, badge('blocked'),
+      h('span', { class: 'access-reason', text: blockReason(ent.reason) }))
+    : h('span', { class: 'access-state', 'data-testid': 'access-state' }, badge('active', { label: t('mysub.access_on') }));
+  const hero = h('section', { class: ['card', 'access-card', ent.blocked && 'access-blocked'] },
+    h('div', { class: 'access-main' },
+      h('div', { class: 'access-label', text: t('mysub.access_through') }),
+      h('div', { class: 'access-date', 'data-testid': 'access-through', text: through ? fmtDate(through) : '—' }),
+      state),
+    details([
+      [t('mysub.tariff'), current ? h('span', {}, h('strong', { class: 'mono', text: current.tariff.code }), ' ', h('span', { class: 'muted', text: current.tariff.name })) : ''],
+      [t('mysub.kind'), current ? tOr(`sub_kind.${current.kind}`, current.kind) : ''],
+      [t('mysub.sessions'), ent.blocked ? '0' : String(ent.sessions)],
+      [t('mysub.services'), ent.services ? tOr(`services.${ent.services}`, ent.services) : ''],
+      [t('mysub.applications'), (ent.applications || []).length
+        ? h('span', { class: 'roles' }, ent.choose ? h('span', { class: 'muted', text: t('mysub.choose', { n: ent.choose }) }) : null,
+          ent.applications.map((a) => h('span', { class: 'role', text: a }))) : ''],
+    ]));
+
+  const selfService = h('div', { class: 'self-service' },
+    h('div', { class: 'ss-item' },
+      h('div', {}, h('h3', { text: t('mysub.short_ext') }), h('p', { class: 'note', text: t('mysub.short_ext_text') })),
+      button(t('mysub.short_ext_btn'), () => act('short_extension'), { kind: 'secondary', disabled: !canAct || null })),
+    h('div', { class: 'ss-item' },
+      h('div', {}, h('h3', { text: t('mysub.deferred') }), h('p', { class: 'note', text: t('mysub.deferred_text') })),
+      button(t('mysub.deferred_btn'), () => act('deferred_renewal'), { kind: ent.blocked ? 'primary' : 'secondary', disabled: !canAct || null })),
+    canAct ? null : h('p', { class: 'note', text: t('mysub.only_admins') }));
+
+  async function act(kind) {
+    const ok = await confirmDialog({
+      title: t(kind === 'short_extension' ? 'mysub.short_ext' : 'mysub.deferred'),
+      text: t(kind === 'short_extension' ? 'mysub.short_ext_confirm' : 'mysub.deferred_confirm', { date: through ? fmtDate(through) : '—' }),
+      confirm: t('common.confirm'),
+      onConfirm: () => post('/api/v1/subscriptions', { subscriber: acc.id, kind }),
+    });
+    if (ok) { toast(t(kind === 'short_extension' ? 'mysub.short_ext_done' : 'mysub.deferred_done')); clear(main); subscription(main); }
+  }
+
+  const table = dataTable({
+    url: `/api/v1/subscriptions?subscriber=${acc.id}&sort=-end`,
+    columns: [
+      { key: 'kind', label: t('mysub.kind'), render: (s) => tOr(`sub_kind.${s.kind}`, s.kind) },
+      { key: 'tariff', label: t('mysub.tariff'), sort: (s) => s.tariff.code, render: (s) => h('span', {}, h('span', { class: 'mono', text: s.tariff.code }), h('span', { class: 'cell-sub muted', text: s.tariff.name })) },
+      { key: 'start', label: t('mysub.period'), cls: 'nowrap', render: (s) => `${fmtDate(s.start)} — ${fmtDate(s.through)}` },
+      { key: 'quantity', label: t('mysub.quantity'), cls: 'num' },
+      { key: 'amount_due', label: t('mysub.amount'), cls: 'num nowrap', render: (s) => fmtMoney(s.amount_due) },
+      { key: 'state', label: t('common.state'), render: (s) => ((ent.in_force || []).includes(s.id) ? badge('active', { label: t('mysub.in_force') })
+        : s.end <= today ? badge('expired', { label: t('mysub.ended') }) : badge('pending', { label: t('mysub.upcoming') })) },
+    ],
+    empty: { title: t('mysub.empty') },
+  });
+  box.append(hero, card(t('mysub.self_service'), selfService), card(t('mysub.history'), table.el));
 }
