@@ -22,6 +22,7 @@
 #include "model/partner.h"
 #include "model/person.h"
 #include "model/subscriber.h"
+#include "model/subscription.h"
 #include "base/banned.h"
 
 #define PASSWORD "demo-password"
@@ -40,6 +41,9 @@ static const struct login logins[] = {
     { "buh@romashka.test", "subscriber ООО Ромашка, user" },
     { "ivanov@ip-ivanov.test", "subscriber ИП Иванов (served by Альфа Софт), owner" },
     { "boss@vector.test", "subscriber ООО Вектор (served by Бета Консалтинг), owner" },
+    { "owner@finish.test", "subscriber ООО Финиш (access ends in 3 days), owner" },
+    { "owner@start.test", "subscriber ООО Старт (blocked: trial ended), owner" },
+    { "owner@otsrochka.test", "subscriber ООО Отсрочка (deferred renewal), owner" },
 };
 
 static int
@@ -86,6 +90,89 @@ subscriber(struct ob_ctx *ctx, int64_t partner_id, const char *name, const char 
     return ob_subscriber_create(ctx, &in, id, &person);
 }
 
+/* Move the business clock of this context by `days` from `now` (demo only:
+ * what a client did in the past is posted by the same rules, as of then). */
+static void
+at_day(struct ob_ctx *ctx, int64_t now, int days)
+{
+    ctx->now = now + (int64_t)days * 86400;
+    ctx->clock_ready = true;
+}
+
+static int
+info(struct ob_ctx *ctx, int64_t sub, const char *legal_name)
+{
+    struct ob_subscriber_info in = { legal_name, "7707083893", "770701001", "Демо Директор",
+                                     "+7 495 111-11-11", "buh@demo.test", "Москва", NULL, "",
+                                     0, false };
+
+    return ob_subscriber_info_put(ctx, sub, &in);
+}
+
+static int
+post(struct ob_ctx *ctx, int64_t sub, const char *kind, const char *tariff, int term)
+{
+    struct ob_subscription_new in = { 0 };
+    int64_t id;
+
+    in.subscriber = sub;
+    in.kind = kind;
+    in.tariff = tariff;
+    in.term_months = term;
+    in.new_client = true;
+    return ob_subscription_post(ctx, &in, &id);
+}
+
+/* The day `term` months before `target`, or the latest one whose term ends
+ * before it (a target like Dec 31 is no day + 1 month). */
+static void
+start_ending_on(int32_t target, int *term, int32_t *start)
+{
+    static const int terms[] = { 1, 3, 6, 12 };
+
+    for (size_t k = 0; k < sizeof(terms) / sizeof(terms[0]); k++)
+        for (int32_t d = target - 370; d < target; d++)
+            if (ob_date_add_months(d, terms[k]) == target) {
+                *term = terms[k], *start = d;
+                return;
+            }
+    *term = 12, *start = target - 366;
+}
+
+/* Clients in every state of R-SUB-7 (issue 4 item 11): Ромашка paid (PROF
+ * for 12 months), Вектор on its trial, Иванов on its local ITS contract;
+ * Финиш whose paid access ends in 3 days, Старт blocked (its trial ended 10
+ * days ago), Отсрочка on a deferred renewal after its trial. */
+static int
+states(struct ob_ctx *ctx, int64_t alfa, int64_t beta, int64_t romashka, int64_t ivanov)
+{
+    int64_t now = ob_clock_now(ctx), sub;
+    int32_t today = ob_date_of_instant(now), start;
+    int term, rc;
+
+    start_ending_on(today + 3, &term, &start);
+    if ((rc = info(ctx, romashka, "ООО «Ромашка»")) ||
+        (rc = post(ctx, romashka, "main", "ITSaaS-PROF", 12)) ||
+        (rc = post(ctx, ivanov, "its_local", NULL, 0)))
+        return rc;
+    at_day(ctx, now, start - today);
+    if ((rc = subscriber(ctx, alfa, "ООО Финиш", "owner@finish.test", &sub)) ||
+        (rc = info(ctx, sub, "ООО «Финиш»")) ||
+        (rc = post(ctx, sub, "main", "ITSaaS-PROF", term)))
+        goto out;
+    at_day(ctx, now, -40);
+    if ((rc = subscriber(ctx, beta, "ООО Старт", "owner@start.test", &sub)) != 0)
+        goto out;
+    at_day(ctx, now, -32);
+    if ((rc = subscriber(ctx, alfa, "ООО Отсрочка", "owner@otsrochka.test", &sub)) != 0)
+        goto out;
+    at_day(ctx, now, 0);
+    rc = post(ctx, sub, "deferred_renewal", NULL, 0);
+out:
+    at_day(ctx, now, 0);
+    return rc;
+}
+
 /* Альфа Софт's own tariff on ITSaaS-PROF (R-CAT-3) and a local ITS
  * contract of its client ИП Иванов (R-SUB-6), valid for a year from today. */
 static int
@@ -116,7 +203,7 @@ seed(struct ob_ctx *ctx, void *arg)
     char generated[64], today[OB_DATE_LEN];
     struct ob_account_member m;
     struct ob_user_change user = { "user", false, false, 0 };
-    int64_t alfa, beta, sub, status;
+    int64_t alfa, beta, sub, romashka, status;
     bool created;
     int rc;
 
@@ -134,11 +221,12 @@ seed(struct ob_ctx *ctx, void *arg)
                                       "operator", &m)) ||
         (rc = partner(ctx, "Бета Консалтинг", "5024002119", "owner@beta-consult.test",
                       "Московская область", &beta)) ||
-        (rc = subscriber(ctx, alfa, "ООО Ромашка", "director@romashka.test", &sub)) ||
-        (rc = ob_subscriber_user_add(ctx, sub, "buh@romashka.test", "Анна Бухгалтерова", &user,
+        (rc = subscriber(ctx, alfa, "ООО Ромашка", "director@romashka.test", &romashka)) ||
+        (rc = ob_subscriber_user_add(ctx, romashka, "buh@romashka.test", "Анна Бухгалтерова", &user,
                                      &m)) ||
         (rc = subscriber(ctx, alfa, "ИП Иванов", "ivanov@ip-ivanov.test", &sub)) ||
         (rc = catalog(ctx, alfa, sub, today)) ||
+        (rc = states(ctx, alfa, beta, romashka, sub)) ||
         (rc = subscriber(ctx, beta, "ООО Вектор", "boss@vector.test", &sub)))
         return rc;
     for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++)

@@ -1,11 +1,13 @@
 /*
  * requests.c — GET/POST /api/v1/requests, POST /api/v1/requests/{id}/decision
- * (R-ACC-3: a partner's requisites change; other kinds come later).
+ * (R-ACC-3: a partner's requisites change; R-SUB-2: a subscription's change or
+ * cancellation; R-ONB-4: a trial's new end).
  */
 #include <string.h>
 
 #include "api/accounts.h"
 #include "api/api.h"
+#include "api/catalog.h"
 #include "api/handlers.h"
 #include "api/list.h"
 #include "base/ctx.h"
@@ -16,17 +18,132 @@ static json_t *
 request_json(const struct ob_request *r)
 {
     json_t *changes = json_loads(r->changes, 0, NULL);
+    json_t *o = json_pack(
+        "{s:I, s:s, s:{s:I, s:s}, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:b}", "id",
+        (json_int_t)r->id, "kind", r->kind, "partner", "id", (json_int_t)r->partner, "name",
+        r->partner_name, "changes", changes ? changes : json_object(), "reason", r->reason,
+        "state", r->state, "decision_note", r->decision_note, "filed_by",
+        r->filed_by ? json_pack("{s:I, s:s}", "id", (json_int_t)r->filed_by, "email",
+                                r->filed_by_email)
+                    : json_null(),
+        "filed_at", ob_api_instant(r->filed_at), "decided_at", ob_api_instant(r->decided_at),
+        "late", r->late);
 
-    return json_pack("{s:I, s:s, s:{s:I, s:s}, s:o, s:s, s:s, s:s, s:o, s:o, s:o}", "id",
-                     (json_int_t)r->id, "kind", r->kind, "partner", "id",
-                     (json_int_t)r->partner, "name", r->partner_name, "changes",
-                     changes ? changes : json_object(), "reason", r->reason, "state", r->state,
-                     "decision_note", r->decision_note, "filed_by",
-                     r->filed_by ? json_pack("{s:I, s:s}", "id", (json_int_t)r->filed_by,
-                                             "email", r->filed_by_email)
-                                 : json_null(),
-                     "filed_at", ob_api_instant(r->filed_at), "decided_at",
-                     ob_api_instant(r->decided_at));
+    json_object_set_new(o, "subscription",
+                        r->subscription
+                            ? json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:s}}", "id",
+                                        (json_int_t)r->subscription, "kind", r->sub_kind,
+                                        "tariff", r->sub_tariff, "start", r->sub_start, "end",
+                                        r->sub_end, "state", r->sub_state, "subscriber", "id",
+                                        (json_int_t)r->subscriber, "name", r->subscriber_name)
+                            : json_null());
+    return o;
+}
+
+static int
+change_int(struct ob_req *req, json_t *c, const char *name, int *out)
+{
+    json_t *v = json_object_get(c, name);
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100000)
+        return ob_err_field(&req->ctx->err, OB_EINVAL,
+                            ob_arena_printf(&req->ctx->arena, "changes.%s", name),
+                            "'changes.%s' must be a whole number from 1", name);
+    *out = (int)json_integer_value(v);
+    return 0;
+}
+
+static int
+change_str(struct ob_req *req, json_t *c, const char *name, const char **out)
+{
+    json_t *v = json_object_get(c, name);
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (json_is_integer(v) && !strcmp(name, "tariff") && json_integer_value(v) > 0) {
+        *out = ob_arena_printf(&req->ctx->arena, "%lld", (long long)json_integer_value(v));
+        return 0;
+    }
+    if (!json_is_string(v) || !*json_string_value(v) || strlen(json_string_value(v)) > 100)
+        return ob_err_field(&req->ctx->err, OB_EINVAL,
+                            ob_arena_printf(&req->ctx->arena, "changes.%s", name),
+                            "'changes.%s' must be a non-empty text", name);
+    *out = ob_arena_strdup(&req->ctx->arena, json_string_value(v));
+    return 0;
+}
+
+static int
+change_bool(struct ob_req *req, json_t *d, const char *name, int *out)
+{
+    json_t *v = d ? json_object_get(d, name) : NULL;
+
+    *out = -1;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v))
+        return ob_err_field(&req->ctx->err, OB_EINVAL,
+                            ob_arena_printf(&req->ctx->arena, "changes.declarations.%s", name),
+                            "'changes.declarations.%s' must be true or false", name);
+    *out = json_is_true(v);
+    return 0;
+}
+
+/* The changes of a subscription_change (R-SUB-2). */
+static int
+read_changes(struct ob_req *req, struct ob_subscription_change *ch)
+{
+    static const char *const fields[] = { "term_months", "start", "tariff", "quantity",
+                                          "declarations", NULL };
+    static const char *const dfields[] = { "new_client", "from_local_its", NULL };
+    json_t *c = json_object_get(req->json, "changes"), *d;
+    int rc;
+
+    if (!json_is_object(c))
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "changes",
+                            "'changes' must be an object of term_months, start, tariff, "
+                            "quantity, declarations");
+    d = json_object_get(c, "declarations");
+    if (d && !json_is_null(d) && !json_is_object(d))
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "changes.declarations",
+                            "'changes.declarations' must be an object");
+    if ((rc = ob_api_only_members(req, c, "changes.", fields)) != 0 ||
+        (json_is_object(d) &&
+         (rc = ob_api_only_members(req, d, "changes.declarations.", dfields)) != 0) ||
+        (rc = change_int(req, c, "term_months", &ch->term_months)) != 0 ||
+        (rc = change_int(req, c, "quantity", &ch->quantity)) != 0 ||
+        (rc = change_str(req, c, "start", &ch->start)) != 0 ||
+        (rc = change_str(req, c, "tariff", &ch->tariff)) != 0 ||
+        (rc = change_bool(req, json_is_object(d) ? d : NULL, "new_client", &ch->new_client)) ||
+        (rc = change_bool(req, json_is_object(d) ? d : NULL, "from_local_its",
+                          &ch->from_local_its)) != 0)
+        return rc;
+    return 0;
+}
+
+/* R-SUB-2, R-ONB-4: a request about one subscription. */
+static int
+create_subscription_request(struct ob_req *req, struct ob_resp *resp, const char *kind,
+                            const char *reason)
+{
+    struct ob_subscription_change ch = { .new_client = -1, .from_local_its = -1 };
+    struct ob_request r = { 0 };
+    int64_t sub;
+    int rc;
+
+    if ((rc = ob_api_req_int(req, "subscription", &sub)) != 0)
+        return rc;
+    if (!sub)
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "subscription",
+                            "'subscription' (a subscription id) is required");
+    if (!strcmp(kind, "subscription_change") && (rc = read_changes(req, &ch)) != 0)
+        return rc;
+    if (!strcmp(kind, "trial_change") && (rc = ob_req_str(req, "end", 20, true, &ch.end)) != 0)
+        return rc;
+    if ((rc = ob_request_file_subscription(req->ctx, kind, sub, &ch, reason, &r)) != 0)
+        return rc;
+    return ob_resp_json(resp, 201, request_json(&r));
 }
 
 int
@@ -41,12 +158,17 @@ ob_api_requests_create(struct ob_req *req, struct ob_resp *resp)
     int rc;
 
     if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "kind", 64, true, &kind)) != 0 ||
-        (rc = ob_req_str(req, "reason", 4000, true, &reason)) != 0 ||
-        (rc = ob_api_req_int(req, "partner", &partner)) != 0)
+        (rc = ob_req_str(req, "reason", 4000, true, &reason)) != 0)
+        return rc;
+    if (!strcmp(kind, "subscription_change") || !strcmp(kind, "subscription_cancel") ||
+        !strcmp(kind, "trial_change"))
+        return create_subscription_request(req, resp, kind, reason);
+    if ((rc = ob_api_req_int(req, "partner", &partner)) != 0)
         return rc;
     if (strcmp(kind, "requisites"))
         return ob_err_field(&ctx->err, OB_EINVAL, "kind",
-                            "'kind' must be 'requisites' (other requests are filed elsewhere)");
+                            "'kind' must be requisites, subscription_change, "
+                            "subscription_cancel or trial_change");
     if (!partner)
         return ob_err_field(&ctx->err, OB_EINVAL, "partner", "'partner' (a partner id) is required");
     if (!json_is_object(changes))

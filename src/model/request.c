@@ -12,9 +12,11 @@
 #include <string.h>
 
 #include "base/ctx.h"
+#include "base/date.h"
 #include "db/db.h"
 #include "model/access.h"
 #include "model/audit.h"
+#include "model/discount.h"
 #include "model/outbox.h"
 #include "model/person.h"
 #include "model/request.h"
@@ -23,8 +25,12 @@
 #define REQ_SELECT                                                                             \
     "SELECT r.id, r.kind, r.account_id, a.name, r.payload, r.reason, r.state, "              \
     "r.decision_note, COALESCE(r.filed_by, 0), COALESCE(p.email, ''), r.filed_at, "           \
-    "COALESCE(r.decided_at, 0) FROM requests r JOIN accounts a ON a.id = r.account_id "       \
-    "LEFT JOIN persons p ON p.id = r.filed_by "
+    "COALESCE(r.decided_at, 0), r.late, COALESCE(s.id, 0), COALESCE(s.subscriber_id, 0), "   \
+    "s.kind, t.code, s.start, s.\"end\", s.state, sa.name "                                    \
+    "FROM requests r JOIN accounts a ON a.id = r.account_id "                                 \
+    "LEFT JOIN persons p ON p.id = r.filed_by "                                               \
+    "LEFT JOIN subscriptions s ON s.id = r.subject_id AND r.kind <> 'requisites' "            \
+    "LEFT JOIN tariffs t ON t.id = s.tariff_id LEFT JOIN accounts sa ON sa.id = s.subscriber_id "
 
 static void
 read_req(struct ob_stmt *st, struct ob_request *r)
@@ -41,6 +47,15 @@ read_req(struct ob_stmt *st, struct ob_request *r)
     r->filed_by_email = ob_stmt_text(st, 9);
     r->filed_at = ob_stmt_int(st, 10);
     r->decided_at = ob_stmt_int(st, 11);
+    r->late = ob_stmt_int(st, 12) != 0;
+    r->subscription = ob_stmt_int(st, 13);
+    r->subscriber = ob_stmt_int(st, 14);
+    r->sub_kind = ob_stmt_null(st, 15) ? "" : ob_stmt_text(st, 15);
+    r->sub_tariff = ob_stmt_null(st, 16) ? "" : ob_stmt_text(st, 16);
+    r->sub_start = ob_stmt_null(st, 17) ? "" : ob_stmt_text(st, 17);
+    r->sub_end = ob_stmt_null(st, 18) ? "" : ob_stmt_text(st, 18);
+    r->sub_state = ob_stmt_null(st, 19) ? "" : ob_stmt_text(st, 19);
+    r->subscriber_name = ob_stmt_null(st, 20) ? "" : ob_stmt_text(st, 20);
 }
 
 static int
@@ -63,6 +78,12 @@ load(struct ob_ctx *ctx, int64_t id, struct ob_request *out)
         out->state = ob_arena_strdup(ar, out->state);
         out->decision_note = ob_arena_strdup(ar, out->decision_note);
         out->filed_by_email = ob_arena_strdup(ar, out->filed_by_email);
+        out->sub_kind = ob_arena_strdup(ar, out->sub_kind);
+        out->sub_tariff = ob_arena_strdup(ar, out->sub_tariff);
+        out->sub_start = ob_arena_strdup(ar, out->sub_start);
+        out->sub_end = ob_arena_strdup(ar, out->sub_end);
+        out->sub_state = ob_arena_strdup(ar, out->sub_state);
+        out->subscriber_name = ob_arena_strdup(ar, out->subscriber_name);
         rc = 0;
     } else if (rc == OB_DB_DONE) {
         rc = OB_ENOTFOUND;
@@ -91,31 +112,104 @@ get(struct ob_ctx *ctx, json_t *o, const char *name)
 struct file_args {
     int64_t partner, id;
     const char *payload, *reason;
+    const char *kind;
+    int64_t subject;
+    bool late;
+    /* subscription requests: checked in the filing transaction */
+    const struct ob_subscription_change *ch;
 };
 
 static int
-file_request(struct ob_ctx *ctx, void *arg)
+insert_request(struct ob_ctx *ctx, struct file_args *a)
 {
-    struct file_args *a = arg;
     int rc = ob_db_get_int(ctx->db, &a->id,
                            "INSERT INTO requests (kind, account_id, subject_id, payload, reason, "
-                           "filed_by, filed_at) VALUES ('requisites', ?, ?, ?, ?, NULLIF(?, 0), ?) "
+                           "late, filed_by, filed_at) VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?) "
                            "RETURNING id",
-                           "iittii", a->partner, a->partner, a->payload, a->reason,
-                           ctx->actor.person, ob_clock_now(ctx));
+                           "tiittiii", a->kind, a->partner, a->subject, a->payload, a->reason,
+                           (int64_t)a->late, ctx->actor.person, ob_clock_now(ctx));
 
     if (rc < 0)
         return ob_db_err(ctx, rc);
     return ob_audit(ctx, a->partner, "request.filed", "request", a->id,
-                    "requisites change request: none → open; changes %s; reason: %s", a->payload,
-                    a->reason);
+                    "%s request%s%s: none → open; %s%s; reason: %s", a->kind,
+                    a->subject != a->partner ? " about subscription " : "",
+                    a->subject != a->partner ? ob_arena_printf(&ctx->arena, "%lld",
+                                                               (long long)a->subject)
+                                             : "",
+                    a->late ? "late; " : "", a->payload, a->reason);
+}
+
+static int
+file_request(struct ob_ctx *ctx, void *arg)
+{
+    return insert_request(ctx, arg);
+}
+
+static int
+file_subscription(struct ob_ctx *ctx, void *arg)
+{
+    struct file_args *a = arg;
+    struct ob_subscription s;
+    int rc;
+
+    if ((rc = ob_subscription_request_check(ctx, a->subject, a->kind, a->ch, &s, &a->partner)))
+        return rc;
+    a->late = ob_request_late(ob_date_of_instant(s.posted_at),
+                              ob_date_of_instant(ob_clock_now(ctx)));
+    return insert_request(ctx, a);
+}
+
+static void
+put_int(json_t *o, const char *name, int v)
+{
+    if (v > 0)
+        json_object_set_new(o, name, json_integer(v));
+}
+
+static void
+put_bool(json_t *o, const char *name, int v)
+{
+    if (v >= 0)
+        json_object_set_new(o, name, json_boolean(v));
+}
+
+int
+ob_request_file_subscription(struct ob_ctx *ctx, const char *kind, int64_t sub,
+                             const struct ob_subscription_change *ch, const char *reason,
+                             struct ob_request *out)
+{
+    struct file_args a = { 0, 0, NULL, reason, kind, sub, false, ch };
+    json_t *o = json_object(), *d = json_object();
+    char *text;
+    int rc;
+
+    if ((rc = ob_access_person(ctx)) != 0 ||
+        (rc = ob_check_text(ctx, reason, 1000, true, "reason")) != 0) {
+        json_decref(o);
+        json_decref(d);
+        return rc;
+    }
+    put(o, "tariff", ch->tariff), put(o, "start", ch->start), put(o, "end", ch->end);
+    put_int(o, "term_months", ch->term_months), put_int(o, "quantity", ch->quantity);
+    put_bool(d, "new_client", ch->new_client), put_bool(d, "from_local_its", ch->from_local_its);
+    if (json_object_size(d))
+        json_object_set(o, "declarations", d);
+    json_decref(d);
+    text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    a.payload = ob_arena_strdup(&ctx->arena, text);
+    free(text);
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, file_subscription, &a)) != 0)
+        return rc;
+    return load(ctx, a.id, out);
 }
 
 int
 ob_request_file_requisites(struct ob_ctx *ctx, int64_t partner, struct ob_requisites *ch,
                            const char *reason, struct ob_request *out)
 {
-    struct file_args a = { partner, 0, NULL, reason };
+    struct file_args a = { partner, 0, NULL, reason, "requisites", partner, false, NULL };
     struct ob_partner p;
     json_t *o;
     char *text;
@@ -212,6 +306,69 @@ apply_requisites(struct ob_ctx *ctx, const struct ob_request *r)
 }
 
 static int
+int_of(json_t *o, const char *name)
+{
+    return (int)json_integer_value(json_object_get(o, name));
+}
+
+static int
+bool_of(json_t *o, const char *name)
+{
+    json_t *v = json_object_get(json_object_get(o, "declarations"), name);
+
+    return json_is_boolean(v) ? json_is_true(v) : -1;
+}
+
+/* Apply a subscription request: the changes as filed, re-checked now. */
+static int
+apply_subscription(struct ob_ctx *ctx, const struct ob_request *r)
+{
+    struct ob_subscription_change ch = { 0 };
+    json_t *o = json_loads(r->changes, 0, NULL);
+    int rc;
+
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "request %lld has unreadable changes",
+                          (long long)r->id);
+    }
+    ch.tariff = get(ctx, o, "tariff"), ch.start = get(ctx, o, "start");
+    ch.end = get(ctx, o, "end");
+    ch.term_months = int_of(o, "term_months"), ch.quantity = int_of(o, "quantity");
+    ch.new_client = bool_of(o, "new_client"), ch.from_local_its = bool_of(o, "from_local_its");
+    json_decref(o);
+    rc = ob_subscription_request_apply(ctx, r->subscription, r->kind, &ch,
+                                       ob_arena_printf(&ctx->arena, "request %lld: %s",
+                                                       (long long)r->id, r->reason));
+    return rc;
+}
+
+static int
+apply(struct ob_ctx *ctx, const struct ob_request *r)
+{
+    return strcmp(r->kind, "requisites") ? apply_subscription(ctx, r) : apply_requisites(ctx, r);
+}
+
+/* The request's name in the filer's mail. */
+static const char *
+title(const char *kind, bool en)
+{
+    static const struct {
+        const char *kind, *en, *ru;
+    } t[] = {
+        { "requisites", "requisites change #", "изменение реквизитов № " },
+        { "subscription_change", "subscription change #", "изменение подписки № " },
+        { "subscription_cancel", "subscription cancellation #", "отмена подписки № " },
+        { "trial_change", "trial period change #", "изменение пробного периода № " },
+    };
+
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (!strcmp(t[i].kind, kind))
+            return en ? t[i].en : t[i].ru;
+    return kind;
+}
+
+static int
 decide(struct ob_ctx *ctx, void *arg)
 {
     struct decide_args *d = arg;
@@ -227,9 +384,6 @@ decide(struct ob_ctx *ctx, void *arg)
     if (strcmp(r->state, "open"))
         return ob_err_set(&ctx->err, OB_ECONFLICT, "request %lld is already %s",
                           (long long)d->id, r->state);
-    if (strcmp(r->kind, "requisites"))
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "requests of kind '%s' are decided elsewhere",
-                          r->kind);
     n = ob_db_run(ctx->db,
                   "UPDATE requests SET state = ?, decision_note = ?, decided_by = NULLIF(?, 0), "
                   "decided_at = ? WHERE id = ? AND state = 'open'",
@@ -239,9 +393,9 @@ decide(struct ob_ctx *ctx, void *arg)
     if (n == 0)
         return ob_err_set(&ctx->err, OB_ECONFLICT, "request %lld is already decided",
                           (long long)d->id);
-    if ((d->apply && (rc = apply_requisites(ctx, r)) != 0) ||
+    if ((d->apply && (rc = apply(ctx, r)) != 0) ||
         (rc = ob_audit(ctx, r->partner, "request.decided", "request", d->id,
-                       "requisites change request: open → %s%s%s", state, *d->note ? "; " : "",
+                       "%s request: open → %s%s%s", r->kind, state, *d->note ? "; " : "",
                        d->note)) != 0)
         return rc;
     if (r->filed_by && ob_person_get(ctx, r->filed_by, &filer) == 0) {
@@ -249,8 +403,7 @@ decide(struct ob_ctx *ctx, void *arg)
 
         vars = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", *filer.name ? filer.name : filer.email,
                          "account", r->partner_name, "request",
-                         ob_arena_printf(&ctx->arena, en ? "requisites change #%lld"
-                                                         : "изменение реквизитов № %lld",
+                         ob_arena_printf(&ctx->arena, "%s%lld", title(r->kind, en),
                                          (long long)d->id),
                          "decision",
                          en ? (d->apply ? "applied" : "rejected")

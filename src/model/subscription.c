@@ -12,6 +12,10 @@
  * here, never in SQL; comparing the stored text is only ever ordering, which
  * ISO dates keep.
  *
+ * A change by request (R-SUB-2) is the same plan again, as of the original
+ * posting date and with the row itself left out, then an UPDATE; a renewal
+ * carries the previous main's extensions (R-SUB-3) in its transaction.
+ *
  * A deferred renewal is replaced by the paid main that starts at its start
  * (R-SUB-5): when computing the entitlement the deferral is cut at that
  * main's start, so the two never add up.
@@ -20,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/ctx.h"
 #include "base/date.h"
 #include "db/db.h"
@@ -233,6 +238,8 @@ struct plan {
     int32_t day;
     enum ob_sub_kind kind;
     bool provider;
+    int32_t as_of;              /* re-planning a change: the posting date, else 0 (today) */
+    int64_t replacing;          /* re-planning a change: the row left out of rows */
 };
 
 static int
@@ -726,8 +733,15 @@ plan(struct ob_ctx *ctx, struct plan *p)
         (rc = ob_subscriber_get(ctx, p->in->subscriber, &p->sub)) != 0 ||
         (rc = rows_of(ctx, p->sub.id, &p->rows)) != 0)
         return rc;
+    for (int i = 0; i < p->rows.n; i++)
+        if (p->rows.v[i].id == p->replacing) {
+            memmove(&p->rows.v[i], &p->rows.v[i + 1], (size_t)(p->rows.n - i - 1) *
+                                                          sizeof(p->rows.v[0]));
+            p->rows.n--;
+            break;
+        }
     memset(p->out, 0, sizeof(*p->out));
-    p->day = today(ctx);
+    p->day = p->as_of ? p->as_of : today(ctx);
     p->out->subscriber = p->sub.id;
     p->out->subscriber_code = p->sub.code;
     p->out->subscriber_name = p->sub.name;
@@ -812,6 +826,46 @@ struct post_args {
     struct ob_subscription s;
 };
 
+/* R-SUB-3: a renewal `m` (a main starting at the end of the previous main
+ * of its tariff) carries the previous main's extensions that are not
+ * cancelled, posted again for its period by the same rules. An extension
+ * whose tariff is no longer sold is not carried (docs/decisions.md). */
+static int
+carry_extensions(struct ob_ctx *ctx, const struct plan *p, const struct ob_subscription *m)
+{
+    const struct ob_subscription *prev = NULL;
+    int rc;
+
+    if (!is_kind(m, "main"))
+        return 0;
+    for (int i = 0; i < p->rows.n; i++)
+        if (is_kind(&p->rows.v[i], "main") && p->rows.v[i].base_tariff == m->base_tariff &&
+            p->rows.v[i].end == m->start)
+            prev = &p->rows.v[i];
+    for (int i = 0; prev && i < p->rows.n; i++) {
+        const struct ob_subscription *x = &p->rows.v[i];
+        struct ob_subscription_new in = { 0 };
+        struct ob_subscription out;
+        struct plan q = { .in = &in, .out = &out };
+        struct ob_tariff t;
+
+        if (!is_kind(x, "extension") || x->main != prev->id)
+            continue;
+        if ((rc = ob_catalog_tariff_load(ctx, x->tariff, &t)) != 0)
+            return rc;
+        if (!t.active)
+            continue;
+        in.subscriber = m->subscriber;
+        in.kind = "extension";
+        in.tariff = ob_arena_printf(&ctx->arena, "%lld", (long long)x->tariff);
+        in.quantity = x->quantity;
+        in.main = m->id;
+        if ((rc = plan(ctx, &q)) != 0 || (rc = insert(ctx, &out)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int
 post(struct ob_ctx *ctx, void *arg)
 {
@@ -819,7 +873,9 @@ post(struct ob_ctx *ctx, void *arg)
     struct plan p = { .in = a->in, .out = &a->s };
     int rc = plan(ctx, &p);
 
-    return rc ? rc : insert(ctx, &a->s);
+    if (rc == 0)
+        rc = insert(ctx, &a->s);
+    return rc ? rc : carry_extensions(ctx, &p, &a->s);
 }
 
 int
@@ -917,6 +973,210 @@ ob_subscription_trial_set_end(struct ob_ctx *ctx, int64_t id, const char *end,
     return ob_db_tx(ctx, OB_DB_WRITE, trial_set_end, &a);
 }
 
+/* ---- change and cancellation requests (R-SUB-2) ---------------------------------------- */
+
+static const char *
+describe(struct ob_ctx *ctx, const struct ob_subscription *s)
+{
+    return ob_arena_printf(&ctx->arena,
+                           "%s '%s' %s through %s, %d month(s) × %d, price %lld, %d%% (%s), "
+                           "due %lld",
+                           s->kind, s->tariff_code, day_text(ctx, s->start),
+                           day_text(ctx, s->end - 1), s->term_months, s->quantity,
+                           (long long)s->price, s->discount_pct, s->discount_rule,
+                           (long long)s->amount_due);
+}
+
+/* The plan of `s` with the changes ch, by the posting rules as of its
+ * posting date, with s itself left out of the subscriber's rows. */
+static int
+replan(struct ob_ctx *ctx, const struct ob_subscription *s, const struct ob_subscription_change *ch,
+       struct ob_subscription *out)
+{
+    struct ob_subscription_new in = { 0 };
+    struct plan p = { .in = &in, .out = out };
+
+    in.subscriber = s->subscriber;
+    in.kind = s->kind;
+    in.tariff = ch->tariff ? ch->tariff : ob_arena_printf(&ctx->arena, "%lld", (long long)s->tariff);
+    in.term_months = ch->term_months ? ch->term_months : s->term_months;
+    in.start = ch->start ? ch->start : day_text(ctx, s->start);
+    in.quantity = ch->quantity ? ch->quantity : s->quantity;
+    in.main = s->main;
+    in.new_client = ch->new_client >= 0 ? ch->new_client != 0 : s->new_client;
+    in.from_local_its = ch->from_local_its >= 0 ? ch->from_local_its != 0 : s->from_local_its;
+    p.as_of = ob_date_of_instant(s->posted_at);
+    p.replacing = s->id;
+    return plan(ctx, &p);
+}
+
+static int
+check_change(struct ob_ctx *ctx, const struct ob_subscription *s,
+             const struct ob_subscription_change *ch)
+{
+    struct ob_subscription after;
+
+    if (!ch->tariff && !ch->start && !ch->term_months && !ch->quantity && ch->new_client < 0 &&
+        ch->from_local_its < 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "changes",
+                            "'changes' must change at least one of term_months, start, tariff, "
+                            "quantity, declarations");
+    if (is_kind(s, "extension") && (ch->start || ch->term_months))
+        return ob_err_field(&ctx->err, OB_EINVAL, ch->start ? "changes.start"
+                                                              : "changes.term_months",
+                            "an extension takes its main's period: change the main instead");
+    if (!is_kind(s, "main") && !is_kind(s, "extension"))
+        return ob_err_field(&ctx->err, OB_EINVAL, "subscription",
+                            "a %s subscription is not changed by request%s", s->kind,
+                            is_kind(s, "trial") ? ": file a trial_change" : ": cancel it");
+    return replan(ctx, s, ch, &after);
+}
+
+static int
+check_trial(struct ob_ctx *ctx, const struct ob_subscription *s,
+            const struct ob_subscription_change *ch, int32_t *end)
+{
+    if (!is_kind(s, "trial"))
+        return ob_err_field(&ctx->err, OB_EINVAL, "subscription",
+                            "subscription %lld is a %s, not a trial", (long long)s->id, s->kind);
+    if (!ch->end || ob_date_parse(ch->end, end) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be a date YYYY-MM-DD");
+    if (*end <= s->start)
+        return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be after the start %s",
+                            day_text(ctx, s->start));
+    return 0;
+}
+
+static int
+check_request(struct ob_ctx *ctx, const struct ob_subscription *s, const char *kind,
+              const struct ob_subscription_change *ch)
+{
+    int32_t end;
+
+    if (strcmp(s->state, "posted"))
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "subscription %lld is %s", (long long)s->id,
+                          s->state);
+    if (!strcmp(kind, "subscription_change"))
+        return check_change(ctx, s, ch);
+    if (!strcmp(kind, "trial_change"))
+        return check_trial(ctx, s, ch, &end);
+    if (is_kind(s, "trial"))
+        return ob_err_field(&ctx->err, OB_EINVAL, "subscription",
+                            "a trial is not cancelled: file a trial_change to shorten it");
+    return 0;
+}
+
+int
+ob_subscription_request_check(struct ob_ctx *ctx, int64_t id, const char *kind,
+                              const struct ob_subscription_change *ch, struct ob_subscription *s,
+                              int64_t *partner)
+{
+    struct ob_subscriber sub;
+    int rc;
+
+    if ((rc = ob_subscription_get(ctx, id, s)) != 0)
+        return rc;
+    rc = ob_access_subscriber(ctx, s->subscriber, 0, PARTNER_WRITE, 0);
+    if (rc == OB_EPERM)
+        return ob_err_set(&ctx->err, OB_EPERM,
+                          "requests about a subscription are filed by the serving partner's "
+                          "owner or operator");
+    if (rc != 0 || (rc = ob_subscriber_get(ctx, s->subscriber, &sub)) != 0)
+        return rc;
+    *partner = sub.partner;
+    return check_request(ctx, s, kind, ch);
+}
+
+static int
+write_plan(struct ob_ctx *ctx, int64_t id, const struct ob_subscription *a)
+{
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE subscriptions SET tariff_id = ?, tariff_version_id = ?, start = ?, "
+                          "\"end\" = ?, term_months = ?, quantity = ?, price = ?, "
+                          "partner_price = NULLIF(?, -1), discount_pct = ?, discount_rule = ?, "
+                          "amount_due = ?, declared_new_client = ?, declared_from_local_its = ? "
+                          "WHERE id = ? AND state = 'posted'",
+                          "iittiiiiitiiii", a->tariff, a->version, day_text(ctx, a->start),
+                          day_text(ctx, a->end), (int64_t)a->term_months, (int64_t)a->quantity,
+                          a->price, a->partner_price, (int64_t)a->discount_pct, a->discount_rule,
+                          a->amount_due, (int64_t)a->new_client, (int64_t)a->from_local_its, id);
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    return n == 1 ? 0 : ob_err_set(&ctx->err, OB_ECONFLICT, "subscription %lld is not posted",
+                                   (long long)id);
+}
+
+/* Re-plan and write s with ch; a main's extensions follow its period. */
+static int
+apply_change(struct ob_ctx *ctx, const struct ob_subscription *s,
+             const struct ob_subscription_change *ch, const char *reason)
+{
+    static const struct ob_subscription_change same = { .new_client = -1, .from_local_its = -1 };
+    struct ob_subscription after;
+    struct rows r;
+    int rc;
+
+    if ((rc = replan(ctx, s, ch, &after)) != 0 || (rc = write_plan(ctx, s->id, &after)) != 0 ||
+        (rc = ob_audit(ctx, s->subscriber, "subscription.changed", "subscription", s->id,
+                       "%s → %s; reason: %s", describe(ctx, s), describe(ctx, &after), reason)))
+        return rc;
+    if (!is_kind(s, "main") || (rc = rows_of(ctx, s->subscriber, &r)) != 0)
+        return rc;
+    for (int i = 0; i < r.n; i++)
+        if (is_kind(&r.v[i], "extension") && r.v[i].main == s->id &&
+            (rc = apply_change(ctx, &r.v[i], &same, reason)) != 0)
+            return rc;
+    return 0;
+}
+
+/* Cancel s; a main's extensions go with it. */
+static int
+apply_cancel(struct ob_ctx *ctx, const struct ob_subscription *s, const char *reason)
+{
+    struct rows r;
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE subscriptions SET state = 'cancelled' "
+                          "WHERE id = ? AND state = 'posted'",
+                          "i", s->id);
+    int rc;
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if (n == 0)
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "subscription %lld is not posted",
+                          (long long)s->id);
+    if ((rc = ob_audit(ctx, s->subscriber, "subscription.cancelled", "subscription", s->id,
+                       "%s: posted → cancelled; reason: %s", describe(ctx, s), reason)) != 0 ||
+        !is_kind(s, "main") || (rc = rows_of(ctx, s->subscriber, &r)) != 0)
+        return rc;
+    for (int i = 0; i < r.n; i++)
+        if (is_kind(&r.v[i], "extension") && r.v[i].main == s->id &&
+            (rc = apply_cancel(ctx, &r.v[i], reason)) != 0)
+            return rc;
+    return 0;
+}
+
+int
+ob_subscription_request_apply(struct ob_ctx *ctx, int64_t id, const char *kind,
+                              const struct ob_subscription_change *ch, const char *reason)
+{
+    struct trial_end_args t = { id, 0, reason };
+    struct ob_subscription s;
+    int rc;
+
+    if ((rc = ob_subscription_get(ctx, id, &s)) != 0 ||
+        (rc = check_request(ctx, &s, kind, ch)) != 0)
+        return rc;
+    if (!strcmp(kind, "subscription_change"))
+        return apply_change(ctx, &s, ch, reason);
+    if (!strcmp(kind, "subscription_cancel"))
+        return apply_cancel(ctx, &s, reason);
+    if ((rc = check_trial(ctx, &s, ch, &t.end)) != 0)
+        return rc;
+    return trial_set_end(ctx, &t);
+}
+
 /* ---- reading by scope ---------------------------------------------------------------- */
 
 int
@@ -1001,12 +1261,50 @@ bad:
     return ob_err_field(&ctx->err, OB_EINVAL, "after", "'after' is not a cursor of this list");
 }
 
+/* The parameters of a list query, bound in the order they were added. */
+struct params {
+    char type[16];
+    int64_t i[16];
+    const char *t[16];
+    int n;
+};
+
+static void
+param_int(struct params *p, int64_t v)
+{
+    p->type[p->n] = 'i';
+    p->i[p->n++] = v;
+}
+
+static void
+param_text(struct params *p, const char *v)
+{
+    p->type[p->n] = 't';
+    p->t[p->n++] = v;
+}
+
+static int
+bind_all(struct ob_stmt *st, const struct params *p)
+{
+    int rc = 0;
+
+    for (int k = 0; k < p->n && rc == 0; k++)
+        rc = p->type[k] == 'i' ? ob_stmt_bind_int(st, k + 1, p->i[k])
+                               : ob_stmt_bind_text(st, k + 1, p->t[k]);
+    return rc;
+}
+
+/* The WHERE clause holds only the filters given, and the cursor is a row
+ * value, so both engines walk the ("end", id) index in order and stop at the
+ * page's end instead of sorting every row of the partner's clients. */
 int
 ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter *f, int limit,
                      int (*fn)(const struct ob_subscription *, const char *, void *), void *arg)
 {
-    const char *scope, *after_end, *page, *order, *from, *to;
+    const char *scope, *after_end;
+    struct params prm = { .n = 0 };
     struct ob_stmt *st;
+    struct ob_buf sql;
     int64_t after_id;
     int rc;
 
@@ -1014,36 +1312,44 @@ ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter *f,
         return rc;
     if (!(scope = list_scope(ctx)))
         return ctx->err.rc;
-    if (f->by_end && f->desc) {
-        page = "AND (? = 0 OR s.\"end\" < ? OR (s.\"end\" = ? AND s.id < ?)) ";
-        order = "ORDER BY s.\"end\" DESC, s.id DESC";
-    } else if (f->by_end) {
-        page = "AND (? = 0 OR s.\"end\" > ? OR (s.\"end\" = ? AND s.id > ?)) ";
-        order = "ORDER BY s.\"end\", s.id";
-    } else {
-        page = "AND (? = 0 OR s.id < ?) AND ? = ? ";
-        order = "ORDER BY s.id DESC";
+    ob_buf_init(&sql, 1 << 16);
+    ob_buf_adds(&sql, SEL "WHERE s.state = 'posted' ");
+    if (f->subscriber) {
+        ob_buf_adds(&sql, "AND s.subscriber_id = ? ");
+        param_int(&prm, f->subscriber);
     }
-    from = f->end_from >= 0 ? day_text(ctx, f->end_from + 1) : "";    /* end exclusive: L >= */
-    to = f->end_to >= 0 ? day_text(ctx, f->end_to + 1) : "";
-    if ((rc = ob_db_prepare(ctx->db,
-                            ob_arena_printf(&ctx->arena,
-                                            SEL "WHERE s.state = 'posted' "
-                                                "AND (? = 0 OR s.subscriber_id = ?) "
-                                                "AND (? = 0 OR sc.partner_id = ?) "
-                                                "AND (? = '' OR s.\"end\" >= ?) "
-                                                "AND (? = '' OR s.\"end\" <= ?) %s%s%s LIMIT ?",
-                                            page, scope, order),
-                            &st)) != 0)
+    if (f->partner) {
+        ob_buf_adds(&sql, "AND sc.partner_id = ? ");
+        param_int(&prm, f->partner);
+    }
+    if (f->end_from >= 0) {             /* end is exclusive: through L >= from */
+        ob_buf_adds(&sql, "AND s.\"end\" >= ? ");
+        param_text(&prm, day_text(ctx, f->end_from + 1));
+    }
+    if (f->end_to >= 0) {
+        ob_buf_adds(&sql, "AND s.\"end\" <= ? ");
+        param_text(&prm, day_text(ctx, f->end_to + 1));
+    }
+    if (after_id && f->by_end) {
+        ob_buf_adds(&sql, f->desc ? "AND (s.\"end\", s.id) < (?, ?) "
+                                  : "AND (s.\"end\", s.id) > (?, ?) ");
+        param_text(&prm, after_end);
+        param_int(&prm, after_id);
+    } else if (after_id) {
+        ob_buf_adds(&sql, "AND s.id < ? ");
+        param_int(&prm, after_id);
+    }
+    ob_buf_adds(&sql, scope);
+    ob_buf_adds(&sql, !f->by_end ? "ORDER BY s.id DESC"
+                      : f->desc ? "ORDER BY s.\"end\" DESC, s.id DESC"
+                                : "ORDER BY s.\"end\", s.id");
+    ob_buf_adds(&sql, " LIMIT ?");
+    param_int(&prm, limit);
+    rc = ob_db_prepare(ctx->db, sql.p, &st);
+    ob_buf_free(&sql);
+    if (rc != 0)
         return ob_db_err(ctx, rc);
-    if (f->by_end)
-        rc = ob_stmt_bindf(st, "iiiittttittii", f->subscriber, f->subscriber, f->partner,
-                           f->partner, from, from, to, to, after_id, after_end, after_end,
-                           after_id, (int64_t)limit);
-    else
-        rc = ob_stmt_bindf(st, "iiiitttti" "itti", f->subscriber, f->subscriber, f->partner,
-                           f->partner, from, from, to, to, after_id, after_id, "", "",
-                           (int64_t)limit);
+    rc = bind_all(st, &prm);
     while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
         struct ob_subscription s;
 

@@ -71,6 +71,31 @@ int ob_subscription_trial_start(struct ob_ctx *ctx, int64_t subscriber, bool par
 int ob_subscription_trial_set_end(struct ob_ctx *ctx, int64_t id, const char *end,
                                   const char *reason);
 
+/* R-SUB-2: what a change or cancellation request asks (NULL, 0 or -1:
+ * unchanged). */
+struct ob_subscription_change {
+    const char *tariff, *start;     /* subscription_change */
+    const char *end;                /* trial_change: the trial's new end */
+    int term_months, quantity;
+    int new_client, from_local_its; /* -1: unchanged */
+};
+
+/* Check a request of kind "subscription_change", "subscription_cancel" or
+ * "trial_change" about subscription `id`, filed by the actor: the serving
+ * partner's owner or operator (OB_ENOTFOUND outside its scope, OB_EPERM
+ * otherwise), the subscription posted, the changes valid by the posting
+ * rules as of its posting date. Fills *s with the subscription and
+ * *partner with its serving partner. Joins the caller's transaction. */
+int ob_subscription_request_check(struct ob_ctx *ctx, int64_t id, const char *kind,
+                                  const struct ob_subscription_change *ch,
+                                  struct ob_subscription *s, int64_t *partner);
+/* Apply such a request (the provider's decision): re-plan and write the
+ * change, cancel, or move the trial's end; audited before → after. Joins the
+ * caller's transaction. OB_ECONFLICT when the subscription is no longer
+ * posted; a change that breaks a rule now is refused with the rule's error. */
+int ob_subscription_request_apply(struct ob_ctx *ctx, int64_t id, const char *kind,
+                                  const struct ob_subscription_change *ch, const char *reason);
+
 /* A subscription the actor may see (its subscriber in scope). */
 int ob_subscription_get(struct ob_ctx *ctx, int64_t id, struct ob_subscription *out);
 

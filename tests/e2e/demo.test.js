@@ -27,8 +27,38 @@ test('demo data: partners, subscribers and people whose printed logins work', as
     const partners = await admin.get('/api/v1/partners');
     assert.equal(partners.body.items.length, 2);
     assert.ok(partners.body.items.some((p) => p.statuses.some((st) => st.status === 'csk' && st.active)));
-    const subs = await admin.get('/api/v1/subscribers');
-    assert.ok(subs.body.items.filter((x) => !x.own_partner).length >= 3);
+    const subs = await admin.get('/api/v1/subscribers?limit=500');
+    assert.ok(subs.body.items.filter((x) => !x.own_partner).length >= 6);
+    // Issue 4 item 11: clients in every state, as the entitlement computes them.
+    const today = (await (await s.fetch('/api/v1/test/clock')).json()).date;
+    const addDays = (d, n) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
+    const byName = (n) => subs.body.items.find((x) => x.name === n).id;
+    const state = async (name, at) => {
+      const id = byName(name);
+      const e = await admin.get(`/api/v1/subscribers/${id}/entitlement${at ? `?at=${at}` : ''}`);
+      assert.equal(e.status, 200, JSON.stringify(e.body));
+      const l = await admin.get(`/api/v1/subscriptions?subscriber=${id}&limit=500`);
+      const kinds = l.body.items.filter((x) => e.body.in_force.includes(x.id)).map((x) => `${x.kind} ${x.tariff.code}`);
+      return { blocked: e.body.blocked, kinds, items: l.body.items };
+    };
+    assert.deepEqual((await state('ООО Вектор')).kinds, ['trial TRIAL-30']);
+    const paid = await state('ООО Ромашка');
+    assert.deepEqual(paid.kinds, ['main ITSaaS-PROF']);
+    assert.equal(paid.items.find((x) => x.kind === 'main').term_months, 12);
+    assert.deepEqual((await state('ИП Иванов')).kinds, ['its_local ITSaaS-PROF']);
+    const ending = await state('ООО Финиш');
+    assert.deepEqual(ending.kinds, ['main ITSaaS-PROF']);
+    assert.equal(ending.blocked, false);
+    const end = ending.items.find((x) => x.kind === 'main').end;
+    assert.ok(end === addDays(today, 3) || end === addDays(today, 4), end);
+    assert.equal((await state('ООО Финиш', addDays(today, 2))).blocked, false);
+    assert.equal((await state('ООО Финиш', end)).blocked, true);
+    const blocked = await state('ООО Старт');
+    assert.equal(blocked.blocked, true);
+    assert.deepEqual(blocked.items.map((x) => x.kind), ['trial']);
+    const deferred = await state('ООО Отсрочка');
+    assert.equal(deferred.blocked, false);
+    assert.deepEqual(deferred.kinds, ['deferred_renewal TRIAL-30']);
   } finally {
     assert.equal(await s.stop(), 0);
   }
