@@ -133,7 +133,10 @@ export function requestsTable({ state, provider: isProvider }) {
       ? { key: 'partner', label: t('requests.partner'), sort: (r) => r.partner?.name, render: (r) => h('span', {},
         r.partner ? h('a', { href: `/partners/${r.partner.id}`, text: r.partner.name }) : null, h('span', { class: 'cell-sub muted', text: tOr(`request.${r.kind}`, r.kind) })) }
       : { key: 'kind', label: t('requests.kind'), render: (r) => tOr(`request.${r.kind}`, r.kind) },
-    { key: 'changes', label: t('requests.changes'), render: (r) => changesList(r.changes), sort: false },
+    { key: 'changes', label: t('requests.changes'), sort: false, render: (r) => h('span', {},
+      r.subscription ? h('span', { class: 'cell-sub', text: `${r.subscription.tariff?.code || r.subscription.tariff || ''} · ${r.subscription.start || ''} – ${r.subscription.end || ''}` }) : null,
+      changesList(r.changes),
+      r.late ? h('span', { class: 'badge badge-warn', text: t('requests.late') }) : null) },
     { key: 'reason', label: t('requests.reason'), cls: 'wrap' },
     { key: 'state', label: t('common.state'), render: (r) => h('span', {}, badge(r.state), r.decision_note ? h('span', { class: 'cell-sub muted', text: r.decision_note }) : null) },
   ].filter(Boolean);
