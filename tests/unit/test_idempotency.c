@@ -8,6 +8,7 @@
  * storm in tests/e2e/idempotency.test.js).
  */
 #include "unit.h"
+#include "unit_engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +20,7 @@
 #include "db/db.h"
 #include "model/idempotency.h"
 
-extern const struct ob_migration ob_migrations[];
-extern const int ob_nmigrations;
-
 static struct ob_db *db;
-static char path[64];
 
 static const struct key_case {
     const char *rule, *key;
@@ -94,34 +91,15 @@ test_request_hash(void **state)
 static int
 setup(void **state)
 {
-    struct ob_err err = { 0 };
-    char url[80];
-    int fd;
-
     (void)state;
-    snprintf(path, sizeof(path), "/tmp/oblako-test-idem-XXXXXX");
-    if ((fd = mkstemp(path)) < 0)
-        return -1;
-    close(fd);
-    snprintf(url, sizeof(url), "sqlite:%s", path);
-    if (ob_db_open(url, NULL, &db, &err) != 0)
-        return -1;
-    return ob_db_migrate(db, ob_migrations, ob_nmigrations, NULL, &err);
+    return unit_sqlite_open_migrated(&db);
 }
 
 static int
 teardown(void **state)
 {
-    char side[80];
-
     (void)state;
-    ob_db_close(db);
-    unlink(path);
-    snprintf(side, sizeof(side), "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", path);
-    unlink(side);
-    return 0;
+    return unit_sqlite_close(db);
 }
 
 /* A request's context: person (0: anonymous from 10.0.0.1) at business time now. */

@@ -6,6 +6,7 @@
  * period again (the two-server e2e test caught that under the sanitizer).
  */
 #include "unit.h"
+#include "unit_engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,46 +16,20 @@
 #include "db/db.h"
 #include "model/job.h"
 
-extern const struct ob_migration ob_migrations[];
-extern const int ob_nmigrations;
-
 static struct ob_db *db;
-static char path[64];
 
 static int
 setup(void **state)
 {
-    struct ob_err err = { 0 };
-    int fd;
-
     (void)state;
-    snprintf(path, sizeof(path), "/tmp/oblako-test-job-XXXXXX");
-    if ((fd = mkstemp(path)) < 0)
-        return -1;
-    close(fd);
-    {
-        char url[80];
-
-        snprintf(url, sizeof(url), "sqlite:%s", path);
-        if (ob_db_open(url, NULL, &db, &err) != 0)
-            return -1;
-    }
-    return ob_db_migrate(db, ob_migrations, ob_nmigrations, NULL, &err);
+    return unit_sqlite_open_migrated(&db);
 }
 
 static int
 teardown(void **state)
 {
-    char side[80];
-
     (void)state;
-    ob_db_close(db);
-    unlink(path);
-    snprintf(side, sizeof(side), "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", path);
-    unlink(side);
-    return 0;
+    return unit_sqlite_close(db);
 }
 
 static bool

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/err.h"
 #include "base/rand.h"
 #include "db/db.h"
 
@@ -112,6 +113,28 @@ pg_group_teardown(void **state)
     (void)state;
     snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", eng.dbname);
     return pg_admin(sql);
+}
+
+extern const struct ob_migration ob_migrations[];
+extern const int ob_nmigrations;
+
+/* A fresh, migrated SQLite file for one test (tests of model parts that
+ * need the real schema but not both engines). */
+static inline int
+unit_sqlite_open_migrated(struct ob_db **db)
+{
+    struct ob_err err = { 0 };
+
+    if (sqlite_group_setup(NULL) != 0 || ob_db_open(eng.url, NULL, db, &err) != 0)
+        return -1;
+    return ob_db_migrate(*db, ob_migrations, ob_nmigrations, NULL, &err);
+}
+
+static inline int
+unit_sqlite_close(struct ob_db *db)
+{
+    ob_db_close(db);
+    return sqlite_group_teardown(NULL);
 }
 
 #endif
