@@ -47,11 +47,25 @@ DATA_FILES := $(sort $(wildcard data/*.json))
 .PHONY: all test test-full check asan fuzz bench demo format clean deps unit
 .DELETE_ON_ERROR:
 
-all: $(BUILD)/oblako $(UNIT_BIN)
+all: $(BUILD)/oblako $(BUILD)/oblako-cashbook $(UNIT_BIN)
 
 $(BUILD)/oblako: $(BUILD)/obj/src/main.o $(BUILD)/obj/src/demo.o $(LIB_OBJ)
 	@echo "  LINK    $@"
 	@$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+# The reference application backend (app/, docs/app-backend.md): its own
+# objects and page, none of the main program's.
+APP_SRC := $(sort $(wildcard app/*.c))
+APP_PAGE := $(sort $(wildcard app/page/*))
+APP_LIBS = $(shell pkg-config --libs libmicrohttpd jansson sqlite3 libcurl libsodium 2>/dev/null)
+
+$(BUILD)/oblako-cashbook: $(APP_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/cashbook_page.o
+	@echo "  LINK    $@"
+	@$(CC) -o $@ $^ $(APP_LIBS) -lpthread $(LDSAN) $(LDFLAGS)
+
+$(BUILD)/gen/cashbook_page.c: $(BUILD)/tools/embed $(APP_PAGE)
+	@mkdir -p $(@D)
+	$(BUILD)/tools/embed web $@ $(APP_PAGE)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)

@@ -18,6 +18,7 @@ export class ApiError extends Error {
     this.hint = problem.hint || null;
     this.retryAfter = problem.retry_after ?? null;
     this.requestId = problem.request_id || null;
+    this.problem = problem; // the whole problem: some carry extra members (a refused session's holders)
   }
 }
 

@@ -12,6 +12,7 @@ import * as subscriber from './pages/subscriber.js';
 import * as profile from './pages/profile.js';
 import * as catalog from './pages/catalog.js';
 import * as clients from './pages/clients.js';
+import * as areas from './pages/areas.js';
 
 export const session = { me: null };
 
@@ -56,6 +57,10 @@ const ROUTES = [
   { path: '/tariffs', kinds: { partner: catalog.partnerTariffs } },
   { path: '/clients', kinds: { partner: clients.clients } },
   { path: '/subscription', kinds: { subscriber: subscriber.subscription } },
+  { path: '/areas', kinds: { subscriber: areas.areas } },
+  { path: '/sessions', kinds: { subscriber: areas.sessions } },
+  { path: '/grants', kinds: { subscriber: areas.grants } },
+  { path: '/granted', kinds: { partner: areas.granted } },
 ];
 
 const NAV = {
@@ -70,6 +75,7 @@ const NAV = {
   partner: [
     { href: '/subscribers', label: 'nav.subscribers' },
     { href: '/clients', label: 'nav.clients' },
+    { href: '/granted', label: 'nav.granted' },
     { href: '/tariffs', label: 'nav.tariffs' },
     { href: '/employees', label: 'nav.employees' },
     { href: '/requests', label: 'nav.requests' },
@@ -77,7 +83,10 @@ const NAV = {
   ],
   subscriber: [
     { href: '/subscription', label: 'nav.subscription' },
+    { href: '/areas', label: 'nav.areas' },
+    { href: '/sessions', label: 'nav.sessions' },
     { href: '/users', label: 'nav.users' },
+    { href: '/grants', label: 'nav.grants', roles: ['owner', 'administrator'] },
     { href: '/audit', label: 'nav.audit', roles: ['owner', 'administrator'] },
   ],
 };

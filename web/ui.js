@@ -154,10 +154,10 @@ export function confirmDialog({ title, text, confirm, danger, reason, onConfirm 
 }
 
 /** A form in a dialog; resolves with onSubmit's result, or null when cancelled. */
-export function formDialog({ title, text, fields, values, submitLabel, onSubmit, onChange, wide }) {
+export function formDialog({ title, text, fields, values, submitLabel, onSubmit, onChange, wide, danger }) {
   return openDialog((close) => {
     const f = form({
-      fields, values, submitLabel, onChange, onCancel: () => close(null),
+      fields, values, submitLabel, submitKind: danger ? 'danger' : 'primary', onChange, onCancel: () => close(null),
       onSubmit: async (v) => { const r = await onSubmit(v); close(r === undefined ? true : r); },
     });
     return [h('h2', { class: 'dialog-title', text: title }), text ? h('p', { class: 'dialog-text', text }) : null, f.el];

@@ -55,6 +55,13 @@ ob_resp_header(struct ob_resp *resp, const char *name, const char *value)
     }
 }
 
+void
+ob_resp_problem(struct ob_resp *resp, json_t *ext)
+{
+    json_decref(resp->problem_ext);
+    resp->problem_ext = ext;
+}
+
 const char *
 ob_req_cookie(const struct ob_req *req, const char *name)
 {

@@ -55,6 +55,7 @@ struct ob_resp {
     bool has_fd;
     struct ob_kv headers[OB_MAX_RESP_HEADERS];
     int nheaders;
+    json_t *problem_ext;                    /* members added to an error's problem body */
 };
 
 /* Route flags. */
@@ -63,6 +64,7 @@ enum {
     OB_ROUTE_RAW = 1 << 1,      /* the handler reads the body itself (no JSON parse) */
     OB_ROUTE_PUBLIC = 1 << 2,   /* anyone may call it, signed in or not */
     OB_ROUTE_IDEMPOTENT = 1 << 3, /* a creating POST: honours Idempotency-Key (http/dispatch.c) */
+    OB_ROUTE_SIGNED = 1 << 4,   /* application backends may call it signed (docs/app-backend.md) */
 };
 
 struct ob_route {
@@ -97,5 +99,8 @@ int ob_req_id(struct ob_req *req, const char *name, int64_t *out);
 /* Respond with a JSON value (the reference is stolen). */
 int ob_resp_json(struct ob_resp *resp, int status, json_t *v);
 void ob_resp_header(struct ob_resp *resp, const char *name, const char *value);
+/* Add the members of object ext (reference stolen) to the problem the
+ * handler's error return will render (a refusal's details). */
+void ob_resp_problem(struct ob_resp *resp, json_t *ext);
 
 #endif

@@ -75,10 +75,11 @@ app_json(struct ob_ctx *ctx, const struct ob_app *a)
 {
     bool provider = ob_access_provider_roles(ctx) != 0;
 
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:b, s:s, s:b, s:o}", "id",
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:s, s:b, s:o}", "id",
                      (json_int_t)a->id, "code", a->code, "name_ru", a->name_ru, "name_en",
                      a->name_en, "version", a->version, "backend_url",
-                     provider ? json_string(a->backend_url) : json_null(), "restricted_to",
+                     provider ? json_string(a->backend_url) : json_null(), "has_secret",
+                     provider ? json_boolean(a->has_secret) : json_null(), "restricted_to",
                      ob_api_str(a->restricted_to), "free", a->free, "lists", a->lists, "active",
                      a->active, "created_at", ob_api_instant(a->created_at));
 }
@@ -163,6 +164,32 @@ ob_api_catalog_apps_create(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_catalog_app_find(req->ctx, a.code, &a)) != 0)
         return rc;
     return ob_resp_json(resp, 201, app_json(req->ctx, &a));
+}
+
+int
+ob_api_catalog_apps_patch(struct ob_req *req, struct ob_resp *resp)
+{
+    static const char *const fields[] = { "name_ru", "name_en", "version", "backend_url",
+                                          "backend_secret", "active", NULL };
+    struct ob_app_change ch = { .active = -1 };
+    const char *code = ob_req_param(req, "code");
+    struct ob_app a;
+    int active = -1, rc;
+
+    if ((rc = ob_access_provider(req->ctx, OB_ROLE_ADMIN)) != 0 ||
+        (rc = ob_req_object(req)) != 0 || (rc = ob_api_only_members(req, req->json, "", fields)) ||
+        (rc = ob_req_str(req, "name_ru", 200, false, &ch.name_ru)) != 0 ||
+        (rc = ob_req_str(req, "name_en", 200, false, &ch.name_en)) != 0 ||
+        (rc = ob_req_str(req, "version", 40, false, &ch.version)) != 0 ||
+        (rc = ob_req_str(req, "backend_url", 500, false, &ch.backend_url)) != 0 ||
+        (rc = ob_req_str(req, "backend_secret", 256, false, &ch.backend_secret)) != 0 ||
+        (rc = bool_member(req, "active", &active)) != 0)
+        return rc;
+    ch.active = active;
+    if ((rc = ob_catalog_app_update(req->ctx, code, &ch)) != 0 ||
+        (rc = ob_catalog_app_find(req->ctx, code, &a)) != 0)
+        return rc;
+    return ob_resp_json(resp, 200, app_json(req->ctx, &a));
 }
 
 /* ---- tariffs ------------------------------------------------------------------------- */

@@ -62,6 +62,7 @@ OB_HANDLER(ob_api_leave_reason_set);
 /* catalog.c */
 OB_HANDLER(ob_api_catalog_apps_list);
 OB_HANDLER(ob_api_catalog_apps_create);
+OB_HANDLER(ob_api_catalog_apps_patch);
 OB_HANDLER(ob_api_tariffs_list);
 OB_HANDLER(ob_api_tariffs_create);
 OB_HANDLER(ob_api_tariffs_patch);
@@ -81,5 +82,22 @@ OB_HANDLER(ob_api_subscriptions_quote);
 OB_HANDLER(ob_api_subscriptions_get);
 OB_HANDLER(ob_api_subscriptions_patch);
 OB_HANDLER(ob_api_subscriber_entitlement);
+
+/* areas.c */
+OB_HANDLER(ob_api_areas_list);
+OB_HANDLER(ob_api_areas_create);
+OB_HANDLER(ob_api_areas_get);
+OB_HANDLER(ob_api_areas_delete);
+OB_HANDLER(ob_api_areas_restore);
+OB_HANDLER(ob_api_grants_list);
+OB_HANDLER(ob_api_grants_create);
+OB_HANDLER(ob_api_grants_delete);
+/* sessions.c */
+OB_HANDLER(ob_api_sessions_open);
+OB_HANDLER(ob_api_sessions_list);
+OB_HANDLER(ob_api_sessions_get);
+OB_HANDLER(ob_api_sessions_heartbeat);
+OB_HANDLER(ob_api_sessions_close);
+OB_HANDLER(ob_api_session_history);
 
 #endif

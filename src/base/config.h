@@ -42,6 +42,10 @@ struct ob_config {
     int session_idle_minutes;
     int session_max_hours;
     int link_hours;
+    int app_idle_seconds;       /* application sessions (R-DA-4) */
+    int app_grace_minutes;
+    int area_restore_days;
+    int backend_timeout_seconds;
     long body_max;
     bool test_clock;
     bool jobs;

@@ -27,6 +27,7 @@ struct ob_actor {
     int64_t person;
     int64_t account;        /* the account chosen in the session, or the token's */
     int64_t token;          /* API token id when authenticated by one */
+    int64_t app;            /* an application backend (a signed request), else 0 */
     unsigned token_roles;   /* what the token may use of the person's roles */
     bool system;
     bool mfa_missing;       /* signed in, but the provider requires TOTP first */

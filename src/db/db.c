@@ -110,6 +110,18 @@ bindv(struct ob_stmt *st, const char *fmt, va_list ap)
         case 'n':
             rc = ob_stmt_bind_null(st, i);
             break;
+        case 'z': {     /* an id: NULL when 0 */
+            int64_t v = va_arg(ap, int64_t);
+
+            rc = v ? ob_stmt_bind_int(st, i, v) : ob_stmt_bind_null(st, i);
+            break;
+        }
+        case 'm': {     /* a count or limit: NULL when negative */
+            int64_t v = va_arg(ap, int64_t);
+
+            rc = v >= 0 ? ob_stmt_bind_int(st, i, v) : ob_stmt_bind_null(st, i);
+            break;
+        }
         default:
             ob_db_set_errmsg(st->db, "bad bind format '%c'", *f);
             rc = OB_EINTERNAL;

@@ -55,7 +55,8 @@ int ob_stmt_bind_int(struct ob_stmt *st, int i, int64_t v);
 int ob_stmt_bind_text(struct ob_stmt *st, int i, const char *s);
 int ob_stmt_bind_null(struct ob_stmt *st, int i);
 /* Bind several by a format: 'i' int64_t, 't' const char * (NULL binds
- * null), 'n' null (no argument). Starts at bind 1. */
+ * null), 'n' null (no argument), 'z' int64_t (NULL when 0: an optional id),
+ * 'm' int64_t (NULL when negative: an optional limit). Starts at bind 1. */
 int ob_stmt_bindf(struct ob_stmt *st, const char *fmt, ...);
 /* OB_DB_ROW, OB_DB_DONE or a negative code. */
 int ob_stmt_step(struct ob_stmt *st);

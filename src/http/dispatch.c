@@ -35,6 +35,7 @@
 #include "http/http.h"
 #include "http/router.h"
 #include "model/authn.h"
+#include "model/backend.h"
 #include "model/idempotency.h"
 #include "model/setting.h"
 #include "base/utf8.h"
@@ -71,6 +72,8 @@ ob_http_resp_free(struct ob_resp *resp)
 {
     json_decref(resp->json);
     resp->json = NULL;
+    json_decref(resp->problem_ext);
+    resp->problem_ext = NULL;
     ob_buf_free(&resp->body);
     for (int i = 0; i < resp->nheaders; i++)
         free((char *)resp->headers[i].value);
@@ -141,6 +144,11 @@ problem(struct ob_resp *resp, const struct ob_err *err, const char *request_id, 
         json_object_set_new(p, "more", json_text(err->detail));
     if (err->hint[0])
         json_object_set_new(p, "hint", json_text(err->hint));
+    if (resp->problem_ext) {
+        json_object_update(p, resp->problem_ext);
+        json_decref(resp->problem_ext);
+        resp->problem_ext = NULL;
+    }
     if (err->retry_after > 0) {
         static _Thread_local char ra[16];
 
@@ -381,6 +389,12 @@ authenticate(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
     bool changing = strcmp(in->method, "GET") && strcmp(in->method, "HEAD");
     int rc;
 
+    if ((rt->flags & OB_ROUTE_SIGNED) && in->header &&
+        in->header(in->hctx, "X-Oblako-Signature"))
+        return ob_backend_verify(&s->ctx, in->header(in->hctx, "X-Oblako-App"),
+                                 in->header(in->hctx, "X-Oblako-Timestamp"),
+                                 in->header(in->hctx, "X-Oblako-Signature"), in->method, in->uri,
+                                 s->req.body, s->req.body_len, ob_clock_real());
     if (bearer)
         return ob_auth_bearer(&s->ctx, bearer);
     if (cookie && *cookie) {

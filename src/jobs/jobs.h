@@ -82,6 +82,12 @@ void ob_runner_stop(struct ob_runner *r);
 /* Job bodies and task handlers. */
 int ob_job_prune_run(struct ob_ctx *ctx, char *detail, size_t size);
 int ob_job_audit_seal_run(struct ob_ctx *ctx, char *detail, size_t size);
+int ob_job_areas_purge_run(struct ob_ctx *ctx, char *detail, size_t size);
+int ob_job_sessions_expire_run(struct ob_ctx *ctx, char *detail, size_t size);
+int ob_task_area_create(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
+                        size_t size);
+int ob_task_area_delete(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
+                        size_t size);
 int ob_task_test_note(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
                       size_t size);
 

@@ -17,12 +17,19 @@ const struct ob_job_def ob_job_defs[] = {
     { "audit-seal", OB_SCHED_INTERVAL, 10, 0,
       "chain new audit records into the hash chain (oblako audit verify checks it)",
       ob_job_audit_seal_run },
+    { "areas-purge", OB_SCHED_INTERVAL, 300, 0,
+      "tell the backends to delete data areas whose time in the bin is over", ob_job_areas_purge_run },
+    { "sessions-expire", OB_SCHED_INTERVAL, 60, 0,
+      "close application sessions not seen within the idle time, as expired",
+      ob_job_sessions_expire_run },
 };
 const int ob_njob_defs = sizeof(ob_job_defs) / sizeof(ob_job_defs[0]);
 
 const struct ob_task_kind ob_task_kinds[] = {
     { "test.note", true, ob_task_test_note },
     { "mail.send", false, ob_mail_send_task },
+    { "area.create", false, ob_task_area_create },
+    { "area.delete", false, ob_task_area_delete },
 };
 const int ob_ntask_kinds = sizeof(ob_task_kinds) / sizeof(ob_task_kinds[0]);
 

@@ -45,8 +45,8 @@ ob_auth_hash(const char *secret, char out[65])
     sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
-static void
-new_secret(char out[OB_SECRET_LEN])
+void
+ob_auth_new_secret(char out[OB_SECRET_LEN])
 {
     unsigned char raw[32];
 
@@ -152,7 +152,7 @@ start_session(struct ob_ctx *ctx, struct outcome *o, int64_t now)
     char hash[65];
     int64_t n;
 
-    new_secret(o->out->secret);
+    ob_auth_new_secret(o->out->secret);
     randombytes_buf(raw, sizeof(raw));
     sodium_bin2hex(o->out->csrf, OB_CSRF_LEN, raw, sizeof(raw));
     ob_auth_hash(o->out->secret, hash);
@@ -447,7 +447,7 @@ ob_auth_link_send_vars(struct ob_ctx *ctx, int64_t person, const char *purpose, 
 
     if ((rc = ob_person_get(ctx, person, &p)) != 0)
         return rc;
-    new_secret(secret);
+    ob_auth_new_secret(secret);
     ob_auth_hash(secret, hash);
     n = ob_db_run(ctx->db,
                   "INSERT INTO person_links (token_hash, person_id, purpose, created_at, "

@@ -75,6 +75,8 @@ int ob_auth_totp_disable(struct ob_ctx *ctx, const char *code);
 int ob_auth_totp_code(const char *secret32, int64_t now, char out[8]);
 
 /* Hash a secret for storage (hex BLAKE2b-256). */
+/* A new random secret: 256 bits as 43 base64url characters. */
+void ob_auth_new_secret(char out[OB_SECRET_LEN]);
 void ob_auth_hash(const char *secret, char out[65]);
 
 #endif

@@ -51,7 +51,7 @@ code_chars(const char *s, const char *allowed_punct, size_t max)
 
 #define APP_SELECT                                                                             \
     "SELECT id, code, name_ru, name_en, version, backend_url, restricted_to, free, lists, "  \
-    "active, created_at, updated_at FROM applications "
+    "active, created_at, updated_at, backend_secret <> '' FROM applications "
 
 static void
 read_app(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_app *a)
@@ -68,6 +68,7 @@ read_app(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_app *a)
     a->active = ob_stmt_int(st, 9) != 0;
     a->created_at = ob_stmt_int(st, 10);
     a->updated_at = ob_stmt_int(st, 11);
+    a->has_secret = ob_stmt_int(st, 12) != 0;
 }
 
 int
@@ -194,6 +195,68 @@ ob_catalog_app_create(struct ob_ctx *ctx, struct ob_app *in)
     if ((rc = ob_access_provider(ctx, OB_ROLE_ADMIN)) != 0 || (rc = check_app(ctx, in)) != 0)
         return rc;
     return ob_db_tx(ctx, OB_DB_WRITE, app_insert, in);
+}
+
+struct app_change {
+    const struct ob_app *a;
+    const struct ob_app_change *ch;
+};
+
+static int
+app_update_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct app_change *c = arg;
+    const struct ob_app_change *ch = c->ch;
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE applications SET name_ru = COALESCE(?, name_ru), "
+                          "name_en = COALESCE(?, name_en), version = COALESCE(?, version), "
+                          "backend_url = COALESCE(?, backend_url), "
+                          "backend_secret = COALESCE(?, backend_secret), "
+                          "active = CASE WHEN ? < 0 THEN active ELSE ? END, updated_at = ? "
+                          "WHERE id = ?",
+                          "ttttt" "iiii", ch->name_ru, ch->name_en, ch->version, ch->backend_url,
+                          ch->backend_secret, (int64_t)ch->active, (int64_t)ch->active,
+                          ob_clock_now(ctx), c->a->id);
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    return ob_audit(ctx, 0, "catalog.application_changed", "application", c->a->id,
+                    "application '%s' changed:%s%s%s%s%s%s", c->a->code,
+                    ch->name_ru || ch->name_en ? " names" : "", ch->version ? " version" : "",
+                    ch->backend_url ? " backend_url" : "",
+                    ch->backend_secret ? " backend_secret" : "",
+                    ch->active == 0 ? " withdrawn" : "", ch->active == 1 ? " active" : "");
+}
+
+int
+ob_catalog_app_update(struct ob_ctx *ctx, const char *code, const struct ob_app_change *ch)
+{
+    struct app_change c = { .ch = ch };
+    struct ob_app a, check;
+    int rc;
+
+    if ((rc = ob_access_provider(ctx, OB_ROLE_ADMIN)) != 0 ||
+        (rc = ob_catalog_app_find(ctx, code, &a)) != 0)
+        return rc;
+    check = a;
+    if (ch->name_ru)
+        check.name_ru = ch->name_ru;
+    if (ch->name_en)
+        check.name_en = ch->name_en;
+    if (ch->version)
+        check.version = ch->version;
+    if (ch->backend_url)
+        check.backend_url = ch->backend_url;
+    if ((rc = check_app(ctx, &check)) != 0)
+        return rc;
+    if (ch->backend_secret &&
+        (strlen(ch->backend_secret) < OB_APP_SECRET_MIN || strlen(ch->backend_secret) > 256 ||
+         strpbrk(ch->backend_secret, " \t\r\n")))
+        return ob_err_field(&ctx->err, OB_EINVAL, "backend_secret",
+                            "'backend_secret' must be %d to 256 characters without spaces",
+                            OB_APP_SECRET_MIN);
+    c.a = &a;
+    return ob_db_tx(ctx, OB_DB_WRITE, app_update_tx, &c);
 }
 
 int

@@ -62,7 +62,17 @@ struct ob_app {
     const char *restricted_to;      /* a partner status, or NULL */
     const char *lists;              /* "prof" or "" (comma-separated) */
     bool free, active;
+    bool has_secret;                /* a backend secret is set (never shown) */
 };
+
+/* What PATCH /applications/{code} changes (NULL / -1: unchanged). */
+struct ob_app_change {
+    const char *name_ru, *name_en, *version, *backend_url, *backend_secret;
+    int active;
+};
+#define OB_APP_SECRET_MIN 32
+/* Change an application (provider admins); audited without the secret. */
+int ob_catalog_app_update(struct ob_ctx *ctx, const char *code, const struct ob_app_change *ch);
 
 /* Applications in id order after `after` (anyone signed in). */
 int ob_catalog_apps(struct ob_ctx *ctx, int64_t after, int limit,

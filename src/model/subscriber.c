@@ -684,3 +684,22 @@ ob_subscriber_user_remove(struct ob_ctx *ctx, int64_t sub, int64_t person)
     ob_access_reset(ctx);
     return rc;
 }
+
+int
+ob_subscriber_lock(struct ob_ctx *ctx, int64_t sub)
+{
+    int64_t id = 0;
+    int rc;
+
+    /* SQLite: the write transaction (BEGIN IMMEDIATE) is the lock already. */
+    if (ob_db_engine(ctx->db) != OB_DB_POSTGRES)
+        return 0;
+    rc = ob_db_get_int(ctx->db, &id,
+                       "SELECT account_id FROM subscribers WHERE account_id = ? FOR UPDATE", "i",
+                       sub);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_DONE)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscriber %lld not found", (long long)sub);
+    return 0;
+}

@@ -96,4 +96,10 @@ int ob_subscriber_user_set(struct ob_ctx *ctx, int64_t sub, int64_t person,
                            const struct ob_user_change *ch, struct ob_account_member *out);
 int ob_subscriber_user_remove(struct ob_ctx *ctx, int64_t sub, int64_t person);
 
+/* Take subscriber `sub`'s write lock inside the caller's write transaction
+ * (PostgreSQL: SELECT … FOR UPDATE on its row; SQLite: the transaction's
+ * BEGIN IMMEDIATE holds it already). Limits that count a subscriber's
+ * things (sessions, data areas) are checked after it. */
+int ob_subscriber_lock(struct ob_ctx *ctx, int64_t sub);
+
 #endif

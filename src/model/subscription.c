@@ -1374,17 +1374,62 @@ deferral_end(const struct rows *r, int i)
     return end;
 }
 
+/* The applications of the subscriber's working data areas, oldest first
+ * (failed ones never held a choice; deleted ones keep it: the choice is
+ * fixed). NULL-terminated, in the arena. */
+static int
+working_apps(struct ob_ctx *ctx, int64_t sub, const char ***out)
+{
+    const char **v = ob_arena_alloc(&ctx->arena, 33 * sizeof(*v));
+    struct ob_stmt *st;
+    int n = 0, rc;
+
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT ap.code FROM areas ar "
+                            "JOIN applications ap ON ap.id = ar.application_id "
+                            "WHERE ar.subscriber_id = ? AND ar.test = 0 AND ar.state <> 'failed' "
+                            "ORDER BY ar.id LIMIT 32",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_int(st, 1, sub);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        v[n++] = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 0));
+        rc = 0;
+    }
+    ob_stmt_finalize(st);
+    v[n] = NULL;
+    *out = v;
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+/* R-CAT-2: the client's choice for a subscription whose tariff leaves one
+ * (N of the client's choice, one-application area rules): the application
+ * of its first working area that the tariff offers. */
+static const char *
+choice_of(const struct ob_tariff_options *o, const char **apps)
+{
+    bool chooses = o->choose > 0;
+
+    for (int r = 0; r < o->nareas; r++)
+        chooses = chooses || o->areas[r].one_app;
+    for (int i = 0; chooses && apps[i]; i++)
+        for (int k = 0; k < o->napps; k++)
+            if (!strcmp(o->apps[k], apps[i]))
+                return apps[i];
+    return NULL;
+}
+
 int
-ob_subscription_entitlement(struct ob_ctx *ctx, int64_t sub, int32_t day,
-                            struct ob_entitlement *out)
+ob_subscription_entitlement_load(struct ob_ctx *ctx, int64_t sub, int32_t day,
+                                 struct ob_entitlement *out)
 {
     struct ob_tariff_version *vers;
     struct ob_ent_sub *e;
+    const char **apps = NULL;
     struct rows r;
     int rc;
 
-    if ((rc = ob_access_subscriber(ctx, sub, OB_ROLES_ANY, OB_ROLES_ANY, OB_ROLES_ANY)) != 0 ||
-        (rc = rows_of(ctx, sub, &r)) != 0)
+    if ((rc = rows_of(ctx, sub, &r)) != 0)
         return rc;
     e = ob_arena_alloc(&ctx->arena, (size_t)(r.n + 1) * sizeof(*e));
     vers = ob_arena_alloc(&ctx->arena, (size_t)(r.n + 1) * sizeof(*vers));
@@ -1403,9 +1448,23 @@ ob_subscription_entitlement(struct ob_ctx *ctx, int64_t sub, int32_t day,
         e[i].start = s->start;
         e[i].end = e[i].kind == OB_SUB_DEFERRED_RENEWAL ? deferral_end(&r, i) : s->end;
         e[i].quantity = s->quantity;
-        e[i].choice = NULL;             /* data areas come later: no choice made yet */
         e[i].opt = &vers[k].opt;
+        e[i].choice = NULL;
+        if (vers[k].opt.choose > 0 || vers[k].opt.nareas > 0) {
+            if (!apps && (rc = working_apps(ctx, sub, &apps)) != 0)
+                return rc;
+            e[i].choice = choice_of(&vers[k].opt, apps);
+        }
     }
     ob_entitlement_compute(e, r.n, day, &ctx->arena, out);
     return 0;
+}
+
+int
+ob_subscription_entitlement(struct ob_ctx *ctx, int64_t sub, int32_t day,
+                            struct ob_entitlement *out)
+{
+    int rc = ob_access_subscriber(ctx, sub, OB_ROLES_ANY, OB_ROLES_ANY, OB_ROLES_ANY);
+
+    return rc != 0 ? rc : ob_subscription_entitlement_load(ctx, sub, day, out);
 }

@@ -116,5 +116,8 @@ int ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter
 /* R-SUB-7: what subscriber `sub` may do on `day` (anyone who may see it). */
 int ob_subscription_entitlement(struct ob_ctx *ctx, int64_t sub, int32_t day,
                                 struct ob_entitlement *out);
+/* The same without an access check (model code: admissions, heartbeats). */
+int ob_subscription_entitlement_load(struct ob_ctx *ctx, int64_t sub, int32_t day,
+                                     struct ob_entitlement *out);
 
 #endif

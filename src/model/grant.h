@@ -1,0 +1,46 @@
+/*
+ * grant.h — a partner employee's access to one of a subscriber's data
+ * areas until a day (SPEC R-ACT-4).
+ *
+ * The subscriber's owner grants it to a named employee of its serving
+ * partner, for a remote quick start or a fix, until a day at most 90 days
+ * ahead (inclusive), and may revoke it. While it is active the employee may
+ * open sessions in that area; they count against the subscriber's limit,
+ * each opening is audited on the subscriber's account, a revocation closes
+ * the employee's sessions there at once, and an expired grant stops
+ * working (its sessions close at their next heartbeat).
+ */
+#ifndef OB_MODEL_GRANT_H
+#define OB_MODEL_GRANT_H
+
+#include <stdint.h>
+
+struct ob_ctx;
+
+#define OB_GRANT_MAX_DAYS 90
+
+struct ob_grant {
+    int64_t id, subscriber, subscriber_code, area, person, partner;
+    int64_t created_at, revoked_at;     /* revoked_at 0: not revoked */
+    int32_t until;                      /* the last day, inclusive */
+    const char *subscriber_name, *area_name, *app_code, *person_name, *person_email;
+    const char *partner_name, *state;   /* state: active, expired, revoked */
+};
+
+int ob_grant_create(struct ob_ctx *ctx, int64_t area, const char *email, const char *until,
+                    int64_t *id);
+int ob_grant_get(struct ob_ctx *ctx, int64_t id, struct ob_grant *out);
+struct ob_grant_filter {
+    int64_t subscriber, area;           /* 0: any */
+    const char *state;                  /* "active" or NULL: all */
+};
+/* The owner sees its subscriber's grants; a partner employee those given
+ * to them; provider staff all. */
+int ob_grant_list(struct ob_ctx *ctx, const struct ob_grant_filter *f, int64_t after, int limit,
+                  int (*fn)(const struct ob_grant *, void *), void *arg);
+int ob_grant_revoke(struct ob_ctx *ctx, int64_t id);
+/* Is there an active grant of `area` to `person` today? 0 (and its id in
+ * *grant when not NULL) or OB_ENOTFOUND (err untouched). No access check. */
+int ob_grant_active(struct ob_ctx *ctx, int64_t area, int64_t person, int64_t *grant);
+
+#endif
