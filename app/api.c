@@ -86,6 +86,7 @@ area_create(const char *app, const char *body, size_t len, struct cb_resp *out)
     json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
     json_t *application = json_object_get(j, "application"), *name = json_object_get(j, "name");
     json_t *test = json_object_get(j, "test"), *sub = json_object_get(j, "subscriber");
+    json_t *demo = json_object_get(j, "demo");
     const char *key = json_string_value(json_object_get(j, "area"));
     int rc;
 
@@ -102,8 +103,13 @@ area_create(const char *app, const char *body, size_t len, struct cb_resp *out)
         cb_reply_problem(out, 400, "test", "test must be true or false");
     else if (sub && !json_is_integer(sub))
         cb_reply_problem(out, 400, "subscriber", "subscriber must be an integer");
+    else if (demo && !json_is_boolean(demo))
+        cb_reply_problem(out, 400, "demo", "demo must be true or false");
     else if ((rc = cb_area_create(key, app, name ? json_string_value(name) : "", json_is_true(test),
-                                  json_integer_value(sub))) >= 0)
+                                  json_integer_value(sub))) >= 0 &&
+             rc == 1 && json_is_true(demo) && cb_area_demo(key) != CB_OK)
+        cb_reply_problem(out, 500, NULL, "the demo content could not be written");
+    else if (rc >= 0)
         cb_reply_json(out, rc ? 201 : 200,
                       json_pack("{s:s, s:s}", "area", key, "version", CB_VERSION));
     else if (rc == CB_ECONFLICT)

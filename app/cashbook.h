@@ -105,6 +105,9 @@ enum { CB_OK = 0, CB_EDB = -1, CB_ENOTFOUND = -2, CB_ECONFLICT = -3 };
 int cb_key_valid(const char *key);
 int cb_store_init(const char *dir);
 /* 1 created, 0 existed; CB_ECONFLICT: the key belongs to another application. */
+/* Fill a new area with sample entries over the last month (the demo
+ * content Oblako asks for with "demo": true). */
+int cb_area_demo(const char *key);
 int cb_area_create(const char *key, const char *app, const char *name, int test,
                    int64_t subscriber);
 int cb_area_delete(const char *key, const char *app);

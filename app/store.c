@@ -443,3 +443,37 @@ cb_entry_delete(const char *key, int64_t id)
     sqlite3_close(db);
     return rc;
 }
+
+int
+cb_area_demo(const char *key)
+{
+    static const struct {
+        int days_ago;
+        int64_t amount;
+        const char *comment;
+    } rows[] = {
+        { 27, 5000000, "Остаток на начало месяца" },
+        { 25, 1845000, "Выручка за день" },
+        { 24, -320000, "Канцтовары" },
+        { 20, 2210050, "Выручка за день" },
+        { 18, -1500000, "Аренда помещения" },
+        { 12, 960000, "Оплата от ООО «Вектор»" },
+        { 9, -450000, "Выдано под отчёт" },
+        { 3, 1733000, "Выручка за день" },
+    };
+    time_t now = time(NULL);
+    int rc = CB_OK;
+
+    for (size_t i = 0; rc == CB_OK && i < sizeof(rows) / sizeof(rows[0]); i++) {
+        time_t t = now - (time_t)rows[i].days_ago * 86400;
+        struct tm tm;
+        char date[16];
+        json_t *item = NULL;
+
+        gmtime_r(&t, &tm);
+        strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+        rc = cb_entry_add(key, date, rows[i].amount, rows[i].comment, &item);
+        json_decref(item);
+    }
+    return rc;
+}

@@ -9,7 +9,7 @@ ALTER TABLE applications ADD COLUMN backend_secret TEXT NOT NULL DEFAULT '';
 -- A data area: one database of one application for one subscriber. area_key
 -- names it to the backend. An area in the deleted-areas bin is 'deleting'
 -- with purge_at; after purge_at the backend is told to delete it and it
--- becomes 'deleted'.
+-- becomes 'deleted'. demo: made with the application's demo content.
 CREATE TABLE areas (
     id ID_PK,
     subscriber_id BIGINT NOT NULL REFERENCES accounts (id),
@@ -17,6 +17,7 @@ CREATE TABLE areas (
     area_key TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     test BIGINT NOT NULL DEFAULT 0,
+    demo BIGINT NOT NULL DEFAULT 0,
     state TEXT NOT NULL CHECK (state IN ('creating', 'ready', 'failed', 'deleting', 'deleted')),
     reason TEXT NOT NULL DEFAULT '',
     version TEXT NOT NULL DEFAULT '',

@@ -16,6 +16,8 @@
 #include "demo.h"
 #include "model/account.h"
 #include "model/application.h"
+#include "model/area.h"
+#include "base/config.h"
 #include "model/catalog.h"
 #include "model/its.h"
 #include "model/member.h"
@@ -195,6 +197,45 @@ catalog(struct ob_ctx *ctx, int64_t alfa, int64_t client, const char *today)
     return ob_its_create(ctx, &its, &id);
 }
 
+/* The demo applications run on the reference backend (app/, started by
+ * scripts/demo.sh); the clients get data areas with its demo content. */
+static const char *const demo_apps[] = { "accounting", "small_business", "entrepreneur",
+                                         "payroll_hr", "kassa", "crm" };
+
+static int
+areas(struct ob_ctx *ctx, int64_t romashka, int64_t ivanov, int64_t vector)
+{
+    const struct ob_config *cfg = ctx->cfg;
+    struct ob_app_change ch = { .backend_url = cfg->demo_app_url,
+                                .backend_secret = cfg->demo_app_secret, .active = -1 };
+    const struct {
+        int64_t *sub;
+        const char *name, *app;
+        bool test;
+    } rows[] = {
+        { &romashka, "Ромашка: бухгалтерия", "accounting", false },
+        { &romashka, "Ромашка: управление фирмой", "small_business", false },
+        { &romashka, "Ромашка: тестовая", "accounting", true },
+        { &ivanov, "ИП Иванов", "entrepreneur", false },
+        { &vector, "Вектор: бухгалтерия", "accounting", false },
+    };
+    int64_t id;
+    int rc;
+
+    if (!cfg->demo_app_url[0])
+        return 0;
+    for (size_t i = 0; i < sizeof(demo_apps) / sizeof(demo_apps[0]); i++)
+        if ((rc = ob_catalog_app_update(ctx, demo_apps[i], &ch)) != 0)
+            return rc;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct ob_area_new in = { *rows[i].sub, rows[i].name, rows[i].app, rows[i].test, true };
+
+        if ((rc = ob_area_create(ctx, &in, &id)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* All in one transaction: a failure leaves the database without demo data. */
 static int
 seed(struct ob_ctx *ctx, void *arg)
@@ -203,7 +244,7 @@ seed(struct ob_ctx *ctx, void *arg)
     char generated[64], today[OB_DATE_LEN];
     struct ob_account_member m;
     struct ob_user_change user = { "user", false, false, 0 };
-    int64_t alfa, beta, sub, romashka, status;
+    int64_t alfa, beta, sub, romashka, status, vector;
     bool created;
     int rc;
 
@@ -227,7 +268,8 @@ seed(struct ob_ctx *ctx, void *arg)
         (rc = subscriber(ctx, alfa, "ИП Иванов", "ivanov@ip-ivanov.test", &sub)) ||
         (rc = catalog(ctx, alfa, sub, today)) ||
         (rc = states(ctx, alfa, beta, romashka, sub)) ||
-        (rc = subscriber(ctx, beta, "ООО Вектор", "boss@vector.test", &sub)))
+        (rc = subscriber(ctx, beta, "ООО Вектор", "boss@vector.test", &vector)) ||
+        (rc = areas(ctx, romashka, sub, vector)))
         return rc;
     for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++)
         if ((rc = set_password(ctx, (void *)logins[i].email)) != 0)

@@ -20,12 +20,12 @@
 static json_t *
 area_json(const struct ob_area *a)
 {
-    return json_pack("{s:I, s:{s:I, s:I, s:s}, s:s, s:{s:s, s:s, s:s}, s:b, s:s, s:o, s:o, "
-                     "s:o, s:o, s:o, s:o, s:i}",
+    return json_pack("{s:I, s:{s:I, s:I, s:s}, s:s, s:{s:s, s:s, s:s}, s:b, s:b, s:s, s:o, "
+                     "s:o, s:o, s:o, s:o, s:o, s:i}",
                      "id", (json_int_t)a->id, "subscriber", "id", (json_int_t)a->subscriber,
                      "code", (json_int_t)a->subscriber_code, "name", a->subscriber_name, "name",
                      a->name, "application", "code", a->app_code, "name_ru", a->app_name_ru,
-                     "name_en", a->app_name_en, "test", a->test, "state", a->state, "reason",
+                     "name_en", a->app_name_en, "test", a->test, "demo", a->demo, "state", a->state, "reason",
                      a->reason[0] ? json_string(a->reason) : json_null(), "version",
                      a->version[0] ? json_string(a->version) : json_null(), "created_at",
                      ob_api_instant(a->created_at), "ready_at",
@@ -60,14 +60,14 @@ ob_api_areas_list(struct ob_req *req, struct ob_resp *resp)
 }
 
 static int
-test_member(struct ob_req *req, bool *out)
+flag_member(struct ob_req *req, const char *name, bool *out)
 {
-    json_t *v = json_object_get(req->json, "test");
+    json_t *v = json_object_get(req->json, name);
 
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_boolean(v))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "test", "'test' must be true or false");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be true or false", name);
     *out = json_is_true(v);
     return 0;
 }
@@ -75,7 +75,8 @@ test_member(struct ob_req *req, bool *out)
 int
 ob_api_areas_create(struct ob_req *req, struct ob_resp *resp)
 {
-    static const char *const fields[] = { "subscriber", "name", "application", "test", NULL };
+    static const char *const fields[] = { "subscriber", "name", "application", "test", "demo",
+                                          NULL };
     struct ob_area_new in = { 0 };
     struct ob_area a;
     int64_t id = 0;
@@ -85,7 +86,8 @@ ob_api_areas_create(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_api_req_int(req, "subscriber", &in.subscriber)) != 0 ||
         (rc = ob_req_str(req, "name", 100, true, &in.name)) != 0 ||
         (rc = ob_req_str(req, "application", 40, true, &in.app)) != 0 ||
-        (rc = test_member(req, &in.test)) != 0 || (rc = ob_area_create(req->ctx, &in, &id)) != 0 ||
+        (rc = flag_member(req, "test", &in.test)) != 0 ||
+        (rc = flag_member(req, "demo", &in.demo)) != 0 || (rc = ob_area_create(req->ctx, &in, &id)) != 0 ||
         (rc = ob_area_get(req->ctx, id, &a)) != 0)
         return rc;
     return ob_resp_json(resp, 201, area_json(&a));

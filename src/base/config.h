@@ -46,6 +46,8 @@ struct ob_config {
     int app_grace_minutes;
     int area_restore_days;
     int backend_timeout_seconds;
+    char demo_app_url[512];     /* `oblako demo` only */
+    char demo_app_secret[257];
     long body_max;
     bool test_clock;
     bool jobs;

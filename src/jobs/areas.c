@@ -192,8 +192,9 @@ ob_task_area_create(struct ob_ctx *ctx, const char *node, const struct ob_task *
         snprintf(error, size, "%s", ctx->err.message);
         return OB_EUNAVAIL;
     }
-    body = json_pack("{s:s, s:s, s:s, s:b, s:I}", "area", a.key, "application", a.app_code,
-                     "name", a.name, "test", a.test, "subscriber", (json_int_t)a.subscriber_code);
+    body = json_pack("{s:s, s:s, s:s, s:b, s:b, s:I}", "area", a.key, "application", a.app_code,
+                     "name", a.name, "test", a.test, "demo", a.demo, "subscriber",
+                     (json_int_t)a.subscriber_code);
     text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     call(ctx->cfg, &b, "POST", "/oblako/areas", text, &c);

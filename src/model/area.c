@@ -32,7 +32,7 @@
     "SELECT ar.id, ar.subscriber_id, s.code, ar.application_id, ar.created_at, "               \
     "COALESCE(ar.created_by, 0), COALESCE(ar.ready_at, 0), COALESCE(ar.deleted_at, 0), "       \
     "COALESCE(ar.purge_at, 0), ar.area_key, ar.name, ar.state, ar.reason, ar.version, "        \
-    "ap.code, ap.name_ru, ap.name_en, ac.name, ar.test, "                                     \
+    "ap.code, ap.name_ru, ap.name_en, ac.name, ar.test, ar.demo, "                                     \
     "(SELECT COUNT(*) FROM app_sessions x WHERE x.area_id = ar.id AND x.closed_at IS NULL "   \
     "AND x.seen_at > ?) "                                                                      \
     "FROM areas ar JOIN applications ap ON ap.id = ar.application_id "                         \
@@ -79,7 +79,8 @@ read_area(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_area *a)
     a->app_name_en = dup(ctx, ob_stmt_text(st, 16));
     a->subscriber_name = dup(ctx, ob_stmt_text(st, 17));
     a->test = ob_stmt_int(st, 18) != 0;
-    a->sessions = (int)ob_stmt_int(st, 19);
+    a->demo = ob_stmt_int(st, 19) != 0;
+    a->sessions = (int)ob_stmt_int(st, 20);
 }
 
 int
@@ -349,11 +350,11 @@ create_tx(struct ob_ctx *ctx, void *arg)
         return rc;
     ob_rand_hex(key, 8);
     rc = ob_db_get_int(ctx->db, &c->id,
-                       "INSERT INTO areas (subscriber_id, application_id, area_key, name, test, "
+                       "INSERT INTO areas (subscriber_id, application_id, area_key, name, test, demo, "
                        "state, created_at, created_by, updated_at) "
-                       "VALUES (?, ?, ?, ?, ?, 'creating', ?, ?, ?) RETURNING id",
-                       "iitti" "izi", c->sub, c->app_id, key, c->in->name,
-                       (int64_t)c->in->test, now, ctx->actor.person, now);
+                       "VALUES (?, ?, ?, ?, ?, ?, 'creating', ?, ?, ?) RETURNING id",
+                       "iitti" "iizi", c->sub, c->app_id, key, c->in->name,
+                       (int64_t)c->in->test, (int64_t)c->in->demo, now, ctx->actor.person, now);
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if ((rc = enqueue(ctx, "area.create", c->id)) != 0)

@@ -30,7 +30,7 @@ struct ob_area {
     int64_t ready_at, deleted_at, purge_at;     /* 0: not yet */
     const char *key, *name, *state, *reason, *version;
     const char *app_code, *app_name_ru, *app_name_en, *subscriber_name;
-    bool test;
+    bool test, demo;
     int sessions;           /* sessions open in it now */
 };
 
@@ -38,6 +38,7 @@ struct ob_area_new {
     int64_t subscriber;     /* 0: the actor's account */
     const char *name, *app; /* app: a code */
     bool test;
+    bool demo;              /* with the application's demo content */
 };
 
 int ob_area_create(struct ob_ctx *ctx, const struct ob_area_new *in, int64_t *id);

@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshDbUrl, runCli, startServer } from './lib/server.js';
 import { Client } from './lib/session.js';
+import { startCashbook } from './lib/app.js';
+import { SECRET, settled } from './lib/areas.js';
 
 test('demo data: partners, subscribers and people whose printed logins work', async () => {
   const db = await freshDbUrl('demo');
@@ -60,6 +62,38 @@ test('demo data: partners, subscribers and people whose printed logins work', as
     assert.equal(deferred.blocked, false);
     assert.deepEqual(deferred.kinds, ['deferred_renewal TRIAL-30']);
   } finally {
+    assert.equal(await s.stop(), 0);
+  }
+});
+
+test('demo data areas run on the reference backend; the printed login opens one with entries', async () => {
+  const db = await freshDbUrl('demoareas');
+  assert.equal(runCli(['init', '--db', db]).status, 0);
+  const s = await startServer({ db });
+  const cb = await startCashbook({ oblakoUrl: s.url, secret: SECRET });
+  try {
+    const r = runCli(['demo', '--db', db], { env: { OBLAKO_DEMO_APP_URL: cb.url, OBLAKO_DEMO_APP_SECRET: SECRET } });
+    assert.equal(r.status, 0, r.stderr);
+    const owner = new Client(s);
+    assert.equal((await owner.login('director@romashka.test', 'demo-password')).status, 200);
+    const me = (await owner.get('/api/v1/me')).body;
+    const sub = me.accounts.find((a) => a.kind === 'subscriber').id;
+    const list = await owner.get(`/api/v1/areas?subscriber=${sub}`);
+    assert.deepEqual(list.body.items.map((a) => a.name).sort(),
+      ['Ромашка: бухгалтерия', 'Ромашка: тестовая', 'Ромашка: управление фирмой']);
+    const area = await settled(owner, list.body.items.find((a) => a.name === 'Ромашка: бухгалтерия').id);
+    assert.equal(area.state, 'ready');
+    assert.equal(area.demo, true);
+    const o = await owner.post('/api/v1/sessions', { area: area.id });
+    assert.equal(o.status, 201, JSON.stringify(o.body));
+    const res = await fetch(o.body.launch_url, { redirect: 'manual' });
+    assert.equal(res.status, 303);
+    const cookie = res.headers.getSetCookie().map((x) => x.split(';')[0]).join('; ');
+    const entries = await (await fetch(`${cb.url}/api/entries?limit=50`, { headers: { cookie } })).json();
+    assert.equal(entries.items.length, 8);
+    assert.ok(entries.total > 0);
+  } finally {
+    await cb.stop();
     assert.equal(await s.stop(), 0);
   }
 });

@@ -8,13 +8,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from './lib/server.js';
+import { withBackend, readyArea } from './lib/areas.js';
 import { setup, newPartner, uniqueEmail, activate } from './lib/accounts.js';
 
 let ctx;
 const w = {};   // the world: two of everything
+let backend;    // the reference application backend
 
 before(async () => {
   ctx = await setup('isolation');
+  backend = await withBackend(ctx);
   const today = (await (await ctx.s.fetch('/api/v1/test/clock')).json()).date;
   for (const side of ['A', 'B']) {
     // Look-alike partners: same name and region, different INN.
@@ -43,6 +46,12 @@ before(async () => {
       valid_from: today, valid_to: '2099-01-01',
     });
     assert.equal(its.status, 201, JSON.stringify(its.body));
+    // A data area, its partner owner's access grant and a session through it (R-ACT-4).
+    const area = await readyArea(subOwner, sub.body.id);
+    const grant = await subOwner.post('/api/v1/grants', { area: area.id, email: p.email, until: today });
+    assert.equal(grant.status, 201, JSON.stringify(grant.body));
+    const session = await p.owner.post('/api/v1/sessions', { area: area.id });
+    assert.equal(session.status, 201, JSON.stringify(session.body));
     // The trial started when the subscriber was created (R-SUB-1a).
     const subs = await p.owner.get(`/api/v1/subscriptions?subscriber=${sub.body.id}`);
     assert.equal(subs.status, 200, JSON.stringify(subs.body));
@@ -51,11 +60,13 @@ before(async () => {
       partner: p, partnerId: p.id, status: st.body.id, sub: sub.body.id, subOwner,
       token: tok.body.id, request: req.body.id, user: user.body.person, ownerPerson: me.body.id,
       partnerTariff: pt.body.id, its: its.body.id, subscription: subs.body.items[0].id,
+      area: area.id, grant: grant.body.id, session: session.body.id, today,
     };
   }
 });
 
 after(async () => {
+  await backend?.stop();
   assert.equal(await ctx.s.stop(), 0);
 });
 
@@ -77,6 +88,9 @@ function body(method, path, side) {
     'POST /api/v1/subscriptions': { subscriber: w[side].sub, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 },
     'POST /api/v1/subscriptions/quote': { subscriber: w[side].sub, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 },
     'PATCH /api/v1/subscriptions/{id}': { end: '2099-01-01', reason: 'probe' },
+    'POST /api/v1/areas': { subscriber: w[side].sub, name: 'Probe', application: 'accounting' },
+    'POST /api/v1/grants': { area: w[side].area, email: w[side].partner.email, until: w[side].today },
+    'POST /api/v1/sessions': { area: w[side].area },
     'POST /api/v1/partner-tariffs': {
       partner: w[side].partnerId, base: 'ITSaaS-PROF', code: 'PROBE', name_ru: 'Проба', prices: [{ term: 1, amount: 300000 }],
     },
@@ -91,7 +105,9 @@ function fill(route, victim) {
     partner: { id: v.partnerId, sid: v.status, person: v.ownerPerson, tariff: v.partnerTariff, contract: v.its },
     subscriber: { id: v.sub, person: v.user },
     self: { id: v.token },
-    object: { id: v.subscription },
+    object: {
+      id: { areas: v.area, grants: v.grant, sessions: v.session }[route.path.split('/')[3]] ?? v.subscription,
+    },
   }[route.tenancy] || {};
   return route.path.replace(/\{([a-z]+)\}/g, (_, name) => {
     assert.ok(byClass[name], `${route.method} ${route.path}: no value for {${name}} in class ${route.tenancy}`);
@@ -169,6 +185,9 @@ const LIST_IDS = {
   '/api/v1/partner-tariffs': 'partnerTariff',
   '/api/v1/its-contracts': 'its',
   '/api/v1/subscriptions': 'subscription',
+  '/api/v1/areas': 'area',
+  '/api/v1/grants': 'grant',          // the partner owner's own: given to them
+  '/api/v1/sessions': 'session',      // the partner owner's own: opened through the grant
 };
 
 test("scoped lists and their exports hold none of the other side's rows", async () => {
