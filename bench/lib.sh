@@ -14,6 +14,8 @@
 #
 # Environment knobs (all optional):
 #   OBLAKO_BIN        server binary                       (default: <repo>/build/oblako)
+#   OBLAKO_INIT_ARGS  extra words for `oblako init`       (e.g. --admin-email …)
+#   OBLAKO_NO_JOBS    set to "" to serve with the jobs runner (default: --no-jobs)
 #   BENCH_SECONDS     measured wrk duration per run        (default: 10)
 #   BENCH_WARMUP      warm-up duration per run, seconds    (default: 2; 0 = none)
 #   BENCH_ROUNDS      rounds per pair                      (default: 3)
@@ -184,9 +186,10 @@ nginx_ceiling() {
 oblako_start() {
     local db="sqlite:$BENCH_TMP/bench.db" err="$BENCH_TMP/oblako.stderr" line
     [ -x "$OBLAKO_BIN" ] || bench_die "server binary $OBLAKO_BIN not found (make build/oblako, or set OBLAKO_BIN)"
-    "$OBLAKO_BIN" init --db "$db" >"$BENCH_TMP/oblako-init.log" 2>&1 \
+    # shellcheck disable=SC2086 # OBLAKO_INIT_ARGS is a list of words
+    "$OBLAKO_BIN" init --db "$db" ${OBLAKO_INIT_ARGS:-} >"$BENCH_TMP/oblako-init.log" 2>&1 \
         || { cat "$BENCH_TMP/oblako-init.log" >&2; bench_die "$OBLAKO_BIN init failed"; }
-    "$OBLAKO_BIN" serve --db "$db" --listen 127.0.0.1:0 --no-jobs "$@" \
+    "$OBLAKO_BIN" serve --db "$db" --listen 127.0.0.1:0 ${OBLAKO_NO_JOBS---no-jobs} "$@" \
         >"$BENCH_TMP/oblako.stdout" 2>"$err" </dev/null &
     OBLAKO_PID=$!
     for _ in $(seq 1 150); do

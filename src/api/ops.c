@@ -56,9 +56,11 @@ int
 ob_api_metrics(struct ob_req *req, struct ob_resp *resp)
 {
     struct ob_task_stats ts;
+    uint64_t batches = 0, items = 0;
     int rc;
 
     pthread_once(&names_once, make_names);
+    ob_db_group_stats(&batches, &items);
     rc = ob_metrics_render(&resp->body, route_names, nroute_names);
     if (rc == 0 && ob_task_stats(req->ctx, &ts) == 0)
         rc = ob_buf_addf(&resp->body,
@@ -71,9 +73,18 @@ ob_api_metrics(struct ob_req *req, struct ob_resp *resp)
                          "# HELP oblako_db_tx_retries_total Transactions run again after a "
                          "busy or serialization error.\n"
                          "# TYPE oblako_db_tx_retries_total counter\n"
-                         "oblako_db_tx_retries_total %llu\n",
+                         "oblako_db_tx_retries_total %llu\n"
+                         "# HELP oblako_db_group_batches_total Group commits (SQLite): batches "
+                         "of concurrent session writes committed together.\n"
+                         "# TYPE oblako_db_group_batches_total counter\n"
+                         "oblako_db_group_batches_total %llu\n"
+                         "# HELP oblako_db_group_items_total Session writes run in group "
+                         "commits.\n"
+                         "# TYPE oblako_db_group_items_total counter\n"
+                         "oblako_db_group_items_total %llu\n",
                          (long long)ts.queued, (long long)ts.running, (long long)ts.done,
-                         (long long)ts.failed, (unsigned long long)ob_db_retries());
+                         (long long)ts.failed, (unsigned long long)ob_db_retries(),
+                         (unsigned long long)batches, (unsigned long long)items);
     resp->status = 200;
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     return rc == 0 ? 0 : ob_err_set(&req->ctx->err, OB_EINTERNAL, "cannot render metrics");

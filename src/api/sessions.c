@@ -54,7 +54,6 @@ ob_api_sessions_open(struct ob_req *req, struct ob_resp *resp)
     static const char *const fields[] = { "area", "take_over", NULL };
     struct ob_admitted ok;
     struct ob_refusal why;
-    struct ob_appsession x;
     int64_t area = 0, take_over = 0;
     json_t *body;
     int rc;
@@ -87,9 +86,9 @@ ob_api_sessions_open(struct ob_req *req, struct ob_resp *resp)
                                         "holders", h));
         return rc;
     }
-    if (rc != 0 || (rc = ob_appsession_get(req->ctx, ok.id, NULL, &x)) != 0)
+    if (rc != 0)
         return rc;
-    body = session_json(req->ctx, &x);
+    body = session_json(req->ctx, &ok.session);
     json_object_set_new(body, "launch_url", json_string(ok.launch_url));
     return ob_resp_json(resp, 201, body);
 }

@@ -6,6 +6,7 @@
  * function on OB_EBUSY with a short randomised back-off (real time: retries
  * are about contention, not business time), at most TX_ATTEMPTS times.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -379,4 +380,128 @@ ob_db_err(struct ob_ctx *ctx, int rc)
     if (ctx->err.rc == 0)
         ob_err_set(&ctx->err, rc, "%s", msg);
     return rc;
+}
+
+/* ---- group commit -------------------------------------------------------------------- */
+
+/*
+ * Writers that arrive while another batch is being written queue here; the
+ * first of them to find no leader becomes the leader, takes the whole queue,
+ * and runs every function on its own connection inside one BEGIN IMMEDIATE
+ * transaction, each under a savepoint (a refused one rolls back to it and
+ * leaves the others), then commits once. Each caller returns only after the
+ * commit that holds its change, with its own result. While the leader
+ * commits, the next batch gathers.
+ */
+struct group_item {
+    struct ob_ctx *ctx;
+    int (*fn)(struct ob_ctx *, void *);
+    void *arg;
+    int rc;
+    bool done;
+    struct group_item *next;
+};
+
+static pthread_mutex_t group_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t group_cv = PTHREAD_COND_INITIALIZER;
+static struct group_item *group_head, *group_tail;
+static bool group_leading;
+static atomic_uint_fast64_t group_batches, group_items;
+
+static int
+group_once(struct ob_db *db, struct group_item *batch)
+{
+    int rc = ob_db_begin(db, OB_DB_WRITE);
+
+    if (rc != 0)
+        return rc;
+    for (struct group_item *it = batch; it; it = it->next) {
+        struct ob_db *own = it->ctx->db;
+
+        ob_err_clear(&it->ctx->err);
+        it->ctx->db = db;
+        if ((rc = ob_db_exec(db, "SAVEPOINT grp")) == 0) {
+            it->rc = it->fn(it->ctx, it->arg);
+            rc = ob_db_exec(db, it->rc == 0 ? "RELEASE grp" : "ROLLBACK TO grp");
+            if (rc == 0 && it->rc != 0)
+                rc = ob_db_exec(db, "RELEASE grp");
+        }
+        it->ctx->db = own;
+        if (rc == 0 && it->rc == OB_EBUSY)
+            rc = OB_EBUSY;      /* a lock another node holds: the whole batch again */
+        if (rc != 0)
+            break;
+    }
+    if (rc == 0)
+        rc = ob_db_commit(db);
+    if (rc != 0 && db->in_tx)
+        ob_db_rollback(db);
+    return rc;
+}
+
+static void
+group_run(struct ob_ctx *ctx, struct group_item *batch)
+{
+    int rc = OB_EBUSY, n = 0;
+
+    for (int attempt = 0; rc == OB_EBUSY && attempt < TX_ATTEMPTS; attempt++) {
+        if (attempt) {
+            atomic_fetch_add(&retries, 1);
+            backoff(attempt - 1);
+        }
+        rc = group_once(ctx->db, batch);
+    }
+    if (rc != 0)
+        ob_log(OB_LOG_ERROR, "group commit failed", "{s:s}", "error", ob_db_errmsg(ctx->db));
+    for (struct group_item *it = batch; it; it = it->next, n++)
+        if (rc != 0) {
+            /* nothing of the batch was committed: every caller gets the error */
+            it->rc = rc == OB_EBUSY ? OB_EUNAVAIL : OB_EINTERNAL;
+            ob_err_set(&it->ctx->err, it->rc, "the change could not be committed; try again");
+        }
+    atomic_fetch_add(&group_batches, 1);
+    atomic_fetch_add(&group_items, (uint_fast64_t)n);
+}
+
+int
+ob_db_tx_group(struct ob_ctx *ctx, int (*fn)(struct ob_ctx *, void *), void *arg)
+{
+    struct group_item me = { ctx, fn, arg, 0, false, NULL };
+
+    if (ob_db_engine(ctx->db) != OB_DB_SQLITE || ctx->db->in_tx)
+        return ob_db_tx(ctx, OB_DB_WRITE, fn, arg);
+    pthread_mutex_lock(&group_mu);
+    if (group_tail)
+        group_tail->next = &me;
+    else
+        group_head = &me;
+    group_tail = &me;
+    while (!me.done) {
+        if (!group_leading) {
+            struct group_item *batch = group_head;
+
+            group_leading = true;
+            group_head = group_tail = NULL;
+            pthread_mutex_unlock(&group_mu);
+            group_run(ctx, batch);
+            pthread_mutex_lock(&group_mu);
+            for (struct group_item *it = batch, *next; it; it = next) {
+                next = it->next;    /* read before done: a finished caller's item goes away */
+                it->done = true;
+            }
+            group_leading = false;
+            pthread_cond_broadcast(&group_cv);
+        } else {
+            pthread_cond_wait(&group_cv, &group_mu);
+        }
+    }
+    pthread_mutex_unlock(&group_mu);
+    return me.rc;
+}
+
+void
+ob_db_group_stats(uint64_t *batches, uint64_t *items)
+{
+    *batches = atomic_load(&group_batches);
+    *items = atomic_load(&group_items);
 }

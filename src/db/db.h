@@ -94,6 +94,15 @@ int ob_db_tx(struct ob_ctx *ctx, enum ob_db_mode mode, int (*fn)(struct ob_ctx *
 /* Turn a database return code into ctx->err (a generic message; the
  * engine's text goes to the log with the request id). Returns rc. */
 int ob_db_err(struct ob_ctx *ctx, int rc);
+/* ob_db_tx in write mode, batched with concurrent callers of the process
+ * on SQLite (group commit): fn runs on the leader's connection inside one
+ * transaction with the others, under its own savepoint (a non-zero return
+ * undoes only its own changes), and the call returns after the commit that
+ * holds its change. fn must not wait for other callers. PostgreSQL, and a
+ * caller already in a transaction: plain ob_db_tx. */
+int ob_db_tx_group(struct ob_ctx *ctx, int (*fn)(struct ob_ctx *, void *), void *arg);
+/* Group commits since start: batches committed and functions run in them. */
+void ob_db_group_stats(uint64_t *batches, uint64_t *items);
 /* How many times ob_db_tx has retried since start, for tests and metrics. */
 uint64_t ob_db_retries(void);
 

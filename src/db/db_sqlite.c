@@ -12,6 +12,7 @@
  * bindings cleared when the caller finalizes it.
  */
 #include <sqlite3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,14 +248,26 @@ static const struct ob_db_ops sqlite_ops = {
     .blob = "BLOB",
 };
 
+/* Before SQLite's first use: no memory statistics. Their global mutex is
+ * taken on every allocation of every connection, and the request threads
+ * queued on it (bench/README.md, session admission). */
+static void
+sq_global_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+}
+
 int
 ob_db_sqlite_open(const char *path, const struct ob_db_opts *opts, struct ob_db **out,
                   struct ob_err *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     struct sq_db *s = ob_xcalloc(1, sizeof(*s));
     char pragmas[256];
     int rc;
 
+    pthread_once(&once, sq_global_setup);
     s->base.ops = &sqlite_ops;
     s->base.engine = OB_DB_SQLITE;
     rc = sqlite3_open_v2(path, &s->h,
@@ -272,7 +285,7 @@ ob_db_sqlite_open(const char *path, const struct ob_db_opts *opts, struct ob_db 
     sqlite3_busy_timeout(s->h, opts->busy_timeout_ms);
     snprintf(pragmas, sizeof(pragmas),
              "PRAGMA busy_timeout=%d; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-             "PRAGMA foreign_keys=ON;",
+             "PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456;",
              opts->busy_timeout_ms);
     if ((rc = sq_exec(&s->base, pragmas)) != 0) {
         ob_err_field(err, OB_EUNAVAIL, "db", "cannot set up SQLite database '%s': %s", path,

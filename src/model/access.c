@@ -36,13 +36,16 @@ load(struct ob_ctx *ctx, struct cache **out)
     if (ctx->actor.person) {
         if ((rc = ob_db_prepare(ctx->db,
                                 "SELECT m.account_id, a.kind, m.roles, a.name, "
-                                "COALESCE(s.code, 0) FROM memberships m "
-                                "JOIN accounts a ON a.id = m.account_id "
+                                "COALESCE(s.code, 0), COALESCE(m.session_limit, -1) "
+                                "FROM memberships m JOIN accounts a ON a.id = m.account_id "
                                 "LEFT JOIN subscribers s ON s.account_id = m.account_id "
-                                "WHERE m.person_id = ? ORDER BY a.kind, a.name, a.id",
+                                "WHERE m.person_id = ? AND (? = 0 OR m.account_id = ?) "
+                                "ORDER BY a.kind, a.name, a.id",
                                 &st)) != 0)
             return ob_db_err(ctx, rc);
-        rc = ob_stmt_bind_int(st, 1, ctx->actor.person);
+        /* a token acts in its one account only: the other rows would read as no roles */
+        rc = ob_stmt_bindf(st, "iii", ctx->actor.person, ctx->actor.token ? ctx->actor.account : 0,
+                           ctx->actor.account);
         while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
             struct ob_member *m = &c->m[c->n];
             enum ob_kind k = ob_kind_parse(ob_stmt_text(st, 1));
@@ -55,6 +58,7 @@ load(struct ob_ctx *ctx, struct cache **out)
                 m->roles = m->account == ctx->actor.account ? m->roles & ctx->actor.token_roles : 0;
             m->name = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 3));
             m->code = ob_stmt_int(st, 4);
+            m->session_limit = ob_stmt_int(st, 5);
             if (m->roles && c->n < MAX_MEMBERS)
                 c->n++;
             rc = 0;
@@ -91,6 +95,19 @@ ob_access_members(struct ob_ctx *ctx, const struct ob_member **out, int *n)
     *out = rc == 0 ? c->m : NULL;
     *n = rc == 0 ? c->n : 0;
     return rc;
+}
+
+const struct ob_member *
+ob_access_member(struct ob_ctx *ctx, int64_t account)
+{
+    struct cache *c;
+
+    if (load(ctx, &c) != 0)
+        return NULL;
+    for (int i = 0; i < c->n; i++)
+        if (c->m[i].account == account)
+            return &c->m[i];
+    return NULL;
 }
 
 unsigned

@@ -29,12 +29,15 @@ struct ob_member {
     unsigned roles;
     const char *name;
     int64_t code;           /* subscriber code, 0 otherwise */
+    int64_t session_limit;  /* the person's own session limit there, -1: none (R-DA-3) */
 };
 
 /* OB_EUNAUTH when nobody is signed in (the system actor passes). */
 int ob_access_person(struct ob_ctx *ctx);
 /* The actor's memberships (token-limited). *n receives the count. */
 int ob_access_members(struct ob_ctx *ctx, const struct ob_member **out, int *n);
+/* The actor's membership of `account`, or NULL when none. */
+const struct ob_member *ob_access_member(struct ob_ctx *ctx, int64_t account);
 /* The roles the actor holds in `account` (0 when none). */
 unsigned ob_access_roles(struct ob_ctx *ctx, int64_t account);
 /* The provider account's id (there is exactly one). */

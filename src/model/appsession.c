@@ -106,6 +106,36 @@ load(struct ob_ctx *ctx, int64_t id, struct ob_appsession *out)
     return rc < 0 ? ob_db_err(ctx, rc) : 0;
 }
 
+/* Only what access checks need: subscriber, person, application, closed. */
+static int
+load_brief(struct ob_ctx *ctx, int64_t id, struct ob_appsession *out)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT x.subscriber_id, x.person_id, ar.application_id, "
+                            "COALESCE(x.closed_at, 0) FROM app_sessions x "
+                            "JOIN areas ar ON ar.id = x.area_id WHERE x.id = ?",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    if ((rc = ob_stmt_bind_int(st, 1, id)) == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        out->id = id;
+        out->subscriber = ob_stmt_int(st, 0);
+        out->person = ob_stmt_int(st, 1);
+        out->app = ob_stmt_int(st, 2);
+        out->closed_at = ob_stmt_int(st, 3);
+        rc = 0;
+    } else if (rc == OB_DB_DONE) {
+        rc = OB_ENOTFOUND;
+    }
+    ob_stmt_finalize(st);
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", id);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
 /* ---- ending sessions ------------------------------------------------------------------ */
 
 static int
@@ -366,12 +396,25 @@ admit_tx(struct ob_ctx *ctx, void *arg)
         if ((rc = end_one(ctx, a->take_over, "taken_over", &ended)) != 0)
             return rc;
     }
-    rc = ob_db_get_int(ctx->db, &open,
-                       "SELECT COUNT(*) FROM app_sessions WHERE subscriber_id = ? AND "
-                       "closed_at IS NULL",
-                       "i", a->sub);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
+    {
+        struct ob_stmt *st;
+
+        if ((rc = ob_db_prepare(ctx->db,
+                                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN person_id = ? THEN 1 "
+                                "ELSE 0 END), 0) FROM app_sessions "
+                                "WHERE subscriber_id = ? AND closed_at IS NULL",
+                                &st)) != 0)
+            return ob_db_err(ctx, rc);
+        if ((rc = ob_stmt_bindf(st, "ii", ctx->actor.person, a->sub)) == 0 &&
+            (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+            open = ob_stmt_int(st, 0);
+            mine = ob_stmt_int(st, 1);
+            rc = 0;
+        }
+        ob_stmt_finalize(st);
+        if (rc < 0)
+            return ob_db_err(ctx, rc);
+    }
     if (open >= a->sub_limit) {
         a->why->limit = "subscriber";
         a->why->max = (int)a->sub_limit;
@@ -385,12 +428,6 @@ admit_tx(struct ob_ctx *ctx, void *arg)
         return OB_ELIMIT;
     }
     if (a->user_limit >= 0) {
-        rc = ob_db_get_int(ctx->db, &mine,
-                           "SELECT COUNT(*) FROM app_sessions WHERE subscriber_id = ? AND "
-                           "closed_at IS NULL AND person_id = ?",
-                           "ii", a->sub, ctx->actor.person);
-        if (rc < 0)
-            return ob_db_err(ctx, rc);
         if (mine >= a->user_limit) {
             a->why->limit = "user";
             a->why->max = (int)a->user_limit;
@@ -427,9 +464,11 @@ ob_appsession_open(struct ob_ctx *ctx, int64_t area, int64_t take_over,
 {
     struct admit a = { .area = area, .take_over = take_over, .out = out, .why = why,
                        .user_limit = -1 };
+    struct ob_appsession *x = &out->session;
+    const struct ob_member *m;
     struct ob_entitlement e;
     struct ob_stmt *st;
-    char url[512] = "", code[64] = "", name[128] = "", state[16] = "";
+    const char *url = "", *code = "", *state = "";
     bool allowed = false;
     int rc;
 
@@ -437,19 +476,33 @@ ob_appsession_open(struct ob_ctx *ctx, int64_t area, int64_t take_over,
     memset(why, 0, sizeof(*why));
     if ((rc = ob_access_person(ctx)) != 0)
         return rc;
+    /* everything the answer shows, in one query */
     if ((rc = ob_db_prepare(ctx->db,
                             "SELECT ar.subscriber_id, ar.application_id, ar.name, ar.state, "
-                            "ap.code, ap.backend_url FROM areas ar "
-                            "JOIN applications ap ON ap.id = ar.application_id WHERE ar.id = ?",
+                            "ap.code, ap.backend_url, ar.area_key, ap.name_ru, ap.name_en, ar.test, "
+                            "s.code, ac.name, p.name, p.email FROM areas ar "
+                            "JOIN applications ap ON ap.id = ar.application_id "
+                            "JOIN subscribers s ON s.account_id = ar.subscriber_id "
+                            "JOIN accounts ac ON ac.id = ar.subscriber_id "
+                            "JOIN persons p ON p.id = ? WHERE ar.id = ?",
                             &st)) != 0)
         return ob_db_err(ctx, rc);
-    if ((rc = ob_stmt_bind_int(st, 1, area)) == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+    if ((rc = ob_stmt_bindf(st, "ii", ctx->actor.person, area)) == 0 &&
+        (rc = ob_stmt_step(st)) == OB_DB_ROW) {
         a.sub = ob_stmt_int(st, 0);
         a.app = ob_stmt_int(st, 1);
-        snprintf(name, sizeof(name), "%s", ob_stmt_text(st, 2));
-        snprintf(state, sizeof(state), "%s", ob_stmt_text(st, 3));
-        snprintf(code, sizeof(code), "%s", ob_stmt_text(st, 4));
-        snprintf(url, sizeof(url), "%s", ob_stmt_text(st, 5));
+        x->area_name = dup(ctx, ob_stmt_text(st, 2));
+        state = dup(ctx, ob_stmt_text(st, 3));
+        code = x->app_code = dup(ctx, ob_stmt_text(st, 4));
+        url = dup(ctx, ob_stmt_text(st, 5));
+        x->area_key = dup(ctx, ob_stmt_text(st, 6));
+        x->app_name_ru = dup(ctx, ob_stmt_text(st, 7));
+        x->app_name_en = dup(ctx, ob_stmt_text(st, 8));
+        x->area_test = ob_stmt_int(st, 9) != 0;
+        x->subscriber_code = ob_stmt_int(st, 10);
+        x->subscriber_name = dup(ctx, ob_stmt_text(st, 11));
+        x->person_name = dup(ctx, ob_stmt_text(st, 12));
+        x->person_email = dup(ctx, ob_stmt_text(st, 13));
         rc = 0;
     }
     ob_stmt_finalize(st);
@@ -457,25 +510,21 @@ ob_appsession_open(struct ob_ctx *ctx, int64_t area, int64_t take_over,
         return ob_db_err(ctx, rc);
     if (!a.sub)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "data area %" PRId64 " not found", area);
-    a.area_name = ob_arena_strdup(&ctx->arena, name);
+    a.area_name = x->area_name;
     /* who: a member of the subscriber, or a partner employee with a grant */
-    if (!(ob_access_roles(ctx, a.sub) & (MANAGE | OB_ROLE_USER))) {
+    m = ob_access_member(ctx, a.sub);
+    if (!m || !(m->roles & (MANAGE | OB_ROLE_USER))) {
         if (ob_grant_active(ctx, area, ctx->actor.person, &a.grant) != 0) {
             if (ctx->err.rc)
                 return ctx->err.rc;
             return ob_err_set(&ctx->err, OB_ENOTFOUND, "data area %" PRId64 " not found", area);
         }
     } else {
-        struct ob_account_member m;
-
-        if ((rc = ob_member_get(ctx, a.sub, OB_KIND_SUBSCRIBER, ctx->actor.person, &m)) != 0)
-            return rc;
-        if (m.has_limit)
-            a.user_limit = m.session_limit;
+        a.user_limit = m->session_limit;
     }
     if (strcmp(state, "ready"))
         return ob_err_field(&ctx->err, OB_ECONFLICT, "area", "data area '%s' is %s, not ready",
-                            name, state);
+                            x->area_name, state);
     if ((rc = ob_subscription_entitlement_load(ctx, a.sub,
                                                ob_date_of_instant(ob_clock_now(ctx)), &e)) != 0)
         return rc;
@@ -489,12 +538,21 @@ ob_appsession_open(struct ob_ctx *ctx, int64_t area, int64_t take_over,
     a.sub_limit = e.sessions;
     ob_auth_new_secret(out->token);
     ob_auth_hash(out->token, a.hash);
-    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, admit_tx, &a)) != 0)
+    if ((rc = ob_db_tx_group(ctx, admit_tx, &a)) != 0)
         return rc;
     out->launch_url = ob_arena_printf(&ctx->arena, "%s%slaunch?app=%s&session=%" PRId64
                                                    "&token=%s",
                                       url, url[0] && url[strlen(url) - 1] == '/' ? "" : "/",
                                       code, out->id, out->token);
+    x->id = out->id;
+    x->subscriber = a.sub;
+    x->area = area;
+    x->app = a.app;
+    x->person = ctx->actor.person;
+    x->grant = a.grant;
+    x->opened_at = x->seen_at = out->opened_at;
+    x->state = "open";
+    x->close_reason = "";
     return 0;
 }
 
@@ -668,7 +726,7 @@ ob_appsession_heartbeat(struct ob_ctx *ctx, int64_t id, struct ob_heartbeat *out
     if (ctx->err.rc < 0 && ctx->err.rc != OB_ENOTFOUND)
         return ctx->err.rc;
     ob_err_clear(&ctx->err);
-    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, beat_tx, &b)) != 0)
+    if ((rc = ob_db_tx_group(ctx, beat_tx, &b)) != 0)
         return rc;
     return b.ended ? ctx->err.rc : 0;
 }
@@ -693,7 +751,7 @@ ob_appsession_close(struct ob_ctx *ctx, int64_t id)
     struct ob_appsession x;
     int rc;
 
-    if ((rc = load(ctx, id, &x)) != 0)
+    if ((rc = load_brief(ctx, id, &x)) != 0)
         return rc;
     if (!may_see(ctx, &x)) {
         ob_err_clear(&ctx->err);
@@ -704,7 +762,7 @@ ob_appsession_close(struct ob_ctx *ctx, int64_t id)
         return rc;
     if (x.closed_at)
         return 0;
-    return ob_db_tx(ctx, OB_DB_WRITE, close_tx, &c);
+    return ob_db_tx_group(ctx, close_tx, &c);
 }
 
 /* ---- lists ---------------------------------------------------------------------------- */

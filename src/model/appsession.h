@@ -55,6 +55,7 @@ struct ob_refusal {
 };
 
 struct ob_admitted {
+    struct ob_appsession session;   /* the session as admitted, for the answer */
     int64_t id;
     char token[OB_SECRET_LEN];  /* the single-use launch token */
     const char *launch_url;     /* in ctx's arena */
