@@ -161,8 +161,14 @@ $(BUILD)/bench/entitlement: bench/entitlement.c $(LIB_OBJ)
 	@echo "  BENCH   $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-bench: all $(BUILD)/bench/entitlement
+$(BUILD)/bench/admission: bench/admission.c
+	@mkdir -p $(@D)
+	@echo "  BENCH   $@"
+	@$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(shell pkg-config --libs sqlite3)
+
+bench: all $(BUILD)/bench/entitlement $(BUILD)/bench/admission
 	bench/http.sh
+	bench/sessions.sh
 	bench/entitlement.sh
 
 format:

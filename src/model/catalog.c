@@ -10,6 +10,8 @@
  * transaction with its audit record. A partner tariff of another partner
  * does not exist for the actor (OB_ENOTFOUND), like any other tenant's row.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +26,8 @@
 #include "model/member.h"
 #include "model/partner.h"
 #include "base/banned.h"
+
+static void catalog_changed(void);
 
 #define MAX_AMOUNT 1000000000000LL      /* 10 000 000 000 roubles: a typo, not a price */
 
@@ -171,6 +175,7 @@ app_insert(struct ob_ctx *ctx, void *arg)
     if (rc == OB_DB_ROW)
         return ob_err_field(&ctx->err, OB_ECONFLICT, "code",
                             "an application with code '%s' exists already", in->code);
+    catalog_changed();
     rc = ob_db_get_int(ctx->db, &in->id,
                        "INSERT INTO applications (code, name_ru, name_en, version, backend_url, "
                        "restricted_to, free, lists, active, created_at, updated_at) "
@@ -207,6 +212,8 @@ app_update_tx(struct ob_ctx *ctx, void *arg)
 {
     struct app_change *c = arg;
     const struct ob_app_change *ch = c->ch;
+
+    catalog_changed();
     int64_t n = ob_db_run(ctx->db,
                           "UPDATE applications SET name_ru = COALESCE(?, name_ru), "
                           "name_en = COALESCE(?, name_en), version = COALESCE(?, version), "
@@ -524,8 +531,128 @@ expand_list(struct ob_ctx *ctx, const char *list, const char ***apps, int *n)
     return 0;
 }
 
+/* ---- the version cache ------------------------------------------------------------------
+ *
+ * Session admission and heartbeats compute the entitlement on every call, and
+ * parsing a version's options (and expanding its application lists) was most
+ * of that cost. Versions are kept parsed per process, direct-mapped by id, and
+ * copied out into the caller's arena. An entry is dropped when this process
+ * changes the catalog (the generation moves) and after VCACHE_TTL seconds of
+ * real time, which bounds how long another node's change to an application
+ * list (or to a version not yet in use) goes unseen.
+ */
+#define VCACHE_SLOTS 256
+#define VCACHE_TTL 10
+
+struct vcache {
+    int64_t id, at;
+    unsigned gen;
+    struct ob_arena arena;
+    struct ob_tariff_version v;
+};
+
+static struct vcache vcache[VCACHE_SLOTS];
+static pthread_mutex_t vcache_mu = PTHREAD_MUTEX_INITIALIZER;
+static atomic_uint vcache_gen = 1;
+
+static void
+catalog_changed(void)
+{
+    atomic_fetch_add(&vcache_gen, 1);
+}
+
+static const char **
+copy_strs(struct ob_arena *a, const char *const *v, int n)
+{
+    const char **out;
+
+    if (!v)
+        return NULL;
+    out = ob_arena_alloc(a, sizeof(*out) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++)
+        out[i] = v[i] ? ob_arena_strdup(a, v[i]) : NULL;
+    return out;
+}
+
+static const char *
+copy_str(struct ob_arena *a, const char *s)
+{
+    return s ? ob_arena_strdup(a, s) : NULL;
+}
+
+/* A deep copy of a parsed version into arena a. */
+static void
+copy_version(struct ob_arena *a, const struct ob_tariff_version *src,
+             struct ob_tariff_version *dst)
+{
+    const struct ob_tariff_options *o = &src->opt;
+    struct ob_tariff_options *d = &dst->opt;
+
+    *dst = *src;
+    dst->options_json = copy_str(a, src->options_json);
+    d->services = copy_str(a, o->services);
+    d->apps = copy_strs(a, o->apps, o->napps);
+    d->apps_list = copy_str(a, o->apps_list);
+    d->areas = o->nareas ? ob_arena_alloc(a, sizeof(*d->areas) * (size_t)o->nareas) : NULL;
+    for (int i = 0; i < o->nareas; i++) {
+        d->areas[i] = o->areas[i];
+        d->areas[i].apps = copy_strs(a, o->areas[i].apps, o->areas[i].napps);
+        d->areas[i].apps_list = copy_str(a, o->areas[i].apps_list);
+    }
+    d->extends = copy_strs(a, o->extends, o->nextends);
+    d->unit = copy_str(a, o->unit);
+    d->requires_status = copy_str(a, o->requires_status);
+    d->metering = copy_str(a, o->metering);
+    d->cfg = copy_str(a, o->cfg);
+}
+
+static bool
+vcache_get(struct ob_ctx *ctx, int64_t id, struct ob_tariff_version *out)
+{
+    struct vcache *e = &vcache[(uint64_t)id % VCACHE_SLOTS];
+    bool hit;
+
+    pthread_mutex_lock(&vcache_mu);
+    hit = e->id == id && e->gen == atomic_load(&vcache_gen) &&
+          ob_clock_real() - e->at < VCACHE_TTL;
+    if (hit)
+        copy_version(&ctx->arena, &e->v, out);
+    pthread_mutex_unlock(&vcache_mu);
+    return hit;
+}
+
+static void
+vcache_put(const struct ob_tariff_version *v, unsigned gen)
+{
+    struct vcache *e = &vcache[(uint64_t)v->id % VCACHE_SLOTS];
+
+    pthread_mutex_lock(&vcache_mu);
+    ob_arena_free(&e->arena);
+    ob_arena_init(&e->arena);
+    copy_version(&e->arena, v, &e->v);
+    e->id = v->id;
+    e->gen = gen;
+    e->at = ob_clock_real();
+    pthread_mutex_unlock(&vcache_mu);
+}
+
+static int version_read(struct ob_ctx *ctx, int64_t version_id, struct ob_tariff_version *out);
+
 int
 ob_catalog_version_load(struct ob_ctx *ctx, int64_t version_id, struct ob_tariff_version *out)
+{
+    unsigned gen = atomic_load(&vcache_gen);
+    int rc;
+
+    if (vcache_get(ctx, version_id, out))
+        return 0;
+    if ((rc = version_read(ctx, version_id, out)) == 0)
+        vcache_put(out, gen);
+    return rc;
+}
+
+static int
+version_read(struct ob_ctx *ctx, int64_t version_id, struct ob_tariff_version *out)
 {
     struct ob_stmt *st;
     char kind[32] = "";
@@ -816,6 +943,7 @@ update_options(struct ob_ctx *ctx, const struct ob_tariff *t, const char *option
         (rc = ob_catalog_version_in_use(ctx, v.id, &in_use)) != 0)
         return rc;
     if (!in_use) {
+        catalog_changed();
         n = ob_db_run(ctx->db, "UPDATE tariff_versions SET options = ? WHERE id = ?", "ti",
                       options, v.id);
         ob_buf_addf(b, "%soptions of version %d changed in place (not in use)",
