@@ -52,8 +52,9 @@ function when(iso) {
   const rel = ago(iso);
   return h('span', {}, h('span', { class: 'nowrap', text: fmtDateTime(iso) }), rel ? h('span', { class: 'cell-sub muted', text: rel }) : null);
 }
-const personCell = (p) => h('span', {}, h('strong', { text: p?.name || p?.email || `#${p?.id ?? '?'}` }),
+const personCell = (p, ...marks) => h('span', {}, h('strong', { text: p?.name || p?.email || `#${p?.id ?? '?'}` }), marks,
   p?.name && p?.email ? h('span', { class: 'cell-sub muted', text: p.email }) : null);
+const youBadge = () => h('span', { class: 'badge badge-info badge-inline', text: t('sessions.you') });
 
 const AREA_TONES = { creating: 'warn', ready: 'ok', failed: 'bad', deleting: 'muted', deleted: 'muted' };
 function areaState(a) {
@@ -135,7 +136,7 @@ export function opener({ onChange } = {}) {
       const mine = p.limit === 'user';
       const title = mine ? t('refusal.user_title', { max: p.max }) : t('refusal.sub_title', { max: p.max });
       const rows = simpleTable([
-        { label: t('sessions.person'), render: (x) => h('span', {}, personCell(x.person), x.yours ? h('span', { class: 'badge badge-info badge-inline', text: t('sessions.you') }) : null) },
+        { label: t('sessions.person'), render: (x) => personCell(x.person, x.yours ? youBadge() : null) },
         { label: t('sessions.area'), render: (x) => h('span', {}, h('span', { text: x.area?.name || '' }), h('span', { class: 'cell-sub muted', text: apps.get(x.area?.application) ? appName(apps.get(x.area.application)) : x.area?.application || '' })) },
         { label: t('sessions.since'), render: (x) => when(x.opened_at) },
         { label: t('sessions.seen'), render: (x) => when(x.seen_at) },
@@ -151,7 +152,7 @@ export function opener({ onChange } = {}) {
           h('p', { class: 'notice-text', text: t('refusal.area', { name: area.name }) + ' '
             + (holders.length === 1 ? t('refusal.held_one') : t('refusal.held_many', { n: holders.length })) }),
           rows,
-          h('p', { class: 'notice-text muted', text: holders.some((x) => x.yours) ? t('refusal.hint_yours') : mine ? t('refusal.hint_user') : t('refusal.hint_sub') }),
+          h('p', { class: 'notice-text muted', text: holders.some((x) => x.yours) ? (holders.length === 1 ? t('refusal.hint_yours_one') : t('refusal.hint_yours')) : mine ? t('refusal.hint_user') : t('refusal.hint_sub') }),
           h('div', { class: 'notice-actions' }, again)),
         dismiss));
       return;
@@ -211,8 +212,8 @@ export function sessionsPanel(acc, { onChange } = {}) {
         Array.from({ length: slots }, (_, i) => h('span', { class: ['meter-slot', i < filled && 'meter-on'] }))));
     clear(body);
     const table = simpleTable([
-      { label: t('sessions.person'), render: (s) => h('span', {}, personCell(s.person),
-        s.person.id === session.me?.id ? h('span', { class: 'badge badge-info badge-inline', text: t('sessions.you') }) : null,
+      { label: t('sessions.person'), render: (s) => personCell(s.person,
+        s.person.id === session.me?.id ? youBadge() : null,
         s.via_grant ? h('span', { class: 'badge badge-muted badge-inline', text: t('sessions.via_grant') }) : null) },
       { label: t('sessions.area'), render: (s) => h('span', {}, h('span', { text: s.area.name }), s.area.test ? testBadge() : null, h('span', { class: 'cell-sub muted', text: sessionApp(s) })) },
       { label: t('sessions.since'), render: (s) => when(s.opened_at) },
@@ -225,8 +226,9 @@ export function sessionsPanel(acc, { onChange } = {}) {
         });
         if (ok) { toast(t('sessions.closed_ok')); reload(); onChange?.(); }
       }, { small: true, kind: 'danger-ghost' }) : null) },
-    ], rows, { testid: 'sessions-table', empty: { title: t('sessions.none'), text: manage ? t('sessions.none_text') : t('sessions.none_mine') } });
-    body.append(manage ? null : h('p', { class: 'note', text: t('sessions.only_yours') }), table);
+    ], rows, { testid: 'sessions-table', empty: manage ? { title: t('sessions.none'), text: t('sessions.none_text') } : { title: t('sessions.none_mine') } });
+    if (!manage) body.append(h('p', { class: 'note', text: t('sessions.only_yours') }));
+    body.append(table);
   }
   reload();
   every(el, 20_000, reload);
@@ -351,7 +353,8 @@ function binTable(acc) {
       { key: 'name', label: t('areas.name'), render: (a) => h('span', {}, h('strong', { text: a.name }), a.test ? testBadge() : null) },
       { key: 'application', label: t('areas.application'), sort: (a) => appName(a.application), render: (a) => appName(a.application) },
       { key: 'deleted_at', label: t('areas.deleted_at'), render: (a) => when(a.deleted_at) },
-      { key: 'purge_at', label: t('areas.restorable_until'), cls: 'nowrap', render: (a) => h('strong', { text: fmtDateTime(a.purge_at) }) },
+      { key: 'purge_at', label: t('areas.restorable_until'), cls: 'nowrap', render: (a) => h('span', {}, h('strong', { text: fmtDateTime(a.purge_at) }),
+        h('span', { class: 'cell-sub muted', text: t('areas.days_left', { n: Math.max(0, Math.ceil((Date.parse(a.purge_at) - Date.now()) / 86400000)) }) })) },
       { key: '', label: '', sort: false, cls: 'actions', render: (a) => (manage ? button(t('areas.restore'), async () => {
         try {
           await post(`/api/v1/areas/${a.id}/restore`);
@@ -407,6 +410,7 @@ export async function grants(main) {
   setTitle(t('grants.title'));
   main.append(pageHeader(t('grants.title'), { subtitle: t('grants.subtitle') }));
   let table;
+  const apps = await appNames();
   if (owner) {
     const box = h('div', {}, loading());
     main.append(card(t('grants.new'), box));
@@ -426,7 +430,7 @@ export async function grants(main) {
           fields: [
             { name: 'area', label: t('grants.area'), type: 'select', required: true, options: ready.map((a) => ({ value: a.id, label: `${a.name} — ${appName(a.application)}` })) },
             { name: 'email', label: t('grants.email'), type: 'email', required: true, autocomplete: 'off', hint: t('grants.email_hint') },
-            { name: 'until', label: t('grants.until'), type: 'date', required: true, min: today, hint: t('grants.until_hint', { date: fmtDate(last) }),
+            { name: 'until', label: t('grants.until_field'), type: 'date', required: true, min: today, hint: t('grants.until_hint', { date: fmtDate(last) }),
               validate: (v) => (v < today ? t('grants.until_past') : v > last ? t('grants.until_far', { date: fmtDate(last) }) : null) },
           ],
           values: { area: ready[0].id, until: addDays(today, 7) },
@@ -447,7 +451,8 @@ export async function grants(main) {
     url: `/api/v1/grants?subscriber=${acc.id}`,
     columns: [
       { key: 'person', label: t('grants.employee'), sort: (g) => g.person.name || g.person.email, render: (g) => h('span', {}, personCell(g.person), h('span', { class: 'cell-sub muted', text: g.partner?.name || '' })) },
-      { key: 'area', label: t('grants.area'), sort: (g) => g.area.name, render: (g) => g.area.name },
+      { key: 'area', label: t('grants.area'), sort: (g) => g.area.name, render: (g) => h('span', {}, h('span', { text: g.area.name }),
+        h('span', { class: 'cell-sub muted', text: apps.get(g.area.application) ? appName(apps.get(g.area.application)) : g.area.application })) },
       { key: 'until', label: t('grants.until'), cls: 'nowrap', render: (g) => fmtDate(g.until) },
       { key: 'state', label: t('common.state'), render: (g) => h('span', {}, badge(g.state, { tone: GRANT_TONES[g.state], label: tOr(`grant_state.${g.state}`, g.state) }),
         g.revoked_at ? h('span', { class: 'cell-sub muted', text: fmtDateTime(g.revoked_at) }) : null) },

@@ -110,7 +110,7 @@ export async function subscription(main) {
     details([
       [t('mysub.tariff'), current ? h('span', {}, h('strong', { class: 'mono', text: current.tariff.code }), ' ', h('span', { class: 'muted', text: current.tariff.name })) : ''],
       [t('mysub.kind'), current ? tOr(`sub_kind.${current.kind}`, current.kind) : ''],
-      [t('mysub.sessions'), ent.blocked ? '0' : String(ent.sessions)],
+      [t('mysub.sessions'), h('span', {}, ent.blocked ? '0' : String(ent.sessions), ' ', h('a', { class: 'muted-link', href: '/sessions', text: t('mysub.sessions_now') }))],
       [t('mysub.services'), ent.services ? tOr(`services.${ent.services}`, ent.services) : ''],
       [t('mysub.applications'), (ent.applications || []).length
         ? h('span', { class: 'roles' }, ent.choose ? h('span', { class: 'muted', text: t('mysub.choose', { n: ent.choose }) }) : null,
