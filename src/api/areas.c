@@ -147,11 +147,12 @@ grant_json(const struct ob_grant *g)
     char until[OB_DATE_LEN];
 
     ob_date_format(g->until, until);
-    return json_pack("{s:I, s:{s:I, s:I, s:s}, s:{s:I, s:s, s:s}, s:{s:I, s:s, s:s}, "
+    return json_pack("{s:I, s:{s:I, s:I, s:s}, s:{s:I, s:s, s:s, s:s, s:s}, s:{s:I, s:s, s:s}, "
                      "s:{s:I, s:s}, s:s, s:s, s:o, s:o}",
                      "id", (json_int_t)g->id, "subscriber", "id", (json_int_t)g->subscriber,
                      "code", (json_int_t)g->subscriber_code, "name", g->subscriber_name, "area",
                      "id", (json_int_t)g->area, "name", g->area_name, "application", g->app_code,
+                     "application_name", g->app_name_en, "application_name_ru", g->app_name_ru,
                      "person", "id", (json_int_t)g->person, "name", g->person_name, "email",
                      g->person_email, "partner", "id", (json_int_t)g->partner, "name",
                      g->partner_name, "until", until, "state", g->state, "created_at",
@@ -169,12 +170,19 @@ int
 ob_api_grants_list(struct ob_req *req, struct ob_resp *resp)
 {
     struct ob_grant_filter f = { .state = ob_req_query(req, "state") };
+    const char *mine = ob_req_query(req, "mine");
     struct ob_list l;
     int rc;
 
     if ((rc = ob_api_query_id(req, "subscriber", &f.subscriber)) != 0 ||
         (rc = ob_api_query_id(req, "area", &f.area)) != 0 || (rc = ob_list_begin(req, &l)) != 0)
         return rc;
+    if (mine && strcmp(mine, "1") && strcmp(mine, "0") && strcmp(mine, "true") &&
+        strcmp(mine, "false")) {
+        ob_list_free(&l);
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "mine", "'mine' must be 1 or 0");
+    }
+    f.mine = mine && (!strcmp(mine, "1") || !strcmp(mine, "true"));
     l.name = "grants";
     if ((rc = ob_grant_list(req->ctx, &f, l.after, l.limit, grant_row, &l)) != 0) {
         ob_list_free(&l);

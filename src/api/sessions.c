@@ -71,19 +71,22 @@ ob_api_sessions_open(struct ob_req *req, struct ob_resp *resp)
         for (int i = 0; i < why.nholders; i++) {
             const struct ob_appsession *s = &why.holders[i];
 
-            json_array_append_new(h, json_pack("{s:I, s:{s:I, s:s, s:s}, s:{s:I, s:s, s:s}, "
-                                               "s:o, s:o, s:b}",
+            json_array_append_new(h, json_pack("{s:I, s:{s:I, s:s, s:s}, s:{s:I, s:s, s:s, s:s, "
+                                               "s:s}, s:o, s:o, s:b}",
                                                "session", (json_int_t)s->id, "person", "id",
                                                (json_int_t)s->person, "name", s->person_name,
                                                "email", s->person_email, "area", "id",
                                                (json_int_t)s->area, "name", s->area_name,
-                                               "application", s->app_code, "opened_at",
+                                               "application", s->app_code, "application_name",
+                                               s->app_name_en, "application_name_ru",
+                                               s->app_name_ru, "opened_at",
                                                ob_api_instant(s->opened_at), "seen_at",
                                                ob_api_instant(s->seen_at), "yours",
                                                s->person == req->ctx->actor.person));
         }
-        ob_resp_problem(resp, json_pack("{s:s, s:i, s:o}", "limit", why.limit, "max", why.max,
-                                        "holders", h));
+        ob_resp_problem(resp, json_pack("{s:s, s:i, s:i, s:o}", "limit", why.limit, "max",
+                                        why.max, "idle_seconds",
+                                        req->ctx->cfg->app_idle_seconds, "holders", h));
         return rc;
     }
     if (rc != 0)
@@ -192,12 +195,12 @@ static int
 history_row(const struct ob_history_row *h, void *arg)
 {
     return ob_list_add(arg, h->id,
-                       json_pack("{s:I, s:I, s:s, s:s, s:o, s:{s:I, s:s}, s:{s:I, s:s}, s:o, "
-                                 "s:o}",
+                       json_pack("{s:I, s:I, s:s, s:s, s:o, s:{s:I, s:s, s:s}, s:{s:I, s:s}, "
+                                 "s:o, s:o}",
                                  "id", (json_int_t)h->id, "session", (json_int_t)h->session,
                                  "event", h->event, "reason", h->reason, "at",
                                  ob_api_instant(h->at), "person", "id", (json_int_t)h->person,
-                                 "name", h->person_name, "area", "id", (json_int_t)h->area, "name",
+                                 "name", h->person_name, "email", h->person_email, "area", "id", (json_int_t)h->area, "name",
                                  h->area_name, "session_limit",
                                  h->session_limit >= 0 ? json_integer(h->session_limit)
                                                        : json_null(),
@@ -208,14 +211,18 @@ history_row(const struct ob_history_row *h, void *arg)
 int
 ob_api_session_history(struct ob_req *req, struct ob_resp *resp)
 {
+    const char *order = ob_req_query(req, "order");
     struct ob_list l;
     int64_t sub = 0;
     int rc;
 
+    if (order && strcmp(order, "asc") && strcmp(order, "desc"))
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "order", "'order' must be asc or desc");
     if ((rc = ob_req_id(req, "id", &sub)) != 0 || (rc = ob_list_begin(req, &l)) != 0)
         return rc;
     l.name = "session-history";
-    if ((rc = ob_appsession_history(req->ctx, sub, l.after, l.limit, history_row, &l)) != 0) {
+    if ((rc = ob_appsession_history(req->ctx, sub, l.after, l.limit, order && !strcmp(order, "desc"),
+                                    history_row, &l)) != 0) {
         ob_list_free(&l);
         return rc;
     }

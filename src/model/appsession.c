@@ -733,6 +733,7 @@ ob_appsession_heartbeat(struct ob_ctx *ctx, int64_t id, struct ob_heartbeat *out
 
 struct close_one {
     int64_t id;
+    const char *reason;
 };
 
 static int
@@ -741,7 +742,7 @@ close_tx(struct ob_ctx *ctx, void *arg)
     struct close_one *c = arg;
     bool ended;
 
-    return end_one(ctx, c->id, ctx->actor.app ? "closed" : "closed_by_user", &ended);
+    return end_one(ctx, c->id, c->reason, &ended);
 }
 
 int
@@ -762,6 +763,9 @@ ob_appsession_close(struct ob_ctx *ctx, int64_t id)
         return rc;
     if (x.closed_at)
         return 0;
+    c.reason = ctx->actor.app                   ? "closed"
+               : ctx->actor.person == x.person ? "closed_by_user"
+                                                : "closed_by_owner";
     return ob_db_tx_group(ctx, close_tx, &c);
 }
 
@@ -811,7 +815,7 @@ ob_appsession_list(struct ob_ctx *ctx, const struct ob_appsession_filter *f, int
 }
 
 int
-ob_appsession_history(struct ob_ctx *ctx, int64_t sub, int64_t after, int limit,
+ob_appsession_history(struct ob_ctx *ctx, int64_t sub, int64_t after, int limit, bool newest,
                       int (*fn)(const struct ob_history_row *, void *), void *arg)
 {
     struct ob_stmt *st;
@@ -819,15 +823,18 @@ ob_appsession_history(struct ob_ctx *ctx, int64_t sub, int64_t after, int limit,
 
     if ((rc = ob_access_subscriber(ctx, sub, MANAGE, 0, OB_ROLES_ANY)) != 0)
         return rc;
+#define HISTORY_SELECT                                                                         \
+    "SELECT h.id, h.session_id, h.person_id, h.area_id, h.at, COALESCE(h.session_limit, -1), " \
+    "COALESCE(h.user_limit, -1), h.event, h.reason, p.name, ar.name, p.email "                 \
+    "FROM session_history h JOIN persons p ON p.id = h.person_id "                             \
+    "JOIN areas ar ON ar.id = h.area_id WHERE h.subscriber_id = ? "
     if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT h.id, h.session_id, h.person_id, h.area_id, h.at, "
-                            "COALESCE(h.session_limit, -1), COALESCE(h.user_limit, -1), h.event, "
-                            "h.reason, p.name, ar.name FROM session_history h "
-                            "JOIN persons p ON p.id = h.person_id JOIN areas ar ON ar.id = h.area_id "
-                            "WHERE h.subscriber_id = ? AND h.id > ? ORDER BY h.id LIMIT ?",
+                            newest ? HISTORY_SELECT "AND (? = 0 OR h.id < ?) "
+                                                    "ORDER BY h.id DESC LIMIT ?"
+                                   : HISTORY_SELECT "AND h.id > ? AND ? >= 0 ORDER BY h.id LIMIT ?",
                             &st)) != 0)
         return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iii", sub, after, (int64_t)limit);
+    rc = ob_stmt_bindf(st, "iiii", sub, after, after, (int64_t)limit);
     while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
         struct ob_history_row h = {
             .id = ob_stmt_int(st, 0), .session = ob_stmt_int(st, 1),
@@ -835,6 +842,7 @@ ob_appsession_history(struct ob_ctx *ctx, int64_t sub, int64_t after, int limit,
             .session_limit = ob_stmt_int(st, 5), .user_limit = ob_stmt_int(st, 6),
             .event = dup(ctx, ob_stmt_text(st, 7)), .reason = dup(ctx, ob_stmt_text(st, 8)),
             .person_name = dup(ctx, ob_stmt_text(st, 9)), .area_name = dup(ctx, ob_stmt_text(st, 10)),
+            .person_email = dup(ctx, ob_stmt_text(st, 11)),
         };
 
         rc = fn(&h, arg);

@@ -96,11 +96,12 @@ int ob_appsession_list(struct ob_ctx *ctx, const struct ob_appsession_filter *f,
 
 struct ob_history_row {
     int64_t id, session, person, area, at, session_limit, user_limit;  /* limits -1: none */
-    const char *event, *reason, *person_name, *area_name;
+    const char *event, *reason, *person_name, *person_email, *area_name;
 };
-/* The subscriber's session history in id order (owner, administrators,
- * provider staff). */
-int ob_appsession_history(struct ob_ctx *ctx, int64_t sub, int64_t after, int limit,
+/* The subscriber's session history in id order, which is commit order
+ * (owner, administrators, provider staff); `newest`: the newest first, the
+ * cursor then being the id to go below. */
+int ob_appsession_history(struct ob_ctx *ctx, int64_t sub, int64_t after, int limit, bool newest,
                           int (*fn)(const struct ob_history_row *, void *), void *arg);
 
 /* Close the open sessions of an area or of a grant with `reason`, with

@@ -19,7 +19,8 @@
 
 #define GRANT_SELECT                                                                           \
     "SELECT g.id, g.subscriber_id, s.code, g.area_id, g.person_id, g.partner_id, g.created_at, " \
-    "COALESCE(g.revoked_at, 0), g.until, sa.name, ar.name, ap.code, p.name, p.email, pa.name " \
+    "COALESCE(g.revoked_at, 0), g.until, sa.name, ar.name, ap.code, p.name, p.email, pa.name, " \
+    "ap.name_ru, ap.name_en "                                                                  \
     "FROM area_grants g JOIN subscribers s ON s.account_id = g.subscriber_id "                 \
     "JOIN accounts sa ON sa.id = g.subscriber_id JOIN areas ar ON ar.id = g.area_id "          \
     "JOIN applications ap ON ap.id = ar.application_id JOIN persons p ON p.id = g.person_id "  \
@@ -56,6 +57,8 @@ read_grant(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_grant *g)
     g->person_name = dup(ctx, ob_stmt_text(st, 12));
     g->person_email = dup(ctx, ob_stmt_text(st, 13));
     g->partner_name = dup(ctx, ob_stmt_text(st, 14));
+    g->app_name_ru = dup(ctx, ob_stmt_text(st, 15));
+    g->app_name_en = dup(ctx, ob_stmt_text(st, 16));
     g->state = g->revoked_at ? "revoked" : g->until < today(ctx) ? "expired" : "active";
 }
 
@@ -226,12 +229,13 @@ ob_grant_list(struct ob_ctx *ctx, const struct ob_grant_filter *f, int64_t after
                           GRANT_SELECT "WHERE (? = 0 OR g.subscriber_id = ?) "
                                        "AND (? = 0 OR g.area_id = ?) AND g.id > ? "
                                        "AND (? = 0 OR (g.revoked_at IS NULL AND g.until >= ?)) "
-                                       "%sORDER BY g.id LIMIT ?",
+                                       "AND (? = 0 OR g.person_id = ?) %sORDER BY g.id LIMIT ?",
                           scope);
     if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
         return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iiiiiiti", f->subscriber, f->subscriber, f->area, f->area, after,
-                       (int64_t)(f->state && !strcmp(f->state, "active")), day, (int64_t)limit);
+    rc = ob_stmt_bindf(st, "iiiiiitiii", f->subscriber, f->subscriber, f->area, f->area, after,
+                       (int64_t)(f->state && !strcmp(f->state, "active")), day, (int64_t)f->mine,
+                       ctx->actor.person, (int64_t)limit);
     while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
         struct ob_grant g;
 

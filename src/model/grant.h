@@ -25,6 +25,7 @@ struct ob_grant {
     int32_t until;                      /* the last day, inclusive */
     const char *subscriber_name, *area_name, *app_code, *person_name, *person_email;
     const char *partner_name, *state;   /* state: active, expired, revoked */
+    const char *app_name_ru, *app_name_en;
 };
 
 int ob_grant_create(struct ob_ctx *ctx, int64_t area, const char *email, const char *until,
@@ -33,6 +34,7 @@ int ob_grant_get(struct ob_ctx *ctx, int64_t id, struct ob_grant *out);
 struct ob_grant_filter {
     int64_t subscriber, area;           /* 0: any */
     const char *state;                  /* "active" or NULL: all */
+    bool mine;                          /* only those given to the actor */
 };
 /* The owner sees its subscriber's grants; a partner employee those given
  * to them; provider staff all. */

@@ -252,6 +252,8 @@ test('a refusal says who holds the sessions; take-over, per-user limits, the own
   assert.equal(r.body.holders[0].session, first.body.id);
   assert.equal(r.body.holders[0].yours, true);
   assert.ok(r.body.holders[0].opened_at);
+  assert.equal(r.body.holders[0].area.application_name, 'Accounting');
+  assert.ok(r.body.idle_seconds > 0);
   // take over the stale window: one transaction closes it and admits the new one
   expect(await u.post('/api/v1/sessions', { area: a.id, take_over: 999999 }), 400, 'invalid', 'take_over');
   const second = await u.post('/api/v1/sessions', { area: a.id, take_over: first.body.id });
@@ -268,7 +270,7 @@ test('a refusal says who holds the sessions; take-over, per-user limits, the own
   const own = await u.get(`/api/v1/sessions?subscriber=${c.id}`);
   assert.deepEqual(own.body.items.map((x) => x.id), [second.body.id]);
   expect(await c.owner.del(`/api/v1/sessions/${second.body.id}`), 204);
-  assert.equal((await u.get(`/api/v1/sessions/${second.body.id}`)).body.close_reason, 'closed_by_user');
+  assert.equal((await u.get(`/api/v1/sessions/${second.body.id}`)).body.close_reason, 'closed_by_owner');
   // lowering a limit closes nothing
   const three = [];
   for (let i = 0; i < 3; i++) three.push((await c.owner.post('/api/v1/sessions', { area: a.id })).body.id);
@@ -282,6 +284,13 @@ test('a refusal says who holds the sessions; take-over, per-user limits, the own
   assert.equal(h.status, 200);
   assert.match(h.body, /taken_over/);
   expect(await u.get(`/api/v1/subscribers/${c.id}/session-history`), 403, 'forbidden');
+  // newest first, paged
+  const newest = await c.owner.get(`/api/v1/subscribers/${c.id}/session-history?order=desc&limit=2`);
+  const all = await c.owner.get(`/api/v1/subscribers/${c.id}/session-history?limit=500`);
+  assert.deepEqual(newest.body.items.map((x) => x.id), all.body.items.map((x) => x.id).reverse().slice(0, 2));
+  const next = await c.owner.get(newest.body.next.replace(/^.*\/api\//, '/api/'));
+  assert.deepEqual(next.body.items.map((x) => x.id), all.body.items.map((x) => x.id).reverse().slice(2, 4));
+  assert.equal(all.body.items[0].person.email, email);
   assert.equal(replay(ctx.db, c.id).open, 4);
 });
 
@@ -319,8 +328,10 @@ test('grants: a named partner employee opens one area, audited; revoking closes 
   const g = await c.owner.post('/api/v1/grants', { area: a.id, email: emp.email, until: today });
   expect(g, 201);
   assert.equal(g.body.state, 'active');
-  const mine = await emp.client.get('/api/v1/grants');
+  const mine = await emp.client.get('/api/v1/grants?mine=1');
   assert.deepEqual(mine.body.items.map((x) => x.id), [g.body.id]);
+  assert.equal(mine.body.items[0].area.application_name, 'Accounting');
+  assert.deepEqual((await c.owner.get('/api/v1/grants?mine=1')).body.items, []);
   const o = await emp.client.post('/api/v1/sessions', { area: a.id });
   expect(o, 201);
   assert.equal(o.body.via_grant, g.body.id);
