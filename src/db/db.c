@@ -40,16 +40,23 @@ int
 ob_db_open(const char *url, const struct ob_db_opts *opts, struct ob_db **out, struct ob_err *err)
 {
     static const struct ob_db_opts defaults = { 5000 };
+    int rc;
 
     *out = NULL;
     if (!opts)
         opts = &defaults;
     if (!strncmp(url, "sqlite:", 7))
-        return ob_db_sqlite_open(url + 7, opts, out, err);
-    if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
-        return ob_db_pg_open(url, out, err);
-    return ob_err_field(err, OB_EINVAL, "db",
-                        "database '%s' is neither sqlite:PATH nor postgres://…", url);
+        rc = ob_db_sqlite_open(url + 7, opts, out, err);
+    else if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
+        rc = ob_db_pg_open(url, out, err);
+    else
+        return ob_err_field(err, OB_EINVAL, "db",
+                            "database '%s' is neither sqlite:PATH nor postgres://…", url);
+    if (rc == 0) {
+        snprintf((*out)->url, sizeof((*out)->url), "%s", url);
+        (*out)->opts = *opts;
+    }
+    return rc;
 }
 
 void
@@ -399,13 +406,33 @@ struct group_item {
     void *arg;
     int rc;
     bool done;
+    pthread_cond_t cv;          /* each caller sleeps on its own: no herd wakes */
     struct group_item *next;
 };
 
 static pthread_mutex_t group_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t group_cv = PTHREAD_COND_INITIALIZER;
 static struct group_item *group_head, *group_tail;
 static bool group_leading;
+/* The batches' own connection, used by one leader at a time: only it writes
+ * the sessions, so its page cache stays warm from batch to batch (a request
+ * thread's connection finds its cache stale after every other commit). Kept
+ * for the life of the process. */
+static struct ob_db *group_db;
+
+/* The connection to run a batch on (the leader holds group_leading). */
+static struct ob_db *
+group_conn(struct ob_db *own)
+{
+    struct ob_err err = { 0 };
+
+    if (group_db && strcmp(group_db->url, own->url) != 0)
+        return own;             /* another database than the first one: no own connection */
+    if (!group_db && ob_db_open(own->url, &own->opts, &group_db, &err) != 0) {
+        group_db = NULL;
+        return own;
+    }
+    return group_db;
+}
 static atomic_uint_fast64_t group_batches, group_items;
 
 static int
@@ -428,7 +455,7 @@ group_once(struct ob_db *db, struct group_item *batch)
         }
         it->ctx->db = own;
         if (rc == 0 && it->rc == OB_EBUSY)
-            rc = OB_EBUSY;      /* a lock another node holds: the whole batch again */
+            rc = OB_EBUSY;      /* a lock another process holds: the whole batch again */
         if (rc != 0)
             break;
     }
@@ -442,6 +469,7 @@ group_once(struct ob_db *db, struct group_item *batch)
 static void
 group_run(struct ob_ctx *ctx, struct group_item *batch)
 {
+    struct ob_db *db = group_conn(ctx->db);
     int rc = OB_EBUSY, n = 0;
 
     for (int attempt = 0; rc == OB_EBUSY && attempt < TX_ATTEMPTS; attempt++) {
@@ -449,10 +477,10 @@ group_run(struct ob_ctx *ctx, struct group_item *batch)
             atomic_fetch_add(&retries, 1);
             backoff(attempt - 1);
         }
-        rc = group_once(ctx->db, batch);
+        rc = group_once(db, batch);
     }
     if (rc != 0)
-        ob_log(OB_LOG_ERROR, "group commit failed", "{s:s}", "error", ob_db_errmsg(ctx->db));
+        ob_log(OB_LOG_ERROR, "group commit failed", "{s:s}", "error", ob_db_errmsg(db));
     for (struct group_item *it = batch; it; it = it->next, n++)
         if (rc != 0) {
             /* nothing of the batch was committed: every caller gets the error */
@@ -466,36 +494,42 @@ group_run(struct ob_ctx *ctx, struct group_item *batch)
 int
 ob_db_tx_group(struct ob_ctx *ctx, int (*fn)(struct ob_ctx *, void *), void *arg)
 {
-    struct group_item me = { ctx, fn, arg, 0, false, NULL };
+    struct group_item me = { .ctx = ctx, .fn = fn, .arg = arg };
 
     if (ob_db_engine(ctx->db) != OB_DB_SQLITE || ctx->db->in_tx)
         return ob_db_tx(ctx, OB_DB_WRITE, fn, arg);
+    pthread_cond_init(&me.cv, NULL);
     pthread_mutex_lock(&group_mu);
     if (group_tail)
         group_tail->next = &me;
     else
         group_head = &me;
     group_tail = &me;
-    while (!me.done) {
-        if (!group_leading) {
-            struct group_item *batch = group_head;
+    /* Wait while another leads; we are woken when our batch is committed, or
+     * (as the first in the queue) when the leader is done, to lead next. */
+    while (!me.done && group_leading)
+        pthread_cond_wait(&me.cv, &group_mu);
+    if (!me.done) {
+        /* lead: take everything queued, this caller included */
+        struct group_item *batch = group_head, *it, *next;
 
-            group_leading = true;
-            group_head = group_tail = NULL;
-            pthread_mutex_unlock(&group_mu);
-            group_run(ctx, batch);
-            pthread_mutex_lock(&group_mu);
-            for (struct group_item *it = batch, *next; it; it = next) {
-                next = it->next;    /* read before done: a finished caller's item goes away */
-                it->done = true;
-            }
-            group_leading = false;
-            pthread_cond_broadcast(&group_cv);
-        } else {
-            pthread_cond_wait(&group_cv, &group_mu);
+        group_leading = true;
+        group_head = group_tail = NULL;
+        pthread_mutex_unlock(&group_mu);
+        group_run(ctx, batch);
+        pthread_mutex_lock(&group_mu);
+        for (it = batch; it; it = next) {
+            next = it->next;    /* read before done: a finished caller's item goes away */
+            it->done = true;
+            if (it != &me)
+                pthread_cond_signal(&it->cv);
         }
+        group_leading = false;
+        if (group_head)         /* those who came meanwhile: the first of them leads next */
+            pthread_cond_signal(&group_head->cv);
     }
     pthread_mutex_unlock(&group_mu);
+    pthread_cond_destroy(&me.cv);
     return me.rc;
 }
 

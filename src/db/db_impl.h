@@ -29,6 +29,8 @@ struct ob_db {
     enum ob_db_engine engine;
     bool in_tx;
     char errmsg[512];
+    char url[1024];                 /* as opened, to open another connection like it */
+    struct ob_db_opts opts;
 };
 
 struct ob_stmt {

@@ -285,7 +285,7 @@ ob_db_sqlite_open(const char *path, const struct ob_db_opts *opts, struct ob_db 
     sqlite3_busy_timeout(s->h, opts->busy_timeout_ms);
     snprintf(pragmas, sizeof(pragmas),
              "PRAGMA busy_timeout=%d; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-             "PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456;",
+             "PRAGMA foreign_keys=ON;",
              opts->busy_timeout_ms);
     if ((rc = sq_exec(&s->base, pragmas)) != 0) {
         ob_err_field(err, OB_EUNAVAIL, "db", "cannot set up SQLite database '%s': %s", path,
