@@ -332,7 +332,7 @@ ob_appsession_expire_stale(struct ob_ctx *ctx, int *n)
 struct admit {
     int64_t area, sub, app, grant, take_over;
     int64_t sub_limit, user_limit;      /* user_limit -1: none */
-    const char *area_name;
+    const char *area_name, *url, *code;
     struct ob_admitted *out;
     struct ob_refusal *why;
     char hash[65];
@@ -361,23 +361,99 @@ holders(struct ob_ctx *ctx, int64_t sub, int64_t person, struct ob_refusal *why)
     return rc < 0 ? ob_db_err(ctx, rc) : 0;
 }
 
+/* Who may open the area, and within what: the area and what the answer
+ * shows, the actor's membership (or grant), the entitlement. Run inside the
+ * admission's transaction, on the batch's warm connection. */
+static int
+admission_checks(struct ob_ctx *ctx, struct admit *a)
+{
+    struct ob_appsession *x = &a->out->session;
+    const struct ob_member *m;
+    struct ob_entitlement e;
+    struct ob_stmt *st;
+    const char *state = "";
+    bool allowed = false;
+    int64_t area = a->area;
+    int rc;
+
+    a->sub = 0;
+    a->grant = 0;
+    a->user_limit = -1;
+    /* everything the answer shows, in one query */
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT ar.subscriber_id, ar.application_id, ar.name, ar.state, "
+                            "ap.code, ap.backend_url, ar.area_key, ap.name_ru, ap.name_en, ar.test, "
+                            "s.code, ac.name, p.name, p.email FROM areas ar "
+                            "JOIN applications ap ON ap.id = ar.application_id "
+                            "JOIN subscribers s ON s.account_id = ar.subscriber_id "
+                            "JOIN accounts ac ON ac.id = ar.subscriber_id "
+                            "JOIN persons p ON p.id = ? WHERE ar.id = ?",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    if ((rc = ob_stmt_bindf(st, "ii", ctx->actor.person, area)) == 0 &&
+        (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        a->sub = ob_stmt_int(st, 0);
+        a->app = ob_stmt_int(st, 1);
+        x->area_name = dup(ctx, ob_stmt_text(st, 2));
+        state = dup(ctx, ob_stmt_text(st, 3));
+        a->code = x->app_code = dup(ctx, ob_stmt_text(st, 4));
+        a->url = dup(ctx, ob_stmt_text(st, 5));
+        x->area_key = dup(ctx, ob_stmt_text(st, 6));
+        x->app_name_ru = dup(ctx, ob_stmt_text(st, 7));
+        x->app_name_en = dup(ctx, ob_stmt_text(st, 8));
+        x->area_test = ob_stmt_int(st, 9) != 0;
+        x->subscriber_code = ob_stmt_int(st, 10);
+        x->subscriber_name = dup(ctx, ob_stmt_text(st, 11));
+        x->person_name = dup(ctx, ob_stmt_text(st, 12));
+        x->person_email = dup(ctx, ob_stmt_text(st, 13));
+        rc = 0;
+    }
+    ob_stmt_finalize(st);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (!a->sub)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "data area %" PRId64 " not found", area);
+    a->area_name = x->area_name;
+    /* who: a member of the subscriber, or a partner employee with a grant */
+    m = ob_access_member(ctx, a->sub);
+    if (!m || !(m->roles & (MANAGE | OB_ROLE_USER))) {
+        if (ob_grant_active(ctx, area, ctx->actor.person, &a->grant) != 0) {
+            if (ctx->err.rc)
+                return ctx->err.rc;
+            return ob_err_set(&ctx->err, OB_ENOTFOUND, "data area %" PRId64 " not found", area);
+        }
+    } else {
+        a->user_limit = m->session_limit;
+    }
+    if (strcmp(state, "ready"))
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "area", "data area '%s' is %s, not ready",
+                            x->area_name, state);
+    if ((rc = ob_subscription_entitlement_load(ctx, a->sub,
+                                               ob_date_of_instant(ob_clock_now(ctx)), &e)) != 0)
+        return rc;
+    if (e.blocked)
+        return ob_err_set(&ctx->err, OB_EBLOCKED, "the subscriber is blocked: %s", e.reason);
+    for (int i = 0; i < e.napps && !allowed; i++)
+        allowed = !strcmp(e.apps[i], a->code);
+    if (!allowed)
+        return ob_err_set(&ctx->err, OB_EPERM,
+                          "the subscription in force does not include application '%s'", a->code);
+    a->sub_limit = e.sessions;
+    return 0;
+}
+
 static int
 admit_tx(struct ob_ctx *ctx, void *arg)
 {
     struct admit *a = arg;
     int64_t now = ob_clock_now(ctx), open = 0, mine = 0;
-    char state[16] = "";
     int rc;
 
-    if ((rc = ob_subscriber_lock(ctx, a->sub)) != 0)
+    /* PostgreSQL: the area's row is read again after the subscriber's lock,
+     * so a deletion that committed meanwhile is seen */
+    if ((rc = admission_checks(ctx, a)) != 0 || (rc = ob_subscriber_lock(ctx, a->sub)) != 0 ||
+        (ob_db_engine(ctx->db) == OB_DB_POSTGRES && (rc = admission_checks(ctx, a)) != 0))
         return rc;
-    rc = ob_db_get_text(ctx->db, state, sizeof(state), "SELECT state FROM areas WHERE id = ?",
-                        "i", a->area);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    if (strcmp(state, "ready"))
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "area", "data area '%s' is %s, not ready",
-                            a->area_name, state);
     if ((rc = expire_stale(ctx, a->sub)) != 0)
         return rc;
     if (a->take_over) {
@@ -464,86 +540,22 @@ ob_appsession_open(struct ob_ctx *ctx, int64_t area, int64_t take_over,
 {
     struct admit a = { .area = area, .take_over = take_over, .out = out, .why = why,
                        .user_limit = -1 };
-    struct ob_appsession *x = &out->session;
-    const struct ob_member *m;
-    struct ob_entitlement e;
-    struct ob_stmt *st;
-    const char *url = "", *code = "", *state = "";
-    bool allowed = false;
+    struct ob_appsession *x;
     int rc;
 
     memset(out, 0, sizeof(*out));
     memset(why, 0, sizeof(*why));
     if ((rc = ob_access_person(ctx)) != 0)
         return rc;
-    /* everything the answer shows, in one query */
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT ar.subscriber_id, ar.application_id, ar.name, ar.state, "
-                            "ap.code, ap.backend_url, ar.area_key, ap.name_ru, ap.name_en, ar.test, "
-                            "s.code, ac.name, p.name, p.email FROM areas ar "
-                            "JOIN applications ap ON ap.id = ar.application_id "
-                            "JOIN subscribers s ON s.account_id = ar.subscriber_id "
-                            "JOIN accounts ac ON ac.id = ar.subscriber_id "
-                            "JOIN persons p ON p.id = ? WHERE ar.id = ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    if ((rc = ob_stmt_bindf(st, "ii", ctx->actor.person, area)) == 0 &&
-        (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        a.sub = ob_stmt_int(st, 0);
-        a.app = ob_stmt_int(st, 1);
-        x->area_name = dup(ctx, ob_stmt_text(st, 2));
-        state = dup(ctx, ob_stmt_text(st, 3));
-        code = x->app_code = dup(ctx, ob_stmt_text(st, 4));
-        url = dup(ctx, ob_stmt_text(st, 5));
-        x->area_key = dup(ctx, ob_stmt_text(st, 6));
-        x->app_name_ru = dup(ctx, ob_stmt_text(st, 7));
-        x->app_name_en = dup(ctx, ob_stmt_text(st, 8));
-        x->area_test = ob_stmt_int(st, 9) != 0;
-        x->subscriber_code = ob_stmt_int(st, 10);
-        x->subscriber_name = dup(ctx, ob_stmt_text(st, 11));
-        x->person_name = dup(ctx, ob_stmt_text(st, 12));
-        x->person_email = dup(ctx, ob_stmt_text(st, 13));
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    if (!a.sub)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "data area %" PRId64 " not found", area);
-    a.area_name = x->area_name;
-    /* who: a member of the subscriber, or a partner employee with a grant */
-    m = ob_access_member(ctx, a.sub);
-    if (!m || !(m->roles & (MANAGE | OB_ROLE_USER))) {
-        if (ob_grant_active(ctx, area, ctx->actor.person, &a.grant) != 0) {
-            if (ctx->err.rc)
-                return ctx->err.rc;
-            return ob_err_set(&ctx->err, OB_ENOTFOUND, "data area %" PRId64 " not found", area);
-        }
-    } else {
-        a.user_limit = m->session_limit;
-    }
-    if (strcmp(state, "ready"))
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "area", "data area '%s' is %s, not ready",
-                            x->area_name, state);
-    if ((rc = ob_subscription_entitlement_load(ctx, a.sub,
-                                               ob_date_of_instant(ob_clock_now(ctx)), &e)) != 0)
-        return rc;
-    if (e.blocked)
-        return ob_err_set(&ctx->err, OB_EBLOCKED, "the subscriber is blocked: %s", e.reason);
-    for (int i = 0; i < e.napps && !allowed; i++)
-        allowed = !strcmp(e.apps[i], code);
-    if (!allowed)
-        return ob_err_set(&ctx->err, OB_EPERM,
-                          "the subscription in force does not include application '%s'", code);
-    a.sub_limit = e.sessions;
     ob_auth_new_secret(out->token);
     ob_auth_hash(out->token, a.hash);
     if ((rc = ob_db_tx_group(ctx, admit_tx, &a)) != 0)
         return rc;
     out->launch_url = ob_arena_printf(&ctx->arena, "%s%slaunch?app=%s&session=%" PRId64
                                                    "&token=%s",
-                                      url, url[0] && url[strlen(url) - 1] == '/' ? "" : "/",
-                                      code, out->id, out->token);
+                                      a.url, a.url[0] && a.url[strlen(a.url) - 1] == '/' ? "" : "/",
+                                      a.code, out->id, out->token);
+    x = &out->session;
     x->id = out->id;
     x->subscriber = a.sub;
     x->area = area;
