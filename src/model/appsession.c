@@ -675,6 +675,19 @@ beat_tx(struct ob_ctx *ctx, void *arg)
 
     if ((rc = load(ctx, b->id, &x)) != 0)
         return rc;
+    if (ctx->actor.app != x.app)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", b->id);
+    if (!strcmp(x.state, "open")) {
+        struct ob_entitlement e;
+
+        if ((rc = ob_subscription_entitlement_load(ctx, x.subscriber,
+                                                   ob_date_of_instant(now), &e)) != 0)
+            return rc;
+        b->blocked = e.blocked;
+        b->grant_ok = !x.grant || ob_grant_active(ctx, x.area, x.person, NULL) == 0;
+        if (ctx->err.rc < 0)
+            return ctx->err.rc;
+    }
     if (strcmp(x.state, "open")) {
         if (!x.closed_at && (rc = end_one(ctx, x.id, "expired", &ended)) != 0)
             return rc;
@@ -720,24 +733,11 @@ int
 ob_appsession_heartbeat(struct ob_ctx *ctx, int64_t id, struct ob_heartbeat *out)
 {
     struct beat b = { .id = id, .out = out, .grant_ok = true };
-    struct ob_entitlement e;
-    struct ob_appsession x;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = load(ctx, id, &x)) != 0)
-        return rc;
-    if (!ctx->actor.app || ctx->actor.app != x.app)
+    if (!ctx->actor.app)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", id);
-    if ((rc = ob_subscription_entitlement_load(ctx, x.subscriber,
-                                               ob_date_of_instant(ob_clock_now(ctx)), &e)) != 0)
-        return rc;
-    b.blocked = e.blocked;
-    if (x.grant)
-        b.grant_ok = ob_grant_active(ctx, x.area, x.person, NULL) == 0;
-    if (ctx->err.rc < 0 && ctx->err.rc != OB_ENOTFOUND)
-        return ctx->err.rc;
-    ob_err_clear(&ctx->err);
     if ((rc = ob_db_tx_group(ctx, beat_tx, &b)) != 0)
         return rc;
     return b.ended ? ctx->err.rc : 0;
@@ -745,39 +745,39 @@ ob_appsession_heartbeat(struct ob_ctx *ctx, int64_t id, struct ob_heartbeat *out
 
 struct close_one {
     int64_t id;
-    const char *reason;
 };
 
 static int
 close_tx(struct ob_ctx *ctx, void *arg)
 {
     struct close_one *c = arg;
-    bool ended;
-
-    return end_one(ctx, c->id, c->reason, &ended);
-}
-
-int
-ob_appsession_close(struct ob_ctx *ctx, int64_t id)
-{
-    struct close_one c = { .id = id };
     struct ob_appsession x;
+    bool ended;
     int rc;
 
-    if ((rc = load_brief(ctx, id, &x)) != 0)
+    if ((rc = load_brief(ctx, c->id, &x)) != 0)
         return rc;
     if (!may_see(ctx, &x)) {
         ob_err_clear(&ctx->err);
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", c->id);
     }
     if (!ctx->actor.app && ctx->actor.person != x.person &&
         (rc = ob_access_subscriber(ctx, x.subscriber, MANAGE, 0, 0)) != 0)
         return rc;
     if (x.closed_at)
         return 0;
-    c.reason = ctx->actor.app                   ? "closed"
-               : ctx->actor.person == x.person ? "closed_by_user"
-                                                : "closed_by_owner";
+    return end_one(ctx, c->id,
+                   ctx->actor.app                   ? "closed"
+                   : ctx->actor.person == x.person ? "closed_by_user"
+                                                    : "closed_by_owner",
+                   &ended);
+}
+
+int
+ob_appsession_close(struct ob_ctx *ctx, int64_t id)
+{
+    struct close_one c = { .id = id };
+
     return ob_db_tx_group(ctx, close_tx, &c);
 }
 
