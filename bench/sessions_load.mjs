@@ -238,16 +238,20 @@ async function runLoad(server, subs) {
 
   // One virtual user: one keep-alive connection's worth of requests, one at a time. It keeps up
   // to LOAD_WINDOWS application windows open, as a backend serving many pages would: each step
-  // either opens a new window (a random subscriber and person) or takes the next step of its
-  // oldest window (a heartbeat, then the close or the abandonment). With LOAD_WINDOWS=1 it opens,
-  // beats and closes one session after another.
+  // either opens a new window (a random subscriber and person; more likely the fewer are open)
+  // or takes the next step of its oldest window (a heartbeat, then the close or the
+  // abandonment). With LOAD_WINDOWS=1 it opens, beats and closes one session after another.
   const t0 = performance.now();
   const until = t0 + seconds * 1000;
   async function vu() {
     const windows = [];                    // FIFO: {id, path, person, beats, sent}
     while (performance.now() < until) {
       try {
-        if (windows.length < maxWindows) {
+        // Open with the odds of a free window slot, or at once when none is open; the oldest
+        // window comes first anyway once it has waited a third of the idle time.
+        const now = performance.now();
+        if (!windows.length || (windows.length < maxWindows && Math.random() >= windows.length / maxWindows &&
+            now - windows[0].sent < idleMs / 3)) {
           const s = subs[rand(subs.length)];
           const p = s.persons[rand(s.persons.length)];
           const sent = performance.now();
@@ -286,6 +290,7 @@ async function runLoad(server, subs) {
         }
       } catch (e) {
         stats.error('request', 'fetch', e.message);
+        await sleep(10);                   // the server is gone or refusing: do not spin
       }
     }
     leftOpen += windows.length;
@@ -301,7 +306,9 @@ async function runLoad(server, subs) {
 
   let total = 0;
   const kinds = [];
-  for (const [kind, k] of stats.kinds) {
+  const order = ['open', 'heartbeat', 'close (signed)', 'close (person)'];
+  const rank = (x) => (order.indexOf(x) + 1 || order.length + 1);
+  for (const [kind, k] of [...stats.kinds].sort((a, b) => rank(a[0]) - rank(b[0]))) {
     k.ms.sort((a, b) => a - b);
     total += k.n;
     kinds.push({ kind, n: k.n, rps: k.n / wall, p50: pct(k.ms, 50), p99: pct(k.ms, 99), max: k.ms[k.ms.length - 1] });
@@ -323,10 +330,12 @@ async function runLoad(server, subs) {
   console.log(`  windows per connection: up to ${maxWindows}; admitted sessions abandoned to expire: ${abandoned}; ` +
     `left open when the load stopped: ${leftOpen}` +
     `${late ? `; ${late} windows found expired after ${idleMs / 1000} s without a heartbeat` : ''}`);
+  const cpu = process.cpuUsage();
+  console.log(`  the load generator used ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of CPU in all (world building included)`);
   console.log(`  errors: ${nerr}${nerr ? '' : ' (every answer was 201/409 limit_exceeded, 200 or 204)'}`);
   for (const [key, n] of Object.entries(errors)) console.log(`    ${String(n).padStart(6)}  ${key}`);
   for (const s of stats.samples) console.log(`    e.g. ${s}`);
-  return { admitted, abandoned, leftOpen, late, refusals, errors: nerr, kinds, wall, cpu: process.cpuUsage() };
+  return { admitted, abandoned, leftOpen, late, refusals, errors: nerr, kinds, wall };
 }
 
 // ---------------------------------------------------------------- the replay
@@ -463,10 +472,10 @@ function serverLog(file) {
     if (o.msg === 'request') {
       const key = `${o.method} ${o.route}`;
       let r = routes.get(key);
-      if (!r) routes.set(key, r = { n: 0, status: new Map(), maxUs: 0 });
+      if (!r) routes.set(key, r = { n: 0, status: new Map(), us: [] });
       r.n++;
       r.status.set(o.status, (r.status.get(o.status) || 0) + 1);
-      r.maxUs = Math.max(r.maxUs, o.us || 0);
+      r.us.push(o.us || 0);
       if (o.status >= 500) { fivexx++; if (samples.length < 10) samples.push(line); }
     } else if (o.msg === 'job' && o.result !== 'ok') {
       jobsFailed++;
@@ -478,10 +487,14 @@ function serverLog(file) {
       if (samples.length < 10) samples.push(line.slice(0, 400));
     }
   }
-  console.log(`\nserver log: ${lines} lines; answers by route (the whole run, world building included):`);
+  console.log(`\nserver log: ${lines} lines; answers by route (the whole run, world building included), ` +
+    'and the server\'s own time (ms):');
+  console.log(`  ${'requests'.padStart(8)}  ${'route'.padEnd(46)} ${'p50'.padStart(6)} ${'p99'.padStart(6)} ${'max'.padStart(6)}  statuses`);
   for (const [key, r] of [...routes].sort((a, b) => b[1].n - a[1].n)) {
     const st = [...r.status].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c}:${n}`).join(' ');
-    console.log(`  ${String(r.n).padStart(8)}  ${key.padEnd(46)} ${st}  (slowest ${(r.maxUs / 1000).toFixed(0)} ms)`);
+    r.us.sort((a, b) => a - b);
+    const ms = (p) => (pct(r.us, p) / 1000).toFixed(1).padStart(6);
+    console.log(`  ${String(r.n).padStart(8)}  ${key.padEnd(46)} ${ms(50)} ${ms(99)} ${ms(100)}  ${st}`);
   }
   console.log(`  5xx answers: ${fivexx}; failed job runs: ${jobsFailed}; lines above info: ` +
     `${[...notes.values()].reduce((a, b) => a + b, 0)}`);

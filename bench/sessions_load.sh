@@ -15,10 +15,11 @@
 #       bench/sessions_load.sh                                            # on PostgreSQL
 #
 # Knobs: LOAD_SECONDS (60), LOAD_CONNS (64), LOAD_SUBSCRIBERS (500), LOAD_THREADS (16, the
-# server's --threads), LOAD_BUILD_CONNS (24), LOAD_BEAT_MS (100), LOAD_ABANDON (0.1),
-# LOAD_ALLOW_ERRORS=1 (do not fail on error answers under load), BENCH_KEEP_TMP=1 (keep the
-# temp dir: load.db, the server's and the cash book's logs; on PostgreSQL the database too),
-# OBLAKO_BIN (build/oblako), OBLAKO_CASHBOOK_BIN (the oblako-cashbook next to OBLAKO_BIN).
+# server's --threads), LOAD_BUILD_CONNS (24), LOAD_WINDOWS (32, the windows each connection
+# keeps open at most), LOAD_ABANDON (0.1), LOAD_ALLOW_ERRORS=1 (do not fail on error answers
+# under load), BENCH_KEEP_TMP=1 (keep the temp dir: load.db, the server's and the cash book's
+# logs; on PostgreSQL the database too), OBLAKO_BIN (build/oblako), OBLAKO_CASHBOOK_BIN (the
+# oblako-cashbook next to OBLAKO_BIN). See bench/README.md, "Session admission under load".
 #
 # Exit status: 0 when the load met no error and the replay found every admission within its
 # limits and the history consistent; 1 otherwise.
@@ -149,9 +150,12 @@ load_rc=0
 "$NODE_BIN" "$BENCH_DIR/sessions_load.mjs" load || load_rc=$?
 [ -s "$LOAD_STATS" ] || bench_die "the load did not finish (status $load_rc)"
 
+# CPU seconds the server used (world building included), from /proc before it exits.
+server_cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.1f", ($12 + $13) / hz }' \
+    "/proc/$OBLAKO_PID/stat" 2>/dev/null || echo '?')
 cashbook_stop
 oblako_stop
-bench_log "server stopped"
+bench_log "server stopped; it used ${server_cpu} s of CPU (the machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 
 "$NODE_BIN" "$BENCH_DIR/sessions_load.mjs" log "$LOAD_TMP/oblako.stderr" || load_rc=1
 replay_rc=0

@@ -72,10 +72,11 @@ CREATE INDEX app_sessions_area ON app_sessions (area_id, closed_at);
 CREATE INDEX app_sessions_person ON app_sessions (person_id, closed_at);
 
 -- Every admission, close and expiry, written in the transaction that made
--- it. Per subscriber, id order is commit order (admissions of one
--- subscriber hold its lock), so replaying it gives the concurrent count at
--- every moment; session_limit and user_limit are the limits the admission
--- was checked against (NULL: none).
+-- it. Per subscriber, id order is commit order (every change of its open
+-- sessions holds its lock: SQLite's write lock, PostgreSQL's row lock on
+-- subscribers), so replaying it gives the concurrent count at every moment;
+-- session_limit and user_limit are the limits the admission was checked
+-- against (NULL: none).
 CREATE TABLE session_history (
     id ID_PK,
     session_id BIGINT NOT NULL REFERENCES app_sessions (id),

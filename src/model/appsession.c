@@ -181,6 +181,11 @@ end_one(struct ob_ctx *ctx, int64_t id, const char *reason, bool *ended)
         return ob_db_err(ctx, rc);
     if (!sub)
         return 0;
+    /* PostgreSQL: every change of a subscriber's open sessions holds its lock,
+     * so that its history's id order is its commit order (admissions hold it
+     * already; taking it again is a no-op) */
+    if ((rc = ob_subscriber_lock(ctx, sub)) != 0)
+        return rc;
     stale = seen <= cutoff;
     at = stale ? seen + idle(ctx) : now;
     n = ob_db_run(ctx->db,

@@ -323,7 +323,8 @@ ob_auth_session(struct ob_ctx *ctx, const char *secret, bool changing, const cha
          sodium_memcmp(csrf_header, token, strlen(token)) != 0))
         return ob_err_set(&ctx->err, OB_EPERM,
                           "this request needs the X-CSRF-Token header of your session");
-    if (now - seen > TOUCH_S && (rc = ob_db_tx(ctx, OB_DB_WRITE, touch, hash)) != 0)
+    /* in the group of concurrent writes (SQLite), not queued behind it on the lock */
+    if (now - seen > TOUCH_S && (rc = ob_db_tx_group(ctx, touch, hash)) != 0)
         return rc;
     ctx->actor.person = person;
     ctx->actor.account = account;
@@ -423,7 +424,7 @@ ob_auth_bearer(struct ob_ctx *ctx, const char *token)
     if (!id)
         return ob_err_set(&ctx->err, OB_EUNAUTH, "the API token is not valid");
     if (ob_clock_now(ctx) - last > TOUCH_S)
-        return ob_db_tx(ctx, OB_DB_WRITE, token_used, &id);
+        return ob_db_tx_group(ctx, token_used, &id);
     return 0;
 }
 
