@@ -59,19 +59,6 @@ ob_api_areas_list(struct ob_req *req, struct ob_resp *resp)
     return ob_list_end(req, resp, &l);
 }
 
-static int
-flag_member(struct ob_req *req, const char *name, bool *out)
-{
-    json_t *v = json_object_get(req->json, name);
-
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_boolean(v))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be true or false", name);
-    *out = json_is_true(v);
-    return 0;
-}
-
 int
 ob_api_areas_create(struct ob_req *req, struct ob_resp *resp)
 {
@@ -80,15 +67,18 @@ ob_api_areas_create(struct ob_req *req, struct ob_resp *resp)
     struct ob_area_new in = { 0 };
     struct ob_area a;
     int64_t id = 0;
-    int rc;
+    int test = 0, demo = 0, rc;
 
     if ((rc = ob_req_object(req)) != 0 || (rc = ob_api_only_members(req, req->json, "", fields)) ||
         (rc = ob_api_req_int(req, "subscriber", &in.subscriber)) != 0 ||
         (rc = ob_req_str(req, "name", 100, true, &in.name)) != 0 ||
         (rc = ob_req_str(req, "application", 40, true, &in.app)) != 0 ||
-        (rc = flag_member(req, "test", &in.test)) != 0 ||
-        (rc = flag_member(req, "demo", &in.demo)) != 0 || (rc = ob_area_create(req->ctx, &in, &id)) != 0 ||
-        (rc = ob_area_get(req->ctx, id, &a)) != 0)
+        (rc = ob_api_bool_member(req, "test", &test)) != 0 ||
+        (rc = ob_api_bool_member(req, "demo", &demo)) != 0)
+        return rc;
+    in.test = test;
+    in.demo = demo;
+    if ((rc = ob_area_create(req->ctx, &in, &id)) != 0 || (rc = ob_area_get(req->ctx, id, &a)) != 0)
         return rc;
     return ob_resp_json(resp, 201, area_json(&a));
 }

@@ -55,8 +55,8 @@ date_or_null(int32_t day)
     return json_string(d);
 }
 
-static int
-bool_member(struct ob_req *req, const char *name, int *out)
+int
+ob_api_bool_member(struct ob_req *req, const char *name, int *out)
 {
     json_t *v = json_object_get(req->json, name);
 
@@ -156,7 +156,7 @@ ob_api_catalog_apps_create(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_req_str(req, "version", 40, false, &a.version)) != 0 ||
         (rc = ob_req_str(req, "backend_url", 500, false, &a.backend_url)) != 0 ||
         (rc = ob_req_str(req, "restricted_to", 32, false, &a.restricted_to)) != 0 ||
-        (rc = bool_member(req, "free", &free_)) != 0 || (rc = req_lists(req, &a.lists)) != 0)
+        (rc = ob_api_bool_member(req, "free", &free_)) != 0 || (rc = req_lists(req, &a.lists)) != 0)
         return rc;
     a.free = free_;
     a.active = true;
@@ -183,7 +183,7 @@ ob_api_catalog_apps_patch(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_req_str(req, "version", 40, false, &ch.version)) != 0 ||
         (rc = ob_req_str(req, "backend_url", 500, false, &ch.backend_url)) != 0 ||
         (rc = ob_req_str(req, "backend_secret", 256, false, &ch.backend_secret)) != 0 ||
-        (rc = bool_member(req, "active", &active)) != 0)
+        (rc = ob_api_bool_member(req, "active", &active)) != 0)
         return rc;
     ch.active = active;
     if ((rc = ob_catalog_app_update(req->ctx, code, &ch)) != 0 ||
@@ -463,7 +463,7 @@ ob_api_tariffs_patch(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_api_only_members(req, req->json, "", fields)) ||
         (rc = ob_req_str(req, "name_ru", 200, false, &in.name_ru)) != 0 ||
         (rc = ob_req_str(req, "name_en", 200, false, &in.name_en)) != 0 ||
-        (rc = options_text(req, &in.options)) != 0 || (rc = bool_member(req, "active", &in.active)))
+        (rc = options_text(req, &in.options)) != 0 || (rc = ob_api_bool_member(req, "active", &in.active)))
         return rc;
     if ((rc = ob_catalog_tariff_update(req->ctx, id, &in, &new_version)) != 0)
         return rc;

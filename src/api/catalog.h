@@ -13,4 +13,8 @@ struct ob_req;
 int ob_api_only_members(struct ob_req *req, json_t *o, const char *prefix,
                         const char *const *names);
 
+/* A boolean member of the JSON body: *out untouched when absent or null;
+ * OB_EINVAL naming it when it is not true or false. */
+int ob_api_bool_member(struct ob_req *req, const char *name, int *out);
+
 #endif

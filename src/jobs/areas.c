@@ -168,6 +168,30 @@ area_of(const struct ob_task *t, int64_t *id, char *error, size_t size)
     return 0;
 }
 
+/* The area a task is about, if it is still in `state`, and its backend.
+ * 1: the area has moved on (the task is done, nothing to call); 0: call;
+ * negative: the task's error. */
+static int
+task_area(struct ob_ctx *ctx, const char *node, const struct ob_task *t, const char *state,
+          struct outcome *o, struct ob_area *a, struct ob_backend *b, char *error, size_t size)
+{
+    int rc;
+
+    if ((rc = area_of(t, &o->area, error, size)) != 0)
+        return rc;
+    if ((rc = ob_area_load(ctx, o->area, a)) != 0) {
+        snprintf(error, size, "%s", ctx->err.message);
+        return rc == OB_ENOTFOUND ? OB_EINVAL : rc;
+    }
+    if (strcmp(a->state, state))
+        return (rc = ob_task_done(ctx, node, t)) != 0 ? rc : 1;
+    if (ob_backend_load(ctx, a->app, b) != 0) {
+        snprintf(error, size, "%s", ctx->err.message);
+        return OB_EUNAVAIL;
+    }
+    return 0;
+}
+
 int
 ob_task_area_create(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
                     size_t size)
@@ -180,18 +204,8 @@ ob_task_area_create(struct ob_ctx *ctx, const char *node, const struct ob_task *
     char *text, reason[320];
     int rc;
 
-    if ((rc = area_of(t, &o.area, error, size)) != 0)
-        return rc;
-    if ((rc = ob_area_load(ctx, o.area, &a)) != 0) {
-        snprintf(error, size, "%s", ctx->err.message);
-        return rc == OB_ENOTFOUND ? OB_EINVAL : rc;
-    }
-    if (strcmp(a.state, "creating"))
-        return ob_task_done(ctx, node, t);
-    if ((rc = ob_backend_load(ctx, a.app, &b)) != 0) {
-        snprintf(error, size, "%s", ctx->err.message);
-        return OB_EUNAVAIL;
-    }
+    if ((rc = task_area(ctx, node, t, "creating", &o, &a, &b, error, size)) != 0)
+        return rc > 0 ? 0 : rc;
     body = json_pack("{s:s, s:s, s:s, s:b, s:b, s:I}", "area", a.key, "application", a.app_code,
                      "name", a.name, "test", a.test, "demo", a.demo, "subscriber",
                      (json_int_t)a.subscriber_code);
@@ -231,18 +245,8 @@ ob_task_area_delete(struct ob_ctx *ctx, const char *node, const struct ob_task *
     char path[128];
     int rc;
 
-    if ((rc = area_of(t, &o.area, error, size)) != 0)
-        return rc;
-    if ((rc = ob_area_load(ctx, o.area, &a)) != 0) {
-        snprintf(error, size, "%s", ctx->err.message);
-        return rc == OB_ENOTFOUND ? OB_EINVAL : rc;
-    }
-    if (strcmp(a.state, "deleting"))
-        return ob_task_done(ctx, node, t);
-    if ((rc = ob_backend_load(ctx, a.app, &b)) != 0) {
-        snprintf(error, size, "%s", ctx->err.message);
-        return OB_EUNAVAIL;
-    }
+    if ((rc = task_area(ctx, node, t, "deleting", &o, &a, &b, error, size)) != 0)
+        return rc > 0 ? 0 : rc;
     snprintf(path, sizeof(path), "/oblako/areas/%s", a.key);
     call(ctx->cfg, &b, "DELETE", path, NULL, &c);
     if (c.rc != CURLE_OK || ((c.status < 200 || c.status >= 300) && c.status != 404)) {

@@ -12,10 +12,11 @@
 
 import { spawn } from 'node:child_process';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { liveProcs, tempDirs } from './server.js';
 
 export const repoRoot = path.resolve(fileURLToPath(import.meta.url), '../../../..');
 
@@ -31,28 +32,6 @@ export const cashbookBin = pickBin();
 
 const LISTEN_TIMEOUT_MS = Number(process.env.OBLAKO_TEST_LISTEN_TIMEOUT_MS) || 20_000;
 const STOP_KILL_AFTER_MS = 10_000;
-
-const liveProcs = new Set();
-const tempDirs = [];
-
-function killLeftovers() {
-  for (const p of liveProcs) {
-    try { p.kill('SIGKILL'); } catch { /* already gone */ }
-  }
-  liveProcs.clear();
-  if (process.env.OBLAKO_TEST_KEEP !== '1') {
-    for (const d of tempDirs) {
-      try { rmSync(d, { recursive: true, force: true }); } catch { /* ignore */ }
-    }
-  }
-}
-process.on('exit', killLeftovers);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(sig, () => {
-    killLeftovers();
-    process.kill(process.pid, sig);
-  });
-}
 
 const sha256hex = (body) => createHash('sha256').update(body ?? '').digest('hex');
 

@@ -30,8 +30,10 @@ if (engine !== 'sqlite' && engine !== 'postgres') {
 const LISTEN_TIMEOUT_MS = Number(process.env.OBLAKO_TEST_LISTEN_TIMEOUT_MS) || 20_000;
 const STOP_KILL_AFTER_MS = 10_000;
 
-const liveProcs = new Set();
-const tempDirs = [];
+// Child processes and temp folders of this test process (also lib/app.js's),
+// killed and removed at exit whatever happens.
+export const liveProcs = new Set();
+export const tempDirs = [];
 
 function killLeftovers() {
   for (const p of liveProcs) {
