@@ -206,6 +206,7 @@ cmd_serve(const struct ob_config *cfg)
            "drain_seconds", cfg->drain_seconds);
     ob_server_stop(server, cfg->drain_seconds);
     ob_runner_stop(runner);
+    ob_db_group_close();
     ob_log(OB_LOG_INFO, "stopped", NULL);
     return 0;
 }

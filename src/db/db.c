@@ -534,6 +534,15 @@ ob_db_tx_group(struct ob_ctx *ctx, int (*fn)(struct ob_ctx *, void *), void *arg
 }
 
 void
+ob_db_group_close(void)
+{
+    pthread_mutex_lock(&group_mu);
+    ob_db_close(group_db);
+    group_db = NULL;
+    pthread_mutex_unlock(&group_mu);
+}
+
+void
 ob_db_group_stats(uint64_t *batches, uint64_t *items)
 {
     *batches = atomic_load(&group_batches);

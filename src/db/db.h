@@ -101,6 +101,8 @@ int ob_db_err(struct ob_ctx *ctx, int rc);
  * holds its change. fn must not wait for other callers. PostgreSQL, and a
  * caller already in a transaction: plain ob_db_tx. */
 int ob_db_tx_group(struct ob_ctx *ctx, int (*fn)(struct ob_ctx *, void *), void *arg);
+/* Close the batches' own connection (at shutdown, when no caller is left). */
+void ob_db_group_close(void);
 /* Group commits since start: batches committed and functions run in them. */
 void ob_db_group_stats(uint64_t *batches, uint64_t *items);
 /* How many times ob_db_tx has retried since start, for tests and metrics. */

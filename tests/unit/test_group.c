@@ -96,6 +96,7 @@ static int
 teardown(void **state)
 {
     (void)state;
+    ob_db_group_close();
     return unit_sqlite_close(db);
 }
 
