@@ -152,7 +152,7 @@ export function opener({ onChange } = {}) {
           h('p', { class: 'notice-text', text: t('refusal.area', { name: area.name }) + ' '
             + (holders.length === 1 ? t('refusal.held_one') : t('refusal.held_many', { n: holders.length })) }),
           rows,
-          h('p', { class: 'notice-text muted', text: holders.some((x) => x.yours) ? (holders.length === 1 ? t('refusal.hint_yours_one') : t('refusal.hint_yours')) : mine ? t('refusal.hint_user') : t('refusal.hint_sub') }),
+          h('p', { class: 'notice-text muted', text: holders.some((x) => x.yours) ? (holders.length === 1 ? t('refusal.hint_yours_one') : t('refusal.hint_yours')) : mine ? t('refusal.hint_user') : t('refusal.hint_sub', { minutes: Math.max(1, Math.round((p.idle_seconds || 300) / 60)) }) }),
           h('div', { class: 'notice-actions' }, again)),
         dismiss));
       return;
