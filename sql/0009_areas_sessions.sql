@@ -70,6 +70,8 @@ CREATE TABLE app_sessions (
 CREATE INDEX app_sessions_open ON app_sessions (subscriber_id, closed_at, seen_at);
 CREATE INDEX app_sessions_area ON app_sessions (area_id, closed_at);
 CREATE INDEX app_sessions_person ON app_sessions (person_id, closed_at);
+CREATE INDEX app_sessions_subscriber ON app_sessions (subscriber_id, id);
+CREATE INDEX app_sessions_grant ON app_sessions (grant_id, closed_at) WHERE grant_id IS NOT NULL;
 
 -- Every admission, close and expiry, written in the transaction that made
 -- it. Per subscriber, id order is commit order (every change of its open
