@@ -462,7 +462,7 @@ admit_tx(struct ob_ctx *ctx, void *arg)
     if ((rc = expire_stale(ctx, a->sub)) != 0)
         return rc;
     if (a->take_over) {
-        int64_t owner = 0, sub = 0;
+        int64_t owner = 0;
         bool ended;
 
         rc = ob_db_get_int(ctx->db, &owner,
@@ -470,7 +470,6 @@ admit_tx(struct ob_ctx *ctx, void *arg)
                            "ii", a->take_over, a->sub);
         if (rc < 0)
             return ob_db_err(ctx, rc);
-        (void)sub;
         if (rc != OB_DB_ROW || owner != ctx->actor.person)
             return ob_err_field(&ctx->err, OB_EINVAL, "take_over",
                                 "'take_over' must be one of your own sessions of this subscriber");
