@@ -45,7 +45,7 @@ cb_key_valid(const char *key)
 {
     size_t i;
 
-    for (i = 0; key[i] && i < CB_KEY_LEN; i++)
+    for (i = 0; i < CB_KEY_LEN && key[i]; i++)
         if (!((key[i] >= '0' && key[i] <= '9') || (key[i] >= 'a' && key[i] <= 'f')))
             return 0;
     return i == CB_KEY_LEN && key[i] == '\0';
