@@ -1,5 +1,6 @@
 // The partner's clients with their access end dates: a chart of access ending
-// per week, filters and sorting by end date, and Renew (quote → confirm).
+// per week, filters and sorting by end date, Renew (quote → confirm), and a
+// change or cancellation request of the current main for the provider (R-SUB-2).
 import { t, tOr, fmtDate, fmtMoney, currentLang } from '../i18n.js';
 import { get, post, withQuery, ApiError } from '../api.js';
 import {
@@ -112,6 +113,7 @@ export async function clients(main, { query }) {
     .filter((c) => (!filters.from || (c.through && c.through >= filters.from)) && (!filters.to || (c.through && c.through <= filters.to)))
     .sort((a, b) => (a.through || '9999').localeCompare(b.through || '9999') * (filters.sort === '-end' ? -1 : 1));
 
+  const canRequest = (acc.roles || []).some((r) => r === 'owner' || r === 'operator');
   const rows = shown.map((c) => {
     const ended = c.end && c.end <= today;
     const left = c.end ? daysBetween(today, c.end) : null;
@@ -123,7 +125,9 @@ export async function clients(main, { query }) {
       h('td', { class: 'nowrap', 'data-testid': 'through' }, c.through ? t('clients.through', { date: fmtDate(c.through) }) : '—',
         left !== null ? h('span', { class: 'cell-sub muted', text: ended ? t('clients.ended_ago', { n: -left }) : t('clients.days_left', { n: left }) }) : null),
       h('td', {}, ended ? badge('blocked') : left !== null && left <= 7 ? badge('ending', { tone: 'warn', label: t('clients.ending') }) : badge('active', { label: t('clients.has_access') })),
-      h('td', { class: 'actions' }, c.current && c.current.tariff.code !== 'PARTNER-OWN' ? button(t('clients.renew'), () => renew(c, today), { small: true, kind: 'primary' }) : null));
+      h('td', { class: 'actions' }, c.current && c.current.tariff.code !== 'PARTNER-OWN' ? button(t('clients.renew'), () => renew(c, today), { small: true, kind: 'primary' }) : null,
+        canRequest && c.current && c.current.kind === 'main' && c.current.tariff.code !== 'PARTNER-OWN'
+          ? [' ', button(t('clients.request'), () => requestChange(c), { small: true })] : null));
   });
   const table = shown.length
     ? h('div', { class: 'table-scroll' }, h('table', { class: 'table' },
@@ -141,6 +145,65 @@ export async function clients(main, { query }) {
     const ok = await renewDialog(c, day);
     if (ok) { toast(t('clients.renewed', { name: c.subscriber.name, date: fmtDate(addDays(ok.end, -1)) })); navigate(location.pathname + location.search, { replace: true }); }
   }
+
+  async function requestChange(c) {
+    const r = await requestDialog(c);
+    if (!r || !r.id) return;
+    const p = { kind: tOr(`request.${r.kind}`, r.kind), name: c.subscriber.name, state: tOr(`state.${r.state}`, r.state) };
+    toast(r.late ? t('clients.req_filed_late', p) : t('clients.req_filed', p));
+  }
+}
+
+const CHANGE_FIELDS = ['term_months', 'start', 'tariff', 'quantity'];
+
+/**
+ * A change or cancellation request of the current main subscription (R-SUB-2):
+ * the change fields are prefilled with the current values and only those
+ * edited are sent; the provider applies or rejects the request later.
+ */
+export function requestDialog(c) {
+  const cur = c.current;
+  const now = { term_months: cur.term_months, start: cur.start, tariff: cur.tariff.code, quantity: cur.quantity ?? 1 };
+  const terms = TERMS.includes(cur.term_months) ? TERMS : [...TERMS, cur.term_months].sort((a, b) => a - b);
+  const fields = [
+    { name: 'kind', label: t('clients.req_kind'), type: 'select', required: true, span: 2, options: ['subscription_change', 'subscription_cancel'].map((k) => ({ value: k, label: t(`request.${k}`) })) },
+    { name: 'term_months', label: t('clients.term'), type: 'select', options: terms.map((n) => ({ value: n, label: t('clients.term_months', { n }) })) },
+    { name: 'start', label: t('clients.start'), type: 'date' },
+    { name: 'tariff', label: t('clients.req_tariff'), mono: true },
+    { name: 'quantity', label: t('clients.req_quantity'), type: 'number', min: 1, inputmode: 'numeric' },
+    { name: 'reason', label: t('requests.reason'), type: 'textarea', required: true, span: 2 },
+  ];
+  return formDialog({
+    title: t('clients.req_title', { name: c.subscriber.name }),
+    text: t('clients.req_text', { tariff: cur.tariff.code, from: fmtDate(cur.start), through: fmtDate(addDays(cur.end, -1)) }),
+    wide: true,
+    fields,
+    values: { kind: 'subscription_change', ...now, reason: '' },
+    submitLabel: t('requests.send'),
+    onChange: (v, inputs) => {
+      for (const name of CHANGE_FIELDS) inputs[name].closest('.field').hidden = v.kind !== 'subscription_change';
+    },
+    onSubmit: async (v) => {
+      const body = { kind: v.kind, subscription: cur.id, reason: v.reason };
+      if (v.kind === 'subscription_change') {
+        const changes = {};
+        if (v.term_months && Number(v.term_months) !== now.term_months) changes.term_months = Number(v.term_months);
+        if (v.start && v.start !== now.start) changes.start = v.start;
+        if (v.tariff && v.tariff !== now.tariff) changes.tariff = v.tariff;
+        if (v.quantity !== '' && Number(v.quantity) !== now.quantity) changes.quantity = Number(v.quantity);
+        if (!Object.keys(changes).length) throw new ApiError(400, { code: 'invalid', detail: t('requests.no_changes') });
+        body.changes = changes;
+      }
+      try { return await post('/api/v1/requests', body); } catch (err) {
+        // 'changes.term_months' → under the term field; a field the form lacks → above the buttons
+        if (err instanceof ApiError && err.field) {
+          const name = err.field.replace(/^changes\./, '');
+          throw new ApiError(err.status, { ...err.problem, code: err.code, field: fields.some((f) => f.name === name) ? name : null });
+        }
+        throw err;
+      }
+    },
+  });
 }
 
 /** Renew: prefilled with the current tariff, term and start = current end; quote first. */
