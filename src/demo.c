@@ -248,7 +248,7 @@ seed(struct ob_ctx *ctx, void *arg)
     bool created;
     int rc;
 
-    ob_date_format(ob_date_of_instant(ob_clock_now(ctx)), today);
+    ob_date_format(ob_clock_today(ctx), today);
     if ((rc = ob_account_init_provider(ctx, "Облако (демо)", ADMIN, PASSWORD, generated,
                                        sizeof(generated), &created)) != 0)
         return rc;

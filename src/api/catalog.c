@@ -264,7 +264,7 @@ tariff_json(struct ob_ctx *ctx, const struct ob_tariff *t)
     ob_err_clear(&ctx->err);
     if (ob_catalog_prices(ctx, t->id, price_row, &pj) == 0 && v.id) {
         json_decref(now);
-        now = prices_now(&v.opt, &pj, ob_date_of_instant(ob_clock_now(ctx)));
+        now = prices_now(&v.opt, &pj, ob_clock_today(ctx));
     }
     ob_err_clear(&ctx->err);
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o}", "id",

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "ctx.h"
+#include "date.h"
 #include "banned.h"
 
 void
@@ -50,4 +51,10 @@ ob_clock_now(struct ob_ctx *ctx)
         ctx->clock_ready = true;
     }
     return ctx->now;
+}
+
+int32_t
+ob_clock_today(struct ob_ctx *ctx)
+{
+    return ob_date_of_instant(ob_clock_now(ctx));
 }

@@ -61,5 +61,7 @@ int64_t ob_clock_mono_us(void);
 /* The business time (UTC seconds): the only source of "now" for rules.
  * Fixed for the life of the context, so one request sees one instant. */
 int64_t ob_clock_now(struct ob_ctx *ctx);
+/* The civil day of ob_clock_now in the service time zone. */
+int32_t ob_clock_today(struct ob_ctx *ctx);
 
 #endif

@@ -434,7 +434,7 @@ admission_checks(struct ob_ctx *ctx, struct admit *a)
         return ob_err_field(&ctx->err, OB_ECONFLICT, "area", "data area '%s' is %s, not ready",
                             x->area_name, state);
     if ((rc = ob_subscription_entitlement_load(ctx, a->sub,
-                                               ob_date_of_instant(ob_clock_now(ctx)), &e)) != 0)
+                                               ob_clock_today(ctx), &e)) != 0)
         return rc;
     if (e.blocked)
         return ob_err_set(&ctx->err, OB_EBLOCKED, "the subscriber is blocked: %s", e.reason);

@@ -39,12 +39,6 @@
     "JOIN subscribers s ON s.account_id = ar.subscriber_id "                                   \
     "JOIN accounts ac ON ac.id = ar.subscriber_id "
 
-static int32_t
-today(struct ob_ctx *ctx)
-{
-    return ob_date_of_instant(ob_clock_now(ctx));
-}
-
 static int64_t
 idle_cutoff(struct ob_ctx *ctx)
 {
@@ -278,7 +272,7 @@ check_limits(struct ob_ctx *ctx, int64_t sub, int64_t app_id, const char *app, b
     int64_t partner = 0;
     int i, rc;
 
-    if ((rc = ob_subscription_entitlement(ctx, sub, today(ctx), &e)) != 0)
+    if ((rc = ob_subscription_entitlement(ctx, sub, ob_clock_today(ctx), &e)) != 0)
         return rc;
     if (e.blocked)
         return ob_err_set(&ctx->err, OB_EBLOCKED, "the subscriber is blocked: %s", e.reason);
@@ -290,7 +284,7 @@ check_limits(struct ob_ctx *ctx, int64_t sub, int64_t app_id, const char *app, b
                        "i", sub);
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    if ((rc = ob_catalog_app_allowed_for_partner(ctx, app_id, partner, today(ctx))) != 0)
+    if ((rc = ob_catalog_app_allowed_for_partner(ctx, app_id, partner, ob_clock_today(ctx))) != 0)
         return rc;
     if ((rc = count_areas(ctx, sub, &c)) != 0)
         return rc;

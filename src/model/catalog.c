@@ -781,7 +781,7 @@ check_price(struct ob_ctx *ctx, const struct ob_tariff_options *o, const struct 
     if (p->valid_from && ob_date_parse(p->valid_from, from) != 0)
         return ob_err_field(&ctx->err, OB_EINVAL, f, "'%s' must be a date YYYY-MM-DD", f);
     if (!p->valid_from)
-        *from = ob_date_of_instant(ob_clock_now(ctx));
+        *from = ob_clock_today(ctx);
     snprintf(f, sizeof(f), "%svalid_to", prefix);
     if (p->valid_to && (ob_date_parse(p->valid_to, to) != 0 || *to <= *from))
         return ob_err_field(&ctx->err, OB_EINVAL, f,

@@ -26,12 +26,6 @@
     "JOIN applications ap ON ap.id = ar.application_id JOIN persons p ON p.id = g.person_id "  \
     "JOIN accounts pa ON pa.id = g.partner_id "
 
-static int32_t
-today(struct ob_ctx *ctx)
-{
-    return ob_date_of_instant(ob_clock_now(ctx));
-}
-
 static const char *
 dup(struct ob_ctx *ctx, const char *s)
 {
@@ -59,7 +53,7 @@ read_grant(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_grant *g)
     g->partner_name = dup(ctx, ob_stmt_text(st, 14));
     g->app_name_ru = dup(ctx, ob_stmt_text(st, 15));
     g->app_name_en = dup(ctx, ob_stmt_text(st, 16));
-    g->state = g->revoked_at ? "revoked" : g->until < today(ctx) ? "expired" : "active";
+    g->state = g->revoked_at ? "revoked" : g->until < ob_clock_today(ctx) ? "expired" : "active";
 }
 
 int
@@ -71,7 +65,7 @@ ob_grant_active(struct ob_ctx *ctx, int64_t area, int64_t person, int64_t *grant
 
     if (!person)
         return OB_ENOTFOUND;
-    ob_date_format(today(ctx), day);
+    ob_date_format(ob_clock_today(ctx), day);
     rc = ob_db_get_int(ctx->db, &id,
                        "SELECT id FROM area_grants WHERE area_id = ? AND person_id = ? AND "
                        "revoked_at IS NULL AND until >= ? ORDER BY id DESC LIMIT 1",
@@ -114,7 +108,7 @@ ob_grant_create(struct ob_ctx *ctx, int64_t area, const char *email, const char 
                 int64_t *id)
 {
     struct create c = { .email = email, .until = until };
-    int32_t day, now = today(ctx);
+    int32_t day, now = ob_clock_today(ctx);
     char norm[256];
     int rc;
 
@@ -224,7 +218,7 @@ ob_grant_list(struct ob_ctx *ctx, const struct ob_grant_filter *f, int64_t after
     } else if ((rc = ob_access_provider(ctx, OB_ROLES_ANY)) != 0) {
         return rc;
     }
-    ob_date_format(today(ctx), day);
+    ob_date_format(ob_clock_today(ctx), day);
     sql = ob_arena_printf(&ctx->arena,
                           GRANT_SELECT "WHERE (? = 0 OR g.subscriber_id = ?) "
                                        "AND (? = 0 OR g.area_id = ?) AND g.id > ? "

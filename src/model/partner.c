@@ -380,7 +380,7 @@ static int
 each_status(struct ob_ctx *ctx, int64_t partner,
             int (*fn)(const struct ob_partner_status *, void *), void *arg)
 {
-    int32_t today = ob_date_of_instant(ob_clock_now(ctx));
+    int32_t today = ob_clock_today(ctx);
     struct ob_stmt *st;
     int rc;
 

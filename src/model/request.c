@@ -156,7 +156,7 @@ file_subscription(struct ob_ctx *ctx, void *arg)
     if ((rc = ob_subscription_request_check(ctx, a->subject, a->kind, a->ch, &s, &a->partner)))
         return rc;
     a->late = ob_request_late(ob_date_of_instant(s.posted_at),
-                              ob_date_of_instant(ob_clock_now(ctx)));
+                              ob_clock_today(ctx));
     return insert_request(ctx, a);
 }
 

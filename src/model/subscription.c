@@ -48,12 +48,6 @@
 #define OWN_MONTHS 1200         /* PARTNER-OWN: a hundred years */
 #define RULE_OWN "partner_own"  /* marks PARTNER-OWN rows: not in any client's chain */
 
-static int32_t
-today(struct ob_ctx *ctx)
-{
-    return ob_date_of_instant(ob_clock_now(ctx));
-}
-
 static const char *
 day_text(struct ob_ctx *ctx, int32_t day)
 {
@@ -741,7 +735,7 @@ plan(struct ob_ctx *ctx, struct plan *p)
             break;
         }
     memset(p->out, 0, sizeof(*p->out));
-    p->day = p->as_of ? p->as_of : today(ctx);
+    p->day = p->as_of ? p->as_of : ob_clock_today(ctx);
     p->out->subscriber = p->sub.id;
     p->out->subscriber_code = p->sub.code;
     p->out->subscriber_name = p->sub.name;
@@ -907,7 +901,7 @@ ob_subscription_trial_start(struct ob_ctx *ctx, int64_t subscriber, bool partner
     s.tariff = t.id;
     s.tariff_code = t.code;
     s.version = v.id;
-    s.start = today(ctx);
+    s.start = ob_clock_today(ctx);
     if (partner_own) {
         s.term_months = OWN_MONTHS;
         s.end = ob_date_add_months(s.start, OWN_MONTHS);
