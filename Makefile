@@ -100,7 +100,7 @@ $(BUILD)/gen/data_assets.c: $(BUILD)/tools/embed $(DATA_FILES)
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(@D)
 	@echo "  TEST    $@"
-	@$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $^ $(LDLIBS_ALL) -lcmocka
+	@$(CC) $(CFLAGS_ALL) -Itests/unit -DOB_SOURCE_ROOT='"$(CURDIR)"' -o $@ $^ $(LDLIBS_ALL) -lcmocka
 
 asan:
 	$(MAKE) SANITIZE=1 all

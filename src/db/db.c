@@ -389,6 +389,14 @@ ob_db_err(struct ob_ctx *ctx, int rc)
     return rc;
 }
 
+int
+ob_db_rows_end(struct ob_ctx *ctx, int rc)
+{
+    if (rc >= 0)
+        return 0;
+    return ctx->err.rc ? rc : ob_db_err(ctx, rc);
+}
+
 /* ---- group commit -------------------------------------------------------------------- */
 
 /*

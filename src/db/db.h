@@ -94,6 +94,13 @@ int ob_db_tx(struct ob_ctx *ctx, enum ob_db_mode mode, int (*fn)(struct ob_ctx *
 /* Turn a database return code into ctx->err (a generic message; the
  * engine's text goes to the log with the request id). Returns rc. */
 int ob_db_err(struct ob_ctx *ctx, int rc);
+/* The result of a loop over ob_stmt_step that hands rows to a callback: 0
+ * when it ran out of rows (OB_DB_DONE) or stopped on a row (OB_DB_ROW: a
+ * `continue` or `break` that skipped the callback), the callback's own
+ * error as it is (ctx->err says why), a database code through ob_db_err.
+ * Every list ends with it, so a stepping status never reaches a caller as
+ * an error (tests/unit/test_rows.c checks the sources for the old shape). */
+int ob_db_rows_end(struct ob_ctx *ctx, int rc);
 /* ob_db_tx in write mode, batched with concurrent callers of the process
  * on SQLite (group commit): fn runs on the leader's connection inside one
  * transaction with the others, under its own savepoint (a non-zero return

@@ -837,7 +837,7 @@ ob_appsession_list(struct ob_ctx *ctx, const struct ob_appsession_filter *f, int
         rc = fn(&x, arg);
     }
     ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : rc;
+    return ob_db_rows_end(ctx, rc);
 }
 
 int
@@ -874,5 +874,5 @@ ob_appsession_history(struct ob_ctx *ctx, int64_t sub, int64_t after, int limit,
         rc = fn(&h, arg);
     }
     ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : rc;
+    return ob_db_rows_end(ctx, rc);
 }

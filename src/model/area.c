@@ -168,7 +168,7 @@ ob_area_list(struct ob_ctx *ctx, const struct ob_area_filter *f, int64_t after, 
         rc = fn(&a, arg);
     }
     ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : rc;
+    return ob_db_rows_end(ctx, rc);
 }
 
 /* ---- limits --------------------------------------------------------------------------- */
@@ -197,6 +197,7 @@ count_areas(struct ob_ctx *ctx, int64_t sub, struct counts *c)
         const char *code = ob_stmt_text(st, 0);
         int i;
 
+        rc = 0;
         for (i = 0; i < c->n && strcmp(c->app[i], code); i++)
             ;
         if (i == c->n) {
@@ -209,7 +210,6 @@ count_areas(struct ob_ctx *ctx, int64_t sub, struct counts *c)
             c->test[i]++;
         else
             c->working[i]++;
-        rc = 0;
     }
     ob_stmt_finalize(st);
     return rc < 0 ? ob_db_err(ctx, rc) : 0;

@@ -171,7 +171,7 @@ run_list(struct ob_ctx *ctx, struct query *q, int limit, ob_audit_fn fn, void *a
         rc = fn(&r, arg);
     }
     ob_stmt_finalize(st);
-    return rc < 0 && !ctx->err.rc ? ob_db_err(ctx, rc) : rc;
+    return ob_db_rows_end(ctx, rc);
 }
 
 static int
@@ -607,7 +607,7 @@ verify_tail(struct ob_ctx *ctx, struct verify *v)
     while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW)
         rc = report(v, OB_AUDIT_CHANGED, ob_stmt_int(st, 0), 0, 0);
     ob_stmt_finalize(st);
-    return rc < 0 && !ctx->err.rc ? ob_db_err(ctx, rc) : rc;
+    return ob_db_rows_end(ctx, rc);
 }
 
 static int

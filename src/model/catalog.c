@@ -94,7 +94,7 @@ ob_catalog_apps(struct ob_ctx *ctx, int64_t after, int limit,
         rc = fn(&a, arg);
     }
     ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : rc;
+    return ob_db_rows_end(ctx, rc);
 }
 
 static int
@@ -343,7 +343,7 @@ ob_catalog_prices(struct ob_ctx *ctx, int64_t tariff,
         rc = fn(&p, arg);
     }
     ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : rc;
+    return ob_db_rows_end(ctx, rc);
 }
 
 int
@@ -1243,7 +1243,7 @@ ob_catalog_promotions(struct ob_ctx *ctx, int (*fn)(const struct ob_promotion *,
             break;
     }
     ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : rc;
+    return ob_db_rows_end(ctx, rc);
 }
 
 int

@@ -233,6 +233,7 @@ ob_grant_list(struct ob_ctx *ctx, const struct ob_grant_filter *f, int64_t after
     while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
         struct ob_grant g;
 
+        rc = 0;
         read_grant(ctx, st, &g);
         /* a subscriber's users who are not its owner or administrators see
          * only their own (none): the scope above lists every subscriber */
@@ -242,7 +243,7 @@ ob_grant_list(struct ob_ctx *ctx, const struct ob_grant_filter *f, int64_t after
         rc = fn(&g, arg);
     }
     ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : rc;
+    return ob_db_rows_end(ctx, rc);
 }
 
 struct revoke {

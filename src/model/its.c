@@ -131,7 +131,7 @@ ob_its_list(struct ob_ctx *ctx, int64_t partner, int64_t subscriber, const char 
         rc = fn(&c, arg);
     }
     ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : rc;
+    return ob_db_rows_end(ctx, rc);
 }
 
 int

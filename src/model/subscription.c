@@ -1351,7 +1351,7 @@ ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter *f,
         rc = fn(&s, cursor_of(ctx, f, &s), arg);
     }
     ob_stmt_finalize(st);
-    return rc < 0 ? (ctx->err.rc ? rc : ob_db_err(ctx, rc)) : 0;
+    return ob_db_rows_end(ctx, rc);
 }
 
 /* ---- entitlement --------------------------------------------------------------------- */

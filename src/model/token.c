@@ -105,7 +105,7 @@ ob_token_list(struct ob_ctx *ctx, int64_t after, int limit,
         rc = fn(&t, arg);
     }
     ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : rc;
+    return ob_db_rows_end(ctx, rc);
 }
 
 static int

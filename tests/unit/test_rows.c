@@ -1,0 +1,222 @@
+/*
+ * test_rows.c — a list never returns a stepping status as an error.
+ *
+ * A loop `while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW)` that
+ * leaves a row by `continue` keeps rc == OB_DB_ROW (1): the loop stops there
+ * and, returned as it was, the 1 became a 500 in the API (GET /api/v1/grants
+ * for a subscriber's user, issue 9). The rule has two halves, both checked
+ * here: ob_db_rows_end maps what a loop ends with (a real SQLite file), and
+ * the sources keep to the shape (no list returns rc raw after its loop, no
+ * `continue` in a step loop that did not reset rc first).
+ */
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+#include "unit_engine.h"
+#include "base/ctx.h"
+
+#ifndef OB_SOURCE_ROOT
+#error "the Makefile defines OB_SOURCE_ROOT for the unit tests"
+#endif
+
+static int
+count_to(struct ob_ctx *ctx, int stop_at, int fail_at, int skip_at, int *seen)
+{
+    struct ob_stmt *st;
+    int rc, i = 0;
+
+    *seen = 0;
+    if ((rc = ob_db_prepare(ctx->db, "SELECT n FROM t ORDER BY n", &st)) != 0)
+        return ob_db_err(ctx, rc);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        i++;
+        if (i == skip_at)
+            continue; /* the old mistake: rc stays OB_DB_ROW */
+        rc = 0;
+        if (i == fail_at)
+            rc = ob_err_set(&ctx->err, OB_EINVAL, "row %d refused", i);
+        else
+            (*seen)++;
+        if (i == stop_at)
+            break;
+    }
+    ob_stmt_finalize(st);
+    return ob_db_rows_end(ctx, rc);
+}
+
+static void
+rows_end_maps_every_ending(void **state)
+{
+    struct ob_db *db = NULL;
+    struct ob_ctx ctx;
+    int seen;
+
+    (void)state;
+    assert_int_equal(unit_sqlite_open_migrated(&db), 0);
+    assert_int_equal(ob_db_exec(db, "CREATE TABLE t (n INTEGER); "
+                                    "INSERT INTO t VALUES (1), (2), (3);"),
+                     0);
+    ob_ctx_init(&ctx, db, NULL);
+    CHECK_INT("all rows", count_to(&ctx, 0, 0, 0, &seen), 0);
+    CHECK_INT("all rows seen", seen, 3);
+    CHECK_INT("a loop left on a row by continue is not an error", count_to(&ctx, 0, 0, 2, &seen),
+              0);
+    CHECK_INT("a loop left by break is not an error", count_to(&ctx, 2, 0, 0, &seen), 0);
+    CHECK_INT("the callback's error is kept", count_to(&ctx, 0, 2, 0, &seen), OB_EINVAL);
+    CHECK_STR("its message is kept", ctx.err.message, "row 2 refused");
+    ob_err_clear(&ctx.err);
+    CHECK_INT("a database error is mapped", ob_db_rows_end(&ctx, OB_EBUSY), OB_EBUSY);
+    CHECK_INT("and said", ctx.err.rc, OB_EBUSY);
+    ob_ctx_release(&ctx);
+    unit_sqlite_close(db);
+}
+
+static char *
+slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf)
+        buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static int
+line_of(const char *text, const char *at)
+{
+    int line = 1;
+
+    for (const char *p = text; p < at; p++)
+        line += *p == '\n';
+    return line;
+}
+
+/* The body of the loop whose header starts at `loop`: [*open, *close]. */
+static int
+loop_body(const char *loop, const char **open, const char **close)
+{
+    int depth = 0;
+    const char *p = strchr(loop, '{'), *semi = strchr(loop, ';');
+
+    /* a loop without braces ends at its first ';' after the header */
+    if (!p || (semi && semi < p && !strstr(loop, "ob_stmt_step")))
+        return -1;
+    *open = p;
+    for (; *p; p++) {
+        depth += *p == '{';
+        depth -= *p == '}';
+        if (depth == 0) {
+            *close = p;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Problems in one file, reported through fail_msg by the caller. */
+static int
+check_file(const char *path, const char *text, char *why, size_t size)
+{
+    static const char *const old[] = {"return rc < 0 ? ob_db_err(ctx, rc) : rc;",
+                                      "return rc < 0 && !ctx->err.rc ? ob_db_err(ctx, rc) : rc;"};
+    const char *p, *loop_head = "while (rc == 0";
+
+    for (size_t i = 0; i < NELEM(old); i++)
+        if ((p = strstr(text, old[i])) != NULL) {
+            snprintf(why, size, "%s:%d returns a stepping status raw (use ob_db_rows_end)", path,
+                     line_of(text, p));
+            return -1;
+        }
+    for (p = strstr(text, loop_head); p; p = strstr(p + 1, loop_head)) {
+        const char *eol = strchr(p, '\n'), *open, *close, *c;
+
+        if (!eol || !strstr(p, "ob_stmt_step") || strstr(p, "ob_stmt_step") > eol ||
+            loop_body(p, &open, &close) != 0)
+            continue;
+        for (c = strstr(open, "continue;"); c && c < close; c = strstr(c + 1, "continue;")) {
+            const char *reset = strstr(open, "rc = 0;");
+
+            if (!reset || reset > c) {
+                snprintf(why, size,
+                         "%s:%d: 'continue' in a step loop before rc is reset: the loop "
+                         "stops there and returns OB_DB_ROW",
+                         path, line_of(text, c));
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static void
+sources_keep_the_shape(void **state)
+{
+    glob_t g;
+    char why[512];
+    int files = 0;
+
+    (void)state;
+    assert_int_equal(glob(OB_SOURCE_ROOT "/src/*/*.c", 0, NULL, &g), 0);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        char *text = slurp(g.gl_pathv[i]);
+
+        assert_non_null(text);
+        if (check_file(g.gl_pathv[i] + strlen(OB_SOURCE_ROOT) + 1, text, why, sizeof(why)) != 0)
+            fail_msg("%s", why);
+        free(text);
+        files++;
+    }
+    globfree(&g);
+    CHECK_TRUE("the model's sources were read", files > 30);
+}
+
+static void
+the_check_finds_the_old_shapes(void **state)
+{
+    char why[512];
+
+    (void)state;
+    CHECK_INT("a raw return",
+              check_file("x.c", "return rc < 0 ? ob_db_err(ctx, rc) : rc;\n", why, sizeof(why)),
+              -1);
+    CHECK_INT("a continue before the reset",
+              check_file("x.c",
+                         "while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {\n"
+                         "    if (x)\n        continue;\n    rc = fn();\n}\n",
+                         why, sizeof(why)),
+              -1);
+    CHECK_INT("a continue after the reset is fine",
+              check_file("x.c",
+                         "while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {\n"
+                         "    rc = 0;\n    if (x)\n        continue;\n    rc = fn();\n}\n",
+                         why, sizeof(why)),
+              0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rows_end_maps_every_ending),
+        cmocka_unit_test(the_check_finds_the_old_shapes),
+        cmocka_unit_test(sources_keep_the_shape),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
