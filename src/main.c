@@ -114,11 +114,12 @@ cmd_routes(void)
 
     for (int i = 0; i < ob_nroutes; i++)
         json_array_append_new(
-            all, json_pack("{s:s, s:s, s:s, s:s, s:b}", "method", ob_routes[i].method, "path",
-                           ob_routes[i].pattern, "tenancy",
+            all, json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "method", ob_routes[i].method,
+                           "path", ob_routes[i].pattern, "tenancy",
                            ob_routes[i].tenancy ? ob_routes[i].tenancy : "", "summary",
                            ob_routes[i].summary, "test_only",
-                           (ob_routes[i].flags & OB_ROUTE_TEST) != 0));
+                           (ob_routes[i].flags & OB_ROUTE_TEST) != 0, "session_only",
+                           (ob_routes[i].flags & OB_ROUTE_SESSION) != 0));
     json_dumpf(all, stdout, JSON_INDENT(2));
     putchar('\n');
     json_decref(all);
@@ -191,9 +192,10 @@ cmd_serve(const struct ob_config *cfg)
     ob_db_close(db);
     if (rc != 0)
         return rc;
+    /* before the worker threads start: they read it (ThreadSanitizer) */
+    ob_password_limit(cfg->hash_concurrency);
     if (ob_server_start(cfg, &server, url, sizeof(url)) != 0)
         return 1;
-    ob_password_limit(cfg->hash_concurrency);
     if (cfg->jobs && ob_runner_start(cfg, &runner) != 0) {
         ob_server_stop(server, 0);
         return 1;

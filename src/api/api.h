@@ -65,6 +65,7 @@ enum {
     OB_ROUTE_PUBLIC = 1 << 2,   /* anyone may call it, signed in or not */
     OB_ROUTE_IDEMPOTENT = 1 << 3, /* a creating POST: honours Idempotency-Key (http/dispatch.c) */
     OB_ROUTE_SIGNED = 1 << 4,   /* application backends may call it signed (docs/app-backend.md) */
+    OB_ROUTE_SESSION = 1 << 5,  /* the person's login: a signed-in session, never an API token */
 };
 
 struct ob_route {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/catalog.h"
 #include "api/handlers.h"
 #include "base/config.h"
 #include "base/ctx.h"
@@ -120,14 +121,18 @@ ob_api_me_patch(struct ob_req *req, struct ob_resp *resp)
 {
     struct ob_ctx *ctx = req->ctx;
     struct ob_person_change ch = { 0 };
+    int keep = 0;
     json_t *acc;
     int rc;
 
     if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "name", 400, false, &ch.name)) ||
         (rc = ob_req_str(req, "lang", 8, false, &ch.lang)) ||
         (rc = ob_req_str(req, "password", OB_PASSWORD_MAX, false, &ch.password)) ||
-        (rc = ob_req_str(req, "current_password", OB_PASSWORD_MAX, false, &ch.current_password)))
+        (rc = ob_req_str(req, "current_password", OB_PASSWORD_MAX, false, &ch.current_password)) ||
+        (rc = ob_api_bool_member(req, "keep_tokens", &keep)) != 0)
         return rc;
+    ch.session = ob_req_cookie(req, OB_SESSION_COOKIE);
+    ch.keep_tokens = keep != 0;
     acc = json_object_get(req->json, "account");
     if (acc && !json_is_integer(acc))
         return ob_err_field(&ctx->err, OB_EINVAL, "account", "'account' must be an account id");
@@ -163,11 +168,12 @@ int
 ob_api_reset_finish(struct ob_req *req, struct ob_resp *resp)
 {
     const char *token, *password;
-    int rc;
+    int keep = 0, rc;
 
     if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "token", 100, true, &token)) ||
         (rc = ob_req_str(req, "password", OB_PASSWORD_MAX, true, &password)) ||
-        (rc = ob_auth_reset_finish(req->ctx, token, password)) != 0)
+        (rc = ob_api_bool_member(req, "keep_tokens", &keep)) != 0 ||
+        (rc = ob_auth_reset_finish(req->ctx, token, password, keep != 0)) != 0)
         return rc;
     return ob_resp_json(resp, 200, json_pack("{s:s}", "status", "password set; sign in"));
 }

@@ -22,6 +22,7 @@ static atomic_uint_fast64_t requests[OB_METRICS_MAX_ROUTES + 1][NSTATUS];
 static atomic_uint_fast64_t hist[NBUCKETS + 1];
 static atomic_uint_fast64_t hist_sum_us, hist_count;
 static atomic_int in_flight;
+static atomic_uint_fast64_t password_hashes;
 
 #define MAX_JOBS 64
 static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -153,6 +154,12 @@ render_jobs(struct ob_buf *b)
     return rc;
 }
 
+void
+ob_metrics_password_hash(void)
+{
+    atomic_fetch_add_explicit(&password_hashes, 1, memory_order_relaxed);
+}
+
 int
 ob_metrics_render(struct ob_buf *b, const char *const *names, int nroutes)
 {
@@ -162,5 +169,12 @@ ob_metrics_render(struct ob_buf *b, const char *const *names, int nroutes)
         rc = render_histogram(b);
     if (rc == 0)
         rc = render_jobs(b);
+    if (rc == 0)
+        rc = ob_buf_addf(b,
+                         "# HELP oblako_password_hashes_total Password hashes evaluated "
+                         "(sign-ins, password checks and changes).\n"
+                         "# TYPE oblako_password_hashes_total counter\n"
+                         "oblako_password_hashes_total %llu\n",
+                         (unsigned long long)atomic_load(&password_hashes));
     return rc;
 }

@@ -21,6 +21,9 @@ void ob_metrics_request(int route, int status, int64_t us);
 void ob_metrics_in_flight(int delta);
 /* result: "ok", "error", "skipped", "done", "retry", "failed". */
 void ob_metrics_job(const char *kind, const char *name, const char *result);
+/* One password hash (argon2id, a sign-in's or a password change's) was
+ * evaluated: the cost a guessing storm can impose, which the limits bound. */
+void ob_metrics_password_hash(void);
 /* Render everything; names[i] labels route i ("GET /healthz"). */
 int ob_metrics_render(struct ob_buf *b, const char *const *names, int nroutes);
 

@@ -34,6 +34,7 @@
 #include "base/rand.h"
 #include "http/http.h"
 #include "http/router.h"
+#include "model/access.h"
 #include "model/authn.h"
 #include "model/backend.h"
 #include "model/idempotency.h"
@@ -395,8 +396,12 @@ authenticate(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
                                  in->header(in->hctx, "X-Oblako-Timestamp"),
                                  in->header(in->hctx, "X-Oblako-Signature"), in->method, in->uri,
                                  s->req.body, s->req.body_len, ob_clock_real());
-    if (bearer)
-        return ob_auth_bearer(&s->ctx, bearer);
+    if (bearer) {
+        if ((rc = ob_auth_bearer(&s->ctx, bearer)) != 0 || !(rt->flags & OB_ROUTE_SESSION))
+            return rc;
+        /* SPEC §14: a token acts on one account's data, never on the login */
+        return ob_access_session(&s->ctx);
+    }
     if (cookie && *cookie) {
         rc = ob_auth_session(&s->ctx, cookie, changing,
                              in->header ? in->header(in->hctx, "X-CSRF-Token") : NULL,

@@ -87,6 +87,20 @@ ob_access_person(struct ob_ctx *ctx)
 }
 
 int
+ob_access_session(struct ob_ctx *ctx)
+{
+    int rc = ob_access_person(ctx);
+
+    if (rc != 0 || !ctx->actor.token)
+        return rc;
+    ob_err_set(&ctx->err, OB_EPERM, "this needs a signed-in session: an API token acts on one "
+                                    "account's data, never on the person's login");
+    ob_err_hint(&ctx->err, "sign in to the cabinet to change your password, second factor or "
+                           "tokens");
+    return OB_EPERM;
+}
+
+int
 ob_access_members(struct ob_ctx *ctx, const struct ob_member **out, int *n)
 {
     struct cache *c;

@@ -34,6 +34,10 @@ struct ob_member {
 
 /* OB_EUNAUTH when nobody is signed in (the system actor passes). */
 int ob_access_person(struct ob_ctx *ctx);
+/* A signed-in person acting through a browser session, not an API token:
+ * what changes the person's login (password, name, language, second
+ * factor, tokens) needs one. OB_EPERM for a token. */
+int ob_access_session(struct ob_ctx *ctx);
 /* The actor's memberships (token-limited). *n receives the count. */
 int ob_access_members(struct ob_ctx *ctx, const struct ob_member **out, int *n);
 /* The actor's membership of `account`, or NULL when none. */

@@ -2,8 +2,23 @@
  * authn.c — sessions, tokens, sign-in limits, links and TOTP.
  *
  * Sign-in runs in three steps so the expensive hash never holds the write
- * lock: check the limits (reads), verify the password (no transaction), then
- * record the outcome and create the session (one write transaction).
+ * lock: reserve the attempt on the limits (a short write transaction,
+ * committed), verify the password (no transaction), then record the outcome
+ * and create the session (one write transaction). Reserving first is what
+ * makes the limits exact: 200 wrong passwords at once against a limit of 5
+ * evaluate 5 hashes, the others are refused before hashing. A right answer
+ * gives its attempt back. The same per-person limit counts every other
+ * guess of the person's secrets: the current password of PATCH /me and the
+ * second-factor codes of the set-up and the switch-off.
+ *
+ * A second-factor code is accepted once: the time step it was made for is
+ * stored (persons.totp_last_step) in the transaction that accepts it, and a
+ * code of that step or an earlier one is refused afterwards.
+ *
+ * A password set (by the person or through an emailed link) ends every
+ * other browser session of the person and, unless they choose to keep
+ * them, their API tokens; issuing a link makes every earlier link of the
+ * person useless.
  */
 #include <liboath/oath.h>
 #include <sodium.h>
@@ -20,6 +35,7 @@
 #include "model/authn.h"
 #include "model/outbox.h"
 #include "model/person.h"
+#include "model/ratelimit.h"
 #include "model/role.h"
 #include "base/banned.h"
 
@@ -55,43 +71,11 @@ ob_auth_new_secret(char out[OB_SECRET_LEN])
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-/* Seconds the key is still blocked for, 0 when it may try. */
-static int
-blocked_for(struct ob_ctx *ctx, const char *key, int64_t now, int64_t *secs)
-{
-    int64_t until = 0;
-    int rc = ob_db_get_int(ctx->db, &until,
-                           "SELECT blocked_until FROM login_failures WHERE key = ?", "t", key);
-
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    *secs = until > now ? until - now : 0;
-    return 0;
-}
-
-static int
-note_failure(struct ob_ctx *ctx, const char *key, int limit, int64_t now)
-{
-    int64_t n = ob_db_run(ctx->db,
-                          "INSERT INTO login_failures (key, window_start, failures) VALUES (?, ?, 1) "
-                          "ON CONFLICT (key) DO UPDATE SET "
-                          "failures = CASE WHEN login_failures.window_start <= ? THEN 1 "
-                          "ELSE login_failures.failures + 1 END, "
-                          "window_start = CASE WHEN login_failures.window_start <= ? THEN ? "
-                          "ELSE login_failures.window_start END",
-                          "tiiii", key, now, now - WINDOW_S, now - WINDOW_S, now);
-
-    if (n >= 0)
-        n = ob_db_run(ctx->db,
-                      "UPDATE login_failures SET blocked_until = window_start + ? "
-                      "WHERE key = ? AND failures >= ?",
-                      "iti", (int64_t)WINDOW_S, key, (int64_t)limit);
-    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
-}
-
 struct secrets {
     char *hash, *totp;
     bool totp_enabled, disabled, staff;
+    int64_t totp_last_step;     /* the time step of the last code accepted */
+    const char *email;
 };
 
 static int
@@ -104,8 +88,9 @@ load_secrets(struct ob_ctx *ctx, int64_t person, struct secrets *s)
     if ((rc = ob_db_prepare(ctx->db,
                             "SELECT password_hash, totp_secret, totp_enabled, disabled, "
                             "(SELECT COUNT(*) FROM memberships m JOIN accounts a ON "
-                            "a.id = m.account_id WHERE m.person_id = p.id AND a.kind = 'provider') "
-                            "FROM persons p WHERE id = ?",
+                            "a.id = m.account_id WHERE m.person_id = p.id AND "
+                            "a.kind = 'provider'), totp_last_step, email FROM persons p "
+                            "WHERE id = ?",
                             &st)) != 0)
         return ob_db_err(ctx, rc);
     rc = ob_stmt_bind_int(st, 1, person);
@@ -117,30 +102,122 @@ load_secrets(struct ob_ctx *ctx, int64_t person, struct secrets *s)
         s->totp_enabled = ob_stmt_int(st, 2) != 0;
         s->disabled = ob_stmt_int(st, 3) != 0;
         s->staff = ob_stmt_int(st, 4) > 0;
+        s->totp_last_step = ob_stmt_int(st, 5);
+        s->email = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 6));
         rc = 0;
     }
     ob_stmt_finalize(st);
     return rc < 0 ? ob_db_err(ctx, rc) : 0;
 }
 
-static bool
-totp_ok(const char *secret32, const char *code, int64_t now)
+/* The time step a code was made for (one step either side of now is
+ * accepted), or 0 when the code is not right. */
+static int64_t
+totp_step(const char *secret32, const char *code, int64_t now)
 {
     char *raw = NULL;
     size_t len = 0;
-    int rc;
+    uint64_t counter = 0;
+    int pos = 0, rc;
 
     if (!secret32 || !code || strlen(code) != 6 ||
         oath_base32_decode(secret32, strlen(secret32), &raw, &len) != OATH_OK)
-        return false;
-    rc = oath_totp_validate(raw, len, (time_t)now, 30, 0, 1, code);
+        return 0;
+    rc = oath_totp_validate3(raw, len, (time_t)now, 30, 0, 1, &pos, &counter, code);
     free(raw);
-    return rc >= 0;
+    return rc >= 0 && counter > 0 ? (int64_t)counter : 0;
 }
 
+/* Take a code's time step for the person, once: 0 when it was taken now,
+ * OB_EINVAL (naming `field`) when a code of this step or a later one was
+ * accepted before. Joins the transaction. */
+static int
+totp_claim(struct ob_ctx *ctx, int64_t person, int64_t step, const char *field)
+{
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE persons SET totp_last_step = ? "
+                          "WHERE id = ? AND totp_last_step < ?",
+                          "iii", step, person, step);
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if (n == 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, field,
+                            "this code was used already; wait for the next one");
+    return 0;
+}
+
+/* ---- guesses and their limits ------------------------------------------------------- */
+
+struct attempt {
+    const char *keys[2];
+    int limits[2];
+    int n;
+    const char *what;
+};
+
+static void
+person_key(const char *email, char *out, size_t size)
+{
+    snprintf(out, size, "email:%s", email);
+}
+
+static int
+attempt_reserve(struct ob_ctx *ctx, void *arg)
+{
+    struct attempt *a = arg;
+    int rc = 0;
+
+    for (int i = 0; i < a->n && rc == 0; i++)
+        rc = ob_ratelimit_reserve(ctx, a->keys[i], a->limits[i], WINDOW_S, a->what);
+    return rc;
+}
+
+/* A right answer gives the attempt back: the person's failures are
+ * forgotten, the address's count loses this one. */
+static int
+attempt_release(struct ob_ctx *ctx, const struct attempt *a)
+{
+    int rc = 0;
+
+    for (int i = 0; i < a->n && rc == 0; i++)
+        rc = ob_ratelimit_release(ctx, a->keys[i], i == 0);
+    return rc;
+}
+
+static int
+attempt_release_tx(struct ob_ctx *ctx, void *arg)
+{
+    return attempt_release(ctx, arg);
+}
+
+int
+ob_auth_guess_begin(struct ob_ctx *ctx, const char *email)
+{
+    char key[OB_EMAIL_MAX + 8];
+    struct attempt a = { { key }, { EMAIL_FAILURES }, 1, "wrong passwords or codes" };
+
+    person_key(email, key, sizeof(key));
+    return ob_db_tx(ctx, OB_DB_WRITE, attempt_reserve, &a);
+}
+
+int
+ob_auth_guess_end(struct ob_ctx *ctx, const char *email, bool right)
+{
+    char key[OB_EMAIL_MAX + 8];
+    struct attempt a = { { key }, { EMAIL_FAILURES }, 1, NULL };
+
+    if (!right)
+        return 0;   /* it stays counted */
+    person_key(email, key, sizeof(key));
+    return ob_db_tx(ctx, OB_DB_WRITE, attempt_release_tx, &a);
+}
+
+
 struct outcome {
-    const char *email, *email_key, *addr_key, *old;
-    int64_t person;
+    const char *email, *old;
+    const struct attempt *attempt;
+    int64_t person, totp_step;  /* totp_step: the code's step to take, 0: none */
     bool ok, mfa_ok;
     struct ob_signed_in *out;
 };
@@ -170,20 +247,27 @@ start_session(struct ob_ctx *ctx, struct outcome *o, int64_t now)
     return ob_audit(ctx, 0, "auth.login", "person", o->person, "signed in");
 }
 
+/* The outcome of a sign-in whose attempt was reserved: a failure stays
+ * counted; a success takes the code's step, gives the attempt back and
+ * starts the session. */
 static int
 record(struct ob_ctx *ctx, void *arg)
 {
     struct outcome *o = arg;
-    int64_t now = ob_clock_now(ctx), n;
+    int64_t now = ob_clock_now(ctx), n = 0;
     char hash[65];
     int rc;
 
-    if (!o->ok) {
-        rc = note_failure(ctx, o->email_key, EMAIL_FAILURES, now);
-        return rc ? rc : note_failure(ctx, o->addr_key, ADDR_FAILURES, now);
+    if (!o->ok)
+        return 0;
+    if (o->totp_step && (rc = totp_claim(ctx, o->person, o->totp_step, "otp")) != 0) {
+        ob_err_clear(&ctx->err);
+        o->ok = false;      /* a replayed code is a wrong code: it stays counted */
+        return 0;
     }
-    n = ob_db_run(ctx->db, "DELETE FROM login_failures WHERE key = ?", "t", o->email_key);
-    if (n >= 0 && o->old && *o->old) {
+    if ((rc = attempt_release(ctx, o->attempt)) != 0)
+        return rc;
+    if (o->old && *o->old) {
         ob_auth_hash(o->old, hash);
         n = ob_db_run(ctx->db, "DELETE FROM auth_sessions WHERE id_hash = ?", "t", hash);
     }
@@ -192,30 +276,13 @@ record(struct ob_ctx *ctx, void *arg)
     return start_session(ctx, o, now);
 }
 
-static int
-check_limits(struct ob_ctx *ctx, const char *ekey, const char *akey)
-{
-    int64_t now = ob_clock_now(ctx), we = 0, wa = 0;
-    int rc = blocked_for(ctx, ekey, now, &we);
-
-    if (rc == 0)
-        rc = blocked_for(ctx, akey, now, &wa);
-    if (rc != 0)
-        return rc;
-    if (we || wa) {
-        ob_err_set(&ctx->err, OB_ERATE, "too many failed sign-ins; try again in %lld minutes",
-                   (long long)(((we > wa ? we : wa) + 59) / 60));
-        ctx->err.retry_after = (int)(we > wa ? we : wa);
-        return OB_ERATE;
-    }
-    return 0;
-}
-
 int
 ob_auth_login(struct ob_ctx *ctx, const struct ob_login *in, const char *old,
               struct ob_signed_in *out)
 {
     char email[OB_EMAIL_MAX + 1], ekey[OB_EMAIL_MAX + 8], akey[80];
+    struct attempt at = { { ekey, akey }, { EMAIL_FAILURES, ADDR_FAILURES }, 2,
+                          "failed sign-ins" };
     struct outcome o = { 0 };
     struct ob_person p;
     struct secrets s = { 0 };
@@ -227,9 +294,10 @@ ob_auth_login(struct ob_ctx *ctx, const struct ob_login *in, const char *old,
         return rc;
     if (!in->password || !*in->password)
         return ob_err_field(&ctx->err, OB_EINVAL, "password", "the password is required");
-    snprintf(ekey, sizeof(ekey), "email:%s", email);
+    person_key(email, ekey, sizeof(ekey));
     snprintf(akey, sizeof(akey), "addr:%s", ctx->remote_addr ? ctx->remote_addr : "");
-    if ((rc = check_limits(ctx, ekey, akey)) != 0)
+    /* counted before the hash, so parallel guesses cannot outrun the limit */
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, attempt_reserve, &at)) != 0)
         return rc;
     rc = ob_person_find(ctx, email, &p);
     known = rc == 0;
@@ -243,14 +311,18 @@ ob_auth_login(struct ob_ctx *ctx, const struct ob_login *in, const char *old,
         return rc;
     o.ok = known && s.hash && verified && !s.disabled;
     if (o.ok && s.totp_enabled) {
-        if (!in->otp || !*in->otp)
+        if (!in->otp || !*in->otp) {
+            /* the password was right: not a failure, the code is asked for */
+            if ((rc = ob_db_tx(ctx, OB_DB_WRITE, attempt_release_tx, &at)) != 0)
+                return rc;
             return ob_err_field(&ctx->err, OB_EUNAUTH, "otp",
                                 "enter the six-digit code from your authenticator app");
-        o.ok = totp_ok(s.totp, in->otp, ob_clock_now(ctx));
+        }
+        o.totp_step = totp_step(s.totp, in->otp, ob_clock_now(ctx));
+        o.ok = o.totp_step > s.totp_last_step;
     }
     o.email = ob_arena_strdup(&ctx->arena, email);
-    o.email_key = ekey;
-    o.addr_key = akey;
+    o.attempt = &at;
     o.old = old;
     o.person = known ? p.id : 0;
     o.mfa_ok = !(ctx->cfg && ctx->cfg->require_totp && s.staff && !s.totp_enabled);
@@ -386,6 +458,27 @@ token_used(struct ob_ctx *ctx, void *arg)
     return n < 0 ? ob_db_err(ctx, (int)n) : 0;
 }
 
+/* With --require-totp, a token of provider staff who have not turned the
+ * second factor on does not work: a token is never stronger than the
+ * sign-in that would be needed to make it. */
+static int
+staff_token_gate(struct ob_ctx *ctx)
+{
+    struct secrets s;
+    int rc;
+
+    if (!ctx->cfg || !ctx->cfg->require_totp)
+        return 0;
+    if ((rc = load_secrets(ctx, ctx->actor.person, &s)) != 0)
+        return rc;
+    if (!s.staff || s.totp_enabled)
+        return 0;
+    ob_err_set(&ctx->err, OB_EUNAUTH, "two-factor authentication is required for provider "
+                                      "staff: this token works again once you turn it on");
+    ob_err_hint(&ctx->err, "sign in to the cabinet and turn it on in your profile");
+    return OB_EUNAUTH;
+}
+
 int
 ob_auth_bearer(struct ob_ctx *ctx, const char *token)
 {
@@ -423,6 +516,8 @@ ob_auth_bearer(struct ob_ctx *ctx, const char *token)
         return ob_db_err(ctx, rc);
     if (!id)
         return ob_err_set(&ctx->err, OB_EUNAUTH, "the API token is not valid");
+    if ((rc = staff_token_gate(ctx)) != 0)
+        return rc;
     if (ob_clock_now(ctx) - last > TOUCH_S)
         return ob_db_tx_group(ctx, token_used, &id);
     return 0;
@@ -450,14 +545,20 @@ ob_auth_link_send_vars(struct ob_ctx *ctx, int64_t person, const char *purpose, 
         return rc;
     ob_auth_new_secret(secret);
     ob_auth_hash(secret, hash);
+    /* a new link makes every earlier one of the person useless */
     n = ob_db_run(ctx->db,
-                  "INSERT INTO person_links (token_hash, person_id, purpose, created_at, "
-                  "expires_at) VALUES (?, ?, ?, ?, ?)",
-                  "titii", hash, person, purpose, now, now + (int64_t)hours * 3600);
+                  "UPDATE person_links SET used_at = ? WHERE person_id = ? AND used_at IS NULL",
+                  "ii", now, person);
+    if (n >= 0)
+        n = ob_db_run(ctx->db,
+                      "INSERT INTO person_links (token_hash, person_id, purpose, created_at, "
+                      "expires_at) VALUES (?, ?, ?, ?, ?)",
+                      "titii", hash, person, purpose, now, now + (int64_t)hours * 3600);
     if (n < 0)
         return ob_db_err(ctx, (int)n);
-    snprintf(link, sizeof(link), "%s/password?token=%s",
-             ctx->cfg && ctx->cfg->public_url[0] ? ctx->cfg->public_url : "", secret);
+    snprintf(link, sizeof(link), "%s/password?token=%s%s",
+             ctx->cfg && ctx->cfg->public_url[0] ? ctx->cfg->public_url : "", secret,
+             !strcmp(purpose, "reset") ? "&reset=1" : "");
     vars = json_pack("{s:s, s:s, s:s, s:i, s:s}", "link", link, "name",
                      *p.name ? p.name : p.email, "email", p.email, "hours", hours, "account",
                      account_name ? account_name : "");
@@ -477,14 +578,15 @@ reset_start(struct ob_ctx *ctx, void *arg)
 {
     struct reset_args *a = arg;
     char key[OB_EMAIL_MAX + 8];
-    int64_t now = ob_clock_now(ctx), wait = 0;
     struct ob_person p;
     int rc;
 
     snprintf(key, sizeof(key), "reset:%s", a->email);
-    if ((rc = blocked_for(ctx, key, now, &wait)) != 0 || wait)
-        return rc;      /* quietly: too many links asked for this address */
-    if ((rc = note_failure(ctx, key, RESET_MAILS, now)) != 0)
+    if ((rc = ob_ratelimit_check(ctx, key, "password links")) == OB_ERATE) {
+        ob_err_clear(&ctx->err);
+        return 0;       /* quietly: too many links asked for this address */
+    }
+    if (rc != 0 || (rc = ob_ratelimit_hit(ctx, key, RESET_MAILS, WINDOW_S)) != 0)
         return rc;
     rc = ob_person_find(ctx, a->email, &p);
     if (rc == OB_ENOTFOUND || (rc == 0 && p.disabled)) {
@@ -510,15 +612,41 @@ ob_auth_reset_start(struct ob_ctx *ctx, const char *email)
     return ob_db_tx(ctx, OB_DB_WRITE, reset_start, &a);
 }
 
+int
+ob_auth_end_other_access(struct ob_ctx *ctx, int64_t person, const char *keep_session,
+                         bool keep_tokens, int *sessions, int *tokens)
+{
+    char hash[65] = "";
+    int64_t n, t = 0;
+
+    if (keep_session && *keep_session)
+        ob_auth_hash(keep_session, hash);
+    n = ob_db_run(ctx->db, "DELETE FROM auth_sessions WHERE person_id = ? AND id_hash <> ?", "it",
+                  person, hash);
+    if (n >= 0 && !keep_tokens)
+        t = ob_db_run(ctx->db,
+                      "UPDATE api_tokens SET revoked_at = ? WHERE person_id = ? AND "
+                      "revoked_at IS NULL",
+                      "ii", ob_clock_now(ctx), person);
+    if (n < 0 || t < 0)
+        return ob_db_err(ctx, (int)(n < 0 ? n : t));
+    *sessions = (int)n;
+    *tokens = (int)t;
+    return 0;
+}
+
 struct finish_args {
     const char *hash, *pwhash;
     int64_t person;
+    bool keep_tokens;
 };
+
 
 static int
 reset_finish(struct ob_ctx *ctx, void *arg)
 {
     struct finish_args *a = arg;
+    int sessions = 0, tokens = 0, rc;
     int64_t now = ob_clock_now(ctx);
     int64_t n = ob_db_run(ctx->db,
                           "UPDATE person_links SET used_at = ? WHERE token_hash = ? AND "
@@ -533,19 +661,26 @@ reset_finish(struct ob_ctx *ctx, void *arg)
     n = ob_db_run(ctx->db, "UPDATE persons SET password_hash = ?, updated_at = ? WHERE id = ?",
                   "tii", a->pwhash, now, a->person);
     if (n >= 0)
-        n = ob_db_run(ctx->db, "DELETE FROM auth_sessions WHERE person_id = ?", "i", a->person);
+        n = ob_db_run(ctx->db,
+                      "UPDATE person_links SET used_at = ? WHERE person_id = ? AND used_at IS NULL",
+                      "ii", now, a->person);
     if (n < 0)
         return ob_db_err(ctx, (int)n);
+    if ((rc = ob_auth_end_other_access(ctx, a->person, NULL, a->keep_tokens, &sessions,
+                                       &tokens)) != 0)
+        return rc;
     ctx->actor.person = a->person;
     return ob_audit(ctx, 0, "auth.password_set", "person", a->person,
-                    "password set by an emailed link; every session ended");
+                    "password set by an emailed link; %d sessions ended; API tokens %s", sessions,
+                    a->keep_tokens ? "kept" : ob_arena_printf(&ctx->arena, "revoked (%d)", tokens));
 }
 
 int
-ob_auth_reset_finish(struct ob_ctx *ctx, const char *token, const char *password)
+ob_auth_reset_finish(struct ob_ctx *ctx, const char *token, const char *password,
+                     bool keep_tokens)
 {
     char hash[65], pwhash[crypto_pwhash_STRBYTES];
-    struct finish_args a = { hash, pwhash, 0 };
+    struct finish_args a = { hash, pwhash, 0, keep_tokens };
     struct ob_person p;
     int rc;
 
@@ -586,8 +721,9 @@ ob_auth_totp_code(const char *secret32, int64_t now, char out[8])
 }
 
 struct totp_args {
-    const char *secret, *code;
+    const char *secret;         /* set-up: the new secret */
     bool enable;
+    int64_t person, step;       /* confirm, switch-off: the code's step to take */
 };
 
 static int
@@ -595,30 +731,33 @@ totp_set(struct ob_ctx *ctx, void *arg)
 {
     struct totp_args *a = arg;
     int64_t n;
+    int rc;
 
     if (a->secret) {
         n = ob_db_run(ctx->db,
-                      "UPDATE persons SET totp_secret = ?, totp_enabled = 0, updated_at = ? "
-                      "WHERE id = ? AND totp_enabled = 0",
-                      "tii", a->secret, ob_clock_now(ctx), ctx->actor.person);
+                      "UPDATE persons SET totp_secret = ?, totp_enabled = 0, totp_last_step = 0, "
+                      "updated_at = ? WHERE id = ? AND totp_enabled = 0",
+                      "tii", a->secret, ob_clock_now(ctx), a->person);
         if (n == 0)
             return ob_err_set(&ctx->err, OB_ECONFLICT,
                               "two-factor authentication is already on; turn it off first");
     } else {
+        if ((rc = totp_claim(ctx, a->person, a->step, "code")) != 0)
+            return rc;
         n = ob_db_run(ctx->db,
                       "UPDATE persons SET totp_enabled = ?, updated_at = ?, totp_secret = "
                       "CASE WHEN ? = 1 THEN totp_secret ELSE NULL END WHERE id = ?",
                       "iiii", (int64_t)a->enable, ob_clock_now(ctx), (int64_t)a->enable,
-                      ctx->actor.person);
+                      a->person);
         if (n >= 0 && a->enable)
             n = ob_db_run(ctx->db, "UPDATE auth_sessions SET mfa_ok = 1 WHERE person_id = ?", "i",
-                          ctx->actor.person);
+                          a->person);
     }
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     return ob_audit(ctx, 0, a->secret ? "auth.totp_started" : (a->enable ? "auth.totp_on"
                                                                           : "auth.totp_off"),
-                    "person", ctx->actor.person, "%s",
+                    "person", a->person, "%s",
                     a->secret ? "second factor being set up"
                               : (a->enable ? "second factor turned on" : "second factor turned off"));
 }
@@ -626,13 +765,14 @@ totp_set(struct ob_ctx *ctx, void *arg)
 int
 ob_auth_totp_start(struct ob_ctx *ctx, char *secret32, size_t size, char *uri, size_t usize)
 {
-    struct totp_args a = { NULL, NULL, false };
+    struct totp_args a = { NULL, false, ctx->actor.person, 0 };
     struct ob_person p;
     char raw[20], *enc = NULL;
     size_t len = 0;
     int rc;
 
-    if ((rc = ob_access_person(ctx)) != 0 || (rc = ob_person_get(ctx, ctx->actor.person, &p)) != 0)
+    if ((rc = ob_access_session(ctx)) != 0 ||
+        (rc = ob_person_get(ctx, ctx->actor.person, &p)) != 0)
         return rc;
     randombytes_buf(raw, sizeof(raw));
     if (oath_base32_encode(raw, sizeof(raw), &enc, &len) != OATH_OK)
@@ -645,37 +785,51 @@ ob_auth_totp_start(struct ob_ctx *ctx, char *secret32, size_t size, char *uri, s
     return ob_db_tx(ctx, OB_DB_WRITE, totp_set, &a);
 }
 
+/* A code given to turn the second factor on or off: a guess, counted on the
+ * person's sign-in limit before it is checked. *step receives its time
+ * step. */
 static int
-totp_code_check(struct ob_ctx *ctx, const char *code, bool want_enabled)
+totp_code_check(struct ob_ctx *ctx, const char *code, bool want_enabled, int64_t *step)
 {
     struct secrets s;
+    bool right;
     int rc;
 
-    if ((rc = ob_access_person(ctx)) != 0 || (rc = load_secrets(ctx, ctx->actor.person, &s)) != 0)
+    if ((rc = ob_access_session(ctx)) != 0 ||
+        (rc = load_secrets(ctx, ctx->actor.person, &s)) != 0)
         return rc;
     if (!s.totp || s.totp_enabled != want_enabled)
         return ob_err_set(&ctx->err, OB_ECONFLICT, want_enabled
                                                        ? "two-factor authentication is not on"
                                                        : "start the set-up first");
-    if (!totp_ok(s.totp, code, ob_clock_now(ctx)))
+    if ((rc = ob_auth_guess_begin(ctx, s.email)) != 0)
+        return rc;
+    *step = totp_step(s.totp, code, ob_clock_now(ctx));
+    right = *step > s.totp_last_step;
+    if ((rc = ob_auth_guess_end(ctx, s.email, right)) != 0)
+        return rc;
+    if (!right)
         return ob_err_field(&ctx->err, OB_EINVAL, "code", "the code is not right; try the next one");
     return 0;
+}
+
+static int
+totp_switch(struct ob_ctx *ctx, const char *code, bool enable)
+{
+    struct totp_args a = { NULL, enable, ctx->actor.person, 0 };
+    int rc = totp_code_check(ctx, code, !enable, &a.step);
+
+    return rc ? rc : ob_db_tx(ctx, OB_DB_WRITE, totp_set, &a);
 }
 
 int
 ob_auth_totp_confirm(struct ob_ctx *ctx, const char *code)
 {
-    struct totp_args a = { NULL, code, true };
-    int rc = totp_code_check(ctx, code, false);
-
-    return rc ? rc : ob_db_tx(ctx, OB_DB_WRITE, totp_set, &a);
+    return totp_switch(ctx, code, true);
 }
 
 int
 ob_auth_totp_disable(struct ob_ctx *ctx, const char *code)
 {
-    struct totp_args a = { NULL, code, false };
-    int rc = totp_code_check(ctx, code, true);
-
-    return rc ? rc : ob_db_tx(ctx, OB_DB_WRITE, totp_set, &a);
+    return totp_switch(ctx, code, false);
 }

@@ -9,9 +9,12 @@
  * session has a CSRF token that state-changing requests carry in
  * X-CSRF-Token (or they come from the same origin, checked by Origin).
  *
- * Failed sign-ins are counted per email and per address in a window of 15
- * minutes; past the limit the key is refused with OB_ERATE and retry_after
- * until the window ends, and then the right password works again.
+ * Sign-in attempts are counted per email (5) and per address (30) in a
+ * window of 15 minutes, reserved before the password is hashed; past the
+ * limit the key is refused with OB_ERATE and retry_after until the window
+ * ends, and then the right password works again. A right answer gives its
+ * attempt back. The per-email count is the person's: wrong current
+ * passwords and second-factor codes given anywhere count there too.
  */
 #ifndef OB_MODEL_AUTHN_H
 #define OB_MODEL_AUTHN_H
@@ -63,11 +66,28 @@ int ob_auth_link_send(struct ob_ctx *ctx, int64_t person, const char *purpose, c
  * not stolen and may be NULL. */
 int ob_auth_link_send_vars(struct ob_ctx *ctx, int64_t person, const char *purpose,
                            const char *tmpl, const char *account_name, struct json_t *extra);
-/* Use a link: set the password, end every session of the person. */
-int ob_auth_reset_finish(struct ob_ctx *ctx, const char *token, const char *password);
+/* Use a link: set the password, end every session of the person and,
+ * unless keep_tokens, revoke their API tokens; every other link of the
+ * person is used up with it. */
+int ob_auth_reset_finish(struct ob_ctx *ctx, const char *token, const char *password,
+                         bool keep_tokens);
+/* After a password change: end the person's browser sessions but the one
+ * whose cookie is keep_session (may be NULL: all), and revoke their API
+ * tokens unless keep_tokens. *sessions and *tokens receive the counts.
+ * Joins the transaction. */
+int ob_auth_end_other_access(struct ob_ctx *ctx, int64_t person, const char *keep_session,
+                             bool keep_tokens, int *sessions, int *tokens);
+
+/* A guess of the person's secret outside sign-in (the current password of
+ * PATCH /me, a second-factor code): begin reserves it on the person's
+ * sign-in limit before it is checked (OB_ERATE with retry_after past the
+ * limit); end gives it back when it was right. Their own transactions. */
+int ob_auth_guess_begin(struct ob_ctx *ctx, const char *email);
+int ob_auth_guess_end(struct ob_ctx *ctx, const char *email, bool right);
 
 /* TOTP: start (a new secret, returned base32 with its otpauth URI), confirm
- * with a code (turns it on), turn off with a code. */
+ * with a code (turns it on), turn off with a code. Signed-in sessions only
+ * (not API tokens); a code counts as a guess and is accepted once. */
 int ob_auth_totp_start(struct ob_ctx *ctx, char *secret32, size_t size, char *uri, size_t usize);
 int ob_auth_totp_confirm(struct ob_ctx *ctx, const char *code);
 int ob_auth_totp_disable(struct ob_ctx *ctx, const char *code);

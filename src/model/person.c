@@ -9,10 +9,13 @@
 #include <time.h>
 
 #include "base/config.h"
+#include "base/metrics.h"
 #include "base/ctx.h"
 #include "base/utf8.h"
 #include "db/db.h"
+#include "model/access.h"
 #include "model/audit.h"
+#include "model/authn.h"
 #include "model/person.h"
 #include "base/banned.h"
 
@@ -23,7 +26,10 @@ static int hash_running, hash_cap = 2;
 void
 ob_password_limit(int concurrency)
 {
+    /* under the lock: worker threads read it in slot_take */
+    pthread_mutex_lock(&hash_lock);
     hash_cap = concurrency > 0 ? concurrency : 1;
+    pthread_mutex_unlock(&hash_lock);
 }
 
 /* Wait (up to 10 s) for a hashing slot. */
@@ -117,6 +123,7 @@ ob_password_hash(struct ob_ctx *ctx, const char *pw, char *out, size_t size)
         return ob_err_set(&ctx->err, OB_EINTERNAL, "hash buffer too small");
     if ((rc = slot_take(ctx)) != 0)
         return rc;
+    ob_metrics_password_hash();
     rc = crypto_pwhash_str(out, pw, strlen(pw),
                            cheap ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE,
                            cheap ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE);
@@ -132,6 +139,7 @@ ob_password_verify(struct ob_ctx *ctx, const char *hash, const char *pw, bool *o
     *ok = false;
     if ((rc = slot_take(ctx)) != 0)
         return rc;
+    ob_metrics_password_hash();
     *ok = hash && pw && crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
     slot_give();
     return 0;
@@ -245,6 +253,8 @@ change(struct ob_ctx *ctx, void *arg)
     struct change_args *a = arg;
     const struct ob_person_change *ch = a->ch;
     int64_t now = ob_clock_now(ctx), n;
+    int sessions = 0, tokens = 0, rc;
+    const char *ended = "";
 
     n = ob_db_run(ctx->db,
                   "UPDATE persons SET name = COALESCE(?, name), lang = COALESCE(?, lang), "
@@ -252,11 +262,19 @@ change(struct ob_ctx *ctx, void *arg)
                   "tttii", ch->name, ch->lang, a->pwhash, now, ctx->actor.person);
     if (n < 0)
         return ob_db_err(ctx, (int)n);
+    if (a->pwhash) {
+        if ((rc = ob_auth_end_other_access(ctx, ctx->actor.person, ch->session, ch->keep_tokens,
+                                           &sessions, &tokens)) != 0)
+            return rc;
+        ended = ob_arena_printf(&ctx->arena, "password changed; %d other sessions ended; "
+                                             "API tokens %s",
+                                sessions, ch->keep_tokens ? "kept"
+                                          : ob_arena_printf(&ctx->arena, "revoked (%d)", tokens));
+    }
     return ob_audit(ctx, 0, "person.updated", "person", ctx->actor.person, "%s%s%s%s%s%s%s",
                     ch->name ? "name '" : "", ch->name ? a->before->name : "",
                     ch->name ? "' → changed; " : "", ch->lang ? "language " : "",
-                    ch->lang ? a->before->lang : "", ch->lang ? " → changed; " : "",
-                    a->pwhash ? "password changed" : "");
+                    ch->lang ? a->before->lang : "", ch->lang ? " → changed; " : "", ended);
 }
 
 int
@@ -267,10 +285,11 @@ ob_person_change(struct ob_ctx *ctx, const struct ob_person_change *ch)
     struct ob_person before;
     int rc;
 
+    if ((rc = ob_access_session(ctx)) != 0)
+        return rc;
     if (!ch->name && !ch->lang && !ch->password)
         return 0;
-    if ((rc = ctx->actor.person ? 0 : ob_err_set(&ctx->err, OB_EUNAUTH, "sign in first")) != 0 ||
-        (rc = ob_person_get(ctx, ctx->actor.person, &before)) != 0)
+    if ((rc = ob_person_get(ctx, ctx->actor.person, &before)) != 0)
         return rc;
     if (ch->lang && strcmp(ch->lang, "ru") && strcmp(ch->lang, "en"))
         return ob_err_field(&ctx->err, OB_EINVAL, "lang", "'lang' must be 'ru' or 'en'");
@@ -286,7 +305,9 @@ ob_person_change(struct ob_ctx *ctx, const struct ob_person_change *ch)
                                 "give your current password to set a new one");
         if ((rc = ob_password_check(ctx, ch->password, before.email, "password")) != 0 ||
             (rc = password_hash_of(ctx, ctx->actor.person, &have)) != 0 ||
-            (rc = ob_password_verify(ctx, have, ch->current_password, &ok)) != 0)
+            (rc = ob_auth_guess_begin(ctx, before.email)) != 0 ||
+            (rc = ob_password_verify(ctx, have, ch->current_password, &ok)) != 0 ||
+            (rc = ob_auth_guess_end(ctx, before.email, ok)) != 0)
             return rc;
         if (!ok)
             return ob_err_field(&ctx->err, OB_EINVAL, "current_password",

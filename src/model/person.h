@@ -52,9 +52,14 @@ int ob_person_ensure(struct ob_ctx *ctx, const char *email, const char *name, co
 int ob_person_set_password(struct ob_ctx *ctx, int64_t id, const char *password);
 
 /* What a person may change of themselves (PATCH /api/v1/me); NULL fields
- * stay. A new password needs the current one. */
+ * stay. Signed-in sessions only (not API tokens). A new password needs the
+ * current one, which counts as a guess on the person's sign-in limit; it
+ * ends every other browser session of the person (all but the one whose
+ * cookie is `session`) and revokes their API tokens unless keep_tokens. */
 struct ob_person_change {
     const char *name, *lang, *password, *current_password;
+    const char *session;        /* the cookie of the session making the change */
+    bool keep_tokens;
 };
 int ob_person_change(struct ob_ctx *ctx, const struct ob_person_change *ch);
 

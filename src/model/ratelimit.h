@@ -11,6 +11,7 @@
 #ifndef OB_MODEL_RATELIMIT_H
 #define OB_MODEL_RATELIMIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct ob_ctx;
@@ -21,5 +22,19 @@ int ob_ratelimit_check(struct ob_ctx *ctx, const char *key, const char *what);
 /* Count one event for key in a window of window_s seconds; the limit-th
  * event blocks the key until the window ends. Joins the transaction. */
 int ob_ratelimit_hit(struct ob_ctx *ctx, const char *key, int limit, int64_t window_s);
+
+/* Reserve one attempt for key before the expensive or guessable work (a
+ * password hash, a second-factor code): the attempt is counted first, so
+ * that N attempts at once against a limit of L evaluate at most L. The
+ * attempt that would be the (limit+1)-th in the window is refused with
+ * OB_ERATE and retry_after (the message names `what`), and returning that
+ * error rolls the count back. Joins the transaction: run each reservation
+ * in a write transaction of its own, committed before the work starts. */
+int ob_ratelimit_reserve(struct ob_ctx *ctx, const char *key, int limit, int64_t window_s,
+                         const char *what);
+/* Give back an attempt that succeeded: `forget` drops the key's count
+ * (a right password clears the person's failures), else one attempt is
+ * taken off. Joins the transaction. */
+int ob_ratelimit_release(struct ob_ctx *ctx, const char *key, bool forget);
 
 #endif

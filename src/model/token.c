@@ -48,10 +48,16 @@ ob_token_create(struct ob_ctx *ctx, int64_t account, const char *roles, const ch
     unsigned char raw[32];
     int rc;
 
-    if ((rc = ob_access_person(ctx)) != 0)
+    if ((rc = ob_access_session(ctx)) != 0)
         return rc;
-    if (ctx->actor.token)
-        return ob_err_set(&ctx->err, OB_EPERM, "an API token cannot create tokens");
+    if (ctx->actor.mfa_missing) {
+        /* a token is never stronger than the sign-in that made it */
+        ob_err_set(&ctx->err, OB_EPERM, "two-factor authentication is required for provider "
+                                        "staff before they can create API tokens");
+        ob_err_hint(&ctx->err, "turn it on in your profile, sign in again with a code, then "
+                               "create the token");
+        return OB_EPERM;
+    }
     if (!name || !*name || strlen(name) > 100 || !ob_utf8_valid(name))
         return ob_err_field(&ctx->err, OB_EINVAL, "name",
                             "'name' is required: 1–100 characters saying what the token is for");
@@ -88,7 +94,7 @@ ob_token_list(struct ob_ctx *ctx, int64_t after, int limit,
     struct ob_stmt *st;
     int rc;
 
-    if ((rc = ob_access_person(ctx)) != 0)
+    if ((rc = ob_access_session(ctx)) != 0)
         return rc;
     if ((rc = ob_db_prepare(ctx->db,
                             "SELECT id, account_id, name, prefix, roles, created_at, "
@@ -127,7 +133,7 @@ revoke(struct ob_ctx *ctx, void *arg)
 int
 ob_token_revoke(struct ob_ctx *ctx, int64_t id)
 {
-    int rc = ob_access_person(ctx);
+    int rc = ob_access_session(ctx);
 
     return rc ? rc : ob_db_tx(ctx, OB_DB_WRITE, revoke, &id);
 }

@@ -2,6 +2,12 @@
  * token.h — API tokens: for one account and a subset of the person's roles
  * there. The secret is shown once, at creation; only its hash is kept.
  * Listing shows a prefix to tell tokens apart. Revoking is immediate.
+ *
+ * Tokens are managed from a signed-in browser session only: a token acts
+ * on one account's data, never on the person's login, so it can neither
+ * list, create nor revoke tokens. With --require-totp, provider staff
+ * create tokens only from a session that passed the second factor, and
+ * their tokens stop working while the second factor is off.
  */
 #ifndef OB_MODEL_TOKEN_H
 #define OB_MODEL_TOKEN_H

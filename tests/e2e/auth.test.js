@@ -291,10 +291,22 @@ test('TOTP: set up, required at sign-in, turned off with a code', async () => {
     assert.equal(need.status, 401);
     assert.equal(need.body.field, 'otp');
     assert.equal((await d.login(email, password, '123')).status, 401);
+    // the code that turned the factor on does not sign in: wait for the next one
+    assert.equal((await d.login(email, password, await totp(start.body.secret, now))).status, 401);
+    await srv.fetch('/api/v1/test/clock', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: 30 }),
+    });
     const t = Date.parse((await (await srv.fetch('/api/v1/test/clock')).json()).now) / 1000;
     const ok = await d.login(email, password, await totp(start.body.secret, t));
     assert.equal(ok.status, 200);
-    const off = await d.post('/api/v1/me/totp/disable', { code: await totp(start.body.secret, t) });
+    // a code is accepted once: the one that signed in cannot switch the factor off
+    const replay = await d.post('/api/v1/me/totp/disable', { code: await totp(start.body.secret, t) });
+    assert.equal(replay.status, 400);
+    assert.equal(replay.body.field, 'code');
+    await srv.fetch('/api/v1/test/clock', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: 30 }),
+    });
+    const off = await d.post('/api/v1/me/totp/disable', { code: await totp(start.body.secret, t + 30) });
     assert.equal(off.status, 200);
     assert.equal(off.body.totp_enabled, false);
     assert.equal((await new Client(srv).login(email, password)).status, 200);

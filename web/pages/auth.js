@@ -109,18 +109,21 @@ export async function setPassword(main, { query }) {
     main.append(authCard(t('setpw.title'), t('setpw.no_token'), h('div', { class: 'auth-links' }, h('a', { href: '/forgot', text: t('setpw.ask_new') }))));
     return;
   }
+  // a reset link (not a first password): other access ends, tokens by choice
+  const reset = query.get('reset') === '1';
   const holder = h('div');
   const f = form({
     fields: [
       { name: 'password', label: t('setpw.new'), type: 'password', required: true, autocomplete: 'new-password', hint: t('setpw.hint') },
       { name: 'repeat', label: t('setpw.repeat'), type: 'password', required: true, autocomplete: 'new-password',
         validate: (v, all) => (v !== all.password ? t('setpw.mismatch') : null) },
+      ...(reset ? [{ name: 'keep_tokens', label: t('profile.keep_tokens'), type: 'checkbox' }] : []),
     ],
     submitLabel: t('setpw.submit'),
     cls: 'form-auth',
     onSubmit: async (v, { setError }) => {
       try {
-        await post('/api/v1/auth/password-reset/confirm', { token, password: v.password }, { auth: false });
+        await post('/api/v1/auth/password-reset/confirm', { token, password: v.password, keep_tokens: !!v.keep_tokens }, { auth: false });
       } catch (err) {
         if (err instanceof ApiError && (err.field === 'token' || err.code === 'not_found' || err.code === 'unauthorized')) {
           setError(null, t('setpw.bad_token'));
@@ -134,6 +137,7 @@ export async function setPassword(main, { query }) {
         h('a', { class: 'btn btn-primary', href: session.me ? '/' : '/signin', text: session.me ? t('setpw.continue') : t('signin.submit') })));
     },
   });
+  if (reset) holder.append(h('p', { class: 'note', text: t('setpw.reset_note') }));
   holder.append(f.el);
   main.append(authCard(t('setpw.title'), t('setpw.lead'), holder));
 }

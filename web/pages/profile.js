@@ -30,11 +30,12 @@ export async function page(main) {
       { name: 'current_password', label: t('profile.current_password'), type: 'password', required: true, autocomplete: 'current-password' },
       { name: 'password', label: t('setpw.new'), type: 'password', required: true, autocomplete: 'new-password', hint: t('setpw.hint') },
       { name: 'repeat', label: t('setpw.repeat'), type: 'password', required: true, autocomplete: 'new-password', validate: (v, all) => (v !== all.password ? t('setpw.mismatch') : null) },
+      { name: 'keep_tokens', label: t('profile.keep_tokens'), type: 'checkbox' },
     ],
     submitLabel: t('profile.change_password'),
     onSubmit: async (v) => {
-      mergeMe(await patch('/api/v1/me', { current_password: v.current_password, password: v.password }));
-      for (const el of pwForm.el.querySelectorAll('input')) el.value = '';
+      mergeMe(await patch('/api/v1/me', { current_password: v.current_password, password: v.password, keep_tokens: v.keep_tokens }));
+      for (const el of pwForm.el.querySelectorAll('input')) { el.value = ''; el.checked = false; }
       toast(t('profile.password_changed'));
     },
   });
@@ -43,7 +44,7 @@ export async function page(main) {
     pageHeader(t('profile.title'), { subtitle: me.email }),
     h('div', { class: 'grid-2' },
       card(t('profile.about'), nameForm.el),
-      card(t('profile.password'), pwForm.el)),
+      card(t('profile.password'), h('p', { class: 'note', text: t('profile.password_note') }), pwForm.el)),
     totpCard(),
     card(t('profile.accounts'), details(me.accounts.map((a) => [
       h('span', {}, a.name, h('span', { class: 'cell-sub muted', text: t(`kind.${a.kind}`) + (a.code ? ` · ${t('header.code')} ${a.code} · ${a.reporting_number || `FR${a.code}`}` : '') })),
