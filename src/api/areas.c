@@ -135,11 +135,12 @@ static json_t *
 grant_json(const struct ob_grant *g)
 {
     char until[OB_DATE_LEN];
+    json_t *j;
 
     ob_date_format(g->until, until);
-    return json_pack("{s:I, s:{s:I, s:I, s:s}, s:{s:I, s:s, s:s, s:s, s:s}, s:{s:I, s:s, s:s}, "
-                     "s:{s:I, s:s}, s:s, s:s, s:o, s:o}",
-                     "id", (json_int_t)g->id, "subscriber", "id", (json_int_t)g->subscriber,
+    j = json_pack("{s:I, s:{s:I, s:I, s:s}, s:{s:I, s:s, s:s, s:s, s:s}, s:{s:I, s:s, s:s}, "
+                  "s:{s:I, s:s}, s:s, s:s, s:o, s:o}",
+                  "id", (json_int_t)g->id, "subscriber", "id", (json_int_t)g->subscriber,
                      "code", (json_int_t)g->subscriber_code, "name", g->subscriber_name, "area",
                      "id", (json_int_t)g->area, "name", g->area_name, "application", g->app_code,
                      "application_name", g->app_name_en, "application_name_ru", g->app_name_ru,
@@ -148,6 +149,10 @@ grant_json(const struct ob_grant *g)
                      g->partner_name, "until", until, "state", g->state, "created_at",
                      ob_api_instant(g->created_at), "revoked_at",
                      g->revoked_at ? ob_api_instant(g->revoked_at) : json_null());
+    /* ended: why the relation it stood on is gone */
+    json_object_set_new(j, "ended_reason",
+                        *g->ended_reason ? json_string(g->ended_reason) : json_null());
+    return j;
 }
 
 static int

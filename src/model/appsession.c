@@ -201,9 +201,11 @@ end_one(struct ob_ctx *ctx, int64_t id, const char *reason, bool *ended)
                    stale ? "idle" : reason, at, -1, -1);
 }
 
-/* End every session a query over app_sessions ids selects (one int bound). */
+/* End every session a query over app_sessions ids selects (one or two ints
+ * bound: `b` only when the query has a second placeholder). */
 static int
-end_where(struct ob_ctx *ctx, const char *sql, int64_t arg, const char *reason, int *count)
+end_where(struct ob_ctx *ctx, const char *sql, int64_t a, int64_t b, const char *reason,
+          int *count)
 {
     int64_t *ids = NULL;
     int n = 0, cap = 0, rc;
@@ -212,7 +214,9 @@ end_where(struct ob_ctx *ctx, const char *sql, int64_t arg, const char *reason, 
     *count = 0;
     if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
         return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, arg);
+    rc = ob_stmt_bind_int(st, 1, a);
+    if (rc == 0 && strchr(strchr(sql, '?') + 1, '?'))
+        rc = ob_stmt_bind_int(st, 2, b);
     while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
         if (n == cap) {
             int64_t *more = ob_arena_alloc(&ctx->arena, (size_t)(cap ? cap * 2 : 16) * sizeof(*ids));
@@ -242,14 +246,24 @@ int
 ob_appsession_close_area(struct ob_ctx *ctx, int64_t area, const char *reason, int *n)
 {
     return end_where(ctx, "SELECT id FROM app_sessions WHERE area_id = ? AND closed_at IS NULL",
-                     area, reason, n);
+                     area, 0, reason, n);
 }
 
 int
 ob_appsession_close_grant(struct ob_ctx *ctx, int64_t grant, const char *reason, int *n)
 {
     return end_where(ctx, "SELECT id FROM app_sessions WHERE grant_id = ? AND closed_at IS NULL",
-                     grant, reason, n);
+                     grant, 0, reason, n);
+}
+
+int
+ob_appsession_close_person(struct ob_ctx *ctx, int64_t sub, int64_t person, const char *reason,
+                           int *n)
+{
+    return end_where(ctx,
+                     "SELECT id FROM app_sessions WHERE person_id = ? AND subscriber_id = ? "
+                     "AND closed_at IS NULL",
+                     person, sub, reason, n);
 }
 
 /* Expire the subscriber's stale sessions (admission, under its lock). */

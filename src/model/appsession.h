@@ -108,6 +108,10 @@ int ob_appsession_history(struct ob_ctx *ctx, int64_t sub, int64_t after, int li
  * their history rows; joins the caller's transaction. */
 int ob_appsession_close_area(struct ob_ctx *ctx, int64_t area, const char *reason, int *n);
 int ob_appsession_close_grant(struct ob_ctx *ctx, int64_t grant, const char *reason, int *n);
+/* Close the open sessions of `person` in subscriber `sub` (they stopped
+ * being its member) with `reason`; joins the caller's transaction. */
+int ob_appsession_close_person(struct ob_ctx *ctx, int64_t sub, int64_t person,
+                               const char *reason, int *n);
 /* Mark stale sessions of every subscriber 'expired' (a job; admission does
  * not need it). */
 int ob_appsession_expire_stale(struct ob_ctx *ctx, int *n);

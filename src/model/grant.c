@@ -17,10 +17,17 @@
 #include "model/person.h"
 #include "base/banned.h"
 
+/* A grant holds while its person is an employee of the partner serving the
+ * subscriber: the condition every use checks. */
+#define GRANT_HOLDS                                                                            \
+    "(s.partner_id = g.partner_id AND EXISTS (SELECT 1 FROM memberships m "                   \
+    "WHERE m.account_id = g.partner_id AND m.person_id = g.person_id))"
+
 #define GRANT_SELECT                                                                           \
     "SELECT g.id, g.subscriber_id, s.code, g.area_id, g.person_id, g.partner_id, g.created_at, " \
     "COALESCE(g.revoked_at, 0), g.until, sa.name, ar.name, ap.code, p.name, p.email, pa.name, " \
-    "ap.name_ru, ap.name_en "                                                                  \
+    "ap.name_ru, ap.name_en, COALESCE(g.ended_reason, ''), "                                   \
+    "CASE WHEN " GRANT_HOLDS " THEN 1 ELSE 0 END, COALESCE(s.partner_id, 0) "               \
     "FROM area_grants g JOIN subscribers s ON s.account_id = g.subscriber_id "                 \
     "JOIN accounts sa ON sa.id = g.subscriber_id JOIN areas ar ON ar.id = g.area_id "          \
     "JOIN applications ap ON ap.id = ar.application_id JOIN persons p ON p.id = g.person_id "  \
@@ -53,7 +60,15 @@ read_grant(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_grant *g)
     g->partner_name = dup(ctx, ob_stmt_text(st, 14));
     g->app_name_ru = dup(ctx, ob_stmt_text(st, 15));
     g->app_name_en = dup(ctx, ob_stmt_text(st, 16));
-    g->state = g->revoked_at ? "revoked" : g->until < ob_clock_today(ctx) ? "expired" : "active";
+    g->ended_reason = dup(ctx, ob_stmt_text(st, 17));
+    if (!*g->ended_reason && !g->revoked_at && !ob_stmt_int(st, 18))
+        /* the relation is gone though nothing ended the grant: it does not hold */
+        g->ended_reason = ob_stmt_int(st, 19) == g->partner ? "employee_removed"
+                                                            : "partner_changed";
+    g->state = *g->ended_reason ? "ended"
+               : g->revoked_at ? "revoked"
+               : g->until < ob_clock_today(ctx) ? "expired"
+                                                : "active";
 }
 
 int
@@ -67,8 +82,10 @@ ob_grant_active(struct ob_ctx *ctx, int64_t area, int64_t person, int64_t *grant
         return OB_ENOTFOUND;
     ob_date_format(ob_clock_today(ctx), day);
     rc = ob_db_get_int(ctx->db, &id,
-                       "SELECT id FROM area_grants WHERE area_id = ? AND person_id = ? AND "
-                       "revoked_at IS NULL AND until >= ? ORDER BY id DESC LIMIT 1",
+                       "SELECT g.id FROM area_grants g "
+                       "JOIN subscribers s ON s.account_id = g.subscriber_id "
+                       "WHERE g.area_id = ? AND g.person_id = ? AND g.revoked_at IS NULL "
+                       "AND g.until >= ? AND " GRANT_HOLDS " ORDER BY g.id DESC LIMIT 1",
                        "iit", area, person, day);
     if (rc < 0)
         return ob_db_err(ctx, rc);
@@ -222,7 +239,8 @@ ob_grant_list(struct ob_ctx *ctx, const struct ob_grant_filter *f, int64_t after
     sql = ob_arena_printf(&ctx->arena,
                           GRANT_SELECT "WHERE (? = 0 OR g.subscriber_id = ?) "
                                        "AND (? = 0 OR g.area_id = ?) AND g.id > ? "
-                                       "AND (? = 0 OR (g.revoked_at IS NULL AND g.until >= ?)) "
+                                       "AND (? = 0 OR (g.revoked_at IS NULL AND g.until >= ? "
+                                       "AND " GRANT_HOLDS ")) "
                                        "AND (? = 0 OR g.person_id = ?) %sORDER BY g.id LIMIT ?",
                           scope);
     if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
@@ -289,4 +307,78 @@ ob_grant_revoke(struct ob_ctx *ctx, int64_t id)
     if (rc != 0)
         return rc;
     return ob_db_tx(ctx, OB_DB_WRITE, revoke_tx, &r);
+}
+
+struct ended {
+    struct ob_grant *v;
+    int n, cap;
+};
+
+/* The grants a relation held that are still on, read before any is ended. */
+static int
+grants_held(struct ob_ctx *ctx, int64_t partner, int64_t person, int64_t sub, struct ended *e)
+{
+    char day[OB_DATE_LEN];
+    struct ob_stmt *st;
+    int rc;
+
+    ob_date_format(ob_clock_today(ctx), day);
+    if ((rc = ob_db_prepare(ctx->db,
+                            GRANT_SELECT "WHERE g.partner_id = ? AND (? = 0 OR g.person_id = ?) "
+                                         "AND (? = 0 OR g.subscriber_id = ?) "
+                                         "AND g.revoked_at IS NULL AND g.until >= ? ORDER BY g.id",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "iiiiit", partner, person, person, sub, sub, day);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        if (e->n == e->cap) {
+            struct ob_grant *more;
+
+            e->cap = e->cap ? e->cap * 2 : 8;
+            more = ob_arena_alloc(&ctx->arena, (size_t)e->cap * sizeof(*more));
+            if (e->n)
+                memcpy(more, e->v, (size_t)e->n * sizeof(*more));
+            e->v = more;
+        }
+        read_grant(ctx, st, &e->v[e->n++]);
+        rc = 0;
+    }
+    ob_stmt_finalize(st);
+    return ob_db_rows_end(ctx, rc);
+}
+
+int
+ob_grant_end_for(struct ob_ctx *ctx, int64_t partner, int64_t person, int64_t sub,
+                 const char *reason, int *n)
+{
+    struct ended e = { 0 };
+    int rc;
+
+    *n = 0;
+    if ((rc = grants_held(ctx, partner, person, sub, &e)) != 0)
+        return rc;
+    for (int i = 0; i < e.n; i++) {
+        const struct ob_grant *g = &e.v[i];
+        int closed = 0;
+        int64_t changed = ob_db_run(ctx->db,
+                                    "UPDATE area_grants SET revoked_at = ?, revoked_by = ?, "
+                                    "ended_reason = ? WHERE id = ? AND revoked_at IS NULL",
+                                    "izti", ob_clock_now(ctx), ctx->actor.person, reason, g->id);
+
+        if (changed < 0)
+            return ob_db_err(ctx, (int)changed);
+        if (changed == 0)
+            continue;
+        if ((rc = ob_appsession_close_grant(ctx, g->id, "grant_ended", &closed)) != 0 ||
+            (rc = ob_audit(ctx, g->subscriber, "grant.ended", "grant", g->id,
+                           "access of %s to data area '%s' ended: %s '%s' (%d sessions closed)",
+                           g->person_email, g->area_name,
+                           !strcmp(reason, "employee_removed")
+                               ? "no longer an employee of partner"
+                               : "the client is no longer served by partner",
+                           g->partner_name, closed)) != 0)
+            return rc;
+        (*n)++;
+    }
+    return 0;
 }

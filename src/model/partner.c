@@ -18,8 +18,10 @@
 #include "db/db.h"
 #include "model/access.h"
 #include "model/account.h"
+#include "model/appsession.h"
 #include "model/audit.h"
 #include "model/authn.h"
+#include "model/grant.h"
 #include "model/outbox.h"
 #include "model/partner.h"
 #include "model/person.h"
@@ -674,17 +676,24 @@ employee_remove(struct ob_ctx *ctx, void *arg)
     struct emp_args *a = arg;
     struct ob_account_member m;
     struct ob_partner p;
-    int rc;
+    int grants = 0, closed = 0, rc;
 
+    /* what the employment held ends with it, in this transaction: the
+     * clients' grants to the person, their windows in the own books */
     if ((rc = ob_partner_load(ctx, a->partner, &p)) != 0 ||
         (rc = ob_member_get(ctx, a->partner, OB_KIND_PARTNER, a->person, &m)) != 0 ||
         (rc = ob_member_keep_owner(ctx, a->partner, &m, 0)) != 0 ||
-        (rc = ob_member_remove(ctx, a->partner, a->person)) != 0)
+        (rc = ob_member_remove(ctx, a->partner, a->person)) != 0 ||
+        (rc = ob_grant_end_for(ctx, a->partner, a->person, 0, "employee_removed", &grants)) != 0)
         return rc;
-    if (p.own_subscriber && (rc = ob_member_remove(ctx, p.own_subscriber, a->person)) != 0)
+    if (p.own_subscriber &&
+        ((rc = ob_member_remove(ctx, p.own_subscriber, a->person)) != 0 ||
+         (rc = ob_appsession_close_person(ctx, p.own_subscriber, a->person, "user_removed",
+                                          &closed)) != 0))
         return rc;
     return ob_audit(ctx, a->partner, "partner.employee_removed", "person", a->person,
-                    "employee %s: %s → none", m.email, ob_member_roles_text(ctx, m.roles));
+                    "employee %s: %s → none (%d client grants ended)", m.email,
+                    ob_member_roles_text(ctx, m.roles), grants);
 }
 
 int

@@ -15,6 +15,7 @@
 #include "db/db.h"
 #include "model/access.h"
 #include "model/account.h"
+#include "model/appsession.h"
 #include "model/audit.h"
 #include "model/authn.h"
 #include "model/partner.h"
@@ -659,15 +660,19 @@ user_remove(struct ob_ctx *ctx, void *arg)
 {
     struct user_args *a = arg;
     struct ob_account_member m;
-    int rc;
+    int closed = 0, rc;
 
+    /* the removed user's windows close with the membership: they stop
+     * counting against the limit at once */
     if ((rc = ob_member_get(ctx, a->sub, OB_KIND_SUBSCRIBER, a->person, &m)) != 0 ||
         (rc = owner_only(ctx, a, m.roles, 0)) != 0 ||
         (rc = ob_member_keep_owner(ctx, a->sub, &m, 0)) != 0 ||
-        (rc = ob_member_remove(ctx, a->sub, a->person)) != 0)
+        (rc = ob_member_remove(ctx, a->sub, a->person)) != 0 ||
+        (rc = ob_appsession_close_person(ctx, a->sub, a->person, "user_removed", &closed)) != 0)
         return rc;
     return ob_audit(ctx, a->sub, "subscriber.user_removed", "person", a->person,
-                    "user %s: %s → none", m.email, ob_member_roles_text(ctx, m.roles));
+                    "user %s: %s → none (%d sessions closed)", m.email,
+                    ob_member_roles_text(ctx, m.roles), closed);
 }
 
 int

@@ -402,7 +402,7 @@ export async function sessions(main) {
 // ---- grants: the owner gives partner employees access -------------------------------------
 
 const addDays = (d, n) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
-const GRANT_TONES = { active: 'ok', expired: 'muted', revoked: 'bad' };
+const GRANT_TONES = { active: 'ok', expired: 'muted', revoked: 'bad', ended: 'muted' };
 
 export async function grants(main) {
   const acc = account();
@@ -455,6 +455,7 @@ export async function grants(main) {
         h('span', { class: 'cell-sub muted', text: apps.get(g.area.application) ? appName(apps.get(g.area.application)) : g.area.application })) },
       { key: 'until', label: t('grants.until'), cls: 'nowrap', render: (g) => fmtDate(g.until) },
       { key: 'state', label: t('common.state'), render: (g) => h('span', {}, badge(g.state, { tone: GRANT_TONES[g.state], label: tOr(`grant_state.${g.state}`, g.state) }),
+        g.ended_reason ? h('span', { class: 'cell-sub muted', text: t(`grant_ended.${g.ended_reason}`) }) : null,
         g.revoked_at ? h('span', { class: 'cell-sub muted', text: fmtDateTime(g.revoked_at) }) : null) },
       { key: 'created_at', label: t('grants.created'), cls: 'nowrap', render: (g) => fmtDate(g.created_at) },
       { key: '', label: '', sort: false, cls: 'actions', render: (g) => (owner && g.state === 'active' ? button(t('grants.revoke'), async () => {
