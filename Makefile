@@ -42,7 +42,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 SQL_FILES := $(sort $(wildcard sql/*.sql))
 WEB_FILES := $(sort $(shell find web -type f 2>/dev/null))
 MAIL_FILES := $(sort $(shell find src/mail/templates -type f 2>/dev/null))
-DATA_FILES := $(sort $(wildcard data/*.json))
+DATA_FILES := $(sort $(wildcard data/*.json data/*.txt))
 
 .PHONY: all test test-full check asan fuzz bench demo format clean deps unit
 .DELETE_ON_ERROR:

@@ -18,6 +18,9 @@
 #include "model/person.h"
 #include "base/banned.h"
 
+/* A password of OB_PASSWORD_MAX characters, each up to 4 bytes of UTF-8. */
+#define PASSWORD_BYTES (OB_PASSWORD_MAX * 4)
+
 static void
 set_cookie(struct ob_req *req, struct ob_resp *resp, const char *secret, int max_age)
 {
@@ -80,7 +83,7 @@ ob_api_login(struct ob_req *req, struct ob_resp *resp)
     int rc;
 
     if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "email", 300, true, &in.email)) ||
-        (rc = ob_req_str(req, "password", OB_PASSWORD_MAX, true, &in.password)) ||
+        (rc = ob_req_str(req, "password", PASSWORD_BYTES, true, &in.password)) ||
         (rc = ob_req_str(req, "otp", 16, false, &in.otp)))
         return rc;
     if ((rc = ob_auth_login(ctx, &in, ob_req_cookie(req, OB_SESSION_COOKIE), &out)) != 0)
@@ -127,8 +130,8 @@ ob_api_me_patch(struct ob_req *req, struct ob_resp *resp)
 
     if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "name", 400, false, &ch.name)) ||
         (rc = ob_req_str(req, "lang", 8, false, &ch.lang)) ||
-        (rc = ob_req_str(req, "password", OB_PASSWORD_MAX, false, &ch.password)) ||
-        (rc = ob_req_str(req, "current_password", OB_PASSWORD_MAX, false, &ch.current_password)) ||
+        (rc = ob_req_str(req, "password", PASSWORD_BYTES, false, &ch.password)) ||
+        (rc = ob_req_str(req, "current_password", PASSWORD_BYTES, false, &ch.current_password)) ||
         (rc = ob_api_bool_member(req, "keep_tokens", &keep)) != 0)
         return rc;
     ch.session = ob_req_cookie(req, OB_SESSION_COOKIE);
@@ -171,7 +174,7 @@ ob_api_reset_finish(struct ob_req *req, struct ob_resp *resp)
     int keep = 0, rc;
 
     if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "token", 100, true, &token)) ||
-        (rc = ob_req_str(req, "password", OB_PASSWORD_MAX, true, &password)) ||
+        (rc = ob_req_str(req, "password", PASSWORD_BYTES, true, &password)) ||
         (rc = ob_api_bool_member(req, "keep_tokens", &keep)) != 0 ||
         (rc = ob_auth_reset_finish(req->ctx, token, password, keep != 0)) != 0)
         return rc;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/asset.h"
 #include "base/config.h"
 #include "base/metrics.h"
 #include "base/ctx.h"
@@ -94,22 +95,117 @@ ob_email_normalize(struct ob_ctx *ctx, const char *in, char *out, size_t size, c
     return 0;
 }
 
+/* The code point of the valid UTF-8 sequence of n bytes at s, folded to
+ * lower case in the alphabets of the service's people (Latin and Cyrillic),
+ * so that "Пароль" and "пароль" compare equal. */
+static uint32_t
+folded(const unsigned char *s, size_t n)
+{
+    uint32_t c = n == 1   ? s[0]
+                 : n == 2 ? (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f)
+                 : n == 3 ? (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 |
+                                (s[2] & 0x3f)
+                          : (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
+                                (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
+
+    if (c >= 'A' && c <= 'Z')
+        return c + 32;
+    if (c >= 0x410 && c <= 0x42f)   /* А–Я */
+        return c + 0x20;
+    return c == 0x401 ? 0x451 : c;  /* Ё */
+}
+
+/* Do the n bytes at a and the NUL-terminated valid UTF-8 b hold the same
+ * characters, case folded? */
+static bool
+same_folded(const unsigned char *a, size_t n, const unsigned char *b)
+{
+    const unsigned char *end = a + n;
+
+    while (a < end && *b) {
+        size_t la = ob_utf8_len(a), lb = ob_utf8_len(b);
+
+        if (!la || !lb || a + la > end || folded(a, la) != folded(b, lb))
+            return false;
+        a += la;
+        b += lb;
+    }
+    return a == end && !*b;
+}
+
+/* Is pw in the list of the most common passwords shipped as data
+ * (data/common-passwords.txt: one a line, '#' comments)? */
+static bool
+common(const char *pw)
+{
+    const struct ob_asset *list = ob_asset_find(ob_data_assets, ob_ndata_assets,
+                                                "/common-passwords.txt");
+    const unsigned char *p, *end, *eol;
+
+    if (!list)
+        return false;
+    for (p = list->data, end = p + list->len; p < end; p = eol + 1) {
+        eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        if (eol > p && *p != '#' && same_folded(p, (size_t)(eol - p), (const unsigned char *)pw))
+            return true;
+    }
+    return false;
+}
+
+/* Characters (code points) in pw, and how many different ones up to `upto`
+ * (case folded). */
+static void
+characters(const char *pw, size_t *count, int *distinct, int upto)
+{
+    uint32_t seen[16];
+    const unsigned char *s = (const unsigned char *)pw;
+    size_t n;
+
+    *count = 0;
+    *distinct = 0;
+    for (; *s && (n = ob_utf8_len(s)) > 0; s += n) {
+        uint32_t c = folded(s, n);
+        int i;
+
+        (*count)++;
+        for (i = 0; i < *distinct && seen[i] != c; i++)
+            ;
+        if (i == *distinct && *distinct < upto && *distinct < 16)
+            seen[(*distinct)++] = c;
+    }
+}
+
 int
 ob_password_check(struct ob_ctx *ctx, const char *pw, const char *email, const char *field)
 {
-    size_t n = pw ? strlen(pw) : 0;
+    size_t bytes = pw ? strlen(pw) : 0, n = 0;
+    int distinct = 0;
 
+    if (bytes > OB_PASSWORD_MAX * 4)
+        return ob_err_field(&ctx->err, OB_EINVAL, field,
+                            "the password must be at most %d characters long", OB_PASSWORD_MAX);
+    if (pw && !ob_utf8_valid(pw))
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "the password is not valid UTF-8");
+    if (pw)
+        characters(pw, &n, &distinct, OB_PASSWORD_DISTINCT);
     if (n < OB_PASSWORD_MIN)
         return ob_err_field(&ctx->err, OB_EINVAL, field,
                             "the password must be at least %d characters long", OB_PASSWORD_MIN);
     if (n > OB_PASSWORD_MAX)
         return ob_err_field(&ctx->err, OB_EINVAL, field,
                             "the password must be at most %d characters long", OB_PASSWORD_MAX);
-    if (!ob_utf8_valid(pw))
-        return ob_err_field(&ctx->err, OB_EINVAL, field, "the password is not valid UTF-8");
     if (email && !strcasecmp(pw, email))
         return ob_err_field(&ctx->err, OB_EINVAL, field,
                             "the password cannot be the email address");
+    if (distinct < OB_PASSWORD_DISTINCT)
+        return ob_err_field(&ctx->err, OB_EINVAL, field,
+                            "the password needs at least %d different characters",
+                            OB_PASSWORD_DISTINCT);
+    if (common(pw))
+        return ob_err_field(&ctx->err, OB_EINVAL, field,
+                            "this password is one of the most common ones; choose another");
     return 0;
 }
 

@@ -19,8 +19,9 @@
 struct ob_ctx;
 
 #define OB_EMAIL_MAX 254
-#define OB_PASSWORD_MIN 10
+#define OB_PASSWORD_MIN 10          /* characters (code points), not bytes */
 #define OB_PASSWORD_MAX 256
+#define OB_PASSWORD_DISTINCT 5      /* different characters at least */
 
 struct ob_person {
     int64_t id;
@@ -31,7 +32,10 @@ struct ob_person {
 /* Normalise and check an email; OB_EINVAL naming `field` when it is not one. */
 int ob_email_normalize(struct ob_ctx *ctx, const char *in, char *out, size_t size,
                        const char *field);
-/* Check a new password against the rules; OB_EINVAL naming `field`. */
+/* Check a new password against the rules: 10 to 256 characters of valid
+ * UTF-8, at least 5 different ones, not the email, not one of the most
+ * common passwords (data/common-passwords.txt, compared case-insensitively
+ * in Latin and Cyrillic); OB_EINVAL naming `field`. */
 int ob_password_check(struct ob_ctx *ctx, const char *password, const char *email,
                       const char *field);
 /* Hash and verify, within the concurrency cap (OB_EUNAVAIL if the wait is

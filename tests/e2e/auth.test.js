@@ -180,6 +180,36 @@ test('PATCH /me: name and language; a new password needs the current one', async
   }
 });
 
+test('issue 9.13: weak passwords are refused: ten equal characters, fewer than 5 different, a common one in any case', async () => {
+  const { db, email, password } = await provisionedDb('weak', 'weak@example.test', 'weak-password-1');
+  const srv = await startServer({ db });
+  try {
+    const c = new Client(srv);
+    assert.equal((await c.login(email, password)).status, 200);
+    for (const [pw, why] of [
+      ['aaaaaaaaaa', /5 different characters/], ['ababababab', /5 different characters/],
+      ['1234123412', /5 different characters/], ['AaAaBbBbCc', /5 different characters/],
+      ['1234567890', /most common/], ['QWERTYUIOP', /most common/], ['Password123', /most common/],
+      ['ЙЦУКЕНГШЩЗ', /most common/], ['Пароль1234', /most common/],
+      ['ячсмитьбю', /at least 10 characters/],            // 9 letters are 18 bytes: characters count
+    ]) {
+      const r = await c.patch('/api/v1/me', { current_password: password, password: pw });
+      assert.equal(r.status, 400, pw);
+      assert.equal(r.body.field, 'password', pw);
+      assert.match(r.body.detail, why, pw);
+    }
+    // the rule is one: a reset link's form refuses the same
+    await c.post('/api/v1/auth/password-reset', { email });
+    const r = await c.post('/api/v1/auth/password-reset/confirm', { token: lastLinkToken(db, email), password: 'qwerty12345' });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.field, 'password');
+    // ten different Cyrillic letters that are nobody's favourite pass
+    assert.equal((await c.patch('/api/v1/me', { current_password: password, password: 'сквозняк-42' })).status, 200);
+  } finally {
+    assert.equal(await srv.stop(), 0);
+  }
+});
+
 test('password reset: a single-use link that expires; it ends every session', async () => {
   const { db, email, password } = await provisionedDb('reset', 'reset@example.test', 'reset-password-1');
   const srv = await startServer({ db });
