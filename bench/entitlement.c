@@ -273,8 +273,12 @@ gen_main(int argc, char **argv)
         for (int k = 0; k < nmains && g.rows < g.max_rows; k++) {
             bool crm_too = (rnd(&r) % 8) == 0;
             struct tariff t = (rnd(&r) % 3) == 0 ? basic : prof;
-            int32_t end = ob_date_add_months(day, tm[k]);
-            int64_t m = put(&g, id, "main", t, partner, 0, day, end, tm[k], 150000LL * tm[k]);
+            int32_t end = day;
+            int64_t m;
+
+            if (ob_date_add_months(day, tm[k], &end) != 0)
+                break;      /* the generated history ran past year 9999 */
+            m = put(&g, id, "main", t, partner, 0, day, end, tm[k], 150000LL * tm[k]);
 
             if (crm_too && g.rows < g.max_rows)
                 put(&g, id, "main", crm, partner, 0, day, end, tm[k], 90000LL * tm[k]);

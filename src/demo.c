@@ -133,8 +133,8 @@ start_ending_on(int32_t target, int *term, int32_t *start)
     static const int terms[] = { 1, 3, 6, 12 };
 
     for (size_t k = 0; k < sizeof(terms) / sizeof(terms[0]); k++)
-        for (int32_t d = target - 370; d < target; d++)
-            if (ob_date_add_months(d, terms[k]) == target) {
+        for (int32_t d = target - 370, end; d < target; d++)
+            if (ob_date_add_months(d, terms[k], &end) == 0 && end == target) {
                 *term = terms[k], *start = d;
                 return;
             }
@@ -190,8 +190,9 @@ catalog(struct ob_ctx *ctx, int64_t alfa, int64_t client, const char *today)
     int32_t d;
     int rc;
 
-    ob_date_parse(today, &d);
-    ob_date_format(ob_date_add_months(d, 12), until);
+    if (ob_date_parse(today, &d) != 0 || ob_date_add_months(d, 12, &d) != 0)
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "demo: no date a year after '%s'", today);
+    ob_date_format(d, until);
     if ((rc = ob_catalog_partner_tariff_create(ctx, &pt, &id)) != 0)
         return rc;
     return ob_its_create(ctx, &its, &id);

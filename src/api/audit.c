@@ -128,8 +128,8 @@ query_date(struct ob_req *req, const char *name, int64_t *out)
     *out = 0;
     if (!v)
         return 0;
-    if (ob_date_parse(v, &day) != 0)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be a date, YYYY-MM-DD",
+    if (ob_date_parse_input(v, &day) != 0)
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be " OB_DATE_INPUT_WHAT,
                             name);
     *out = ob_date_start(day);
     return 0;

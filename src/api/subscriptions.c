@@ -210,8 +210,8 @@ query_day(struct ob_req *req, const char *name, int32_t *out)
     *out = -1;
     if (!v || !*v)
         return 0;
-    if (ob_date_parse(v, out) != 0)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be a date YYYY-MM-DD",
+    if (ob_date_parse_input(v, out) != 0)
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be " OB_DATE_INPUT_WHAT,
                             name);
     return 0;
 }
@@ -276,8 +276,8 @@ ob_api_subscriber_entitlement(struct ob_req *req, struct ob_resp *resp)
         return rc;
     if (!at || !*at)
         day = ob_date_of_instant(ob_clock_now(req->ctx));
-    else if (ob_date_parse(at, &day) != 0)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "at", "'at' must be a date YYYY-MM-DD");
+    else if (ob_date_parse_input(at, &day) != 0)
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "at", "'at' must be " OB_DATE_INPUT_WHAT);
     if ((rc = ob_subscription_entitlement(req->ctx, id, day, &e)) != 0)
         return rc;
     areas = json_array();

@@ -59,6 +59,10 @@ ob_api_clock_set(struct ob_req *req, struct ob_resp *resp)
                                 "years");
         target = ob_clock_now(ctx) + (int64_t)json_integer_value(advance);
     }
+    if (!ob_date_in_window(ob_date_of_instant(target)))
+        return ob_err_field(&ctx->err, OB_EINVAL, now ? "now" : "advance",
+                            "the clock cannot leave the dates people may give (%s to %s)",
+                            OB_DATE_INPUT_FIRST, OB_DATE_INPUT_LAST);
     if ((rc = ob_testclock_set(ctx, target)) != 0)
         return rc;
     return ob_resp_json(resp, 200, clock_json(ctx));

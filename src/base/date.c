@@ -100,6 +100,34 @@ ob_date_parse(const char *s, int32_t *day)
     return 0;
 }
 
+/* The days of 0001-01-01 and 9999-12-31: what four-digit years can hold. */
+#define DAY_MIN (-719162)
+#define DAY_MAX 2932896
+
+static bool
+representable(int64_t day)
+{
+    return day >= DAY_MIN && day <= DAY_MAX;
+}
+
+bool
+ob_date_in_window(int32_t day)
+{
+    /* 2000-01-01 and 2199-12-31 */
+    return day >= 10957 && day <= 84005;
+}
+
+int
+ob_date_parse_input(const char *s, int32_t *day)
+{
+    int32_t d;
+
+    if (ob_date_parse(s, &d) != 0 || !ob_date_in_window(d))
+        return OB_EINVAL;
+    *day = d;
+    return 0;
+}
+
 void
 ob_date_format(int32_t day, char out[OB_DATE_LEN])
 {
@@ -110,18 +138,41 @@ ob_date_format(int32_t day, char out[OB_DATE_LEN])
              (unsigned)d % 100u);
 }
 
-int32_t
-ob_date_add_months(int32_t day, int months)
+int
+ob_date_add_months(int32_t day, int months, int32_t *out)
 {
-    int y, m, d, total;
+    int y, m, d;
+    int64_t total, r;
 
+    if (!representable(day))
+        return OB_EINVAL;
     ob_date_to_ymd(day, &y, &m, &d);
-    total = y * 12 + (m - 1) + months;
-    y = total / 12;
-    m = total % 12 + 1;
+    total = (int64_t)y * 12 + (m - 1) + months;
+    /* years 1 .. 9999 before the day is fitted; the 1st of the next month
+     * may still step past 9999-12-31, which the last check catches */
+    if (total < 12 || total > 9999LL * 12 + 11)
+        return OB_EINVAL;
+    y = (int)(total / 12);
+    m = (int)(total % 12) + 1;
     if (d > ob_date_days_in_month(y, m))
-        return ob_date_from_ymd(y, m, ob_date_days_in_month(y, m)) + 1;
-    return ob_date_from_ymd(y, m, d);
+        r = (int64_t)ob_date_from_ymd(y, m, ob_date_days_in_month(y, m)) + 1;
+    else
+        r = ob_date_from_ymd(y, m, d);
+    if (!representable(r))
+        return OB_EINVAL;
+    *out = (int32_t)r;
+    return 0;
+}
+
+int
+ob_date_add_days(int32_t day, int days, int32_t *out)
+{
+    int64_t r = (int64_t)day + days;
+
+    if (!representable(day) || !representable(r))
+        return OB_EINVAL;
+    *out = (int32_t)r;
+    return 0;
 }
 
 int

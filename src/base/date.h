@@ -11,6 +11,15 @@
  * disagree on "Jan 31 + 1 month". ob_date_add_months implements SPEC R-SUB-0:
  * the same day N months later, or the 1st of the following month when that
  * day does not exist (Jan 31 + 1 month = Mar 1).
+ *
+ * Two ranges. Every date is stored and printed as four-digit years, so the
+ * arithmetic refuses to leave 0001-01-01 .. 9999-12-31 (a result past it
+ * would print as year 0000 and read back as nothing). A date a person gives
+ * (a start, an end, a filter) is taken only inside a narrower window,
+ * 2000-01-01 .. 2199-12-31 (docs/decisions.md): far enough for any contract,
+ * and near enough that every term and period added to it stays far from year
+ * 9999. Input goes through ob_date_parse_input; stored dates, which the
+ * service wrote itself, through ob_date_parse.
  */
 #ifndef OB_BASE_DATE_H
 #define OB_BASE_DATE_H
@@ -27,10 +36,26 @@ int32_t ob_date_from_ymd(int y, int m, int d);
 void ob_date_to_ymd(int32_t day, int *y, int *m, int *d);
 bool ob_date_valid_ymd(int y, int m, int d);
 int ob_date_days_in_month(int y, int m);
-/* Strict "YYYY-MM-DD"; 0 or OB_EINVAL. */
+/* Strict "YYYY-MM-DD", 0001-01-01 .. 9999-12-31; 0 or OB_EINVAL (*day
+ * untouched). For dates the service stored itself. */
 int ob_date_parse(const char *s, int32_t *day);
+/* The window of dates a person may give, inclusive (docs/decisions.md). */
+#define OB_DATE_INPUT_FIRST "2000-01-01"
+#define OB_DATE_INPUT_LAST "2199-12-31"
+/* What to tell a person: "'start' must be " OB_DATE_INPUT_WHAT. */
+#define OB_DATE_INPUT_WHAT "a date YYYY-MM-DD from " OB_DATE_INPUT_FIRST " to " OB_DATE_INPUT_LAST
+bool ob_date_in_window(int32_t day);
+/* Strict "YYYY-MM-DD" inside the window; 0 or OB_EINVAL (*day untouched).
+ * For every date that comes from a person or a file. */
+int ob_date_parse_input(const char *s, int32_t *day);
+/* "YYYY-MM-DD"; day must lie in 0001-01-01 .. 9999-12-31, which the checked
+ * arithmetic below keeps it in. */
 void ob_date_format(int32_t day, char out[OB_DATE_LEN]);
-int32_t ob_date_add_months(int32_t day, int months);
+/* *out = day + months by R-SUB-0 (months may be negative); 0, or OB_EINVAL
+ * with *out untouched when the result would leave 0001-01-01 .. 9999-12-31. */
+int ob_date_add_months(int32_t day, int months, int32_t *out);
+/* *out = day + days, checked the same way. */
+int ob_date_add_days(int32_t day, int days, int32_t *out);
 /* ISO weekday: 1 = Monday … 7 = Sunday. */
 int ob_date_weekday(int32_t day);
 

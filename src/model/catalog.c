@@ -778,14 +778,15 @@ check_price(struct ob_ctx *ctx, const struct ob_tariff_options *o, const struct 
                             "'%s' must be a whole number of kopecks from 0 to %lld", f,
                             MAX_AMOUNT);
     snprintf(f, sizeof(f), "%svalid_from", prefix);
-    if (p->valid_from && ob_date_parse(p->valid_from, from) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, f, "'%s' must be a date YYYY-MM-DD", f);
+    if (p->valid_from && ob_date_parse_input(p->valid_from, from) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, f, "'%s' must be " OB_DATE_INPUT_WHAT, f);
     if (!p->valid_from)
         *from = ob_clock_today(ctx);
     snprintf(f, sizeof(f), "%svalid_to", prefix);
-    if (p->valid_to && (ob_date_parse(p->valid_to, to) != 0 || *to <= *from))
+    if (p->valid_to && (ob_date_parse_input(p->valid_to, to) != 0 || *to <= *from))
         return ob_err_field(&ctx->err, OB_EINVAL, f,
-                            "'%s' must be a date YYYY-MM-DD after valid_from (exclusive)", f);
+                            "'%s' must be " OB_DATE_INPUT_WHAT ", after valid_from (exclusive)",
+                            f);
     return 0;
 }
 

@@ -99,7 +99,7 @@ load_price(struct ob_ctx *ctx, int64_t tariff, const char *code, json_t *p)
     int64_t n;
 
     if (!json_is_integer(term) || !json_is_integer(amount) || json_integer_value(amount) < 0 ||
-        !from || ob_date_parse(from, &d) != 0 || (to && ob_date_parse(to, &d) != 0))
+        !from || ob_date_parse_input(from, &d) != 0 || (to && ob_date_parse_input(to, &d) != 0))
         return fail(ctx, "price of tariff", code);
     n = ob_db_run(ctx->db,
                   "INSERT INTO tariff_prices (tariff_id, term, amount, valid_from, valid_to, "

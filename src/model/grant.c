@@ -135,8 +135,8 @@ ob_grant_create(struct ob_ctx *ctx, int64_t area, const char *email, const char 
     if (strcmp(c.a.state, "ready"))
         return ob_err_field(&ctx->err, OB_ECONFLICT, "area", "data area '%s' is %s, not ready",
                             c.a.name, c.a.state);
-    if (!until || ob_date_parse(until, &day) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "until", "'until' must be a date YYYY-MM-DD");
+    if (!until || ob_date_parse_input(until, &day) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "until", "'until' must be " OB_DATE_INPUT_WHAT);
     if (day < now || day > now + OB_GRANT_MAX_DAYS)
         return ob_err_field(&ctx->err, OB_EINVAL, "until",
                             "'until' must be between today and %d days ahead", OB_GRANT_MAX_DAYS);

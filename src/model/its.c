@@ -185,12 +185,13 @@ check(struct ob_ctx *ctx, struct ob_its_new *in)
                             "name the client: 'inn' or 'subscriber' (or both)");
     if (in->inn && *in->inn && (rc = ob_check_inn(ctx, in->inn, "inn")) != 0)
         return rc;
-    if (!in->valid_from || ob_date_parse(in->valid_from, &from) != 0)
+    if (!in->valid_from || ob_date_parse_input(in->valid_from, &from) != 0)
         return ob_err_field(&ctx->err, OB_EINVAL, "valid_from",
-                            "'valid_from' must be a date YYYY-MM-DD");
-    if (!in->valid_to || ob_date_parse(in->valid_to, &to) != 0 || to <= from)
+                            "'valid_from' must be " OB_DATE_INPUT_WHAT);
+    if (!in->valid_to || ob_date_parse_input(in->valid_to, &to) != 0 || to <= from)
         return ob_err_field(&ctx->err, OB_EINVAL, "valid_to",
-                            "'valid_to' must be a date YYYY-MM-DD after 'valid_from' (exclusive)");
+                            "'valid_to' must be " OB_DATE_INPUT_WHAT
+                            ", after 'valid_from' (exclusive)");
     return ob_check_text(ctx, in->note, 1000, false, "note");
 }
 

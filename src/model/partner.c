@@ -488,12 +488,12 @@ ob_partner_status_add(struct ob_ctx *ctx, int64_t partner, const char *status,
     if (!status_known(status))
         return ob_err_field(&ctx->err, OB_EINVAL, "status",
                             "'status' must be one of csk, erp_cc, corp_list, cso");
-    if (!valid_from || ob_date_parse(valid_from, &a.dfrom) != 0)
+    if (!valid_from || ob_date_parse_input(valid_from, &a.dfrom) != 0)
         return ob_err_field(&ctx->err, OB_EINVAL, "valid_from",
-                            "'valid_from' must be a date YYYY-MM-DD");
-    if (valid_to && ob_date_parse(valid_to, &a.dto) != 0)
+                            "'valid_from' must be " OB_DATE_INPUT_WHAT);
+    if (valid_to && ob_date_parse_input(valid_to, &a.dto) != 0)
         return ob_err_field(&ctx->err, OB_EINVAL, "valid_to",
-                            "'valid_to' must be a date YYYY-MM-DD");
+                            "'valid_to' must be " OB_DATE_INPUT_WHAT);
     if (valid_to && a.dto <= a.dfrom)
         return ob_err_field(&ctx->err, OB_EINVAL, "valid_to",
                             "'valid_to' (exclusive) must be after 'valid_from'");

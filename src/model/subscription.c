@@ -234,6 +234,7 @@ struct plan {
     bool provider;
     int32_t as_of;              /* re-planning a change: the posting date, else 0 (today) */
     int64_t replacing;          /* re-planning a change: the row left out of rows */
+    int32_t kept_start;         /* re-planning a change that keeps the start: it, else 0 */
 };
 
 static int
@@ -265,21 +266,24 @@ plan_tariff(struct ob_ctx *ctx, struct plan *p, const char *ref, enum ob_tariff_
     return 0;
 }
 
+/* The start: the one given (a date in the window, docs/decisions.md), the
+ * one a re-planned change keeps (stored, so not held to the window), or
+ * deflt. */
 static int
 plan_start(struct ob_ctx *ctx, struct plan *p, int32_t deflt, bool past_ok)
 {
-    int32_t s;
+    int32_t s = p->kept_start;
 
-    if (!p->in->start) {
+    if (!p->in->start && !s) {
         p->out->start = deflt;
         return 0;
     }
-    if (ob_date_parse(p->in->start, &s) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "start", "'start' must be a date YYYY-MM-DD");
+    if (p->in->start && ob_date_parse_input(p->in->start, &s) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "start", "'start' must be " OB_DATE_INPUT_WHAT);
     if (s < p->day && !past_ok && s != deflt)
         return ob_err_field(&ctx->err, OB_EINVAL, "start",
                             "a subscription cannot start in the past (%s); today is %s",
-                            p->in->start, day_text(ctx, p->day));
+                            day_text(ctx, s), day_text(ctx, p->day));
     p->out->start = s;
     return 0;
 }
@@ -426,7 +430,10 @@ plan_main(struct ob_ctx *ctx, struct plan *p)
     if ((rc = apps_allowed(ctx, p)) != 0 ||
         (rc = plan_start(ctx, p, main_default_start(p), false)) != 0)
         return rc;
-    p->out->end = ob_date_add_months(p->out->start, p->out->term_months);
+    if (ob_date_add_months(p->out->start, p->out->term_months, &p->out->end) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "start",
+                            "a term of %d months from %s ends past the last date the service "
+                            "keeps", p->out->term_months, day_text(ctx, p->out->start));
     for (int i = 0; i < p->rows.n; i++) {
         const struct ob_subscription *s = &p->rows.v[i];
 
@@ -637,9 +644,11 @@ plan_its(struct ob_ctx *ctx, struct plan *p)
         return rc;
     if (p->out->start < from)
         p->out->start = from;
-    to = c.valid_to && *c.valid_to && ob_date_parse(c.valid_to, &to) == 0
-             ? to
-             : ob_date_add_months(p->out->start, 12);
+    if (!c.valid_to || !*c.valid_to || ob_date_parse(c.valid_to, &to) != 0)
+        if (ob_date_add_months(p->out->start, 12, &to) != 0)
+            return ob_err_field(&ctx->err, OB_EINVAL, "start",
+                                "a year from %s ends past the last date the service keeps",
+                                day_text(ctx, p->out->start));
     if (p->out->start >= to)
         return ob_err_field(&ctx->err, OB_EINVAL, "start",
                             "the contract '%s' is valid before %s only", c.number,
@@ -904,7 +913,10 @@ ob_subscription_trial_start(struct ob_ctx *ctx, int64_t subscriber, bool partner
     s.start = ob_clock_today(ctx);
     if (partner_own) {
         s.term_months = OWN_MONTHS;
-        s.end = ob_date_add_months(s.start, OWN_MONTHS);
+        if (ob_date_add_months(s.start, OWN_MONTHS, &s.end) != 0)
+            return ob_err_set(&ctx->err, OB_EINTERNAL,
+                              "a hundred years from today end past the last date the service "
+                              "keeps");
     } else {
         s.end = s.start + (v.opt.days > 0 ? v.opt.days : 30);
     }
@@ -960,8 +972,8 @@ ob_subscription_trial_set_end(struct ob_ctx *ctx, int64_t id, const char *end,
 
     if ((rc = ob_access_person(ctx)) != 0)
         return rc;
-    if (!end || ob_date_parse(end, &a.end) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be a date YYYY-MM-DD");
+    if (!end || ob_date_parse_input(end, &a.end) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be " OB_DATE_INPUT_WHAT);
     if (!reason || !*reason)
         return ob_err_field(&ctx->err, OB_EINVAL, "reason", "a change of a trial needs a reason");
     return ob_db_tx(ctx, OB_DB_WRITE, trial_set_end, &a);
@@ -994,13 +1006,14 @@ replan(struct ob_ctx *ctx, const struct ob_subscription *s, const struct ob_subs
     in.kind = s->kind;
     in.tariff = ch->tariff ? ch->tariff : ob_arena_printf(&ctx->arena, "%lld", (long long)s->tariff);
     in.term_months = ch->term_months ? ch->term_months : s->term_months;
-    in.start = ch->start ? ch->start : day_text(ctx, s->start);
+    in.start = ch->start;
     in.quantity = ch->quantity ? ch->quantity : s->quantity;
     in.main = s->main;
     in.new_client = ch->new_client >= 0 ? ch->new_client != 0 : s->new_client;
     in.from_local_its = ch->from_local_its >= 0 ? ch->from_local_its != 0 : s->from_local_its;
     p.as_of = ob_date_of_instant(s->posted_at);
     p.replacing = s->id;
+    p.kept_start = ch->start ? 0 : s->start;
     return plan(ctx, &p);
 }
 
@@ -1033,8 +1046,8 @@ check_trial(struct ob_ctx *ctx, const struct ob_subscription *s,
     if (!is_kind(s, "trial"))
         return ob_err_field(&ctx->err, OB_EINVAL, "subscription",
                             "subscription %lld is a %s, not a trial", (long long)s->id, s->kind);
-    if (!ch->end || ob_date_parse(ch->end, end) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be a date YYYY-MM-DD");
+    if (!ch->end || ob_date_parse_input(ch->end, end) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be " OB_DATE_INPUT_WHAT);
     if (*end <= s->start)
         return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be after the start %s",
                             day_text(ctx, s->start));

@@ -211,17 +211,17 @@ test('R-ACC-4 statuses: granted with dates by the provider, active by today, wit
   const clock = await (await ctx.s.fetch('/api/v1/test/clock')).json();
   const today = clock.date;
   const r = await ctx.admin.post(`/api/v1/partners/${p.id}/statuses`,
-    { status: 'csk', valid_from: today, valid_to: '2999-01-01', note: 'first line' });
+    { status: 'csk', valid_from: today, valid_to: '2199-01-01', note: 'first line' });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   assert.equal(r.body.status, 'csk');
   assert.equal(r.body.active, true);
   const future = await ctx.admin.post(`/api/v1/partners/${p.id}/statuses`,
-    { status: 'cso', valid_from: '2999-01-01' });
+    { status: 'cso', valid_from: '2199-01-01' });
   assert.equal(future.status, 201);
   assert.equal(future.body.active, false);
   assert.equal(future.body.valid_to, null);
   const overlap = await ctx.admin.post(`/api/v1/partners/${p.id}/statuses`,
-    { status: 'csk', valid_from: '2998-01-01', valid_to: '3000-01-01' });
+    { status: 'csk', valid_from: '2198-01-01', valid_to: '2199-12-31' });
   assert.equal(overlap.status, 409);
   for (const [body, field] of [
     [{ status: 'gold', valid_from: today }, 'status'],

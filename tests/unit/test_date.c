@@ -180,10 +180,99 @@ test_date_add_months(void **state)
     for (size_t i = 0; i < NELEM(month_cases); i++) {
         const struct month_case *c = &month_cases[i];
         char out[OB_DATE_LEN];
+        int32_t end = 0;
 
-        ob_date_format(ob_date_add_months(day_of(c->from), c->months), out);
+        CHECK_INT(c->rule, ob_date_add_months(day_of(c->from), c->months, &end), 0);
+        ob_date_format(end, out);
         CHECK_STR(c->rule, out, c->want);
     }
+}
+
+/* Issue 9 item 11: 9999-12-01 + 12 months printed as "0000-12-01" and read
+ * back as nothing. Arithmetic that would leave the years 0001..9999 refuses;
+ * the last representable results are still given. */
+static const struct edge_case {
+    const char *name, *from;
+    int months, days;
+    const char *want;       /* NULL: refused */
+} edge_cases[] = {
+    { "the wrap of issue 9: 9999-12-01 + 12 months", "9999-12-01", 12, 0, NULL },
+    { "9999-12-01 + 1 month", "9999-12-01", 1, 0, NULL },
+    { "9999-11-30 + 1 month is the last month", "9999-11-30", 1, 0, "9999-12-30" },
+    { "9999-12-31 + 0 months", "9999-12-31", 0, 0, "9999-12-31" },
+    { "9998-12-31 + 12 months", "9998-12-31", 12, 0, "9999-12-31" },
+    { "0001-01-31 - 1 month", "0001-01-31", -1, 0, NULL },
+    { "0001-02-28 - 1 month", "0001-02-28", -1, 0, "0001-01-28" },
+    { "a huge term", "2026-01-31", 2000000000, 0, NULL },
+    { "a huge negative term", "2026-01-31", -2000000000, 0, NULL },
+    { "2199-12-31 + 1200 months (PARTNER-OWN from the window's end)", "2199-12-31", 1200, 0,
+      "2299-12-31" },
+    { "9999-12-31 + 1 day", "9999-12-31", 0, 1, NULL },
+    { "9999-12-30 + 1 day", "9999-12-30", 0, 1, "9999-12-31" },
+    { "0001-01-01 - 1 day", "0001-01-01", 0, -1, NULL },
+    { "2199-12-31 + 365 days (2200 is not a leap year)", "2199-12-31", 0, 365, "2200-12-31" },
+    { "a huge number of days", "2026-01-31", 0, 2000000000, NULL },
+};
+
+static void
+test_date_arithmetic_edges(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NELEM(edge_cases); i++) {
+        const struct edge_case *c = &edge_cases[i];
+        int32_t out = -777;
+        char s[OB_DATE_LEN];
+        int rc = c->days ? ob_date_add_days(day_of(c->from), c->days, &out)
+                         : ob_date_add_months(day_of(c->from), c->months, &out);
+
+        if (!c->want) {
+            CHECK_INT(c->name, rc, OB_EINVAL);
+            CHECK_INT(c->name, out, -777);      /* untouched */
+            continue;
+        }
+        CHECK_INT(c->name, rc, 0);
+        ob_date_format(out, s);
+        CHECK_STR(c->name, s, c->want);
+    }
+}
+
+/* The window of dates a person may give: 2000-01-01 .. 2199-12-31. */
+static const struct window_case {
+    const char *name, *in;
+    int want_rc;
+} window_cases[] = {
+    { "the window's first day", OB_DATE_INPUT_FIRST, 0 },
+    { "the window's last day", OB_DATE_INPUT_LAST, 0 },
+    { "a day before the window", "1999-12-31", OB_EINVAL },
+    { "a day after the window", "2200-01-01", OB_EINVAL },
+    { "the start of issue 9", "9999-12-01", OB_EINVAL },
+    { "the first representable day", "0001-01-01", OB_EINVAL },
+    { "a plain day inside", "2026-01-31", 0 },
+    { "not a date at all", "2026-02-30", OB_EINVAL },
+    { "nothing", "", OB_EINVAL },
+};
+
+static void
+test_date_parse_input(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NELEM(window_cases); i++) {
+        const struct window_case *c = &window_cases[i];
+        int32_t day = -777;
+
+        CHECK_INT(c->name, ob_date_parse_input(c->in, &day), c->want_rc);
+        if (c->want_rc == 0) {
+            CHECK_INT(c->name, day, day_of(c->in));
+            CHECK_TRUE(c->name, ob_date_in_window(day));
+        } else {
+            CHECK_INT(c->name, day, -777);
+        }
+    }
+    CHECK_INT("NULL", ob_date_parse_input(NULL, &(int32_t){ 0 }), OB_EINVAL);
+    CHECK_TRUE("the window's edges are its own", ob_date_in_window(day_of("2000-01-01")) &&
+                                                     !ob_date_in_window(day_of("1999-12-31")) &&
+                                                     ob_date_in_window(day_of("2199-12-31")) &&
+                                                     !ob_date_in_window(day_of("2200-01-01")));
 }
 
 static const struct instant_case {
@@ -344,6 +433,8 @@ main(void)
         cmocka_unit_test(test_date_epoch_and_weekday),
         cmocka_unit_test(test_date_ymd_round_trip),
         cmocka_unit_test(test_date_add_months),
+        cmocka_unit_test(test_date_arithmetic_edges),
+        cmocka_unit_test(test_date_parse_input),
         cmocka_unit_test(test_instant_parse),
         cmocka_unit_test(test_instant_format),
         cmocka_unit_test(test_tz_moscow_day_boundary),
