@@ -116,12 +116,25 @@ add_rule(struct ob_entitlement *e, const struct ob_area_rule *r, const char *app
 }
 
 static bool
-has_app(const struct ob_tariff_options *o, const char *app)
+listed(const char *const *apps, int n, const char *app)
 {
-    for (int i = 0; i < o->napps; i++)
-        if (!strcmp(o->apps[i], app))
+    for (int i = 0; i < n; i++)
+        if (!strcmp(apps[i], app))
             return true;
     return false;
+}
+
+const char *
+ob_entitlement_choice(const struct ob_tariff_options *o, const struct ob_area_rule *r,
+                      const char *const *working)
+{
+    const char *const *apps = r && r->apps ? r->apps : o->apps;
+    int n = r && r->apps ? r->napps : o->napps;
+
+    for (int i = 0; working && working[i]; i++)
+        if (listed(apps, n, working[i]))
+            return working[i];
+    return NULL;
 }
 
 static void
@@ -143,12 +156,11 @@ add_areas(struct ob_entitlement *e, const struct ob_ent_sub *s, bool *seen)
         const struct ob_area_rule *rule = &o->areas[r];
         const char **apps = rule->apps ? rule->apps : o->apps;
         int napps = rule->apps ? rule->napps : o->napps;
+        const char *choice = rule->one_app ? ob_entitlement_choice(o, rule, s->working) : NULL;
 
         for (int i = 0; i < napps; i++) {
             /* a one-application rule, once chosen, holds only the choice */
-            if (rule->one_app && s->choice && strcmp(apps[i], s->choice))
-                continue;
-            if (rule->one_app && s->choice && !has_app(o, s->choice))
+            if (choice && strcmp(apps[i], choice))
                 continue;
             add_rule(e, rule, apps[i], !seen[0]);
         }
@@ -160,16 +172,17 @@ static void
 add_main(struct ob_entitlement *e, const struct ob_ent_sub *s, bool *seen_areas)
 {
     const struct ob_tariff_options *o = s->opt;
+    const char *choice = o->choose > 0 ? ob_entitlement_choice(o, NULL, s->working) : NULL;
 
     e->sessions += o->sessions;
     if (o->services && (!e->services || !strcmp(o->services, "prof")))
         e->services = o->services;
-    if (o->choose > 0 && !s->choice) {
+    if (o->choose > 0 && !choice) {
         e->choose += o->choose;
         for (int i = 0; i < o->napps; i++)
             add_app(e, o->apps[i]);
     } else if (o->choose > 0) {
-        add_app(e, s->choice);
+        add_app(e, choice);
     } else {
         for (int i = 0; i < o->napps; i++)
             add_app(e, o->apps[i]);

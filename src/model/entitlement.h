@@ -14,9 +14,12 @@
  *   - with nothing in force the subscriber is blocked, and why is said
  *     (computed, never stored; nothing is deleted).
  * For "N of the client's choice" and one-application area rules, the
- * client's choice is the application of its first working area (R-CAT-2),
- * given by the caller per subscription; without one yet, the whole list is
- * open to choose from.
+ * client's choice is the application of its first working area (R-CAT-2)
+ * among the applications that choice is about: the tariff's for "choose",
+ * the rule's own for a one-application rule (SPEC: an Accounting SPEC area
+ * is no choice of its PROF-list rule). The caller gives the applications of
+ * the client's working areas, oldest first; without one yet, the whole list
+ * is open to choose from.
  */
 #ifndef OB_MODEL_ENTITLEMENT_H
 #define OB_MODEL_ENTITLEMENT_H
@@ -44,7 +47,8 @@ struct ob_ent_sub {
     int64_t main;                   /* extensions: the main they add to */
     int32_t start, end;             /* [start, end) */
     int quantity;                   /* per-unit tariffs; else 1 */
-    const char *choice;             /* the client's chosen application, or NULL */
+    const char *const *working;     /* the apps of the client's working areas, oldest
+                                       first, NULL-terminated; NULL: none */
     const struct ob_tariff_options *opt;
 };
 
@@ -72,6 +76,11 @@ struct ob_entitlement {
 /* Compute the entitlement on `day` from subs (any order). Memory from a. */
 void ob_entitlement_compute(const struct ob_ent_sub *subs, int n, int32_t day,
                             struct ob_arena *a, struct ob_entitlement *out);
+/* R-CAT-2: the client's choice for the options o: the first of `working`
+ * among the applications of area rule r, or of the tariff when r is NULL
+ * ("choose"). NULL when it has not chosen yet. */
+const char *ob_entitlement_choice(const struct ob_tariff_options *o, const struct ob_area_rule *r,
+                                  const char *const *working);
 const char *ob_sub_kind_name(enum ob_sub_kind k);
 int ob_sub_kind_parse(const char *s, enum ob_sub_kind *out);
 

@@ -1383,7 +1383,8 @@ deferral_end(const struct rows *r, int i)
 
 /* The applications of the subscriber's working data areas, oldest first
  * (failed ones never held a choice; deleted ones keep it: the choice is
- * fixed). NULL-terminated, in the arena. */
+ * fixed), from which the entitlement takes the client's choices (R-CAT-2).
+ * NULL-terminated, in the arena. */
 static int
 working_apps(struct ob_ctx *ctx, int64_t sub, const char ***out)
 {
@@ -1407,23 +1408,6 @@ working_apps(struct ob_ctx *ctx, int64_t sub, const char ***out)
     v[n] = NULL;
     *out = v;
     return rc < 0 ? ob_db_err(ctx, rc) : 0;
-}
-
-/* R-CAT-2: the client's choice for a subscription whose tariff leaves one
- * (N of the client's choice, one-application area rules): the application
- * of its first working area that the tariff offers. */
-static const char *
-choice_of(const struct ob_tariff_options *o, const char **apps)
-{
-    bool chooses = o->choose > 0;
-
-    for (int r = 0; r < o->nareas; r++)
-        chooses = chooses || o->areas[r].one_app;
-    for (int i = 0; chooses && apps[i]; i++)
-        for (int k = 0; k < o->napps; k++)
-            if (!strcmp(o->apps[k], apps[i]))
-                return apps[i];
-    return NULL;
 }
 
 int
@@ -1456,11 +1440,11 @@ ob_subscription_entitlement_load(struct ob_ctx *ctx, int64_t sub, int32_t day,
         e[i].end = e[i].kind == OB_SUB_DEFERRED_RENEWAL ? deferral_end(&r, i) : s->end;
         e[i].quantity = s->quantity;
         e[i].opt = &vers[k].opt;
-        e[i].choice = NULL;
+        e[i].working = NULL;
         if (vers[k].opt.choose > 0 || vers[k].opt.nareas > 0) {
             if (!apps && (rc = working_apps(ctx, sub, &apps)) != 0)
                 return rc;
-            e[i].choice = choice_of(&vers[k].opt, apps);
+            e[i].working = apps;
         }
     }
     ob_entitlement_compute(e, r.n, day, &ctx->arena, out);

@@ -121,6 +121,36 @@ test('areas are made by the backend within the entitlement; refusals name the li
   assert.deepEqual(ent.body.applications ?? ent.body.apps, ['accounting'], JSON.stringify(ent.body));
 });
 
+// Issue 9 item 15. The guide's SPEC row: "Одна база «1С:Бухгалтерия СПЕЦ (лом+шкуры)», одна
+// база любого приложения тарифа ПРОФ". The client's choice belongs to the one-application
+// rule (the PROF list), so an Accounting SPEC area made first is no choice of it.
+test('R-CAT-2 ITSaaS-SPEC: 1 Accounting SPEC + 1 of one PROF application, whichever is made first', async () => {
+  const areasOf = async (c) => {
+    const e = await c.owner.get(`/api/v1/subscribers/${c.id}/entitlement`);
+    expect(e, 200);
+    return Object.fromEntries(e.body.areas.map((x) => [x.app, [x.working, x.test]]));
+  };
+  for (const order of [['accounting_spec', 'accounting'], ['accounting', 'accounting_spec']]) {
+    const c = await paidClient('ITSaaS-SPEC');
+    for (const app of order) await readyArea(c.owner, c.id, `База ${app}`, app);
+    assert.deepEqual(await areasOf(c), { accounting_spec: [1, 0], accounting: [1, 0] }, order.join(' → '));
+    // one Accounting SPEC, one area of the chosen PROF application, nothing of another
+    let r = await c.owner.post('/api/v1/areas', { subscriber: c.id, name: 'Ещё лом', application: 'accounting_spec' });
+    expect(r, 409, 'limit_exceeded', 'application');
+    r = await c.owner.post('/api/v1/areas', { subscriber: c.id, name: 'Ещё одна', application: 'accounting' });
+    expect(r, 409, 'limit_exceeded', 'application');
+    assert.match(r.body.detail, /working data areas|data areas/);
+    r = await c.owner.post('/api/v1/areas', { subscriber: c.id, name: 'УНФ', application: 'small_business' });
+    expect(r, 409, 'limit_exceeded', 'application');
+  }
+  // Before any area the whole PROF list is open to the one PROF area.
+  const fresh = await paidClient('ITSaaS-SPEC');
+  const open = await areasOf(fresh);
+  assert.deepEqual(open.accounting_spec, [1, 0]);
+  assert.deepEqual(open.small_business, [1, 0]);
+  assert.deepEqual(open.payroll_hr, [1, 0]);
+});
+
 test('two simultaneous creations cannot both take the last slot', async () => {
   const b = await paidClient('ITSaaS-BASIC');
   const rs = await Promise.all(Array.from({ length: 8 }, (_, i) =>

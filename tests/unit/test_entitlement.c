@@ -164,6 +164,7 @@ test_trial_stops_with_a_paid_main(void **state)
 static void
 test_mains_add_up(void **state)
 {
+    static const char *const working[] = { "small_business", NULL };
     struct ob_ent_sub s[] = {
         sub(1, OB_SUB_MAIN, "ITSaaS-PROF", "2026-01-01", "2026-02-01", prof),
         sub(2, OB_SUB_MAIN, "ITSaaS-SPEC", "2026-01-01", "2026-04-01", spec),
@@ -171,7 +172,7 @@ test_mains_add_up(void **state)
     struct ob_entitlement e;
 
     (void)state;
-    s[1].choice = "small_business";
+    s[1].working = working;
     ob_entitlement_compute(s, 2, d("2026-01-15"), &arena, &e);
     CHECK_INT("R-SUB-7 mains of different tariffs add up: sessions", e.sessions, 7);
     CHECK_TRUE("R-SUB-7 applications add up", allowed(&e, "accounting_spec") &&
@@ -228,6 +229,8 @@ test_deferred_and_local_its(void **state)
 static void
 test_client_choice(void **state)
 {
+    static const char *const accounting[] = { "crm", "accounting", NULL };
+    static const char *const payroll[] = { "payroll_hr", NULL };
     struct ob_ent_sub b = sub(1, OB_SUB_MAIN, "ITSaaS-BASIC", "2026-01-01", "2026-02-01", basic);
     struct ob_ent_sub s = sub(2, OB_SUB_MAIN, "ITSaaS-SPEC", "2026-01-01", "2026-02-01", spec);
     const struct ob_ent_area *x;
@@ -237,7 +240,7 @@ test_client_choice(void **state)
     ob_entitlement_compute(&b, 1, d("2026-01-05"), &arena, &e);
     CHECK_INT("R-CAT-2 BASIC before the first area: choose 1", e.choose, 1);
     CHECK_INT("R-CAT-2 BASIC: any PROF-list application to choose from", e.napps, 8);
-    b.choice = "accounting";
+    b.working = accounting;     /* a CRM area of another tariff first: not BASIC's choice */
     ob_entitlement_compute(&b, 1, d("2026-01-05"), &arena, &e);
     CHECK_INT("R-CAT-2 BASIC after the choice: no choice left", e.choose, 0);
     CHECK_INT("R-CAT-2 BASIC after the choice: one application", e.napps, 1);
@@ -248,13 +251,62 @@ test_client_choice(void **state)
     CHECK_INT("R-CAT-2 BASIC 2 in all", x->areas, 2);
     CHECK_TRUE("R-CAT-2 BASIC no area of another app", area(&e, "small_business") == NULL);
 
-    s.choice = "payroll_hr";
+    s.working = payroll;
     ob_entitlement_compute(&s, 1, d("2026-01-05"), &arena, &e);
     x = area(&e, "accounting_spec");
     CHECK_TRUE("R-CAT-2 SPEC 1 Accounting SPEC", x && x->working == 1 && x->test == 0);
     x = area(&e, "payroll_hr");
     CHECK_TRUE("R-CAT-2 SPEC + 1 of one PROF application", x && x->working == 1);
     CHECK_TRUE("R-CAT-2 SPEC not a second PROF application", area(&e, "accounting") == NULL);
+}
+
+/* Issue 9 item 15, the guide's SPEC row: "Одна база «1С:Бухгалтерия СПЕЦ
+ * (лом+шкуры)», одна база любого приложения тарифа ПРОФ". The choice belongs to
+ * the one-application rule and is made among its own applications (the PROF
+ * list), so the order in which the two areas are made does not matter. */
+static const struct spec_case {
+    const char *rule;
+    const char *working[4];
+    const char *chosen;         /* the PROF application with an area, or NULL: all open */
+} spec_cases[] = {
+    { "R-CAT-2 SPEC no area yet: the whole PROF list is open", { NULL }, NULL },
+    { "R-CAT-2 SPEC Accounting SPEC first is no choice of the PROF rule",
+      { "accounting_spec", NULL }, NULL },
+    { "R-CAT-2 SPEC Accounting SPEC first, then Accounting",
+      { "accounting_spec", "accounting", NULL }, "accounting" },
+    { "R-CAT-2 SPEC Accounting first, then Accounting SPEC",
+      { "accounting", "accounting_spec", NULL }, "accounting" },
+    { "R-CAT-2 SPEC a CRM area of another tariff first is no choice",
+      { "crm", "accounting_spec", "small_business", NULL }, "small_business" },
+};
+
+static void
+test_spec_choice_in_either_order(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NELEM(spec_cases); i++) {
+        const struct spec_case *c = &spec_cases[i];
+        struct ob_ent_sub s = sub(1, OB_SUB_MAIN, "ITSaaS-SPEC", "2026-01-01", "2026-02-01", spec);
+        const struct ob_ent_area *x;
+        struct ob_entitlement e;
+
+        s.working = c->working;
+        ob_entitlement_compute(&s, 1, d("2026-01-05"), &arena, &e);
+        x = area(&e, "accounting_spec");
+        CHECK_TRUE(c->rule, x && x->working == 1 && x->test == 0);
+        for (size_t k = 0; k < NELEM(prof_list); k++) {
+            bool open = !c->chosen || !strcmp(prof_list[k], c->chosen);
+
+            x = area(&e, prof_list[k]);
+            CHECK_TRUE(c->rule, open ? x && x->working == 1 && x->test == 0 : x == NULL);
+        }
+        CHECK_INT(c->rule, e.choose, 0);
+        CHECK_TRUE(c->rule, allowed(&e, "accounting_spec") && allowed(&e, "kamin_payroll"));
+        CHECK_STR(c->rule, ob_entitlement_choice(spec, &spec->areas[1], c->working)
+                               ? ob_entitlement_choice(spec, &spec->areas[1], c->working)
+                               : "(none)",
+                  c->chosen ? c->chosen : "(none)");
+    }
 }
 
 int
@@ -267,6 +319,7 @@ main(void)
         cmocka_unit_test(test_extensions),
         cmocka_unit_test(test_deferred_and_local_its),
         cmocka_unit_test(test_client_choice),
+        cmocka_unit_test(test_spec_choice_in_either_order),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -6,7 +6,7 @@ import { startCashbook, sign } from './app.js';
 import { activate, uniqueEmail } from './accounts.js';
 
 export const SECRET = 'a-test-backend-secret-of-32-chars-or-more';
-export const APPS = ['accounting', 'small_business', 'entrepreneur', 'payroll_hr', 'crm', 'kassa'];
+export const APPS = ['accounting', 'small_business', 'entrepreneur', 'payroll_hr', 'crm', 'kassa', 'accounting_spec'];
 
 export const INFO = {
   legal_name: 'ООО Ромашка', inn: '7707083893', kpp: '770701001', contact_person: 'Иван',
