@@ -29,6 +29,12 @@
 
 static void catalog_changed(void);
 
+void
+ob_catalog_cache_drop(void)
+{
+    catalog_changed();
+}
+
 #define MAX_AMOUNT 1000000000000LL      /* 10 000 000 000 roubles: a typo, not a price */
 
 static const char *
@@ -602,6 +608,7 @@ copy_version(struct ob_arena *a, const struct ob_tariff_version *src,
     d->extends = copy_strs(a, o->extends, o->nextends);
     d->unit = copy_str(a, o->unit);
     d->requires_status = copy_str(a, o->requires_status);
+    d->chain = copy_str(a, o->chain);
     d->metering = copy_str(a, o->metering);
     d->cfg = copy_str(a, o->cfg);
 }
@@ -964,6 +971,26 @@ update_options(struct ob_ctx *ctx, const struct ob_tariff *t, const char *option
     ob_buf_addf(b, "%snew version %d (version %d is in use and kept)", b->len ? "; " : "",
                 v.version + 1, v.version);
     return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+}
+
+int
+ob_catalog_options_set(struct ob_ctx *ctx, int64_t tariff, const char *options,
+                       bool *new_version, const char **what)
+{
+    struct ob_tariff t;
+    struct ob_buf b;
+    int rc;
+
+    *new_version = false;
+    if ((rc = ob_catalog_tariff_load(ctx, tariff, &t)) != 0)
+        return rc;
+    if (t.partner)
+        return ob_err_set(&ctx->err, OB_EINVAL, "tariff '%s' is a partner tariff", t.code);
+    ob_buf_init(&b, 4096);
+    rc = update_options(ctx, &t, options, new_version, &b);
+    *what = ob_arena_strdup(&ctx->arena, b.len ? b.p : "");
+    ob_buf_free(&b);
+    return rc;
 }
 
 static int

@@ -127,6 +127,7 @@ struct ob_tariff_options {
     const char *unit;           /* per-unit: what a unit is ("register") */
     const char *requires_status;/* a partner status needed to post it, or NULL */
     bool once_per_partner;      /* CSO-FREE */
+    const char *chain;          /* main: the family of R-BIL-2's chain ("its"), or NULL */
     bool partner_own;           /* PARTNER-OWN: posted by the service, not sold */
     const char *metering;       /* R-CAT-6 settings as compact JSON, or NULL */
     const char *cfg;            /* the placeholder fields as "areas,sessions", or "" */
@@ -197,6 +198,10 @@ int ob_catalog_tariff_find(struct ob_ctx *ctx, const char *code, int64_t partner
 /* A version with its options parsed and lists expanded. No access check. */
 int ob_catalog_version_load(struct ob_ctx *ctx, int64_t version_id,
                             struct ob_tariff_version *out);
+/* Forget the versions this process keeps parsed (ob_catalog_version_load):
+ * the catalog was changed by other means than this file's functions (the
+ * standard catalog's loader). */
+void ob_catalog_cache_drop(void);
 /* Does any subscription reference version `version_id`? Reads the column
  * subscriptions.tariff_version_id when the subscriptions table exists;
  * without it nothing is in use. */
@@ -229,6 +234,13 @@ struct ob_tariff_change {
  * it in place. */
 int ob_catalog_tariff_update(struct ob_ctx *ctx, int64_t id, const struct ob_tariff_change *in,
                              bool *new_version);
+/* Replace the options of standard tariff `tariff` by the rule above (in
+ * place while its current version is in use by no subscription, else a new
+ * version), checked like a change through the API. No access check and no
+ * audit record: for the standard catalog's loader, which audits what it did
+ * (*what: a summary). In the caller's transaction. */
+int ob_catalog_options_set(struct ob_ctx *ctx, int64_t tariff, const char *options,
+                           bool *new_version, const char **what);
 /* Add a price with validity to a tariff: provider admins for standard
  * tariffs, the partner's owner or operator (and provider admins) for a
  * partner tariff, where it may not be below the base price. An open-ended
@@ -273,12 +285,14 @@ int ob_catalog_promotion_active(struct ob_ctx *ctx, const char *code, int32_t da
 
 struct ob_catalog_load_stats {
     int apps, tariffs, prices, promotions, its_levels;
+    int amended;                /* tariffs given options by an amendment */
     bool already;               /* this version of the data was loaded before */
 };
 
 /* Insert what is missing of the standard catalog compiled into the binary
- * (data/catalog.json), by code, and record the data's version, so a second
- * run does nothing. Its own write transaction. */
+ * (data/catalog.json), by code, apply its amendments not applied yet (each
+ * once: options added to tariffs present, docs/catalog.md), and record the
+ * data's version, so a second run does nothing. Its own write transaction. */
 int ob_catalog_load_standard(struct ob_ctx *ctx, struct ob_catalog_load_stats *st);
 /* The same from a JSON text (for tests). */
 int ob_catalog_load_json(struct ob_ctx *ctx, const char *json, struct ob_catalog_load_stats *st);

@@ -11,6 +11,14 @@
  * it (SQLite's write lock; PostgreSQL's row lock), and the second finds the
  * version recorded.
  *
+ * Rows already present are never changed by the rows of the file. A change
+ * the service needs on databases loaded before is an *amendment* of the
+ * file: options added to named standard tariffs, applied once per database
+ * (settings 'catalog.amendment.<id>') and only where the tariff's current
+ * version lacks the option, by the versioning rule of the API (a version in
+ * use gets a successor). A fresh database has the options from its rows
+ * already, and what the provider changed later is not touched again.
+ *
  * The data are checked with the same parser the API uses for the provider's
  * input: a bad data file makes `oblako init` fail loudly, never half-load.
  */
@@ -233,6 +241,85 @@ load_its_level(struct ob_ctx *ctx, json_t *l, struct ob_catalog_load_stats *st)
     return 0;
 }
 
+/* The current options of standard tariff `code` with the members of `add`
+ * it lacks; *changed says whether any was added. */
+static int
+options_plus(struct ob_ctx *ctx, const char *code, json_t *add, int64_t *tariff, char **out,
+             bool *changed)
+{
+    char text[8192] = "";
+    json_t *opts, *val;
+    const char *key;
+    int rc;
+
+    *out = NULL;
+    *changed = false;
+    /* from the table, not the version cache: it is this transaction's truth */
+    rc = ob_db_get_text(ctx->db, text, sizeof(text),
+                        "SELECT v.options FROM tariffs t JOIN tariff_versions v "
+                        "ON v.id = t.current_version_id WHERE t.code = ? AND t.partner_id IS NULL",
+                        "t", code);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_DONE)
+        return fail(ctx, "amendment names tariff", code);
+    rc = ob_db_get_int(ctx->db, tariff,
+                       "SELECT id FROM tariffs WHERE code = ? AND partner_id IS NULL", "t", code);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (!(opts = json_loads(text, 0, NULL)))
+        return fail(ctx, "options of tariff", code);
+    json_object_foreach(add, key, val)
+        if (!json_object_get(opts, key)) {
+            json_object_set(opts, key, val);
+            *changed = true;
+        }
+    *out = json_dumps(opts, JSON_COMPACT);
+    json_decref(opts);
+    return 0;
+}
+
+static int
+load_amendment(struct ob_ctx *ctx, json_t *am, struct ob_catalog_load_stats *st)
+{
+    const char *id = str(am, "id"), *what;
+    json_t *tariffs = json_object_get(am, "tariffs"), *add = json_object_get(am, "add_options");
+    json_t *code;
+    size_t i;
+    int64_t n;
+    int rc = 0;
+
+    if (!id || !json_is_array(tariffs) || !json_is_object(add))
+        return fail(ctx, "amendment", id);
+    n = ob_db_run(ctx->db,
+                  "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
+                  "ON CONFLICT (key) DO NOTHING",
+                  "tti", ob_arena_printf(&ctx->arena, "catalog.amendment.%s", id),
+                  str(am, "why") ? str(am, "why") : "", ob_clock_now(ctx));
+    if (n <= 0)             /* applied before, or an error */
+        return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+    json_array_foreach(tariffs, i, code) {
+        bool changed, fresh;
+        int64_t tariff = 0;
+        char *options = NULL;
+
+        if (!json_string_value(code))
+            return fail(ctx, "amendment", id);
+        rc = options_plus(ctx, json_string_value(code), add, &tariff, &options, &changed);
+        if (rc == 0 && changed)
+            rc = ob_catalog_options_set(ctx, tariff, options, &fresh, &what);
+        if (rc == 0 && changed)
+            rc = ob_audit(ctx, 0, "catalog.amended", "tariff", tariff,
+                          "tariff '%s': amendment %s of the standard catalog: %s",
+                          json_string_value(code), id, what);
+        free(options);
+        if (rc != 0)
+            return rc;
+        st->amended += changed;
+    }
+    return 0;
+}
+
 static int
 each(struct ob_ctx *ctx, json_t *root, const char *key,
      int (*fn)(struct ob_ctx *, json_t *, struct ob_catalog_load_stats *),
@@ -275,10 +362,12 @@ load(struct ob_ctx *ctx, void *arg)
         l->st->already = true;
         return 0;
     }
+    ob_catalog_cache_drop();
     if ((rc = each(ctx, l->root, "applications", load_app, l->st)) ||
         (rc = each(ctx, l->root, "tariffs", load_tariff, l->st)) ||
         (rc = each(ctx, l->root, "promotions", load_promotion, l->st)) ||
-        (rc = each(ctx, l->root, "its_levels", load_its_level, l->st)))
+        (rc = each(ctx, l->root, "its_levels", load_its_level, l->st)) ||
+        (rc = each(ctx, l->root, "amendments", load_amendment, l->st)))
         return rc;
     n = ob_db_run(ctx->db,
                   "UPDATE settings SET value = ?, updated_at = ? WHERE key = 'catalog.version'",
@@ -287,9 +376,9 @@ load(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, (int)n);
     return ob_audit(ctx, 0, "catalog.loaded", "catalog", 0,
                     "standard catalog %s: %d applications, %d tariffs, %d prices, %d promotions, "
-                    "%d ITS levels added",
+                    "%d ITS levels added, %d tariffs amended",
                     version, l->st->apps, l->st->tariffs, l->st->prices, l->st->promotions,
-                    l->st->its_levels);
+                    l->st->its_levels, l->st->amended);
 }
 
 int

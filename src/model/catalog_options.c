@@ -47,7 +47,7 @@ struct parse {
 static const char *const option_keys[] = {
     "services", "apps",  "choose", "areas", "sessions",        "sessions_add",
     "areas_add", "terms", "days",  "max_term_months", "extends", "unit",
-    "requires_status", "once_per_partner", "partner_own", "metering", "cfg",
+    "requires_status", "once_per_partner", "partner_own", "metering", "cfg", "chain",
 };
 
 static bool
@@ -262,6 +262,11 @@ strings_member(struct parse *p, json_t *root, struct ob_tariff_options *o)
             return bad(p, "options.requires_status", "must be csk, erp_cc, corp_list or cso");
         o->requires_status = ob_arena_strdup(p->a, json_string_value(v));
     }
+    if ((v = json_object_get(root, "chain"))) {
+        if (!code_ok(json_string_value(v), NULL))
+            return bad(p, "options.chain", "must name a family of tariffs (a code such as its)");
+        o->chain = ob_arena_strdup(p->a, json_string_value(v));
+    }
     if ((v = json_object_get(root, "unit"))) {
         if (!code_ok(json_string_value(v), NULL))
             return bad(p, "options.unit", "must name a unit (a code such as register)");
@@ -335,6 +340,8 @@ check_kind(struct parse *p, json_t *root, struct ob_tariff_options *o)
         return bad(p, "options.terms", "cannot be given together with days");
     if ((p->kind == OB_TARIFF_MAIN || p->kind == OB_TARIFF_PER_UNIT) && !o->nterms)
         return bad(p, "options.terms", "is required for a main or per-unit tariff");
+    if (o->chain && p->kind != OB_TARIFF_MAIN)
+        return bad(p, "options.chain", "is only for main tariffs");
     if (p->kind == OB_TARIFF_PER_UNIT && !o->unit)
         return bad(p, "options.unit", "is required for a per-unit tariff");
     if (o->choose && o->napps && !o->apps_list && o->choose > o->napps)

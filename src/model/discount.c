@@ -1,6 +1,9 @@
 /*
- * discount.c — R-BIL-2 and the chain of paid subscriptions.
+ * discount.c — R-BIL-2 and the chain of paid subscriptions. Pure: the
+ * subscription engine reads the rows, these functions decide.
  */
+#include <string.h>
+
 #include "base/date.h"
 #include "model/discount.h"
 #include "base/banned.h"
@@ -39,6 +42,30 @@ ob_discount_apply(int64_t price, int pct)
 
     /* half up, for the non-negative amounts of a price list */
     return num >= 0 ? (num + 50) / 100 : -((-num + 50) / 100);
+}
+
+/* Is m in the chain of next: paid, a client's own, and of its family (or,
+ * outside any family, of its standard tariff)? */
+static bool
+chained(const struct ob_chain_main *m, const struct ob_chain_main *next)
+{
+    if (m->partner_own || m->price <= 0)
+        return false;
+    if (next->family)
+        return m->family && !strcmp(m->family, next->family);
+    return m->tariff == next->tariff;
+}
+
+int
+ob_discount_chain(const struct ob_chain_main *mains, int n, const struct ob_chain_main *next,
+                  struct ob_period *out)
+{
+    int k = 0;
+
+    for (int i = 0; i < n; i++)
+        if (chained(&mains[i], next))
+            out[k++] = (struct ob_period){ mains[i].start, mains[i].end };
+    return k;
 }
 
 enum ob_chain_place

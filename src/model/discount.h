@@ -15,6 +15,13 @@
  * before) is not named by SPEC or the partner guide; it gets the renewal
  * rate, 50%, and its own rule name (docs/decisions.md).
  *
+ * The chain a new main is placed in is the client's *paid* mains (price >
+ * 0) of its family: the tariff option "chain" ("its" on ITSaaS-PROF, -SPEC,
+ * -BASIC, so partner tariffs on them too); a tariff of no family chains with
+ * the paid mains of its own standard tariff. A free CRM-START month, a Kassa
+ * main or PARTNER-OWN is never a paid predecessor of an ITS subscription
+ * (docs/decisions.md).
+ *
  * Money is int64 kopecks; the discount is applied by integer arithmetic,
  * rounded half up to the kopeck.
  */
@@ -49,10 +56,25 @@ struct ob_period {
     int32_t start, end;     /* [start, end), civil days */
 };
 
+/* A main subscription of the client, as the chain sees it. */
+struct ob_chain_main {
+    int32_t start, end;     /* [start, end) */
+    int64_t price;          /* the standard retail price posted, kopecks */
+    int64_t tariff;         /* the standard tariff (a partner tariff's base) */
+    const char *family;     /* the tariff's "chain" option, or NULL */
+    bool partner_own;       /* PARTNER-OWN: never in a client's chain */
+};
+
 /* The discount for a subscription. */
 struct ob_discount ob_discount_rule(const struct ob_discount_in *in);
 /* The amount due: price less pct percent, rounded half up to the kopeck. */
 int64_t ob_discount_apply(int64_t price, int pct);
+/* R-BIL-2: the periods of the client's mains (any order) that are paid
+ * predecessors of `next` by the family rule above, copied to out (room for
+ * n). Returns how many. Whether they came before `next` is
+ * ob_discount_place's to judge. */
+int ob_discount_chain(const struct ob_chain_main *mains, int n, const struct ob_chain_main *next,
+                      struct ob_period *out);
 /* The place of a new paid main starting on `start` after the client's
  * earlier paid mains `prev` (any order). Deferred renewals are not in prev:
  * the next paid main starts at the deferral's start, so continuity is judged

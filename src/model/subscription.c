@@ -151,6 +151,9 @@ is_kind(const struct ob_subscription *s, const char *kind)
     return !strcmp(s->kind, kind);
 }
 
+/* A main of the client's own (every main but PARTNER-OWN), as R-SUB-1a, -4
+ * and -5 say "paid main". R-BIL-2's chain is narrower: paid mains (price >
+ * 0) of one family (plan_chain). */
 static bool
 paid_main(const struct ob_subscription *s)
 {
@@ -341,18 +344,68 @@ main_default_start(const struct plan *p)
     return start;
 }
 
+/* The family of R-BIL-2's chain of standard tariff `tariff`: the "chain"
+ * option of its current version. It is read from the tariff, not from the
+ * version a row was posted with, so every main of PROF is of the ITS family
+ * whichever version it has (docs/decisions.md). */
+static int
+family_of(struct ob_ctx *ctx, const struct ob_chain_main *known, int n, int64_t tariff,
+          const char **out)
+{
+    struct ob_tariff_version v;
+    struct ob_tariff t;
+    int rc;
+
+    for (int i = 0; i < n; i++)     /* each tariff is read once */
+        if (known[i].tariff == tariff) {
+            *out = known[i].family;
+            return 0;
+        }
+    if ((rc = ob_catalog_tariff_load(ctx, tariff, &t)) != 0 ||
+        (rc = ob_catalog_version_load(ctx, t.version_id, &v)) != 0)
+        return rc;
+    *out = v.opt.chain;
+    return 0;
+}
+
+/* R-BIL-2: the new main's place among the client's paid mains of its family. */
+static int
+plan_chain(struct ob_ctx *ctx, struct plan *p, struct ob_discount_in *d)
+{
+    struct ob_chain_main *mains = ob_arena_alloc(&ctx->arena, sizeof(*mains) * (size_t)(p->rows.n + 1));
+    struct ob_period *prev = ob_arena_alloc(&ctx->arena, sizeof(*prev) * (size_t)(p->rows.n + 1));
+    struct ob_chain_main next = { p->out->start, p->out->end, p->out->price, p->out->base_tariff,
+                                  NULL, false };
+    int n = 0, rc;
+
+    if ((rc = family_of(ctx, NULL, 0, next.tariff, &next.family)) != 0)
+        return rc;
+    for (int i = 0; i < p->rows.n; i++) {
+        const struct ob_subscription *s = &p->rows.v[i];
+        struct ob_chain_main *m = &mains[n];
+
+        if (!is_kind(s, "main"))
+            continue;
+        *m = (struct ob_chain_main){ s->start, s->end, s->price, s->base_tariff, NULL,
+                                     !strcmp(s->discount_rule, RULE_OWN) };
+        if ((rc = family_of(ctx, mains, n, m->tariff, &m->family)) != 0)
+            return rc;
+        n++;
+    }
+    n = ob_discount_chain(mains, n, &next, prev);
+    d->place = ob_discount_place(prev, n, p->out->start, &d->after_gap);
+    return 0;
+}
+
 static int
 plan_discount(struct ob_ctx *ctx, struct plan *p)
 {
-    struct ob_period prev[256];
     struct ob_discount_in d = { 0 };
     struct ob_discount r;
-    int n = 0, rc;
+    int rc;
 
-    for (int i = 0; i < p->rows.n && n < (int)(sizeof(prev) / sizeof(prev[0])); i++)
-        if (paid_main(&p->rows.v[i]))
-            prev[n++] = (struct ob_period){ p->rows.v[i].start, p->rows.v[i].end };
-    d.place = ob_discount_place(prev, n, p->out->start, &d.after_gap);
+    if ((rc = plan_chain(ctx, p, &d)) != 0)
+        return rc;
     d.new_client = p->in->new_client;
     d.from_local_its = p->in->from_local_its;
     if (!p->sub.partner) {

@@ -180,6 +180,33 @@ test('R-BIL-2 a partner without csk gets 20%; a partner tariff keeps its own ret
   expect(await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 }), 404);
 });
 
+// Issue 9 item 18. The guide: "65% от розничных цен получают партнеры 1С:ЦСК за нового платного
+// клиента ... 60% ... за первое непрерывное продление нового клиента". A free month is no payment,
+// and CRM or Kassa are no renewal of ITS: the chain is the client's paid mains (price > 0) of the
+// ITS family (PROF, SPEC, BASIC and partner tariffs on them).
+test('R-BIL-2 a free CRM-START month and a Kassa main before the first PROF month are no paid predecessors: 65%', async () => {
+  const c = await newClient(A);
+  const kassa = await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff: 'KASSA', term_months: 3 });
+  expect(kassa, 201);
+  const crm = await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff: 'CRM-START', term_months: 1 });
+  expect(crm, 201);
+  assert.equal(crm.body.price, 0, 'CRM-START is free');
+  const body = { subscriber: c.id, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1, start: crm.body.end, declarations: { new_client: true } };
+  const prof = await A.owner.post('/api/v1/subscriptions', body);
+  expect(prof, 201);
+  assert.deepEqual(prof.body.discount, { pct: 65, rule: 'new_client' }, 'the first paid subscription of a new client');
+  assert.equal(prof.body.amount_due, Math.round(247200 * (100 - 65) / 100));
+  // The chain then runs on: PROF's continuous renewal is the first one (60%) ...
+  const ren = await A.owner.post('/api/v1/subscriptions/quote', { subscriber: c.id, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 });
+  expect(ren, 200);
+  assert.equal(ren.body.start, prof.body.end);
+  assert.deepEqual(ren.body.discount, { pct: 60, rule: 'first_continuous_renewal' });
+  // ... and so is a BASIC main from PROF's end: one ITS family, one chain.
+  const basic = await A.owner.post('/api/v1/subscriptions/quote', { subscriber: c.id, kind: 'main', tariff: 'ITSaaS-BASIC', term_months: 1, start: prof.body.end });
+  expect(basic, 200);
+  assert.deepEqual(basic.body.discount, { pct: 60, rule: 'first_continuous_renewal' });
+});
+
 test('R-SUB-3/4/5 extension, short extension, deferred renewal: who, when, once', async () => {
   const c = await newClient(A);
   // No paid main yet: no short extension.

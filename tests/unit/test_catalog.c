@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "base/asset.h"
 #include "base/ctx.h"
 #include "base/date.h"
 #include "db/db.h"
@@ -158,6 +161,14 @@ static const struct option_case {
       "{\"sessions_add\":1,\"requires_status\":\"vip\"}", "options.requires_status" },
     { "duplicate keys", OB_TARIFF_EXTENSION, "{\"sessions_add\":1,\"sessions_add\":2}",
       "options" },
+    { "R-BIL-2 a main of the ITS family", OB_TARIFF_MAIN,
+      "{\"services\":\"prof\",\"apps\":[\"a\"],\"areas\":\"unlimited\",\"sessions\":1,"
+      "\"terms\":[1],\"chain\":\"its\"}", NULL },
+    { "R-BIL-2 a family is a code", OB_TARIFF_MAIN,
+      "{\"services\":\"prof\",\"apps\":[\"a\"],\"areas\":\"unlimited\",\"sessions\":1,"
+      "\"terms\":[1],\"chain\":\"ITS family\"}", "options.chain" },
+    { "R-BIL-2 only a main is in a chain", OB_TARIFF_EXTENSION,
+      "{\"sessions_add\":1,\"chain\":\"its\"}", "options.chain" },
 };
 
 static void
@@ -365,6 +376,90 @@ test_version_in_use(void **state)
     CHECK_INT("numbered 2", v.version, 2);
 }
 
+/* The standard catalog as a database loaded before version 2018.2 holds it:
+ * no "chain" option, no amendments. */
+static char *
+catalog_2018_1(void)
+{
+    const struct ob_asset *a = ob_asset_find(ob_data_assets, ob_ndata_assets, "/catalog.json");
+    json_t *root = json_loads((const char *)a->data, 0, NULL), *t;
+    char *text;
+    size_t i;
+
+    json_object_set_new(root, "version", json_string("2018.1"));
+    json_object_del(root, "amendments");
+    json_array_foreach(json_object_get(root, "tariffs"), i, t)
+        json_object_del(json_object_get(t, "options"), "chain");
+    text = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    return text;
+}
+
+static const char *
+chain_of(struct fx *f, const char *code, int *version)
+{
+    struct ob_tariff t;
+    struct ob_tariff_version v;
+
+    assert_int_equal(ob_catalog_tariff_find(&f->ctx, code, 0, &t), 0);
+    assert_int_equal(ob_catalog_version_load(&f->ctx, t.version_id, &v), 0);
+    *version = v.version;
+    return v.opt.chain ? v.opt.chain : "(none)";
+}
+
+/* Issue 9 item 18: a database loaded with catalog 2018.1 gets the ITS family
+ * from the amendment, once, by the versioning rule; the provider's later
+ * change is not undone by a later version of the data. */
+static void
+test_amendment(void **state)
+{
+    struct fx *f = *state;
+    struct ob_catalog_load_stats st;
+    struct ob_tariff_change ch = { NULL, NULL, NULL, -1 };
+    struct ob_tariff prof, basic;
+    char *old = catalog_2018_1(), opts[512];
+    bool fresh;
+    int version;
+
+    assert_int_equal(ob_catalog_load_json(&f->ctx, old, &st), 0);
+    free(old);
+    CHECK_STR("2018.1 has no family", chain_of(f, "ITSaaS-PROF", &version), "(none)");
+    /* PROF is in use (only the column matters, as in test_version_in_use) */
+    assert_int_equal(ob_catalog_tariff_find(&f->ctx, "ITSaaS-PROF", 0, &prof), 0);
+    assert_int_equal(ob_db_exec(f->db, "DROP TABLE subscriptions"), 0);
+    assert_int_equal(ob_db_exec(f->db, "CREATE TABLE subscriptions (id INTEGER PRIMARY KEY, "
+                                       "tariff_version_id BIGINT)"),
+                     0);
+    assert_true(ob_db_run(f->db, "INSERT INTO subscriptions (tariff_version_id) VALUES (?)", "i",
+                          prof.version_id) == 1);
+
+    assert_int_equal(ob_catalog_load_standard(&f->ctx, &st), 0);
+    CHECK_INT("the amendment reaches PROF, SPEC and BASIC", st.amended, 3);
+    CHECK_INT("nothing else is inserted", st.tariffs, 0);
+    CHECK_STR("PROF is of the ITS family", chain_of(f, "ITSaaS-PROF", &version), "its");
+    CHECK_INT("PROF in use: a new version", version, 2);
+    CHECK_STR("SPEC is of the ITS family", chain_of(f, "ITSaaS-SPEC", &version), "its");
+    CHECK_INT("SPEC not in use: changed in place", version, 1);
+    CHECK_STR("BASIC is of the ITS family", chain_of(f, "ITSaaS-BASIC", &version), "its");
+    CHECK_STR("CRM-START is of none", chain_of(f, "CRM-START", &version), "(none)");
+
+    /* the provider takes BASIC out of the family; a later data version keeps that */
+    assert_int_equal(ob_catalog_tariff_find(&f->ctx, "ITSaaS-BASIC", 0, &basic), 0);
+    snprintf(opts, sizeof(opts), "%s",
+             "{\"services\":\"basic\",\"apps\":{\"list\":\"prof\"},\"choose\":1,"
+             "\"areas\":[{\"working\":1,\"test\":1,\"one_app\":true}],\"sessions\":2,"
+             "\"terms\":[1,3,6,12]}");
+    ch.options = opts;
+    assert_int_equal(ob_catalog_tariff_update(&f->ctx, basic.id, &ch, &fresh), 0);
+    assert_int_equal(ob_db_run(f->db, "UPDATE settings SET value = '2018.1' WHERE key = "
+                                      "'catalog.version'", NULL),
+                     1);
+    assert_int_equal(ob_catalog_load_standard(&f->ctx, &st), 0);
+    CHECK_TRUE("the data loaded again", !st.already);
+    CHECK_INT("an amendment is applied once", st.amended, 0);
+    CHECK_STR("the provider's change stands", chain_of(f, "ITSaaS-BASIC", &version), "(none)");
+}
+
 static void
 test_restricted_apps(void **state)
 {
@@ -417,6 +512,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_promotions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_in_use, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restricted_apps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_amendment, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -113,6 +113,100 @@ test_chain_place(void **state)
               ob_discount_place(two, 2, d("2026-01-01"), &gap), OB_CHAIN_FIRST);
 }
 
+/* Issue 9 item 18. The guide: "65% от розничных цен получают партнеры 1С:ЦСК за нового
+ * платного клиента ... 60% ... за первое непрерывное продление нового клиента. 50% ... за
+ * второе и последующие продления". The chain is the client's paid mains (price > 0) of the
+ * new main's family: ITS (PROF, SPEC, BASIC); a tariff of no family chains with itself. Each
+ * row: the client's mains, then the new main; a csk partner, a declared new client. */
+enum { PROF = 1, SPEC, BASIC, CRM, KASSA, CSO, OWN };
+
+struct chain_row {
+    int64_t price;
+    int64_t tariff;
+    const char *family;
+    bool partner_own;
+    const char *from, *to;
+};
+
+#define ITS_MAIN(t, from, to, price) { price, t, "its", false, from, to }
+#define MAIN(t, from, to, price) { price, t, NULL, false, from, to }
+
+static const struct chain_case {
+    const char *rule;
+    struct chain_row mains[3];
+    int n;
+    struct chain_row next;
+    int want_pct;
+    const char *want_rule;
+} chain_cases[] = {
+    { "R-BIL-2 a free CRM-START month before is not a paid predecessor → 65%",
+      { MAIN(CRM, "2026-01-01", "2026-02-01", 0) }, 1,
+      ITS_MAIN(PROF, "2026-02-01", "2026-03-01", 247200), 65, "new_client" },
+    { "R-BIL-2 a CRM main in parallel is of another family, paid or not → 65%",
+      { MAIN(CRM, "2026-01-01", "2026-07-01", 0), MAIN(CRM, "2025-12-01", "2026-01-01", 39900) },
+      2, ITS_MAIN(PROF, "2026-02-01", "2026-03-01", 247200), 65, "new_client" },
+    { "R-BIL-2 a Kassa main in parallel is of another family → 65%",
+      { MAIN(KASSA, "2026-01-01", "2026-04-01", 0) }, 1,
+      ITS_MAIN(PROF, "2026-02-01", "2026-03-01", 247200), 65, "new_client" },
+    { "R-BIL-2 PARTNER-OWN is never in a client's chain → 65%",
+      { { 0, OWN, NULL, true, "2025-01-01", "2125-01-01" } }, 1,
+      ITS_MAIN(PROF, "2026-02-01", "2026-03-01", 247200), 65, "new_client" },
+    { "R-BIL-2 a free main of the family itself is no payment → 65%",
+      { ITS_MAIN(BASIC, "2026-01-01", "2026-02-01", 0) }, 1,
+      ITS_MAIN(PROF, "2026-02-01", "2026-03-01", 247200), 65, "new_client" },
+    { "R-BIL-2 a paid PROF month, then PROF from its end: first continuous renewal → 60%",
+      { ITS_MAIN(PROF, "2026-01-01", "2026-02-01", 247200) }, 1,
+      ITS_MAIN(PROF, "2026-02-01", "2026-03-01", 247200), 60, "first_continuous_renewal" },
+    { "R-BIL-2 a paid BASIC month, then SPEC: one ITS family, first renewal → 60%",
+      { ITS_MAIN(BASIC, "2026-01-01", "2026-02-01", 104400) }, 1,
+      ITS_MAIN(SPEC, "2026-02-01", "2026-03-01", 247200), 60, "first_continuous_renewal" },
+    { "R-BIL-2 a free CRM month between two PROF months does not break the chain → 50%",
+      { ITS_MAIN(PROF, "2026-01-01", "2026-02-01", 247200),
+        MAIN(CRM, "2026-01-15", "2026-02-15", 0), ITS_MAIN(PROF, "2026-02-01", "2026-03-01", 247200) },
+      3, ITS_MAIN(PROF, "2026-03-01", "2026-04-01", 247200), 50, "later_renewal" },
+    { "R-BIL-2 a paid PROF month, then a day without access → 50%",
+      { ITS_MAIN(PROF, "2026-01-01", "2026-02-01", 247200) }, 1,
+      ITS_MAIN(PROF, "2026-02-02", "2026-03-02", 247200), 50, "renewal_after_gap" },
+    { "R-BIL-2 ITSaaS-CSO (no family) after a paid PROF month: its own chain → 65%",
+      { ITS_MAIN(PROF, "2026-01-01", "2026-02-01", 247200) }, 1,
+      MAIN(CSO, "2026-02-01", "2026-03-01", 100000), 65, "new_client" },
+    { "R-BIL-2 ITSaaS-CSO after a paid CSO month: its own chain → 60%",
+      { MAIN(CSO, "2026-01-01", "2026-02-01", 100000) }, 1,
+      MAIN(CSO, "2026-02-01", "2026-03-01", 100000), 60, "first_continuous_renewal" },
+    { "R-BIL-2 a paid PROF month starting later is no predecessor → 65%",
+      { ITS_MAIN(PROF, "2026-05-01", "2026-06-01", 247200) }, 1,
+      ITS_MAIN(BASIC, "2026-02-01", "2026-03-01", 104400), 65, "new_client" },
+};
+
+static struct ob_chain_main
+chain_main(const struct chain_row *r)
+{
+    return (struct ob_chain_main){ d(r->from), d(r->to), r->price, r->tariff, r->family,
+                                   r->partner_own };
+}
+
+static void
+test_chain_selection(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NELEM(chain_cases); i++) {
+        const struct chain_case *c = &chain_cases[i];
+        struct ob_chain_main mains[3], next = chain_main(&c->next);
+        struct ob_period prev[3];
+        struct ob_discount_in in = { true, -1, OB_CHAIN_FIRST, false, true, false };
+        struct ob_discount got;
+        int n;
+
+        for (int k = 0; k < c->n; k++)
+            mains[k] = chain_main(&c->mains[k]);
+        n = ob_discount_chain(mains, c->n, &next, prev);
+        in.place = ob_discount_place(prev, n, next.start, &in.after_gap);
+        got = ob_discount_rule(&in);
+        CHECK_INT(c->rule, got.pct, c->want_pct);
+        CHECK_STR(c->rule, got.rule, c->want_rule);
+    }
+}
+
 static void
 test_late_requests(void **state)
 {
@@ -143,6 +237,7 @@ main(void)
         cmocka_unit_test(test_rule_table),
         cmocka_unit_test(test_amounts_round_half_up),
         cmocka_unit_test(test_chain_place),
+        cmocka_unit_test(test_chain_selection),
         cmocka_unit_test(test_late_requests),
     };
 
