@@ -238,6 +238,7 @@ struct plan {
     int32_t as_of;              /* re-planning a change: the posting date, else 0 (today) */
     int64_t replacing;          /* re-planning a change: the row left out of rows */
     int32_t kept_start;         /* re-planning a change that keeps the start: it, else 0 */
+    bool lock;                  /* a write: hold the subscriber (and partner) rows */
 };
 
 static int
@@ -440,6 +441,32 @@ plan_price(struct ob_ctx *ctx, struct plan *p, int term)
     return 0;
 }
 
+/* R-CAT-2: a tariff of "at most N months" (CRM-START, the guide: "до 6 мес")
+ * allows N months in all per subscriber, not per term: the months of its
+ * posted mains of that standard tariff (partner tariffs on it included),
+ * and the new term, may not pass N. Cancelled rows have left p->rows, and
+ * so has the row a change re-plans. */
+static int
+plan_months_cap(struct ob_ctx *ctx, struct plan *p, int cap)
+{
+    const char *code = p->t.base_code ? p->t.base_code : p->t.code;
+    int used = 0;
+
+    for (int i = 0; i < p->rows.n; i++)
+        if (is_kind(&p->rows.v[i], "main") && p->rows.v[i].base_tariff == p->out->base_tariff)
+            used += p->rows.v[i].term_months;
+    if (used + p->out->term_months <= cap)
+        return 0;
+    ob_err_field(&ctx->err, OB_ECONFLICT, "term_months",
+                 "%s allows at most %d months in all; %d used", code, cap, used);
+    if (used < cap)
+        ob_err_hint(&ctx->err, "a term of at most %d month%s is left", cap - used,
+                    cap - used == 1 ? "" : "s");
+    else
+        ob_err_hint(&ctx->err, "the client has used the whole free period: post a paid tariff");
+    return OB_ECONFLICT;
+}
+
 static int
 plan_main(struct ob_ctx *ctx, struct plan *p)
 {
@@ -480,7 +507,8 @@ plan_main(struct ob_ctx *ctx, struct plan *p)
         return ob_err_field(&ctx->err, OB_EINVAL, "term_months",
                             "tariff '%s' does not allow a term of %d months", p->t.code,
                             p->out->term_months);
-    if ((rc = apps_allowed(ctx, p)) != 0 ||
+    if ((o->max_term_months && (rc = plan_months_cap(ctx, p, o->max_term_months)) != 0) ||
+        (rc = apps_allowed(ctx, p)) != 0 ||
         (rc = plan_start(ctx, p, main_default_start(p), false)) != 0)
         return rc;
     if (ob_date_add_months(p->out->start, p->out->term_months, &p->out->end) != 0)
@@ -785,7 +813,11 @@ plan(struct ob_ctx *ctx, struct plan *p)
     if (p->in->quantity < 0 || p->in->quantity > 100000)
         return ob_err_field(&ctx->err, OB_EINVAL, "quantity",
                             "'quantity' must be between 1 and 100000");
+    /* A write holds the subscriber's row before reading its subscriptions,
+     * so two postings of one client are judged one after the other on
+     * PostgreSQL too (SQLite: the write transaction is the lock). */
     if ((rc = ob_access_person(ctx)) != 0 || (rc = plan_access(ctx, p)) != 0 ||
+        (p->lock && (rc = ob_subscriber_lock(ctx, p->in->subscriber)) != 0) ||
         (rc = ob_subscriber_get(ctx, p->in->subscriber, &p->sub)) != 0 ||
         (rc = rows_of(ctx, p->sub.id, &p->rows)) != 0)
         return rc;
@@ -902,7 +934,7 @@ carry_extensions(struct ob_ctx *ctx, const struct plan *p, const struct ob_subsc
         const struct ob_subscription *x = &p->rows.v[i];
         struct ob_subscription_new in = { 0 };
         struct ob_subscription out;
-        struct plan q = { .in = &in, .out = &out };
+        struct plan q = { .in = &in, .out = &out, .lock = true };
         struct ob_tariff t;
 
         if (!is_kind(x, "extension") || x->main != prev->id)
@@ -926,7 +958,7 @@ static int
 post(struct ob_ctx *ctx, void *arg)
 {
     struct post_args *a = arg;
-    struct plan p = { .in = a->in, .out = &a->s };
+    struct plan p = { .in = a->in, .out = &a->s, .lock = true };
     int rc = plan(ctx, &p);
 
     if (rc == 0)
@@ -1066,6 +1098,7 @@ replan(struct ob_ctx *ctx, const struct ob_subscription *s, const struct ob_subs
     in.from_local_its = ch->from_local_its >= 0 ? ch->from_local_its != 0 : s->from_local_its;
     p.as_of = ob_date_of_instant(s->posted_at);
     p.replacing = s->id;
+    p.lock = true;
     p.kept_start = ch->start ? 0 : s->start;
     return plan(ctx, &p);
 }

@@ -207,6 +207,58 @@ test('R-BIL-2 a free CRM-START month and a Kassa main before the first PROF mont
   assert.deepEqual(basic.body.discount, { pct: 60, rule: 'first_continuous_renewal' });
 });
 
+// Issue 9 item 17. The guide: "бесплатный тариф «Стартовый» (1 информационная база, 5 сеансов,
+// до 6 мес)". Six months in all per subscriber, not per term.
+test('R-CAT-2 CRM-START at most 6 months in all: a posting beyond is refused, naming the cap and the months used', async () => {
+  const c = await newClient(A);
+  const crm = (term, extra = {}) => ({ subscriber: c.id, kind: 'main', tariff: 'CRM-START', term_months: term, ...extra });
+  const first = await A.owner.post('/api/v1/subscriptions', crm(3));
+  expect(first, 201);
+  expect(await A.owner.post('/api/v1/subscriptions', crm(1)), 201);       // 4 of 6
+  let r = await A.owner.post('/api/v1/subscriptions/quote', crm(3));
+  expect(r, 409, 'conflict', 'term_months');
+  assert.match(r.body.detail, /CRM-START allows at most 6 months in all; 4 used/);
+  expect(await A.owner.post('/api/v1/subscriptions', crm(1)), 201);       // 5 of 6
+  const last = await A.owner.post('/api/v1/subscriptions', crm(1));       // 6 of 6
+  expect(last, 201);
+  // the bug: a 1-month renewal after six months, and so on without end
+  r = await A.owner.post('/api/v1/subscriptions', crm(1));
+  expect(r, 409, 'conflict', 'term_months');
+  assert.match(r.body.detail, /CRM-START allows at most 6 months in all; 6 used/);
+  // a later start, after a gap, is the same subscriber's months
+  r = await A.owner.post('/api/v1/subscriptions', crm(1, { start: addDays(last.body.end, 40) }));
+  expect(r, 409, 'conflict', 'term_months');
+  // a partner tariff on CRM-START counts as CRM-START
+  const pt = await A.owner.post('/api/v1/partner-tariffs', {
+    base: 'CRM-START', code: `A-CRM-${c.id}`, name_ru: 'Свой CRM', prices: [{ term: 1, amount: 0 }],
+  });
+  expect(pt, 201);
+  expect(await A.owner.post('/api/v1/subscriptions', crm(1, { tariff: `A-CRM-${c.id}` })), 409, 'conflict', 'term_months');
+  // a cancelled month is given back: the provider cancels the first term (3 months)
+  const req = await A.owner.post('/api/v1/requests', { kind: 'subscription_cancel', subscription: first.body.id, reason: 'posted by mistake' });
+  expect(req, 201);
+  expect(await ctx.admin.post(`/api/v1/requests/${req.body.id}/decision`, { decision: 'apply', note: '' }), 200);
+  expect(await A.owner.post('/api/v1/subscriptions/quote', crm(3, { start: last.body.end })), 200);
+  // a change request re-plans the row without itself: the last month → 6 is 2 + 6 > 6, → 3 is 2 + 3
+  r = await A.owner.post('/api/v1/requests', { kind: 'subscription_change', subscription: last.body.id, changes: { term_months: 6 }, reason: 'longer' });
+  expect(r, 409, 'conflict', 'term_months');
+  assert.match(r.body.detail, /2 used/);
+  expect(await A.owner.post('/api/v1/requests', { kind: 'subscription_change', subscription: last.body.id, changes: { term_months: 3 }, reason: 'longer' }), 201);
+});
+
+test('R-CAT-2 CRM-START: parallel postings for one client cannot pass the 6 months together', async () => {
+  const c = await newClient(A);
+  expect(await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff: 'CRM-START', term_months: 3 }), 201);
+  // 30 at once: with fewer, PostgreSQL rarely ran two of them side by side
+  const starts = Array.from({ length: 30 }, (_, i) => addDays(today, 100 + 40 * i));
+  const rs = await Promise.all(starts.map((start) => A.owner.post('/api/v1/subscriptions',
+    { subscriber: c.id, kind: 'main', tariff: 'CRM-START', term_months: 1, start })));
+  assert.equal(rs.filter((r) => r.status === 201).length, 3, rs.map((r) => `${r.status} ${r.body.detail ?? ''}`).join('; '));
+  for (const r of rs.filter((x) => x.status !== 201)) expect(r, 409, 'conflict', 'term_months');
+  const months = (await subsOf(A.owner, c.id)).filter((x) => x.tariff.code === 'CRM-START').reduce((n, x) => n + x.term_months, 0);
+  assert.equal(months, 6);
+});
+
 test('R-SUB-3/4/5 extension, short extension, deferred renewal: who, when, once', async () => {
   const c = await newClient(A);
   // No paid main yet: no short extension.
