@@ -2,7 +2,8 @@
  * catalog.c — GET/POST /api/v1/applications, GET/POST /api/v1/tariffs,
  * PATCH /api/v1/tariffs/{id}, POST /api/v1/tariffs/{id}/prices,
  * GET/POST /api/v1/partner-tariffs, GET /api/v1/partner-tariffs/{tariff},
- * GET /api/v1/promotions (SPEC R-CAT-1..5, §14).
+ * GET/POST /api/v1/promotions, PATCH /api/v1/promotions/{code} (SPEC
+ * R-CAT-1..5, §14).
  *
  * A tariff renders with its current version (options as JSON, in_use) and
  * every price row, plus the price of each allowed term in force today, so a
@@ -530,24 +531,27 @@ ob_api_partner_tariffs_get(struct ob_req *req, struct ob_resp *resp)
 
 /* ---- promotions ---------------------------------------------------------------------- */
 
+static json_t *
+promotion_json(const struct ob_promotion *p)
+{
+    json_t *params = json_loads(p->params ? p->params : "{}", 0, NULL);
+
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:b}", "id",
+                     (json_int_t)p->id, "code", p->code, "kind", p->kind, "name_ru", p->name_ru,
+                     "name_en", p->name_en, "tariff", ob_api_str(p->tariff_code), "application",
+                     ob_api_str(p->app_code), "params", params ? params : json_object(),
+                     "valid_from", p->valid_from, "valid_to", ob_api_str(p->valid_to),
+                     "in_force", p->in_force);
+}
+
 static int
 promotion_row(const struct ob_promotion *p, void *arg)
 {
     struct ob_list *l = arg;
-    json_t *params = json_loads(p->params, 0, NULL);
 
-    if (l->after && p->id <= l->after) {
-        json_decref(params);
+    if (l->after && p->id <= l->after)
         return 0;
-    }
-    return ob_list_add(l, p->id,
-                       json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:o}", "id",
-                                 (json_int_t)p->id, "code", p->code, "kind", p->kind, "name_ru",
-                                 p->name_ru, "name_en", p->name_en, "tariff",
-                                 ob_api_str(p->tariff_code), "application",
-                                 ob_api_str(p->app_code), "params",
-                                 params ? params : json_object(), "valid_from", p->valid_from,
-                                 "valid_to", ob_api_str(p->valid_to)));
+    return ob_list_add(l, p->id, promotion_json(p));
 }
 
 int
@@ -564,4 +568,92 @@ ob_api_promotions_list(struct ob_req *req, struct ob_resp *resp)
         return rc;
     }
     return ob_list_end(req, resp, &l);
+}
+
+static int
+respond_promotion(struct ob_req *req, struct ob_resp *resp, int status, const char *ref)
+{
+    struct ob_promotion p;
+    int rc = ob_catalog_promotion_get(req->ctx, ref, &p);
+
+    return rc ? rc : ob_resp_json(resp, status, promotion_json(&p));
+}
+
+/* A member that may be a string or null: *is_null says which. */
+static int
+str_or_null(struct ob_req *req, const char *name, size_t max, const char **out, bool *is_null)
+{
+    json_t *v = json_object_get(req->json, name);
+
+    *is_null = v && json_is_null(v);
+    return ob_req_str(req, name, max, false, out);
+}
+
+/* params: an object, kept as compact JSON text; NULL when absent. */
+static int
+params_text(struct ob_req *req, const char **out)
+{
+    json_t *v = json_object_get(req->json, "params");
+    char *s;
+
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (!json_is_object(v))
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "params", "'params' must be an object");
+    s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+    *out = ob_arena_strdup(&req->ctx->arena, s);
+    free(s);
+    return 0;
+}
+
+int
+ob_api_promotions_create(struct ob_req *req, struct ob_resp *resp)
+{
+    static const char *const fields[] = { "code", "kind", "name_ru", "name_en", "tariff",
+                                          "application", "params", "valid_from", "valid_to",
+                                          NULL };
+    struct ob_promotion_new in = { 0 };
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = ob_access_provider(req->ctx, OB_ROLE_ADMIN)) != 0 ||
+        (rc = ob_req_object(req)) != 0 || (rc = ob_api_only_members(req, req->json, "", fields)) ||
+        (rc = ob_req_str(req, "code", 40, true, &in.code)) != 0 ||
+        (rc = ob_req_str(req, "kind", 32, true, &in.kind)) != 0 ||
+        (rc = ob_req_str(req, "name_ru", 200, true, &in.name_ru)) != 0 ||
+        (rc = ob_req_str(req, "name_en", 200, true, &in.name_en)) != 0 ||
+        (rc = ob_req_str(req, "tariff", 40, false, &in.tariff)) != 0 ||
+        (rc = ob_req_str(req, "application", 40, false, &in.application)) != 0 ||
+        (rc = params_text(req, &in.params)) != 0 ||
+        (rc = ob_req_str(req, "valid_from", 32, true, &in.valid_from)) != 0 ||
+        (rc = ob_req_str(req, "valid_to", 32, false, &in.valid_to)) != 0 ||
+        (rc = ob_catalog_promotion_create(req->ctx, &in, &id)) != 0)
+        return rc;
+    return respond_promotion(req, resp, 201, in.code);
+}
+
+int
+ob_api_promotions_patch(struct ob_req *req, struct ob_resp *resp)
+{
+    static const char *const fields[] = { "name_ru", "name_en", "tariff", "application",
+                                          "params", "valid_from", "valid_to", NULL };
+    struct ob_promotion_change ch = { 0 };
+    const char *ref = ob_req_param(req, "code");
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = ob_access_provider(req->ctx, OB_ROLE_ADMIN)) != 0 ||
+        (rc = ob_req_object(req)) != 0 || (rc = ob_api_only_members(req, req->json, "", fields)) ||
+        (rc = ob_req_str(req, "name_ru", 200, false, &ch.name_ru)) != 0 ||
+        (rc = ob_req_str(req, "name_en", 200, false, &ch.name_en)) != 0 ||
+        (rc = str_or_null(req, "tariff", 40, &ch.tariff, &ch.tariff_null)) != 0 ||
+        (rc = str_or_null(req, "application", 40, &ch.application, &ch.application_null)) ||
+        (rc = params_text(req, &ch.params)) != 0 ||
+        (rc = ob_req_str(req, "valid_from", 32, false, &ch.valid_from)) != 0 ||
+        (rc = str_or_null(req, "valid_to", 32, &ch.valid_to, &ch.valid_to_null)) != 0 ||
+        (rc = ob_catalog_promotion_update(req->ctx, ref, &ch, &id)) != 0)
+        return rc;
+    return respond_promotion(req, resp, 200, ob_arena_printf(&req->ctx->arena, "%lld",
+                                                             (long long)id));
 }

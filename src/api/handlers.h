@@ -71,6 +71,8 @@ OB_HANDLER(ob_api_partner_tariffs_list);
 OB_HANDLER(ob_api_partner_tariffs_create);
 OB_HANDLER(ob_api_partner_tariffs_get);
 OB_HANDLER(ob_api_promotions_list);
+OB_HANDLER(ob_api_promotions_create);
+OB_HANDLER(ob_api_promotions_patch);
 /* its.c */
 OB_HANDLER(ob_api_its_list);
 OB_HANDLER(ob_api_its_create);

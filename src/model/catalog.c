@@ -1,8 +1,8 @@
 /*
- * catalog.c — applications, tariffs, versions, prices, partner tariffs and
- * promotions in the database (SPEC R-CAT-1..5). The options format and the
- * price rule are in catalog_options.c; the standard catalog's loader in
- * catalog_load.c.
+ * catalog.c — applications, tariffs, versions, prices and partner tariffs
+ * in the database (SPEC R-CAT-1..4). The options format and the price rule
+ * are in catalog_options.c, promotions in catalog_promotions.c, the standard
+ * catalog's loader in catalog_load.c.
  *
  * Reading functions that the subscription engine calls take no access
  * check (they say so in catalog.h); everything that lists or changes checks
@@ -1234,66 +1234,4 @@ ob_catalog_price_add(struct ob_ctx *ctx, int64_t tariff, const struct ob_price_n
     int rc = ob_catalog_price_access(ctx, tariff);
 
     return rc ? rc : ob_db_tx(ctx, OB_DB_WRITE, price_add, &a);
-}
-
-/* ---- promotions ---------------------------------------------------------------------- */
-
-int
-ob_catalog_promotions(struct ob_ctx *ctx, int (*fn)(const struct ob_promotion *, void *),
-                      void *arg)
-{
-    struct ob_stmt *st;
-    int rc;
-
-    if ((rc = ob_access_person(ctx)) != 0)
-        return rc;
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT p.id, p.code, p.kind, p.name_ru, p.name_en, t.code, a.code, "
-                            "p.params, p.valid_from, p.valid_to FROM promotions p "
-                            "LEFT JOIN tariffs t ON t.id = p.tariff_id "
-                            "LEFT JOIN applications a ON a.id = p.application_id ORDER BY p.id",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    while ((rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_promotion p;
-
-        p.id = ob_stmt_int(st, 0);
-        p.code = ob_stmt_text(st, 1);
-        p.kind = ob_stmt_text(st, 2);
-        p.name_ru = ob_stmt_text(st, 3);
-        p.name_en = ob_stmt_text(st, 4);
-        p.tariff_code = ob_stmt_null(st, 5) ? NULL : ob_stmt_text(st, 5);
-        p.app_code = ob_stmt_null(st, 6) ? NULL : ob_stmt_text(st, 6);
-        p.params = ob_stmt_text(st, 7);
-        p.valid_from = ob_stmt_text(st, 8);
-        p.valid_to = ob_stmt_null(st, 9) ? NULL : ob_stmt_text(st, 9);
-        if ((rc = fn(&p, arg)) != 0)
-            break;
-    }
-    ob_stmt_finalize(st);
-    return ob_db_rows_end(ctx, rc);
-}
-
-int
-ob_catalog_promotion_active(struct ob_ctx *ctx, const char *code, int32_t day, bool *out)
-{
-    char from[OB_DATE_LEN] = "", to[OB_DATE_LEN] = "";
-    int32_t f = 0, t = OB_UNLIMITED;
-    int rc = ob_db_get_text(ctx->db, from, sizeof(from),
-                            "SELECT valid_from FROM promotions WHERE code = ?", "t", code);
-
-    *out = false;
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    if (rc == OB_DB_DONE)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "promotion '%s' not found", code);
-    rc = ob_db_get_text(ctx->db, to, sizeof(to),
-                        "SELECT COALESCE(valid_to, '') FROM promotions WHERE code = ?", "t", code);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    ob_date_parse(from, &f);
-    if (to[0])
-        ob_date_parse(to, &t);
-    *out = f <= day && (t == OB_UNLIMITED || day < t);
-    return 0;
 }

@@ -269,17 +269,52 @@ int ob_catalog_partner_tariff_create(struct ob_ctx *ctx, struct ob_partner_tarif
 
 /* ---- promotions (R-CAT-5) ------------------------------------------------------------- */
 
+/* Kinds: "free_period" (ERP-PILOT free until 2018-12-31), "free_units" (one
+ * free cash register), "offer" (a tariff that may be posted only while one
+ * of its offers is in force: CSO-FREE). */
 struct ob_promotion {
     int64_t id;
     const char *code, *kind, *name_ru, *name_en, *tariff_code, *app_code, *params;
     const char *valid_from, *valid_to;  /* valid_to exclusive, NULL: open-ended */
+    bool in_force;                      /* today, by the service clock */
 };
 
+/* Every promotion, in id order (anyone signed in). */
 int ob_catalog_promotions(struct ob_ctx *ctx, int (*fn)(const struct ob_promotion *, void *),
                           void *arg);
+/* A promotion by code, or by id (anyone signed in). OB_ENOTFOUND naming it. */
+int ob_catalog_promotion_get(struct ob_ctx *ctx, const char *ref, struct ob_promotion *out);
 /* Is promotion `code` in force on `day`? *out and 0; OB_ENOTFOUND for an
  * unknown code. No access check. */
 int ob_catalog_promotion_active(struct ob_ctx *ctx, const char *code, int32_t day, bool *out);
+
+/* What POST /promotions takes. tariff and application are codes (a standard
+ * tariff; an offer must name a main one); params a JSON object's text (NULL:
+ * {}); dates civil, in the input window, valid_to exclusive (NULL: no end). */
+struct ob_promotion_new {
+    const char *code, *kind, *name_ru, *name_en, *tariff, *application, *params;
+    const char *valid_from, *valid_to;
+};
+/* Add a promotion (provider admins), audited. 409 on a taken code. */
+int ob_catalog_promotion_create(struct ob_ctx *ctx, const struct ob_promotion_new *in,
+                                int64_t *id);
+
+/* What PATCH /promotions/{code} changes: NULL leaves a member as it is; the
+ * *_null flags clear one. A promotion keeps its code and kind. */
+struct ob_promotion_change {
+    const char *name_ru, *name_en, *tariff, *application, *params, *valid_from, *valid_to;
+    bool tariff_null, application_null, valid_to_null;
+};
+/* Change promotion `ref` (code or id; provider admins): the result is checked
+ * as a whole, audited before → after. *id is set. */
+int ob_catalog_promotion_update(struct ob_ctx *ctx, const char *ref,
+                                const struct ob_promotion_change *ch, int64_t *id);
+
+/* R-CAT-5: may a main of standard tariff `tariff` be posted on `day`? 0 when
+ * no offer names it or one of its offers is in force that day; else
+ * OB_EINVAL (field "tariff") naming the offer and its last day (or its first
+ * day, when it has not begun). No access check. */
+int ob_catalog_offer_check(struct ob_ctx *ctx, int64_t tariff, int32_t day);
 
 /* ---- the standard catalog ------------------------------------------------------------- */
 

@@ -715,6 +715,24 @@ ob_partner_employee_remove(struct ob_ctx *ctx, int64_t partner, int64_t person)
  * and the provider. A record withdrawn counts for the days before the day
  * it was withdrawn. */
 int
+ob_partner_lock(struct ob_ctx *ctx, int64_t partner)
+{
+    int64_t id = 0;
+    int rc;
+
+    if (ob_db_engine(ctx->db) != OB_DB_POSTGRES)
+        return 0;
+    rc = ob_db_get_int(ctx->db, &id,
+                       "SELECT account_id FROM partners WHERE account_id = ? FOR NO KEY UPDATE",
+                       "i", partner);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_DONE)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "partner %lld not found", (long long)partner);
+    return 0;
+}
+
+int
 ob_partner_holds(struct ob_ctx *ctx, int64_t partner, const char *status, int32_t day,
                  bool *out)
 {

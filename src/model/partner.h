@@ -95,6 +95,12 @@ int ob_partner_status_add(struct ob_ctx *ctx, int64_t partner, const char *statu
 int ob_partner_holds(struct ob_ctx *ctx, int64_t partner, const char *status, int32_t day,
                      bool *out);
 int ob_partner_status_withdraw(struct ob_ctx *ctx, int64_t partner, int64_t id);
+/* Hold partner `partner`'s row until the transaction ends, so that a rule
+ * over all its clients (CSO-FREE once per partner) is judged one posting
+ * after another (PostgreSQL: SELECT … FOR NO KEY UPDATE, which leaves new
+ * subscribers' foreign keys free; SQLite: the write transaction is the
+ * lock already). OB_ENOTFOUND for no such partner. */
+int ob_partner_lock(struct ob_ctx *ctx, int64_t partner);
 
 /* Employees (R-ACT-3): the partner's owner or provider admins manage them. */
 int ob_partner_employees(struct ob_ctx *ctx, int64_t partner, int64_t after, int limit,

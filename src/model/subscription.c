@@ -467,6 +467,46 @@ plan_months_cap(struct ob_ctx *ctx, struct plan *p, int cap)
     return OB_ECONFLICT;
 }
 
+/* R-CAT-2: a tariff given "once per partner" (CSO-FREE, the guide: "Можно один
+ * раз подключиться на бесплатный тариф") is posted at most once across all
+ * the partner's clients: posted, not cancelled mains of the standard tariff
+ * (partner tariffs on it included) with that partner. A write holds the
+ * partner's row first, so postings for two of its clients at once are
+ * judged one after the other. A client served by the provider directly is
+ * nobody's. */
+static int
+plan_once_per_partner(struct ob_ctx *ctx, struct plan *p)
+{
+    int64_t id = 0, code = 0;
+    int rc;
+
+    if (!p->sub.partner)
+        return 0;
+    if (p->lock && (rc = ob_partner_lock(ctx, p->sub.partner)) != 0)
+        return rc;
+    rc = ob_db_get_int(ctx->db, &id,
+                       "SELECT s.id FROM subscriptions s JOIN tariffs t ON t.id = s.tariff_id "
+                       "WHERE s.partner_id = ? AND s.kind = 'main' AND s.state = 'posted' AND "
+                       "COALESCE(t.base_tariff_id, t.id) = ? AND s.id <> ? ORDER BY s.id LIMIT 1",
+                       "iii", p->sub.partner, p->out->base_tariff, p->replacing);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_DONE)
+        return 0;
+    rc = ob_db_get_int(ctx->db, &code,
+                       "SELECT sc.code FROM subscriptions s JOIN subscribers sc "
+                       "ON sc.account_id = s.subscriber_id WHERE s.id = ?",
+                       "i", id);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    ob_err_field(&ctx->err, OB_ECONFLICT, "tariff",
+                 "%s is given once per partner: the partner has it for subscriber %lld "
+                 "(subscription %lld)",
+                 p->t.base_code ? p->t.base_code : p->t.code, (long long)code, (long long)id);
+    ob_err_hint(&ctx->err, "a cancelled subscription gives it back; the paid tariffs stay open");
+    return OB_ECONFLICT;
+}
+
 static int
 plan_main(struct ob_ctx *ctx, struct plan *p)
 {
@@ -500,6 +540,10 @@ plan_main(struct ob_ctx *ctx, struct plan *p)
                                 "tariff '%s' may be posted only by partners with the status "
                                 "'%s'", p->t.code, o->requires_status);
     }
+    if ((rc = ob_catalog_offer_check(ctx, p->out->base_tariff, p->day)) != 0)
+        return rc;
+    if (o->once_per_partner && (rc = plan_once_per_partner(ctx, p)) != 0)
+        return rc;
     p->out->term_months = p->in->term_months;
     if (!p->out->term_months && o->nterms == 1)
         p->out->term_months = o->terms[0];
