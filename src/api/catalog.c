@@ -536,12 +536,12 @@ promotion_json(const struct ob_promotion *p)
 {
     json_t *params = json_loads(p->params ? p->params : "{}", 0, NULL);
 
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:b}", "id",
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:b, s:s}", "id",
                      (json_int_t)p->id, "code", p->code, "kind", p->kind, "name_ru", p->name_ru,
                      "name_en", p->name_en, "tariff", ob_api_str(p->tariff_code), "application",
                      ob_api_str(p->app_code), "params", params ? params : json_object(),
                      "valid_from", p->valid_from, "valid_to", ob_api_str(p->valid_to),
-                     "in_force", p->in_force);
+                     "in_force", p->in_force, "state", p->state);
 }
 
 static int

@@ -277,6 +277,7 @@ struct ob_promotion {
     const char *code, *kind, *name_ru, *name_en, *tariff_code, *app_code, *params;
     const char *valid_from, *valid_to;  /* valid_to exclusive, NULL: open-ended */
     bool in_force;                      /* today, by the service clock */
+    const char *state;                  /* "in_force", "upcoming" or "ended", today */
 };
 
 /* Every promotion, in id order (anyone signed in). */

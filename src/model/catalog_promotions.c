@@ -40,6 +40,15 @@ col(struct ob_ctx *ctx, struct ob_stmt *st, int c)
     return ob_stmt_null(st, c) ? NULL : ob_arena_strdup(&ctx->arena, ob_stmt_text(st, c));
 }
 
+static const char *
+day_text(struct ob_ctx *ctx, int32_t day)
+{
+    char d[OB_DATE_LEN];
+
+    ob_date_format(day, d);
+    return ob_arena_strdup(&ctx->arena, d);
+}
+
 static bool
 in_force(const char *from, const char *to, int32_t day)
 {
@@ -64,6 +73,11 @@ read_promotion(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_promotion *p)
     p->valid_from = col(ctx, st, 8);
     p->valid_to = col(ctx, st, 9);
     p->in_force = in_force(p->valid_from, p->valid_to, ob_clock_today(ctx));
+    if (p->in_force)
+        p->state = "in_force";
+    else    /* ISO dates order as text */
+        p->state = strcmp(p->valid_from, day_text(ctx, ob_clock_today(ctx))) > 0 ? "upcoming"
+                                                                                  : "ended";
 }
 
 int

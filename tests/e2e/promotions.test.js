@@ -96,6 +96,7 @@ test('R-CAT-5 the provider adds and edits promotions, audited before → after; 
   const byId = await ctx.admin.patch(`/api/v1/promotions/${r.body.id}`, { valid_from: addDays(today, 1) });
   expect(byId, 200);
   assert.equal(byId.body.in_force, false, 'it starts tomorrow');
+  assert.equal(byId.body.state, 'upcoming');
   const changed = audits(ctx.db, 'catalog.promotion_changed').filter((a) => a[1] === String(r.body.id)).map((a) => a[2]);
   assert.equal(changed.length, 2);
   assert.match(changed[0], new RegExp(`valid_to ${addDays(today, 30)} → ${addDays(today, 60)}`));
@@ -118,6 +119,8 @@ test('R-CAT-5 the provider adds and edits promotions, audited before → after; 
   const list = await promotions(CSO.owner);
   assert.equal(list['SPRING-OFFER'].valid_to, null);
   assert.equal(list['CSO-FREE-OFFER'].in_force, false, 'the standard offer ended on 2018-12-31');
+  assert.equal(list['CSO-FREE-OFFER'].state, 'ended');
+  assert.equal(r.body.state, 'in_force');
 });
 
 

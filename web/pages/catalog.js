@@ -85,6 +85,7 @@ export async function catalog(main, { query }) {
   setTitle(t('catalog.title'));
   const tab = CAT_TABS.includes(query.get('tab')) ? query.get('tab') : 'tariffs';
   let table;
+  let headActions = null;
   if (tab === 'tariffs') {
     const columns = [...tariffColumns(), { key: '', label: '', sort: false, cls: 'actions', render: (tr) => h('span', { class: 'row-actions' },
       button(t('catalog.add_price'), async () => { if (await addPrice(tr)) table.reload(); }, { small: true, kind: 'ghost' }),
@@ -104,20 +105,130 @@ export async function catalog(main, { query }) {
       empty: { title: t('catalog.empty_apps') },
     });
   } else {
+    const names = await catalogNames();
+    const admin = (account()?.roles || []).includes('admin');
+    const actions = (p) => h('span', { class: 'row-actions' },
+      button(t('common.edit'), async () => { if (await editPromotion(p, names)) table.reload(); }, { small: true, kind: 'ghost' }));
     table = dataTable({
       url: '/api/v1/promotions?limit=200', exportable: false,
       columns: [
-        { key: 'code', label: t('catalog.code'), render: (p) => h('span', {}, h('strong', { class: 'mono', text: p.code }), h('span', { class: 'cell-sub muted', text: nameOf(p) })) },
-        { key: 'tariff', label: t('catalog.tariff'), render: (p) => p.tariff || p.application },
-        { key: 'valid_from', label: t('catalog.valid_from'), cls: 'nowrap', render: (p) => fmtDate(p.valid_from) },
-        { key: 'valid_to', label: t('catalog.valid_to'), cls: 'nowrap', render: (p) => (p.valid_to ? fmtDate(p.valid_to) : t('catalog.open_ended')) },
+        { key: 'name_ru', label: t('promo.name'), cls: 'wrap', sort: (p) => nameOf(p), render: (p) => h('span', {}, h('strong', { text: nameOf(p) }),
+          h('span', { class: 'cell-sub muted', text: tOr(`promo.kind.${p.kind}`, p.kind) })) },
+        { key: 'tariff', label: t('promo.opens'), cls: 'wrap', sort: (p) => names.of(p), render: (p) => names.of(p) || h('span', { class: 'muted', text: '—' }) },
+        { key: 'valid_from', label: t('promo.period'), cls: 'nowrap', render: (p) => periodText(p) },
+        { key: 'state', label: t('common.state'), render: (p) => badge(p.state, { tone: PROMO_TONES[p.state], label: t(`promo.state.${p.state}`) }) },
+        ...(admin ? [{ key: '', label: '', sort: false, cls: 'actions', render: actions }] : []),
       ],
       empty: { title: t('catalog.empty_promotions') },
     });
+    if (admin) {
+      headActions = button(t('promo.new'), async () => { if (await newPromotion(names)) table.reload(); }, { kind: 'primary' });
+    }
   }
-  main.append(pageHeader(t('catalog.title'), { subtitle: t('catalog.subtitle') }),
+  main.append(pageHeader(t('catalog.title'), { subtitle: t('catalog.subtitle'), actions: headActions }),
     tabs(CAT_TABS.map((v) => ({ value: v, label: t(`catalog.tab_${v}`) })), tab, (v) => navigate(`/catalog?tab=${v}`)),
     table.el);
+}
+
+// ---- provider: promotions (R-CAT-5) ------------------------------------------------
+// A promotion's valid_to is exclusive (the day it is over); people think in the last
+// day it runs, as the guide does ("до 31.12.2018 г."), so the page shows and takes that.
+const PROMO_KINDS = ['offer', 'free_period', 'free_units'];
+const PROMO_TONES = { in_force: 'ok', upcoming: 'info', ended: 'muted' };
+const WINDOW = ['2000-01-01', '2199-12-31'];   // the dates the service takes (docs/decisions.md)
+
+const dayShift = (d, n) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
+const lastDayOf = (p) => (p.valid_to ? dayShift(p.valid_to, -1) : '');
+
+function periodText(p) {
+  const from = t('promo.from', { date: fmtDate(p.valid_from) });
+  return p.valid_to ? `${from} ${t('promo.through', { date: fmtDate(lastDayOf(p)) })}` : `${from}, ${t('catalog.open_ended')}`;
+}
+
+/** Names of the catalog's tariffs and applications, to show instead of codes. */
+async function catalogNames() {
+  let tariffs = [];
+  let apps = [];
+  try {
+    [tariffs, apps] = await Promise.all([all('/api/v1/tariffs'), all('/api/v1/applications')]);
+  } catch { /* the table still shows what it has */ }
+  const std = tariffs.filter((x) => !x.partner);
+  const tariff = Object.fromEntries(std.map((x) => [x.code, nameOf(x)]));
+  const app = Object.fromEntries(apps.map((x) => [x.code, nameOf(x)]));
+  return {
+    mains: std.filter((x) => x.kind === 'main' && !x.version?.options?.partner_own),
+    of: (p) => (p.tariff ? tariff[p.tariff] || p.tariff : p.application ? app[p.application] || p.application : ''),
+  };
+}
+
+function dateInWindow(v) {
+  return !v || (v >= WINDOW[0] && v <= WINDOW[1]) ? null : t('promo.date_window', { from: fmtDate(WINDOW[0]), to: fmtDate(WINDOW[1]) });
+}
+
+function promotionFields(names, { create } = {}) {
+  return [
+    ...(create ? [
+      { name: 'kind', label: t('promo.kind'), type: 'select', required: true, options: PROMO_KINDS.map((k) => ({ value: k, label: t(`promo.kind.${k}`) })) },
+      { name: 'code', label: t('promo.code'), required: true, mono: true, hint: t('promo.code_hint'),
+        validate: (v) => (/^[A-Za-z0-9+._-]{1,40}$/.test(v) ? null : t('promo.code_hint')) },
+    ] : []),
+    { name: 'name_ru', label: t('catalog.name_ru'), required: true, span: 2 },
+    { name: 'name_en', label: t('catalog.name_en'), required: true, span: 2 },
+    { name: 'tariff', label: t('promo.tariff'), type: 'select', span: 2, hint: t('promo.tariff_hint'),
+      options: [{ value: '', label: t('promo.no_tariff') }, ...names.mains.map((x) => ({ value: x.code, label: nameOf(x) }))],
+      validate: (v, a) => ((a.kind || names.kind) === 'offer' && !v ? t('promo.offer_needs_tariff') : null) },
+    { name: 'valid_from', label: t('catalog.valid_from'), type: 'date', required: true, validate: dateInWindow },
+    { name: 'last_day', label: t('promo.last_day'), type: 'date', hint: t('catalog.valid_to_hint'),
+      validate: (v, a) => dateInWindow(v) || (v && a.valid_from && v < a.valid_from ? t('promo.last_before_first') : null) },
+  ];
+}
+
+/** The server names its fields; say the same in the person's language. */
+function promotionError(err) {
+  if (!(err instanceof ApiError) || !err.field) return err;
+  const field = err.field === 'valid_to' ? 'last_day' : err.field;
+  const known = { code: err.code === 'conflict' ? 'promo.code_taken' : 'promo.code_hint', tariff: 'promo.offer_needs_tariff',
+    valid_from: 'promo.date_window', last_day: 'promo.bad_last_day' };
+  if (!known[field]) return err;
+  return new ApiError(err.status, { code: err.code, field,
+    detail: t(known[field], { from: fmtDate(WINDOW[0]), to: fmtDate(WINDOW[1]) }) });
+}
+
+function promotionBody(v) {
+  return {
+    name_ru: v.name_ru, name_en: v.name_en, tariff: v.tariff || null,
+    valid_from: v.valid_from, valid_to: v.last_day ? dayShift(v.last_day, 1) : null,
+  };
+}
+
+async function editPromotion(p, names) {
+  return formDialog({
+    title: t('promo.edit_title', { name: nameOf(p) }), text: t(`promo.edit_text.${p.kind}`), wide: true,
+    fields: promotionFields({ ...names, kind: p.kind }),
+    values: { name_ru: p.name_ru, name_en: p.name_en, tariff: p.tariff || '', valid_from: p.valid_from, last_day: lastDayOf(p) },
+    onSubmit: async (v) => {
+      const body = promotionBody(v);
+      if (p.kind !== 'offer' && !p.tariff && !body.tariff) delete body.tariff;
+      try { await patch(`/api/v1/promotions/${encodeURIComponent(p.code)}`, body); } catch (err) { throw promotionError(err); }
+      toast(t('promo.saved'));
+    },
+  });
+}
+
+async function newPromotion(names) {
+  return formDialog({
+    title: t('promo.new'), text: t('promo.new_text'), wide: true,
+    fields: promotionFields(names, { create: true }),
+    values: { kind: 'offer', valid_from: new Date().toISOString().slice(0, 10) },
+    submitLabel: t('promo.create'),
+    onSubmit: async (v) => {
+      const body = { code: v.code, kind: v.kind, ...promotionBody(v) };
+      if (!body.tariff) delete body.tariff;
+      if (!body.valid_to) delete body.valid_to;
+      try { await post('/api/v1/promotions', body); } catch (err) { throw promotionError(err); }
+      toast(t('promo.created'));
+    },
+  });
 }
 
 function priceFields(tr, { standard } = {}) {
