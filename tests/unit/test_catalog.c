@@ -17,6 +17,7 @@
 #include "db/db.h"
 #include "model/catalog.h"
 #include "unit.h"
+#include "unit_engine.h"
 #include "base/banned.h"
 
 extern const struct ob_migration ob_migrations[];
@@ -257,6 +258,22 @@ setup(void **state)
     return 0;
 }
 
+/* The same fixture on the PostgreSQL database of the group (unit_engine.h). */
+static int
+setup_pg(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct ob_err err = { 0 };
+
+    if (ob_tz_set("Europe/Moscow", &err) != 0 || ob_db_open(eng.url, NULL, &f->db, &err) != 0 ||
+        ob_db_migrate(f->db, ob_migrations, ob_nmigrations, NULL, &err) != 0)
+        return -1;
+    ob_ctx_init(&f->ctx, f->db, NULL);
+    f->ctx.actor.system = true;
+    *state = f;
+    return 0;
+}
+
 static int
 teardown(void **state)
 {
@@ -426,11 +443,14 @@ test_amendment(void **state)
     CHECK_STR("2018.1 has no family", chain_of(f, "ITSaaS-PROF", &version), "(none)");
     /* PROF is in use (only the column matters, as in test_version_in_use) */
     assert_int_equal(ob_catalog_tariff_find(&f->ctx, "ITSaaS-PROF", 0, &prof), 0);
-    assert_int_equal(ob_db_exec(f->db, "DROP TABLE subscriptions"), 0);
-    assert_int_equal(ob_db_exec(f->db, "CREATE TABLE subscriptions (id INTEGER PRIMARY KEY, "
+    assert_int_equal(ob_db_exec(f->db, ob_db_engine(f->db) == OB_DB_POSTGRES
+                                           ? "DROP TABLE subscriptions CASCADE"
+                                           : "DROP TABLE subscriptions"),
+                     0);
+    assert_int_equal(ob_db_exec(f->db, "CREATE TABLE subscriptions (id BIGINT, "
                                        "tariff_version_id BIGINT)"),
                      0);
-    assert_true(ob_db_run(f->db, "INSERT INTO subscriptions (tariff_version_id) VALUES (?)", "i",
+    assert_true(ob_db_run(f->db, "INSERT INTO subscriptions VALUES (1, ?)", "i",
                           prof.version_id) == 1);
 
     assert_int_equal(ob_catalog_load_standard(&f->ctx, &st), 0);
@@ -514,6 +534,16 @@ main(void)
         cmocka_unit_test_setup_teardown(test_restricted_apps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_amendment, setup, teardown),
     };
+    const struct CMUnitTest on_pg[] = {
+        cmocka_unit_test_setup_teardown(test_amendment, setup_pg, teardown),
+    };
+    int failed;
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    if (ob_rand_init() != 0)
+        return 1;
+    failed = cmocka_run_group_tests(tests, NULL, NULL);
+    if (getenv("OBLAKO_TEST_PG_URL") && *getenv("OBLAKO_TEST_PG_URL"))
+        failed += cmocka_run_group_tests_name("postgres", on_pg, pg_group_setup,
+                                              pg_group_teardown);
+    return failed;
 }
