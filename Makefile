@@ -3,14 +3,17 @@
 #   make            build build/oblako
 #   make demo       install what is needed, build, init ./var/demo.db, serve on :8080
 #   make test       install test tools, build normal + sanitizer, run every suite
-#   make test-full  the same plus the sanitizer build on PostgreSQL and long runs
+#   make test-full  the same plus the sanitizer build on PostgreSQL, ThreadSanitizer and long runs
 #   make check      build with -Werror, unit + e2e (SQLite), lint
 #   make asan       the AddressSanitizer + UBSan build in build/asan
+#   make tsan       the ThreadSanitizer build in build/tsan (clang)
+#   make test-tsan  build it and run only its suites (tests/run.sh --tsan)
 #   make fuzz       build and run the request fuzzer (FUZZ_SECONDS, default 60)
 #   make bench      HTTP benchmark against nginx, entitlement + paging at 1M rows (bench/README.md)
 #   make format     clang-format the sources
 #
-# CC=clang builds with clang; SANITIZE=1 is what `make asan` sets.
+# CC=clang builds with clang; SANITIZE=1 is what `make asan` sets, SANITIZE=thread (with
+# CC=clang, the compiler the suites were tried with) what `make tsan` sets.
 
 CC ?= cc
 PKGS := libmicrohttpd jansson libsodium libpq sqlite3 libcurl liboath xlsxwriter
@@ -28,6 +31,11 @@ BUILD := build/asan
 OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDSAN := -fsanitize=address,undefined
 endif
+ifeq ($(SANITIZE),thread)
+BUILD := build/tsan
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+LDSAN := -fsanitize=thread
+endif
 
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDSAN) $(LDFLAGS)
@@ -44,7 +52,7 @@ WEB_FILES := $(sort $(shell find web -type f 2>/dev/null))
 MAIL_FILES := $(sort $(shell find src/mail/templates -type f 2>/dev/null))
 DATA_FILES := $(sort $(wildcard data/*.json data/*.txt))
 
-.PHONY: all test test-full check asan fuzz bench demo format clean deps unit
+.PHONY: all test test-full test-tsan check asan tsan fuzz bench demo format clean deps unit
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/oblako $(BUILD)/oblako-cashbook $(UNIT_BIN)
@@ -105,6 +113,9 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJ)
 asan:
 	$(MAKE) SANITIZE=1 all
 
+tsan:
+	$(MAKE) SANITIZE=thread CC=clang all
+
 deps:
 	scripts/deps.sh build
 
@@ -121,10 +132,14 @@ test:
 	$(MAKE) fuzz-build
 	tests/run.sh
 
+test-tsan: tsan
+	tests/run.sh --tsan
+
 test-full:
 	scripts/deps.sh test
 	$(MAKE) all
 	$(MAKE) SANITIZE=1 all
+	$(MAKE) tsan
 	$(MAKE) fuzz-build
 	tests/run.sh --full
 

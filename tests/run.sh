@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Test orchestrator (what `make test` runs after building; it does not build).
-# Usage: tests/run.sh [--full | --quick]
+# Usage: tests/run.sh [--full | --quick | --tsan [--full]]
 #   default: unit (sqlite+postgres), e2e sqlite, e2e postgres, asan unit, asan e2e sqlite, fuzz
-#   --full:  adds asan e2e postgres and the long runs (tests/e2e/long/*.test.js, both engines)
+#   --full:  adds asan e2e postgres, the ThreadSanitizer suites and the long runs
+#            (tests/e2e/long/*.test.js, both engines)
 #   --quick: unit and e2e on both engines only (what `make check` runs)
+#   --tsan:  the ThreadSanitizer suites only (build/tsan, `make tsan`): tsan unit,
+#            tsan e2e sqlite, tsan load sqlite; with --full also tsan e2e and load postgres
 # Environment: OBLAKO_FUZZ_SECONDS (default 60, per fuzz target),
-#              OBLAKO_UNIT_TIMEOUT (default 600 s per unit binary).
+#              OBLAKO_UNIT_TIMEOUT (default 600 s per unit binary),
+#              OBLAKO_TSAN_DIR (default build/tsan), OBLAKO_TSAN_LOAD_SECONDS (default 15).
 # Ends with one line "N passed, N failed"; exits 1 if anything failed or nothing ran.
 set -uo pipefail
 shopt -s nullglob
@@ -15,12 +19,14 @@ root=$PWD
 
 full=0
 quick=0
+tsan_only=0
 for a in "$@"; do
   case "$a" in
     --full) full=1 ;;
     --quick) quick=1 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
-    *) echo "usage: tests/run.sh [--full | --quick]" >&2; exit 2 ;;
+    --tsan) tsan_only=1 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "usage: tests/run.sh [--full | --quick | --tsan [--full]]" >&2; exit 2 ;;
   esac
 done
 
@@ -80,6 +86,7 @@ suite_begin() {
 
 suite_end() {
   local t1=$EPOCHREALTIME secs
+  if [ -n "$tsan_logs" ]; then tsan_collect; fi
   secs=$(awk -v a="$suite_t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
   echo "== $suite_name: $suite_pass passed, $suite_fail failed in $secs s"
   total_pass=$((total_pass + suite_pass))
@@ -223,11 +230,121 @@ run_fuzz() {
   suite_end
 }
 
+# --- ThreadSanitizer (build/tsan) -------------------------------------------------------------
+# Every instrumented process of a tsan suite (servers, cash books, CLI runs, unit binaries)
+# writes its reports to a file of its own, tsan.PID in the suite's report folder (log_path),
+# and suite_end counts them: each report is a failed test of the suite, whatever the test did
+# with the process's exit status (a process with reports still exits 66, but many e2e after()
+# hooks stop their servers without looking at it, and bench/sessions_load.sh only logs it).
+# Reports do not stop the process (halt_on_error=0): a server killed at its first report
+# fails every later test of its file and shows one race per slow run instead of all of them.
+# The reports stay in $tsan_dir/reports/SUITE/ until that suite runs again.
+tsan_dir=${OBLAKO_TSAN_DIR:-build/tsan}
+tsan_logs=""
+
+# tsan_begin SLUG: the next suites run with TSAN_OPTIONS writing to reports/SLUG.
+tsan_begin() {
+  tsan_logs=$root/$tsan_dir/reports/$1
+  rm -rf "$tsan_logs"
+  mkdir -p "$tsan_logs"
+  TSAN_OPTIONS="log_path=$tsan_logs/tsan suppressions=$root/tests/tsan.supp"
+  export TSAN_OPTIONS="$TSAN_OPTIONS halt_on_error=0 second_deadlock_stack=1"
+}
+
+tsan_end() {
+  tsan_logs=""
+  unset TSAN_OPTIONS
+}
+
+# Adds the suite's reports to its failures; prints how many of each kind and the first of each.
+tsan_collect() {
+  local files=("$tsan_logs"/tsan.*) n f
+  if [ ${#files[@]} -eq 0 ]; then
+    echo "-- ThreadSanitizer: no reports"
+    return
+  fi
+  n=$(cat "${files[@]}" | grep -c '^WARNING: ThreadSanitizer:')
+  # A file with no report in it (a fatal error of the runtime) is a failure too.
+  [ "$n" -gt 0 ] || n=${#files[@]}
+  suite_fail=$((suite_fail + n))
+  echo "-- ThreadSanitizer: $n reports from ${#files[@]} processes" \
+    "in ${tsan_logs#"$root"/}/; by summary:"
+  grep -h '^SUMMARY: ThreadSanitizer' "${files[@]}" | sort | uniq -c | sort -rn | sed 's/^/   | /'
+  echo "-- the first report of each summary:"
+  awk 'FNR == 1 { rep = ""; sum = "" }
+       /^==================$/ {
+         if (sum != "" && !seen[sum]++) printf "%s", rep
+         rep = ""; sum = ""; next
+       }
+       { rep = rep $0 "\n" }
+       /^SUMMARY: ThreadSanitizer/ { sum = $0 }
+       END { if (sum != "" && !seen[sum]++) printf "%s", rep }' "${files[@]}" | sed 's/^/   | /'
+  for f in "${files[@]}"; do
+    if ! grep -q '^WARNING: ThreadSanitizer:' "$f"; then
+      echo "-- ${f#"$root"/}:"
+      head -n 20 "$f" | sed 's/^/   | /'
+    fi
+  done
+}
+
+# run_load NAME ENGINE: bench/sessions_load.sh, short, against the TSan build; one test.
+run_load() {
+  local name=$1 engine=$2 log="$workdir/load.log" status
+  if [ ! -x "$tsan_dir/oblako" ] || [ ! -x "$tsan_dir/oblako-cashbook" ]; then
+    skip "$name" "$tsan_dir/oblako or oblako-cashbook not built"
+    return
+  fi
+  suite_begin "$name"
+  BENCH_ENGINE=$engine BENCH_PG_URL=${OBLAKO_TEST_PG_URL:-} OBLAKO_BIN="$root/$tsan_dir/oblako" \
+    LOAD_SECONDS=${OBLAKO_TSAN_LOAD_SECONDS:-15} LOAD_SUBSCRIBERS=100 LOAD_CONNS=32 \
+    run bench/sessions_load.sh >"$log" 2>&1
+  status=$?
+  if [ "$status" -eq 0 ]; then
+    suite_pass=$((suite_pass + 1))
+    grep -E '^load: [0-9]+ connections|^  opens: ' "$log" | sed 's/^ */-- /'
+  else
+    suite_fail=$((suite_fail + 1))
+    echo "-- bench/sessions_load.sh: exit $status; last output:"
+    tail -n 40 "$log" | sed 's/^/   | /'
+  fi
+  suite_end
+}
+
+# The TSan suites: SQLite always, PostgreSQL too with --full.
+run_tsan() {
+  tsan_begin unit
+  run_unit "tsan unit" "$tsan_dir/tests/unit"
+  tsan_begin e2e-sqlite
+  run_e2e "tsan e2e sqlite" sqlite "$tsan_dir/oblako" 2 "${e2e_files[@]}"
+  tsan_begin load-sqlite
+  run_load "tsan load sqlite" sqlite
+  if [ "$full" -eq 1 ]; then
+    tsan_begin e2e-postgres
+    run_e2e "tsan e2e postgres" postgres "$tsan_dir/oblako" 2 "${e2e_files[@]}"
+    tsan_begin load-postgres
+    run_load "tsan load postgres" postgres
+  fi
+  tsan_end
+}
+
+finish() {
+  echo "$total_pass passed, $total_fail failed"
+  if [ "$total_fail" -ne 0 ] || [ $((total_pass + total_fail)) -eq 0 ]; then
+    exit 1
+  fi
+  exit 0
+}
+
 # --- main --------------------------------------------------------------------------------------
 e2e_files=(tests/e2e/*.test.js)
 long_files=(tests/e2e/long/*.test.js)
 
 start_pg
+
+if [ "$tsan_only" -eq 1 ]; then
+  run_tsan
+  finish
+fi
 
 run_unit "unit (sqlite+postgres)" build/tests/unit
 run_e2e "e2e sqlite" sqlite build/oblako 2 "${e2e_files[@]}"
@@ -242,9 +359,7 @@ no_asan_env() {
 }
 
 if [ "$quick" -eq 1 ]; then
-  echo "$total_pass passed, $total_fail failed"
-  [ "$total_fail" -eq 0 ] && [ "$total_pass" -gt 0 ]
-  exit $?
+  finish
 fi
 
 asan_env
@@ -256,14 +371,10 @@ fi
 no_asan_env
 
 if [ "$full" -eq 1 ]; then
+  run_tsan
   run_e2e "long sqlite" sqlite build/oblako 1 "${long_files[@]}"
   run_e2e "long postgres" postgres build/oblako 1 "${long_files[@]}"
 fi
 
 run_fuzz
-
-echo "$total_pass passed, $total_fail failed"
-if [ "$total_fail" -ne 0 ] || [ $((total_pass + total_fail)) -eq 0 ]; then
-  exit 1
-fi
-exit 0
+finish
