@@ -3,8 +3,9 @@
  *
  * Everything is made through the model's own functions, as the system
  * actor, the way the API would make it: a questionnaire approved, statuses
- * set, subscribers created by their partner, users invited. Then each demo
- * person gets the one demo password, so the printed logins work at once.
+ * set, subscribers created by their partner, users invited (and their
+ * invitations accepted on their behalf). Then each demo person gets the one
+ * demo password, so the printed logins work at once.
  * Running it again finds the provider's admin and changes nothing.
  */
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "model/area.h"
 #include "base/config.h"
 #include "model/catalog.h"
+#include "model/invite.h"
 #include "model/its.h"
 #include "model/member.h"
 #include "model/partner.h"
@@ -82,14 +84,43 @@ partner(struct ob_ctx *ctx, const char *name, const char *inn, const char *owner
     return 0;
 }
 
+/* The demo's people accept their invitations at once, as if each had
+ * followed the link (model/invite.h); the API has no such shortcut. */
 static int
 subscriber(struct ob_ctx *ctx, int64_t partner_id, const char *name, const char *owner,
            int64_t *id)
 {
     struct ob_subscriber_new in = { name, owner, "", "ru", partner_id };
-    int64_t person = 0;
+    struct ob_invite invited;
+    int rc;
 
-    return ob_subscriber_create(ctx, &in, id, &person);
+    if ((rc = ob_subscriber_create(ctx, &in, id, &invited)) != 0)
+        return rc;
+    return ob_invite_accept_pending(ctx, *id, owner);
+}
+
+static int
+employee(struct ob_ctx *ctx, int64_t partner_id, const char *email, const char *name,
+         const char *roles)
+{
+    struct ob_invite invited;
+    int rc;
+
+    if ((rc = ob_partner_employee_add(ctx, partner_id, email, name, roles, &invited)) != 0)
+        return rc;
+    return ob_invite_accept_pending(ctx, partner_id, email);
+}
+
+static int
+user(struct ob_ctx *ctx, int64_t sub, const char *email, const char *name)
+{
+    struct ob_user_change ch = { "user", false, false, 0 };
+    struct ob_invite invited;
+    int rc;
+
+    if ((rc = ob_subscriber_user_add(ctx, sub, email, name, &ch, &invited)) != 0)
+        return rc;
+    return ob_invite_accept_pending(ctx, sub, email);
 }
 
 /* Move the business clock of this context by `days` from `now` (demo only:
@@ -243,8 +274,6 @@ seed(struct ob_ctx *ctx, void *arg)
 {
     bool *again = arg;
     char generated[64], today[OB_DATE_LEN];
-    struct ob_account_member m;
-    struct ob_user_change user = { "user", false, false, 0 };
     int64_t alfa, beta, sub, romashka, status, vector;
     bool created;
     int rc;
@@ -259,13 +288,11 @@ seed(struct ob_ctx *ctx, void *arg)
     }
     if ((rc = partner(ctx, "Альфа Софт", "7707083893", "owner@alfa-soft.test", "Москва", &alfa)) ||
         (rc = ob_partner_status_add(ctx, alfa, "csk", today, NULL, "demo", &status)) ||
-        (rc = ob_partner_employee_add(ctx, alfa, "operator@alfa-soft.test", "Ольга Операторова",
-                                      "operator", &m)) ||
+        (rc = employee(ctx, alfa, "operator@alfa-soft.test", "Ольга Операторова", "operator")) ||
         (rc = partner(ctx, "Бета Консалтинг", "5024002119", "owner@beta-consult.test",
                       "Московская область", &beta)) ||
         (rc = subscriber(ctx, alfa, "ООО Ромашка", "director@romashka.test", &romashka)) ||
-        (rc = ob_subscriber_user_add(ctx, romashka, "buh@romashka.test", "Анна Бухгалтерова", &user,
-                                     &m)) ||
+        (rc = user(ctx, romashka, "buh@romashka.test", "Анна Бухгалтерова")) ||
         (rc = subscriber(ctx, alfa, "ИП Иванов", "ivanov@ip-ivanov.test", &sub)) ||
         (rc = catalog(ctx, alfa, sub, today)) ||
         (rc = states(ctx, alfa, beta, romashka, sub)) ||

@@ -101,5 +101,11 @@ OB_HANDLER(ob_api_sessions_get);
 OB_HANDLER(ob_api_sessions_heartbeat);
 OB_HANDLER(ob_api_sessions_close);
 OB_HANDLER(ob_api_session_history);
+/* invites.c */
+OB_HANDLER(ob_api_invites_list);
+OB_HANDLER(ob_api_invites_delete);
+OB_HANDLER(ob_api_invites_resend);
+OB_HANDLER(ob_api_invite_view);
+OB_HANDLER(ob_api_invite_accept);
 
 #endif

@@ -13,6 +13,7 @@
 #include "api/list.h"
 #include "base/ctx.h"
 #include "base/date.h"
+#include "model/invite.h"
 #include "model/partner.h"
 #include "base/banned.h"
 
@@ -353,8 +354,8 @@ ob_api_partner_employees_list(struct ob_req *req, struct ob_resp *resp)
 int
 ob_api_partner_employees_create(struct ob_req *req, struct ob_resp *resp)
 {
-    struct ob_account_member m = { 0 };
     const char *email, *name, *roles;
+    struct ob_invite v;
     int64_t id;
     int rc;
 
@@ -365,9 +366,9 @@ ob_api_partner_employees_create(struct ob_req *req, struct ob_resp *resp)
         return rc;
     if (!roles)
         return ob_err_field(&req->ctx->err, OB_EINVAL, "roles", "'roles' is required");
-    if ((rc = ob_partner_employee_add(req->ctx, id, email, name, roles, &m)) != 0)
+    if ((rc = ob_partner_employee_add(req->ctx, id, email, name, roles, &v)) != 0)
         return rc;
-    return ob_resp_json(resp, 201, ob_api_member(&m, 0));
+    return ob_resp_json(resp, 202, ob_api_invited(&v, 0));
 }
 
 int

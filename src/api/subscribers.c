@@ -11,6 +11,7 @@
 #include "api/list.h"
 #include "base/ctx.h"
 #include "model/access.h"
+#include "model/invite.h"
 #include "model/subscriber.h"
 #include "base/banned.h"
 
@@ -57,7 +58,8 @@ ob_api_subscribers_create(struct ob_req *req, struct ob_resp *resp)
 {
     struct ob_subscriber_new in = { 0 };
     struct ob_subscriber s = { 0 };
-    int64_t id = 0, owner = 0;
+    struct ob_invite owner;
+    int64_t id = 0;
     json_t *out;
     int rc;
 
@@ -70,14 +72,8 @@ ob_api_subscribers_create(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_subscriber_get(req->ctx, id, &s)) != 0)
         return rc;
     out = sub_json(&s);
-    if (owner) {
-        struct ob_account_member m;
-
-        if (ob_member_get(req->ctx, id, OB_KIND_SUBSCRIBER, owner, &m) == 0)
-            json_object_set_new(out, "owner", json_pack("{s:I, s:s, s:s}", "person",
-                                                        (json_int_t)owner, "email", m.email,
-                                                        "name", m.name));
-    }
+    /* no person and no name: only the address the owner invitation went to */
+    json_object_set_new(out, "owner_invited", owner.id ? json_string(owner.email) : json_null());
     return ob_resp_json(resp, 201, out);
 }
 
@@ -265,9 +261,9 @@ user_change(struct ob_req *req, struct ob_user_change *ch)
 int
 ob_api_subscriber_users_create(struct ob_req *req, struct ob_resp *resp)
 {
-    struct ob_account_member m = { 0 };
     struct ob_user_change ch;
     const char *email, *name;
+    struct ob_invite v;
     int64_t id;
     int rc;
 
@@ -275,9 +271,9 @@ ob_api_subscriber_users_create(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_req_str(req, "email", 400, true, &email)) != 0 ||
         (rc = ob_req_str(req, "name", 400, false, &name)) != 0 ||
         (rc = user_change(req, &ch)) != 0 ||
-        (rc = ob_subscriber_user_add(req->ctx, id, email, name, &ch, &m)) != 0)
+        (rc = ob_subscriber_user_add(req->ctx, id, email, name, &ch, &v)) != 0)
         return rc;
-    return ob_resp_json(resp, 201, ob_api_member(&m, 1));
+    return ob_resp_json(resp, 202, ob_api_invited(&v, 1));
 }
 
 int

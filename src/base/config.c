@@ -74,6 +74,8 @@ static const struct setting {
       OB_CMD_SERVE, 1, 720, "a sign-in session expires this long after sign-in, used or not" },
     { "link-hours", "OBLAKO_LINK_HOURS", T_INT, S(link_hours), "24", OB_CMD_SERVE | OB_CMD_JOBS,
       1, 720, "how long an emailed password link stays valid" },
+    { "invite-days", "OBLAKO_INVITE_DAYS", T_INT, S(invite_days), "7", OB_CMD_SERVE | OB_CMD_JOBS,
+      1, 90, "how long an emailed invitation to join a partner or a subscriber stays valid" },
     { "app-idle-seconds", "OBLAKO_APP_IDLE_SECONDS", T_INT, S(app_idle_seconds), "300",
       OB_CMD_SERVE | OB_CMD_JOBS, 30, 86400,
       "an application window not seen this long stops counting against the session limit" },

@@ -42,6 +42,7 @@ struct ob_config {
     int session_idle_minutes;
     int session_max_hours;
     int link_hours;
+    int invite_days;            /* member invitations stay valid this long */
     int app_idle_seconds;       /* application sessions (R-DA-4) */
     int app_grace_minutes;
     int area_restore_days;

@@ -12,9 +12,6 @@
 #include "base/ctx.h"
 #include "db/db.h"
 #include "model/access.h"
-#include "model/authn.h"
-#include "model/outbox.h"
-#include "model/person.h"
 #include "model/member.h"
 #include "base/banned.h"
 
@@ -186,29 +183,6 @@ ob_like_pattern(struct ob_ctx *ctx, const char *q)
     *o++ = '%';
     *o = '\0';
     return out;
-}
-
-int
-ob_member_mail(struct ob_ctx *ctx, int64_t person, int64_t account, const char *account_name,
-               unsigned roles)
-{
-    struct ob_person who;
-    json_t *vars;
-    int rc;
-
-    if ((rc = ob_person_get(ctx, person, &who)) != 0)
-        return rc;
-    vars = json_pack("{s:s}", "roles", ob_member_roles_text(ctx, roles));
-    if (!who.has_password) {
-        rc = ob_auth_link_send_vars(ctx, person, "activate", "employee_invited", account_name,
-                                    vars);
-    } else {
-        json_object_set_new(vars, "name", json_string(*who.name ? who.name : who.email));
-        json_object_set_new(vars, "account", json_string(account_name));
-        rc = ob_outbox_add(ctx, who.email, who.lang, "employee_added", vars, account);
-    }
-    json_decref(vars);
-    return rc;
 }
 
 int

@@ -44,11 +44,6 @@ int ob_member_parse_roles(struct ob_ctx *ctx, enum ob_kind k, const char *roles,
  * the only owner and `after` (the roles m would have) lacks it. */
 int ob_member_keep_owner(struct ob_ctx *ctx, int64_t account, const struct ob_account_member *m,
                          unsigned after);
-/* Tell person they were given roles in account: a new person (no password
- * yet) gets employee_invited with a link to set one, others employee_added.
- * Joins the transaction. */
-int ob_member_mail(struct ob_ctx *ctx, int64_t person, int64_t account, const char *account_name,
-                   unsigned roles);
 /* Roles as "owner, operator" for people (emails), in ctx's arena. */
 const char *ob_member_roles_text(struct ob_ctx *ctx, unsigned roles);
 /* The accounts of kind k where the actor holds any role, as a SQL list

@@ -20,8 +20,8 @@
 #include "model/account.h"
 #include "model/appsession.h"
 #include "model/audit.h"
-#include "model/authn.h"
 #include "model/grant.h"
+#include "model/invite.h"
 #include "model/outbox.h"
 #include "model/partner.h"
 #include "model/person.h"
@@ -588,51 +588,55 @@ struct emp_args {
     struct ob_account_member *out;
 };
 
+struct invite_args {
+    struct ob_invite_new in;
+    struct ob_invite *out;
+};
+
+/* Adding an employee invites them (model/invite.h): nobody is enrolled,
+ * and the answer does not depend on whether the address has a login. */
 static int
 employee_add(struct ob_ctx *ctx, void *arg)
 {
-    struct emp_args *a = arg;
+    struct invite_args *a = arg;
     struct ob_partner p;
-    struct ob_account_member had;
     int rc;
 
-    if ((rc = ob_partner_load(ctx, a->partner, &p)) != 0 ||
-        (rc = ob_person_ensure(ctx, a->email, a->name, "ru", &a->person, NULL)) != 0)
+    if ((rc = ob_partner_load(ctx, a->in.account, &p)) != 0)
         return rc;
-    rc = ob_member_get(ctx, a->partner, OB_KIND_PARTNER, a->person, &had);
-    if (rc == 0)
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "email",
-                            "%s is already an employee of '%s'; change their roles instead",
-                            a->email, p.req.name);
-    if (rc != OB_ENOTFOUND)
-        return rc;
-    ob_err_clear(&ctx->err);
-    if ((rc = ob_account_set_member(ctx, a->partner, a->person, a->roles)) != 0 ||
-        (rc = mirror_own(ctx, &p, a->person, a->roles)) != 0 ||
-        (rc = ob_member_mail(ctx, a->person, p.id, p.req.name, a->roles)) != 0 ||
-        (rc = ob_audit(ctx, a->partner, "partner.employee_added", "person", a->person,
-                       "employee %s: none → %s", a->email,
-                       ob_member_roles_text(ctx, a->roles))) != 0)
-        return rc;
-    return ob_member_get(ctx, a->partner, OB_KIND_PARTNER, a->person, a->out);
+    return ob_invite_send(ctx, &a->in, a->out);
 }
 
 int
 ob_partner_employee_add(struct ob_ctx *ctx, int64_t partner, const char *email, const char *name,
-                        const char *roles, struct ob_account_member *out)
+                        const char *roles, struct ob_invite *out)
 {
     char norm[OB_EMAIL_MAX + 1];
-    struct emp_args a = { partner, 0, norm, name, 0, out };
+    struct invite_args a = { { partner, norm, name, NULL, 0, false, 0 }, out };
     int rc;
 
     if ((rc = ob_access_partner(ctx, partner, OB_ROLE_OWNER, OB_ROLE_ADMIN)) != 0 ||
         (rc = ob_email_normalize(ctx, email, norm, sizeof(norm), "email")) != 0 ||
         (rc = ob_check_text(ctx, name, 200, false, "name")) != 0 ||
-        (rc = ob_member_parse_roles(ctx, OB_KIND_PARTNER, roles, &a.roles)) != 0)
+        (rc = ob_member_parse_roles(ctx, OB_KIND_PARTNER, roles, &a.in.roles)) != 0)
         return rc;
-    rc = ob_db_tx(ctx, OB_DB_WRITE, employee_add, &a);
-    ob_access_reset(ctx);
-    return rc;
+    return ob_db_tx(ctx, OB_DB_WRITE, employee_add, &a);
+}
+
+int
+ob_partner_employee_join(struct ob_ctx *ctx, int64_t partner, int64_t person, const char *email,
+                         unsigned roles, int64_t invite)
+{
+    struct ob_partner p;
+    int rc;
+
+    if ((rc = ob_partner_load(ctx, partner, &p)) != 0 ||
+        (rc = ob_account_set_member(ctx, partner, person, roles)) != 0 ||
+        (rc = mirror_own(ctx, &p, person, roles)) != 0)
+        return rc;
+    return ob_audit(ctx, partner, "partner.employee_added", "person", person,
+                    "employee %s: none → %s (invitation %lld accepted)", email,
+                    ob_member_roles_text(ctx, roles), (long long)invite);
 }
 
 static int

@@ -31,6 +31,7 @@
 #include "model/member.h"
 
 struct ob_ctx;
+struct ob_invite;
 
 /* The requisites of a firm. NULL means "not given". */
 struct ob_requisites {
@@ -105,10 +106,16 @@ int ob_partner_lock(struct ob_ctx *ctx, int64_t partner);
 /* Employees (R-ACT-3): the partner's owner or provider admins manage them. */
 int ob_partner_employees(struct ob_ctx *ctx, int64_t partner, int64_t after, int limit,
                          int (*fn)(const struct ob_account_member *, void *), void *arg);
-/* Add a person (created when new, mailed an invitation or a notice) with
- * roles "operator,…". 409 when already an employee. */
+/* Invite email to be an employee with roles "operator,…" (model/invite.h):
+ * nobody is enrolled until the invitation is accepted. 409 when the address
+ * is an employee already. */
 int ob_partner_employee_add(struct ob_ctx *ctx, int64_t partner, const char *email,
-                            const char *name, const char *roles, struct ob_account_member *out);
+                            const char *name, const char *roles, struct ob_invite *out);
+/* Make person an employee with roles, and a member of the partner's own
+ * subscriber account (R-ACT-1), as invitation `invite` offered. Does not
+ * check the actor (model/invite.c has checked the link). Joins. */
+int ob_partner_employee_join(struct ob_ctx *ctx, int64_t partner, int64_t person,
+                             const char *email, unsigned roles, int64_t invite);
 int ob_partner_employee_set(struct ob_ctx *ctx, int64_t partner, int64_t person,
                             const char *roles, struct ob_account_member *out);
 int ob_partner_employee_remove(struct ob_ctx *ctx, int64_t partner, int64_t person);

@@ -6,7 +6,6 @@
  * members of. Single objects are checked by ob_access_subscriber, so a
  * subscriber outside the actor's scope is not found.
  */
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +16,7 @@
 #include "model/account.h"
 #include "model/appsession.h"
 #include "model/audit.h"
-#include "model/authn.h"
+#include "model/invite.h"
 #include "model/partner.h"
 #include "model/person.h"
 #include "model/subscriber.h"
@@ -181,15 +180,16 @@ serving_partner(struct ob_ctx *ctx, int64_t given, int64_t *partner)
 struct create_args {
     const struct ob_subscriber_new *in;
     const char *email;
-    int64_t partner, *id, *owner;
+    int64_t partner, *id;
+    struct ob_invite *owner;
 };
 
 static int
 create(struct ob_ctx *ctx, void *arg)
 {
     struct create_args *a = arg;
+    struct ob_invite_new owner = { 0 };
     int64_t code = 0;
-    json_t *vars;
     int rc;
 
     if ((rc = ob_subscriber_insert(ctx, a->in->name, a->partner, 0, a->id, &code)) != 0 ||
@@ -200,28 +200,24 @@ create(struct ob_ctx *ctx, void *arg)
         return rc;
     if (!a->email)
         return 0;
-    if ((rc = ob_person_ensure(ctx, a->email, a->in->owner_name, a->in->lang, a->owner, NULL)) ||
-        (rc = ob_account_set_member(ctx, *a->id, *a->owner, OB_ROLE_OWNER)) != 0)
-        return rc;
-    vars = json_pack("{s:I}", "code", (json_int_t)code);
-    rc = ob_auth_link_send_vars(ctx, *a->owner, "activate", "subscriber_created", a->in->name,
-                                vars);
-    json_decref(vars);
-    if (rc != 0)
-        return rc;
-    return ob_audit(ctx, *a->id, "subscriber.owner_set", "person", *a->owner,
-                    "owner: none → %s", a->email);
+    owner.account = *a->id;
+    owner.email = a->email;
+    owner.name = a->in->owner_name;
+    owner.lang = a->in->lang;
+    owner.roles = OB_ROLE_OWNER;
+    return ob_invite_send(ctx, &owner, a->owner);
 }
 
 int
 ob_subscriber_create(struct ob_ctx *ctx, const struct ob_subscriber_new *in, int64_t *id,
-                     int64_t *owner)
+                     struct ob_invite *owner)
 {
     char email[OB_EMAIL_MAX + 1];
     struct create_args a = { in, NULL, 0, id, owner };
     int rc;
 
-    *id = *owner = 0;
+    *id = 0;
+    memset(owner, 0, sizeof(*owner));
     if ((rc = ob_access_person(ctx)) != 0 || (rc = serving_partner(ctx, in->partner, &a.partner)))
         return rc;
     if ((rc = ob_account_check_name(ctx, in->name, "name")) != 0 ||
@@ -558,43 +554,32 @@ limit_text(struct ob_ctx *ctx, bool has, int64_t limit)
     return has ? ob_arena_printf(&ctx->arena, "%lld", (long long)limit) : "none";
 }
 
+struct add_args {
+    struct ob_invite_new in;
+    struct ob_invite *out;
+};
+
+/* Adding a user invites them (model/invite.h): nobody is enrolled, and the
+ * answer does not depend on whether the address has a login. */
 static int
 user_add(struct ob_ctx *ctx, void *arg)
 {
-    struct user_args *a = arg;
-    struct ob_account_member had;
+    struct add_args *a = arg;
     struct ob_subscriber s;
     int rc;
 
-    if ((rc = load(ctx, a->sub, &s)) != 0 ||
-        (rc = ob_person_ensure(ctx, a->email, a->name, "ru", &a->person, NULL)) != 0)
+    if ((rc = load(ctx, a->in.account, &s)) != 0)
         return rc;
-    rc = ob_member_get(ctx, a->sub, OB_KIND_SUBSCRIBER, a->person, &had);
-    if (rc == 0)
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "email",
-                            "%s is already a user of '%s'; change their roles instead", a->email,
-                            s.name);
-    if (rc != OB_ENOTFOUND)
-        return rc;
-    ob_err_clear(&ctx->err);
-    if ((rc = ob_account_set_member(ctx, a->sub, a->person, a->roles)) != 0 ||
-        (a->ch->set_limit && (rc = ob_member_set_limit(ctx, a->sub, a->person, a->ch->has_limit,
-                                                       a->ch->limit)) != 0) ||
-        (rc = ob_member_mail(ctx, a->person, a->sub, s.name, a->roles)) != 0 ||
-        (rc = ob_audit(ctx, a->sub, "subscriber.user_added", "person", a->person,
-                       "user %s: none → %s, session limit %s", a->email,
-                       ob_member_roles_text(ctx, a->roles),
-                       limit_text(ctx, a->ch->set_limit && a->ch->has_limit, a->ch->limit))) != 0)
-        return rc;
-    return ob_member_get(ctx, a->sub, OB_KIND_SUBSCRIBER, a->person, a->out);
+    return ob_invite_send(ctx, &a->in, a->out);
 }
 
 int
 ob_subscriber_user_add(struct ob_ctx *ctx, int64_t sub, const char *email, const char *name,
-                       const struct ob_user_change *ch, struct ob_account_member *out)
+                       const struct ob_user_change *ch, struct ob_invite *out)
 {
     char norm[OB_EMAIL_MAX + 1];
-    struct user_args a = { sub, 0, norm, name, ch, 0, false, out };
+    struct user_args a = { sub, 0, norm, name, ch, 0, false, NULL };
+    struct add_args add = { { sub, norm, name, NULL, 0, false, 0 }, out };
     int rc;
 
     if ((rc = ob_access_subscriber(ctx, sub, MANAGERS, 0, 0)) != 0 ||
@@ -605,9 +590,25 @@ ob_subscriber_user_add(struct ob_ctx *ctx, int64_t sub, const char *email, const
         return ob_err_field(&ctx->err, OB_EINVAL, "roles", "'roles' is required");
     if ((rc = check_change(ctx, &a)) != 0 || (rc = owner_only(ctx, &a, 0, a.roles)) != 0)
         return rc;
-    rc = ob_db_tx(ctx, OB_DB_WRITE, user_add, &a);
-    ob_access_reset(ctx);
-    return rc;
+    add.in.roles = a.roles;
+    add.in.has_limit = ch->set_limit && ch->has_limit;
+    add.in.session_limit = ch->limit;
+    return ob_db_tx(ctx, OB_DB_WRITE, user_add, &add);
+}
+
+int
+ob_subscriber_user_join(struct ob_ctx *ctx, int64_t sub, int64_t person, const char *email,
+                        unsigned roles, bool has_limit, int64_t limit, int64_t invite)
+{
+    int rc;
+
+    if ((rc = ob_account_set_member(ctx, sub, person, roles)) != 0 ||
+        (has_limit && (rc = ob_member_set_limit(ctx, sub, person, true, limit)) != 0))
+        return rc;
+    return ob_audit(ctx, sub, "subscriber.user_added", "person", person,
+                    "user %s: none → %s, session limit %s (invitation %lld accepted)", email,
+                    ob_member_roles_text(ctx, roles), limit_text(ctx, has_limit, limit),
+                    (long long)invite);
 }
 
 static int

@@ -15,7 +15,7 @@
  *
  * Users: the subscriber's owner and administrators manage them; an
  * administrator cannot give or take the owner role, and the last owner
- * cannot be removed or demoted.
+ * cannot be removed or demoted. People join by invitation only.
  */
 #ifndef OB_MODEL_SUBSCRIBER_H
 #define OB_MODEL_SUBSCRIBER_H
@@ -26,6 +26,7 @@
 #include "model/member.h"
 
 struct ob_ctx;
+struct ob_invite;
 
 struct ob_subscriber {
     int64_t id, code, partner, created_at;   /* partner 0: served by the provider */
@@ -44,11 +45,12 @@ struct ob_subscriber_new {
 int ob_subscriber_insert(struct ob_ctx *ctx, const char *name, int64_t partner,
                          int64_t own_partner, int64_t *id, int64_t *code);
 /* Create a subscriber: by provider staff (served by in->partner or by the
- * provider) or by a partner's owner/operator (served by that partner). With
- * owner_email the person becomes its owner and is mailed a link. *owner is
- * the owner's person id or 0. */
+ * provider) or by a partner's owner/operator (served by that partner). It
+ * has no member yet: with owner_email, that address is invited to be its
+ * owner (model/invite.h; owner_name and lang are what a new person gets)
+ * and *owner describes the invitation; owner->id is 0 without one. */
 int ob_subscriber_create(struct ob_ctx *ctx, const struct ob_subscriber_new *in, int64_t *id,
-                         int64_t *owner);
+                         struct ob_invite *owner);
 int ob_subscriber_get(struct ob_ctx *ctx, int64_t id, struct ob_subscriber *out);
 /* Subscribers in the actor's scope, newest first; q on name or code,
  * partner (0: any) on the serving partner. */
@@ -90,8 +92,15 @@ struct ob_user_change {
     bool has_limit;
     int64_t limit;
 };
+/* Invite email to be a user with ch's roles and limit (model/invite.h):
+ * nobody is enrolled until the invitation is accepted. 409 when the address
+ * is a user already. */
 int ob_subscriber_user_add(struct ob_ctx *ctx, int64_t sub, const char *email, const char *name,
-                           const struct ob_user_change *ch, struct ob_account_member *out);
+                           const struct ob_user_change *ch, struct ob_invite *out);
+/* Make person a user with roles and an optional session limit, as
+ * invitation `invite` offered. Does not check the actor. Joins. */
+int ob_subscriber_user_join(struct ob_ctx *ctx, int64_t sub, int64_t person, const char *email,
+                            unsigned roles, bool has_limit, int64_t limit, int64_t invite);
 int ob_subscriber_user_set(struct ob_ctx *ctx, int64_t sub, int64_t person,
                            const struct ob_user_change *ch, struct ob_account_member *out);
 int ob_subscriber_user_remove(struct ob_ctx *ctx, int64_t sub, int64_t person);

@@ -63,7 +63,7 @@ before(async () => {
   assert.equal((await C.owner.patch('/api/v1/me', { name: 'Анна Владелец' })).status, 200);
   const email = uniqueEmail('boris');
   const u = await C.owner.post(`/api/v1/subscribers/${C.id}/users`, { email, name: 'Boris Userov', roles: ['user'] });
-  assert.equal(u.status, 201, JSON.stringify(u.body));
+  assert.equal(u.status, 202, JSON.stringify(u.body));
   B = { email, client: await activate(ctx.s, ctx.db, email, PASSWORD) };
   assert.equal((await B.client.patch('/api/v1/me', { lang: 'en' })).status, 200);
 

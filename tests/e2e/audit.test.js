@@ -263,14 +263,14 @@ test("a subscriber's audit through the real routes: owner, partner owner, staff;
     const owner = await activate(s, db, ownerEmail);
     const userEmail = uniqueEmail('sub-user');
     const added = await owner.post(`/api/v1/subscribers/${sub}/users`, { email: userEmail, roles: ['user'] });
-    assert.equal(added.status, 201, JSON.stringify(added.body));
+    assert.equal(added.status, 202, JSON.stringify(added.body));
     const user = await activate(s, db, userEmail);
     const other = await admin.post('/api/v1/subscribers', { name: 'Other LLC', owner_email: uniqueEmail('other') });
     assert.equal(other.status, 201, JSON.stringify(other.body));
 
     const seen = await allItems(owner, `/api/v1/subscribers/${sub}/audit`);
     const actions = seen.map((x) => x.action);
-    for (const a of ['subscriber.created', 'subscriber.user_added']) assert.ok(actions.includes(a), actions.join(', '));
+    for (const a of ['subscriber.created', 'member.invited', 'subscriber.user_added']) assert.ok(actions.includes(a), actions.join(', '));
     assert.ok(seen.every((x) => x.account === sub));
     const byPartner = await allItems(partner.owner, `/api/v1/subscribers/${sub}/audit?action=subscriber.*`);
     assert.deepEqual(byPartner.map((x) => x.id), seen.filter((x) => x.action.startsWith('subscriber.')).map((x) => x.id));

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from './lib/server.js';
 import { withBackend, readyArea } from './lib/areas.js';
-import { setup, newPartner, uniqueEmail, activate } from './lib/accounts.js';
+import { setup, newPartner, newUser, uniqueEmail, activate } from './lib/accounts.js';
 
 let ctx;
 const w = {};   // the world: two of everything
@@ -34,8 +34,12 @@ before(async () => {
       kind: 'requisites', partner: p.id, changes: { phone: '+7 495 000-00-00' }, reason: 'new phone',
     });
     assert.equal(req.status, 201, JSON.stringify(req.body));
-    const user = await subOwner.post(`/api/v1/subscribers/${sub.body.id}/users`, { email: uniqueEmail(`user${side.toLowerCase()}`), roles: ['user'] });
-    assert.equal(user.status, 201, JSON.stringify(user.body));
+    const user = await newUser(ctx, subOwner, sub.body.id, { email: uniqueEmail(`user${side.toLowerCase()}`), roles: ['user'] });
+    // A pending invitation of each kind: to the partner, and to the subscriber.
+    const invite = await p.owner.post(`/api/v1/partners/${p.id}/employees`, { email: uniqueEmail(`inv${side.toLowerCase()}`), roles: ['consultant'] });
+    assert.equal(invite.status, 202, JSON.stringify(invite.body));
+    const subInvite = await subOwner.post(`/api/v1/subscribers/${sub.body.id}/users`, { email: uniqueEmail(`sinv${side.toLowerCase()}`), roles: ['user'] });
+    assert.equal(subInvite.status, 202, JSON.stringify(subInvite.body));
     const me = await p.owner.get('/api/v1/me');
     const pt = await p.owner.post('/api/v1/partner-tariffs', {
       base: 'ITSaaS-PROF', code: 'OWN-PROF', name_ru: 'Свой ПРОФ', prices: [{ term: 1, amount: 300000 }],
@@ -58,7 +62,8 @@ before(async () => {
     assert.equal(subs.body.items.length, 1, JSON.stringify(subs.body));
     w[side] = {
       partner: p, partnerId: p.id, status: st.body.id, sub: sub.body.id, subOwner,
-      token: tok.body.id, request: req.body.id, user: user.body.person, ownerPerson: me.body.id,
+      token: tok.body.id, request: req.body.id, user: user.person, ownerPerson: me.body.id,
+      invite: invite.body.id, subInvite: subInvite.body.id,
       partnerTariff: pt.body.id, its: its.body.id, subscription: subs.body.items[0].id,
       area: area.id, grant: grant.body.id, session: session.body.id, today,
     };
@@ -106,7 +111,9 @@ function fill(route, victim) {
     subscriber: { id: v.sub, person: v.user },
     self: { id: v.token },
     object: {
-      id: { areas: v.area, grants: v.grant, sessions: v.session }[route.path.split('/')[3]] ?? v.subscription,
+      id: {
+        areas: v.area, grants: v.grant, sessions: v.session, 'member-invites': v.invite,
+      }[route.path.split('/')[3]] ?? v.subscription,
     },
   }[route.tenancy] || {};
   return route.path.replace(/\{([a-z]+)\}/g, (_, name) => {
@@ -188,6 +195,7 @@ const LIST_IDS = {
   '/api/v1/areas': 'area',
   '/api/v1/grants': 'grant',          // the partner owner's own: given to them
   '/api/v1/sessions': 'session',      // the partner owner's own: opened through the grant
+  '/api/v1/member-invites': 'invite', // the partner owner's own: invitations to the partner
 };
 
 test("scoped lists and their exports hold none of the other side's rows", async () => {
@@ -219,4 +227,24 @@ test("scoped creations cannot name the other side's partner", async () => {
     const res = await call(w.B.partner.owner, 'POST', r.path, body('POST', r.path, 'A'));
     assert.equal(res.status, 404, `${r.path} → ${res.status} ${JSON.stringify(res.body)}`);
   }
+});
+
+test("member invitations: the other side's people neither see nor touch A's, of either kind", async () => {
+  for (const client of [w.B.partner.owner, w.B.subOwner]) {
+    for (const id of [w.A.invite, w.A.subInvite]) {
+      for (const res of [await client.del(`/api/v1/member-invites/${id}`),
+        await client.post(`/api/v1/member-invites/${id}/resend`)]) {
+        assert.equal(res.status, 404, `${id}: ${JSON.stringify(res.body)}`);
+      }
+    }
+    for (const account of [w.A.partnerId, w.A.sub]) {
+      const l = await client.get(`/api/v1/member-invites?account=${account}`);
+      assert.equal(l.status, 404, `${account}: ${JSON.stringify(l.body)}`);
+    }
+    const all = await client.get('/api/v1/member-invites?limit=500');
+    assert.ok(!all.body.items.some((i) => [w.A.invite, w.A.subInvite].includes(i.id)));
+  }
+  // Positive control: A's owners see their own.
+  const a = await w.A.subOwner.get(`/api/v1/member-invites?account=${w.A.sub}`);
+  assert.deepEqual(a.body.items.map((i) => i.id), [w.A.subInvite]);
 });

@@ -6,7 +6,7 @@ import { startServer } from './lib/server.js';
 import { Client } from './lib/session.js';
 import { query } from './lib/db.js';
 import {
-  setup, questionnaire, newPartner, newEmployee, activate, lastMail, audits, resetApplyLimit,
+  setup, questionnaire, newPartner, newEmployee, activate, acceptInvite, lastMail, audits, resetApplyLimit,
   inn10, inn12, uniqueEmail,
 } from './lib/accounts.js';
 
@@ -256,24 +256,27 @@ test('R-ACC-4 statuses: granted with dates by the provider, active by today, wit
   assert.equal((await ctx.admin.post('/api/v1/partners/999999/statuses', { status: 'csk', valid_from: today })).status, 404);
 });
 
-test('R-ACT-3 the owner adds employees: new people are invited, known ones told', async () => {
+test('R-ACT-3 the owner invites employees; they join by accepting', async () => {
   const p = await newPartner(ctx);
   const email = uniqueEmail('op');
   const r = await p.owner.post(`/api/v1/partners/${p.id}/employees`, { email, name: 'Olga', roles: ['operator', 'consultant'] });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  assert.equal(r.body.status, 'invited');
   assert.deepEqual(r.body.roles, ['operator', 'consultant']);
   assert.equal(r.body.email, email);
-  assert.equal(r.body.name, 'Olga');
-  assert.equal(lastMail(ctx.db, email).template, 'employee_invited');
+  assert.equal(lastMail(ctx.db, email).template, 'member_invited');
   const op = await activate(ctx.s, ctx.db, email);
   const me = await op.get('/api/v1/me');
+  assert.equal(me.body.name, 'Olga', 'a new person gets the name the owner gave');
   const roles = Object.fromEntries(me.body.accounts.map((a) => [a.kind, a.roles.join(',')]));
   assert.deepEqual(roles, { partner: 'operator,consultant', subscriber: 'user' });
-  // Someone who already has a login (another partner's owner) gets the notice.
+  const opId = me.body.id;
+  // Someone who already has a login (another partner's owner) is invited the same way.
   const other = await newPartner(ctx);
   const added = await p.owner.post(`/api/v1/partners/${p.id}/employees`, { email: other.email, roles: ['developer'] });
-  assert.equal(added.status, 201);
-  assert.equal(lastMail(ctx.db, other.email).template, 'employee_added');
+  assert.equal(added.status, 202);
+  assert.equal(lastMail(ctx.db, other.email).template, 'member_invited');
+  assert.equal((await acceptInvite(ctx.s, ctx.db, other.email)).status, 200);
   const dup = await p.owner.post(`/api/v1/partners/${p.id}/employees`, { email, roles: ['developer'] });
   assert.equal(dup.status, 409);
   for (const [body, field] of [[{ email, roles: ['admin'] }, 'roles'], [{ email, roles: [] }, 'roles'],
@@ -289,14 +292,14 @@ test('R-ACT-3 the owner adds employees: new people are invited, known ones told'
   assert.equal((await op.get(`/api/v1/partners/${p.id}/employees`)).status, 403);
   assert.equal((await op.post(`/api/v1/partners/${p.id}/employees`, { email: uniqueEmail(), roles: ['operator'] })).status, 403);
   // other's owner is now p's developer: related, without the role.
-  assert.equal((await other.owner.patch(`/api/v1/partners/${p.id}/employees/${r.body.person}`, { roles: ['owner'] })).status, 403);
+  assert.equal((await other.owner.patch(`/api/v1/partners/${p.id}/employees/${opId}`, { roles: ['owner'] })).status, 403);
   const stranger = await newPartner(ctx);
-  assert.equal((await stranger.owner.patch(`/api/v1/partners/${p.id}/employees/${r.body.person}`, { roles: ['owner'] })).status, 404);
-  assert.equal((await stranger.owner.del(`/api/v1/partners/${p.id}/employees/${r.body.person}`)).status, 404);
-  assert.ok(audits(ctx.db, 'partner.employee_added').some((x) => x[0] === String(p.id)));
-  // The provider admin may manage employees too.
+  assert.equal((await stranger.owner.patch(`/api/v1/partners/${p.id}/employees/${opId}`, { roles: ['owner'] })).status, 404);
+  assert.equal((await stranger.owner.del(`/api/v1/partners/${p.id}/employees/${opId}`)).status, 404);
+  assert.ok(audits(ctx.db, 'partner.employee_added').some((x) => x[0] === String(p.id) && x[1] === String(opId)));
+  // The provider admin may invite employees too.
   const byAdmin = await ctx.admin.post(`/api/v1/partners/${p.id}/employees`, { email: uniqueEmail(), roles: ['consultant'] });
-  assert.equal(byAdmin.status, 201);
+  assert.equal(byAdmin.status, 202);
 });
 
 test('R-ACT-3 roles change, employees leave, and the last owner stays', async () => {

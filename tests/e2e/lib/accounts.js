@@ -1,11 +1,11 @@
 // Helpers for the account tests (partners, subscribers, requests): a server
 // with a signed-in provider admin, valid INNs, questionnaires, and partners
 // made the real way (questionnaire → approval → the owner sets a password
-// from the emailed link).
+// from the emailed link), and members who join by accepting an invitation.
 import { execFileSync } from 'node:child_process';
 import { startServer } from './server.js';
 import { Client, provisionedDb } from './session.js';
-import { lastLinkToken, query, raw } from './db.js';
+import { lastLink, query, raw } from './db.js';
 
 /** A 10-digit organisation INN with a valid checksum, distinct per n. */
 export function inn10(n) {
@@ -58,16 +58,29 @@ export async function setup(name) {
   return { s, env, admin, db: env.db };
 }
 
-/** Sets the password of `email` from its newest emailed link and signs in. */
+/**
+ * Follows the newest link mailed to `email` with a password and signs in: an
+ * invitation link (/invite) is accepted, setting the password of a new
+ * person; a password link (/password, a partner's approved owner) sets it.
+ */
 export async function activate(s, db, email, password = 'a-good-password-1') {
-  const token = lastLinkToken(db, email);
-  if (!token) throw new Error(`no link mailed to ${email}`);
+  const link = lastLink(db, email);
+  if (!link) throw new Error(`no link mailed to ${email}`);
   const c = new Client(s);
-  const r = await c.post('/api/v1/auth/password-reset/confirm', { token, password });
-  if (r.status >= 300) throw new Error(`confirm: ${r.status} ${JSON.stringify(r.body)}`);
+  const r = link.page === '/invite'
+    ? await c.post('/api/v1/auth/invite/accept', { token: link.token, password })
+    : await c.post('/api/v1/auth/password-reset/confirm', { token: link.token, password });
+  if (r.status >= 300) throw new Error(`${link.page}: ${r.status} ${JSON.stringify(r.body)}`);
   const l = await c.login(email, password);
   if (l.status !== 200) throw new Error(`login ${email}: ${JSON.stringify(l.body)}`);
   return c;
+}
+
+/** Accepts the newest invitation mailed to `email` (someone with a password already). */
+export async function acceptInvite(s, db, email) {
+  const link = lastLink(db, email);
+  if (!link || link.page !== '/invite') throw new Error(`no invitation mailed to ${email}`);
+  return new Client(s).post('/api/v1/auth/invite/accept', { token: link.token });
 }
 
 /** Forget the questionnaire rate limit of the test's address (tests make many). */
@@ -91,12 +104,20 @@ export async function newPartner(ctx, over = {}) {
   return { id: ok.body.partner_id, app: ok.body, owner, email: body.contact_email };
 }
 
-/** Adds an employee to a partner (by its owner) and signs them in. */
+/** Invites an employee to a partner (by its owner); they accept, set a password, sign in. */
 export async function newEmployee(ctx, partner, roles, email = `emp${uniq()}@partner.test`) {
   const r = await partner.owner.post(`/api/v1/partners/${partner.id}/employees`, { email, roles });
-  if (r.status !== 201) throw new Error(`employee: ${r.status} ${JSON.stringify(r.body)}`);
+  if (r.status !== 202) throw new Error(`employee: ${r.status} ${JSON.stringify(r.body)}`);
   const c = await activate(ctx.s, ctx.db, email);
-  return { person: r.body.person, email, client: c };
+  return { person: (await c.get('/api/v1/me')).body.id, email, client: c };
+}
+
+/** Invites a user to a subscriber (by `by`, its owner or administrator); they accept and sign in. */
+export async function newUser(ctx, by, sub, body) {
+  const r = await by.post(`/api/v1/subscribers/${sub}/users`, body);
+  if (r.status !== 202) throw new Error(`user: ${r.status} ${JSON.stringify(r.body)}`);
+  const c = await activate(ctx.s, ctx.db, body.email);
+  return { person: (await c.get('/api/v1/me')).body.id, email: body.email, client: c };
 }
 
 /** The newest outbox message to an address: {template, subject, body_text}. */

@@ -18,7 +18,12 @@ export function query(dbUrl, sql) {
 
 /** The token of the newest emailed link to `email` (…?token=XYZ). */
 export function lastLinkToken(dbUrl, email) {
+  return lastLink(dbUrl, email)?.token ?? null;
+}
+
+/** The newest emailed link to `email`: {page: '/password' or '/invite', token}, or null. */
+export function lastLink(dbUrl, email) {
   const text = raw(dbUrl, `SELECT body_text FROM outbox WHERE to_addr = '${email.replace(/'/g, "''")}' ORDER BY id DESC LIMIT 1`);
-  const m = /token=([A-Za-z0-9_-]+)/.exec(text);
-  return m ? m[1] : null;
+  const m = /(\/[a-z]+)\?token=([A-Za-z0-9_-]+)/.exec(text);
+  return m ? { page: m[1], token: m[2] } : null;
 }
