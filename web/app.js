@@ -6,6 +6,7 @@ import { get, patch, post, setCsrf, setUnauthorizedHandler, errorMessage } from 
 import { h, clear, toast, toastError, errorBox } from './ui.js';
 import * as auth from './pages/auth.js';
 import * as apply from './pages/apply.js';
+import * as invite from './pages/invite.js';
 import * as provider from './pages/provider.js';
 import * as partner from './pages/partner.js';
 import * as subscriber from './pages/subscriber.js';
@@ -40,6 +41,7 @@ const ROUTES = [
   { path: '/signin', public: 'guest', view: auth.signin },
   { path: '/forgot', public: 'guest', view: auth.forgot },
   { path: '/password', public: 'any', view: auth.setPassword },
+  { path: '/invite', public: 'any', view: invite.page },
   { path: '/apply', public: 'any', view: apply.questionnaire },
   { path: '/profile', view: profile.page },
   { path: '/applications', kinds: { provider: provider.applications } },

@@ -68,10 +68,51 @@ export function statusesCard(partnerId, { canEdit }) {
   return card(t('statuses.title'), table.el, { actions: add });
 }
 
-/** A partner's employees: the owner invites, changes roles, removes. */
+/**
+ * An account's open invitations (pending or expired): who, which roles, sent,
+ * valid until; managers send one again or withdraw it. canEditRow says which
+ * rows the viewer may touch (a subscriber's administrator: not owner ones).
+ */
+export function invitesCard(accountId, { canEdit, withLimit = false, canEditRow = () => true, title, note }) {
+  const url = `/api/v1/member-invites?account=${accountId}`;
+  let table;
+  const columns = [
+    { key: 'email', label: t('field.email'), render: (i) => h('strong', { text: i.email }) },
+    { key: 'roles', label: t('field.roles'), render: (i) => roleBadges(i.roles), sort: (i) => i.roles.join(',') },
+    withLimit ? { key: 'session_limit', label: t('users.session_limit'), cls: 'num',
+      render: (i) => (i.session_limit === null ? h('span', { class: 'muted', text: t('users.no_limit') }) : String(i.session_limit)) } : null,
+    { key: 'created_at', label: t('invites.sent'), cls: 'nowrap', render: (i) => fmtDate(i.created_at) },
+    { key: 'expires_at', label: t('invites.expires'), cls: 'nowrap', render: (i) => (i.state === 'expired'
+      ? h('span', {}, badge('expired', { label: t('invites.expired') }), h('span', { class: 'cell-sub muted', text: fmtDateTime(i.expires_at) }))
+      : fmtDateTime(i.expires_at)) },
+  ].filter(Boolean);
+  if (canEdit) {
+    columns.push({ key: '', label: '', sort: false, cls: 'actions', render: (i) => (!canEditRow(i) ? null : h('span', { class: 'row-actions' },
+      button(t('invites.resend'), async () => {
+        try {
+          await post(`/api/v1/member-invites/${i.id}/resend`);
+          toast(t('invites.resent'));
+          table.reload();
+        } catch (err) { toastError(err); }
+      }, { small: true, kind: 'ghost' }),
+      button(t('invites.withdraw'), async () => {
+        const ok = await confirmDialog({
+          title: t('invites.withdraw_title', { email: i.email }), text: t('invites.withdraw_text'), confirm: t('invites.withdraw'), danger: true,
+          onConfirm: () => del(`/api/v1/member-invites/${i.id}`),
+        });
+        if (ok) { toast(t('invites.withdrawn')); table.reload(); }
+      }, { small: true, kind: 'danger-ghost' }))) });
+  }
+  table = dataTable({ url, columns, empty: { title: t('invites.empty') } });
+  const el = card(title || t('invites.title'), h('div', { class: 'invites' }, h('p', { class: 'note', text: note || t('invites.note') }), table.el));
+  return { el, table };
+}
+
+/** A partner's employees: the owner invites, changes roles, removes; pending invitations below. */
 export function employeesTable(partnerId, { canEdit }) {
   const url = `/api/v1/partners/${partnerId}/employees`;
   let table;
+  const invites = canEdit ? invitesCard(partnerId, { canEdit }) : null;
   const roleFields = (values) => [{ name: 'roles', label: t('field.roles'), type: 'checkboxes', required: true, options: roleOptions(PARTNER_ROLES), span: 2 }];
   const invite = canEdit ? button(t('employees.invite'), async () => {
     const ok = await formDialog({
@@ -85,7 +126,7 @@ export function employeesTable(partnerId, { canEdit }) {
       submitLabel: t('employees.send'),
       onSubmit: async (v) => { await post(url, { email: v.email, name: v.name || undefined, roles: v.roles }); },
     });
-    if (ok) { toast(t('employees.invited')); table.reload(); }
+    if (ok) { toast(t('employees.invited')); invites.table.reload(); }
   }, { kind: 'primary' }) : null;
   const columns = [
     { key: 'name', label: t('field.person_name'), render: (e) => e.name || h('span', { class: 'muted', text: t('common.no_name') }) },
@@ -110,7 +151,7 @@ export function employeesTable(partnerId, { canEdit }) {
       }, { small: true, kind: 'danger-ghost' })) });
   }
   table = dataTable({ url, columns, empty: { title: t('employees.empty') } });
-  return { table, invite };
+  return { table, invite, invites };
 }
 
 /** The changes of a requisites request, "field: value" lines. */

@@ -7,7 +7,7 @@ import {
 } from '../ui.js';
 import { setTitle, navigate, account } from '../app.js';
 import {
-  requisitesDetails, statusesCard, employeesTable, requestsTable, REQUEST_STATES, REQUISITES, requisiteLabel, loadInto,
+  requisitesDetails, statusesCard, employeesTable, invitesCard, requestsTable, REQUEST_STATES, REQUISITES, requisiteLabel, loadInto,
 } from './common.js';
 
 const isOwner = () => (account()?.roles || []).includes('owner');
@@ -69,8 +69,9 @@ export async function requests(main, { query }) {
 
 export async function employees(main) {
   setTitle(t('employees.title'));
-  const { table, invite } = employeesTable(account().id, { canEdit: isOwner() });
+  const { table, invite, invites } = employeesTable(account().id, { canEdit: isOwner() });
   main.append(pageHeader(t('employees.title'), { subtitle: isOwner() ? t('employees.subtitle_owner') : t('employees.subtitle'), actions: invite }), table.el);
+  if (invites) main.append(invites.el);
 }
 
 export async function subscribers(main) {
@@ -111,9 +112,11 @@ export async function subscriber(main, { params }) {
   const id = encodeURIComponent(params.id);
   const data = await loadInto(box, () => Promise.all([
     get(`/api/v1/subscribers/${id}`), get(`/api/v1/subscribers/${id}/info`), get('/api/v1/leave-reasons').catch(() => ({ items: [] })),
+    // the owner invitation, while the client has no owner (refused once it has one)
+    get(`/api/v1/member-invites?account=${id}`).catch(() => ({ items: [] })),
   ]));
   if (!data) return;
-  const [s, info, reasons] = data;
+  const [s, info, reasons, ownerInvites] = data;
   setTitle(s.name);
   const completeBadge = h('span');
   const drawComplete = (c) => completeBadge.replaceChildren(c ? badge('complete', { label: t('info.complete') }) : badge('incomplete', { label: t('info.incomplete') }));
@@ -162,6 +165,9 @@ export async function subscriber(main, { params }) {
     }),
     card(t('info.title'), h('div', {}, h('p', { class: 'note', text: t('info.note') }), infoForm.el), { actions: completeBadge }),
     card(t('info.leave_title'), h('div', {}, h('p', { class: 'note', text: t('info.leave_note') }), leaveForm.el)));
+  if (ownerInvites.items?.length) {
+    box.append(invitesCard(s.id, { canEdit: true, title: t('invites.owner_title'), note: t('invites.owner_note') }).el);
+  }
 }
 
 function pick(info) {

@@ -1,12 +1,13 @@
 // The subscriber's pages: users (invite, roles, per-user session limit,
-// remove) and, for its owner and administrators, the audit log.
+// remove; pending invitations) and, for its owner and administrators, the
+// audit log.
 import { t, tOr, fmtDate, fmtMoney } from '../i18n.js';
 import { get, post, patch, del } from '../api.js';
 import {
   h, dataTable, button, formDialog, confirmDialog, toast, pageHeader, roleBadges, card, details, badge, loading, errorBox, clear,
 } from '../ui.js';
 import { setTitle, account } from '../app.js';
-import { SUBSCRIBER_ROLES, roleOptions, auditTable } from './common.js';
+import { SUBSCRIBER_ROLES, roleOptions, auditTable, invitesCard } from './common.js';
 
 const canManage = () => (account()?.roles || []).some((r) => r === 'owner' || r === 'administrator');
 
@@ -19,6 +20,10 @@ export async function users(main) {
   const acc = account();
   setTitle(t('users.title'));
   const url = `/api/v1/subscribers/${acc.id}/users`;
+  const isOwner = (acc.roles || []).includes('owner');
+  const invites = canManage()
+    ? invitesCard(acc.id, { canEdit: true, withLimit: true, canEditRow: (i) => isOwner || !i.roles.includes('owner') })
+    : null;
   let table;
   const roleField = { name: 'roles', label: t('field.roles'), type: 'checkboxes', required: true, options: roleOptions(SUBSCRIBER_ROLES), span: 2 };
   const invite = canManage() ? button(t('users.invite'), async () => {
@@ -34,7 +39,7 @@ export async function users(main) {
         await post(url, body);
       },
     });
-    if (ok) { toast(t('users.invited')); table.reload(); }
+    if (ok) { toast(t('users.invited')); invites.table.reload(); }
   }, { kind: 'primary' }) : null;
   const columns = [
     { key: 'name', label: t('field.person_name'), render: (u) => u.name || h('span', { class: 'muted', text: t('common.no_name') }) },
@@ -62,6 +67,7 @@ export async function users(main) {
   }
   table = dataTable({ url, columns, empty: { title: t('users.empty'), text: t('users.empty_text') } });
   main.append(pageHeader(t('users.title'), { subtitle: t('users.subtitle'), actions: invite }), table.el);
+  if (invites) main.append(invites.el);
 }
 
 export async function audit(main) {

@@ -87,6 +87,20 @@ export async function passwordLink(db, to, timeoutMs = 10_000) {
   }
 }
 
+/** The newest "/invite?token=…" link emailed to an address (waits for it). */
+export async function inviteLink(db, to, timeoutMs = 10_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const bodies = await outboxBodies(db, to);
+    for (let i = bodies.length - 1; i >= 0; i--) {
+      const m = /\/invite\?token=[A-Za-z0-9_-]+/.exec(bodies[i]);
+      if (m) return m[0];
+    }
+    if (Date.now() > until) throw new Error(`no invitation emailed to ${to}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Signs in through the form and waits for the cabinet's header. */
 export async function signIn(page, email, password) {
   await page.goto('/signin');
