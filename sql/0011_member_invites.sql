@@ -1,4 +1,4 @@
--- 0010 member invitations: how a person joins a partner as an employee or a
+-- 0011 member invitations: how a person joins a partner as an employee or a
 -- subscriber as a user or its owner (R-ACT-3, R-ACC-1/2; docs/decisions.md
 -- "Members join by invitation"). Adding someone by email writes one of these
 -- and mails its link; nothing about the person is created or enrolled until
