@@ -228,6 +228,25 @@ is_member(struct ob_ctx *ctx, int64_t account, const char *email, bool *yes, con
     return 0;
 }
 
+/* The new invitation as the caller will see it (its id and expiry aside). */
+static void
+describe(struct ob_ctx *ctx, const struct ob_invite_new *in, const struct ob_account *acc,
+         const char *lang, struct ob_invite *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->account = acc->id;
+    out->kind = acc->kind;
+    out->account_name = acc->name;
+    out->email = ob_arena_strdup(&ctx->arena, in->email);
+    out->name = ob_arena_strdup(&ctx->arena, in->name ? in->name : "");
+    out->lang = lang;
+    out->roles = in->roles;
+    out->has_limit = in->has_limit;
+    out->session_limit = in->session_limit;
+    out->created_at = ob_clock_now(ctx);
+    out->state = "pending";
+}
+
 int
 ob_invite_send(struct ob_ctx *ctx, const struct ob_invite_new *in, struct ob_invite *out)
 {
@@ -246,19 +265,8 @@ ob_invite_send(struct ob_ctx *ctx, const struct ob_invite_new *in, struct ob_inv
         return ob_err_field(&ctx->err, OB_ECONFLICT, "email",
                             "%s is already a member of '%s'; change their roles instead", in->email,
                             acc.name);
-    memset(out, 0, sizeof(*out));
-    out->account = acc.id;
-    out->kind = acc.kind;
-    out->account_name = acc.name;
-    out->email = ob_arena_strdup(&ctx->arena, in->email);
-    out->name = ob_arena_strdup(&ctx->arena, in->name ? in->name : "");
-    out->lang = lang;
-    out->roles = in->roles;
-    out->has_limit = in->has_limit;
-    out->session_limit = in->session_limit;
-    out->created_at = now;
+    describe(ctx, in, &acc, lang, out);
     out->expires_at = now + (int64_t)days * 86400;
-    out->state = "pending";
     if ((rc = inviter_of(ctx, &out->inviter)) != 0)
         return rc;
     ob_auth_new_secret(secret);
@@ -268,10 +276,7 @@ ob_invite_send(struct ob_ctx *ctx, const struct ob_invite_new *in, struct ob_inv
                        "INSERT INTO member_invites (account_id, email, name, lang, roles, "
                        "session_limit, token_hash, invited_by, created_at, expires_at) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                       "itttt"
-                       "mt"
-                       "zii",
-                       acc.id, out->email, out->name, lang, roles,
+                       "itttt" "mt" "zii", acc.id, out->email, out->name, lang, roles,
                        in->has_limit ? in->session_limit : -1, hash, ctx->actor.person, now,
                        out->expires_at);
     if (rc < 0)
