@@ -155,6 +155,8 @@ test('the partner sees the owner invitation of a new client on its page', async 
   await box.locator('.role', { hasText: 'Владелец' }).waitFor();
   assert.deepEqual(await latinWords(page), []);
   await shot(page, 'inv-09-partner-client-owner-invited');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'inv-09-partner-client-owner-invited-390');
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
