@@ -590,6 +590,7 @@ ob_invite_view(struct ob_ctx *ctx, const char *token, struct ob_invite *out)
 struct accept_args {
     struct ob_invite *v;
     const char *pwhash, *name;
+    bool password_given;
 };
 
 /* Join the account by its kind: the audit record says the member was added. */
@@ -600,6 +601,23 @@ join(struct ob_ctx *ctx, const struct ob_invite *v, int64_t person)
         return ob_partner_employee_join(ctx, v->account, person, v->email, v->roles, v->id);
     return ob_subscriber_user_join(ctx, v->account, person, v->email, v->roles, v->has_limit,
                                    v->session_limit, v->id);
+}
+
+/* A person who has a password must not send one; one who has none must
+ * (the demo's system actor aside). Judged in the transaction, after the
+ * claim: the person may have changed since the link was read, and a caller
+ * who lost the race is told the invitation was accepted, not this. */
+static int
+password_rule(struct ob_ctx *ctx, const struct accept_args *a, const struct ob_person *p)
+{
+    if (p->has_password && (a->pwhash || a->password_given))
+        return ob_err_field(&ctx->err, OB_EINVAL, "password",
+                            "%s has a password already: accept without one, then sign in with it",
+                            p->email);
+    if (!p->has_password && !a->pwhash && !ctx->actor.system)
+        return ob_err_field(&ctx->err, OB_EINVAL, "password",
+                            "choose a password: %s has none yet", p->email);
+    return 0;
 }
 
 static int
@@ -638,6 +656,8 @@ accept(struct ob_ctx *ctx, void *arg)
         return rc;
     if (p.disabled)
         return ob_err_set(&ctx->err, OB_EPERM, "the login %s is disabled", v->email);
+    if ((rc = password_rule(ctx, a, &p)) != 0)
+        return rc;
     /* the first password (and a name) of a person who had none; never replaces a password */
     if (a->pwhash)
         n = ob_db_run(ctx->db,
@@ -663,16 +683,12 @@ ob_invite_accept(struct ob_ctx *ctx, const char *token, const char *password, co
                  struct ob_invite *out)
 {
     char pwhash[crypto_pwhash_STRBYTES];
-    struct accept_args a = { out, NULL, name };
+    struct accept_args a = { out, NULL, name, password != NULL };
     int rc;
 
     if ((rc = ob_invite_view(ctx, token, out)) != 0 ||
         (rc = ob_check_text(ctx, name, 200, false, "name")) != 0)
         return rc;
-    if (!out->needs_password && password)
-        return ob_err_field(&ctx->err, OB_EINVAL, "password",
-                            "%s has a password already: accept without one, then sign in with it",
-                            out->email);
     if (out->needs_password) {
         if ((rc = ob_password_check(ctx, password, out->email, "password")) != 0 ||
             (rc = ob_password_hash(ctx, password, pwhash, sizeof(pwhash))) != 0)
@@ -708,7 +724,7 @@ int
 ob_invite_accept_pending(struct ob_ctx *ctx, int64_t account, const char *email)
 {
     struct ob_invite v = { 0 };
-    struct accept_args a = { &v, NULL, NULL };
+    struct accept_args a = { &v, NULL, NULL, false };
 
     if (!ctx->actor.system)
         return ob_err_set(&ctx->err, OB_EPERM, "only the service itself accepts for someone");
