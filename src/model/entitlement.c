@@ -49,7 +49,7 @@ static bool
 paid_main_in_force(const struct ob_ent_sub *subs, int n, int32_t day)
 {
     for (int i = 0; i < n; i++)
-        if (is_base(subs[i].kind) && in_force(&subs[i], day))
+        if (is_base(subs[i].kind) && !subs[i].free && in_force(&subs[i], day))
             return true;
     return false;
 }

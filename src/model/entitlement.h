@@ -8,7 +8,8 @@
  *   - mains of different tariffs add up: sessions, applications, data areas;
  *   - extensions and short extensions add to their main, and only while
  *     their main is in force;
- *   - a trial counts until the first day a paid main is in force (R-SUB-1a);
+ *   - a trial counts until the first day a paid main is in force (R-SUB-1a): a
+ *     main at price 0 (a free CRM-START or KASSA) is not one;
  *   - a deferred renewal entitles as the main it defers (R-SUB-5); a local
  *     ITS subscription entitles as its tariff (R-SUB-6);
  *   - with nothing in force the subscriber is blocked, and why is said
@@ -49,6 +50,8 @@ struct ob_ent_sub {
     int quantity;                   /* per-unit tariffs; else 1 */
     const char *const *working;     /* the apps of the client's working areas, oldest
                                        first, NULL-terminated; NULL: none */
+    bool free;                      /* a main at price 0 (CRM-START, KASSA, PARTNER-OWN): not a
+                                       paid main, so a trial beside it goes on (R-SUB-1a) */
     const struct ob_tariff_options *opt;
 };
 

@@ -151,13 +151,15 @@ is_kind(const struct ob_subscription *s, const char *kind)
     return !strcmp(s->kind, kind);
 }
 
-/* A main of the client's own (every main but PARTNER-OWN), as R-SUB-1a, -4
- * and -5 say "paid main". R-BIL-2's chain is narrower: paid mains (price >
- * 0) of one family (plan_chain). */
+/* A paid main, as R-SUB-1a, -4 and -5 say: a main of the client's own (not
+ * PARTNER-OWN) posted at a price (not a free CRM-START or KASSA, whose
+ * posting must not end a trial, allow a short extension or re-arm a
+ * deferral). R-BIL-2's chain is narrower: paid mains of one family
+ * (plan_chain). */
 static bool
 paid_main(const struct ob_subscription *s)
 {
-    return is_kind(s, "main") && strcmp(s->discount_rule, RULE_OWN);
+    return is_kind(s, "main") && strcmp(s->discount_rule, RULE_OWN) && s->price > 0;
 }
 
 static bool
@@ -1569,6 +1571,7 @@ ob_subscription_entitlement_load(struct ob_ctx *ctx, int64_t sub, int32_t day,
         e[i].start = s->start;
         e[i].end = e[i].kind == OB_SUB_DEFERRED_RENEWAL ? deferral_end(&r, i) : s->end;
         e[i].quantity = s->quantity;
+        e[i].free = e[i].kind == OB_SUB_MAIN && !paid_main(s);
         e[i].opt = &vers[k].opt;
         e[i].working = NULL;
         if (vers[k].opt.choose > 0 || vers[k].opt.nareas > 0) {

@@ -207,6 +207,24 @@ test('R-BIL-2 a free CRM-START month and a Kassa main before the first PROF mont
   assert.deepEqual(basic.body.discount, { pct: 60, rule: 'first_continuous_renewal' });
 });
 
+// R-SUB-1a stops the trial on "the first day a paid main is in force"; the guide's KASSA
+// ("пользователи могут работать бесплатно") and CRM-START ("бесплатный тариф") are free mains.
+test('R-SUB-1a a free KASSA or CRM-START main posted during the trial does not end it; R-SUB-4 needs a paid main', async () => {
+  const c = await newClient(A);
+  const trial = await ent(c.owner, c.id);
+  assert.equal(trial.sessions, 5);
+  expect(await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff: 'KASSA', term_months: 1 }), 201);
+  expect(await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff: 'CRM-START', term_months: 1 }), 201);
+  const e = await ent(c.owner, c.id);
+  assert.equal(e.sessions, 5 + 2 + 5, 'the trial goes on beside the free mains');
+  for (const app of ['accounting', 'small_business', 'kassa', 'crm']) assert.ok(e.applications.includes(app), `${app} in ${e.applications}`);
+  // a short extension is for a client on a paid main: free ones do not open it
+  expect(await c.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'short_extension' }), 409, 'conflict');
+  // the first paid main ends the trial
+  expect(await A.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff: 'ITSaaS-BASIC', term_months: 1 }), 201);
+  assert.equal((await ent(c.owner, c.id)).sessions, 2 + 2 + 5);
+});
+
 // Issue 9 item 17. The guide: "бесплатный тариф «Стартовый» (1 информационная база, 5 сеансов,
 // до 6 мес)". Six months in all per subscriber, not per term.
 test('R-CAT-2 CRM-START at most 6 months in all: a posting beyond is refused, naming the cap and the months used', async () => {

@@ -51,7 +51,7 @@ options(const char *json, enum ob_tariff_kind k)
     return o;
 }
 
-static struct ob_tariff_options *trial, *prof, *basic, *spec, *plus1, *short2;
+static struct ob_tariff_options *trial, *prof, *basic, *spec, *plus1, *short2, *kassa, *crm;
 
 static int
 setup(void **state)
@@ -73,6 +73,12 @@ setup(void **state)
                    "\"working\": 1, \"test\": 0}, {\"apps\": {\"list\": \"prof\"}, \"working\": 1, "
                    "\"test\": 0, \"one_app\": true}], \"sessions\": 2, \"terms\": [1, 3, 6, 12]}",
                    OB_TARIFF_MAIN);
+    kassa = options("{\"services\": \"basic\", \"apps\": [\"kassa\"], \"areas\": [{\"areas\": 1}], "
+                    "\"sessions\": 2, \"terms\": [1, 3, 6, 12]}",
+                    OB_TARIFF_MAIN);
+    crm = options("{\"services\": \"basic\", \"apps\": [\"crm\"], \"areas\": [{\"areas\": 1}], "
+                  "\"sessions\": 5, \"terms\": [1, 3, 6], \"max_term_months\": 6}",
+                  OB_TARIFF_MAIN);
     plus1 = options("{\"sessions_add\": 1}", OB_TARIFF_EXTENSION);
     short2 = options("{\"sessions_add\": 2, \"days\": 14}", OB_TARIFF_SHORT_EXTENSION);
     return 0;
@@ -100,7 +106,7 @@ static struct ob_ent_sub
 sub(int64_t id, enum ob_sub_kind k, const char *tariff, const char *start, const char *end,
     struct ob_tariff_options *o)
 {
-    struct ob_ent_sub s = { id, k, tariff, 0, d(start), d(end), 1, NULL, o };
+    struct ob_ent_sub s = { id, k, tariff, 0, d(start), d(end), 1, NULL, false, o };
 
     return s;
 }
@@ -159,6 +165,34 @@ test_trial_stops_with_a_paid_main(void **state)
     CHECK_INT("R-SUB-1a the trial stops counting from the paid main's first day", e.sessions, 2);
     CHECK_STR("R-SUB-1a the paid main's services", e.services, "basic");
     CHECK_INT("only the main counts", e.nin_force, 1);
+}
+
+/* The guide's KASSA ("пользователи могут работать бесплатно") and CRM-START
+ * ("бесплатный тариф «Стартовый»") are mains at price 0: posting one during
+ * the trial must not take the PROF applications away (SPEC R-SUB-1a says a
+ * paid main stops the trial). */
+static void
+test_free_main_keeps_the_trial(void **state)
+{
+    struct ob_ent_sub s[] = {
+        sub(1, OB_SUB_TRIAL, "TRIAL-30", "2026-01-01", "2026-01-31", trial),
+        sub(2, OB_SUB_MAIN, "KASSA", "2026-01-10", "2026-02-10", kassa),
+        sub(3, OB_SUB_MAIN, "CRM-START", "2026-01-12", "2026-02-12", crm),
+    };
+    struct ob_entitlement e;
+
+    (void)state;
+    s[1].free = s[2].free = true;
+    ob_entitlement_compute(s, 3, d("2026-01-15"), &arena, &e);
+    CHECK_INT("R-SUB-1a free KASSA and CRM-START beside the trial: it goes on, all add up",
+              e.sessions, 5 + 2 + 5);
+    CHECK_INT("R-SUB-1a the trial's applications stay, with kassa and crm", e.napps, 8 + 2);
+    CHECK_INT("R-SUB-1a the trial counts", e.nin_force, 3);
+    ob_entitlement_compute(s, 3, d("2026-02-05"), &arena, &e);
+    CHECK_INT("R-SUB-0 after the trial's end the free mains alone", e.sessions, 2 + 5);
+    s[1].free = false;      /* a KASSA posted at a price (a later price row) is a paid main */
+    ob_entitlement_compute(s, 3, d("2026-01-15"), &arena, &e);
+    CHECK_INT("R-SUB-1a a paid main stops the trial", e.sessions, 2 + 5);
 }
 
 static void
@@ -315,6 +349,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blocked_and_trial),
         cmocka_unit_test(test_trial_stops_with_a_paid_main),
+        cmocka_unit_test(test_free_main_keeps_the_trial),
         cmocka_unit_test(test_mains_add_up),
         cmocka_unit_test(test_extensions),
         cmocka_unit_test(test_deferred_and_local_its),
