@@ -44,7 +44,7 @@ export async function page(main) {
     pageHeader(t('profile.title'), { subtitle: me.email }),
     h('div', { class: 'grid-2' },
       card(t('profile.about'), nameForm.el),
-      card(t('profile.password'), h('p', { class: 'note', text: t('profile.password_note') }), pwForm.el)),
+      card(t('profile.password'), h('div', {}, h('p', { class: 'note', text: t('profile.password_note') }), pwForm.el))),
     totpCard(),
     card(t('profile.accounts'), details(me.accounts.map((a) => [
       h('span', {}, a.name, h('span', { class: 'cell-sub muted', text: t(`kind.${a.kind}`) + (a.code ? ` · ${t('header.code')} ${a.code} · ${a.reporting_number || `FR${a.code}`}` : '') })),
