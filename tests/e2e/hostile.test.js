@@ -1,0 +1,66 @@
+// Hostile clients: Origin is compared by scheme, host and port. Runs on both
+// engines.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { startServer } from './lib/server.js';
+import { Client, provisionedDb } from './lib/session.js';
+
+const portOf = (s) => Number(new URL(s.url).port);
+
+/** POST /api/v1/tokens with the cookie and the given Host and Origin, no CSRF token. */
+function post(port, cookie, host, origin) {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ account: 1, roles: 'admin', name: 'origin probe' });
+    const headers = {
+      host, cookie: `oblako_session=${cookie}`, 'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    };
+    if (origin !== undefined) headers.origin = origin;
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/tokens', headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('Origin is the same only with the same scheme, host and port', async () => {
+  const env = await provisionedDb('origin');
+  const plain = await startServer({ db: env.db, jobs: false });
+  const tls = await startServer({ db: env.db, jobs: false, args: ['--public-url', 'https://oblako.test'] });
+  try {
+    const c = new Client(plain);
+    assert.equal((await c.login(env.email, env.password)).status, 200);
+    const p = portOf(plain);
+    const here = `127.0.0.1:${p}`;
+    const cases = [
+      // [rule, server, Host, Origin, status]
+      ['same scheme, host and port', plain, here, `http://${here}`, 201],
+      ['https is another scheme', plain, here, `https://${here}`, 403],
+      ['another port', plain, here, `http://127.0.0.1:${p + 1}`, 403],
+      ['the default port written out', plain, '127.0.0.1', 'http://127.0.0.1:80', 201],
+      ['the default port left out', plain, '127.0.0.1:80', 'http://127.0.0.1', 201],
+      ['host names ignore case', plain, `Oblako.Test:${p}`, `http://oblako.test:${p}`, 201],
+      ['an origin is no URL with a path', plain, here, `http://${here}/`, 403],
+      ['"null" is nobody', plain, here, 'null', 403],
+      ['the public URL', plain, 'elsewhere.test', 'http://127.0.0.1:8080', 201],
+      ['the public URL over https', plain, 'elsewhere.test', 'https://127.0.0.1:8080', 403],
+      ['behind TLS: the https origin', tls, 'oblako.test', 'https://oblako.test', 201],
+      ['behind TLS: the https origin, port 443 written out', tls, 'oblako.test', 'https://oblako.test:443', 201],
+      ['behind TLS: an http page of the same host', tls, 'oblako.test', 'http://oblako.test', 403],
+      ['behind TLS: the Host over the public scheme', tls, 'node1.oblako.test:8443', 'https://node1.oblako.test:8443', 201],
+      ['behind TLS: the Host over plain http', tls, 'node1.oblako.test:8443', 'http://node1.oblako.test:8443', 403],
+    ];
+    const wrong = [];
+    for (const [rule, srv, host, origin, want] of cases) {
+      const got = await post(portOf(srv), c.cookie, host, origin);
+      if (got !== want) wrong.push(`${rule} (Host ${host}, Origin ${origin}): ${got}, want ${want}`);
+    }
+    assert.deepEqual(wrong, []);
+  } finally {
+    assert.equal(await tls.stop(), 0);
+    assert.equal(await plain.stop(), 0);
+  }
+});
