@@ -2,7 +2,8 @@
  * dispatch.c — one request, from raw URI to rendered response.
  *
  * The order of checks is fixed so that every refusal is cheap and changes
- * nothing: parse the URI (400), find the route (404, 405 with Allow), refuse
+ * nothing: parse the URI (400), a head the transport found unusable (400:
+ * ambiguous body framing), find the route (404, 405 with Allow), refuse
  * a body past the cap (413) or of the wrong type (415), parse and bound the
  * JSON (400 with the position), then set up the context and call the
  * handler. Whatever happens, the response carries X-Request-Id, one log line
@@ -588,6 +589,8 @@ ob_http_dispatch(const struct ob_config *cfg, const struct ob_http_in *in, struc
     s.route = -1;
     ob_resp_header(resp, "X-Request-Id", s.ctx.request_id);
     rc = parse_uri(&s, in, seg, &nseg);
+    if (rc == 0 && in->refuse)
+        rc = ob_err_field(&s.ctx.err, OB_EINVAL, "headers", "%s", in->refuse);
     if (rc == 0 && (rc = route(&s, in, seg, nseg, resp)) == OB_ENOTFOUND &&
         strncmp(s.path, "/api/", 5) && (!strcmp(in->method, "GET") || !strcmp(in->method, "HEAD")) &&
         serve_asset(in, s.req.path, resp) == 0) {

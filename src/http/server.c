@@ -11,6 +11,10 @@
  *
  * Each pool thread opens its database connection on its first request and
  * keeps it; the connections are listed here and closed after MHD stops.
+ *
+ * The request head is checked for framing that could be read two ways (two
+ * Content-Lengths; Content-Length with Transfer-Encoding) before the body is
+ * read.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -19,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +52,7 @@ struct ob_server {
 struct conn_req {
     char *uri;
     struct ob_buf body;
+    const char *refuse;         /* the head's framing is ambiguous: answer 400 */
     bool started, too_large;
 };
 
@@ -124,6 +130,38 @@ remote(struct MHD_Connection *c, char *out, size_t size)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)size);
 }
 
+/* Count the framing headers of the request head. */
+static enum MHD_Result
+count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    int *n = cls;
+
+    (void)kind;
+    (void)value;
+    if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+        n[0]++;
+    else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+        n[1]++;
+    return MHD_YES;
+}
+
+/* A body that two readers could delimit differently is refused, not guessed
+ * at: a proxy in front that reads it the other way would see the rest as a
+ * second request (request smuggling). MHD alone reads the first
+ * Content-Length, or chunked when Transfer-Encoding is there too. */
+static const char *
+framing_error(struct MHD_Connection *c)
+{
+    int n[2] = { 0, 0 };
+
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, n);
+    if (n[0] > 1)
+        return "the request has more than one Content-Length header";
+    if (n[0] && n[1])
+        return "the request has both Content-Length and Transfer-Encoding";
+    return NULL;
+}
+
 static enum MHD_Result
 queue(struct MHD_Connection *c, struct ob_resp *resp)
 {
@@ -169,6 +207,7 @@ dispatch(struct ob_server *s, struct MHD_Connection *c, struct conn_req *r, cons
     in.body = r->body.p;
     in.body_len = r->body.len;
     in.too_large = r->too_large;
+    in.refuse = r->refuse;
     in.remote_addr = addr;
     in.get_db = get_db;
     in.dbctx = s;
@@ -177,6 +216,25 @@ dispatch(struct ob_server *s, struct MHD_Connection *c, struct conn_req *r, cons
     ret = queue(c, &resp);
     ob_http_resp_free(&resp);
     return ret;
+}
+
+/* The first call for a request: its head is complete. */
+static enum MHD_Result
+head_complete(struct ob_server *s, struct MHD_Connection *c, struct conn_req *r,
+              const char *method)
+{
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+    r->started = true;
+    /* Refusals that need no body are answered at once (the connection then
+     * closes): an ambiguous framing, or a declared length past the cap, a
+     * gigabyte read only to be thrown away. */
+    r->refuse = framing_error(c);
+    r->too_large = !r->refuse && cl && strtoll(cl, NULL, 10) > s->cfg->body_max;
+    if (r->refuse || r->too_large)
+        return dispatch(s, c, r, method);
+    return MHD_YES;
 }
 
 static enum MHD_Result
@@ -191,19 +249,8 @@ access_handler(void *cls, struct MHD_Connection *c, const char *url, const char 
     (void)version;
     if (!r)
         return MHD_NO;
-    if (!r->started) {
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-        r->started = true;
-        /* A declared length past the cap is refused at once: reading a
-         * gigabyte to throw it away helps nobody (the connection closes). */
-        if (cl && strtoll(cl, NULL, 10) > s->cfg->body_max) {
-            r->too_large = true;
-            return dispatch(s, c, r, method);
-        }
-        return MHD_YES;
-    }
+    if (!r->started)
+        return head_complete(s, c, r, method);
     if (*upload_data_size) {
         if (!r->too_large && ob_buf_add(&r->body, upload_data, *upload_data_size) != 0) {
             r->too_large = true;

@@ -1,12 +1,72 @@
-// Hostile clients: Origin is compared by scheme, host and port. Runs on both
-// engines.
+// Hostile clients: ambiguous body framing is refused at once; Origin is
+// compared by scheme, host and port. Runs on both engines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { startServer } from './lib/server.js';
 import { Client, provisionedDb } from './lib/session.js';
 
 const portOf = (s) => Number(new URL(s.url).port);
+
+/** Sends raw bytes; resolves with {status, head, body, ms} once a whole answer
+ * (by Content-Length) is in or the server closes, or {timedOut} after timeoutMs. */
+function raw(port, text, timeoutMs = 10_000) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    let got = Buffer.alloc(0);
+    let done = false;
+    const c = net.connect({ host: '127.0.0.1', port }, () => c.write(text));
+    const finish = (extra = {}) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      c.destroy();
+      const s = got.toString('latin1');
+      const end = s.indexOf('\r\n\r\n');
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(s);
+      resolve({ status: m ? Number(m[1]) : 0, head: end >= 0 ? s.slice(0, end) : s,
+        body: end >= 0 ? s.slice(end + 4) : '', ms: Date.now() - t0, ...extra });
+    };
+    const timer = setTimeout(() => finish({ timedOut: true }), timeoutMs);
+    c.on('data', (d) => {
+      got = Buffer.concat([got, d]);
+      const s = got.toString('latin1');
+      const end = s.indexOf('\r\n\r\n');
+      const len = /\r\ncontent-length: *(\d+)/i.exec(s.slice(0, end));
+      if (end >= 0 && len && got.length >= end + 4 + Number(len[1])) finish();
+    });
+    c.on('error', () => finish());
+    c.on('close', () => finish());
+  });
+}
+
+test('a body two readers could delimit differently is refused 400 and changes nothing', async () => {
+  const s = await startServer({ jobs: false });
+  try {
+    const port = portOf(s);
+    const body = '{"advance":3600}';
+    const head = 'POST /api/v1/test/clock HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n';
+    const cases = {
+      'two Content-Length': `${head}Content-Length: ${body.length}\r\nContent-Length: 2\r\n\r\n${body}`,
+      'two equal Content-Length': `${head}Content-Length: ${body.length}\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      'Content-Length and Transfer-Encoding': `${head}Content-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n\r\n` +
+        `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      const r = await raw(port, text);
+      assert.equal(r.status, 400, name);
+      assert.match(r.head, /\r\nconnection: close/i, `${name}: the connection is not reused`);
+      const p = JSON.parse(r.body);
+      assert.equal(p.code, 'invalid', name);
+      assert.match(p.detail, /Content-Length/, name);
+    }
+    const clock = await (await s.fetch('/api/v1/test/clock')).json();
+    assert.equal(clock.offset, 0, 'the clock did not move');
+  } finally {
+    assert.equal(await s.stop(), 0);
+  }
+});
 
 /** POST /api/v1/tokens with the cookie and the given Host and Origin, no CSRF token. */
 function post(port, cookie, host, origin) {
