@@ -12,9 +12,20 @@
  * Each pool thread opens its database connection on its first request and
  * keeps it; the connections are listed here and closed after MHD stops.
  *
- * The request head is checked for framing that could be read two ways (two
- * Content-Lengths; Content-Length with Transfer-Encoding) before the body is
- * read.
+ * Connections. MHD tells us when each TCP connection starts and ends
+ * (NOTIFY_CONNECTION, paired, the socket still open at both); struct conn
+ * lives between the two and carries the request in flight. A request is
+ * counted in flight from the URI log callback until NOTIFY_COMPLETED or,
+ * failing that, the connection's end: MHD 0.9.75 can drop a request without
+ * NOTIFY_COMPLETED (a second error on one request moves it straight to the
+ * closed state), and a request counted forever made every SIGTERM wait the
+ * whole drain time. All callbacks of one connection run on its pool thread,
+ * so conn->req needs no lock.
+ *
+ * The query string is ours alone: MHD's copy of it is emptied in the URI log
+ * callback (see hide_query), and the request head is checked for framing that
+ * could be read two ways (two Content-Lengths; Content-Length with
+ * Transfer-Encoding) before the body is read.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -49,7 +60,15 @@ struct ob_server {
     int ndbs;
 };
 
+/* One TCP connection, from MHD's STARTED notification to its CLOSED one. */
+struct conn {
+    struct conn_req *req;       /* the request in flight on it, if any */
+};
+
+/* One request, from the URI log callback to NOTIFY_COMPLETED or the end of
+ * its connection, whichever comes first. */
 struct conn_req {
+    struct conn *conn;          /* NULL only if MHD gave no socket context */
     char *uri;
     struct ob_buf body;
     const char *refuse;         /* the head's framing is ambiguous: answer 400 */
@@ -84,36 +103,101 @@ header(void *hctx, const char *name)
     return MHD_lookup_connection_value(hctx, MHD_HEADER_KIND, name);
 }
 
+static struct conn *
+conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci ? ci->socket_context : NULL;
+}
+
+/* The request is over, answered or not: uncount it and free it. */
+static void
+request_end(struct ob_server *s, struct conn_req *r)
+{
+    if (r->conn && r->conn->req == r)
+        r->conn->req = NULL;
+    free(r->uri);
+    ob_buf_free(&r->body);
+    free(r);
+    atomic_fetch_sub(&s->in_flight, 1);
+    ob_metrics_in_flight(-1);
+}
+
+/* MHD 0.9.75 parses the query into the connection's memory pool after the
+ * URI log callback; a query of a few thousand '&' fills the pool, and its
+ * error answer then wedges the connection until the idle timeout, with no
+ * status sent and no NOTIFY_COMPLETED. We parse the query ourselves (from
+ * the copy in conn_req, with our caps: router.c, fuzzed) and never ask MHD
+ * for it, so MHD's copy is cut to nothing here. uri points into the
+ * connection's read buffer, which MHD writes into itself while parsing. */
+static void
+hide_query(const char *uri)
+{
+    char *q = uri ? strchr(uri, '?') : NULL;
+
+    if (q)
+        q[1] = '\0';
+}
+
 static void *
 uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 {
     struct ob_server *s = cls;
     struct conn_req *r = ob_xcalloc(1, sizeof(*r));
 
-    (void)c;
     r->uri = ob_xstrdup(uri ? uri : "/");
+    hide_query(uri);
     ob_buf_init(&r->body, (size_t)s->cfg->body_max);
     atomic_fetch_add(&s->in_flight, 1);
     ob_metrics_in_flight(1);
+    if ((r->conn = conn_of(c)) != NULL) {
+        if (r->conn->req)   /* one MHD ended without telling us */
+            request_end(s, r->conn->req);
+        r->conn->req = r;
+    }
     return r;
 }
 
 static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
 {
-    struct ob_server *s = cls;
     struct conn_req *r = *con_cls;
 
     (void)c;
     (void)t;
     if (!r)
         return;
-    free(r->uri);
-    ob_buf_free(&r->body);
-    free(r);
+    request_end(cls, r);
     *con_cls = NULL;
-    atomic_fetch_sub(&s->in_flight, 1);
-    ob_metrics_in_flight(-1);
+}
+
+static void
+connection_started(struct ob_server *s, struct MHD_Connection *c, void **socket_context)
+{
+    (void)s;
+    (void)c;
+    *socket_context = ob_xcalloc(1, sizeof(struct conn));
+}
+
+static void
+connection_event(void *cls, struct MHD_Connection *c, void **socket_context,
+                 enum MHD_ConnectionNotificationCode what)
+{
+    struct ob_server *s = cls;
+    struct conn *conn = *socket_context;
+
+    if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+        connection_started(s, c, socket_context);
+        return;
+    }
+    if (!conn)
+        return;
+    if (conn->req)
+        request_end(s, conn->req);
+    free(conn);
+    *socket_context = NULL;
 }
 
 static void
@@ -317,6 +401,7 @@ ob_server_start(const struct ob_config *cfg, struct ob_server **out, char *url, 
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
                             MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, connection_event, s,
                             MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
                             4096u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     if (!s->d) {
