@@ -14,7 +14,8 @@
  *
  * Connections. MHD tells us when each TCP connection starts and ends
  * (NOTIFY_CONNECTION, paired, the socket still open at both); struct conn
- * lives between the two and carries the request in flight. A request is
+ * lives between the two. It carries the guard's record (http/guard.c: the
+ * per-address cap, the head deadline) and the request in flight. A request is
  * counted in flight from the URI log callback until NOTIFY_COMPLETED or,
  * failing that, the connection's end: MHD 0.9.75 can drop a request without
  * NOTIFY_COMPLETED (a second error on one request moves it straight to the
@@ -25,7 +26,10 @@
  * The query string is ours alone: MHD's copy of it is emptied in the URI log
  * callback (see hide_query), and the request head is checked for framing that
  * could be read two ways (two Content-Lengths; Content-Length with
- * Transfer-Encoding) before the body is read.
+ * Transfer-Encoding) before the body is read. The client's address is the
+ * socket's peer, or, from a trusted proxy, what its X-Forwarded-For says
+ * (guard.c); dispatch passes it on as ctx->remote_addr, the key of every
+ * per-address limit.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -45,7 +49,9 @@
 #include "base/ctx.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/netaddr.h"
 #include "db/db.h"
+#include "http/guard.h"
 #include "http/http.h"
 #include "base/banned.h"
 
@@ -54,6 +60,7 @@
 struct ob_server {
     struct MHD_Daemon *d;
     const struct ob_config *cfg;
+    struct ob_guard *guard;
     atomic_int in_flight;
     pthread_mutex_t lock;
     struct ob_db *dbs[MAX_DBS];
@@ -62,6 +69,8 @@ struct ob_server {
 
 /* One TCP connection, from MHD's STARTED notification to its CLOSED one. */
 struct conn {
+    struct ob_guard_conn guard;
+    struct ob_netaddr peer;
     struct conn_req *req;       /* the request in flight on it, if any */
 };
 
@@ -169,16 +178,35 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestT
     (void)t;
     if (!r)
         return;
+    if (r->conn)
+        ob_guard_request_done(&r->conn->guard);
     request_end(cls, r);
     *con_cls = NULL;
+}
+
+/* A quick refusal before MHD sets a connection up (ob_guard_open decides). */
+static enum MHD_Result
+accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct ob_server *s = cls;
+
+    (void)addrlen;
+    return ob_guard_admit(s->guard, addr) ? MHD_YES : MHD_NO;
 }
 
 static void
 connection_started(struct ob_server *s, struct MHD_Connection *c, void **socket_context)
 {
-    (void)s;
-    (void)c;
-    *socket_context = ob_xcalloc(1, sizeof(struct conn));
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ad =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ad ? ad->client_addr : NULL;
+    struct conn *conn = ob_xcalloc(1, sizeof(*conn));
+
+    ob_netaddr_from_sockaddr(sa, &conn->peer);
+    ob_guard_open(s->guard, &conn->guard, fd ? fd->connect_fd : -1, sa);
+    *socket_context = conn;
 }
 
 static void
@@ -196,22 +224,44 @@ connection_event(void *cls, struct MHD_Connection *c, void **socket_context,
         return;
     if (conn->req)
         request_end(s, conn->req);
+    ob_guard_close(s->guard, &conn->guard);
     free(conn);
     *socket_context = NULL;
 }
 
-static void
-remote(struct MHD_Connection *c, char *out, size_t size)
+static enum MHD_Result
+join_forwarded(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
-                                                                 MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    struct ob_buf *b = cls;
 
-    out[0] = '\0';
-    if (sa && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)size);
-    else if (sa && sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)size);
+    (void)kind;
+    if (value && !strcasecmp(key, "X-Forwarded-For")) {
+        if (b->len)
+            ob_buf_addc(b, ',');
+        ob_buf_adds(b, value);
+    }
+    return MHD_YES;
+}
+
+/* The client's address: the peer, or from a trusted proxy the client its
+ * X-Forwarded-For lines (all of them, in order) name. */
+static void
+client_addr(struct ob_server *s, struct MHD_Connection *c, const struct conn_req *r, char *out,
+            size_t size)
+{
+    struct ob_netaddr peer = { 0 };
+    struct ob_buf xff;
+
+    if (r->conn)
+        peer = r->conn->peer;
+    if (!ob_guard_trusted(s->guard, &peer)) {
+        ob_netaddr_format(&peer, out, size);
+        return;
+    }
+    ob_buf_init(&xff, 64 * 1024);
+    MHD_get_connection_values(c, MHD_HEADER_KIND, join_forwarded, &xff);
+    ob_guard_client(s->guard, &peer, xff.len ? xff.p : NULL, out, size);
+    ob_buf_free(&xff);
 }
 
 /* Count the framing headers of the request head. */
@@ -280,10 +330,10 @@ dispatch(struct ob_server *s, struct MHD_Connection *c, struct conn_req *r, cons
 {
     struct ob_http_in in = { 0 };
     struct ob_resp resp;
-    char addr[INET6_ADDRSTRLEN];
+    char addr[OB_NETADDR_TEXT];
     enum MHD_Result ret;
 
-    remote(c, addr, sizeof(addr));
+    client_addr(s, c, r, addr, sizeof(addr));
     in.method = method;
     in.uri = r->uri;
     in.header = header;
@@ -311,6 +361,8 @@ head_complete(struct ob_server *s, struct MHD_Connection *c, struct conn_req *r,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
 
     r->started = true;
+    if (r->conn && !ob_guard_head_done(&r->conn->guard))
+        return MHD_NO;      /* the guard has shut the socket: the head came too late */
     /* Refusals that need no body are answered at once (the connection then
      * closes): an ambiguous framing, or a declared length past the cap, a
      * gigabyte read only to be thrown away. */
@@ -383,6 +435,7 @@ ob_server_start(const struct ob_config *cfg, struct ob_server **out, char *url, 
     struct sockaddr_storage ss;
     socklen_t sslen;
     const union MHD_DaemonInfo *info;
+    struct ob_err err = { 0 };
     char host[INET6_ADDRSTRLEN] = "";
     bool v6 = false;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
@@ -394,11 +447,16 @@ ob_server_start(const struct ob_config *cfg, struct ob_server **out, char *url, 
         return OB_EINVAL;
     }
     s->cfg = cfg;
+    if (ob_guard_new(cfg, &s->guard, &err) != 0) {
+        ob_log(OB_LOG_ERROR, "cannot guard connections", "{s:s}", "error", err.message);
+        free(s);
+        return OB_EINVAL;
+    }
     pthread_mutex_init(&s->lock, NULL);
     if (v6)
         flags |= MHD_USE_IPv6;
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR, &ss,
-                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+    s->d = MHD_start_daemon(flags, 0, accept_policy, s, access_handler, s, MHD_OPTION_SOCK_ADDR,
+                            &ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
                             MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, s,
                             MHD_OPTION_NOTIFY_CONNECTION, connection_event, s,
@@ -406,6 +464,7 @@ ob_server_start(const struct ob_config *cfg, struct ob_server **out, char *url, 
                             4096u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     if (!s->d) {
         ob_log(OB_LOG_ERROR, "cannot listen", "{s:s}", "listen", cfg->listen);
+        ob_guard_free(s->guard);
         pthread_mutex_destroy(&s->lock);
         free(s);
         return OB_EUNAVAIL;
@@ -439,6 +498,7 @@ ob_server_stop(struct ob_server *s, int drain_s)
     }
     ob_log(OB_LOG_INFO, "stopping", "{s:i}", "in_flight", atomic_load(&s->in_flight));
     MHD_stop_daemon(s->d);
+    ob_guard_free(s->guard);    /* after MHD: every connection has ended */
     for (int i = 0; i < s->ndbs; i++)
         ob_db_close(s->dbs[i]);
     pthread_mutex_destroy(&s->lock);

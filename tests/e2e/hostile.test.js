@@ -1,6 +1,11 @@
-// Hostile clients: a long query string is answered at once and a request counts
-// as done however it ends; ambiguous body framing is refused at once; Origin is
-// compared by scheme, host and port. Runs on both engines.
+// Hostile connections: one address cannot take every connection, a request
+// head must be complete in time, per-address limits key on the client behind a
+// trusted proxy (and on the peer otherwise), a long query string and ambiguous
+// body framing are answered at once, a request counts as done however it ends,
+// and Origin is compared by scheme, host and port. Runs on both engines.
+//
+// The slow connections come from 127.0.0.2 (Linux routes all of 127/8 to
+// loopback), the well-behaved client from 127.0.0.1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -10,6 +15,13 @@ import { Client, provisionedDb } from './lib/session.js';
 
 const portOf = (s) => Number(new URL(s.url).port);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls cond() every 50 ms until it is true or timeoutMs passes; returns its last value. */
+async function waitFor(cond, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < end) await sleep(50);
+  return cond();
+}
 
 /** Sends raw bytes; resolves with {status, head, body, ms} once a whole answer
  * (by Content-Length) is in or the server closes, or {timedOut} after timeoutMs. */
@@ -59,6 +71,150 @@ async function inFlight(s) {
   }
   return n;
 }
+
+/** GET /healthz on a fresh connection from 127.0.0.1; {status, ms} or {error}. */
+function healthz(port, timeoutMs) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, ms: Date.now() - t0 }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on('error', (e) => resolve({ error: e.message, ms: Date.now() - t0 }));
+  });
+}
+
+test('1,000 slow connections from one address: it keeps its cap, other clients are answered, slow heads are cut at the deadline', async (t) => {
+  const N = 1000;
+  const CAP = 64;
+  const HEAD_S = 2;
+  const s = await startServer({
+    jobs: false, args: ['--per-address-connections', String(CAP), '--head-timeout-seconds', String(HEAD_S)],
+  });
+  const port = portOf(s);
+  const socks = [];
+  let polling = true;
+  let poller;
+  try {
+    // The well-behaved client asks for /healthz all along, a new connection each time.
+    const answers = [];
+    poller = (async () => {
+      while (polling) {
+        answers.push(await healthz(port, 10_000));
+        await sleep(100);
+      }
+    })();
+    await sleep(300);
+
+    // Each slow client sends a partial head, then one header line every 300 ms:
+    // never idle, never done.
+    let closed = 0;
+    await Promise.all(Array.from({ length: N }, () => new Promise((resolve) => {
+      // Timed from before the connect: the server's clock starts later, at accept, so a
+      // lifetime measured here is never shorter than the one the deadline applies to.
+      const rec = { opened: Date.now(), closed: 0 };
+      const c = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' });
+      rec.c = c;
+      socks.push(rec);
+      c.on('connect', () => {
+        c.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+        rec.drip = setInterval(() => c.write('X-Slow: 1\r\n'), 300);
+        resolve();
+      });
+      c.on('error', () => {});
+      c.on('close', () => {
+        clearInterval(rec.drip);
+        rec.closed = Date.now();
+        closed++;
+        resolve();
+      });
+    })));
+
+    // Past the cap, connections are shut at once.
+    assert.ok(await waitFor(() => closed >= N - CAP, 15_000),
+      `only ${closed} of ${N} slow connections were shut; at most ${CAP} may stay open`);
+    const settled = Date.now();
+    const kept = socks.filter((r) => !r.closed);
+    assert.ok(kept.length <= CAP, `${kept.length} slow connections from one address stayed open`);
+
+    // The ones within the cap are cut at the head deadline, not before, though they never idle.
+    assert.ok(await waitFor(() => closed === N, (HEAD_S + 10) * 1000),
+      `${N - closed} slow heads still open ${HEAD_S + 10} s later`);
+    polling = false;
+    await poller;
+    const lives = kept.map((r) => r.closed - r.opened);
+    for (const ms of lives) assert.ok(ms >= HEAD_S * 1000, `a slow head was cut after ${ms} ms, before the ${HEAD_S} s deadline`);
+
+    // Every refusal and every cut is counted: each slow connection is one or the other.
+    const perAddress = await metric(s, /oblako_http_connections_cut_total\{reason="per_address"\} (\d+)/);
+    const late = await metric(s, /oblako_http_connections_cut_total\{reason="head_timeout"\} (\d+)/);
+    assert.equal(perAddress + late, N);
+    assert.ok(late <= CAP);
+
+    const failed = answers.filter((a) => a.status !== 200);
+    assert.deepEqual(failed, [], 'every /healthz from 127.0.0.1 is answered');
+    const ms = answers.map((a) => a.ms).sort((a, b) => a - b);
+    t.diagnostic(`/healthz from 127.0.0.1 under ${N} slow connections: ${answers.length} answers, ` +
+      `median ${ms[ms.length >> 1]} ms, max ${ms[ms.length - 1]} ms`);
+    t.diagnostic(`${N - kept.length} shut at once (settled ${settled - Math.min(...socks.map((r) => r.opened))} ms after the first connect); ` +
+      `${kept.length} kept, cut after ${Math.min(...lives)}–${Math.max(...lives)} ms (deadline ${HEAD_S} s)`);
+  } finally {
+    polling = false;
+    for (const r of socks) {
+      clearInterval(r.drip);
+      r.c.destroy();
+    }
+    await poller;
+    assert.equal(await s.stop(), 0);
+  }
+});
+
+/** A failed sign-in from localAddress, via raw HTTP so any X-Forwarded-For goes out as given. */
+function signIn(port, email, forwardedFor, localAddress = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ email, password: 'wrong-password' });
+    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    if (forwardedFor) headers['x-forwarded-for'] = forwardedFor;
+    const req = http.request({
+      host: '127.0.0.1', port, localAddress, method: 'POST', path: '/api/v1/auth/login', headers, agent: false,
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('per-address limits key on the client: two behind a trusted proxy are limited apart, a spoofed X-Forwarded-For from elsewhere counts for nothing', async () => {
+  // 127.0.0.1 is the load balancer; 127.0.0.2 is a client that is not.
+  const s = await startServer({ jobs: false, args: ['--trusted-proxies', '10.0.0.0/8, 127.0.0.1'] });
+  try {
+    const port = portOf(s);
+    // 30 failures per address in 15 minutes; distinct emails keep the per-account limit
+    // (5) out of it. The two series run side by side: each failure costs a password hash.
+    const failures = async (series) => {
+      for (let i = 0; i < 30; i++) assert.equal(await series(i), 401, `failure ${i + 1}`);
+    };
+    await Promise.all([
+      failures((i) => signIn(port, `a${i}@example.test`, '203.0.113.1')),
+      failures((i) => signIn(port, `c${i}@example.test`, `203.0.113.${100 + i}`, '127.0.0.2')),
+    ]);
+    assert.equal(await signIn(port, 'a-last@example.test', '203.0.113.1'), 429, 'the first client behind the proxy is limited');
+    assert.equal(await signIn(port, 'b0@example.test', '203.0.113.2'), 401, 'the second is not');
+    // What a client wrote left of what the proxy appended counts for nothing.
+    assert.equal(await signIn(port, 'b1@example.test', '198.51.100.9, 203.0.113.1'), 429);
+    // A peer that is no trusted proxy is limited by its own address, whatever it claims.
+    assert.equal(await signIn(port, 'c-last@example.test', '203.0.113.250', '127.0.0.2'), 429);
+    const line = await s.waitForLog((e) => e.msg === 'request' && e.addr === '203.0.113.2');
+    assert.equal(line.status, 401);
+    assert.ok(!s.logs.some((e) => e.msg === 'request' && /^203\.0\.113\.(1\d\d|250)$/.test(e.addr)),
+      'no request is logged under an address a non-proxy claimed');
+  } finally {
+    assert.equal(await s.stop(), 0);
+  }
+});
 
 test('a query of 2,000 "&" is answered 400 at once; a URI past the buffer 414', async () => {
   const s = await startServer({ jobs: false });
