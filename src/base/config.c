@@ -16,9 +16,11 @@
 
 #include "config.h"
 #include "err.h"
+#include "netaddr.h"
 #include "banned.h"
 
-enum type { T_STR, T_INT, T_SIZE, T_BOOL };
+/* T_NETS is a string checked to be a list of IP addresses and CIDR prefixes. */
+enum type { T_STR, T_INT, T_SIZE, T_BOOL, T_NETS };
 
 #define ALL (OB_CMD_SERVE | OB_CMD_INIT | OB_CMD_MIGRATE | OB_CMD_JOBS)
 
@@ -59,6 +61,18 @@ static const struct setting {
       "enable POST /api/v1/test/clock and the test task kind; for tests only" },
     { "body-max", "OBLAKO_BODY_MAX", T_SIZE, S(body_max), "1048576", OB_CMD_SERVE, 1024,
       1L << 30, "the largest request body accepted, in bytes (larger: 413 too_large)" },
+    { "per-address-connections", "OBLAKO_PER_ADDRESS_CONNECTIONS", T_INT,
+      S(per_address_connections), "64", OB_CMD_SERVE, 0, 4096,
+      "connections one client address may hold open at once (0: no cap); trusted proxies are "
+      "not capped" },
+    { "head-timeout-seconds", "OBLAKO_HEAD_TIMEOUT_SECONDS", T_INT, S(head_timeout_seconds), "10",
+      OB_CMD_SERVE, 1, 3600,
+      "a connection that has not sent a complete request head this long after it opened, or "
+      "after its last answer, is closed" },
+    { "trusted-proxies", "OBLAKO_TRUSTED_PROXIES", T_NETS, S(trusted_proxies), "", OB_CMD_SERVE,
+      0, 0,
+      "comma-separated addresses or CIDR prefixes of load balancers whose X-Forwarded-For names "
+      "the client" },
     { "json-depth", "OBLAKO_JSON_DEPTH", T_INT, S(json_depth), "32", OB_CMD_SERVE, 2, 1000,
       "the deepest nesting of a JSON body accepted" },
     { "drain-seconds", "OBLAKO_DRAIN_SECONDS", T_INT, S(drain_seconds), "10", OB_CMD_SERVE, 0,
@@ -131,9 +145,15 @@ set(struct ob_config *cfg, const struct setting *s, const char *v, const char *f
     struct ob_err *err)
 {
     char *p = (char *)cfg + s->off, *end;
+    struct ob_err why = { 0 };
     long n;
 
     switch (s->type) {
+    case T_NETS:
+        if (ob_netaddr_parse_list(v, NULL, OB_NETADDR_MAX_LIST, &why) < 0)
+            return ob_err_field(err, OB_EINVAL, s->name, "%s: '%s' wants IP addresses or CIDR "
+                                "prefixes separated by commas: %s", from, s->name, why.message);
+        /* fall through */
     case T_STR:
         if (strlen(v) >= s->size)
             return ob_err_field(err, OB_EINVAL, s->name, "%s: value of '%s' is too long", from,

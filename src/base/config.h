@@ -47,6 +47,9 @@ struct ob_config {
     int app_grace_minutes;
     int area_restore_days;
     int backend_timeout_seconds;
+    int per_address_connections;    /* hostile connections (http/guard.c) */
+    int head_timeout_seconds;
+    char trusted_proxies[1024];
     char demo_app_url[512];     /* `oblako demo` only */
     char demo_app_secret[257];
     long body_max;

@@ -23,6 +23,7 @@ static atomic_uint_fast64_t hist[NBUCKETS + 1];
 static atomic_uint_fast64_t hist_sum_us, hist_count;
 static atomic_int in_flight;
 static atomic_uint_fast64_t password_hashes;
+static atomic_uint_fast64_t cuts[2];
 
 #define MAX_JOBS 64
 static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -60,6 +61,13 @@ void
 ob_metrics_in_flight(int delta)
 {
     atomic_fetch_add_explicit(&in_flight, delta, memory_order_relaxed);
+}
+
+void
+ob_metrics_connection_cut(enum ob_metrics_cut why, int n)
+{
+    atomic_fetch_add_explicit(&cuts[why == OB_METRICS_CUT_HEAD_TIMEOUT], (uint_fast64_t)n,
+                              memory_order_relaxed);
 }
 
 void
@@ -160,6 +168,19 @@ ob_metrics_password_hash(void)
     atomic_fetch_add_explicit(&password_hashes, 1, memory_order_relaxed);
 }
 
+static int
+render_cuts(struct ob_buf *b)
+{
+    return ob_buf_addf(b,
+                       "# HELP oblako_http_connections_cut_total Connections shut unanswered: "
+                       "over the per-address cap, or a request head not complete in time.\n"
+                       "# TYPE oblako_http_connections_cut_total counter\n"
+                       "oblako_http_connections_cut_total{reason=\"per_address\"} %llu\n"
+                       "oblako_http_connections_cut_total{reason=\"head_timeout\"} %llu\n",
+                       (unsigned long long)atomic_load(&cuts[0]),
+                       (unsigned long long)atomic_load(&cuts[1]));
+}
+
 int
 ob_metrics_render(struct ob_buf *b, const char *const *names, int nroutes)
 {
@@ -167,6 +188,8 @@ ob_metrics_render(struct ob_buf *b, const char *const *names, int nroutes)
 
     if (rc == 0)
         rc = render_histogram(b);
+    if (rc == 0)
+        rc = render_cuts(b);
     if (rc == 0)
         rc = render_jobs(b);
     if (rc == 0)

@@ -19,6 +19,10 @@ struct ob_buf;
 /* route: the index in the route table, or -1 for an unmatched request. */
 void ob_metrics_request(int route, int status, int64_t us);
 void ob_metrics_in_flight(int delta);
+/* A connection the server shut unanswered (http/guard.c): its address held
+ * its cap of connections, or its request head was not complete in time. */
+enum ob_metrics_cut { OB_METRICS_CUT_PER_ADDRESS, OB_METRICS_CUT_HEAD_TIMEOUT };
+void ob_metrics_connection_cut(enum ob_metrics_cut why, int n);
 /* result: "ok", "error", "skipped", "done", "retry", "failed". */
 void ob_metrics_job(const char *kind, const char *name, const char *result);
 /* One password hash (argon2id, a sign-in's or a password change's) was

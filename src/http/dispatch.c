@@ -2,7 +2,8 @@
  * dispatch.c — one request, from raw URI to rendered response.
  *
  * The order of checks is fixed so that every refusal is cheap and changes
- * nothing: parse the URI (400), find the route (404, 405 with Allow), refuse
+ * nothing: parse the URI (400), a head the transport found unusable (400:
+ * ambiguous body framing), find the route (404, 405 with Allow), refuse
  * a body past the cap (413) or of the wrong type (415), parse and bound the
  * JSON (400 with the position), then set up the context and call the
  * handler. Whatever happens, the response carries X-Request-Id, one log line
@@ -365,19 +366,92 @@ finish(struct state *s, const struct ob_http_in *in, struct ob_resp *resp, int64
                        resp->status, us);
 }
 
-/* Is the request's Origin the server itself (its Host) or the public URL? */
+/* The origin of a URL: scheme, host and port, the port filled in. */
+struct origin {
+    bool https;
+    char host[256];     /* lowercase; an IPv6 literal keeps its brackets */
+    unsigned port;
+};
+
+/* Host and optional ":port" of s[0..len), as in a Host header or a URL. */
+static int
+parse_authority(const char *s, size_t len, bool https, struct origin *o)
+{
+    const char *colon = NULL;
+    size_t hl;
+    unsigned long port;
+
+    if (len > 0 && s[0] == '[') {
+        const char *close = memchr(s, ']', len);
+
+        if (!close)
+            return -1;
+        if ((size_t)(close + 1 - s) < len)
+            colon = close + 1;
+    } else {
+        colon = memchr(s, ':', len);
+    }
+    hl = colon ? (size_t)(colon - s) : len;
+    if (hl == 0 || hl >= sizeof(o->host) || (colon && *colon != ':'))
+        return -1;
+    for (size_t i = 0; i < hl; i++)
+        o->host[i] = (char)tolower((unsigned char)s[i]);
+    o->host[hl] = '\0';
+    o->https = https;
+    o->port = https ? 443 : 80;
+    if (!colon || colon + 1 == s + len)
+        return 0;   /* "host" or "host:": the scheme's port */
+    port = 0;
+    for (const char *p = colon + 1; p < s + len; p++) {
+        if (!isdigit((unsigned char)*p) || (port = port * 10 + (unsigned long)(*p - '0')) > 65535)
+            return -1;
+    }
+    o->port = (unsigned)port;
+    return 0;
+}
+
+/* "http://host[:port]" or "https://…"; a path is allowed only when with_path. */
+static int
+parse_origin(const char *s, bool with_path, struct origin *o)
+{
+    bool https = !strncasecmp(s, "https://", 8);
+    const char *a, *end;
+
+    if (!https && strncasecmp(s, "http://", 7))
+        return -1;
+    a = s + (https ? 8 : 7);
+    end = a + strcspn(a, "/?#");
+    if (*end && !with_path)
+        return -1;
+    return parse_authority(a, (size_t)(end - a), https, o);
+}
+
+static bool
+origin_equal(const struct origin *a, const struct origin *b)
+{
+    return a->https == b->https && a->port == b->port && !strcmp(a->host, b->host);
+}
+
+/* Is the request's Origin this service? Scheme, host and port must all match
+ * (RFC 6454): the public URL's, or the Host the request was sent to, over the
+ * public URL's scheme (the node itself speaks plain HTTP; behind a TLS proxy
+ * the public URL is what says https). An http page of the same host, another
+ * port of it, or "null" is another origin. */
 static bool
 same_origin(const struct ob_http_in *in, const struct ob_config *cfg)
 {
     const char *origin = in->header ? in->header(in->hctx, "Origin") : NULL;
     const char *host = in->header ? in->header(in->hctx, "Host") : NULL;
-    const char *o;
+    struct origin o, pub, h;
+    bool have_pub;
 
-    if (!origin || !(o = strstr(origin, "://")))
+    if (!origin || parse_origin(origin, false, &o) != 0)
         return false;
-    if (cfg->public_url[0] && !strcmp(origin, cfg->public_url))
+    have_pub = cfg->public_url[0] && parse_origin(cfg->public_url, true, &pub) == 0;
+    if (have_pub && origin_equal(&o, &pub))
         return true;
-    return host && !strcmp(o + 3, host);
+    return host && parse_authority(host, strlen(host), have_pub && pub.https, &h) == 0 &&
+           origin_equal(&o, &h);
 }
 
 /* Who is calling: a bearer token, else a session cookie, else nobody. */
@@ -515,6 +589,8 @@ ob_http_dispatch(const struct ob_config *cfg, const struct ob_http_in *in, struc
     s.route = -1;
     ob_resp_header(resp, "X-Request-Id", s.ctx.request_id);
     rc = parse_uri(&s, in, seg, &nseg);
+    if (rc == 0 && in->refuse)
+        rc = ob_err_field(&s.ctx.err, OB_EINVAL, "headers", "%s", in->refuse);
     if (rc == 0 && (rc = route(&s, in, seg, nseg, resp)) == OB_ENOTFOUND &&
         strncmp(s.path, "/api/", 5) && (!strcmp(in->method, "GET") || !strcmp(in->method, "HEAD")) &&
         serve_asset(in, s.req.path, resp) == 0) {

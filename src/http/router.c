@@ -154,11 +154,16 @@ ob_router_match(const char *method, const char **seg, int nseg, struct ob_req *r
 int
 ob_query_parse(struct ob_arena *a, const char *q, struct ob_req *req)
 {
+    int empty = 0;
+
     req->nquery = 0;
     while (q && *q) {
         const char *amp = strchr(q, '&'), *eq;
         size_t len = amp ? (size_t)(amp - q) : strlen(q);
 
+        /* A stray '&' is forgiven, a run of thousands is not an argument list. */
+        if (!len && ++empty > OB_MAX_QUERY)
+            return -1;
         if (len) {
             struct ob_kv *kv;
 

@@ -23,7 +23,8 @@ int ob_router_match(const char *method, const char **seg, int nseg, struct ob_re
 /* Percent-decode (and '+' to space when plus is set) into the arena.
  * NULL on a malformed escape or a decoded NUL. */
 char *ob_url_decode(struct ob_arena *a, const char *s, size_t n, int plus);
-/* Parse "a=1&b=2" into req->query; -1 when malformed or too many. */
+/* Parse "a=1&b=2" into req->query; -1 when malformed or too many (more than
+ * OB_MAX_QUERY arguments, or more than OB_MAX_QUERY empty ones). */
 int ob_query_parse(struct ob_arena *a, const char *q, struct ob_req *req);
 
 #endif

@@ -11,6 +11,25 @@
  *
  * Each pool thread opens its database connection on its first request and
  * keeps it; the connections are listed here and closed after MHD stops.
+ *
+ * Connections. MHD tells us when each TCP connection starts and ends
+ * (NOTIFY_CONNECTION, paired, the socket still open at both); struct conn
+ * lives between the two. It carries the guard's record (http/guard.c: the
+ * per-address cap, the head deadline) and the request in flight. A request is
+ * counted in flight from the URI log callback until NOTIFY_COMPLETED or,
+ * failing that, the connection's end: MHD 0.9.75 can drop a request without
+ * NOTIFY_COMPLETED (a second error on one request moves it straight to the
+ * closed state), and a request counted forever made every SIGTERM wait the
+ * whole drain time. All callbacks of one connection run on its pool thread,
+ * so conn->req needs no lock.
+ *
+ * The query string is ours alone: MHD's copy of it is emptied in the URI log
+ * callback (see hide_query), and the request head is checked for framing that
+ * could be read two ways (two Content-Lengths; Content-Length with
+ * Transfer-Encoding) before the body is read. The client's address is the
+ * socket's peer, or, from a trusted proxy, what its X-Forwarded-For says
+ * (guard.c); dispatch passes it on as ctx->remote_addr, the key of every
+ * per-address limit.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -19,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,7 +49,9 @@
 #include "base/ctx.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/netaddr.h"
 #include "db/db.h"
+#include "http/guard.h"
 #include "http/http.h"
 #include "base/banned.h"
 
@@ -38,15 +60,27 @@
 struct ob_server {
     struct MHD_Daemon *d;
     const struct ob_config *cfg;
+    struct ob_guard *guard;
     atomic_int in_flight;
     pthread_mutex_t lock;
     struct ob_db *dbs[MAX_DBS];
     int ndbs;
 };
 
+/* One TCP connection, from MHD's STARTED notification to its CLOSED one. */
+struct conn {
+    struct ob_guard_conn guard;
+    struct ob_netaddr peer;
+    struct conn_req *req;       /* the request in flight on it, if any */
+};
+
+/* One request, from the URI log callback to NOTIFY_COMPLETED or the end of
+ * its connection, whichever comes first. */
 struct conn_req {
+    struct conn *conn;          /* NULL only if MHD gave no socket context */
     char *uri;
     struct ob_buf body;
+    const char *refuse;         /* the head's framing is ambiguous: answer 400 */
     bool started, too_large;
 };
 
@@ -78,50 +112,188 @@ header(void *hctx, const char *name)
     return MHD_lookup_connection_value(hctx, MHD_HEADER_KIND, name);
 }
 
+static struct conn *
+conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci ? ci->socket_context : NULL;
+}
+
+/* The request is over, answered or not: uncount it and free it. */
+static void
+request_end(struct ob_server *s, struct conn_req *r)
+{
+    if (r->conn && r->conn->req == r)
+        r->conn->req = NULL;
+    free(r->uri);
+    ob_buf_free(&r->body);
+    free(r);
+    atomic_fetch_sub(&s->in_flight, 1);
+    ob_metrics_in_flight(-1);
+}
+
+/* MHD 0.9.75 parses the query into the connection's memory pool after the
+ * URI log callback; a query of a few thousand '&' fills the pool, and its
+ * error answer then wedges the connection until the idle timeout, with no
+ * status sent and no NOTIFY_COMPLETED. We parse the query ourselves (from
+ * the copy in conn_req, with our caps: router.c, fuzzed) and never ask MHD
+ * for it, so MHD's copy is cut to nothing here. uri points into the
+ * connection's read buffer, which MHD writes into itself while parsing. */
+static void
+hide_query(const char *uri)
+{
+    char *q = uri ? strchr(uri, '?') : NULL;
+
+    if (q)
+        q[1] = '\0';
+}
+
 static void *
 uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 {
     struct ob_server *s = cls;
     struct conn_req *r = ob_xcalloc(1, sizeof(*r));
 
-    (void)c;
     r->uri = ob_xstrdup(uri ? uri : "/");
+    hide_query(uri);
     ob_buf_init(&r->body, (size_t)s->cfg->body_max);
     atomic_fetch_add(&s->in_flight, 1);
     ob_metrics_in_flight(1);
+    if ((r->conn = conn_of(c)) != NULL) {
+        if (r->conn->req)   /* one MHD ended without telling us */
+            request_end(s, r->conn->req);
+        r->conn->req = r;
+    }
     return r;
 }
 
 static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
 {
-    struct ob_server *s = cls;
     struct conn_req *r = *con_cls;
 
     (void)c;
     (void)t;
     if (!r)
         return;
-    free(r->uri);
-    ob_buf_free(&r->body);
-    free(r);
+    if (r->conn)
+        ob_guard_request_done(&r->conn->guard);
+    request_end(cls, r);
     *con_cls = NULL;
-    atomic_fetch_sub(&s->in_flight, 1);
-    ob_metrics_in_flight(-1);
+}
+
+/* A quick refusal before MHD sets a connection up (ob_guard_open decides). */
+static enum MHD_Result
+accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct ob_server *s = cls;
+
+    (void)addrlen;
+    return ob_guard_admit(s->guard, addr) ? MHD_YES : MHD_NO;
 }
 
 static void
-remote(struct MHD_Connection *c, char *out, size_t size)
+connection_started(struct ob_server *s, struct MHD_Connection *c, void **socket_context)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
-                                                                 MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ad =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ad ? ad->client_addr : NULL;
+    struct conn *conn = ob_xcalloc(1, sizeof(*conn));
 
-    out[0] = '\0';
-    if (sa && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)size);
-    else if (sa && sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)size);
+    ob_netaddr_from_sockaddr(sa, &conn->peer);
+    ob_guard_open(s->guard, &conn->guard, fd ? fd->connect_fd : -1, sa);
+    *socket_context = conn;
+}
+
+static void
+connection_event(void *cls, struct MHD_Connection *c, void **socket_context,
+                 enum MHD_ConnectionNotificationCode what)
+{
+    struct ob_server *s = cls;
+    struct conn *conn = *socket_context;
+
+    if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+        connection_started(s, c, socket_context);
+        return;
+    }
+    if (!conn)
+        return;
+    if (conn->req)
+        request_end(s, conn->req);
+    ob_guard_close(s->guard, &conn->guard);
+    free(conn);
+    *socket_context = NULL;
+}
+
+static enum MHD_Result
+join_forwarded(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct ob_buf *b = cls;
+
+    (void)kind;
+    if (value && !strcasecmp(key, "X-Forwarded-For")) {
+        if (b->len)
+            ob_buf_addc(b, ',');
+        ob_buf_adds(b, value);
+    }
+    return MHD_YES;
+}
+
+/* The client's address: the peer, or from a trusted proxy the client its
+ * X-Forwarded-For lines (all of them, in order) name. */
+static void
+client_addr(struct ob_server *s, struct MHD_Connection *c, const struct conn_req *r, char *out,
+            size_t size)
+{
+    struct ob_netaddr peer = { 0 };
+    struct ob_buf xff;
+
+    if (r->conn)
+        peer = r->conn->peer;
+    if (!ob_guard_trusted(s->guard, &peer)) {
+        ob_netaddr_format(&peer, out, size);
+        return;
+    }
+    ob_buf_init(&xff, 64 * 1024);
+    MHD_get_connection_values(c, MHD_HEADER_KIND, join_forwarded, &xff);
+    ob_guard_client(s->guard, &peer, xff.len ? xff.p : NULL, out, size);
+    ob_buf_free(&xff);
+}
+
+/* Count the framing headers of the request head. */
+static enum MHD_Result
+count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    int *n = cls;
+
+    (void)kind;
+    (void)value;
+    if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+        n[0]++;
+    else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+        n[1]++;
+    return MHD_YES;
+}
+
+/* A body that two readers could delimit differently is refused, not guessed
+ * at: a proxy in front that reads it the other way would see the rest as a
+ * second request (request smuggling). MHD alone reads the first
+ * Content-Length, or chunked when Transfer-Encoding is there too. */
+static const char *
+framing_error(struct MHD_Connection *c)
+{
+    int n[2] = { 0, 0 };
+
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, n);
+    if (n[0] > 1)
+        return "the request has more than one Content-Length header";
+    if (n[0] && n[1])
+        return "the request has both Content-Length and Transfer-Encoding";
+    return NULL;
 }
 
 static enum MHD_Result
@@ -158,10 +330,10 @@ dispatch(struct ob_server *s, struct MHD_Connection *c, struct conn_req *r, cons
 {
     struct ob_http_in in = { 0 };
     struct ob_resp resp;
-    char addr[INET6_ADDRSTRLEN];
+    char addr[OB_NETADDR_TEXT];
     enum MHD_Result ret;
 
-    remote(c, addr, sizeof(addr));
+    client_addr(s, c, r, addr, sizeof(addr));
     in.method = method;
     in.uri = r->uri;
     in.header = header;
@@ -169,6 +341,7 @@ dispatch(struct ob_server *s, struct MHD_Connection *c, struct conn_req *r, cons
     in.body = r->body.p;
     in.body_len = r->body.len;
     in.too_large = r->too_large;
+    in.refuse = r->refuse;
     in.remote_addr = addr;
     in.get_db = get_db;
     in.dbctx = s;
@@ -177,6 +350,27 @@ dispatch(struct ob_server *s, struct MHD_Connection *c, struct conn_req *r, cons
     ret = queue(c, &resp);
     ob_http_resp_free(&resp);
     return ret;
+}
+
+/* The first call for a request: its head is complete. */
+static enum MHD_Result
+head_complete(struct ob_server *s, struct MHD_Connection *c, struct conn_req *r,
+              const char *method)
+{
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+    r->started = true;
+    if (r->conn && !ob_guard_head_done(&r->conn->guard))
+        return MHD_NO;      /* the guard has shut the socket: the head came too late */
+    /* Refusals that need no body are answered at once (the connection then
+     * closes): an ambiguous framing, or a declared length past the cap, a
+     * gigabyte read only to be thrown away. */
+    r->refuse = framing_error(c);
+    r->too_large = !r->refuse && cl && strtoll(cl, NULL, 10) > s->cfg->body_max;
+    if (r->refuse || r->too_large)
+        return dispatch(s, c, r, method);
+    return MHD_YES;
 }
 
 static enum MHD_Result
@@ -191,19 +385,8 @@ access_handler(void *cls, struct MHD_Connection *c, const char *url, const char 
     (void)version;
     if (!r)
         return MHD_NO;
-    if (!r->started) {
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-        r->started = true;
-        /* A declared length past the cap is refused at once: reading a
-         * gigabyte to throw it away helps nobody (the connection closes). */
-        if (cl && strtoll(cl, NULL, 10) > s->cfg->body_max) {
-            r->too_large = true;
-            return dispatch(s, c, r, method);
-        }
-        return MHD_YES;
-    }
+    if (!r->started)
+        return head_complete(s, c, r, method);
     if (*upload_data_size) {
         if (!r->too_large && ob_buf_add(&r->body, upload_data, *upload_data_size) != 0) {
             r->too_large = true;
@@ -252,6 +435,7 @@ ob_server_start(const struct ob_config *cfg, struct ob_server **out, char *url, 
     struct sockaddr_storage ss;
     socklen_t sslen;
     const union MHD_DaemonInfo *info;
+    struct ob_err err = { 0 };
     char host[INET6_ADDRSTRLEN] = "";
     bool v6 = false;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
@@ -263,17 +447,24 @@ ob_server_start(const struct ob_config *cfg, struct ob_server **out, char *url, 
         return OB_EINVAL;
     }
     s->cfg = cfg;
+    if (ob_guard_new(cfg, &s->guard, &err) != 0) {
+        ob_log(OB_LOG_ERROR, "cannot guard connections", "{s:s}", "error", err.message);
+        free(s);
+        return OB_EINVAL;
+    }
     pthread_mutex_init(&s->lock, NULL);
     if (v6)
         flags |= MHD_USE_IPv6;
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR, &ss,
-                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+    s->d = MHD_start_daemon(flags, 0, accept_policy, s, access_handler, s, MHD_OPTION_SOCK_ADDR,
+                            &ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
                             MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, connection_event, s,
                             MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
                             4096u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     if (!s->d) {
         ob_log(OB_LOG_ERROR, "cannot listen", "{s:s}", "listen", cfg->listen);
+        ob_guard_free(s->guard);
         pthread_mutex_destroy(&s->lock);
         free(s);
         return OB_EUNAVAIL;
@@ -307,6 +498,7 @@ ob_server_stop(struct ob_server *s, int drain_s)
     }
     ob_log(OB_LOG_INFO, "stopping", "{s:i}", "in_flight", atomic_load(&s->in_flight));
     MHD_stop_daemon(s->d);
+    ob_guard_free(s->guard);    /* after MHD: every connection has ended */
     for (int i = 0; i < s->ndbs; i++)
         ob_db_close(s->dbs[i]);
     pthread_mutex_destroy(&s->lock);

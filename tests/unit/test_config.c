@@ -93,6 +93,9 @@ test_config_defaults(void **state)
     assert_int_equal(cfg.body_max, 1048576);
     assert_true(cfg.jobs);
     assert_false(cfg.test_clock);
+    assert_int_equal(cfg.per_address_connections, 64);
+    assert_int_equal(cfg.head_timeout_seconds, 10);
+    assert_string_equal(cfg.trusted_proxies, "");
     assert_int_equal(nrest, 0);
     assert_int_equal(ob_config_load(&cfg, OB_CMD_INIT, 0, NULL, NULL, NULL, &err), 0);
     assert_string_equal(cfg.tz, "Europe/Moscow");
@@ -218,6 +221,18 @@ static const struct error_case {
       ":3: 'threads' wants a whole number" },
     { "missing file", OB_CMD_SERVE, { "--config=/nonexistent/oblako.conf" }, NULL, NULL, NULL,
       "config", "cannot read config file '/nonexistent/oblako.conf'" },
+    { "trusted proxy that is not an address", OB_CMD_SERVE,
+      { "--trusted-proxies=10.0.0.1, lb.example" }, NULL, NULL, NULL, "trusted-proxies",
+      "'lb.example' is not an IP address or CIDR prefix" },
+    { "trusted proxy prefix too long", OB_CMD_SERVE, { "--trusted-proxies=10.0.0.0/33" }, NULL,
+      NULL, NULL, "trusted-proxies", "'10.0.0.0/33'" },
+    { "trusted proxies: empty item at the end", OB_CMD_SERVE, { NULL },
+      "OBLAKO_TRUSTED_PROXIES", "10.0.0.1,", NULL, "trusted-proxies", "empty item" },
+    { "per-address cap above the connection limit", OB_CMD_SERVE,
+      { "--per-address-connections=5000" }, NULL, NULL, NULL, "per-address-connections",
+      "from 0 to 4096" },
+    { "head timeout of 0", OB_CMD_SERVE, { "--head-timeout-seconds=0" }, NULL, NULL, NULL,
+      "head-timeout-seconds", "from 1 to 3600" },
     { "value too long", OB_CMD_SERVE,
       { "--log-level=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }, NULL, NULL, NULL,
       "log-level", "too long" },
@@ -260,6 +275,20 @@ test_config_refusals(void **state)
     for (size_t i = 0; i < NELEM(error_cases); i++)
         run_error_case(&error_cases[i]);
     clean_env();
+}
+
+static void
+test_config_trusted_proxies(void **state)
+{
+    const char *argv[] = { "--trusted-proxies", " 10.0.0.0/8 , ::1,192.168.1.7", NULL };
+    struct ob_config cfg;
+    struct ob_err err = { 0 };
+    struct args a;
+
+    (void)state;
+    args_set(&a, argv);
+    assert_int_equal(ob_config_load(&cfg, OB_CMD_SERVE, a.n, a.v, NULL, NULL, &err), 0);
+    assert_string_equal(cfg.trusted_proxies, " 10.0.0.0/8 , ::1,192.168.1.7");
 }
 
 static const struct bool_case {
@@ -377,6 +406,7 @@ main(void)
         cmocka_unit_test_setup(test_config_defaults, setup),
         cmocka_unit_test_setup(test_config_precedence, setup),
         cmocka_unit_test_setup(test_config_refusals, setup),
+        cmocka_unit_test_setup(test_config_trusted_proxies, setup),
         cmocka_unit_test_setup(test_config_booleans, setup),
         cmocka_unit_test_setup(test_config_name_equals_value, setup),
         cmocka_unit_test_setup(test_config_positional, setup),

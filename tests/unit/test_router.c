@@ -161,6 +161,14 @@ test_query_parse_limits(void **state)
     assert_string_equal(req.query[OB_MAX_QUERY - 1].name, "k31");
     snprintf(q + len, sizeof(q) - len, "&one=more");
     assert_int_equal(ob_query_parse(&a, q, &req), -1);
+    /* empty arguments: a few are forgiven, a run of them is refused */
+    memset(q, '&', OB_MAX_QUERY);
+    snprintf(q + OB_MAX_QUERY, sizeof(q) - OB_MAX_QUERY, "a=1");
+    assert_int_equal(ob_query_parse(&a, q, &req), 0);
+    assert_int_equal(req.nquery, 1);
+    memset(q, '&', sizeof(q) - 1);
+    q[sizeof(q) - 1] = '\0';
+    assert_int_equal(ob_query_parse(&a, q, &req), -1);
     ob_arena_free(&a);
 }
 
