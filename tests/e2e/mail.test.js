@@ -158,7 +158,8 @@ test('while the SMTP server is down mail waits; then each message arrives once',
     for (const r of waiting) {
       assert.match(r.error, /^smtp: .*(connect|Connection refused)/i, r.error);
       const t = task(db, r.id);
-      assert.equal(t.state, 'queued');
+      // waiting: queued for its next attempt, or claimed for it this very moment
+      assert.ok(['queued', 'running'].includes(t.state), t.state);
       assert.ok(t.attempts >= 1);
     }
     await sleep(2000);
