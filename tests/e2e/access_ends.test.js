@@ -10,6 +10,7 @@ import { Client } from './lib/session.js';
 import { setup, newPartner, newEmployee, activate, audits, uniqueEmail } from './lib/accounts.js';
 import { lastLinkToken, raw } from './lib/db.js';
 import { withBackend, newClient, readyArea, signed } from './lib/areas.js';
+import { expect } from './lib/expect.js';
 
 let ctx;
 let cb;
@@ -24,12 +25,6 @@ after(async () => {
   await cb?.stop();
   await ctx?.s.stop();
 });
-
-function expect(r, status, code, field) {
-  assert.equal(r.status, status, JSON.stringify(r.body));
-  if (code) assert.equal(r.body.code, code, JSON.stringify(r.body));
-  if (field) assert.equal(r.body.field, field, JSON.stringify(r.body));
-}
 
 async function today() {
   return (await ctx.s.fetch('/api/v1/test/clock').then((r) => r.json())).now.slice(0, 10);

@@ -16,6 +16,7 @@ import {
   withBackend, newClient, readyArea, settled, signed, launchParams, SECRET,
 } from './lib/areas.js';
 import { sign } from './lib/app.js';
+import { expect } from './lib/expect.js';
 
 let ctx;
 let cb;
@@ -31,12 +32,6 @@ after(async () => {
   await cb?.stop();
   await ctx?.s.stop();
 });
-
-function expect(r, status, code, field) {
-  assert.equal(r.status, status, JSON.stringify(r.body));
-  if (code) assert.equal(r.body.code, code, JSON.stringify(r.body));
-  if (field) assert.equal(r.body.field, field, JSON.stringify(r.body));
-}
 
 async function clockBy(seconds) {
   const now = await ctx.s.fetch('/api/v1/test/clock').then((r) => r.json());

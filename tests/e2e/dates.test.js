@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { setup, newPartner, activate, uniqueEmail } from './lib/accounts.js';
 import { withBackend, readyArea, INFO } from './lib/areas.js';
 import { query } from './lib/db.js';
+import { expect } from './lib/expect.js';
 
 let ctx;
 let cb;
@@ -18,12 +19,6 @@ let today;
 const FIRST = '2000-01-01';
 const LAST = '2199-12-31';
 const OUTSIDE = ['1999-12-31', '2200-01-01', '9999-12-01', '0001-01-01'];
-
-function expect(r, status, code, field) {
-  assert.equal(r.status, status, JSON.stringify(r.body));
-  if (code) assert.equal(r.body.code, code, JSON.stringify(r.body));
-  if (field) assert.equal(r.body.field, field, JSON.stringify(r.body));
-}
 
 before(async () => {
   ctx = await setup('dates');

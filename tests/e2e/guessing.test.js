@@ -9,17 +9,12 @@ import assert from 'node:assert/strict';
 import { startServer, runCli } from './lib/server.js';
 import { Client, provisionedDb, totp } from './lib/session.js';
 import { activate, uniqueEmail } from './lib/accounts.js';
+import { expect } from './lib/expect.js';
 
 // The sign-in limits of model/authn.c, per 15-minute window.
 const PERSON_LIMIT = 5;
 const ADDRESS_LIMIT = 30;
 const WINDOW = 15 * 60;
-
-function expect(r, status, code, field) {
-  assert.equal(r.status, status, JSON.stringify(r.body));
-  if (code) assert.equal(r.body.code, code, JSON.stringify(r.body));
-  if (field) assert.equal(r.body.field, field, JSON.stringify(r.body));
-}
 
 async function hashes(srv) {
   const text = await (await srv.fetch('/metrics')).text();

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { setup, newPartner, activate, audits, uniqueEmail } from './lib/accounts.js';
 import { INFO } from './lib/areas.js';
 import { query } from './lib/db.js';
+import { expect } from './lib/expect.js';
 
 let ctx;
 let today;
@@ -17,12 +18,6 @@ let other;      // another cso partner
 const LAST_DAY_PLUS = '2199-12-31';   // the last day a person may give
 
 const addDays = (d, n) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
-
-function expect(r, status, code, field) {
-  assert.equal(r.status, status, JSON.stringify(r.body));
-  if (code) assert.equal(r.body.code, code, JSON.stringify(r.body));
-  if (field) assert.equal(r.body.field, field, JSON.stringify(r.body));
-}
 
 async function csoPartner() {
   const p = await newPartner(ctx);

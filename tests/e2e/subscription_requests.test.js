@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from './lib/session.js';
 import { setup, newPartner, newEmployee, activate, audits, lastMail, uniqueEmail } from './lib/accounts.js';
+import { expect } from './lib/expect.js';
 
 let ctx;
 let admin;
@@ -30,12 +31,6 @@ async function signIn(email, password = PW) {
   const r = await c.login(email, password);
   assert.equal(r.status, 200, `${email}: ${JSON.stringify(r.body)}`);
   return c;
-}
-
-function expect(r, status, code, field) {
-  assert.equal(r.status, status, JSON.stringify(r.body));
-  if (code) assert.equal(r.body.code, code, JSON.stringify(r.body));
-  if (field) assert.equal(r.body.field, field, JSON.stringify(r.body));
 }
 
 async function newClient(p) {

@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from './lib/session.js';
 import { setup, newPartner, activate, audits, uniqueEmail } from './lib/accounts.js';
+import { expect } from './lib/expect.js';
 
 let ctx;
 let today;
@@ -47,12 +48,6 @@ async function newClient(p, { info = true } = {}) {
     assert.equal(i.status, 200, JSON.stringify(i.body));
   }
   return { id: r.body.id, email, owner: await activate(ctx.s, ctx.db, email) };
-}
-
-function expect(r, status, code, field) {
-  assert.equal(r.status, status, JSON.stringify(r.body));
-  if (code) assert.equal(r.body.code, code, JSON.stringify(r.body));
-  if (field) assert.equal(r.body.field, field, JSON.stringify(r.body));
 }
 
 async function subsOf(client, sub) {
