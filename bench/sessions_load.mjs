@@ -152,7 +152,8 @@ async function buildWorld(server) {
   });
   log(`${N} subscribers created (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
-  // A person sets a password from the emailed link (read from the outbox) and signs in.
+  // A person accepts the emailed invitation (read from the outbox), setting a
+  // password, and signs in.
   const tokenSql = db.startsWith('sqlite:')
     ? "SELECT to_addr, replace(substr(body_text, instr(body_text, 'token=') + 6, 80), char(10), ' ') "
     : "SELECT to_addr, replace(substr(body_text, strpos(body_text, 'token=') + 6, 80), chr(10), ' ') ";
@@ -163,7 +164,7 @@ async function buildWorld(server) {
       const token = tokens.get(p.email);
       if (!token) throw new Error(`no link mailed to ${p.email}`);
       const c = new Client(server);
-      must(await c.post('/api/v1/auth/password-reset/confirm', { token, password: PASSWORD }), 200, `confirm ${p.email}`);
+      must(await c.post('/api/v1/auth/invite/accept', { token, password: PASSWORD }), 200, `accept ${p.email}`);
       must(await c.login(p.email, PASSWORD), 200, `login ${p.email}`);
       p.client = c;
     });
@@ -183,7 +184,7 @@ async function buildWorld(server) {
       const limit = (s.i + j) % 4 === 0 ? 1 + Math.floor((s.i + j) / 4) % 2 : null;
       const body = { email, roles: ['user'] };
       if (limit !== null) body.session_limit = limit;
-      must(await owner.post(`/api/v1/subscribers/${s.id}/users`, body), 201, 'user');
+      must(await owner.post(`/api/v1/subscribers/${s.id}/users`, body), 202, 'user invited');
       s.persons.push({ email, limit });
     }
   });
