@@ -189,7 +189,9 @@ oblako_start() {
     # shellcheck disable=SC2086 # OBLAKO_INIT_ARGS is a list of words
     "$OBLAKO_BIN" init --db "$db" ${OBLAKO_INIT_ARGS:-} >"$BENCH_TMP/oblako-init.log" 2>&1 \
         || { cat "$BENCH_TMP/oblako-init.log" >&2; bench_die "$OBLAKO_BIN init failed"; }
-    "$OBLAKO_BIN" serve --db "$db" --listen 127.0.0.1:0 ${OBLAKO_NO_JOBS---no-jobs} "$@" \
+    # the load generator is one address with as many connections as it likes: no per-address cap
+    "$OBLAKO_BIN" serve --db "$db" --listen 127.0.0.1:0 ${OBLAKO_NO_JOBS---no-jobs} \
+        --per-address-connections 0 "$@" \
         >"$BENCH_TMP/oblako.stdout" 2>"$err" </dev/null &
     OBLAKO_PID=$!
     for _ in $(seq 1 150); do
