@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Test orchestrator (what `make test` runs after building; it does not build).
 # Usage: tests/run.sh [--full | --quick | --tsan [--full]]
-#   default: unit (sqlite+postgres), e2e sqlite, e2e postgres, asan unit, asan e2e sqlite, fuzz
-#   --full:  adds asan e2e postgres, the ThreadSanitizer suites and the long runs
-#            (tests/e2e/long/*.test.js, both engines)
+#   default: unit (sqlite+postgres), e2e sqlite, e2e postgres, asan unit, asan e2e sqlite
+#            (the API files; the browser files, which drive the same API through the
+#            cabinet, run under the sanitizers with --full), fuzz
+#   --full:  adds asan e2e browser, asan e2e postgres, the ThreadSanitizer suites and the long
+#            runs (tests/e2e/long/*.test.js, both engines)
 #   --quick: unit and e2e on both engines only (what `make check` runs)
 #   --tsan:  the ThreadSanitizer suites only (build/tsan, `make tsan`): tsan unit,
 #            tsan e2e sqlite, tsan load sqlite; with --full also tsan e2e and load postgres
@@ -338,6 +340,14 @@ finish() {
 # --- main --------------------------------------------------------------------------------------
 e2e_files=(tests/e2e/*.test.js)
 long_files=(tests/e2e/long/*.test.js)
+api_files=()
+browser_files=()
+for f in "${e2e_files[@]}"; do
+  case "$f" in
+    *browser.test.js) browser_files+=("$f") ;;
+    *) api_files+=("$f") ;;
+  esac
+done
 
 start_pg
 
@@ -364,8 +374,9 @@ fi
 
 asan_env
 run_unit "asan unit" build/asan/tests/unit
-run_e2e "asan e2e sqlite" sqlite build/asan/oblako 2 "${e2e_files[@]}"
+run_e2e "asan e2e sqlite" sqlite build/asan/oblako 2 "${api_files[@]}"
 if [ "$full" -eq 1 ]; then
+  run_e2e "asan e2e browser" sqlite build/asan/oblako 2 "${browser_files[@]}"
   run_e2e "asan e2e postgres" postgres build/asan/oblako 2 "${e2e_files[@]}"
 fi
 no_asan_env
