@@ -204,6 +204,9 @@ cmd_serve(const struct ob_config *cfg)
            OB_VERSION, "time_zone", cfg->tz, "test_clock", cfg->test_clock, "threads",
            cfg->threads);
     sigwait(&set, &sig);
+    /* refuse new connections before saying so: whoever reads the line may
+     * count on it */
+    ob_server_quiesce(server);
     ob_log(OB_LOG_INFO, "signal received; draining", "{s:i, s:i}", "signal", sig,
            "drain_seconds", cfg->drain_seconds);
     ob_server_stop(server, cfg->drain_seconds);

@@ -45,5 +45,8 @@ void ob_http_resp_free(struct ob_resp *resp);
 int ob_server_start(const struct ob_config *cfg, struct ob_server **out, char *url, size_t urlsize);
 /* Stop accepting, wait up to drain_s seconds for requests in flight, stop. */
 void ob_server_stop(struct ob_server *s, int drain_s);
+/* Stop accepting new connections now (ob_server_stop does it too): a
+ * connection attempted after it returns is refused. */
+void ob_server_quiesce(struct ob_server *s);
 
 #endif

@@ -62,6 +62,7 @@ struct ob_server {
     const struct ob_config *cfg;
     struct ob_guard *guard;
     atomic_int in_flight;
+    bool quiesced;              /* the listening socket is closed */
     pthread_mutex_t lock;
     struct ob_db *dbs[MAX_DBS];
     int ndbs;
@@ -481,16 +482,26 @@ ob_server_start(const struct ob_config *cfg, struct ob_server **out, char *url, 
 }
 
 void
-ob_server_stop(struct ob_server *s, int drain_s)
+ob_server_quiesce(struct ob_server *s)
 {
     MHD_socket fd;
-    int64_t deadline = ob_clock_mono_us() + (int64_t)drain_s * 1000000;
 
-    if (!s)
+    if (!s || s->quiesced)
         return;
     fd = MHD_quiesce_daemon(s->d);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
+    s->quiesced = true;
+}
+
+void
+ob_server_stop(struct ob_server *s, int drain_s)
+{
+    int64_t deadline = ob_clock_mono_us() + (int64_t)drain_s * 1000000;
+
+    if (!s)
+        return;
+    ob_server_quiesce(s);
     while (atomic_load(&s->in_flight) > 0 && ob_clock_mono_us() < deadline) {
         struct timespec ts = { 0, 10 * 1000 * 1000 };
 
