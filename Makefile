@@ -4,7 +4,7 @@
 #   make demo       install what is needed, build, init ./var/demo.db, serve on :8080
 #   make test       install test tools, build normal + sanitizer, run every suite
 #   make test-full  the same plus the sanitizer build on PostgreSQL, ThreadSanitizer and long runs
-#   make check      build with -Werror, unit + e2e (SQLite), lint
+#   make check      build with -Werror, the layer check, unit + e2e (SQLite), lint
 #   make asan       the AddressSanitizer + UBSan build in build/asan
 #   make tsan       the ThreadSanitizer build in build/tsan (clang)
 #   make test-tsan  build it and run only its suites (tests/run.sh --tsan)
@@ -40,7 +40,7 @@ endif
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDSAN) $(LDFLAGS)
 
-LIB_SRC := $(sort $(wildcard src/base/*.c src/db/*.c src/model/*.c src/api/*.c src/http/*.c \
+LIB_SRC := $(sort $(wildcard src/base/*.c src/db/*.c src/model/*/*.c src/api/*.c src/http/*.c \
                              src/jobs/*.c src/mail/*.c src/export/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o \
            $(BUILD)/obj/gen/web_assets.o $(BUILD)/obj/gen/mail_assets.o \
@@ -127,6 +127,8 @@ demo:
 test:
 	scripts/deps.sh test
 	$(MAKE) all
+	tools/layers.sh --self-test
+	tools/layers.sh $(BUILD)
 	$(MAKE) CC=clang BUILD=build/clang build/clang/oblako
 	$(MAKE) SANITIZE=1 all
 	$(MAKE) fuzz-build
@@ -144,6 +146,8 @@ test-full:
 	tests/run.sh --full
 
 check: all
+	tools/layers.sh --self-test
+	tools/layers.sh $(BUILD)
 	tests/run.sh --quick
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
 	    -D__GNUC__ --suppress=missingIncludeSystem -Isrc \
@@ -187,7 +191,7 @@ bench: all $(BUILD)/bench/entitlement $(BUILD)/bench/admission
 	bench/entitlement.sh
 
 format:
-	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h \
+	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h src/model/*/*.c src/model/*/*.h tests/unit/*.c tests/unit/*.h \
 	    tests/fuzz/*.c app/*.c tools/*.c)
 
 clean:

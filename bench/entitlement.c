@@ -28,7 +28,7 @@
 #include "base/ctx.h"
 #include "base/date.h"
 #include "db/db.h"
-#include "model/subscription.h"
+#include "model/subscriptions/subscription.h"
 
 #define NPARTNERS 50
 

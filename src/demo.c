@@ -15,18 +15,18 @@
 #include "base/date.h"
 #include "db/db.h"
 #include "demo.h"
-#include "model/account.h"
-#include "model/application.h"
-#include "model/area.h"
+#include "model/identity/account.h"
+#include "model/parties/questionnaire.h"
+#include "model/areas/area.h"
 #include "base/config.h"
-#include "model/catalog.h"
-#include "model/invite.h"
-#include "model/its.h"
-#include "model/member.h"
-#include "model/partner.h"
-#include "model/person.h"
-#include "model/subscriber.h"
-#include "model/subscription.h"
+#include "model/catalog/catalog.h"
+#include "model/parties/invite.h"
+#include "model/subscriptions/its.h"
+#include "model/identity/member.h"
+#include "model/parties/partner.h"
+#include "model/identity/person.h"
+#include "model/parties/subscriber.h"
+#include "model/subscriptions/subscription.h"
 #include "base/banned.h"
 
 #define PASSWORD "demo-password"
@@ -63,7 +63,7 @@ static int
 partner(struct ob_ctx *ctx, const char *name, const char *inn, const char *owner,
         const char *region, int64_t *id)
 {
-    struct ob_application a = { 0 };
+    struct ob_questionnaire a = { 0 };
     int rc;
 
     a.req.name = name;
@@ -78,14 +78,14 @@ partner(struct ob_ctx *ctx, const char *name, const char *inn, const char *owner
     a.contact_email = owner;
     a.comment = "demo";
     a.lang = "ru";
-    if ((rc = ob_application_submit(ctx, &a)) != 0 || (rc = ob_application_approve(ctx, a.id, &a)))
+    if ((rc = ob_questionnaire_submit(ctx, &a)) != 0 || (rc = ob_questionnaire_approve(ctx, a.id, &a)))
         return rc;
     *id = a.partner;
     return 0;
 }
 
 /* The demo's people accept their invitations at once, as if each had
- * followed the link (model/invite.h); the API has no such shortcut. */
+ * followed the link (model/parties/invite.h); the API has no such shortcut. */
 static int
 subscriber(struct ob_ctx *ctx, int64_t partner_id, const char *name, const char *owner,
            int64_t *id)

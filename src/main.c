@@ -27,13 +27,15 @@
 #include "jobs/jobs.h"
 #include "mail/send.h"
 #include "demo.h"
-#include "model/account.h"
-#include "model/auditlog.h"
-#include "model/catalog.h"
-#include "model/job.h"
-#include "model/person.h"
-#include "model/setting.h"
-#include "model/task.h"
+#include "model/areas/membership.h"
+#include "model/identity/account.h"
+#include "model/audit/auditlog.h"
+#include "model/catalog/catalog.h"
+#include "model/core/job.h"
+#include "model/identity/person.h"
+#include "model/core/setting.h"
+#include "model/core/task.h"
+#include "model/subscriptions/onboarding.h"
 #include "base/banned.h"
 
 #ifndef OB_VERSION
@@ -458,6 +460,9 @@ main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    /* the layers above tell the layers below what to call back (tools/layers.sh) */
+    ob_subscriptions_init();
+    ob_areas_init();
     if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
         return cmd_help(argc - 2, argv + 2);
     if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {

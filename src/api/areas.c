@@ -13,8 +13,8 @@
 #include "api/list.h"
 #include "base/ctx.h"
 #include "base/date.h"
-#include "model/area.h"
-#include "model/grant.h"
+#include "model/areas/area.h"
+#include "model/areas/grant.h"
 #include "base/banned.h"
 
 static json_t *

@@ -19,7 +19,7 @@
 #include "base/buf.h"
 #include "base/date.h"
 #include "base/utf8.h"
-#include "model/auditlog.h"
+#include "model/audit/auditlog.h"
 #include "base/banned.h"
 
 static json_t *

@@ -13,9 +13,9 @@
 #include "api/handlers.h"
 #include "base/config.h"
 #include "base/ctx.h"
-#include "model/access.h"
-#include "model/authn.h"
-#include "model/person.h"
+#include "model/identity/access.h"
+#include "model/identity/authn.h"
+#include "model/identity/person.h"
 #include "base/banned.h"
 
 /* A password of OB_PASSWORD_MAX characters, each up to 4 bytes of UTF-8. */

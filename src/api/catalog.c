@@ -21,8 +21,8 @@
 #include "api/list.h"
 #include "base/ctx.h"
 #include "base/date.h"
-#include "model/access.h"
-#include "model/catalog.h"
+#include "model/identity/access.h"
+#include "model/catalog/catalog.h"
 #include "base/banned.h"
 
 int

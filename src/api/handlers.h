@@ -38,10 +38,10 @@ OB_HANDLER(ob_api_partner_employees_create);
 OB_HANDLER(ob_api_partner_employees_patch);
 OB_HANDLER(ob_api_partner_employees_delete);
 /* applications.c */
-OB_HANDLER(ob_api_applications_create);
-OB_HANDLER(ob_api_applications_list);
-OB_HANDLER(ob_api_applications_approve);
-OB_HANDLER(ob_api_applications_reject);
+OB_HANDLER(ob_api_questionnaires_create);
+OB_HANDLER(ob_api_questionnaires_list);
+OB_HANDLER(ob_api_questionnaires_approve);
+OB_HANDLER(ob_api_questionnaires_reject);
 /* requests.c */
 OB_HANDLER(ob_api_requests_create);
 OB_HANDLER(ob_api_requests_list);

@@ -1,5 +1,5 @@
 /*
- * invites.c — member invitations (model/invite.h):
+ * invites.c — member invitations (model/parties/invite.h):
  *
  *   GET    /api/v1/member-invites[?account=ID]    open invitations the actor manages
  *   DELETE /api/v1/member-invites/{id}            cancel one
@@ -18,8 +18,8 @@
 #include "api/handlers.h"
 #include "api/list.h"
 #include "base/ctx.h"
-#include "model/invite.h"
-#include "model/person.h"
+#include "model/parties/invite.h"
+#include "model/identity/person.h"
 #include "base/banned.h"
 
 static json_t *

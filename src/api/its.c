@@ -9,8 +9,8 @@
 #include "api/handlers.h"
 #include "api/list.h"
 #include "base/ctx.h"
-#include "model/access.h"
-#include "model/its.h"
+#include "model/identity/access.h"
+#include "model/subscriptions/its.h"
 #include "base/banned.h"
 
 static json_t *

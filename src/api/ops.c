@@ -10,7 +10,7 @@
 #include "base/ctx.h"
 #include "base/metrics.h"
 #include "db/db.h"
-#include "model/task.h"
+#include "model/core/task.h"
 #include "base/banned.h"
 
 int

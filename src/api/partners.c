@@ -13,8 +13,8 @@
 #include "api/list.h"
 #include "base/ctx.h"
 #include "base/date.h"
-#include "model/invite.h"
-#include "model/partner.h"
+#include "model/parties/invite.h"
+#include "model/parties/partner.h"
 #include "base/banned.h"
 
 /* ---- shared helpers (api/accounts.h) ------------------------------------------------- */

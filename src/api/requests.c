@@ -11,7 +11,7 @@
 #include "api/handlers.h"
 #include "api/list.h"
 #include "base/ctx.h"
-#include "model/request.h"
+#include "model/requests/request.h"
 #include "base/banned.h"
 
 static json_t *

@@ -14,7 +14,7 @@
 #include "api/list.h"
 #include "base/config.h"
 #include "base/ctx.h"
-#include "model/appsession.h"
+#include "model/areas/appsession.h"
 #include "base/banned.h"
 
 #define HEARTBEAT_DIVISOR 5     /* the page beats five times per idle time */

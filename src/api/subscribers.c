@@ -10,9 +10,9 @@
 #include "api/handlers.h"
 #include "api/list.h"
 #include "base/ctx.h"
-#include "model/access.h"
-#include "model/invite.h"
-#include "model/subscriber.h"
+#include "model/identity/access.h"
+#include "model/parties/invite.h"
+#include "model/parties/subscriber.h"
 #include "base/banned.h"
 
 static json_t *

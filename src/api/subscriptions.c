@@ -17,7 +17,7 @@
 #include "api/list.h"
 #include "base/ctx.h"
 #include "base/date.h"
-#include "model/subscription.h"
+#include "model/subscriptions/subscription.h"
 #include "base/banned.h"
 
 static json_t *

@@ -11,9 +11,9 @@
 #include "api/ops.h"
 #include "base/ctx.h"
 #include "base/date.h"
-#include "model/setting.h"
-#include "model/task.h"
-#include "model/testnote.h"
+#include "model/core/setting.h"
+#include "model/core/task.h"
+#include "model/core/testnote.h"
 #include "base/banned.h"
 
 static json_t *

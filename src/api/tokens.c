@@ -8,7 +8,7 @@
 #include "api/list.h"
 #include "base/ctx.h"
 #include "base/date.h"
-#include "model/token.h"
+#include "model/identity/token.h"
 #include "base/banned.h"
 
 static json_t *

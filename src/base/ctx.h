@@ -32,7 +32,7 @@ struct ob_actor {
     bool system;
     bool mfa_missing;       /* signed in, but the provider requires TOTP first */
     const char *name;       /* for audit records: email of the person */
-    void *members;          /* model/access.c's cache of the person's memberships */
+    void *members;          /* model/identity/access.c's cache of the person's memberships */
 };
 
 struct ob_ctx {

@@ -6,6 +6,7 @@
  * function on OB_EBUSY with a short randomised back-off (real time: retries
  * are about contention, not business time), at most TX_ATTEMPTS times.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -395,6 +396,83 @@ ob_db_rows_end(struct ob_ctx *ctx, int rc)
     if (rc >= 0)
         return 0;
     return ctx->err.rc ? rc : ob_db_err(ctx, rc);
+}
+
+bool
+ob_db_row_locks(const struct ob_db *db)
+{
+    return db->engine == OB_DB_POSTGRES;
+}
+
+int
+ob_db_lock_row(struct ob_db *db, const char *table, const char *key, int64_t id, bool weak)
+{
+    char sql[256];
+    int64_t got = 0;
+
+    if (!ob_db_row_locks(db))
+        return OB_DB_ROW;
+    snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE %s = ? %s", key, table, key,
+             weak ? "FOR NO KEY UPDATE" : "FOR UPDATE");
+    return ob_db_get_int(db, &got, sql, "i", id);
+}
+
+const char *
+ob_db_claim_clause(const struct ob_db *db)
+{
+    return db->engine == OB_DB_POSTGRES ? " FOR UPDATE SKIP LOCKED" : "";
+}
+
+int
+ob_db_column_exists(struct ob_db *db, const char *table, const char *column, bool *out)
+{
+    char sql[256];
+    int64_t n = 0;
+    int rc;
+
+    if (db->engine == OB_DB_SQLITE)
+        snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM pragma_table_info('%s') WHERE name = ?",
+                 table);
+    else
+        snprintf(sql, sizeof(sql),
+                 "SELECT COUNT(*) FROM information_schema.columns WHERE "
+                 "table_schema = current_schema() AND table_name = '%s' AND column_name = ?",
+                 table);
+    rc = ob_db_get_int(db, &n, sql, "t", column);
+    *out = rc == OB_DB_ROW && n > 0;
+    return rc < 0 ? rc : 0;
+}
+
+int
+ob_db_snapshot(struct ob_db *db)
+{
+    return db->engine == OB_DB_POSTGRES
+               ? ob_db_exec(db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+               : 0;
+}
+
+void
+ob_db_sql_contains(const struct ob_db *db, const char *expr, char *out, size_t size)
+{
+    snprintf(out, size, db->engine == OB_DB_POSTGRES ? "strpos(%s, ?) > 0" : "instr(%s, ?) > 0",
+             expr);
+}
+
+const char *
+ob_db_like_pattern(struct ob_ctx *ctx, const char *q)
+{
+    size_t n = strlen(q);
+    char *out = ob_arena_alloc(&ctx->arena, 2 * n + 3), *o = out;
+
+    *o++ = '%';
+    for (; *q; q++) {
+        if (*q == '%' || *q == '_' || *q == '\\')
+            *o++ = '\\';
+        *o++ = (char)tolower((unsigned char)*q);
+    }
+    *o++ = '%';
+    *o = '\0';
+    return out;
 }
 
 /* ---- group commit -------------------------------------------------------------------- */

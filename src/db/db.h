@@ -101,6 +101,39 @@ int ob_db_err(struct ob_ctx *ctx, int rc);
  * Every list ends with it, so a stepping status never reaches a caller as
  * an error (tests/unit/test_rows.c checks the sources for the old shape). */
 int ob_db_rows_end(struct ob_ctx *ctx, int rc);
+/* ---- what the engines do differently (here only: tools/layers.sh) ---- */
+
+/* Does a write transaction lock rows as it goes (PostgreSQL), so that what
+ * it read before taking a row lock may have changed by the time it has it?
+ * False when a write transaction holds the whole database from its start
+ * (SQLite's BEGIN IMMEDIATE). */
+bool ob_db_row_locks(const struct ob_db *db);
+/* Lock the row of `table` whose column `key` is `id` until the transaction
+ * ends: PostgreSQL SELECT … FOR UPDATE (FOR NO KEY UPDATE when `weak`: it
+ * does not block inserts that reference the row). Without row locks
+ * (SQLite) the write transaction is the lock already and nothing is read:
+ * OB_DB_ROW. table and key are the caller's identifiers, never input.
+ * OB_DB_ROW, OB_DB_DONE (no such row) or a negative code. */
+int ob_db_lock_row(struct ob_db *db, const char *table, const char *key, int64_t id, bool weak);
+/* What ends a SELECT that claims a row of a queue so that parallel claimers
+ * skip the rows others hold: " FOR UPDATE SKIP LOCKED" on PostgreSQL, ""
+ * on SQLite (the write lock is held). */
+const char *ob_db_claim_clause(const struct ob_db *db);
+/* Does column `column` of table `table` exist? Asked of the engine's own
+ * catalog, so no statement fails (a failed statement aborts a PostgreSQL
+ * transaction). 0 or a negative code. */
+int ob_db_column_exists(struct ob_db *db, const char *table, const char *column, bool *out);
+/* Make the transaction just begun read one snapshot throughout: PostgreSQL
+ * REPEATABLE READ; a SQLite transaction does already. */
+int ob_db_snapshot(struct ob_db *db);
+/* The SQL of "the text `expr` contains the text bound to the next
+ * placeholder", case-sensitive, written into out: instr() on SQLite,
+ * strpos() on PostgreSQL. */
+void ob_db_sql_contains(const struct ob_db *db, const char *expr, char *out, size_t size);
+
+/* A LIKE pattern matching q anywhere, lower-cased (ASCII), with % _ \
+ * escaped for ESCAPE '\'; in ctx's arena. */
+const char *ob_db_like_pattern(struct ob_ctx *ctx, const char *q);
 /* ob_db_tx in write mode, batched with concurrent callers of the process
  * on SQLite (group commit): fn runs on the leader's connection inside one
  * transaction with the others, under its own savepoint (a non-zero return

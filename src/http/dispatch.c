@@ -10,7 +10,7 @@
  * is written and the metrics are counted.
  *
  * A creating POST (OB_ROUTE_IDEMPOTENT) sent with an Idempotency-Key goes
- * through model/idempotency.h after authentication: the key is claimed, or
+ * through model/core/idempotency.h after authentication: the key is claimed, or
  * its stored answer replayed, before the handler runs, and the rendered
  * answer is stored after it.
  *
@@ -35,11 +35,11 @@
 #include "base/rand.h"
 #include "http/http.h"
 #include "http/router.h"
-#include "model/access.h"
-#include "model/authn.h"
-#include "model/backend.h"
-#include "model/idempotency.h"
-#include "model/setting.h"
+#include "model/identity/access.h"
+#include "model/identity/authn.h"
+#include "model/areas/backend.h"
+#include "model/core/idempotency.h"
+#include "model/core/setting.h"
 #include "base/utf8.h"
 #include "base/banned.h"
 
@@ -515,7 +515,7 @@ request_hash(struct state *s, char out[OB_IDEM_HASH_LEN])
     free(canon);
 }
 
-/* A creating POST with an Idempotency-Key (model/idempotency.h): replay the
+/* A creating POST with an Idempotency-Key (model/core/idempotency.h): replay the
  * stored answer of the key, or run the handler and store its answer. */
 static void
 call_idempotent(struct state *s, struct ob_resp *resp)

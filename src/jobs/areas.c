@@ -23,10 +23,10 @@
 #include "base/ctx.h"
 #include "db/db.h"
 #include "jobs/jobs.h"
-#include "model/appsession.h"
-#include "model/area.h"
-#include "model/backend.h"
-#include "model/task.h"
+#include "model/areas/appsession.h"
+#include "model/areas/area.h"
+#include "model/areas/backend.h"
+#include "model/core/task.h"
 #include "base/banned.h"
 
 #define ANSWER_MAX (64 * 1024)

@@ -1,6 +1,6 @@
 /*
  * audit_seal.c — the 'audit-seal' job: chains new audit records into the
- * hash chain (model/auditlog.h), every 10 seconds, once per period across
+ * hash chain (model/audit/auditlog.h), every 10 seconds, once per period across
  * the nodes (the runner's lease).
  *
  * A run seals at most MAX_BATCHES transactions of OB_AUDIT_BATCH records;
@@ -11,7 +11,7 @@
 
 #include "base/ctx.h"
 #include "jobs/jobs.h"
-#include "model/auditlog.h"
+#include "model/audit/auditlog.h"
 #include "base/banned.h"
 
 #define MAX_BATCHES 20

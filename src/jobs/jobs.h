@@ -3,11 +3,11 @@
  *
  * A periodic job has a schedule that maps the business time to a period
  * ("2026-11-27" for a daily job, "i12345" for an interval job); the runner
- * runs a job once per period across all nodes (model/job.h's lease). Job
+ * runs a job once per period across all nodes (model/core/job.h's lease). Job
  * bodies are idempotent: each records what it did with unique keys, so a run
  * repeated by hand does nothing new.
  *
- * A task kind names a handler for queued tasks (model/task.h). A handler
+ * A task kind names a handler for queued tasks (model/core/task.h). A handler
  * returns 0 once its effect is committed together with ob_task_finish (or,
  * for effects outside the database, after ob_task_done), a negative code to
  * be retried with back-off, or OB_EINVAL for a permanent failure; it writes

@@ -6,7 +6,7 @@
  * The records it deletes carry real (wall-clock) instants — they are the
  * runner's bookkeeping, not business facts — so their age is measured in
  * real time too; moving the test clock forward must not erase them.
- * Idempotency keys expire in business time (model/idempotency.h), as the
+ * Idempotency keys expire in business time (model/core/idempotency.h), as the
  * clients that retry see it.
  */
 #include <stdio.h>
@@ -14,9 +14,9 @@
 #include "base/ctx.h"
 #include "db/db.h"
 #include "jobs/jobs.h"
-#include "model/idempotency.h"
-#include "model/job.h"
-#include "model/task.h"
+#include "model/core/idempotency.h"
+#include "model/core/job.h"
+#include "model/core/task.h"
 #include "base/banned.h"
 
 struct prune_args {

@@ -29,9 +29,9 @@
 #include "base/rand.h"
 #include "db/db.h"
 #include "jobs/jobs.h"
-#include "model/job.h"
-#include "model/setting.h"
-#include "model/task.h"
+#include "model/core/job.h"
+#include "model/core/setting.h"
+#include "model/core/task.h"
 #include "base/banned.h"
 
 #define LEASE_S 300

@@ -12,8 +12,8 @@
 
 #include "base/ctx.h"
 #include "jobs/jobs.h"
-#include "model/task.h"
-#include "model/testnote.h"
+#include "model/core/task.h"
+#include "model/core/testnote.h"
 #include "base/banned.h"
 
 int

@@ -54,8 +54,8 @@
 #include "db/db.h"
 #include "mail/mime.h"
 #include "mail/send.h"
-#include "model/outbox.h"
-#include "model/task.h"
+#include "model/core/outbox.h"
+#include "model/core/task.h"
 #include "base/banned.h"
 
 #define MSG_MAX ((size_t)16 << 20)

@@ -1,7 +1,7 @@
 /*
  * send.h — delivering the outbox by SMTP (R-NOT-4).
  *
- * A queued 'mail.send' task names an outbox row (model/outbox.h). Its
+ * A queued 'mail.send' task names an outbox row (model/core/outbox.h). Its
  * handler builds the RFC 5322 message from the row and hands it to the SMTP
  * server with libcurl. The row is marked 'sent' and the task finished in one
  * transaction, and only after the server accepted the DATA; a 5xx answer

@@ -11,7 +11,7 @@ import { Client, provisionedDb, totp } from './lib/session.js';
 import { activate, uniqueEmail } from './lib/accounts.js';
 import { expect } from './lib/expect.js';
 
-// The sign-in limits of model/authn.c, per 15-minute window.
+// The sign-in limits of model/identity/authn.c, per 15-minute window.
 const PERSON_LIMIT = 5;
 const ADDRESS_LIMIT = 30;
 const WINDOW = 15 * 60;

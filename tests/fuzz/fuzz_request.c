@@ -41,6 +41,8 @@
 #include "base/rand.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "model/areas/membership.h"
+#include "model/subscriptions/onboarding.h"
 
 extern const struct ob_migration ob_migrations[];
 extern const int ob_nmigrations;
@@ -104,6 +106,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         die("ob_rand_init failed", NULL);
     if (ob_tz_set("Europe/Moscow", &err) != 0)
         die("ob_tz_set", err.message);
+    ob_subscriptions_init();
+    ob_areas_init();
     if (ob_config_load(&cfg, OB_CMD_SERVE, 0, NULL, NULL, NULL, &err) != 0)
         die("ob_config_load", err.message);
     cfg.test_clock = true;

@@ -1,5 +1,5 @@
 /*
- * test_audit.c — the audit log's hash chain (model/auditlog.h): the
+ * test_audit.c — the audit log's hash chain (model/audit/auditlog.h): the
  * canonical serialisation, sealing in bounded batches that stop at young
  * holes in the ids, and verification that tells a changed record, a deleted
  * one, a record that arrived late and a forged hole apart.
@@ -18,7 +18,7 @@
 #include "base/log.h"
 #include "base/rand.h"
 #include "db/db.h"
-#include "model/auditlog.h"
+#include "model/audit/auditlog.h"
 #include "unit.h"
 #include "unit_engine.h"
 #include "base/banned.h"

@@ -1,6 +1,6 @@
 /*
  * test_backend.c — the signatures between Oblako and application backends
- * (model/backend.c, docs/app-backend.md): known vectors computed by another
+ * (model/areas/backend.c, docs/app-backend.md): known vectors computed by another
  * implementation (Python's hmac), and the checks of a signed request on a
  * real SQLite file: a good signature names the application, a wrong one,
  * one outside the replay window, an unknown application or one without a
@@ -12,7 +12,7 @@
 #include "base/ctx.h"
 #include "base/log.h"
 #include "db/db.h"
-#include "model/backend.h"
+#include "model/areas/backend.h"
 
 #define SECRET "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"   /* 40 × 'k' */
 #define TS 1795000000

@@ -1,5 +1,5 @@
 /*
- * test_catalog.c — the catalog as data (model/catalog.h): the price rule of
+ * test_catalog.c — the catalog as data (model/catalog/catalog.h): the price rule of
  * R-CAT-2 over price rows with validity dates, the tariff options parser,
  * and, on a SQLite database migrated like a real one, the standard
  * catalog's loading (once), its options as the subscription engine reads
@@ -15,7 +15,7 @@
 #include "base/ctx.h"
 #include "base/date.h"
 #include "db/db.h"
-#include "model/catalog.h"
+#include "model/catalog/catalog.h"
 #include "unit.h"
 #include "unit_engine.h"
 #include "base/banned.h"

@@ -11,8 +11,8 @@
 #include "base/date.h"
 #include "base/err.h"
 #include "base/mem.h"
-#include "model/catalog.h"
-#include "model/entitlement.h"
+#include "model/catalog/catalog.h"
+#include "model/subscriptions/entitlement.h"
 
 static const char *prof_list[] = { "accounting", "entrepreneur", "small_business", "payroll_hr",
                                    "kamin_payroll", "state_accounting", "state_payroll",

@@ -1,5 +1,5 @@
 /*
- * test_idempotency.c — Idempotency-Key (model/idempotency.c): the key's
+ * test_idempotency.c — Idempotency-Key (model/core/idempotency.c): the key's
  * syntax, the request hash, and a key's life on a real SQLite file.
  *
  * Each "request" is a context of its own, as in the server; the business
@@ -18,7 +18,7 @@
 #include "base/log.h"
 #include "base/rand.h"
 #include "db/db.h"
-#include "model/idempotency.h"
+#include "model/core/idempotency.h"
 
 static struct ob_db *db;
 

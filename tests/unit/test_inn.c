@@ -1,5 +1,5 @@
 /*
- * test_inn.c — the requisites checks of model/partner.c: the INN's official
+ * test_inn.c — the requisites checks of model/parties/partner.c: the INN's official
  * weighted checksums (10 digits for an organisation, 12 for a sole trader),
  * the KPP and phone formats, and a questionnaire's requisites as a whole.
  *
@@ -10,7 +10,8 @@
 #include <stdio.h>
 
 #include "base/ctx.h"
-#include "model/partner.h"
+#include "model/parties/partner.h"
+#include "model/parties/requisites.h"
 #include "unit.h"
 #include "base/banned.h"
 

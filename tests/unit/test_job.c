@@ -1,5 +1,5 @@
 /*
- * test_job.c — leases of periodic jobs (model/job.c) on a real SQLite file.
+ * test_job.c — leases of periodic jobs (model/core/job.c) on a real SQLite file.
  *
  * A period runs once across nodes, and periods only move forward: a node
  * whose reading of the clock is a moment old must not run an earlier
@@ -14,7 +14,7 @@
 
 #include "base/ctx.h"
 #include "db/db.h"
-#include "model/job.h"
+#include "model/core/job.h"
 
 static struct ob_db *db;
 

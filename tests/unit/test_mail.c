@@ -19,7 +19,7 @@
 #include "base/utf8.h"
 #include "mail/mime.h"
 #include "mail/send.h"
-#include "model/outbox.h"
+#include "model/core/outbox.h"
 #include "unit.h"
 #include "base/banned.h"
 

@@ -173,6 +173,7 @@ sources_keep_the_shape(void **state)
 
     (void)state;
     assert_int_equal(glob(OB_SOURCE_ROOT "/src/*/*.c", 0, NULL, &g), 0);
+    assert_int_equal(glob(OB_SOURCE_ROOT "/src/model/*/*.c", GLOB_APPEND, NULL, &g), 0);
     for (size_t i = 0; i < g.gl_pathc; i++) {
         char *text = slurp(g.gl_pathv[i]);
 

@@ -1,0 +1,384 @@
+/*
+ * grant.c — partner employees' access to a data area (R-ACT-4).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/ctx.h"
+#include "base/date.h"
+#include "db/db.h"
+#include "model/identity/access.h"
+#include "model/areas/appsession.h"
+#include "model/areas/area.h"
+#include "model/core/audit.h"
+#include "model/areas/grant.h"
+#include "model/identity/member.h"
+#include "model/identity/person.h"
+#include "base/banned.h"
+
+/* A grant holds while its person is an employee of the partner serving the
+ * subscriber: the condition every use checks. */
+#define GRANT_HOLDS                                                                            \
+    "(s.partner_id = g.partner_id AND EXISTS (SELECT 1 FROM memberships m "                   \
+    "WHERE m.account_id = g.partner_id AND m.person_id = g.person_id))"
+
+#define GRANT_SELECT                                                                           \
+    "SELECT g.id, g.subscriber_id, s.code, g.area_id, g.person_id, g.partner_id, g.created_at, " \
+    "COALESCE(g.revoked_at, 0), g.until, sa.name, ar.name, ap.code, p.name, p.email, pa.name, " \
+    "ap.name_ru, ap.name_en, COALESCE(g.ended_reason, ''), "                                   \
+    "CASE WHEN " GRANT_HOLDS " THEN 1 ELSE 0 END, COALESCE(s.partner_id, 0) "               \
+    "FROM area_grants g JOIN subscribers s ON s.account_id = g.subscriber_id "                 \
+    "JOIN accounts sa ON sa.id = g.subscriber_id JOIN areas ar ON ar.id = g.area_id "          \
+    "JOIN applications ap ON ap.id = ar.application_id JOIN persons p ON p.id = g.person_id "  \
+    "JOIN accounts pa ON pa.id = g.partner_id "
+
+static const char *
+dup(struct ob_ctx *ctx, const char *s)
+{
+    return ob_arena_strdup(&ctx->arena, s ? s : "");
+}
+
+static void
+read_grant(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_grant *g)
+{
+    g->id = ob_stmt_int(st, 0);
+    g->subscriber = ob_stmt_int(st, 1);
+    g->subscriber_code = ob_stmt_int(st, 2);
+    g->area = ob_stmt_int(st, 3);
+    g->person = ob_stmt_int(st, 4);
+    g->partner = ob_stmt_int(st, 5);
+    g->created_at = ob_stmt_int(st, 6);
+    g->revoked_at = ob_stmt_int(st, 7);
+    if (ob_date_parse(ob_stmt_text(st, 8), &g->until) != 0)
+        g->until = 0;
+    g->subscriber_name = dup(ctx, ob_stmt_text(st, 9));
+    g->area_name = dup(ctx, ob_stmt_text(st, 10));
+    g->app_code = dup(ctx, ob_stmt_text(st, 11));
+    g->person_name = dup(ctx, ob_stmt_text(st, 12));
+    g->person_email = dup(ctx, ob_stmt_text(st, 13));
+    g->partner_name = dup(ctx, ob_stmt_text(st, 14));
+    g->app_name_ru = dup(ctx, ob_stmt_text(st, 15));
+    g->app_name_en = dup(ctx, ob_stmt_text(st, 16));
+    g->ended_reason = dup(ctx, ob_stmt_text(st, 17));
+    if (!*g->ended_reason && !g->revoked_at && !ob_stmt_int(st, 18))
+        /* the relation is gone though nothing ended the grant: it does not hold */
+        g->ended_reason = ob_stmt_int(st, 19) == g->partner ? "employee_removed"
+                                                            : "partner_changed";
+    g->state = *g->ended_reason ? "ended"
+               : g->revoked_at ? "revoked"
+               : g->until < ob_clock_today(ctx) ? "expired"
+                                                : "active";
+}
+
+int
+ob_grant_active(struct ob_ctx *ctx, int64_t area, int64_t person, int64_t *grant)
+{
+    char day[OB_DATE_LEN];
+    int64_t id = 0;
+    int rc;
+
+    if (!person)
+        return OB_ENOTFOUND;
+    ob_date_format(ob_clock_today(ctx), day);
+    rc = ob_db_get_int(ctx->db, &id,
+                       "SELECT g.id FROM area_grants g "
+                       "JOIN subscribers s ON s.account_id = g.subscriber_id "
+                       "WHERE g.area_id = ? AND g.person_id = ? AND g.revoked_at IS NULL "
+                       "AND g.until >= ? AND " GRANT_HOLDS " ORDER BY g.id DESC LIMIT 1",
+                       "iit", area, person, day);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc != OB_DB_ROW)
+        return OB_ENOTFOUND;
+    if (grant)
+        *grant = id;
+    return 0;
+}
+
+struct create {
+    struct ob_area a;
+    int64_t person, partner, id;
+    const char *email, *until;
+};
+
+static int
+create_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct create *c = arg;
+    int rc = ob_db_get_int(ctx->db, &c->id,
+                           "INSERT INTO area_grants (subscriber_id, area_id, person_id, partner_id, "
+                           "until, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                           "RETURNING id",
+                           "iiiit" "iz", c->a.subscriber, c->a.id, c->person, c->partner,
+                           c->until, ob_clock_now(ctx), ctx->actor.person);
+
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    return ob_audit(ctx, c->a.subscriber, "grant.created", "grant", c->id,
+                    "access to data area '%s' granted to partner employee %s until %s",
+                    c->a.name, c->email, c->until);
+}
+
+int
+ob_grant_create(struct ob_ctx *ctx, int64_t area, const char *email, const char *until,
+                int64_t *id)
+{
+    struct create c = { .email = email, .until = until };
+    int32_t day, now = ob_clock_today(ctx);
+    char norm[256];
+    int rc;
+
+    if ((rc = ob_area_get(ctx, area, &c.a)) != 0 ||
+        (rc = ob_access_subscriber(ctx, c.a.subscriber, OB_ROLE_OWNER, 0, 0)) != 0)
+        return rc;
+    if (strcmp(c.a.state, "ready"))
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "area", "data area '%s' is %s, not ready",
+                            c.a.name, c.a.state);
+    if (!until || ob_date_parse_input(until, &day) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "until", "'until' must be " OB_DATE_INPUT_WHAT);
+    if (day < now || day > now + OB_GRANT_MAX_DAYS)
+        return ob_err_field(&ctx->err, OB_EINVAL, "until",
+                            "'until' must be between today and %d days ahead", OB_GRANT_MAX_DAYS);
+    if (!email || !*email)
+        return ob_err_field(&ctx->err, OB_EINVAL, "email",
+                            "'email' of the partner's employee is required");
+    if ((rc = ob_email_normalize(ctx, email, norm, sizeof(norm), "email")) != 0)
+        return rc;
+    rc = ob_db_get_int(ctx->db, &c.partner,
+                       "SELECT COALESCE(partner_id, 0) FROM subscribers WHERE account_id = ?",
+                       "i", c.a.subscriber);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (!c.partner)
+        return ob_err_field(&ctx->err, OB_EINVAL, "email",
+                            "the subscriber is served by no partner: there is nobody to grant to");
+    rc = ob_db_get_int(ctx->db, &c.person,
+                       "SELECT p.id FROM persons p JOIN memberships m ON m.person_id = p.id "
+                       "WHERE p.email = ? AND m.account_id = ? AND p.disabled = 0",
+                       "ti", norm, c.partner);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc != OB_DB_ROW)
+        return ob_err_field(&ctx->err, OB_EINVAL, "email",
+                            "'%.100s' is not an employee of your partner", email);
+    c.until = until;
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, create_tx, &c)) != 0)
+        return rc;
+    *id = c.id;
+    return 0;
+}
+
+static int
+one(struct ob_ctx *ctx, int64_t id, struct ob_grant *out)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = ob_db_prepare(ctx->db, GRANT_SELECT "WHERE g.id = ?", &st)) != 0)
+        return ob_db_err(ctx, rc);
+    if ((rc = ob_stmt_bind_int(st, 1, id)) == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        read_grant(ctx, st, out);
+        rc = 0;
+    } else if (rc == OB_DB_DONE) {
+        rc = OB_ENOTFOUND;
+    }
+    ob_stmt_finalize(st);
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "grant %" PRId64 " not found", id);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+int
+ob_grant_get(struct ob_ctx *ctx, int64_t id, struct ob_grant *out)
+{
+    int rc;
+
+    if ((rc = one(ctx, id, out)) != 0)
+        return rc;
+    if (ctx->actor.person && out->person == ctx->actor.person)
+        return 0;
+    rc = ob_access_subscriber(ctx, out->subscriber, OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR, 0,
+                              OB_ROLES_ANY);
+    if (rc == OB_EPERM || rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "grant %" PRId64 " not found", id);
+    return rc;
+}
+
+int
+ob_grant_list(struct ob_ctx *ctx, const struct ob_grant_filter *f, int64_t after, int limit,
+              int (*fn)(const struct ob_grant *, void *), void *arg)
+{
+    const char *scope = "";
+    char day[OB_DATE_LEN];
+    struct ob_stmt *st;
+    char *sql;
+    int rc;
+
+    if ((rc = ob_access_person(ctx)) != 0)
+        return rc;
+    if (f->state && *f->state && strcmp(f->state, "active") && strcmp(f->state, "all"))
+        return ob_err_field(&ctx->err, OB_EINVAL, "state", "'state' must be active or all");
+    if (f->subscriber) {
+        if ((rc = ob_access_subscriber(ctx, f->subscriber, OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR,
+                                       0, OB_ROLES_ANY)) != 0)
+            return rc;
+    } else if (!ob_access_provider_roles(ctx)) {
+        /* the grants to me, and those of the subscribers I own */
+        const char *subs = ob_member_scope(ctx, OB_KIND_SUBSCRIBER);
+
+        ob_err_clear(&ctx->err);
+        scope = ob_arena_printf(&ctx->arena, "AND (g.person_id = %" PRId64
+                                             " OR g.subscriber_id IN (%s)) ",
+                                ctx->actor.person, subs ? subs : "0");
+    } else if ((rc = ob_access_provider(ctx, OB_ROLES_ANY)) != 0) {
+        return rc;
+    }
+    ob_date_format(ob_clock_today(ctx), day);
+    sql = ob_arena_printf(&ctx->arena,
+                          GRANT_SELECT "WHERE (? = 0 OR g.subscriber_id = ?) "
+                                       "AND (? = 0 OR g.area_id = ?) AND g.id > ? "
+                                       "AND (? = 0 OR (g.revoked_at IS NULL AND g.until >= ? "
+                                       "AND " GRANT_HOLDS ")) "
+                                       "AND (? = 0 OR g.person_id = ?) %sORDER BY g.id LIMIT ?",
+                          scope);
+    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "iiiiiitiii", f->subscriber, f->subscriber, f->area, f->area, after,
+                       (int64_t)(f->state && !strcmp(f->state, "active")), day, (int64_t)f->mine,
+                       ctx->actor.person, (int64_t)limit);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        struct ob_grant g;
+
+        rc = 0;
+        read_grant(ctx, st, &g);
+        /* a subscriber's users who are not its owner or administrators see
+         * only their own (none): the scope above lists every subscriber */
+        if (g.person != ctx->actor.person && !ob_access_provider_roles(ctx) &&
+            !(ob_access_roles(ctx, g.subscriber) & (OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR)))
+            continue;
+        rc = fn(&g, arg);
+    }
+    ob_stmt_finalize(st);
+    return ob_db_rows_end(ctx, rc);
+}
+
+struct revoke {
+    struct ob_grant g;
+    int closed;
+};
+
+static int
+revoke_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct revoke *r = arg;
+    int64_t changed = ob_db_run(ctx->db,
+                                "UPDATE area_grants SET revoked_at = ?, revoked_by = ? "
+                                "WHERE id = ? AND revoked_at IS NULL",
+                                "izi", ob_clock_now(ctx), ctx->actor.person, r->g.id);
+    int rc;
+
+    if (changed < 0)
+        return ob_db_err(ctx, (int)changed);
+    if (changed == 0)
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "the grant is revoked already");
+    if ((rc = ob_appsession_close_grant(ctx, r->g.id, "grant_revoked", &r->closed)) != 0)
+        return rc;
+    return ob_audit(ctx, r->g.subscriber, "grant.revoked", "grant", r->g.id,
+                    "access to data area '%s' of %s revoked (%d sessions closed)",
+                    r->g.area_name, r->g.person_email, r->closed);
+}
+
+int
+ob_grant_revoke(struct ob_ctx *ctx, int64_t id)
+{
+    struct revoke r = { 0 };
+    int rc;
+
+    if ((rc = one(ctx, id, &r.g)) != 0)
+        return rc;
+    rc = ob_access_subscriber(ctx, r.g.subscriber, OB_ROLE_OWNER, 0, 0);
+    if (rc == OB_ENOTFOUND || (rc == OB_EPERM && r.g.person == ctx->actor.person))
+        return ob_err_set(&ctx->err, rc == OB_ENOTFOUND ? OB_ENOTFOUND : OB_EPERM,
+                          rc == OB_ENOTFOUND ? "grant %" PRId64 " not found"
+                                             : "only the subscriber's owner revokes grant %" PRId64,
+                          id);
+    if (rc != 0)
+        return rc;
+    return ob_db_tx(ctx, OB_DB_WRITE, revoke_tx, &r);
+}
+
+struct ended {
+    struct ob_grant *v;
+    int n, cap;
+};
+
+/* The grants a relation held that are still on, read before any is ended. */
+static int
+grants_held(struct ob_ctx *ctx, int64_t partner, int64_t person, int64_t sub, struct ended *e)
+{
+    char day[OB_DATE_LEN];
+    struct ob_stmt *st;
+    int rc;
+
+    ob_date_format(ob_clock_today(ctx), day);
+    if ((rc = ob_db_prepare(ctx->db,
+                            GRANT_SELECT "WHERE g.partner_id = ? AND (? = 0 OR g.person_id = ?) "
+                                         "AND (? = 0 OR g.subscriber_id = ?) "
+                                         "AND g.revoked_at IS NULL AND g.until >= ? ORDER BY g.id",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "iiiiit", partner, person, person, sub, sub, day);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        if (e->n == e->cap) {
+            struct ob_grant *more;
+
+            e->cap = e->cap ? e->cap * 2 : 8;
+            more = ob_arena_alloc(&ctx->arena, (size_t)e->cap * sizeof(*more));
+            if (e->n)
+                memcpy(more, e->v, (size_t)e->n * sizeof(*more));
+            e->v = more;
+        }
+        read_grant(ctx, st, &e->v[e->n++]);
+        rc = 0;
+    }
+    ob_stmt_finalize(st);
+    return ob_db_rows_end(ctx, rc);
+}
+
+int
+ob_grant_end_for(struct ob_ctx *ctx, int64_t partner, int64_t person, int64_t sub,
+                 const char *reason, int *n)
+{
+    struct ended e = { 0 };
+    int rc;
+
+    *n = 0;
+    if ((rc = grants_held(ctx, partner, person, sub, &e)) != 0)
+        return rc;
+    for (int i = 0; i < e.n; i++) {
+        const struct ob_grant *g = &e.v[i];
+        int closed = 0;
+        int64_t changed = ob_db_run(ctx->db,
+                                    "UPDATE area_grants SET revoked_at = ?, revoked_by = ?, "
+                                    "ended_reason = ? WHERE id = ? AND revoked_at IS NULL",
+                                    "izti", ob_clock_now(ctx), ctx->actor.person, reason, g->id);
+
+        if (changed < 0)
+            return ob_db_err(ctx, (int)changed);
+        if (changed == 0)
+            continue;
+        if ((rc = ob_appsession_close_grant(ctx, g->id, "grant_ended", &closed)) != 0 ||
+            (rc = ob_audit(ctx, g->subscriber, "grant.ended", "grant", g->id,
+                           "access of %s to data area '%s' ended: %s '%s' (%d sessions closed)",
+                           g->person_email, g->area_name,
+                           !strcmp(reason, "employee_removed")
+                               ? "no longer an employee of partner"
+                               : "the client is no longer served by partner",
+                           g->partner_name, closed)) != 0)
+            return rc;
+        (*n)++;
+    }
+    return 0;
+}

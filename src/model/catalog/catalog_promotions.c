@@ -1,0 +1,423 @@
+/*
+ * catalog_promotions.c — promotions with their validity dates (SPEC R-CAT-5):
+ * the list, the provider's additions and changes, and the offer rule the
+ * subscription engine applies.
+ *
+ * A promotion is catalog data, never a constant in code: ERP-PILOT free until
+ * 2018-12-31, one free cash register until 2019-12-31, CSO-FREE offered until
+ * 2018-12-31. Promotions of kind "offer" open a tariff: a main of a tariff
+ * that some offer names may be posted only while one of its offers is in
+ * force on the posting day (ob_catalog_offer_check). The provider moves the
+ * dates, renames, and points an offer at another tariff through the API; a
+ * promotion keeps its code and kind. Every change runs in one write
+ * transaction with an audit record that says what was and what is.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "base/buf.h"
+#include "base/ctx.h"
+#include "base/date.h"
+#include "db/db.h"
+#include "model/identity/access.h"
+#include "model/core/audit.h"
+#include "model/catalog/catalog.h"
+#include "model/parties/partner.h"
+#include "model/parties/requisites.h"
+#include "base/banned.h"
+
+static const char *const kinds[] = { "free_period", "free_units", "offer" };
+
+#define SELECT_PROMOTION                                                                       \
+    "SELECT p.id, p.code, p.kind, p.name_ru, p.name_en, t.code, a.code, p.params, "           \
+    "p.valid_from, p.valid_to FROM promotions p LEFT JOIN tariffs t ON t.id = p.tariff_id "  \
+    "LEFT JOIN applications a ON a.id = p.application_id "
+
+static const char *
+col(struct ob_ctx *ctx, struct ob_stmt *st, int c)
+{
+    return ob_stmt_null(st, c) ? NULL : ob_arena_strdup(&ctx->arena, ob_stmt_text(st, c));
+}
+
+static const char *
+day_text(struct ob_ctx *ctx, int32_t day)
+{
+    char d[OB_DATE_LEN];
+
+    ob_date_format(day, d);
+    return ob_arena_strdup(&ctx->arena, d);
+}
+
+static bool
+in_force(const char *from, const char *to, int32_t day)
+{
+    int32_t f, t;
+
+    if (ob_date_parse(from, &f) != 0 || f > day)
+        return false;
+    return !to || (ob_date_parse(to, &t) == 0 && day < t);
+}
+
+static void
+read_promotion(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_promotion *p)
+{
+    p->id = ob_stmt_int(st, 0);
+    p->code = col(ctx, st, 1);
+    p->kind = col(ctx, st, 2);
+    p->name_ru = col(ctx, st, 3);
+    p->name_en = col(ctx, st, 4);
+    p->tariff_code = col(ctx, st, 5);
+    p->app_code = col(ctx, st, 6);
+    p->params = col(ctx, st, 7);
+    p->valid_from = col(ctx, st, 8);
+    p->valid_to = col(ctx, st, 9);
+    p->in_force = in_force(p->valid_from, p->valid_to, ob_clock_today(ctx));
+    if (p->in_force)
+        p->state = "in_force";
+    else    /* ISO dates order as text */
+        p->state = strcmp(p->valid_from, day_text(ctx, ob_clock_today(ctx))) > 0 ? "upcoming"
+                                                                                  : "ended";
+}
+
+int
+ob_catalog_promotions(struct ob_ctx *ctx, int (*fn)(const struct ob_promotion *, void *),
+                      void *arg)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    if ((rc = ob_access_person(ctx)) != 0)
+        return rc;
+    if ((rc = ob_db_prepare(ctx->db, SELECT_PROMOTION "ORDER BY p.id", &st)) != 0)
+        return ob_db_err(ctx, rc);
+    while ((rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        struct ob_promotion p;
+
+        read_promotion(ctx, st, &p);
+        if ((rc = fn(&p, arg)) != 0)
+            break;
+    }
+    ob_stmt_finalize(st);
+    return ob_db_rows_end(ctx, rc);
+}
+
+/* A promotion by code, or by id when ref is a number no code matches. */
+static int
+promotion_load(struct ob_ctx *ctx, const char *ref, struct ob_promotion *out)
+{
+    struct ob_stmt *st;
+    char *end = NULL;
+    long long id = ref && *ref ? strtoll(ref, &end, 10) : 0;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = ob_db_prepare(ctx->db,
+                            SELECT_PROMOTION "WHERE p.code = ? OR (p.id = ? AND NOT EXISTS "
+                                             "(SELECT 1 FROM promotions q WHERE q.code = ?))",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "tit", ref ? ref : "", (int64_t)(end && !*end && id > 0 ? id : 0),
+                       ref ? ref : "");
+    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        read_promotion(ctx, st, out);
+        rc = 0;
+    } else if (rc == OB_DB_DONE) {
+        rc = OB_ENOTFOUND;
+    }
+    ob_stmt_finalize(st);
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "promotion '%s' not found", ref ? ref : "");
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+int
+ob_catalog_promotion_get(struct ob_ctx *ctx, const char *ref, struct ob_promotion *out)
+{
+    int rc = ob_access_person(ctx);
+
+    return rc ? rc : promotion_load(ctx, ref, out);
+}
+
+int
+ob_catalog_promotion_active(struct ob_ctx *ctx, const char *code, int32_t day, bool *out)
+{
+    struct ob_promotion p;
+    int rc = promotion_load(ctx, code, &p);
+
+    *out = rc == 0 && in_force(p.valid_from, p.valid_to, day);
+    return rc;
+}
+
+/* ---- the offer rule ------------------------------------------------------------------ */
+
+int
+ob_catalog_offer_check(struct ob_ctx *ctx, int64_t tariff, int32_t day)
+{
+    char d[OB_DATE_LEN], code[128] = "", tcode[128] = "", from[OB_DATE_LEN] = "",
+         to[OB_DATE_LEN] = "";
+    struct ob_stmt *st;
+    bool any = false, open = false;
+    int32_t f, t;
+    int rc;
+
+    /* the offer that ended last is the one to name when none is in force */
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT p.code, p.valid_from, COALESCE(p.valid_to, ''), t.code "
+                            "FROM promotions p JOIN tariffs t ON t.id = p.tariff_id "
+                            "WHERE p.kind = 'offer' AND p.tariff_id = ? "
+                            "ORDER BY COALESCE(p.valid_to, '9999-12-31'), p.id",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_int(st, 1, tariff);
+    while (rc == 0 && !open && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        const char *vt = ob_stmt_text(st, 2);
+
+        any = true;
+        open = in_force(ob_stmt_text(st, 1), *vt ? vt : NULL, day);
+        snprintf(code, sizeof(code), "%s", ob_stmt_text(st, 0));
+        snprintf(from, sizeof(from), "%s", ob_stmt_text(st, 1));
+        snprintf(to, sizeof(to), "%s", vt);
+        snprintf(tcode, sizeof(tcode), "%s", ob_stmt_text(st, 3));
+        rc = 0;
+    }
+    ob_stmt_finalize(st);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (!any || open)
+        return 0;
+    if (ob_date_parse(from, &f) == 0 && day < f) {
+        ob_date_format(day, d);
+        ob_err_field(&ctx->err, OB_EINVAL, "tariff",
+                     "tariff '%s' is offered only while promotion '%s' is in force; it starts on "
+                     "%s, the posting day is %s", tcode, code, from, d);
+    } else if (*to && ob_date_parse(to, &t) == 0 && ob_date_add_days(t, -1, &t) == 0) {
+        ob_date_format(t, d);       /* the last day: valid_to is exclusive */
+        ob_err_field(&ctx->err, OB_EINVAL, "tariff",
+                     "tariff '%s' is offered only while promotion '%s' is in force; it ended on "
+                     "%s", tcode, code, d);
+    } else {
+        ob_err_field(&ctx->err, OB_EINVAL, "tariff",
+                     "tariff '%s' is offered only while promotion '%s' is in force", tcode, code);
+    }
+    ob_err_hint(&ctx->err, "the provider extends an offer by its dates (PATCH /api/v1/promotions/%s)",
+                code);
+    return OB_EINVAL;
+}
+
+/* ---- the provider's changes ---------------------------------------------------------- */
+
+/* What a promotion will hold, checked, with its references resolved. */
+struct promo {
+    const char *code, *kind, *name_ru, *name_en, *tariff, *app, *params, *from, *to;
+    int64_t tariff_id, app_id;
+};
+
+static bool
+code_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    if (n == 0 || n > 40)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || strchr("+-_.", s[i])))
+            return false;
+    return true;
+}
+
+static int
+check_refs(struct ob_ctx *ctx, struct promo *p)
+{
+    struct ob_tariff t;
+    struct ob_app a;
+
+    p->tariff_id = p->app_id = 0;
+    if (p->tariff && ob_catalog_tariff_find(ctx, p->tariff, 0, &t) != 0) {
+        ob_err_clear(&ctx->err);
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff",
+                            "'tariff' must be the code of a standard tariff ('%s' is not)",
+                            p->tariff);
+    }
+    if (p->tariff)
+        p->tariff_id = t.id;
+    if (!strcmp(p->kind, "offer") && (!p->tariff || t.kind != OB_TARIFF_MAIN))
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff",
+                            "an offer names the main tariff it opens");
+    if (p->app && ob_catalog_app_find(ctx, p->app, &a) != 0) {
+        ob_err_clear(&ctx->err);
+        return ob_err_field(&ctx->err, OB_EINVAL, "application",
+                            "'application' must be the code of an application ('%s' is not)",
+                            p->app);
+    }
+    if (p->app)
+        p->app_id = a.id;
+    return 0;
+}
+
+static int
+check_promotion(struct ob_ctx *ctx, struct promo *p)
+{
+    json_t *params;
+    int32_t from, to;
+    bool known = false;
+    int rc;
+
+    if (!code_ok(p->code))
+        return ob_err_field(&ctx->err, OB_EINVAL, "code",
+                            "'code' must be 1 to 40 Latin letters, digits and + - _ .");
+    for (size_t i = 0; p->kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        known = known || !strcmp(p->kind, kinds[i]);
+    if (!known)
+        return ob_err_field(&ctx->err, OB_EINVAL, "kind",
+                            "'kind' must be free_period, free_units or offer");
+    if ((rc = ob_check_text(ctx, p->name_ru, 200, true, "name_ru")) != 0 ||
+        (rc = ob_check_text(ctx, p->name_en, 200, true, "name_en")) != 0)
+        return rc;
+    if (!p->from || ob_date_parse_input(p->from, &from) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "valid_from",
+                            "'valid_from' must be " OB_DATE_INPUT_WHAT);
+    if (p->to && (ob_date_parse_input(p->to, &to) != 0 || to <= from))
+        return ob_err_field(&ctx->err, OB_EINVAL, "valid_to",
+                            "'valid_to' must be " OB_DATE_INPUT_WHAT
+                            ", after 'valid_from' (exclusive), or null for no end");
+    params = json_loads(p->params ? p->params : "{}", JSON_REJECT_DUPLICATES, NULL);
+    known = json_is_object(params);
+    json_decref(params);
+    if (!known || strlen(p->params ? p->params : "") > 4000)
+        return ob_err_field(&ctx->err, OB_EINVAL, "params",
+                            "'params' must be an object of at most 4000 bytes");
+    return check_refs(ctx, p);
+}
+
+struct create_args {
+    struct promo p;
+    int64_t *id;
+};
+
+static int
+promotion_insert(struct ob_ctx *ctx, void *arg)
+{
+    struct create_args *a = arg;
+    struct promo *p = &a->p;
+    int64_t have = 0;
+    int rc;
+
+    if ((rc = check_refs(ctx, p)) != 0)
+        return rc;
+    rc = ob_db_get_int(ctx->db, &have, "SELECT id FROM promotions WHERE code = ?", "t", p->code);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_ROW)
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "code",
+                            "a promotion with code '%s' exists already", p->code);
+    rc = ob_db_get_int(ctx->db, a->id,
+                       "INSERT INTO promotions (code, kind, name_ru, name_en, tariff_id, "
+                       "application_id, params, valid_from, valid_to, created_at) VALUES "
+                       "(?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?) RETURNING id",
+                       "ttttiittti", p->code, p->kind, p->name_ru, p->name_en, p->tariff_id,
+                       p->app_id, p->params, p->from, p->to, ob_clock_now(ctx));
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    return ob_audit(ctx, 0, "catalog.promotion_created", "promotion", *a->id,
+                    "promotion '%s' (%s%s%s) created, valid [%s, %s)", p->code, p->kind,
+                    p->tariff ? " of tariff " : "", p->tariff ? p->tariff : "", p->from,
+                    p->to ? p->to : "…");
+}
+
+int
+ob_catalog_promotion_create(struct ob_ctx *ctx, const struct ob_promotion_new *in, int64_t *id)
+{
+    struct create_args a = { { in->code, in->kind, in->name_ru, in->name_en, in->tariff,
+                               in->application, in->params ? in->params : "{}",
+                               in->valid_from, in->valid_to, 0, 0 },
+                             id };
+    int rc;
+
+    if ((rc = ob_access_provider(ctx, OB_ROLE_ADMIN)) != 0 ||
+        (rc = check_promotion(ctx, &a.p)) != 0)
+        return rc;
+    return ob_db_tx(ctx, OB_DB_WRITE, promotion_insert, &a);
+}
+
+struct update_args {
+    const char *ref;
+    const struct ob_promotion_change *ch;
+    int64_t *id;
+};
+
+/* "name old → new" for a member that changed; NULL shows as "none". */
+static void
+said(struct ob_buf *b, const char *name, const char *was, const char *is)
+{
+    if (was == is || (was && is && !strcmp(was, is)))
+        return;
+    ob_buf_addf(b, "%s%s %s → %s", b->len ? "; " : "", name, was ? was : "none",
+                is ? is : "none");
+}
+
+static int
+promotion_update(struct ob_ctx *ctx, void *arg)
+{
+    struct update_args *a = arg;
+    const struct ob_promotion_change *ch = a->ch;
+    struct ob_promotion was;
+    struct promo p;
+    struct ob_buf b;
+    int64_t n;
+    int rc;
+
+    if ((rc = promotion_load(ctx, a->ref, &was)) != 0)
+        return rc;
+    p = (struct promo){ was.code, was.kind, was.name_ru, was.name_en, was.tariff_code,
+                        was.app_code, was.params, was.valid_from, was.valid_to, 0, 0 };
+    if (ch->name_ru)
+        p.name_ru = ch->name_ru;
+    if (ch->name_en)
+        p.name_en = ch->name_en;
+    if (ch->tariff || ch->tariff_null)
+        p.tariff = ch->tariff;
+    if (ch->application || ch->application_null)
+        p.app = ch->application;
+    if (ch->params)
+        p.params = ch->params;
+    if (ch->valid_from)
+        p.from = ch->valid_from;
+    if (ch->valid_to || ch->valid_to_null)
+        p.to = ch->valid_to;
+    if ((rc = check_promotion(ctx, &p)) != 0)
+        return rc;
+    n = ob_db_run(ctx->db,
+                  "UPDATE promotions SET name_ru = ?, name_en = ?, tariff_id = NULLIF(?, 0), "
+                  "application_id = NULLIF(?, 0), params = ?, valid_from = ?, valid_to = ? "
+                  "WHERE id = ?",
+                  "ttiittti", p.name_ru, p.name_en, p.tariff_id, p.app_id, p.params,
+                  p.from, p.to, was.id);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    *a->id = was.id;
+    ob_buf_init(&b, 4096);
+    said(&b, "name_ru", was.name_ru, p.name_ru);
+    said(&b, "name_en", was.name_en, p.name_en);
+    said(&b, "tariff", was.tariff_code, p.tariff);
+    said(&b, "application", was.app_code, p.app);
+    said(&b, "params", was.params, p.params);
+    said(&b, "valid_from", was.valid_from, p.from);
+    said(&b, "valid_to", was.valid_to, p.to);
+    rc = ob_audit(ctx, 0, "catalog.promotion_changed", "promotion", was.id, "promotion '%s': %s",
+                  was.code, b.len ? b.p : "no change");
+    ob_buf_free(&b);
+    return rc;
+}
+
+int
+ob_catalog_promotion_update(struct ob_ctx *ctx, const char *ref,
+                            const struct ob_promotion_change *ch, int64_t *id)
+{
+    struct update_args a = { ref, ch, id };
+    int rc = ob_access_provider(ctx, OB_ROLE_ADMIN);
+
+    return rc ? rc : ob_db_tx(ctx, OB_DB_WRITE, promotion_update, &a);
+}

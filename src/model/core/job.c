@@ -1,0 +1,159 @@
+/*
+ * job.c — lease rows and run records of periodic jobs.
+ */
+#include <string.h>
+
+#include "base/ctx.h"
+#include "db/db.h"
+#include "model/core/job.h"
+#include "base/banned.h"
+
+struct lease_args {
+    const char *name, *node, *period;
+    int ttl_s;
+    bool *got;
+};
+
+static int
+lease(struct ob_ctx *ctx, void *arg)
+{
+    struct lease_args *a = arg;
+    int64_t now = ob_clock_real(), n;
+
+    n = ob_db_run(ctx->db, "INSERT INTO job_leases (name) VALUES (?) ON CONFLICT (name) DO NOTHING",
+                  "t", a->name);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    n = ob_db_run(ctx->db,
+                  "UPDATE job_leases SET holder = ?, expires_at = ? WHERE name = ? "
+                  "AND (holder = '' OR holder = ? OR expires_at < ?) AND (? = '' OR last_period < ?)",
+                  "tittitt", a->node, now + a->ttl_s, a->name, a->node, now,
+                  a->period ? a->period : "", a->period ? a->period : "");
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    *a->got = n == 1;
+    return 0;
+}
+
+int
+ob_job_lease(struct ob_ctx *ctx, const char *name, const char *node, int ttl_s,
+             const char *period, bool *got)
+{
+    struct lease_args a = { name, node, period, ttl_s, got };
+
+    *got = false;
+    return ob_db_tx(ctx, OB_DB_WRITE, lease, &a);
+}
+
+struct complete_args {
+    const char *name, *node, *period, *result, *detail;
+    int64_t started_at;
+    bool scheduled;
+};
+
+static int
+complete(struct ob_ctx *ctx, void *arg)
+{
+    struct complete_args *a = arg;
+    int64_t n;
+
+    n = ob_db_run(ctx->db,
+                  "INSERT INTO job_runs (name, period, node, started_at, finished_at, result, "
+                  "detail) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, period) DO NOTHING",
+                  "tttiitt", a->name, a->period, a->node, a->started_at, ob_clock_real(),
+                  a->result, a->detail ? a->detail : "");
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    n = ob_db_run(ctx->db,
+                  "UPDATE job_leases SET holder = '', expires_at = 0, "
+                  "last_period = CASE WHEN ? = 'ok' AND ? = 1 THEN ? ELSE last_period END "
+                  "WHERE name = ? AND holder = ?",
+                  "titt" "t", a->result, (int64_t)a->scheduled, a->period, a->name, a->node);
+    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+}
+
+int
+ob_job_complete(struct ob_ctx *ctx, const char *name, const char *node, const char *period,
+                bool scheduled, int64_t started_at, const char *result, const char *detail)
+{
+    struct complete_args a = { name, node, period, result, detail, started_at, scheduled };
+
+    return ob_db_tx(ctx, OB_DB_WRITE, complete, &a);
+}
+
+static int
+release(struct ob_ctx *ctx, void *arg)
+{
+    const char **nn = arg;
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE job_leases SET holder = '', expires_at = 0 "
+                          "WHERE name = ? AND holder = ?",
+                          "tt", nn[0], nn[1]);
+
+    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+}
+
+int
+ob_job_release(struct ob_ctx *ctx, const char *name, const char *node)
+{
+    const char *nn[2] = { name, node };
+
+    return ob_db_tx(ctx, OB_DB_WRITE, release, nn);
+}
+
+int
+ob_job_list(struct ob_ctx *ctx, int (*fn)(const struct ob_job_row *, void *), void *arg)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT name, holder, expires_at, last_period FROM job_leases "
+                            "ORDER BY name",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    while ((rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        struct ob_job_row r = { ob_stmt_text(st, 0), ob_stmt_text(st, 1), ob_stmt_text(st, 3),
+                                ob_stmt_int(st, 2) };
+
+        if ((rc = fn(&r, arg)) != 0)
+            break;
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+int
+ob_job_runs(struct ob_ctx *ctx, const char *name, int limit,
+            int (*fn)(const struct ob_job_run *, void *), void *arg)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT name, period, node, result, detail, started_at, finished_at "
+                            "FROM job_runs WHERE (? IS NULL OR name = ?) ORDER BY id DESC LIMIT ?",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "tti", name, name, (int64_t)limit);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        struct ob_job_run r = { ob_stmt_text(st, 0), ob_stmt_text(st, 1), ob_stmt_text(st, 2),
+                                ob_stmt_text(st, 3), ob_stmt_text(st, 4), ob_stmt_int(st, 5),
+                                ob_stmt_int(st, 6) };
+
+        rc = fn(&r, arg);
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+int
+ob_job_prune(struct ob_ctx *ctx, int64_t before, int64_t *deleted)
+{
+    int64_t n = ob_db_run(ctx->db, "DELETE FROM job_runs WHERE started_at < ?", "i", before);
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    *deleted = n;
+    return 0;
+}

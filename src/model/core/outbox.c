@@ -1,0 +1,214 @@
+/*
+ * outbox.c — rendering templates and queueing messages.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/asset.h"
+#include "base/buf.h"
+#include "base/config.h"
+#include "base/ctx.h"
+#include "base/log.h"
+#include "base/rand.h"
+#include "db/db.h"
+#include "model/core/outbox.h"
+#include "model/core/task.h"
+#include "base/banned.h"
+
+/* Delivery attempts of a message: 1, 2, 4 … s apart, then hourly, about five
+ * days in all, as long as an MTA keeps mail it cannot deliver yet. */
+#define MAIL_ATTEMPTS 130
+
+static void
+escape_html(struct ob_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': ob_buf_adds(b, "&lt;"); break;
+        case '>': ob_buf_adds(b, "&gt;"); break;
+        case '&': ob_buf_adds(b, "&amp;"); break;
+        case '"': ob_buf_adds(b, "&quot;"); break;
+        case '\'': ob_buf_adds(b, "&#39;"); break;
+        default: ob_buf_addc(b, *s);
+        }
+    }
+}
+
+static const char *
+value(json_t *vars, const char *name, char *tmp, size_t size)
+{
+    json_t *v = json_object_get(vars, name);
+
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v)) {
+        snprintf(tmp, size, "%lld", (long long)json_integer_value(v));
+        return tmp;
+    }
+    return NULL;
+}
+
+/* Expand {{name}} in the template text. */
+static int
+expand(struct ob_ctx *ctx, const struct ob_asset *a, json_t *vars, bool html, const char **out)
+{
+    const char *p = (const char *)a->data, *end = p + a->len;
+    struct ob_buf b;
+    int rc = 0;
+
+    ob_buf_init(&b, (size_t)1 << 20);
+    while (p < end && rc == 0) {
+        const char *open = strstr(p, "{{"), *close;
+        char name[64], tmp[32];
+        const char *v;
+
+        if (!open || open >= end) {
+            ob_buf_add(&b, p, (size_t)(end - p));
+            break;
+        }
+        ob_buf_add(&b, p, (size_t)(open - p));
+        close = strstr(open, "}}");
+        if (!close || (size_t)(close - open - 2) >= sizeof(name)) {
+            rc = ob_err_set(&ctx->err, OB_EINTERNAL, "template '%s' has an unclosed {{", a->path);
+            break;
+        }
+        snprintf(name, sizeof(name), "%.*s", (int)(close - open - 2), open + 2);
+        if (!(v = value(vars, name, tmp, sizeof(tmp)))) {
+            rc = ob_err_set(&ctx->err, OB_EINTERNAL, "template '%s' needs '%s'", a->path, name);
+            break;
+        }
+        if (html)
+            escape_html(&b, v);
+        else
+            ob_buf_adds(&b, v);
+        p = close + 2;
+    }
+    if (rc == 0)
+        *out = ob_arena_strdup(&ctx->arena, b.p);
+    else
+        ob_log(OB_LOG_ERROR, "mail template", "{s:s}", "error", ctx->err.message);
+    ob_buf_free(&b);
+    return rc;
+}
+
+static int
+part(struct ob_ctx *ctx, const char *lang, const char *tmpl, const char *ext, json_t *vars,
+     const char **out)
+{
+    char path[160];
+    const struct ob_asset *a;
+
+    snprintf(path, sizeof(path), "/%s/%s.%s", lang, tmpl, ext);
+    if (!(a = ob_asset_find(ob_mail_assets, ob_nmail_assets, path)))
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "no mail template '%s'", path);
+    return expand(ctx, a, vars, !strcmp(ext, "html"), out);
+}
+
+int
+ob_outbox_render(struct ob_ctx *ctx, const char *lang, const char *tmpl, json_t *vars,
+                 const char **subject, const char **text, const char **html)
+{
+    json_t *all = json_object();
+    int rc;
+
+    if (!lang || strcmp(lang, "en"))
+        lang = "ru";
+    if (vars)
+        json_object_update(all, vars);
+    json_object_set_new(all, "public_url",
+                        json_string(ctx->cfg && ctx->cfg->public_url[0] ? ctx->cfg->public_url
+                                                                        : "http://127.0.0.1:8080"));
+    rc = part(ctx, lang, tmpl, "subject", all, subject);
+    if (rc == 0)
+        rc = part(ctx, lang, tmpl, "txt", all, text);
+    if (rc == 0)
+        rc = part(ctx, lang, tmpl, "html", all, html);
+    json_decref(all);
+    if (rc == 0) {
+        char *nl = strchr(*subject, '\n');      /* a subject is one line */
+
+        if (nl)
+            *nl = '\0';
+    }
+    return rc;
+}
+
+static void
+message_id(struct ob_ctx *ctx, char *out, size_t size)
+{
+    const char *url = ctx->cfg && ctx->cfg->public_url[0] ? ctx->cfg->public_url : "localhost";
+    const char *host = strstr(url, "://");
+    char rnd[33];
+
+    host = host ? host + 3 : url;
+    ob_rand_hex(rnd, 16);
+    snprintf(out, size, "<%s@%.*s>", rnd, (int)strcspn(host, ":/"), host);
+}
+
+int
+ob_outbox_add(struct ob_ctx *ctx, const char *to, const char *lang, const char *tmpl,
+              json_t *vars, int64_t account)
+{
+    const char *subject, *text, *html;
+    char mid[160], key[48], payload[64];
+    int64_t id = 0, task;
+    int rc;
+
+    if (!lang || strcmp(lang, "en"))
+        lang = "ru";
+    if ((rc = ob_outbox_render(ctx, lang, tmpl, vars, &subject, &text, &html)) != 0)
+        return rc;
+    message_id(ctx, mid, sizeof(mid));
+    rc = ob_db_get_int(ctx->db, &id,
+                       "INSERT INTO outbox (created_at, to_addr, lang, template, subject, "
+                       "body_text, body_html, message_id, account_id) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                       "ittttttti", ob_clock_now(ctx), to, lang, tmpl, subject, text, html,
+                       mid, account);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    snprintf(key, sizeof(key), "mail:%lld", (long long)id);
+    snprintf(payload, sizeof(payload), "{\"outbox\":%lld}", (long long)id);
+    return ob_task_enqueue(ctx, "mail.send", payload, key, MAIL_ATTEMPTS, &task);
+}
+
+int
+ob_outbox_get(struct ob_ctx *ctx, int64_t id, struct ob_mail *out)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT id, to_addr, subject, body_text, body_html, message_id, "
+                            "state, created_at FROM outbox WHERE id = ?",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_int(st, 1, id);
+    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        out->id = ob_stmt_int(st, 0);
+        out->to = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 1));
+        out->subject = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 2));
+        out->text = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 3));
+        out->html = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 4));
+        out->message_id = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 5));
+        out->state = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 6));
+        out->created_at = ob_stmt_int(st, 7);
+        rc = 0;
+    } else if (rc == OB_DB_DONE) {
+        rc = ob_err_set(&ctx->err, OB_ENOTFOUND, "message %lld not found", (long long)id);
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 && rc != OB_ENOTFOUND ? ob_db_err(ctx, rc) : rc;
+}
+
+int
+ob_outbox_mark(struct ob_ctx *ctx, int64_t id, const char *state, const char *error)
+{
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE outbox SET state = ?, sent_at = CASE WHEN ? = 'sent' THEN ? "
+                          "ELSE sent_at END, last_error = ? WHERE id = ?",
+                          "ttiti", state, state, ob_clock_real(), error, id);
+
+    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+}

@@ -1,0 +1,251 @@
+/*
+ * task.c — the task queue's SQL.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/ctx.h"
+#include "db/db.h"
+#include "model/core/task.h"
+#include "base/banned.h"
+
+/* The claim; " AND kind <> ?" is inserted once per kind passed over. */
+static const char claim_head[] =
+    "UPDATE tasks SET state = 'running', locked_by = ?, locked_until = ?, attempts = attempts + 1 "
+    "WHERE id = (SELECT id FROM tasks WHERE ((state = 'queued' AND run_after <= ?) "
+    "OR (state = 'running' AND locked_until < ?))";
+static const char claim_tail[] =
+    " ORDER BY run_after, id LIMIT 1%s) RETURNING id, kind, payload, attempts, max_attempts";
+
+int
+ob_task_enqueue(struct ob_ctx *ctx, const char *kind, const char *payload,
+                const char *unique_key, int max_attempts, int64_t *id)
+{
+    struct ob_stmt *st;
+    int64_t now = ob_clock_real();
+    int rc;
+
+    if (unique_key) {
+        rc = ob_db_get_int(ctx->db, id, "SELECT id FROM tasks WHERE unique_key = ?", "t",
+                           unique_key);
+        if (rc == OB_DB_ROW)
+            return 0;
+        if (rc < 0)
+            return ob_db_err(ctx, rc);
+    }
+    if ((rc = ob_db_prepare(ctx->db,
+                            "INSERT INTO tasks (kind, payload, unique_key, max_attempts, "
+                            "run_after, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "tttiii", kind, payload, unique_key,
+                       (int64_t)(max_attempts > 0 ? max_attempts : 8), now, now);
+    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        if (id)
+            *id = ob_stmt_int(st, 0);
+        rc = 0;
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+struct claim_args {
+    const char *node;
+    int lease_s;
+    const char *const *skip;
+    int nskip;
+    struct ob_task *out;
+};
+
+static int
+claim(struct ob_ctx *ctx, void *arg)
+{
+    struct claim_args *a = arg;
+    char sql[sizeof(claim_head) + sizeof(claim_tail) + OB_TASK_SKIP_MAX * 16 + 32];
+    int64_t now = ob_clock_real();
+    struct ob_stmt *st;
+    size_t n = (size_t)snprintf(sql, sizeof(sql), "%s", claim_head);
+    int rc;
+
+    for (int i = 0; i < a->nskip; i++)
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND kind <> ?");
+    snprintf(sql + n, sizeof(sql) - n, claim_tail, ob_db_claim_clause(ctx->db));
+    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "tiii", a->node, now + a->lease_s, now, now);
+    for (int i = 0; i < a->nskip && rc == 0; i++)
+        rc = ob_stmt_bind_text(st, 5 + i, a->skip[i]);
+    if (rc == 0)
+        rc = ob_stmt_step(st);
+    if (rc == OB_DB_ROW) {
+        a->out->id = ob_stmt_int(st, 0);
+        a->out->kind = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 1));
+        a->out->payload = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 2));
+        a->out->attempts = (int)ob_stmt_int(st, 3);
+        a->out->max_attempts = (int)ob_stmt_int(st, 4);
+        rc = 0;
+    } else if (rc == OB_DB_DONE) {
+        rc = OB_ENOTFOUND;
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 && rc != OB_ENOTFOUND ? ob_db_err(ctx, rc) : rc;
+}
+
+int
+ob_task_claim(struct ob_ctx *ctx, const char *node, int lease_s, struct ob_task *out)
+{
+    return ob_task_claim_except(ctx, node, lease_s, NULL, 0, out);
+}
+
+int
+ob_task_claim_except(struct ob_ctx *ctx, const char *node, int lease_s,
+                     const char *const *skip, int nskip, struct ob_task *out)
+{
+    struct claim_args a = { node, lease_s, skip, nskip < OB_TASK_SKIP_MAX ? nskip : OB_TASK_SKIP_MAX,
+                            out };
+
+    memset(out, 0, sizeof(*out));
+    return ob_db_tx(ctx, OB_DB_WRITE, claim, &a);
+}
+
+int
+ob_task_finish(struct ob_ctx *ctx, const char *node, const struct ob_task *t)
+{
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE tasks SET state = 'done', finished_at = ?, locked_by = NULL, "
+                          "locked_until = NULL WHERE id = ? AND state = 'running' AND locked_by = ?",
+                          "iit", ob_clock_real(), t->id, node);
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if (n == 0)
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "task %lld is no longer held by this runner",
+                          (long long)t->id);
+    return 0;
+}
+
+struct fail_args {
+    const char *node, *error;
+    const struct ob_task *t;
+    bool permanent;
+};
+
+static int
+fail(struct ob_ctx *ctx, void *arg)
+{
+    struct fail_args *a = arg;
+    int64_t now = ob_clock_real(), delay, n;
+    bool give_up = a->permanent || a->t->attempts >= a->t->max_attempts;
+    int shift = a->t->attempts > 1 ? a->t->attempts - 1 : 0;
+
+    delay = shift >= 12 ? 3600 : (int64_t)1 << shift;
+    if (delay > 3600)
+        delay = 3600;
+    n = ob_db_run(ctx->db,
+                  "UPDATE tasks SET state = ?, run_after = ?, last_error = ?, finished_at = ?, "
+                  "locked_by = NULL, locked_until = NULL "
+                  "WHERE id = ? AND state = 'running' AND locked_by = ?",
+                  "tit" "iit", give_up ? "failed" : "queued", now + delay, a->error,
+                  give_up ? now : (int64_t)0, a->t->id, a->node);
+    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+}
+
+int
+ob_task_fail(struct ob_ctx *ctx, const char *node, const struct ob_task *t, const char *error,
+             bool permanent)
+{
+    struct fail_args a = { node, error, t, permanent };
+
+    return ob_db_tx(ctx, OB_DB_WRITE, fail, &a);
+}
+
+int
+ob_task_stats(struct ob_ctx *ctx, struct ob_task_stats *out)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = ob_db_prepare(ctx->db, "SELECT state, COUNT(*) FROM tasks GROUP BY state", &st)) != 0)
+        return ob_db_err(ctx, rc);
+    while ((rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        const char *s = ob_stmt_text(st, 0);
+        int64_t n = ob_stmt_int(st, 1);
+
+        if (!strcmp(s, "queued"))
+            out->queued = n;
+        else if (!strcmp(s, "running"))
+            out->running = n;
+        else if (!strcmp(s, "done"))
+            out->done = n;
+        else if (!strcmp(s, "failed"))
+            out->failed = n;
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+int
+ob_task_prune(struct ob_ctx *ctx, int64_t before, int64_t *deleted)
+{
+    int64_t n = ob_db_run(ctx->db,
+                          "DELETE FROM tasks WHERE state IN ('done', 'failed') AND finished_at < ?",
+                          "i", before);
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    *deleted = n;
+    return 0;
+}
+
+struct done_args {
+    const char *node;
+    const struct ob_task *t;
+};
+
+static int
+done(struct ob_ctx *ctx, void *arg)
+{
+    struct done_args *a = arg;
+
+    return ob_task_finish(ctx, a->node, a->t);
+}
+
+int
+ob_task_done(struct ob_ctx *ctx, const char *node, const struct ob_task *t)
+{
+    struct done_args a = { node, t };
+
+    return ob_db_tx(ctx, OB_DB_WRITE, done, &a);
+}
+
+int
+ob_task_get(struct ob_ctx *ctx, int64_t id, struct ob_task_info *out)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT id, kind, state, attempts, max_attempts, run_after, last_error "
+                            "FROM tasks WHERE id = ?",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_int(st, 1, id);
+    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        const char *err = ob_stmt_text(st, 6);
+
+        out->id = ob_stmt_int(st, 0);
+        out->kind = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 1));
+        out->state = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 2));
+        out->attempts = (int)ob_stmt_int(st, 3);
+        out->max_attempts = (int)ob_stmt_int(st, 4);
+        out->run_after = ob_stmt_int(st, 5);
+        out->last_error = err ? ob_arena_strdup(&ctx->arena, err) : NULL;
+        rc = 0;
+    } else if (rc == OB_DB_DONE) {
+        rc = ob_err_set(&ctx->err, OB_ENOTFOUND, "task %lld not found", (long long)id);
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 && rc != OB_ENOTFOUND ? ob_db_err(ctx, rc) : rc;
+}

@@ -1,0 +1,248 @@
+/*
+ * access.c — memberships of the actor, loaded once per request, and the
+ * checks every model function makes.
+ */
+#include <string.h>
+
+#include "base/ctx.h"
+#include "db/db.h"
+#include "model/identity/access.h"
+#include "base/banned.h"
+
+#define MAX_MEMBERS 256
+
+struct cache {
+    struct ob_member m[MAX_MEMBERS];
+    int n;
+    int64_t provider;
+};
+
+static int
+load(struct ob_ctx *ctx, struct cache **out)
+{
+    struct cache *c = ctx->actor.members;
+    struct ob_stmt *st;
+    int rc;
+
+    if (c) {
+        *out = c;
+        return 0;
+    }
+    c = ob_arena_alloc(&ctx->arena, sizeof(*c));
+    rc = ob_db_get_int(ctx->db, &c->provider,
+                       "SELECT id FROM accounts WHERE kind = 'provider' ORDER BY id LIMIT 1", NULL);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (ctx->actor.person) {
+        if ((rc = ob_db_prepare(ctx->db,
+                                "SELECT m.account_id, a.kind, m.roles, a.name, "
+                                "COALESCE(s.code, 0), COALESCE(m.session_limit, -1) "
+                                "FROM memberships m JOIN accounts a ON a.id = m.account_id "
+                                "LEFT JOIN subscribers s ON s.account_id = m.account_id "
+                                "WHERE m.person_id = ? AND (? = 0 OR m.account_id = ?) "
+                                "ORDER BY a.kind, a.name, a.id",
+                                &st)) != 0)
+            return ob_db_err(ctx, rc);
+        /* a token acts in its one account only: the other rows would read as no roles */
+        rc = ob_stmt_bindf(st, "iii", ctx->actor.person, ctx->actor.token ? ctx->actor.account : 0,
+                           ctx->actor.account);
+        while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+            struct ob_member *m = &c->m[c->n];
+            enum ob_kind k = ob_kind_parse(ob_stmt_text(st, 1));
+
+            m->account = ob_stmt_int(st, 0);
+            m->kind = k;
+            if (ob_roles_parse(k, ob_stmt_text(st, 2), &m->roles, NULL) != 0)
+                m->roles = 0;
+            if (ctx->actor.token)
+                m->roles = m->account == ctx->actor.account ? m->roles & ctx->actor.token_roles : 0;
+            m->name = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 3));
+            m->code = ob_stmt_int(st, 4);
+            m->session_limit = ob_stmt_int(st, 5);
+            if (m->roles && c->n < MAX_MEMBERS)
+                c->n++;
+            rc = 0;
+        }
+        ob_stmt_finalize(st);
+        if (rc < 0)
+            return ob_db_err(ctx, rc);
+    }
+    ctx->actor.members = c;
+    *out = c;
+    return 0;
+}
+
+void
+ob_access_reset(struct ob_ctx *ctx)
+{
+    ctx->actor.members = NULL;
+}
+
+int
+ob_access_person(struct ob_ctx *ctx)
+{
+    if (ctx->actor.system || ctx->actor.person)
+        return 0;
+    return ob_err_set(&ctx->err, OB_EUNAUTH, "sign in first");
+}
+
+int
+ob_access_session(struct ob_ctx *ctx)
+{
+    int rc = ob_access_person(ctx);
+
+    if (rc != 0 || !ctx->actor.token)
+        return rc;
+    ob_err_set(&ctx->err, OB_EPERM, "this needs a signed-in session: an API token acts on one "
+                                    "account's data, never on the person's login");
+    ob_err_hint(&ctx->err, "sign in to the cabinet to change your password, second factor or "
+                           "tokens");
+    return OB_EPERM;
+}
+
+int
+ob_access_members(struct ob_ctx *ctx, const struct ob_member **out, int *n)
+{
+    struct cache *c;
+    int rc = load(ctx, &c);
+
+    *out = rc == 0 ? c->m : NULL;
+    *n = rc == 0 ? c->n : 0;
+    return rc;
+}
+
+const struct ob_member *
+ob_access_member(struct ob_ctx *ctx, int64_t account)
+{
+    struct cache *c;
+
+    if (load(ctx, &c) != 0)
+        return NULL;
+    for (int i = 0; i < c->n; i++)
+        if (c->m[i].account == account)
+            return &c->m[i];
+    return NULL;
+}
+
+unsigned
+ob_access_roles(struct ob_ctx *ctx, int64_t account)
+{
+    struct cache *c;
+
+    if (load(ctx, &c) != 0)
+        return 0;
+    for (int i = 0; i < c->n; i++)
+        if (c->m[i].account == account)
+            return c->m[i].roles;
+    return 0;
+}
+
+int
+ob_access_provider_id(struct ob_ctx *ctx, int64_t *id)
+{
+    struct cache *c;
+    int rc = load(ctx, &c);
+
+    *id = rc == 0 ? c->provider : 0;
+    if (rc == 0 && !c->provider)
+        return ob_err_set(&ctx->err, OB_EUNAVAIL, "the service has no provider account yet");
+    return rc;
+}
+
+unsigned
+ob_access_provider_roles(struct ob_ctx *ctx)
+{
+    struct cache *c;
+
+    if (ctx->actor.system)
+        return OB_ROLES_ANY;
+    if (load(ctx, &c) != 0 || !c->provider)
+        return 0;
+    return ob_access_roles(ctx, c->provider);
+}
+
+static int
+mfa_gate(struct ob_ctx *ctx)
+{
+    if (!ctx->actor.mfa_missing)
+        return 0;
+    ob_err_set(&ctx->err, OB_EPERM, "two-factor authentication is required for provider staff");
+    ob_err_hint(&ctx->err, "turn it on in your profile: POST /api/v1/me/totp");
+    return OB_EPERM;
+}
+
+int
+ob_access_provider(struct ob_ctx *ctx, unsigned roles)
+{
+    int rc;
+
+    if (ctx->actor.system)
+        return 0;   /* jobs and the command line act for the service */
+
+    if ((rc = ob_access_person(ctx)) != 0)
+        return rc;
+    if (ob_access_provider_roles(ctx) & roles)
+        return mfa_gate(ctx);
+    if (ctx->err.rc)
+        return ctx->err.rc;
+    return ob_err_set(&ctx->err, OB_EPERM, "this needs the provider's %s role",
+                      ob_role_name(roles & (0u - roles)));
+}
+
+int
+ob_access_partner(struct ob_ctx *ctx, int64_t partner, unsigned partner_roles,
+                  unsigned provider_roles)
+{
+    unsigned mine, prov;
+    int rc;
+
+    if (ctx->actor.system)
+        return 0;   /* jobs and the command line act for the service */
+
+    if ((rc = ob_access_person(ctx)) != 0)
+        return rc;
+    prov = ob_access_provider_roles(ctx);
+    if (prov & provider_roles)
+        return mfa_gate(ctx);
+    mine = ob_access_roles(ctx, partner);
+    if (mine & partner_roles)
+        return 0;
+    if (mine || prov)
+        return ob_err_set(&ctx->err, OB_EPERM, "your roles do not allow this");
+    return ob_err_set(&ctx->err, OB_ENOTFOUND, "partner %lld not found", (long long)partner);
+}
+
+int
+ob_access_subscriber(struct ob_ctx *ctx, int64_t sub, unsigned sub_roles,
+                     unsigned partner_roles, unsigned provider_roles)
+{
+    unsigned mine, prov, partner = 0;
+    int64_t serving = 0;
+    int rc;
+
+    if (ctx->actor.system)
+        return 0;   /* jobs and the command line act for the service */
+
+    if ((rc = ob_access_person(ctx)) != 0)
+        return rc;
+    rc = ob_db_get_int(ctx->db, &serving,
+                       "SELECT COALESCE(partner_id, 0) FROM subscribers WHERE account_id = ?", "i",
+                       sub);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_DONE)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscriber %lld not found", (long long)sub);
+    prov = ob_access_provider_roles(ctx);
+    if (prov & provider_roles)
+        return mfa_gate(ctx);
+    mine = ob_access_roles(ctx, sub);
+    if (mine & sub_roles)
+        return 0;
+    if (serving)
+        partner = ob_access_roles(ctx, serving);
+    if (partner & partner_roles)
+        return 0;
+    if (mine || partner || prov)
+        return ob_err_set(&ctx->err, OB_EPERM, "your roles do not allow this");
+    return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscriber %lld not found", (long long)sub);
+}

@@ -1,0 +1,67 @@
+/*
+ * access.h — who may do what: the one place where the actor meets an account.
+ *
+ * Every model function that reads or changes an account's data asks here
+ * first. A person's roles come from their memberships; a request made with
+ * an API token is limited to the token's account and to the roles the token
+ * was given that the person still holds. Reaching an account the actor has
+ * nothing to do with is OB_ENOTFOUND (never OB_EPERM: another tenant's
+ * objects do not exist for you); being related but lacking the role is
+ * OB_EPERM.
+ *
+ * The relation of a subscriber to the actor is one of: the actor is a member
+ * of it; the actor is an employee of the partner that serves it; the actor
+ * is provider staff.
+ */
+#ifndef OB_MODEL_ACCESS_H
+#define OB_MODEL_ACCESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/identity/role.h"
+
+struct ob_ctx;
+
+struct ob_member {
+    int64_t account;
+    enum ob_kind kind;
+    unsigned roles;
+    const char *name;
+    int64_t code;           /* subscriber code, 0 otherwise */
+    int64_t session_limit;  /* the person's own session limit there, -1: none (R-DA-3) */
+};
+
+/* OB_EUNAUTH when nobody is signed in (the system actor passes). */
+int ob_access_person(struct ob_ctx *ctx);
+/* A signed-in person acting through a browser session, not an API token:
+ * what changes the person's login (password, name, language, second
+ * factor, tokens) needs one. OB_EPERM for a token. */
+int ob_access_session(struct ob_ctx *ctx);
+/* The actor's memberships (token-limited). *n receives the count. */
+int ob_access_members(struct ob_ctx *ctx, const struct ob_member **out, int *n);
+/* The actor's membership of `account`, or NULL when none. */
+const struct ob_member *ob_access_member(struct ob_ctx *ctx, int64_t account);
+/* The roles the actor holds in `account` (0 when none). */
+unsigned ob_access_roles(struct ob_ctx *ctx, int64_t account);
+/* The provider account's id (there is exactly one). */
+int ob_access_provider_id(struct ob_ctx *ctx, int64_t *id);
+/* The roles the actor holds in the provider account. */
+unsigned ob_access_provider_roles(struct ob_ctx *ctx);
+/* May the actor act on the provider's behalf with one of `roles`?
+ * OB_EPERM (or OB_EUNAUTH) otherwise. */
+int ob_access_provider(struct ob_ctx *ctx, unsigned roles);
+/* May the actor act on partner `partner` with one of partner_roles (as its
+ * employee) or provider_roles (as provider staff)? OB_ENOTFOUND when the
+ * actor is neither, OB_EPERM when related but without the role. */
+int ob_access_partner(struct ob_ctx *ctx, int64_t partner, unsigned partner_roles,
+                      unsigned provider_roles);
+/* The same for subscriber `sub`: its members with sub_roles, employees of
+ * its serving partner with partner_roles, provider staff with
+ * provider_roles. */
+int ob_access_subscriber(struct ob_ctx *ctx, int64_t sub, unsigned sub_roles,
+                         unsigned partner_roles, unsigned provider_roles);
+/* Forget the cache (after the actor's memberships changed). */
+void ob_access_reset(struct ob_ctx *ctx);
+
+#endif

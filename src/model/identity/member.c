@@ -1,0 +1,208 @@
+/*
+ * member.c — rows of the memberships table.
+ *
+ * Roles are kept as a comma-separated set (model/identity/role.h); a row whose roles
+ * do not parse for the account's kind reads as no roles rather than failing
+ * the whole list.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/ctx.h"
+#include "db/db.h"
+#include "model/identity/access.h"
+#include "model/identity/member.h"
+#include "base/banned.h"
+
+#define MEMBER_SELECT                                                                          \
+    "SELECT p.id, p.email, p.name, m.roles, m.session_limit FROM memberships m "              \
+    "JOIN persons p ON p.id = m.person_id "
+
+static void
+read_row(struct ob_stmt *st, enum ob_kind k, struct ob_account_member *m)
+{
+    m->person = ob_stmt_int(st, 0);
+    m->email = ob_stmt_text(st, 1);
+    m->name = ob_stmt_text(st, 2);
+    if (ob_roles_parse(k, ob_stmt_text(st, 3), &m->roles, NULL) != 0)
+        m->roles = 0;
+    m->has_limit = !ob_stmt_null(st, 4);
+    m->session_limit = m->has_limit ? ob_stmt_int(st, 4) : 0;
+}
+
+int
+ob_member_list(struct ob_ctx *ctx, int64_t account, enum ob_kind k, int64_t after, int limit,
+               int (*fn)(const struct ob_account_member *, void *), void *arg)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    if ((rc = ob_db_prepare(ctx->db,
+                            MEMBER_SELECT "WHERE m.account_id = ? AND m.person_id > ? "
+                                          "ORDER BY m.person_id LIMIT ?",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "iii", account, after, (int64_t)limit);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        struct ob_account_member m;
+
+        read_row(st, k, &m);
+        rc = fn(&m, arg);
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+int
+ob_member_get(struct ob_ctx *ctx, int64_t account, enum ob_kind k, int64_t person,
+              struct ob_account_member *out)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = ob_db_prepare(ctx->db, MEMBER_SELECT "WHERE m.account_id = ? AND m.person_id = ?",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "ii", account, person);
+    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        read_row(st, k, out);
+        out->email = ob_arena_strdup(&ctx->arena, out->email);
+        out->name = ob_arena_strdup(&ctx->arena, out->name);
+        rc = 0;
+    } else if (rc == OB_DB_DONE) {
+        rc = OB_ENOTFOUND;
+    }
+    ob_stmt_finalize(st);
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "person %lld is not a member here",
+                          (long long)person);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+int
+ob_member_owners(struct ob_ctx *ctx, int64_t account, int64_t *n)
+{
+    int rc;
+
+    *n = 0;
+    rc = ob_db_get_int(ctx->db, n,
+                       "SELECT COUNT(*) FROM memberships WHERE account_id = ? AND "
+                       "(roles = 'owner' OR roles LIKE 'owner,%')",
+                       "i", account);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+/* Registered at start-up (one thread), read afterwards by any. */
+#define MAX_END_HANDLERS 4
+static ob_member_end_fn end_handlers[MAX_END_HANDLERS];
+static int nend_handlers;
+
+void
+ob_member_on_end(ob_member_end_fn fn)
+{
+    if (nend_handlers < MAX_END_HANDLERS)
+        end_handlers[nend_handlers++] = fn;
+}
+
+int
+ob_member_remove(struct ob_ctx *ctx, int64_t account, enum ob_kind k, int64_t person,
+                 struct ob_member_ended *ended)
+{
+    struct ob_member_ended none;
+    int64_t n = ob_db_run(ctx->db, "DELETE FROM memberships WHERE account_id = ? AND person_id = ?",
+                          "ii", account, person);
+    int rc = 0;
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if (!ended)
+        ended = &none;
+    memset(ended, 0, sizeof(*ended));
+    for (int i = 0; i < nend_handlers && rc == 0; i++)
+        rc = end_handlers[i](ctx, account, k, person, ended);
+    return rc;
+}
+
+int
+ob_member_set_limit(struct ob_ctx *ctx, int64_t account, int64_t person, bool has, int64_t limit)
+{
+    int64_t n = has ? ob_db_run(ctx->db,
+                                "UPDATE memberships SET session_limit = ? "
+                                "WHERE account_id = ? AND person_id = ?",
+                                "iii", limit, account, person)
+                    : ob_db_run(ctx->db,
+                                "UPDATE memberships SET session_limit = NULL "
+                                "WHERE account_id = ? AND person_id = ?",
+                                "ii", account, person);
+
+    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+}
+
+int
+ob_member_parse_roles(struct ob_ctx *ctx, enum ob_kind k, const char *roles, unsigned *out)
+{
+    const char *bad = NULL;
+
+    if (ob_roles_parse(k, roles, out, &bad) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "'%s' is not a role of a %s",
+                            bad ? bad : "", ob_kind_name(k));
+    if (!*out)
+        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "give at least one role");
+    return 0;
+}
+
+const char *
+ob_member_roles_text(struct ob_ctx *ctx, unsigned roles)
+{
+    char text[128], *out;
+    size_t j = 0;
+
+    ob_roles_format(roles, text, sizeof(text));
+    out = ob_arena_alloc(&ctx->arena, 2 * sizeof(text));
+    for (size_t i = 0; text[i]; i++) {
+        out[j++] = text[i];
+        if (text[i] == ',')
+            out[j++] = ' ';
+    }
+    out[j] = '\0';
+    return out;
+}
+
+const char *
+ob_member_scope(struct ob_ctx *ctx, enum ob_kind k)
+{
+    const struct ob_member *m;
+    struct ob_buf b;
+    const char *out = NULL;
+    int n;
+
+    if (ob_access_members(ctx, &m, &n) != 0)
+        return NULL;
+    ob_buf_init(&b, 1 << 16);
+    for (int i = 0; i < n; i++)
+        if (m[i].kind == k && m[i].roles)
+            ob_buf_addf(&b, "%s%lld", b.len ? "," : "", (long long)m[i].account);
+    if (b.len)
+        out = ob_arena_strdup(&ctx->arena, b.p);
+    ob_buf_free(&b);
+    return out;
+}
+
+int
+ob_member_keep_owner(struct ob_ctx *ctx, int64_t account, const struct ob_account_member *m,
+                     unsigned after)
+{
+    int64_t owners = 0;
+    int rc;
+
+    if (!(m->roles & OB_ROLE_OWNER) || (after & OB_ROLE_OWNER))
+        return 0;
+    if ((rc = ob_member_owners(ctx, account, &owners)) != 0)
+        return rc;
+    if (owners <= 1)
+        return ob_err_set(&ctx->err, OB_ECONFLICT,
+                          "%s is the last owner; make someone else an owner first", m->email);
+    return 0;
+}

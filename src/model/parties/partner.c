@@ -1,0 +1,620 @@
+/*
+ * partner.c — partners, their requisites, statuses and employees.
+ *
+ * Every public function checks the actor through model/identity/access.h first;
+ * the few that do not (ob_partner_create, ob_partner_load,
+ * ob_partner_set_requisites) say so and are called by model code that has
+ * checked. Changes run in one transaction with their audit record and mail.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/ctx.h"
+#include "base/date.h"
+#include "base/utf8.h"
+#include "db/db.h"
+#include "model/identity/access.h"
+#include "model/identity/account.h"
+#include "model/core/audit.h"
+#include "model/parties/invite.h"
+#include "model/core/outbox.h"
+#include "model/parties/partner.h"
+#include "model/identity/person.h"
+#include "model/parties/subscriber.h"
+#include "base/banned.h"
+
+/* ---- reading ------------------------------------------------------------------------- */
+
+#define PARTNER_SELECT                                                                         \
+    "SELECT a.id, a.name, p.inn, p.kpp, p.phone, p.email, p.site, p.address, p.region, "     \
+    "p.state, COALESCE(p.own_subscriber_id, 0), COALESCE(s.code, 0), a.created_at "          \
+    "FROM partners p JOIN accounts a ON a.id = p.account_id "                                 \
+    "LEFT JOIN subscribers s ON s.account_id = p.own_subscriber_id "
+
+static void
+read_partner(struct ob_stmt *st, struct ob_partner *p)
+{
+    p->id = ob_stmt_int(st, 0);
+    p->req.name = ob_stmt_text(st, 1);
+    p->req.inn = ob_stmt_text(st, 2);
+    p->req.kpp = ob_stmt_text(st, 3);
+    p->req.phone = ob_stmt_text(st, 4);
+    p->req.email = ob_stmt_text(st, 5);
+    p->req.site = ob_stmt_text(st, 6);
+    p->req.address = ob_stmt_text(st, 7);
+    p->req.region = ob_stmt_text(st, 8);
+    p->state = ob_stmt_text(st, 9);
+    p->own_subscriber = ob_stmt_int(st, 10);
+    p->own_code = ob_stmt_int(st, 11);
+    p->created_at = ob_stmt_int(st, 12);
+}
+
+static const char *
+dup(struct ob_ctx *ctx, const char *s)
+{
+    return ob_arena_strdup(&ctx->arena, s ? s : "");
+}
+
+int
+ob_partner_load(struct ob_ctx *ctx, int64_t id, struct ob_partner *out)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = ob_db_prepare(ctx->db, PARTNER_SELECT "WHERE p.account_id = ?", &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_int(st, 1, id);
+    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        struct ob_requisites *r = &out->req;
+
+        read_partner(st, out);
+        r->name = dup(ctx, r->name);
+        r->inn = dup(ctx, r->inn);
+        r->kpp = dup(ctx, r->kpp);
+        r->phone = dup(ctx, r->phone);
+        r->email = dup(ctx, r->email);
+        r->site = dup(ctx, r->site);
+        r->address = dup(ctx, r->address);
+        r->region = dup(ctx, r->region);
+        out->state = dup(ctx, out->state);
+        rc = 0;
+    } else if (rc == OB_DB_DONE) {
+        rc = OB_ENOTFOUND;
+    }
+    ob_stmt_finalize(st);
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "partner %lld not found", (long long)id);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+int
+ob_partner_get(struct ob_ctx *ctx, int64_t id, struct ob_partner *out)
+{
+    int rc = ob_access_partner(ctx, id, OB_ROLES_ANY, OB_ROLES_ANY);
+
+    return rc ? rc : ob_partner_load(ctx, id, out);
+}
+
+int
+ob_partner_list(struct ob_ctx *ctx, const char *q, int64_t after, int limit,
+                int (*fn)(const struct ob_partner *, void *), void *arg)
+{
+    const char *scope = NULL, *like = q && *q ? ob_db_like_pattern(ctx, q) : "";
+    struct ob_stmt *st;
+    char *sql;
+    int rc;
+
+    if ((rc = ob_access_person(ctx)) != 0)
+        return rc;
+    if (ob_access_provider_roles(ctx)) {
+        if ((rc = ob_access_provider(ctx, OB_ROLES_ANY)) != 0)
+            return rc;
+    } else if (!(scope = ob_member_scope(ctx, OB_KIND_PARTNER))) {
+        return ctx->err.rc;
+    }
+    sql = ob_arena_printf(&ctx->arena,
+                          PARTNER_SELECT "WHERE (? = 0 OR a.id < ?) AND (? = '' OR "
+                                         "LOWER(a.name) LIKE ? ESCAPE '\\' OR p.inn LIKE ? "
+                                         "ESCAPE '\\') %s%s%s ORDER BY a.id DESC LIMIT ?",
+                          scope ? "AND a.id IN (" : "", scope ? scope : "", scope ? ")" : "");
+    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "iittti", after, after, like, like, like, (int64_t)limit);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        struct ob_partner p;
+
+        read_partner(st, &p);
+        rc = fn(&p, arg);
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+/* ---- creating and changing ----------------------------------------------------------- */
+
+int
+ob_partner_create(struct ob_ctx *ctx, const struct ob_requisites *r, int64_t owner, int64_t *id)
+{
+    int64_t sub, code, n;
+    int rc;
+
+    if ((rc = ob_account_insert(ctx, OB_KIND_PARTNER, r->name, id)) != 0)
+        return rc;
+    n = ob_db_run(ctx->db,
+                  "INSERT INTO partners (account_id, inn, kpp, phone, email, site, address, region) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  "itttttt" "t", *id, r->inn, r->kpp ? r->kpp : "", r->phone, r->email,
+                  r->site ? r->site : "", r->address ? r->address : "", r->region ? r->region : "");
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if ((rc = ob_subscriber_insert(ctx, r->name, *id, *id, &sub, &code)) != 0)
+        return rc;
+    n = ob_db_run(ctx->db, "UPDATE partners SET own_subscriber_id = ? WHERE account_id = ?", "ii",
+                  sub, *id);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if ((rc = ob_account_set_member(ctx, *id, owner, OB_ROLE_OWNER)) != 0 ||
+        (rc = ob_account_set_member(ctx, sub, owner, OB_ROLE_OWNER)) != 0)
+        return rc;
+    if ((rc = ob_audit(ctx, *id, "partner.created", "account", *id,
+                       "partner '%s' (INN %s) created; owner person %lld", r->name, r->inn,
+                       (long long)owner)) != 0)
+        return rc;
+    return ob_audit(ctx, sub, "subscriber.created", "account", sub,
+                    "own subscriber account '%s' (code %lld) of partner %lld", r->name,
+                    (long long)code, (long long)*id);
+}
+
+static void
+diff(struct ob_buf *b, const char *what, const char *before, const char *after)
+{
+    if (after && strcmp(before, after))
+        ob_buf_addf(b, "%s%s '%s' → '%s'", b->len ? "; " : "", what, before, after);
+}
+
+int
+ob_partner_set_requisites(struct ob_ctx *ctx, int64_t id, const struct ob_requisites *r)
+{
+    struct ob_partner before;
+    struct ob_buf b;
+    int64_t n;
+    int rc;
+
+    if ((rc = ob_partner_load(ctx, id, &before)) != 0)
+        return rc;
+    n = ob_db_run(ctx->db,
+                  "UPDATE partners SET inn = COALESCE(?, inn), kpp = COALESCE(?, kpp), "
+                  "phone = COALESCE(?, phone), email = COALESCE(?, email), "
+                  "site = COALESCE(?, site), address = COALESCE(?, address), "
+                  "region = COALESCE(?, region) WHERE account_id = ?",
+                  "ttttttti", r->inn, r->kpp, r->phone, r->email, r->site, r->address, r->region,
+                  id);
+    if (n >= 0 && r->name)
+        n = ob_db_run(ctx->db, "UPDATE accounts SET name = ?, updated_at = ? WHERE id = ?", "tii",
+                      r->name, ob_clock_now(ctx), id);
+    if (n >= 0 && r->name && before.own_subscriber)
+        n = ob_db_run(ctx->db,
+                      "UPDATE accounts SET name = ?, updated_at = ? WHERE id = ? AND name = ?",
+                      "tiit", r->name, ob_clock_now(ctx), before.own_subscriber, before.req.name);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    ob_buf_init(&b, 8192);
+    diff(&b, "name", before.req.name, r->name);
+    diff(&b, "inn", before.req.inn, r->inn);
+    diff(&b, "kpp", before.req.kpp, r->kpp);
+    diff(&b, "phone", before.req.phone, r->phone);
+    diff(&b, "email", before.req.email, r->email);
+    diff(&b, "site", before.req.site, r->site);
+    diff(&b, "address", before.req.address, r->address);
+    diff(&b, "region", before.req.region, r->region);
+    rc = ob_audit(ctx, id, "partner.requisites_changed", "account", id, "requisites: %s",
+                  b.len ? b.p : "no change");
+    ob_buf_free(&b);
+    return rc;
+}
+
+/* ---- statuses ------------------------------------------------------------------------ */
+
+static const char *const statuses[] = { "csk", "erp_cc", "corp_list", "cso" };
+
+static bool
+status_known(const char *s)
+{
+    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+        if (s && !strcmp(s, statuses[i]))
+            return true;
+    return false;
+}
+
+/* Is [from, to) in force on day? to < 0: open-ended. */
+static bool
+in_force(int32_t day, int32_t from, int32_t to)
+{
+    return from <= day && (to < 0 || day < to);
+}
+
+static int
+each_status(struct ob_ctx *ctx, int64_t partner,
+            int (*fn)(const struct ob_partner_status *, void *), void *arg)
+{
+    int32_t today = ob_clock_today(ctx);
+    struct ob_stmt *st;
+    int rc;
+
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT id, partner_id, status, valid_from, valid_to, note, "
+                            "created_at, COALESCE(withdrawn_at, 0) FROM partner_statuses "
+                            "WHERE partner_id = ? ORDER BY id",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_int(st, 1, partner);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        struct ob_partner_status s = { 0 };
+        int32_t from = 0, to = -1;
+
+        s.id = ob_stmt_int(st, 0);
+        s.partner = ob_stmt_int(st, 1);
+        s.status = ob_stmt_text(st, 2);
+        s.valid_from = ob_stmt_text(st, 3);
+        s.valid_to = ob_stmt_null(st, 4) ? NULL : ob_stmt_text(st, 4);
+        s.note = ob_stmt_text(st, 5);
+        s.created_at = ob_stmt_int(st, 6);
+        s.withdrawn_at = ob_stmt_int(st, 7);
+        ob_date_parse(s.valid_from, &from);
+        if (s.valid_to)
+            ob_date_parse(s.valid_to, &to);
+        s.active = !s.withdrawn_at && in_force(today, from, to);
+        rc = fn(&s, arg);
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+int
+ob_partner_statuses(struct ob_ctx *ctx, int64_t partner,
+                    int (*fn)(const struct ob_partner_status *, void *), void *arg)
+{
+    int rc = ob_access_partner(ctx, partner, OB_ROLES_ANY, OB_ROLES_ANY);
+
+    return rc ? rc : each_status(ctx, partner, fn, arg);
+}
+
+struct status_args {
+    int64_t partner, *id;
+    const char *status, *from, *to, *note;
+    int32_t dfrom, dto;
+    bool overlap;
+};
+
+static int
+overlap_row(const struct ob_partner_status *s, void *arg)
+{
+    struct status_args *a = arg;
+    int32_t from = 0, to = -1;
+
+    if (s->withdrawn_at || strcmp(s->status, a->status))
+        return 0;
+    ob_date_parse(s->valid_from, &from);
+    if (s->valid_to)
+        ob_date_parse(s->valid_to, &to);
+    if ((to < 0 || a->dfrom < to) && (a->dto < 0 || from < a->dto))
+        a->overlap = true;
+    return 0;
+}
+
+static int
+status_add(struct ob_ctx *ctx, void *arg)
+{
+    struct status_args *a = arg;
+    struct ob_partner p;
+    int rc;
+
+    a->overlap = false;
+    if ((rc = ob_partner_load(ctx, a->partner, &p)) != 0 ||
+        (rc = each_status(ctx, a->partner, overlap_row, a)) != 0)
+        return rc;
+    if (a->overlap)
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "valid_from",
+                            "partner '%s' already holds '%s' for part of that period; withdraw "
+                            "that record first",
+                            p.req.name, a->status);
+    rc = ob_db_get_int(ctx->db, a->id,
+                       "INSERT INTO partner_statuses (partner_id, status, valid_from, valid_to, "
+                       "note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, 0)) RETURNING id",
+                       "itttti" "i", a->partner, a->status, a->from, a->to, a->note,
+                       ob_clock_now(ctx), ctx->actor.person);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    return ob_audit(ctx, a->partner, "partner.status_granted", "partner_status", *a->id,
+                    "status %s: none → [%s, %s)%s%s", a->status, a->from, a->to ? a->to : "…",
+                    *a->note ? " note: " : "", a->note);
+}
+
+int
+ob_partner_status_add(struct ob_ctx *ctx, int64_t partner, const char *status,
+                      const char *valid_from, const char *valid_to, const char *note, int64_t *id)
+{
+    struct status_args a = { partner, id, status, valid_from, valid_to, note ? note : "", 0, -1,
+                             false };
+    int rc;
+
+    if ((rc = ob_access_partner(ctx, partner, 0, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0)
+        return rc;
+    if (!status_known(status))
+        return ob_err_field(&ctx->err, OB_EINVAL, "status",
+                            "'status' must be one of csk, erp_cc, corp_list, cso");
+    if (!valid_from || ob_date_parse_input(valid_from, &a.dfrom) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "valid_from",
+                            "'valid_from' must be " OB_DATE_INPUT_WHAT);
+    if (valid_to && ob_date_parse_input(valid_to, &a.dto) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "valid_to",
+                            "'valid_to' must be " OB_DATE_INPUT_WHAT);
+    if (valid_to && a.dto <= a.dfrom)
+        return ob_err_field(&ctx->err, OB_EINVAL, "valid_to",
+                            "'valid_to' (exclusive) must be after 'valid_from'");
+    if ((rc = ob_check_text(ctx, note, 1000, false, "note")) != 0)
+        return rc;
+    return ob_db_tx(ctx, OB_DB_WRITE, status_add, &a);
+}
+
+struct withdraw_args {
+    int64_t partner, id;
+};
+
+static int
+status_withdraw(struct ob_ctx *ctx, void *arg)
+{
+    struct withdraw_args *a = arg;
+    char status[32] = "";
+    int64_t withdrawn = 0, n;
+    int rc = ob_db_get_int(ctx->db, &withdrawn,
+                           "SELECT COALESCE(withdrawn_at, 0) FROM partner_statuses "
+                           "WHERE id = ? AND partner_id = ?",
+                           "ii", a->id, a->partner);
+
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_DONE)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "status record %lld not found",
+                          (long long)a->id);
+    if (withdrawn)
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "status record %lld is already withdrawn",
+                          (long long)a->id);
+    if ((rc = ob_db_get_text(ctx->db, status, sizeof(status),
+                             "SELECT status FROM partner_statuses WHERE id = ?", "i", a->id)) < 0)
+        return ob_db_err(ctx, rc);
+    n = ob_db_run(ctx->db, "UPDATE partner_statuses SET withdrawn_at = ? WHERE id = ?", "ii",
+                  ob_clock_now(ctx), a->id);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    return ob_audit(ctx, a->partner, "partner.status_withdrawn", "partner_status", a->id,
+                    "status %s: in the record → withdrawn", status);
+}
+
+int
+ob_partner_status_withdraw(struct ob_ctx *ctx, int64_t partner, int64_t id)
+{
+    struct withdraw_args a = { partner, id };
+    int rc = ob_access_partner(ctx, partner, 0, OB_ROLE_ADMIN | OB_ROLE_OPERATOR);
+
+    return rc ? rc : ob_db_tx(ctx, OB_DB_WRITE, status_withdraw, &a);
+}
+
+/* ---- employees ----------------------------------------------------------------------- */
+
+int
+ob_partner_employees(struct ob_ctx *ctx, int64_t partner, int64_t after, int limit,
+                     int (*fn)(const struct ob_account_member *, void *), void *arg)
+{
+    struct ob_partner p;
+    int rc;
+
+    if ((rc = ob_access_partner(ctx, partner, OB_ROLE_OWNER, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) ||
+        (rc = ob_partner_load(ctx, partner, &p)) != 0)
+        return rc;
+    return ob_member_list(ctx, partner, OB_KIND_PARTNER, after, limit, fn, arg);
+}
+
+/* Mirror a partner role set onto its own subscriber account (R-ACT-1): owners own it, every
+ * other employee is a user there. Roles given there otherwise are kept. */
+static int
+mirror_own(struct ob_ctx *ctx, const struct ob_partner *p, int64_t person, unsigned roles)
+{
+    struct ob_account_member own;
+    unsigned keep = 0;
+    int rc;
+
+    if (!p->own_subscriber)
+        return 0;
+    rc = ob_member_get(ctx, p->own_subscriber, OB_KIND_SUBSCRIBER, person, &own);
+    if (rc == 0)
+        keep = own.roles & ~(unsigned)(OB_ROLE_OWNER | OB_ROLE_USER);
+    else if (rc != OB_ENOTFOUND)
+        return rc;
+    ob_err_clear(&ctx->err);
+    return ob_account_set_member(ctx, p->own_subscriber, person,
+                                 keep | ((roles & OB_ROLE_OWNER) ? OB_ROLE_OWNER : OB_ROLE_USER));
+}
+
+struct emp_args {
+    int64_t partner, person;
+    const char *email, *name;
+    unsigned roles;
+    struct ob_account_member *out;
+};
+
+struct invite_args {
+    struct ob_invite_new in;
+    struct ob_invite *out;
+};
+
+/* Adding an employee invites them (model/parties/invite.h): nobody is enrolled,
+ * and the answer does not depend on whether the address has a login. */
+static int
+employee_add(struct ob_ctx *ctx, void *arg)
+{
+    struct invite_args *a = arg;
+    struct ob_partner p;
+    int rc;
+
+    if ((rc = ob_partner_load(ctx, a->in.account, &p)) != 0)
+        return rc;
+    return ob_invite_send(ctx, &a->in, a->out);
+}
+
+int
+ob_partner_employee_add(struct ob_ctx *ctx, int64_t partner, const char *email, const char *name,
+                        const char *roles, struct ob_invite *out)
+{
+    char norm[OB_EMAIL_MAX + 1];
+    struct invite_args a = { { partner, norm, name, NULL, 0, false, 0 }, out };
+    int rc;
+
+    if ((rc = ob_access_partner(ctx, partner, OB_ROLE_OWNER, OB_ROLE_ADMIN)) != 0 ||
+        (rc = ob_email_normalize(ctx, email, norm, sizeof(norm), "email")) != 0 ||
+        (rc = ob_check_text(ctx, name, 200, false, "name")) != 0 ||
+        (rc = ob_member_parse_roles(ctx, OB_KIND_PARTNER, roles, &a.in.roles)) != 0)
+        return rc;
+    return ob_db_tx(ctx, OB_DB_WRITE, employee_add, &a);
+}
+
+int
+ob_partner_employee_join(struct ob_ctx *ctx, int64_t partner, int64_t person, const char *email,
+                         unsigned roles, int64_t invite)
+{
+    struct ob_partner p;
+    int rc;
+
+    if ((rc = ob_partner_load(ctx, partner, &p)) != 0 ||
+        (rc = ob_account_set_member(ctx, partner, person, roles)) != 0 ||
+        (rc = mirror_own(ctx, &p, person, roles)) != 0)
+        return rc;
+    return ob_audit(ctx, partner, "partner.employee_added", "person", person,
+                    "employee %s: none → %s (invitation %lld accepted)", email,
+                    ob_member_roles_text(ctx, roles), (long long)invite);
+}
+
+static int
+employee_set(struct ob_ctx *ctx, void *arg)
+{
+    struct emp_args *a = arg;
+    struct ob_account_member m;
+    struct ob_partner p;
+    int rc;
+
+    if ((rc = ob_partner_load(ctx, a->partner, &p)) != 0 ||
+        (rc = ob_member_get(ctx, a->partner, OB_KIND_PARTNER, a->person, &m)) != 0 ||
+        (rc = ob_member_keep_owner(ctx, a->partner, &m, a->roles)) != 0 ||
+        (rc = ob_account_set_member(ctx, a->partner, a->person, a->roles)) != 0 ||
+        (rc = mirror_own(ctx, &p, a->person, a->roles)) != 0 ||
+        (rc = ob_audit(ctx, a->partner, "partner.employee_roles", "person", a->person,
+                       "employee %s: %s → %s", m.email, ob_member_roles_text(ctx, m.roles),
+                       ob_member_roles_text(ctx, a->roles))) != 0)
+        return rc;
+    return ob_member_get(ctx, a->partner, OB_KIND_PARTNER, a->person, a->out);
+}
+
+int
+ob_partner_employee_set(struct ob_ctx *ctx, int64_t partner, int64_t person, const char *roles,
+                        struct ob_account_member *out)
+{
+    struct emp_args a = { partner, person, NULL, NULL, 0, out };
+    int rc;
+
+    if ((rc = ob_access_partner(ctx, partner, OB_ROLE_OWNER, OB_ROLE_ADMIN)) != 0 ||
+        (rc = ob_member_parse_roles(ctx, OB_KIND_PARTNER, roles, &a.roles)) != 0)
+        return rc;
+    rc = ob_db_tx(ctx, OB_DB_WRITE, employee_set, &a);
+    ob_access_reset(ctx);
+    return rc;
+}
+
+static int
+employee_remove(struct ob_ctx *ctx, void *arg)
+{
+    struct emp_args *a = arg;
+    struct ob_account_member m;
+    struct ob_member_ended ended, own;
+    struct ob_partner p;
+    int rc;
+
+    /* what the employment held ends with it, in this transaction: the
+     * clients' grants to the person, their windows in the own books */
+    if ((rc = ob_partner_load(ctx, a->partner, &p)) != 0 ||
+        (rc = ob_member_get(ctx, a->partner, OB_KIND_PARTNER, a->person, &m)) != 0 ||
+        (rc = ob_member_keep_owner(ctx, a->partner, &m, 0)) != 0 ||
+        (rc = ob_member_remove(ctx, a->partner, OB_KIND_PARTNER, a->person, &ended)) != 0)
+        return rc;
+    if (p.own_subscriber &&
+        (rc = ob_member_remove(ctx, p.own_subscriber, OB_KIND_SUBSCRIBER, a->person, &own)) != 0)
+        return rc;
+    return ob_audit(ctx, a->partner, "partner.employee_removed", "person", a->person,
+                    "employee %s: %s → none (%d client grants ended)", m.email,
+                    ob_member_roles_text(ctx, m.roles), ended.grants);
+}
+
+int
+ob_partner_employee_remove(struct ob_ctx *ctx, int64_t partner, int64_t person)
+{
+    struct emp_args a = { partner, person, NULL, NULL, 0, NULL };
+    int rc;
+
+    if ((rc = ob_access_partner(ctx, partner, OB_ROLE_OWNER, OB_ROLE_ADMIN)) != 0)
+        return rc;
+    rc = ob_db_tx(ctx, OB_DB_WRITE, employee_remove, &a);
+    ob_access_reset(ctx);
+    return rc;
+}
+
+/* Does partner hold `status` on day? Read here, not through
+ * ob_partner_statuses: the rule applies whoever acts (a subscriber's owner
+ * creating an area), and that function admits only the partner's employees
+ * and the provider. A record withdrawn counts for the days before the day
+ * it was withdrawn. */
+int
+ob_partner_lock(struct ob_ctx *ctx, int64_t partner)
+{
+    int rc = ob_db_lock_row(ctx->db, "partners", "account_id", partner, true);
+
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_DONE)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "partner %lld not found", (long long)partner);
+    return 0;
+}
+
+int
+ob_partner_holds(struct ob_ctx *ctx, int64_t partner, const char *status, int32_t day,
+                 bool *out)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    *out = false;
+    if (!partner)
+        return 0;
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT valid_from, valid_to, COALESCE(withdrawn_at, 0) "
+                            "FROM partner_statuses WHERE partner_id = ? AND status = ?",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "it", partner, status);
+    while (rc == 0 && !*out && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        int32_t from = 0, to = INT32_MAX;     /* no valid_to: open-ended */
+        int64_t withdrawn = ob_stmt_int(st, 2);
+
+        rc = 0;
+        if (ob_date_parse(ob_stmt_text(st, 0), &from) != 0 ||
+            (!ob_stmt_null(st, 1) && ob_date_parse(ob_stmt_text(st, 1), &to) != 0))
+            continue;
+        if (withdrawn && ob_date_of_instant(withdrawn) < to)
+            to = ob_date_of_instant(withdrawn);
+        *out = from <= day && day < to;
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}

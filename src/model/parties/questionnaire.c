@@ -1,0 +1,276 @@
+/*
+ * questionnaire.c — submitting and deciding partner questionnaires.
+ *
+ * A decision claims the questionnaire with one conditional UPDATE (state
+ * 'submitted' → the decision), so two provider operators deciding at once
+ * cannot both succeed: the second finds nothing to claim and gets 409.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/ctx.h"
+#include "db/db.h"
+#include "model/identity/access.h"
+#include "model/parties/questionnaire.h"
+#include "model/core/audit.h"
+#include "model/identity/authn.h"
+#include "model/core/outbox.h"
+#include "model/identity/person.h"
+#include "model/core/ratelimit.h"
+#include "model/parties/requisites.h"
+#include "base/banned.h"
+
+#define APP_SELECT                                                                             \
+    "SELECT id, name, inn, kpp, phone, email, site, address, region, contact_name, "         \
+    "contact_email, comment, lang, state, reason, COALESCE(partner_id, 0), created_at, "     \
+    "COALESCE(decided_at, 0) FROM partner_applications "
+
+static void
+read_app(struct ob_stmt *st, struct ob_questionnaire *a)
+{
+    a->id = ob_stmt_int(st, 0);
+    a->req.name = ob_stmt_text(st, 1);
+    a->req.inn = ob_stmt_text(st, 2);
+    a->req.kpp = ob_stmt_text(st, 3);
+    a->req.phone = ob_stmt_text(st, 4);
+    a->req.email = ob_stmt_text(st, 5);
+    a->req.site = ob_stmt_text(st, 6);
+    a->req.address = ob_stmt_text(st, 7);
+    a->req.region = ob_stmt_text(st, 8);
+    a->contact_name = ob_stmt_text(st, 9);
+    a->contact_email = ob_stmt_text(st, 10);
+    a->comment = ob_stmt_text(st, 11);
+    a->lang = ob_stmt_text(st, 12);
+    a->state = ob_stmt_text(st, 13);
+    a->reason = ob_stmt_text(st, 14);
+    a->partner = ob_stmt_int(st, 15);
+    a->created_at = ob_stmt_int(st, 16);
+    a->decided_at = ob_stmt_int(st, 17);
+}
+
+static int
+load(struct ob_ctx *ctx, int64_t id, struct ob_questionnaire *out)
+{
+    struct ob_arena *ar = &ctx->arena;
+    struct ob_stmt *st;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = ob_db_prepare(ctx->db, APP_SELECT "WHERE id = ?", &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_int(st, 1, id);
+    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        read_app(st, out);
+        out->req.name = ob_arena_strdup(ar, out->req.name);
+        out->req.inn = ob_arena_strdup(ar, out->req.inn);
+        out->req.kpp = ob_arena_strdup(ar, out->req.kpp);
+        out->req.phone = ob_arena_strdup(ar, out->req.phone);
+        out->req.email = ob_arena_strdup(ar, out->req.email);
+        out->req.site = ob_arena_strdup(ar, out->req.site);
+        out->req.address = ob_arena_strdup(ar, out->req.address);
+        out->req.region = ob_arena_strdup(ar, out->req.region);
+        out->contact_name = ob_arena_strdup(ar, out->contact_name);
+        out->contact_email = ob_arena_strdup(ar, out->contact_email);
+        out->comment = ob_arena_strdup(ar, out->comment);
+        out->lang = ob_arena_strdup(ar, out->lang);
+        out->state = ob_arena_strdup(ar, out->state);
+        out->reason = ob_arena_strdup(ar, out->reason);
+        rc = 0;
+    } else if (rc == OB_DB_DONE) {
+        rc = OB_ENOTFOUND;
+    }
+    ob_stmt_finalize(st);
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "partner application %lld not found",
+                          (long long)id);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+static int
+submit(struct ob_ctx *ctx, void *arg)
+{
+    struct ob_questionnaire *a = arg;
+    const struct ob_requisites *r = &a->req;
+    char key[80];
+    int rc;
+
+    snprintf(key, sizeof(key), "apply:%s", ctx->remote_addr ? ctx->remote_addr : "");
+    if ((rc = ob_ratelimit_check(ctx, key, "partner applications")) != 0)
+        return rc;
+    rc = ob_db_get_int(ctx->db, &a->id,
+                       "INSERT INTO partner_applications (name, inn, kpp, phone, email, site, "
+                       "address, region, contact_name, contact_email, comment, lang, created_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                       "tttttttttttti", r->name, r->inn, r->kpp, r->phone, r->email, r->site,
+                       r->address, r->region, a->contact_name, a->contact_email, a->comment,
+                       a->lang, ob_clock_now(ctx));
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if ((rc = ob_ratelimit_hit(ctx, key, OB_APPLY_LIMIT, OB_APPLY_WINDOW_S)) != 0)
+        return rc;
+    return ob_audit(ctx, 0, "partner_application.submitted", "partner_application", a->id,
+                    "questionnaire of '%s' (INN %s) from %s: none → submitted", r->name, r->inn,
+                    a->contact_email);
+}
+
+int
+ob_questionnaire_submit(struct ob_ctx *ctx, struct ob_questionnaire *in)
+{
+    char email[OB_EMAIL_MAX + 1];
+    int rc;
+
+#define EMPTY(x) (x = x ? x : "")
+    EMPTY(in->req.kpp), EMPTY(in->req.site), EMPTY(in->req.address), EMPTY(in->req.region);
+    EMPTY(in->comment);
+#undef EMPTY
+    if (!in->lang)
+        in->lang = "ru";
+    if ((rc = ob_requisites_check(ctx, &in->req, false, "")) != 0 ||
+        (rc = ob_check_text(ctx, in->contact_name, 200, true, "contact_name")) != 0 ||
+        (rc = ob_email_normalize(ctx, in->contact_email, email, sizeof(email), "contact_email")) ||
+        (rc = ob_check_text(ctx, in->comment, 2000, false, "comment")) != 0)
+        return rc;
+    if (strcmp(in->lang, "ru") && strcmp(in->lang, "en"))
+        return ob_err_field(&ctx->err, OB_EINVAL, "lang", "'lang' must be 'ru' or 'en'");
+    in->contact_email = ob_arena_strdup(&ctx->arena, email);
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, submit, in)) != 0)
+        return rc;
+    return load(ctx, in->id, in);
+}
+
+int
+ob_questionnaire_list(struct ob_ctx *ctx, const char *state, int64_t after, int limit,
+                    int (*fn)(const struct ob_questionnaire *, void *), void *arg)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    if ((rc = ob_access_provider(ctx, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0)
+        return rc;
+    if (state && strcmp(state, "submitted") && strcmp(state, "approved") &&
+        strcmp(state, "rejected"))
+        return ob_err_field(&ctx->err, OB_EINVAL, "state",
+                            "'state' must be submitted, approved or rejected");
+    if ((rc = ob_db_prepare(ctx->db,
+                            APP_SELECT "WHERE (? = 0 OR id < ?) AND (? = '' OR state = ?) "
+                                       "ORDER BY id DESC LIMIT ?",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "iitti", after, after, state ? state : "", state ? state : "",
+                       (int64_t)limit);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        struct ob_questionnaire a;
+
+        read_app(st, &a);
+        rc = fn(&a, arg);
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+/* Move a submitted questionnaire to `state`; OB_ECONFLICT when it is decided. */
+static int
+claim(struct ob_ctx *ctx, int64_t id, const char *state, const char *reason, int64_t partner,
+      struct ob_questionnaire *app)
+{
+    int64_t n;
+    int rc;
+
+    if ((rc = load(ctx, id, app)) != 0)
+        return rc;
+    n = ob_db_run(ctx->db,
+                  "UPDATE partner_applications SET state = ?, reason = ?, "
+                  "partner_id = NULLIF(?, 0), decided_at = ?, decided_by = NULLIF(?, 0) "
+                  "WHERE id = ? AND state = 'submitted'",
+                  "ttiiii", state, reason, partner, ob_clock_now(ctx), ctx->actor.person, id);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if (n == 0)
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "partner application %lld is already %s",
+                          (long long)id, app->state);
+    return 0;
+}
+
+struct decide_args {
+    int64_t id;
+    const char *reason;
+    struct ob_questionnaire *out;
+};
+
+static int
+approve(struct ob_ctx *ctx, void *arg)
+{
+    struct decide_args *d = arg;
+    struct ob_questionnaire *a = d->out;
+    int64_t person = 0, partner = 0, dup = 0;
+    int rc;
+
+    if ((rc = load(ctx, d->id, a)) != 0)
+        return rc;
+    if (strcmp(a->state, "submitted"))
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "partner application %lld is already %s",
+                          (long long)d->id, a->state);
+    rc = ob_db_get_int(ctx->db, &dup,
+                       "SELECT account_id FROM partners WHERE inn = ? AND kpp = ?", "tt",
+                       a->req.inn, a->req.kpp);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_ROW)
+        return ob_err_set(&ctx->err, OB_ECONFLICT,
+                          "partner %lld already has INN %s%s%s; reject this questionnaire",
+                          (long long)dup, a->req.inn, *a->req.kpp ? " and KPP " : "", a->req.kpp);
+    if ((rc = ob_person_ensure(ctx, a->contact_email, a->contact_name, a->lang, &person, NULL)) ||
+        (rc = ob_partner_create(ctx, &a->req, person, &partner)) != 0 ||
+        (rc = claim(ctx, d->id, "approved", "", partner, a)) != 0 ||
+        (rc = ob_auth_link_send(ctx, person, "activate", "partner_approved", a->req.name)) != 0 ||
+        (rc = ob_audit(ctx, partner, "partner_application.approved", "partner_application", d->id,
+                       "questionnaire of '%s': submitted → approved; partner %lld, owner %s",
+                       a->req.name, (long long)partner, a->contact_email)) != 0)
+        return rc;
+    return load(ctx, d->id, a);
+}
+
+int
+ob_questionnaire_approve(struct ob_ctx *ctx, int64_t id, struct ob_questionnaire *out)
+{
+    struct decide_args d = { id, NULL, out };
+    int rc = ob_access_provider(ctx, OB_ROLE_ADMIN | OB_ROLE_OPERATOR);
+
+    return rc ? rc : ob_db_tx(ctx, OB_DB_WRITE, approve, &d);
+}
+
+static int
+reject(struct ob_ctx *ctx, void *arg)
+{
+    struct decide_args *d = arg;
+    struct ob_questionnaire *a = d->out;
+    json_t *vars;
+    int rc;
+
+    if ((rc = claim(ctx, d->id, "rejected", d->reason, 0, a)) != 0)
+        return rc;
+    vars = json_pack("{s:s, s:s, s:s}", "name", a->contact_name, "account", a->req.name, "reason",
+                     d->reason);
+    rc = ob_outbox_add(ctx, a->contact_email, a->lang, "partner_rejected", vars, 0);
+    json_decref(vars);
+    if (rc != 0 ||
+        (rc = ob_audit(ctx, 0, "partner_application.rejected", "partner_application", d->id,
+                       "questionnaire of '%s': submitted → rejected: %s", a->req.name,
+                       d->reason)) != 0)
+        return rc;
+    return load(ctx, d->id, a);
+}
+
+int
+ob_questionnaire_reject(struct ob_ctx *ctx, int64_t id, const char *reason,
+                      struct ob_questionnaire *out)
+{
+    struct decide_args d = { id, reason, out };
+    int rc;
+
+    if ((rc = ob_access_provider(ctx, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0 ||
+        (rc = ob_check_text(ctx, reason, 1000, true, "reason")) != 0)
+        return rc;
+    return ob_db_tx(ctx, OB_DB_WRITE, reject, &d);
+}

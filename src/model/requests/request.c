@@ -1,0 +1,448 @@
+/*
+ * request.c — filing and deciding requests.
+ *
+ * The changes of a requisites request are kept as a JSON object of the
+ * normalised fields (requests.payload), so the decision applies exactly
+ * what was reviewed. Like questionnaires, a decision claims the request
+ * with one conditional UPDATE (state 'open' → the decision).
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/ctx.h"
+#include "base/date.h"
+#include "db/db.h"
+#include "model/identity/access.h"
+#include "model/core/audit.h"
+#include "model/subscriptions/discount.h"
+#include "model/core/outbox.h"
+#include "model/identity/person.h"
+#include "model/requests/request.h"
+#include "model/parties/requisites.h"
+#include "base/banned.h"
+
+#define REQ_SELECT                                                                             \
+    "SELECT r.id, r.kind, r.account_id, a.name, r.payload, r.reason, r.state, "              \
+    "r.decision_note, COALESCE(r.filed_by, 0), COALESCE(p.email, ''), r.filed_at, "           \
+    "COALESCE(r.decided_at, 0), r.late, COALESCE(s.id, 0), COALESCE(s.subscriber_id, 0), "   \
+    "s.kind, t.code, s.start, s.\"end\", s.state, sa.name "                                    \
+    "FROM requests r JOIN accounts a ON a.id = r.account_id "                                 \
+    "LEFT JOIN persons p ON p.id = r.filed_by "                                               \
+    "LEFT JOIN subscriptions s ON s.id = r.subject_id AND r.kind <> 'requisites' "            \
+    "LEFT JOIN tariffs t ON t.id = s.tariff_id LEFT JOIN accounts sa ON sa.id = s.subscriber_id "
+
+static void
+read_req(struct ob_stmt *st, struct ob_request *r)
+{
+    r->id = ob_stmt_int(st, 0);
+    r->kind = ob_stmt_text(st, 1);
+    r->partner = ob_stmt_int(st, 2);
+    r->partner_name = ob_stmt_text(st, 3);
+    r->changes = ob_stmt_text(st, 4);
+    r->reason = ob_stmt_text(st, 5);
+    r->state = ob_stmt_text(st, 6);
+    r->decision_note = ob_stmt_text(st, 7);
+    r->filed_by = ob_stmt_int(st, 8);
+    r->filed_by_email = ob_stmt_text(st, 9);
+    r->filed_at = ob_stmt_int(st, 10);
+    r->decided_at = ob_stmt_int(st, 11);
+    r->late = ob_stmt_int(st, 12) != 0;
+    r->subscription = ob_stmt_int(st, 13);
+    r->subscriber = ob_stmt_int(st, 14);
+    r->sub_kind = ob_stmt_null(st, 15) ? "" : ob_stmt_text(st, 15);
+    r->sub_tariff = ob_stmt_null(st, 16) ? "" : ob_stmt_text(st, 16);
+    r->sub_start = ob_stmt_null(st, 17) ? "" : ob_stmt_text(st, 17);
+    r->sub_end = ob_stmt_null(st, 18) ? "" : ob_stmt_text(st, 18);
+    r->sub_state = ob_stmt_null(st, 19) ? "" : ob_stmt_text(st, 19);
+    r->subscriber_name = ob_stmt_null(st, 20) ? "" : ob_stmt_text(st, 20);
+}
+
+static int
+load(struct ob_ctx *ctx, int64_t id, struct ob_request *out)
+{
+    struct ob_arena *ar = &ctx->arena;
+    struct ob_stmt *st;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = ob_db_prepare(ctx->db, REQ_SELECT "WHERE r.id = ?", &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_int(st, 1, id);
+    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        read_req(st, out);
+        out->kind = ob_arena_strdup(ar, out->kind);
+        out->partner_name = ob_arena_strdup(ar, out->partner_name);
+        out->changes = ob_arena_strdup(ar, out->changes);
+        out->reason = ob_arena_strdup(ar, out->reason);
+        out->state = ob_arena_strdup(ar, out->state);
+        out->decision_note = ob_arena_strdup(ar, out->decision_note);
+        out->filed_by_email = ob_arena_strdup(ar, out->filed_by_email);
+        out->sub_kind = ob_arena_strdup(ar, out->sub_kind);
+        out->sub_tariff = ob_arena_strdup(ar, out->sub_tariff);
+        out->sub_start = ob_arena_strdup(ar, out->sub_start);
+        out->sub_end = ob_arena_strdup(ar, out->sub_end);
+        out->sub_state = ob_arena_strdup(ar, out->sub_state);
+        out->subscriber_name = ob_arena_strdup(ar, out->subscriber_name);
+        rc = 0;
+    } else if (rc == OB_DB_DONE) {
+        rc = OB_ENOTFOUND;
+    }
+    ob_stmt_finalize(st);
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "request %lld not found", (long long)id);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+static void
+put(json_t *o, const char *name, const char *v)
+{
+    if (v)
+        json_object_set_new(o, name, json_string(v));
+}
+
+static const char *
+get(struct ob_ctx *ctx, json_t *o, const char *name)
+{
+    const char *v = json_string_value(json_object_get(o, name));
+
+    return v ? ob_arena_strdup(&ctx->arena, v) : NULL;
+}
+
+struct file_args {
+    int64_t partner, id;
+    const char *payload, *reason;
+    const char *kind;
+    int64_t subject;
+    bool late;
+    /* subscription requests: checked in the filing transaction */
+    const struct ob_subscription_change *ch;
+};
+
+static int
+insert_request(struct ob_ctx *ctx, struct file_args *a)
+{
+    int rc = ob_db_get_int(ctx->db, &a->id,
+                           "INSERT INTO requests (kind, account_id, subject_id, payload, reason, "
+                           "late, filed_by, filed_at) VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?) "
+                           "RETURNING id",
+                           "tiittiii", a->kind, a->partner, a->subject, a->payload, a->reason,
+                           (int64_t)a->late, ctx->actor.person, ob_clock_now(ctx));
+
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    return ob_audit(ctx, a->partner, "request.filed", "request", a->id,
+                    "%s request%s%s: none → open; %s%s; reason: %s", a->kind,
+                    a->subject != a->partner ? " about subscription " : "",
+                    a->subject != a->partner ? ob_arena_printf(&ctx->arena, "%lld",
+                                                               (long long)a->subject)
+                                             : "",
+                    a->late ? "late; " : "", a->payload, a->reason);
+}
+
+static int
+file_request(struct ob_ctx *ctx, void *arg)
+{
+    return insert_request(ctx, arg);
+}
+
+static int
+file_subscription(struct ob_ctx *ctx, void *arg)
+{
+    struct file_args *a = arg;
+    struct ob_subscription s;
+    int rc;
+
+    if ((rc = ob_subscription_request_check(ctx, a->subject, a->kind, a->ch, &s, &a->partner)))
+        return rc;
+    a->late = ob_request_late(ob_date_of_instant(s.posted_at),
+                              ob_clock_today(ctx));
+    return insert_request(ctx, a);
+}
+
+static void
+put_int(json_t *o, const char *name, int v)
+{
+    if (v > 0)
+        json_object_set_new(o, name, json_integer(v));
+}
+
+static void
+put_bool(json_t *o, const char *name, int v)
+{
+    if (v >= 0)
+        json_object_set_new(o, name, json_boolean(v));
+}
+
+int
+ob_request_file_subscription(struct ob_ctx *ctx, const char *kind, int64_t sub,
+                             const struct ob_subscription_change *ch, const char *reason,
+                             struct ob_request *out)
+{
+    struct file_args a = { 0, 0, NULL, reason, kind, sub, false, ch };
+    json_t *o = json_object(), *d = json_object();
+    char *text;
+    int rc;
+
+    if ((rc = ob_access_person(ctx)) != 0 ||
+        (rc = ob_check_text(ctx, reason, 1000, true, "reason")) != 0) {
+        json_decref(o);
+        json_decref(d);
+        return rc;
+    }
+    put(o, "tariff", ch->tariff), put(o, "start", ch->start), put(o, "end", ch->end);
+    put_int(o, "term_months", ch->term_months), put_int(o, "quantity", ch->quantity);
+    put_bool(d, "new_client", ch->new_client), put_bool(d, "from_local_its", ch->from_local_its);
+    if (json_object_size(d))
+        json_object_set(o, "declarations", d);
+    json_decref(d);
+    text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    a.payload = ob_arena_strdup(&ctx->arena, text);
+    free(text);
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, file_subscription, &a)) != 0)
+        return rc;
+    return load(ctx, a.id, out);
+}
+
+int
+ob_request_file_requisites(struct ob_ctx *ctx, int64_t partner, struct ob_requisites *ch,
+                           const char *reason, struct ob_request *out)
+{
+    struct file_args a = { partner, 0, NULL, reason, "requisites", partner, false, NULL };
+    struct ob_partner p;
+    json_t *o;
+    char *text;
+    int rc;
+
+    if ((rc = ob_access_partner(ctx, partner, OB_ROLE_OWNER | OB_ROLE_OPERATOR, 0)) != 0 ||
+        (rc = ob_partner_load(ctx, partner, &p)) != 0)
+        return rc;
+    if (!ch->name && !ch->inn && !ch->kpp && !ch->phone && !ch->email && !ch->site &&
+        !ch->address && !ch->region)
+        return ob_err_field(&ctx->err, OB_EINVAL, "changes",
+                            "'changes' must change at least one requisite");
+    if ((rc = ob_requisites_check(ctx, ch, true, "changes.")) != 0 ||
+        (rc = ob_check_text(ctx, reason, 1000, true, "reason")) != 0)
+        return rc;
+    o = json_object();
+    put(o, "name", ch->name), put(o, "inn", ch->inn), put(o, "kpp", ch->kpp);
+    put(o, "phone", ch->phone), put(o, "email", ch->email), put(o, "site", ch->site);
+    put(o, "address", ch->address), put(o, "region", ch->region);
+    text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    a.payload = ob_arena_strdup(&ctx->arena, text);
+    free(text);
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, file_request, &a)) != 0)
+        return rc;
+    return load(ctx, a.id, out);
+}
+
+int
+ob_request_list(struct ob_ctx *ctx, const char *state, const char *kind, int64_t after, int limit,
+                int (*fn)(const struct ob_request *, void *), void *arg)
+{
+    const char *scope = NULL;
+    struct ob_stmt *st;
+    char *sql;
+    int rc;
+
+    if ((rc = ob_access_person(ctx)) != 0)
+        return rc;
+    if (state && strcmp(state, "open") && strcmp(state, "applied") && strcmp(state, "rejected"))
+        return ob_err_field(&ctx->err, OB_EINVAL, "state",
+                            "'state' must be open, applied or rejected");
+    if (ob_access_provider_roles(ctx)) {
+        if ((rc = ob_access_provider(ctx, OB_ROLES_ANY)) != 0)
+            return rc;
+    } else if (!(scope = ob_member_scope(ctx, OB_KIND_PARTNER))) {
+        return ctx->err.rc;
+    }
+    sql = ob_arena_printf(&ctx->arena,
+                          REQ_SELECT "WHERE (? = 0 OR r.id < ?) AND (? = '' OR r.state = ?) "
+                                     "AND (? = '' OR r.kind = ?) %s%s%s ORDER BY r.id DESC LIMIT ?",
+                          scope ? "AND r.account_id IN (" : "", scope ? scope : "",
+                          scope ? ")" : "");
+    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "iitttti", after, after, state ? state : "",
+                       state ? state : "", kind ? kind : "", kind ? kind : "", (int64_t)limit);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        struct ob_request r;
+
+        read_req(st, &r);
+        rc = fn(&r, arg);
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+struct decide_args {
+    int64_t id;
+    bool apply;
+    const char *note;
+    struct ob_request *out;
+};
+
+static int
+apply_requisites(struct ob_ctx *ctx, const struct ob_request *r)
+{
+    struct ob_requisites ch = { 0 };
+    json_t *o = json_loads(r->changes, 0, NULL);
+    int rc;
+
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "request %lld has unreadable changes",
+                          (long long)r->id);
+    }
+    ch.name = get(ctx, o, "name"), ch.inn = get(ctx, o, "inn"), ch.kpp = get(ctx, o, "kpp");
+    ch.phone = get(ctx, o, "phone"), ch.email = get(ctx, o, "email");
+    ch.site = get(ctx, o, "site"), ch.address = get(ctx, o, "address");
+    ch.region = get(ctx, o, "region");
+    json_decref(o);
+    rc = ob_requisites_check(ctx, &ch, true, "changes.");
+    return rc ? rc : ob_partner_set_requisites(ctx, r->partner, &ch);
+}
+
+static int
+int_of(json_t *o, const char *name)
+{
+    return (int)json_integer_value(json_object_get(o, name));
+}
+
+static int
+bool_of(json_t *o, const char *name)
+{
+    json_t *v = json_object_get(json_object_get(o, "declarations"), name);
+
+    return json_is_boolean(v) ? json_is_true(v) : -1;
+}
+
+/* Apply a subscription request: the changes as filed, re-checked now. */
+static int
+apply_subscription(struct ob_ctx *ctx, const struct ob_request *r)
+{
+    struct ob_subscription_change ch = { 0 };
+    json_t *o = json_loads(r->changes, 0, NULL);
+    int rc;
+
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "request %lld has unreadable changes",
+                          (long long)r->id);
+    }
+    ch.tariff = get(ctx, o, "tariff"), ch.start = get(ctx, o, "start");
+    ch.end = get(ctx, o, "end");
+    ch.term_months = int_of(o, "term_months"), ch.quantity = int_of(o, "quantity");
+    ch.new_client = bool_of(o, "new_client"), ch.from_local_its = bool_of(o, "from_local_its");
+    json_decref(o);
+    rc = ob_subscription_request_apply(ctx, r->subscription, r->kind, &ch,
+                                       ob_arena_printf(&ctx->arena, "request %lld: %s",
+                                                       (long long)r->id, r->reason));
+    return rc;
+}
+
+static int
+apply(struct ob_ctx *ctx, const struct ob_request *r)
+{
+    return strcmp(r->kind, "requisites") ? apply_subscription(ctx, r) : apply_requisites(ctx, r);
+}
+
+/* The request's name in the filer's mail. */
+static const char *
+title(const char *kind, bool en)
+{
+    static const struct {
+        const char *kind, *en, *ru;
+    } t[] = {
+        { "requisites", "requisites change #", "изменение реквизитов № " },
+        { "subscription_change", "subscription change #", "изменение подписки № " },
+        { "subscription_cancel", "subscription cancellation #", "отмена подписки № " },
+        { "trial_change", "trial period change #", "изменение пробного периода № " },
+    };
+
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (!strcmp(t[i].kind, kind))
+            return en ? t[i].en : t[i].ru;
+    return kind;
+}
+
+static int
+decide(struct ob_ctx *ctx, void *arg)
+{
+    struct decide_args *d = arg;
+    struct ob_request *r = d->out;
+    const char *state = d->apply ? "applied" : "rejected";
+    struct ob_person filer;
+    json_t *vars;
+    int64_t n;
+    int rc;
+
+    if ((rc = load(ctx, d->id, r)) != 0)
+        return rc;
+    if (strcmp(r->state, "open"))
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "request %lld is already %s",
+                          (long long)d->id, r->state);
+    n = ob_db_run(ctx->db,
+                  "UPDATE requests SET state = ?, decision_note = ?, decided_by = NULLIF(?, 0), "
+                  "decided_at = ? WHERE id = ? AND state = 'open'",
+                  "ttiii", state, d->note, ctx->actor.person, ob_clock_now(ctx), d->id);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if (n == 0)
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "request %lld is already decided",
+                          (long long)d->id);
+    if ((d->apply && (rc = apply(ctx, r)) != 0) ||
+        (rc = ob_audit(ctx, r->partner, "request.decided", "request", d->id,
+                       "%s request: open → %s%s%s", r->kind, state, *d->note ? "; " : "",
+                       d->note)) != 0)
+        return rc;
+    if (r->filed_by && ob_person_get(ctx, r->filed_by, &filer) == 0) {
+        bool en = !strcmp(filer.lang, "en");
+
+        vars = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", *filer.name ? filer.name : filer.email,
+                         "account", r->partner_name, "request",
+                         ob_arena_printf(&ctx->arena, "%s%lld", title(r->kind, en),
+                                         (long long)d->id),
+                         "decision",
+                         en ? (d->apply ? "applied" : "rejected")
+                            : (d->apply ? "применён" : "отклонён"),
+                         "note", d->note);
+        rc = ob_outbox_add(ctx, filer.email, filer.lang, "request_decided", vars, r->partner);
+        json_decref(vars);
+        if (rc != 0)
+            return rc;
+    }
+    return load(ctx, d->id, r);
+}
+
+int
+ob_request_decide(struct ob_ctx *ctx, int64_t id, const char *decision, const char *note,
+                  struct ob_request *out)
+{
+    struct decide_args d = { id, false, note ? note : "", out };
+    int rc;
+
+    if ((rc = ob_access_provider(ctx, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0)
+        return rc;
+    if (!decision || (strcmp(decision, "apply") && strcmp(decision, "reject")))
+        return ob_err_field(&ctx->err, OB_EINVAL, "decision",
+                            "'decision' must be 'apply' or 'reject'");
+    if ((rc = ob_check_text(ctx, d.note, 1000, false, "note")) != 0)
+        return rc;
+    d.apply = !strcmp(decision, "apply");
+    return ob_db_tx(ctx, OB_DB_WRITE, decide, &d);
+}
+
+bool
+ob_request_late(int32_t posted, int32_t filed)
+{
+    /* ISO weekday 1 is Monday: the first Monday strictly after the posting */
+    int32_t monday = posted + (8 - ob_date_weekday(posted));
+
+    if (monday == posted)
+        monday += 7;
+    return filed > monday;
+}

@@ -1,0 +1,304 @@
+/*
+ * its.c — local ITS contracts (SPEC R-SUB-6): entered by the provider,
+ * read in scope, matched by the subscription engine.
+ *
+ * Visibility is one SQL condition built from the actor's memberships
+ * (model/identity/member.h's scopes): provider staff see every contract; others see
+ * those held with a partner they work for or naming a subscriber account
+ * they belong to. A contract outside that is OB_ENOTFOUND.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/ctx.h"
+#include "base/date.h"
+#include "db/db.h"
+#include "model/identity/access.h"
+#include "model/core/audit.h"
+#include "model/subscriptions/its.h"
+#include "model/identity/member.h"
+#include "model/parties/partner.h"
+#include "model/parties/requisites.h"
+#include "base/banned.h"
+
+#define ITS_SELECT                                                                             \
+    "SELECT c.id, c.number, c.level, c.partner_id, COALESCE(c.subscriber_id, 0), "           \
+    "c.subscriber_inn, c.valid_from, c.valid_to, c.note, c.created_at, a.name "              \
+    "FROM its_contracts c JOIN accounts a ON a.id = c.partner_id "
+
+static const char *
+dup(struct ob_ctx *ctx, const char *s)
+{
+    return ob_arena_strdup(&ctx->arena, s ? s : "");
+}
+
+static void
+read_its(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_its_contract *c)
+{
+    c->id = ob_stmt_int(st, 0);
+    c->number = dup(ctx, ob_stmt_text(st, 1));
+    c->level = dup(ctx, ob_stmt_text(st, 2));
+    c->partner = ob_stmt_int(st, 3);
+    c->subscriber = ob_stmt_int(st, 4);
+    c->inn = dup(ctx, ob_stmt_text(st, 5));
+    c->valid_from = dup(ctx, ob_stmt_text(st, 6));
+    c->valid_to = dup(ctx, ob_stmt_text(st, 7));
+    c->note = dup(ctx, ob_stmt_text(st, 8));
+    c->created_at = ob_stmt_int(st, 9);
+    c->partner_name = dup(ctx, ob_stmt_text(st, 10));
+}
+
+/* The actor's visibility as a SQL condition on c (in ctx's arena). */
+static int
+scope(struct ob_ctx *ctx, const char **cond)
+{
+    const char *partners, *subs;
+    int rc;
+
+    if ((rc = ob_access_person(ctx)) != 0)
+        return rc;
+    if (ob_access_provider_roles(ctx)) {
+        *cond = "1 = 1";
+        return ob_access_provider(ctx, OB_ROLES_ANY);
+    }
+    partners = ob_member_scope(ctx, OB_KIND_PARTNER);
+    subs = ob_member_scope(ctx, OB_KIND_SUBSCRIBER);
+    ob_err_clear(&ctx->err);
+    *cond = ob_arena_printf(&ctx->arena, "(c.partner_id IN (%s) OR c.subscriber_id IN (%s))",
+                            partners ? partners : "0", subs ? subs : "0");
+    return 0;
+}
+
+static int
+load_where(struct ob_ctx *ctx, const char *cond, int64_t id, struct ob_its_contract *out)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = ob_db_prepare(ctx->db,
+                            ob_arena_printf(&ctx->arena, ITS_SELECT "WHERE c.id = ? AND %s", cond),
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_int(st, 1, id);
+    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        read_its(ctx, st, out);
+        rc = 0;
+    } else if (rc == OB_DB_DONE) {
+        rc = OB_ENOTFOUND;
+    }
+    ob_stmt_finalize(st);
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "ITS contract %lld not found", (long long)id);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+int
+ob_its_get(struct ob_ctx *ctx, int64_t id, struct ob_its_contract *out)
+{
+    const char *cond;
+    int rc = scope(ctx, &cond);
+
+    return rc ? rc : load_where(ctx, cond, id, out);
+}
+
+int
+ob_its_list(struct ob_ctx *ctx, int64_t partner, int64_t subscriber, const char *inn,
+            int64_t after, int limit, int (*fn)(const struct ob_its_contract *, void *),
+            void *arg)
+{
+    const char *cond;
+    struct ob_stmt *st;
+    int rc;
+
+    if ((rc = scope(ctx, &cond)) != 0)
+        return rc;
+    if ((rc = ob_db_prepare(ctx->db,
+                            ob_arena_printf(&ctx->arena,
+                                            ITS_SELECT "WHERE %s AND (? = 0 OR c.id < ?) AND "
+                                                       "(? = 0 OR c.partner_id = ?) AND "
+                                                       "(? = 0 OR c.subscriber_id = ?) AND "
+                                                       "(? = '' OR c.subscriber_inn = ?) "
+                                                       "ORDER BY c.id DESC LIMIT ?",
+                                            cond),
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "iiiiiitti", after, after, partner, partner, subscriber, subscriber,
+                       inn ? inn : "", inn ? inn : "", (int64_t)limit);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        struct ob_its_contract c;
+
+        read_its(ctx, st, &c);
+        rc = fn(&c, arg);
+    }
+    ob_stmt_finalize(st);
+    return ob_db_rows_end(ctx, rc);
+}
+
+int
+ob_its_level_tariff(struct ob_ctx *ctx, const char *level, char *out, size_t size)
+{
+    int rc = ob_db_get_text(ctx->db, out, size, "SELECT tariff_code FROM its_levels WHERE code = ?",
+                            "t", level ? level : "");
+
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_DONE)
+        return ob_err_field(&ctx->err, OB_EINVAL, "level",
+                            "'level' must be an ITS level of the catalog (PROF or TEHNO)");
+    return 0;
+}
+
+static bool
+number_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    if (n == 0 || n > 40)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= 'a' && s[i] <= 'z') || strchr("-/._", s[i])))
+            return false;
+    return true;
+}
+
+static int
+check(struct ob_ctx *ctx, struct ob_its_new *in)
+{
+    char tariff[64];
+    int32_t from, to;
+    int rc;
+
+    if (!in->number || !*in->number)
+        return ob_err_field(&ctx->err, OB_EINVAL, "number", "'number' is required");
+    if (!number_ok(in->number))
+        return ob_err_field(&ctx->err, OB_EINVAL, "number",
+                            "'number' must be 1 to 40 Latin letters, digits and - / . _");
+    if (!in->level)
+        return ob_err_field(&ctx->err, OB_EINVAL, "level", "'level' is required (PROF or TEHNO)");
+    if ((rc = ob_its_level_tariff(ctx, in->level, tariff, sizeof(tariff))) != 0)
+        return rc;
+    if (!in->partner)
+        return ob_err_field(&ctx->err, OB_EINVAL, "partner", "'partner' is required");
+    if ((!in->inn || !*in->inn) && !in->subscriber)
+        return ob_err_field(&ctx->err, OB_EINVAL, "inn",
+                            "name the client: 'inn' or 'subscriber' (or both)");
+    if (in->inn && *in->inn && (rc = ob_check_inn(ctx, in->inn, "inn")) != 0)
+        return rc;
+    if (!in->valid_from || ob_date_parse_input(in->valid_from, &from) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "valid_from",
+                            "'valid_from' must be " OB_DATE_INPUT_WHAT);
+    if (!in->valid_to || ob_date_parse_input(in->valid_to, &to) != 0 || to <= from)
+        return ob_err_field(&ctx->err, OB_EINVAL, "valid_to",
+                            "'valid_to' must be " OB_DATE_INPUT_WHAT
+                            ", after 'valid_from' (exclusive)");
+    return ob_check_text(ctx, in->note, 1000, false, "note");
+}
+
+struct create_args {
+    struct ob_its_new *in;
+    int64_t *id;
+};
+
+static int
+its_insert(struct ob_ctx *ctx, void *arg)
+{
+    struct create_args *a = arg;
+    struct ob_its_new *in = a->in;
+    struct ob_partner p;
+    char inn[16] = "";
+    int64_t n = 0;
+    int rc;
+
+    if ((rc = ob_partner_load(ctx, in->partner, &p)) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "partner", "'partner' %lld is not a partner",
+                            (long long)in->partner);
+    if (in->subscriber) {
+        rc = ob_db_get_int(ctx->db, &n, "SELECT account_id FROM subscribers WHERE account_id = ?",
+                           "i", in->subscriber);
+        if (rc < 0)
+            return ob_db_err(ctx, rc);
+        if (rc == OB_DB_DONE)
+            return ob_err_field(&ctx->err, OB_EINVAL, "subscriber",
+                                "'subscriber' %lld is not a subscriber", (long long)in->subscriber);
+        if ((!in->inn || !*in->inn) &&
+            (rc = ob_db_get_text(ctx->db, inn, sizeof(inn),
+                                 "SELECT inn FROM subscriber_info WHERE account_id = ?", "i",
+                                 in->subscriber)) < 0)
+            return ob_db_err(ctx, rc);
+        if (!in->inn || !*in->inn)
+            in->inn = ob_arena_strdup(&ctx->arena, inn);
+    }
+    rc = ob_db_get_int(ctx->db, &n, "SELECT id FROM its_contracts WHERE number = ?", "t",
+                       in->number);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_ROW)
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "number",
+                            "ITS contract '%s' is already recorded", in->number);
+    rc = ob_db_get_int(ctx->db, a->id,
+                       "INSERT INTO its_contracts (number, level, partner_id, subscriber_inn, "
+                       "subscriber_id, valid_from, valid_to, note, created_at, created_by) "
+                       "VALUES (?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, NULLIF(?, 0)) RETURNING id",
+                       "ttitittt" "ii", in->number, in->level, in->partner, in->inn,
+                       in->subscriber, in->valid_from, in->valid_to, in->note ? in->note : "",
+                       ob_clock_now(ctx), ctx->actor.person);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    return ob_audit(ctx, in->partner, "its.contract_created", "its_contract", *a->id,
+                    "ITS contract '%s' (%s) with partner '%s' for %s%s [%s, %s)", in->number,
+                    in->level, p.req.name, *in->inn ? "INN " : "subscriber",
+                    *in->inn ? in->inn : "", in->valid_from, in->valid_to);
+}
+
+int
+ob_its_create(struct ob_ctx *ctx, struct ob_its_new *in, int64_t *id)
+{
+    struct create_args a = { in, id };
+    int rc;
+
+    if ((rc = ob_access_provider(ctx, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0 ||
+        (rc = check(ctx, in)) != 0)
+        return rc;
+    return ob_db_tx(ctx, OB_DB_WRITE, its_insert, &a);
+}
+
+int
+ob_its_match(struct ob_ctx *ctx, int64_t subscriber, const char *inn, int64_t partner,
+             int32_t day, struct ob_its_contract *out)
+{
+    char d[OB_DATE_LEN];
+    struct ob_stmt *st;
+    bool other = false, found = false;
+    int rc;
+
+    ob_date_format(day, d);
+    memset(out, 0, sizeof(*out));
+    if ((rc = ob_db_prepare(ctx->db,
+                            ITS_SELECT "WHERE (c.subscriber_id = ? OR (? <> '' AND "
+                                       "c.subscriber_inn = ?)) AND c.valid_from <= ? AND "
+                                       "? < c.valid_to ORDER BY c.valid_from, c.id",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "itttt", subscriber, inn ? inn : "", inn ? inn : "", d, d);
+    while (rc == 0 && !found && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        rc = 0;
+        if (ob_stmt_int(st, 3) != partner) {
+            other = true;
+            continue;
+        }
+        read_its(ctx, st, out);
+        found = true;
+    }
+    ob_stmt_finalize(st);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (found)
+        return 0;
+    if (other)
+        return ob_err_set(&ctx->err, OB_ECONFLICT,
+                          "the client's ITS contract in force on %s is held with another partner",
+                          d);
+    return ob_err_set(&ctx->err, OB_ENOTFOUND, "the client has no ITS contract in force on %s", d);
+}

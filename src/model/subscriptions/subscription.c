@@ -1,0 +1,1594 @@
+/*
+ * subscription.c — posting subscriptions by the rules of SPEC R-SUB-0..6,
+ * reading them by scope (R-SUB-8), and the entitlement at a date (R-SUB-7).
+ *
+ * Posting is plan-then-insert: plan() makes every check and computes what
+ * the row will hold (dates, price snapshot, chain place, discount, amount
+ * due), reading the subscriber's posted subscriptions once; a quote stops
+ * there, a posting inserts the plan and audits it in the same write
+ * transaction, so two postings of one client are judged one after the other.
+ *
+ * Dates are civil days (base/date.h), stored as 'YYYY-MM-DD' and computed
+ * here, never in SQL; comparing the stored text is only ever ordering, which
+ * ISO dates keep.
+ *
+ * A change by request (R-SUB-2) is the same plan again, as of the original
+ * posting date and with the row itself left out, then an UPDATE; a renewal
+ * carries the previous main's extensions (R-SUB-3) in its transaction.
+ *
+ * A deferred renewal is replaced by the paid main that starts at its start
+ * (R-SUB-5): when computing the entitlement the deferral is cut at that
+ * main's start, so the two never add up.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/ctx.h"
+#include "base/date.h"
+#include "db/db.h"
+#include "model/identity/access.h"
+#include "model/core/audit.h"
+#include "model/catalog/catalog.h"
+#include "model/subscriptions/discount.h"
+#include "model/subscriptions/its.h"
+#include "model/identity/member.h"
+#include "model/parties/subscriber.h"
+#include "model/parties/partner.h"
+#include "model/subscriptions/subscription.h"
+#include "base/banned.h"
+
+#define STAFF_WRITE (OB_ROLE_ADMIN | OB_ROLE_OPERATOR)
+#define PARTNER_WRITE (OB_ROLE_OWNER | OB_ROLE_OPERATOR)
+#define CLIENT_SELF (OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR)
+#define DEFER_DAYS 7            /* R-SUB-5 */
+#define DEFER_WINDOW 30         /* R-SUB-5: until end + 30 days */
+#define SHORT_DAYS 14           /* R-SUB-4, when the tariff does not say */
+#define OWN_MONTHS 1200         /* PARTNER-OWN: a hundred years */
+#define RULE_OWN "partner_own"  /* marks PARTNER-OWN rows: not in any client's chain */
+
+static const char *
+day_text(struct ob_ctx *ctx, int32_t day)
+{
+    char d[OB_DATE_LEN];
+
+    ob_date_format(day, d);
+    return ob_arena_strdup(&ctx->arena, d);
+}
+
+/* ---- reading rows -------------------------------------------------------------------- */
+
+#define SEL                                                                                    \
+    "SELECT s.id, s.subscriber_id, sc.code, a.name, s.kind, s.tariff_id, t.code, t.name_en, " \
+    "s.tariff_version_id, COALESCE(s.partner_id, 0), COALESCE(s.main_id, 0), "                \
+    "COALESCE(s.its_contract_id, 0), s.start, s.\"end\", s.term_months, s.quantity, s.price, " \
+    "COALESCE(s.partner_price, -1), s.discount_pct, s.discount_rule, s.amount_due, "          \
+    "s.declared_new_client, s.declared_from_local_its, s.state, s.posted_at, "                \
+    "COALESCE(s.posted_by, 0), s.reason, COALESCE(t.base_tariff_id, t.id) "                   \
+    "FROM subscriptions s JOIN subscribers sc ON sc.account_id = s.subscriber_id "            \
+    "JOIN accounts a ON a.id = s.subscriber_id JOIN tariffs t ON t.id = s.tariff_id "
+
+static const char *
+col_text(struct ob_ctx *ctx, struct ob_stmt *st, int c)
+{
+    return ob_arena_strdup(&ctx->arena, ob_stmt_null(st, c) ? "" : ob_stmt_text(st, c));
+}
+
+static void
+read_row(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_subscription *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->id = ob_stmt_int(st, 0);
+    s->subscriber = ob_stmt_int(st, 1);
+    s->subscriber_code = ob_stmt_int(st, 2);
+    s->subscriber_name = col_text(ctx, st, 3);
+    s->kind = col_text(ctx, st, 4);
+    s->tariff = ob_stmt_int(st, 5);
+    s->tariff_code = col_text(ctx, st, 6);
+    s->tariff_name = col_text(ctx, st, 7);
+    s->version = ob_stmt_int(st, 8);
+    s->partner = ob_stmt_int(st, 9);
+    s->main = ob_stmt_int(st, 10);
+    s->its_contract = ob_stmt_int(st, 11);
+    if (ob_date_parse(ob_stmt_text(st, 12), &s->start) != 0 ||
+        ob_date_parse(ob_stmt_text(st, 13), &s->end) != 0)
+        s->start = s->end = 0;
+    s->term_months = (int)ob_stmt_int(st, 14);
+    s->quantity = (int)ob_stmt_int(st, 15);
+    s->price = ob_stmt_int(st, 16);
+    s->partner_price = ob_stmt_int(st, 17);
+    s->discount_pct = (int)ob_stmt_int(st, 18);
+    s->discount_rule = col_text(ctx, st, 19);
+    s->amount_due = ob_stmt_int(st, 20);
+    s->new_client = ob_stmt_int(st, 21) != 0;
+    s->from_local_its = ob_stmt_int(st, 22) != 0;
+    s->state = col_text(ctx, st, 23);
+    s->posted_at = ob_stmt_int(st, 24);
+    s->posted_by = ob_stmt_int(st, 25);
+    s->reason = col_text(ctx, st, 26);
+    s->base_tariff = ob_stmt_int(st, 27);
+}
+
+struct rows {
+    struct ob_subscription *v;
+    int n, cap;
+};
+
+/* The posted subscriptions of a subscriber, in id order. No access check. */
+static int
+rows_of(struct ob_ctx *ctx, int64_t sub, struct rows *r)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    if ((rc = ob_db_prepare(ctx->db,
+                            SEL "WHERE s.subscriber_id = ? AND s.state = 'posted' ORDER BY s.id",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_int(st, 1, sub);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        if (r->n == r->cap) {
+            struct ob_subscription *v;
+
+            r->cap = r->cap ? r->cap * 2 : 16;
+            v = ob_arena_alloc(&ctx->arena, (size_t)r->cap * sizeof(*v));
+            if (r->n)
+                memcpy(v, r->v, (size_t)r->n * sizeof(*v));
+            r->v = v;
+        }
+        read_row(ctx, st, &r->v[r->n++]);
+        rc = 0;
+    }
+    ob_stmt_finalize(st);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+static bool
+is_kind(const struct ob_subscription *s, const char *kind)
+{
+    return !strcmp(s->kind, kind);
+}
+
+/* A paid main, as R-SUB-1a, -4 and -5 say: a main of the client's own (not
+ * PARTNER-OWN) posted at a price (not a free CRM-START or KASSA, whose
+ * posting must not end a trial, allow a short extension or re-arm a
+ * deferral). R-BIL-2's chain is narrower: paid mains of one family
+ * (plan_chain). */
+static bool
+paid_main(const struct ob_subscription *s)
+{
+    return is_kind(s, "main") && strcmp(s->discount_rule, RULE_OWN) && s->price > 0;
+}
+
+static bool
+in_force(const struct ob_subscription *s, int32_t day)
+{
+    return s->start <= day && day < s->end;
+}
+
+/* ---- rules' inputs ------------------------------------------------------------------- */
+
+static int
+individual_pct(struct ob_ctx *ctx, int64_t partner, int *pct)
+{
+    int64_t v = -1;
+    int rc = ob_db_get_int(ctx->db, &v,
+                           "SELECT COALESCE(individual_discount, -1) FROM partners "
+                           "WHERE account_id = ?",
+                           "i", partner);
+
+    *pct = rc == OB_DB_ROW ? (int)v : -1;
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+/* A tariff by code or id: the serving partner's own tariffs first, then the
+ * standard ones; another partner's tariff is not found. */
+static int
+resolve_tariff(struct ob_ctx *ctx, const char *ref, int64_t partner, struct ob_tariff *t)
+{
+    char *endp = NULL;
+    long long id = ref && *ref ? strtoll(ref, &endp, 10) : 0;
+    int rc;
+
+    if (!ref || !*ref)
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "'tariff' is required");
+    if (endp && !*endp && id > 0) {
+        rc = ob_catalog_tariff_load(ctx, id, t);
+        if (rc == 0 && t->partner && t->partner != partner)
+            rc = OB_ENOTFOUND;
+    } else {
+        rc = partner ? ob_catalog_tariff_find(ctx, ref, partner, t) : OB_ENOTFOUND;
+        if (rc == OB_ENOTFOUND)
+            rc = ob_catalog_tariff_find(ctx, ref, 0, t);
+    }
+    if (rc == OB_ENOTFOUND)
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "tariff '%s' is not in the catalog",
+                            ref);
+    return rc;
+}
+
+/* The version a new subscription of t gets: a partner tariff's are its base's. */
+static int
+tariff_version(struct ob_ctx *ctx, const struct ob_tariff *t, struct ob_tariff_version *v)
+{
+    struct ob_tariff base;
+    int64_t vid = t->version_id;
+    int rc;
+
+    if (!vid && t->base) {
+        if ((rc = ob_catalog_tariff_load(ctx, t->base, &base)) != 0)
+            return rc;
+        vid = base.version_id;
+    }
+    return ob_catalog_version_load(ctx, vid, v);
+}
+
+/* ---- the plan of a posting ----------------------------------------------------------- */
+
+struct plan {
+    const struct ob_subscription_new *in;
+    struct ob_subscriber sub;
+    struct ob_tariff t;
+    struct ob_tariff_version v;
+    struct rows rows;
+    struct ob_subscription *out;
+    int32_t day;
+    enum ob_sub_kind kind;
+    bool provider;
+    int32_t as_of;              /* re-planning a change: the posting date, else 0 (today) */
+    int64_t replacing;          /* re-planning a change: the row left out of rows */
+    int32_t kept_start;         /* re-planning a change that keeps the start: it, else 0 */
+    bool lock;                  /* a write: hold the subscriber (and partner) rows */
+};
+
+static int
+check_kind(struct ob_ctx *ctx, const struct ob_tariff *t, enum ob_tariff_kind want)
+{
+    if (t->kind == want || (want == OB_TARIFF_EXTENSION && t->kind == OB_TARIFF_PER_UNIT))
+        return 0;
+    return ob_err_field(&ctx->err, OB_EINVAL, "tariff",
+                        "tariff '%s' is a %s tariff, not a %s one", t->code,
+                        ob_tariff_kind_name(t->kind), ob_tariff_kind_name(want));
+}
+
+static int
+plan_tariff(struct ob_ctx *ctx, struct plan *p, const char *ref, enum ob_tariff_kind want)
+{
+    int rc;
+
+    if ((rc = resolve_tariff(ctx, ref, p->sub.partner, &p->t)) != 0 ||
+        (rc = check_kind(ctx, &p->t, want)) != 0 || (rc = tariff_version(ctx, &p->t, &p->v)))
+        return rc;
+    if (!p->t.active)
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "tariff '%s' is not sold any more",
+                            p->t.code);
+    p->out->tariff = p->t.id;
+    p->out->base_tariff = p->t.base ? p->t.base : p->t.id;
+    p->out->tariff_code = p->t.code;
+    p->out->tariff_name = p->t.name_en;
+    p->out->version = p->v.id;
+    return 0;
+}
+
+/* The start: the one given (a date in the window, docs/decisions.md), the
+ * one a re-planned change keeps (stored, so not held to the window), or
+ * deflt. */
+static int
+plan_start(struct ob_ctx *ctx, struct plan *p, int32_t deflt, bool past_ok)
+{
+    int32_t s = p->kept_start;
+
+    if (!p->in->start && !s) {
+        p->out->start = deflt;
+        return 0;
+    }
+    if (p->in->start && ob_date_parse_input(p->in->start, &s) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "start", "'start' must be " OB_DATE_INPUT_WHAT);
+    if (s < p->day && !past_ok && s != deflt)
+        return ob_err_field(&ctx->err, OB_EINVAL, "start",
+                            "a subscription cannot start in the past (%s); today is %s",
+                            day_text(ctx, s), day_text(ctx, p->day));
+    p->out->start = s;
+    return 0;
+}
+
+/* R-CAT-4: every application the tariff opens, for the serving partner today. */
+static int
+apps_allowed(struct ob_ctx *ctx, struct plan *p)
+{
+    for (int i = 0; i < p->v.opt.napps; i++) {
+        struct ob_app a;
+        int rc;
+
+        if ((rc = ob_catalog_app_find(ctx, p->v.opt.apps[i], &a)) != 0 ||
+            (rc = ob_catalog_app_allowed_for_partner(ctx, a.id, p->sub.partner, p->day)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* R-SUB-5: the deferral a paid main must start at, if one is pending: the
+ * newest deferred renewal with no paid main posted after it. */
+static const struct ob_subscription *
+pending_deferral(const struct plan *p)
+{
+    const struct ob_subscription *d = NULL;
+
+    for (int i = 0; i < p->rows.n; i++) {
+        const struct ob_subscription *s = &p->rows.v[i];
+
+        if (is_kind(s, "deferred_renewal"))
+            d = s;
+        else if (paid_main(s))
+            d = NULL;
+    }
+    return d;
+}
+
+/* The default start of a main: a pending deferral's start; else the end of
+ * the latest main of the same tariff when it has not passed (a renewal);
+ * else today. */
+static int32_t
+main_default_start(const struct plan *p)
+{
+    const struct ob_subscription *d = pending_deferral(p);
+    int32_t start = p->day;
+
+    if (d)
+        return d->start;
+    for (int i = 0; i < p->rows.n; i++) {
+        const struct ob_subscription *s = &p->rows.v[i];
+
+        if (is_kind(s, "main") && s->base_tariff == p->out->base_tariff && s->end > start)
+            start = s->end;
+    }
+    return start;
+}
+
+/* The family of R-BIL-2's chain of standard tariff `tariff`: the "chain"
+ * option of its current version. It is read from the tariff, not from the
+ * version a row was posted with, so every main of PROF is of the ITS family
+ * whichever version it has (docs/decisions.md). */
+static int
+family_of(struct ob_ctx *ctx, const struct ob_chain_main *known, int n, int64_t tariff,
+          const char **out)
+{
+    struct ob_tariff_version v;
+    struct ob_tariff t;
+    int rc;
+
+    for (int i = 0; i < n; i++)     /* each tariff is read once */
+        if (known[i].tariff == tariff) {
+            *out = known[i].family;
+            return 0;
+        }
+    if ((rc = ob_catalog_tariff_load(ctx, tariff, &t)) != 0 ||
+        (rc = ob_catalog_version_load(ctx, t.version_id, &v)) != 0)
+        return rc;
+    *out = v.opt.chain;
+    return 0;
+}
+
+/* R-BIL-2: the new main's place among the client's paid mains of its family. */
+static int
+plan_chain(struct ob_ctx *ctx, struct plan *p, struct ob_discount_in *d)
+{
+    struct ob_chain_main *mains = ob_arena_alloc(&ctx->arena, sizeof(*mains) * (size_t)(p->rows.n + 1));
+    struct ob_period *prev = ob_arena_alloc(&ctx->arena, sizeof(*prev) * (size_t)(p->rows.n + 1));
+    struct ob_chain_main next = { p->out->start, p->out->end, p->out->price, p->out->base_tariff,
+                                  NULL, false };
+    int n = 0, rc;
+
+    if ((rc = family_of(ctx, NULL, 0, next.tariff, &next.family)) != 0)
+        return rc;
+    for (int i = 0; i < p->rows.n; i++) {
+        const struct ob_subscription *s = &p->rows.v[i];
+        struct ob_chain_main *m = &mains[n];
+
+        if (!is_kind(s, "main"))
+            continue;
+        *m = (struct ob_chain_main){ s->start, s->end, s->price, s->base_tariff, NULL,
+                                     !strcmp(s->discount_rule, RULE_OWN) };
+        if ((rc = family_of(ctx, mains, n, m->tariff, &m->family)) != 0)
+            return rc;
+        n++;
+    }
+    n = ob_discount_chain(mains, n, &next, prev);
+    d->place = ob_discount_place(prev, n, p->out->start, &d->after_gap);
+    return 0;
+}
+
+static int
+plan_discount(struct ob_ctx *ctx, struct plan *p)
+{
+    struct ob_discount_in d = { 0 };
+    struct ob_discount r;
+    int rc;
+
+    if ((rc = plan_chain(ctx, p, &d)) != 0)
+        return rc;
+    d.new_client = p->in->new_client;
+    d.from_local_its = p->in->from_local_its;
+    if (!p->sub.partner) {
+        r = (struct ob_discount){ 0, "direct" };
+    } else {
+        if ((rc = ob_partner_holds(ctx, p->sub.partner, "csk", p->day, &d.csk)) != 0 ||
+            (rc = individual_pct(ctx, p->sub.partner, &d.individual_pct)) != 0)
+            return rc;
+        r = ob_discount_rule(&d);
+    }
+    p->out->discount_pct = r.pct;
+    p->out->discount_rule = r.rule;
+    p->out->amount_due = ob_discount_apply(p->out->price, r.pct);
+    return 0;
+}
+
+static int
+plan_price(struct ob_ctx *ctx, struct plan *p, int term)
+{
+    int64_t amount = 0;
+    int q = p->out->quantity;
+    int rc;
+
+    if ((rc = ob_catalog_price(ctx, p->out->base_tariff, term, p->day, &amount)) != 0)
+        return rc;
+    p->out->price = amount * q;
+    if (p->t.base) {
+        if ((rc = ob_catalog_price(ctx, p->t.id, term, p->day, &amount)) != 0)
+            return rc;
+        p->out->partner_price = amount * q;
+    }
+    return 0;
+}
+
+/* R-CAT-2: a tariff of "at most N months" (CRM-START, the guide: "до 6 мес")
+ * allows N months in all per subscriber, not per term: the months of its
+ * posted mains of that standard tariff (partner tariffs on it included),
+ * and the new term, may not pass N. Cancelled rows have left p->rows, and
+ * so has the row a change re-plans. */
+static int
+plan_months_cap(struct ob_ctx *ctx, struct plan *p, int cap)
+{
+    const char *code = p->t.base_code ? p->t.base_code : p->t.code;
+    int used = 0;
+
+    for (int i = 0; i < p->rows.n; i++)
+        if (is_kind(&p->rows.v[i], "main") && p->rows.v[i].base_tariff == p->out->base_tariff)
+            used += p->rows.v[i].term_months;
+    if (used + p->out->term_months <= cap)
+        return 0;
+    ob_err_field(&ctx->err, OB_ECONFLICT, "term_months",
+                 "%s allows at most %d months in all; %d used", code, cap, used);
+    if (used < cap)
+        ob_err_hint(&ctx->err, "a term of at most %d month%s is left", cap - used,
+                    cap - used == 1 ? "" : "s");
+    else
+        ob_err_hint(&ctx->err, "the client has used the whole free period: post a paid tariff");
+    return OB_ECONFLICT;
+}
+
+/* R-CAT-2: a tariff given "once per partner" (CSO-FREE, the guide: "Можно один
+ * раз подключиться на бесплатный тариф") is posted at most once across all
+ * the partner's clients: posted, not cancelled mains of the standard tariff
+ * (partner tariffs on it included) with that partner. A write holds the
+ * partner's row first, so postings for two of its clients at once are
+ * judged one after the other. A client served by the provider directly is
+ * nobody's. */
+static int
+plan_once_per_partner(struct ob_ctx *ctx, struct plan *p)
+{
+    int64_t id = 0, code = 0;
+    int rc;
+
+    if (!p->sub.partner)
+        return 0;
+    if (p->lock && (rc = ob_partner_lock(ctx, p->sub.partner)) != 0)
+        return rc;
+    rc = ob_db_get_int(ctx->db, &id,
+                       "SELECT s.id FROM subscriptions s JOIN tariffs t ON t.id = s.tariff_id "
+                       "WHERE s.partner_id = ? AND s.kind = 'main' AND s.state = 'posted' AND "
+                       "COALESCE(t.base_tariff_id, t.id) = ? AND s.id <> ? ORDER BY s.id LIMIT 1",
+                       "iii", p->sub.partner, p->out->base_tariff, p->replacing);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_DONE)
+        return 0;
+    rc = ob_db_get_int(ctx->db, &code,
+                       "SELECT sc.code FROM subscriptions s JOIN subscribers sc "
+                       "ON sc.account_id = s.subscriber_id WHERE s.id = ?",
+                       "i", id);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    ob_err_field(&ctx->err, OB_ECONFLICT, "tariff",
+                 "%s is given once per partner: the partner has it for subscriber %lld "
+                 "(subscription %lld)",
+                 p->t.base_code ? p->t.base_code : p->t.code, (long long)code, (long long)id);
+    ob_err_hint(&ctx->err, "a cancelled subscription gives it back; the paid tariffs stay open");
+    return OB_ECONFLICT;
+}
+
+static int
+plan_main(struct ob_ctx *ctx, struct plan *p)
+{
+    const struct ob_tariff_options *o;
+    struct ob_subscriber_info info;
+    bool held;
+    int rc;
+
+    if ((rc = plan_tariff(ctx, p, p->in->tariff, OB_TARIFF_MAIN)) != 0)
+        return rc;
+    o = &p->v.opt;
+    if (o->partner_own)
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff",
+                            "tariff '%s' is given by the service to a partner's own account, "
+                            "not posted", p->t.code);
+    if ((rc = ob_subscriber_info_get(ctx, p->sub.id, &info)) != 0)
+        return rc;
+    if (!info.complete) {
+        ob_err_field(&ctx->err, OB_EINVAL, "subscriber",
+                     "the additional information of subscriber %lld is not complete",
+                     (long long)p->sub.code);
+        ob_err_hint(&ctx->err, "fill in legal name, INN, contact person, phone, email and "
+                               "region first (PUT /api/v1/subscribers/{id}/info)");
+        return OB_EINVAL;
+    }
+    if (o->requires_status) {
+        if ((rc = ob_partner_holds(ctx, p->sub.partner, o->requires_status, p->day, &held)) != 0)
+            return rc;
+        if (!held && p->sub.partner)
+            return ob_err_field(&ctx->err, OB_EPERM, "tariff",
+                                "tariff '%s' may be posted only by partners with the status "
+                                "'%s'", p->t.code, o->requires_status);
+    }
+    if ((rc = ob_catalog_offer_check(ctx, p->out->base_tariff, p->day)) != 0)
+        return rc;
+    if (o->once_per_partner && (rc = plan_once_per_partner(ctx, p)) != 0)
+        return rc;
+    p->out->term_months = p->in->term_months;
+    if (!p->out->term_months && o->nterms == 1)
+        p->out->term_months = o->terms[0];
+    if (!ob_tariff_term_allowed(o, p->out->term_months))
+        return ob_err_field(&ctx->err, OB_EINVAL, "term_months",
+                            "tariff '%s' does not allow a term of %d months", p->t.code,
+                            p->out->term_months);
+    if ((o->max_term_months && (rc = plan_months_cap(ctx, p, o->max_term_months)) != 0) ||
+        (rc = apps_allowed(ctx, p)) != 0 ||
+        (rc = plan_start(ctx, p, main_default_start(p), false)) != 0)
+        return rc;
+    if (ob_date_add_months(p->out->start, p->out->term_months, &p->out->end) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "start",
+                            "a term of %d months from %s ends past the last date the service "
+                            "keeps", p->out->term_months, day_text(ctx, p->out->start));
+    for (int i = 0; i < p->rows.n; i++) {
+        const struct ob_subscription *s = &p->rows.v[i];
+
+        if (is_kind(s, "main") && s->base_tariff == p->out->base_tariff &&
+            s->start < p->out->end && p->out->start < s->end) {
+            ob_err_field(&ctx->err, OB_ECONFLICT, "start",
+                         "subscription %lld of tariff '%s' covers %s through %s already",
+                         (long long)s->id, s->tariff_code, day_text(ctx, s->start),
+                         day_text(ctx, s->end - 1));
+            ob_err_hint(&ctx->err, "a renewal starts at the previous one's end (%s)",
+                        day_text(ctx, s->end));
+            return OB_ECONFLICT;
+        }
+    }
+    p->out->new_client = p->in->new_client;
+    p->out->from_local_its = p->in->from_local_its;
+    if ((rc = plan_price(ctx, p, p->out->term_months)) != 0)
+        return rc;
+    return plan_discount(ctx, p);
+}
+
+/* The newest main in force on day (paid only when `paid`). */
+static const struct ob_subscription *
+main_in_force(const struct plan *p, int32_t day, bool paid)
+{
+    const struct ob_subscription *m = NULL;
+
+    for (int i = 0; i < p->rows.n; i++) {
+        const struct ob_subscription *s = &p->rows.v[i];
+
+        if (is_kind(s, "main") && (!paid || paid_main(s)) && in_force(s, day))
+            m = s;
+    }
+    return m;
+}
+
+static const struct ob_subscription *
+row_by_id(const struct plan *p, int64_t id)
+{
+    for (int i = 0; i < p->rows.n; i++)
+        if (p->rows.v[i].id == id)
+            return &p->rows.v[i];
+    return NULL;
+}
+
+static void
+take_main_discount(struct plan *p, const struct ob_subscription *m)
+{
+    p->out->main = m->id;
+    p->out->discount_pct = m->discount_pct;
+    p->out->discount_rule = m->discount_rule;
+    p->out->amount_due = ob_discount_apply(p->out->price, m->discount_pct);
+}
+
+/* R-SUB-3: +N onto a main, for the main's period. */
+static int
+plan_extension(struct ob_ctx *ctx, struct plan *p)
+{
+    const struct ob_subscription *m;
+    bool fits;
+    int rc;
+
+    if ((rc = plan_tariff(ctx, p, p->in->tariff, OB_TARIFF_EXTENSION)) != 0)
+        return rc;
+    m = p->in->main ? row_by_id(p, p->in->main) : main_in_force(p, p->day, false);
+    if (!m || !is_kind(m, "main"))
+        return ob_err_field(&ctx->err, OB_EINVAL, "main",
+                            p->in->main ? "'main' must be a main subscription of this subscriber"
+                                        : "the subscriber has no main subscription in force");
+    if (m->end <= p->day)
+        return ob_err_field(&ctx->err, OB_EINVAL, "main", "main subscription %lld ended on %s",
+                            (long long)m->id, day_text(ctx, m->end - 1));
+    fits = p->v.opt.nextends == 0;
+    for (int i = 0; i < p->v.opt.nextends && !fits; i++)
+        fits = !strcmp(p->v.opt.extends[i], m->tariff_code);
+    if (!fits)
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "tariff '%s' does not extend '%s'",
+                            p->t.code, m->tariff_code);
+    p->out->start = m->start;
+    p->out->end = m->end;
+    p->out->term_months = m->term_months;
+    if ((rc = plan_price(ctx, p, m->term_months)) != 0)
+        return rc;
+    take_main_discount(p, m);
+    return 0;
+}
+
+/* The standard short-extension tariff (the one with the lowest id). */
+static int
+short_tariff_code(struct ob_ctx *ctx, char *out, size_t size)
+{
+    int rc = ob_db_get_text(ctx->db, out, size,
+                            "SELECT code FROM tariffs WHERE kind = 'short_extension' AND "
+                            "partner_id IS NULL AND active = 1 ORDER BY id LIMIT 1",
+                            NULL);
+
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_DONE)
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff",
+                            "the catalog has no short extension tariff");
+    return 0;
+}
+
+/* R-SUB-4: the client adds sessions for some days, beside a paid main. */
+static int
+plan_short(struct ob_ctx *ctx, struct plan *p)
+{
+    const struct ob_subscription *m = main_in_force(p, p->day, true);
+    char code[128];
+    int64_t amount = 0;
+    int rc;
+
+    if (!p->in->tariff && (rc = short_tariff_code(ctx, code, sizeof(code))) != 0)
+        return rc;
+    if ((rc = plan_tariff(ctx, p, p->in->tariff ? p->in->tariff : code,
+                          OB_TARIFF_SHORT_EXTENSION)) != 0)
+        return rc;
+    if (!m)
+        return ob_err_set(&ctx->err, OB_ECONFLICT,
+                          "a short extension needs a paid main subscription in force today");
+    for (int i = 0; i < p->rows.n; i++)
+        if (is_kind(&p->rows.v[i], "short_extension") && in_force(&p->rows.v[i], p->day))
+            return ob_err_set(&ctx->err, OB_ECONFLICT,
+                              "short extension %lld is in force through %s: one at a time",
+                              (long long)p->rows.v[i].id,
+                              day_text(ctx, p->rows.v[i].end - 1));
+    p->out->start = p->day;
+    p->out->end = p->day + (p->v.opt.days > 0 ? p->v.opt.days : SHORT_DAYS);
+    rc = ob_catalog_price(ctx, p->out->base_tariff, 0, p->day, &amount);
+    if (rc != 0 && rc != OB_ENOTFOUND)
+        return rc;
+    ob_err_clear(&ctx->err);
+    p->out->price = amount * p->out->quantity;
+    take_main_discount(p, m);
+    return 0;
+}
+
+/* R-SUB-5: 7 more days of the last period, from its L to end + 30. */
+static int
+plan_deferral(struct ob_ctx *ctx, struct plan *p)
+{
+    const struct ob_subscription *last = NULL;
+    int rc;
+
+    for (int i = 0; i < p->rows.n; i++) {
+        const struct ob_subscription *s = &p->rows.v[i];
+
+        if ((is_kind(s, "main") || is_kind(s, "trial")) && (!last || s->end > last->end))
+            last = s;
+    }
+    if (!last)
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "there is no subscription to defer");
+    if (pending_deferral(p))
+        return ob_err_set(&ctx->err, OB_ECONFLICT,
+                          "a deferred renewal was taken already: not again until a paid main "
+                          "subscription is posted");
+    if (p->day < last->end - 1 || p->day > last->end + DEFER_WINDOW)
+        return ob_err_set(&ctx->err, OB_ECONFLICT,
+                          "a deferred renewal may be taken from %s through %s (subscription "
+                          "%lld ends on %s)",
+                          day_text(ctx, last->end - 1), day_text(ctx, last->end + DEFER_WINDOW),
+                          (long long)last->id, day_text(ctx, last->end));
+    if ((rc = ob_catalog_tariff_load(ctx, last->tariff, &p->t)) != 0 ||
+        (rc = ob_catalog_version_load(ctx, last->version, &p->v)) != 0)
+        return rc;
+    p->out->tariff = last->tariff;
+    p->out->base_tariff = last->base_tariff;
+    p->out->tariff_code = last->tariff_code;
+    p->out->tariff_name = last->tariff_name;
+    p->out->version = last->version;
+    p->out->main = last->id;
+    p->out->start = last->end > p->day ? last->end : p->day;
+    p->out->end = p->out->start + DEFER_DAYS;
+    p->out->discount_rule = "deferred";
+    return 0;
+}
+
+/* R-SUB-6: connect a client holding a local ITS contract with this partner. */
+static int
+plan_its(struct ob_ctx *ctx, struct plan *p)
+{
+    struct ob_subscriber_info info;
+    struct ob_its_contract c;
+    char code[128];
+    int32_t from, to;
+    int rc;
+
+    if ((rc = ob_subscriber_info_get(ctx, p->sub.id, &info)) != 0)
+        return rc;
+    rc = ob_its_match(ctx, p->sub.id, info.inn, p->sub.partner, p->day, &c);
+    if (rc == OB_ENOTFOUND || rc == OB_ECONFLICT || (rc == 0 && p->in->its_contract &&
+                                                     c.id != p->in->its_contract)) {
+        ob_err_clear(&ctx->err);
+        return ob_err_field(&ctx->err, OB_EINVAL, "its_contract",
+                            rc == OB_ECONFLICT
+                                ? "the client's local ITS contract is held with another partner"
+                                : "the client holds no local ITS contract with the serving "
+                                  "partner on %s",
+                            day_text(ctx, p->day));
+    }
+    if (rc != 0 || (rc = ob_its_level_tariff(ctx, c.level, code, sizeof(code))) != 0 ||
+        (rc = plan_tariff(ctx, p, code, OB_TARIFF_MAIN)) != 0)
+        return rc;
+    if (ob_date_parse(c.valid_from, &from) != 0)
+        from = p->day;
+    if ((rc = plan_start(ctx, p, from > p->day ? from : p->day, false)) != 0)
+        return rc;
+    if (p->out->start < from)
+        p->out->start = from;
+    if (!c.valid_to || !*c.valid_to || ob_date_parse(c.valid_to, &to) != 0)
+        if (ob_date_add_months(p->out->start, 12, &to) != 0)
+            return ob_err_field(&ctx->err, OB_EINVAL, "start",
+                                "a year from %s ends past the last date the service keeps",
+                                day_text(ctx, p->out->start));
+    if (p->out->start >= to)
+        return ob_err_field(&ctx->err, OB_EINVAL, "start",
+                            "the contract '%s' is valid before %s only", c.number,
+                            day_text(ctx, to));
+    p->out->end = to;
+    p->out->its_contract = c.id;
+    p->out->discount_rule = "its_local";
+    return 0;
+}
+
+/* R-SUB-1a: the provider posts a trial by hand, once per subscriber. */
+static int
+plan_trial(struct ob_ctx *ctx, struct plan *p)
+{
+    int rc;
+
+    if (!p->in->reason || !*p->in->reason)
+        return ob_err_field(&ctx->err, OB_EINVAL, "reason",
+                            "a trial posted by hand needs a 'reason'");
+    for (int i = 0; i < p->rows.n; i++)
+        if (is_kind(&p->rows.v[i], "trial"))
+            return ob_err_set(&ctx->err, OB_ECONFLICT,
+                              "subscriber %lld has had its trial (subscription %lld)",
+                              (long long)p->sub.code, (long long)p->rows.v[i].id);
+    if ((rc = plan_tariff(ctx, p, p->in->tariff, OB_TARIFF_TRIAL)) != 0 ||
+        (rc = plan_start(ctx, p, p->day, false)) != 0)
+        return rc;
+    p->out->end = p->out->start + (p->v.opt.days > 0 ? p->v.opt.days : 30);
+    p->out->reason = p->in->reason;
+    p->out->discount_rule = "trial";
+    return 0;
+}
+
+/* Who may post a kind: refusals say the rule, not just "forbidden". */
+static int
+plan_access(struct ob_ctx *ctx, struct plan *p)
+{
+    int64_t sub = p->in->subscriber;
+    int rc;
+
+    switch (p->kind) {
+    case OB_SUB_TRIAL:
+        rc = ob_access_subscriber(ctx, sub, 0, 0, STAFF_WRITE);
+        if (rc == OB_EPERM)
+            return ob_err_set(&ctx->err, OB_EPERM,
+                              "trials are started by the service; only the provider may post "
+                              "or change one");
+        return rc;
+    case OB_SUB_SHORT_EXTENSION:
+    case OB_SUB_DEFERRED_RENEWAL:
+        rc = ob_access_subscriber(ctx, sub, CLIENT_SELF, 0, STAFF_WRITE);
+        if (rc == OB_EPERM)
+            return ob_err_set(&ctx->err, OB_EPERM,
+                              "a %s is taken by the client's owner or administrator",
+                              ob_sub_kind_name(p->kind));
+        return rc;
+    default:
+        rc = ob_access_subscriber(ctx, sub, 0, PARTNER_WRITE, STAFF_WRITE);
+        if (rc == OB_EPERM)
+            return ob_err_set(&ctx->err, OB_EPERM,
+                              "a %s subscription is posted by the serving partner's owner or "
+                              "operator", ob_sub_kind_name(p->kind));
+        return rc;
+    }
+}
+
+static int
+plan(struct ob_ctx *ctx, struct plan *p)
+{
+    static int (*const by_kind[])(struct ob_ctx *, struct plan *) = {
+        plan_trial, plan_main, plan_extension, plan_short, plan_deferral, plan_its,
+    };
+    int rc;
+
+    if (!p->in->subscriber)
+        return ob_err_field(&ctx->err, OB_EINVAL, "subscriber", "'subscriber' is required");
+    if (ob_sub_kind_parse(p->in->kind, &p->kind) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "kind",
+                            "'kind' must be trial, main, extension, short_extension, "
+                            "deferred_renewal or its_local");
+    if (p->in->quantity < 0 || p->in->quantity > 100000)
+        return ob_err_field(&ctx->err, OB_EINVAL, "quantity",
+                            "'quantity' must be between 1 and 100000");
+    /* A write holds the subscriber's row before reading its subscriptions,
+     * so two postings of one client are judged one after the other on
+     * PostgreSQL too (SQLite: the write transaction is the lock). */
+    if ((rc = ob_access_person(ctx)) != 0 || (rc = plan_access(ctx, p)) != 0 ||
+        (p->lock && (rc = ob_subscriber_lock(ctx, p->in->subscriber)) != 0) ||
+        (rc = ob_subscriber_get(ctx, p->in->subscriber, &p->sub)) != 0 ||
+        (rc = rows_of(ctx, p->sub.id, &p->rows)) != 0)
+        return rc;
+    for (int i = 0; i < p->rows.n; i++)
+        if (p->rows.v[i].id == p->replacing) {
+            memmove(&p->rows.v[i], &p->rows.v[i + 1], (size_t)(p->rows.n - i - 1) *
+                                                          sizeof(p->rows.v[0]));
+            p->rows.n--;
+            break;
+        }
+    memset(p->out, 0, sizeof(*p->out));
+    p->day = p->as_of ? p->as_of : ob_clock_today(ctx);
+    p->out->subscriber = p->sub.id;
+    p->out->subscriber_code = p->sub.code;
+    p->out->subscriber_name = p->sub.name;
+    p->out->kind = ob_sub_kind_name(p->kind);
+    p->out->partner = p->sub.partner;
+    p->out->quantity = p->in->quantity ? p->in->quantity : 1;
+    p->out->partner_price = -1;
+    p->out->discount_rule = "";
+    p->out->state = "posted";
+    p->out->reason = "";
+    return by_kind[p->kind](ctx, p);
+}
+
+struct quote_args {
+    const struct ob_subscription_new *in;
+    struct ob_subscription *out;
+};
+
+static int
+quote(struct ob_ctx *ctx, void *arg)
+{
+    struct quote_args *a = arg;
+    struct plan p = { .in = a->in, .out = a->out };
+
+    return plan(ctx, &p);
+}
+
+int
+ob_subscription_quote(struct ob_ctx *ctx, const struct ob_subscription_new *in,
+                      struct ob_subscription *out)
+{
+    struct quote_args a = { in, out };
+
+    return ob_db_tx(ctx, OB_DB_READ, quote, &a);
+}
+
+/* ---- posting ------------------------------------------------------------------------- */
+
+static int
+insert(struct ob_ctx *ctx, struct ob_subscription *s)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    s->posted_at = ob_clock_now(ctx);
+    s->posted_by = ctx->actor.person;
+    if ((rc = ob_db_prepare(ctx->db,
+                            "INSERT INTO subscriptions (subscriber_id, kind, tariff_id, "
+                            "tariff_version_id, partner_id, main_id, start, \"end\", term_months, "
+                            "quantity, price, partner_price, discount_pct, discount_rule, "
+                            "amount_due, declared_new_client, declared_from_local_its, "
+                            "its_contract_id, state, posted_at, posted_by, reason) VALUES (?, ?, "
+                            "?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, NULLIF(?, -1), ?, ?, "
+                            "?, ?, ?, NULLIF(?, 0), 'posted', ?, NULLIF(?, 0), ?) RETURNING id",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bindf(st, "itiiiittiiiiitiiiiiit", s->subscriber, s->kind, s->tariff, s->version,
+                       s->partner, s->main, day_text(ctx, s->start), day_text(ctx, s->end),
+                       (int64_t)s->term_months, (int64_t)s->quantity, s->price, s->partner_price,
+                       (int64_t)s->discount_pct, s->discount_rule, s->amount_due,
+                       (int64_t)s->new_client, (int64_t)s->from_local_its, s->its_contract,
+                       s->posted_at, s->posted_by, s->reason);
+    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        s->id = ob_stmt_int(st, 0);
+        rc = 0;
+    } else if (rc == OB_DB_DONE) {
+        rc = OB_EINTERNAL;
+    }
+    ob_stmt_finalize(st);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    return ob_audit(ctx, s->subscriber, "subscription.posted", "subscription", s->id,
+                    "%s '%s' %s through %s, %d month(s) × %d, price %lld, %d%% (%s), due %lld%s%s",
+                    s->kind, s->tariff_code, day_text(ctx, s->start), day_text(ctx, s->end - 1),
+                    s->term_months, s->quantity, (long long)s->price, s->discount_pct,
+                    s->discount_rule, (long long)s->amount_due, *s->reason ? "; reason: " : "",
+                    s->reason);
+}
+
+struct post_args {
+    const struct ob_subscription_new *in;
+    struct ob_subscription s;
+};
+
+/* R-SUB-3: a renewal `m` (a main starting at the end of the previous main
+ * of its tariff) carries the previous main's extensions that are not
+ * cancelled, posted again for its period by the same rules. An extension
+ * whose tariff is no longer sold is not carried (docs/decisions.md). */
+static int
+carry_extensions(struct ob_ctx *ctx, const struct plan *p, const struct ob_subscription *m)
+{
+    const struct ob_subscription *prev = NULL;
+    int rc;
+
+    if (!is_kind(m, "main"))
+        return 0;
+    for (int i = 0; i < p->rows.n; i++)
+        if (is_kind(&p->rows.v[i], "main") && p->rows.v[i].base_tariff == m->base_tariff &&
+            p->rows.v[i].end == m->start)
+            prev = &p->rows.v[i];
+    for (int i = 0; prev && i < p->rows.n; i++) {
+        const struct ob_subscription *x = &p->rows.v[i];
+        struct ob_subscription_new in = { 0 };
+        struct ob_subscription out;
+        struct plan q = { .in = &in, .out = &out, .lock = true };
+        struct ob_tariff t;
+
+        if (!is_kind(x, "extension") || x->main != prev->id)
+            continue;
+        if ((rc = ob_catalog_tariff_load(ctx, x->tariff, &t)) != 0)
+            return rc;
+        if (!t.active)
+            continue;
+        in.subscriber = m->subscriber;
+        in.kind = "extension";
+        in.tariff = ob_arena_printf(&ctx->arena, "%lld", (long long)x->tariff);
+        in.quantity = x->quantity;
+        in.main = m->id;
+        if ((rc = plan(ctx, &q)) != 0 || (rc = insert(ctx, &out)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int
+post(struct ob_ctx *ctx, void *arg)
+{
+    struct post_args *a = arg;
+    struct plan p = { .in = a->in, .out = &a->s, .lock = true };
+    int rc = plan(ctx, &p);
+
+    if (rc == 0)
+        rc = insert(ctx, &a->s);
+    return rc ? rc : carry_extensions(ctx, &p, &a->s);
+}
+
+int
+ob_subscription_post(struct ob_ctx *ctx, const struct ob_subscription_new *in, int64_t *id)
+{
+    struct post_args a = { in, { 0 } };
+    int rc = ob_db_tx(ctx, OB_DB_WRITE, post, &a);
+
+    *id = rc == 0 ? a.s.id : 0;
+    return rc;
+}
+
+int
+ob_subscription_trial_start(struct ob_ctx *ctx, int64_t subscriber, bool partner_own)
+{
+    struct ob_subscription s = { 0 };
+    struct ob_tariff_version v;
+    struct ob_tariff t;
+    int rc = ob_catalog_tariff_find(ctx, partner_own ? "PARTNER-OWN" : "TRIAL-30", 0, &t);
+
+    if (rc == OB_ENOTFOUND) {           /* a database without the standard catalog */
+        ob_err_clear(&ctx->err);
+        return 0;
+    }
+    if (rc != 0 || (rc = ob_catalog_version_load(ctx, t.version_id, &v)) != 0)
+        return rc;
+    s.subscriber = subscriber;
+    s.kind = partner_own ? "main" : "trial";
+    s.tariff = t.id;
+    s.tariff_code = t.code;
+    s.version = v.id;
+    s.start = ob_clock_today(ctx);
+    if (partner_own) {
+        s.term_months = OWN_MONTHS;
+        if (ob_date_add_months(s.start, OWN_MONTHS, &s.end) != 0)
+            return ob_err_set(&ctx->err, OB_EINTERNAL,
+                              "a hundred years from today end past the last date the service "
+                              "keeps");
+    } else {
+        s.end = s.start + (v.opt.days > 0 ? v.opt.days : 30);
+    }
+    s.quantity = 1;
+    s.partner_price = -1;
+    s.discount_rule = partner_own ? RULE_OWN : "trial";
+    s.reason = "";
+    return insert(ctx, &s);
+}
+
+struct trial_end_args {
+    int64_t id;
+    int32_t end;
+    const char *reason;
+};
+
+static int
+trial_set_end(struct ob_ctx *ctx, void *arg)
+{
+    struct trial_end_args *a = arg;
+    struct ob_subscription s;
+    int64_t n;
+    int rc;
+
+    if ((rc = ob_subscription_get(ctx, a->id, &s)) != 0)
+        return rc;
+    if ((rc = ob_access_subscriber(ctx, s.subscriber, 0, 0, STAFF_WRITE)) != 0)
+        return rc == OB_EPERM ? ob_err_set(&ctx->err, OB_EPERM,
+                                           "only the provider may change a trial")
+                              : rc;
+    if (!is_kind(&s, "trial"))
+        return ob_err_set(&ctx->err, OB_EINVAL,
+                          "subscription %lld is a %s: only a trial's end is changed here",
+                          (long long)s.id, s.kind);
+    if (a->end <= s.start)
+        return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be after the start %s",
+                            day_text(ctx, s.start));
+    n = ob_db_run(ctx->db, "UPDATE subscriptions SET \"end\" = ?, reason = ? WHERE id = ?", "tti",
+                  day_text(ctx, a->end), a->reason, s.id);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    return ob_audit(ctx, s.subscriber, "subscription.trial_changed", "subscription", s.id,
+                    "trial end: %s → %s; reason: %s", day_text(ctx, s.end),
+                    day_text(ctx, a->end), a->reason);
+}
+
+int
+ob_subscription_trial_set_end(struct ob_ctx *ctx, int64_t id, const char *end,
+                              const char *reason)
+{
+    struct trial_end_args a = { id, 0, reason };
+    int rc;
+
+    if ((rc = ob_access_person(ctx)) != 0)
+        return rc;
+    if (!end || ob_date_parse_input(end, &a.end) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be " OB_DATE_INPUT_WHAT);
+    if (!reason || !*reason)
+        return ob_err_field(&ctx->err, OB_EINVAL, "reason", "a change of a trial needs a reason");
+    return ob_db_tx(ctx, OB_DB_WRITE, trial_set_end, &a);
+}
+
+/* ---- change and cancellation requests (R-SUB-2) ---------------------------------------- */
+
+static const char *
+describe(struct ob_ctx *ctx, const struct ob_subscription *s)
+{
+    return ob_arena_printf(&ctx->arena,
+                           "%s '%s' %s through %s, %d month(s) × %d, price %lld, %d%% (%s), "
+                           "due %lld",
+                           s->kind, s->tariff_code, day_text(ctx, s->start),
+                           day_text(ctx, s->end - 1), s->term_months, s->quantity,
+                           (long long)s->price, s->discount_pct, s->discount_rule,
+                           (long long)s->amount_due);
+}
+
+/* The plan of `s` with the changes ch, by the posting rules as of its
+ * posting date, with s itself left out of the subscriber's rows. */
+static int
+replan(struct ob_ctx *ctx, const struct ob_subscription *s, const struct ob_subscription_change *ch,
+       struct ob_subscription *out)
+{
+    struct ob_subscription_new in = { 0 };
+    struct plan p = { .in = &in, .out = out };
+
+    in.subscriber = s->subscriber;
+    in.kind = s->kind;
+    in.tariff = ch->tariff ? ch->tariff : ob_arena_printf(&ctx->arena, "%lld", (long long)s->tariff);
+    in.term_months = ch->term_months ? ch->term_months : s->term_months;
+    in.start = ch->start;
+    in.quantity = ch->quantity ? ch->quantity : s->quantity;
+    in.main = s->main;
+    in.new_client = ch->new_client >= 0 ? ch->new_client != 0 : s->new_client;
+    in.from_local_its = ch->from_local_its >= 0 ? ch->from_local_its != 0 : s->from_local_its;
+    p.as_of = ob_date_of_instant(s->posted_at);
+    p.replacing = s->id;
+    p.lock = true;
+    p.kept_start = ch->start ? 0 : s->start;
+    return plan(ctx, &p);
+}
+
+static int
+check_change(struct ob_ctx *ctx, const struct ob_subscription *s,
+             const struct ob_subscription_change *ch)
+{
+    struct ob_subscription after;
+
+    if (!ch->tariff && !ch->start && !ch->term_months && !ch->quantity && ch->new_client < 0 &&
+        ch->from_local_its < 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "changes",
+                            "'changes' must change at least one of term_months, start, tariff, "
+                            "quantity, declarations");
+    if (is_kind(s, "extension") && (ch->start || ch->term_months))
+        return ob_err_field(&ctx->err, OB_EINVAL, ch->start ? "changes.start"
+                                                              : "changes.term_months",
+                            "an extension takes its main's period: change the main instead");
+    if (!is_kind(s, "main") && !is_kind(s, "extension"))
+        return ob_err_field(&ctx->err, OB_EINVAL, "subscription",
+                            "a %s subscription is not changed by request%s", s->kind,
+                            is_kind(s, "trial") ? ": file a trial_change" : ": cancel it");
+    return replan(ctx, s, ch, &after);
+}
+
+static int
+check_trial(struct ob_ctx *ctx, const struct ob_subscription *s,
+            const struct ob_subscription_change *ch, int32_t *end)
+{
+    if (!is_kind(s, "trial"))
+        return ob_err_field(&ctx->err, OB_EINVAL, "subscription",
+                            "subscription %lld is a %s, not a trial", (long long)s->id, s->kind);
+    if (!ch->end || ob_date_parse_input(ch->end, end) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be " OB_DATE_INPUT_WHAT);
+    if (*end <= s->start)
+        return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be after the start %s",
+                            day_text(ctx, s->start));
+    return 0;
+}
+
+static int
+check_request(struct ob_ctx *ctx, const struct ob_subscription *s, const char *kind,
+              const struct ob_subscription_change *ch)
+{
+    int32_t end;
+
+    if (strcmp(s->state, "posted"))
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "subscription %lld is %s", (long long)s->id,
+                          s->state);
+    if (!strcmp(kind, "subscription_change"))
+        return check_change(ctx, s, ch);
+    if (!strcmp(kind, "trial_change"))
+        return check_trial(ctx, s, ch, &end);
+    if (is_kind(s, "trial"))
+        return ob_err_field(&ctx->err, OB_EINVAL, "subscription",
+                            "a trial is not cancelled: file a trial_change to shorten it");
+    return 0;
+}
+
+int
+ob_subscription_request_check(struct ob_ctx *ctx, int64_t id, const char *kind,
+                              const struct ob_subscription_change *ch, struct ob_subscription *s,
+                              int64_t *partner)
+{
+    struct ob_subscriber sub;
+    int rc;
+
+    if ((rc = ob_subscription_get(ctx, id, s)) != 0)
+        return rc;
+    rc = ob_access_subscriber(ctx, s->subscriber, 0, PARTNER_WRITE, 0);
+    if (rc == OB_EPERM)
+        return ob_err_set(&ctx->err, OB_EPERM,
+                          "requests about a subscription are filed by the serving partner's "
+                          "owner or operator");
+    if (rc != 0 || (rc = ob_subscriber_get(ctx, s->subscriber, &sub)) != 0)
+        return rc;
+    *partner = sub.partner;
+    return check_request(ctx, s, kind, ch);
+}
+
+static int
+write_plan(struct ob_ctx *ctx, int64_t id, const struct ob_subscription *a)
+{
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE subscriptions SET tariff_id = ?, tariff_version_id = ?, start = ?, "
+                          "\"end\" = ?, term_months = ?, quantity = ?, price = ?, "
+                          "partner_price = NULLIF(?, -1), discount_pct = ?, discount_rule = ?, "
+                          "amount_due = ?, declared_new_client = ?, declared_from_local_its = ? "
+                          "WHERE id = ? AND state = 'posted'",
+                          "iittiiiiitiiii", a->tariff, a->version, day_text(ctx, a->start),
+                          day_text(ctx, a->end), (int64_t)a->term_months, (int64_t)a->quantity,
+                          a->price, a->partner_price, (int64_t)a->discount_pct, a->discount_rule,
+                          a->amount_due, (int64_t)a->new_client, (int64_t)a->from_local_its, id);
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    return n == 1 ? 0 : ob_err_set(&ctx->err, OB_ECONFLICT, "subscription %lld is not posted",
+                                   (long long)id);
+}
+
+/* Re-plan and write s with ch; a main's extensions follow its period. */
+static int
+apply_change(struct ob_ctx *ctx, const struct ob_subscription *s,
+             const struct ob_subscription_change *ch, const char *reason)
+{
+    static const struct ob_subscription_change same = { .new_client = -1, .from_local_its = -1 };
+    struct ob_subscription after;
+    struct rows r;
+    int rc;
+
+    if ((rc = replan(ctx, s, ch, &after)) != 0 || (rc = write_plan(ctx, s->id, &after)) != 0 ||
+        (rc = ob_audit(ctx, s->subscriber, "subscription.changed", "subscription", s->id,
+                       "%s → %s; reason: %s", describe(ctx, s), describe(ctx, &after), reason)))
+        return rc;
+    if (!is_kind(s, "main") || (rc = rows_of(ctx, s->subscriber, &r)) != 0)
+        return rc;
+    for (int i = 0; i < r.n; i++)
+        if (is_kind(&r.v[i], "extension") && r.v[i].main == s->id &&
+            (rc = apply_change(ctx, &r.v[i], &same, reason)) != 0)
+            return rc;
+    return 0;
+}
+
+/* Cancel s; a main's extensions go with it. */
+static int
+apply_cancel(struct ob_ctx *ctx, const struct ob_subscription *s, const char *reason)
+{
+    struct rows r;
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE subscriptions SET state = 'cancelled' "
+                          "WHERE id = ? AND state = 'posted'",
+                          "i", s->id);
+    int rc;
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if (n == 0)
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "subscription %lld is not posted",
+                          (long long)s->id);
+    if ((rc = ob_audit(ctx, s->subscriber, "subscription.cancelled", "subscription", s->id,
+                       "%s: posted → cancelled; reason: %s", describe(ctx, s), reason)) != 0 ||
+        !is_kind(s, "main") || (rc = rows_of(ctx, s->subscriber, &r)) != 0)
+        return rc;
+    for (int i = 0; i < r.n; i++)
+        if (is_kind(&r.v[i], "extension") && r.v[i].main == s->id &&
+            (rc = apply_cancel(ctx, &r.v[i], reason)) != 0)
+            return rc;
+    return 0;
+}
+
+int
+ob_subscription_request_apply(struct ob_ctx *ctx, int64_t id, const char *kind,
+                              const struct ob_subscription_change *ch, const char *reason)
+{
+    struct trial_end_args t = { id, 0, reason };
+    struct ob_subscription s;
+    int rc;
+
+    if ((rc = ob_subscription_get(ctx, id, &s)) != 0 ||
+        (rc = check_request(ctx, &s, kind, ch)) != 0)
+        return rc;
+    if (!strcmp(kind, "subscription_change"))
+        return apply_change(ctx, &s, ch, reason);
+    if (!strcmp(kind, "subscription_cancel"))
+        return apply_cancel(ctx, &s, reason);
+    if ((rc = check_trial(ctx, &s, ch, &t.end)) != 0)
+        return rc;
+    return trial_set_end(ctx, &t);
+}
+
+/* ---- reading by scope ---------------------------------------------------------------- */
+
+int
+ob_subscription_get(struct ob_ctx *ctx, int64_t id, struct ob_subscription *out)
+{
+    struct ob_stmt *st;
+    int rc;
+
+    if ((rc = ob_access_person(ctx)) != 0)
+        return rc;
+    if ((rc = ob_db_prepare(ctx->db, SEL "WHERE s.id = ?", &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_int(st, 1, id);
+    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        read_row(ctx, st, out);
+        rc = 0;
+    } else if (rc == OB_DB_DONE) {
+        rc = OB_ENOTFOUND;
+    }
+    ob_stmt_finalize(st);
+    if (rc < 0 && rc != OB_ENOTFOUND)
+        return ob_db_err(ctx, rc);
+    if (rc == 0)
+        rc = ob_access_subscriber(ctx, out->subscriber, OB_ROLES_ANY, OB_ROLES_ANY,
+                                  OB_ROLES_ANY);
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscription %lld not found",
+                          (long long)id);
+    return rc;
+}
+
+static const char *
+list_scope(struct ob_ctx *ctx)
+{
+    const char *partners, *subs;
+
+    if (ob_access_provider_roles(ctx))
+        return ob_access_provider(ctx, OB_ROLES_ANY) == 0 ? "" : NULL;
+    partners = ob_member_scope(ctx, OB_KIND_PARTNER);
+    subs = ob_member_scope(ctx, OB_KIND_SUBSCRIBER);
+    if (!partners && !subs)
+        return NULL;
+    return ob_arena_printf(&ctx->arena, "AND (sc.partner_id IN (%s) OR s.subscriber_id IN (%s)) ",
+                           partners ? partners : "0", subs ? subs : "0");
+}
+
+/* The cursor of a row: its end and id when sorted by end, else its id. */
+static const char *
+cursor_of(struct ob_ctx *ctx, const struct ob_subscription_filter *f,
+          const struct ob_subscription *s)
+{
+    if (f->by_end)
+        return ob_arena_printf(&ctx->arena, "%s_%lld", day_text(ctx, s->end), (long long)s->id);
+    return ob_arena_printf(&ctx->arena, "%lld", (long long)s->id);
+}
+
+static int
+parse_cursor(struct ob_ctx *ctx, const struct ob_subscription_filter *f, const char **end,
+             int64_t *id)
+{
+    const char *c = f->after;
+    char *endp;
+    int32_t d;
+
+    *end = "";
+    *id = 0;
+    if (!c || !*c)
+        return 0;
+    if (f->by_end) {
+        if (strlen(c) < 12 || c[10] != '_')
+            goto bad;
+        *end = ob_arena_printf(&ctx->arena, "%.10s", c);
+        if (ob_date_parse(*end, &d) != 0)
+            goto bad;
+        c += 11;
+    }
+    *id = strtoll(c, &endp, 10);
+    if (*endp || *id <= 0)
+        goto bad;
+    return 0;
+bad:
+    return ob_err_field(&ctx->err, OB_EINVAL, "after", "'after' is not a cursor of this list");
+}
+
+/* The parameters of a list query, bound in the order they were added. */
+struct params {
+    char type[16];
+    int64_t i[16];
+    const char *t[16];
+    int n;
+};
+
+static void
+param_int(struct params *p, int64_t v)
+{
+    p->type[p->n] = 'i';
+    p->i[p->n++] = v;
+}
+
+static void
+param_text(struct params *p, const char *v)
+{
+    p->type[p->n] = 't';
+    p->t[p->n++] = v;
+}
+
+static int
+bind_all(struct ob_stmt *st, const struct params *p)
+{
+    int rc = 0;
+
+    for (int k = 0; k < p->n && rc == 0; k++)
+        rc = p->type[k] == 'i' ? ob_stmt_bind_int(st, k + 1, p->i[k])
+                               : ob_stmt_bind_text(st, k + 1, p->t[k]);
+    return rc;
+}
+
+/* The WHERE clause holds only the filters given, and the cursor is a row
+ * value, so both engines walk the ("end", id) index in order and stop at the
+ * page's end instead of sorting every row of the partner's clients. */
+int
+ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter *f, int limit,
+                     int (*fn)(const struct ob_subscription *, const char *, void *), void *arg)
+{
+    const char *scope, *after_end;
+    struct params prm = { .n = 0 };
+    struct ob_stmt *st;
+    struct ob_buf sql;
+    int64_t after_id;
+    int rc;
+
+    if ((rc = ob_access_person(ctx)) != 0 || (rc = parse_cursor(ctx, f, &after_end, &after_id)))
+        return rc;
+    if (!(scope = list_scope(ctx)))
+        return ctx->err.rc;
+    ob_buf_init(&sql, 1 << 16);
+    ob_buf_adds(&sql, SEL "WHERE s.state = 'posted' ");
+    if (f->subscriber) {
+        ob_buf_adds(&sql, "AND s.subscriber_id = ? ");
+        param_int(&prm, f->subscriber);
+    }
+    if (f->partner) {
+        ob_buf_adds(&sql, "AND sc.partner_id = ? ");
+        param_int(&prm, f->partner);
+    }
+    if (f->end_from >= 0) {             /* end is exclusive: through L >= from */
+        ob_buf_adds(&sql, "AND s.\"end\" >= ? ");
+        param_text(&prm, day_text(ctx, f->end_from + 1));
+    }
+    if (f->end_to >= 0) {
+        ob_buf_adds(&sql, "AND s.\"end\" <= ? ");
+        param_text(&prm, day_text(ctx, f->end_to + 1));
+    }
+    if (after_id && f->by_end) {
+        ob_buf_adds(&sql, f->desc ? "AND (s.\"end\", s.id) < (?, ?) "
+                                  : "AND (s.\"end\", s.id) > (?, ?) ");
+        param_text(&prm, after_end);
+        param_int(&prm, after_id);
+    } else if (after_id) {
+        ob_buf_adds(&sql, "AND s.id < ? ");
+        param_int(&prm, after_id);
+    }
+    ob_buf_adds(&sql, scope);
+    ob_buf_adds(&sql, !f->by_end ? "ORDER BY s.id DESC"
+                      : f->desc ? "ORDER BY s.\"end\" DESC, s.id DESC"
+                                : "ORDER BY s.\"end\", s.id");
+    ob_buf_adds(&sql, " LIMIT ?");
+    param_int(&prm, limit);
+    rc = ob_db_prepare(ctx->db, sql.p, &st);
+    ob_buf_free(&sql);
+    if (rc != 0)
+        return ob_db_err(ctx, rc);
+    rc = bind_all(st, &prm);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        struct ob_subscription s;
+
+        read_row(ctx, st, &s);
+        rc = fn(&s, cursor_of(ctx, f, &s), arg);
+    }
+    ob_stmt_finalize(st);
+    return ob_db_rows_end(ctx, rc);
+}
+
+/* ---- entitlement --------------------------------------------------------------------- */
+
+/* A deferral ends where the paid main posted after it starts (R-SUB-5). */
+static int32_t
+deferral_end(const struct rows *r, int i)
+{
+    int32_t end = r->v[i].end;
+
+    for (int k = i + 1; k < r->n; k++)
+        if (paid_main(&r->v[k]) && r->v[k].start < end)
+            end = r->v[k].start > r->v[i].start ? r->v[k].start : r->v[i].start;
+    return end;
+}
+
+/* The applications of the subscriber's working data areas, oldest first
+ * (failed ones never held a choice; deleted ones keep it: the choice is
+ * fixed), from which the entitlement takes the client's choices (R-CAT-2).
+ * NULL-terminated, in the arena. */
+static int
+working_apps(struct ob_ctx *ctx, int64_t sub, const char ***out)
+{
+    const char **v = ob_arena_alloc(&ctx->arena, 33 * sizeof(*v));
+    struct ob_stmt *st;
+    int n = 0, rc;
+
+    if ((rc = ob_db_prepare(ctx->db,
+                            "SELECT ap.code FROM areas ar "
+                            "JOIN applications ap ON ap.id = ar.application_id "
+                            "WHERE ar.subscriber_id = ? AND ar.test = 0 AND ar.state <> 'failed' "
+                            "ORDER BY ar.id LIMIT 32",
+                            &st)) != 0)
+        return ob_db_err(ctx, rc);
+    rc = ob_stmt_bind_int(st, 1, sub);
+    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        v[n++] = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 0));
+        rc = 0;
+    }
+    ob_stmt_finalize(st);
+    v[n] = NULL;
+    *out = v;
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+int
+ob_subscription_entitlement_load(struct ob_ctx *ctx, int64_t sub, int32_t day,
+                                 struct ob_entitlement *out)
+{
+    struct ob_tariff_version *vers;
+    struct ob_ent_sub *e;
+    const char **apps = NULL;
+    struct rows r;
+    int rc;
+
+    if ((rc = rows_of(ctx, sub, &r)) != 0)
+        return rc;
+    e = ob_arena_alloc(&ctx->arena, (size_t)(r.n + 1) * sizeof(*e));
+    vers = ob_arena_alloc(&ctx->arena, (size_t)(r.n + 1) * sizeof(*vers));
+    for (int i = 0; i < r.n; i++) {
+        const struct ob_subscription *s = &r.v[i];
+        int k;
+
+        for (k = 0; k < i && r.v[k].version != s->version; k++)
+            ;
+        if (k == i && (rc = ob_catalog_version_load(ctx, s->version, &vers[i])) != 0)
+            return rc;
+        ob_sub_kind_parse(s->kind, &e[i].kind);
+        e[i].id = s->id;
+        e[i].tariff = s->tariff_code;
+        e[i].main = s->main;
+        e[i].start = s->start;
+        e[i].end = e[i].kind == OB_SUB_DEFERRED_RENEWAL ? deferral_end(&r, i) : s->end;
+        e[i].quantity = s->quantity;
+        e[i].free = e[i].kind == OB_SUB_MAIN && !paid_main(s);
+        e[i].opt = &vers[k].opt;
+        e[i].working = NULL;
+        if (vers[k].opt.choose > 0 || vers[k].opt.nareas > 0) {
+            if (!apps && (rc = working_apps(ctx, sub, &apps)) != 0)
+                return rc;
+            e[i].working = apps;
+        }
+    }
+    ob_entitlement_compute(e, r.n, day, &ctx->arena, out);
+    return 0;
+}
+
+int
+ob_subscription_entitlement(struct ob_ctx *ctx, int64_t sub, int32_t day,
+                            struct ob_entitlement *out)
+{
+    int rc = ob_access_subscriber(ctx, sub, OB_ROLES_ANY, OB_ROLES_ANY, OB_ROLES_ANY);
+
+    return rc != 0 ? rc : ob_subscription_entitlement_load(ctx, sub, day, out);
+}
