@@ -49,6 +49,7 @@ ob_list_begin(struct ob_req *req, struct ob_list *l)
             return ob_err_field(&req->ctx->err, OB_EINVAL, "format",
                                 "'format' must be json, csv or xlsx");
         l->export = true;
+        req->ctx->rows_stream = true;   /* every row goes out at once: db.h, "reading rows" */
         l->after = 0;
         l->after_text = NULL;
         l->limit = INT_MAX;

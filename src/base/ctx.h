@@ -39,6 +39,12 @@ struct ob_ctx {
     struct ob_db *db;
     const struct ob_config *cfg;
     struct ob_arena arena;
+    /* A streamed export (db.h, "reading rows"): the rows of the statement
+     * rows_of put their strings in the scratch arena rows, emptied after
+     * each row; every other string goes to arena. */
+    bool rows_stream;       /* this request streams every row of a list (an export) */
+    const void *rows_of;    /* the statement being streamed, or NULL */
+    struct ob_arena *rows;
     struct ob_err err;
     struct ob_actor actor;
     char request_id[72];

@@ -142,6 +142,23 @@ ob_arena_printf(struct ob_arena *a, const char *fmt, ...)
 }
 
 void
+ob_arena_clear(struct ob_arena *a)
+{
+    struct ob_arena_block *keep = a->head, *b, *next;
+
+    /* the head is the newest block: keep it for the next round */
+    for (b = keep ? keep->next : NULL; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    if (keep) {
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    a->total = 0;
+}
+
+void
 ob_arena_free(struct ob_arena *a)
 {
     struct ob_arena_block *b = a->head, *next;

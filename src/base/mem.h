@@ -33,5 +33,8 @@ char *ob_arena_strndup(struct ob_arena *a, const char *s, size_t n);
 char *ob_arena_printf(struct ob_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void ob_arena_free(struct ob_arena *a);
+/* Empty the arena for reuse, keeping its newest block (a scratch arena
+ * refilled in a loop costs no allocation once it has grown). */
+void ob_arena_clear(struct ob_arena *a);
 
 #endif

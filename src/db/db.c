@@ -140,6 +140,18 @@ bindv(struct ob_stmt *st, const char *fmt, va_list ap)
 }
 
 int
+ob_stmt_vbindf(struct ob_stmt *st, const char *fmt, va_list ap)
+{
+    va_list copy;
+    int rc;
+
+    va_copy(copy, ap);
+    rc = bindv(st, fmt, copy);
+    va_end(copy);
+    return rc;
+}
+
+int
 ob_stmt_bindf(struct ob_stmt *st, const char *fmt, ...)
 {
     va_list ap;
@@ -402,6 +414,88 @@ bool
 ob_db_row_locks(const struct ob_db *db)
 {
     return db->engine == OB_DB_POSTGRES;
+}
+
+/* ---- reading rows: the one way ---------------------------------------------------- */
+
+const char *
+ob_stmt_dup(struct ob_ctx *ctx, struct ob_stmt *st, int col)
+{
+    const char *s = ob_stmt_null(st, col) ? NULL : ob_stmt_text(st, col);
+
+    return ob_arena_strdup(ctx->rows_of == st ? ctx->rows : &ctx->arena, s ? s : "");
+}
+
+/* Prepare and bind; the statement in *st, or a mapped error. */
+static int
+prepare_bound(struct ob_ctx *ctx, const char *sql, const char *fmt, va_list ap,
+              struct ob_stmt **st)
+{
+    int rc = ob_db_prepare(ctx->db, sql, st);
+
+    if (rc != 0)
+        return ob_db_err(ctx, rc);
+    if (fmt && (rc = ob_stmt_vbindf(*st, fmt, ap)) != 0) {
+        ob_stmt_finalize(*st);
+        return ob_db_err(ctx, rc);
+    }
+    return 0;
+}
+
+int
+ob_db_one(struct ob_ctx *ctx, void (*read)(struct ob_ctx *, struct ob_stmt *, void *), void *out,
+          const char *sql, const char *fmt, ...)
+{
+    struct ob_stmt *st;
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = prepare_bound(ctx, sql, fmt, ap, &st);
+    va_end(ap);
+    if (rc != 0)
+        return rc;
+    rc = ob_stmt_step(st);
+    if (rc == OB_DB_ROW)
+        read(ctx, st, out);
+    ob_stmt_finalize(st);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    return rc == OB_DB_ROW ? 0 : OB_ENOTFOUND;
+}
+
+int
+ob_db_each(struct ob_ctx *ctx, int (*row)(struct ob_ctx *, struct ob_stmt *, void *), void *arg,
+           const char *sql, const char *fmt, ...)
+{
+    struct ob_arena scratch, *outer = ctx->rows;
+    const void *outer_st = ctx->rows_of;
+    struct ob_stmt *st;
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = prepare_bound(ctx, sql, fmt, ap, &st);
+    va_end(ap);
+    if (rc != 0)
+        return rc;
+    ob_arena_init(&scratch);
+    if (ctx->rows_stream) {
+        ctx->rows = &scratch;
+        ctx->rows_of = st;      /* only this statement's strings: not a nested one's */
+    }
+    while ((rc = ob_stmt_step(st)) == OB_DB_ROW) {
+        rc = row(ctx, st, arg);
+        if (ctx->rows_stream)
+            ob_arena_clear(&scratch);
+        if (rc != 0)
+            break;
+    }
+    ctx->rows = outer;
+    ctx->rows_of = outer_st;
+    ob_arena_free(&scratch);
+    ob_stmt_finalize(st);
+    return ob_db_rows_end(ctx, rc);
 }
 
 int

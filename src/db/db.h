@@ -20,6 +20,7 @@
 #ifndef OB_DB_DB_H
 #define OB_DB_DB_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,6 +102,36 @@ int ob_db_err(struct ob_ctx *ctx, int rc);
  * Every list ends with it, so a stepping status never reaches a caller as
  * an error (tests/unit/test_rows.c checks the sources for the old shape). */
 int ob_db_rows_end(struct ob_ctx *ctx, int rc);
+/* ---- reading rows: the one way ------------------------------------------------------
+ *
+ * A row is read by ob_db_one (exactly one row, or not found) or handed to a
+ * callback by ob_db_each (every row), and its strings are copied out of the
+ * statement by ob_stmt_dup: never the statement's own, which the next step
+ * overwrites. The one lifetime rule: a string read from a row lives in an
+ * arena of the request's context, ctx->arena, until the request ends; while
+ * a streamed export (ctx->rows_stream, set by api/list.c) hands over its
+ * rows, they go to a scratch arena emptied after each row's callback, so an
+ * export of any length runs in bounded memory: a callback that keeps a
+ * string of its row past its return copies it (ob_arena_strdup into
+ * ctx->arena). The callback's own allocations go to ctx->arena as always.
+ */
+
+/* The text of column col, copied into the row's arena ("" for NULL). */
+const char *ob_stmt_dup(struct ob_ctx *ctx, struct ob_stmt *st, int col);
+/* Bind by fmt as ob_stmt_bindf, from a va_list. */
+int ob_stmt_vbindf(struct ob_stmt *st, const char *fmt, va_list ap);
+/* Prepare sql, bind by fmt (NULL: nothing to bind), step once: with a row,
+ * call read(ctx, st, out) and return 0; without one return OB_ENOTFOUND and
+ * leave ctx->err to the caller, who names what is missing; a database error
+ * goes through ob_db_err. The statement is finalized in every case. */
+int ob_db_one(struct ob_ctx *ctx, void (*read)(struct ob_ctx *, struct ob_stmt *, void *),
+              void *out, const char *sql, const char *fmt, ...);
+/* Prepare sql, bind by fmt, and hand each row to row(ctx, st, arg): 0 goes
+ * on, a negative code stops (kept as it is, with ctx->err). 0 after the last
+ * row; a database error through ob_db_err. */
+int ob_db_each(struct ob_ctx *ctx, int (*row)(struct ob_ctx *, struct ob_stmt *, void *),
+               void *arg, const char *sql, const char *fmt, ...);
+
 /* ---- what the engines do differently (here only: tools/layers.sh) ---- */
 
 /* Does a write transaction lock rows as it goes (PostgreSQL), so that what

@@ -138,21 +138,11 @@ ob_area_list(struct ob_ctx *ctx, const struct ob_area_filter *f, int64_t after, 
                                        OB_ROLES_ANY)) != 0)
             return rc;
     } else {
-        if ((rc = ob_access_person(ctx)) != 0)
-            return rc;
-        if (ob_access_provider_roles(ctx)) {
-            if ((rc = ob_access_provider(ctx, OB_ROLES_ANY)) != 0)
-                return rc;
-        } else {
-            const char *partners = ob_member_scope(ctx, OB_KIND_PARTNER);
-            const char *subs = ob_member_scope(ctx, OB_KIND_SUBSCRIBER);
+        const char *cond;
 
-            if (!partners && !subs)
-                return ctx->err.rc;
-            scope = ob_arena_printf(&ctx->arena,
-                                    "AND (s.partner_id IN (%s) OR ar.subscriber_id IN (%s)) ",
-                                    partners ? partners : "0", subs ? subs : "0");
-        }
+        if ((rc = ob_access_scope(ctx, "s.partner_id", "ar.subscriber_id", &cond)) != 0)
+            return rc;
+        scope = ob_arena_printf(&ctx->arena, "AND %s ", cond);
     }
     sql = ob_arena_printf(&ctx->arena,
                           AREA_SELECT "WHERE ar.state IN (%s) AND (? = 0 OR ar.subscriber_id = ?) "

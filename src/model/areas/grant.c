@@ -224,16 +224,14 @@ ob_grant_list(struct ob_ctx *ctx, const struct ob_grant_filter *f, int64_t after
         if ((rc = ob_access_subscriber(ctx, f->subscriber, OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR,
                                        0, OB_ROLES_ANY)) != 0)
             return rc;
-    } else if (!ob_access_provider_roles(ctx)) {
-        /* the grants to me, and those of the subscribers I own */
-        const char *subs = ob_member_scope(ctx, OB_KIND_SUBSCRIBER);
+    } else {
+        /* the grants to me, and those of the subscribers I am in */
+        const char *subs;
 
-        ob_err_clear(&ctx->err);
-        scope = ob_arena_printf(&ctx->arena, "AND (g.person_id = %" PRId64
-                                             " OR g.subscriber_id IN (%s)) ",
-                                ctx->actor.person, subs ? subs : "0");
-    } else if ((rc = ob_access_provider(ctx, OB_ROLES_ANY)) != 0) {
-        return rc;
+        if ((rc = ob_access_scope(ctx, NULL, "g.subscriber_id", &subs)) != 0)
+            return rc;
+        scope = ob_arena_printf(&ctx->arena, "AND (g.person_id = %" PRId64 " OR %s) ",
+                                ctx->actor.person, subs);
     }
     ob_date_format(ob_clock_today(ctx), day);
     sql = ob_arena_printf(&ctx->arena,

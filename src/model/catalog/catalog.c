@@ -463,25 +463,16 @@ ob_catalog_tariffs(struct ob_ctx *ctx, int64_t partner, bool partner_only, int64
     const char *scope = NULL;
     struct ob_tariff *rows;
     struct ob_stmt *st;
-    bool provider;
     char *sql;
     int rc, n = 0, cap = 64;
 
-    if ((rc = ob_access_person(ctx)) != 0)
+    /* the standard tariffs, and the partner tariffs of the partners in scope */
+    if ((rc = ob_access_scope(ctx, "t.partner_id", NULL, &scope)) != 0)
         return rc;
-    provider = ob_access_provider_roles(ctx) != 0;
-    if (provider && (rc = ob_access_provider(ctx, OB_ROLES_ANY)) != 0)
-        return rc;
-    if (!provider) {
-        scope = ob_member_scope(ctx, OB_KIND_PARTNER);
-        ob_err_clear(&ctx->err);
-    }
     sql = ob_arena_printf(&ctx->arena,
                           TARIFF_SELECT "WHERE t.id > ? AND (? = 0 OR t.partner_id = ?) %s "
-                                        "AND (t.partner_id IS NULL%s%s%s) ORDER BY t.id LIMIT ?",
-                          partner_only ? "AND t.partner_id IS NOT NULL" : "",
-                          provider ? " OR 1 = 1" : (scope ? " OR t.partner_id IN (" : ""),
-                          provider ? "" : (scope ? scope : ""), !provider && scope ? ")" : "");
+                                        "AND (t.partner_id IS NULL OR %s) ORDER BY t.id LIMIT ?",
+                          partner_only ? "AND t.partner_id IS NOT NULL" : "", scope);
     if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
         return ob_db_err(ctx, rc);
     /* Collect first: the callback reads versions and prices on this connection. */

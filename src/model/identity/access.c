@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/ctx.h"
 #include "db/db.h"
 #include "model/identity/access.h"
@@ -210,6 +211,64 @@ ob_access_partner(struct ob_ctx *ctx, int64_t partner, unsigned partner_roles,
     if (mine || prov)
         return ob_err_set(&ctx->err, OB_EPERM, "your roles do not allow this");
     return ob_err_set(&ctx->err, OB_ENOTFOUND, "partner %lld not found", (long long)partner);
+}
+
+/* The accounts of kind k where the actor holds a role, as "12,15" appended
+ * to b; false when there are none. */
+static bool
+ids_of(const struct cache *c, enum ob_kind k, struct ob_buf *b)
+{
+    size_t start = b->len;
+
+    for (int i = 0; i < c->n; i++)
+        if (c->m[i].kind == k && c->m[i].roles)
+            ob_buf_addf(b, "%s%lld", b->len > start ? "," : "", (long long)c->m[i].account);
+    return b->len > start;
+}
+
+int
+ob_access_scope(struct ob_ctx *ctx, const char *partner_col, const char *subscriber_col,
+                const char **cond)
+{
+    struct cache *c;
+    struct ob_buf b;
+    bool any = false;
+    int rc;
+
+    *cond = "1 = 0";
+    if ((rc = ob_access_person(ctx)) != 0)
+        return rc;
+    if (ctx->actor.system || ob_access_provider_roles(ctx)) {
+        if ((rc = ob_access_provider(ctx, OB_ROLES_ANY)) != 0)
+            return rc;
+        *cond = "1 = 1";
+        return 0;
+    }
+    if ((rc = load(ctx, &c)) != 0)
+        return rc;
+    ob_buf_init(&b, 1 << 20);
+    ob_buf_adds(&b, "(");
+    if (partner_col) {
+        ob_buf_addf(&b, "%s IN (", partner_col);
+        if (ids_of(c, OB_KIND_PARTNER, &b))
+            any = true;
+        else
+            ob_buf_adds(&b, "0");
+        ob_buf_adds(&b, ")");
+    }
+    if (subscriber_col) {
+        ob_buf_addf(&b, "%s%s IN (", partner_col ? " OR " : "", subscriber_col);
+        if (ids_of(c, OB_KIND_SUBSCRIBER, &b))
+            any = true;
+        else
+            ob_buf_adds(&b, "0");
+        ob_buf_adds(&b, ")");
+    }
+    ob_buf_adds(&b, ")");
+    if (any)
+        *cond = ob_arena_strdup(&ctx->arena, b.p);
+    ob_buf_free(&b);
+    return 0;
 }
 
 int

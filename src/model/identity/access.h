@@ -61,6 +61,20 @@ int ob_access_partner(struct ob_ctx *ctx, int64_t partner, unsigned partner_role
  * provider_roles. */
 int ob_access_subscriber(struct ob_ctx *ctx, int64_t sub, unsigned sub_roles,
                          unsigned partner_roles, unsigned provider_roles);
+/* Which rows of a listing the actor sees: the one tenant scope of every
+ * list. The columns name, in the listing's SQL, the account a row belongs
+ * to as a partner (`partner_col`: the partner serving it, or the partner
+ * itself) and as a subscriber (`subscriber_col`); either may be NULL.
+ * *cond receives an SQL condition (in ctx's arena, never NULL):
+ *   - provider staff see every row: "1 = 1" (past the second-factor gate);
+ *   - anyone else, the rows of the partners and subscribers where they
+ *     hold a role: "(partner_col IN (…) OR subscriber_col IN (…))";
+ *   - someone with neither, "1 = 0": an empty list, never an error.
+ * OB_EUNAUTH when nobody is signed in; OB_EPERM from the second-factor
+ * gate. Ids are numbers the actor's memberships hold: written into the
+ * text, never input. */
+int ob_access_scope(struct ob_ctx *ctx, const char *partner_col, const char *subscriber_col,
+                    const char **cond);
 /* Forget the cache (after the actor's memberships changed). */
 void ob_access_reset(struct ob_ctx *ctx);
 

@@ -170,26 +170,6 @@ ob_member_roles_text(struct ob_ctx *ctx, unsigned roles)
     return out;
 }
 
-const char *
-ob_member_scope(struct ob_ctx *ctx, enum ob_kind k)
-{
-    const struct ob_member *m;
-    struct ob_buf b;
-    const char *out = NULL;
-    int n;
-
-    if (ob_access_members(ctx, &m, &n) != 0)
-        return NULL;
-    ob_buf_init(&b, 1 << 16);
-    for (int i = 0; i < n; i++)
-        if (m[i].kind == k && m[i].roles)
-            ob_buf_addf(&b, "%s%lld", b.len ? "," : "", (long long)m[i].account);
-    if (b.len)
-        out = ob_arena_strdup(&ctx->arena, b.p);
-    ob_buf_free(&b);
-    return out;
-}
-
 int
 ob_member_keep_owner(struct ob_ctx *ctx, int64_t account, const struct ob_account_member *m,
                      unsigned after)

@@ -62,8 +62,5 @@ int ob_member_keep_owner(struct ob_ctx *ctx, int64_t account, const struct ob_ac
                          unsigned after);
 /* Roles as "owner, operator" for people (emails), in ctx's arena. */
 const char *ob_member_roles_text(struct ob_ctx *ctx, unsigned roles);
-/* The accounts of kind k where the actor holds any role, as a SQL list
- * "12,15" (ids only), or NULL when there are none. */
-const char *ob_member_scope(struct ob_ctx *ctx, enum ob_kind k);
 
 #endif

@@ -110,17 +110,13 @@ ob_partner_list(struct ob_ctx *ctx, const char *q, int64_t after, int limit,
 
     if ((rc = ob_access_person(ctx)) != 0)
         return rc;
-    if (ob_access_provider_roles(ctx)) {
-        if ((rc = ob_access_provider(ctx, OB_ROLES_ANY)) != 0)
-            return rc;
-    } else if (!(scope = ob_member_scope(ctx, OB_KIND_PARTNER))) {
-        return ctx->err.rc;
-    }
+    if ((rc = ob_access_scope(ctx, "a.id", NULL, &scope)) != 0)
+        return rc;
     sql = ob_arena_printf(&ctx->arena,
                           PARTNER_SELECT "WHERE (? = 0 OR a.id < ?) AND (? = '' OR "
                                          "LOWER(a.name) LIKE ? ESCAPE '\\' OR p.inn LIKE ? "
-                                         "ESCAPE '\\') %s%s%s ORDER BY a.id DESC LIMIT ?",
-                          scope ? "AND a.id IN (" : "", scope ? scope : "", scope ? ")" : "");
+                                         "ESCAPE '\\') AND %s ORDER BY a.id DESC LIMIT ?",
+                          scope);
     if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
         return ob_db_err(ctx, rc);
     rc = ob_stmt_bindf(st, "iittti", after, after, like, like, like, (int64_t)limit);

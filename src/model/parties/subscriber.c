@@ -113,23 +113,14 @@ int
 ob_subscriber_list(struct ob_ctx *ctx, const char *q, int64_t partner, int64_t after, int limit,
                    int (*fn)(const struct ob_subscriber *, void *), void *arg)
 {
-    const char *partners = NULL, *subs = NULL, *like = q && *q ? ob_db_like_pattern(ctx, q) : "";
+    const char *cond, *like = q && *q ? ob_db_like_pattern(ctx, q) : "";
     struct ob_stmt *st;
     char *sql, *scope = "";
     int rc;
 
-    if ((rc = ob_access_person(ctx)) != 0)
+    if ((rc = ob_access_scope(ctx, "s.partner_id", "s.account_id", &cond)) != 0)
         return rc;
-    if (ob_access_provider_roles(ctx) && (rc = ob_access_provider(ctx, OB_ROLES_ANY)) != 0)
-        return rc;
-    if (!ob_access_provider_roles(ctx)) {
-        partners = ob_member_scope(ctx, OB_KIND_PARTNER);
-        subs = ob_member_scope(ctx, OB_KIND_SUBSCRIBER);
-        if (!partners && !subs)
-            return ctx->err.rc;
-        scope = ob_arena_printf(&ctx->arena, "AND (s.partner_id IN (%s) OR s.account_id IN (%s)) ",
-                                partners ? partners : "0", subs ? subs : "0");
-    }
+    scope = ob_arena_printf(&ctx->arena, "AND %s ", cond);
     sql = ob_arena_printf(&ctx->arena,
                           SUB_SELECT "WHERE (? = 0 OR a.id < ?) AND (? = 0 OR s.partner_id = ?) "
                                      "AND (? = '' OR LOWER(a.name) LIKE ? ESCAPE '\\' OR "

@@ -253,17 +253,12 @@ ob_request_list(struct ob_ctx *ctx, const char *state, const char *kind, int64_t
     if (state && strcmp(state, "open") && strcmp(state, "applied") && strcmp(state, "rejected"))
         return ob_err_field(&ctx->err, OB_EINVAL, "state",
                             "'state' must be open, applied or rejected");
-    if (ob_access_provider_roles(ctx)) {
-        if ((rc = ob_access_provider(ctx, OB_ROLES_ANY)) != 0)
-            return rc;
-    } else if (!(scope = ob_member_scope(ctx, OB_KIND_PARTNER))) {
-        return ctx->err.rc;
-    }
+    if ((rc = ob_access_scope(ctx, "r.account_id", NULL, &scope)) != 0)
+        return rc;
     sql = ob_arena_printf(&ctx->arena,
                           REQ_SELECT "WHERE (? = 0 OR r.id < ?) AND (? = '' OR r.state = ?) "
-                                     "AND (? = '' OR r.kind = ?) %s%s%s ORDER BY r.id DESC LIMIT ?",
-                          scope ? "AND r.account_id IN (" : "", scope ? scope : "",
-                          scope ? ")" : "");
+                                     "AND (? = '' OR r.kind = ?) AND %s ORDER BY r.id DESC LIMIT ?",
+                          scope);
     if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
         return ob_db_err(ctx, rc);
     rc = ob_stmt_bindf(st, "iitttti", after, after, state ? state : "",

@@ -52,21 +52,7 @@ read_its(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_its_contract *c)
 static int
 scope(struct ob_ctx *ctx, const char **cond)
 {
-    const char *partners, *subs;
-    int rc;
-
-    if ((rc = ob_access_person(ctx)) != 0)
-        return rc;
-    if (ob_access_provider_roles(ctx)) {
-        *cond = "1 = 1";
-        return ob_access_provider(ctx, OB_ROLES_ANY);
-    }
-    partners = ob_member_scope(ctx, OB_KIND_PARTNER);
-    subs = ob_member_scope(ctx, OB_KIND_SUBSCRIBER);
-    ob_err_clear(&ctx->err);
-    *cond = ob_arena_printf(&ctx->arena, "(c.partner_id IN (%s) OR c.subscriber_id IN (%s))",
-                            partners ? partners : "0", subs ? subs : "0");
-    return 0;
+    return ob_access_scope(ctx, "c.partner_id", "c.subscriber_id", cond);
 }
 
 static int

@@ -1347,21 +1347,6 @@ ob_subscription_get(struct ob_ctx *ctx, int64_t id, struct ob_subscription *out)
     return rc;
 }
 
-static const char *
-list_scope(struct ob_ctx *ctx)
-{
-    const char *partners, *subs;
-
-    if (ob_access_provider_roles(ctx))
-        return ob_access_provider(ctx, OB_ROLES_ANY) == 0 ? "" : NULL;
-    partners = ob_member_scope(ctx, OB_KIND_PARTNER);
-    subs = ob_member_scope(ctx, OB_KIND_SUBSCRIBER);
-    if (!partners && !subs)
-        return NULL;
-    return ob_arena_printf(&ctx->arena, "AND (sc.partner_id IN (%s) OR s.subscriber_id IN (%s)) ",
-                           partners ? partners : "0", subs ? subs : "0");
-}
-
 /* The cursor of a row: its end and id when sorted by end, else its id. */
 static const char *
 cursor_of(struct ob_ctx *ctx, const struct ob_subscription_filter *f,
@@ -1449,10 +1434,10 @@ ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter *f,
 
     if ((rc = ob_access_person(ctx)) != 0 || (rc = parse_cursor(ctx, f, &after_end, &after_id)))
         return rc;
-    if (!(scope = list_scope(ctx)))
-        return ctx->err.rc;
+    if ((rc = ob_access_scope(ctx, "sc.partner_id", "s.subscriber_id", &scope)) != 0)
+        return rc;
     ob_buf_init(&sql, 1 << 16);
-    ob_buf_adds(&sql, SEL "WHERE s.state = 'posted' ");
+    ob_buf_addf(&sql, SEL "WHERE s.state = 'posted' AND %s ", scope);
     if (f->subscriber) {
         ob_buf_adds(&sql, "AND s.subscriber_id = ? ");
         param_int(&prm, f->subscriber);
@@ -1478,7 +1463,6 @@ ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter *f,
         ob_buf_adds(&sql, "AND s.id < ? ");
         param_int(&prm, after_id);
     }
-    ob_buf_adds(&sql, scope);
     ob_buf_adds(&sql, !f->by_end ? "ORDER BY s.id DESC"
                       : f->desc ? "ORDER BY s.\"end\" DESC, s.id DESC"
                                 : "ORDER BY s.\"end\", s.id");
