@@ -447,22 +447,11 @@ cmd_demo(const struct ob_config *cfg, int nrest)
     return rc == 0 ? 0 : 1;
 }
 
-int
-main(int argc, char **argv)
+/* The commands that need no settings: help, version, routes. -1 when argv[1]
+ * is none of them. */
+static int
+settings_free(int argc, char **argv)
 {
-    const struct command *c;
-    struct ob_config cfg;
-    struct ob_err err = { 0 };
-    char **rest;
-    int nrest;
-
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
-    /* the layers above tell the layers below what to call back (tools/layers.sh) */
-    ob_subscriptions_init();
-    ob_areas_init();
     if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
         return cmd_help(argc - 2, argv + 2);
     if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
@@ -471,22 +460,28 @@ main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "routes"))
         return cmd_routes();
-    if (!(c = find_command(argv[1]))) {
-        fprintf(stderr, "oblako: unknown command '%s'\n", argv[1]);
-        usage(stderr);
-        return 2;
-    }
-    if (ob_config_load(&cfg, c->cmd, argc - 2, argv + 2, &rest, &nrest, &err) != 0) {
+    return -1;
+}
+
+/* Settings from every source, the log level, the libraries: 0, or the exit
+ * status of the failure (2 for a usage error). */
+static int
+set_up(const struct command *c, struct ob_config *cfg, int argc, char **argv, char ***rest,
+       int *nrest)
+{
+    struct ob_err err = { 0 };
+
+    if (ob_config_load(cfg, c->cmd, argc - 2, argv + 2, rest, nrest, &err) != 0) {
         fprintf(stderr, "oblako %s: %s\n", c->name, err.message);
         fprintf(stderr, "see 'oblako help %s'\n", c->name);
         return 2;
     }
-    if (ob_log_set_level(cfg.log_level) != 0) {
+    if (ob_log_set_level(cfg->log_level) != 0) {
         fprintf(stderr, "oblako %s: log-level must be debug, info, warn or error\n", c->name);
         return 2;
     }
-    if (c->cmd != OB_CMD_JOBS && nrest > 0) {
-        fprintf(stderr, "oblako %s: unexpected argument '%s'\n", c->name, rest[0]);
+    if (c->cmd != OB_CMD_JOBS && *nrest > 0) {
+        fprintf(stderr, "oblako %s: unexpected argument '%s'\n", c->name, (*rest)[0]);
         return 2;
     }
     if (ob_rand_init() != 0) {
@@ -497,6 +492,33 @@ main(int argc, char **argv)
         fprintf(stderr, "oblako: cannot initialise libcurl\n");
         return 1;
     }
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    const struct command *c;
+    struct ob_config cfg;
+    char **rest;
+    int nrest, rc;
+
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    /* the layers above tell the layers below what to call back (tools/layers.sh) */
+    ob_subscriptions_init();
+    ob_areas_init();
+    if ((rc = settings_free(argc, argv)) >= 0)
+        return rc;
+    if (!(c = find_command(argv[1]))) {
+        fprintf(stderr, "oblako: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    if ((rc = set_up(c, &cfg, argc, argv, &rest, &nrest)) != 0)
+        return rc;
     if (!strcmp(c->name, "audit"))
         return cmd_audit(&cfg, nrest, rest);
     if (!strcmp(c->name, "demo"))
