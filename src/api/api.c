@@ -1,12 +1,25 @@
 /*
- * api.c — small accessors shared by every handler.
+ * api.c — what every handler shares: accessors of the request (path
+ * parameters, query, headers, cookies, the JSON body's members), the
+ * response's helpers, and the rendering and parsing that several resources
+ * use alike (instants, roles, members, requisites, ids in the query).
+ *
+ * A helper that two resource files call lives here and is declared in
+ * api.h (tools/conventions.sh checks it); a resource's own helpers stay
+ * static in its file. Strings it makes live in the request's arena.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/api.h"
 #include "base/ctx.h"
+#include "base/date.h"
+#include "model/identity/member.h"
+#include "model/identity/role.h"
+#include "model/parties/invite.h"
+#include "model/parties/requisites.h"
 #include "base/banned.h"
 
 static const char *
@@ -139,4 +152,190 @@ ob_req_id(struct ob_req *req, const char *name, int64_t *out)
         return ob_err_set(&req->ctx->err, OB_ENOTFOUND, "no object '%s'", s);
     *out = v;
     return 0;
+}
+
+/* ---- rendering and parsing shared by the resources ---- */
+
+static const char *const requisite_names[] = { "name",    "inn",     "kpp",    "phone",
+                                               "email",   "site",    "address", "region" };
+
+json_t *
+ob_api_instant(int64_t t)
+{
+    char s[OB_INSTANT_LEN];
+
+    if (!t)
+        return json_null();
+    ob_instant_format(t, s);
+    return json_string(s);
+}
+
+json_t *
+ob_api_str(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *
+ob_api_roles(unsigned roles)
+{
+    json_t *a = json_array();
+
+    for (unsigned bit = 1; bit <= OB_ROLES_ANY; bit <<= 1)
+        if (roles & bit)
+            json_array_append_new(a, json_string(ob_role_name(bit)));
+    return a;
+}
+
+json_t *
+ob_api_member(const struct ob_account_member *m, int with_limit)
+{
+    json_t *o = json_pack("{s:I, s:s, s:s, s:o}", "person", (json_int_t)m->person, "email",
+                          m->email, "name", m->name ? m->name : "", "roles",
+                          ob_api_roles(m->roles));
+
+    if (with_limit)
+        json_object_set_new(o, "session_limit",
+                            m->has_limit ? json_integer(m->session_limit) : json_null());
+    return o;
+}
+
+int
+ob_api_req_roles(struct ob_req *req, const char **out)
+{
+    json_t *v = json_object_get(req->json, "roles"), *r;
+    struct ob_buf b;
+    size_t i;
+
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_array(v) || json_array_size(v) > 16)
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "roles",
+                            "'roles' must be an array of role names");
+    ob_buf_init(&b, 1024);
+    json_array_foreach(v, i, r) {
+        const char *s = json_string_value(r);
+
+        if (!s || !*s || strlen(s) > 32 || strchr(s, ',')) {
+            ob_buf_free(&b);
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "roles",
+                                "'roles' must be an array of role names");
+        }
+        ob_buf_addf(&b, "%s%s", i ? "," : "", s);
+    }
+    *out = ob_arena_strdup(&req->ctx->arena, b.p ? b.p : "");
+    ob_buf_free(&b);
+    return 0;
+}
+
+int
+ob_api_req_int(struct ob_req *req, const char *name, int64_t *out)
+{
+    json_t *v = json_object_get(req->json, name);
+
+    *out = 0;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) <= 0)
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be an id (a positive "
+                            "whole number)", name);
+    *out = json_integer_value(v);
+    return 0;
+}
+
+int
+ob_api_query_id(struct ob_req *req, const char *name, int64_t *out)
+{
+    const char *s = ob_req_query(req, name);
+    char *end;
+    long long v;
+
+    *out = 0;
+    if (!s || !*s)
+        return 0;
+    v = strtoll(s, &end, 10);
+    if (*end || v <= 0 || *s == '+' || *s == '-')
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be an id", name);
+    *out = v;
+    return 0;
+}
+
+int
+ob_api_requisites(struct ob_req *req, json_t *o, const char *prefix, const char *const *extra,
+                  struct ob_requisites *out)
+{
+    const char **slots[] = { &out->name,  &out->inn,  &out->kpp,     &out->phone,
+                             &out->email, &out->site, &out->address, &out->region };
+    struct ob_ctx *ctx = req->ctx;
+    const char *key;
+    json_t *v;
+
+    memset(out, 0, sizeof(*out));
+    json_object_foreach(o, key, v) {
+        size_t i, n = sizeof(requisite_names) / sizeof(requisite_names[0]);
+        const char *field = ob_arena_printf(&ctx->arena, "%s%s", prefix, key);
+        bool allowed = false;
+
+        for (i = 0; i < n && strcmp(key, requisite_names[i]); i++)
+            ;
+        for (size_t j = 0; extra && extra[j] && !allowed; j++)
+            allowed = !strcmp(key, extra[j]);
+        if (i == n && !allowed)
+            return ob_err_field(&ctx->err, OB_EINVAL, field, "'%s' is not a field here", field);
+        if (i == n || json_is_null(v))
+            continue;
+        if (!json_is_string(v) || json_string_length(v) > 2000 ||
+            strlen(json_string_value(v)) != json_string_length(v))
+            return ob_err_field(&ctx->err, OB_EINVAL, field,
+                                "'%s' must be a string of at most 2000 bytes", field);
+        *slots[i] = json_string_value(v);
+    }
+    return 0;
+}
+
+int
+ob_api_only_members(struct ob_req *req, json_t *o, const char *prefix, const char *const *names)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(o, key, v) {
+        size_t i;
+
+        for (i = 0; names[i] && strcmp(names[i], key); i++)
+            ;
+        if (!names[i]) {
+            const char *f = ob_arena_printf(&req->ctx->arena, "%s%s", prefix, key);
+
+            return ob_err_field(&req->ctx->err, OB_EINVAL, f, "'%s' is not a field here", f);
+        }
+    }
+    return 0;
+}
+
+int
+ob_api_bool_member(struct ob_req *req, const char *name, int *out)
+{
+    json_t *v = json_object_get(req->json, name);
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v))
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be true or false", name);
+    *out = json_is_true(v);
+    return 0;
+}
+
+json_t *
+ob_api_invited(const struct ob_invite *v, int with_limit)
+{
+    json_t *o = json_pack("{s:s, s:I, s:s, s:o, s:o}", "status", "invited", "id", (json_int_t)v->id,
+                          "email", v->email, "roles", ob_api_roles(v->roles), "expires_at",
+                          ob_api_instant(v->expires_at));
+
+    if (with_limit)
+        json_object_set_new(o, "session_limit",
+                            v->has_limit ? json_integer(v->session_limit) : json_null());
+    return o;
 }

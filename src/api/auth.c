@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "api/catalog.h"
 #include "api/handlers.h"
 #include "base/config.h"
 #include "base/ctx.h"

@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/accounts.h"
-#include "api/catalog.h"
 #include "api/api.h"
 #include "api/handlers.h"
 #include "api/list.h"
@@ -24,26 +22,6 @@
 #include "model/identity/access.h"
 #include "model/catalog/catalog.h"
 #include "base/banned.h"
-
-int
-ob_api_only_members(struct ob_req *req, json_t *o, const char *prefix, const char *const *names)
-{
-    const char *key;
-    json_t *v;
-
-    json_object_foreach(o, key, v) {
-        size_t i;
-
-        for (i = 0; names[i] && strcmp(names[i], key); i++)
-            ;
-        if (!names[i]) {
-            const char *f = ob_arena_printf(&req->ctx->arena, "%s%s", prefix, key);
-
-            return ob_err_field(&req->ctx->err, OB_EINVAL, f, "'%s' is not a field here", f);
-        }
-    }
-    return 0;
-}
 
 static json_t *
 date_or_null(int32_t day)
@@ -54,19 +32,6 @@ date_or_null(int32_t day)
         return json_null();
     ob_date_format(day, d);
     return json_string(d);
-}
-
-int
-ob_api_bool_member(struct ob_req *req, const char *name, int *out)
-{
-    json_t *v = json_object_get(req->json, name);
-
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_boolean(v))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be true or false", name);
-    *out = json_is_true(v);
-    return 0;
 }
 
 /* ---- applications -------------------------------------------------------------------- */

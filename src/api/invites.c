@@ -13,7 +13,6 @@
  */
 #include <string.h>
 
-#include "api/accounts.h"
 #include "api/api.h"
 #include "api/handlers.h"
 #include "api/list.h"
@@ -26,18 +25,6 @@ static json_t *
 limit_json(const struct ob_invite *v)
 {
     return v->has_limit ? json_integer(v->session_limit) : json_null();
-}
-
-json_t *
-ob_api_invited(const struct ob_invite *v, int with_limit)
-{
-    json_t *o = json_pack("{s:s, s:I, s:s, s:o, s:o}", "status", "invited", "id", (json_int_t)v->id,
-                          "email", v->email, "roles", ob_api_roles(v->roles), "expires_at",
-                          ob_api_instant(v->expires_at));
-
-    if (with_limit)
-        json_object_set_new(o, "session_limit", limit_json(v));
-    return o;
 }
 
 static json_t *

@@ -3,9 +3,7 @@
  * (SPEC R-SUB-6): local ITS contracts the provider keeps; partners read
  * their own.
  */
-#include "api/accounts.h"
 #include "api/api.h"
-#include "api/catalog.h"
 #include "api/handlers.h"
 #include "api/list.h"
 #include "base/ctx.h"

@@ -3,7 +3,6 @@
  * GET /api/v1/partner-applications, POST …/{id}/approve, POST …/{id}/reject
  * (R-ACC-6).
  */
-#include "api/accounts.h"
 #include "api/api.h"
 #include "api/handlers.h"
 #include "api/list.h"

@@ -7,9 +7,7 @@
  */
 #include <string.h>
 
-#include "api/accounts.h"
 #include "api/api.h"
-#include "api/catalog.h"
 #include "api/handlers.h"
 #include "api/list.h"
 #include "base/config.h"

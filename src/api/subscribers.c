@@ -5,7 +5,6 @@
  */
 #include <string.h>
 
-#include "api/accounts.h"
 #include "api/api.h"
 #include "api/handlers.h"
 #include "api/list.h"
