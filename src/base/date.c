@@ -65,8 +65,8 @@ ob_date_days_in_month(int y, int m)
     return m == 2 && leap(y) ? 29 : days[m - 1];
 }
 
-bool
-ob_date_valid_ymd(int y, int m, int d)
+static bool
+valid_ymd(int y, int m, int d)
 {
     return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= ob_date_days_in_month(y, m);
 }
@@ -94,7 +94,7 @@ ob_date_parse(const char *s, int32_t *day)
     y = digits(s, 4);
     m = digits(s + 5, 2);
     d = digits(s + 8, 2);
-    if (y < 0 || m < 0 || d < 0 || !ob_date_valid_ymd(y, m, d))
+    if (y < 0 || m < 0 || d < 0 || !valid_ymd(y, m, d))
         return OB_EINVAL;
     *day = ob_date_from_ymd(y, m, d);
     return 0;

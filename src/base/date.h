@@ -34,7 +34,6 @@ struct ob_err;
 
 int32_t ob_date_from_ymd(int y, int m, int d);
 void ob_date_to_ymd(int32_t day, int *y, int *m, int *d);
-bool ob_date_valid_ymd(int y, int m, int d);
 int ob_date_days_in_month(int y, int m);
 /* Strict "YYYY-MM-DD", 0001-01-01 .. 9999-12-31; 0 or OB_EINVAL (*day
  * untouched). For dates the service stored itself. */

@@ -32,8 +32,9 @@ ob_log_enabled(enum ob_log_level level)
     return level >= min_level;
 }
 
-void
-ob_log_obj(enum ob_log_level level, const char *msg, json_t *fields)
+/* Write an object built by the caller; steals the reference. */
+static void
+log_obj(enum ob_log_level level, const char *msg, json_t *fields)
 {
     struct timespec ts;
     char when[OB_INSTANT_LEN], stamp[64];
@@ -79,5 +80,5 @@ ob_log(enum ob_log_level level, const char *msg, const char *fmt, ...)
         fields = json_vpack_ex(NULL, 0, fmt, ap);
         va_end(ap);
     }
-    ob_log_obj(level, msg, fields);
+    log_obj(level, msg, fields);
 }

@@ -17,7 +17,5 @@ int ob_log_enabled(enum ob_log_level level);
 /* Log msg with fields packed by `fmt` (jansson json_pack, an object, or
  * NULL for none). */
 void ob_log(enum ob_log_level level, const char *msg, const char *fmt, ...);
-/* Write an object built by the caller; steals the reference. */
-void ob_log_obj(enum ob_log_level level, const char *msg, json_t *fields);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * db_impl.h — what the engine drivers implement; private to src/db.
  */
-#ifndef OB_DB_IMPL_H
-#define OB_DB_IMPL_H
+#ifndef OB_DB_DB_IMPL_H
+#define OB_DB_DB_IMPL_H
 
 #include "db.h"
 

@@ -64,9 +64,6 @@ void ob_jobs_period(const struct ob_job_def *j, int64_t now, char *out, size_t s
 
 /* A node id: host, pid and a random suffix. */
 void ob_jobs_node_id(char *out, size_t size);
-/* One pass: every periodic job that is due, then due tasks (at most
- * max_tasks). Returns the number of things done. */
-int ob_jobs_tick(struct ob_ctx *ctx, const char *node, int max_tasks);
 /* Run one job now, by hand (`oblako jobs run NAME`), ignoring its schedule
  * but not its lease. */
 int ob_jobs_run_now(struct ob_ctx *ctx, const char *node, const char *name, char *detail,

@@ -138,8 +138,10 @@ run_task(struct ob_ctx *ctx, const char *node)
     return 1;
 }
 
-int
-ob_jobs_tick(struct ob_ctx *ctx, const char *node, int max_tasks)
+/* One pass: every periodic job that is due, then due tasks (at most
+ * max_tasks). Returns the number of things done. */
+static int
+tick(struct ob_ctx *ctx, const char *node, int max_tasks)
 {
     int64_t started = ob_clock_mono_us();
     int done = 0;
@@ -237,7 +239,7 @@ loop(void *arg)
             snprintf(ctx.request_id, sizeof(ctx.request_id), "jobs");
             if (r->cfg->test_clock)
                 ctx.clock_load = ob_testclock_load;
-            did = ob_jobs_tick(&ctx, r->node, 50);
+            did = tick(&ctx, r->node, 50);
             ob_ctx_release(&ctx);
         }
         clock_gettime(CLOCK_REALTIME, &until);

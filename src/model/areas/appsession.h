@@ -22,8 +22,8 @@
  * backend only. A blocked subscriber's sessions are closed 'blocked' at
  * the first heartbeat --app-grace-minutes after it was first seen blocked.
  */
-#ifndef OB_MODEL_APPSESSION_H
-#define OB_MODEL_APPSESSION_H
+#ifndef OB_MODEL_AREAS_APPSESSION_H
+#define OB_MODEL_AREAS_APPSESSION_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -17,8 +17,8 @@
  * restore; its users, its serving partner's employees and provider staff
  * read; a partner employee with a grant (model/areas/grant.h) reads that area.
  */
-#ifndef OB_MODEL_AREA_H
-#define OB_MODEL_AREA_H
+#ifndef OB_MODEL_AREAS_AREA_H
+#define OB_MODEL_AREAS_AREA_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -7,8 +7,8 @@
  * newlines, under HMAC-SHA256, sent as "v1=<hex>". A timestamp more than
  * OB_BACKEND_WINDOW seconds from real time is refused (the replay window).
  */
-#ifndef OB_MODEL_BACKEND_H
-#define OB_MODEL_BACKEND_H
+#ifndef OB_MODEL_AREAS_BACKEND_H
+#define OB_MODEL_AREAS_BACKEND_H
 
 #include <stddef.h>
 #include <stdint.h>

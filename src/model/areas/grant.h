@@ -18,8 +18,8 @@
  * the same transaction with ob_grant_end_for: revoked with the reason, its
  * sessions closed, an audit record on the client.
  */
-#ifndef OB_MODEL_GRANT_H
-#define OB_MODEL_GRANT_H
+#ifndef OB_MODEL_AREAS_GRANT_H
+#define OB_MODEL_AREAS_GRANT_H
 
 #include <stdint.h>
 

@@ -16,8 +16,8 @@
  * and can call any other missing id a deletion. docs/decisions.md explains
  * the rule.
  */
-#ifndef OB_MODEL_AUDITLOG_H
-#define OB_MODEL_AUDITLOG_H
+#ifndef OB_MODEL_AUDIT_AUDITLOG_H
+#define OB_MODEL_AUDIT_AUDITLOG_H
 
 #include <stdbool.h>
 #include <stddef.h>

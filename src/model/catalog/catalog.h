@@ -30,8 +30,8 @@
  * Functions without an access check say so; they are for model code that
  * has checked its actor already.
  */
-#ifndef OB_MODEL_CATALOG_H
-#define OB_MODEL_CATALOG_H
+#ifndef OB_MODEL_CATALOG_CATALOG_H
+#define OB_MODEL_CATALOG_CATALOG_H
 
 #include <stdbool.h>
 #include <stdint.h>

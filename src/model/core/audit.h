@@ -10,8 +10,8 @@
  * Writers do not serialise on the hash chain: records are plain inserts, and
  * the 'audit-seal' job later chains them in id order (model/audit/auditlog.c and jobs/audit_seal.c).
  */
-#ifndef OB_MODEL_AUDIT_H
-#define OB_MODEL_AUDIT_H
+#ifndef OB_MODEL_CORE_AUDIT_H
+#define OB_MODEL_CORE_AUDIT_H
 
 #include <stdint.h>
 

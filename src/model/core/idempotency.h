@@ -16,8 +16,8 @@
  * OB_IDEM_TTL_S seconds of business time after their first use; a claim
  * whose holder died (its lease, real time, ran out) is taken over.
  */
-#ifndef OB_MODEL_IDEMPOTENCY_H
-#define OB_MODEL_IDEMPOTENCY_H
+#ifndef OB_MODEL_CORE_IDEMPOTENCY_H
+#define OB_MODEL_CORE_IDEMPOTENCY_H
 
 #include <stdbool.h>
 #include <stddef.h>

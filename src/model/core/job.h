@@ -7,8 +7,8 @@
  * completed period is recorded in job_runs, unique per (name, period), and in
  * the lease row's last_period, so a node arriving late skips it.
  */
-#ifndef OB_MODEL_JOB_H
-#define OB_MODEL_JOB_H
+#ifndef OB_MODEL_CORE_JOB_H
+#define OB_MODEL_CORE_JOB_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -13,8 +13,8 @@
  * {{public_url}}. A template that names a missing variable is a bug and the
  * add fails.
  */
-#ifndef OB_MODEL_OUTBOX_H
-#define OB_MODEL_OUTBOX_H
+#ifndef OB_MODEL_CORE_OUTBOX_H
+#define OB_MODEL_CORE_OUTBOX_H
 
 #include <stdint.h>
 #include <jansson.h>

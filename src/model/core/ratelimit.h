@@ -8,8 +8,8 @@
  * the caller's transaction, so it holds across nodes and rolls back with a
  * refused request.
  */
-#ifndef OB_MODEL_RATELIMIT_H
-#define OB_MODEL_RATELIMIT_H
+#ifndef OB_MODEL_CORE_RATELIMIT_H
+#define OB_MODEL_CORE_RATELIMIT_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -9,8 +9,8 @@
  * The test clock is an offset from real time stored in the database, so
  * every node sees the same business time. It only moves forward.
  */
-#ifndef OB_MODEL_SETTING_H
-#define OB_MODEL_SETTING_H
+#ifndef OB_MODEL_CORE_SETTING_H
+#define OB_MODEL_CORE_SETTING_H
 
 #include <stdint.h>
 

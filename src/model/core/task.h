@@ -10,8 +10,8 @@
  * back to 'queued' with a back-off of 1, 2, 4 … seconds (capped at an hour)
  * until max_attempts, then 'failed'; the last error is kept either way.
  */
-#ifndef OB_MODEL_TASK_H
-#define OB_MODEL_TASK_H
+#ifndef OB_MODEL_CORE_TASK_H
+#define OB_MODEL_CORE_TASK_H
 
 #include <stdbool.h>
 #include <stdint.h>

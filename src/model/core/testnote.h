@@ -3,8 +3,8 @@
  * only on servers started with --test-clock. It proves in the tests that each
  * queued task takes effect exactly once, whichever node runs it.
  */
-#ifndef OB_MODEL_TESTNOTE_H
-#define OB_MODEL_TESTNOTE_H
+#ifndef OB_MODEL_CORE_TESTNOTE_H
+#define OB_MODEL_CORE_TESTNOTE_H
 
 #include <stdint.h>
 

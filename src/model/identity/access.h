@@ -13,8 +13,8 @@
  * of it; the actor is an employee of the partner that serves it; the actor
  * is provider staff.
  */
-#ifndef OB_MODEL_ACCESS_H
-#define OB_MODEL_ACCESS_H
+#ifndef OB_MODEL_IDENTITY_ACCESS_H
+#define OB_MODEL_IDENTITY_ACCESS_H
 
 #include <stdbool.h>
 #include <stdint.h>

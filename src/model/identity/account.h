@@ -8,8 +8,8 @@
  * taken from a counter under its row lock, so codes are unique and never
  * reused; the 1C:Reporting number is "FR" followed by the code.
  */
-#ifndef OB_MODEL_ACCOUNT_H
-#define OB_MODEL_ACCOUNT_H
+#ifndef OB_MODEL_IDENTITY_ACCOUNT_H
+#define OB_MODEL_IDENTITY_ACCOUNT_H
 
 #include <stdbool.h>
 #include <stddef.h>

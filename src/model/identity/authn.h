@@ -16,8 +16,8 @@
  * attempt back. The per-email count is the person's: wrong current
  * passwords and second-factor codes given anywhere count there too.
  */
-#ifndef OB_MODEL_AUTHN_H
-#define OB_MODEL_AUTHN_H
+#ifndef OB_MODEL_IDENTITY_AUTHN_H
+#define OB_MODEL_IDENTITY_AUTHN_H
 
 #include <stdbool.h>
 #include <stdint.h>

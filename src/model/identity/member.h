@@ -6,8 +6,8 @@
  * removing, counting owners. These functions do not check the actor: their
  * callers do, through model/identity/access.h, before calling them.
  */
-#ifndef OB_MODEL_MEMBER_H
-#define OB_MODEL_MEMBER_H
+#ifndef OB_MODEL_IDENTITY_MEMBER_H
+#define OB_MODEL_IDENTITY_MEMBER_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -9,8 +9,8 @@
  * fast. At most --hash-concurrency hashes run at once (each takes 64 MiB),
  * so a storm of sign-ins waits instead of eating the memory.
  */
-#ifndef OB_MODEL_PERSON_H
-#define OB_MODEL_PERSON_H
+#ifndef OB_MODEL_IDENTITY_PERSON_H
+#define OB_MODEL_IDENTITY_PERSON_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -7,8 +7,8 @@
  * as a comma-separated list of names and parsed against the account's kind,
  * so a role of another kind of account cannot be given by mistake.
  */
-#ifndef OB_MODEL_ROLE_H
-#define OB_MODEL_ROLE_H
+#ifndef OB_MODEL_IDENTITY_ROLE_H
+#define OB_MODEL_IDENTITY_ROLE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,8 +9,8 @@
  * create tokens only from a session that passed the second factor, and
  * their tokens stop working while the second factor is off.
  */
-#ifndef OB_MODEL_TOKEN_H
-#define OB_MODEL_TOKEN_H
+#ifndef OB_MODEL_IDENTITY_TOKEN_H
+#define OB_MODEL_IDENTITY_TOKEN_H
 
 #include <stdint.h>
 

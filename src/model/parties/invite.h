@@ -16,8 +16,8 @@
  * database accepts nothing. Accepting is one conditional update of the
  * invitation's row, so under any concurrency one acceptance wins.
  */
-#ifndef OB_MODEL_INVITE_H
-#define OB_MODEL_INVITE_H
+#ifndef OB_MODEL_PARTIES_INVITE_H
+#define OB_MODEL_PARTIES_INVITE_H
 
 #include <stdbool.h>
 #include <stdint.h>

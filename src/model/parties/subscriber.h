@@ -17,8 +17,8 @@
  * administrator cannot give or take the owner role, and the last owner
  * cannot be removed or demoted. People join by invitation only.
  */
-#ifndef OB_MODEL_SUBSCRIBER_H
-#define OB_MODEL_SUBSCRIBER_H
+#ifndef OB_MODEL_PARTIES_SUBSCRIBER_H
+#define OB_MODEL_PARTIES_SUBSCRIBER_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -10,8 +10,8 @@
  * subscription of a client the partner serves; applying re-plans it by the
  * posting rules (model/subscriptions/subscription.h). The filer is mailed the decision.
  */
-#ifndef OB_MODEL_REQUEST_H
-#define OB_MODEL_REQUEST_H
+#ifndef OB_MODEL_REQUESTS_REQUEST_H
+#define OB_MODEL_REQUESTS_REQUEST_H
 
 #include <stdint.h>
 

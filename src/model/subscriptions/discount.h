@@ -25,8 +25,8 @@
  * Money is int64 kopecks; the discount is applied by integer arithmetic,
  * rounded half up to the kopeck.
  */
-#ifndef OB_MODEL_DISCOUNT_H
-#define OB_MODEL_DISCOUNT_H
+#ifndef OB_MODEL_SUBSCRIPTIONS_DISCOUNT_H
+#define OB_MODEL_SUBSCRIPTIONS_DISCOUNT_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -22,8 +22,8 @@
  * the client's working areas, oldest first; without one yet, the whole list
  * is open to choose from.
  */
-#ifndef OB_MODEL_ENTITLEMENT_H
-#define OB_MODEL_ENTITLEMENT_H
+#ifndef OB_MODEL_SUBSCRIPTIONS_ENTITLEMENT_H
+#define OB_MODEL_SUBSCRIPTIONS_ENTITLEMENT_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -17,8 +17,8 @@
  * client with an `its_local` subscription, and ob_its_level_tariff, for the
  * tariff code of a level.
  */
-#ifndef OB_MODEL_ITS_H
-#define OB_MODEL_ITS_H
+#ifndef OB_MODEL_SUBSCRIPTIONS_ITS_H
+#define OB_MODEL_SUBSCRIPTIONS_ITS_H
 
 #include <stdbool.h>
 #include <stdint.h>

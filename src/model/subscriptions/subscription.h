@@ -21,8 +21,8 @@
  * A posting that breaks a rule is refused with the rule's reason; every
  * posting is audited in its transaction.
  */
-#ifndef OB_MODEL_SUBSCRIPTION_H
-#define OB_MODEL_SUBSCRIPTION_H
+#ifndef OB_MODEL_SUBSCRIPTIONS_SUBSCRIPTION_H
+#define OB_MODEL_SUBSCRIPTIONS_SUBSCRIPTION_H
 
 #include <stdbool.h>
 #include <stdint.h>
