@@ -1,4 +1,16 @@
 /*
+ * model/areas/ — where clients work: data areas, grants, sessions.
+ *
+ * Data areas created within the entitlement (this file), grants of a partner's
+ * employee to a client's area (grant.c), application sessions admitted within
+ * the limit of concurrent sessions (appsession.c), the backends that run the
+ * applications (backend.c), and what a membership's end means here
+ * (membership.c: grants end with their reason). An area, its grants and its
+ * sessions are one aggregate: they change together, and admitting a session
+ * holds the subscriber's row lock (ob_subscriber_lock) so the limit holds on
+ * every node.
+ */
+/*
  * area.c — data areas (R-DA-1): creation within the entitlement, the bin,
  * and the backend's answers.
  */

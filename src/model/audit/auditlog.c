@@ -1,4 +1,11 @@
 /*
+ * model/audit/ — reading and sealing the audit log.
+ *
+ * Every change writes its audit record through core/audit.c in its own
+ * transaction; this folder reads the records by scope and seals them into a
+ * hash chain that `oblako audit verify` checks.
+ */
+/*
  * auditlog.c — reading the audit log, sealing it into a hash chain, and
  * verifying the chain (R-OPS-2).
  *

@@ -1,4 +1,14 @@
 /*
+ * model/catalog/ — what can be sold: applications, tariffs, prices.
+ *
+ * The standard catalog is data (data/catalog.json, loaded by catalog_load.c);
+ * tariff options have one format and one price rule (catalog_options.c);
+ * promotions are data with validity dates (catalog_promotions.c); this file
+ * keeps applications, tariffs, immutable versions, prices and partner tariffs
+ * in the database. The catalog knows nothing of who bought what: the
+ * subscriptions folder above reads it.
+ */
+/*
  * catalog.c — applications, tariffs, versions, prices and partner tariffs
  * in the database (SPEC R-CAT-1..4). The options format and the price rule
  * are in catalog_options.c, promotions in catalog_promotions.c, the standard

@@ -1,4 +1,19 @@
 /*
+ * model/core/ — what every other part of the domain stands on.
+ *
+ * Settings (setting.c), periodic jobs with their leases and run records (job.c),
+ * durable tasks claimed by one node at a time (task.c), the mail outbox
+ * (outbox.c), idempotency keys (idempotency.c), rate limits (ratelimit.c) and
+ * the audit record that every change writes in its own transaction (audit.c).
+ * None of it knows a partner, a subscriber or a tariff: a job, a task or an
+ * outbox row carries a kind and a payload, and the folders above give them a
+ * meaning. Everything here is safe on several nodes at once: a lease, a claim
+ * or a unique key decides who does a thing, never a node's memory.
+ *
+ * This file is the folder's main one: jobs are how the service does anything
+ * on its own.
+ */
+/*
  * job.c — lease rows and run records of periodic jobs.
  */
 #include <string.h>

@@ -1,4 +1,20 @@
 /*
+ * model/identity/ — who someone is and what they may do.
+ *
+ * Persons and their password hashes (person.c), sign-in, sessions, resets and
+ * the second factor (authn.c), API tokens (token.c), accounts (account.c),
+ * memberships of a person in an account with roles (member.c, role.c), and
+ * access (access.c): the one place that turns an actor into what it may see
+ * (ob_access_scope) and do. It sits under every business folder: a partner, a
+ * subscriber or an area is reached only through an actor checked here.
+ * Membership changes tell the layers above through handlers registered at
+ * start-up (areas/membership.c ends an employee's grants), never by calling
+ * up.
+ *
+ * This file is the folder's main one: a person is what everything here is
+ * about.
+ */
+/*
  * person.c — persons, emails and password hashing.
  */
 #include <ctype.h>

@@ -1,4 +1,18 @@
 /*
+ * model/parties/ — the parties of the trade: partners and their clients.
+ *
+ * Partners with their statuses and employees (partner.c), subscribers (the
+ * clients, subscriber.c), the partner questionnaire that makes a partner
+ * (questionnaire.c; "application" is kept for software), invitations of
+ * people into an account (invite.c), and requisites with their validators
+ * (requisites.c: INN, KPP, phone, text). A new subscriber's trial is started
+ * by subscriptions/ through the handler it registers (ob_subscriber_on_create),
+ * so this folder never reaches up into tariffs.
+ *
+ * This file is the folder's main one: the partner is who the service is sold
+ * through.
+ */
+/*
  * partner.c — partners, their requisites, statuses and employees.
  *
  * Every public function checks the actor through model/identity/access.h first;

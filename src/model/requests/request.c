@@ -1,4 +1,12 @@
 /*
+ * model/requests/ — what a party asks and another decides.
+ *
+ * Requests to change requisites, subscriptions or a trial, filed by one side
+ * and decided by the other, with the late flag (ob_request_late) for a
+ * decision taken after the deadline. The top of the domain: a decision
+ * applies its change through the folders below, in its own transaction.
+ */
+/*
  * request.c — filing and deciding requests.
  *
  * The changes of a requisites request are kept as a JSON object of the

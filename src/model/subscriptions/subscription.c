@@ -1,4 +1,15 @@
 /*
+ * model/subscriptions/ — who may use what, until when, at what price.
+ *
+ * Posting subscriptions by the rules R-SUB-0..6 (this file: load, plan, write),
+ * the planner's rules as pure functions, the entitlement at a date as a pure
+ * function (entitlement.c), the partner's discount (discount.c), local ITS
+ * contracts (its.c), and the onboarding of a new subscriber with its trial
+ * (onboarding.c, registered at start-up as the parties folder's handler).
+ * Rules live in pure functions with table tests named by rule; the files that
+ * touch the database only load their inputs and write their results.
+ */
+/*
  * subscription.c — posting subscriptions by the rules of SPEC R-SUB-0..6,
  * reading them by scope (R-SUB-8), and the entitlement at a date (R-SUB-7).
  *
