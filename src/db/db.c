@@ -442,20 +442,13 @@ prepare_bound(struct ob_ctx *ctx, const char *sql, const char *fmt, va_list ap,
     return 0;
 }
 
-int
-ob_db_one(struct ob_ctx *ctx, void (*read)(struct ob_ctx *, struct ob_stmt *, void *), void *out,
-          const char *sql, const char *fmt, ...)
+/* Step st once and read its row; finalizes st (ob_db_one's contract). */
+static int
+one_row(struct ob_ctx *ctx, void (*read)(struct ob_ctx *, struct ob_stmt *, void *), void *out,
+        struct ob_stmt *st)
 {
-    struct ob_stmt *st;
-    va_list ap;
-    int rc;
+    int rc = ob_stmt_step(st);
 
-    va_start(ap, fmt);
-    rc = prepare_bound(ctx, sql, fmt, ap, &st);
-    va_end(ap);
-    if (rc != 0)
-        return rc;
-    rc = ob_stmt_step(st);
     if (rc == OB_DB_ROW)
         read(ctx, st, out);
     ob_stmt_finalize(st);
@@ -464,21 +457,15 @@ ob_db_one(struct ob_ctx *ctx, void (*read)(struct ob_ctx *, struct ob_stmt *, vo
     return rc == OB_DB_ROW ? 0 : OB_ENOTFOUND;
 }
 
-int
-ob_db_each(struct ob_ctx *ctx, int (*row)(struct ob_ctx *, struct ob_stmt *, void *), void *arg,
-           const char *sql, const char *fmt, ...)
+/* Hand each row of st to row(); finalizes st (ob_db_each's contract). */
+static int
+each_row(struct ob_ctx *ctx, int (*row)(struct ob_ctx *, struct ob_stmt *, void *), void *arg,
+         struct ob_stmt *st)
 {
     struct ob_arena scratch, *outer = ctx->rows;
     const void *outer_st = ctx->rows_of;
-    struct ob_stmt *st;
-    va_list ap;
     int rc;
 
-    va_start(ap, fmt);
-    rc = prepare_bound(ctx, sql, fmt, ap, &st);
-    va_end(ap);
-    if (rc != 0)
-        return rc;
     ob_arena_init(&scratch);
     if (ctx->rows_stream) {
         ctx->rows = &scratch;
@@ -496,6 +483,72 @@ ob_db_each(struct ob_ctx *ctx, int (*row)(struct ob_ctx *, struct ob_stmt *, voi
     ob_arena_free(&scratch);
     ob_stmt_finalize(st);
     return ob_db_rows_end(ctx, rc);
+}
+
+/* Prepare sql and bind it by bind(st, bind_arg); the statement, or a mapped error. */
+static int
+prepare_bound_by(struct ob_ctx *ctx, const char *sql, int (*bind)(struct ob_stmt *, const void *),
+                 const void *bind_arg, struct ob_stmt **st)
+{
+    int rc = ob_db_prepare(ctx->db, sql, st);
+
+    if (rc != 0)
+        return ob_db_err(ctx, rc);
+    if ((rc = bind(*st, bind_arg)) != 0) {
+        ob_stmt_finalize(*st);
+        return ob_db_err(ctx, rc);
+    }
+    return 0;
+}
+
+int
+ob_db_one(struct ob_ctx *ctx, void (*read)(struct ob_ctx *, struct ob_stmt *, void *), void *out,
+          const char *sql, const char *fmt, ...)
+{
+    struct ob_stmt *st;
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = prepare_bound(ctx, sql, fmt, ap, &st);
+    va_end(ap);
+    return rc != 0 ? rc : one_row(ctx, read, out, st);
+}
+
+int
+ob_db_one_bind(struct ob_ctx *ctx, void (*read)(struct ob_ctx *, struct ob_stmt *, void *),
+               void *out, const char *sql, int (*bind)(struct ob_stmt *, const void *),
+               const void *bind_arg)
+{
+    struct ob_stmt *st;
+    int rc = prepare_bound_by(ctx, sql, bind, bind_arg, &st);
+
+    return rc != 0 ? rc : one_row(ctx, read, out, st);
+}
+
+int
+ob_db_each(struct ob_ctx *ctx, int (*row)(struct ob_ctx *, struct ob_stmt *, void *), void *arg,
+           const char *sql, const char *fmt, ...)
+{
+    struct ob_stmt *st;
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = prepare_bound(ctx, sql, fmt, ap, &st);
+    va_end(ap);
+    return rc != 0 ? rc : each_row(ctx, row, arg, st);
+}
+
+int
+ob_db_each_bind(struct ob_ctx *ctx, int (*row)(struct ob_ctx *, struct ob_stmt *, void *),
+                void *arg, const char *sql, int (*bind)(struct ob_stmt *, const void *),
+                const void *bind_arg)
+{
+    struct ob_stmt *st;
+    int rc = prepare_bound_by(ctx, sql, bind, bind_arg, &st);
+
+    return rc != 0 ? rc : each_row(ctx, row, arg, st);
 }
 
 int

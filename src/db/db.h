@@ -131,6 +131,15 @@ int ob_db_one(struct ob_ctx *ctx, void (*read)(struct ob_ctx *, struct ob_stmt *
  * row; a database error through ob_db_err. */
 int ob_db_each(struct ob_ctx *ctx, int (*row)(struct ob_ctx *, struct ob_stmt *, void *),
                void *arg, const char *sql, const char *fmt, ...);
+/* As ob_db_one and ob_db_each, for a statement whose values are not known
+ * at compile time (a variable number of them): bind(st, bind_arg) binds
+ * them and returns 0 or a negative code, mapped as a database error. */
+int ob_db_one_bind(struct ob_ctx *ctx, void (*read)(struct ob_ctx *, struct ob_stmt *, void *),
+                   void *out, const char *sql, int (*bind)(struct ob_stmt *, const void *),
+                   const void *bind_arg);
+int ob_db_each_bind(struct ob_ctx *ctx, int (*row)(struct ob_ctx *, struct ob_stmt *, void *),
+                    void *arg, const char *sql, int (*bind)(struct ob_stmt *, const void *),
+                    const void *bind_arg);
 
 /* ---- what the engines do differently (here only: tools/layers.sh) ---- */
 

@@ -74,6 +74,84 @@ rows_end_maps_every_ending(void **state)
     unit_sqlite_close(db);
 }
 
+/* ---- ob_db_one_bind and ob_db_each_bind: values bound by a callback ---- */
+
+struct nums {
+    int n;
+    int64_t v[4];
+};
+
+static int
+bind_nums(struct ob_stmt *st, const void *arg)
+{
+    const struct nums *b = arg;
+    int rc = 0;
+
+    for (int i = 0; i < b->n && rc == 0; i++)
+        rc = ob_stmt_bind_int(st, i + 1, b->v[i]);
+    return rc;
+}
+
+static void
+read_text(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    *(const char **)out = ob_stmt_dup(ctx, st, 0);
+}
+
+static int
+sum_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    (void)ctx;
+    *(int64_t *)arg += ob_stmt_int(st, 0);
+    return ob_stmt_int(st, 0) == 3 ? ob_err_set(&ctx->err, OB_EINVAL, "three refused") : 0;
+}
+
+static void
+bound_by_a_callback(void **state)
+{
+    struct ob_db *db = NULL;
+    struct ob_ctx ctx;
+    struct nums two = { 2, { 1, 3 } }, one = { 1, { 2 } }, none = { 1, { 9 } };
+    struct nums bad = { 3, { 1, 2, 3 } };
+    const char *text = NULL;
+    int64_t sum = 0;
+
+    (void)state;
+    assert_int_equal(unit_sqlite_open_migrated(&db), 0);
+    assert_int_equal(ob_db_exec(db, "CREATE TABLE t (n INTEGER, s TEXT); "
+                                    "INSERT INTO t VALUES (1, 'one'), (2, 'two'), (3, NULL);"),
+                     0);
+    ob_ctx_init(&ctx, db, NULL);
+    CHECK_INT("one row", ob_db_one_bind(&ctx, read_text, &text, "SELECT s FROM t WHERE n = ?",
+                                        bind_nums, &one),
+              0);
+    CHECK_STR("its text", text, "two");
+    CHECK_INT("no row", ob_db_one_bind(&ctx, read_text, &text, "SELECT s FROM t WHERE n = ?",
+                                       bind_nums, &none),
+              OB_ENOTFOUND);
+    CHECK_INT("not found leaves the error to the caller", ctx.err.rc, 0);
+    CHECK_INT("each bound row", ob_db_each_bind(&ctx, sum_row, &sum,
+                                                "SELECT n FROM t WHERE n IN (?, ?) AND n < 3 "
+                                                "ORDER BY n",
+                                                bind_nums, &two),
+              0);
+    CHECK_INT("their sum", sum, 1);
+    sum = 0;
+    CHECK_INT("the callback's error stops", ob_db_each_bind(&ctx, sum_row, &sum,
+                                                            "SELECT n FROM t WHERE n IN (?, ?) "
+                                                            "ORDER BY n",
+                                                            bind_nums, &two),
+              OB_EINVAL);
+    CHECK_STR("with its message", ctx.err.message, "three refused");
+    ob_err_clear(&ctx.err);
+    CHECK_TRUE("a failed bind is a database error",
+               ob_db_each_bind(&ctx, sum_row, &sum, "SELECT n FROM t WHERE n = ?", bind_nums,
+                               &bad) < 0 &&
+                   ctx.err.rc != 0);
+    ob_ctx_release(&ctx);
+    unit_sqlite_close(db);
+}
+
 static char *
 slurp(const char *path)
 {
@@ -215,6 +293,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rows_end_maps_every_ending),
+        cmocka_unit_test(bound_by_a_callback),
         cmocka_unit_test(the_check_finds_the_old_shapes),
         cmocka_unit_test(sources_keep_the_shape),
     };
