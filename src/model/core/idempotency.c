@@ -123,38 +123,34 @@ idem_init(struct ob_ctx *ctx, const char *key, const char *request_hash, struct 
     ob_rand_hex(idem->holder, 16);
 }
 
+static void
+read_key(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    struct row *r = out;
+
+    snprintf(r->request_hash, sizeof(r->request_hash), "%s", ob_stmt_dup(ctx, st, 0));
+    r->done = !strcmp(ob_stmt_dup(ctx, st, 1), "done");
+    if (ob_stmt_int(st, 3) > ob_clock_now(ctx) &&
+        (r->done || ob_stmt_int(st, 2) >= ob_clock_real()))
+        r->found = HELD;
+    r->status = (int)ob_stmt_int(st, 4);
+    snprintf(r->type, sizeof(r->type), "%s", ob_stmt_dup(ctx, st, 5));
+    r->body = ob_stmt_dup(ctx, st, 6);
+}
+
 /* Read the key's row into r: HELD, or GONE when there is none or it may be
  * claimed anew (expired, or pending past its lease). */
 static int
 load(struct ob_ctx *ctx, const struct ob_idem *idem, struct row *r)
 {
-    struct ob_stmt *st;
-    int rc = ob_db_prepare(ctx->db,
-                           "SELECT request_hash, state, locked_until, expires_at, status, "
-                           "content_type, body FROM idempotency_keys "
-                           "WHERE actor = ? AND key_hash = ?",
-                           &st);
+    int rc;
 
-    if (rc == 0)
-        rc = ob_stmt_bindf(st, "tt", idem->actor, idem->key_hash);
-    if (rc == 0)
-        rc = ob_stmt_step(st);
     r->found = GONE;
-    if (rc == OB_DB_ROW) {
-        const char *type = ob_stmt_text(st, 5), *body = ob_stmt_text(st, 6);
-
-        snprintf(r->request_hash, sizeof(r->request_hash), "%s", ob_stmt_text(st, 0));
-        r->done = !strcmp(ob_stmt_text(st, 1), "done");
-        if (ob_stmt_int(st, 3) > ob_clock_now(ctx) &&
-            (r->done || ob_stmt_int(st, 2) >= ob_clock_real()))
-            r->found = HELD;
-        r->status = (int)ob_stmt_int(st, 4);
-        snprintf(r->type, sizeof(r->type), "%s", type ? type : "");
-        r->body = ob_arena_strdup(&ctx->arena, body ? body : "");
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    rc = ob_db_one(ctx, read_key, r,
+                   "SELECT request_hash, state, locked_until, expires_at, status, "
+                   "content_type, body FROM idempotency_keys WHERE actor = ? AND key_hash = ?",
+                   "tt", idem->actor, idem->key_hash);
+    return rc == OB_ENOTFOUND ? 0 : rc;
 }
 
 static int

@@ -116,50 +116,54 @@ ob_job_release(struct ob_ctx *ctx, const char *name, const char *node)
     return ob_db_tx(ctx, OB_DB_WRITE, release, nn);
 }
 
+struct job_fn {
+    int (*lease)(const struct ob_job_row *, void *);
+    int (*run)(const struct ob_job_run *, void *);
+    void *arg;
+};
+
+static int
+lease_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct job_fn *f = arg;
+    struct ob_job_row r = { ob_stmt_dup(ctx, st, 0), ob_stmt_dup(ctx, st, 1),
+                            ob_stmt_dup(ctx, st, 3), ob_stmt_int(st, 2) };
+
+    return f->lease(&r, f->arg);
+}
+
 int
 ob_job_list(struct ob_ctx *ctx, int (*fn)(const struct ob_job_row *, void *), void *arg)
 {
-    struct ob_stmt *st;
-    int rc;
+    struct job_fn f = { .lease = fn, .arg = arg };
 
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT name, holder, expires_at, last_period FROM job_leases "
-                            "ORDER BY name",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    while ((rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_job_row r = { ob_stmt_text(st, 0), ob_stmt_text(st, 1), ob_stmt_text(st, 3),
-                                ob_stmt_int(st, 2) };
+    return ob_db_each(ctx, lease_row, &f,
+                      "SELECT name, holder, expires_at, last_period FROM job_leases ORDER BY name",
+                      NULL);
+}
 
-        if ((rc = fn(&r, arg)) != 0)
-            break;
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+static int
+run_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct job_fn *f = arg;
+    struct ob_job_run r = { ob_stmt_dup(ctx, st, 0), ob_stmt_dup(ctx, st, 1),
+                            ob_stmt_dup(ctx, st, 2), ob_stmt_dup(ctx, st, 3),
+                            ob_stmt_dup(ctx, st, 4), ob_stmt_int(st, 5),
+                            ob_stmt_int(st, 6) };
+
+    return f->run(&r, f->arg);
 }
 
 int
 ob_job_runs(struct ob_ctx *ctx, const char *name, int limit,
             int (*fn)(const struct ob_job_run *, void *), void *arg)
 {
-    struct ob_stmt *st;
-    int rc;
+    struct job_fn f = { .run = fn, .arg = arg };
 
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT name, period, node, result, detail, started_at, finished_at "
-                            "FROM job_runs WHERE (? IS NULL OR name = ?) ORDER BY id DESC LIMIT ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "tti", name, name, (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_job_run r = { ob_stmt_text(st, 0), ob_stmt_text(st, 1), ob_stmt_text(st, 2),
-                                ob_stmt_text(st, 3), ob_stmt_text(st, 4), ob_stmt_int(st, 5),
-                                ob_stmt_int(st, 6) };
-
-        rc = fn(&r, arg);
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, run_row, &f,
+                      "SELECT name, period, node, result, detail, started_at, finished_at "
+                      "FROM job_runs WHERE (? IS NULL OR name = ?) ORDER BY id DESC LIMIT ?",
+                      "tti", name, name, (int64_t)limit);
 }
 
 int

@@ -172,34 +172,34 @@ ob_outbox_add(struct ob_ctx *ctx, const char *to, const char *lang, const char *
     return ob_task_enqueue(ctx, "mail.send", payload, key, MAIL_ATTEMPTS, &task);
 }
 
+static void
+read_mail(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct ob_mail *out = arg;
+
+    out->id = ob_stmt_int(st, 0);
+    out->to = ob_stmt_dup(ctx, st, 1);
+    out->subject = ob_stmt_dup(ctx, st, 2);
+    out->text = ob_stmt_dup(ctx, st, 3);
+    out->html = ob_stmt_dup(ctx, st, 4);
+    out->message_id = ob_stmt_dup(ctx, st, 5);
+    out->state = ob_stmt_dup(ctx, st, 6);
+    out->created_at = ob_stmt_int(st, 7);
+}
+
 int
 ob_outbox_get(struct ob_ctx *ctx, int64_t id, struct ob_mail *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT id, to_addr, subject, body_text, body_html, message_id, "
-                            "state, created_at FROM outbox WHERE id = ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, id);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        out->id = ob_stmt_int(st, 0);
-        out->to = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 1));
-        out->subject = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 2));
-        out->text = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 3));
-        out->html = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 4));
-        out->message_id = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 5));
-        out->state = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 6));
-        out->created_at = ob_stmt_int(st, 7);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = ob_err_set(&ctx->err, OB_ENOTFOUND, "message %lld not found", (long long)id);
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 && rc != OB_ENOTFOUND ? ob_db_err(ctx, rc) : rc;
+    rc = ob_db_one(ctx, read_mail, out,
+                   "SELECT id, to_addr, subject, body_text, body_html, message_id, state, "
+                   "created_at FROM outbox WHERE id = ?",
+                   "i", id);
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "message %lld not found", (long long)id);
+    return rc;
 }
 
 int

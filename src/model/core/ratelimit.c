@@ -36,13 +36,21 @@ ob_ratelimit_check(struct ob_ctx *ctx, const char *key, const char *what)
     return OB_ERATE;
 }
 
+/* failures and window_start, into out[0] and out[1] */
+static void
+read_failures(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    (void)ctx;
+    ((int64_t *)out)[0] = ob_stmt_int(st, 0);
+    ((int64_t *)out)[1] = ob_stmt_int(st, 1);
+}
+
 /* Count one more event for key in its window (a new window after the old
  * one ended); *failures and *start receive the row after the count. */
 static int
 count(struct ob_ctx *ctx, const char *key, int64_t window_s, int64_t *failures, int64_t *start)
 {
-    int64_t now = ob_clock_now(ctx), old = now - window_s;
-    struct ob_stmt *st;
+    int64_t now = ob_clock_now(ctx), old = now - window_s, row[2];
     int64_t n =
         ob_db_run(ctx->db,
                   "INSERT INTO login_failures (key, window_start, failures) VALUES (?, ?, 1) "
@@ -58,18 +66,15 @@ count(struct ob_ctx *ctx, const char *key, int64_t window_s, int64_t *failures, 
 
     if (n < 0)
         return ob_db_err(ctx, (int)n);
-    if ((rc = ob_db_prepare(
-             ctx->db, "SELECT failures, window_start FROM login_failures WHERE key = ?", &st)) != 0)
-        return ob_db_err(ctx, rc);
-    if ((rc = ob_stmt_bind_text(st, 1, key)) == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        *failures = ob_stmt_int(st, 0);
-        *start = ob_stmt_int(st, 1);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_EINTERNAL; /* the upsert just wrote it */
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    rc = ob_db_one(ctx, read_failures, row,
+                   "SELECT failures, window_start FROM login_failures WHERE key = ?", "t", key);
+    if (rc == OB_ENOTFOUND)
+        return ob_db_err(ctx, OB_EINTERNAL); /* the upsert just wrote it */
+    if (rc != 0)
+        return rc;
+    *failures = row[0];
+    *start = row[1];
+    return 0;
 }
 
 /* A key that has reached its limit is refused until its window ends

@@ -17,11 +17,18 @@ static const char claim_head[] =
 static const char claim_tail[] =
     " ORDER BY run_after, id LIMIT 1%s) RETURNING id, kind, payload, attempts, max_attempts";
 
+static void
+read_id(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    (void)ctx;
+    if (out)
+        *(int64_t *)out = ob_stmt_int(st, 0);
+}
+
 int
 ob_task_enqueue(struct ob_ctx *ctx, const char *kind, const char *payload,
                 const char *unique_key, int max_attempts, int64_t *id)
 {
-    struct ob_stmt *st;
     int64_t now = ob_clock_real();
     int rc;
 
@@ -33,20 +40,12 @@ ob_task_enqueue(struct ob_ctx *ctx, const char *kind, const char *payload,
         if (rc < 0)
             return ob_db_err(ctx, rc);
     }
-    if ((rc = ob_db_prepare(ctx->db,
-                            "INSERT INTO tasks (kind, payload, unique_key, max_attempts, "
-                            "run_after, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "tttiii", kind, payload, unique_key,
-                       (int64_t)(max_attempts > 0 ? max_attempts : 8), now, now);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        if (id)
-            *id = ob_stmt_int(st, 0);
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    rc = ob_db_one(ctx, read_id, id,
+                   "INSERT INTO tasks (kind, payload, unique_key, max_attempts, run_after, "
+                   "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                   "tttiii", kind, payload, unique_key,
+                   (int64_t)(max_attempts > 0 ? max_attempts : 8), now, now);
+    return rc == OB_ENOTFOUND ? 0 : rc;
 }
 
 struct claim_args {
@@ -57,38 +56,43 @@ struct claim_args {
     struct ob_task *out;
 };
 
+/* The claim's values: the node, the lease's end, now twice, the kinds passed over. */
+static int
+bind_claim(struct ob_stmt *st, const void *arg)
+{
+    const struct claim_args *a = arg;
+    int64_t now = ob_clock_real();
+    int rc = ob_stmt_bindf(st, "tiii", a->node, now + a->lease_s, now, now);
+
+    for (int i = 0; i < a->nskip && rc == 0; i++)
+        rc = ob_stmt_bind_text(st, 5 + i, a->skip[i]);
+    return rc;
+}
+
+static void
+read_claimed(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct ob_task *out = arg;
+
+    out->id = ob_stmt_int(st, 0);
+    out->kind = ob_stmt_dup(ctx, st, 1);
+    out->payload = ob_stmt_dup(ctx, st, 2);
+    out->attempts = (int)ob_stmt_int(st, 3);
+    out->max_attempts = (int)ob_stmt_int(st, 4);
+}
+
+/* OB_ENOTFOUND (without a message) when no task is due. */
 static int
 claim(struct ob_ctx *ctx, void *arg)
 {
     struct claim_args *a = arg;
     char sql[sizeof(claim_head) + sizeof(claim_tail) + OB_TASK_SKIP_MAX * 16 + 32];
-    int64_t now = ob_clock_real();
-    struct ob_stmt *st;
     size_t n = (size_t)snprintf(sql, sizeof(sql), "%s", claim_head);
-    int rc;
 
     for (int i = 0; i < a->nskip; i++)
         n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND kind <> ?");
     snprintf(sql + n, sizeof(sql) - n, claim_tail, ob_db_claim_clause(ctx->db));
-    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "tiii", a->node, now + a->lease_s, now, now);
-    for (int i = 0; i < a->nskip && rc == 0; i++)
-        rc = ob_stmt_bind_text(st, 5 + i, a->skip[i]);
-    if (rc == 0)
-        rc = ob_stmt_step(st);
-    if (rc == OB_DB_ROW) {
-        a->out->id = ob_stmt_int(st, 0);
-        a->out->kind = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 1));
-        a->out->payload = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 2));
-        a->out->attempts = (int)ob_stmt_int(st, 3);
-        a->out->max_attempts = (int)ob_stmt_int(st, 4);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 && rc != OB_ENOTFOUND ? ob_db_err(ctx, rc) : rc;
+    return ob_db_one_bind(ctx, read_claimed, a->out, sql, bind_claim, a);
 }
 
 int
@@ -159,30 +163,30 @@ ob_task_fail(struct ob_ctx *ctx, const char *node, const struct ob_task *t, cons
     return ob_db_tx(ctx, OB_DB_WRITE, fail, &a);
 }
 
+static int
+count_state(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct ob_task_stats *out = arg;
+    const char *s = ob_stmt_dup(ctx, st, 0);
+    int64_t n = ob_stmt_int(st, 1);
+
+    if (!strcmp(s, "queued"))
+        out->queued = n;
+    else if (!strcmp(s, "running"))
+        out->running = n;
+    else if (!strcmp(s, "done"))
+        out->done = n;
+    else if (!strcmp(s, "failed"))
+        out->failed = n;
+    return 0;
+}
+
 int
 ob_task_stats(struct ob_ctx *ctx, struct ob_task_stats *out)
 {
-    struct ob_stmt *st;
-    int rc;
-
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db, "SELECT state, COUNT(*) FROM tasks GROUP BY state", &st)) != 0)
-        return ob_db_err(ctx, rc);
-    while ((rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        const char *s = ob_stmt_text(st, 0);
-        int64_t n = ob_stmt_int(st, 1);
-
-        if (!strcmp(s, "queued"))
-            out->queued = n;
-        else if (!strcmp(s, "running"))
-            out->running = n;
-        else if (!strcmp(s, "done"))
-            out->done = n;
-        else if (!strcmp(s, "failed"))
-            out->failed = n;
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, count_state, out, "SELECT state, COUNT(*) FROM tasks GROUP BY state",
+                      NULL);
 }
 
 int
@@ -219,33 +223,31 @@ ob_task_done(struct ob_ctx *ctx, const char *node, const struct ob_task *t)
     return ob_db_tx(ctx, OB_DB_WRITE, done, &a);
 }
 
+static void
+read_task(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct ob_task_info *out = arg;
+
+    out->id = ob_stmt_int(st, 0);
+    out->kind = ob_stmt_dup(ctx, st, 1);
+    out->state = ob_stmt_dup(ctx, st, 2);
+    out->attempts = (int)ob_stmt_int(st, 3);
+    out->max_attempts = (int)ob_stmt_int(st, 4);
+    out->run_after = ob_stmt_int(st, 5);
+    out->last_error = ob_stmt_null(st, 6) ? NULL : ob_stmt_dup(ctx, st, 6);
+}
+
 int
 ob_task_get(struct ob_ctx *ctx, int64_t id, struct ob_task_info *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT id, kind, state, attempts, max_attempts, run_after, last_error "
-                            "FROM tasks WHERE id = ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, id);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        const char *err = ob_stmt_text(st, 6);
-
-        out->id = ob_stmt_int(st, 0);
-        out->kind = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 1));
-        out->state = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 2));
-        out->attempts = (int)ob_stmt_int(st, 3);
-        out->max_attempts = (int)ob_stmt_int(st, 4);
-        out->run_after = ob_stmt_int(st, 5);
-        out->last_error = err ? ob_arena_strdup(&ctx->arena, err) : NULL;
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = ob_err_set(&ctx->err, OB_ENOTFOUND, "task %lld not found", (long long)id);
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 && rc != OB_ENOTFOUND ? ob_db_err(ctx, rc) : rc;
+    rc = ob_db_one(ctx, read_task, out,
+                   "SELECT id, kind, state, attempts, max_attempts, run_after, last_error "
+                   "FROM tasks WHERE id = ?",
+                   "i", id);
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "task %lld not found", (long long)id);
+    return rc;
 }
