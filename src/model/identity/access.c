@@ -18,11 +18,32 @@ struct cache {
     int64_t provider;
 };
 
+/* One membership of the actor into the cache; one without roles is passed over. */
+static int
+member_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct cache *c = arg;
+    struct ob_member *m = &c->m[c->n];
+    enum ob_kind k = ob_kind_parse(ob_stmt_text(st, 1));
+
+    m->account = ob_stmt_int(st, 0);
+    m->kind = k;
+    if (ob_roles_parse(k, ob_stmt_text(st, 2), &m->roles, NULL) != 0)
+        m->roles = 0;
+    if (ctx->actor.token)
+        m->roles = m->account == ctx->actor.account ? m->roles & ctx->actor.token_roles : 0;
+    m->name = ob_stmt_dup(ctx, st, 3);
+    m->code = ob_stmt_int(st, 4);
+    m->session_limit = ob_stmt_int(st, 5);
+    if (m->roles && c->n < MAX_MEMBERS)
+        c->n++;
+    return 0;
+}
+
 static int
 load(struct ob_ctx *ctx, struct cache **out)
 {
     struct cache *c = ctx->actor.members;
-    struct ob_stmt *st;
     int rc;
 
     if (c) {
@@ -34,40 +55,18 @@ load(struct ob_ctx *ctx, struct cache **out)
                        "SELECT id FROM accounts WHERE kind = 'provider' ORDER BY id LIMIT 1", NULL);
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    if (ctx->actor.person) {
-        if ((rc = ob_db_prepare(ctx->db,
-                                "SELECT m.account_id, a.kind, m.roles, a.name, "
-                                "COALESCE(s.code, 0), COALESCE(m.session_limit, -1) "
-                                "FROM memberships m JOIN accounts a ON a.id = m.account_id "
-                                "LEFT JOIN subscribers s ON s.account_id = m.account_id "
-                                "WHERE m.person_id = ? AND (? = 0 OR m.account_id = ?) "
-                                "ORDER BY a.kind, a.name, a.id",
-                                &st)) != 0)
-            return ob_db_err(ctx, rc);
-        /* a token acts in its one account only: the other rows would read as no roles */
-        rc = ob_stmt_bindf(st, "iii", ctx->actor.person, ctx->actor.token ? ctx->actor.account : 0,
-                           ctx->actor.account);
-        while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-            struct ob_member *m = &c->m[c->n];
-            enum ob_kind k = ob_kind_parse(ob_stmt_text(st, 1));
-
-            m->account = ob_stmt_int(st, 0);
-            m->kind = k;
-            if (ob_roles_parse(k, ob_stmt_text(st, 2), &m->roles, NULL) != 0)
-                m->roles = 0;
-            if (ctx->actor.token)
-                m->roles = m->account == ctx->actor.account ? m->roles & ctx->actor.token_roles : 0;
-            m->name = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 3));
-            m->code = ob_stmt_int(st, 4);
-            m->session_limit = ob_stmt_int(st, 5);
-            if (m->roles && c->n < MAX_MEMBERS)
-                c->n++;
-            rc = 0;
-        }
-        ob_stmt_finalize(st);
-        if (rc < 0)
-            return ob_db_err(ctx, rc);
-    }
+    /* a token acts in its one account only: the other rows would read as no roles */
+    if (ctx->actor.person &&
+        (rc = ob_db_each(ctx, member_row, c,
+                         "SELECT m.account_id, a.kind, m.roles, a.name, "
+                         "COALESCE(s.code, 0), COALESCE(m.session_limit, -1) "
+                         "FROM memberships m JOIN accounts a ON a.id = m.account_id "
+                         "LEFT JOIN subscribers s ON s.account_id = m.account_id "
+                         "WHERE m.person_id = ? AND (? = 0 OR m.account_id = ?) "
+                         "ORDER BY a.kind, a.name, a.id",
+                         "iii", ctx->actor.person, ctx->actor.token ? ctx->actor.account : 0,
+                         ctx->actor.account)) != 0)
+        return rc;
     ctx->actor.members = c;
     *out = c;
     return 0;

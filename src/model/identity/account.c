@@ -66,28 +66,28 @@ ob_account_next_code(struct ob_ctx *ctx, int64_t *code)
     return rc < 0 ? ob_db_err(ctx, rc) : 0;
 }
 
+static void
+read_account(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct ob_account *out = arg;
+
+    out->id = ob_stmt_int(st, 0);
+    out->kind = ob_kind_parse(ob_stmt_text(st, 1));
+    out->name = ob_stmt_dup(ctx, st, 2);
+    out->created_at = ob_stmt_int(st, 3);
+}
+
 int
 ob_account_get(struct ob_ctx *ctx, int64_t id, struct ob_account *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db, "SELECT id, kind, name, created_at FROM accounts WHERE id = ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, id);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        out->id = ob_stmt_int(st, 0);
-        out->kind = ob_kind_parse(ob_stmt_text(st, 1));
-        out->name = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 2));
-        out->created_at = ob_stmt_int(st, 3);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = ob_err_set(&ctx->err, OB_ENOTFOUND, "account %lld not found", (long long)id);
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 && rc != OB_ENOTFOUND ? ob_db_err(ctx, rc) : rc;
+    rc = ob_db_one(ctx, read_account, out,
+                   "SELECT id, kind, name, created_at FROM accounts WHERE id = ?", "i", id);
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "account %lld not found", (long long)id);
+    return rc;
 }
 
 struct init_args {

@@ -77,42 +77,42 @@ ob_auth_new_secret(char out[OB_SECRET_LEN])
 }
 
 struct secrets {
-    char *hash, *totp;
+    const char *hash, *totp;
     bool totp_enabled, disabled, staff;
     int64_t totp_last_step;     /* the time step of the last code accepted */
     const char *email;
 };
 
+static void
+read_secrets(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct secrets *s = arg;
+
+    if (!ob_stmt_null(st, 0))
+        s->hash = ob_stmt_dup(ctx, st, 0);
+    if (!ob_stmt_null(st, 1))
+        s->totp = ob_stmt_dup(ctx, st, 1);
+    s->totp_enabled = ob_stmt_int(st, 2) != 0;
+    s->disabled = ob_stmt_int(st, 3) != 0;
+    s->staff = ob_stmt_int(st, 4) > 0;
+    s->totp_last_step = ob_stmt_int(st, 5);
+    s->email = ob_stmt_dup(ctx, st, 6);
+}
+
+/* The person's secrets; all empty (no hash) when there is no such person. */
 static int
 load_secrets(struct ob_ctx *ctx, int64_t person, struct secrets *s)
 {
-    struct ob_stmt *st;
     int rc;
 
     memset(s, 0, sizeof(*s));
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT password_hash, totp_secret, totp_enabled, disabled, "
-                            "(SELECT COUNT(*) FROM memberships m JOIN accounts a ON "
-                            "a.id = m.account_id WHERE m.person_id = p.id AND "
-                            "a.kind = 'provider'), totp_last_step, email FROM persons p "
-                            "WHERE id = ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, person);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        if (!ob_stmt_null(st, 0))
-            s->hash = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 0));
-        if (!ob_stmt_null(st, 1))
-            s->totp = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 1));
-        s->totp_enabled = ob_stmt_int(st, 2) != 0;
-        s->disabled = ob_stmt_int(st, 3) != 0;
-        s->staff = ob_stmt_int(st, 4) > 0;
-        s->totp_last_step = ob_stmt_int(st, 5);
-        s->email = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 6));
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    rc = ob_db_one(ctx, read_secrets, s,
+                   "SELECT password_hash, totp_secret, totp_enabled, disabled, "
+                   "(SELECT COUNT(*) FROM memberships m JOIN accounts a ON "
+                   "a.id = m.account_id WHERE m.person_id = p.id AND "
+                   "a.kind = 'provider'), totp_last_step, email FROM persons p WHERE id = ?",
+                   "i", person);
+    return rc == OB_ENOTFOUND ? 0 : rc;
 }
 
 /* The time step a code was made for (one step either side of now is
@@ -361,58 +361,64 @@ touch(struct ob_ctx *ctx, void *arg)
     return n < 0 ? ob_db_err(ctx, (int)n) : 0;
 }
 
+struct session_row {
+    int64_t person, account, created, seen, mfa;
+    char token[OB_CSRF_LEN];
+    const char *email;
+};
+
+static void
+read_session(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct session_row *s = arg;
+
+    s->person = ob_stmt_int(st, 0);
+    s->account = ob_stmt_int(st, 1);
+    snprintf(s->token, sizeof(s->token), "%s", ob_stmt_dup(ctx, st, 2));
+    s->created = ob_stmt_int(st, 3);
+    s->seen = ob_stmt_int(st, 4);
+    s->mfa = ob_stmt_int(st, 5);
+    s->email = ob_stmt_dup(ctx, st, 6);
+}
+
 int
 ob_auth_session(struct ob_ctx *ctx, const char *secret, bool changing, const char *csrf_header,
                 bool origin_ok, char *csrf)
 {
-    char hash[65], token[OB_CSRF_LEN] = "";
-    int64_t now = ob_clock_now(ctx), created = 0, seen = 0, person = 0, account = 0, mfa = 0;
+    char hash[65];
+    struct session_row s = { 0 };
+    int64_t now = ob_clock_now(ctx);
     int64_t idle = (int64_t)(ctx->cfg ? ctx->cfg->session_idle_minutes : 30) * 60;
     int64_t max = (int64_t)(ctx->cfg ? ctx->cfg->session_max_hours : 12) * 3600;
-    const char *email = NULL;
-    struct ob_stmt *st;
     int rc;
 
     ob_auth_hash(secret, hash);
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT s.person_id, COALESCE(s.account_id, 0), s.csrf, s.created_at, "
-                            "s.seen_at, s.mfa_ok, p.email FROM auth_sessions s JOIN persons p "
-                            "ON p.id = s.person_id WHERE s.id_hash = ? AND p.disabled = 0",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_text(st, 1, hash);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        person = ob_stmt_int(st, 0);
-        account = ob_stmt_int(st, 1);
-        snprintf(token, sizeof(token), "%s", ob_stmt_text(st, 2));
-        created = ob_stmt_int(st, 3);
-        seen = ob_stmt_int(st, 4);
-        mfa = ob_stmt_int(st, 5);
-        email = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 6));
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    if (!person || now - seen > idle || now - created > max) {
-        if (person)
+    rc = ob_db_one(ctx, read_session, &s,
+                   "SELECT s.person_id, COALESCE(s.account_id, 0), s.csrf, s.created_at, "
+                   "s.seen_at, s.mfa_ok, p.email FROM auth_sessions s JOIN persons p "
+                   "ON p.id = s.person_id WHERE s.id_hash = ? AND p.disabled = 0",
+                   "t", hash);
+    if (rc != 0 && rc != OB_ENOTFOUND)
+        return rc;
+    if (!s.person || now - s.seen > idle || now - s.created > max) {
+        if (s.person)
             ob_db_tx(ctx, OB_DB_WRITE, end_session, hash);
         return ob_err_set(&ctx->err, OB_EUNAUTH, "your session has ended; sign in again");
     }
     if (changing && !origin_ok &&
-        (!csrf_header || strlen(csrf_header) != strlen(token) ||
-         sodium_memcmp(csrf_header, token, strlen(token)) != 0))
+        (!csrf_header || strlen(csrf_header) != strlen(s.token) ||
+         sodium_memcmp(csrf_header, s.token, strlen(s.token)) != 0))
         return ob_err_set(&ctx->err, OB_EPERM,
                           "this request needs the X-CSRF-Token header of your session");
     /* in the group of concurrent writes (SQLite), not queued behind it on the lock */
-    if (now - seen > TOUCH_S && (rc = ob_db_tx_group(ctx, touch, hash)) != 0)
+    if (now - s.seen > TOUCH_S && (rc = ob_db_tx_group(ctx, touch, hash)) != 0)
         return rc;
-    ctx->actor.person = person;
-    ctx->actor.account = account;
-    ctx->actor.name = email;
-    ctx->actor.mfa_missing = mfa == 0;
+    ctx->actor.person = s.person;
+    ctx->actor.account = s.account;
+    ctx->actor.name = s.email;
+    ctx->actor.mfa_missing = s.mfa == 0;
     if (csrf)
-        memcpy(csrf, token, OB_CSRF_LEN);
+        memcpy(csrf, s.token, OB_CSRF_LEN);
     return 0;
 }
 
@@ -488,47 +494,45 @@ staff_token_gate(struct ob_ctx *ctx)
     return OB_EUNAUTH;
 }
 
+/* The token's row into the actor; its last use into *(int64_t *)arg. */
+static void
+read_bearer(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    ctx->actor.person = ob_stmt_int(st, 1);
+    ctx->actor.account = ob_stmt_int(st, 2);
+    ctx->actor.token = ob_stmt_int(st, 0);
+    if (ob_roles_parse(ob_kind_parse(ob_stmt_text(st, 4)), ob_stmt_text(st, 3),
+                       &ctx->actor.token_roles, NULL) != 0)
+        ctx->actor.token_roles = 0;
+    ctx->actor.name = ob_stmt_dup(ctx, st, 5);
+    *(int64_t *)arg = ob_stmt_int(st, 6);
+}
+
 int
 ob_auth_bearer(struct ob_ctx *ctx, const char *token)
 {
     char hash[65];
-    struct ob_stmt *st;
-    int64_t id = 0, last = 0;
+    int64_t last = 0;
     int rc;
 
     if (strncmp(token, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) != 0)
         return ob_err_set(&ctx->err, OB_EUNAUTH, "the API token is not valid");
     ob_auth_hash(token, hash);
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT t.id, t.person_id, t.account_id, t.roles, a.kind, p.email, "
-                            "COALESCE(t.last_used_at, 0) FROM api_tokens t "
-                            "JOIN persons p ON p.id = t.person_id "
-                            "JOIN accounts a ON a.id = t.account_id "
-                            "WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND p.disabled = 0",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_text(st, 1, hash);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        id = ob_stmt_int(st, 0);
-        ctx->actor.person = ob_stmt_int(st, 1);
-        ctx->actor.account = ob_stmt_int(st, 2);
-        ctx->actor.token = id;
-        if (ob_roles_parse(ob_kind_parse(ob_stmt_text(st, 4)), ob_stmt_text(st, 3),
-                           &ctx->actor.token_roles, NULL) != 0)
-            ctx->actor.token_roles = 0;
-        ctx->actor.name = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 5));
-        last = ob_stmt_int(st, 6);
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    if (!id)
+    rc = ob_db_one(ctx, read_bearer, &last,
+                   "SELECT t.id, t.person_id, t.account_id, t.roles, a.kind, p.email, "
+                   "COALESCE(t.last_used_at, 0) FROM api_tokens t "
+                   "JOIN persons p ON p.id = t.person_id "
+                   "JOIN accounts a ON a.id = t.account_id "
+                   "WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND p.disabled = 0",
+                   "t", hash);
+    if (rc != 0 && rc != OB_ENOTFOUND)
+        return rc;
+    if (rc == OB_ENOTFOUND || !ctx->actor.token)
         return ob_err_set(&ctx->err, OB_EUNAUTH, "the API token is not valid");
     if ((rc = staff_token_gate(ctx)) != 0)
         return rc;
     if (ob_clock_now(ctx) - last > TOUCH_S)
-        return ob_db_tx_group(ctx, token_used, &id);
+        return ob_db_tx_group(ctx, token_used, &ctx->actor.token);
     return 0;
 }
 

@@ -19,66 +19,65 @@
     "SELECT p.id, p.email, p.name, m.roles, m.session_limit FROM memberships m "              \
     "JOIN persons p ON p.id = m.person_id "
 
+/* How a member row is read: the account's kind (for its roles) and where it goes. */
+struct member_rows {
+    enum ob_kind kind;
+    struct ob_account_member *out;
+    int (*fn)(const struct ob_account_member *, void *);
+    void *arg;
+};
+
 static void
-read_row(struct ob_stmt *st, enum ob_kind k, struct ob_account_member *m)
+read_member(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 {
+    const struct member_rows *r = arg;
+    struct ob_account_member *m = r->out;
+
     m->person = ob_stmt_int(st, 0);
-    m->email = ob_stmt_text(st, 1);
-    m->name = ob_stmt_text(st, 2);
-    if (ob_roles_parse(k, ob_stmt_text(st, 3), &m->roles, NULL) != 0)
+    m->email = ob_stmt_dup(ctx, st, 1);
+    m->name = ob_stmt_dup(ctx, st, 2);
+    if (ob_roles_parse(r->kind, ob_stmt_text(st, 3), &m->roles, NULL) != 0)
         m->roles = 0;
     m->has_limit = !ob_stmt_null(st, 4);
     m->session_limit = m->has_limit ? ob_stmt_int(st, 4) : 0;
+}
+
+static int
+member_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct member_rows *r = arg;
+
+    read_member(ctx, st, arg);
+    return r->fn(r->out, r->arg);
 }
 
 int
 ob_member_list(struct ob_ctx *ctx, int64_t account, enum ob_kind k, int64_t after, int limit,
                int (*fn)(const struct ob_account_member *, void *), void *arg)
 {
-    struct ob_stmt *st;
-    int rc;
+    struct ob_account_member m;
+    struct member_rows r = { k, &m, fn, arg };
 
-    if ((rc = ob_db_prepare(ctx->db,
-                            MEMBER_SELECT "WHERE m.account_id = ? AND m.person_id > ? "
-                                          "ORDER BY m.person_id LIMIT ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iii", account, after, (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_account_member m;
-
-        read_row(st, k, &m);
-        rc = fn(&m, arg);
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, member_row, &r,
+                      MEMBER_SELECT "WHERE m.account_id = ? AND m.person_id > ? "
+                                    "ORDER BY m.person_id LIMIT ?",
+                      "iii", account, after, (int64_t)limit);
 }
 
 int
 ob_member_get(struct ob_ctx *ctx, int64_t account, enum ob_kind k, int64_t person,
               struct ob_account_member *out)
 {
-    struct ob_stmt *st;
+    struct member_rows r = { k, out, NULL, NULL };
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db, MEMBER_SELECT "WHERE m.account_id = ? AND m.person_id = ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "ii", account, person);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        read_row(st, k, out);
-        out->email = ob_arena_strdup(&ctx->arena, out->email);
-        out->name = ob_arena_strdup(&ctx->arena, out->name);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = ob_db_one(ctx, read_member, &r, MEMBER_SELECT "WHERE m.account_id = ? AND m.person_id = ?",
+                   "ii", account, person);
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "person %lld is not a member here",
                           (long long)person);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc;
 }
 
 int

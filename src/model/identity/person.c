@@ -257,33 +257,32 @@ ob_password_verify(struct ob_ctx *ctx, const char *hash, const char *pw, bool *o
     return 0;
 }
 
+static void
+read_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct ob_person *out = arg;
+
+    out->id = ob_stmt_int(st, 0);
+    out->email = ob_stmt_dup(ctx, st, 1);
+    out->name = ob_stmt_dup(ctx, st, 2);
+    out->lang = ob_stmt_dup(ctx, st, 3);
+    out->has_password = !ob_stmt_null(st, 4);
+    out->totp_enabled = ob_stmt_int(st, 5) != 0;
+    out->disabled = ob_stmt_int(st, 6) != 0;
+}
+
 static int
 read_person(struct ob_ctx *ctx, const char *sql, const char *fmt, int64_t id, const char *email,
             struct ob_person *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = *fmt == 'i' ? ob_stmt_bind_int(st, 1, id) : ob_stmt_bind_text(st, 1, email);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        out->id = ob_stmt_int(st, 0);
-        out->email = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 1));
-        out->name = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 2));
-        out->lang = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 3));
-        out->has_password = !ob_stmt_null(st, 4);
-        out->totp_enabled = ob_stmt_int(st, 5) != 0;
-        out->disabled = ob_stmt_int(st, 6) != 0;
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = *fmt == 'i' ? ob_db_one(ctx, read_row, out, sql, "i", id)
+                     : ob_db_one(ctx, read_row, out, sql, "t", email);
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "no such person");
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc;
 }
 
 #define PERSON_COLUMNS "SELECT id, email, name, lang, password_hash, totp_enabled, disabled FROM persons "

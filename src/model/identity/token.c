@@ -87,31 +87,37 @@ ob_token_create(struct ob_ctx *ctx, int64_t account, const char *roles, const ch
     return ob_db_tx(ctx, OB_DB_WRITE, create, &a);
 }
 
+struct token_fn {
+    int (*fn)(const struct ob_token *, void *);
+    void *arg;
+};
+
+static int
+token_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct token_fn *f = arg;
+    struct ob_token t = { ob_stmt_int(st, 0),       ob_stmt_int(st, 1),
+                          ob_stmt_int(st, 5),       ob_stmt_int(st, 6),
+                          ob_stmt_int(st, 7),       ob_stmt_dup(ctx, st, 2),
+                          ob_stmt_dup(ctx, st, 3), ob_stmt_dup(ctx, st, 4) };
+
+    return f->fn(&t, f->arg);
+}
+
 int
 ob_token_list(struct ob_ctx *ctx, int64_t after, int limit,
               int (*fn)(const struct ob_token *, void *), void *arg)
 {
-    struct ob_stmt *st;
+    struct token_fn f = { fn, arg };
     int rc;
 
     if ((rc = ob_access_session(ctx)) != 0)
         return rc;
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT id, account_id, name, prefix, roles, created_at, "
-                            "COALESCE(last_used_at, 0), COALESCE(revoked_at, 0) FROM api_tokens "
-                            "WHERE person_id = ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iiii", ctx->actor.person, after, after, (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_token t = { ob_stmt_int(st, 0), ob_stmt_int(st, 1), ob_stmt_int(st, 5),
-                              ob_stmt_int(st, 6), ob_stmt_int(st, 7), ob_stmt_text(st, 2),
-                              ob_stmt_text(st, 3), ob_stmt_text(st, 4) };
-
-        rc = fn(&t, arg);
-    }
-    ob_stmt_finalize(st);
-    return ob_db_rows_end(ctx, rc);
+    return ob_db_each(ctx, token_row, &f,
+                      "SELECT id, account_id, name, prefix, roles, created_at, "
+                      "COALESCE(last_used_at, 0), COALESCE(revoked_at, 0) FROM api_tokens "
+                      "WHERE person_id = ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?",
+                      "iiii", ctx->actor.person, after, after, (int64_t)limit);
 }
 
 static int
