@@ -154,32 +154,50 @@ build(struct ob_ctx *ctx, const struct ob_audit_filter *f, int64_t after, struct
     return 0;
 }
 
-static int
-run_list(struct ob_ctx *ctx, struct query *q, int limit, ob_audit_fn fn, void *arg)
-{
-    struct ob_stmt *st;
-    int rc;
+struct list_args {
+    const struct query *q;
+    int limit;
+    ob_audit_fn fn;
+    void *arg;
+};
 
-    if ((rc = ob_db_prepare(ctx->db, q->sql.p, &st)) != 0)
-        return ob_db_err(ctx, rc);
+/* The filters' values, then the limit. */
+static int
+bind_list(struct ob_stmt *st, const void *arg)
+{
+    const struct list_args *a = arg;
+    const struct query *q = a->q;
+    int rc = 0;
+
     for (int i = 0; i < q->n && rc == 0; i++)
         rc = q->b[i].text ? ob_stmt_bind_text(st, i + 1, q->b[i].t)
                           : ob_stmt_bind_int(st, i + 1, q->b[i].i);
-    if (rc == 0)
-        rc = ob_stmt_bind_int(st, q->n + 1, limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_audit_record r = {
-            ob_stmt_int(st, 0),          ob_stmt_int(st, 1),   ob_stmt_int(st, 2),
-            ob_stmt_int(st, 3),          ob_stmt_int(st, 5),   ob_stmt_text(st, 4),
-            ob_stmt_text(st, 6),         ob_stmt_text(st, 7),  ob_stmt_text(st, 8),
-            ob_stmt_text(st, 9),         ob_stmt_text(st, 10), ob_stmt_text(st, 11),
-            !ob_stmt_null(st, SEAL_COL),
-        };
+    return rc != 0 ? rc : ob_stmt_bind_int(st, q->n + 1, a->limit);
+}
 
-        rc = fn(&r, arg);
-    }
-    ob_stmt_finalize(st);
-    return ob_db_rows_end(ctx, rc);
+/* One record to the caller. In an export (ctx->rows_stream) its strings
+ * live until fn returns (db.h). */
+static int
+record_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct list_args *a = arg;
+    struct ob_audit_record r = {
+        ob_stmt_int(st, 0),       ob_stmt_int(st, 1),        ob_stmt_int(st, 2),
+        ob_stmt_int(st, 3),       ob_stmt_int(st, 5),        ob_stmt_dup(ctx, st, 4),
+        ob_stmt_dup(ctx, st, 6),  ob_stmt_dup(ctx, st, 7),   ob_stmt_dup(ctx, st, 8),
+        ob_stmt_dup(ctx, st, 9),  ob_stmt_dup(ctx, st, 10),  ob_stmt_dup(ctx, st, 11),
+        !ob_stmt_null(st, SEAL_COL),
+    };
+
+    return a->fn(&r, a->arg);
+}
+
+static int
+run_list(struct ob_ctx *ctx, struct query *q, int limit, ob_audit_fn fn, void *arg)
+{
+    struct list_args a = { q, limit, fn, arg };
+
+    return ob_db_each_bind(ctx, record_row, &a, q->sql.p, bind_list, &a);
 }
 
 static int
@@ -268,6 +286,12 @@ row_hash(struct ob_stmt *st, const char *prev, char out[65])
 
 /* ---- sealing -------------------------------------------------------- */
 
+/* A seal: a batch of records chained from prev_upto's hash to upto_id's. */
+struct batch {
+    int64_t prev_upto, upto, records;
+    char hash[65];
+};
+
 struct sealed {
     int64_t id;
     char hash[65];
@@ -280,24 +304,26 @@ struct seal_args {
     struct sealed *done; /* OB_AUDIT_BATCH of them */
 };
 
+/* upto_id and hash of a seal, into a struct batch */
+static void
+read_seal(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    struct batch *b = out;
+
+    b->upto = ob_stmt_int(st, 0);
+    snprintf(b->hash, sizeof(b->hash), "%s", ob_stmt_dup(ctx, st, 1));
+}
+
 static int
 last_seal(struct ob_ctx *ctx, int64_t *upto, char hash[65])
 {
-    struct ob_stmt *st;
-    int rc;
+    struct batch b = { .upto = 0, .hash = "" };
+    int rc = ob_db_one(ctx, read_seal, &b,
+                       "SELECT upto_id, hash FROM audit_seals ORDER BY upto_id DESC LIMIT 1", NULL);
 
-    *upto = 0;
-    hash[0] = '\0';
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT upto_id, hash FROM audit_seals ORDER BY upto_id DESC LIMIT 1",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    if ((rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        *upto = ob_stmt_int(st, 0);
-        snprintf(hash, 65, "%s", ob_stmt_text(st, 1));
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    *upto = b.upto;
+    memcpy(hash, b.hash, sizeof(b.hash));
+    return rc == OB_ENOTFOUND ? 0 : rc;
 }
 
 /* May the batch pass the hole after < id < before? Notes a hole the first
@@ -327,41 +353,50 @@ hole_passable(struct ob_ctx *ctx, int64_t after, int64_t before, int64_t now, bo
     return n < 0 ? ob_db_err(ctx, (int)n) : 0;
 }
 
+struct collect {
+    struct seal_args *a;
+    int64_t last;   /* the id before this row's */
+    char *hash;     /* the chain so far */
+};
+
+/* One record into the batch, unless a hole before it is not yet passable
+ * (then 1: the batch ends there). hole_passable writes while the SELECT is
+ * open, as it always did: the rows it touches are not the ones read. */
+static int
+collect_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct collect *c = arg;
+    struct seal_args *a = c->a;
+    int64_t id = ob_stmt_int(st, 0);
+    char next[65];
+    bool pass = true;
+    int rc;
+
+    if (id != c->last + 1 && (rc = hole_passable(ctx, c->last, id, a->now, &pass)) != 0)
+        return rc;
+    if (!pass) {
+        a->waiting = true;
+        return 1;
+    }
+    a->holes += id != c->last + 1;
+    row_hash(st, c->hash, next);
+    memcpy(c->hash, next, sizeof(next));
+    a->done[a->n].id = id;
+    memcpy(a->done[a->n].hash, next, sizeof(next));
+    a->n++;
+    c->last = id;
+    return 0;
+}
+
 /* Hash the records that may be sealed into a->done. */
 static int
 seal_collect(struct ob_ctx *ctx, struct seal_args *a, int64_t last, char hash[65])
 {
-    struct ob_stmt *st;
-    int rc;
+    struct collect c = { a, last, hash };
 
-    if ((rc = ob_db_prepare(
-             ctx->db, "SELECT " COLUMNS " FROM audit WHERE id > ? ORDER BY id LIMIT ?", &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "ii", last, (int64_t)OB_AUDIT_BATCH);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        int64_t id = ob_stmt_int(st, 0);
-        char next[65];
-        bool pass = true;
-
-        if (id != last + 1 && (rc = hole_passable(ctx, last, id, a->now, &pass)) != 0)
-            break;
-        if (!pass) {
-            a->waiting = true;
-            break;
-        }
-        a->holes += id != last + 1;
-        row_hash(st, hash, next);
-        memcpy(hash, next, sizeof(next));
-        a->done[a->n].id = id;
-        memcpy(a->done[a->n].hash, next, sizeof(next));
-        a->n++;
-        last = id;
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0 && !ctx->err.rc)
-        return ob_db_err(ctx, rc);
-    return rc > 0 ? 0 : rc;
+    return ob_db_each(ctx, collect_row, &c,
+                      "SELECT " COLUMNS " FROM audit WHERE id > ? ORDER BY id LIMIT ?", "ii", last,
+                      (int64_t)OB_AUDIT_BATCH);
 }
 
 static int
@@ -419,11 +454,6 @@ ob_auditlog_seal(struct ob_ctx *ctx, int max_batches, struct ob_audit_seal_stats
 
 /* ---- verifying ------------------------------------------------------ */
 
-struct batch {
-    int64_t prev_upto, upto, records;
-    char hash[65];
-};
-
 struct hole {
     int64_t after, before;
 };
@@ -450,53 +480,66 @@ report(struct verify *v, enum ob_audit_problem_kind kind, int64_t id, int64_t fr
     return v->fn ? v->fn(&p, v->arg) : 0;
 }
 
+struct batches {
+    struct batch *b;
+    int n;
+};
+
+static int
+batch_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct batches *p = arg;
+    struct batch *b = &p->b[p->n++];
+
+    *b = (struct batch){ob_stmt_int(st, 0), ob_stmt_int(st, 1), ob_stmt_int(st, 2), ""};
+    snprintf(b->hash, sizeof(b->hash), "%s", ob_stmt_dup(ctx, st, 3));
+    return 0;
+}
+
 static int
 load_batches(struct ob_ctx *ctx, int64_t after, struct batch *b, int *n)
 {
-    struct ob_stmt *st;
-    int rc;
+    struct batches p = { b, 0 };
+    int rc = ob_db_each(ctx, batch_row, &p,
+                        "SELECT prev_upto, upto_id, records, hash FROM audit_seals "
+                        "WHERE upto_id > ? ORDER BY upto_id LIMIT ?",
+                        "ii", after, (int64_t)VERIFY_PAGE);
 
-    *n = 0;
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT prev_upto, upto_id, records, hash FROM audit_seals "
-                            "WHERE upto_id > ? ORDER BY upto_id LIMIT ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "ii", after, (int64_t)VERIFY_PAGE);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        b[*n] = (struct batch){ob_stmt_int(st, 0), ob_stmt_int(st, 1), ob_stmt_int(st, 2), ""};
-        snprintf(b[*n].hash, sizeof(b[*n].hash), "%s", ob_stmt_text(st, 3));
-        (*n)++;
-        rc = 0;
+    *n = p.n;
+    return rc;
+}
+
+struct holes {
+    struct verify *v;
+    int cap;
+};
+
+static int
+hole_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct holes *h = arg;
+    struct verify *v = h->v;
+
+    (void)ctx;
+    if (v->nholes == h->cap) {
+        h->cap = h->cap ? 2 * h->cap : 16;
+        v->holes = ob_xrealloc(v->holes, sizeof(*v->holes) * (size_t)h->cap);
     }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    v->holes[v->nholes++] = (struct hole){ob_stmt_int(st, 0), ob_stmt_int(st, 1)};
+    return 0;
 }
 
 /* The accepted holes whose upper end lies in batch b, by before_id. */
 static int
 load_holes(struct ob_ctx *ctx, struct verify *v, const struct batch *b)
 {
-    struct ob_stmt *st;
-    int rc, cap = 0;
+    struct holes h = { v, 0 };
 
     v->nholes = 0;
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT after_id, before_id FROM audit_gaps WHERE accepted = 1 "
-                            "AND before_id > ? AND before_id <= ? ORDER BY before_id",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "ii", b->prev_upto, b->upto);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        if (v->nholes == cap) {
-            cap = cap ? 2 * cap : 16;
-            v->holes = ob_xrealloc(v->holes, sizeof(*v->holes) * (size_t)cap);
-        }
-        v->holes[v->nholes++] = (struct hole){ob_stmt_int(st, 0), ob_stmt_int(st, 1)};
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, hole_row, &h,
+                      "SELECT after_id, before_id FROM audit_gaps WHERE accepted = 1 "
+                      "AND before_id > ? AND before_id <= ? ORDER BY before_id",
+                      "ii", b->prev_upto, b->upto);
 }
 
 /* The accepted hole that ends at or after id (holes are sorted), or NULL. */
@@ -516,16 +559,29 @@ hole_at(const struct verify *v, int64_t id)
     return lo < v->nholes ? &v->holes[lo] : NULL;
 }
 
-/* One record of batch b: *prev is the chain so far within the batch. */
+/* Walking one batch: the chain so far within it, and its records present. */
+struct walk {
+    struct verify *v;
+    char prev[65];
+    int64_t present;
+};
+
+/* One record of the batch walked. Its seal is compared and copied in place,
+ * within the step, not into the arena: a log of any length verifies in
+ * bounded memory. */
 static int
-verify_row(struct verify *v, struct ob_stmt *st, char prev[65], int64_t *present)
+verify_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 {
+    struct walk *w = arg;
+    struct verify *v = w->v;
+    char *prev = w->prev;
     int64_t id = ob_stmt_int(st, 0);
     const struct hole *h = hole_at(v, id);
     bool gone = false;
     char want[65];
     int rc = 0;
 
+    (void)ctx;
     v->seen = id;
     if (ob_stmt_null(st, SEAL_COL)) {
         if (h && h->after < id && id < h->before)
@@ -550,7 +606,7 @@ verify_row(struct verify *v, struct ob_stmt *st, char prev[65], int64_t *present
     snprintf(prev, 65, "%s", ob_stmt_text(st, SEAL_COL));
     v->last = id;
     v->stats->sealed++;
-    (*present)++;
+    w->present++;
     return rc;
 }
 
@@ -558,9 +614,7 @@ static int
 verify_batch(struct ob_ctx *ctx, struct verify *v, const struct batch *b)
 {
     int problems = v->stats->problems;
-    int64_t present = 0;
-    struct ob_stmt *st;
-    char prev[65];
+    struct walk w = { .v = v, .present = 0 };
     int rc;
 
     if (b->prev_upto != v->upto &&
@@ -568,54 +622,48 @@ verify_batch(struct ob_ctx *ctx, struct verify *v, const struct batch *b)
         return rc;
     if ((rc = load_holes(ctx, v, b)) != 0)
         return rc;
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT " COLUMNS " FROM audit WHERE id > ? AND id <= ? ORDER BY id",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    memcpy(prev, v->anchor, sizeof(prev));
+    memcpy(w.prev, v->anchor, sizeof(w.prev));
     v->broken = false;
-    rc = ob_stmt_bindf(st, "ii", b->prev_upto, b->upto);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW)
-        rc = verify_row(v, st, prev, &present);
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ctx->err.rc ? rc : ob_db_err(ctx, rc);
+    if ((rc = ob_db_each(ctx, verify_row, &w,
+                         "SELECT " COLUMNS " FROM audit WHERE id > ? AND id <= ? ORDER BY id",
+                         "ii", b->prev_upto, b->upto)) != 0)
+        return rc;
     if (v->last < b->upto) { /* the batch's last records are gone (or unsealed) */
         if (v->seen < b->upto)
             rc = report(v, OB_AUDIT_DELETED, 0, v->last, b->upto + 1);
         v->last = b->upto;
-    } else if (!v->broken && strcmp(prev, b->hash) != 0) {
+    } else if (!v->broken && strcmp(w.prev, b->hash) != 0) {
         rc = report(v, OB_AUDIT_CHANGED, b->upto, 0, 0);
     }
     /* A forged hole could excuse a deletion; the count still tells. */
-    if (rc == 0 && present != b->records && v->stats->problems == problems)
+    if (rc == 0 && w.present != b->records && v->stats->problems == problems)
         rc = report(v, OB_AUDIT_SEALS, 0, b->prev_upto, b->upto + 1);
     memcpy(v->anchor, b->hash, sizeof(v->anchor));
     v->upto = b->upto;
     return rc;
 }
 
+static int
+forged_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    (void)ctx;
+    return report(arg, OB_AUDIT_CHANGED, ob_stmt_int(st, 0), 0, 0);
+}
+
 /* Records past the last batch: the unsealed wait; a sealed one is forged. */
 static int
 verify_tail(struct ob_ctx *ctx, struct verify *v)
 {
-    struct ob_stmt *st;
     int rc = ob_db_get_int(ctx->db, &v->stats->unsealed,
                            "SELECT COUNT(*) FROM audit WHERE id > ? AND seal_hash IS NULL", "i",
                            v->upto);
 
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT id FROM audit WHERE id > ? AND seal_hash IS NOT NULL "
-                            "ORDER BY id LIMIT 100",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, v->upto);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW)
-        rc = report(v, OB_AUDIT_CHANGED, ob_stmt_int(st, 0), 0, 0);
-    ob_stmt_finalize(st);
-    return ob_db_rows_end(ctx, rc);
+    return ob_db_each(ctx, forged_row, v,
+                      "SELECT id FROM audit WHERE id > ? AND seal_hash IS NOT NULL "
+                      "ORDER BY id LIMIT 100",
+                      "i", v->upto);
 }
 
 static int
