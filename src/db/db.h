@@ -127,8 +127,9 @@ int ob_stmt_vbindf(struct ob_stmt *st, const char *fmt, va_list ap);
 int ob_db_one(struct ob_ctx *ctx, void (*read)(struct ob_ctx *, struct ob_stmt *, void *),
               void *out, const char *sql, const char *fmt, ...);
 /* Prepare sql, bind by fmt, and hand each row to row(ctx, st, arg): 0 goes
- * on, a negative code stops (kept as it is, with ctx->err). 0 after the last
- * row; a database error through ob_db_err. */
+ * on, a positive value stops there (found what it looked for: not an
+ * error), a negative code stops (kept as it is, with ctx->err). 0 after the
+ * last row or a positive stop; a database error through ob_db_err. */
 int ob_db_each(struct ob_ctx *ctx, int (*row)(struct ob_ctx *, struct ob_stmt *, void *),
                void *arg, const char *sql, const char *fmt, ...);
 /* As ob_db_one and ob_db_each, for a statement whose values are not known

@@ -106,6 +106,14 @@ sum_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     return ob_stmt_int(st, 0) == 3 ? ob_err_set(&ctx->err, OB_EINVAL, "three refused") : 0;
 }
 
+static int
+stop_at_two(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    (void)ctx;
+    *(int64_t *)arg += ob_stmt_int(st, 0);
+    return ob_stmt_int(st, 0) == 2 ? 1 : 0;
+}
+
 static void
 bound_by_a_callback(void **state)
 {
@@ -144,6 +152,11 @@ bound_by_a_callback(void **state)
               OB_EINVAL);
     CHECK_STR("with its message", ctx.err.message, "three refused");
     ob_err_clear(&ctx.err);
+    sum = 0;
+    CHECK_INT("a positive return stops without an error",
+              ob_db_each(&ctx, stop_at_two, &sum, "SELECT n FROM t ORDER BY n", NULL), 0);
+    CHECK_INT("at that row", sum, 3);
+    CHECK_INT("and sets none", ctx.err.rc, 0);
     CHECK_TRUE("a failed bind is a database error",
                ob_db_each_bind(&ctx, sum_row, &sum, "SELECT n FROM t WHERE n = ?", bind_nums,
                                &bad) < 0 &&

@@ -68,23 +68,25 @@ state_of(int64_t now, int64_t expires, int64_t accepted, int64_t cancelled, int6
     return expires <= now ? "expired" : "pending";
 }
 
-/* One row; strings valid until the next step. */
+/* One row; strings are the row's (db.h). */
 static void
-read_row(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_invite *v)
+read_row(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
+    struct ob_invite *v = out;
+
     memset(v, 0, sizeof(*v));
     v->id = ob_stmt_int(st, 0);
     v->account = ob_stmt_int(st, 1);
     v->kind = ob_kind_parse(ob_stmt_text(st, 2));
-    v->account_name = ob_stmt_text(st, 3);
-    v->email = ob_stmt_text(st, 4);
-    v->name = ob_stmt_text(st, 5);
-    v->lang = ob_stmt_text(st, 6);
+    v->account_name = ob_stmt_dup(ctx, st, 3);
+    v->email = ob_stmt_dup(ctx, st, 4);
+    v->name = ob_stmt_dup(ctx, st, 5);
+    v->lang = ob_stmt_dup(ctx, st, 6);
     if (ob_roles_parse(v->kind, ob_stmt_text(st, 7), &v->roles, NULL) != 0)
         v->roles = 0;
     v->has_limit = !ob_stmt_null(st, 8);
     v->session_limit = v->has_limit ? ob_stmt_int(st, 8) : 0;
-    v->inviter = ob_stmt_text(st, 9);
+    v->inviter = ob_stmt_dup(ctx, st, 9);
     v->created_at = ob_stmt_int(st, 10);
     v->expires_at = ob_stmt_int(st, 11);
     v->state = state_of(ob_clock_now(ctx), v->expires_at, ob_stmt_int(st, 12), ob_stmt_int(st, 13),
@@ -96,29 +98,11 @@ read_row(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_invite *v)
 static int
 load_one(struct ob_ctx *ctx, const char *where, int64_t id, const char *text, struct ob_invite *out)
 {
-    struct ob_stmt *st;
-    int rc;
+    const char *sql = ob_arena_printf(&ctx->arena, INVITE_SELECT "%s", where);
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db, ob_arena_printf(&ctx->arena, INVITE_SELECT "%s", where),
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = text ? ob_stmt_bind_text(st, 1, text) : ob_stmt_bind_int(st, 1, id);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_arena *a = &ctx->arena;
-
-        read_row(ctx, st, out);
-        out->account_name = ob_arena_strdup(a, out->account_name);
-        out->email = ob_arena_strdup(a, out->email);
-        out->name = ob_arena_strdup(a, out->name);
-        out->lang = ob_arena_strdup(a, out->lang);
-        out->inviter = ob_arena_strdup(a, out->inviter);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 && rc != OB_ENOTFOUND ? ob_db_err(ctx, rc) : rc;
+    return text ? ob_db_one(ctx, read_row, out, sql, "t", text)
+                : ob_db_one(ctx, read_row, out, sql, "i", id);
 }
 
 /* ---- the mail ------------------------------------------------------------------------ */
@@ -430,36 +414,41 @@ list_access(struct ob_ctx *ctx, int64_t account)
     return rc;
 }
 
+struct invite_fn {
+    int (*fn)(const struct ob_invite *, void *);
+    void *arg;
+};
+
+static int
+invite_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct invite_fn *f = arg;
+    struct ob_invite v;
+
+    read_row(ctx, st, &v);
+    return f->fn(&v, f->arg);
+}
+
 int
 ob_invite_list(struct ob_ctx *ctx, int64_t account, int64_t after, int limit,
                int (*fn)(const struct ob_invite *, void *), void *arg)
 {
+    struct invite_fn f = { fn, arg };
     const char *scope;
-    struct ob_stmt *st;
     int rc;
 
     if ((rc = ob_access_person(ctx)) != 0 || (account && (rc = list_access(ctx, account)) != 0))
         return rc;
     if ((rc = scope_sql(ctx, &scope)) != 0)
         return rc;
-    if ((rc = ob_db_prepare(ctx->db,
-                            ob_arena_printf(&ctx->arena,
-                                            INVITE_SELECT
-                                            "WHERE i.accepted_at IS NULL AND i.cancelled_at IS "
-                                            "NULL AND (? = 0 OR i.account_id = ?) AND "
-                                            "(? = 0 OR i.id < ?) AND %s ORDER BY i.id DESC LIMIT ?",
-                                            scope),
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iiiii", account, account, after, after, (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_invite v;
-
-        read_row(ctx, st, &v);
-        rc = fn(&v, arg);
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, invite_row, &f,
+                      ob_arena_printf(&ctx->arena,
+                                      INVITE_SELECT
+                                      "WHERE i.accepted_at IS NULL AND i.cancelled_at IS "
+                                      "NULL AND (? = 0 OR i.account_id = ?) AND "
+                                      "(? = 0 OR i.id < ?) AND %s ORDER BY i.id DESC LIMIT ?",
+                                      scope),
+                      "iiiii", account, account, after, after, (int64_t)limit);
 }
 
 static int

@@ -49,60 +49,35 @@
     "LEFT JOIN subscribers s ON s.account_id = p.own_subscriber_id "
 
 static void
-read_partner(struct ob_stmt *st, struct ob_partner *p)
+read_partner(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
+    struct ob_partner *p = out;
+
     p->id = ob_stmt_int(st, 0);
-    p->req.name = ob_stmt_text(st, 1);
-    p->req.inn = ob_stmt_text(st, 2);
-    p->req.kpp = ob_stmt_text(st, 3);
-    p->req.phone = ob_stmt_text(st, 4);
-    p->req.email = ob_stmt_text(st, 5);
-    p->req.site = ob_stmt_text(st, 6);
-    p->req.address = ob_stmt_text(st, 7);
-    p->req.region = ob_stmt_text(st, 8);
-    p->state = ob_stmt_text(st, 9);
+    p->req.name = ob_stmt_dup(ctx, st, 1);
+    p->req.inn = ob_stmt_dup(ctx, st, 2);
+    p->req.kpp = ob_stmt_dup(ctx, st, 3);
+    p->req.phone = ob_stmt_dup(ctx, st, 4);
+    p->req.email = ob_stmt_dup(ctx, st, 5);
+    p->req.site = ob_stmt_dup(ctx, st, 6);
+    p->req.address = ob_stmt_dup(ctx, st, 7);
+    p->req.region = ob_stmt_dup(ctx, st, 8);
+    p->state = ob_stmt_dup(ctx, st, 9);
     p->own_subscriber = ob_stmt_int(st, 10);
     p->own_code = ob_stmt_int(st, 11);
     p->created_at = ob_stmt_int(st, 12);
 }
 
-static const char *
-dup(struct ob_ctx *ctx, const char *s)
-{
-    return ob_arena_strdup(&ctx->arena, s ? s : "");
-}
-
 int
 ob_partner_load(struct ob_ctx *ctx, int64_t id, struct ob_partner *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db, PARTNER_SELECT "WHERE p.account_id = ?", &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, id);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_requisites *r = &out->req;
-
-        read_partner(st, out);
-        r->name = dup(ctx, r->name);
-        r->inn = dup(ctx, r->inn);
-        r->kpp = dup(ctx, r->kpp);
-        r->phone = dup(ctx, r->phone);
-        r->email = dup(ctx, r->email);
-        r->site = dup(ctx, r->site);
-        r->address = dup(ctx, r->address);
-        r->region = dup(ctx, r->region);
-        out->state = dup(ctx, out->state);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = ob_db_one(ctx, read_partner, out, PARTNER_SELECT "WHERE p.account_id = ?", "i", id);
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "partner %lld not found", (long long)id);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc;
 }
 
 int
@@ -113,12 +88,27 @@ ob_partner_get(struct ob_ctx *ctx, int64_t id, struct ob_partner *out)
     return rc ? rc : ob_partner_load(ctx, id, out);
 }
 
+struct partner_fn {
+    int (*fn)(const struct ob_partner *, void *);
+    void *arg;
+};
+
+static int
+partner_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct partner_fn *f = arg;
+    struct ob_partner p;
+
+    read_partner(ctx, st, &p);
+    return f->fn(&p, f->arg);
+}
+
 int
 ob_partner_list(struct ob_ctx *ctx, const char *q, int64_t after, int limit,
                 int (*fn)(const struct ob_partner *, void *), void *arg)
 {
     const char *scope = NULL, *like = q && *q ? ob_db_like_pattern(ctx, q) : "";
-    struct ob_stmt *st;
+    struct partner_fn f = { fn, arg };
     char *sql;
     int rc;
 
@@ -131,17 +121,8 @@ ob_partner_list(struct ob_ctx *ctx, const char *q, int64_t after, int limit,
                                          "LOWER(a.name) LIKE ? ESCAPE '\\' OR p.inn LIKE ? "
                                          "ESCAPE '\\') AND %s ORDER BY a.id DESC LIMIT ?",
                           scope);
-    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iittti", after, after, like, like, like, (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_partner p;
-
-        read_partner(st, &p);
-        rc = fn(&p, arg);
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, partner_row, &f, sql, "iittti", after, after, like, like, like,
+                      (int64_t)limit);
 }
 
 /* ---- creating and changing ----------------------------------------------------------- */
@@ -247,41 +228,45 @@ in_force(int32_t day, int32_t from, int32_t to)
     return from <= day && (to < 0 || day < to);
 }
 
+struct status_fn {
+    int32_t today;
+    int (*fn)(const struct ob_partner_status *, void *);
+    void *arg;
+};
+
+static int
+status_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct status_fn *f = arg;
+    struct ob_partner_status s = { 0 };
+    int32_t from = 0, to = -1;
+
+    s.id = ob_stmt_int(st, 0);
+    s.partner = ob_stmt_int(st, 1);
+    s.status = ob_stmt_dup(ctx, st, 2);
+    s.valid_from = ob_stmt_dup(ctx, st, 3);
+    s.valid_to = ob_stmt_null(st, 4) ? NULL : ob_stmt_dup(ctx, st, 4);
+    s.note = ob_stmt_dup(ctx, st, 5);
+    s.created_at = ob_stmt_int(st, 6);
+    s.withdrawn_at = ob_stmt_int(st, 7);
+    ob_date_parse(s.valid_from, &from);
+    if (s.valid_to)
+        ob_date_parse(s.valid_to, &to);
+    s.active = !s.withdrawn_at && in_force(f->today, from, to);
+    return f->fn(&s, f->arg);
+}
+
 static int
 each_status(struct ob_ctx *ctx, int64_t partner,
             int (*fn)(const struct ob_partner_status *, void *), void *arg)
 {
-    int32_t today = ob_clock_today(ctx);
-    struct ob_stmt *st;
-    int rc;
+    struct status_fn f = { ob_clock_today(ctx), fn, arg };
 
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT id, partner_id, status, valid_from, valid_to, note, "
-                            "created_at, COALESCE(withdrawn_at, 0) FROM partner_statuses "
-                            "WHERE partner_id = ? ORDER BY id",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, partner);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_partner_status s = { 0 };
-        int32_t from = 0, to = -1;
-
-        s.id = ob_stmt_int(st, 0);
-        s.partner = ob_stmt_int(st, 1);
-        s.status = ob_stmt_text(st, 2);
-        s.valid_from = ob_stmt_text(st, 3);
-        s.valid_to = ob_stmt_null(st, 4) ? NULL : ob_stmt_text(st, 4);
-        s.note = ob_stmt_text(st, 5);
-        s.created_at = ob_stmt_int(st, 6);
-        s.withdrawn_at = ob_stmt_int(st, 7);
-        ob_date_parse(s.valid_from, &from);
-        if (s.valid_to)
-            ob_date_parse(s.valid_to, &to);
-        s.active = !s.withdrawn_at && in_force(today, from, to);
-        rc = fn(&s, arg);
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, status_row, &f,
+                      "SELECT id, partner_id, status, valid_from, valid_to, note, "
+                      "created_at, COALESCE(withdrawn_at, 0) FROM partner_statuses "
+                      "WHERE partner_id = ? ORDER BY id",
+                      "i", partner);
 }
 
 int
@@ -597,34 +582,40 @@ ob_partner_lock(struct ob_ctx *ctx, int64_t partner)
     return 0;
 }
 
+struct holds {
+    int32_t day;
+    bool *out;
+};
+
+/* Does this status row hold on the day? 1 (stop) when it does. */
+static int
+holds_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct holds *h = arg;
+    int32_t from = 0, to = INT32_MAX;     /* no valid_to: open-ended */
+    int64_t withdrawn = ob_stmt_int(st, 2);
+
+    (void)ctx;
+    if (ob_date_parse(ob_stmt_text(st, 0), &from) != 0 ||
+        (!ob_stmt_null(st, 1) && ob_date_parse(ob_stmt_text(st, 1), &to) != 0))
+        return 0;
+    if (withdrawn && ob_date_of_instant(withdrawn) < to)
+        to = ob_date_of_instant(withdrawn);
+    *h->out = from <= h->day && h->day < to;
+    return *h->out ? 1 : 0;
+}
+
 int
 ob_partner_holds(struct ob_ctx *ctx, int64_t partner, const char *status, int32_t day,
                  bool *out)
 {
-    struct ob_stmt *st;
-    int rc;
+    struct holds h = { day, out };
 
     *out = false;
     if (!partner)
         return 0;
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT valid_from, valid_to, COALESCE(withdrawn_at, 0) "
-                            "FROM partner_statuses WHERE partner_id = ? AND status = ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "it", partner, status);
-    while (rc == 0 && !*out && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        int32_t from = 0, to = INT32_MAX;     /* no valid_to: open-ended */
-        int64_t withdrawn = ob_stmt_int(st, 2);
-
-        rc = 0;
-        if (ob_date_parse(ob_stmt_text(st, 0), &from) != 0 ||
-            (!ob_stmt_null(st, 1) && ob_date_parse(ob_stmt_text(st, 1), &to) != 0))
-            continue;
-        if (withdrawn && ob_date_of_instant(withdrawn) < to)
-            to = ob_date_of_instant(withdrawn);
-        *out = from <= day && day < to;
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, holds_row, &h,
+                      "SELECT valid_from, valid_to, COALESCE(withdrawn_at, 0) "
+                      "FROM partner_statuses WHERE partner_id = ? AND status = ?",
+                      "it", partner, status);
 }

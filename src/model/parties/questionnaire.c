@@ -27,23 +27,25 @@
     "COALESCE(decided_at, 0) FROM partner_applications "
 
 static void
-read_app(struct ob_stmt *st, struct ob_questionnaire *a)
+read_app(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
+    struct ob_questionnaire *a = out;
+
     a->id = ob_stmt_int(st, 0);
-    a->req.name = ob_stmt_text(st, 1);
-    a->req.inn = ob_stmt_text(st, 2);
-    a->req.kpp = ob_stmt_text(st, 3);
-    a->req.phone = ob_stmt_text(st, 4);
-    a->req.email = ob_stmt_text(st, 5);
-    a->req.site = ob_stmt_text(st, 6);
-    a->req.address = ob_stmt_text(st, 7);
-    a->req.region = ob_stmt_text(st, 8);
-    a->contact_name = ob_stmt_text(st, 9);
-    a->contact_email = ob_stmt_text(st, 10);
-    a->comment = ob_stmt_text(st, 11);
-    a->lang = ob_stmt_text(st, 12);
-    a->state = ob_stmt_text(st, 13);
-    a->reason = ob_stmt_text(st, 14);
+    a->req.name = ob_stmt_dup(ctx, st, 1);
+    a->req.inn = ob_stmt_dup(ctx, st, 2);
+    a->req.kpp = ob_stmt_dup(ctx, st, 3);
+    a->req.phone = ob_stmt_dup(ctx, st, 4);
+    a->req.email = ob_stmt_dup(ctx, st, 5);
+    a->req.site = ob_stmt_dup(ctx, st, 6);
+    a->req.address = ob_stmt_dup(ctx, st, 7);
+    a->req.region = ob_stmt_dup(ctx, st, 8);
+    a->contact_name = ob_stmt_dup(ctx, st, 9);
+    a->contact_email = ob_stmt_dup(ctx, st, 10);
+    a->comment = ob_stmt_dup(ctx, st, 11);
+    a->lang = ob_stmt_dup(ctx, st, 12);
+    a->state = ob_stmt_dup(ctx, st, 13);
+    a->reason = ob_stmt_dup(ctx, st, 14);
     a->partner = ob_stmt_int(st, 15);
     a->created_at = ob_stmt_int(st, 16);
     a->decided_at = ob_stmt_int(st, 17);
@@ -52,39 +54,14 @@ read_app(struct ob_stmt *st, struct ob_questionnaire *a)
 static int
 load(struct ob_ctx *ctx, int64_t id, struct ob_questionnaire *out)
 {
-    struct ob_arena *ar = &ctx->arena;
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db, APP_SELECT "WHERE id = ?", &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, id);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        read_app(st, out);
-        out->req.name = ob_arena_strdup(ar, out->req.name);
-        out->req.inn = ob_arena_strdup(ar, out->req.inn);
-        out->req.kpp = ob_arena_strdup(ar, out->req.kpp);
-        out->req.phone = ob_arena_strdup(ar, out->req.phone);
-        out->req.email = ob_arena_strdup(ar, out->req.email);
-        out->req.site = ob_arena_strdup(ar, out->req.site);
-        out->req.address = ob_arena_strdup(ar, out->req.address);
-        out->req.region = ob_arena_strdup(ar, out->req.region);
-        out->contact_name = ob_arena_strdup(ar, out->contact_name);
-        out->contact_email = ob_arena_strdup(ar, out->contact_email);
-        out->comment = ob_arena_strdup(ar, out->comment);
-        out->lang = ob_arena_strdup(ar, out->lang);
-        out->state = ob_arena_strdup(ar, out->state);
-        out->reason = ob_arena_strdup(ar, out->reason);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = ob_db_one(ctx, read_app, out, APP_SELECT "WHERE id = ?", "i", id);
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "partner application %lld not found",
                           (long long)id);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc;
 }
 
 static int
@@ -139,11 +116,26 @@ ob_questionnaire_submit(struct ob_ctx *ctx, struct ob_questionnaire *in)
     return load(ctx, in->id, in);
 }
 
+struct questionnaire_fn {
+    int (*fn)(const struct ob_questionnaire *, void *);
+    void *arg;
+};
+
+static int
+questionnaire_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct questionnaire_fn *f = arg;
+    struct ob_questionnaire a;
+
+    read_app(ctx, st, &a);
+    return f->fn(&a, f->arg);
+}
+
 int
 ob_questionnaire_list(struct ob_ctx *ctx, const char *state, int64_t after, int limit,
                     int (*fn)(const struct ob_questionnaire *, void *), void *arg)
 {
-    struct ob_stmt *st;
+    struct questionnaire_fn f = { fn, arg };
     int rc;
 
     if ((rc = ob_access_provider(ctx, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0)
@@ -152,21 +144,11 @@ ob_questionnaire_list(struct ob_ctx *ctx, const char *state, int64_t after, int 
         strcmp(state, "rejected"))
         return ob_err_field(&ctx->err, OB_EINVAL, "state",
                             "'state' must be submitted, approved or rejected");
-    if ((rc = ob_db_prepare(ctx->db,
-                            APP_SELECT "WHERE (? = 0 OR id < ?) AND (? = '' OR state = ?) "
-                                       "ORDER BY id DESC LIMIT ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iitti", after, after, state ? state : "", state ? state : "",
-                       (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_questionnaire a;
-
-        read_app(st, &a);
-        rc = fn(&a, arg);
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, questionnaire_row, &f,
+                      APP_SELECT "WHERE (? = 0 OR id < ?) AND (? = '' OR state = ?) "
+                                 "ORDER BY id DESC LIMIT ?",
+                      "iitti", after, after, state ? state : "", state ? state : "",
+                      (int64_t)limit);
 }
 
 /* Move a submitted questionnaire to `state`; OB_ECONFLICT when it is decided. */

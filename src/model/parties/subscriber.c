@@ -64,41 +64,30 @@ ob_subscriber_insert(struct ob_ctx *ctx, const char *name, int64_t partner, int6
     "LEFT JOIN accounts pa ON pa.id = s.partner_id "
 
 static void
-read_sub(struct ob_stmt *st, struct ob_subscriber *s)
+read_sub(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
+    struct ob_subscriber *s = out;
+
     s->id = ob_stmt_int(st, 0);
-    s->name = ob_stmt_text(st, 1);
+    s->name = ob_stmt_dup(ctx, st, 1);
     s->code = ob_stmt_int(st, 2);
     s->partner = ob_stmt_int(st, 3);
-    s->partner_name = ob_stmt_text(st, 4);
+    s->partner_name = ob_stmt_dup(ctx, st, 4);
     s->own_partner = ob_stmt_int(st, 5) != 0;
-    s->state = ob_stmt_text(st, 6);
+    s->state = ob_stmt_dup(ctx, st, 6);
     s->created_at = ob_stmt_int(st, 7);
 }
 
 static int
 load(struct ob_ctx *ctx, int64_t id, struct ob_subscriber *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db, SUB_SELECT "WHERE s.account_id = ?", &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, id);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        read_sub(st, out);
-        out->name = ob_arena_strdup(&ctx->arena, out->name);
-        out->partner_name = ob_arena_strdup(&ctx->arena, out->partner_name);
-        out->state = ob_arena_strdup(&ctx->arena, out->state);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = ob_db_one(ctx, read_sub, out, SUB_SELECT "WHERE s.account_id = ?", "i", id);
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscriber %lld not found", (long long)id);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc;
 }
 
 int
@@ -109,12 +98,27 @@ ob_subscriber_get(struct ob_ctx *ctx, int64_t id, struct ob_subscriber *out)
     return rc ? rc : load(ctx, id, out);
 }
 
+struct subscriber_fn {
+    int (*fn)(const struct ob_subscriber *, void *);
+    void *arg;
+};
+
+static int
+subscriber_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct subscriber_fn *f = arg;
+    struct ob_subscriber s;
+
+    read_sub(ctx, st, &s);
+    return f->fn(&s, f->arg);
+}
+
 int
 ob_subscriber_list(struct ob_ctx *ctx, const char *q, int64_t partner, int64_t after, int limit,
                    int (*fn)(const struct ob_subscriber *, void *), void *arg)
 {
     const char *cond, *like = q && *q ? ob_db_like_pattern(ctx, q) : "";
-    struct ob_stmt *st;
+    struct subscriber_fn f = { fn, arg };
     char *sql, *scope = "";
     int rc;
 
@@ -126,18 +130,8 @@ ob_subscriber_list(struct ob_ctx *ctx, const char *q, int64_t partner, int64_t a
                                      "AND (? = '' OR LOWER(a.name) LIKE ? ESCAPE '\\' OR "
                                      "CAST(s.code AS TEXT) = ?) %sORDER BY a.id DESC LIMIT ?",
                           scope);
-    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iiiittti", after, after, partner, partner, like, like, q ? q : "",
-                       (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_subscriber s;
-
-        read_sub(st, &s);
-        rc = fn(&s, arg);
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, subscriber_row, &f, sql, "iiiittti", after, after, partner, partner,
+                      like, like, q ? q : "", (int64_t)limit);
 }
 
 /* ---- creating ------------------------------------------------------------------------ */
@@ -237,12 +231,6 @@ ob_subscriber_create(struct ob_ctx *ctx, const struct ob_subscriber_new *in, int
 
 /* ---- additional information ---------------------------------------------------------- */
 
-static const char *
-text_or_empty(struct ob_ctx *ctx, struct ob_stmt *st, int col)
-{
-    return ob_arena_strdup(&ctx->arena, ob_stmt_null(st, col) ? "" : ob_stmt_text(st, col));
-}
-
 static void
 info_complete(struct ob_subscriber_info *i)
 {
@@ -250,38 +238,39 @@ info_complete(struct ob_subscriber_info *i)
                   *i->region;
 }
 
+static void
+read_info(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct ob_subscriber_info *out = arg;
+
+    out->legal_name = ob_stmt_dup(ctx, st, 0);
+    out->inn = ob_stmt_dup(ctx, st, 1);
+    out->kpp = ob_stmt_dup(ctx, st, 2);
+    out->contact_person = ob_stmt_dup(ctx, st, 3);
+    out->phone = ob_stmt_dup(ctx, st, 4);
+    out->email = ob_stmt_dup(ctx, st, 5);
+    out->region = ob_stmt_dup(ctx, st, 6);
+    out->leave_reason = ob_stmt_null(st, 7) ? NULL : ob_stmt_dup(ctx, st, 7);
+    out->leave_comment = ob_stmt_dup(ctx, st, 8);
+    out->updated_at = ob_stmt_int(st, 9);
+}
+
+/* The subscriber's requisites; all empty when none were given yet. */
 static int
 info_load(struct ob_ctx *ctx, int64_t id, struct ob_subscriber_info *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
     out->legal_name = out->inn = out->kpp = out->contact_person = out->phone = out->email =
         out->region = out->leave_comment = "";
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT legal_name, inn, kpp, contact_person, phone, email, region, "
-                            "leave_reason, leave_comment, updated_at FROM subscriber_info "
-                            "WHERE account_id = ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, id);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        out->legal_name = text_or_empty(ctx, st, 0);
-        out->inn = text_or_empty(ctx, st, 1);
-        out->kpp = text_or_empty(ctx, st, 2);
-        out->contact_person = text_or_empty(ctx, st, 3);
-        out->phone = text_or_empty(ctx, st, 4);
-        out->email = text_or_empty(ctx, st, 5);
-        out->region = text_or_empty(ctx, st, 6);
-        out->leave_reason = ob_stmt_null(st, 7) ? NULL : text_or_empty(ctx, st, 7);
-        out->leave_comment = text_or_empty(ctx, st, 8);
-        out->updated_at = ob_stmt_int(st, 9);
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
+    rc = ob_db_one(ctx, read_info, out,
+                   "SELECT legal_name, inn, kpp, contact_person, phone, email, region, "
+                   "leave_reason, leave_comment, updated_at FROM subscriber_info "
+                   "WHERE account_id = ?",
+                   "i", id);
     info_complete(out);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc == OB_ENOTFOUND ? 0 : rc;
 }
 
 int
@@ -392,29 +381,34 @@ ob_subscriber_info_put(struct ob_ctx *ctx, int64_t id, struct ob_subscriber_info
     return ob_db_tx(ctx, OB_DB_WRITE, info_put, &a);
 }
 
+struct reason_fn {
+    int (*fn)(const struct ob_leave_reason *, void *);
+    void *arg;
+};
+
+static int
+reason_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct reason_fn *f = arg;
+    struct ob_leave_reason r = { ob_stmt_dup(ctx, st, 0), ob_stmt_dup(ctx, st, 1),
+                                 ob_stmt_dup(ctx, st, 2), ob_stmt_int(st, 3) };
+
+    return f->fn(&r, f->arg);
+}
+
 int
 ob_leave_reasons(struct ob_ctx *ctx, int64_t after, int limit,
                  int (*fn)(const struct ob_leave_reason *, void *), void *arg)
 {
-    struct ob_stmt *st;
+    struct reason_fn f = { fn, arg };
     int rc;
 
     if ((rc = ob_access_person(ctx)) != 0)
         return rc;
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT code, name_ru, name_en, position FROM leave_reasons "
-                            "WHERE active = 1 AND position > ? ORDER BY position LIMIT ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "ii", after, (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_leave_reason r = { ob_stmt_text(st, 0), ob_stmt_text(st, 1),
-                                     ob_stmt_text(st, 2), ob_stmt_int(st, 3) };
-
-        rc = fn(&r, arg);
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, reason_row, &f,
+                      "SELECT code, name_ru, name_en, position FROM leave_reasons "
+                      "WHERE active = 1 AND position > ? ORDER BY position LIMIT ?",
+                      "ii", after, (int64_t)limit);
 }
 
 static int
