@@ -48,12 +48,6 @@ ob_catalog_cache_drop(void)
 
 #define MAX_AMOUNT 1000000000000LL      /* 10 000 000 000 roubles: a typo, not a price */
 
-static const char *
-dup(struct ob_ctx *ctx, const char *s)
-{
-    return s ? ob_arena_strdup(&ctx->arena, s) : NULL;
-}
-
 static bool
 code_chars(const char *s, const char *allowed_punct, size_t max)
 {
@@ -75,70 +69,69 @@ code_chars(const char *s, const char *allowed_punct, size_t max)
     "active, created_at, updated_at, backend_secret <> '' FROM applications "
 
 static void
-read_app(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_app *a)
+read_app(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
+    struct ob_app *a = out;
+
     a->id = ob_stmt_int(st, 0);
-    a->code = dup(ctx, ob_stmt_text(st, 1));
-    a->name_ru = dup(ctx, ob_stmt_text(st, 2));
-    a->name_en = dup(ctx, ob_stmt_text(st, 3));
-    a->version = dup(ctx, ob_stmt_text(st, 4));
-    a->backend_url = dup(ctx, ob_stmt_text(st, 5));
-    a->restricted_to = ob_stmt_null(st, 6) ? NULL : dup(ctx, ob_stmt_text(st, 6));
+    a->code = ob_stmt_dup(ctx, st, 1);
+    a->name_ru = ob_stmt_dup(ctx, st, 2);
+    a->name_en = ob_stmt_dup(ctx, st, 3);
+    a->version = ob_stmt_dup(ctx, st, 4);
+    a->backend_url = ob_stmt_dup(ctx, st, 5);
+    a->restricted_to = ob_stmt_null(st, 6) ? NULL : ob_stmt_dup(ctx, st, 6);
     a->free = ob_stmt_int(st, 7) != 0;
-    a->lists = dup(ctx, ob_stmt_text(st, 8));
+    a->lists = ob_stmt_dup(ctx, st, 8);
     a->active = ob_stmt_int(st, 9) != 0;
     a->created_at = ob_stmt_int(st, 10);
     a->updated_at = ob_stmt_int(st, 11);
     a->has_secret = ob_stmt_int(st, 12) != 0;
 }
 
+struct app_fn {
+    int (*fn)(const struct ob_app *, void *);
+    void *arg;
+};
+
+static int
+app_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct app_fn *f = arg;
+    struct ob_app a;
+
+    read_app(ctx, st, &a);
+    return f->fn(&a, f->arg);
+}
+
 int
 ob_catalog_apps(struct ob_ctx *ctx, int64_t after, int limit,
                 int (*fn)(const struct ob_app *, void *), void *arg)
 {
-    struct ob_stmt *st;
+    struct app_fn f = { fn, arg };
     int rc;
 
     if ((rc = ob_access_person(ctx)) != 0)
         return rc;
-    if ((rc = ob_db_prepare(ctx->db, APP_SELECT "WHERE id > ? ORDER BY id LIMIT ?", &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "ii", after, (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_app a;
-
-        read_app(ctx, st, &a);
-        rc = fn(&a, arg);
-    }
-    ob_stmt_finalize(st);
-    return ob_db_rows_end(ctx, rc);
+    return ob_db_each(ctx, app_row, &f, APP_SELECT "WHERE id > ? ORDER BY id LIMIT ?", "ii", after,
+                      (int64_t)limit);
 }
 
 static int
 app_where(struct ob_ctx *ctx, const char *where, const char *fmt, int64_t id, const char *code,
           struct ob_app *out)
 {
-    struct ob_stmt *st;
     char sql[512];
     int rc;
 
     snprintf(sql, sizeof(sql), APP_SELECT "WHERE %s", where);
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = fmt[0] == 'i' ? ob_stmt_bind_int(st, 1, id) : ob_stmt_bind_text(st, 1, code);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        read_app(ctx, st, out);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = fmt[0] == 'i' ? ob_db_one(ctx, read_app, out, sql, "i", id)
+                       : ob_db_one(ctx, read_app, out, sql, "t", code);
     if (rc == OB_ENOTFOUND)
         return code ? ob_err_set(&ctx->err, OB_ENOTFOUND, "application '%s' not found", code)
                     : ob_err_set(&ctx->err, OB_ENOTFOUND, "application %lld not found",
                                  (long long)id);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc;
 }
 
 int
@@ -332,35 +325,40 @@ collect_price(const struct ob_price *p, void *arg)
     return 0;
 }
 
+struct price_fn {
+    int (*fn)(const struct ob_price *, void *);
+    void *arg;
+};
+
+static int
+price_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct price_fn *f = arg;
+    struct ob_price p = { 0 };
+
+    (void)ctx;
+    p.id = ob_stmt_int(st, 0);
+    p.tariff = ob_stmt_int(st, 1);
+    p.term = (int)ob_stmt_int(st, 2);
+    p.amount = ob_stmt_int(st, 3);
+    p.to = OB_UNLIMITED;
+    ob_date_parse(ob_stmt_text(st, 4), &p.from);
+    if (!ob_stmt_null(st, 5))
+        ob_date_parse(ob_stmt_text(st, 5), &p.to);
+    p.placeholder = ob_stmt_int(st, 6) != 0;
+    return f->fn(&p, f->arg);
+}
+
 int
 ob_catalog_prices(struct ob_ctx *ctx, int64_t tariff,
                   int (*fn)(const struct ob_price *, void *), void *arg)
 {
-    struct ob_stmt *st;
-    int rc;
+    struct price_fn f = { fn, arg };
 
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT id, tariff_id, term, amount, valid_from, valid_to, placeholder "
-                            "FROM tariff_prices WHERE tariff_id = ? ORDER BY term, valid_from, id",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, tariff);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_price p = { 0 };
-
-        p.id = ob_stmt_int(st, 0);
-        p.tariff = ob_stmt_int(st, 1);
-        p.term = (int)ob_stmt_int(st, 2);
-        p.amount = ob_stmt_int(st, 3);
-        p.to = OB_UNLIMITED;
-        ob_date_parse(ob_stmt_text(st, 4), &p.from);
-        if (!ob_stmt_null(st, 5))
-            ob_date_parse(ob_stmt_text(st, 5), &p.to);
-        p.placeholder = ob_stmt_int(st, 6) != 0;
-        rc = fn(&p, arg);
-    }
-    ob_stmt_finalize(st);
-    return ob_db_rows_end(ctx, rc);
+    return ob_db_each(ctx, price_row, &f,
+                      "SELECT id, tariff_id, term, amount, valid_from, valid_to, placeholder "
+                      "FROM tariff_prices WHERE tariff_id = ? ORDER BY term, valid_from, id",
+                      "i", tariff);
 }
 
 int
@@ -389,12 +387,14 @@ ob_catalog_price(struct ob_ctx *ctx, int64_t tariff, int term, int32_t day, int6
     "LEFT JOIN tariffs b ON b.id = t.base_tariff_id "
 
 static void
-read_tariff(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_tariff *t)
+read_tariff(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
+    struct ob_tariff *t = out;
+
     t->id = ob_stmt_int(st, 0);
-    t->code = dup(ctx, ob_stmt_text(st, 1));
-    t->name_ru = dup(ctx, ob_stmt_text(st, 2));
-    t->name_en = dup(ctx, ob_stmt_text(st, 3));
+    t->code = ob_stmt_dup(ctx, st, 1);
+    t->name_ru = ob_stmt_dup(ctx, st, 2);
+    t->name_en = ob_stmt_dup(ctx, st, 3);
     if (ob_tariff_kind_parse(ob_stmt_text(st, 4), &t->kind) != 0)
         t->kind = OB_TARIFF_MAIN;
     t->partner = ob_stmt_int(st, 5);
@@ -403,33 +403,24 @@ read_tariff(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_tariff *t)
     t->active = ob_stmt_int(st, 8) != 0;
     t->created_at = ob_stmt_int(st, 9);
     t->updated_at = ob_stmt_int(st, 10);
-    t->base_code = ob_stmt_null(st, 11) ? NULL : dup(ctx, ob_stmt_text(st, 11));
+    t->base_code = ob_stmt_null(st, 11) ? NULL : ob_stmt_dup(ctx, st, 11);
 }
 
 static int
 tariff_one(struct ob_ctx *ctx, const char *where, const char *fmt, int64_t id, const char *code,
            int64_t partner, struct ob_tariff *out)
 {
-    struct ob_stmt *st;
     char sql[1024];
     int rc;
 
     snprintf(sql, sizeof(sql), TARIFF_SELECT "WHERE %s", where);
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = fmt[0] == 'i' ? ob_stmt_bind_int(st, 1, id) : ob_stmt_bindf(st, "ti", code, partner);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        read_tariff(ctx, st, out);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = fmt[0] == 'i' ? ob_db_one(ctx, read_tariff, out, sql, "i", id)
+                       : ob_db_one(ctx, read_tariff, out, sql, "ti", code, partner);
     if (rc == OB_ENOTFOUND)
         return code ? ob_err_set(&ctx->err, OB_ENOTFOUND, "tariff '%s' not found", code)
                     : ob_err_set(&ctx->err, OB_ENOTFOUND, "tariff %lld not found", (long long)id);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc;
 }
 
 int
@@ -466,15 +457,36 @@ ob_catalog_tariff_get(struct ob_ctx *ctx, int64_t id, struct ob_tariff *out)
     return 0;
 }
 
+struct tariff_rows {
+    struct ob_tariff *rows;
+    int n, cap;
+};
+
+static int
+collect_tariff(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct tariff_rows *r = arg;
+
+    if (r->n == r->cap) {
+        struct ob_tariff *more =
+            ob_arena_alloc(&ctx->arena, sizeof(*r->rows) * (size_t)r->cap * 2);
+
+        memcpy(more, r->rows, sizeof(*r->rows) * (size_t)r->n);
+        r->rows = more;
+        r->cap *= 2;
+    }
+    read_tariff(ctx, st, &r->rows[r->n++]);
+    return 0;
+}
+
 int
 ob_catalog_tariffs(struct ob_ctx *ctx, int64_t partner, bool partner_only, int64_t after,
                    int limit, int (*fn)(const struct ob_tariff *, void *), void *arg)
 {
+    struct tariff_rows r = { NULL, 0, 64 };
     const char *scope = NULL;
-    struct ob_tariff *rows;
-    struct ob_stmt *st;
     char *sql;
-    int rc, n = 0, cap = 64;
+    int rc;
 
     /* the standard tariffs, and the partner tariffs of the partners in scope */
     if ((rc = ob_access_scope(ctx, "t.partner_id", NULL, &scope)) != 0)
@@ -483,59 +495,53 @@ ob_catalog_tariffs(struct ob_ctx *ctx, int64_t partner, bool partner_only, int64
                           TARIFF_SELECT "WHERE t.id > ? AND (? = 0 OR t.partner_id = ?) %s "
                                         "AND (t.partner_id IS NULL OR %s) ORDER BY t.id LIMIT ?",
                           partner_only ? "AND t.partner_id IS NOT NULL" : "", scope);
-    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
-        return ob_db_err(ctx, rc);
     /* Collect first: the callback reads versions and prices on this connection. */
-    rows = ob_arena_alloc(&ctx->arena, sizeof(*rows) * (size_t)cap);
-    rc = ob_stmt_bindf(st, "iiii", after, partner, partner, (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        if (n == cap) {
-            struct ob_tariff *more = ob_arena_alloc(&ctx->arena, sizeof(*rows) * (size_t)cap * 2);
-
-            memcpy(more, rows, sizeof(*rows) * (size_t)n);
-            rows = more;
-            cap *= 2;
-        }
-        read_tariff(ctx, st, &rows[n++]);
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    for (int i = 0; i < n && rc == 0; i++)
-        rc = fn(&rows[i], arg);
+    r.rows = ob_arena_alloc(&ctx->arena, sizeof(*r.rows) * (size_t)r.cap);
+    if ((rc = ob_db_each(ctx, collect_tariff, &r, sql, "iiii", after, partner, partner,
+                         (int64_t)limit)) != 0)
+        return rc;
+    for (int i = 0; i < r.n && rc == 0; i++)
+        rc = fn(&r.rows[i], arg);
     return rc;
+}
+
+#define LIST_MAX 256 /* applications a named list expands to */
+
+struct codes {
+    const char **out;
+    int n;
+};
+
+/* One code; 1 (stop) once LIST_MAX are in. */
+static int
+code_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct codes *c = arg;
+
+    c->out[c->n++] = ob_stmt_dup(ctx, st, 0);
+    return c->n < LIST_MAX ? 0 : 1;
 }
 
 /* Fill codes of named list `list` (active applications) before `plus`. */
 static int
 expand_list(struct ob_ctx *ctx, const char *list, const char ***apps, int *n)
 {
-    const char **plus = *apps, **out;
-    int nplus = *n, count = 0;
-    struct ob_stmt *st;
-    int rc;
+    const char **plus = *apps;
+    int nplus = *n, rc;
+    struct codes c = { NULL, 0 };
 
     if (!list)
         return 0;
-    out = ob_arena_alloc(&ctx->arena, sizeof(char *) * (size_t)(nplus + 256));
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT code FROM applications WHERE active = 1 AND "
-                            "(',' || lists || ',') LIKE ? ORDER BY id",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_text(st, 1, ob_arena_printf(&ctx->arena, "%%,%s,%%", list));
-    while (rc == 0 && count < 256 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        out[count++] = dup(ctx, ob_stmt_text(st, 0));
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
+    c.out = ob_arena_alloc(&ctx->arena, sizeof(char *) * (size_t)(nplus + LIST_MAX));
+    if ((rc = ob_db_each(ctx, code_row, &c,
+                         "SELECT code FROM applications WHERE active = 1 AND "
+                         "(',' || lists || ',') LIKE ? ORDER BY id",
+                         "t", ob_arena_printf(&ctx->arena, "%%,%s,%%", list))) != 0)
+        return rc;
     for (int i = 0; i < nplus; i++)
-        out[count++] = plus[i];
-    *apps = out;
-    *n = count;
+        c.out[c.n++] = plus[i];
+    *apps = c.out;
+    *n = c.n;
     return 0;
 }
 
@@ -660,41 +666,42 @@ ob_catalog_version_load(struct ob_ctx *ctx, int64_t version_id, struct ob_tariff
     return rc;
 }
 
+/* A version's row, and the kind of its tariff (its options are read by it). */
+struct version_row {
+    struct ob_tariff_version *v;
+    enum ob_tariff_kind kind;
+};
+
+static void
+read_version(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct version_row *r = arg;
+
+    r->v->id = ob_stmt_int(st, 0);
+    r->v->tariff = ob_stmt_int(st, 1);
+    r->v->version = (int)ob_stmt_int(st, 2);
+    r->v->options_json = ob_stmt_dup(ctx, st, 3);
+    r->v->created_at = ob_stmt_int(st, 4);
+    ob_tariff_kind_parse(ob_stmt_text(st, 5), &r->kind);
+}
+
 static int
 version_read(struct ob_ctx *ctx, int64_t version_id, struct ob_tariff_version *out)
 {
-    struct ob_stmt *st;
-    char kind[32] = "";
-    enum ob_tariff_kind k = OB_TARIFF_MAIN;
+    struct version_row r = { out, OB_TARIFF_MAIN };
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT v.id, v.tariff_id, v.version, v.options, v.created_at, t.kind "
-                            "FROM tariff_versions v JOIN tariffs t ON t.id = v.tariff_id "
-                            "WHERE v.id = ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, version_id);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        out->id = ob_stmt_int(st, 0);
-        out->tariff = ob_stmt_int(st, 1);
-        out->version = (int)ob_stmt_int(st, 2);
-        out->options_json = dup(ctx, ob_stmt_text(st, 3));
-        out->created_at = ob_stmt_int(st, 4);
-        snprintf(kind, sizeof(kind), "%s", ob_stmt_text(st, 5));
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = ob_db_one(ctx, read_version, &r,
+                   "SELECT v.id, v.tariff_id, v.version, v.options, v.created_at, t.kind "
+                   "FROM tariff_versions v JOIN tariffs t ON t.id = v.tariff_id WHERE v.id = ?",
+                   "i", version_id);
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "tariff version %lld not found",
                           (long long)version_id);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    ob_tariff_kind_parse(kind, &k);
-    if (ob_tariff_options_parse(out->options_json, k, &ctx->arena, &out->opt, &ctx->err) != 0)
+    if (rc != 0)
+        return rc;
+    if (ob_tariff_options_parse(out->options_json, r.kind, &ctx->arena, &out->opt, &ctx->err) != 0)
         return ob_err_set(&ctx->err, OB_EINTERNAL, "tariff version %lld has bad options",
                           (long long)version_id);
     rc = expand_list(ctx, out->opt.apps_list, &out->opt.apps, &out->opt.napps);

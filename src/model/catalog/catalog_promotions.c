@@ -36,12 +36,6 @@ static const char *const kinds[] = { "free_period", "free_units", "offer" };
     "LEFT JOIN applications a ON a.id = p.application_id "
 
 static const char *
-col(struct ob_ctx *ctx, struct ob_stmt *st, int c)
-{
-    return ob_stmt_null(st, c) ? NULL : ob_arena_strdup(&ctx->arena, ob_stmt_text(st, c));
-}
-
-static const char *
 day_text(struct ob_ctx *ctx, int32_t day)
 {
     char d[OB_DATE_LEN];
@@ -60,19 +54,22 @@ in_force(const char *from, const char *to, int32_t day)
     return !to || (ob_date_parse(to, &t) == 0 && day < t);
 }
 
+/* tariff_code, app_code and valid_to are NULL when the promotion has none. */
 static void
-read_promotion(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_promotion *p)
+read_promotion(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
+    struct ob_promotion *p = out;
+
     p->id = ob_stmt_int(st, 0);
-    p->code = col(ctx, st, 1);
-    p->kind = col(ctx, st, 2);
-    p->name_ru = col(ctx, st, 3);
-    p->name_en = col(ctx, st, 4);
-    p->tariff_code = col(ctx, st, 5);
-    p->app_code = col(ctx, st, 6);
-    p->params = col(ctx, st, 7);
-    p->valid_from = col(ctx, st, 8);
-    p->valid_to = col(ctx, st, 9);
+    p->code = ob_stmt_dup(ctx, st, 1);
+    p->kind = ob_stmt_dup(ctx, st, 2);
+    p->name_ru = ob_stmt_dup(ctx, st, 3);
+    p->name_en = ob_stmt_dup(ctx, st, 4);
+    p->tariff_code = ob_stmt_null(st, 5) ? NULL : ob_stmt_dup(ctx, st, 5);
+    p->app_code = ob_stmt_null(st, 6) ? NULL : ob_stmt_dup(ctx, st, 6);
+    p->params = ob_stmt_dup(ctx, st, 7);
+    p->valid_from = ob_stmt_dup(ctx, st, 8);
+    p->valid_to = ob_stmt_null(st, 9) ? NULL : ob_stmt_dup(ctx, st, 9);
     p->in_force = in_force(p->valid_from, p->valid_to, ob_clock_today(ctx));
     if (p->in_force)
         p->state = "in_force";
@@ -81,55 +78,50 @@ read_promotion(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_promotion *p)
                                                                                   : "ended";
 }
 
+struct promotion_fn {
+    int (*fn)(const struct ob_promotion *, void *);
+    void *arg;
+};
+
+static int
+promotion_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct promotion_fn *f = arg;
+    struct ob_promotion p;
+
+    read_promotion(ctx, st, &p);
+    return f->fn(&p, f->arg);
+}
+
 int
 ob_catalog_promotions(struct ob_ctx *ctx, int (*fn)(const struct ob_promotion *, void *),
                       void *arg)
 {
-    struct ob_stmt *st;
+    struct promotion_fn f = { fn, arg };
     int rc;
 
     if ((rc = ob_access_person(ctx)) != 0)
         return rc;
-    if ((rc = ob_db_prepare(ctx->db, SELECT_PROMOTION "ORDER BY p.id", &st)) != 0)
-        return ob_db_err(ctx, rc);
-    while ((rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_promotion p;
-
-        read_promotion(ctx, st, &p);
-        if ((rc = fn(&p, arg)) != 0)
-            break;
-    }
-    ob_stmt_finalize(st);
-    return ob_db_rows_end(ctx, rc);
+    return ob_db_each(ctx, promotion_row, &f, SELECT_PROMOTION "ORDER BY p.id", NULL);
 }
 
 /* A promotion by code, or by id when ref is a number no code matches. */
 static int
 promotion_load(struct ob_ctx *ctx, const char *ref, struct ob_promotion *out)
 {
-    struct ob_stmt *st;
     char *end = NULL;
     long long id = ref && *ref ? strtoll(ref, &end, 10) : 0;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db,
-                            SELECT_PROMOTION "WHERE p.code = ? OR (p.id = ? AND NOT EXISTS "
-                                             "(SELECT 1 FROM promotions q WHERE q.code = ?))",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "tit", ref ? ref : "", (int64_t)(end && !*end && id > 0 ? id : 0),
-                       ref ? ref : "");
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        read_promotion(ctx, st, out);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = ob_db_one(ctx, read_promotion, out,
+                   SELECT_PROMOTION "WHERE p.code = ? OR (p.id = ? AND NOT EXISTS "
+                                    "(SELECT 1 FROM promotions q WHERE q.code = ?))",
+                   "tit", ref ? ref : "", (int64_t)(end && !*end && id > 0 ? id : 0),
+                   ref ? ref : "");
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "promotion '%s' not found", ref ? ref : "");
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc;
 }
 
 int
@@ -152,40 +144,47 @@ ob_catalog_promotion_active(struct ob_ctx *ctx, const char *code, int32_t day, b
 
 /* ---- the offer rule ------------------------------------------------------------------ */
 
+/* The offers of a tariff, walked in the order they end, so the last one
+ * read is the one to name when none is in force. */
+struct offer {
+    int32_t day;
+    bool any, open;
+    char code[128], tcode[128], from[OB_DATE_LEN], to[OB_DATE_LEN];
+};
+
+/* One offer; 1 (stop) when it is in force. */
+static int
+offer_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct offer *o = arg;
+    const char *vt = ob_stmt_dup(ctx, st, 2);
+
+    o->any = true;
+    o->open = in_force(ob_stmt_dup(ctx, st, 1), *vt ? vt : NULL, o->day);
+    snprintf(o->code, sizeof(o->code), "%s", ob_stmt_dup(ctx, st, 0));
+    snprintf(o->from, sizeof(o->from), "%s", ob_stmt_dup(ctx, st, 1));
+    snprintf(o->to, sizeof(o->to), "%s", vt);
+    snprintf(o->tcode, sizeof(o->tcode), "%s", ob_stmt_dup(ctx, st, 3));
+    return o->open ? 1 : 0;
+}
+
 int
 ob_catalog_offer_check(struct ob_ctx *ctx, int64_t tariff, int32_t day)
 {
-    char d[OB_DATE_LEN], code[128] = "", tcode[128] = "", from[OB_DATE_LEN] = "",
-         to[OB_DATE_LEN] = "";
-    struct ob_stmt *st;
-    bool any = false, open = false;
+    struct offer o = { .day = day };
+    const char *code = o.code, *tcode = o.tcode, *from = o.from, *to = o.to;
+    char d[OB_DATE_LEN];
     int32_t f, t;
     int rc;
 
-    /* the offer that ended last is the one to name when none is in force */
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT p.code, p.valid_from, COALESCE(p.valid_to, ''), t.code "
-                            "FROM promotions p JOIN tariffs t ON t.id = p.tariff_id "
-                            "WHERE p.kind = 'offer' AND p.tariff_id = ? "
-                            "ORDER BY COALESCE(p.valid_to, '9999-12-31'), p.id",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, tariff);
-    while (rc == 0 && !open && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        const char *vt = ob_stmt_text(st, 2);
-
-        any = true;
-        open = in_force(ob_stmt_text(st, 1), *vt ? vt : NULL, day);
-        snprintf(code, sizeof(code), "%s", ob_stmt_text(st, 0));
-        snprintf(from, sizeof(from), "%s", ob_stmt_text(st, 1));
-        snprintf(to, sizeof(to), "%s", vt);
-        snprintf(tcode, sizeof(tcode), "%s", ob_stmt_text(st, 3));
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    if (!any || open)
+    if ((rc = ob_db_each(ctx, offer_row, &o,
+                         "SELECT p.code, p.valid_from, COALESCE(p.valid_to, ''), t.code "
+                         "FROM promotions p JOIN tariffs t ON t.id = p.tariff_id "
+                         "WHERE p.kind = 'offer' AND p.tariff_id = ? "
+                         "ORDER BY COALESCE(p.valid_to, '9999-12-31'), p.id",
+                         "i", tariff)) != 0)
+        return rc;
+    if (!o.any || o.open)
         return 0;
     if (ob_date_parse(from, &f) == 0 && day < f) {
         ob_date_format(day, d);
