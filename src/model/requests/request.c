@@ -42,65 +42,43 @@
     "LEFT JOIN tariffs t ON t.id = s.tariff_id LEFT JOIN accounts sa ON sa.id = s.subscriber_id "
 
 static void
-read_req(struct ob_stmt *st, struct ob_request *r)
+read_req(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
+    struct ob_request *r = out;
+
     r->id = ob_stmt_int(st, 0);
-    r->kind = ob_stmt_text(st, 1);
+    r->kind = ob_stmt_dup(ctx, st, 1);
     r->partner = ob_stmt_int(st, 2);
-    r->partner_name = ob_stmt_text(st, 3);
-    r->changes = ob_stmt_text(st, 4);
-    r->reason = ob_stmt_text(st, 5);
-    r->state = ob_stmt_text(st, 6);
-    r->decision_note = ob_stmt_text(st, 7);
+    r->partner_name = ob_stmt_dup(ctx, st, 3);
+    r->changes = ob_stmt_dup(ctx, st, 4);
+    r->reason = ob_stmt_dup(ctx, st, 5);
+    r->state = ob_stmt_dup(ctx, st, 6);
+    r->decision_note = ob_stmt_dup(ctx, st, 7);
     r->filed_by = ob_stmt_int(st, 8);
-    r->filed_by_email = ob_stmt_text(st, 9);
+    r->filed_by_email = ob_stmt_dup(ctx, st, 9);
     r->filed_at = ob_stmt_int(st, 10);
     r->decided_at = ob_stmt_int(st, 11);
     r->late = ob_stmt_int(st, 12) != 0;
     r->subscription = ob_stmt_int(st, 13);
     r->subscriber = ob_stmt_int(st, 14);
-    r->sub_kind = ob_stmt_null(st, 15) ? "" : ob_stmt_text(st, 15);
-    r->sub_tariff = ob_stmt_null(st, 16) ? "" : ob_stmt_text(st, 16);
-    r->sub_start = ob_stmt_null(st, 17) ? "" : ob_stmt_text(st, 17);
-    r->sub_end = ob_stmt_null(st, 18) ? "" : ob_stmt_text(st, 18);
-    r->sub_state = ob_stmt_null(st, 19) ? "" : ob_stmt_text(st, 19);
-    r->subscriber_name = ob_stmt_null(st, 20) ? "" : ob_stmt_text(st, 20);
+    r->sub_kind = ob_stmt_dup(ctx, st, 15);
+    r->sub_tariff = ob_stmt_dup(ctx, st, 16);
+    r->sub_start = ob_stmt_dup(ctx, st, 17);
+    r->sub_end = ob_stmt_dup(ctx, st, 18);
+    r->sub_state = ob_stmt_dup(ctx, st, 19);
+    r->subscriber_name = ob_stmt_dup(ctx, st, 20);
 }
 
 static int
 load(struct ob_ctx *ctx, int64_t id, struct ob_request *out)
 {
-    struct ob_arena *ar = &ctx->arena;
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db, REQ_SELECT "WHERE r.id = ?", &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, id);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        read_req(st, out);
-        out->kind = ob_arena_strdup(ar, out->kind);
-        out->partner_name = ob_arena_strdup(ar, out->partner_name);
-        out->changes = ob_arena_strdup(ar, out->changes);
-        out->reason = ob_arena_strdup(ar, out->reason);
-        out->state = ob_arena_strdup(ar, out->state);
-        out->decision_note = ob_arena_strdup(ar, out->decision_note);
-        out->filed_by_email = ob_arena_strdup(ar, out->filed_by_email);
-        out->sub_kind = ob_arena_strdup(ar, out->sub_kind);
-        out->sub_tariff = ob_arena_strdup(ar, out->sub_tariff);
-        out->sub_start = ob_arena_strdup(ar, out->sub_start);
-        out->sub_end = ob_arena_strdup(ar, out->sub_end);
-        out->sub_state = ob_arena_strdup(ar, out->sub_state);
-        out->subscriber_name = ob_arena_strdup(ar, out->subscriber_name);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = ob_db_one(ctx, read_req, out, REQ_SELECT "WHERE r.id = ?", "i", id);
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "request %lld not found", (long long)id);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc;
 }
 
 static void
@@ -247,12 +225,27 @@ ob_request_file_requisites(struct ob_ctx *ctx, int64_t partner, struct ob_requis
     return load(ctx, a.id, out);
 }
 
+struct request_fn {
+    int (*fn)(const struct ob_request *, void *);
+    void *arg;
+};
+
+static int
+request_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const struct request_fn *f = arg;
+    struct ob_request r;
+
+    read_req(ctx, st, &r);
+    return f->fn(&r, f->arg);
+}
+
 int
 ob_request_list(struct ob_ctx *ctx, const char *state, const char *kind, int64_t after, int limit,
                 int (*fn)(const struct ob_request *, void *), void *arg)
 {
+    struct request_fn f = { fn, arg };
     const char *scope = NULL;
-    struct ob_stmt *st;
     char *sql;
     int rc;
 
@@ -267,18 +260,8 @@ ob_request_list(struct ob_ctx *ctx, const char *state, const char *kind, int64_t
                           REQ_SELECT "WHERE (? = 0 OR r.id < ?) AND (? = '' OR r.state = ?) "
                                      "AND (? = '' OR r.kind = ?) AND %s ORDER BY r.id DESC LIMIT ?",
                           scope);
-    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iitttti", after, after, state ? state : "",
-                       state ? state : "", kind ? kind : "", kind ? kind : "", (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_request r;
-
-        read_req(st, &r);
-        rc = fn(&r, arg);
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, request_row, &f, sql, "iitttti", after, after, state ? state : "",
+                      state ? state : "", kind ? kind : "", kind ? kind : "", (int64_t)limit);
 }
 
 struct decide_args {
