@@ -281,6 +281,36 @@ record(struct ob_ctx *ctx, void *arg)
     return start_session(ctx, o, now);
 }
 
+/* Are the password, and the code when the person has TOTP, right? Into
+ * o->ok and o->totp_step. A right password without the code it needs is no
+ * failure: the attempt is released and the code asked for (OB_EUNAUTH). */
+static int
+check_secrets(struct ob_ctx *ctx, const struct ob_login *in, bool known, const struct secrets *s,
+              struct attempt *at, struct outcome *o)
+{
+    bool verified = false;
+    int rc = ob_password_verify(ctx,
+                                s->hash                            ? s->hash
+                                : ctx->cfg && ctx->cfg->test_clock ? dummy_hash_cheap
+                                                                   : dummy_hash,
+                                in->password, &verified);
+
+    if (rc != 0)
+        return rc;
+    o->ok = known && s->hash && verified && !s->disabled;
+    if (o->ok && s->totp_enabled) {
+        if (!in->otp || !*in->otp) {
+            if ((rc = ob_db_tx(ctx, OB_DB_WRITE, attempt_release_tx, at)) != 0)
+                return rc;
+            return ob_err_field(&ctx->err, OB_EUNAUTH, "otp",
+                                "enter the six-digit code from your authenticator app");
+        }
+        o->totp_step = totp_step(s->totp, in->otp, ob_clock_now(ctx));
+        o->ok = o->totp_step > s->totp_last_step;
+    }
+    return 0;
+}
+
 int
 ob_auth_login(struct ob_ctx *ctx, const struct ob_login *in, const char *old,
               struct ob_signed_in *out)
@@ -291,7 +321,7 @@ ob_auth_login(struct ob_ctx *ctx, const struct ob_login *in, const char *old,
     struct outcome o = { 0 };
     struct ob_person p;
     struct secrets s = { 0 };
-    bool verified = false, known;
+    bool known;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -311,25 +341,8 @@ ob_auth_login(struct ob_ctx *ctx, const struct ob_login *in, const char *old,
     ob_err_clear(&ctx->err);
     if (known && (rc = load_secrets(ctx, p.id, &s)) != 0)
         return rc;
-    rc = ob_password_verify(ctx,
-                            s.hash                             ? s.hash
-                            : ctx->cfg && ctx->cfg->test_clock ? dummy_hash_cheap
-                                                               : dummy_hash,
-                            in->password, &verified);
-    if (rc != 0)
+    if ((rc = check_secrets(ctx, in, known, &s, &at, &o)) != 0)
         return rc;
-    o.ok = known && s.hash && verified && !s.disabled;
-    if (o.ok && s.totp_enabled) {
-        if (!in->otp || !*in->otp) {
-            /* the password was right: not a failure, the code is asked for */
-            if ((rc = ob_db_tx(ctx, OB_DB_WRITE, attempt_release_tx, &at)) != 0)
-                return rc;
-            return ob_err_field(&ctx->err, OB_EUNAUTH, "otp",
-                                "enter the six-digit code from your authenticator app");
-        }
-        o.totp_step = totp_step(s.totp, in->otp, ob_clock_now(ctx));
-        o.ok = o.totp_step > s.totp_last_step;
-    }
     o.email = ob_arena_strdup(&ctx->arena, email);
     o.attempt = &at;
     o.old = old;
