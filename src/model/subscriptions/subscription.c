@@ -77,24 +77,21 @@ day_text(struct ob_ctx *ctx, int32_t day)
     "FROM subscriptions s JOIN subscribers sc ON sc.account_id = s.subscriber_id "            \
     "JOIN accounts a ON a.id = s.subscriber_id JOIN tariffs t ON t.id = s.tariff_id "
 
-static const char *
-col_text(struct ob_ctx *ctx, struct ob_stmt *st, int c)
-{
-    return ob_arena_strdup(&ctx->arena, ob_stmt_null(st, c) ? "" : ob_stmt_text(st, c));
-}
-
+/* A row of SEL into the struct ob_subscription at out (ob_db_one's reader). */
 static void
-read_row(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_subscription *s)
+read_row(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
+    struct ob_subscription *s = out;
+
     memset(s, 0, sizeof(*s));
     s->id = ob_stmt_int(st, 0);
     s->subscriber = ob_stmt_int(st, 1);
     s->subscriber_code = ob_stmt_int(st, 2);
-    s->subscriber_name = col_text(ctx, st, 3);
-    s->kind = col_text(ctx, st, 4);
+    s->subscriber_name = ob_stmt_dup(ctx, st, 3);
+    s->kind = ob_stmt_dup(ctx, st, 4);
     s->tariff = ob_stmt_int(st, 5);
-    s->tariff_code = col_text(ctx, st, 6);
-    s->tariff_name = col_text(ctx, st, 7);
+    s->tariff_code = ob_stmt_dup(ctx, st, 6);
+    s->tariff_name = ob_stmt_dup(ctx, st, 7);
     s->version = ob_stmt_int(st, 8);
     s->partner = ob_stmt_int(st, 9);
     s->main = ob_stmt_int(st, 10);
@@ -107,14 +104,14 @@ read_row(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_subscription *s)
     s->price = ob_stmt_int(st, 16);
     s->partner_price = ob_stmt_int(st, 17);
     s->discount_pct = (int)ob_stmt_int(st, 18);
-    s->discount_rule = col_text(ctx, st, 19);
+    s->discount_rule = ob_stmt_dup(ctx, st, 19);
     s->amount_due = ob_stmt_int(st, 20);
     s->new_client = ob_stmt_int(st, 21) != 0;
     s->from_local_its = ob_stmt_int(st, 22) != 0;
-    s->state = col_text(ctx, st, 23);
+    s->state = ob_stmt_dup(ctx, st, 23);
     s->posted_at = ob_stmt_int(st, 24);
     s->posted_by = ob_stmt_int(st, 25);
-    s->reason = col_text(ctx, st, 26);
+    s->reason = ob_stmt_dup(ctx, st, 26);
     s->base_tariff = ob_stmt_int(st, 27);
 }
 
@@ -123,34 +120,34 @@ struct rows {
     int n, cap;
 };
 
-/* The posted subscriptions of a subscriber, in id order. No access check. */
+static int
+collect_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct rows *r = arg;
+
+    if (r->n == r->cap) {
+        struct ob_subscription *v;
+
+        r->cap = r->cap ? r->cap * 2 : 16;
+        v = ob_arena_alloc(&ctx->arena, (size_t)r->cap * sizeof(*v));
+        if (r->n)
+            memcpy(v, r->v, (size_t)r->n * sizeof(*v));
+        r->v = v;
+    }
+    read_row(ctx, st, &r->v[r->n++]);
+    return 0;
+}
+
+/* The posted subscriptions of a subscriber, in id order. No access check.
+ * The rows are kept past their callback, so this is never read while an
+ * export streams (db.h, "reading rows"): posting and entitlement only. */
 static int
 rows_of(struct ob_ctx *ctx, int64_t sub, struct rows *r)
 {
-    struct ob_stmt *st;
-    int rc;
-
     memset(r, 0, sizeof(*r));
-    if ((rc = ob_db_prepare(ctx->db,
-                            SEL "WHERE s.subscriber_id = ? AND s.state = 'posted' ORDER BY s.id",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, sub);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        if (r->n == r->cap) {
-            struct ob_subscription *v;
-
-            r->cap = r->cap ? r->cap * 2 : 16;
-            v = ob_arena_alloc(&ctx->arena, (size_t)r->cap * sizeof(*v));
-            if (r->n)
-                memcpy(v, r->v, (size_t)r->n * sizeof(*v));
-            r->v = v;
-        }
-        read_row(ctx, st, &r->v[r->n++]);
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, collect_row, r,
+                      SEL "WHERE s.subscriber_id = ? AND s.state = 'posted' ORDER BY s.id", "i",
+                      sub);
 }
 
 static bool
@@ -701,39 +698,38 @@ ob_subscription_quote(struct ob_ctx *ctx, const struct ob_subscription_new *in,
 
 /* ---- posting ------------------------------------------------------------------------- */
 
+static void
+read_id(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    (void)ctx;
+    *(int64_t *)out = ob_stmt_int(st, 0);
+}
+
 static int
 insert(struct ob_ctx *ctx, struct ob_subscription *s)
 {
-    struct ob_stmt *st;
     int rc;
 
     s->posted_at = ob_clock_now(ctx);
     s->posted_by = ctx->actor.person;
-    if ((rc = ob_db_prepare(ctx->db,
-                            "INSERT INTO subscriptions (subscriber_id, kind, tariff_id, "
-                            "tariff_version_id, partner_id, main_id, start, \"end\", term_months, "
-                            "quantity, price, partner_price, discount_pct, discount_rule, "
-                            "amount_due, declared_new_client, declared_from_local_its, "
-                            "its_contract_id, state, posted_at, posted_by, reason) VALUES (?, ?, "
-                            "?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, NULLIF(?, -1), ?, ?, "
-                            "?, ?, ?, NULLIF(?, 0), 'posted', ?, NULLIF(?, 0), ?) RETURNING id",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "itiiiittiiiiitiiiiiit", s->subscriber, s->kind, s->tariff, s->version,
-                       s->partner, s->main, day_text(ctx, s->start), day_text(ctx, s->end),
-                       (int64_t)s->term_months, (int64_t)s->quantity, s->price, s->partner_price,
-                       (int64_t)s->discount_pct, s->discount_rule, s->amount_due,
-                       (int64_t)s->new_client, (int64_t)s->from_local_its, s->its_contract,
-                       s->posted_at, s->posted_by, s->reason);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        s->id = ob_stmt_int(st, 0);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_EINTERNAL;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
+    rc = ob_db_one(ctx, read_id, &s->id,
+                   "INSERT INTO subscriptions (subscriber_id, kind, tariff_id, "
+                   "tariff_version_id, partner_id, main_id, start, \"end\", term_months, "
+                   "quantity, price, partner_price, discount_pct, discount_rule, "
+                   "amount_due, declared_new_client, declared_from_local_its, "
+                   "its_contract_id, state, posted_at, posted_by, reason) VALUES (?, ?, "
+                   "?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, NULLIF(?, -1), ?, ?, "
+                   "?, ?, ?, NULLIF(?, 0), 'posted', ?, NULLIF(?, 0), ?) RETURNING id",
+                   "itiiiittiiiiitiiiiiit", s->subscriber, s->kind, s->tariff, s->version,
+                   s->partner, s->main, day_text(ctx, s->start), day_text(ctx, s->end),
+                   (int64_t)s->term_months, (int64_t)s->quantity, s->price, s->partner_price,
+                   (int64_t)s->discount_pct, s->discount_rule, s->amount_due,
+                   (int64_t)s->new_client, (int64_t)s->from_local_its, s->its_contract,
+                   s->posted_at, s->posted_by, s->reason);
+    if (rc == OB_ENOTFOUND)
+        return ob_db_err(ctx, OB_EINTERNAL);
+    if (rc != 0)
+        return rc;
     return ob_audit(ctx, s->subscriber, "subscription.posted", "subscription", s->id,
                     "%s '%s' %s through %s, %d month(s) × %d, price %lld, %d%% (%s), due %lld%s%s",
                     s->kind, s->tariff_code, day_text(ctx, s->start), day_text(ctx, s->end - 1),
@@ -1102,23 +1098,11 @@ ob_subscription_request_apply(struct ob_ctx *ctx, int64_t id, const char *kind,
 int
 ob_subscription_get(struct ob_ctx *ctx, int64_t id, struct ob_subscription *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     if ((rc = ob_access_person(ctx)) != 0)
         return rc;
-    if ((rc = ob_db_prepare(ctx->db, SEL "WHERE s.id = ?", &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, id);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        read_row(ctx, st, out);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0 && rc != OB_ENOTFOUND)
-        return ob_db_err(ctx, rc);
+    rc = ob_db_one(ctx, read_row, out, SEL "WHERE s.id = ?", "i", id);
     if (rc == 0)
         rc = ob_access_subscriber(ctx, out->subscriber, OB_ROLES_ANY, OB_ROLES_ANY,
                                   OB_ROLES_ANY);
@@ -1199,9 +1183,51 @@ bind_all(struct ob_stmt *st, const struct params *p)
     return rc;
 }
 
-/* The WHERE clause holds only the filters given, and the cursor is a row
- * value, so both engines walk the ("end", id) index in order and stop at the
- * page's end instead of sorting every row of the partner's clients. */
+/* The list's query into sql, its parameters into prm. The WHERE clause holds
+ * only the filters given, and the cursor is a row value, so both engines
+ * walk the ("end", id) index in order and stop at the page's end instead of
+ * sorting every row of the partner's clients. */
+static void
+list_query(struct ob_ctx *ctx, const struct ob_subscription_filter *f, const char *scope,
+           const char *after_end, int64_t after_id, int limit, struct ob_buf *sql,
+           struct params *prm)
+{
+    ob_buf_addf(sql, SEL "WHERE s.state = 'posted' AND %s ", scope);
+    if (f->subscriber) {
+        ob_buf_adds(sql, "AND s.subscriber_id = ? ");
+        param_int(prm, f->subscriber);
+    }
+    if (f->partner) {
+        ob_buf_adds(sql, "AND sc.partner_id = ? ");
+        param_int(prm, f->partner);
+    }
+    if (f->end_from >= 0) {             /* end is exclusive: through L >= from */
+        ob_buf_adds(sql, "AND s.\"end\" >= ? ");
+        param_text(prm, day_text(ctx, f->end_from + 1));
+    }
+    if (f->end_to >= 0) {
+        ob_buf_adds(sql, "AND s.\"end\" <= ? ");
+        param_text(prm, day_text(ctx, f->end_to + 1));
+    }
+    if (after_id && f->by_end) {
+        ob_buf_adds(sql, f->desc ? "AND (s.\"end\", s.id) < (?, ?) "
+                                 : "AND (s.\"end\", s.id) > (?, ?) ");
+        param_text(prm, after_end);
+        param_int(prm, after_id);
+    } else if (after_id) {
+        ob_buf_adds(sql, "AND s.id < ? ");
+        param_int(prm, after_id);
+    }
+    ob_buf_adds(sql, !f->by_end ? "ORDER BY s.id DESC"
+                     : f->desc ? "ORDER BY s.\"end\" DESC, s.id DESC"
+                               : "ORDER BY s.\"end\", s.id");
+    ob_buf_adds(sql, " LIMIT ?");
+    param_int(prm, limit);
+}
+
+/* The parameters vary with the filters given, so the statement is bound
+ * and walked here rather than by ob_db_each (whose binds are fixed by its
+ * format); it ends as every list does, with ob_db_rows_end. */
 int
 ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter *f, int limit,
                      int (*fn)(const struct ob_subscription *, const char *, void *), void *arg)
@@ -1218,37 +1244,7 @@ ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter *f,
     if ((rc = ob_access_scope(ctx, "sc.partner_id", "s.subscriber_id", &scope)) != 0)
         return rc;
     ob_buf_init(&sql, 1 << 16);
-    ob_buf_addf(&sql, SEL "WHERE s.state = 'posted' AND %s ", scope);
-    if (f->subscriber) {
-        ob_buf_adds(&sql, "AND s.subscriber_id = ? ");
-        param_int(&prm, f->subscriber);
-    }
-    if (f->partner) {
-        ob_buf_adds(&sql, "AND sc.partner_id = ? ");
-        param_int(&prm, f->partner);
-    }
-    if (f->end_from >= 0) {             /* end is exclusive: through L >= from */
-        ob_buf_adds(&sql, "AND s.\"end\" >= ? ");
-        param_text(&prm, day_text(ctx, f->end_from + 1));
-    }
-    if (f->end_to >= 0) {
-        ob_buf_adds(&sql, "AND s.\"end\" <= ? ");
-        param_text(&prm, day_text(ctx, f->end_to + 1));
-    }
-    if (after_id && f->by_end) {
-        ob_buf_adds(&sql, f->desc ? "AND (s.\"end\", s.id) < (?, ?) "
-                                  : "AND (s.\"end\", s.id) > (?, ?) ");
-        param_text(&prm, after_end);
-        param_int(&prm, after_id);
-    } else if (after_id) {
-        ob_buf_adds(&sql, "AND s.id < ? ");
-        param_int(&prm, after_id);
-    }
-    ob_buf_adds(&sql, !f->by_end ? "ORDER BY s.id DESC"
-                      : f->desc ? "ORDER BY s.\"end\" DESC, s.id DESC"
-                                : "ORDER BY s.\"end\", s.id");
-    ob_buf_adds(&sql, " LIMIT ?");
-    param_int(&prm, limit);
+    list_query(ctx, f, scope, after_end, after_id, limit, &sql, &prm);
     rc = ob_db_prepare(ctx->db, sql.p, &st);
     ob_buf_free(&sql);
     if (rc != 0)
@@ -1271,28 +1267,30 @@ ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter *f,
  * fixed), from which the entitlement takes the client's choices (R-CAT-2).
  * NULL-terminated, in the arena. */
 static int
+working_app(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const char **v = arg;
+    int n = 0;
+
+    while (v[n])
+        n++;
+    v[n] = ob_stmt_dup(ctx, st, 0);
+    return 0;
+}
+
+static int
 working_apps(struct ob_ctx *ctx, int64_t sub, const char ***out)
 {
     const char **v = ob_arena_alloc(&ctx->arena, 33 * sizeof(*v));
-    struct ob_stmt *st;
-    int n = 0, rc;
 
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT ap.code FROM areas ar "
-                            "JOIN applications ap ON ap.id = ar.application_id "
-                            "WHERE ar.subscriber_id = ? AND ar.test = 0 AND ar.state <> 'failed' "
-                            "ORDER BY ar.id LIMIT 32",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, sub);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        v[n++] = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 0));
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    v[n] = NULL;
+    memset(v, 0, 33 * sizeof(*v));
     *out = v;
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, working_app, v,
+                      "SELECT ap.code FROM areas ar "
+                      "JOIN applications ap ON ap.id = ar.application_id "
+                      "WHERE ar.subscriber_id = ? AND ar.test = 0 AND ar.state <> 'failed' "
+                      "ORDER BY ar.id LIMIT 32",
+                      "i", sub);
 }
 
 int
