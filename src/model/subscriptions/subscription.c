@@ -18,6 +18,11 @@
  * due), reading the subscriber's posted subscriptions once; a quote stops
  * there, a posting inserts the plan and audits it in the same write
  * transaction, so two postings of one client are judged one after the other.
+ * The rules' decisions (terms, dates, overlaps, extensions, short extension,
+ * deferral, ITS period, trials) are the pure functions of planner.c; this
+ * file loads what they are given (the rows, the tariff, the contract), asks
+ * the database what only it knows (prices, statuses, offers, the partner's
+ * once-only tariffs), holds the rows a write must, and writes.
  *
  * Dates are civil days (base/date.h), stored as 'YYYY-MM-DD' and computed
  * here, never in SQL; comparing the stored text is only ever ordering, which
