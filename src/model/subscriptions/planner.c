@@ -48,24 +48,27 @@ in_force(const struct ob_subscription *s, int32_t day)
     return s->start <= day && day < s->end;
 }
 
-/* PARTNER-OWN is no client's main; a free CRM-START or KASSA (price 0)
- * must not end a trial, allow a short extension or re-arm a deferral.
- * R-BIL-2's chain is narrower: paid mains of one family (discount.h). */
-bool
-ob_plan_paid_main(const struct ob_subscription *s)
+/* A main of the client's own posted at a price: one that ends a trial,
+ * allows a short extension and re-arms a deferral (R-SUB-1a, -4, -5).
+ * PARTNER-OWN is no client's main; a free CRM-START or KASSA (price 0) is
+ * not paid. R-BIL-2's chain is narrower: paid mains of one family
+ * (discount.h). */
+static bool
+paid_main(const struct ob_subscription *s)
 {
     return is_kind(s, "main") && strcmp(s->discount_rule, OB_PLAN_RULE_OWN) && s->price > 0;
 }
 
-const struct ob_subscription *
-ob_plan_pending_deferral(const struct ob_subscription *rows, int n)
+/* R-SUB-5: the newest deferred renewal with no paid main posted after it. */
+static const struct ob_subscription *
+pending_deferral(const struct ob_subscription *rows, int n)
 {
     const struct ob_subscription *d = NULL;
 
     for (int i = 0; i < n; i++) {
         if (is_kind(&rows[i], "deferred_renewal"))
             d = &rows[i];
-        else if (ob_plan_paid_main(&rows[i]))
+        else if (paid_main(&rows[i]))
             d = NULL;
     }
     return d;
@@ -77,7 +80,7 @@ ob_plan_deferral_end(const struct ob_subscription *rows, int n, int i)
     int32_t end = rows[i].end;
 
     for (int k = i + 1; k < n; k++)
-        if (ob_plan_paid_main(&rows[k]) && rows[k].start < end)
+        if (paid_main(&rows[k]) && rows[k].start < end)
             end = rows[k].start > rows[i].start ? rows[k].start : rows[i].start;
     return end;
 }
@@ -94,7 +97,7 @@ ob_plan_ent_sub(const struct ob_subscription *rows, int n, int i, struct ob_ent_
     e->start = s->start;
     e->end = e->kind == OB_SUB_DEFERRED_RENEWAL ? ob_plan_deferral_end(rows, n, i) : s->end;
     e->quantity = s->quantity;
-    e->free = e->kind == OB_SUB_MAIN && !ob_plan_paid_main(s);
+    e->free = e->kind == OB_SUB_MAIN && !paid_main(s);
 }
 
 /* The start: the one asked (a date in the window, docs/decisions.md), the
@@ -167,7 +170,7 @@ ob_plan_main_term(const struct ob_plan_in *in, struct ob_subscription *out, stru
 static int32_t
 main_default_start(const struct ob_plan_in *in, const struct ob_subscription *out)
 {
-    const struct ob_subscription *d = ob_plan_pending_deferral(in->rows, in->nrows);
+    const struct ob_subscription *d = pending_deferral(in->rows, in->nrows);
     int32_t start = in->day;
 
     if (d)
@@ -219,7 +222,7 @@ main_in_force(const struct ob_plan_in *in, int32_t day, bool paid)
     for (int i = 0; i < in->nrows; i++) {
         const struct ob_subscription *s = &in->rows[i];
 
-        if (is_kind(s, "main") && (!paid || ob_plan_paid_main(s)) && in_force(s, day))
+        if (is_kind(s, "main") && (!paid || paid_main(s)) && in_force(s, day))
             m = s;
     }
     return m;
@@ -305,7 +308,7 @@ ob_plan_deferral(const struct ob_plan_in *in, struct ob_subscription *out,
     }
     if (!l)
         return ob_err_set(err, OB_ECONFLICT, "there is no subscription to defer");
-    if (ob_plan_pending_deferral(in->rows, in->nrows))
+    if (pending_deferral(in->rows, in->nrows))
         return ob_err_set(err, OB_ECONFLICT,
                           "a deferred renewal was taken already: not again until a paid main "
                           "subscription is posted");

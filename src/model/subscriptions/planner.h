@@ -28,8 +28,8 @@
  *     is in force, and a main at price 0 or PARTNER-OWN is not one (R-SUB-1a).
  * Messages name dates as people read them (L = end - 1), formatted into a.
  */
-#ifndef OB_MODEL_PLANNER_H
-#define OB_MODEL_PLANNER_H
+#ifndef OB_MODEL_SUBSCRIPTIONS_PLANNER_H
+#define OB_MODEL_SUBSCRIPTIONS_PLANNER_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -63,15 +63,12 @@ struct ob_plan_in {
     int64_t main;                           /* extension: the main asked; 0: the one in force */
 };
 
-/* A main of the client's own posted at a price: one that ends a trial,
- * allows a short extension and re-arms a deferral (R-SUB-1a, -4, -5). */
-bool ob_plan_paid_main(const struct ob_subscription *s);
-/* R-SUB-5: the newest deferred renewal with no paid main posted after it. */
-const struct ob_subscription *ob_plan_pending_deferral(const struct ob_subscription *rows, int n);
 /* R-SUB-5: where deferral rows[i] ends: at the start of a paid main posted
  * after it (not before its own start), else at its end. */
 int32_t ob_plan_deferral_end(const struct ob_subscription *rows, int n, int i);
-/* What entitlement needs of rows[i] (R-SUB-7): all but opt and working. */
+/* What entitlement needs of rows[i] (R-SUB-7): all but opt and working;
+ * a main that is not paid (price 0, PARTNER-OWN) is free: a trial beside it
+ * goes on (R-SUB-1a). */
 void ob_plan_ent_sub(const struct ob_subscription *rows, int n, int i, struct ob_ent_sub *e);
 
 /* A main's term: the one asked, or the tariff's only one; allowed by the

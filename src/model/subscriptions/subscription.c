@@ -2,7 +2,7 @@
  * model/subscriptions/ — who may use what, until when, at what price.
  *
  * Posting subscriptions by the rules R-SUB-0..6 (this file: load, plan, write),
- * the planner's rules as pure functions, the entitlement at a date as a pure
+ * the planner's rules as pure functions (planner.c), the entitlement at a date as a pure
  * function (entitlement.c), the partner's discount (discount.c), local ITS
  * contracts (its.c), and the onboarding of a new subscriber with its trial
  * (onboarding.c, registered at start-up as the parties folder's handler).
