@@ -26,26 +26,23 @@
     "c.subscriber_inn, c.valid_from, c.valid_to, c.note, c.created_at, a.name "              \
     "FROM its_contracts c JOIN accounts a ON a.id = c.partner_id "
 
-static const char *
-dup(struct ob_ctx *ctx, const char *s)
-{
-    return ob_arena_strdup(&ctx->arena, s ? s : "");
-}
-
+/* A row of ITS_SELECT into the struct ob_its_contract at out. */
 static void
-read_its(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_its_contract *c)
+read_its(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
+    struct ob_its_contract *c = out;
+
     c->id = ob_stmt_int(st, 0);
-    c->number = dup(ctx, ob_stmt_text(st, 1));
-    c->level = dup(ctx, ob_stmt_text(st, 2));
+    c->number = ob_stmt_dup(ctx, st, 1);
+    c->level = ob_stmt_dup(ctx, st, 2);
     c->partner = ob_stmt_int(st, 3);
     c->subscriber = ob_stmt_int(st, 4);
-    c->inn = dup(ctx, ob_stmt_text(st, 5));
-    c->valid_from = dup(ctx, ob_stmt_text(st, 6));
-    c->valid_to = dup(ctx, ob_stmt_text(st, 7));
-    c->note = dup(ctx, ob_stmt_text(st, 8));
+    c->inn = ob_stmt_dup(ctx, st, 5);
+    c->valid_from = ob_stmt_dup(ctx, st, 6);
+    c->valid_to = ob_stmt_dup(ctx, st, 7);
+    c->note = ob_stmt_dup(ctx, st, 8);
     c->created_at = ob_stmt_int(st, 9);
-    c->partner_name = dup(ctx, ob_stmt_text(st, 10));
+    c->partner_name = ob_stmt_dup(ctx, st, 10);
 }
 
 /* The actor's visibility as a SQL condition on c (in ctx's arena). */
@@ -58,25 +55,15 @@ scope(struct ob_ctx *ctx, const char **cond)
 static int
 load_where(struct ob_ctx *ctx, const char *cond, int64_t id, struct ob_its_contract *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db,
-                            ob_arena_printf(&ctx->arena, ITS_SELECT "WHERE c.id = ? AND %s", cond),
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, id);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        read_its(ctx, st, out);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = ob_db_one(ctx, read_its, out,
+                   ob_arena_printf(&ctx->arena, ITS_SELECT "WHERE c.id = ? AND %s", cond), "i",
+                   id);
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "ITS contract %lld not found", (long long)id);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc;
 }
 
 int
@@ -88,37 +75,42 @@ ob_its_get(struct ob_ctx *ctx, int64_t id, struct ob_its_contract *out)
     return rc ? rc : load_where(ctx, cond, id, out);
 }
 
+struct list_args {
+    int (*fn)(const struct ob_its_contract *, void *);
+    void *arg;
+};
+
+static int
+list_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct list_args *a = arg;
+    struct ob_its_contract c;
+
+    read_its(ctx, st, &c);
+    return a->fn(&c, a->arg);
+}
+
 int
 ob_its_list(struct ob_ctx *ctx, int64_t partner, int64_t subscriber, const char *inn,
             int64_t after, int limit, int (*fn)(const struct ob_its_contract *, void *),
             void *arg)
 {
+    struct list_args a = { fn, arg };
     const char *cond;
-    struct ob_stmt *st;
     int rc;
 
     if ((rc = scope(ctx, &cond)) != 0)
         return rc;
-    if ((rc = ob_db_prepare(ctx->db,
-                            ob_arena_printf(&ctx->arena,
-                                            ITS_SELECT "WHERE %s AND (? = 0 OR c.id < ?) AND "
-                                                       "(? = 0 OR c.partner_id = ?) AND "
-                                                       "(? = 0 OR c.subscriber_id = ?) AND "
-                                                       "(? = '' OR c.subscriber_inn = ?) "
-                                                       "ORDER BY c.id DESC LIMIT ?",
-                                            cond),
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iiiiiitti", after, after, partner, partner, subscriber, subscriber,
-                       inn ? inn : "", inn ? inn : "", (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_its_contract c;
-
-        read_its(ctx, st, &c);
-        rc = fn(&c, arg);
-    }
-    ob_stmt_finalize(st);
-    return ob_db_rows_end(ctx, rc);
+    return ob_db_each(ctx, list_row, &a,
+                      ob_arena_printf(&ctx->arena,
+                                      ITS_SELECT "WHERE %s AND (? = 0 OR c.id < ?) AND "
+                                                 "(? = 0 OR c.partner_id = ?) AND "
+                                                 "(? = 0 OR c.subscriber_id = ?) AND "
+                                                 "(? = '' OR c.subscriber_inn = ?) "
+                                                 "ORDER BY c.id DESC LIMIT ?",
+                                      cond),
+                      "iiiiiitti", after, after, partner, partner, subscriber, subscriber,
+                      inn ? inn : "", inn ? inn : "", (int64_t)limit);
 }
 
 int
@@ -250,39 +242,50 @@ ob_its_create(struct ob_ctx *ctx, struct ob_its_new *in, int64_t *id)
     return ob_db_tx(ctx, OB_DB_WRITE, its_insert, &a);
 }
 
+/* ob_its_match's walk: the first contract in force held with `partner`,
+ * noting whether one held with another partner came first. The contract is
+ * kept past its row: never read while an export streams (db.h). */
+struct match {
+    int64_t partner;
+    struct ob_its_contract *out;
+    bool found, other;
+};
+
+static int
+match_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct match *m = arg;
+
+    if (m->found)
+        return 0;
+    if (ob_stmt_int(st, 3) != m->partner) {
+        m->other = true;
+        return 0;
+    }
+    read_its(ctx, st, m->out);
+    m->found = true;
+    return 0;
+}
+
 int
 ob_its_match(struct ob_ctx *ctx, int64_t subscriber, const char *inn, int64_t partner,
              int32_t day, struct ob_its_contract *out)
 {
+    struct match m = { partner, out, false, false };
     char d[OB_DATE_LEN];
-    struct ob_stmt *st;
-    bool other = false, found = false;
     int rc;
 
     ob_date_format(day, d);
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db,
-                            ITS_SELECT "WHERE (c.subscriber_id = ? OR (? <> '' AND "
-                                       "c.subscriber_inn = ?)) AND c.valid_from <= ? AND "
-                                       "? < c.valid_to ORDER BY c.valid_from, c.id",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "itttt", subscriber, inn ? inn : "", inn ? inn : "", d, d);
-    while (rc == 0 && !found && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        rc = 0;
-        if (ob_stmt_int(st, 3) != partner) {
-            other = true;
-            continue;
-        }
-        read_its(ctx, st, out);
-        found = true;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    if (found)
+    if ((rc = ob_db_each(ctx, match_row, &m,
+                         ITS_SELECT "WHERE (c.subscriber_id = ? OR (? <> '' AND "
+                                    "c.subscriber_inn = ?)) AND c.valid_from <= ? AND "
+                                    "? < c.valid_to ORDER BY c.valid_from, c.id",
+                         "itttt", subscriber, inn ? inn : "", inn ? inn : "", d, d)) != 0)
+        return rc;
+    if (m.found)
         return 0;
-    if (other)
+    if (m.other)
         return ob_err_set(&ctx->err, OB_ECONFLICT,
                           "the client's ITS contract in force on %s is held with another partner",
                           d);

@@ -2,7 +2,7 @@
  * model/subscriptions/ — who may use what, until when, at what price.
  *
  * Posting subscriptions by the rules R-SUB-0..6 (this file: load, plan, write),
- * the planner's rules as pure functions, the entitlement at a date as a pure
+ * the planner's rules as pure functions (planner.c), the entitlement at a date as a pure
  * function (entitlement.c), the partner's discount (discount.c), local ITS
  * contracts (its.c), and the onboarding of a new subscriber with its trial
  * (onboarding.c, registered at start-up as the parties folder's handler).
@@ -18,6 +18,11 @@
  * due), reading the subscriber's posted subscriptions once; a quote stops
  * there, a posting inserts the plan and audits it in the same write
  * transaction, so two postings of one client are judged one after the other.
+ * The rules' decisions (terms, dates, overlaps, extensions, short extension,
+ * deferral, ITS period, trials) are the pure functions of planner.c; this
+ * file loads what they are given (the rows, the tariff, the contract), asks
+ * the database what only it knows (prices, statuses, offers, the partner's
+ * once-only tariffs), holds the rows a write must, and writes.
  *
  * Dates are civil days (base/date.h), stored as 'YYYY-MM-DD' and computed
  * here, never in SQL; comparing the stored text is only ever ordering, which
@@ -43,6 +48,7 @@
 #include "model/core/audit.h"
 #include "model/catalog/catalog.h"
 #include "model/subscriptions/discount.h"
+#include "model/subscriptions/planner.h"
 #include "model/subscriptions/its.h"
 #include "model/identity/member.h"
 #include "model/parties/subscriber.h"
@@ -53,11 +59,7 @@
 #define STAFF_WRITE (OB_ROLE_ADMIN | OB_ROLE_OPERATOR)
 #define PARTNER_WRITE (OB_ROLE_OWNER | OB_ROLE_OPERATOR)
 #define CLIENT_SELF (OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR)
-#define DEFER_DAYS 7            /* R-SUB-5 */
-#define DEFER_WINDOW 30         /* R-SUB-5: until end + 30 days */
-#define SHORT_DAYS 14           /* R-SUB-4, when the tariff does not say */
 #define OWN_MONTHS 1200         /* PARTNER-OWN: a hundred years */
-#define RULE_OWN "partner_own"  /* marks PARTNER-OWN rows: not in any client's chain */
 
 static const char *
 day_text(struct ob_ctx *ctx, int32_t day)
@@ -80,24 +82,21 @@ day_text(struct ob_ctx *ctx, int32_t day)
     "FROM subscriptions s JOIN subscribers sc ON sc.account_id = s.subscriber_id "            \
     "JOIN accounts a ON a.id = s.subscriber_id JOIN tariffs t ON t.id = s.tariff_id "
 
-static const char *
-col_text(struct ob_ctx *ctx, struct ob_stmt *st, int c)
-{
-    return ob_arena_strdup(&ctx->arena, ob_stmt_null(st, c) ? "" : ob_stmt_text(st, c));
-}
-
+/* A row of SEL into the struct ob_subscription at out (ob_db_one's reader). */
 static void
-read_row(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_subscription *s)
+read_row(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
+    struct ob_subscription *s = out;
+
     memset(s, 0, sizeof(*s));
     s->id = ob_stmt_int(st, 0);
     s->subscriber = ob_stmt_int(st, 1);
     s->subscriber_code = ob_stmt_int(st, 2);
-    s->subscriber_name = col_text(ctx, st, 3);
-    s->kind = col_text(ctx, st, 4);
+    s->subscriber_name = ob_stmt_dup(ctx, st, 3);
+    s->kind = ob_stmt_dup(ctx, st, 4);
     s->tariff = ob_stmt_int(st, 5);
-    s->tariff_code = col_text(ctx, st, 6);
-    s->tariff_name = col_text(ctx, st, 7);
+    s->tariff_code = ob_stmt_dup(ctx, st, 6);
+    s->tariff_name = ob_stmt_dup(ctx, st, 7);
     s->version = ob_stmt_int(st, 8);
     s->partner = ob_stmt_int(st, 9);
     s->main = ob_stmt_int(st, 10);
@@ -110,14 +109,14 @@ read_row(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_subscription *s)
     s->price = ob_stmt_int(st, 16);
     s->partner_price = ob_stmt_int(st, 17);
     s->discount_pct = (int)ob_stmt_int(st, 18);
-    s->discount_rule = col_text(ctx, st, 19);
+    s->discount_rule = ob_stmt_dup(ctx, st, 19);
     s->amount_due = ob_stmt_int(st, 20);
     s->new_client = ob_stmt_int(st, 21) != 0;
     s->from_local_its = ob_stmt_int(st, 22) != 0;
-    s->state = col_text(ctx, st, 23);
+    s->state = ob_stmt_dup(ctx, st, 23);
     s->posted_at = ob_stmt_int(st, 24);
     s->posted_by = ob_stmt_int(st, 25);
-    s->reason = col_text(ctx, st, 26);
+    s->reason = ob_stmt_dup(ctx, st, 26);
     s->base_tariff = ob_stmt_int(st, 27);
 }
 
@@ -126,57 +125,40 @@ struct rows {
     int n, cap;
 };
 
-/* The posted subscriptions of a subscriber, in id order. No access check. */
+static int
+collect_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct rows *r = arg;
+
+    if (r->n == r->cap) {
+        struct ob_subscription *v;
+
+        r->cap = r->cap ? r->cap * 2 : 16;
+        v = ob_arena_alloc(&ctx->arena, (size_t)r->cap * sizeof(*v));
+        if (r->n)
+            memcpy(v, r->v, (size_t)r->n * sizeof(*v));
+        r->v = v;
+    }
+    read_row(ctx, st, &r->v[r->n++]);
+    return 0;
+}
+
+/* The posted subscriptions of a subscriber, in id order. No access check.
+ * The rows are kept past their callback, so this is never read while an
+ * export streams (db.h, "reading rows"): posting and entitlement only. */
 static int
 rows_of(struct ob_ctx *ctx, int64_t sub, struct rows *r)
 {
-    struct ob_stmt *st;
-    int rc;
-
     memset(r, 0, sizeof(*r));
-    if ((rc = ob_db_prepare(ctx->db,
-                            SEL "WHERE s.subscriber_id = ? AND s.state = 'posted' ORDER BY s.id",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, sub);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        if (r->n == r->cap) {
-            struct ob_subscription *v;
-
-            r->cap = r->cap ? r->cap * 2 : 16;
-            v = ob_arena_alloc(&ctx->arena, (size_t)r->cap * sizeof(*v));
-            if (r->n)
-                memcpy(v, r->v, (size_t)r->n * sizeof(*v));
-            r->v = v;
-        }
-        read_row(ctx, st, &r->v[r->n++]);
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, collect_row, r,
+                      SEL "WHERE s.subscriber_id = ? AND s.state = 'posted' ORDER BY s.id", "i",
+                      sub);
 }
 
 static bool
 is_kind(const struct ob_subscription *s, const char *kind)
 {
     return !strcmp(s->kind, kind);
-}
-
-/* A paid main, as R-SUB-1a, -4 and -5 say: a main of the client's own (not
- * PARTNER-OWN) posted at a price (not a free CRM-START or KASSA, whose
- * posting must not end a trial, allow a short extension or re-arm a
- * deferral). R-BIL-2's chain is narrower: paid mains of one family
- * (plan_chain). */
-static bool
-paid_main(const struct ob_subscription *s)
-{
-    return is_kind(s, "main") && strcmp(s->discount_rule, RULE_OWN) && s->price > 0;
-}
-
-static bool
-in_force(const struct ob_subscription *s, int32_t day)
-{
-    return s->start <= day && day < s->end;
 }
 
 /* ---- rules' inputs ------------------------------------------------------------------- */
@@ -252,6 +234,7 @@ struct plan {
     int64_t replacing;          /* re-planning a change: the row left out of rows */
     int32_t kept_start;         /* re-planning a change that keeps the start: it, else 0 */
     bool lock;                  /* a write: hold the subscriber (and partner) rows */
+    struct ob_plan_in pin;      /* what the rules are given (planner.h) */
 };
 
 static int
@@ -280,28 +263,9 @@ plan_tariff(struct ob_ctx *ctx, struct plan *p, const char *ref, enum ob_tariff_
     p->out->tariff_code = p->t.code;
     p->out->tariff_name = p->t.name_en;
     p->out->version = p->v.id;
-    return 0;
-}
-
-/* The start: the one given (a date in the window, docs/decisions.md), the
- * one a re-planned change keeps (stored, so not held to the window), or
- * deflt. */
-static int
-plan_start(struct ob_ctx *ctx, struct plan *p, int32_t deflt, bool past_ok)
-{
-    int32_t s = p->kept_start;
-
-    if (!p->in->start && !s) {
-        p->out->start = deflt;
-        return 0;
-    }
-    if (p->in->start && ob_date_parse_input(p->in->start, &s) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "start", "'start' must be " OB_DATE_INPUT_WHAT);
-    if (s < p->day && !past_ok && s != deflt)
-        return ob_err_field(&ctx->err, OB_EINVAL, "start",
-                            "a subscription cannot start in the past (%s); today is %s",
-                            day_text(ctx, s), day_text(ctx, p->day));
-    p->out->start = s;
+    p->pin.opt = &p->v.opt;
+    p->pin.code = p->t.code;
+    p->pin.base_code = p->t.base_code;
     return 0;
 }
 
@@ -318,44 +282,6 @@ apps_allowed(struct ob_ctx *ctx, struct plan *p)
             return rc;
     }
     return 0;
-}
-
-/* R-SUB-5: the deferral a paid main must start at, if one is pending: the
- * newest deferred renewal with no paid main posted after it. */
-static const struct ob_subscription *
-pending_deferral(const struct plan *p)
-{
-    const struct ob_subscription *d = NULL;
-
-    for (int i = 0; i < p->rows.n; i++) {
-        const struct ob_subscription *s = &p->rows.v[i];
-
-        if (is_kind(s, "deferred_renewal"))
-            d = s;
-        else if (paid_main(s))
-            d = NULL;
-    }
-    return d;
-}
-
-/* The default start of a main: a pending deferral's start; else the end of
- * the latest main of the same tariff when it has not passed (a renewal);
- * else today. */
-static int32_t
-main_default_start(const struct plan *p)
-{
-    const struct ob_subscription *d = pending_deferral(p);
-    int32_t start = p->day;
-
-    if (d)
-        return d->start;
-    for (int i = 0; i < p->rows.n; i++) {
-        const struct ob_subscription *s = &p->rows.v[i];
-
-        if (is_kind(s, "main") && s->base_tariff == p->out->base_tariff && s->end > start)
-            start = s->end;
-    }
-    return start;
 }
 
 /* The family of R-BIL-2's chain of standard tariff `tariff`: the "chain"
@@ -401,7 +327,7 @@ plan_chain(struct ob_ctx *ctx, struct plan *p, struct ob_discount_in *d)
         if (!is_kind(s, "main"))
             continue;
         *m = (struct ob_chain_main){ s->start, s->end, s->price, s->base_tariff, NULL,
-                                     !strcmp(s->discount_rule, RULE_OWN) };
+                                     !strcmp(s->discount_rule, OB_PLAN_RULE_OWN) };
         if ((rc = family_of(ctx, mains, n, m->tariff, &m->family)) != 0)
             return rc;
         n++;
@@ -454,32 +380,6 @@ plan_price(struct ob_ctx *ctx, struct plan *p, int term)
     return 0;
 }
 
-/* R-CAT-2: a tariff of "at most N months" (CRM-START, the guide: "до 6 мес")
- * allows N months in all per subscriber, not per term: the months of its
- * posted mains of that standard tariff (partner tariffs on it included),
- * and the new term, may not pass N. Cancelled rows have left p->rows, and
- * so has the row a change re-plans. */
-static int
-plan_months_cap(struct ob_ctx *ctx, struct plan *p, int cap)
-{
-    const char *code = p->t.base_code ? p->t.base_code : p->t.code;
-    int used = 0;
-
-    for (int i = 0; i < p->rows.n; i++)
-        if (is_kind(&p->rows.v[i], "main") && p->rows.v[i].base_tariff == p->out->base_tariff)
-            used += p->rows.v[i].term_months;
-    if (used + p->out->term_months <= cap)
-        return 0;
-    ob_err_field(&ctx->err, OB_ECONFLICT, "term_months",
-                 "%s allows at most %d months in all; %d used", code, cap, used);
-    if (used < cap)
-        ob_err_hint(&ctx->err, "a term of at most %d month%s is left", cap - used,
-                    cap - used == 1 ? "" : "s");
-    else
-        ob_err_hint(&ctx->err, "the client has used the whole free period: post a paid tariff");
-    return OB_ECONFLICT;
-}
-
 /* R-CAT-2: a tariff given "once per partner" (CSO-FREE, the guide: "Можно один
  * раз подключиться на бесплатный тариф") is posted at most once across all
  * the partner's clients: posted, not cancelled mains of the standard tariff
@@ -520,17 +420,16 @@ plan_once_per_partner(struct ob_ctx *ctx, struct plan *p)
     return OB_ECONFLICT;
 }
 
+/* R-CAT-2, R-CAT-4 and the partner's statuses: what a main needs besides
+ * its dates, read from the database, in the order they were always checked. */
 static int
-plan_main(struct ob_ctx *ctx, struct plan *p)
+main_allowed(struct ob_ctx *ctx, struct plan *p)
 {
-    const struct ob_tariff_options *o;
+    const struct ob_tariff_options *o = &p->v.opt;
     struct ob_subscriber_info info;
     bool held;
     int rc;
 
-    if ((rc = plan_tariff(ctx, p, p->in->tariff, OB_TARIFF_MAIN)) != 0)
-        return rc;
-    o = &p->v.opt;
     if (o->partner_own)
         return ob_err_field(&ctx->err, OB_EINVAL, "tariff",
                             "tariff '%s' is given by the service to a partner's own account, "
@@ -555,37 +454,20 @@ plan_main(struct ob_ctx *ctx, struct plan *p)
     }
     if ((rc = ob_catalog_offer_check(ctx, p->out->base_tariff, p->day)) != 0)
         return rc;
-    if (o->once_per_partner && (rc = plan_once_per_partner(ctx, p)) != 0)
-        return rc;
-    p->out->term_months = p->in->term_months;
-    if (!p->out->term_months && o->nterms == 1)
-        p->out->term_months = o->terms[0];
-    if (!ob_tariff_term_allowed(o, p->out->term_months))
-        return ob_err_field(&ctx->err, OB_EINVAL, "term_months",
-                            "tariff '%s' does not allow a term of %d months", p->t.code,
-                            p->out->term_months);
-    if ((o->max_term_months && (rc = plan_months_cap(ctx, p, o->max_term_months)) != 0) ||
-        (rc = apps_allowed(ctx, p)) != 0 ||
-        (rc = plan_start(ctx, p, main_default_start(p), false)) != 0)
-        return rc;
-    if (ob_date_add_months(p->out->start, p->out->term_months, &p->out->end) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "start",
-                            "a term of %d months from %s ends past the last date the service "
-                            "keeps", p->out->term_months, day_text(ctx, p->out->start));
-    for (int i = 0; i < p->rows.n; i++) {
-        const struct ob_subscription *s = &p->rows.v[i];
+    return o->once_per_partner ? plan_once_per_partner(ctx, p) : 0;
+}
 
-        if (is_kind(s, "main") && s->base_tariff == p->out->base_tariff &&
-            s->start < p->out->end && p->out->start < s->end) {
-            ob_err_field(&ctx->err, OB_ECONFLICT, "start",
-                         "subscription %lld of tariff '%s' covers %s through %s already",
-                         (long long)s->id, s->tariff_code, day_text(ctx, s->start),
-                         day_text(ctx, s->end - 1));
-            ob_err_hint(&ctx->err, "a renewal starts at the previous one's end (%s)",
-                        day_text(ctx, s->end));
-            return OB_ECONFLICT;
-        }
-    }
+static int
+plan_main(struct ob_ctx *ctx, struct plan *p)
+{
+    int rc;
+
+    if ((rc = plan_tariff(ctx, p, p->in->tariff, OB_TARIFF_MAIN)) != 0 ||
+        (rc = main_allowed(ctx, p)) != 0 ||
+        (rc = ob_plan_main_term(&p->pin, p->out, &ctx->err)) != 0 ||
+        (rc = apps_allowed(ctx, p)) != 0 ||
+        (rc = ob_plan_main_period(&p->pin, p->out, &ctx->arena, &ctx->err)) != 0)
+        return rc;
     p->out->new_client = p->in->new_client;
     p->out->from_local_its = p->in->from_local_its;
     if ((rc = plan_price(ctx, p, p->out->term_months)) != 0)
@@ -593,69 +475,18 @@ plan_main(struct ob_ctx *ctx, struct plan *p)
     return plan_discount(ctx, p);
 }
 
-/* The newest main in force on day (paid only when `paid`). */
-static const struct ob_subscription *
-main_in_force(const struct plan *p, int32_t day, bool paid)
-{
-    const struct ob_subscription *m = NULL;
-
-    for (int i = 0; i < p->rows.n; i++) {
-        const struct ob_subscription *s = &p->rows.v[i];
-
-        if (is_kind(s, "main") && (!paid || paid_main(s)) && in_force(s, day))
-            m = s;
-    }
-    return m;
-}
-
-static const struct ob_subscription *
-row_by_id(const struct plan *p, int64_t id)
-{
-    for (int i = 0; i < p->rows.n; i++)
-        if (p->rows.v[i].id == id)
-            return &p->rows.v[i];
-    return NULL;
-}
-
-static void
-take_main_discount(struct plan *p, const struct ob_subscription *m)
-{
-    p->out->main = m->id;
-    p->out->discount_pct = m->discount_pct;
-    p->out->discount_rule = m->discount_rule;
-    p->out->amount_due = ob_discount_apply(p->out->price, m->discount_pct);
-}
-
 /* R-SUB-3: +N onto a main, for the main's period. */
 static int
 plan_extension(struct ob_ctx *ctx, struct plan *p)
 {
     const struct ob_subscription *m;
-    bool fits;
     int rc;
 
-    if ((rc = plan_tariff(ctx, p, p->in->tariff, OB_TARIFF_EXTENSION)) != 0)
+    if ((rc = plan_tariff(ctx, p, p->in->tariff, OB_TARIFF_EXTENSION)) != 0 ||
+        (rc = ob_plan_extension(&p->pin, p->out, &m, &ctx->arena, &ctx->err)) != 0 ||
+        (rc = plan_price(ctx, p, m->term_months)) != 0)
         return rc;
-    m = p->in->main ? row_by_id(p, p->in->main) : main_in_force(p, p->day, false);
-    if (!m || !is_kind(m, "main"))
-        return ob_err_field(&ctx->err, OB_EINVAL, "main",
-                            p->in->main ? "'main' must be a main subscription of this subscriber"
-                                        : "the subscriber has no main subscription in force");
-    if (m->end <= p->day)
-        return ob_err_field(&ctx->err, OB_EINVAL, "main", "main subscription %lld ended on %s",
-                            (long long)m->id, day_text(ctx, m->end - 1));
-    fits = p->v.opt.nextends == 0;
-    for (int i = 0; i < p->v.opt.nextends && !fits; i++)
-        fits = !strcmp(p->v.opt.extends[i], m->tariff_code);
-    if (!fits)
-        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "tariff '%s' does not extend '%s'",
-                            p->t.code, m->tariff_code);
-    p->out->start = m->start;
-    p->out->end = m->end;
-    p->out->term_months = m->term_months;
-    if ((rc = plan_price(ctx, p, m->term_months)) != 0)
-        return rc;
-    take_main_discount(p, m);
+    ob_plan_take_main(p->out, m);
     return 0;
 }
 
@@ -680,7 +511,7 @@ short_tariff_code(struct ob_ctx *ctx, char *out, size_t size)
 static int
 plan_short(struct ob_ctx *ctx, struct plan *p)
 {
-    const struct ob_subscription *m = main_in_force(p, p->day, true);
+    const struct ob_subscription *m;
     char code[128];
     int64_t amount = 0;
     int rc;
@@ -688,25 +519,15 @@ plan_short(struct ob_ctx *ctx, struct plan *p)
     if (!p->in->tariff && (rc = short_tariff_code(ctx, code, sizeof(code))) != 0)
         return rc;
     if ((rc = plan_tariff(ctx, p, p->in->tariff ? p->in->tariff : code,
-                          OB_TARIFF_SHORT_EXTENSION)) != 0)
+                          OB_TARIFF_SHORT_EXTENSION)) != 0 ||
+        (rc = ob_plan_short(&p->pin, p->out, &m, &ctx->arena, &ctx->err)) != 0)
         return rc;
-    if (!m)
-        return ob_err_set(&ctx->err, OB_ECONFLICT,
-                          "a short extension needs a paid main subscription in force today");
-    for (int i = 0; i < p->rows.n; i++)
-        if (is_kind(&p->rows.v[i], "short_extension") && in_force(&p->rows.v[i], p->day))
-            return ob_err_set(&ctx->err, OB_ECONFLICT,
-                              "short extension %lld is in force through %s: one at a time",
-                              (long long)p->rows.v[i].id,
-                              day_text(ctx, p->rows.v[i].end - 1));
-    p->out->start = p->day;
-    p->out->end = p->day + (p->v.opt.days > 0 ? p->v.opt.days : SHORT_DAYS);
     rc = ob_catalog_price(ctx, p->out->base_tariff, 0, p->day, &amount);
     if (rc != 0 && rc != OB_ENOTFOUND)
         return rc;
     ob_err_clear(&ctx->err);
     p->out->price = amount * p->out->quantity;
-    take_main_discount(p, m);
+    ob_plan_take_main(p->out, m);
     return 0;
 }
 
@@ -714,39 +535,13 @@ plan_short(struct ob_ctx *ctx, struct plan *p)
 static int
 plan_deferral(struct ob_ctx *ctx, struct plan *p)
 {
-    const struct ob_subscription *last = NULL;
+    const struct ob_subscription *last;
     int rc;
 
-    for (int i = 0; i < p->rows.n; i++) {
-        const struct ob_subscription *s = &p->rows.v[i];
-
-        if ((is_kind(s, "main") || is_kind(s, "trial")) && (!last || s->end > last->end))
-            last = s;
-    }
-    if (!last)
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "there is no subscription to defer");
-    if (pending_deferral(p))
-        return ob_err_set(&ctx->err, OB_ECONFLICT,
-                          "a deferred renewal was taken already: not again until a paid main "
-                          "subscription is posted");
-    if (p->day < last->end - 1 || p->day > last->end + DEFER_WINDOW)
-        return ob_err_set(&ctx->err, OB_ECONFLICT,
-                          "a deferred renewal may be taken from %s through %s (subscription "
-                          "%lld ends on %s)",
-                          day_text(ctx, last->end - 1), day_text(ctx, last->end + DEFER_WINDOW),
-                          (long long)last->id, day_text(ctx, last->end));
-    if ((rc = ob_catalog_tariff_load(ctx, last->tariff, &p->t)) != 0 ||
+    if ((rc = ob_plan_deferral(&p->pin, p->out, &last, &ctx->arena, &ctx->err)) != 0 ||
+        (rc = ob_catalog_tariff_load(ctx, last->tariff, &p->t)) != 0 ||
         (rc = ob_catalog_version_load(ctx, last->version, &p->v)) != 0)
         return rc;
-    p->out->tariff = last->tariff;
-    p->out->base_tariff = last->base_tariff;
-    p->out->tariff_code = last->tariff_code;
-    p->out->tariff_name = last->tariff_name;
-    p->out->version = last->version;
-    p->out->main = last->id;
-    p->out->start = last->end > p->day ? last->end : p->day;
-    p->out->end = p->out->start + DEFER_DAYS;
-    p->out->discount_rule = "deferred";
     return 0;
 }
 
@@ -757,7 +552,6 @@ plan_its(struct ob_ctx *ctx, struct plan *p)
     struct ob_subscriber_info info;
     struct ob_its_contract c;
     char code[128];
-    int32_t from, to;
     int rc;
 
     if ((rc = ob_subscriber_info_get(ctx, p->sub.id, &info)) != 0)
@@ -774,24 +568,10 @@ plan_its(struct ob_ctx *ctx, struct plan *p)
                             day_text(ctx, p->day));
     }
     if (rc != 0 || (rc = ob_its_level_tariff(ctx, c.level, code, sizeof(code))) != 0 ||
-        (rc = plan_tariff(ctx, p, code, OB_TARIFF_MAIN)) != 0)
+        (rc = plan_tariff(ctx, p, code, OB_TARIFF_MAIN)) != 0 ||
+        (rc = ob_plan_its_period(&p->pin, c.valid_from, c.valid_to, c.number, p->out,
+                                 &ctx->arena, &ctx->err)) != 0)
         return rc;
-    if (ob_date_parse(c.valid_from, &from) != 0)
-        from = p->day;
-    if ((rc = plan_start(ctx, p, from > p->day ? from : p->day, false)) != 0)
-        return rc;
-    if (p->out->start < from)
-        p->out->start = from;
-    if (!c.valid_to || !*c.valid_to || ob_date_parse(c.valid_to, &to) != 0)
-        if (ob_date_add_months(p->out->start, 12, &to) != 0)
-            return ob_err_field(&ctx->err, OB_EINVAL, "start",
-                                "a year from %s ends past the last date the service keeps",
-                                day_text(ctx, p->out->start));
-    if (p->out->start >= to)
-        return ob_err_field(&ctx->err, OB_EINVAL, "start",
-                            "the contract '%s' is valid before %s only", c.number,
-                            day_text(ctx, to));
-    p->out->end = to;
     p->out->its_contract = c.id;
     p->out->discount_rule = "its_local";
     return 0;
@@ -806,15 +586,10 @@ plan_trial(struct ob_ctx *ctx, struct plan *p)
     if (!p->in->reason || !*p->in->reason)
         return ob_err_field(&ctx->err, OB_EINVAL, "reason",
                             "a trial posted by hand needs a 'reason'");
-    for (int i = 0; i < p->rows.n; i++)
-        if (is_kind(&p->rows.v[i], "trial"))
-            return ob_err_set(&ctx->err, OB_ECONFLICT,
-                              "subscriber %lld has had its trial (subscription %lld)",
-                              (long long)p->sub.code, (long long)p->rows.v[i].id);
-    if ((rc = plan_tariff(ctx, p, p->in->tariff, OB_TARIFF_TRIAL)) != 0 ||
-        (rc = plan_start(ctx, p, p->day, false)) != 0)
+    if ((rc = ob_plan_trial_once(&p->pin, p->sub.code, &ctx->err)) != 0 ||
+        (rc = plan_tariff(ctx, p, p->in->tariff, OB_TARIFF_TRIAL)) != 0 ||
+        (rc = ob_plan_trial_period(&p->pin, p->out, &ctx->arena, &ctx->err)) != 0)
         return rc;
-    p->out->end = p->out->start + (p->v.opt.days > 0 ? p->v.opt.days : 30);
     p->out->reason = p->in->reason;
     p->out->discount_rule = "trial";
     return 0;
@@ -897,6 +672,9 @@ plan(struct ob_ctx *ctx, struct plan *p)
     p->out->discount_rule = "";
     p->out->state = "posted";
     p->out->reason = "";
+    p->pin = (struct ob_plan_in){ .day = p->day, .rows = p->rows.v, .nrows = p->rows.n,
+                                  .start = p->in->start, .kept_start = p->kept_start,
+                                  .term_months = p->in->term_months, .main = p->in->main };
     return by_kind[p->kind](ctx, p);
 }
 
@@ -925,39 +703,38 @@ ob_subscription_quote(struct ob_ctx *ctx, const struct ob_subscription_new *in,
 
 /* ---- posting ------------------------------------------------------------------------- */
 
+static void
+read_id(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    (void)ctx;
+    *(int64_t *)out = ob_stmt_int(st, 0);
+}
+
 static int
 insert(struct ob_ctx *ctx, struct ob_subscription *s)
 {
-    struct ob_stmt *st;
     int rc;
 
     s->posted_at = ob_clock_now(ctx);
     s->posted_by = ctx->actor.person;
-    if ((rc = ob_db_prepare(ctx->db,
-                            "INSERT INTO subscriptions (subscriber_id, kind, tariff_id, "
-                            "tariff_version_id, partner_id, main_id, start, \"end\", term_months, "
-                            "quantity, price, partner_price, discount_pct, discount_rule, "
-                            "amount_due, declared_new_client, declared_from_local_its, "
-                            "its_contract_id, state, posted_at, posted_by, reason) VALUES (?, ?, "
-                            "?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, NULLIF(?, -1), ?, ?, "
-                            "?, ?, ?, NULLIF(?, 0), 'posted', ?, NULLIF(?, 0), ?) RETURNING id",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "itiiiittiiiiitiiiiiit", s->subscriber, s->kind, s->tariff, s->version,
-                       s->partner, s->main, day_text(ctx, s->start), day_text(ctx, s->end),
-                       (int64_t)s->term_months, (int64_t)s->quantity, s->price, s->partner_price,
-                       (int64_t)s->discount_pct, s->discount_rule, s->amount_due,
-                       (int64_t)s->new_client, (int64_t)s->from_local_its, s->its_contract,
-                       s->posted_at, s->posted_by, s->reason);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        s->id = ob_stmt_int(st, 0);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_EINTERNAL;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
+    rc = ob_db_one(ctx, read_id, &s->id,
+                   "INSERT INTO subscriptions (subscriber_id, kind, tariff_id, "
+                   "tariff_version_id, partner_id, main_id, start, \"end\", term_months, "
+                   "quantity, price, partner_price, discount_pct, discount_rule, "
+                   "amount_due, declared_new_client, declared_from_local_its, "
+                   "its_contract_id, state, posted_at, posted_by, reason) VALUES (?, ?, "
+                   "?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, NULLIF(?, -1), ?, ?, "
+                   "?, ?, ?, NULLIF(?, 0), 'posted', ?, NULLIF(?, 0), ?) RETURNING id",
+                   "itiiiittiiiiitiiiiiit", s->subscriber, s->kind, s->tariff, s->version,
+                   s->partner, s->main, day_text(ctx, s->start), day_text(ctx, s->end),
+                   (int64_t)s->term_months, (int64_t)s->quantity, s->price, s->partner_price,
+                   (int64_t)s->discount_pct, s->discount_rule, s->amount_due,
+                   (int64_t)s->new_client, (int64_t)s->from_local_its, s->its_contract,
+                   s->posted_at, s->posted_by, s->reason);
+    if (rc == OB_ENOTFOUND)
+        return ob_db_err(ctx, OB_EINTERNAL);
+    if (rc != 0)
+        return rc;
     return ob_audit(ctx, s->subscriber, "subscription.posted", "subscription", s->id,
                     "%s '%s' %s through %s, %d month(s) × %d, price %lld, %d%% (%s), due %lld%s%s",
                     s->kind, s->tariff_code, day_text(ctx, s->start), day_text(ctx, s->end - 1),
@@ -978,15 +755,9 @@ struct post_args {
 static int
 carry_extensions(struct ob_ctx *ctx, const struct plan *p, const struct ob_subscription *m)
 {
-    const struct ob_subscription *prev = NULL;
+    const struct ob_subscription *prev = ob_plan_renewed(p->rows.v, p->rows.n, m);
     int rc;
 
-    if (!is_kind(m, "main"))
-        return 0;
-    for (int i = 0; i < p->rows.n; i++)
-        if (is_kind(&p->rows.v[i], "main") && p->rows.v[i].base_tariff == m->base_tariff &&
-            p->rows.v[i].end == m->start)
-            prev = &p->rows.v[i];
     for (int i = 0; prev && i < p->rows.n; i++) {
         const struct ob_subscription *x = &p->rows.v[i];
         struct ob_subscription_new in = { 0 };
@@ -1060,11 +831,11 @@ ob_subscription_trial_start(struct ob_ctx *ctx, int64_t subscriber, bool partner
                               "a hundred years from today end past the last date the service "
                               "keeps");
     } else {
-        s.end = s.start + (v.opt.days > 0 ? v.opt.days : 30);
+        s.end = s.start + (v.opt.days > 0 ? v.opt.days : OB_PLAN_TRIAL_DAYS);
     }
     s.quantity = 1;
     s.partner_price = -1;
-    s.discount_rule = partner_own ? RULE_OWN : "trial";
+    s.discount_rule = partner_own ? OB_PLAN_RULE_OWN : "trial";
     s.reason = "";
     return insert(ctx, &s);
 }
@@ -1332,23 +1103,11 @@ ob_subscription_request_apply(struct ob_ctx *ctx, int64_t id, const char *kind,
 int
 ob_subscription_get(struct ob_ctx *ctx, int64_t id, struct ob_subscription *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     if ((rc = ob_access_person(ctx)) != 0)
         return rc;
-    if ((rc = ob_db_prepare(ctx->db, SEL "WHERE s.id = ?", &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, id);
-    if (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        read_row(ctx, st, out);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0 && rc != OB_ENOTFOUND)
-        return ob_db_err(ctx, rc);
+    rc = ob_db_one(ctx, read_row, out, SEL "WHERE s.id = ?", "i", id);
     if (rc == 0)
         rc = ob_access_subscriber(ctx, out->subscriber, OB_ROLES_ANY, OB_ROLES_ANY,
                                   OB_ROLES_ANY);
@@ -1429,9 +1188,51 @@ bind_all(struct ob_stmt *st, const struct params *p)
     return rc;
 }
 
-/* The WHERE clause holds only the filters given, and the cursor is a row
- * value, so both engines walk the ("end", id) index in order and stop at the
- * page's end instead of sorting every row of the partner's clients. */
+/* The list's query into sql, its parameters into prm. The WHERE clause holds
+ * only the filters given, and the cursor is a row value, so both engines
+ * walk the ("end", id) index in order and stop at the page's end instead of
+ * sorting every row of the partner's clients. */
+static void
+list_query(struct ob_ctx *ctx, const struct ob_subscription_filter *f, const char *scope,
+           const char *after_end, int64_t after_id, int limit, struct ob_buf *sql,
+           struct params *prm)
+{
+    ob_buf_addf(sql, SEL "WHERE s.state = 'posted' AND %s ", scope);
+    if (f->subscriber) {
+        ob_buf_adds(sql, "AND s.subscriber_id = ? ");
+        param_int(prm, f->subscriber);
+    }
+    if (f->partner) {
+        ob_buf_adds(sql, "AND sc.partner_id = ? ");
+        param_int(prm, f->partner);
+    }
+    if (f->end_from >= 0) {             /* end is exclusive: through L >= from */
+        ob_buf_adds(sql, "AND s.\"end\" >= ? ");
+        param_text(prm, day_text(ctx, f->end_from + 1));
+    }
+    if (f->end_to >= 0) {
+        ob_buf_adds(sql, "AND s.\"end\" <= ? ");
+        param_text(prm, day_text(ctx, f->end_to + 1));
+    }
+    if (after_id && f->by_end) {
+        ob_buf_adds(sql, f->desc ? "AND (s.\"end\", s.id) < (?, ?) "
+                                 : "AND (s.\"end\", s.id) > (?, ?) ");
+        param_text(prm, after_end);
+        param_int(prm, after_id);
+    } else if (after_id) {
+        ob_buf_adds(sql, "AND s.id < ? ");
+        param_int(prm, after_id);
+    }
+    ob_buf_adds(sql, !f->by_end ? "ORDER BY s.id DESC"
+                     : f->desc ? "ORDER BY s.\"end\" DESC, s.id DESC"
+                               : "ORDER BY s.\"end\", s.id");
+    ob_buf_adds(sql, " LIMIT ?");
+    param_int(prm, limit);
+}
+
+/* The parameters vary with the filters given, so the statement is bound
+ * and walked here rather than by ob_db_each (whose binds are fixed by its
+ * format); it ends as every list does, with ob_db_rows_end. */
 int
 ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter *f, int limit,
                      int (*fn)(const struct ob_subscription *, const char *, void *), void *arg)
@@ -1448,37 +1249,7 @@ ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter *f,
     if ((rc = ob_access_scope(ctx, "sc.partner_id", "s.subscriber_id", &scope)) != 0)
         return rc;
     ob_buf_init(&sql, 1 << 16);
-    ob_buf_addf(&sql, SEL "WHERE s.state = 'posted' AND %s ", scope);
-    if (f->subscriber) {
-        ob_buf_adds(&sql, "AND s.subscriber_id = ? ");
-        param_int(&prm, f->subscriber);
-    }
-    if (f->partner) {
-        ob_buf_adds(&sql, "AND sc.partner_id = ? ");
-        param_int(&prm, f->partner);
-    }
-    if (f->end_from >= 0) {             /* end is exclusive: through L >= from */
-        ob_buf_adds(&sql, "AND s.\"end\" >= ? ");
-        param_text(&prm, day_text(ctx, f->end_from + 1));
-    }
-    if (f->end_to >= 0) {
-        ob_buf_adds(&sql, "AND s.\"end\" <= ? ");
-        param_text(&prm, day_text(ctx, f->end_to + 1));
-    }
-    if (after_id && f->by_end) {
-        ob_buf_adds(&sql, f->desc ? "AND (s.\"end\", s.id) < (?, ?) "
-                                  : "AND (s.\"end\", s.id) > (?, ?) ");
-        param_text(&prm, after_end);
-        param_int(&prm, after_id);
-    } else if (after_id) {
-        ob_buf_adds(&sql, "AND s.id < ? ");
-        param_int(&prm, after_id);
-    }
-    ob_buf_adds(&sql, !f->by_end ? "ORDER BY s.id DESC"
-                      : f->desc ? "ORDER BY s.\"end\" DESC, s.id DESC"
-                                : "ORDER BY s.\"end\", s.id");
-    ob_buf_adds(&sql, " LIMIT ?");
-    param_int(&prm, limit);
+    list_query(ctx, f, scope, after_end, after_id, limit, &sql, &prm);
     rc = ob_db_prepare(ctx->db, sql.p, &st);
     ob_buf_free(&sql);
     if (rc != 0)
@@ -1496,45 +1267,35 @@ ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter *f,
 
 /* ---- entitlement --------------------------------------------------------------------- */
 
-/* A deferral ends where the paid main posted after it starts (R-SUB-5). */
-static int32_t
-deferral_end(const struct rows *r, int i)
-{
-    int32_t end = r->v[i].end;
-
-    for (int k = i + 1; k < r->n; k++)
-        if (paid_main(&r->v[k]) && r->v[k].start < end)
-            end = r->v[k].start > r->v[i].start ? r->v[k].start : r->v[i].start;
-    return end;
-}
-
 /* The applications of the subscriber's working data areas, oldest first
  * (failed ones never held a choice; deleted ones keep it: the choice is
  * fixed), from which the entitlement takes the client's choices (R-CAT-2).
  * NULL-terminated, in the arena. */
 static int
+working_app(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    const char **v = arg;
+    int n = 0;
+
+    while (v[n])
+        n++;
+    v[n] = ob_stmt_dup(ctx, st, 0);
+    return 0;
+}
+
+static int
 working_apps(struct ob_ctx *ctx, int64_t sub, const char ***out)
 {
     const char **v = ob_arena_alloc(&ctx->arena, 33 * sizeof(*v));
-    struct ob_stmt *st;
-    int n = 0, rc;
 
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT ap.code FROM areas ar "
-                            "JOIN applications ap ON ap.id = ar.application_id "
-                            "WHERE ar.subscriber_id = ? AND ar.test = 0 AND ar.state <> 'failed' "
-                            "ORDER BY ar.id LIMIT 32",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, sub);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        v[n++] = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 0));
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    v[n] = NULL;
+    memset(v, 0, 33 * sizeof(*v));
     *out = v;
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, working_app, v,
+                      "SELECT ap.code FROM areas ar "
+                      "JOIN applications ap ON ap.id = ar.application_id "
+                      "WHERE ar.subscriber_id = ? AND ar.test = 0 AND ar.state <> 'failed' "
+                      "ORDER BY ar.id LIMIT 32",
+                      "i", sub);
 }
 
 int
@@ -1559,14 +1320,7 @@ ob_subscription_entitlement_load(struct ob_ctx *ctx, int64_t sub, int32_t day,
             ;
         if (k == i && (rc = ob_catalog_version_load(ctx, s->version, &vers[i])) != 0)
             return rc;
-        ob_sub_kind_parse(s->kind, &e[i].kind);
-        e[i].id = s->id;
-        e[i].tariff = s->tariff_code;
-        e[i].main = s->main;
-        e[i].start = s->start;
-        e[i].end = e[i].kind == OB_SUB_DEFERRED_RENEWAL ? deferral_end(&r, i) : s->end;
-        e[i].quantity = s->quantity;
-        e[i].free = e[i].kind == OB_SUB_MAIN && !paid_main(s);
+        ob_plan_ent_sub(r.v, r.n, i, &e[i]);
         e[i].opt = &vers[k].opt;
         e[i].working = NULL;
         if (vers[k].opt.choose > 0 || vers[k].opt.nareas > 0) {
