@@ -35,8 +35,8 @@
  * struct, every answer (with its message) in the result, whose strings are
  * the inputs' or static.
  */
-#ifndef OB_MODEL_ADMISSION_H
-#define OB_MODEL_ADMISSION_H
+#ifndef OB_MODEL_AREAS_ADMISSION_H
+#define OB_MODEL_AREAS_ADMISSION_H
 
 #include <stdbool.h>
 #include <stdint.h>

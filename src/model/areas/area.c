@@ -3,8 +3,9 @@
  *
  * Data areas created within the entitlement (this file), grants of a partner's
  * employee to a client's area (grant.c), application sessions admitted within
- * the limit of concurrent sessions (appsession.c), the backends that run the
- * applications (backend.c), and what a membership's end means here
+ * the limit of concurrent sessions (appsession.c loads and writes; what it
+ * decides is admission.c, pure functions with a table test), the backends
+ * that run the applications (backend.c), and what a membership's end means here
  * (membership.c: grants end with their reason). An area, its grants and its
  * sessions are one aggregate: they change together, and admitting a session
  * holds the subscriber's row lock (ob_subscriber_lock) so the limit holds on
