@@ -1,6 +1,17 @@
 /*
  * appsession.c — application sessions: atomic admission, launch,
  * heartbeats, closes and the session history (R-DA-3, R-DA-4).
+ *
+ * This file is the database half: it loads, locks and writes. What to
+ * decide from what it loaded (admit or refuse, and why; keep a heartbeat's
+ * session or end it) is model/areas/admission.c, pure functions with a
+ * table test. Admission runs in one write transaction (ob_db_tx_group): the
+ * area's facts and the gate, the subscriber's lock (read again after it on
+ * PostgreSQL), its stale sessions expired, the counts, the decision, then
+ * the writes; every end of a session takes the same lock, so the history's
+ * id order is its commit order. Ids to end are read first and ended after
+ * the read (ending runs statements of its own). Rows are read with
+ * ob_db_one/ob_db_each; their strings live in the request's arena (db.h).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +24,7 @@
 #include "base/date.h"
 #include "db/db.h"
 #include "model/identity/access.h"
+#include "model/areas/admission.h"
 #include "model/areas/appsession.h"
 #include "model/core/audit.h"
 #include "model/identity/authn.h"
@@ -42,15 +54,10 @@ idle(struct ob_ctx *ctx)
     return ctx->cfg->app_idle_seconds;
 }
 
-static const char *
-dup(struct ob_ctx *ctx, const char *s)
-{
-    return ob_arena_strdup(&ctx->arena, s ? s : "");
-}
-
 static void
-read_session(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_appsession *x)
+read_session(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
+    struct ob_appsession *x = out;
     int64_t cutoff = ob_clock_now(ctx) - idle(ctx);
 
     x->id = ob_stmt_int(st, 0);
@@ -65,15 +72,15 @@ read_session(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_appsession *x)
     x->launched_at = ob_stmt_int(st, 9);
     x->closed_at = ob_stmt_int(st, 10);
     x->blocked_since = ob_stmt_int(st, 11);
-    x->close_reason = dup(ctx, ob_stmt_text(st, 12));
-    x->area_name = dup(ctx, ob_stmt_text(st, 13));
-    x->area_key = dup(ctx, ob_stmt_text(st, 14));
-    x->app_code = dup(ctx, ob_stmt_text(st, 15));
-    x->app_name_ru = dup(ctx, ob_stmt_text(st, 16));
-    x->app_name_en = dup(ctx, ob_stmt_text(st, 17));
-    x->person_name = dup(ctx, ob_stmt_text(st, 18));
-    x->person_email = dup(ctx, ob_stmt_text(st, 19));
-    x->subscriber_name = dup(ctx, ob_stmt_text(st, 20));
+    x->close_reason = ob_stmt_dup(ctx, st, 12);
+    x->area_name = ob_stmt_dup(ctx, st, 13);
+    x->area_key = ob_stmt_dup(ctx, st, 14);
+    x->app_code = ob_stmt_dup(ctx, st, 15);
+    x->app_name_ru = ob_stmt_dup(ctx, st, 16);
+    x->app_name_en = ob_stmt_dup(ctx, st, 17);
+    x->person_name = ob_stmt_dup(ctx, st, 18);
+    x->person_email = ob_stmt_dup(ctx, st, 19);
+    x->subscriber_name = ob_stmt_dup(ctx, st, 20);
     x->area_test = ob_stmt_int(st, 21) != 0;
     if (x->closed_at)
         x->state = !strcmp(x->close_reason, "expired") ? "expired" : "closed";
@@ -88,52 +95,68 @@ read_session(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_appsession *x)
 static int
 load(struct ob_ctx *ctx, int64_t id, struct ob_appsession *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db, SESSION_SELECT "WHERE x.id = ?", &st)) != 0)
-        return ob_db_err(ctx, rc);
-    if ((rc = ob_stmt_bind_int(st, 1, id)) == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        read_session(ctx, st, out);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = ob_db_one(ctx, read_session, out, SESSION_SELECT "WHERE x.id = ?", "i", id);
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", id);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc;
+}
+
+static void
+read_brief(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    struct ob_appsession *x = out;
+
+    (void)ctx;
+    x->subscriber = ob_stmt_int(st, 0);
+    x->person = ob_stmt_int(st, 1);
+    x->app = ob_stmt_int(st, 2);
+    x->closed_at = ob_stmt_int(st, 3);
 }
 
 /* Only what access checks need: subscriber, person, application, closed. */
 static int
 load_brief(struct ob_ctx *ctx, int64_t id, struct ob_appsession *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT x.subscriber_id, x.person_id, ar.application_id, "
-                            "COALESCE(x.closed_at, 0) FROM app_sessions x "
-                            "JOIN areas ar ON ar.id = x.area_id WHERE x.id = ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    if ((rc = ob_stmt_bind_int(st, 1, id)) == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        out->id = id;
-        out->subscriber = ob_stmt_int(st, 0);
-        out->person = ob_stmt_int(st, 1);
-        out->app = ob_stmt_int(st, 2);
-        out->closed_at = ob_stmt_int(st, 3);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    out->id = id;
+    rc = ob_db_one(ctx, read_brief, out,
+                   "SELECT x.subscriber_id, x.person_id, ar.application_id, "
+                   "COALESCE(x.closed_at, 0) FROM app_sessions x "
+                   "JOIN areas ar ON ar.id = x.area_id WHERE x.id = ?",
+                   "i", id);
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", id);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc;
+}
+
+/* A list of session ids, read before any of them is ended (ending one runs
+ * statements of its own), in ctx's arena. */
+struct ids {
+    int64_t *v;
+    int n, cap;
+};
+
+static int
+collect_id(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct ids *ids = arg;
+
+    if (ids->n == ids->cap) {
+        int cap = ids->cap ? ids->cap * 2 : 16;
+        int64_t *more = ob_arena_alloc(&ctx->arena, (size_t)cap * sizeof(*more));
+
+        if (ids->n)
+            memcpy(more, ids->v, (size_t)ids->n * sizeof(*more));
+        ids->v = more;
+        ids->cap = cap;
+    }
+    ids->v[ids->n++] = ob_stmt_int(st, 0);
+    return 0;
 }
 
 /* ---- ending sessions ------------------------------------------------------------------ */
@@ -152,42 +175,48 @@ history(struct ob_ctx *ctx, int64_t session, int64_t sub, int64_t person, int64_
     return n < 0 ? ob_db_err(ctx, (int)n) : 0;
 }
 
+struct open_row {
+    int64_t sub, person, area, seen;
+};
+
+static void
+read_open(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    struct open_row *o = out;
+
+    (void)ctx;
+    o->sub = ob_stmt_int(st, 0);
+    o->person = ob_stmt_int(st, 1);
+    o->area = ob_stmt_int(st, 2);
+    o->seen = ob_stmt_int(st, 3);
+}
+
 /* End one session if it is still open: closed with `reason` now, or, when
  * it was stale already, expired at its last sighting plus the idle time. */
 static int
 end_one(struct ob_ctx *ctx, int64_t id, const char *reason, bool *ended)
 {
-    int64_t now = ob_clock_now(ctx), cutoff = now - idle(ctx);
-    int64_t sub = 0, person = 0, area = 0, seen = 0, at, n;
-    struct ob_stmt *st;
+    int64_t now = ob_clock_now(ctx), cutoff = now - idle(ctx), at, n;
+    struct open_row o = { 0 };
     bool stale;
     int rc;
 
     *ended = false;
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT subscriber_id, person_id, area_id, seen_at FROM app_sessions "
-                            "WHERE id = ? AND closed_at IS NULL",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    if ((rc = ob_stmt_bind_int(st, 1, id)) == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        sub = ob_stmt_int(st, 0);
-        person = ob_stmt_int(st, 1);
-        area = ob_stmt_int(st, 2);
-        seen = ob_stmt_int(st, 3);
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    if (!sub)
+    rc = ob_db_one(ctx, read_open, &o,
+                   "SELECT subscriber_id, person_id, area_id, seen_at FROM app_sessions "
+                   "WHERE id = ? AND closed_at IS NULL",
+                   "i", id);
+    if (rc == OB_ENOTFOUND || (rc == 0 && !o.sub))
         return 0;
+    if (rc != 0)
+        return rc;
     /* PostgreSQL: every change of a subscriber's open sessions holds its lock,
      * so that its history's id order is its commit order (admissions hold it
      * already; taking it again is a no-op) */
-    if ((rc = ob_subscriber_lock(ctx, sub)) != 0)
+    if ((rc = ob_subscriber_lock(ctx, o.sub)) != 0)
         return rc;
-    stale = seen <= cutoff;
-    at = stale ? seen + idle(ctx) : now;
+    stale = o.seen <= cutoff;
+    at = stale ? o.seen + idle(ctx) : now;
     n = ob_db_run(ctx->db,
                   "UPDATE app_sessions SET closed_at = ?, close_reason = ?, launch_hash = NULL "
                   "WHERE id = ? AND closed_at IS NULL",
@@ -197,45 +226,20 @@ end_one(struct ob_ctx *ctx, int64_t id, const char *reason, bool *ended)
     if (n == 0)
         return 0;
     *ended = true;
-    return history(ctx, id, sub, person, area, stale ? "expire" : "close",
+    return history(ctx, id, o.sub, o.person, o.area, stale ? "expire" : "close",
                    stale ? "idle" : reason, at, -1, -1);
 }
 
-/* End every session a query over app_sessions ids selects (one or two ints
- * bound: `b` only when the query has a second placeholder). */
+/* End the sessions of a list with `reason`; *count: how many it ended. */
 static int
-end_where(struct ob_ctx *ctx, const char *sql, int64_t a, int64_t b, const char *reason,
-          int *count)
+end_ids(struct ob_ctx *ctx, const struct ids *ids, const char *reason, int *count)
 {
-    int64_t *ids = NULL;
-    int n = 0, cap = 0, rc;
-    struct ob_stmt *st;
-
     *count = 0;
-    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, a);
-    if (rc == 0 && strchr(strchr(sql, '?') + 1, '?'))
-        rc = ob_stmt_bind_int(st, 2, b);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        if (n == cap) {
-            int64_t *more = ob_arena_alloc(&ctx->arena, (size_t)(cap ? cap * 2 : 16) * sizeof(*ids));
-
-            if (n)
-                memcpy(more, ids, (size_t)n * sizeof(*ids));
-            ids = more;
-            cap = cap ? cap * 2 : 16;
-        }
-        ids[n++] = ob_stmt_int(st, 0);
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < ids->n; i++) {
         bool ended;
+        int rc;
 
-        if ((rc = end_one(ctx, ids[i], reason, &ended)) != 0)
+        if ((rc = end_one(ctx, ids->v[i], reason, &ended)) != 0)
             return rc;
         *count += ended;
     }
@@ -245,90 +249,78 @@ end_where(struct ob_ctx *ctx, const char *sql, int64_t a, int64_t b, const char 
 int
 ob_appsession_close_area(struct ob_ctx *ctx, int64_t area, const char *reason, int *n)
 {
-    return end_where(ctx, "SELECT id FROM app_sessions WHERE area_id = ? AND closed_at IS NULL",
-                     area, 0, reason, n);
+    struct ids ids = { 0 };
+    int rc;
+
+    *n = 0;
+    rc = ob_db_each(ctx, collect_id, &ids,
+                    "SELECT id FROM app_sessions WHERE area_id = ? AND closed_at IS NULL", "i",
+                    area);
+    return rc != 0 ? rc : end_ids(ctx, &ids, reason, n);
 }
 
 int
 ob_appsession_close_grant(struct ob_ctx *ctx, int64_t grant, const char *reason, int *n)
 {
-    return end_where(ctx, "SELECT id FROM app_sessions WHERE grant_id = ? AND closed_at IS NULL",
-                     grant, 0, reason, n);
+    struct ids ids = { 0 };
+    int rc;
+
+    *n = 0;
+    rc = ob_db_each(ctx, collect_id, &ids,
+                    "SELECT id FROM app_sessions WHERE grant_id = ? AND closed_at IS NULL", "i",
+                    grant);
+    return rc != 0 ? rc : end_ids(ctx, &ids, reason, n);
 }
 
 int
 ob_appsession_close_person(struct ob_ctx *ctx, int64_t sub, int64_t person, const char *reason,
                            int *n)
 {
-    return end_where(ctx,
-                     "SELECT id FROM app_sessions WHERE person_id = ? AND subscriber_id = ? "
-                     "AND closed_at IS NULL",
-                     person, sub, reason, n);
+    struct ids ids = { 0 };
+    int rc;
+
+    *n = 0;
+    rc = ob_db_each(ctx, collect_id, &ids,
+                    "SELECT id FROM app_sessions WHERE person_id = ? AND subscriber_id = ? "
+                    "AND closed_at IS NULL",
+                    "ii", person, sub);
+    return rc != 0 ? rc : end_ids(ctx, &ids, reason, n);
 }
 
-/* Expire the subscriber's stale sessions (admission, under its lock). */
+/* Expire the subscriber's stale sessions (admission, under its lock), 64 at
+ * a time. */
 static int
 expire_stale(struct ob_ctx *ctx, int64_t sub)
 {
-    int64_t cutoff = ob_clock_now(ctx) - idle(ctx), ids[64];
-    struct ob_stmt *st;
-    int n = 0, rc;
+    int64_t cutoff = ob_clock_now(ctx) - idle(ctx);
+    struct ids ids;
+    int rc, ended;
 
     do {
-        n = 0;
-        if ((rc = ob_db_prepare(ctx->db,
-                                "SELECT id FROM app_sessions WHERE subscriber_id = ? AND "
-                                "closed_at IS NULL AND seen_at <= ? ORDER BY seen_at, id LIMIT 64",
-                                &st)) != 0)
-            return ob_db_err(ctx, rc);
-        rc = ob_stmt_bindf(st, "ii", sub, cutoff);
-        while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-            ids[n++] = ob_stmt_int(st, 0);
-            rc = 0;
-        }
-        ob_stmt_finalize(st);
-        if (rc < 0)
-            return ob_db_err(ctx, rc);
-        for (int i = 0; i < n; i++) {
-            bool ended;
-
-            if ((rc = end_one(ctx, ids[i], "expired", &ended)) != 0)
-                return rc;
-        }
-    } while (n == 64);
+        memset(&ids, 0, sizeof(ids));
+        if ((rc = ob_db_each(ctx, collect_id, &ids,
+                             "SELECT id FROM app_sessions WHERE subscriber_id = ? AND "
+                             "closed_at IS NULL AND seen_at <= ? ORDER BY seen_at, id LIMIT 64",
+                             "ii", sub, cutoff)) != 0 ||
+            (rc = end_ids(ctx, &ids, "expired", &ended)) != 0)
+            return rc;
+    } while (ids.n == 64);
     return 0;
 }
 
+/* Up to 256 stale sessions of any subscriber; *count: how many ended. */
 static int
 expire_all_tx(struct ob_ctx *ctx, void *arg)
 {
-    int *count = arg;
-    int64_t cutoff = ob_clock_now(ctx) - idle(ctx), ids[256];
-    struct ob_stmt *st;
-    int n = 0, rc;
+    int64_t cutoff = ob_clock_now(ctx) - idle(ctx);
+    struct ids ids = { 0 };
+    int *count = arg, rc;
 
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT id FROM app_sessions WHERE closed_at IS NULL AND seen_at <= ? "
-                            "ORDER BY id LIMIT 256",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, cutoff);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        ids[n++] = ob_stmt_int(st, 0);
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    *count = 0;
-    for (int i = 0; i < n; i++) {
-        bool ended;
-
-        if ((rc = end_one(ctx, ids[i], "expired", &ended)) != 0)
-            return rc;
-        *count += ended;
-    }
-    return 0;
+    rc = ob_db_each(ctx, collect_id, &ids,
+                    "SELECT id FROM app_sessions WHERE closed_at IS NULL AND seen_at <= ? "
+                    "ORDER BY id LIMIT 256",
+                    "i", cutoff);
+    return rc != 0 ? rc : end_ids(ctx, &ids, "expired", count);
 }
 
 int
@@ -348,116 +340,217 @@ ob_appsession_expire_stale(struct ob_ctx *ctx, int *n)
 
 /* ---- admission ------------------------------------------------------------------------ */
 
+/* Admission is decided by model/areas/admission.c over the facts loaded
+ * here; this part loads them in order, under the subscriber's lock, and
+ * carries out the decision. */
 struct admit {
-    int64_t area, sub, app, grant, take_over;
-    int64_t sub_limit, user_limit;      /* user_limit -1: none */
-    const char *area_name, *url, *code;
+    int64_t area, take_over;
+    int64_t sub, app;
+    const char *url;
+    struct ob_admission_in in;
+    struct ob_admission d;
     struct ob_admitted *out;
     struct ob_refusal *why;
     char hash[65];
 };
 
 static int
-holders(struct ob_ctx *ctx, int64_t sub, int64_t person, struct ob_refusal *why)
+holder_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 {
-    struct ob_stmt *st;
-    int rc;
+    struct ob_refusal *why = arg;
 
-    why->holders = ob_arena_alloc(&ctx->arena, OB_HOLDERS_MAX * sizeof(*why->holders));
-    why->nholders = 0;
-    if ((rc = ob_db_prepare(ctx->db,
-                            SESSION_SELECT "WHERE x.subscriber_id = ? AND x.closed_at IS NULL "
-                                           "AND (? = 0 OR x.person_id = ?) "
-                                           "ORDER BY x.opened_at, x.id LIMIT 50",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iii", sub, person, person);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        read_session(ctx, st, &why->holders[why->nholders++]);
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    read_session(ctx, st, &why->holders[why->nholders++]);
+    return 0;
 }
 
-/* Who may open the area, and within what: the area and what the answer
- * shows, the actor's membership (or grant), the entitlement. Run inside the
- * admission's transaction, on the batch's warm connection. */
+/* The open sessions that hold the limit: the subscriber's, or `person`'s
+ * (not 0), oldest first, but not `skip`, the session being taken over. */
 static int
-admission_checks(struct ob_ctx *ctx, struct admit *a)
+holders(struct ob_ctx *ctx, int64_t sub, int64_t person, int64_t skip, struct ob_refusal *why)
 {
+    why->holders = ob_arena_alloc(&ctx->arena, OB_HOLDERS_MAX * sizeof(*why->holders));
+    why->nholders = 0;
+    return ob_db_each(ctx, holder_row, why,
+                      SESSION_SELECT "WHERE x.subscriber_id = ? AND x.closed_at IS NULL "
+                                     "AND (? = 0 OR x.person_id = ?) AND x.id <> ? "
+                                     "ORDER BY x.opened_at, x.id LIMIT 50",
+                      "iiii", sub, person, person, skip);
+}
+
+/* The area, with everything the answer shows, in one query. */
+static void
+read_area(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct admit *a = arg;
     struct ob_appsession *x = &a->out->session;
+
+    a->sub = ob_stmt_int(st, 0);
+    a->app = ob_stmt_int(st, 1);
+    a->in.area_name = x->area_name = ob_stmt_dup(ctx, st, 2);
+    a->in.area_state = ob_stmt_dup(ctx, st, 3);
+    a->in.app_code = x->app_code = ob_stmt_dup(ctx, st, 4);
+    a->url = ob_stmt_dup(ctx, st, 5);
+    x->area_key = ob_stmt_dup(ctx, st, 6);
+    x->app_name_ru = ob_stmt_dup(ctx, st, 7);
+    x->app_name_en = ob_stmt_dup(ctx, st, 8);
+    x->area_test = ob_stmt_int(st, 9) != 0;
+    x->subscriber_code = ob_stmt_int(st, 10);
+    x->subscriber_name = ob_stmt_dup(ctx, st, 11);
+    x->person_name = ob_stmt_dup(ctx, st, 12);
+    x->person_email = ob_stmt_dup(ctx, st, 13);
+    a->in.area_found = true;
+}
+
+/* What the gate asks: the area, the actor's membership (or grant), the
+ * entitlement today. Run inside the admission's transaction, on the
+ * batch's warm connection. */
+static int
+load_facts(struct ob_ctx *ctx, struct admit *a)
+{
+    struct ob_admission_in *in = &a->in;
     const struct ob_member *m;
     struct ob_entitlement e;
-    struct ob_stmt *st;
-    const char *state = "";
-    bool allowed = false;
-    int64_t area = a->area;
     int rc;
 
+    memset(in, 0, sizeof(*in));
+    in->area = a->area;
+    in->person = ctx->actor.person;
+    in->member_limit = -1;
+    in->take_over = a->take_over;
     a->sub = 0;
-    a->grant = 0;
-    a->user_limit = -1;
-    /* everything the answer shows, in one query */
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT ar.subscriber_id, ar.application_id, ar.name, ar.state, "
-                            "ap.code, ap.backend_url, ar.area_key, ap.name_ru, ap.name_en, ar.test, "
-                            "s.code, ac.name, p.name, p.email FROM areas ar "
-                            "JOIN applications ap ON ap.id = ar.application_id "
-                            "JOIN subscribers s ON s.account_id = ar.subscriber_id "
-                            "JOIN accounts ac ON ac.id = ar.subscriber_id "
-                            "JOIN persons p ON p.id = ? WHERE ar.id = ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    if ((rc = ob_stmt_bindf(st, "ii", ctx->actor.person, area)) == 0 &&
-        (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        a->sub = ob_stmt_int(st, 0);
-        a->app = ob_stmt_int(st, 1);
-        x->area_name = dup(ctx, ob_stmt_text(st, 2));
-        state = dup(ctx, ob_stmt_text(st, 3));
-        a->code = x->app_code = dup(ctx, ob_stmt_text(st, 4));
-        a->url = dup(ctx, ob_stmt_text(st, 5));
-        x->area_key = dup(ctx, ob_stmt_text(st, 6));
-        x->app_name_ru = dup(ctx, ob_stmt_text(st, 7));
-        x->app_name_en = dup(ctx, ob_stmt_text(st, 8));
-        x->area_test = ob_stmt_int(st, 9) != 0;
-        x->subscriber_code = ob_stmt_int(st, 10);
-        x->subscriber_name = dup(ctx, ob_stmt_text(st, 11));
-        x->person_name = dup(ctx, ob_stmt_text(st, 12));
-        x->person_email = dup(ctx, ob_stmt_text(st, 13));
-        rc = 0;
+    rc = ob_db_one(ctx, read_area, a,
+                   "SELECT ar.subscriber_id, ar.application_id, ar.name, ar.state, "
+                   "ap.code, ap.backend_url, ar.area_key, ap.name_ru, ap.name_en, ar.test, "
+                   "s.code, ac.name, p.name, p.email FROM areas ar "
+                   "JOIN applications ap ON ap.id = ar.application_id "
+                   "JOIN subscribers s ON s.account_id = ar.subscriber_id "
+                   "JOIN accounts ac ON ac.id = ar.subscriber_id "
+                   "JOIN persons p ON p.id = ? WHERE ar.id = ?",
+                   "ii", ctx->actor.person, a->area);
+    if (rc != 0)
+        return rc == OB_ENOTFOUND ? 0 : rc;
+    if ((m = ob_access_member(ctx, a->sub)) != NULL) {
+        in->roles = m->roles;
+        in->member_limit = m->session_limit;
     }
-    ob_stmt_finalize(st);
+    /* a grant is looked up only for whom membership does not open the area */
+    if (!(in->roles & OB_ADMISSION_ROLES) &&
+        ob_grant_active(ctx, a->area, ctx->actor.person, &in->grant) != 0 && ctx->err.rc)
+        return ctx->err.rc;
+    if ((rc = ob_subscription_entitlement_load(ctx, a->sub, ob_clock_today(ctx), &e)) != 0)
+        return rc;
+    in->blocked = e.blocked;
+    in->blocked_reason = e.reason;
+    in->sessions = e.sessions;
+    in->apps = e.apps;
+    in->napps = e.napps;
+    return 0;
+}
+
+static void
+read_take_over(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct ob_admission_in *in = arg;
+
+    (void)ctx;
+    in->take_over_found = true;
+    in->take_over_person = ob_stmt_int(st, 0);
+    in->take_over_open = ob_stmt_int(st, 1) != 0;
+}
+
+static void
+read_counts(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct ob_admission_in *in = arg;
+
+    (void)ctx;
+    in->open = ob_stmt_int(st, 0);
+    in->mine = ob_stmt_int(st, 1);
+}
+
+/* The session to take over, and the open sessions (the stale ones expired
+ * already): the subscriber's and the actor's. */
+static int
+load_counts(struct ob_ctx *ctx, struct admit *a)
+{
+    int rc;
+
+    if (a->take_over &&
+        (rc = ob_db_one(ctx, read_take_over, &a->in,
+                        "SELECT person_id, CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END "
+                        "FROM app_sessions WHERE id = ? AND subscriber_id = ?",
+                        "ii", a->take_over, a->sub)) != 0 &&
+        rc != OB_ENOTFOUND)
+        return rc;
+    rc = ob_db_one(ctx, read_counts, &a->in,
+                   "SELECT COUNT(*), COALESCE(SUM(CASE WHEN person_id = ? THEN 1 "
+                   "ELSE 0 END), 0) FROM app_sessions "
+                   "WHERE subscriber_id = ? AND closed_at IS NULL",
+                   "ii", ctx->actor.person, a->sub);
+    return rc == OB_ENOTFOUND ? 0 : rc;
+}
+
+/* Refuse as decided: the error, and for a limit who holds it. */
+static int
+refused(struct ob_ctx *ctx, struct admit *a)
+{
+    const struct ob_admission *d = &a->d;
+    int rc;
+
+    if (d->rc == OB_ELIMIT) {
+        a->why->limit = d->limit;
+        a->why->max = (int)d->max;
+        if ((rc = holders(ctx, a->sub, d->holders_of, d->take_over ? a->take_over : 0,
+                          a->why)) != 0)
+            return rc;
+    }
+    if (d->field)
+        ob_err_field(&ctx->err, d->rc, d->field, "%s", d->message);
+    else
+        ob_err_set(&ctx->err, d->rc, "%s", d->message);
+    if (d->hint)
+        ob_err_hint(&ctx->err, "%s", d->hint);
+    return d->rc;
+}
+
+/* Load the facts and pass the gate, or refuse. */
+static int
+gate(struct ob_ctx *ctx, struct admit *a)
+{
+    int rc = load_facts(ctx, a);
+
+    if (rc == 0 && ob_admission_gate(&a->in, &a->d) != 0)
+        rc = refused(ctx, a);
+    return rc;
+}
+
+/* Admit as decided: the taken-over session closed, the new one and its
+ * history row written. */
+static int
+admit(struct ob_ctx *ctx, struct admit *a)
+{
+    int64_t now = ob_clock_now(ctx);
+    bool ended;
+    int rc;
+
+    if (a->d.take_over && (rc = end_one(ctx, a->take_over, "taken_over", &ended)) != 0)
+        return rc;
+    rc = ob_db_get_int(ctx->db, &a->out->id,
+                       "INSERT INTO app_sessions (subscriber_id, area_id, person_id, grant_id, "
+                       "launch_hash, launch_until, opened_at, seen_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                       "iiiztiii", a->sub, a->area, ctx->actor.person, a->d.grant, a->hash,
+                       now + OB_LAUNCH_SECONDS, now, now);
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    if (!a->sub)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "data area %" PRId64 " not found", area);
-    a->area_name = x->area_name;
-    /* who: a member of the subscriber, or a partner employee with a grant */
-    m = ob_access_member(ctx, a->sub);
-    if (!m || !(m->roles & (MANAGE | OB_ROLE_USER))) {
-        if (ob_grant_active(ctx, area, ctx->actor.person, &a->grant) != 0) {
-            if (ctx->err.rc)
-                return ctx->err.rc;
-            return ob_err_set(&ctx->err, OB_ENOTFOUND, "data area %" PRId64 " not found", area);
-        }
-    } else {
-        a->user_limit = m->session_limit;
-    }
-    if (strcmp(state, "ready"))
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "area", "data area '%s' is %s, not ready",
-                            x->area_name, state);
-    if ((rc = ob_subscription_entitlement_load(ctx, a->sub,
-                                               ob_clock_today(ctx), &e)) != 0)
+    if ((rc = history(ctx, a->out->id, a->sub, ctx->actor.person, a->area, "open", "", now,
+                      a->d.sub_limit, a->d.user_limit)) != 0)
         return rc;
-    if (e.blocked)
-        return ob_err_set(&ctx->err, OB_EBLOCKED, "the subscriber is blocked: %s", e.reason);
-    for (int i = 0; i < e.napps && !allowed; i++)
-        allowed = !strcmp(e.apps[i], a->code);
-    if (!allowed)
-        return ob_err_set(&ctx->err, OB_EPERM,
-                          "the subscription in force does not include application '%s'", a->code);
-    a->sub_limit = e.sessions;
+    a->out->opened_at = now;
+    if (a->d.grant)
+        return ob_audit(ctx, a->sub, "session.opened_by_grant", "area", a->area,
+                        "partner employee %s opened data area '%s' by grant %" PRId64,
+                        ctx->actor.name ? ctx->actor.name : "?", a->in.area_name, a->d.grant);
     return 0;
 }
 
@@ -465,99 +558,26 @@ static int
 admit_tx(struct ob_ctx *ctx, void *arg)
 {
     struct admit *a = arg;
-    int64_t now = ob_clock_now(ctx), open = 0, mine = 0;
     int rc;
 
-    /* PostgreSQL: the area's row is read again after the subscriber's lock,
-     * so a deletion that committed meanwhile is seen */
-    if ((rc = admission_checks(ctx, a)) != 0 || (rc = ob_subscriber_lock(ctx, a->sub)) != 0 ||
-        (ob_db_row_locks(ctx->db) && (rc = admission_checks(ctx, a)) != 0))
+    /* the gate tells whose lock to take; PostgreSQL: the area's row is read
+     * again after the subscriber's lock, so a deletion that committed
+     * meanwhile is seen */
+    if ((rc = gate(ctx, a)) != 0 || (rc = ob_subscriber_lock(ctx, a->sub)) != 0 ||
+        (ob_db_row_locks(ctx->db) && (rc = gate(ctx, a)) != 0))
         return rc;
-    if ((rc = expire_stale(ctx, a->sub)) != 0)
+    if ((rc = expire_stale(ctx, a->sub)) != 0 || (rc = load_counts(ctx, a)) != 0)
         return rc;
-    if (a->take_over) {
-        int64_t owner = 0;
-        bool ended;
-
-        rc = ob_db_get_int(ctx->db, &owner,
-                           "SELECT person_id FROM app_sessions WHERE id = ? AND subscriber_id = ?",
-                           "ii", a->take_over, a->sub);
-        if (rc < 0)
-            return ob_db_err(ctx, rc);
-        if (rc != OB_DB_ROW || owner != ctx->actor.person)
-            return ob_err_field(&ctx->err, OB_EINVAL, "take_over",
-                                "'take_over' must be one of your own sessions of this subscriber");
-        if ((rc = end_one(ctx, a->take_over, "taken_over", &ended)) != 0)
-            return rc;
-    }
-    {
-        struct ob_stmt *st;
-
-        if ((rc = ob_db_prepare(ctx->db,
-                                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN person_id = ? THEN 1 "
-                                "ELSE 0 END), 0) FROM app_sessions "
-                                "WHERE subscriber_id = ? AND closed_at IS NULL",
-                                &st)) != 0)
-            return ob_db_err(ctx, rc);
-        if ((rc = ob_stmt_bindf(st, "ii", ctx->actor.person, a->sub)) == 0 &&
-            (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-            open = ob_stmt_int(st, 0);
-            mine = ob_stmt_int(st, 1);
-            rc = 0;
-        }
-        ob_stmt_finalize(st);
-        if (rc < 0)
-            return ob_db_err(ctx, rc);
-    }
-    if (open >= a->sub_limit) {
-        a->why->limit = "subscriber";
-        a->why->max = (int)a->sub_limit;
-        if ((rc = holders(ctx, a->sub, 0, a->why)) != 0)
-            return rc;
-        ob_err_set(&ctx->err, OB_ELIMIT,
-                   "all %" PRId64 " concurrent sessions of the subscriber are in use",
-                   a->sub_limit);
-        ob_err_hint(&ctx->err, "ask a colleague to close a window, or the owner to close a "
-                               "session; more sessions come with the tariff");
-        return OB_ELIMIT;
-    }
-    if (a->user_limit >= 0) {
-        if (mine >= a->user_limit) {
-            a->why->limit = "user";
-            a->why->max = (int)a->user_limit;
-            if ((rc = holders(ctx, a->sub, ctx->actor.person, a->why)) != 0)
-                return rc;
-            ob_err_set(&ctx->err, OB_ELIMIT,
-                       "your limit of %" PRId64 " concurrent sessions is reached", a->user_limit);
-            ob_err_hint(&ctx->err, "close one of your windows, or take over a stale one");
-            return OB_ELIMIT;
-        }
-    }
-    rc = ob_db_get_int(ctx->db, &a->out->id,
-                       "INSERT INTO app_sessions (subscriber_id, area_id, person_id, grant_id, "
-                       "launch_hash, launch_until, opened_at, seen_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                       "iiiztiii", a->sub, a->area, ctx->actor.person, a->grant, a->hash,
-                       now + OB_LAUNCH_SECONDS, now, now);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    if ((rc = history(ctx, a->out->id, a->sub, ctx->actor.person, a->area, "open", "", now,
-                      a->sub_limit, a->user_limit)) != 0)
-        return rc;
-    a->out->opened_at = now;
-    if (a->grant)
-        return ob_audit(ctx, a->sub, "session.opened_by_grant", "area", a->area,
-                        "partner employee %s opened data area '%s' by grant %" PRId64,
-                        ctx->actor.name ? ctx->actor.name : "?", a->area_name, a->grant);
-    return 0;
+    if (ob_admission_decide(&a->in, &a->d) != 0)
+        return refused(ctx, a);
+    return admit(ctx, a);
 }
 
 int
 ob_appsession_open(struct ob_ctx *ctx, int64_t area, int64_t take_over,
                    struct ob_admitted *out, struct ob_refusal *why)
 {
-    struct admit a = { .area = area, .take_over = take_over, .out = out, .why = why,
-                       .user_limit = -1 };
+    struct admit a = { .area = area, .take_over = take_over, .out = out, .why = why };
     struct ob_appsession *x;
     int rc;
 
@@ -572,14 +592,14 @@ ob_appsession_open(struct ob_ctx *ctx, int64_t area, int64_t take_over,
     out->launch_url = ob_arena_printf(&ctx->arena, "%s%slaunch?app=%s&session=%" PRId64
                                                    "&token=%s",
                                       a.url, a.url[0] && a.url[strlen(a.url) - 1] == '/' ? "" : "/",
-                                      a.code, out->id, out->token);
+                                      a.in.app_code, out->id, out->token);
     x = &out->session;
     x->id = out->id;
     x->subscriber = a.sub;
     x->area = area;
     x->app = a.app;
     x->person = ctx->actor.person;
-    x->grant = a.grant;
+    x->grant = a.d.grant;
     x->opened_at = x->seen_at = out->opened_at;
     x->state = "open";
     x->close_reason = "";
@@ -603,38 +623,45 @@ struct launch {
     char hash[65];
 };
 
+struct launch_row {
+    char hash[80];
+    int64_t launched, until, closed, seen;
+};
+
+static void
+read_launch(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    struct launch_row *r = out;
+
+    (void)ctx;
+    snprintf(r->hash, sizeof(r->hash), "%s", ob_stmt_text(st, 0));
+    r->launched = ob_stmt_int(st, 1);
+    r->until = ob_stmt_int(st, 2);
+    r->closed = ob_stmt_int(st, 3);
+    r->seen = ob_stmt_int(st, 4);
+}
+
 static int
 launch_tx(struct ob_ctx *ctx, void *arg)
 {
     struct launch *l = arg;
-    int64_t now = ob_clock_now(ctx), launched = 0, until = 0, closed = 0, seen = 0;
-    char hash[80] = "";
-    struct ob_stmt *st;
+    struct launch_row r = { .hash = "" };
+    int64_t now = ob_clock_now(ctx);
     int rc, n;
 
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT COALESCE(launch_hash, ''), COALESCE(launched_at, 0), "
-                            "COALESCE(launch_until, 0), COALESCE(closed_at, 0), seen_at "
-                            "FROM app_sessions WHERE id = ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    if ((rc = ob_stmt_bind_int(st, 1, l->id)) == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        snprintf(hash, sizeof(hash), "%s", ob_stmt_text(st, 0));
-        launched = ob_stmt_int(st, 1);
-        until = ob_stmt_int(st, 2);
-        closed = ob_stmt_int(st, 3);
-        seen = ob_stmt_int(st, 4);
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    if (launched)
+    rc = ob_db_one(ctx, read_launch, &r,
+                   "SELECT COALESCE(launch_hash, ''), COALESCE(launched_at, 0), "
+                   "COALESCE(launch_until, 0), COALESCE(closed_at, 0), seen_at "
+                   "FROM app_sessions WHERE id = ?",
+                   "i", l->id);
+    if (rc != 0 && rc != OB_ENOTFOUND)
+        return rc;
+    if (r.launched)
         return ob_err_field(&ctx->err, OB_ECONFLICT, "launch",
                             "the launch link was used already: open the area again");
-    if (strlen(hash) != 64 || sodium_memcmp(hash, l->hash, 64) != 0)
+    if (strlen(r.hash) != 64 || sodium_memcmp(r.hash, l->hash, 64) != 0)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", l->id);
-    if (closed || now > until || seen <= now - idle(ctx))
+    if (r.closed || now > r.until || r.seen <= now - idle(ctx))
         return ob_err_field(&ctx->err, OB_ECONFLICT, "launch",
                             "the launch link has expired: open the area again");
     n = (int)ob_db_run(ctx->db,
@@ -676,11 +703,31 @@ ob_appsession_get(struct ob_ctx *ctx, int64_t id, const char *launch, struct ob_
 
 struct beat {
     int64_t id;
-    bool blocked;
     struct ob_heartbeat *out;
     const char *ended;          /* set when the session is over */
-    bool grant_ok;
 };
+
+/* What the heartbeat decision asks of session x: for an open one, whether
+ * its grant still holds and whether its subscriber is blocked now. */
+static int
+beat_facts(struct ob_ctx *ctx, const struct ob_appsession *x, int64_t now, struct ob_beat_in *in)
+{
+    struct ob_entitlement e;
+    int rc;
+
+    *in = (struct ob_beat_in){ .now = now, .state = x->state, .close_reason = x->close_reason,
+                               .closed = x->closed_at != 0, .grant_holds = true,
+                               .blocked_since = x->blocked_since,
+                               .grace_seconds = (int64_t)ctx->cfg->app_grace_minutes * 60 };
+    if (strcmp(x->state, "open"))
+        return 0;
+    if ((rc = ob_subscription_entitlement_load(ctx, x->subscriber, ob_date_of_instant(now),
+                                               &e)) != 0)
+        return rc;
+    in->blocked = e.blocked;
+    in->grant_holds = !x->grant || ob_grant_active(ctx, x->area, x->person, NULL) == 0;
+    return ctx->err.rc < 0 ? ctx->err.rc : 0;
+}
 
 static int
 beat_tx(struct ob_ctx *ctx, void *arg)
@@ -688,6 +735,8 @@ beat_tx(struct ob_ctx *ctx, void *arg)
     struct beat *b = arg;
     int64_t now = ob_clock_now(ctx), n;
     struct ob_appsession x;
+    struct ob_beat_in in;
+    struct ob_beat d;
     bool ended;
     int rc;
 
@@ -695,51 +744,23 @@ beat_tx(struct ob_ctx *ctx, void *arg)
         return rc;
     if (ctx->actor.app != x.app)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", b->id);
-    if (!strcmp(x.state, "open")) {
-        struct ob_entitlement e;
-
-        if ((rc = ob_subscription_entitlement_load(ctx, x.subscriber,
-                                                   ob_date_of_instant(now), &e)) != 0)
-            return rc;
-        b->blocked = e.blocked;
-        b->grant_ok = !x.grant || ob_grant_active(ctx, x.area, x.person, NULL) == 0;
-        if (ctx->err.rc < 0)
-            return ctx->err.rc;
-    }
-    if (strcmp(x.state, "open")) {
-        if (!x.closed_at && (rc = end_one(ctx, x.id, "expired", &ended)) != 0)
-            return rc;
-        b->ended = x.state;
-        ob_err_field(&ctx->err, OB_ECONFLICT, "state", "the session is %s (%s)", x.state,
-                     x.close_reason);
+    if ((rc = beat_facts(ctx, &x, now, &in)) != 0)
+        return rc;
+    ob_admission_beat(&in, &d);
+    if (d.end && (rc = end_one(ctx, x.id, d.end, &ended)) != 0)
+        return rc;
+    if (d.ended) {
+        /* the end is committed; the caller answers with the error */
+        b->ended = d.ended;
+        ob_err_field(&ctx->err, d.rc, "state", "%s", d.message);
         return 0;
     }
-    if (!b->grant_ok) {
-        if ((rc = end_one(ctx, x.id, "grant_expired", &ended)) != 0)
-            return rc;
-        b->ended = "closed";
-        ob_err_field(&ctx->err, OB_ECONFLICT, "state",
-                     "the session is closed (the partner's access grant has expired)");
-        return 0;
-    }
-    if (b->blocked) {
-        int64_t since = x.blocked_since ? x.blocked_since : now;
-
-        if (now - since >= (int64_t)ctx->cfg->app_grace_minutes * 60) {
-            if ((rc = end_one(ctx, x.id, "blocked", &ended)) != 0)
-                return rc;
-            b->ended = "blocked";
-            ob_err_field(&ctx->err, OB_EBLOCKED, "state",
-                         "the subscriber is blocked: the session is closed");
-            return 0;
-        }
-        b->out->blocked_since = since;
-        b->out->grace_until = since + (int64_t)ctx->cfg->app_grace_minutes * 60;
-    }
+    b->out->blocked_since = d.blocked_since;
+    b->out->grace_until = d.grace_until;
     n = ob_db_run(ctx->db,
                   "UPDATE app_sessions SET seen_at = ?, blocked_since = ? "
                   "WHERE id = ? AND closed_at IS NULL",
-                  "imi", now, b->blocked ? b->out->blocked_since : -1, x.id);
+                  "imi", now, d.blocked_since ? d.blocked_since : -1, x.id);
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     b->out->seen_at = now;
@@ -750,7 +771,7 @@ beat_tx(struct ob_ctx *ctx, void *arg)
 int
 ob_appsession_heartbeat(struct ob_ctx *ctx, int64_t id, struct ob_heartbeat *out)
 {
-    struct beat b = { .id = id, .out = out, .grant_ok = true };
+    struct beat b = { .id = id, .out = out };
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -801,30 +822,54 @@ ob_appsession_close(struct ob_ctx *ctx, int64_t id)
 
 /* ---- lists ---------------------------------------------------------------------------- */
 
+struct session_rows {
+    int (*fn)(const struct ob_appsession *, void *);
+    void *arg;
+};
+
+static int
+session_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct session_rows *r = arg;
+    struct ob_appsession x;
+
+    read_session(ctx, st, &x);
+    return r->fn(&x, r->arg);
+}
+
+/* Whose sessions the actor lists in f->subscriber (0: only their own). */
+static int
+list_person(struct ob_ctx *ctx, const struct ob_appsession_filter *f, int64_t *person)
+{
+    int rc;
+
+    *person = ctx->actor.person;
+    if (!f->subscriber)
+        return 0;
+    rc = ob_access_subscriber(ctx, f->subscriber, OB_ROLES_ANY, 0, OB_ROLES_ANY);
+    if (rc == OB_ENOTFOUND) {
+        /* a granted partner employee lists their own sessions there */
+        ob_err_clear(&ctx->err);
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    if ((ob_access_roles(ctx, f->subscriber) & MANAGE) || ob_access_provider_roles(ctx))
+        *person = 0;
+    return 0;
+}
+
 int
 ob_appsession_list(struct ob_ctx *ctx, const struct ob_appsession_filter *f, int64_t before,
                    int limit, int (*fn)(const struct ob_appsession *, void *), void *arg)
 {
-    int64_t person = ctx->actor.person, cutoff = ob_clock_now(ctx) - idle(ctx);
-    struct ob_stmt *st;
+    int64_t person, cutoff = ob_clock_now(ctx) - idle(ctx);
+    struct session_rows r = { fn, arg };
     char *sql;
     int rc;
 
-    if ((rc = ob_access_person(ctx)) != 0)
+    if ((rc = ob_access_person(ctx)) != 0 || (rc = list_person(ctx, f, &person)) != 0)
         return rc;
-    if (f->subscriber) {
-        rc = ob_access_subscriber(ctx, f->subscriber, OB_ROLES_ANY, 0, OB_ROLES_ANY);
-        if (rc == OB_ENOTFOUND) {
-            /* a granted partner employee lists their own sessions there */
-            ob_err_clear(&ctx->err);
-            rc = 0;
-        } else if (rc != 0) {
-            return rc;
-        } else if ((ob_access_roles(ctx, f->subscriber) & MANAGE) ||
-                   ob_access_provider_roles(ctx)) {
-            person = 0;
-        }
-    }
     /* the filters that are given, as plain equalities, so that an index
      * serves them (ids are numbers: written into the text) */
     sql = ob_arena_printf(&ctx->arena, SESSION_SELECT "WHERE 1 = 1");
@@ -835,30 +880,40 @@ ob_appsession_list(struct ob_ctx *ctx, const struct ob_appsession_filter *f, int
         sql = ob_arena_printf(&ctx->arena, "%s AND x.person_id = %" PRId64, sql, person);
     if (f->area)
         sql = ob_arena_printf(&ctx->arena, "%s AND x.area_id = %" PRId64, sql, f->area);
-    if ((rc = ob_db_prepare(ctx->db,
-                            ob_arena_printf(&ctx->arena,
-                                            "%s AND (? = 0 OR x.id < ?) AND (? = 0 OR "
-                                            "(x.closed_at IS NULL AND x.seen_at > ?)) "
-                                            "ORDER BY x.id DESC LIMIT ?",
-                                            sql),
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iiiii", before, before, (int64_t)f->open_only, cutoff, (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_appsession x;
+    sql = ob_arena_printf(&ctx->arena,
+                          "%s AND (? = 0 OR x.id < ?) AND (? = 0 OR "
+                          "(x.closed_at IS NULL AND x.seen_at > ?)) ORDER BY x.id DESC LIMIT ?",
+                          sql);
+    return ob_db_each(ctx, session_row, &r, sql, "iiiii", before, before, (int64_t)f->open_only,
+                      cutoff, (int64_t)limit);
+}
 
-        read_session(ctx, st, &x);
-        rc = fn(&x, arg);
-    }
-    ob_stmt_finalize(st);
-    return ob_db_rows_end(ctx, rc);
+struct history_rows {
+    int (*fn)(const struct ob_history_row *, void *);
+    void *arg;
+};
+
+static int
+history_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct history_rows *r = arg;
+    struct ob_history_row h = {
+        .id = ob_stmt_int(st, 0), .session = ob_stmt_int(st, 1),
+        .person = ob_stmt_int(st, 2), .area = ob_stmt_int(st, 3), .at = ob_stmt_int(st, 4),
+        .session_limit = ob_stmt_int(st, 5), .user_limit = ob_stmt_int(st, 6),
+        .event = ob_stmt_dup(ctx, st, 7), .reason = ob_stmt_dup(ctx, st, 8),
+        .person_name = ob_stmt_dup(ctx, st, 9), .area_name = ob_stmt_dup(ctx, st, 10),
+        .person_email = ob_stmt_dup(ctx, st, 11),
+    };
+
+    return r->fn(&h, r->arg);
 }
 
 int
 ob_appsession_history(struct ob_ctx *ctx, int64_t sub, int64_t after, int limit, bool newest,
                       int (*fn)(const struct ob_history_row *, void *), void *arg)
 {
-    struct ob_stmt *st;
+    struct history_rows r = { fn, arg };
     int rc;
 
     if ((rc = ob_access_subscriber(ctx, sub, MANAGE, 0, OB_ROLES_ANY)) != 0)
@@ -868,25 +923,8 @@ ob_appsession_history(struct ob_ctx *ctx, int64_t sub, int64_t after, int limit,
     "COALESCE(h.user_limit, -1), h.event, h.reason, p.name, ar.name, p.email "                 \
     "FROM session_history h JOIN persons p ON p.id = h.person_id "                             \
     "JOIN areas ar ON ar.id = h.area_id WHERE h.subscriber_id = ? "
-    if ((rc = ob_db_prepare(ctx->db,
-                            newest ? HISTORY_SELECT "AND (? = 0 OR h.id < ?) "
-                                                    "ORDER BY h.id DESC LIMIT ?"
-                                   : HISTORY_SELECT "AND h.id > ? AND ? >= 0 ORDER BY h.id LIMIT ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iiii", sub, after, after, (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_history_row h = {
-            .id = ob_stmt_int(st, 0), .session = ob_stmt_int(st, 1),
-            .person = ob_stmt_int(st, 2), .area = ob_stmt_int(st, 3), .at = ob_stmt_int(st, 4),
-            .session_limit = ob_stmt_int(st, 5), .user_limit = ob_stmt_int(st, 6),
-            .event = dup(ctx, ob_stmt_text(st, 7)), .reason = dup(ctx, ob_stmt_text(st, 8)),
-            .person_name = dup(ctx, ob_stmt_text(st, 9)), .area_name = dup(ctx, ob_stmt_text(st, 10)),
-            .person_email = dup(ctx, ob_stmt_text(st, 11)),
-        };
-
-        rc = fn(&h, arg);
-    }
-    ob_stmt_finalize(st);
-    return ob_db_rows_end(ctx, rc);
+    return ob_db_each(ctx, history_row, &r,
+                      newest ? HISTORY_SELECT "AND (? = 0 OR h.id < ?) ORDER BY h.id DESC LIMIT ?"
+                             : HISTORY_SELECT "AND h.id > ? AND ? >= 0 ORDER BY h.id LIMIT ?",
+                      "iiii", sub, after, after, (int64_t)limit);
 }

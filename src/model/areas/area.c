@@ -3,8 +3,9 @@
  *
  * Data areas created within the entitlement (this file), grants of a partner's
  * employee to a client's area (grant.c), application sessions admitted within
- * the limit of concurrent sessions (appsession.c), the backends that run the
- * applications (backend.c), and what a membership's end means here
+ * the limit of concurrent sessions (appsession.c loads and writes; what it
+ * decides is admission.c, pure functions with a table test), the backends
+ * that run the applications (backend.c), and what a membership's end means here
  * (membership.c: grants end with their reason). An area, its grants and its
  * sessions are one aggregate: they change together, and admitting a session
  * holds the subscriber's row lock (ob_subscriber_lock) so the limit holds on
@@ -58,15 +59,11 @@ idle_cutoff(struct ob_ctx *ctx)
     return ob_clock_now(ctx) - ctx->cfg->app_idle_seconds;
 }
 
-static const char *
-dup(struct ob_ctx *ctx, const char *s)
-{
-    return ob_arena_strdup(&ctx->arena, s ? s : "");
-}
-
 static void
-read_area(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_area *a)
+read_area(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
+    struct ob_area *a = out;
+
     a->id = ob_stmt_int(st, 0);
     a->subscriber = ob_stmt_int(st, 1);
     a->subscriber_code = ob_stmt_int(st, 2);
@@ -76,15 +73,15 @@ read_area(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_area *a)
     a->ready_at = ob_stmt_int(st, 6);
     a->deleted_at = ob_stmt_int(st, 7);
     a->purge_at = ob_stmt_int(st, 8);
-    a->key = dup(ctx, ob_stmt_text(st, 9));
-    a->name = dup(ctx, ob_stmt_text(st, 10));
-    a->state = dup(ctx, ob_stmt_text(st, 11));
-    a->reason = dup(ctx, ob_stmt_text(st, 12));
-    a->version = dup(ctx, ob_stmt_text(st, 13));
-    a->app_code = dup(ctx, ob_stmt_text(st, 14));
-    a->app_name_ru = dup(ctx, ob_stmt_text(st, 15));
-    a->app_name_en = dup(ctx, ob_stmt_text(st, 16));
-    a->subscriber_name = dup(ctx, ob_stmt_text(st, 17));
+    a->key = ob_stmt_dup(ctx, st, 9);
+    a->name = ob_stmt_dup(ctx, st, 10);
+    a->state = ob_stmt_dup(ctx, st, 11);
+    a->reason = ob_stmt_dup(ctx, st, 12);
+    a->version = ob_stmt_dup(ctx, st, 13);
+    a->app_code = ob_stmt_dup(ctx, st, 14);
+    a->app_name_ru = ob_stmt_dup(ctx, st, 15);
+    a->app_name_en = ob_stmt_dup(ctx, st, 16);
+    a->subscriber_name = ob_stmt_dup(ctx, st, 17);
     a->test = ob_stmt_int(st, 18) != 0;
     a->demo = ob_stmt_int(st, 19) != 0;
     a->sessions = (int)ob_stmt_int(st, 20);
@@ -93,23 +90,14 @@ read_area(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_area *a)
 int
 ob_area_load(struct ob_ctx *ctx, int64_t id, struct ob_area *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db, AREA_SELECT "WHERE ar.id = ?", &st)) != 0)
-        return ob_db_err(ctx, rc);
-    if ((rc = ob_stmt_bindf(st, "ii", idle_cutoff(ctx), id)) == 0 &&
-        (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        read_area(ctx, st, out);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = ob_db_one(ctx, read_area, out, AREA_SELECT "WHERE ar.id = ?", "ii", idle_cutoff(ctx),
+                   id);
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "data area %" PRId64 " not found", id);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc;
 }
 
 int
@@ -129,12 +117,27 @@ ob_area_get(struct ob_ctx *ctx, int64_t id, struct ob_area *out)
     return rc;
 }
 
+struct area_rows {
+    int (*fn)(const struct ob_area *, void *);
+    void *arg;
+};
+
+static int
+area_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct area_rows *r = arg;
+    struct ob_area a;
+
+    read_area(ctx, st, &a);
+    return r->fn(&a, r->arg);
+}
+
 int
 ob_area_list(struct ob_ctx *ctx, const struct ob_area_filter *f, int64_t after, int limit,
              int (*fn)(const struct ob_area *, void *), void *arg)
 {
     const char *states = "'creating', 'ready', 'failed'", *scope = "";
-    struct ob_stmt *st;
+    struct area_rows r = { fn, arg };
     char *sql;
     int rc;
 
@@ -160,18 +163,8 @@ ob_area_list(struct ob_ctx *ctx, const struct ob_area_filter *f, int64_t after, 
                           AREA_SELECT "WHERE ar.state IN (%s) AND (? = 0 OR ar.subscriber_id = ?) "
                                       "AND ar.id > ? %sORDER BY ar.id LIMIT ?",
                           states, scope);
-    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iiiii", idle_cutoff(ctx), f->subscriber, f->subscriber, after,
-                       (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_area a;
-
-        read_area(ctx, st, &a);
-        rc = fn(&a, arg);
-    }
-    ob_stmt_finalize(st);
-    return ob_db_rows_end(ctx, rc);
+    return ob_db_each(ctx, area_row, &r, sql, "iiiii", idle_cutoff(ctx), f->subscriber,
+                      f->subscriber, after, (int64_t)limit);
 }
 
 /* ---- limits --------------------------------------------------------------------------- */
@@ -183,39 +176,36 @@ struct counts {
 };
 
 static int
+count_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct counts *c = arg;
+    const char *code = ob_stmt_text(st, 0);
+    int i;
+
+    for (i = 0; i < c->n && strcmp(c->app[i], code); i++)
+        ;
+    if (i == c->n) {
+        if (c->n == 64)
+            return 0;
+        c->app[c->n++] = ob_stmt_dup(ctx, st, 0);
+    }
+    c->total[i]++;
+    if (ob_stmt_int(st, 1))
+        c->test[i]++;
+    else
+        c->working[i]++;
+    return 0;
+}
+
+static int
 count_areas(struct ob_ctx *ctx, int64_t sub, struct counts *c)
 {
-    struct ob_stmt *st;
-    int rc;
-
     memset(c, 0, sizeof(*c));
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT ap.code, ar.test FROM areas ar "
-                            "JOIN applications ap ON ap.id = ar.application_id "
-                            "WHERE ar.subscriber_id = ? AND ar.state IN ('creating', 'ready')",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, sub);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        const char *code = ob_stmt_text(st, 0);
-        int i;
-
-        rc = 0;
-        for (i = 0; i < c->n && strcmp(c->app[i], code); i++)
-            ;
-        if (i == c->n) {
-            if (c->n == 64)
-                continue;
-            c->app[c->n++] = dup(ctx, code);
-        }
-        c->total[i]++;
-        if (ob_stmt_int(st, 1))
-            c->test[i]++;
-        else
-            c->working[i]++;
-    }
-    ob_stmt_finalize(st);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return ob_db_each(ctx, count_row, c,
+                      "SELECT ap.code, ar.test FROM areas ar "
+                      "JOIN applications ap ON ap.id = ar.application_id "
+                      "WHERE ar.subscriber_id = ? AND ar.state IN ('creating', 'ready')",
+                      "i", sub);
 }
 
 static const struct ob_ent_area *
@@ -522,26 +512,29 @@ struct purge {
 };
 
 static int
+purge_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct purge *p = arg;
+
+    (void)ctx;
+    p->ids[p->n++] = ob_stmt_int(st, 0);
+    return 0;
+}
+
+/* Queue the deletion of up to 256 areas whose time in the bin is over (read
+ * first: queueing runs statements of its own). */
+static int
 purge_tx(struct ob_ctx *ctx, void *arg)
 {
     struct purge *p = arg;
-    struct ob_stmt *st;
     int rc;
 
     p->n = 0;
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT id FROM areas WHERE state = 'deleting' AND purge_at <= ? "
-                            "ORDER BY purge_at, id LIMIT 256",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bind_int(st, 1, ob_clock_now(ctx));
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        p->ids[p->n++] = ob_stmt_int(st, 0);
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
+    if ((rc = ob_db_each(ctx, purge_row, p,
+                         "SELECT id FROM areas WHERE state = 'deleting' AND purge_at <= ? "
+                         "ORDER BY purge_at, id LIMIT 256",
+                         "i", ob_clock_now(ctx))) != 0)
+        return rc;
     for (int i = 0; i < p->n; i++)
         if ((rc = enqueue(ctx, "area.delete", p->ids[i])) != 0)
             return rc;

@@ -75,32 +75,30 @@ ob_backend_verify(struct ob_ctx *ctx, const char *app, const char *ts, const cha
     return 0;
 }
 
+static void
+read_backend(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct ob_backend *out = arg;
+
+    out->code = ob_stmt_dup(ctx, st, 0);
+    out->url = ob_stmt_dup(ctx, st, 1);
+    out->secret = ob_stmt_dup(ctx, st, 2);
+}
+
 int
 ob_backend_load(struct ob_ctx *ctx, int64_t app, struct ob_backend *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db,
-                            "SELECT code, backend_url, backend_secret FROM applications "
-                            "WHERE id = ?",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    if ((rc = ob_stmt_bind_int(st, 1, app)) == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        out->app = app;
-        out->code = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 0));
-        out->url = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 1));
-        out->secret = ob_arena_strdup(&ctx->arena, ob_stmt_text(st, 2));
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = ob_db_one(ctx, read_backend, out,
+                   "SELECT code, backend_url, backend_secret FROM applications WHERE id = ?", "i",
+                   app);
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "application %" PRId64 " not found", app);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
+    if (rc != 0)
+        return rc;
+    out->app = app;
     if (!*out->url || !*out->secret)
         return ob_err_set(&ctx->err, OB_EUNAVAIL,
                           "application '%s' has no backend configured yet", out->code);

@@ -33,15 +33,11 @@
     "JOIN applications ap ON ap.id = ar.application_id JOIN persons p ON p.id = g.person_id "  \
     "JOIN accounts pa ON pa.id = g.partner_id "
 
-static const char *
-dup(struct ob_ctx *ctx, const char *s)
-{
-    return ob_arena_strdup(&ctx->arena, s ? s : "");
-}
-
 static void
-read_grant(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_grant *g)
+read_grant(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
+    struct ob_grant *g = out;
+
     g->id = ob_stmt_int(st, 0);
     g->subscriber = ob_stmt_int(st, 1);
     g->subscriber_code = ob_stmt_int(st, 2);
@@ -52,15 +48,15 @@ read_grant(struct ob_ctx *ctx, struct ob_stmt *st, struct ob_grant *g)
     g->revoked_at = ob_stmt_int(st, 7);
     if (ob_date_parse(ob_stmt_text(st, 8), &g->until) != 0)
         g->until = 0;
-    g->subscriber_name = dup(ctx, ob_stmt_text(st, 9));
-    g->area_name = dup(ctx, ob_stmt_text(st, 10));
-    g->app_code = dup(ctx, ob_stmt_text(st, 11));
-    g->person_name = dup(ctx, ob_stmt_text(st, 12));
-    g->person_email = dup(ctx, ob_stmt_text(st, 13));
-    g->partner_name = dup(ctx, ob_stmt_text(st, 14));
-    g->app_name_ru = dup(ctx, ob_stmt_text(st, 15));
-    g->app_name_en = dup(ctx, ob_stmt_text(st, 16));
-    g->ended_reason = dup(ctx, ob_stmt_text(st, 17));
+    g->subscriber_name = ob_stmt_dup(ctx, st, 9);
+    g->area_name = ob_stmt_dup(ctx, st, 10);
+    g->app_code = ob_stmt_dup(ctx, st, 11);
+    g->person_name = ob_stmt_dup(ctx, st, 12);
+    g->person_email = ob_stmt_dup(ctx, st, 13);
+    g->partner_name = ob_stmt_dup(ctx, st, 14);
+    g->app_name_ru = ob_stmt_dup(ctx, st, 15);
+    g->app_name_en = ob_stmt_dup(ctx, st, 16);
+    g->ended_reason = ob_stmt_dup(ctx, st, 17);
     if (!*g->ended_reason && !g->revoked_at && !ob_stmt_int(st, 18))
         /* the relation is gone though nothing ended the grant: it does not hold */
         g->ended_reason = ob_stmt_int(st, 19) == g->partner ? "employee_removed"
@@ -172,22 +168,13 @@ ob_grant_create(struct ob_ctx *ctx, int64_t area, const char *email, const char 
 static int
 one(struct ob_ctx *ctx, int64_t id, struct ob_grant *out)
 {
-    struct ob_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = ob_db_prepare(ctx->db, GRANT_SELECT "WHERE g.id = ?", &st)) != 0)
-        return ob_db_err(ctx, rc);
-    if ((rc = ob_stmt_bind_int(st, 1, id)) == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        read_grant(ctx, st, out);
-        rc = 0;
-    } else if (rc == OB_DB_DONE) {
-        rc = OB_ENOTFOUND;
-    }
-    ob_stmt_finalize(st);
+    rc = ob_db_one(ctx, read_grant, out, GRANT_SELECT "WHERE g.id = ?", "i", id);
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "grant %" PRId64 " not found", id);
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+    return rc;
 }
 
 int
@@ -206,13 +193,34 @@ ob_grant_get(struct ob_ctx *ctx, int64_t id, struct ob_grant *out)
     return rc;
 }
 
+struct grant_rows {
+    int (*fn)(const struct ob_grant *, void *);
+    void *arg;
+};
+
+static int
+grant_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct grant_rows *r = arg;
+    struct ob_grant g;
+
+    read_grant(ctx, st, &g);
+    /* a subscriber's users who are not its owner or administrators see
+     * only their own (none): the scope of ob_grant_list lists every
+     * subscriber */
+    if (g.person != ctx->actor.person && !ob_access_provider_roles(ctx) &&
+        !(ob_access_roles(ctx, g.subscriber) & (OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR)))
+        return 0;
+    return r->fn(&g, r->arg);
+}
+
 int
 ob_grant_list(struct ob_ctx *ctx, const struct ob_grant_filter *f, int64_t after, int limit,
               int (*fn)(const struct ob_grant *, void *), void *arg)
 {
+    struct grant_rows r = { fn, arg };
     const char *scope = "";
     char day[OB_DATE_LEN];
-    struct ob_stmt *st;
     char *sql;
     int rc;
 
@@ -241,25 +249,9 @@ ob_grant_list(struct ob_ctx *ctx, const struct ob_grant_filter *f, int64_t after
                                        "AND " GRANT_HOLDS ")) "
                                        "AND (? = 0 OR g.person_id = ?) %sORDER BY g.id LIMIT ?",
                           scope);
-    if ((rc = ob_db_prepare(ctx->db, sql, &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iiiiiitiii", f->subscriber, f->subscriber, f->area, f->area, after,
-                       (int64_t)(f->state && !strcmp(f->state, "active")), day, (int64_t)f->mine,
-                       ctx->actor.person, (int64_t)limit);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        struct ob_grant g;
-
-        rc = 0;
-        read_grant(ctx, st, &g);
-        /* a subscriber's users who are not its owner or administrators see
-         * only their own (none): the scope above lists every subscriber */
-        if (g.person != ctx->actor.person && !ob_access_provider_roles(ctx) &&
-            !(ob_access_roles(ctx, g.subscriber) & (OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR)))
-            continue;
-        rc = fn(&g, arg);
-    }
-    ob_stmt_finalize(st);
-    return ob_db_rows_end(ctx, rc);
+    return ob_db_each(ctx, grant_row, &r, sql, "iiiiiitiii", f->subscriber, f->subscriber,
+                      f->area, f->area, after, (int64_t)(f->state && !strcmp(f->state, "active")),
+                      day, (int64_t)f->mine, ctx->actor.person, (int64_t)limit);
 }
 
 struct revoke {
@@ -312,37 +304,36 @@ struct ended {
     int n, cap;
 };
 
+static int
+held_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct ended *e = arg;
+
+    if (e->n == e->cap) {
+        struct ob_grant *more;
+
+        e->cap = e->cap ? e->cap * 2 : 8;
+        more = ob_arena_alloc(&ctx->arena, (size_t)e->cap * sizeof(*more));
+        if (e->n)
+            memcpy(more, e->v, (size_t)e->n * sizeof(*more));
+        e->v = more;
+    }
+    read_grant(ctx, st, &e->v[e->n++]);
+    return 0;
+}
+
 /* The grants a relation held that are still on, read before any is ended. */
 static int
 grants_held(struct ob_ctx *ctx, int64_t partner, int64_t person, int64_t sub, struct ended *e)
 {
     char day[OB_DATE_LEN];
-    struct ob_stmt *st;
-    int rc;
 
     ob_date_format(ob_clock_today(ctx), day);
-    if ((rc = ob_db_prepare(ctx->db,
-                            GRANT_SELECT "WHERE g.partner_id = ? AND (? = 0 OR g.person_id = ?) "
-                                         "AND (? = 0 OR g.subscriber_id = ?) "
-                                         "AND g.revoked_at IS NULL AND g.until >= ? ORDER BY g.id",
-                            &st)) != 0)
-        return ob_db_err(ctx, rc);
-    rc = ob_stmt_bindf(st, "iiiiit", partner, person, person, sub, sub, day);
-    while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
-        if (e->n == e->cap) {
-            struct ob_grant *more;
-
-            e->cap = e->cap ? e->cap * 2 : 8;
-            more = ob_arena_alloc(&ctx->arena, (size_t)e->cap * sizeof(*more));
-            if (e->n)
-                memcpy(more, e->v, (size_t)e->n * sizeof(*more));
-            e->v = more;
-        }
-        read_grant(ctx, st, &e->v[e->n++]);
-        rc = 0;
-    }
-    ob_stmt_finalize(st);
-    return ob_db_rows_end(ctx, rc);
+    return ob_db_each(ctx, held_row, e,
+                      GRANT_SELECT "WHERE g.partner_id = ? AND (? = 0 OR g.person_id = ?) "
+                                   "AND (? = 0 OR g.subscriber_id = ?) "
+                                   "AND g.revoked_at IS NULL AND g.until >= ? ORDER BY g.id",
+                      "iiiiit", partner, person, person, sub, sub, day);
 }
 
 int
