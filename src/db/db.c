@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/ctx.h"
@@ -95,6 +96,7 @@ ob_db_errmsg(const struct ob_db *db)
 static const char *const fp_names[] = { "prepare", "step", "commit" };
 static atomic_long fp_calls[3], fp_target[3];
 static atomic_long fp_commits, fp_fired_after;     /* -1: not fired */
+static atomic_long fp_outside;                     /* not SELECT, prepared outside a tx */
 static pthread_once_t fp_once = PTHREAD_ONCE_INIT;
 
 void
@@ -105,6 +107,7 @@ ob_db_failpoint_arm(enum ob_db_failpoint kind, long n)
         atomic_store(&fp_target[k], k == (int)kind ? n : 0);
     }
     atomic_store(&fp_commits, 0);
+    atomic_store(&fp_outside, 0);
     atomic_store(&fp_fired_after, -1);
 }
 
@@ -128,6 +131,22 @@ long
 ob_db_failpoint_commits(void)
 {
     return atomic_load(&fp_commits);
+}
+
+long
+ob_db_failpoint_outside(void)
+{
+    return atomic_load(&fp_outside);
+}
+
+/* Count a statement that may write and commits by itself. */
+static void
+fp_note(const struct ob_db *db, const char *sql)
+{
+    while (isspace((unsigned char)*sql))
+        sql++;
+    if (!db->in_tx && strncasecmp(sql, "SELECT", 6) != 0)
+        atomic_fetch_add(&fp_outside, 1);
 }
 
 /* OB_FAILPOINT=KIND:N, once per process; a malformed value is ignored
@@ -177,6 +196,7 @@ ob_db_prepare(struct ob_db *db, const char *sql, struct ob_stmt **out)
 {
 #ifdef OB_FAILPOINTS
     pthread_once(&fp_once, fp_from_env);
+    fp_note(db, sql);
 #endif
     if (FAILPOINT(db, OB_DB_FP_PREPARE, sql)) {
         *out = NULL;

@@ -192,6 +192,9 @@ long ob_db_failpoint_calls(enum ob_db_failpoint kind);
 bool ob_db_failpoint_fired(long *commits_before);
 /* Commits that succeeded since the last arm. */
 long ob_db_failpoint_commits(void);
+/* Statements other than SELECT prepared outside a transaction since the
+ * last arm: with no commit either, nothing can have been stored. */
+long ob_db_failpoint_outside(void);
 #endif
 
 /* Migrations: numbered scripts applied in order, each in its own
