@@ -32,7 +32,8 @@ if [ -n "$found" ]; then
   problems=$((problems + 1))
 fi
 if ! nm "$sanitizer" | awk '$NF == "ob_db_failpoint_arm" { f = 1 } END { exit !f }'; then
-  echo "failpoints: $sanitizer has no ob_db_failpoint_arm (is -DOB_FAILPOINTS in the Makefile's SANITIZE=1 branch?)"
+  echo "failpoints: $sanitizer has no ob_db_failpoint_arm" \
+    "(is -DOB_FAILPOINTS in the Makefile's SANITIZE=1 branch?)"
   problems=$((problems + 1))
 fi
 echo "failpoints: $problems problems"
