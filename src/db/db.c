@@ -5,13 +5,26 @@
  * ob_db_tx is the only place that begins and commits. It retries the whole
  * function on OB_EBUSY with a short randomised back-off (real time: retries
  * are about contention, not business time), at most TX_ATTEMPTS times.
+ *
+ * Failpoints (the sanitizer build only, -DOB_FAILPOINTS): as SQLite's own
+ * fault-injection tests do, the Nth call of ob_db_prepare, ob_stmt_step or
+ * ob_db_commit after arming fails with an engine-like OB_EINTERNAL, the
+ * statement not run (a commit: not committed, and on PostgreSQL rolled
+ * back, as a failed COMMIT ends its transaction). They are armed from the
+ * environment, OB_FAILPOINT=prepare:N|step:N|commit:N, read once at the
+ * first prepare, or by a test through ob_db_failpoint_arm. The counters are
+ * process-wide atomics: a test arms them, runs one write on one thread and
+ * reads them. Without OB_FAILPOINTS none of this is compiled (make test
+ * checks with nm, tools/failpoints.sh).
  */
 #include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/ctx.h"
@@ -79,9 +92,116 @@ ob_db_errmsg(const struct ob_db *db)
     return db->errmsg;
 }
 
+#ifdef OB_FAILPOINTS
+static const char *const fp_names[] = { "prepare", "step", "commit" };
+static atomic_long fp_calls[3], fp_target[3];
+static atomic_long fp_commits, fp_fired_after;     /* -1: not fired */
+static atomic_long fp_outside;                     /* not SELECT, prepared outside a tx */
+static pthread_once_t fp_once = PTHREAD_ONCE_INIT;
+
+void
+ob_db_failpoint_arm(enum ob_db_failpoint kind, long n)
+{
+    for (int k = 0; k < 3; k++) {
+        atomic_store(&fp_calls[k], 0);
+        atomic_store(&fp_target[k], k == (int)kind ? n : 0);
+    }
+    atomic_store(&fp_commits, 0);
+    atomic_store(&fp_outside, 0);
+    atomic_store(&fp_fired_after, -1);
+}
+
+long
+ob_db_failpoint_calls(enum ob_db_failpoint kind)
+{
+    return atomic_load(&fp_calls[kind]);
+}
+
+bool
+ob_db_failpoint_fired(long *commits_before)
+{
+    long after = atomic_load(&fp_fired_after);
+
+    if (commits_before)
+        *commits_before = after;
+    return after >= 0;
+}
+
+long
+ob_db_failpoint_commits(void)
+{
+    return atomic_load(&fp_commits);
+}
+
+long
+ob_db_failpoint_outside(void)
+{
+    return atomic_load(&fp_outside);
+}
+
+/* Count a statement that may write and commits by itself. */
+static void
+fp_note(const struct ob_db *db, const char *sql)
+{
+    while (isspace((unsigned char)*sql))
+        sql++;
+    if (!db->in_tx && strncasecmp(sql, "SELECT", 6) != 0)
+        atomic_fetch_add(&fp_outside, 1);
+}
+
+/* OB_FAILPOINT=KIND:N, once per process; a malformed value is ignored
+ * with a line on stderr (this is a test build). */
+static void
+fp_from_env(void)
+{
+    const char *v = getenv("OB_FAILPOINT"), *colon;
+    char *end;
+    long n;
+
+    if (!v || !*v)
+        return;
+    colon = strchr(v, ':');
+    for (int k = 0; colon && k < 3; k++)
+        if ((size_t)(colon - v) == strlen(fp_names[k]) && !strncmp(v, fp_names[k], colon - v)) {
+            n = strtol(colon + 1, &end, 10);
+            if (n > 0 && !*end) {
+                ob_db_failpoint_arm((enum ob_db_failpoint)k, n);
+                return;
+            }
+        }
+    fprintf(stderr, "OB_FAILPOINT '%s' is not prepare:N, step:N or commit:N; ignored\n", v);
+}
+
+/* Count a call of kind; true when it is the one to fail (errmsg says so,
+ * with the statement when one is given). */
+static bool
+fp_hit(struct ob_db *db, enum ob_db_failpoint kind, const char *sql)
+{
+    long n = atomic_fetch_add(&fp_calls[kind], 1) + 1;
+
+    if (n != atomic_load(&fp_target[kind]))
+        return false;
+    atomic_store(&fp_fired_after, atomic_load(&fp_commits));
+    ob_db_set_errmsg(db, "failpoint %s:%ld: injected I/O error%s%.300s", fp_names[kind], n,
+                     sql ? " preparing " : "", sql ? sql : "");
+    return true;
+}
+#define FAILPOINT(db, kind, sql) fp_hit((db), (kind), (sql))
+#else
+#define FAILPOINT(db, kind, sql) false
+#endif
+
 int
 ob_db_prepare(struct ob_db *db, const char *sql, struct ob_stmt **out)
 {
+#ifdef OB_FAILPOINTS
+    pthread_once(&fp_once, fp_from_env);
+    fp_note(db, sql);
+#endif
+    if (FAILPOINT(db, OB_DB_FP_PREPARE, sql)) {
+        *out = NULL;
+        return OB_EINTERNAL;
+    }
     return db->ops->prepare(db, sql, out);
 }
 
@@ -166,6 +286,8 @@ ob_stmt_bindf(struct ob_stmt *st, const char *fmt, ...)
 int
 ob_stmt_step(struct ob_stmt *st)
 {
+    if (FAILPOINT(st->db, OB_DB_FP_STEP, NULL))
+        return OB_EINTERNAL;
     return st->db->ops->step(st);
 }
 
@@ -304,12 +426,27 @@ ob_db_begin(struct ob_db *db, enum ob_db_mode mode)
 int
 ob_db_commit(struct ob_db *db)
 {
-    int rc = db->ops->exec(db, "COMMIT");
+    int rc;
+
+    if (FAILPOINT(db, OB_DB_FP_COMMIT, NULL)) {
+        /* as a failed COMMIT: SQLite's transaction stays open for the
+         * caller to roll back, PostgreSQL's is over */
+        if (db->engine == OB_DB_POSTGRES) {
+            db->ops->exec(db, "ROLLBACK");
+            db->in_tx = false;
+        }
+        return OB_EINTERNAL;
+    }
+    rc = db->ops->exec(db, "COMMIT");
 
     /* A failed COMMIT on SQLite leaves the transaction open (BUSY); the
      * caller rolls back. On PostgreSQL the transaction is over either way. */
     if (rc == 0 || db->engine == OB_DB_POSTGRES)
         db->in_tx = false;
+#ifdef OB_FAILPOINTS
+    if (rc == 0)
+        atomic_fetch_add(&fp_commits, 1);
+#endif
     return rc;
 }
 

@@ -189,6 +189,24 @@ void ob_db_group_stats(uint64_t *batches, uint64_t *items);
 /* How many times ob_db_tx has retried since start, for tests and metrics. */
 uint64_t ob_db_retries(void);
 
+#ifdef OB_FAILPOINTS
+/* ---- failpoints: the sanitizer build only (db.c's essay) ---- */
+enum ob_db_failpoint { OB_DB_FP_PREPARE, OB_DB_FP_STEP, OB_DB_FP_COMMIT };
+/* From now on the nth call (1-based) of `kind` fails; n == 0 fails none and
+ * only counts. Resets every counter and the fired flag. */
+void ob_db_failpoint_arm(enum ob_db_failpoint kind, long n);
+/* Calls of `kind` since the last arm. */
+long ob_db_failpoint_calls(enum ob_db_failpoint kind);
+/* Has the armed call failed since the last arm? With commits_before, how
+ * many commits had succeeded before it did (-1: it has not failed). */
+bool ob_db_failpoint_fired(long *commits_before);
+/* Commits that succeeded since the last arm. */
+long ob_db_failpoint_commits(void);
+/* Statements other than SELECT prepared outside a transaction since the
+ * last arm: with no commit either, nothing can have been stored. */
+long ob_db_failpoint_outside(void);
+#endif
+
 /* Migrations: numbered scripts applied in order, each in its own
  * transaction, recorded in schema_migrations. The script may use ID_PK
  * (an auto-increment int64 primary key) and BLOB, translated per engine. */

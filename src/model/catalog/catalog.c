@@ -858,6 +858,8 @@ tariff_insert(struct ob_ctx *ctx, void *arg)
     if ((rc = ob_catalog_tariff_find(ctx, in->code, 0, &t)) == 0)
         return ob_err_field(&ctx->err, OB_ECONFLICT, "code",
                             "a standard tariff with code '%s' exists already", in->code);
+    if (rc != OB_ENOTFOUND)
+        return rc;      /* a database error is not "no such code" */
     ob_err_clear(&ctx->err);
     if ((rc = check_refs(ctx, &a->opt)) != 0)
         return rc;
@@ -1098,9 +1100,11 @@ ptariff_insert(struct ob_ctx *ctx, void *arg)
     struct ob_tariff t;
     int rc;
 
-    if (ob_catalog_tariff_find(ctx, in->code, in->partner, &t) == 0)
+    if ((rc = ob_catalog_tariff_find(ctx, in->code, in->partner, &t)) == 0)
         return ob_err_field(&ctx->err, OB_ECONFLICT, "code",
                             "the partner has a tariff with code '%s' already", in->code);
+    if (rc != OB_ENOTFOUND)
+        return rc;      /* a database error is not "no such code" */
     ob_err_clear(&ctx->err);
     rc = ob_db_get_int(ctx->db, a->id,
                        "INSERT INTO tariffs (code, name_ru, name_en, kind, partner_id, "

@@ -1,6 +1,11 @@
 /*
  * access.c — memberships of the actor, loaded once per request, and the
  * checks every model function makes.
+ *
+ * A request that could not read them keeps that failure while its error
+ * stands: every later check fails too (or finds no roles), so a check whose
+ * read happened to succeed never lets a write through after an earlier
+ * check failed. ob_db_tx's retry clears the error, and they are read again.
  */
 #include <string.h>
 
@@ -23,9 +28,12 @@ static int
 member_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 {
     struct cache *c = arg;
-    struct ob_member *m = &c->m[c->n];
+    struct ob_member *m;
     enum ob_kind k = ob_kind_parse(ob_stmt_text(st, 1));
 
+    if (c->n >= MAX_MEMBERS)
+        return 0;
+    m = &c->m[c->n];
     m->account = ob_stmt_int(st, 0);
     m->kind = k;
     if (ob_roles_parse(k, ob_stmt_text(st, 2), &m->roles, NULL) != 0)
@@ -35,10 +43,13 @@ member_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     m->name = ob_stmt_dup(ctx, st, 3);
     m->code = ob_stmt_int(st, 4);
     m->session_limit = ob_stmt_int(st, 5);
-    if (m->roles && c->n < MAX_MEMBERS)
+    if (m->roles)
         c->n++;
     return 0;
 }
+
+/* ctx->actor.members after a failed load */
+static char load_failed;
 
 static int
 load(struct ob_ctx *ctx, struct cache **out)
@@ -46,10 +57,13 @@ load(struct ob_ctx *ctx, struct cache **out)
     struct cache *c = ctx->actor.members;
     int rc;
 
-    if (c) {
+    if (c == (void *)&load_failed && ctx->err.rc)
+        return ctx->err.rc;     /* read again only once the error is cleared (a retry) */
+    if (c && c != (void *)&load_failed) {
         *out = c;
         return 0;
     }
+    ctx->actor.members = &load_failed;     /* until it is read whole */
     c = ob_arena_alloc(&ctx->arena, sizeof(*c));
     rc = ob_db_get_int(ctx->db, &c->provider,
                        "SELECT id FROM accounts WHERE kind = 'provider' ORDER BY id LIMIT 1", NULL);
@@ -194,12 +208,14 @@ ob_access_partner(struct ob_ctx *ctx, int64_t partner, unsigned partner_roles,
                   unsigned provider_roles)
 {
     unsigned mine, prov;
+    struct cache *c;
     int rc;
 
     if (ctx->actor.system)
         return 0;   /* jobs and the command line act for the service */
 
-    if ((rc = ob_access_person(ctx)) != 0)
+    /* the memberships first: a failure to read them is the answer, not "no roles" */
+    if ((rc = ob_access_person(ctx)) != 0 || (rc = load(ctx, &c)) != 0)
         return rc;
     prov = ob_access_provider_roles(ctx);
     if (prov & provider_roles)
@@ -276,12 +292,14 @@ ob_access_subscriber(struct ob_ctx *ctx, int64_t sub, unsigned sub_roles,
 {
     unsigned mine, prov, partner = 0;
     int64_t serving = 0;
+    struct cache *c;
     int rc;
 
     if (ctx->actor.system)
         return 0;   /* jobs and the command line act for the service */
 
-    if ((rc = ob_access_person(ctx)) != 0)
+    /* the memberships first: a failure to read them is the answer, not "no roles" */
+    if ((rc = ob_access_person(ctx)) != 0 || (rc = load(ctx, &c)) != 0)
         return rc;
     rc = ob_db_get_int(ctx->db, &serving,
                        "SELECT COALESCE(partner_id, 0) FROM subscribers WHERE account_id = ?", "i",

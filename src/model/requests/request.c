@@ -385,7 +385,10 @@ decide(struct ob_ctx *ctx, void *arg)
                        "%s request: open → %s%s%s", r->kind, state, *d->note ? "; " : "",
                        d->note)) != 0)
         return rc;
-    if (r->filed_by && ob_person_get(ctx, r->filed_by, &filer) == 0) {
+    /* a filer who cannot be read for a database error is not one who is gone */
+    if (r->filed_by && (rc = ob_person_get(ctx, r->filed_by, &filer)) != 0 && rc != OB_ENOTFOUND)
+        return rc;
+    if (r->filed_by && rc == 0) {
         bool en = !strcmp(filer.lang, "en");
 
         vars = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", *filer.name ? filer.name : filer.email,
