@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Write the request fuzzer's per-route seeds (tests/fuzz/corpus/request/route-*, login-*).
+"""Write the fuzzers' generated seeds: the request fuzzer's per route
+(tests/fuzz/corpus/request/route-*, login-*), the options parser's from the standard
+catalog (corpus/options), the config parser's and the signature verifier's.
 
 Every route of the route table (src/api/routes.c) gets a seed for each way in: the
 provider admin's session cookie with its CSRF token, the admin's API token, the
@@ -15,6 +17,8 @@ A seed must not take away the access that later seeds run with, since
 `-runs=0` replays them in one process: it never logs the signed-in session out,
 revokes an existing token or changes a password.
 """
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -23,7 +27,6 @@ import sys
 import yaml
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-OUT = os.path.join(ROOT, "tests", "fuzz", "corpus", "request")
 
 # A path parameter, by the collection it follows and its name: the placeholder.
 PARAMS = {
@@ -171,7 +174,94 @@ def slug(method, pattern):
     return "route-%s-%s" % (method.lower(), s or "root")
 
 
+def write_dir(name, files, prefixes=None):
+    """Write files into corpus/NAME; remove what the generator made before and
+    makes no more (files of the given prefixes, or every file)."""
+    out = os.path.join(ROOT, "tests", "fuzz", "corpus", name)
+    os.makedirs(out, exist_ok=True)
+    for old in os.listdir(out):
+        if (prefixes is None or old.startswith(prefixes)) and old not in files:
+            os.unlink(os.path.join(out, old))
+    for fname, data in sorted(files.items()):
+        with open(os.path.join(out, fname), "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+    return len(files)
+
+
+KINDS = ["trial", "main", "extension", "short_extension", "per_unit"]
+
+
+def options_seeds():
+    """fuzz_options: the kind's digit, then the options of each catalog tariff."""
+    catalog = json.load(open(os.path.join(ROOT, "data", "catalog.json"), encoding="utf-8"))
+    files = {}
+    for t in catalog["tariffs"]:
+        kind = KINDS.index(t["kind"])
+        files["tariff-" + t["code"]] = str(kind) + json.dumps(t["options"], ensure_ascii=False)
+    files["not-an-object"] = "1[1, 2]"
+    files["empty"] = "1{}"
+    return files
+
+
+def config_seeds():
+    """fuzz_config: the command's digit, the config file, NUL, the arguments."""
+    conf = ("# oblako.conf\n"
+            "db = sqlite:/var/lib/oblako/oblako.db\n"
+            "listen = 127.0.0.1:8080\n"
+            "public-url = https://cloud.example.test\n"
+            "tz = Europe/Moscow\n"
+            "threads = 8\n"
+            "jobs = yes\n"
+            "body-max = 1048576\n"
+            "trusted-proxies = 127.0.0.1, 10.0.0.0/8, ::1\n"
+            "smtp-url = smtp://127.0.0.1:25\n"
+            "require-totp = on\n")
+    nul = "\0"
+    return {
+        "serve-file": "0" + conf,
+        "serve-flags": "0" + nul + nul.join(["--listen", "0.0.0.0:9000", "--no-jobs",
+                                              "--test-clock", "--body-max=4096"]),
+        "init-admin": "1" + "tz = Europe/Moscow\n" + nul + "--admin-email=admin@example.test",
+        "migrate": "2" + "db = postgres://oblako@127.0.0.1:5432/oblako\n",
+        "jobs-run": "3" + "demo-app-url = http://127.0.0.1:9\n" + nul + nul.join(
+            ["run", "tasks", "--", "--not-a-flag"]),
+        "bad-line": "0" + "threads\n",
+        "bad-number": "0" + "threads = many\n",
+        "unknown": "0" + "colour = blue\n",
+        "bad-nets": "0" + "trusted-proxies = 300.1.1.1/33\n",
+    }
+
+
+def signature_seeds():
+    """fuzz_signature: APP, TIMESTAMP, SIGNATURE, METHOD, PATH?QUERY, then the body;
+    the signed ones with the target's secret and time (fuzz_signature.c)."""
+    secret, now = b"fuzz-backend-secret-of-at-least-32-bytes", 1800000000
+
+    def signed(method, pathq, ts, body):
+        msg = "%s\n%s\n%d\n%s" % (method, pathq, ts, hashlib.sha256(body.encode()).hexdigest())
+        return "v1=" + hmac.new(secret, msg.encode(), hashlib.sha256).hexdigest()
+
+    def one(app, ts, sig, method, pathq, body):
+        return "\n".join([app, str(ts), sig, method, pathq, body])
+
+    hb = '{"state": "open"}'
+    return {
+        "heartbeat-signed": one("fuzzapp", now, signed("POST", "/api/v1/sessions/7/heartbeat", now, hb),
+                                "POST", "/api/v1/sessions/7/heartbeat", hb),
+        "get-signed-early": one("fuzzapp", now - 299, signed("GET", "/api/v1/sessions/7?launch=x",
+                                                              now - 299, ""),
+                                "GET", "/api/v1/sessions/7?launch=x", ""),
+        "stale": one("fuzzapp", now - 301, signed("DELETE", "/api/v1/sessions/7", now - 301, ""),
+                     "DELETE", "/api/v1/sessions/7", ""),
+        "unknown-app": one("nosuchapp", now, "v1=" + "0" * 64, "GET", "/api/v1/sessions/1", ""),
+        "bad-timestamp": one("fuzzapp", "17e8", "v1=" + "0" * 64, "GET", "/", ""),
+    }
+
+
 def main():
+    print("%d option seeds, %d config seeds, %d signature seeds" % (
+        write_dir("options", options_seeds()), write_dir("config", config_seeds()),
+        write_dir("signature", signature_seeds())))
     spec = Spec()
     files = {}
     for method, pattern, flags in routes():
@@ -209,14 +299,8 @@ def main():
     files["login-over-cookie"] = seed("POST", "/api/v1/auth/login",
                                       [("Content-Type", "application/json"),
                                        ("Cookie", "oblako_session=@COOKIE@")], login)
-    os.makedirs(OUT, exist_ok=True)
-    for old in os.listdir(OUT):
-        if (old.startswith("route-") or old.startswith("login-")) and old not in files:
-            os.unlink(os.path.join(OUT, old))
-    for name, text in sorted(files.items()):
-        with open(os.path.join(OUT, name), "w", encoding="utf-8") as f:
-            f.write(text)
-    print("%d seeds for %d routes in %s" % (len(files), len(routes()), os.path.relpath(OUT, ROOT)))
+    write_dir("request", files, ("route-", "login-"))
+    print("%d request seeds for %d routes" % (len(files), len(routes())))
     return 0
 
 
