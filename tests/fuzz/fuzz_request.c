@@ -39,7 +39,9 @@
  * invariants of every response and aborts when one fails (see check()).
  *
  * Build and run: make fuzz-build && make fuzz FUZZ_SECONDS=60. To see what
- * the seeds do: OB_FUZZ_VERBOSE=1 build/fuzz/fuzz_request -runs=0 DIR.
+ * the seeds do: OB_FUZZ_VERBOSE=1 build/fuzz/fuzz_request -runs=0 DIR
+ * (OB_FUZZ_LOG=debug adds the server's log, OB_FUZZ_RESTORE_EVERY=N puts the
+ * snapshot back every N inputs instead).
  * `make fuzz-coverage` counts the routes the committed corpus reaches.
  */
 #include <errno.h>
@@ -86,6 +88,7 @@ static struct ob_config cfg;
 static struct ob_db *db;
 static char dir[64];
 static unsigned long runs;
+static unsigned long restore_every = RESTORE_EVERY; /* OB_FUZZ_RESTORE_EVERY=N overrides */
 static bool verbose;      /* OB_FUZZ_VERBOSE=1: one line per request on stderr */
 
 struct headers {
@@ -186,21 +189,28 @@ copy_file(const char *from, const char *to)
 }
 
 /* With the connection closed SQLite has checkpointed its WAL into the main
- * file, so a copy of that file is the whole database. */
+ * file, so a copy of that file is the whole database. The copy put back
+ * gets a new inode (written aside, renamed over): SQLite shares its locks
+ * and WAL index between the connections of a process by inode, and one
+ * closed while a statement of it was still open lives on until that
+ * statement ends. */
 static void
 snapshot(bool take)
 {
-    char live[128], snap[128];
+    char live[128], snap[128], next[128];
 
     db_path(live, sizeof(live), "fuzz.db");
     db_path(snap, sizeof(snap), "snapshot.db");
+    db_path(next, sizeof(next), "fuzz.db.next");
     ob_db_close(db);
     db = NULL;
     if (take) {
         copy_file(live, snap);
     } else {
         unlink_companions();
-        copy_file(snap, live);
+        copy_file(snap, next);
+        if (rename(next, live) != 0)
+            die("cannot put the snapshot back", strerror(errno));
     }
     open_db();
 }
@@ -418,8 +428,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     snprintf(cfg.demo_app_url, sizeof(cfg.demo_app_url), "http://127.0.0.1:9");
     snprintf(cfg.demo_app_secret, sizeof(cfg.demo_app_secret),
              "fuzz-backend-secret-of-at-least-32-bytes");
-    ob_log_set_level("error");
+    ob_log_set_level(getenv("OB_FUZZ_LOG") ? getenv("OB_FUZZ_LOG") : "error");
     verbose = getenv("OB_FUZZ_VERBOSE") && !strcmp(getenv("OB_FUZZ_VERBOSE"), "1");
+    if (getenv("OB_FUZZ_RESTORE_EVERY") && strtoul(getenv("OB_FUZZ_RESTORE_EVERY"), NULL, 10))
+        restore_every = strtoul(getenv("OB_FUZZ_RESTORE_EVERY"), NULL, 10);
 
     snprintf(dir, sizeof(dir), "%s/oblako-fuzz.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
@@ -637,7 +649,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         die("clock reset", ob_db_errmsg(db));
     /* Inputs may have taken the signed-in people's access away (and the
      * test routes write rows): start again from the snapshot. */
-    if (++runs % RESTORE_EVERY == 0)
+    if (++runs % restore_every == 0)
         snapshot(false);
     return 0;
 }
