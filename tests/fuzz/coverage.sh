@@ -7,7 +7,8 @@
 # of the corpus once (-runs=0), and a route counts as reached when its handler
 # function ran at least once: past the router, the authentication and the body
 # checks, whatever the handler answered then. Prints the unreached routes and
-# "N of M routes reached" (and how many of the API proper); exits 0 whatever N is (it measures, it does not judge).
+# "N of M routes reached" (and how many of the API proper); exits 0 whatever N
+# is (it measures, it does not judge).
 set -euo pipefail
 
 bin=$1
@@ -46,4 +47,5 @@ while read -r method pattern handler; do
         echo "  not reached: $method $pattern ($handler)"
     fi
 done <"$tmp/routes"
-echo "$reached of $total routes reached ($api_reached of the $api /api/v1 routes outside /api/v1/test)"
+echo "$reached of $total routes reached" \
+    "($api_reached of the $api /api/v1 routes outside /api/v1/test)"

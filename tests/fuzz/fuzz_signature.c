@@ -100,7 +100,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         die("ob_db_migrate", err.message);
     if (ob_db_run(db,
                   "INSERT INTO applications (code, name_ru, name_en, backend_url, backend_secret, "
-                  "created_at, updated_at) VALUES (?, 'fuzz', 'fuzz', 'http://127.0.0.1:9', ?, 0, 0)",
+                  "created_at, updated_at) "
+                  "VALUES (?, 'fuzz', 'fuzz', 'http://127.0.0.1:9', ?, 0, 0)",
                   "tt", APP, SECRET) != 1 ||
         ob_db_get_int(db, &app_id, "SELECT id FROM applications WHERE code = ?", "t", APP) !=
             OB_DB_ROW)

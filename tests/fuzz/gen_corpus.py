@@ -56,7 +56,8 @@ STRS = {
     "email": "fuzz-new@example.test", "owner_email": "fuzz-owner@example.test",
     "inn": "7707083893", "kpp": "770101001", "phone": "+7 495 123-45-67",
     "password": "fuzz-password-2026", "current_password": "demo-password",
-    "code": "fuzz1", "tariff": "ITSaaS-PROF", "number": "ITS-FUZZ-0001", "level": "PROF", "lang": "ru",
+    "code": "fuzz1", "tariff": "ITSaaS-PROF", "number": "ITS-FUZZ-0001", "level": "PROF",
+    "lang": "ru",
     "application": "accounting", "base": "ITSaaS-PROF", "backend_url": "http://127.0.0.1:9",
     "backend_secret": "fuzz-backend-secret-of-at-least-32-bytes", "otp": "123456",
     "token": "0123456789abcdef", "site": "https://example.test", "region": "Москва",
@@ -69,13 +70,15 @@ PEOPLE = {"cookie": "", "partner": "P", "subscriber": "S"}
 
 def routes():
     text = open(os.path.join(ROOT, "src", "api", "routes.c"), encoding="utf-8").read()
-    pat = re.compile(r'\{ "(GET|POST|PUT|PATCH|DELETE)", "([^"]*)",\s*(ob_api_\w+),\s*([^"]*?),\s*"')
+    pat = re.compile(r'\{ "(GET|POST|PUT|PATCH|DELETE)", "([^"]*)",\s*(ob_api_\w+),'
+                     r'\s*([^"]*?),\s*"')
     return [(m, p, set(re.findall(r"OB_ROUTE_\w+", f))) for m, p, h, f in pat.findall(text)]
 
 
 class Spec:
     def __init__(self):
-        self.doc = yaml.safe_load(open(os.path.join(ROOT, "docs", "openapi.yaml"), encoding="utf-8"))
+        with open(os.path.join(ROOT, "docs", "openapi.yaml"), encoding="utf-8") as f:
+            self.doc = yaml.safe_load(f)
 
     def resolve(self, s):
         while isinstance(s, dict) and "$ref" in s:
@@ -246,7 +249,8 @@ def signature_seeds():
 
     hb = '{"state": "open"}'
     return {
-        "heartbeat-signed": one("fuzzapp", now, signed("POST", "/api/v1/sessions/7/heartbeat", now, hb),
+        "heartbeat-signed": one("fuzzapp", now,
+                                signed("POST", "/api/v1/sessions/7/heartbeat", now, hb),
                                 "POST", "/api/v1/sessions/7/heartbeat", hb),
         "get-signed-early": one("fuzzapp", now - 299, signed("GET", "/api/v1/sessions/7?launch=x",
                                                               now - 299, ""),
