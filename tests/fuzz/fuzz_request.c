@@ -22,10 +22,10 @@
  * the provider's admin, the owner of the partner Альфа Софт and the owner
  * of its client ООО Ромашка. Each gets a session cookie, its CSRF token and
  * an API token. Before an input is parsed, its placeholders are replaced:
- * @COOKIE@, @CSRF@ and @BEARER@ are the admin's, @PCOOKIE@ … the partner
- * owner's, @SCOOKIE@ … the subscriber owner's; @PARTNER@, @SUBSCRIBER@,
- * @AREA@ and the other names of the subs table are ids and codes of demo
- * objects (see learn_ids()). tests/fuzz/gen_corpus.py writes seeds that use
+ * @COOKIE@, @CSRF@, @BEARER@ and @TOKEN@ (the token's id) are the admin's,
+ * @PCOOKIE@ … the partner owner's, @SCOOKIE@ … the subscriber owner's;
+ * @PARTNER@, @SUBSCRIBER@, @AREA@ and the other names of learn_ids() are ids
+ * and codes of demo objects. tests/fuzz/gen_corpus.py writes seeds that use
  * them, one set per route.
  *
  * An input may take the access it runs with away (log out, revoke the token,
