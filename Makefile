@@ -9,6 +9,7 @@
 #   make tsan       the ThreadSanitizer build in build/tsan (clang)
 #   make test-tsan  build it and run only its suites (tests/run.sh --tsan)
 #   make fuzz       build and run the request fuzzer (FUZZ_SECONDS, default 60)
+#   make fuzz-coverage  how many routes the request fuzzer's corpus reaches
 #   make bench      HTTP benchmark against nginx, entitlement + paging at 1M rows (bench/README.md)
 #   make format     clang-format the sources
 #
@@ -164,25 +165,46 @@ check: all
 	    -D'json_object_foreach(o,k,v)=for(k=0;v;)' \
 	    -D'json_array_foreach(a,i,v)=for(i=0;v;)' src
 
-# The fuzzer is built with clang and libFuzzer, whatever CC is, in its own
-# build directory. `make fuzz` runs it on a scratch corpus (build/fuzz/corpus,
-# where libFuzzer writes new inputs) seeded read-only from the committed one;
-# crashes go to build/fuzz/artifacts/.
+# The fuzzers (tests/fuzz/fuzz_*.c, one target each) are built with clang and
+# libFuzzer, whatever CC is, in their own build directory. `make fuzz` runs
+# the request fuzzer on a scratch corpus (build/fuzz/corpus, where libFuzzer
+# writes new inputs) seeded read-only from the committed one; crashes go to
+# build/fuzz/artifacts/. tests/run.sh runs every target: briefly in `make
+# test`, a minute each in `make test-full`.
 FUZZ_DIR := build/fuzz
 FUZZ_SECONDS ?= 60
-.PHONY: fuzz-build
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+.PHONY: fuzz-build fuzz-corpus fuzz-coverage
 fuzz-build:
 	$(MAKE) BUILD=$(FUZZ_DIR) CC=clang \
 	    OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
-	    LDSAN="-fsanitize=address,undefined" $(FUZZ_DIR)/fuzz_request
+	    LDSAN="-fsanitize=address,undefined" $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 
-$(BUILD)/fuzz_request: tests/fuzz/fuzz_request.c $(LIB_OBJ)
-	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
+# The request fuzzer signs in the demo data's people (src/demo.c).
+$(BUILD)/fuzz_request: $(BUILD)/obj/src/demo.o
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
+	@echo "  FUZZ    $@"
+	@$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
 
 fuzz: fuzz-build
 	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
 	$(FUZZ_DIR)/fuzz_request -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_DIR)/corpus tests/fuzz/corpus/request
+
+# The request seeds made from the route table and docs/openapi.yaml.
+fuzz-corpus:
+	tests/fuzz/gen_corpus.py
+
+# Which routes the committed request corpus reaches: the request fuzzer built
+# with clang's source-based coverage (no sanitizers) runs each seed once, and
+# a route counts when its handler ran (tests/fuzz/coverage.sh).
+FUZZ_COV_DIR := build/fuzz-cov
+fuzz-coverage:
+	$(MAKE) BUILD=$(FUZZ_COV_DIR) CC=clang \
+	    OPT="-O1 -g -fprofile-instr-generate -fcoverage-mapping -fsanitize=fuzzer-no-link" \
+	    LDSAN="-fprofile-instr-generate" $(FUZZ_COV_DIR)/fuzz_request
+	tests/fuzz/coverage.sh $(FUZZ_COV_DIR)/fuzz_request tests/fuzz/corpus/request
 
 # bench/entitlement.c links the library objects like the unit tests do.
 $(BUILD)/bench/entitlement: bench/entitlement.c $(LIB_OBJ)

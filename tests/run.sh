@@ -9,7 +9,7 @@
 #   --quick: unit and e2e on both engines only (what `make check` runs)
 #   --tsan:  the ThreadSanitizer suites only (build/tsan, `make tsan`): tsan unit,
 #            tsan e2e sqlite, tsan load sqlite; with --full also tsan e2e and load postgres
-# Environment: OBLAKO_FUZZ_SECONDS (default 60, per fuzz target),
+# Environment: OBLAKO_FUZZ_SECONDS (per fuzz target; default 5, 60 with --full),
 #              OBLAKO_UNIT_TIMEOUT (default 600 s per unit binary),
 #              OBLAKO_TSAN_DIR (default build/tsan), OBLAKO_TSAN_LOAD_SECONDS (default 15).
 # Ends with one line "N passed, N failed"; exits 1 if anything failed or nothing ran.
@@ -207,7 +207,9 @@ run_fuzz() {
     return
   fi
   suite_begin fuzz
-  local secs=${OBLAKO_FUZZ_SECONDS:-60} name corpus work log status
+  # A few seconds each in `make test` (the committed corpus and what grows
+  # from it), a minute each with --full.
+  local secs=${OBLAKO_FUZZ_SECONDS:-$([ "$full" -eq 1 ] && echo 60 || echo 5)} name corpus work log status
   mkdir -p build/fuzz/artifacts
   for t in "${targets[@]}"; do
     name=$(basename "$t")
