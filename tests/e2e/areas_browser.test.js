@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { launchBrowser, openPage, shot, signIn } from './lib/browser.js';
 import { setup, newPartner, activate, uniqueEmail } from './lib/accounts.js';
 import { withBackend, newClient, readyArea } from './lib/areas.js';
+import { eventually } from './lib/wait.js';
 
 const PASSWORD = 'a-good-password-1';
 let browser;
@@ -22,16 +23,6 @@ let C;   // the client: {id, email, owner}
 let B;   // the second user: {email, client}
 let main; // the area opened by both users
 
-/** Waits until fn() is truthy (polling), or fails with what. */
-async function until(fn, what, timeoutMs = 15_000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 const openSessions = async () => {
   const r = await C.owner.get(`/api/v1/sessions?subscriber=${C.id}&state=open`);
@@ -119,7 +110,7 @@ test('two users, limit 1: the second is refused with who holds the session, and 
   const blank = await refusedPopup;
   const refusal = b.locator('[data-testid=refusal]');
   await refusal.waitFor();
-  await until(() => blank.isClosed(), 'the blank window is closed again');
+  await eventually(() => blank.isClosed(), { what: 'the blank window is closed again' });
   assert.match(await refusal.locator('.notice-title').textContent(), /All concurrent sessions of your subscription are in use \(1 of 1\)/);
   const holder = refusal.locator('[data-testid=holders] tbody tr');
   assert.equal(await holder.count(), 1);
@@ -137,7 +128,7 @@ test('two users, limit 1: the second is refused with who holds the session, and 
 
   // user A closes the cash book tab: the page sends its close on pagehide
   await popupA.close({ runBeforeUnload: true });
-  await until(async () => (await openSessions()).length === 0, 'the session is closed after the tab closed');
+  await eventually(async () => (await openSessions()).length === 0, { what: 'the session is closed after the tab closed' });
   const all = await C.owner.get(`/api/v1/sessions?subscriber=${C.id}&state=all`);
   const closed = all.body.items.find((x) => x.id === held.id);
   assert.equal(closed.state, 'closed');
@@ -157,7 +148,7 @@ test('two users, limit 1: the second is refused with who holds the session, and 
   await b.locator('[data-testid=areas] tr', { hasText: 'Основная' }).getByRole('button', { name: 'Open', exact: true }).click();
   const mine = b.locator('[data-testid=refusal] [data-testid=holders] tbody tr', { hasText: 'Boris Userov' });
   await mine.locator('.badge', { hasText: 'you' }).waitFor();
-  await until(async () => (await blank2).isClosed(), 'the blank window is closed again');
+  await eventually(async () => (await blank2).isClosed(), { what: 'the blank window is closed again' });
   await shot(b, 'areas-03b-take-over');
   const popupB2 = b.waitForEvent('popup');
   await mine.getByRole('button', { name: 'Take over' }).click();
@@ -173,7 +164,7 @@ test('two users, limit 1: the second is refused with who holds the session, and 
   await a.goto('/sessions');
   await a.locator('[data-testid=sessions-table] tr', { hasText: 'Boris Userov' }).waitFor();
   const history = a.locator('[data-testid=history] tbody tr');
-  await until(async () => (await history.count()) >= 5, 'five history rows');
+  await eventually(async () => (await history.count()) >= 5, { what: 'five history rows' });
   const events = await history.allTextContents();
   assert.match(events[0], /Открыт.*Анна Владелец/);
   assert.match(events[1], /Закрыт.*Анна Владелец.*окно закрыто/);
@@ -186,7 +177,7 @@ test('two users, limit 1: the second is refused with who holds the session, and 
   // B closes the window; the owner can close anyone's, B only their own
   const popups = b.context().pages().filter((p) => p !== b);
   for (const p of popups) await p.close({ runBeforeUnload: true });
-  await until(async () => (await openSessions()).length === 0, 'B\'s session closed');
+  await eventually(async () => (await openSessions()).length === 0, { what: 'B\'s session closed' });
 
   assert.deepEqual(a.problems, []);
   assert.deepEqual(b.problems, []);

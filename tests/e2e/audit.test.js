@@ -8,8 +8,8 @@ import { startServer, runCli } from './lib/server.js';
 import { Client, provisionedDb } from './lib/session.js';
 import { lastLinkToken, query } from './lib/db.js';
 import { activate, newPartner, setup, uniqueEmail } from './lib/accounts.js';
+import { eventually } from './lib/wait.js';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sq = (s) => `'${String(s).replace(/'/g, "''")}'`;
 
 function cli(...args) {
@@ -233,14 +233,11 @@ test('the job runner seals new records by itself, once per period', async () => 
     assert.equal((await s.fetch('/api/v1/test/clock', {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: 10 }),
     })).status, 200);
-    const until = Date.now() + 15_000;
-    let items = [];
-    while (Date.now() < until) {
-      items = (await admin.get('/api/v1/audit')).body.items;
-      if (items.length >= 2 && items.every((x) => x.sealed)) break;
-      await sleep(100);
-    }
-    assert.ok(items.length >= 2 && items.every((x) => x.sealed), JSON.stringify(items));
+    await eventually(async () => {
+      const { items } = (await admin.get('/api/v1/audit')).body;
+      assert.ok(items.length >= 2 && items.every((x) => x.sealed), JSON.stringify(items));
+      return true;
+    }, { what: 'every record sealed' });
     const runs = cli('jobs', 'runs', 'audit-seal', '--db', db);
     assert.equal(runs.status, 0, runs.stderr);
     assert.match(runs.stdout, /audit-seal\t\S+\tok\t/);

@@ -3,11 +3,13 @@
 // enforced; SIGTERM lets a request in flight finish and exits 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, freshDbUrl, runCli } from './lib/server.js';
+import { eventually } from './lib/wait.js';
 
 test('version and help', () => {
   const v = runCli(['version']);
@@ -91,6 +93,18 @@ test('settings: flag over environment over config file', async () => {
   assert.match(r.stderr, /oblako\.conf:1: unknown setting 'no-such-setting'/);
 });
 
+/** oblako_http_in_flight, asked on a connection of its own that closes after the answer. */
+function inFlight(s) {
+  return new Promise((resolve, reject) => {
+    http.get(`${s.url}/metrics`, { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve(Number(/oblako_http_in_flight (\d+)/.exec(text)[1])));
+    }).on('error', reject);
+  });
+}
+
 test('SIGTERM drains: a request in flight is answered, then exit 0', async () => {
   const s = await startServer({ args: ['--drain-seconds', '10'] });
   const u = new URL(s.url);
@@ -101,7 +115,9 @@ test('SIGTERM drains: a request in flight is answered, then exit 0', async () =>
   const body = JSON.stringify({ advance: 1 });
   sock.write(`POST /api/v1/test/clock HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
     `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`);
-  await new Promise((r) => setTimeout(r, 300));
+  // in flight: the server has the request (the /metrics request itself is the other one);
+  // asked on connections that close, since a kept-alive one would outlive the drain
+  await eventually(async () => (await inFlight(s)) >= 2, { what: 'the partial request in flight' });
   const exit = s.stop('SIGTERM');
   await s.waitForLog({ msg: 'signal received; draining' });
   // New connections are refused while draining…

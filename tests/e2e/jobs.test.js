@@ -4,28 +4,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, startServers, freshDbUrl, runCli } from './lib/server.js';
+import { eventually, never } from './lib/wait.js';
+import { enqueueNote, taskOf, metric } from './lib/runner.js';
 
 const post = (body) => ({
   method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
 });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function waitTask(s, id, pred, ms = 20_000) {
-  const end = Date.now() + ms;
-  let t;
-  while (Date.now() < end) {
-    t = await (await s.fetch(`/api/v1/test/tasks/${id}`)).json();
-    if (pred(t)) return t;
-    await sleep(100);
-  }
-  throw new Error(`task ${id} did not reach the state: ${JSON.stringify(t)}`);
+async function waitTask(s, id, pred) {
+  return eventually(async () => {
+    const t = await taskOf(s, id);
+    assert.ok(pred(t), JSON.stringify(t));
+    return t;
+  }, { what: `task ${id} to reach the state` });
 }
 
-async function enqueue(s, body) {
-  const r = await s.fetch('/api/v1/test/tasks', post(body));
-  assert.equal(r.status, 201);
-  return (await r.json()).id;
-}
+const enqueue = enqueueNote;
 
 function runs(db, name) {
   const r = runCli(['jobs', 'runs', name, '--db', db]);
@@ -36,11 +30,11 @@ function runs(db, name) {
   });
 }
 
-async function promCount(s, re) {
-  const text = await (await s.fetch('/metrics')).text();
-  const m = re.exec(text);
-  return m ? Number(m[1]) : 0;
-}
+const promCount = metric;
+
+/** How often each server's log says it ran job `name` for `period`, summed. */
+const ranFor = (servers, name, period) => servers.reduce((n, s) => n + s.logs.filter((e) =>
+  e && e.msg === 'job' && e.job === name && e.period === period).length, 0);
 
 test('a task that fails is retried with back-off and its last error kept', async () => {
   const s = await startServer({ args: ['--jobs-interval-ms', '100'] });
@@ -95,15 +89,23 @@ test('two servers on one database: each queued task runs once, each period once'
       assert.equal(t.notes, 1, `task ${id} took effect ${t.notes} times`);
       assert.equal(t.attempts, 1);
     }
-    const until = Date.now() + 10_000;
-    while (!runs(db, 'prune').some((x) => x.period === '2031-03-10') && Date.now() < until) await sleep(100);
-    r = await a.fetch('/api/v1/test/clock', post({ advance: 86400 }));
-    assert.equal(r.status, 200);
-    while (!runs(db, 'prune').some((x) => x.period === '2031-03-11') && Date.now() < until + 10_000) await sleep(100);
-    await sleep(500); // several more ticks of both runners
+    const recorded = (period) => eventually(() => runs(db, 'prune').some((x) => x.period === period),
+      { what: `the prune run of ${period} recorded` });
+    const nextDay = async () => assert.equal((await a.fetch('/api/v1/test/clock', post({ advance: 86400 }))).status, 200);
+    await recorded('2031-03-10');
+    await nextDay();
+    await recorded('2031-03-11');
+    // No period runs twice. The signal that a second run would have happened by now: the
+    // run of the next day is recorded. A node that ran a period a second time held the
+    // job's lease while it did, so nobody could take it for the next day before it was done.
+    await never(() => ['2031-03-10', '2031-03-11'].find((p) => ranFor([a, b], 'prune', p) > 1), {
+      what: 'a second prune run of one period',
+      until: async () => { await nextDay(); await recorded('2031-03-12'); },
+    });
     const rows = runs(db, 'prune');
-    assert.equal(rows.filter((x) => x.period === '2031-03-10').length, 1);
-    assert.equal(rows.filter((x) => x.period === '2031-03-11').length, 1);
+    for (const period of ['2031-03-10', '2031-03-11', '2031-03-12']) {
+      assert.equal(rows.filter((x) => x.period === period).length, 1, period);
+    }
     // The bodies ran exactly as often as runs were recorded, summed over both nodes.
     const re = /oblako_jobs_total\{kind="periodic",name="prune",result="ok"\} (\d+)/;
     const executed = (await promCount(a, re)) + (await promCount(b, re));

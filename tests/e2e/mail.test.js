@@ -12,10 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, startServers, freshDbUrl, runCli } from './lib/server.js';
 import { startSink, parseMessage } from './lib/smtp.js';
+import { eventually, never } from './lib/wait.js';
+import { runnersPassed } from './lib/runner.js';
 
 const ADMIN = 'admin@oblako.test';
 const FROM = 'Облако <noreply@oblako.test>';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const post = (body) => ({
   method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
 });
@@ -36,16 +37,9 @@ const task = (db, id) => {
   return { state, attempts: Number(attempts), error };
 };
 
-async function until(what, pred, ms = 30_000) {
-  const end = Date.now() + ms;
-  let v;
-  while (Date.now() < end) {
-    v = await pred();
-    if (v) return v;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** The mail tasks that are not final yet (queued, or running an attempt). */
+const mailUnfinished = (db) => sql(db, 'SELECT id, state FROM tasks WHERE unique_key LIKE \'mail:%\' '
+  + 'AND state NOT IN (\'done\', \'failed\')');
 
 /** A fresh database with the provider admin (who gets the mail). */
 async function initDb(name) {
@@ -84,11 +78,20 @@ function parts(msg) {
 
 const ids = (messages) => messages.map((m) => m.headers['message-id']);
 
-/** Wait for n messages, then a little longer: no more may come. */
-async function exactly(sink, n, ms = 30_000) {
-  await sink.waitFor(n, ms);
-  await sleep(1500);
-  assert.equal(sink.messages.length, n, `${sink.messages.length} messages, want ${n}`);
+/**
+ * Wait for n messages at the sink, and prove no more come: every mail task is final, and
+ * then the runner of each server has finished a task enqueued after that (so no send it
+ * had begun is still under way, and no final message was taken up again).
+ */
+async function exactly(sink, n, db, servers) {
+  await sink.waitFor(n, 30_000);
+  await never(() => sink.messages.length > n && `${sink.messages.length} messages, want ${n}`, {
+    what: 'a message more than sent',
+    until: async () => {
+      await eventually(() => mailUnfinished(db).length === 0, { what: 'every mail task final', timeout: 30_000 });
+      await runnersPassed(servers);
+    },
+  });
   assert.equal(new Set(ids(sink.messages)).size, n, 'a Message-ID arrived twice');
 }
 
@@ -98,7 +101,7 @@ test('a delivered message: headers, encoded subject, both parts in UTF-8', async
   const s = await startServer({ db, args: serverArgs(sink) });
   try {
     await resets(s, 1);
-    await exactly(sink, 1);
+    await exactly(sink, 1, db, [s]);
     const msg = sink.messages[0];
     const [row] = outbox(db);
     assert.equal(msg.from, 'noreply@oblako.test');
@@ -151,10 +154,10 @@ test('while the SMTP server is down mail waits; then each message arrives once',
     await sink.stop();
     await resets(s, 5);
     // Every message has been tried and is waiting, with why.
-    const waiting = await until('5 attempts that failed', () => {
+    const waiting = await eventually(() => {
       const rows = outbox(db);
       return rows.length === 5 && rows.every((r) => r.state === 'queued' && r.error) && rows;
-    });
+    }, { what: '5 attempts that failed', timeout: 30_000 });
     for (const r of waiting) {
       assert.match(r.error, /^smtp: .*(connect|Connection refused)/i, r.error);
       const t = task(db, r.id);
@@ -162,9 +165,12 @@ test('while the SMTP server is down mail waits; then each message arrives once',
       assert.ok(['queued', 'running'].includes(t.state), t.state);
       assert.ok(t.attempts >= 1);
     }
-    await sleep(2000);
+    // and is tried again while the server stays down (back-off: the second attempt is 1 s on)
+    await eventually(() => waiting.every((r) => task(db, r.id).attempts >= 2),
+      { what: 'a second attempt at each message' });
+    assert.ok(outbox(db).every((r) => r.state === 'queued'), 'still waiting');
     await sink.restart();
-    await exactly(sink, 5);
+    await exactly(sink, 5, db, [s]);
     const rows = outbox(db);
     assert.ok(rows.every((r) => r.state === 'sent'), JSON.stringify(rows));
     assert.deepEqual(new Set(ids(sink.messages)), new Set(rows.map((r) => r.mid)));
@@ -182,7 +188,7 @@ test('a 451 is retried: the message arrives once, on the second attempt', async 
   try {
     sink.setMode('451-then-ok', { count: 1 });
     await resets(s, 1);
-    await exactly(sink, 1);
+    await exactly(sink, 1, db, [s]);
     assert.equal(sink.rejected.length, 1);
     assert.equal(sink.rejected[0].code, 451);
     const [row] = outbox(db);
@@ -205,7 +211,7 @@ test('a 451 after the data is retried too', async () => {
   try {
     sink.setMode('451-then-ok', { count: 2, phase: 'data' });
     await resets(s, 1);
-    await exactly(sink, 1);
+    await exactly(sink, 1, db, [s]);
     assert.deepEqual(sink.rejected.map((r) => [r.code, r.phase]), [[451, 'data'], [451, 'data']]);
     const [row] = outbox(db);
     assert.equal(row.state, 'sent');
@@ -224,13 +230,17 @@ for (const phase of ['rcpt', 'data']) {
     try {
       sink.setMode('550', { phase });
       await resets(s, 1);
-      const row = await until('a failed message', () => {
+      const row = await eventually(() => {
         const [r] = outbox(db);
         return r && r.state === 'failed' && r;
-      });
+      }, { what: 'a failed message', timeout: 30_000 });
       assert.match(row.error, /^smtp: 550 5\.1\.1 Mailbox unavailable/);
-      await sleep(1500);
-      assert.equal(sink.rejected.length, 1, 'no further attempts');
+      // no further attempt: by the time the runner has done a task enqueued after the
+      // failure, it would have taken the message up again
+      await never(() => (sink.rejected.length > 1 || sink.messages.length > 0)
+        && `${sink.rejected.length} rejected, ${sink.messages.length} delivered`,
+      { what: 'a further attempt', until: () => runnersPassed([s]) });
+      assert.equal(sink.rejected.length, 1);
       assert.equal(sink.messages.length, 0);
       const t = task(db, row.id);
       assert.equal(t.state, 'failed');
@@ -249,7 +259,10 @@ test('without --smtp-url mail waits unclaimed, and goes once a server can send i
   let s = await startServer({ db, args: serverArgs(null) });
   try {
     await resets(s, 2);
-    await sleep(1000);
+    // unclaimed: the runner takes the oldest due task first, so by the time it has done a
+    // task enqueued after the mail, it would have taken the mail if it could send it
+    await never(() => sql(db, 'SELECT id FROM tasks WHERE unique_key LIKE \'mail:%\' AND attempts > 0').length,
+      { what: 'a mail task claimed without --smtp-url', until: () => runnersPassed([s]) });
     const rows = outbox(db);
     assert.equal(rows.length, 2);
     for (const r of rows) {
@@ -258,7 +271,7 @@ test('without --smtp-url mail waits unclaimed, and goes once a server can send i
     }
     assert.equal(await s.stop(), 0);
     s = await startServer({ db, args: serverArgs(sink) });
-    await exactly(sink, 2);
+    await exactly(sink, 2, db, [s]);
     assert.ok(outbox(db).every((r) => r.state === 'sent'));
   } finally {
     assert.equal(await s.stop(), 0);
@@ -273,7 +286,7 @@ test('two servers on one database: each of 20 messages arrives exactly once', as
   try {
     // Alternate the servers the requests go to, 5 at a time (the reset limit).
     for (let i = 0; i < 4; i++) await resets(i % 2 ? b : a, 5, i * 5);
-    await exactly(sink, 20);
+    await exactly(sink, 20, db, [a, b]);
     const rows = outbox(db);
     assert.equal(rows.length, 20);
     assert.ok(rows.every((r) => r.state === 'sent'));

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { startCashbook, sign } from './app.js';
 import { activate, uniqueEmail } from './accounts.js';
+import { eventually } from './wait.js';
 
 export const SECRET = 'a-test-backend-secret-of-32-chars-or-more';
 export const APPS = ['accounting', 'small_business', 'entrepreneur', 'payroll_hr', 'crm', 'kassa', 'accounting_spec'];
@@ -38,14 +39,12 @@ export async function newClient(ctx, p, name = 'ООО Клиент') {
 
 /** Waits until area `id` leaves 'creating' (the jobs runner calls the backend). */
 export async function settled(client, id, timeoutMs = 20_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
+  return eventually(async () => {
     const r = await client.get(`/api/v1/areas/${id}`);
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-    if (r.body.state !== 'creating') return r.body;
-    if (Date.now() > until) throw new Error(`area ${id} still creating`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
+    if (r.status !== 200) throw new Error(`GET /api/v1/areas/${id}: ${r.status} ${JSON.stringify(r.body)}`);
+    assert.notEqual(r.body.state, 'creating', `area ${id} still creating`);
+    return r.body;
+  }, { what: `area ${id} to leave 'creating'`, timeout: timeoutMs });
 }
 
 /** Creates an area and waits for it to be ready. */

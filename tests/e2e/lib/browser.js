@@ -1,12 +1,14 @@
 // Browser helpers for the cabinet's e2e tests: Debian's Chromium driven by
 // playwright-core (never a downloaded browser), one browser per test file,
 // a fresh server with a provider admin, screenshots, the outbox.
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, freshDbUrl, runCli, psql, repoRoot, engine } from './server.js';
+import { eventually } from './wait.js';
 
 export const shotsDir = path.join(repoRoot, 'build', 'screenshots');
 
@@ -75,30 +77,26 @@ export async function outboxBodies(db, to) {
 
 /** The newest "/password?token=…" link emailed to an address (waits for it). */
 export async function passwordLink(db, to, timeoutMs = 10_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
+  return eventually(async () => {
     const bodies = await outboxBodies(db, to);
     for (let i = bodies.length - 1; i >= 0; i--) {
       const m = /(https?:\/\/\S*?)?(\/password\?token=[A-Za-z0-9_-]+)/.exec(bodies[i]);
       if (m) return m[2];
     }
-    if (Date.now() > until) throw new Error(`no password link emailed to ${to}; outbox: ${bodies.join('\n---\n')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    assert.fail(`outbox: ${bodies.join('\n---\n')}`);
+  }, { what: `a password link emailed to ${to}`, timeout: timeoutMs, interval: 200 });
 }
 
 /** The newest "/invite?token=…" link emailed to an address (waits for it). */
 export async function inviteLink(db, to, timeoutMs = 10_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
+  return eventually(async () => {
     const bodies = await outboxBodies(db, to);
     for (let i = bodies.length - 1; i >= 0; i--) {
       const m = /\/invite\?token=[A-Za-z0-9_-]+/.exec(bodies[i]);
       if (m) return m[0];
     }
-    if (Date.now() > until) throw new Error(`no invitation emailed to ${to}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    return null;
+  }, { what: `an invitation emailed to ${to}`, timeout: timeoutMs, interval: 200 });
 }
 
 /** Signs in through the form and waits for the cabinet's header. */
@@ -108,10 +106,4 @@ export async function signIn(page, email, password) {
   await page.locator('input[name=password]').fill(password);
   await page.locator('form button[type=submit]').click();
   await page.locator('[data-testid=person]').waitFor();
-}
-
-/** Server routes, to skip parts whose API has not landed yet. */
-export function routeTable() {
-  const r = runCli(['routes']);
-  return JSON.parse(r.stdout).map((x) => `${x.method} ${x.path}`);
 }

@@ -5,6 +5,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { freshDbUrl, runCli } from './server.js';
 
+/**
+ * Whether fetch failed because it reused a kept-alive connection that the server had
+ * closed while it was idle: the server's head deadline counts idle time (10 s), and a test
+ * that blocks its event loop in synchronous psql or sqlite3 calls under load can outlast it
+ * and then write to the socket before it has seen the close. Such a connection had answered
+ * before (it has read bytes); the request never reached the server, so it may be sent again.
+ */
+function closedWhileIdle(e) {
+  const c = e?.cause;
+  return c?.code === 'UND_ERR_SOCKET' && /other side closed/.test(c.message) && c.socket?.bytesRead > 0;
+}
+
 export class Client {
   constructor(server) {
     this.server = server;
@@ -17,9 +29,14 @@ export class Client {
     if (this.cookie) h.cookie = `oblako_session=${this.cookie}`;
     if (this.csrf && method !== 'GET' && method !== 'HEAD') h['x-csrf-token'] = this.csrf;
     if (body !== undefined) h['content-type'] = 'application/json';
-    const res = await this.server.fetch(p, {
-      method, headers: h, body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const opts = { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) };
+    let res;
+    try {
+      res = await this.server.fetch(p, opts);
+    } catch (e) {
+      if (!closedWhileIdle(e)) throw e;
+      res = await this.server.fetch(p, opts); // once more, on a new connection
+    }
     // The last Set-Cookie for the session wins, as in a browser (a stale
     // cookie is cleared and a new one set in the same answer at sign-in).
     for (const set of res.headers.getSetCookie()) {
