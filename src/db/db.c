@@ -259,8 +259,9 @@ bindv(struct ob_stmt *st, const char *fmt, va_list ap)
     return rc;
 }
 
-int
-ob_stmt_vbindf(struct ob_stmt *st, const char *fmt, va_list ap)
+/* Bind by fmt as ob_stmt_bindf, from a va_list. */
+static int
+stmt_vbindf(struct ob_stmt *st, const char *fmt, va_list ap)
 {
     va_list copy;
     int rc;
@@ -572,7 +573,7 @@ prepare_bound(struct ob_ctx *ctx, const char *sql, const char *fmt, va_list ap,
 
     if (rc != 0)
         return ob_db_err(ctx, rc);
-    if (fmt && (rc = ob_stmt_vbindf(*st, fmt, ap)) != 0) {
+    if (fmt && (rc = stmt_vbindf(*st, fmt, ap)) != 0) {
         ob_stmt_finalize(*st);
         return ob_db_err(ctx, rc);
     }

@@ -118,8 +118,6 @@ int ob_db_rows_end(struct ob_ctx *ctx, int rc);
 
 /* The text of column col, copied into the row's arena ("" for NULL). */
 const char *ob_stmt_dup(struct ob_ctx *ctx, struct ob_stmt *st, int col);
-/* Bind by fmt as ob_stmt_bindf, from a va_list. */
-int ob_stmt_vbindf(struct ob_stmt *st, const char *fmt, va_list ap);
 /* Prepare sql, bind by fmt (NULL: nothing to bind), step once: with a row,
  * call read(ctx, st, out) and return 0; without one return OB_ENOTFOUND and
  * leave ctx->err to the caller, who names what is missing; a database error
