@@ -96,26 +96,6 @@ ob_job_complete(struct ob_ctx *ctx, const char *name, const char *node, const ch
     return ob_db_tx(ctx, OB_DB_WRITE, complete, &a);
 }
 
-static int
-release(struct ob_ctx *ctx, void *arg)
-{
-    const char **nn = arg;
-    int64_t n = ob_db_run(ctx->db,
-                          "UPDATE job_leases SET holder = '', expires_at = 0 "
-                          "WHERE name = ? AND holder = ?",
-                          "tt", nn[0], nn[1]);
-
-    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
-}
-
-int
-ob_job_release(struct ob_ctx *ctx, const char *name, const char *node)
-{
-    const char *nn[2] = { name, node };
-
-    return ob_db_tx(ctx, OB_DB_WRITE, release, nn);
-}
-
 struct job_fn {
     int (*lease)(const struct ob_job_row *, void *);
     int (*run)(const struct ob_job_run *, void *);

@@ -34,7 +34,6 @@ int ob_job_lease(struct ob_ctx *ctx, const char *name, const char *node, int ttl
  * went well also completes the period (a run by hand does not). */
 int ob_job_complete(struct ob_ctx *ctx, const char *name, const char *node, const char *period,
                     bool scheduled, int64_t started_at, const char *result, const char *detail);
-int ob_job_release(struct ob_ctx *ctx, const char *name, const char *node);
 int ob_job_list(struct ob_ctx *ctx, int (*fn)(const struct ob_job_row *, void *), void *arg);
 /* Runs of one job (or all when name is NULL), newest first, at most limit. */
 int ob_job_runs(struct ob_ctx *ctx, const char *name, int limit,

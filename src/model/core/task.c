@@ -96,12 +96,6 @@ claim(struct ob_ctx *ctx, void *arg)
 }
 
 int
-ob_task_claim(struct ob_ctx *ctx, const char *node, int lease_s, struct ob_task *out)
-{
-    return ob_task_claim_except(ctx, node, lease_s, NULL, 0, out);
-}
-
-int
 ob_task_claim_except(struct ob_ctx *ctx, const char *node, int lease_s,
                      const char *const *skip, int nskip, struct ob_task *out)
 {

@@ -33,11 +33,10 @@ struct ob_task_stats {
  * that returns the first task's id. Joins the caller's transaction. */
 int ob_task_enqueue(struct ob_ctx *ctx, const char *kind, const char *payload,
                     const char *unique_key, int max_attempts, int64_t *id);
-/* Claim the next due task for `node`, locked for lease_s seconds. Returns 0
- * with *out filled, or OB_ENOTFOUND when nothing is due. */
-int ob_task_claim(struct ob_ctx *ctx, const char *node, int lease_s, struct ob_task *out);
-/* The same, passing over tasks of the nskip kinds in skip (at most
- * OB_TASK_SKIP_MAX): kinds this node cannot run (jobs.h gates). */
+/* Claim the next due task for `node`, locked for lease_s seconds, passing
+ * over tasks of the nskip kinds in skip (at most OB_TASK_SKIP_MAX): kinds
+ * this node cannot run (jobs.h gates). Returns 0 with *out filled, or
+ * OB_ENOTFOUND when nothing is due. */
 #define OB_TASK_SKIP_MAX 8
 int ob_task_claim_except(struct ob_ctx *ctx, const char *node, int lease_s,
                          const char *const *skip, int nskip, struct ob_task *out);

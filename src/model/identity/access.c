@@ -151,18 +151,6 @@ ob_access_roles(struct ob_ctx *ctx, int64_t account)
     return 0;
 }
 
-int
-ob_access_provider_id(struct ob_ctx *ctx, int64_t *id)
-{
-    struct cache *c;
-    int rc = load(ctx, &c);
-
-    *id = rc == 0 ? c->provider : 0;
-    if (rc == 0 && !c->provider)
-        return ob_err_set(&ctx->err, OB_EUNAVAIL, "the service has no provider account yet");
-    return rc;
-}
-
 unsigned
 ob_access_provider_roles(struct ob_ctx *ctx)
 {

@@ -44,8 +44,6 @@ int ob_access_members(struct ob_ctx *ctx, const struct ob_member **out, int *n);
 const struct ob_member *ob_access_member(struct ob_ctx *ctx, int64_t account);
 /* The roles the actor holds in `account` (0 when none). */
 unsigned ob_access_roles(struct ob_ctx *ctx, int64_t account);
-/* The provider account's id (there is exactly one). */
-int ob_access_provider_id(struct ob_ctx *ctx, int64_t *id);
 /* The roles the actor holds in the provider account. */
 unsigned ob_access_provider_roles(struct ob_ctx *ctx);
 /* May the actor act on the provider's behalf with one of `roles`?

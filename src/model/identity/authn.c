@@ -553,13 +553,6 @@ int
 ob_auth_link_send(struct ob_ctx *ctx, int64_t person, const char *purpose, const char *tmpl,
                   const char *account_name)
 {
-    return ob_auth_link_send_vars(ctx, person, purpose, tmpl, account_name, NULL);
-}
-
-int
-ob_auth_link_send_vars(struct ob_ctx *ctx, int64_t person, const char *purpose, const char *tmpl,
-                       const char *account_name, json_t *extra)
-{
     char secret[OB_SECRET_LEN], hash[65], link[512];
     int64_t now = ob_clock_now(ctx), n;
     int hours = ctx->cfg && ctx->cfg->link_hours ? ctx->cfg->link_hours : 24;
@@ -588,8 +581,6 @@ ob_auth_link_send_vars(struct ob_ctx *ctx, int64_t person, const char *purpose, 
     vars = json_pack("{s:s, s:s, s:s, s:i, s:s}", "link", link, "name",
                      *p.name ? p.name : p.email, "email", p.email, "hours", hours, "account",
                      account_name ? account_name : "");
-    if (extra)
-        json_object_update(vars, extra);
     rc = ob_outbox_add(ctx, p.email, p.lang, tmpl, vars, 0);
     json_decref(vars);
     return rc;
@@ -730,20 +721,6 @@ ob_auth_reset_finish(struct ob_ctx *ctx, const char *token, const char *password
     rc = ob_db_tx(ctx, OB_DB_WRITE, reset_finish, &a);
     sodium_memzero(pwhash, sizeof(pwhash));
     return rc;
-}
-
-int
-ob_auth_totp_code(const char *secret32, int64_t now, char out[8])
-{
-    char *raw = NULL;
-    size_t len = 0;
-    int rc;
-
-    if (oath_base32_decode(secret32, strlen(secret32), &raw, &len) != OATH_OK)
-        return OB_EINVAL;
-    rc = oath_totp_generate(raw, len, (time_t)now, 30, 0, 6, out);
-    free(raw);
-    return rc == OATH_OK ? 0 : OB_EINVAL;
 }
 
 struct totp_args {

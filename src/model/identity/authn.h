@@ -62,10 +62,6 @@ int ob_auth_reset_start(struct ob_ctx *ctx, const char *email);
  * with template tmpl. Joins the caller's transaction. */
 int ob_auth_link_send(struct ob_ctx *ctx, int64_t person, const char *purpose, const char *tmpl,
                       const char *account_name);
-/* The same with more template variables (e.g. "roles", "code"); extra is
- * not stolen and may be NULL. */
-int ob_auth_link_send_vars(struct ob_ctx *ctx, int64_t person, const char *purpose,
-                           const char *tmpl, const char *account_name, struct json_t *extra);
 /* Use a link: set the password, end every session of the person and,
  * unless keep_tokens, revoke their API tokens; every other link of the
  * person is used up with it. */
@@ -91,8 +87,6 @@ int ob_auth_guess_end(struct ob_ctx *ctx, const char *email, bool right);
 int ob_auth_totp_start(struct ob_ctx *ctx, char *secret32, size_t size, char *uri, size_t usize);
 int ob_auth_totp_confirm(struct ob_ctx *ctx, const char *code);
 int ob_auth_totp_disable(struct ob_ctx *ctx, const char *code);
-/* The current code of a base32 secret (for the tests' own client). */
-int ob_auth_totp_code(const char *secret32, int64_t now, char out[8]);
 
 /* Hash a secret for storage (hex BLAKE2b-256). */
 /* A new random secret: 256 bits as 43 base64url characters. */

@@ -41,8 +41,9 @@ ob_kind_parse(const char *s)
     return OB_KIND_NONE;
 }
 
-unsigned
-ob_roles_allowed(enum ob_kind k)
+/* The roles an account of kind k can give. */
+static unsigned
+roles_allowed(enum ob_kind k)
 {
     unsigned all = 0;
 
@@ -65,7 +66,7 @@ int
 ob_roles_parse(enum ob_kind k, const char *s, unsigned *out, const char **bad)
 {
     static _Thread_local char word[32];
-    unsigned allowed = ob_roles_allowed(k), r = 0;
+    unsigned allowed = roles_allowed(k), r = 0;
 
     *out = 0;
     while (s && *s) {

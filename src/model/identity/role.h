@@ -30,8 +30,6 @@ enum {
 
 const char *ob_kind_name(enum ob_kind k);
 enum ob_kind ob_kind_parse(const char *s);
-/* The roles an account of kind k can give. */
-unsigned ob_roles_allowed(enum ob_kind k);
 /* Parse "owner,operator" for an account of kind k; -1 on an unknown name or
  * a role the kind does not have (*bad names it). */
 int ob_roles_parse(enum ob_kind k, const char *s, unsigned *roles, const char **bad);
