@@ -138,6 +138,8 @@ test:
 	$(MAKE) all
 	tools/layers.sh --self-test
 	tools/layers.sh $(BUILD)
+	tools/conventions.sh --self-test
+	tools/conventions.sh $(BUILD)
 	$(MAKE) CC=clang BUILD=build/clang build/clang/oblako
 	$(MAKE) SANITIZE=1 all
 	tools/failpoints.sh build build/asan
@@ -159,6 +161,8 @@ test-full:
 check: all
 	tools/layers.sh --self-test
 	tools/layers.sh $(BUILD)
+	tools/conventions.sh --self-test
+	tools/conventions.sh $(BUILD)
 	tests/run.sh --quick
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
 	    -D__GNUC__ --suppress=missingIncludeSystem -Isrc \
