@@ -605,13 +605,15 @@ each_row(struct ob_ctx *ctx, int (*row)(struct ob_ctx *, struct ob_stmt *, void 
     int rc;
 
     ob_arena_init(&scratch);
-    if (ctx->rows_stream) {
+    /* the export's own loop streams; a loop nested in its callback (or one
+     * that collects its rows first) keeps its strings in ctx->arena */
+    if (ctx->rows_stream && !outer_st) {
         ctx->rows = &scratch;
         ctx->rows_of = st;      /* only this statement's strings: not a nested one's */
     }
     while ((rc = ob_stmt_step(st)) == OB_DB_ROW) {
         rc = row(ctx, st, arg);
-        if (ctx->rows_stream)
+        if (ctx->rows == &scratch)
             ob_arena_clear(&scratch);
         if (rc != 0)
             break;

@@ -113,7 +113,10 @@ int ob_db_rows_end(struct ob_ctx *ctx, int rc);
  * rows, they go to a scratch arena emptied after each row's callback, so an
  * export of any length runs in bounded memory: a callback that keeps a
  * string of its row past its return copies it (ob_arena_strdup into
- * ctx->arena). The callback's own allocations go to ctx->arena as always.
+ * ctx->arena), or, when it collects whole rows, clears ctx->rows_stream
+ * around its loop. Only the export's outermost loop streams: a loop run
+ * inside its callback keeps its strings in ctx->arena. The callback's own
+ * allocations go to ctx->arena as always.
  */
 
 /* The text of column col, copied into the row's arena ("" for NULL). */

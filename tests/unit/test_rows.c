@@ -165,6 +165,63 @@ bound_by_a_callback(void **state)
     unit_sqlite_close(db);
 }
 
+/* An export's row whose callback collects the rows of a nested loop: the
+ * nested strings must outlive the nested loop (they live in ctx->arena),
+ * while the export's own strings go to the scratch arena row by row. */
+struct nested {
+    const char *kept[8];
+    int n;
+};
+
+static int
+collect_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct nested *c = arg;
+
+    if (c->n < 8)
+        c->kept[c->n++] = ob_stmt_dup(ctx, st, 0);
+    return 0;
+}
+
+static int
+export_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct nested *c = arg;
+    const char *mine = ob_stmt_dup(ctx, st, 0);
+    int rc;
+
+    c->n = 0;
+    if ((rc = ob_db_each(ctx, collect_row, c, "SELECT s FROM t WHERE s IS NOT NULL ORDER BY n",
+                         NULL)) != 0)
+        return rc;
+    /* a row of the export and the kept strings of the nested loop, read after it */
+    if (c->n != 3 || strcmp(c->kept[0], "one") || strcmp(c->kept[1], "two") ||
+        strcmp(c->kept[2], "three") || !*mine)
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "nested rows lost: %d", c->n);
+    return 0;
+}
+
+static void
+an_export_keeps_nested_rows(void **state)
+{
+    struct ob_db *db = NULL;
+    struct ob_ctx ctx;
+    struct nested c = { { 0 }, 0 };
+
+    (void)state;
+    assert_int_equal(unit_sqlite_open_migrated(&db), 0);
+    assert_int_equal(ob_db_exec(db, "CREATE TABLE t (n INTEGER, s TEXT); "
+                                    "INSERT INTO t VALUES (1, 'one'), (2, 'two'), (3, 'three');"),
+                     0);
+    ob_ctx_init(&ctx, db, NULL);
+    ctx.rows_stream = true;
+    CHECK_INT("an export whose rows run a nested loop",
+              ob_db_each(&ctx, export_row, &c, "SELECT s FROM t ORDER BY n", NULL), 0);
+    CHECK_STR("keeps the nested loop's strings", c.kept[1], "two");
+    ob_ctx_release(&ctx);
+    unit_sqlite_close(db);
+}
+
 static char *
 slurp(const char *path)
 {
@@ -307,6 +364,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rows_end_maps_every_ending),
         cmocka_unit_test(bound_by_a_callback),
+        cmocka_unit_test(an_export_keeps_nested_rows),
         cmocka_unit_test(the_check_finds_the_old_shapes),
         cmocka_unit_test(sources_keep_the_shape),
     };

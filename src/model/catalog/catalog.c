@@ -485,6 +485,7 @@ ob_catalog_tariffs(struct ob_ctx *ctx, int64_t partner, bool partner_only, int64
 {
     struct tariff_rows r = { NULL, 0, 64 };
     const char *scope = NULL;
+    bool stream;
     char *sql;
     int rc;
 
@@ -495,10 +496,15 @@ ob_catalog_tariffs(struct ob_ctx *ctx, int64_t partner, bool partner_only, int64
                           TARIFF_SELECT "WHERE t.id > ? AND (? = 0 OR t.partner_id = ?) %s "
                                         "AND (t.partner_id IS NULL OR %s) ORDER BY t.id LIMIT ?",
                           partner_only ? "AND t.partner_id IS NOT NULL" : "", scope);
-    /* Collect first: the callback reads versions and prices on this connection. */
+    /* Collect first: the callback reads versions and prices on this connection.
+     * The rows outlive their step, so even in an export their strings go to
+     * ctx->arena (a page of tariffs: bounded by limit). */
     r.rows = ob_arena_alloc(&ctx->arena, sizeof(*r.rows) * (size_t)r.cap);
-    if ((rc = ob_db_each(ctx, collect_tariff, &r, sql, "iiii", after, partner, partner,
-                         (int64_t)limit)) != 0)
+    stream = ctx->rows_stream;
+    ctx->rows_stream = false;
+    rc = ob_db_each(ctx, collect_tariff, &r, sql, "iiii", after, partner, partner, (int64_t)limit);
+    ctx->rows_stream = stream;
+    if (rc != 0)
         return rc;
     for (int i = 0; i < r.n && rc == 0; i++)
         rc = fn(&r.rows[i], arg);
