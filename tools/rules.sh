@@ -25,7 +25,8 @@ check() {
      [ "$(git -C "$dir" rev-parse --show-toplevel)" = "$(cd "$dir" && pwd -P)" ]; then
     files=$(cd "$dir" && git ls-files)
   else
-    files=$(cd "$dir" && find . -type f ! -path './.git/*' | sed 's|^\./||')
+    files=$(cd "$dir" && find . -type f ! -path './.git/*' ! -path './build/*' ! -path './var/*' \
+            ! -path './node_modules/*' | sed 's|^\./||')
   fi
   files=$(printf '%s\n' "$files" | grep -v -e '^tools/rules\.sh$' -e '^node_modules' || true)
   if [ ! -f "$dir/docs/rules.md" ]; then
