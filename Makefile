@@ -140,6 +140,7 @@ test:
 	tools/layers.sh $(BUILD)
 	tools/conventions.sh --self-test
 	tools/conventions.sh $(BUILD)
+	tools/rules.sh
 	$(MAKE) CC=clang BUILD=build/clang build/clang/oblako
 	$(MAKE) SANITIZE=1 all
 	tools/failpoints.sh build build/asan
@@ -163,6 +164,7 @@ check: all
 	tools/layers.sh $(BUILD)
 	tools/conventions.sh --self-test
 	tools/conventions.sh $(BUILD)
+	tools/rules.sh
 	tests/run.sh --quick
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
 	    -D__GNUC__ --suppress=missingIncludeSystem -Isrc \

@@ -1,6 +1,6 @@
 -- 0006 catalog: applications, tariffs with versioned options, prices with
 -- validity, promotions, and the local ITS contracts the provider keeps
--- (SPEC R-CAT-1..5, R-SUB-6). The standard catalog is not here: it is data
+-- (R-CAT-1..5, R-SUB-6). The standard catalog is not here: it is data
 -- (data/catalog.json), loaded by `oblako init` (model/catalog.c).
 --
 -- Civil dates are TEXT 'YYYY-MM-DD'; every valid_to is exclusive and NULL

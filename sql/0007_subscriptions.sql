@@ -1,4 +1,4 @@
--- 0007 subscriptions (SPEC R-SUB-0..8, R-BIL-2): what binds a subscriber to
+-- 0007 subscriptions (R-SUB-0..8, R-BIL-2): what binds a subscriber to
 -- a tariff for [start, end). Dates are TEXT 'YYYY-MM-DD', end exclusive, and
 -- computed in C (model/subscription.c), never in SQL. Money is BIGINT
 -- kopecks. A paid row keeps the snapshot billing needs: the tariff version,

@@ -1,5 +1,5 @@
--- 0009 data areas, application sessions and partner access grants (SPEC
--- R-DA-1..4, R-ACT-4; the protocol with application backends is in
+-- 0009 data areas, application sessions and partner access grants
+-- (docs/rules.md R-DA-1..4, R-ACT-4; the protocol with application backends is in
 -- docs/app-backend.md).
 
 -- The secret an application's backend and Oblako sign their calls with

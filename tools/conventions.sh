@@ -5,7 +5,7 @@
 #   tools/conventions.sh [BUILD]      (default build; run after `make`, by `make check`, `make test`)
 #   tools/conventions.sh --self-test  a small tree with one breach of each rule: each must be found
 #
-# The rules (STYLE.md says why):
+# The rules (README.md, Architecture, says why):
 #   1. essay: every .c of src/ opens with a comment of at least three lines that says what the
 #      file is for, why it is shaped so, and who owns what (the header keeps the API comments);
 #   2. guard: every header of src/ is guarded by OB_<ITS PATH UNDER src/>_H, so two headers of

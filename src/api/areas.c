@@ -1,5 +1,5 @@
 /*
- * areas.c — data areas and partner access grants (SPEC R-DA-1, R-ACT-4):
+ * areas.c — data areas and partner access grants (R-DA-1, R-ACT-4):
  *   GET/POST /api/v1/areas, GET/DELETE /api/v1/areas/{id},
  *   POST /api/v1/areas/{id}/restore,
  *   GET/POST /api/v1/grants, DELETE /api/v1/grants/{id}.

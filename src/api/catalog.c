@@ -2,8 +2,8 @@
  * catalog.c — GET/POST /api/v1/applications, GET/POST /api/v1/tariffs,
  * PATCH /api/v1/tariffs/{id}, POST /api/v1/tariffs/{id}/prices,
  * GET/POST /api/v1/partner-tariffs, GET /api/v1/partner-tariffs/{tariff},
- * GET/POST /api/v1/promotions, PATCH /api/v1/promotions/{code} (SPEC
- * R-CAT-1..5, §14).
+ * GET/POST /api/v1/promotions, PATCH /api/v1/promotions/{code}
+ * (docs/rules.md R-CAT-1..5, §14).
  *
  * A tariff renders with its current version (options as JSON, in_use) and
  * every price row, plus the price of each allowed term in force today, so a

@@ -1,6 +1,6 @@
 /*
  * its.c — GET/POST /api/v1/its-contracts, GET /api/v1/its-contracts/{contract}
- * (SPEC R-SUB-6): local ITS contracts the provider keeps; partners read
+ * (R-SUB-6): local ITS contracts the provider keeps; partners read
  * their own.
  */
 #include "api/api.h"

@@ -1,5 +1,5 @@
 /*
- * list.h — every list of the API, paged or exported (SPEC §14).
+ * list.h — every list of the API, paged or exported (docs/rules.md §14).
  *
  * A handler calls ob_list_begin, hands each row to ob_list_add as a JSON
  * object with its cursor key, and finishes with ob_list_end. With

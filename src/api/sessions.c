@@ -1,5 +1,5 @@
 /*
- * sessions.c — application sessions (SPEC R-DA-3, R-DA-4):
+ * sessions.c — application sessions (R-DA-3, R-DA-4):
  *   POST /api/v1/sessions (admission), GET /api/v1/sessions,
  *   GET/DELETE /api/v1/sessions/{id}, POST /api/v1/sessions/{id}/heartbeat
  *   (application backends, signed: docs/app-backend.md),

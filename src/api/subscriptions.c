@@ -1,7 +1,7 @@
 /*
  * subscriptions.c — POST /api/v1/subscriptions, POST …/quote,
  * GET /api/v1/subscriptions, GET/PATCH /api/v1/subscriptions/{id},
- * GET /api/v1/subscribers/{id}/entitlement (SPEC R-SUB-0..8, R-BIL-2).
+ * GET /api/v1/subscribers/{id}/entitlement (R-SUB-0..8, R-BIL-2).
  *
  * A subscription renders with its dates as stored ([start, end)) and
  * "through" (L = end − 1, what people are shown, R-SUB-0). A quote is the

@@ -8,7 +8,7 @@
  * Jan 31 it is already Feb 1 in Moscow.
  *
  * All date arithmetic is here, in C, never in SQL: SQLite and PostgreSQL
- * disagree on "Jan 31 + 1 month". ob_date_add_months implements SPEC R-SUB-0:
+ * disagree on "Jan 31 + 1 month". ob_date_add_months implements R-SUB-0:
  * the same day N months later, or the 1st of the following month when that
  * day does not exist (Jan 31 + 1 month = Mar 1).
  *

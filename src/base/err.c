@@ -2,7 +2,7 @@
  * err.c — the table of error codes and the helpers that fill struct ob_err.
  *
  * The table is the single place where a return code meets its public code and
- * its HTTP status; SPEC §14 fixes the codes, so clients may rely on them.
+ * its HTTP status; docs/rules.md §14 fixes the codes, so clients may rely on them.
  */
 #include <stdio.h>
 #include <string.h>

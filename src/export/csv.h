@@ -1,5 +1,5 @@
 /*
- * csv.h — CSV that Excel opens correctly and safely (DESIGN: Exports).
+ * csv.h — CSV that Excel opens correctly and safely (docs/rules.md R-OPS-5).
  *
  * A file is the UTF-8 byte order mark, then rows of cells separated by ';'
  * and ended by CRLF. A cell is quoted when it must be, and a cell that a

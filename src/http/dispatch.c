@@ -473,7 +473,7 @@ authenticate(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
     if (bearer) {
         if ((rc = ob_auth_bearer(&s->ctx, bearer)) != 0 || !(rt->flags & OB_ROUTE_SESSION))
             return rc;
-        /* SPEC §14: a token acts on one account's data, never on the login */
+        /* docs/rules.md §14: a token acts on one account's data, never on the login */
         return ob_access_session(&s->ctx);
     }
     if (cookie && *cookie) {

@@ -1,4 +1,4 @@
-// Data areas, the session broker and partner access grants (SPEC R-DA-1..4,
+// Data areas, the session broker and partner access grants (R-DA-1..4,
 // R-ACT-4; issue 5): areas made by the reference backend within the
 // entitlement, atomic admission (50 opens against a limit of 5, on one
 // server and spread over two), the launch and heartbeat protocol with its

@@ -1,4 +1,4 @@
-// Idempotency-Key on creating POSTs (SPEC §14): a retry with the same key
+// Idempotency-Key on creating POSTs (docs/rules.md §14): a retry with the same key
 // and request gets the first answer again and makes nothing new, whatever
 // the concurrency; another request under the same key is a conflict; keys
 // belong to their actor and expire after 24 hours.

@@ -2,7 +2,7 @@
  * test_buf.c — the capped buffer (base/buf.h) and the request arena
  * (base/mem.h).
  *
- * The cap is the buffer's whole point (STYLE.md: going past it is an error,
+ * The cap is the buffer's whole point (the house rule: going past it is an error,
  * not a crash), so each way of appending is tried at the cap and one byte
  * past it, and the content must be exactly what it was before the refusal.
  */

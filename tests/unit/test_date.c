@@ -1,5 +1,5 @@
 /*
- * test_date.c — civil dates, month arithmetic (SPEC R-SUB-0), instants and
+ * test_date.c — civil dates, month arithmetic (R-SUB-0), instants and
  * the service time zone.
  *
  * Expected values were computed outside the code under test (GNU date), so a

@@ -1,5 +1,5 @@
 /*
- * test_entitlement.c — R-SUB-7 as a table drawn from SPEC, each row naming
+ * test_entitlement.c — R-SUB-7 as a table drawn from docs/rules.md, each row naming
  * its rule. The tariff options are the standard catalog's own (the JSON of
  * data/catalog.json), parsed by the catalog's parser; the PROF list is
  * expanded here as the database would.
@@ -169,7 +169,7 @@ test_trial_stops_with_a_paid_main(void **state)
 
 /* The guide's KASSA ("пользователи могут работать бесплатно") and CRM-START
  * ("бесплатный тариф «Стартовый»") are mains at price 0: posting one during
- * the trial must not take the PROF applications away (SPEC R-SUB-1a says a
+ * the trial must not take the PROF applications away (R-SUB-1a says a
  * paid main stops the trial). */
 static void
 test_free_main_keeps_the_trial(void **state)

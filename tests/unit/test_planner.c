@@ -1,5 +1,5 @@
 /*
- * test_planner.c — the posting rules of SPEC R-SUB-0..6 (and the trial of
+ * test_planner.c — the posting rules of R-SUB-0..6 (and the trial of
  * R-SUB-1a) as a table, each row named by its rule, over the pure planner
  * (model/subscriptions/planner.h). The expectations are the rules' words
  * and numbers: N months after a date is the same day N months later or

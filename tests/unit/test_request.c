@@ -1,5 +1,5 @@
 /*
- * test_request.c — the rules of requests (SPEC R-SUB-2) as tables named by
+ * test_request.c — the rules of requests (R-SUB-2) as tables named by
  * rule.
  */
 #include "unit.h"

@@ -4,7 +4,7 @@
  *
  * cmocka's assert_int_equal says only which line failed; in a table of cases
  * that line is the loop, so these checks print the case's name (usually the
- * SPEC rule) and both values instead.
+ * rule's id in docs/rules.md) and both values instead.
  */
 #ifndef OB_TESTS_UNIT_H
 #define OB_TESTS_UNIT_H

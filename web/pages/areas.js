@@ -1,4 +1,4 @@
-// Data areas, application sessions and partner access (SPEC §6, R-ACT-4):
+// Data areas, application sessions and partner access (docs/rules.md §6, R-ACT-4):
 // the subscriber's areas (open, create, delete by name, the bin, restore),
 // who holds the concurrent sessions now and why an opening was refused, the
 // session history, the owner's grants to partner employees, and the partner

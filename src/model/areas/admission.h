@@ -1,6 +1,6 @@
 /*
  * admission.h — the rules of a session's admission and of its heartbeat
- * (SPEC R-DA-3, R-DA-4, R-SUB-7, R-ACT-4), as pure functions over facts
+ * (R-DA-3, R-DA-4, R-SUB-7, R-ACT-4), as pure functions over facts
  * that model/areas/appsession.c loads in its transaction.
  *
  * Admission, in order (the first rule that refuses answers):

@@ -1,5 +1,5 @@
 /*
- * appsession.h — application sessions and their admission (SPEC R-DA-3,
+ * appsession.h — application sessions and their admission (R-DA-3,
  * R-DA-4).
  *
  * A session is one application window of one person in one data area. It

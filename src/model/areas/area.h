@@ -1,5 +1,5 @@
 /*
- * area.h — data areas (SPEC R-DA-1): one database of one application for
+ * area.h — data areas (R-DA-1): one database of one application for
  * one subscriber.
  *
  * An area is created 'creating' within the subscriber's entitlement

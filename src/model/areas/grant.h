@@ -1,6 +1,6 @@
 /*
  * grant.h — a partner employee's access to one of a subscriber's data
- * areas until a day (SPEC R-ACT-4).
+ * areas until a day (R-ACT-4).
  *
  * The subscriber's owner grants it to a named employee of its serving
  * partner, for a remote quick start or a fix, until a day at most 90 days

@@ -10,7 +10,7 @@
  */
 /*
  * catalog.c — applications, tariffs, versions, prices and partner tariffs
- * in the database (SPEC R-CAT-1..4). The options format and the price rule
+ * in the database (R-CAT-1..4). The options format and the price rule
  * are in catalog_options.c, promotions in catalog_promotions.c, the standard
  * catalog's loader in catalog_load.c.
  *

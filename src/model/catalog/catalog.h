@@ -1,8 +1,8 @@
 /*
  * catalog.h — applications, tariffs, prices and promotions as data
- * (SPEC R-CAT-1..5).
+ * (R-CAT-1..5).
  *
- * The catalog is rows, never constants in C: the standard catalog of SPEC
+ * The catalog is rows, never constants in C: the standard catalog of
  * R-CAT-2 is a data file compiled into the binary (data/catalog.json, see
  * docs/catalog.md) that ob_catalog_load_standard inserts once; the provider
  * edits it through the API afterwards.
@@ -97,7 +97,7 @@ int ob_catalog_app_allowed_for_partner(struct ob_ctx *ctx, int64_t app, int64_t 
 /* A limit on data areas for some applications: at most `areas` in all, of
  * which at most `working` working and `test` test ones (OB_UNLIMITED when
  * not limited). one_app: all areas of the rule are of one application, the
- * client's choice (the application of its first working area, SPEC R-CAT-2). */
+ * client's choice (the application of its first working area, R-CAT-2). */
 struct ob_area_rule {
     const char **apps;          /* application codes; NULL: every app of the tariff */
     int napps;

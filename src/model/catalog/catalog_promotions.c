@@ -1,5 +1,5 @@
 /*
- * catalog_promotions.c — promotions with their validity dates (SPEC R-CAT-5):
+ * catalog_promotions.c — promotions with their validity dates (R-CAT-5):
  * the list, the provider's additions and changes, and the offer rule the
  * subscription engine applies.
  *

@@ -1,5 +1,5 @@
 /*
- * idempotency.h — Idempotency-Key on creating POSTs (SPEC §14).
+ * idempotency.h — Idempotency-Key on creating POSTs (docs/rules.md §14).
  *
  * A request sent with `Idempotency-Key: K` is identified by its actor (the
  * person, the current account and the API token; for an anonymous request

@@ -1,6 +1,6 @@
 /*
  * requisites.h — a firm's requisites and the checks of what people type into
- * forms (SPEC R-ACC-3, R-ACC-5).
+ * forms (R-ACC-3, R-ACC-5).
  *
  * Every caller validates through here: the questionnaire, requests,
  * subscribers' additional information, ITS contracts, areas' and tariffs'

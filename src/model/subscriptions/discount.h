@@ -1,5 +1,5 @@
 /*
- * discount.h — the partner's discount off the retail price (SPEC R-BIL-2),
+ * discount.h — the partner's discount off the retail price (R-BIL-2),
  * as one function, and the dates of a subscription's place in the client's
  * chain of paid subscriptions.
  *
@@ -12,7 +12,7 @@
  *     before): 65%; its first continuous renewal: 60%; the second and later
  *     renewals, and a renewal after a gap (a day without access): 50%.
  * The first paid subscription of a client who is not new (it had ITS PROF
- * before) is not named by SPEC or the partner guide; it gets the renewal
+ * before) is not named by the rules or the partner guide; it gets the renewal
  * rate, 50%, and its own rule name (docs/decisions.md).
  *
  * The chain a new main is placed in is the client's *paid* mains (price >

@@ -1,5 +1,5 @@
 /*
- * entitlement.h — what a subscriber may do at a date (SPEC R-SUB-7), as one
+ * entitlement.h — what a subscriber may do at a date (R-SUB-7), as one
  * pure function over the subscriptions in force.
  *
  * The caller (the subscription engine) loads the subscriber's subscriptions

@@ -1,5 +1,5 @@
 /*
- * its.c — local ITS contracts (SPEC R-SUB-6): entered by the provider,
+ * its.c — local ITS contracts (R-SUB-6): entered by the provider,
  * read in scope, matched by the subscription engine.
  *
  * Visibility is one SQL condition built from the actor's memberships

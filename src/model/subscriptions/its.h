@@ -1,5 +1,5 @@
 /*
- * its.h — local ITS contracts the provider keeps (SPEC R-SUB-6).
+ * its.h — local ITS contracts the provider keeps (R-SUB-6).
  *
  * A contract has a unique number, a level (a row of its_levels, from the
  * standard catalog: PROF or TEHNO, each naming the tariff it is connected

@@ -1,5 +1,5 @@
 /*
- * onboarding.h — what a new subscriber starts with (SPEC R-SUB-1a), and the
+ * onboarding.h — what a new subscriber starts with (R-SUB-1a), and the
  * wiring of the subscription layer into the layers below it.
  */
 #ifndef OB_MODEL_SUBSCRIPTIONS_ONBOARDING_H

@@ -1,5 +1,5 @@
 /*
- * planner.c — the rules of posting a subscription (SPEC R-SUB-0..6) as pure
+ * planner.c — the rules of posting a subscription (R-SUB-0..6) as pure
  * functions: no database, no context, no clock.
  *
  * Why: the rules are the part of posting most worth testing and least

@@ -1,5 +1,5 @@
 /*
- * planner.h — the dates and places of a posting by the rules of SPEC
+ * planner.h — the dates and places of a posting by the rules
  * R-SUB-0..6, as pure functions over inputs the caller has loaded.
  *
  * The caller (subscription.c) reads the subscriber's posted subscriptions,

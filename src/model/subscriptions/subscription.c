@@ -10,7 +10,7 @@
  * touch the database only load their inputs and write their results.
  */
 /*
- * subscription.c — posting subscriptions by the rules of SPEC R-SUB-0..6,
+ * subscription.c — posting subscriptions by the rules of R-SUB-0..6,
  * reading them by scope (R-SUB-8), and the entitlement at a date (R-SUB-7).
  *
  * Posting is plan-then-insert: plan() makes every check and computes what

@@ -1,5 +1,5 @@
 /*
- * subscription.h — the subscription lifecycle (SPEC R-SUB-0..8) and the
+ * subscription.h — the subscription lifecycle (R-SUB-0..8) and the
  * discount shown when posting (R-BIL-2).
  *
  * A subscription binds a subscriber to a tariff for [start, end), end

@@ -1,5 +1,5 @@
 // Long run (make test-full): the partner's subscription list exported whole,
-// 100,000 rows as CSV and as XLSX, in bounded memory (SPEC R-SUB-8, §14:
+// 100,000 rows as CSV and as XLSX, in bounded memory (R-SUB-8, §14:
 // exports stream every matching row). The rows are inserted with SQL, the
 // export goes through the real server, and the server's peak resident
 // memory (VmHWM) must not grow with the size of the export.
