@@ -46,6 +46,7 @@ check() {
   fi
 }
 
+# shellcheck disable=SC2317  # invoked by check
 lint() {
   "$bin/redocly" lint --config redocly.yaml --format=stylish "$spec"
 }
@@ -53,6 +54,7 @@ lint() {
 # The generated types and a copy of the client sit side by side in the work folder, so the
 # client imports './oblako' as it would in a partner's project; tsc runs there and its
 # messages name client.ts and oblako.d.ts.
+# shellcheck disable=SC2317  # invoked by check
 types() {
   "$bin/openapi-typescript" "$spec" --output "$work/ts/oblako.d.ts" || return 1
   cp tests/openapi/client.ts "$work/ts/client.ts"
