@@ -114,14 +114,16 @@ cmd_routes(void)
 {
     json_t *all = json_array();
 
-    for (int i = 0; i < ob_nroutes; i++)
+    for (int i = 0; i < ob_nroutes; i++) {
+        const struct ob_route *r = &ob_routes[i];
+
         json_array_append_new(
-            all, json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "method", ob_routes[i].method,
-                           "path", ob_routes[i].pattern, "tenancy",
-                           ob_routes[i].tenancy ? ob_routes[i].tenancy : "", "summary",
-                           ob_routes[i].summary, "test_only",
-                           (ob_routes[i].flags & OB_ROUTE_TEST) != 0, "session_only",
-                           (ob_routes[i].flags & OB_ROUTE_SESSION) != 0));
+            all, json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "method", r->method, "path",
+                           r->pattern, "tenancy", r->tenancy ? r->tenancy : "", "summary",
+                           r->summary, "test_only", (r->flags & OB_ROUTE_TEST) != 0,
+                           "session_only", (r->flags & OB_ROUTE_SESSION) != 0, "idempotent",
+                           (r->flags & OB_ROUTE_IDEMPOTENT) != 0));
+    }
     json_dumpf(all, stdout, JSON_INDENT(2));
     putchar('\n');
     json_decref(all);

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Test orchestrator (what `make test` runs after building; it does not build).
 # Usage: tests/run.sh [--full | --quick | --tsan [--full]]
-#   default: unit (sqlite+postgres), e2e sqlite, e2e postgres, asan unit, asan e2e sqlite
+#   default: openapi (lint and generated types of docs/openapi.yaml), unit (sqlite+postgres),
+#            e2e sqlite, e2e postgres, asan unit, asan e2e sqlite
 #            (the API files; the browser files, which drive the same API through the
 #            cabinet, run under the sanitizers with --full), fuzz
 #   --full:  adds asan e2e browser, asan e2e postgres, the ThreadSanitizer suites and the long
 #            runs (tests/e2e/long/*.test.js, both engines)
-#   --quick: unit and e2e on both engines only (what `make check` runs)
+#   --quick: openapi, unit and e2e on both engines only (what `make check` runs)
 #   --tsan:  the ThreadSanitizer suites only (build/tsan, `make tsan`): tsan unit,
 #            tsan e2e sqlite, tsan load sqlite; with --full also tsan e2e and load postgres
 # Environment: OBLAKO_FUZZ_SECONDS (per fuzz target; default 5, 60 with --full),
@@ -29,7 +30,7 @@ for a in "$@"; do
     --full) full=1 ;;
     --quick) quick=1 ;;
     --tsan) tsan_only=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "usage: tests/run.sh [--full | --quick | --tsan [--full]]" >&2; exit 2 ;;
   esac
 done
@@ -242,6 +243,23 @@ run_e2e() {
   suite_end
 }
 
+# --- the API description (tests/openapi/check.sh) ----------------------------------------------
+# redocly lint of docs/openapi.yaml and a generated TypeScript client type-checked against it;
+# one test each, a few seconds in all.
+run_openapi() {
+  suite_begin openapi
+  local log="$workdir/openapi.log" status p f
+  run tests/openapi/check.sh >"$log" 2>&1
+  status=$?
+  p=$(grep -c '^ok ' "$log")
+  f=$(grep -c '^FAIL ' "$log")
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  sed 's/^/-- /' "$log"
+  suite_pass=$((suite_pass + p))
+  suite_fail=$((suite_fail + f))
+  suite_end
+}
+
 # --- fuzz (libFuzzer) --------------------------------------------------------------------------
 run_fuzz() {
   local targets=() t
@@ -405,6 +423,7 @@ if [ "$tsan_only" -eq 1 ]; then
   finish
 fi
 
+run_openapi
 run_unit "unit (sqlite+postgres)" build/tests/unit
 run_e2e "e2e sqlite" sqlite build/oblako 2 "${e2e_files[@]}"
 run_e2e "e2e postgres" postgres build/oblako 2 "${e2e_files[@]}"

@@ -58,6 +58,40 @@ test('nothing is documented that the server does not serve', () => {
   assert.deepEqual(extra, []);
 });
 
+// The text of one operation of docs/openapi.yaml: from its method line, four
+// spaces deep under its path, to the next line as shallow.
+function operationText(text, p, method) {
+  const lines = text.split('\n');
+  let i = lines.findIndex((l) => l === `  ${p}:` || l === `  '${p}':`);
+  if (i < 0) return null;
+  for (i++; i < lines.length && !/^ {0,2}\S/.test(lines[i]); i++) {
+    if (lines[i] !== `    ${method.toLowerCase()}:`) continue;
+    let end = i + 1;
+    while (end < lines.length && (lines[end] === '' || /^ {5}/.test(lines[end]))) end++;
+    return lines.slice(i, end).join('\n');
+  }
+  return null;
+}
+
+test('the routes that honour Idempotency-Key, and only they, say so in docs/openapi.yaml', () => {
+  const { text } = documented();
+  const list = routes();
+  assert.ok(list.some((r) => r.idempotent), 'oblako routes marks no route idempotent');
+  for (const r of list) {
+    const op = operationText(text, r.path, r.method);
+    assert.ok(op, `${r.method} ${r.path}`);
+    const param = op.includes("$ref: '#/components/parameters/IdempotencyKey'");
+    assert.equal(param, r.idempotent, `${r.method} ${r.path}: the IdempotencyKey parameter`);
+    if (!r.idempotent) continue;
+    // each success answer lists the header a replayed answer carries
+    const answers = op.split(/\n(?= {8}'2\d\d':)/).slice(1).map((a) => a.split(/\n(?= {8}\S)/)[0]);
+    assert.ok(answers.length > 0, `${r.method} ${r.path}: no 2xx answer`);
+    for (const a of answers) {
+      assert.match(a, /\n {12}Idempotent-Replayed: /, `${r.method} ${r.path} ${a.trim().split('\n')[0]}`);
+    }
+  }
+});
+
 test('every route declares its tenancy class', () => {
   for (const r of routes()) {
     assert.ok(TENANCY.has(r.tenancy), `${r.method} ${r.path} has tenancy '${r.tenancy}'`);
