@@ -470,6 +470,7 @@ set_up(const struct command *c, struct ob_config *cfg, int argc, char **argv, ch
        int *nrest)
 {
     struct ob_err err = { 0 };
+    enum ob_log_level level;
 
     if (ob_config_load(cfg, c->cmd, argc - 2, argv + 2, rest, nrest, &err) != 0) {
         fprintf(stderr, "oblako %s: %s\n", c->name, err.message);
@@ -478,6 +479,11 @@ set_up(const struct command *c, struct ob_config *cfg, int argc, char **argv, ch
     }
     if (ob_log_set_level(cfg->log_level) != 0) {
         fprintf(stderr, "oblako %s: log-level must be debug, info, warn or error\n", c->name);
+        return 2;
+    }
+    if (ob_log_level_parse(cfg->request_log_level, &level) != 0) {
+        fprintf(stderr, "oblako %s: request-log-level must be debug, info, warn or error\n",
+                c->name);
         return 2;
     }
     if (c->cmd != OB_CMD_JOBS && *nrest > 0) {
