@@ -10,32 +10,34 @@
 # password links, a newly approved partner's invitation). The log is at info
 # without the per-request line (--request-log-level debug); the cash book's
 # log goes to var/cashbook.log. The logins are printed last, once the server
-# answers, and kept in var/demo-logins.txt.
+# answers, and kept in var/demo-logins.txt. OBLAKO_DEMO_VAR names another
+# folder than var/ (the e2e test runs the script in one of its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin=${OBLAKO_BIN:-build/oblako}
 app=${OBLAKO_CASHBOOK_BIN:-build/oblako-cashbook}
-db=sqlite:var/demo.db
+var=${OBLAKO_DEMO_VAR:-var}
+db=sqlite:$var/demo.db
 listen=${OBLAKO_DEMO_LISTEN:-127.0.0.1:8080}
 app_listen=${OBLAKO_DEMO_APP_LISTEN:-127.0.0.1:8090}
 export OBLAKO_PUBLIC_URL=${OBLAKO_PUBLIC_URL:-http://$listen}
 export OBLAKO_REQUEST_LOG_LEVEL=${OBLAKO_REQUEST_LOG_LEVEL:-debug}
 
-mkdir -p var/cashbook
+mkdir -p "$var/cashbook"
 # The secret the demo applications and the cash book sign their calls with:
 # made once, kept beside the database.
-if [ ! -s var/demo-app.secret ]; then
-  (umask 077; head -c 32 /dev/urandom | base64 | tr -d '\n/+=' > var/demo-app.secret)
+if [ ! -s "$var/demo-app.secret" ]; then
+  (umask 077; head -c 32 /dev/urandom | base64 | tr -d '\n/+=' > "$var/demo-app.secret")
 fi
-secret=$(cat var/demo-app.secret)
+secret=$(cat "$var/demo-app.secret")
 
 "$bin" init --db "$db" >/dev/null
 OBLAKO_DEMO_APP_URL="http://$app_listen" OBLAKO_DEMO_APP_SECRET="$secret" \
-  "$bin" demo --db "$db" > var/demo-logins.txt
+  "$bin" demo --db "$db" > "$var/demo-logins.txt"
 
 CASHBOOK_SECRET="$secret" "$app" --listen "$app_listen" --oblako "http://$listen" \
-  --data var/cashbook >> var/cashbook.log 2>&1 &
+  --data "$var/cashbook" >> "$var/cashbook.log" 2>&1 &
 app_pid=$!
 "$bin" serve --db "$db" --listen "$listen" &
 serve_pid=$!
@@ -72,13 +74,13 @@ cat <<TXT
            $bin mail list --db $db
            $bin mail show ID --db $db
   Apps   the reference backend (cash book) runs on http://$app_listen
-         (its log: var/cashbook.log)
-  Data   ./var/demo.db (SQLite) and ./var/cashbook; delete var/ to start afresh
+         (its log: $var/cashbook.log)
+  Data   $var/demo.db (SQLite) and $var/cashbook; delete $var/ to start afresh
   Log    every request at debug: OBLAKO_REQUEST_LOG_LEVEL=info make demo
   Stop   Ctrl-C
 
 TXT
-cat var/demo-logins.txt
-echo "  (these logins are kept in var/demo-logins.txt)"
+cat "$var/demo-logins.txt"
+echo "  (these logins are kept in $var/demo-logins.txt)"
 echo
 wait "$serve_pid"
