@@ -1,7 +1,8 @@
 # Oblako — one GNU Makefile.
 #
 #   make            build build/oblako
-#   make demo       install what is needed, build, init ./var/demo.db, serve on :8080
+#   make programs   build build/oblako and build/oblako-cashbook only (no unit tests)
+#   make demo       install what is needed, build the programs, init ./var/demo.db, serve on :8080
 #   make test       install test tools, build normal + sanitizer, run every suite
 #   make test-full  the same plus the sanitizer build on PostgreSQL, ThreadSanitizer and long runs
 #   make check      build with -Werror, the layer check, unit + e2e (SQLite), lint
@@ -61,10 +62,15 @@ WEB_FILES := $(sort $(shell find web -type f 2>/dev/null))
 MAIL_FILES := $(sort $(shell find src/mail/templates -type f 2>/dev/null))
 DATA_FILES := $(sort $(wildcard data/*.json data/*.txt))
 
-.PHONY: all test test-full test-tsan check asan tsan fuzz bench demo format clean deps unit
+.PHONY: all programs test test-full test-tsan check asan tsan fuzz bench demo format clean deps unit
 .DELETE_ON_ERROR:
 
-all: $(BUILD)/oblako $(BUILD)/oblako-cashbook $(UNIT_BIN)
+PROGRAMS := $(BUILD)/oblako $(BUILD)/oblako-cashbook
+
+all: $(PROGRAMS) $(UNIT_BIN)
+
+# What `make demo` runs: the server and the reference application backend.
+programs: $(PROGRAMS)
 
 $(BUILD)/oblako: $(BUILD)/obj/src/main.o $(BUILD)/obj/src/demo.o $(LIB_OBJ)
 	@echo "  LINK    $@"
@@ -130,7 +136,7 @@ deps:
 
 demo:
 	scripts/deps.sh demo
-	$(MAKE) all
+	$(MAKE) programs
 	scripts/demo.sh
 
 test:

@@ -1,6 +1,6 @@
 /*
- * main.c — the `oblako` command: serve, init, migrate, jobs, audit, routes,
- * version, help.
+ * main.c — the `oblako` command: serve, init, migrate, jobs, audit, demo,
+ * mail, routes, version, help.
  *
  * Every command reads its settings the same way (base/config.c) and refuses
  * unknown or bad options with exit status 2. Commands that touch the
@@ -32,6 +32,7 @@
 #include "model/audit/auditlog.h"
 #include "model/catalog/catalog.h"
 #include "model/core/job.h"
+#include "model/core/outbox.h"
 #include "model/identity/person.h"
 #include "model/core/setting.h"
 #include "model/core/task.h"
@@ -69,6 +70,10 @@ static const struct command {
       "verify: recompute the audit log's hash chain over every sealed record; report each\n"
       "changed record and each deletion, exit 1 if there is any. seal: run the audit-seal\n"
       "job now (under its lease)." },
+    { "mail", OB_CMD_JOBS, "oblako mail list | show ID [OPTIONS]",
+      "Read the outbox, every message the service wrote, sent or not (without --smtp-url, as in\n"
+      "make demo, mail waits there): list the newest 100 (id, time, state, recipient, subject),\n"
+      "or show one with its text, password and invitation links included." },
 };
 
 static void
@@ -423,6 +428,57 @@ cmd_audit(const struct ob_config *cfg, int argc, char **argv)
 }
 
 static int
+print_mail_row(const struct ob_mail *m, void *arg)
+{
+    char at[OB_INSTANT_LEN];
+
+    (void)arg;
+    ob_instant_format(m->created_at, at);
+    printf("%lld\t%s\t%s\t%s\t%s\n", (long long)m->id, at, m->state, m->to, m->subject);
+    return 0;
+}
+
+static int
+cmd_mail(const struct ob_config *cfg, int argc, char **argv)
+{
+    struct ob_db *db = NULL;
+    struct ob_ctx ctx;
+    struct ob_mail m;
+    char at[OB_INSTANT_LEN], *end = NULL;
+    long long id = 0;
+    int rc;
+
+    if (argc >= 2)
+        id = strtoll(argv[1], &end, 10);
+    if (!(argc == 1 && !strcmp(argv[0], "list")) &&
+        !(argc == 2 && !strcmp(argv[0], "show") && end != argv[1] && !*end && id > 0)) {
+        fprintf(stderr, "usage: %s\n", find_command("mail")->usage);
+        return 2;
+    }
+    if ((rc = prepare_db(cfg, true, &db, NULL)) != 0) {
+        ob_db_close(db);
+        return rc;
+    }
+    ob_ctx_init(&ctx, db, cfg);
+    ctx.actor.system = true;
+    snprintf(ctx.request_id, sizeof(ctx.request_id), "mail");
+    if (!strcmp(argv[0], "list")) {
+        rc = ob_outbox_list(&ctx, 100, print_mail_row, NULL);
+    } else if ((rc = ob_outbox_get(&ctx, id, &m)) == 0) {
+        ob_instant_format(m.created_at, at);
+        printf("Id: %lld\nDate: %s\nState: %s\nTo: %s\nSubject: %s\nMessage-Id: %s\n\n%s",
+               (long long)m.id, at, m.state, m.to, m.subject, m.message_id, m.text);
+        if (m.text[0] && m.text[strlen(m.text) - 1] != '\n')
+            printf("\n");
+    }
+    if (rc != 0)
+        fail(&ctx.err);
+    ob_ctx_release(&ctx);
+    ob_db_close(db);
+    return rc == 0 ? 0 : 1;
+}
+
+static int
 cmd_demo(const struct ob_config *cfg, int nrest)
 {
     struct ob_db *db = NULL;
@@ -472,6 +528,7 @@ set_up(const struct command *c, struct ob_config *cfg, int argc, char **argv, ch
        int *nrest)
 {
     struct ob_err err = { 0 };
+    enum ob_log_level level;
 
     if (ob_config_load(cfg, c->cmd, argc - 2, argv + 2, rest, nrest, &err) != 0) {
         fprintf(stderr, "oblako %s: %s\n", c->name, err.message);
@@ -480,6 +537,11 @@ set_up(const struct command *c, struct ob_config *cfg, int argc, char **argv, ch
     }
     if (ob_log_set_level(cfg->log_level) != 0) {
         fprintf(stderr, "oblako %s: log-level must be debug, info, warn or error\n", c->name);
+        return 2;
+    }
+    if (ob_log_level_parse(cfg->request_log_level, &level) != 0) {
+        fprintf(stderr, "oblako %s: request-log-level must be debug, info, warn or error\n",
+                c->name);
         return 2;
     }
     if (c->cmd != OB_CMD_JOBS && *nrest > 0) {
@@ -525,6 +587,8 @@ main(int argc, char **argv)
         return cmd_audit(&cfg, nrest, rest);
     if (!strcmp(c->name, "demo"))
         return cmd_demo(&cfg, nrest);
+    if (!strcmp(c->name, "mail"))
+        return cmd_mail(&cfg, nrest, rest);
     switch (c->cmd) {
     case OB_CMD_SERVE:
         return cmd_serve(&cfg);

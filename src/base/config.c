@@ -115,6 +115,8 @@ static const struct setting {
       "init: a file holding the first admin's password (else one is generated and printed once)" },
     { "log-level", "OBLAKO_LOG_LEVEL", T_STR, S(log_level), "info", ALL, 0, 0,
       "debug, info, warn or error" },
+    { "request-log-level", "OBLAKO_REQUEST_LOG_LEVEL", T_STR, S(request_log_level), "info",
+      OB_CMD_SERVE, 0, 0, "the level of the line logged per request (make demo: debug)" },
 #undef S
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -33,6 +33,7 @@ struct ob_config {
     char smtp_url[256];
     char mail_from[256];
     char log_level[16];
+    char request_log_level[16];
     int threads;
     int jobs_interval_ms;
     int drain_seconds;

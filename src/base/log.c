@@ -15,15 +15,21 @@ static enum ob_log_level min_level = OB_LOG_INFO;
 static const char *names[] = { "debug", "info", "warn", "error" };
 
 int
-ob_log_set_level(const char *name)
+ob_log_level_parse(const char *name, enum ob_log_level *out)
 {
     for (int i = 0; i < 4; i++) {
         if (strcmp(name, names[i]) == 0) {
-            min_level = (enum ob_log_level)i;
+            *out = (enum ob_log_level)i;
             return 0;
         }
     }
     return -1;
+}
+
+int
+ob_log_set_level(const char *name)
+{
+    return ob_log_level_parse(name, &min_level);
 }
 
 int

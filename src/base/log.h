@@ -12,6 +12,8 @@
 
 enum ob_log_level { OB_LOG_DEBUG, OB_LOG_INFO, OB_LOG_WARN, OB_LOG_ERROR };
 
+/* "debug", "info", "warn" or "error" into *out: 0, or -1 for another name. */
+int ob_log_level_parse(const char *name, enum ob_log_level *out);
 int ob_log_set_level(const char *name);
 int ob_log_enabled(enum ob_log_level level);
 /* Log msg with fields packed by `fmt` (jansson json_pack, an object, or

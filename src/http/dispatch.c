@@ -318,11 +318,15 @@ log_request(struct state *s, const struct ob_http_in *in, struct ob_resp *resp, 
 {
     const char *rname = s->route >= 0 ? ob_routes[s->route].pattern
                                       : (s->route == -3 ? "static" : "unmatched");
+    enum ob_log_level level = OB_LOG_INFO;
 
-    if (!ob_log_enabled(OB_LOG_INFO))
+    /* --request-log-level (checked at start; make demo keeps it at debug) */
+    if (s->ctx.cfg)
+        (void)ob_log_level_parse(s->ctx.cfg->request_log_level, &level);
+    if (!ob_log_enabled(level))
         return;
     /* method and path come from the client: json_text keeps the line valid UTF-8 */
-    ob_log(OB_LOG_INFO, "request", "{s:s, s:o, s:s, s:o, s:i, s:I, s:o, s:s}", "id",
+    ob_log(level, "request", "{s:s, s:o, s:s, s:o, s:i, s:I, s:o, s:s}", "id",
            s->ctx.request_id, "method", json_text(in->method), "route", rname, "path",
            json_text(s->path ? s->path : ""), "status", resp->status, "us", (json_int_t)us, "actor",
            s->ctx.actor.person ? json_integer(s->ctx.actor.person) : json_null(), "addr",

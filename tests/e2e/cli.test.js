@@ -41,6 +41,7 @@ test('unknown commands and bad options exit 2 with a clear message', () => {
     [['init', '--listen', '127.0.0.1:1'], /option '--listen' does not apply here/],
     [['serve', 'extra'], /unexpected argument 'extra'/],
     [['serve', '--log-level', 'loud'], /log-level must be/],
+    [['serve', '--request-log-level', 'loud'], /request-log-level must be debug, info, warn or error/],
     [['serve', '--tz', 'Mars/Olympus', '--db', 'sqlite:/nonexistent/x.db'], /unknown time zone 'Mars\/Olympus'/],
     [['jobs'], /usage: oblako jobs/],
   ];

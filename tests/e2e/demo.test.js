@@ -12,18 +12,23 @@ test('demo data: partners, subscribers and people whose printed logins work', as
   const first = runCli(['demo', '--db', db]);
   assert.equal(first.status, 0, first.stderr);
   assert.match(first.stdout, /Demo data created/);
-  const logins = [...first.stdout.matchAll(/^ {4}(\S+@\S+)\s/mg)].map((m) => m[1]);
+  const logins = [...first.stdout.matchAll(/^ {4}(\S+@\S+)\s+([^,]+),/mg)].map((m) => ({ email: m[1], name: m[2] }));
   assert.ok(logins.length >= 6);
   const again = runCli(['demo', '--db', db]);
   assert.equal(again.status, 0);
   assert.match(again.stdout, /were there already/);
   const s = await startServer({ db });
   try {
-    for (const email of logins) {
+    // Every demo person has a Russian first and last name, the one printed.
+    for (const { email, name } of logins) {
       const c = new Client(s);
       const r = await c.login(email, 'demo-password');
       assert.equal(r.status, 200, email);
+      const me = (await c.get('/api/v1/me')).body;
+      assert.match(me.name, /^[А-ЯЁ][а-яё]+ [А-ЯЁ][а-яё]+$/, email);
+      assert.equal(me.name, name, email);
     }
+    assert.equal(new Set(logins.map((l) => l.name)).size, logins.length);
     const admin = new Client(s);
     await admin.login('admin@demo.oblako.test', 'demo-password');
     const partners = await admin.get('/api/v1/partners');

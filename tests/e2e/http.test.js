@@ -193,6 +193,27 @@ test('one JSON log line per request with id, method, route, status, µs, actor',
   for (const l of s.logs) assert.equal(typeof l, 'object', `not JSON: ${l}`);
 });
 
+test('--request-log-level debug (make demo) keeps the request line out of an info log', async () => {
+  const quiet = await startServer({ args: ['--request-log-level', 'debug'] });
+  const loud = await startServer({ args: ['--request-log-level', 'debug', '--log-level', 'debug'] });
+  try {
+    for (const srv of [quiet, loud]) {
+      await srv.fetch('/readyz', { headers: { 'X-Request-Id': 'quiet-probe-1' } });
+      await srv.fetch('/readyz', { headers: { 'X-Request-Id': 'quiet-probe-2' } });
+    }
+    const line = await loud.waitForLog((e) => e.msg === 'request' && e.id === 'quiet-probe-2');
+    assert.equal(line.level, 'debug');
+    assert.equal(line.route, '/readyz');
+    // The same two requests answered by the quiet server, which logs no such line.
+    assert.equal((await quiet.fetch('/healthz')).status, 200);
+    assert.ok(!quiet.logs.some((e) => e.msg === 'request'), JSON.stringify(quiet.logs));
+    assert.ok(quiet.logs.some((e) => e.msg === 'listening'));
+  } finally {
+    assert.equal(await quiet.stop(), 0);
+    assert.equal(await loud.stop(), 0);
+  }
+});
+
 test('metrics: requests by route and status, latency histogram, jobs, tasks', async () => {
   await s.fetch('/healthz');
   await s.fetch('/healthz', { method: 'DELETE' });

@@ -202,6 +202,33 @@ ob_outbox_get(struct ob_ctx *ctx, int64_t id, struct ob_mail *out)
     return rc;
 }
 
+struct list_fn {
+    int (*fn)(const struct ob_mail *, void *);
+    void *arg;
+};
+
+static int
+list_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct list_fn *f = arg;
+    struct ob_mail m;
+
+    read_mail(ctx, st, &m);
+    return f->fn(&m, f->arg);
+}
+
+int
+ob_outbox_list(struct ob_ctx *ctx, int limit, int (*fn)(const struct ob_mail *, void *),
+               void *arg)
+{
+    struct list_fn f = { fn, arg };
+
+    return ob_db_each(ctx, list_row, &f,
+                      "SELECT id, to_addr, subject, body_text, body_html, message_id, state, "
+                      "created_at FROM outbox ORDER BY id DESC LIMIT ?",
+                      "i", (int64_t)limit);
+}
+
 int
 ob_outbox_mark(struct ob_ctx *ctx, int64_t id, const char *state, const char *error)
 {

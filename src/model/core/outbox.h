@@ -36,6 +36,11 @@ int ob_outbox_add(struct ob_ctx *ctx, const char *to, const char *lang, const ch
 int ob_outbox_render(struct ob_ctx *ctx, const char *lang, const char *tmpl, json_t *vars,
                      const char **subject, const char **text, const char **html);
 int ob_outbox_get(struct ob_ctx *ctx, int64_t id, struct ob_mail *out);
+/* The newest `limit` messages, newest first, whatever their state: fn gets
+ * each (strings in the arena) and returns 0 to go on.
+ * `oblako mail list` reads the demo's mail this way. */
+int ob_outbox_list(struct ob_ctx *ctx, int limit, int (*fn)(const struct ob_mail *, void *),
+                   void *arg);
 /* Mark sent or failed (the sender's bookkeeping). Joins the transaction. */
 int ob_outbox_mark(struct ob_ctx *ctx, int64_t id, const char *state, const char *error);
 
