@@ -151,7 +151,9 @@ export async function subscription(main) {
       { key: 'quantity', label: t('mysub.quantity'), cls: 'num' },
       { key: 'amount_due', label: t('mysub.amount'), cls: 'num nowrap', render: (s) => fmtMoney(s.amount_due) },
       { key: 'state', label: t('common.state'), render: (s) => ((ent.in_force || []).includes(s.id) ? badge('active', { label: t('mysub.in_force') })
-        : s.end <= today ? badge('expired', { label: t('mysub.ended') }) : badge('pending', { label: t('mysub.upcoming') })) },
+        : s.end <= today ? badge('expired', { label: t('mysub.ended') })
+          : s.start > today ? badge('pending', { label: t('mysub.upcoming') })
+            : badge('expired', { label: t('mysub.stopped') })) },
     ],
     empty: { title: t('mysub.empty') },
   });
