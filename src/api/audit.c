@@ -70,11 +70,13 @@ str_or_null(const char *s)
 static const char *
 shown(struct ob_ctx *ctx, const struct ob_audit_record *r, bool retail_only)
 {
-    const char *p, *q;
+    const char *from, *p, *q;
+    char *out = NULL;
 
     if (!retail_only || !r->summary || strncmp(r->action ? r->action : "", "subscription.", 13))
         return r->summary;
-    for (p = strstr(r->summary, ", "); p; p = strstr(p + 1, ", ")) {
+    /* a change names the subscription before and after: every such part goes */
+    for (from = r->summary, p = strstr(from, ", "); p; p = strstr(p + 1, ", ")) {
         q = p + 2;
         if (*q < '0' || *q > '9')
             continue;
@@ -85,9 +87,11 @@ shown(struct ob_ctx *ctx, const struct ob_audit_record *r, bool retail_only)
         q += 7;
         while (*q == '-' || (*q >= '0' && *q <= '9'))
             q++;
-        return ob_arena_printf(&ctx->arena, "%.*s%s", (int)(p - r->summary), r->summary, q);
+        out = ob_arena_printf(&ctx->arena, "%s%.*s", out ? out : "", (int)(p - from), from);
+        from = q;
+        p = q - 1;
     }
-    return r->summary;
+    return out ? ob_arena_printf(&ctx->arena, "%s%s", out, from) : r->summary;
 }
 
 static json_t *

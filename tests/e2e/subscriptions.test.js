@@ -213,7 +213,13 @@ test('issue 11 the subscriber never sees its partner\'s discount or amount due; 
   assert.deepEqual(r.body.discount, { pct: 65, rule: 'new_client' });
   const due = Math.round(247200 * 12 * 0.35);
   assert.equal(r.body.amount_due, due);
-  const secrets = ['discount', 'amount_due', '65%', '(new_client)', String(due), (due / 100).toFixed(2)];
+  // A change the provider applies names the subscription before and after in its audit record.
+  const req = await A.owner.post('/api/v1/requests', { kind: 'subscription_change', subscription: r.body.id, changes: { term_months: 1 }, reason: 'the client asked' });
+  expect(req, 201);
+  expect(await ctx.admin.post(`/api/v1/requests/${req.body.id}/decision`, { decision: 'apply', note: '' }), 200);
+  const dueNew = Math.round(247200 * 1 * 0.35);
+  const secrets = ['discount', 'amount_due', '65%', '(new_client)'];
+  for (const d of [due, dueNew]) secrets.push(String(d), (d / 100).toFixed(2));
   const texts = async (who) => {
     const out = {};
     for (const [k, path] of Object.entries({
@@ -234,15 +240,18 @@ test('issue 11 the subscriber never sees its partner\'s discount or amount due; 
     for (const w of secrets) assert.ok(!text.includes(w), `the subscriber's ${k} shows ${w}: ${text}`);
   // The retail price stays, and the audit record of the posting is still there.
   const one = JSON.parse(mine.one);
-  assert.equal(one.price, 247200 * 12);
+  assert.equal(one.price, 247200 * 1);
   assert.equal(one.quantity, 1);
-  assert.ok(JSON.parse(mine.audit).items.some((x) => x.action === 'subscription.posted' && x.summary.includes(`price ${247200 * 12}`)), mine.audit);
-  assert.ok(mine.csv.includes(String(247200 * 12)), mine.csv);
+  const acts = JSON.parse(mine.audit).items;
+  assert.ok(acts.some((x) => x.action === 'subscription.posted' && x.summary.includes(`price ${247200 * 12}`)), mine.audit);
+  assert.ok(acts.some((x) => x.action === 'subscription.changed' && x.summary.includes(`price ${247200 * 12} → `) && x.summary.includes(`price ${247200 * 1}; reason`)), mine.audit);
+  assert.ok(mine.csv.includes(String(247200 * 1)), mine.csv);
   const xlsx = await c.owner.get(`/api/v1/subscriptions?subscriber=${c.id}&format=xlsx`);
   assert.equal(xlsx.status, 200);
   const theirs = await texts(A.owner);
   for (const k of ['list', 'one', 'csv', 'audit', 'audit_csv'])
-    assert.ok(theirs[k].includes(String(due)), `the partner's ${k} shows the amount due: ${theirs[k]}`);
+    assert.ok(theirs[k].includes(String(dueNew)), `the partner's ${k} shows the amount due: ${theirs[k]}`);
+  assert.ok(theirs.audit.includes(`due ${due} → `), theirs.audit);
   assert.ok(theirs.audit.includes('65% (new_client)'), theirs.audit);
   assert.deepEqual(JSON.parse(theirs.one).discount, { pct: 65, rule: 'new_client' });
 });
