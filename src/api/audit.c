@@ -20,6 +20,7 @@
 #include "base/date.h"
 #include "base/utf8.h"
 #include "model/audit/auditlog.h"
+#include "model/identity/access.h"
 #include "base/banned.h"
 
 static json_t *
@@ -62,8 +63,39 @@ str_or_null(const char *s)
     return s && *s ? str(s) : json_null();
 }
 
+/* The summary as the actor may read it. A subscription's summary names
+ * the partner's discount and the amount it owes (", 65% (new_client), due
+ * 1038240"); the subscriber's own people are shown the retail price only
+ * (issue 11), so that part is cut out for them. */
+static const char *
+shown(struct ob_ctx *ctx, const struct ob_audit_record *r, bool retail_only)
+{
+    const char *from, *p, *q;
+    char *out = NULL;
+
+    if (!retail_only || !r->summary || strncmp(r->action ? r->action : "", "subscription.", 13))
+        return r->summary;
+    /* a change names the subscription before and after: every such part goes */
+    for (from = r->summary, p = strstr(from, ", "); p; p = strstr(p + 1, ", ")) {
+        q = p + 2;
+        if (*q < '0' || *q > '9')
+            continue;
+        while (*q >= '0' && *q <= '9')
+            q++;
+        if (strncmp(q, "% (", 3) || !(q = strstr(q, "), due ")))
+            continue;
+        q += 7;
+        while (*q == '-' || (*q >= '0' && *q <= '9'))
+            q++;
+        out = ob_arena_printf(&ctx->arena, "%s%.*s", out ? out : "", (int)(p - from), from);
+        from = q;
+        p = q - 1;
+    }
+    return out ? ob_arena_printf(&ctx->arena, "%s%s", out, from) : r->summary;
+}
+
 static json_t *
-item(const struct ob_audit_record *r)
+item(const struct ob_audit_record *r, const char *summary)
 {
     char at[OB_INSTANT_LEN];
 
@@ -73,13 +105,13 @@ item(const struct ob_audit_record *r)
                      id_or_null(r->actor_person), "token", id_or_null(r->actor_token), "name",
                      str_or_null(r->actor_name), "account", id_or_null(r->account), "action",
                      str(r->action), "object", "type", str_or_null(r->object_type), "id",
-                     str_or_null(r->object_id), "summary", str(r->summary), "addr", str(r->addr),
+                     str_or_null(r->object_id), "summary", str(summary), "addr", str(r->addr),
                      "request_id", str(r->request_id), "sealed", r->sealed);
 }
 
 /* One row of an export: the same, one column per value. */
 static json_t *
-flat(const struct ob_audit_record *r)
+flat(const struct ob_audit_record *r, const char *summary)
 {
     char at[OB_INSTANT_LEN];
 
@@ -89,16 +121,23 @@ flat(const struct ob_audit_record *r)
                      "actor_token", id_or_null(r->actor_token), "actor_name", str(r->actor_name),
                      "account", id_or_null(r->account), "action", str(r->action), "object_type",
                      str(r->object_type), "object_id", str(r->object_id), "summary",
-                     str(r->summary), "addr", str(r->addr), "request_id", str(r->request_id),
+                     str(summary), "addr", str(r->addr), "request_id", str(r->request_id),
                      "sealed", r->sealed);
 }
+
+struct rows {
+    struct ob_list *l;
+    struct ob_ctx *ctx;
+    bool retail_only;   /* the actor is only the subscriber's own */
+};
 
 static int
 row(const struct ob_audit_record *r, void *arg)
 {
-    struct ob_list *l = arg;
+    struct rows *w = arg;
+    const char *summary = shown(w->ctx, r, w->retail_only);
 
-    return ob_list_add(l, r->id, l->export ? flat(r) : item(r));
+    return ob_list_add(w->l, r->id, w->l->export ? flat(r, summary) : item(r, summary));
 }
 
 static int
@@ -157,13 +196,15 @@ audit_list(struct ob_req *req, struct ob_resp *resp, int64_t sub)
 {
     struct ob_audit_filter f;
     struct ob_list l;
+    struct rows w = { &l, req->ctx, false };
     int rc;
 
     if ((rc = filters(req, &f)) != 0 || (rc = ob_list_begin(req, &l)) != 0)
         return rc;
     l.name = "audit";
-    rc = sub ? ob_auditlog_list_subscriber(req->ctx, sub, &f, l.after, l.limit, row, &l)
-             : ob_auditlog_list(req->ctx, &f, l.after, l.limit, row, &l);
+    w.retail_only = sub && ob_access_subscriber_only(req->ctx, sub);
+    rc = sub ? ob_auditlog_list_subscriber(req->ctx, sub, &f, l.after, l.limit, row, &w)
+             : ob_auditlog_list(req->ctx, &f, l.after, l.limit, row, &w);
     if (rc != 0) {
         ob_list_free(&l);
         return rc;

@@ -15,6 +15,7 @@
 #include "api/list.h"
 #include "base/ctx.h"
 #include "base/date.h"
+#include "model/identity/access.h"
 #include "model/subscriptions/subscription.h"
 #include "base/banned.h"
 
@@ -27,8 +28,11 @@ day_json(int32_t day)
     return json_string(d);
 }
 
+/* A subscription as `ctx`'s actor may see it: the subscriber's own people
+ * are shown the retail price, never the partner's discount or the amount
+ * the partner owes (issue 11). */
 static json_t *
-sub_json(const struct ob_subscription *s)
+sub_json(struct ob_ctx *ctx, const struct ob_subscription *s)
 {
     json_t *o = json_pack(
         "{s:I, s:{s:I, s:I, s:s}, s:s, s:{s:I, s:s, s:s}, s:o, s:o, s:o, s:i, s:i, s:I, "
@@ -50,6 +54,10 @@ sub_json(const struct ob_subscription *s)
                                                      : json_null());
     if (*s->reason)
         json_object_set_new(o, "reason", json_string(s->reason));
+    if (ob_access_subscriber_only(ctx, s->subscriber)) {
+        json_object_del(o, "discount");
+        json_object_del(o, "amount_due");
+    }
     return o;
 }
 
@@ -146,7 +154,7 @@ ob_api_subscriptions_create(struct ob_req *req, struct ob_resp *resp)
     if ((rc = read_body(req, &in)) != 0 || (rc = ob_subscription_post(req->ctx, &in, &id)) != 0 ||
         (rc = ob_subscription_get(req->ctx, id, &s)) != 0)
         return rc;
-    return ob_resp_json(resp, 201, sub_json(&s));
+    return ob_resp_json(resp, 201, sub_json(req->ctx, &s));
 }
 
 int
@@ -158,7 +166,7 @@ ob_api_subscriptions_quote(struct ob_req *req, struct ob_resp *resp)
 
     if ((rc = read_body(req, &in)) != 0 || (rc = ob_subscription_quote(req->ctx, &in, &s)) != 0)
         return rc;
-    return ob_resp_json(resp, 200, sub_json(&s));
+    return ob_resp_json(resp, 200, sub_json(req->ctx, &s));
 }
 
 int
@@ -171,7 +179,7 @@ ob_api_subscriptions_get(struct ob_req *req, struct ob_resp *resp)
     if ((rc = ob_req_id(req, "id", &id)) != 0 ||
         (rc = ob_subscription_get(req->ctx, id, &s)) != 0)
         return rc;
-    return ob_resp_json(resp, 200, sub_json(&s));
+    return ob_resp_json(resp, 200, sub_json(req->ctx, &s));
 }
 
 /* The provider moves a trial's end with a reason (R-SUB-1a). */
@@ -191,13 +199,20 @@ ob_api_subscriptions_patch(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_subscription_trial_set_end(req->ctx, id, end, reason)) != 0 ||
         (rc = ob_subscription_get(req->ctx, id, &s)) != 0)
         return rc;
-    return ob_resp_json(resp, 200, sub_json(&s));
+    return ob_resp_json(resp, 200, sub_json(req->ctx, &s));
 }
+
+struct rows {
+    struct ob_list *l;
+    struct ob_ctx *ctx;
+};
 
 static int
 row(const struct ob_subscription *s, const char *cursor, void *arg)
 {
-    return ob_list_add_text(arg, cursor, sub_json(s));
+    struct rows *r = arg;
+
+    return ob_list_add_text(r->l, cursor, sub_json(r->ctx, s));
 }
 
 static int
@@ -220,6 +235,7 @@ ob_api_subscriptions_list(struct ob_req *req, struct ob_resp *resp)
     struct ob_subscription_filter f = { 0 };
     const char *sort = ob_req_query(req, "sort");
     struct ob_list l;
+    struct rows r = { &l, req->ctx };
     int rc;
 
     if ((rc = ob_api_query_id(req, "subscriber", &f.subscriber)) != 0 ||
@@ -237,7 +253,7 @@ ob_api_subscriptions_list(struct ob_req *req, struct ob_resp *resp)
         return rc;
     l.name = "subscriptions";
     f.after = l.after_text;
-    if ((rc = ob_subscription_list(req->ctx, &f, l.limit, row, &l)) != 0) {
+    if ((rc = ob_subscription_list(req->ctx, &f, l.limit, row, &r)) != 0) {
         ob_list_free(&l);
         return rc;
     }

@@ -516,6 +516,19 @@ test('the provider\'s catalog and ITS contracts; a partner renews a blocked clie
   await cli.locator('[data-testid=access-state] .badge-ok', { hasText: 'Доступ открыт' }).waitFor();
   assert.notEqual(await cli.locator('[data-testid=access-through]').textContent(), '—');
   await shot(cli, '35-subscriber-restored');
+  // the history shows the renewal's retail price, never what the partner owes after its
+  // discount (issue 11): the cells' digits are kopecks
+  const partner = new Client(s);   // the sessions of before the month's jump have expired
+  assert.equal((await partner.login(P.email, 'a-good-password-1')).status, 200);
+  const subs = await partner.get(`/api/v1/subscriptions?subscriber=${c.body.id}&sort=-end`);
+  assert.equal(subs.status, 200, JSON.stringify(subs.body));
+  const renewal = subs.body.items.find((x) => x.kind === 'main');
+  assert.ok(renewal && renewal.amount_due < renewal.price, JSON.stringify(subs.body));
+  const hist = cli.locator('tr', { hasText: renewal.tariff.code });
+  await hist.first().waitFor();
+  const cells = (await hist.first().locator('td').allTextContents()).map((x) => x.replace(/\D/g, ''));
+  assert.ok(cells.includes(String(renewal.partner_price ?? renewal.price)), cells.join(' | '));
+  assert.ok(!cells.includes(String(renewal.amount_due)), cells.join(' | '));
   assert.deepEqual(cli.problems, []);
   await cli.context().close();
 });

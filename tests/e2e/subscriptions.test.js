@@ -202,6 +202,60 @@ test('R-BIL-2 a free CRM-START month and a Kassa main before the first PROF mont
   assert.deepEqual(basic.body.discount, { pct: 60, rule: 'first_continuous_renewal' });
 });
 
+// Issue 11 item 3: the subscriber is shown the retail price of its tariff, never what its
+// partner pays (the discount, the amount due): not in its subscriptions, one or listed or
+// exported, nor in its audit log. The serving partner still sees them all.
+test('issue 11 the subscriber never sees its partner\'s discount or amount due; the partner does', async () => {
+  const c = await newClient(A);
+  const body = { subscriber: c.id, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 12, declarations: { new_client: true } };
+  const r = await A.owner.post('/api/v1/subscriptions', body);
+  expect(r, 201);
+  assert.deepEqual(r.body.discount, { pct: 65, rule: 'new_client' });
+  const due = Math.round(247200 * 12 * 0.35);
+  assert.equal(r.body.amount_due, due);
+  // A change the provider applies names the subscription before and after in its audit record.
+  const req = await A.owner.post('/api/v1/requests', { kind: 'subscription_change', subscription: r.body.id, changes: { term_months: 1 }, reason: 'the client asked' });
+  expect(req, 201);
+  expect(await ctx.admin.post(`/api/v1/requests/${req.body.id}/decision`, { decision: 'apply', note: '' }), 200);
+  const dueNew = Math.round(247200 * 1 * 0.35);
+  const secrets = ['discount', 'amount_due', '65%', '(new_client)'];
+  for (const d of [due, dueNew]) secrets.push(String(d), (d / 100).toFixed(2));
+  const texts = async (who) => {
+    const out = {};
+    for (const [k, path] of Object.entries({
+      list: `/api/v1/subscriptions?subscriber=${c.id}`,
+      one: `/api/v1/subscriptions/${r.body.id}`,
+      csv: `/api/v1/subscriptions?subscriber=${c.id}&format=csv`,
+      audit: `/api/v1/subscribers/${c.id}/audit`,
+      audit_csv: `/api/v1/subscribers/${c.id}/audit?format=csv`,
+    })) {
+      const x = await who.get(path);
+      assert.equal(x.status, 200, `${k}: ${JSON.stringify(x.body)}`);
+      out[k] = typeof x.body === 'string' ? x.body : JSON.stringify(x.body);
+    }
+    return out;
+  };
+  const mine = await texts(c.owner);
+  for (const [k, text] of Object.entries(mine))
+    for (const w of secrets) assert.ok(!text.includes(w), `the subscriber's ${k} shows ${w}: ${text}`);
+  // The retail price stays, and the audit record of the posting is still there.
+  const one = JSON.parse(mine.one);
+  assert.equal(one.price, 247200 * 1);
+  assert.equal(one.quantity, 1);
+  const acts = JSON.parse(mine.audit).items;
+  assert.ok(acts.some((x) => x.action === 'subscription.posted' && x.summary.includes(`price ${247200 * 12}`)), mine.audit);
+  assert.ok(acts.some((x) => x.action === 'subscription.changed' && x.summary.includes(`price ${247200 * 12} → `) && x.summary.includes(`price ${247200 * 1}; reason`)), mine.audit);
+  assert.ok(mine.csv.includes(String(247200 * 1)), mine.csv);
+  const xlsx = await c.owner.get(`/api/v1/subscriptions?subscriber=${c.id}&format=xlsx`);
+  assert.equal(xlsx.status, 200);
+  const theirs = await texts(A.owner);
+  for (const k of ['list', 'one', 'csv', 'audit', 'audit_csv'])
+    assert.ok(theirs[k].includes(String(dueNew)), `the partner's ${k} shows the amount due: ${theirs[k]}`);
+  assert.ok(theirs.audit.includes(`due ${due} → `), theirs.audit);
+  assert.ok(theirs.audit.includes('65% (new_client)'), theirs.audit);
+  assert.deepEqual(JSON.parse(theirs.one).discount, { pct: 65, rule: 'new_client' });
+});
+
 // R-SUB-1a stops the trial on "the first day a paid main is in force"; the guide's KASSA
 // ("пользователи могут работать бесплатно") and CRM-START ("бесплатный тариф") are free mains.
 test('R-SUB-1a a free KASSA or CRM-START main posted during the trial does not end it; R-SUB-4 needs a paid main', async () => {

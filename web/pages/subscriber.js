@@ -149,7 +149,9 @@ export async function subscription(main) {
       { key: 'tariff', label: t('mysub.tariff'), sort: (s) => s.tariff.code, render: (s) => h('span', {}, h('span', { class: 'mono', text: s.tariff.code }), h('span', { class: 'cell-sub muted', text: s.tariff.name })) },
       { key: 'start', label: t('mysub.period'), cls: 'nowrap', render: (s) => `${fmtDate(s.start)} — ${fmtDate(s.through)}` },
       { key: 'quantity', label: t('mysub.quantity'), cls: 'num' },
-      { key: 'amount_due', label: t('mysub.amount'), cls: 'num nowrap', render: (s) => fmtMoney(s.amount_due) },
+      // The retail price of the tariff (the partner tariff's own, else the standard one), never
+      // what the partner owes after its discount: the API leaves that out here (issue 11).
+      { key: 'price', label: t('mysub.price'), cls: 'num nowrap', render: (s) => fmtMoney(s.partner_price ?? s.price) },
       { key: 'state', label: t('common.state'), render: (s) => ((ent.in_force || []).includes(s.id) ? badge('active', { label: t('mysub.in_force') })
         : s.end <= today ? badge('expired', { label: t('mysub.ended') })
           : s.start > today ? badge('pending', { label: t('mysub.upcoming') })

@@ -310,3 +310,21 @@ ob_access_subscriber(struct ob_ctx *ctx, int64_t sub, unsigned sub_roles,
         return ob_err_set(&ctx->err, OB_EPERM, "your roles do not allow this");
     return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscriber %lld not found", (long long)sub);
 }
+
+bool
+ob_access_subscriber_only(struct ob_ctx *ctx, int64_t sub)
+{
+    int64_t serving = 0;
+    int rc;
+
+    if (ctx->actor.system)
+        return false;
+    if (ob_access_provider_roles(ctx))
+        return false;
+    rc = ob_db_get_int(ctx->db, &serving,
+                       "SELECT COALESCE(partner_id, 0) FROM subscribers WHERE account_id = ?", "i",
+                       sub);
+    if (rc < 0 || rc == OB_DB_DONE)
+        return true;
+    return !serving || !ob_access_roles(ctx, serving);
+}

@@ -59,6 +59,12 @@ int ob_access_partner(struct ob_ctx *ctx, int64_t partner, unsigned partner_role
  * provider_roles. */
 int ob_access_subscriber(struct ob_ctx *ctx, int64_t sub, unsigned sub_roles,
                          unsigned partner_roles, unsigned provider_roles);
+/* Does the actor see subscriber `sub` only as one of its own members (not
+ * as provider staff, not as an employee of the partner serving it)? What
+ * the partner pays — its discount, the amount due — is then left out: the
+ * subscriber is shown the retail price only. True also when the answer
+ * cannot be read (the safe side); false for the system actor. */
+bool ob_access_subscriber_only(struct ob_ctx *ctx, int64_t sub);
 /* Which rows of a listing the actor sees: the one tenant scope of every
  * list. The columns name, in the listing's SQL, the account a row belongs
  * to as a partner (`partner_col`: the partner serving it, or the partner
