@@ -51,6 +51,14 @@ export function t(key, params) {
 /** The translation of key, or fallback when the catalog has none (server-side values). */
 export function tOr(key, fallback) { return has(key) ? t(key) : fallback; }
 
+/** An object's name in the person's language: {name_ru, name_en} (tariffs,
+ * applications, promotions), else its name, else its code. */
+export function localName(o) {
+  if (!o) return '';
+  const own = lang === 'ru' ? o.name_ru : o.name_en;
+  return own || o.name_ru || o.name_en || o.name || o.code || '';
+}
+
 const locale = () => (lang === 'ru' ? 'ru-RU' : 'en-GB');
 
 export function fmtDate(v) {
