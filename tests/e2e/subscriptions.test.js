@@ -238,6 +238,31 @@ test('issue 11 the subscriber never sees its partner\'s discount or amount due; 
   const mine = await texts(c.owner);
   for (const [k, text] of Object.entries(mine))
     for (const w of secrets) assert.ok(!text.includes(w), `the subscriber's ${k} shows ${w}: ${text}`);
+  // The same through the owner's API token (a token is never stronger than its login), and for
+  // an administrator; once removed, the administrator reads nothing of the subscriber at all.
+  const tok = await c.owner.post('/api/v1/tokens', { account: c.id, roles: 'owner', name: 'обмен' });
+  expect(tok, 201);
+  const byToken = {
+    get: async (path) => {
+      const res = await ctx.s.fetch(path, { headers: { authorization: `Bearer ${tok.body.token}` } });
+      const type = res.headers.get('content-type') || '';
+      return { status: res.status, body: type.includes('json') ? await res.json() : await res.text() };
+    },
+  };
+  const adminEmail = uniqueEmail('admin');
+  const added = await c.owner.post(`/api/v1/subscribers/${c.id}/users`, { email: adminEmail, roles: ['administrator'] });
+  assert.ok(added.status === 201 || added.status === 202, JSON.stringify(added.body));
+  const admin = await activate(ctx.s, ctx.db, adminEmail);
+  for (const [who, client] of [['token', byToken], ['administrator', admin]]) {
+    for (const [k, text] of Object.entries(await texts(client)))
+      for (const w of secrets) assert.ok(!text.includes(w), `the subscriber's ${k} through its ${who} shows ${w}: ${text}`);
+  }
+  const person = (await admin.get('/api/v1/me')).body.id;
+  expect(await c.owner.del(`/api/v1/subscribers/${c.id}/users/${person}`), 204);
+  for (const path of [`/api/v1/subscriptions/${r.body.id}`, `/api/v1/subscribers/${c.id}/audit`]) {
+    const gone = await admin.get(path);
+    assert.ok(gone.status === 403 || gone.status === 404, `a removed administrator reads ${path}: ${gone.status}`);
+  }
   // The retail price stays, and the audit record of the posting is still there.
   const one = JSON.parse(mine.one);
   assert.equal(one.price, 247200 * 1);
