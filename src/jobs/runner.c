@@ -60,6 +60,12 @@ reset_ctx(struct ob_ctx *ctx)
     ctx->clock_ready = false;
 }
 
+static bool
+frequent(const struct ob_job_def *j)
+{
+    return j->schedule == OB_SCHED_INTERVAL && j->every_s < 3600;
+}
+
 /* Run job j for `period` if this node gets the lease. 1 when it ran. */
 static int
 run_job(struct ob_ctx *ctx, const char *node, const struct ob_job_def *j, const char *period)
@@ -74,8 +80,11 @@ run_job(struct ob_ctx *ctx, const char *node, const struct ob_job_def *j, const 
     rc = j->run(ctx, detail, sizeof(detail));
     if (rc != 0)
         snprintf(detail, sizeof(detail), "%s", ctx->err.message[0] ? ctx->err.message : "failed");
-    ob_log(rc ? OB_LOG_WARN : OB_LOG_INFO, "job", "{s:s, s:s, s:s, s:s}", "job", j->name, "period",
-           period, "result", rc ? "error" : "ok", "detail", detail);
+    /* A job that runs every few minutes would bury the log at info: its
+     * successful runs are debug lines (metrics still count them). */
+    ob_log(rc ? OB_LOG_WARN : frequent(j) ? OB_LOG_DEBUG : OB_LOG_INFO, "job",
+           "{s:s, s:s, s:s, s:s}", "job", j->name, "period", period, "result",
+           rc ? "error" : "ok", "detail", detail);
     ob_metrics_job("periodic", j->name, rc ? "error" : "ok");
     ob_err_clear(&ctx->err);
     ob_job_complete(ctx, j->name, node, period, true, started, rc ? "error" : "ok", detail);
