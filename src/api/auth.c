@@ -12,6 +12,7 @@
 #include "api/handlers.h"
 #include "base/config.h"
 #include "base/ctx.h"
+#include "base/date.h"
 #include "model/identity/access.h"
 #include "model/identity/authn.h"
 #include "model/identity/person.h"
@@ -39,6 +40,7 @@ me_render(struct ob_ctx *ctx, const char *csrf, struct ob_resp *resp)
     const struct ob_member *m;
     struct ob_person p;
     json_t *accounts, *me;
+    char today[OB_DATE_LEN];
     int n, rc;
 
     if ((rc = ob_person_get(ctx, ctx->actor.person, &p)) != 0 ||
@@ -66,6 +68,12 @@ me_render(struct ob_ctx *ctx, const char *csrf, struct ob_resp *resp)
                    ctx->actor.account ? json_integer(ctx->actor.account)
                                       : (n ? json_integer(m[0].account) : json_null()),
                    "mfa_required", ctx->actor.mfa_missing);
+    /* The business date and time (the test clock moves them), so the cabinet
+     * never takes "today" from the browser's clock (issue 11). */
+    ob_date_format(ob_clock_today(ctx), today);
+    json_object_set_new(me, "today", json_string(today));
+    json_object_set_new(me, "now", ob_api_instant(ob_clock_now(ctx)));
+    json_object_set_new(me, "time_zone", json_string(ob_tz_name()));
     if (csrf)
         json_object_set_new(me, "csrf", json_string(csrf));
     if (ctx->actor.token)

@@ -20,8 +20,9 @@ sub_json(const struct ob_subscriber *s)
     return json_pack("{s:I, s:I, s:o, s:s, s:o, s:b, s:s, s:o}", "id", (json_int_t)s->id, "code",
                      (json_int_t)s->code, "reporting_number",
                      json_sprintf("FR%lld", (long long)s->code), "name", s->name, "partner",
-                     s->partner ? json_pack("{s:I, s:s}", "id", (json_int_t)s->partner, "name",
-                                            s->partner_name)
+                     s->partner ? json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)s->partner,
+                                            "name", s->partner_name, "phone",
+                                            s->partner_phone, "email", s->partner_email)
                                 : json_null(),
                      "own_partner", s->own_partner, "state", s->state, "created_at",
                      ob_api_instant(s->created_at));

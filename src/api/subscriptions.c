@@ -276,6 +276,28 @@ limit_json(int v)
     return v == OB_UNLIMITED ? json_null() : json_integer(v);
 }
 
+/* {"deferred_renewal": {"available": false, "reason": "deferred_renewal.too_early",
+ * "params": {"from": "2027-12-05", "through": "2028-01-05"}}, …} */
+static json_t *
+actions_json(const struct ob_entitlement *e)
+{
+    json_t *o = json_object();
+
+    for (int i = 0; i < e->nactions; i++) {
+        const struct ob_ent_action *x = &e->actions[i];
+        json_t *params = json_object();
+
+        if (x->from)
+            json_object_set_new(params, "from", day_json(x->from));
+        if (x->through)
+            json_object_set_new(params, "through", day_json(x->through));
+        json_object_set_new(o, x->name,
+                            json_pack("{s:b, s:o, s:o}", "available", x->reason == NULL, "reason",
+                                      ob_api_str(x->reason), "params", params));
+    }
+    return o;
+}
+
 int
 ob_api_subscriber_entitlement(struct ob_req *req, struct ob_resp *resp)
 {
@@ -306,9 +328,11 @@ ob_api_subscriber_entitlement(struct ob_req *req, struct ob_resp *resp)
         json_array_append_new(ids, json_integer(e.in_force[i]));
     return ob_resp_json(
         resp, 200,
-        json_pack("{s:o, s:b, s:o, s:i, s:o, s:o, s:i, s:o, s:i, s:o}", "date", day_json(day),
-                  "blocked", e.blocked, "reason", ob_api_str(e.blocked ? e.reason : NULL),
-                  "sessions", e.sessions, "services", ob_api_str(e.services), "applications",
-                  strings(e.apps, e.napps), "choose", e.choose, "areas", areas, "areas_add",
-                  e.areas_add, "in_force", ids));
+        json_pack("{s:o, s:b, s:o, s:i, s:o, s:o, s:i, s:o, s:i, s:o, s:o, s:o}", "date",
+                  day_json(day), "blocked", e.blocked, "reason",
+                  ob_api_str(e.blocked ? e.reason : NULL), "sessions", e.sessions, "services",
+                  ob_api_str(e.services), "applications", strings(e.apps, e.napps), "choose",
+                  e.choose, "areas", areas, "areas_add", e.areas_add, "in_force", ids,
+                  "through", e.has_through ? day_json(e.through) : json_null(), "actions",
+                  actions_json(&e)));
 }

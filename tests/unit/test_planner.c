@@ -394,6 +394,53 @@ run(const struct plan_case *c, const struct ob_subscription *rows, int n,
     return rc;
 }
 
+/* The reason a refusal gives before asking, by the message the posting
+ * refuses with (issue 11). */
+static const struct {
+    const char *msg, *reason;
+} refusals[] = {
+    { "needs a paid main subscription in force", "short_extension.no_paid_main" },
+    { "one at a time", "short_extension.one_at_a_time" },
+    { "no subscription to defer", "deferred_renewal.nothing" },
+    { "taken already", "deferred_renewal.taken" },
+};
+
+/* ob_plan_*_refusal agree with the posting: no reason exactly when it
+ * would post, and the reason the posting's message names. */
+static void
+check_refusal(const struct plan_case *c, const struct ob_subscription *rows, int n, int rc,
+              const struct ob_err *err)
+{
+    struct ob_plan_in in = { .day = day(c->name, c->day), .rows = rows, .nrows = n,
+                             .opt = &opts[c->opt] };
+    const char *why, *want = NULL;
+    int32_t from, through;
+
+    if (c->op != SHORT && c->op != DEFER)
+        return;
+    why = c->op == SHORT ? ob_plan_short_refusal(&in, &from, &through)
+                         : ob_plan_deferral_refusal(&in, &from, &through);
+    if ((why == NULL) != (rc == 0))
+        fail_msg("%s: refusal '%s' but the posting gives %d", c->name, why ? why : "", rc);
+    if (!why)
+        return;
+    for (size_t i = 0; i < NELEM(refusals); i++)
+        if (strstr(err->message, refusals[i].msg))
+            want = refusals[i].reason;
+    if (!want)
+        want = in.day < from ? "deferred_renewal.too_early" : "deferred_renewal.too_late";
+    if (strcmp(why, want))
+        fail_msg("%s: refusal '%s', want '%s'", c->name, why, want);
+    if (c->op == DEFER && !strcmp(want, "deferred_renewal.too_early")) {
+        char d[OB_DATE_LEN], msg[128];
+
+        ob_date_format(from, d);
+        snprintf(msg, sizeof(msg), "may be taken from %s", d);
+        if (!strstr(err->message, msg))
+            fail_msg("%s: refusal from %s, the posting says '%s'", c->name, d, err->message);
+    }
+}
+
 static void
 test_rule_table(void **state)
 {
@@ -412,6 +459,7 @@ test_rule_table(void **state)
             fail_msg("%s: rc %d (%s), want %d", c->name, rc, err.message, c->rc);
         if (c->msg && !strstr(err.message, c->msg))
             fail_msg("%s: message '%s' does not say '%s'", c->name, err.message, c->msg);
+        check_refusal(c, rows, n, rc, &err);
         if (rc != 0)
             continue;
         if (c->want_start)

@@ -59,9 +59,11 @@ ob_subscriber_insert(struct ob_ctx *ctx, const char *name, int64_t partner, int6
 
 #define SUB_SELECT                                                                             \
     "SELECT a.id, a.name, s.code, COALESCE(s.partner_id, 0), COALESCE(pa.name, ''), "         \
-    "CASE WHEN s.own_partner_id IS NULL THEN 0 ELSE 1 END, s.state, a.created_at "           \
+    "CASE WHEN s.own_partner_id IS NULL THEN 0 ELSE 1 END, s.state, a.created_at, "          \
+    "COALESCE(pp.phone, ''), COALESCE(pp.email, '') "                                         \
     "FROM subscribers s JOIN accounts a ON a.id = s.account_id "                              \
-    "LEFT JOIN accounts pa ON pa.id = s.partner_id "
+    "LEFT JOIN accounts pa ON pa.id = s.partner_id "                                          \
+    "LEFT JOIN partners pp ON pp.account_id = s.partner_id "
 
 static void
 read_sub(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
@@ -76,6 +78,8 @@ read_sub(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
     s->own_partner = ob_stmt_int(st, 5) != 0;
     s->state = ob_stmt_dup(ctx, st, 6);
     s->created_at = ob_stmt_int(st, 7);
+    s->partner_phone = ob_stmt_dup(ctx, st, 8);
+    s->partner_email = ob_stmt_dup(ctx, st, 9);
 }
 
 static int

@@ -31,6 +31,8 @@ struct ob_invite;
 struct ob_subscriber {
     int64_t id, code, partner, created_at;   /* partner 0: served by the provider */
     const char *name, *partner_name, *state;
+    const char *partner_phone, *partner_email;   /* the serving partner's contacts, which its
+                                                    clients are shown (issue 11) */
     bool own_partner;
 };
 

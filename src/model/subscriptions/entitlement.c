@@ -190,6 +190,37 @@ add_main(struct ob_entitlement *e, const struct ob_ent_sub *s, bool *seen_areas)
     add_areas(e, s, seen_areas);
 }
 
+/* Access comes from the mains, their stand-ins and the trial, not from
+ * extensions: the last day of it in a row from day, following periods that
+ * begin where the previous one ends; blocked, the last day it had. */
+static void
+access_through(const struct ob_ent_sub *subs, int n, int32_t day, struct ob_entitlement *out)
+{
+    int32_t d = day, last = 0;
+    bool moved = true;
+
+    while (moved) {
+        moved = false;
+        for (int i = 0; i < n; i++)
+            if ((is_base(subs[i].kind) || subs[i].kind == OB_SUB_TRIAL) && in_force(&subs[i], d)) {
+                d = subs[i].end;
+                moved = true;
+            }
+    }
+    if (d > day) {
+        out->has_through = true;
+        out->through = d - 1;
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        if ((is_base(subs[i].kind) || subs[i].kind == OB_SUB_TRIAL) && subs[i].end <= day &&
+            subs[i].end > subs[i].start && (!out->has_through || subs[i].end - 1 > last)) {
+            out->has_through = true;
+            last = subs[i].end - 1;
+        }
+    out->through = last;
+}
+
 void
 ob_entitlement_compute(const struct ob_ent_sub *subs, int n, int32_t day, struct ob_arena *a,
                        struct ob_entitlement *out)
@@ -222,6 +253,7 @@ ob_entitlement_compute(const struct ob_ent_sub *subs, int n, int32_t day, struct
             add_main(out, s, &seen);
         }
     }
+    access_through(subs, n, day, out);
     if (out->sessions == 0 && out->napps == 0) {
         out->blocked = true;
         out->reason = n == 0 ? "the subscriber has no subscription"

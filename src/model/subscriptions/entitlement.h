@@ -61,6 +61,16 @@ struct ob_ent_area {
     int areas, working, test;       /* OB_UNLIMITED where a rule does not limit it */
 };
 
+/* A self-service action (R-SUB-4, R-SUB-5) and whether it applies on the
+ * day: reason NULL when it does, else a stable id such as
+ * "deferred_renewal.too_early" with the dates it names (0 when none), so
+ * the cabinet disables the button and says why (issue 11). */
+struct ob_ent_action {
+    const char *name;               /* "short_extension", "deferred_renewal" */
+    const char *reason;
+    int32_t from, through;
+};
+
 struct ob_entitlement {
     bool blocked;
     const char *reason;             /* when blocked: why, for people */
@@ -74,6 +84,11 @@ struct ob_entitlement {
     int areas_add;                  /* areas added by extensions, any application */
     int64_t in_force[32];           /* ids of the subscriptions that count */
     int nin_force;
+    bool has_through;               /* there is or was access: */
+    int32_t through;                /* the last day of access in a row from the day on
+                                       (R-SUB-0's L), or, blocked, the last day it had */
+    struct ob_ent_action actions[2];    /* filled by the subscription engine */
+    int nactions;
 };
 
 /* Compute the entitlement on `day` from subs (any order). Memory from a. */

@@ -331,6 +331,46 @@ ob_plan_deferral(const struct ob_plan_in *in, struct ob_subscription *out,
     return 0;
 }
 
+const char *
+ob_plan_short_refusal(const struct ob_plan_in *in, int32_t *from, int32_t *through)
+{
+    *from = *through = 0;
+    if (!main_in_force(in, in->day, true))
+        return "short_extension.no_paid_main";
+    for (int i = 0; i < in->nrows; i++)
+        if (is_kind(&in->rows[i], "short_extension") && in_force(&in->rows[i], in->day)) {
+            *through = in->rows[i].end - 1;
+            return "short_extension.one_at_a_time";
+        }
+    return NULL;
+}
+
+const char *
+ob_plan_deferral_refusal(const struct ob_plan_in *in, int32_t *from, int32_t *through)
+{
+    const struct ob_subscription *l = NULL;
+
+    *from = *through = 0;
+    for (int i = 0; i < in->nrows; i++) {
+        const struct ob_subscription *s = &in->rows[i];
+
+        if ((is_kind(s, "main") || is_kind(s, "trial")) && (!l || s->end > l->end))
+            l = s;
+    }
+    if (!l)
+        return "deferred_renewal.nothing";
+    if (pending_deferral(in->rows, in->nrows))
+        return "deferred_renewal.taken";
+    *from = l->end - 1;
+    *through = l->end + OB_PLAN_DEFER_WINDOW;
+    if (in->day < *from)
+        return "deferred_renewal.too_early";
+    if (in->day > *through)
+        return "deferred_renewal.too_late";
+    *from = *through = 0;
+    return NULL;
+}
+
 int
 ob_plan_its_period(const struct ob_plan_in *in, const char *valid_from, const char *valid_to,
                    const char *number, struct ob_subscription *out, struct ob_arena *a,

@@ -90,6 +90,15 @@ void ob_plan_take_main(struct ob_subscription *out, const struct ob_subscription
 /* R-SUB-5: the period deferred (*last: its main or trial) and the deferral. */
 int ob_plan_deferral(const struct ob_plan_in *in, struct ob_subscription *out,
                      const struct ob_subscription **last, struct ob_arena *a, struct ob_err *err);
+/* Whether the client may take a short extension (R-SUB-4) or a deferred
+ * renewal (R-SUB-5) on in->day, asked before it asks (issue 11): NULL when
+ * it may, else why as a stable id ("short_extension.no_paid_main",
+ * "deferred_renewal.too_early", …) with the dates the reason names in
+ * *from and *through (0 when it names none). They agree with ob_plan_short
+ * and ob_plan_deferral (tests/unit/test_planner.c checks it). */
+const char *ob_plan_short_refusal(const struct ob_plan_in *in, int32_t *from, int32_t *through);
+const char *ob_plan_deferral_refusal(const struct ob_plan_in *in, int32_t *from,
+                                     int32_t *through);
 /* R-SUB-6: the period of a local ITS posting from the contract's validity
  * (stored dates; to "" or NULL: none) and the start asked. */
 int ob_plan_its_period(const struct ob_plan_in *in, const char *valid_from, const char *valid_to,

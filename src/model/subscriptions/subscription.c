@@ -1333,11 +1333,49 @@ ob_subscription_entitlement_load(struct ob_ctx *ctx, int64_t sub, int32_t day,
     return 0;
 }
 
+static void
+action(struct ob_entitlement *out, const char *name, const char *reason, int32_t from,
+       int32_t through)
+{
+    out->actions[out->nactions++] = (struct ob_ent_action){ name, reason, from, through };
+}
+
+/* The client's self-service (R-SUB-4, R-SUB-5) as the actor would find it on
+ * the day: who may take it first, then the rules, asked as the posting asks
+ * them, so a button the cabinet offers does not fail (issue 11). */
+static int
+self_service(struct ob_ctx *ctx, int64_t sub, int32_t day, struct ob_entitlement *out)
+{
+    struct ob_plan_in in = { .day = day };
+    const char *why;
+    int32_t from, through;
+    struct rows r;
+    int rc = ob_access_subscriber(ctx, sub, CLIENT_SELF, 0, STAFF_WRITE);
+
+    if (rc == OB_EPERM) {
+        ob_err_clear(&ctx->err);
+        action(out, "short_extension", "self_service.not_allowed", 0, 0);
+        action(out, "deferred_renewal", "self_service.not_allowed", 0, 0);
+        return 0;
+    }
+    if (rc != 0 || (rc = rows_of(ctx, sub, &r)) != 0)
+        return rc;
+    in.rows = r.v;
+    in.nrows = r.n;
+    why = ob_plan_short_refusal(&in, &from, &through);
+    action(out, "short_extension", why, from, through);
+    why = ob_plan_deferral_refusal(&in, &from, &through);
+    action(out, "deferred_renewal", why, from, through);
+    return 0;
+}
+
 int
 ob_subscription_entitlement(struct ob_ctx *ctx, int64_t sub, int32_t day,
                             struct ob_entitlement *out)
 {
     int rc = ob_access_subscriber(ctx, sub, OB_ROLES_ANY, OB_ROLES_ANY, OB_ROLES_ANY);
 
-    return rc != 0 ? rc : ob_subscription_entitlement_load(ctx, sub, day, out);
+    if (rc == 0)
+        rc = ob_subscription_entitlement_load(ctx, sub, day, out);
+    return rc != 0 ? rc : self_service(ctx, sub, day, out);
 }

@@ -113,7 +113,8 @@ int ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter
                          int (*fn)(const struct ob_subscription *, const char *cursor, void *),
                          void *arg);
 
-/* R-SUB-7: what subscriber `sub` may do on `day` (anyone who may see it). */
+/* R-SUB-7: what subscriber `sub` may do on `day` (anyone who may see it),
+ * and which self-service actions the actor may take then (out->actions). */
 int ob_subscription_entitlement(struct ob_ctx *ctx, int64_t sub, int32_t day,
                                 struct ob_entitlement *out);
 /* The same without an access check (model code: admissions, heartbeats). */
