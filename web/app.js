@@ -1,8 +1,8 @@
 // app.js — the cabinet: session, router on history.pushState (real paths),
 // the header with the person and the account switcher, the left navigation
 // for the current account's kind.
-import { t, setLang, detectLang, rememberLang, currentLang, LANGS, tOr } from './i18n.js';
-import { get, patch, post, setCsrf, setUnauthorizedHandler, errorMessage } from './api.js';
+import { t, setLang, detectLang, rememberLang, currentLang, LANGS } from './i18n.js';
+import { patch, post, setCsrf, setUnauthorizedHandler } from './api.js';
 import { h, clear, toast, toastError, errorBox } from './ui.js';
 import * as auth from './pages/auth.js';
 import * as apply from './pages/apply.js';
@@ -15,24 +15,7 @@ import * as catalog from './pages/catalog.js';
 import * as clients from './pages/clients.js';
 import * as areas from './pages/areas.js';
 
-export const session = { me: null };
-
-export function account() {
-  const me = session.me;
-  if (!me) return null;
-  return me.accounts.find((a) => a.id === me.current_account) || me.accounts[0] || null;
-}
-export function kind() { return account()?.kind || null; }
-
-export async function refreshMe() {
-  session.me = await get('/api/v1/me', { auth: false });
-  if (session.me.csrf) setCsrf(session.me.csrf);
-  return session.me;
-}
-export function signedIn(me) {
-  session.me = me;
-  setCsrf(me.csrf);
-}
+import { session, account, kind, refreshMe, navigate, setRouter } from './session.js';
 
 // ---- routes -----------------------------------------------------------------
 // public: shown without a session (in the public layout). kinds: account kinds
@@ -115,12 +98,6 @@ function match(pathname) {
   return null;
 }
 
-export function navigate(to, { replace = false } = {}) {
-  if (replace) history.replaceState(null, '', to);
-  else history.pushState(null, '', to);
-  render();
-}
-
 // ---- layouts ----------------------------------------------------------------
 const root = () => document.getElementById('app');
 
@@ -171,7 +148,7 @@ async function switchAccount(id) {
   } catch (err) { toastError(err); }
 }
 
-export async function signOut() {
+async function signOut() {
   try { await post('/api/v1/auth/logout', {}, { auth: false }); } catch { /* ended anyway */ }
   session.me = null;
   setCsrf(null);
@@ -230,7 +207,7 @@ function appLayout(pathname, main) {
 
 // ---- render -----------------------------------------------------------------
 let renderSeq = 0;
-export async function render() {
+async function render() {
   const seq = ++renderSeq;
   const { pathname } = location;
   const m = match(pathname);
@@ -262,8 +239,6 @@ export async function render() {
   }
 }
 
-export function setTitle(s) { document.title = `${s} · Oblako`; }
-
 // ---- boot -------------------------------------------------------------------
 document.addEventListener('click', (ev) => {
   if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
@@ -294,5 +269,5 @@ async function boot() {
   document.body.classList.add('ready');
 }
 
-export { errorMessage, tOr };
+setRouter(render);
 boot();

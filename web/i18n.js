@@ -48,6 +48,15 @@ export function t(key, params) {
   return s;
 }
 
+/** A count and its noun in the language's plural form (Intl.PluralRules):
+ * tn('x', 3) reads x.few in Russian, x.other in English; {n} is the count.
+ * Every form the language has must be in the catalog (the key test checks). */
+export function tn(key, n, params) {
+  const form = new Intl.PluralRules(locale()).select(Number(n));
+  const k = has(`${key}.${form}`) ? `${key}.${form}` : `${key}.other`;
+  return t(k, { ...params, n });
+}
+
 /** The translation of key, or fallback when the catalog has none (server-side values). */
 export function tOr(key, fallback) { return has(key) ? t(key) : fallback; }
 

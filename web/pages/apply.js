@@ -2,7 +2,7 @@
 import { t, currentLang } from '../i18n.js';
 import { post } from '../api.js';
 import { h, form, icon } from '../ui.js';
-import { setTitle } from '../app.js';
+import { setTitle } from '../session.js';
 
 export async function questionnaire(main) {
   setTitle(t('apply.title'));

@@ -3,13 +3,13 @@
 // who holds the concurrent sessions now and why an opening was refused, the
 // session history, the owner's grants to partner employees, and the partner
 // employee's list of client areas granted to them.
-import { t, tOr, fmtDate, fmtDateTime, currentLang } from '../i18n.js';
+import { t, tn, tOr, fmtDate, fmtDateTime, currentLang } from '../i18n.js';
 import { api, get, post, del, ApiError, errorMessage } from '../api.js';
 import {
   h, clear, badge, card, dataTable, button, tabs, formDialog, confirmDialog, toast, toastError, pageHeader, form,
   emptyState, loading, errorBox, icon,
 } from '../ui.js';
-import { setTitle, navigate, account, session } from '../app.js';
+import { setTitle, navigate, account, session, now } from '../session.js';
 
 const MANAGE = ['owner', 'administrator'];
 const rolesOf = () => account()?.roles || [];
@@ -39,7 +39,7 @@ async function appNames() {
 
 /** "5 min ago" for an instant within the last day, else null. */
 function ago(iso) {
-  const ms = Date.now() - Date.parse(iso);
+  const ms = now().getTime() - Date.parse(iso);
   if (!Number.isFinite(ms) || ms < -60_000 || ms > 86_400_000) return null;
   const min = Math.max(0, Math.floor(ms / 60_000));
   if (min < 1) return t('time.just_now');
@@ -150,7 +150,7 @@ export function opener({ onChange } = {}) {
         h('div', { class: 'notice-body' },
           h('p', { class: 'notice-title', text: title }),
           h('p', { class: 'notice-text', text: t('refusal.area', { name: area.name }) + ' '
-            + (holders.length === 1 ? t('refusal.held_one') : t('refusal.held_many', { n: holders.length })) }),
+            + (holders.length === 1 ? t('refusal.held_one') : tn('refusal.held_many', holders.length)) }),
           rows,
           h('p', { class: 'notice-text muted', text: holders.some((x) => x.yours) ? (holders.length === 1 ? t('refusal.hint_yours_one') : t('refusal.hint_yours')) : mine ? t('refusal.hint_user') : t('refusal.hint_sub', { minutes: Math.max(1, Math.round((p.idle_seconds || 300) / 60)) }) }),
           h('div', { class: 'notice-actions' }, again)),
@@ -321,7 +321,7 @@ async function createArea(acc, done) {
     fields: [
       { name: 'name', label: t('areas.name'), required: true, span: 2, placeholder: t('areas.name_placeholder') },
       { name: 'application', label: t('areas.application'), type: 'select', required: true, span: 2, options,
-        hint: ent.choose ? t('areas.choose_hint', { n: ent.choose }) : null },
+        hint: ent.choose ? tn('areas.choose_hint', ent.choose) : null },
       { name: 'test', label: t('areas.test_label'), type: 'checkbox', span: 2, hint: t('areas.test_hint') },
     ],
     values: { application: options[0]?.value },
@@ -334,7 +334,7 @@ async function createArea(acc, done) {
 async function deleteArea(a, done) {
   const ok = await formDialog({
     title: t('areas.delete_title', { name: a.name }),
-    text: a.sessions ? `${t('areas.delete_text')} ${t('areas.delete_sessions', { n: a.sessions })}` : t('areas.delete_text'),
+    text: a.sessions ? `${t('areas.delete_text')} ${tn('areas.delete_sessions', a.sessions)}` : t('areas.delete_text'),
     fields: [{ name: 'confirm', label: t('areas.delete_type', { name: a.name }), required: true, span: 2, autocomplete: 'off',
       validate: (v) => (v === a.name ? null : t('areas.delete_mismatch')) }],
     submitLabel: t('areas.delete_confirm'),
@@ -354,7 +354,7 @@ function binTable(acc) {
       { key: 'application', label: t('areas.application'), sort: (a) => appName(a.application), render: (a) => appName(a.application) },
       { key: 'deleted_at', label: t('areas.deleted_at'), render: (a) => when(a.deleted_at) },
       { key: 'purge_at', label: t('areas.restorable_until'), cls: 'nowrap', render: (a) => h('span', {}, h('strong', { text: fmtDateTime(a.purge_at) }),
-        h('span', { class: 'cell-sub muted', text: t('areas.days_left', { n: Math.max(0, Math.ceil((Date.parse(a.purge_at) - Date.now()) / 86400000)) }) })) },
+        h('span', { class: 'cell-sub muted', text: tn('areas.days_left', Math.max(0, Math.ceil((Date.parse(a.purge_at) - now().getTime()) / 86400000))) })) },
       { key: '', label: '', sort: false, cls: 'actions', render: (a) => (manage ? button(t('areas.restore'), async () => {
         try {
           await post(`/api/v1/areas/${a.id}/restore`);

@@ -3,7 +3,7 @@
 import { t, setLang, rememberLang } from '../i18n.js';
 import { post, ApiError } from '../api.js';
 import { h, form, icon } from '../ui.js';
-import { navigate, signedIn, setTitle, session } from '../app.js';
+import { navigate, signedIn, setTitle, session } from '../session.js';
 
 function authCard(title, lead, ...body) {
   return h('div', { class: 'auth-card' }, h('h1', { text: title }), lead ? h('p', { class: 'lead', text: lead }) : null, ...body);

@@ -1,11 +1,11 @@
 // The catalog: the provider's applications, tariffs (options, prices, editing)
 // and local ITS contracts; the partner's own tariffs on top of standard ones.
-import { t, tOr, fmtDate, fmtMoney, currentLang } from '../i18n.js';
+import { t, tn, tOr, fmtDate, fmtMoney, currentLang } from '../i18n.js';
 import { get, post, patch, withQuery, ApiError } from '../api.js';
 import {
   h, badge, card, dataTable, button, tabs, formDialog, toast, pageHeader,
 } from '../ui.js';
-import { setTitle, navigate, account } from '../app.js';
+import { setTitle, navigate, account, today } from '../session.js';
 
 export const TERMS = [1, 3, 6, 12];
 const nameOf = (x) => (currentLang() === 'ru' ? x.name_ru : x.name_en || x.name_ru) || x.code;
@@ -35,12 +35,12 @@ export function optionsSummary(tr) {
   const parts = [];
   const apps = tr.version?.apps || [];
   if (o.choose) parts.push(t('catalog.opt_choose', { n: o.choose, of: apps.length }));
-  else if (apps.length) parts.push(t('catalog.opt_apps', { n: apps.length }));
+  else if (apps.length) parts.push(tn('catalog.opt_apps', apps.length));
   if (o.areas === 'unlimited') parts.push(t('catalog.opt_areas_unlimited'));
   else if (Array.isArray(o.areas)) parts.push(t('catalog.opt_areas_rules', { n: o.areas.length }));
-  if (o.sessions !== undefined) parts.push(t('catalog.opt_sessions', { n: o.sessions }));
-  if (o.sessions_add !== undefined) parts.push(t('catalog.opt_sessions_add', { n: o.sessions_add }));
-  if (o.days !== undefined) parts.push(t('catalog.opt_days', { n: o.days }));
+  if (o.sessions !== undefined) parts.push(tn('catalog.opt_sessions', o.sessions));
+  if (o.sessions_add !== undefined) parts.push(tn('catalog.opt_sessions_add', o.sessions_add));
+  if (o.days !== undefined) parts.push(tn('catalog.opt_days', o.days));
   if (Array.isArray(o.terms)) parts.push(t('catalog.opt_terms', { terms: o.terms.join(', ') }));
   if (o.requires_status) parts.push(t('catalog.opt_requires', { status: tOr(`status.${o.requires_status}`, o.requires_status) }));
   return parts.join(' · ');
@@ -50,7 +50,7 @@ export function pricesNow(tr) {
   const entries = Object.entries(tr.price_now || {});
   if (!entries.length) return h('span', { class: 'muted', text: t('catalog.no_price') });
   return h('span', { class: 'prices' }, entries.map(([term, amount]) => h('span', { class: 'price-chip' },
-    h('span', { class: 'muted', text: term === '0' ? t('catalog.term_fixed') : t('catalog.term_n', { n: term }) }), ' ',
+    h('span', { class: 'muted', text: term === '0' ? t('catalog.term_fixed') : tn('catalog.term_n', term) }), ' ',
     h('strong', { text: fmtMoney(amount) }))));
 }
 
@@ -219,7 +219,7 @@ async function newPromotion(names) {
   return formDialog({
     title: t('promo.new'), text: t('promo.new_text'), wide: true,
     fields: promotionFields(names, { create: true }),
-    values: { kind: 'offer', valid_from: new Date().toISOString().slice(0, 10) },
+    values: { kind: 'offer', valid_from: today() },
     submitLabel: t('promo.create'),
     onSubmit: async (v) => {
       const body = { code: v.code, kind: v.kind, ...promotionBody(v) };
@@ -241,14 +241,14 @@ async function addPrice(tr) {
   return formDialog({
     title: t('catalog.add_price_title', { code: tr.code }), text: t('catalog.add_price_text'),
     fields: [
-      { name: 'term', label: t('catalog.term'), type: 'select', required: true, options: terms.map((n) => ({ value: n, label: n ? t('catalog.term_n', { n }) : t('catalog.term_fixed') })) },
+      { name: 'term', label: t('catalog.term'), type: 'select', required: true, options: terms.map((n) => ({ value: n, label: n ? tn('catalog.term_n', n) : t('catalog.term_fixed') })) },
       { name: 'amount', label: t('catalog.amount_rub'), required: true, inputmode: 'decimal', hint: t('catalog.amount_hint'),
         validate: (v) => (Number.isNaN(kopecks(v)) ? t('catalog.bad_amount') : null) },
       { name: 'valid_from', label: t('catalog.valid_from'), type: 'date', required: true },
       { name: 'valid_to', label: t('catalog.valid_to'), type: 'date', hint: t('catalog.valid_to_hint'),
         validate: (v, all_) => (v && all_.valid_from && v <= all_.valid_from ? t('catalog.to_after_from') : null) },
     ],
-    values: { valid_from: new Date().toISOString().slice(0, 10), amount: rub(tr.price_now?.[String(terms[0])]) },
+    values: { valid_from: today(), amount: rub(tr.price_now?.[String(terms[0])]) },
     submitLabel: t('catalog.add_price'),
     onSubmit: async (v) => {
       try {
@@ -290,7 +290,6 @@ export async function itsContracts(main) {
   const add = button(t('its.add'), async () => {
     let partners = [];
     try { partners = await all('/api/v1/partners'); } catch { /* typed by id then */ }
-    const today = new Date().toISOString().slice(0, 10);
     const ok = await formDialog({
       title: t('its.add'), text: t('its.add_text'), wide: true,
       fields: [
@@ -305,7 +304,7 @@ export async function itsContracts(main) {
           validate: (v, a) => (v && a.valid_from && v <= a.valid_from ? t('catalog.to_after_from') : null) },
         { name: 'note', label: t('field.note'), type: 'textarea', span: 2 },
       ],
-      values: { valid_from: today, level: 'PROF' },
+      values: { valid_from: today(), level: 'PROF' },
       submitLabel: t('its.save'),
       onSubmit: async (v) => {
         if (!v.inn && !v.subscriber) throw new ApiError(400, { code: 'invalid', field: 'inn', detail: t('its.inn_or_subscriber') });

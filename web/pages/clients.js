@@ -1,12 +1,12 @@
 // The partner's clients with their access end dates: a chart of access ending
 // per week, filters and sorting by end date, Renew (quote → confirm), and a
 // change or cancellation request of the current main for the provider (R-SUB-2).
-import { t, tOr, fmtDate, fmtMoney, currentLang } from '../i18n.js';
+import { t, tn, tOr, fmtDate, fmtMoney, currentLang } from '../i18n.js';
 import { get, post, withQuery, ApiError } from '../api.js';
 import {
   h, clear, badge, card, button, formDialog, toast, pageHeader, form, emptyState, loading, errorBox,
 } from '../ui.js';
-import { setTitle, navigate, account } from '../app.js';
+import { setTitle, navigate, account, today as businessToday } from '../session.js';
 import { all, TERMS } from './catalog.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -66,7 +66,7 @@ export function endingChart(clients, today) {
     const bh = b.n ? Math.max(3, ((H - top - bottom) * b.n) / max) : 0;
     const r = el('rect', { x, y: H - bottom - bh, width: bw, height: bh, rx: 3, class: b.past ? 'chart-bar chart-bar-past' : 'chart-bar' });
     const title = document.createElementNS(SVG, 'title');
-    title.textContent = b.past ? t('clients.chart_tip_ended', { n: b.n }) : t('clients.chart_tip_week', { n: b.n, date: fmtDate(b.from) });
+    title.textContent = b.past ? tn('clients.chart_tip_ended', b.n) : tn('clients.chart_tip_week', b.n, { date: fmtDate(b.from) });
     r.append(title);
     el('text', { x: x + bw / 2, y: H - bottom - bh - 5, class: 'chart-value', 'text-anchor': 'middle' }, String(b.n));
     el('text', { x: x + bw / 2, y: H - bottom + 16, class: b.past ? 'chart-label chart-label-past' : 'chart-label', 'text-anchor': 'middle' }, b.label);
@@ -76,15 +76,6 @@ export function endingChart(clients, today) {
 
 function fmtShort(d) {
   return new Intl.DateTimeFormat(currentLang() === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${d}T12:00:00Z`));
-}
-
-/** Today as the server sees it (the test clock moves it): an entitlement's date. */
-async function serverToday(clients) {
-  const first = clients[0];
-  if (first) {
-    try { return (await get(`/api/v1/subscribers/${first.subscriber.id}/entitlement`)).date; } catch { /* fall back */ }
-  }
-  return new Date().toISOString().slice(0, 10);
 }
 
 export async function clients(main, { query }) {
@@ -97,7 +88,7 @@ export async function clients(main, { query }) {
   let subs;
   try { subs = await all(withQuery('/api/v1/subscriptions', { partner: acc.id, sort: 'end' })); } catch (err) { clear(body).append(errorBox(err)); return; }
   const list = groupClients(subs);
-  const today = await serverToday(list);
+  const today = businessToday();
   clear(body);
 
   const f = form({
@@ -121,9 +112,9 @@ export async function clients(main, { query }) {
       h('td', { class: 'num' }, h('span', { class: 'mono', text: String(c.subscriber.code) })),
       h('td', {}, h('a', { href: `/subscribers/${c.subscriber.id}` }, h('strong', { text: c.subscriber.name }))),
       h('td', {}, c.current ? h('span', {}, h('span', { class: 'mono', text: c.current.tariff.code }),
-        h('span', { class: 'cell-sub muted', text: c.current.kind === 'main' ? t('clients.term_months', { n: c.current.term_months }) : tOr(`sub_kind.${c.current.kind}`, c.current.kind) })) : '—'),
+        h('span', { class: 'cell-sub muted', text: c.current.kind === 'main' ? tn('clients.term_months', c.current.term_months) : tOr(`sub_kind.${c.current.kind}`, c.current.kind) })) : '—'),
       h('td', { class: 'nowrap', 'data-testid': 'through' }, c.through ? t('clients.through', { date: fmtDate(c.through) }) : '—',
-        left !== null ? h('span', { class: 'cell-sub muted', text: ended ? t('clients.ended_ago', { n: -left }) : t('clients.days_left', { n: left }) }) : null),
+        left !== null ? h('span', { class: 'cell-sub muted', text: ended ? tn('clients.ended_ago', -left) : tn('clients.days_left', left) }) : null),
       h('td', {}, ended ? badge('blocked') : left !== null && left <= 7 ? badge('ending', { tone: 'warn', label: t('clients.ending') }) : badge('active', { label: t('clients.has_access') })),
       h('td', { class: 'actions' }, c.current && c.current.tariff.code !== 'PARTNER-OWN' ? button(t('clients.renew'), () => renew(c, today), { small: true, kind: 'primary' }) : null,
         canRequest && c.current && c.current.kind === 'main' && c.current.tariff.code !== 'PARTNER-OWN'
@@ -167,7 +158,7 @@ export function requestDialog(c) {
   const terms = TERMS.includes(cur.term_months) ? TERMS : [...TERMS, cur.term_months].sort((a, b) => a - b);
   const fields = [
     { name: 'kind', label: t('clients.req_kind'), type: 'select', required: true, span: 2, options: ['subscription_change', 'subscription_cancel'].map((k) => ({ value: k, label: t(`request.${k}`) })) },
-    { name: 'term_months', label: t('clients.term'), type: 'select', options: terms.map((n) => ({ value: n, label: t('clients.term_months', { n }) })) },
+    { name: 'term_months', label: t('clients.term'), type: 'select', options: terms.map((n) => ({ value: n, label: tn('clients.term_months', n) })) },
     { name: 'start', label: t('clients.start'), type: 'date' },
     { name: 'tariff', label: t('clients.req_tariff'), mono: true },
     { name: 'quantity', label: t('clients.req_quantity'), type: 'number', min: 1, inputmode: 'numeric' },
@@ -246,7 +237,7 @@ export async function renewDialog(c, today) {
   };
   const fields = [
     { name: 'tariff', label: t('clients.tariff'), type: 'select', required: true, span: 2, options: tariffs.map((x) => ({ value: x.code, label: `${x.code} — ${currentLang() === 'ru' ? x.name_ru : x.name_en || x.name_ru}` })) },
-    { name: 'term_months', label: t('clients.term'), type: 'select', required: true, options: TERMS.map((n) => ({ value: n, label: t('clients.term_months', { n }) })) },
+    { name: 'term_months', label: t('clients.term'), type: 'select', required: true, options: TERMS.map((n) => ({ value: n, label: tn('clients.term_months', n) })) },
     { name: 'start', label: t('clients.start'), type: 'date', required: true, hint: cur.end && cur.end <= today ? t('clients.start_hint_gap') : t('clients.start_hint') },
   ];
   if (!paid) fields.push({ name: 'new_client', label: t('clients.decl_new_client'), type: 'checkbox', span: 2 });

@@ -1,6 +1,7 @@
 // Pieces shared by the provider's and the partner's pages.
 import { t, tOr, fmtDate, fmtDateTime } from '../i18n.js';
 import { get, post, del, patch, withQuery } from '../api.js';
+import { today } from '../session.js';
 import {
   h, clear, badge, roleBadges, card, details, dataTable, button, confirmDialog, formDialog, toast, toastError, loading, errorBox,
 } from '../ui.js';
@@ -28,7 +29,6 @@ export function statusesCard(partnerId, { canEdit }) {
   const url = `/api/v1/partners/${partnerId}/statuses`;
   let table;
   const add = canEdit ? button(t('statuses.add'), async () => {
-    const today = new Date().toISOString().slice(0, 10);
     const ok = await formDialog({
       title: t('statuses.add'),
       fields: [
@@ -37,7 +37,7 @@ export function statusesCard(partnerId, { canEdit }) {
         { name: 'valid_to', label: t('statuses.valid_to'), type: 'date', hint: t('statuses.valid_to_hint') },
         { name: 'note', label: t('field.note'), type: 'textarea' },
       ],
-      values: { valid_from: today },
+      values: { valid_from: today() },
       submitLabel: t('statuses.grant'),
       onSubmit: async (v) => {
         const body = { status: v.status, valid_from: v.valid_from };

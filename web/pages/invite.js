@@ -7,7 +7,7 @@
 import { t, fmtDateTime, setLang, rememberLang, currentLang } from '../i18n.js';
 import { get, post, patch, ApiError } from '../api.js';
 import { h, form, icon, details, roleBadges, loading, clear } from '../ui.js';
-import { navigate, signedIn, setTitle, session } from '../app.js';
+import { navigate, signedIn, setTitle, session } from '../session.js';
 
 const REASONS = ['unknown', 'expired', 'cancelled', 'replaced', 'accepted'];
 

@@ -5,7 +5,7 @@ import { get, post, put, ApiError } from '../api.js';
 import {
   h, badge, card, details, dataTable, button, tabs, formDialog, toast, toastError, pageHeader, form,
 } from '../ui.js';
-import { setTitle, navigate, account } from '../app.js';
+import { setTitle, navigate, account } from '../session.js';
 import {
   requisitesDetails, statusesCard, employeesTable, invitesCard, requestsTable, REQUEST_STATES, REQUISITES, requisiteLabel, loadInto,
 } from './common.js';

@@ -4,7 +4,7 @@ import { post, patch, del } from '../api.js';
 import {
   h, card, dataTable, button, formDialog, confirmDialog, revealDialog, toast, pageHeader, form, badge, roleBadges, details,
 } from '../ui.js';
-import { setTitle, session, render, account } from '../app.js';
+import { setTitle, session, render, account } from '../session.js';
 
 function mergeMe(me) { session.me = { ...me, csrf: me.csrf || session.me.csrf }; }
 

@@ -4,7 +4,7 @@ import { get, post, withQuery } from '../api.js';
 import {
   h, badge, card, details, dataTable, button, tabs, confirmDialog, toast, pageHeader, form,
 } from '../ui.js';
-import { setTitle, navigate } from '../app.js';
+import { setTitle, navigate } from '../session.js';
 import {
   requisitesDetails, statusesCard, employeesTable, statusBadges, requestsTable, REQUEST_STATES, loadInto, auditTable,
 } from './common.js';

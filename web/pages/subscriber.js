@@ -1,12 +1,12 @@
 // The subscriber's pages: users (invite, roles, per-user session limit,
 // remove; pending invitations) and, for its owner and administrators, the
 // audit log.
-import { t, tOr, fmtDate, fmtMoney } from '../i18n.js';
+import { t, tn, tOr, fmtDate, fmtMoney, localName } from '../i18n.js';
 import { get, post, patch, del } from '../api.js';
 import {
   h, dataTable, button, formDialog, confirmDialog, toast, pageHeader, roleBadges, card, details, badge, loading, errorBox, clear,
 } from '../ui.js';
-import { setTitle, account } from '../app.js';
+import { setTitle, account, daysBetween } from '../session.js';
 import { SUBSCRIBER_ROLES, roleOptions, auditTable, invitesCard } from './common.js';
 
 const canManage = () => (account()?.roles || []).some((r) => r === 'owner' || r === 'administrator');
@@ -77,11 +77,51 @@ export async function audit(main) {
 }
 
 // ---- the subscription: tariff, access through, blocked, self-service -----------------
-const ACCESS_KINDS = ['trial', 'main', 'deferred_renewal'];
+// The tariffs in force are the entitlement's (its in_force ids): mains, their stand-ins
+// (a deferred renewal, a local ITS subscription) and the trial while it counts.
+export const BASE_KINDS = ['main', 'deferred_renewal', 'its_local', 'trial'];
+// The self-service actions the server answers for (entitlement `actions`), and the
+// reasons it may give for each being unavailable: web/i18n/*.json `reason.<id>`.
+export const SELF_SERVICE = ['short_extension', 'deferred_renewal'];
+export const ACTION_REASONS = [
+  'self_service.not_allowed', 'short_extension.no_paid_main', 'short_extension.one_at_a_time',
+  'deferred_renewal.nothing', 'deferred_renewal.taken', 'deferred_renewal.too_early', 'deferred_renewal.too_late',
+];
+// The banner shows from 7 days before the last day of access (R-SUB-0's L) through it.
+export const ENDING_DAYS = 7;
 // the server says why in English words (no code yet): the known ones are translated
 const REASONS = { 'the subscriber has no subscription': 'block.no_subscription', 'no subscription is in force: access has ended': 'block.ended' };
 const blockReason = (r) => (REASONS[r] ? t(REASONS[r]) : r || '');
-const addDays = (d, n) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
+
+/** A reason the server gives ({reason, params}) in the person's language; its dates formatted. */
+function reasonText(a) {
+  const params = {};
+  for (const [k, v] of Object.entries(a.params || {})) params[k] = /^\d{4}-\d{2}-\d{2}$/.test(v) ? fmtDate(v) : v;
+  return t(`reason.${a.reason}`, params);
+}
+
+/** Who to ask for a renewal: the serving partner's name, phone and email. */
+function partnerContacts(sub) {
+  const p = sub && sub.partner;
+  if (!p) return h('p', { text: t('mysub.contact_provider') });
+  return h('p', { class: 'contacts', 'data-testid': 'partner-contacts' },
+    t('mysub.contact_partner'), ' ', h('strong', { text: p.name }),
+    p.phone ? [' · ', h('a', { href: `tel:${p.phone.replace(/[^\d+]/g, '')}`, text: p.phone })] : null,
+    p.email ? [' · ', h('a', { href: `mailto:${p.email}`, text: p.email })] : null);
+}
+
+/** From L - 7 through L: access ends soon; blocked: it has ended. Else nothing. */
+function endingBanner(ent, sub) {
+  if (ent.blocked) {
+    return h('section', { class: ['card', 'ending', 'ending-over'], role: 'alert', 'data-testid': 'ended-banner' },
+      h('h2', { text: ent.through ? t('mysub.ended_on', { date: fmtDate(ent.through) }) : t('mysub.no_access') }), partnerContacts(sub));
+  }
+  const left = ent.through ? daysBetween(ent.date, ent.through) : null;
+  if (left === null || left < 0 || left > ENDING_DAYS) return null;
+  return h('section', { class: ['card', 'ending'], role: 'status', 'data-testid': 'ending-banner' },
+    h('h2', { text: left === 0 ? t('mysub.ending_today') : tn('mysub.ending_in', left, { date: fmtDate(ent.through) }) }),
+    partnerContacts(sub));
+}
 
 export async function subscription(main) {
   const acc = account();
@@ -89,33 +129,32 @@ export async function subscription(main) {
   const box = h('div');
   main.append(pageHeader(t('mysub.title'), { subtitle: t('mysub.subtitle') }), box);
   box.append(loading());
-  let ent; let subs;
+  let ent; let subs; let sub;
   try {
-    [ent, subs] = await Promise.all([get(`/api/v1/subscribers/${acc.id}/entitlement`), get(`/api/v1/subscriptions?subscriber=${acc.id}&sort=-end&limit=200`)]);
+    [ent, subs, sub] = await Promise.all([get(`/api/v1/subscribers/${acc.id}/entitlement`),
+      get(`/api/v1/subscriptions?subscriber=${acc.id}&sort=-end&limit=200`), get(`/api/v1/subscribers/${acc.id}`)]);
   } catch (err) { clear(box).append(errorBox(err)); return; }
   clear(box);
   const items = subs.items || [];
   const today = ent.date;
-  const inForce = items.filter((s) => (ent.in_force || []).includes(s.id));
-  const access = items.filter((s) => ACCESS_KINDS.includes(s.kind));
-  const end = access.reduce((m, s) => (!m || s.end > m ? s.end : m), null);
-  const current = inForce.find((s) => s.kind === 'main') || inForce.find((s) => ACCESS_KINDS.includes(s.kind))
-    || access.find((s) => s.end === end) || null;
-  const through = end ? addDays(end, -1) : null;
-  const canAct = (acc.roles || []).some((r) => r === 'owner' || r === 'administrator');
+  const inForce = (s) => (ent.in_force || []).includes(s.id);
+  const current = items.filter((s) => inForce(s) && BASE_KINDS.includes(s.kind));
 
   const state = ent.blocked
     ? h('span', { class: 'access-state', 'data-testid': 'access-state' }, badge('blocked'),
       h('span', { class: 'access-reason', text: blockReason(ent.reason) }))
     : h('span', { class: 'access-state', 'data-testid': 'access-state' }, badge('active', { label: t('mysub.access_on') }));
+  const tariffs = current.length
+    ? h('span', { class: 'current-tariffs', 'data-testid': 'current-tariff' }, current.map((s, i) => [i ? ', ' : null,
+      h('strong', { text: localName(s.tariff) }), ' ', h('span', { class: 'muted', text: `(${tOr(`sub_kind.${s.kind}`, s.kind)})` })]))
+    : '';
   const hero = h('section', { class: ['card', 'access-card', ent.blocked && 'access-blocked'] },
     h('div', { class: 'access-main' },
       h('div', { class: 'access-label', text: t('mysub.access_through') }),
-      h('div', { class: 'access-date', 'data-testid': 'access-through', text: through ? fmtDate(through) : '—' }),
+      h('div', { class: 'access-date', 'data-testid': 'access-through', text: ent.through ? fmtDate(ent.through) : '—' }),
       state),
     details([
-      [t('mysub.tariff'), current ? h('span', {}, h('strong', { class: 'mono', text: current.tariff.code }), ' ', h('span', { class: 'muted', text: current.tariff.name })) : ''],
-      [t('mysub.kind'), current ? tOr(`sub_kind.${current.kind}`, current.kind) : ''],
+      [t('mysub.tariff'), tariffs],
       [t('mysub.sessions'), h('span', {}, ent.blocked ? '0' : String(ent.sessions), ' ', h('a', { class: 'muted-link', href: '/sessions', text: t('mysub.sessions_now') }))],
       [t('mysub.services'), ent.services ? tOr(`services.${ent.services}`, ent.services) : ''],
       [t('mysub.applications'), (ent.applications || []).length
@@ -123,19 +162,22 @@ export async function subscription(main) {
           ent.applications.map((a) => h('span', { class: 'role', text: a }))) : ''],
     ]));
 
+  // each button as the server answers for it: disabled, with the reason, when it cannot apply
+  const ssItem = (kind, title, text, label, primary) => {
+    const a = ent.actions?.[kind] || { available: false, reason: 'self_service.not_allowed' };
+    return h('div', { class: 'ss-item' },
+      h('div', {}, h('h3', { text: t(title) }), h('p', { class: 'note', text: t(text) }),
+        a.available ? null : h('p', { class: 'note ss-reason', 'data-testid': `ss-reason-${kind}`, text: reasonText(a) })),
+      button(t(label), () => act(kind), { kind: primary ? 'primary' : 'secondary', disabled: a.available ? null : true, 'data-testid': `ss-${kind}` }));
+  };
   const selfService = h('div', { class: 'self-service' },
-    h('div', { class: 'ss-item' },
-      h('div', {}, h('h3', { text: t('mysub.short_ext') }), h('p', { class: 'note', text: t('mysub.short_ext_text') })),
-      button(t('mysub.short_ext_btn'), () => act('short_extension'), { kind: 'secondary', disabled: !canAct || null })),
-    h('div', { class: 'ss-item' },
-      h('div', {}, h('h3', { text: t('mysub.deferred') }), h('p', { class: 'note', text: t('mysub.deferred_text') })),
-      button(t('mysub.deferred_btn'), () => act('deferred_renewal'), { kind: ent.blocked ? 'primary' : 'secondary', disabled: !canAct || null })),
-    canAct ? null : h('p', { class: 'note', text: t('mysub.only_admins') }));
+    ssItem('short_extension', 'mysub.short_ext', 'mysub.short_ext_text', 'mysub.short_ext_btn', false),
+    ssItem('deferred_renewal', 'mysub.deferred', 'mysub.deferred_text', 'mysub.deferred_btn', ent.blocked));
 
   async function act(kind) {
     const ok = await confirmDialog({
       title: t(kind === 'short_extension' ? 'mysub.short_ext' : 'mysub.deferred'),
-      text: t(kind === 'short_extension' ? 'mysub.short_ext_confirm' : 'mysub.deferred_confirm', { date: through ? fmtDate(through) : '—' }),
+      text: t(kind === 'short_extension' ? 'mysub.short_ext_confirm' : 'mysub.deferred_confirm', { date: ent.through ? fmtDate(ent.through) : '—' }),
       confirm: t('common.confirm'),
       onConfirm: () => post('/api/v1/subscriptions', { subscriber: acc.id, kind }),
     });
@@ -146,18 +188,18 @@ export async function subscription(main) {
     url: `/api/v1/subscriptions?subscriber=${acc.id}&sort=-end`,
     columns: [
       { key: 'kind', label: t('mysub.kind'), render: (s) => tOr(`sub_kind.${s.kind}`, s.kind) },
-      { key: 'tariff', label: t('mysub.tariff'), sort: (s) => s.tariff.code, render: (s) => h('span', {}, h('span', { class: 'mono', text: s.tariff.code }), h('span', { class: 'cell-sub muted', text: s.tariff.name })) },
+      { key: 'tariff', label: t('mysub.tariff'), sort: (s) => s.tariff.code, render: (s) => h('span', {}, h('span', { class: 'mono', text: s.tariff.code }), h('span', { class: 'cell-sub muted', text: localName(s.tariff) })) },
       { key: 'start', label: t('mysub.period'), cls: 'nowrap', render: (s) => `${fmtDate(s.start)} — ${fmtDate(s.through)}` },
       { key: 'quantity', label: t('mysub.quantity'), cls: 'num' },
       // The retail price of the tariff (the partner tariff's own, else the standard one), never
       // what the partner owes after its discount: the API leaves that out here (issue 11).
       { key: 'price', label: t('mysub.price'), cls: 'num nowrap', render: (s) => fmtMoney(s.partner_price ?? s.price) },
-      { key: 'state', label: t('common.state'), render: (s) => ((ent.in_force || []).includes(s.id) ? badge('active', { label: t('mysub.in_force') })
+      { key: 'state', label: t('common.state'), render: (s) => (inForce(s) ? badge('active', { label: t('mysub.in_force') })
         : s.end <= today ? badge('expired', { label: t('mysub.ended') })
           : s.start > today ? badge('pending', { label: t('mysub.upcoming') })
             : badge('expired', { label: t('mysub.stopped') })) },
     ],
     empty: { title: t('mysub.empty') },
   });
-  box.append(hero, card(t('mysub.self_service'), selfService), card(t('mysub.history'), table.el));
+  box.append(...[endingBanner(ent, sub)].filter(Boolean), hero, card(t('mysub.self_service'), selfService), card(t('mysub.history'), table.el));
 }
