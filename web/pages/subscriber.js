@@ -80,20 +80,14 @@ export async function audit(main) {
 // The tariffs in force are the entitlement's (its in_force ids): mains, their stand-ins
 // (a deferred renewal, a local ITS subscription) and the trial while it counts.
 export const BASE_KINDS = ['main', 'deferred_renewal', 'its_local', 'trial'];
-// The self-service actions the server answers for (entitlement `actions`), and the
-// reasons it may give for each being unavailable: web/i18n/*.json `reason.<id>`.
-export const SELF_SERVICE = ['short_extension', 'deferred_renewal'];
-export const ACTION_REASONS = [
-  'self_service.not_allowed', 'short_extension.no_paid_main', 'short_extension.one_at_a_time',
-  'deferred_renewal.nothing', 'deferred_renewal.taken', 'deferred_renewal.too_early', 'deferred_renewal.too_late',
-];
 // The banner shows from 7 days before the last day of access (R-SUB-0's L) through it.
 export const ENDING_DAYS = 7;
 // the server says why in English words (no code yet): the known ones are translated
 const REASONS = { 'the subscriber has no subscription': 'block.no_subscription', 'no subscription is in force: access has ended': 'block.ended' };
 const blockReason = (r) => (REASONS[r] ? t(REASONS[r]) : r || '');
 
-/** A reason the server gives ({reason, params}) in the person's language; its dates formatted. */
+/** A reason the server gives ({reason, params}) in the person's language; its dates
+ * formatted. The reasons it may give are declared in keys.js (`reason.*`). */
 function reasonText(a) {
   const params = {};
   for (const [k, v] of Object.entries(a.params || {})) params[k] = /^\d{4}-\d{2}-\d{2}$/.test(v) ? fmtDate(v) : v;

@@ -1,0 +1,54 @@
+// keys.js — the values of the message keys the cabinet builds at run time.
+//
+// A key such as t(`status.${s}`) is checked by no literal search, so every
+// pattern built in web/ is declared here, `*` where the value goes, with
+// every value the code may put there. tests/e2e/i18n_keys.test.js finds each
+// built key in web/, fails when its pattern is not here, and checks that
+// every expansion is in ru.json and en.json. Where the server holds the list
+// (a CHECK in sql/, a table in src/), the test checks this one against it, so
+// a new server value without a message fails the test too.
+const SUB_KINDS = ['trial', 'main', 'extension', 'short_extension', 'deferred_renewal', 'its_local'];
+const STATUSES = ['csk', 'erp_cc', 'corp_list', 'cso'];
+const PROMO_KINDS = ['offer', 'free_period', 'free_units'];
+const REQUESTS = ['requisites', 'subscription_cancel', 'subscription_change', 'trial_change'];
+const APPLICATION_TABS = ['submitted', 'approved', 'rejected'];
+const REQUEST_TABS = ['open', 'applied', 'rejected'];
+
+export const BUILT_KEYS = {
+  'kind.*': ['provider', 'partner', 'subscriber'],
+  'invite.kind.*': ['partner', 'subscriber'],
+  'invite.bad.*': ['accepted', 'cancelled', 'expired', 'replaced', 'unknown'],
+  'lang.*': ['ru', 'en'],
+  'role.*': ['owner', 'administrator', 'user', 'operator', 'consultant', 'developer', 'admin', 'auditor', 'support'],
+  'status.*': STATUSES,
+  'status.*.long': STATUSES,
+  'sub_kind.*': SUB_KINDS,
+  'tariff_kind.*': ['trial', 'main', 'extension', 'short_extension', 'per_unit'],
+  'services.*': ['basic', 'prof'],
+  'tab.*': [...APPLICATION_TABS, ...REQUEST_TABS],
+  'applications.empty_*': APPLICATION_TABS,
+  'request.*': REQUESTS,
+  // a partner's requisites other than its name and email (common.js requisiteLabel)
+  'field.*': ['inn', 'kpp', 'phone', 'site', 'address', 'region'],
+  'rule.*': ['new_client', 'first_continuous_renewal', 'later_renewal', 'renewal_after_gap', 'from_local_its',
+    'partner_without_csk', 'individual_terms', 'first_paid_not_new_client', 'direct'],
+  'promo.kind.*': PROMO_KINDS,
+  'promo.edit_text.*': PROMO_KINDS,
+  'promo.state.*': ['upcoming', 'in_force', 'ended'],
+  'catalog.tab_*': ['tariffs', 'applications', 'promotions'],
+  'area_state.*': ['creating', 'ready', 'failed', 'deleting', 'deleted'],
+  'grant_state.*': ['active', 'expired', 'revoked', 'ended'],
+  'grant_ended.*': ['employee_removed', 'partner_changed'],
+  'close_reason.*': ['closed', 'closed_by_owner', 'closed_by_user', 'idle', 'expired', 'taken_over', 'blocked',
+    'area_deleted', 'grant_expired', 'grant_revoked'],
+  'history.event_*': ['open', 'close', 'expire'],
+  // the server's problem codes (src/base/err.c) and the cabinet's own
+  'err.*': ['invalid', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'too_large',
+    'unsupported_media_type', 'limit_exceeded', 'blocked', 'rate_limited', 'unavailable', 'internal',
+    'network', 'unexpected', 'session_ended'],
+  // badges without a label of their own (ui.js badge)
+  'state.*': ['active', 'applied', 'approved', 'blocked', 'left', 'open', 'rejected', 'revoked', 'submitted', 'suspended', 'trial'],
+  // why a self-service action does not apply (GET …/entitlement `actions`)
+  'reason.*': ['self_service.not_allowed', 'short_extension.no_paid_main', 'short_extension.one_at_a_time',
+    'deferred_renewal.nothing', 'deferred_renewal.taken', 'deferred_renewal.too_early', 'deferred_renewal.too_late'],
+};
