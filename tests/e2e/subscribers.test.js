@@ -27,7 +27,10 @@ test('R-ACC-1/2 the provider creates subscribers, served by a partner or by itse
   assert.equal(r.status, 201, JSON.stringify(r.body));
   assert.ok(r.body.code > 1000);
   assert.equal(r.body.reporting_number, `FR${r.body.code}`);
-  assert.deepEqual(r.body.partner, { id: p1.id, name: 'First Partner' });
+  // the serving partner with the contacts its client is shown (issue 11), nothing else of it
+  assert.deepEqual(Object.keys(r.body.partner).sort(), ['email', 'id', 'name', 'phone']);
+  assert.equal(r.body.partner.id, p1.id);
+  assert.equal(r.body.partner.name, 'First Partner');
   assert.equal(r.body.own_partner, false);
   assert.equal(r.body.state, 'active');
   assert.equal(r.body.owner_invited, email);
