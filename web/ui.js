@@ -1,6 +1,6 @@
 // ui.js — the cabinet's components: elements, badges, toasts, dialogs,
 // forms with inline errors, sortable paged tables with export links.
-import { t, tOr } from './i18n.js';
+import { t, tn, tOr } from './i18n.js';
 import { get, ApiError, errorMessage, withQuery } from './api.js';
 
 /** h('div', {class: 'x', onclick: fn, text: '…'}, child, …) — DOM nodes only, never HTML strings. */
@@ -363,7 +363,7 @@ export function dataTable({ url, columns, empty, rowHref, exportable = true, too
     if (!state.rows.length && state.index === 0) return;
     const paged = state.index > 0 || state.next;
     append(foot, [
-      h('span', { class: 'muted' }, paged ? t('table.page', { n: state.index + 1, count: state.rows.length }) : t('table.rows', { count: state.rows.length })),
+      h('span', { class: 'muted' }, paged ? tn('table.page', state.rows.length, { page: state.index + 1 }) : t('table.rows', { count: state.rows.length })),
       !paged ? null : h('span', { class: 'pager' },
         button(t('table.prev'), () => go(state.index - 1), { small: true, disabled: state.index === 0 || null }),
         button(t('table.next'), () => go(state.index + 1), { small: true, disabled: !state.next || null }))]);
