@@ -48,6 +48,8 @@ OB_HANDLER(ob_api_requests_list);
 OB_HANDLER(ob_api_requests_decide);
 /* subscribers.c */
 OB_HANDLER(ob_api_subscribers_list);
+OB_HANDLER(ob_api_subscribers_ending);
+OB_HANDLER(ob_api_session_usage);
 OB_HANDLER(ob_api_subscribers_create);
 OB_HANDLER(ob_api_subscribers_get);
 OB_HANDLER(ob_api_subscriber_info_get);

@@ -94,7 +94,10 @@ const struct ob_route ob_routes[] = {
     { "POST", "/api/v1/requests/{id}/decision", ob_api_requests_decide, 0, "provider",
       "apply or reject a request (provider admins and operators)" },
     { "GET", "/api/v1/subscribers", ob_api_subscribers_list, 0, "scoped",
-      "subscribers in the actor's scope; filters q and partner" },
+      "subscribers in scope with access-through and state; q (name, code, INN), partner, "
+      "state, ends_within; sort by name, code, through, state" },
+    { "GET", "/api/v1/subscribers/access-ends", ob_api_subscribers_ending, 0, "scoped",
+      "how many clients in scope lost access, and how many lose it per week ahead" },
     { "POST", "/api/v1/subscribers", ob_api_subscribers_create, OB_ROUTE_IDEMPOTENT, "scoped",
       "create a subscriber (provider staff, a partner's owner or operator)" },
     { "GET", "/api/v1/subscribers/{id}", ob_api_subscribers_get, 0, "subscriber",
@@ -195,5 +198,7 @@ const struct ob_route ob_routes[] = {
       "object", "keep a session alive (application backends, signed)" },
     { "GET", "/api/v1/subscribers/{id}/session-history", ob_api_session_history, 0, "subscriber",
       "every admission, close and expiry of the subscriber's sessions, in order" },
+    { "GET", "/api/v1/subscribers/{id}/session-usage", ob_api_session_usage, 0, "subscriber",
+      "the daily peak of sessions open at once against the limit, last ?days (30)" },
 };
 const int ob_nroutes = sizeof(ob_routes) / sizeof(ob_routes[0]);

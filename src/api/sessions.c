@@ -5,6 +5,7 @@
  *   (application backends, signed: docs/app-backend.md),
  *   GET /api/v1/subscribers/{id}/session-history.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -12,6 +13,7 @@
 #include "api/list.h"
 #include "base/config.h"
 #include "base/ctx.h"
+#include "base/date.h"
 #include "model/areas/appsession.h"
 #include "base/banned.h"
 
@@ -225,4 +227,35 @@ ob_api_session_history(struct ob_req *req, struct ob_resp *resp)
         return rc;
     }
     return ob_list_end(req, resp, &l);
+}
+
+int
+ob_api_session_usage(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_usage_day d[OB_USAGE_MAX_DAYS];
+    const char *v = ob_req_query(req, "days");
+    char day[OB_DATE_LEN];
+    int64_t sub = 0;
+    long days = 30;
+    json_t *items;
+    char *end;
+    int rc;
+
+    if (v && *v) {
+        days = strtol(v, &end, 10);
+        if (*end || days < 1 || days > OB_USAGE_MAX_DAYS)
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "days",
+                                "'days' must be a whole number from 1 to %d", OB_USAGE_MAX_DAYS);
+    }
+    if ((rc = ob_req_id(req, "id", &sub)) != 0 ||
+        (rc = ob_appsession_usage(req->ctx, sub, (int)days, d)) != 0)
+        return rc;
+    items = json_array();
+    for (int k = 0; k < days; k++) {
+        ob_date_format(d[k].day, day);
+        json_array_append_new(items, json_pack("{s:s, s:i, s:o}", "date", day, "peak", d[k].peak,
+                                               "limit", d[k].limit >= 0 ? json_integer(d[k].limit)
+                                                                        : json_null()));
+    }
+    return ob_resp_json(resp, 200, json_pack("{s:o}", "days", items));
 }

@@ -3,15 +3,18 @@
  * GET/PUT …/{id}/info, GET/POST …/{id}/users, PATCH/DELETE …/users/{person},
  * GET /api/v1/leave-reasons (R-ACC-1/2/5, R-ACT-2, R-DA-3).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "api/handlers.h"
 #include "api/list.h"
 #include "base/ctx.h"
+#include "base/date.h"
 #include "model/identity/access.h"
 #include "model/parties/invite.h"
 #include "model/parties/subscriber.h"
+#include "model/subscriptions/clients.h"
 #include "base/banned.h"
 
 static json_t *
@@ -28,25 +31,81 @@ sub_json(const struct ob_subscriber *s)
                      ob_api_instant(s->created_at));
 }
 
-static int
-row(const struct ob_subscriber *s, void *arg)
+/* A client with its access (model/subscriptions/clients.h): the state is
+ * the worked-out one, access_through the last day with access (R-SUB-0). */
+static json_t *
+client_json(const struct ob_client *c)
 {
-    return ob_list_add(arg, s->id, sub_json(s));
+    json_t *o = sub_json(&c->sub);
+    char d[OB_DATE_LEN];
+
+    if (c->access_end) {
+        ob_date_format(c->access_end - 1, d);
+        json_object_set_new(o, "access_through", json_string(d));
+    } else {
+        json_object_set_new(o, "access_through", json_null());
+    }
+    json_object_set_new(o, "tariff", *c->tariff ? json_pack("{s:s, s:s, s:s}", "code", c->tariff,
+                                                            "name_ru", c->tariff_ru, "name_en",
+                                                            c->tariff_en)
+                                                : json_null());
+    return o;
+}
+
+static int
+row(const struct ob_client *c, const char *cursor, void *arg)
+{
+    return ob_list_add_text(arg, cursor, client_json(c));
+}
+
+static int
+client_filter(struct ob_req *req, struct ob_client_filter *f)
+{
+    const char *state = ob_req_query(req, "state"), *ends = ob_req_query(req, "ends_within");
+    const char *order = ob_req_query(req, "order");
+    char *end;
+    int rc;
+
+    f->q = ob_req_query(req, "q");
+    f->ends_within = -1;
+    if ((rc = ob_api_query_id(req, "partner", &f->partner)) != 0 ||
+        (rc = ob_client_sort_parse(req->ctx, ob_req_query(req, "sort"), f)) != 0)
+        return rc;
+    if (order && *order) {
+        if (strcmp(order, "asc") && strcmp(order, "desc"))
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "order", "'order' must be asc or desc");
+        if (!strcmp(order, "desc"))
+            f->desc = !f->desc;
+    }
+    if (state && *state) {
+        if (strcmp(state, "active") && strcmp(state, "blocked") && strcmp(state, "left"))
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "state",
+                                "'state' must be active, blocked or left");
+        f->state = state;
+    }
+    if (ends && *ends) {
+        long v = strtol(ends, &end, 10);
+
+        if (*end || v < 0 || v > 3660)
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "ends_within",
+                                "'ends_within' must be a number of days from 0 to 3660");
+        f->ends_within = (int)v;
+    }
+    return 0;
 }
 
 int
 ob_api_subscribers_list(struct ob_req *req, struct ob_resp *resp)
 {
-    const char *q = ob_req_query(req, "q");
+    struct ob_client_filter f = { 0 };
     struct ob_list l;
-    int64_t partner;
     int rc;
 
-    if ((rc = ob_api_query_id(req, "partner", &partner)) != 0 ||
-        (rc = ob_list_begin(req, &l)) != 0)
+    if ((rc = client_filter(req, &f)) != 0 || (rc = ob_list_begin(req, &l)) != 0)
         return rc;
     l.name = "subscribers";
-    if ((rc = ob_subscriber_list(req->ctx, q, partner, l.after, l.limit, row, &l)) != 0) {
+    f.after = l.after_text;
+    if ((rc = ob_client_list(req->ctx, &f, l.limit, row, &l)) != 0) {
         ob_list_free(&l);
         return rc;
     }
@@ -54,10 +113,43 @@ ob_api_subscribers_list(struct ob_req *req, struct ob_resp *resp)
 }
 
 int
+ob_api_subscribers_ending(struct ob_req *req, struct ob_resp *resp)
+{
+    const char *w = ob_req_query(req, "weeks");
+    int n[27], weeks = 8, rc;
+    int32_t today = ob_date_of_instant(ob_clock_now(req->ctx));
+    int64_t partner;
+    json_t *items;
+    char d[OB_DATE_LEN];
+    char *end;
+
+    if ((rc = ob_api_query_id(req, "partner", &partner)) != 0)
+        return rc;
+    if (w && *w) {
+        long v = strtol(w, &end, 10);
+
+        if (*end || v < 1 || v > 26)
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "weeks",
+                                "'weeks' must be a whole number from 1 to 26");
+        weeks = (int)v;
+    }
+    if ((rc = ob_client_ending(req->ctx, partner, weeks, n)) != 0)
+        return rc;
+    items = json_array();
+    for (int k = 0; k < weeks; k++) {
+        ob_date_format(today + 7 * k, d);
+        json_array_append_new(items, json_pack("{s:s, s:i}", "from", d, "count", n[1 + k]));
+    }
+    ob_date_format(today, d);
+    return ob_resp_json(resp, 200, json_pack("{s:s, s:i, s:o}", "date", d, "ended", n[0],
+                                             "weeks", items));
+}
+
+int
 ob_api_subscribers_create(struct ob_req *req, struct ob_resp *resp)
 {
     struct ob_subscriber_new in = { 0 };
-    struct ob_subscriber s = { 0 };
+    struct ob_client c;
     struct ob_invite owner;
     int64_t id = 0;
     json_t *out;
@@ -69,9 +161,9 @@ ob_api_subscribers_create(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_req_str(req, "owner_name", 1000, false, &in.owner_name)) != 0 ||
         (rc = ob_req_str(req, "lang", 8, false, &in.lang)) != 0 ||
         (rc = ob_subscriber_create(req->ctx, &in, &id, &owner)) != 0 ||
-        (rc = ob_subscriber_get(req->ctx, id, &s)) != 0)
+        (rc = ob_client_get(req->ctx, id, &c)) != 0)
         return rc;
-    out = sub_json(&s);
+    out = client_json(&c);
     /* no person and no name: only the address the owner invitation went to */
     json_object_set_new(out, "owner_invited", owner.id ? json_string(owner.email) : json_null());
     return ob_resp_json(resp, 201, out);
@@ -80,13 +172,13 @@ ob_api_subscribers_create(struct ob_req *req, struct ob_resp *resp)
 int
 ob_api_subscribers_get(struct ob_req *req, struct ob_resp *resp)
 {
-    struct ob_subscriber s = { 0 };
+    struct ob_client c;
     int64_t id;
     int rc;
 
-    if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_subscriber_get(req->ctx, id, &s)) != 0)
+    if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_client_get(req->ctx, id, &c)) != 0)
         return rc;
-    return ob_resp_json(resp, 200, sub_json(&s));
+    return ob_resp_json(resp, 200, client_json(&c));
 }
 
 static json_t *

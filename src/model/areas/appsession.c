@@ -928,3 +928,72 @@ ob_appsession_history(struct ob_ctx *ctx, int64_t sub, int64_t after, int limit,
                              : HISTORY_SELECT "AND h.id > ? AND ? >= 0 ORDER BY h.id LIMIT ?",
                       "iiii", sub, after, after, (int64_t)limit);
 }
+
+/* ---- usage: the daily peak against the limit ------------------------------------------ */
+
+struct usage {
+    struct ob_usage_day *out;
+    int days, open, k;              /* k: the day being replayed */
+    int32_t from;
+};
+
+static int
+usage_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct usage *u = arg;
+
+    (void)ctx;
+    u->open += strcmp(ob_stmt_text(st, 0), "open") ? -1 : 1;
+    if (u->open < 0)
+        u->open = 0;
+    if (u->open > u->out[u->k].peak)
+        u->out[u->k].peak = u->open;
+    return 0;
+}
+
+static void
+open_count(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    (void)ctx;
+    *(int64_t *)out = ob_stmt_int(st, 0);
+}
+
+int
+ob_appsession_usage(struct ob_ctx *ctx, int64_t sub, int days, struct ob_usage_day *out)
+{
+    int32_t today = ob_date_of_instant(ob_clock_now(ctx));
+    struct usage u = { out, days, 0, 0, today - days + 1 };
+    struct ob_entitlement e;
+    int64_t before = 0;
+    int rc;
+
+    if (days < 1 || days > OB_USAGE_MAX_DAYS)
+        return ob_err_field(&ctx->err, OB_EINVAL, "days", "'days' must be from 1 to %d",
+                            OB_USAGE_MAX_DAYS);
+    if ((rc = ob_access_subscriber(ctx, sub, MANAGE, OB_ROLES_ANY, OB_ROLES_ANY)) != 0)
+        return rc;
+    memset(out, 0, sizeof(*out) * (size_t)days);
+    /* open at the window's start: opens less closes and expiries before it */
+    rc = ob_db_one(ctx, open_count, &before,
+                   "SELECT COALESCE(SUM(CASE WHEN event = 'open' THEN 1 ELSE -1 END), 0) "
+                   "FROM session_history WHERE subscriber_id = ? AND at < ?",
+                   "ii", sub, ob_date_start(u.from));
+    if (rc != 0)
+        return rc;
+    u.open = before > 0 ? (int)before : 0;
+    /* day by day in commit order: a day starts with what the day before ended with */
+    for (int k = 0; k < days && rc == 0; k++) {
+        out[k].day = u.from + k;
+        out[k].peak = u.open;
+        u.k = k;
+        rc = ob_db_each(ctx, usage_row, &u,
+                        "SELECT event, at FROM session_history WHERE subscriber_id = ? "
+                        "AND at >= ? AND at < ? ORDER BY id",
+                        "iii", sub, ob_date_start(u.from + k), ob_date_start(u.from + k + 1));
+    }
+    for (int k = 0; k < days && rc == 0; k++) {
+        rc = ob_subscription_entitlement_load(ctx, sub, u.from + k, &e);
+        out[k].limit = e.blocked ? -1 : e.sessions;
+    }
+    return rc;
+}

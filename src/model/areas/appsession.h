@@ -104,6 +104,19 @@ struct ob_history_row {
 int ob_appsession_history(struct ob_ctx *ctx, int64_t sub, int64_t after, int limit, bool newest,
                           int (*fn)(const struct ob_history_row *, void *), void *arg);
 
+/* One day of a subscriber's session usage: the most sessions open at once
+ * that day (replayed from the history) and the session limit of its
+ * entitlement that day (-1: blocked, no session may open). */
+struct ob_usage_day {
+    int32_t day;
+    int peak, limit;
+};
+#define OB_USAGE_MAX_DAYS 92
+/* The last `days` days (1..OB_USAGE_MAX_DAYS) up to today, oldest first,
+ * into out: the subscriber's owner and administrators, its partner's
+ * employees, provider staff. Read only. */
+int ob_appsession_usage(struct ob_ctx *ctx, int64_t sub, int days, struct ob_usage_day *out);
+
 /* Close the open sessions of an area or of a grant with `reason`, with
  * their history rows; joins the caller's transaction. */
 int ob_appsession_close_area(struct ob_ctx *ctx, int64_t area, const char *reason, int *n);

@@ -102,42 +102,6 @@ ob_subscriber_get(struct ob_ctx *ctx, int64_t id, struct ob_subscriber *out)
     return rc ? rc : load(ctx, id, out);
 }
 
-struct subscriber_fn {
-    int (*fn)(const struct ob_subscriber *, void *);
-    void *arg;
-};
-
-static int
-subscriber_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
-{
-    const struct subscriber_fn *f = arg;
-    struct ob_subscriber s;
-
-    read_sub(ctx, st, &s);
-    return f->fn(&s, f->arg);
-}
-
-int
-ob_subscriber_list(struct ob_ctx *ctx, const char *q, int64_t partner, int64_t after, int limit,
-                   int (*fn)(const struct ob_subscriber *, void *), void *arg)
-{
-    const char *cond, *like = q && *q ? ob_db_like_pattern(ctx, q) : "";
-    struct subscriber_fn f = { fn, arg };
-    char *sql, *scope = "";
-    int rc;
-
-    if ((rc = ob_access_scope(ctx, "s.partner_id", "s.account_id", &cond)) != 0)
-        return rc;
-    scope = ob_arena_printf(&ctx->arena, "AND %s ", cond);
-    sql = ob_arena_printf(&ctx->arena,
-                          SUB_SELECT "WHERE (? = 0 OR a.id < ?) AND (? = 0 OR s.partner_id = ?) "
-                                     "AND (? = '' OR LOWER(a.name) LIKE ? ESCAPE '\\' OR "
-                                     "CAST(s.code AS TEXT) = ?) %sORDER BY a.id DESC LIMIT ?",
-                          scope);
-    return ob_db_each(ctx, subscriber_row, &f, sql, "iiiittti", after, after, partner, partner,
-                      like, like, q ? q : "", (int64_t)limit);
-}
-
 /* ---- creating ------------------------------------------------------------------------ */
 
 /* Who serves a subscriber the actor creates: provider staff choose (or not);

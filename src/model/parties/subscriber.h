@@ -61,10 +61,8 @@ int ob_subscriber_insert(struct ob_ctx *ctx, const char *name, int64_t partner,
 int ob_subscriber_create(struct ob_ctx *ctx, const struct ob_subscriber_new *in, int64_t *id,
                          struct ob_invite *owner);
 int ob_subscriber_get(struct ob_ctx *ctx, int64_t id, struct ob_subscriber *out);
-/* Subscribers in the actor's scope, newest first; q on name or code,
- * partner (0: any) on the serving partner. */
-int ob_subscriber_list(struct ob_ctx *ctx, const char *q, int64_t partner, int64_t after,
-                       int limit, int (*fn)(const struct ob_subscriber *, void *), void *arg);
+/* The list of subscribers in scope, with their access, is
+ * model/subscriptions/clients.h. */
 
 struct ob_subscriber_info {
     const char *legal_name, *inn, *kpp, *contact_person, *phone, *email, *region;
