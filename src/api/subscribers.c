@@ -49,6 +49,7 @@ client_json(const struct ob_client *c)
                                                             "name_ru", c->tariff_ru, "name_en",
                                                             c->tariff_en)
                                                 : json_null());
+    json_object_set_new(o, "access_kind", ob_api_str(*c->kind ? c->kind : NULL));
     return o;
 }
 

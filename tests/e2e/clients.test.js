@@ -74,6 +74,7 @@ test('search by INN, code and name; each client with its access-through date, st
   assert.equal(it.access_through, addDays(day, 29), 'TRIAL-30: through L = end − 1');
   assert.equal(it.state, 'active');
   assert.equal(it.tariff.code, 'TRIAL-30');
+  assert.equal(it.access_kind, 'trial');
   assert.ok(it.tariff.name_ru);
   assert.deepEqual((await P.owner.get(`/api/v1/subscribers?q=${a.code}`)).body.items.map((x) => x.id), [a.id]);
   assert.ok((await P.owner.get('/api/v1/subscribers?q=%D0%BF%D0%BE%20%D0%98%D0%9D%D0%9D')).body.items.some((x) => x.id === a.id));
@@ -88,6 +89,7 @@ test('search by INN, code and name; each client with its access-through date, st
   const o = (await P.owner.get(`/api/v1/subscribers/${own.id}`)).body;
   assert.equal(o.own_partner, true);
   assert.equal(o.tariff.code, 'PARTNER-OWN');
+  assert.equal(o.access_kind, 'main');
   for (const [q, field] of [['sort=price', 'sort'], ['order=up', 'order'], ['state=gone', 'state'],
     ['ends_within=-1', 'ends_within'], ['sort=name&after=abc', 'after'], ['after=5:x', 'after']]) {
     expect(await P.owner.get(`/api/v1/subscribers?${q}`), 400, 'invalid', field);

@@ -33,6 +33,9 @@
     "(SELECT x.tariff_id FROM subscriptions x WHERE x.subscriber_id = s.account_id "           \
     "AND x.state = 'posted' AND x.kind IN " ACCESS_KINDS " "                                    \
     "ORDER BY x.\"end\" DESC, x.id DESC LIMIT 1) AS tariff_id, "                               \
+    "(SELECT x.kind FROM subscriptions x WHERE x.subscriber_id = s.account_id "                \
+    "AND x.state = 'posted' AND x.kind IN " ACCESS_KINDS " "                                    \
+    "ORDER BY x.\"end\" DESC, x.id DESC LIMIT 1) AS access_kind, "                             \
     "CASE WHEN s.state = 'left' THEN 'left' WHEN EXISTS (SELECT 1 FROM subscriptions y "       \
     "WHERE y.subscriber_id = s.account_id AND y.state = 'posted' AND y.kind IN " ACCESS_KINDS \
     " AND y.start <= ? AND y.\"end\" > ?) THEN 'active' ELSE 'blocked' END AS state "          \
@@ -42,7 +45,8 @@
 
 #define OUTER_COLS                                                                             \
     "SELECT c.id, c.name, c.code, c.partner, c.partner_name, c.own, c.state, c.created_at, "   \
-    "c.access_end, COALESCE(t.code, ''), COALESCE(t.name_ru, ''), COALESCE(t.name_en, '') "
+    "c.access_end, COALESCE(t.code, ''), COALESCE(t.name_ru, ''), COALESCE(t.name_en, ''), "  \
+    "COALESCE(c.access_kind, '') "
 
 static const char *const sort_names[] = { "", "name", "code", "through", "state" };
 static const char *const sort_cols[] = { "c.id", "c.name", "c.code", "c.access_end", "c.state" };
@@ -295,6 +299,7 @@ read_client(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
     c->tariff = ob_stmt_dup(ctx, st, 9);
     c->tariff_ru = ob_stmt_dup(ctx, st, 10);
     c->tariff_en = ob_stmt_dup(ctx, st, 11);
+    c->kind = ob_stmt_dup(ctx, st, 12);
 }
 
 struct each {

@@ -49,6 +49,7 @@ struct ob_client {
     struct ob_subscriber sub;       /* sub.state is the client's state (see above) */
     int32_t access_end;             /* first day without access; 0: never had any */
     const char *tariff, *tariff_ru, *tariff_en; /* of that subscription; "" without one */
+    const char *kind;               /* its kind (trial, main, ...); "" without one */
 };
 
 /* Parse ?sort (name, code, through, state, with '-' for descending). */
