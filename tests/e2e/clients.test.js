@@ -32,13 +32,13 @@ const addDays = (d, n) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86400000).
 async function today() {
   return (await ctx.s.fetch('/api/v1/test/clock').then((r) => r.json())).date;
 }
-/** Moves the service clock on; the partner's owner signs in again (its session has expired). */
+/** Moves the service clock on; the partners' owners sign in again (their sessions have expired). */
 async function advance(days) {
   const r = await ctx.s.fetch('/api/v1/test/clock', {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: days * 86400 }),
   });
   assert.equal(r.status, 200);
-  assert.equal((await P.owner.login(P.email, 'a-good-password-1')).status, 200);
+  for (const p of [P, Q]) assert.equal((await p.owner.login(p.email, 'a-good-password-1')).status, 200);
 }
 
 async function client(p, name, inn) {
@@ -190,6 +190,25 @@ test('session usage: the daily peak of sessions open at once against the limit, 
   const next = (await P.owner.get(`/api/v1/subscribers/${c.id}/session-usage?days=2`)).body.days;
   assert.deepEqual(next.map((d) => d.peak), [2, 1]);
   expect(await P.owner.get(`/api/v1/subscribers/${c.id}/session-usage?days=0`), 400, 'invalid', 'days');
+});
+
+test('the card: the serving partner reads the client\'s users and the grants to its employees; another partner neither', async () => {
+  const c = await newClient(ctx, P, 'ООО Карточка');
+  const a = await readyArea(c.owner, c.id, 'Для карточки');
+  const emp = await newEmployee(ctx, P, ['consultant']);
+  expect(await c.owner.post('/api/v1/grants', { area: a.id, email: emp.email, until: await today() }), 201);
+  const users = await P.owner.get(`/api/v1/subscribers/${c.id}/users`);
+  expect(users, 200);
+  assert.deepEqual(users.body.items.map((x) => x.email), [c.email]);
+  const grants = await P.owner.get(`/api/v1/grants?subscriber=${c.id}`);
+  expect(grants, 200);
+  assert.equal(grants.body.items.length, 1, JSON.stringify([grants.body, (await c.owner.get(`/api/v1/grants?subscriber=${c.id}`)).body]));
+  assert.equal(grants.body.items[0].area.id, a.id);
+  // reading is not managing
+  expect(await P.owner.post(`/api/v1/subscribers/${c.id}/users`, { email: 'x@card.test', roles: ['user'] }), 403, 'forbidden');
+  for (const path of [`/api/v1/subscribers/${c.id}/users`, `/api/v1/grants?subscriber=${c.id}`, `/api/v1/areas?subscriber=${c.id}`]) {
+    expect(await Q.owner.get(path), 404, 'not_found');
+  }
 });
 
 test('R-SUB-7 one truth: a client whose trial ended is blocked in the list, the filter and the card', async () => {

@@ -184,6 +184,7 @@ test('provider routes: partners and subscribers are refused', async () => {
 const LIST_IDS = {
   '/api/v1/partners': 'partnerId',
   '/api/v1/subscribers': 'sub',
+  '/api/v1/subscribers/access-ends': null, // counts, not rows: tests/e2e/clients.test.js checks their scope
   '/api/v1/requests': 'request',
   '/api/v1/leave-reasons': null,      // the same configured list for everyone
   '/api/v1/applications': null,       // the catalog: the same for everyone

@@ -223,12 +223,14 @@ test('users: the owner and administrators manage them; owner rights stay with ow
   assert.deepEqual(list.body.items.map((x) => x.email).sort(), [adminEmail, u.email].sort());
   assert.equal((await adm.del(`/api/v1/subscribers/${id}/users/${u.person}`)).status, 204);
   assert.equal((await adm.del(`/api/v1/subscribers/${id}/users/${u.person}`)).status, 404);
-  // A plain user, the serving partner and strangers cannot manage users.
+  // A plain user, the serving partner and strangers cannot manage users; the serving
+  // partner's employees read them (the client card, issue 11).
   const plainEmail = uniqueEmail('pu');
   await adm.post(`/api/v1/subscribers/${id}/users`, { email: plainEmail, roles: ['user'] });
   const plain = await activate(ctx.s, ctx.db, plainEmail);
   assert.equal((await plain.get(`/api/v1/subscribers/${id}/users`)).status, 403);
-  assert.equal((await p1.owner.get(`/api/v1/subscribers/${id}/users`)).status, 403);
+  assert.equal((await p1.owner.get(`/api/v1/subscribers/${id}/users`)).status, 200);
+  assert.equal((await p1.owner.post(`/api/v1/subscribers/${id}/users`, { email: uniqueEmail(), roles: ['user'] })).status, 403);
   assert.equal((await p2.owner.get(`/api/v1/subscribers/${id}/users`)).status, 404);
   assert.equal((await p2.owner.post(`/api/v1/subscribers/${id}/users`, { email: uniqueEmail(), roles: ['user'] })).status, 404);
   assert.equal((await anon().get(`/api/v1/subscribers/${id}/users`)).status, 401);

@@ -207,9 +207,11 @@ grant_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     read_grant(ctx, st, &g);
     /* a subscriber's users who are not its owner or administrators see
      * only their own (none): the scope of ob_grant_list lists every
-     * subscriber */
+     * subscriber; a partner's employees see those given by its clients to
+     * the partner's people (the client card) */
     if (g.person != ctx->actor.person && !ob_access_provider_roles(ctx) &&
-        !(ob_access_roles(ctx, g.subscriber) & (OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR)))
+        !(ob_access_roles(ctx, g.subscriber) & (OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR)) &&
+        !(g.partner && ob_access_roles(ctx, g.partner)))
         return 0;
     return r->fn(&g, r->arg);
 }
@@ -229,8 +231,9 @@ ob_grant_list(struct ob_ctx *ctx, const struct ob_grant_filter *f, int64_t after
     if (f->state && *f->state && strcmp(f->state, "active") && strcmp(f->state, "all"))
         return ob_err_field(&ctx->err, OB_EINVAL, "state", "'state' must be active or all");
     if (f->subscriber) {
+        /* the serving partner's employees see the grants to them on the client card */
         if ((rc = ob_access_subscriber(ctx, f->subscriber, OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR,
-                                       0, OB_ROLES_ANY)) != 0)
+                                       OB_ROLES_ANY, OB_ROLES_ANY)) != 0)
             return rc;
     } else {
         /* the grants to me, and those of the subscribers I am in */

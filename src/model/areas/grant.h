@@ -46,7 +46,8 @@ struct ob_grant_filter {
     bool mine;                          /* only those given to the actor */
 };
 /* The owner sees its subscriber's grants; a partner employee those given
- * to them; provider staff all. */
+ * to them, and with `subscriber` every grant of a client its partner
+ * serves (the client card); provider staff all. */
 int ob_grant_list(struct ob_ctx *ctx, const struct ob_grant_filter *f, int64_t after, int limit,
                   int (*fn)(const struct ob_grant *, void *), void *arg);
 int ob_grant_revoke(struct ob_ctx *ctx, int64_t id);

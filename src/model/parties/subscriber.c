@@ -474,7 +474,9 @@ int
 ob_subscriber_users(struct ob_ctx *ctx, int64_t sub, int64_t after, int limit,
                     int (*fn)(const struct ob_account_member *, void *), void *arg)
 {
-    int rc = ob_access_subscriber(ctx, sub, MANAGERS, 0, 0);
+    /* the serving partner's employees read them for the client card; only
+     * the subscriber's owner and administrators manage them */
+    int rc = ob_access_subscriber(ctx, sub, MANAGERS, OB_ROLES_ANY, 0);
 
     return rc ? rc : ob_member_list(ctx, sub, OB_KIND_SUBSCRIBER, after, limit, fn, arg);
 }

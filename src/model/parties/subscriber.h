@@ -13,7 +13,8 @@
  * "complete" when legal name, INN, contact person, phone, email and region
  * are all filled: a paid subscription needs that.
  *
- * Users: the subscriber's owner and administrators manage them; an
+ * Users: the subscriber's owner and administrators manage them (its
+ * serving partner's employees read the list, for the client card); an
  * administrator cannot give or take the owner role, and the last owner
  * cannot be removed or demoted. People join by invitation only.
  */
