@@ -59,7 +59,6 @@ const NAV = {
   ],
   partner: [
     { href: '/subscribers', label: 'nav.subscribers' },
-    { href: '/clients', label: 'nav.clients' },
     { href: '/granted', label: 'nav.granted' },
     { href: '/tariffs', label: 'nav.tariffs' },
     { href: '/employees', label: 'nav.employees' },

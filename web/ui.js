@@ -302,7 +302,9 @@ export function form({ fields, values = {}, submitLabel, submitKind = 'primary',
  * is by the loaded page. Export links fetch every row (?format=csv|xlsx).
  * Returns {el, reload()}.
  */
-export function dataTable({ url, columns, empty, rowHref, exportable = true, toolbar }) {
+// sort: { key, dir, onSort(key, dir) } sorts on the server: a column with
+// `sortKey` is clickable, the rows are drawn as the server ordered them.
+export function dataTable({ url, columns, empty, rowHref, exportable = true, toolbar, sort: server }) {
   const el = h('div', { class: 'table-wrap' });
   const state = { pages: [url], index: 0, rows: [], next: null, sortKey: null, dir: 1 };
   const body = h('div', { class: 'table-body' });
@@ -324,7 +326,7 @@ export function dataTable({ url, columns, empty, rowHref, exportable = true, too
       body.append(emptyState(empty?.title || t('table.empty'), empty?.text, empty?.action));
     } else {
       let rows = state.rows;
-      if (state.sortKey) {
+      if (state.sortKey && !server) {
         const col = columns.find((c) => c.key === state.sortKey);
         rows = [...rows].sort((a, b) => {
           const x = valueOf(col, a); const y = valueOf(col, b);
@@ -335,13 +337,15 @@ export function dataTable({ url, columns, empty, rowHref, exportable = true, too
         });
       }
       const thead = h('thead', {}, h('tr', {}, columns.map((c) => {
-        const sortable = c.sort !== false && c.key;
-        const on = state.sortKey === c.key;
-        return h('th', { class: c.cls, scope: 'col', 'aria-sort': on ? (state.dir > 0 ? 'ascending' : 'descending') : null },
+        const sortable = server ? !!c.sortKey : c.sort !== false && c.key;
+        const on = server ? server.key === c.sortKey : state.sortKey === c.key;
+        const dir = server ? server.dir : state.dir;
+        const click = server ? () => server.onSort(c.sortKey, on ? -dir : 1)
+          : () => { if (state.sortKey === c.key) state.dir = -state.dir; else { state.sortKey = c.key; state.dir = 1; } draw(); };
+        return h('th', { class: c.cls, scope: 'col', 'aria-sort': on ? (dir > 0 ? 'ascending' : 'descending') : null },
           sortable ? h('button', {
-            type: 'button', class: ['sort', on && 'sort-on'],
-            onclick: () => { if (state.sortKey === c.key) state.dir = -state.dir; else { state.sortKey = c.key; state.dir = 1; } draw(); },
-          }, c.label, h('span', { class: 'sort-mark', 'aria-hidden': 'true', text: on ? (state.dir > 0 ? '▲' : '▼') : '↕' })) : c.label);
+            type: 'button', class: ['sort', on && 'sort-on'], onclick: click,
+          }, c.label, h('span', { class: 'sort-mark', 'aria-hidden': 'true', text: on ? (dir > 0 ? '▲' : '▼') : '↕' })) : c.label);
       })));
       const tbody = h('tbody', {}, rows.map((r) => {
         const href = rowHref ? rowHref(r) : null;

@@ -1,18 +1,21 @@
-// The partner's clients with their access end dates: a chart of access ending
-// per week, filters and sorting by end date, Renew (quote → confirm), and a
-// change or cancellation request of the current main for the provider (R-SUB-2).
-import { t, tn, tOr, fmtDate, fmtMoney, currentLang } from '../i18n.js';
-import { get, post, withQuery, ApiError } from '../api.js';
+// The partner's dialogs about a client's subscriptions, shared by the one
+// client list (/subscribers) and the client card: the chart of access ending
+// per week (counted by the server), Renew or post a main (quote → confirm), a
+// partner-entered extension such as SESSIONS+1 (R-SUB-3), a change or
+// cancellation request of the current main (R-SUB-2), and the additional
+// information a posting needs, asked for in place when it is incomplete (R-ACC-5).
+import { t, tn, tOr, fmtDate, fmtMoney, currentLang, localName } from '../i18n.js';
+import { get, post, put, withQuery, ApiError } from '../api.js';
 import {
-  h, clear, badge, card, button, formDialog, toast, pageHeader, form, emptyState, loading, errorBox,
+  h, clear, formDialog, errorBox,
 } from '../ui.js';
-import { setTitle, navigate, account, today as businessToday } from '../session.js';
+import { navigate, account } from '../session.js';
 import { all, TERMS } from './catalog.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const ACCESS_KINDS = ['trial', 'main', 'deferred_renewal'];
+const ACCESS_KINDS = ['trial', 'main', 'deferred_renewal', 'its_local'];
 const addDays = (d, n) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
-const daysBetween = (a, b) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
+export const daysBetween = (a, b) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
 
 export const RULES = ['new_client', 'first_continuous_renewal', 'later_renewal', 'renewal_after_gap', 'from_local_its',
   'partner_without_csk', 'individual_terms', 'first_paid_not_new_client', 'direct'];
@@ -35,16 +38,16 @@ export function groupClients(subs) {
   return [...by.values()].map((c) => ({ ...c, through: c.end ? addDays(c.end, -1) : null }));
 }
 
-/** An SVG bar chart: access ended already, then per week for the next 8 weeks. */
-export function endingChart(clients, today) {
-  const buckets = [{ label: t('clients.chart_ended'), n: 0, past: true }];
-  for (let w = 0; w < 8; w++) buckets.push({ label: fmtShort(addDays(today, w * 7)), n: 0, from: addDays(today, w * 7) });
-  for (const c of clients) {
-    if (!c.end) continue;
-    const d = daysBetween(today, c.end); // access ends at 00:00 on `end`
-    if (d <= 0) buckets[0].n++;
-    else if (d <= 56) buckets[1 + Math.floor((d - 1) / 7)].n++;
-  }
+/** The client's subscriptions, grouped as the dialogs want them. */
+export async function loadClient(sub) {
+  const subs = await all(withQuery('/api/v1/subscriptions', { subscriber: sub.id, sort: '-end' }));
+  return groupClients(subs)[0] || { subscriber: sub, subs: [], end: null, current: null, through: null };
+}
+
+/** An SVG bar chart from GET /api/v1/subscribers/access-ends: ended, then per week. */
+export function endingChart(data) {
+  const buckets = [{ label: t('clients.chart_ended'), n: data.ended, past: true },
+    ...data.weeks.map((w) => ({ label: fmtShort(w.from), n: w.count, from: w.from }))];
   const W = 640; const H = 170; const top = 18; const bottom = 34; const left = 8; const gap = 10;
   const bw = (W - left * 2 - gap * (buckets.length - 1)) / buckets.length;
   const max = Math.max(1, ...buckets.map((b) => b.n));
@@ -74,75 +77,117 @@ export function endingChart(clients, today) {
   return svg;
 }
 
-function fmtShort(d) {
+export function fmtShort(d) {
   return new Intl.DateTimeFormat(currentLang() === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${d}T12:00:00Z`));
 }
 
-export async function clients(main, { query }) {
-  setTitle(t('clients.title'));
-  const acc = account();
-  const filters = { from: query.get('from') || '', to: query.get('to') || '', sort: query.get('sort') === '-end' ? '-end' : 'end' };
-  const body = h('div');
-  main.append(pageHeader(t('clients.title'), { subtitle: t('clients.subtitle') }), body);
-  body.append(loading());
-  let subs;
-  try { subs = await all(withQuery('/api/v1/subscriptions', { partner: acc.id, sort: 'end' })); } catch (err) { clear(body).append(errorBox(err)); return; }
-  const list = groupClients(subs);
-  const today = businessToday();
-  clear(body);
+/** The old Clients page is the one client list now. */
+export function clients() {
+  navigate(`/subscribers${location.search}`, { replace: true });
+}
 
-  const f = form({
+// ---- additional information, asked for where a posting needs it (R-ACC-5) ----
+export const INFO_REQUIRED = ['legal_name', 'inn', 'contact_person', 'phone', 'email', 'region'];
+export const INFO_FIELDS = [
+  { name: 'legal_name', label: () => t('info.legal_name'), span: 2 },
+  { name: 'inn', label: () => t('field.inn'), inputmode: 'numeric' },
+  { name: 'kpp', label: () => t('field.kpp'), inputmode: 'numeric' },
+  { name: 'contact_person', label: () => t('info.contact_person') },
+  { name: 'phone', label: () => t('field.phone'), type: 'tel' },
+  { name: 'email', label: () => t('field.email'), type: 'email' },
+  { name: 'region', label: () => t('field.region') },
+];
+
+/** A posting refused for incomplete information: the fields still empty, else null. */
+export async function infoMissing(err, id) {
+  if (!(err instanceof ApiError) || err.status !== 400 || err.field !== 'subscriber') return null;
+  try {
+    const info = await get(`/api/v1/subscribers/${id}/info`);
+    if (info.complete) return null;
+    return { info, missing: INFO_REQUIRED.filter((k) => !info[k]) };
+  } catch { return null; }
+}
+
+/** The form of the missing fields; true once saved complete. */
+export async function infoDialog(sub, { info, missing }) {
+  const fields = INFO_FIELDS.filter((f) => missing.includes(f.name))
+    .map((f) => ({ ...f, label: f.label(), required: true, span: f.span || (missing.length === 1 ? 2 : 1) }));
+  const ok = await formDialog({
+    title: t('client.info_needed_title', { name: sub.name }),
+    text: t('client.info_needed_text'),
+    wide: true,
+    fields,
+    values: info,
+    submitLabel: t('client.info_save_continue'),
+    onSubmit: async (v) => {
+      const body = {};
+      for (const k of ['legal_name', 'inn', 'kpp', 'contact_person', 'phone', 'email', 'region', 'leave_reason', 'leave_comment']) {
+        if (info[k] !== undefined && info[k] !== null) body[k] = info[k];
+      }
+      return put(`/api/v1/subscribers/${sub.id}/info`, { ...body, ...v });
+    },
+  });
+  return !!(ok && ok.complete);
+}
+
+/** Run a posting dialog; when it is refused for incomplete information, ask for it and run it again. */
+export async function withInfo(sub, open) {
+  for (let i = 0; i < 3; i++) {
+    const r = await open();
+    if (!r || !r.needInfo) return r;
+    if (!(await infoDialog(sub, r.needInfo))) return null;
+  }
+  return null;
+}
+
+/** A partner-entered extension of the main (R-SUB-3): SESSIONS+1 and the like, quote first. */
+export async function extensionDialog(c) {
+  let tariffs = [];
+  try { tariffs = (await all('/api/v1/tariffs')).filter((x) => x.kind === 'extension' && x.active !== false); } catch { tariffs = []; }
+  const quoteBox = h('div', { class: 'quote', 'data-testid': 'quote', 'aria-live': 'polite' });
+  let seq = 0;
+  const bodyOf = (v) => ({ subscriber: c.subscriber.id, kind: 'extension', tariff: v.tariff, quantity: Number(v.quantity) || 1 });
+  const showQuote = async (v) => {
+    const my = ++seq;
+    clear(quoteBox).append(h('div', { class: 'muted', text: t('clients.quoting') }));
+    try {
+      const q = await post('/api/v1/subscriptions/quote', bodyOf(v));
+      if (my !== seq) return;
+      const x = tariffs.find((y) => y.code === v.tariff);
+      const add = (x?.version?.options?.sessions_add || 0) * (Number(v.quantity) || 1);
+      clear(quoteBox).append(h('dl', { class: 'quote-grid' },
+        h('dt', { text: t('clients.q_period') }), h('dd', { text: `${fmtDate(q.start)} — ${fmtDate(q.through)}` }),
+        add ? [h('dt', { text: t('client.ext_adds') }), h('dd', { 'data-testid': 'adds', text: t('client.ext_sessions', { n: add }) })] : null,
+        h('dt', { text: t('clients.q_price') }), h('dd', { text: fmtMoney(q.price) }),
+        h('dt', { class: 'quote-due', text: t('clients.q_due') }), h('dd', { class: 'quote-due', 'data-testid': 'amount-due', text: fmtMoney(q.amount_due) })));
+    } catch (err) {
+      if (my !== seq) return;
+      clear(quoteBox).append(errorBox(err));
+    }
+  };
+  return formDialog({
+    title: t('client.ext_title', { name: c.subscriber.name }),
+    text: t('client.ext_text'),
+    wide: true,
     fields: [
-      { name: 'from', label: t('clients.through_from'), type: 'date' },
-      { name: 'to', label: t('clients.through_to'), type: 'date' },
-      { name: 'sort', label: t('clients.sort'), type: 'select', options: [{ value: 'end', label: t('clients.sort_end') }, { value: '-end', label: t('clients.sort_end_desc') }] },
+      { name: 'tariff', label: t('clients.tariff'), type: 'select', required: true, options: tariffs.map((x) => ({ value: x.code, label: localName(x) })) },
+      { name: 'quantity', label: t('client.ext_quantity'), type: 'number', min: 1, inputmode: 'numeric', required: true, hint: t('client.ext_quantity_hint') },
     ],
-    values: filters, submitLabel: t('audit.apply'), cls: 'form-filters form-filters-3',
-    onSubmit: async (v) => { navigate(withQuery('/clients', { from: v.from, to: v.to, sort: v.sort === 'end' ? '' : v.sort })); },
+    values: { tariff: (tariffs.find((x) => x.code === 'SESSIONS+1') || tariffs[0])?.code, quantity: 1 },
+    submitLabel: t('client.ext_confirm'),
+    onChange: (v, inputs) => {
+      if (!quoteBox.parentNode) inputs.tariff.closest('.form-grid').after(quoteBox);
+      showQuote(v);
+    },
+    onSubmit: async (v) => {
+      try { return await post('/api/v1/subscriptions', bodyOf(v)); } catch (err) {
+        const need = await infoMissing(err, c.subscriber.id);
+        if (need) return { needInfo: need };
+        if (err instanceof ApiError && err.field && !['tariff', 'quantity'].includes(err.field)) throw new ApiError(err.status, { code: err.code, detail: err.detail });
+        throw err;
+      }
+    },
   });
-  const shown = list
-    .filter((c) => (!filters.from || (c.through && c.through >= filters.from)) && (!filters.to || (c.through && c.through <= filters.to)))
-    .sort((a, b) => (a.through || '9999').localeCompare(b.through || '9999') * (filters.sort === '-end' ? -1 : 1));
-
-  const canRequest = (acc.roles || []).some((r) => r === 'owner' || r === 'operator');
-  const rows = shown.map((c) => {
-    const ended = c.end && c.end <= today;
-    const left = c.end ? daysBetween(today, c.end) : null;
-    return h('tr', { dataset: { subscriber: String(c.subscriber.id) } },
-      h('td', { class: 'num' }, h('span', { class: 'mono', text: String(c.subscriber.code) })),
-      h('td', {}, h('a', { href: `/subscribers/${c.subscriber.id}` }, h('strong', { text: c.subscriber.name }))),
-      h('td', {}, c.current ? h('span', {}, h('span', { class: 'mono', text: c.current.tariff.code }),
-        h('span', { class: 'cell-sub muted', text: c.current.kind === 'main' ? tn('clients.term_months', c.current.term_months) : tOr(`sub_kind.${c.current.kind}`, c.current.kind) })) : '—'),
-      h('td', { class: 'nowrap', 'data-testid': 'through' }, c.through ? t('clients.through', { date: fmtDate(c.through) }) : '—',
-        left !== null ? h('span', { class: 'cell-sub muted', text: ended ? tn('clients.ended_ago', -left) : tn('clients.days_left', left) }) : null),
-      h('td', {}, ended ? badge('blocked') : left !== null && left <= 7 ? badge('ending', { tone: 'warn', label: t('clients.ending') }) : badge('active', { label: t('clients.has_access') })),
-      h('td', { class: 'actions' }, c.current && c.current.tariff.code !== 'PARTNER-OWN' ? button(t('clients.renew'), () => renew(c, today), { small: true, kind: 'primary' }) : null,
-        canRequest && c.current && c.current.kind === 'main' && c.current.tariff.code !== 'PARTNER-OWN'
-          ? [' ', button(t('clients.request'), () => requestChange(c), { small: true })] : null));
-  });
-  const table = shown.length
-    ? h('div', { class: 'table-scroll' }, h('table', { class: 'table' },
-      h('thead', {}, h('tr', {}, [t('subscribers.code'), t('subscribers.name'), t('clients.tariff'), t('clients.access'), t('common.state'), '']
-        .map((l, i) => h('th', { scope: 'col', class: i === 0 ? 'num' : i === 5 ? 'actions' : null, text: l })))),
-      h('tbody', {}, rows)))
-    : emptyState(list.length ? t('clients.empty_filtered') : t('clients.empty'), list.length ? null : t('clients.empty_text'));
-  body.append(
-    card(t('clients.chart_title'), h('div', {}, endingChart(list, today), h('p', { class: 'note', text: t('clients.chart_note', { date: fmtDate(today) }) }))),
-    card('', f.el, { cls: 'card-filters' }),
-    h('div', { class: 'table-wrap' }, h('div', { class: 'table-body' }, table),
-      h('div', { class: 'table-foot' }, h('span', { class: 'muted', text: t('table.rows', { count: shown.length }) }))));
-
-  async function renew(c, day) {
-    const ok = await renewDialog(c, day);
-    if (ok) { toast(t('clients.renewed', { name: c.subscriber.name, date: fmtDate(addDays(ok.end, -1)) })); navigate(location.pathname + location.search, { replace: true }); }
-  }
-
-  async function requestChange(c) {
-    const r = await requestDialog(c);
-    if (!r || !r.id) return;
-    const p = { kind: tOr(`request.${r.kind}`, r.kind), name: c.subscriber.name, state: tOr(`state.${r.state}`, r.state) };
-    toast(r.late ? t('clients.req_filed_late', p) : t('clients.req_filed', p));
-  }
 }
 
 const CHANGE_FIELDS = ['term_months', 'start', 'tariff', 'quantity'];
@@ -232,7 +277,8 @@ export async function renewDialog(c, today) {
         h('dt', { class: 'quote-due', text: t('clients.q_due') }), h('dd', { class: 'quote-due', 'data-testid': 'amount-due', text: fmtMoney(q.amount_due) })));
     } catch (err) {
       if (my !== seq) return;
-      clear(quoteBox).append(errorBox(err));
+      const need = await infoMissing(err, c.subscriber.id);
+      clear(quoteBox).append(need ? h('div', { class: 'alert alert-warn', 'data-testid': 'info-needed', text: t('client.info_needed_quote') }) : errorBox(err));
     }
   };
   const fields = [
@@ -260,6 +306,8 @@ export async function renewDialog(c, today) {
     },
     onSubmit: async (v) => {
       try { return await post('/api/v1/subscriptions', bodyOf(v)); } catch (err) {
+        const need = await infoMissing(err, c.subscriber.id);
+        if (need) return { needInfo: need };
         if (err instanceof ApiError && err.field && !['tariff', 'term_months', 'start'].includes(err.field)) throw new ApiError(err.status, { code: err.code, detail: err.detail });
         throw err;
       }
