@@ -478,11 +478,11 @@ test('the provider\'s catalog and ITS contracts; a partner renews a blocked clie
   // the partner renews it in the browser: Renew → the rule and amount → confirm
   const part = await openPage(browser, env.server.url);
   await signIn(part, P.email, 'a-good-password-1');
-  await part.goto('/clients');
+  await part.goto('/subscribers');
   const row = part.locator('tr', { hasText: 'ООО «Колокольчик»' });
   await row.locator('.badge', { hasText: 'Blocked' }).waitFor();
   await part.locator('svg.chart').waitFor();
-  await shot(part, '32-partner-clients');
+  await shot(part, '32-partner-client-list');
   await row.getByRole('button', { name: 'Renew' }).click();
   dlg = part.locator('dialog[open]');
   await dlg.locator('[data-testid=quote] dl, [data-testid=quote] .alert').first().waitFor();

@@ -1,6 +1,6 @@
 // Change and cancellation requests of a posted subscription (R-SUB-2) in a
 // real browser (Debian's Chromium through playwright-core): the partner owner
-// opens Clients, "Request a change" on a client with a paid main, files a
+// opens the client list (Абоненты), "Request a change" on a client with a paid main, files a
 // change (term 12) and a cancellation; a missing reason and an unknown tariff
 // are shown under their fields; the requests are then checked through the API.
 // Screenshots go to build/screenshots/<engine>-requests-*.png.
@@ -32,10 +32,10 @@ after(async () => {
   await ctx?.s.stop();
 });
 
-test('R-SUB-2 the partner owner files a change and a cancellation request from Clients', async () => {
+test('R-SUB-2 the partner owner files a change and a cancellation request from the client list', async () => {
   const page = await openPage(browser, ctx.s.url);
   await signIn(page, P.email, PASSWORD);
-  await page.goto('/clients');
+  await page.goto('/subscribers');
   const row = page.locator('tr', { hasText: 'ООО Ромашка' });
   await row.getByRole('button', { name: 'Request a change' }).click();
   let dlg = page.locator('dialog[open]');
@@ -108,7 +108,7 @@ test('R-SUB-2 the Russian dialog: texts in Russian, an unchanged change is refus
   assert.equal((await P.owner.patch('/api/v1/me', { lang: 'ru' })).status, 200);
   const page = await openPage(browser, ctx.s.url, { locale: 'ru-RU' });
   await signIn(page, P.email, PASSWORD);
-  await page.goto('/clients');
+  await page.goto('/subscribers');
   await page.locator('tr', { hasText: 'ООО Ромашка' }).getByRole('button', { name: 'Запросить изменение' }).click();
   const dlg = page.locator('dialog[open]');
   await dlg.locator('.dialog-title', { hasText: 'Изменение или отмена подписки: ООО Ромашка' }).waitFor();
