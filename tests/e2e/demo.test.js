@@ -66,6 +66,13 @@ test('demo data: partners, subscribers and people whose printed logins work', as
     const deferred = await state('ООО Отсрочка');
     assert.equal(deferred.blocked, false);
     assert.deepEqual(deferred.kinds, ['deferred_renewal TRIAL-30']);
+    // Issue 11 item 4: the client list's state is the entitlement's, for every client (ООО Старт
+    // read "Активен" in one list and "Заблокирован" in the other)
+    for (const x of subs.body.items) {
+      const e = await admin.get(`/api/v1/subscribers/${x.id}/entitlement`);
+      assert.equal(x.state, e.body.blocked ? 'blocked' : 'active', `${x.name}: ${x.state}, blocked ${e.body.blocked}`);
+    }
+    assert.equal(subs.body.items.find((x) => x.name === 'ООО Старт').state, 'blocked');
   } finally {
     assert.equal(await s.stop(), 0);
   }
