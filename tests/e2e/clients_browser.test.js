@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, openPage, shot, signIn } from './lib/browser.js';
-import { setup, newPartner, inn10 } from './lib/accounts.js';
+import { setup, newPartner, newEmployee, inn10 } from './lib/accounts.js';
 import { withBackend, newClient, readyArea } from './lib/areas.js';
 import { expect } from './lib/expect.js';
 
@@ -140,6 +140,23 @@ test("the partner's own account reads as its own books without an end", async ()
   assert.doesNotMatch(text, /1200 мес|36\s?5\d\d/);
   assert.equal(await page.getByRole('button', { name: 'Расширить тариф' }).count(), 0);
   await shot(page, 'clients-06-own-books');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a consultant reads the list and the card but is offered no posting it could not make', async () => {
+  const emp = await newEmployee(ctx, P, ['consultant']);
+  const page = await openPage(browser, ctx.s.url, { locale: 'ru-RU', width: 1366 });
+  await signIn(page, emp.email, PASSWORD);
+  await page.goto('/subscribers');
+  await page.locator('tbody tr', { hasText: 'ООО Ромашка' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Продлить' }).count(), 0);
+  await page.goto(`/subscribers/${C.id}`);
+  await page.locator('[data-testid=subscriptions] tbody tr').first().waitFor();
+  await page.locator('svg.chart-usage').waitFor();
+  for (const name of ['Продлить или провести основную', 'Расширить тариф', 'Запросить изменение']) {
+    assert.equal(await page.getByRole('button', { name }).count(), 0, name);
+  }
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

@@ -107,6 +107,7 @@ function tariffCell(s) {
     ? h('span', { class: 'cell-sub muted', text: tOr(`sub_kind.${s.access_kind}`, '') }) : null);
 }
 
+/** Who posts subscriptions and files requests: the partner's owner and operators. */
 const canRequest = () => (account()?.roles || []).some((r) => r === 'owner' || r === 'operator');
 
 /** Renew (or post a first main): the quote, then confirm; the information asked for when it is missing. */
@@ -181,9 +182,9 @@ export async function subscribers(main, { query }) {
       { key: 'tariff', label: t('clients.tariff'), render: tariffCell },
       { key: 'access_through', sortKey: 'through', label: t('clients.access'), render: (s) => accessCell(s, today) },
       { key: 'state', sortKey: 'state', label: t('common.state'), render: (s) => clientState(s, today) },
-      { key: 'actions', label: '', cls: 'actions', render: (s) => (s.own_partner ? null : h('span', {},
+      { key: 'actions', label: '', cls: 'actions', render: (s) => (s.own_partner || !canRequest() ? null : h('span', {},
         button(t('clients.renew'), async () => { if (await renewClient(s, today)) table.reload(); }, { small: true, kind: 'primary' }),
-        canRequest() && s.access_kind === 'main' ? [' ', button(t('clients.request'), () => requestChange(s), { small: true })] : null)) },
+        s.access_kind === 'main' ? [' ', button(t('clients.request'), () => requestChange(s), { small: true })] : null)) },
     ],
     empty: filtered ? { title: t('clients.empty_filtered') } : { title: t('subscribers.empty'), text: t('subscribers.empty_text') },
   });
@@ -285,14 +286,15 @@ export async function subscriber(main, { params }) {
     [t('client.sessions_limit'), h('strong', { 'data-testid': 'ent-sessions', text: ent.blocked ? '0' : String(ent.sessions) })],
   ]);
   const subsBox = h('div', {}, loading());
-  const actions = s.own_partner ? null : h('span', { class: 'card-actions-row' },
+  // posting and requests: the partner's owner and operators (R-SUB-1, R-SUB-2)
+  const actions = s.own_partner || !canRequest() ? null : h('span', { class: 'card-actions-row' },
     button(t('client.post_main'), async () => { if (await renewClient(s, today)) reload(); }, { small: true, kind: 'primary' }),
     ' ', button(t('client.ext_add'), async () => {
       const c = await loadClient(s);
       const ok = await withInfo(s, () => extensionDialog(c));
       if (ok && ok.id) { toast(t('client.ext_done', { name: s.name })); reload(); }
     }, { small: true }),
-    canRequest() && s.access_kind === 'main' ? [' ', button(t('clients.request'), () => requestChange(s), { small: true })] : null);
+    s.access_kind === 'main' ? [' ', button(t('clients.request'), () => requestChange(s), { small: true })] : null);
   Promise.all([loadClient(s), all('/api/v1/tariffs').catch(() => [])]).then(([c, tariffs]) => {
     const tariffName = (x) => localName(tariffs.find((y) => y.code === x.code) || x);
     const rows = [...c.subs].sort((a, b) => (b.start.localeCompare(a.start)) || b.id - a.id);
