@@ -75,6 +75,9 @@ test('search by INN, code and name; each client with its access-through date, st
   assert.equal(it.state, 'active');
   assert.equal(it.tariff.code, 'TRIAL-30');
   assert.equal(it.access_kind, 'trial');
+  // the serving partner as the card gives it, with its contacts
+  assert.deepEqual(it.partner, (await P.owner.get(`/api/v1/subscribers/${a.id}`)).body.partner);
+  assert.deepEqual(Object.keys(it.partner).sort(), ['email', 'id', 'name', 'phone']);
   assert.ok(it.tariff.name_ru);
   assert.deepEqual((await P.owner.get(`/api/v1/subscribers?q=${a.code}`)).body.items.map((x) => x.id), [a.id]);
   assert.ok((await P.owner.get('/api/v1/subscribers?q=%D0%BF%D0%BE%20%D0%98%D0%9D%D0%9D')).body.items.some((x) => x.id === a.id));

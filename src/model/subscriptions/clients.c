@@ -26,7 +26,8 @@
 
 #define INNER                                                                                  \
     "SELECT a.id AS id, a.name AS name, s.code AS code, COALESCE(s.partner_id, 0) AS partner, " \
-    "COALESCE(pa.name, '') AS partner_name, "                                                  \
+    "COALESCE(pa.name, '') AS partner_name, COALESCE(pp.phone, '') AS partner_phone, "         \
+    "COALESCE(pp.email, '') AS partner_email, "                                                \
     "CASE WHEN s.own_partner_id IS NULL THEN 0 ELSE 1 END AS own, a.created_at AS created_at, " \
     "COALESCE((SELECT MAX(x.\"end\") FROM subscriptions x WHERE x.subscriber_id = s.account_id " \
     "AND x.state = 'posted' AND x.kind IN " ACCESS_KINDS "), '') AS access_end, "               \
@@ -41,12 +42,13 @@
     " AND y.start <= ? AND y.\"end\" > ?) THEN 'active' ELSE 'blocked' END AS state "          \
     "FROM subscribers s JOIN accounts a ON a.id = s.account_id "                               \
     "LEFT JOIN accounts pa ON pa.id = s.partner_id "                                           \
+    "LEFT JOIN partners pp ON pp.account_id = s.partner_id "                                   \
     "LEFT JOIN subscriber_info i ON i.account_id = s.account_id "
 
 #define OUTER_COLS                                                                             \
     "SELECT c.id, c.name, c.code, c.partner, c.partner_name, c.own, c.state, c.created_at, "   \
     "c.access_end, COALESCE(t.code, ''), COALESCE(t.name_ru, ''), COALESCE(t.name_en, ''), "  \
-    "COALESCE(c.access_kind, '') "
+    "COALESCE(c.access_kind, ''), c.partner_phone, c.partner_email "
 
 static const char *const sort_names[] = { "", "name", "code", "through", "state" };
 static const char *const sort_cols[] = { "c.id", "c.name", "c.code", "c.access_end", "c.state" };
@@ -300,6 +302,8 @@ read_client(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
     c->tariff_ru = ob_stmt_dup(ctx, st, 10);
     c->tariff_en = ob_stmt_dup(ctx, st, 11);
     c->kind = ob_stmt_dup(ctx, st, 12);
+    c->sub.partner_phone = ob_stmt_dup(ctx, st, 13);
+    c->sub.partner_email = ob_stmt_dup(ctx, st, 14);
 }
 
 struct each {
