@@ -91,26 +91,21 @@ function every(el, ms, fn) {
 /**
  * A notice box on top of a page: what happened when an area was opened
  * (the session limit with who holds the sessions, blocked, not allowed).
- * open(area) opens it: the window is made at once (still inside the click,
- * so no popup blocker stops it) and sent to the launch URL once Oblako admits.
+ * open(area) opens it: the window is made once Oblako admits, straight at the
+ * launch URL, so a refusal shows no empty window; the click's user activation
+ * still holds then (browsers keep it for seconds), and if the browser blocks
+ * the window anyway, a link to the launch URL is shown instead.
  */
 export function opener({ onChange } = {}) {
   const el = h('div', { class: 'notice-slot', 'aria-live': 'polite' });
 
   async function open(area, { takeOver } = {}) {
-    const w = window.open('', '_blank');
-    if (w) {
-      try {
-        w.document.title = t('areas.opening');
-        w.document.body.append(w.document.createTextNode(t('areas.opening_text', { name: area.name })));
-      } catch { /* the window may be elsewhere already */ }
-    }
     try {
       const s = await post('/api/v1/sessions', takeOver ? { area: area.id, take_over: takeOver } : { area: area.id });
       clear(el);
-      if (w && !w.closed) {
+      const w = window.open(s.launch_url, '_blank');
+      if (w) {
         w.opener = null;
-        w.location.href = s.launch_url;
         toast(t('areas.opened', { name: area.name }));
       } else {
         // the browser refused the window: a link still works for 2 minutes
@@ -119,7 +114,6 @@ export function opener({ onChange } = {}) {
             h('a', { class: 'btn btn-primary btn-sm', href: s.launch_url, target: '_blank', rel: 'noopener', text: t('areas.open_named', { name: area.name }) }))));
       }
     } catch (err) {
-      if (w) w.close();
       await show(err, area);
     }
     onChange?.();
