@@ -48,9 +48,13 @@ const ROUTES = [
   { path: '/granted', kinds: { partner: areas.granted } },
 ];
 
+// Each item names the roles that may open it, as the server checks them
+// (src/model: ob_access_provider/partner/subscriber of what the page loads);
+// an item without `roles` is open to every role of its kind of account. A
+// menu item never leads to a refusal.
 const NAV = {
   provider: [
-    { href: '/applications', label: 'nav.applications' },
+    { href: '/applications', label: 'nav.applications', roles: ['admin', 'operator'] },
     { href: '/partners', label: 'nav.partners' },
     { href: '/catalog', label: 'nav.catalog' },
     { href: '/its-contracts', label: 'nav.its' },
@@ -61,7 +65,7 @@ const NAV = {
     { href: '/subscribers', label: 'nav.subscribers' },
     { href: '/granted', label: 'nav.granted' },
     { href: '/tariffs', label: 'nav.tariffs' },
-    { href: '/employees', label: 'nav.employees' },
+    { href: '/employees', label: 'nav.employees', roles: ['owner'] },
     { href: '/requests', label: 'nav.requests' },
     { href: '/organization', label: 'nav.organization' },
   ],
@@ -69,7 +73,7 @@ const NAV = {
     { href: '/subscription', label: 'nav.subscription' },
     { href: '/areas', label: 'nav.areas' },
     { href: '/sessions', label: 'nav.sessions' },
-    { href: '/users', label: 'nav.users' },
+    { href: '/users', label: 'nav.users', roles: ['owner', 'administrator'] },
     { href: '/grants', label: 'nav.grants', roles: ['owner', 'administrator'] },
     { href: '/audit', label: 'nav.audit', roles: ['owner', 'administrator'] },
   ],
@@ -78,6 +82,12 @@ const NAV = {
 function navFor(acc) {
   if (!acc) return [];
   return (NAV[acc.kind] || []).filter((n) => !n.roles || n.roles.some((r) => acc.roles.includes(r)));
+}
+/** Is this path one of the account's menu pages, or under one? A page the menu leaves out is not shown. */
+function inMenu(acc, pathname) {
+  const all = NAV[acc?.kind] || [];
+  const item = all.find((n) => pathname === n.href || pathname.startsWith(`${n.href}/`));
+  return !item || navFor(acc).includes(item);
 }
 function home() { return navFor(account())[0]?.href || '/profile'; }
 
@@ -220,7 +230,7 @@ async function render() {
   }
   const main = h('main', { class: 'main', id: 'main', tabindex: '-1' });
   let view = null;
-  if (m) view = m.route.view || m.route.kinds?.[kind()] || null;
+  if (m && (m.route.public || inMenu(account(), pathname))) view = m.route.view || m.route.kinds?.[kind()] || null;
   const page = m && m.route.public && (m.route.public === 'guest' || !me) ? publicLayout(main) : appLayout(pathname, main);
   clear(root()).append(page);
   document.title = 'Oblako';

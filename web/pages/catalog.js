@@ -6,6 +6,7 @@ import {
   h, badge, card, dataTable, button, tabs, formDialog, toast, pageHeader,
 } from '../ui.js';
 import { setTitle, navigate, account, today } from '../session.js';
+import { roleGate } from '../roles.js';
 
 export const TERMS = [1, 3, 6, 12];
 const nameOf = (x) => (currentLang() === 'ru' ? x.name_ru : x.name_en || x.name_ru) || x.code;
@@ -88,8 +89,8 @@ export async function catalog(main, { query }) {
   let headActions = null;
   if (tab === 'tariffs') {
     const columns = [...tariffColumns(), { key: '', label: '', sort: false, cls: 'actions', render: (tr) => h('span', { class: 'row-actions' },
-      button(t('catalog.add_price'), async () => { if (await addPrice(tr)) table.reload(); }, { small: true, kind: 'ghost' }),
-      button(t('common.edit'), async () => { if (await editTariff(tr)) table.reload(); }, { small: true, kind: 'ghost' })) }];
+      button(t('catalog.add_price'), async () => { if (await addPrice(tr)) table.reload(); }, { small: true, kind: 'ghost', ...roleGate(['admin']) }),
+      button(t('common.edit'), async () => { if (await editTariff(tr)) table.reload(); }, { small: true, kind: 'ghost', ...roleGate(['admin']) })) }];
     table = dataTable({ url: '/api/v1/tariffs?limit=200', columns, exportable: false, empty: { title: t('catalog.empty_tariffs') } });
   } else if (tab === 'applications') {
     table = dataTable({
@@ -287,6 +288,7 @@ async function editTariff(tr) {
 export async function itsContracts(main) {
   setTitle(t('its.title'));
   let table;
+  // ITS contracts are recorded by the provider's admins and operators (ob_its_create)
   const add = button(t('its.add'), async () => {
     let partners = [];
     try { partners = await all('/api/v1/partners'); } catch { /* typed by id then */ }
@@ -316,7 +318,7 @@ export async function itsContracts(main) {
       },
     });
     if (ok) { toast(t('its.added')); table.reload(); }
-  }, { kind: 'primary' });
+  }, { kind: 'primary', ...roleGate(['admin', 'operator']) });
   table = dataTable({
     url: '/api/v1/its-contracts',
     columns: [
@@ -338,6 +340,7 @@ export async function partnerTariffs(main) {
   setTitle(t('ptariffs.title'));
   const acc = account();
   let table;
+  // a partner's tariffs are made by its owner and operators (ob_partner_tariff_create)
   const create = button(t('ptariffs.new'), async () => {
     let std = [];
     try { std = (await all('/api/v1/tariffs')).filter((x) => !x.partner && x.kind === 'main' && x.active && !x.version?.options?.partner_own); } catch { std = []; }
@@ -392,7 +395,7 @@ export async function partnerTariffs(main) {
       },
     });
     if (ok) { toast(t('ptariffs.created')); table.reload(); }
-  }, { kind: 'primary' });
+  }, { kind: 'primary', ...roleGate(['owner', 'operator']) });
   table = dataTable({
     url: withQuery('/api/v1/partner-tariffs', { partner: acc.id }),
     columns: [

@@ -2,6 +2,7 @@
 import { t, tOr, fmtDate, fmtDateTime } from '../i18n.js';
 import { get, post, del, patch, withQuery } from '../api.js';
 import { today } from '../session.js';
+import { roleGate } from '../roles.js';
 import {
   h, clear, badge, roleBadges, card, details, dataTable, button, confirmDialog, formDialog, toast, toastError, loading, errorBox,
 } from '../ui.js';
@@ -190,7 +191,7 @@ export function requestsTable({ state, provider: isProvider }) {
           onConfirm: (v) => post(`/api/v1/requests/${r.id}/decision`, { decision: 'apply', note: v.reason || undefined }),
         });
         if (ok) { toast(t('requests.applied')); table.reload(); }
-      }, { small: true, kind: 'primary' }),
+      }, { small: true, kind: 'primary', ...roleGate(['admin', 'operator']) }),
       button(t('requests.reject'), async () => {
         const ok = await confirmDialog({
           title: t('requests.reject_title', { name: r.partner?.name || '' }), text: t('requests.reject_text'), confirm: t('requests.reject'), danger: true,
@@ -198,7 +199,7 @@ export function requestsTable({ state, provider: isProvider }) {
           onConfirm: (v) => post(`/api/v1/requests/${r.id}/decision`, { decision: 'reject', note: v.reason }),
         });
         if (ok) { toast(t('requests.rejected')); table.reload(); }
-      }, { small: true, kind: 'danger-ghost' }))) });
+      }, { small: true, kind: 'danger-ghost', ...roleGate(['admin', 'operator']) }))) });
   }
   table = dataTable({ url, columns, empty: { title: t('requests.empty'), text: isProvider ? t('requests.empty_provider') : t('requests.empty_partner') } });
   return table;

@@ -8,6 +8,7 @@ import {
   h, badge, card, details, dataTable, button, tabs, formDialog, toast, toastError, pageHeader, form, roleBadges, loading, errorBox,
 } from '../ui.js';
 import { setTitle, navigate, account } from '../session.js';
+import { roleReason, roleGate } from '../roles.js';
 import {
   requisitesDetails, statusesCard, employeesTable, invitesCard, requestsTable, REQUEST_STATES, REQUISITES, requisiteLabel, loadInto,
 } from './common.js';
@@ -26,7 +27,7 @@ export async function organization(main) {
   const p = await loadInto(box, () => get(`/api/v1/partners/${acc.id}`));
   if (!p) return;
   box.append(
-    pageHeader(p.name, { subtitle: t('org.subtitle'), actions: button(t('requests.file'), () => fileRequest(p), { kind: 'primary' }) }),
+    pageHeader(p.name, { subtitle: t('org.subtitle'), actions: fileButton(() => fileRequest(p)) }),
     h('div', { class: 'grid-2' },
       card(t('partners.requisites'), h('div', {}, requisitesDetails(p), h('p', { class: 'note', text: t('org.requisites_note') }))),
       card(t('partners.summary'), details([
@@ -36,6 +37,13 @@ export async function organization(main) {
         [t('partners.since'), fmtDate(p.created_at)],
       ]))),
     statusesCard(p.id, { canEdit: false }));
+}
+
+// Requests are filed by the partner's owner and operators (ob_request_create):
+// for the other roles the button stays, disabled, saying so.
+function fileButton(onclick) {
+  const why = roleReason(['owner', 'operator']);
+  return button(t('requests.file'), onclick, { kind: 'primary', disabled: !!why, title: why });
 }
 
 /** File a requisites change request (R-ACC-3); only changed fields are sent. */
@@ -64,9 +72,9 @@ export async function requests(main, { query }) {
   setTitle(t('requests.title'));
   const state = [...REQUEST_STATES, 'all'].includes(query.get('state')) ? query.get('state') : 'all';
   const table = requestsTable({ state, provider: false });
-  const file = button(t('requests.file'), async () => {
+  const file = fileButton(async () => {
     try { await fileRequest(await get(`/api/v1/partners/${account().id}`)); } catch (err) { toastError(err); }
-  }, { kind: 'primary' });
+  });
   main.append(pageHeader(t('requests.title'), { subtitle: t('requests.subtitle_partner'), actions: file }),
     tabs(['all', ...REQUEST_STATES].map((s) => ({ value: s, label: s === 'all' ? t('common.all') : t(`tab.${s}`) })), state,
       (s) => navigate(`/requests?state=${s}`)),
@@ -140,6 +148,7 @@ export async function subscribers(main, { query }) {
   const sort = SORTS.includes(sp.replace(/^-/, '')) ? { key: sp.replace(/^-/, ''), dir: sp.startsWith('-') ? -1 : 1 } : { key: null, dir: 1 };
   const sortParam = (key, dir) => (key ? `${dir < 0 ? '-' : ''}${key}` : '');
   const here = (over) => withQuery('/subscribers', { ...f, sort: sortParam(sort.key, sort.dir), ...over });
+  // clients are made by the partner's owner and operators (ob_subscriber_create)
   const create = button(t('subscribers.new'), async () => {
     const s = await formDialog({
       title: t('subscribers.new'), text: t('subscribers.new_text'),
@@ -154,7 +163,7 @@ export async function subscribers(main, { query }) {
       }),
     });
     if (s && s.id) { toast(t('subscribers.created', { code: s.code })); navigate(`/subscribers/${s.id}`); }
-  }, { kind: 'primary' });
+  }, { kind: 'primary', ...roleGate(['owner', 'operator']) });
   const chartBox = h('div', { class: 'chart-box' });
   let today = null;
   try {

@@ -5,6 +5,7 @@ import {
   h, badge, card, details, dataTable, button, tabs, confirmDialog, toast, pageHeader, form,
 } from '../ui.js';
 import { setTitle, navigate } from '../session.js';
+import { mayUse } from '../roles.js';
 import {
   requisitesDetails, statusesCard, employeesTable, statusBadges, requestsTable, REQUEST_STATES, loadInto, auditTable,
 } from './common.js';
@@ -88,7 +89,9 @@ export async function partner(main, { params }) {
   const p = await loadInto(box, () => get(`/api/v1/partners/${encodeURIComponent(params.id)}`));
   if (!p) return;
   setTitle(p.name);
-  const emp = employeesTable(p.id, { canEdit: false });
+  // statuses are given and withdrawn, employees listed, by the provider's admins and operators
+  const staff = mayUse(['admin', 'operator']);
+  const emp = staff ? employeesTable(p.id, { canEdit: false }) : null;
   box.append(
     pageHeader(p.name, {
       back: { href: '/partners', label: t('nav.partners') },
@@ -104,8 +107,8 @@ export async function partner(main, { params }) {
         [t('header.reporting'), p.own_subscriber ? `FR${p.own_subscriber.code}` : ''],
         [t('common.state'), badge(p.state)],
       ]))),
-    statusesCard(p.id, { canEdit: true }),
-    card(t('employees.title'), emp.table.el));
+    statusesCard(p.id, { canEdit: staff }));
+  if (emp) box.append(card(t('employees.title'), emp.table.el));
 }
 
 export async function requests(main, { query }) {
