@@ -181,6 +181,7 @@ function header() {
   const who = me.name || me.email;
   const initials = (me.name || me.email).split(/[\s@.]+/).filter(Boolean).slice(0, 2).map((s) => s[0].toUpperCase()).join('');
   return h('header', { class: 'app-head' },
+    menuToggle(),
     brand(home()),
     h('div', { class: 'head-account' }, switcher, codes),
     h('div', { class: 'head-right' },
@@ -192,6 +193,20 @@ function header() {
       h('button', { type: 'button', class: 'btn btn-ghost btn-sm', onclick: signOut }, t('header.signout'))));
 }
 
+// Narrow windows (app.css, max-width 900px) hide the menu behind this button;
+// each page is drawn afresh, so the menu is closed again after a click in it.
+function menuToggle() {
+  const btn = h('button', {
+    type: 'button', class: 'menu-toggle', 'data-testid': 'menu-toggle', 'aria-controls': 'side-nav', 'aria-expanded': 'false',
+    'aria-label': t('nav.menu'), title: t('nav.menu'),
+    onclick: () => {
+      const open = btn.closest('.shell').classList.toggle('nav-open');
+      btn.setAttribute('aria-expanded', String(open));
+    },
+  }, h('span', { class: 'menu-bars', 'aria-hidden': 'true' }));
+  return btn;
+}
+
 function sidebar(pathname) {
   const acc = account();
   const items = navFor(acc);
@@ -199,7 +214,7 @@ function sidebar(pathname) {
     href, class: ['nav-link', (pathname === href || pathname.startsWith(`${href}/`)) && 'nav-on'],
     'aria-current': pathname === href || pathname.startsWith(`${href}/`) ? 'page' : null,
   }, t(label));
-  return h('nav', { class: 'side', 'aria-label': t('nav.main') },
+  return h('nav', { class: 'side', id: 'side-nav', 'aria-label': t('nav.main') },
     acc ? h('div', { class: 'side-kind', text: t(`kind.${acc.kind}`) }) : null,
     items.map((n) => link(n.href, n.label)),
     h('div', { class: 'side-sep' }),
