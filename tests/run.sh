@@ -2,7 +2,8 @@
 # Test orchestrator (what `make test` runs after building; it does not build).
 # Usage: tests/run.sh [--full | --quick | --tsan [--full]]
 #   default: openapi (lint and generated types of docs/openapi.yaml), unit (sqlite+postgres),
-#            e2e sqlite, e2e postgres, asan unit, asan e2e sqlite
+#            e2e sqlite, e2e postgres, walk (tests/walk: the cabinet walked by every role),
+#            asan unit, asan e2e sqlite
 #            (the API files; the browser files, which drive the same API through the
 #            cabinet, run under the sanitizers with --full), fuzz
 #   --full:  adds asan e2e browser, asan e2e postgres, the ThreadSanitizer suites and the long
@@ -439,6 +440,12 @@ no_asan_env() {
 if [ "$quick" -eq 1 ]; then
   finish
 fi
+
+# The walker: every role, page and card of the demo, in both languages and at two widths, once:
+# on SQLite and the normal build (what it checks is what the cabinet shows, not the engine);
+# its screenshots and findings stay in build/walk/.
+walk_files=(tests/walk/*.test.js)
+run_e2e "walk" sqlite build/oblako 1 "${walk_files[@]}"
 
 asan_env
 # test_faults hashes every table after each failed run with --full, not only after those that

@@ -254,6 +254,8 @@ async function render() {
       h('a', { class: 'btn btn-primary', href: me ? home() : '/signin', text: t('notfound.home') })));
     return;
   }
+  // busy until the view has loaded what it shows (assistive technology, and the tests, wait for it)
+  main.setAttribute('aria-busy', 'true');
   try {
     await view(main, { params: m.params, query: new URLSearchParams(location.search), isCurrent: () => seq === renderSeq });
   } catch (err) {
@@ -261,6 +263,7 @@ async function render() {
     console.error(err);
     main.append(errorBox(err));
   }
+  main.removeAttribute('aria-busy');
 }
 
 // ---- boot -------------------------------------------------------------------
