@@ -8,7 +8,7 @@ import {
   h, badge, card, details, dataTable, button, tabs, formDialog, toast, toastError, pageHeader, form, roleBadges, loading, errorBox,
 } from '../ui.js';
 import { setTitle, navigate, account } from '../session.js';
-import { roleReason, roleGate } from '../roles.js';
+import { mayUse, roleReason, roleGate } from '../roles.js';
 import {
   requisitesDetails, statusesCard, employeesTable, invitesCard, requestsTable, REQUEST_STATES, REQUISITES, requisiteLabel, loadInto,
 } from './common.js';
@@ -184,7 +184,8 @@ export async function subscribers(main, { query }) {
   const table = dataTable({
     url: withQuery('/api/v1/subscribers', { q: f.q, state: f.state, ends_within: f.ends_within, sort: sortParam(sort.key, sort.dir) }),
     sort: { key: sort.key, dir: sort.dir, onSort: (key, dir) => navigate(here({ sort: sortParam(key, dir) })) },
-    rowHref: (s) => `/subscribers/${s.id}`,
+    // the card reads the client's additional information: not a developer's (ob_subscriber_info_get)
+    rowHref: mayUse(['owner', 'operator', 'consultant']) ? (s) => `/subscribers/${s.id}` : null,
     columns: [
       { key: 'code', sortKey: 'code', label: t('subscribers.code'), render: (s) => h('span', { class: 'mono', text: String(s.code) }), cls: 'num' },
       { key: 'name', sortKey: 'name', label: t('subscribers.name'), render: (s) => h('span', {}, h('strong', { text: s.name }), s.own_partner ? h('span', { class: 'badge badge-info badge-inline', text: t('subscribers.own') }) : null) },
@@ -248,12 +249,14 @@ export async function subscriber(main, { params }) {
   const id = encodeURIComponent(params.id);
   const data = await loadInto(box, () => Promise.all([
     get(`/api/v1/subscribers/${id}`), get(`/api/v1/subscribers/${id}/info`), get('/api/v1/leave-reasons').catch(() => ({ items: [] })),
-    // the owner invitation, while the client has no owner (refused once it has one)
-    get(`/api/v1/member-invites?account=${id}`).catch(() => ({ items: [] })),
+    // the owner invitation, while the client has no owner: among the invitations the partner's
+    // owner and operators see (asking for this client's alone is refused once it has an owner)
+    mayUse(['owner', 'operator']) ? get('/api/v1/member-invites?limit=200') : { items: [] },
     get(`/api/v1/subscribers/${id}/entitlement`),
   ]));
   if (!data) return;
-  const [s, info, reasons, ownerInvites, ent] = data;
+  const [s, info, reasons, invites, ent] = data;
+  const ownerInvites = { items: (invites.items || []).filter((i) => i.account === s.id) };
   const today = ent.date;
   setTitle(s.name);
   const reload = () => navigate(location.pathname, { replace: true });
