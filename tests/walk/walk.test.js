@@ -4,7 +4,8 @@
 // on what a person would see as a defect:
 //   - a raw i18n key: a text equal to a key of web/i18n/*.json, or a word shaped like one
 //     (`status.active`, `a.b_c`);
-//   - a `#<digits>` label (an object shown by its id instead of its name);
+//   - a `#<digits>` label (an object shown by its id instead of its name), or a text that is a
+//     snake_case code (`small_business`) where a name belongs;
 //   - English in the Russian cabinet: three or more Latin words in a row in a text (server
 //     messages such as "your roles do not allow this"), after the allowed words below;
 //   - a page wider than the window (document.scrollingElement.scrollWidth > innerWidth);
@@ -59,6 +60,7 @@ const LATIN_ALLOWED = [
   /\bhttps?:\/\/\S+/g,        // links
   /\bOblako\b/g,              // the product's name, shown as a brand
   /\bITSaaS\b/g,              // the provider's product line, a trademark used in tariff names
+  /\b[A-Z][A-Za-z0-9]*(-[A-Z0-9]+)+\b/g, // codes people type and quote: TRIAL-30, ITS-DEMO-0001
 ];
 
 const catalogs = ['ru', 'en'].map((l) => JSON.parse(readFileSync(path.join(repoRoot, 'web', 'i18n', `${l}.json`), 'utf8')));
@@ -139,11 +141,13 @@ function inspect({ keys, namespaces, lang, allowed }) {
     const looksLikeKey = (w) => keySet.has(w) || (/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/.test(w) && (w.includes('_') || nsSet.has(w.split('.')[0])));
     if (keySet.has(s) || s.split(/[\s:,;()«»"]+/).some(looksLikeKey)) out.push(`raw i18n key${where}: "${s}"`);
     if (/(^|[^&\w])#\d+\b/.test(s)) out.push(`#id label${where}: "${s}"`);
+    if (!code && /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/.test(s) && !keySet.has(s)) out.push(`a code where a name belongs${where}: "${s}"`);
     if (lang === 'ru' && !code) {
       let rest = s;
       for (const re of allowed) rest = rest.replace(new RegExp(re.source, re.flags), ' ');
-      // three Latin words in a row, whatever stands between them short of a Cyrillic letter
-      if (/[A-Za-z][A-Za-z'’-]*[^A-Za-zА-яЁё]+[A-Za-z][A-Za-z'’-]*[^A-Za-zА-яЁё]+[A-Za-z][A-Za-z'’-]*/.test(rest)) {
+      // three Latin words in a row, whatever stands between them short of a letter (a code such
+      // as kamin_state_payroll is one word: the check above sees it)
+      if (/[A-Za-z][A-Za-z_'’-]*[^A-Za-zА-яЁё_]+[A-Za-z][A-Za-z_'’-]*[^A-Za-zА-яЁё_]+[A-Za-z][A-Za-z_'’-]*/.test(rest)) {
         out.push(`English in the Russian UI${where}: "${s}"`);
       }
     }
