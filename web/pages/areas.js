@@ -26,7 +26,7 @@ const sessionApp = (s) => (ru() ? s.area.application_name_ru : s.area.applicatio
 
 let appCache = null;
 /** The catalog's application names by code (grants carry only the code). */
-async function appNames() {
+export async function appNames() {
   if (!appCache) {
     appCache = get('/api/v1/applications?limit=200').then((r) => {
       const m = new Map();

@@ -8,6 +8,7 @@ import {
 } from '../ui.js';
 import { setTitle, account, daysBetween } from '../session.js';
 import { SUBSCRIBER_ROLES, roleOptions, auditTable, invitesCard } from './common.js';
+import { appNames } from './areas.js';
 
 const canManage = () => (account()?.roles || []).some((r) => r === 'owner' || r === 'administrator');
 
@@ -123,10 +124,10 @@ export async function subscription(main) {
   const box = h('div');
   main.append(pageHeader(t('mysub.title'), { subtitle: t('mysub.subtitle') }), box);
   box.append(loading());
-  let ent; let subs; let sub;
+  let ent; let subs; let sub; let apps;
   try {
-    [ent, subs, sub] = await Promise.all([get(`/api/v1/subscribers/${acc.id}/entitlement`),
-      get(`/api/v1/subscriptions?subscriber=${acc.id}&sort=-end&limit=200`), get(`/api/v1/subscribers/${acc.id}`)]);
+    [ent, subs, sub, apps] = await Promise.all([get(`/api/v1/subscribers/${acc.id}/entitlement`),
+      get(`/api/v1/subscriptions?subscriber=${acc.id}&sort=-end&limit=200`), get(`/api/v1/subscribers/${acc.id}`), appNames()]);
   } catch (err) { clear(box).append(errorBox(err)); return; }
   clear(box);
   const items = subs.items || [];
@@ -153,7 +154,7 @@ export async function subscription(main) {
       [t('mysub.services'), ent.services ? tOr(`services.${ent.services}`, ent.services) : ''],
       [t('mysub.applications'), (ent.applications || []).length
         ? h('span', { class: 'roles' }, ent.choose ? h('span', { class: 'muted', text: t('mysub.choose', { n: ent.choose }) }) : null,
-          ent.applications.map((a) => h('span', { class: 'role', text: a }))) : ''],
+          ent.applications.map((a) => h('span', { class: 'role', title: a, text: localName(apps.get(a)) || a }))) : ''],
     ]));
 
   // each button as the server answers for it: disabled, with the reason, when it cannot apply
