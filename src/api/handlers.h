@@ -46,6 +46,7 @@ OB_HANDLER(ob_api_questionnaires_reject);
 OB_HANDLER(ob_api_requests_create);
 OB_HANDLER(ob_api_requests_list);
 OB_HANDLER(ob_api_requests_decide);
+OB_HANDLER(ob_api_requests_quote);
 /* subscribers.c */
 OB_HANDLER(ob_api_subscribers_list);
 OB_HANDLER(ob_api_subscribers_ending);

@@ -1,7 +1,8 @@
 /*
  * requests.c — GET/POST /api/v1/requests, POST /api/v1/requests/{id}/decision
  * (R-ACC-3: a partner's requisites change; R-SUB-2: a subscription's change or
- * cancellation; R-ONB-4: a trial's new end).
+ * cancellation; R-ONB-4: a trial's new end), GET /api/v1/requests/{id}/quote
+ * (what applying it would change, shown before the decision).
  */
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "api/handlers.h"
 #include "api/list.h"
 #include "base/ctx.h"
+#include "base/date.h"
 #include "model/requests/request.h"
 #include "base/banned.h"
 
@@ -35,6 +37,12 @@ request_json(const struct ob_request *r)
                                         r->sub_end, "state", r->sub_state, "subscriber", "id",
                                         (json_int_t)r->subscriber, "name", r->subscriber_name)
                             : json_null());
+    if (r->subscription) {
+        json_t *sub = json_object_get(o, "subscription");
+
+        json_object_set_new(sub, "tariff_name_ru", ob_api_str(r->sub_tariff_ru));
+        json_object_set_new(sub, "tariff_name_en", ob_api_str(r->sub_tariff_en));
+    }
     return o;
 }
 
@@ -216,4 +224,49 @@ ob_api_requests_decide(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_request_decide(req->ctx, id, decision, note, &r)) != 0)
         return rc;
     return ob_resp_json(resp, 200, request_json(&r));
+}
+
+static json_t *
+day_json(int32_t day)
+{
+    char d[OB_DATE_LEN];
+
+    ob_date_format(day, d);
+    return json_string(d);
+}
+
+/* One side of a quote: what the decision weighs. */
+static json_t *
+side_json(const struct ob_subscription *s)
+{
+    return json_pack("{s:{s:s, s:s, s:s}, s:o, s:o, s:o, s:i, s:i, s:I, s:{s:i, s:s}, s:I, s:s}",
+                     "tariff", "code", s->tariff_code, "name_ru",
+                     s->tariff_name_ru ? s->tariff_name_ru : "", "name_en",
+                     s->tariff_name ? s->tariff_name : "", "start", day_json(s->start), "end",
+                     day_json(s->end), "through", day_json(s->end - 1), "term_months",
+                     s->term_months, "quantity", s->quantity, "price", (json_int_t)s->price,
+                     "discount", "pct", s->discount_pct, "rule",
+                     s->discount_rule ? s->discount_rule : "", "amount_due",
+                     (json_int_t)s->amount_due, "state", s->state ? s->state : "");
+}
+
+int
+ob_api_requests_quote(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_subscription before, after;
+    struct ob_request r = { 0 };
+    int64_t id;
+    int rc;
+
+    if ((rc = ob_req_id(req, "id", &id)) != 0 ||
+        (rc = ob_request_quote(req->ctx, id, &r, &before, &after)) != 0)
+        return rc;
+    return ob_resp_json(
+        resp, 200,
+        json_pack("{s:I, s:s, s:{s:I, s:s}, s:o, s:o, s:{s:I, s:I}}", "request", (json_int_t)id,
+                  "kind", r.kind, "subscriber", "id", (json_int_t)before.subscriber, "name",
+                  before.subscriber_name, "before", side_json(&before), "after",
+                  side_json(&after), "difference", "price",
+                  (json_int_t)(after.price - before.price), "amount_due",
+                  (json_int_t)(after.amount_due - before.amount_due)));
 }

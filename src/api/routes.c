@@ -91,6 +91,8 @@ const struct ob_route ob_routes[] = {
       "requests: a partner's own, or all for provider staff" },
     { "POST", "/api/v1/requests", ob_api_requests_create, OB_ROUTE_IDEMPOTENT, "scoped",
       "file a request (a partner's requisites change)" },
+    { "GET", "/api/v1/requests/{id}/quote", ob_api_requests_quote, 0, "object",
+      "what applying a subscription request would change: amount due and discount rule" },
     { "POST", "/api/v1/requests/{id}/decision", ob_api_requests_decide, 0, "provider",
       "apply or reject a request (provider admins and operators)" },
     { "GET", "/api/v1/subscribers", ob_api_subscribers_list, 0, "scoped",

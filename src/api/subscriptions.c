@@ -45,6 +45,9 @@ sub_json(struct ob_ctx *ctx, const struct ob_subscription *s)
         "discount", "pct", s->discount_pct, "rule", s->discount_rule, "amount_due",
         (json_int_t)s->amount_due, "state", s->state);
 
+    json_object_set_new(json_object_get(o, "tariff"), "name_ru",
+                        json_string(s->tariff_name_ru ? s->tariff_name_ru : ""));
+    json_object_set_new(json_object_get(o, "tariff"), "name_en", json_string(s->tariff_name));
     json_object_set_new(o, "partner_price",
                         s->partner_price >= 0 ? json_integer(s->partner_price) : json_null());
     json_object_set_new(o, "main", s->main ? json_integer(s->main) : json_null());

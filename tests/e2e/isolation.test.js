@@ -112,7 +112,7 @@ function fill(route, victim) {
     self: { id: v.token },
     object: {
       id: {
-        areas: v.area, grants: v.grant, sessions: v.session, 'member-invites': v.invite,
+        areas: v.area, grants: v.grant, sessions: v.session, 'member-invites': v.invite, requests: v.request,
       }[route.path.split('/')[3]] ?? v.subscription,
     },
   }[route.tenancy] || {};

@@ -70,7 +70,7 @@ test('R-SUB-6 a client on a local ITS contract sees that tariff in force, not it
   assert.equal(r.status, 201, JSON.stringify(r.body));
   const page = await openAs(c);
   const tariff = page.locator('[data-testid=current-tariff]');
-  await tariff.getByText(r.body.tariff.name).waitFor();
+  await tariff.getByText(r.body.tariff.name_ru).waitFor(); // the Russian page names it in Russian
   assert.match(await tariff.textContent(), /Локальный договор ИТС/);
   assert.doesNotMatch(await tariff.textContent(), /Пробный|Trial/);
   assert.equal(await page.locator('[data-testid=access-through]').textContent(), await page.evaluate((d) => new Intl.DateTimeFormat('ru-RU', { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${d}T12:00:00Z`)), addDays(today, 89)));

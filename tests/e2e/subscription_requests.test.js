@@ -94,10 +94,75 @@ test('R-SUB-2 a change request: filed by the serving partner, applied by the pro
   assert.equal(lastMail(ctx.db, A.email).template, 'request_decided');
   expect(await decide(r.body.id, 'reject'), 409, 'conflict');
   // A rejected request changes nothing.
-  const r2 = await file(A.owner, { kind: 'subscription_change', subscription: m.body.id, changes: { quantity: 3 } });
+  const r2 = await file(A.owner, { kind: 'subscription_change', subscription: m.body.id, changes: { term_months: 3 } });
   expect(r2, 201);
   expect(await decide(r2.body.id, 'reject', 'no'), 200);
-  assert.equal((await A.owner.get(`/api/v1/subscriptions/${m.body.id}`)).body.quantity, 1);
+  assert.equal((await A.owner.get(`/api/v1/subscriptions/${m.body.id}`)).body.term_months, 12);
+});
+
+test('R-SUB-2 a quote shows what applying a request would change: amount due, discount rule, the client by name', async () => {
+  const c = await newClient(A);
+  const m = await main(A.owner, c.id, 1, { declarations: { new_client: true } });
+  expect(m, 201);
+  const r = await file(A.owner, { kind: 'subscription_change', subscription: m.body.id, changes: { term_months: 12 } });
+  expect(r, 201);
+  assert.equal(r.body.subscription.subscriber.name, 'ООО Клиент');
+  assert.equal(r.body.subscription.tariff_name_ru, '1С:ИТС ПРОФ в облаке');
+  for (const who of [admin, A.owner]) {
+    const q = await who.get(`/api/v1/requests/${r.body.id}/quote`);
+    expect(q, 200);
+    assert.equal(q.body.kind, 'subscription_change');
+    assert.deepEqual(q.body.subscriber, { id: c.id, name: 'ООО Клиент' });
+    assert.equal(q.body.before.term_months, 1);
+    assert.equal(q.body.after.term_months, 12);
+    assert.equal(q.body.after.tariff.name_ru, '1С:ИТС ПРОФ в облаке');
+    assert.deepEqual(q.body.after.discount, { pct: 65, rule: 'new_client' });
+    assert.equal(q.body.before.amount_due, Math.round(247200 * 0.35));
+    assert.equal(q.body.after.amount_due, Math.round(247200 * 12 * 0.35));
+    assert.equal(q.body.difference.amount_due, q.body.after.amount_due - q.body.before.amount_due);
+    assert.equal(q.body.difference.price, 247200 * 11);
+  }
+  // Quoting writes nothing.
+  assert.equal((await admin.get(`/api/v1/subscriptions/${m.body.id}`)).body.term_months, 1);
+  // A cancellation quotes the amount due going away.
+  const k = await file(A.owner, { kind: 'subscription_cancel', subscription: m.body.id });
+  expect(k, 201);
+  const qk = await admin.get(`/api/v1/requests/${k.body.id}/quote`);
+  expect(qk, 200);
+  assert.equal(qk.body.after.state, 'cancelled');
+  assert.equal(qk.body.difference.amount_due, -qk.body.before.amount_due);
+  // The partner's discount is not for another partner, nor for the client's own people.
+  expect(await B.owner.get(`/api/v1/requests/${r.body.id}/quote`), 404, 'not_found');
+  const own = await c.owner.get(`/api/v1/requests/${r.body.id}/quote`);
+  assert.ok([403, 404].includes(own.status), JSON.stringify(own.body));
+  assert.ok(!JSON.stringify(own.body).includes('new_client'));
+  expect(await admin.get('/api/v1/requests/999999/quote'), 404, 'not_found');
+  const req = await A.owner.post('/api/v1/requests', { kind: 'requisites', partner: A.id, changes: { phone: '+7 495 222-22-22' }, reason: 'new phone' });
+  expect(req, 201);
+  expect(await admin.get(`/api/v1/requests/${req.body.id}/quote`), 400, 'invalid');
+});
+
+test('R-SUB-1 quantity: a main is taken once; an extension\'s quantity is its units, priced and counted', async () => {
+  const c = await newClient(A);
+  expect(await main(A.owner, c.id, 1, { quantity: 3 }), 400, 'invalid');
+  const m = await main(A.owner, c.id);
+  expect(m, 201);
+  const bad = await file(A.owner, { kind: 'subscription_change', subscription: m.body.id, changes: { quantity: 3 } });
+  expect(bad, 400, 'invalid');
+  assert.equal(bad.body.field, 'quantity');
+  const x = await post(A.owner, { subscriber: c.id, kind: 'extension', tariff: 'SESSIONS+1' });
+  expect(x, 201);
+  assert.equal((await ent(c.owner, c.id)).sessions, 6);
+  const r = await file(A.owner, { kind: 'subscription_change', subscription: x.body.id, changes: { quantity: 3 } });
+  expect(r, 201);
+  const q = (await admin.get(`/api/v1/requests/${r.body.id}/quote`)).body;
+  assert.equal(q.after.quantity, 3);
+  assert.equal(q.after.price, 3 * q.before.price);
+  expect(await decide(r.body.id, 'apply'), 200);
+  const after = (await admin.get(`/api/v1/subscriptions/${x.body.id}`)).body;
+  assert.equal(after.quantity, 3);
+  assert.equal(after.price, 49400 * 3);
+  assert.equal((await ent(c.owner, c.id)).sessions, 8, 'three extra sessions, not one');
 });
 
 test('R-SUB-2 a posted subscription is immutable for the partner: no other path changes it', async () => {
@@ -227,7 +292,7 @@ test('R-SUB-2 late: filed after the end of the first Monday following the postin
   expect(m, 201);
   await clock({ now: '2033-03-07T23:30:00+03:00' });
   let owner = await signIn(A.email);
-  const onTime = await file(owner, { kind: 'subscription_change', subscription: m.body.id, changes: { quantity: 2 } });
+  const onTime = await file(owner, { kind: 'subscription_change', subscription: m.body.id, changes: { term_months: 3 } });
   expect(onTime, 201);
   assert.equal(onTime.body.late, false);
   await clock({ advance: 3600 });

@@ -472,6 +472,36 @@ test_rule_table(void **state)
     ob_arena_free(&a);
 }
 
+/* R-SUB-1 quantity: units for extensions, once for everything else. */
+static void
+test_quantity(void **state)
+{
+    static const struct {
+        const char *name;
+        enum ob_sub_kind kind;
+        int quantity, rc;
+    } q[] = {
+        { "R-SUB-1 quantity: an extension takes 3 units", OB_SUB_EXTENSION, 3, 0 },
+        { "R-SUB-1 quantity: a short extension takes 2 units", OB_SUB_SHORT_EXTENSION, 2, 0 },
+        { "R-SUB-1 quantity: a main is taken once", OB_SUB_MAIN, 3, OB_EINVAL },
+        { "R-SUB-1 quantity: a main of 1 is fine", OB_SUB_MAIN, 1, 0 },
+        { "R-SUB-1 quantity: 0 asks the default", OB_SUB_MAIN, 0, 0 },
+        { "R-SUB-1 quantity: a deferred renewal is taken once", OB_SUB_DEFERRED_RENEWAL, 2,
+          OB_EINVAL },
+        { "R-SUB-1 quantity: a trial is taken once", OB_SUB_TRIAL, 2, OB_EINVAL },
+        { "R-SUB-1 quantity: no negative units", OB_SUB_EXTENSION, -1, OB_EINVAL },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < NELEM(q); i++) {
+        struct ob_err err = { 0 };
+
+        CHECK_INT(q[i].name, ob_plan_quantity(q[i].kind, q[i].quantity, &err), q[i].rc);
+        if (q[i].rc)
+            CHECK_TRUE(q[i].name, !strcmp(err.field, "quantity"));
+    }
+}
+
 /* The table covers what the issue asks: at least 40 rows, each rule. */
 static void
 test_table_size(void **state)
@@ -486,6 +516,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule_table),
         cmocka_unit_test(test_table_size),
+        cmocka_unit_test(test_quantity),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

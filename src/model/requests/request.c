@@ -35,7 +35,7 @@
     "SELECT r.id, r.kind, r.account_id, a.name, r.payload, r.reason, r.state, "              \
     "r.decision_note, COALESCE(r.filed_by, 0), COALESCE(p.email, ''), r.filed_at, "           \
     "COALESCE(r.decided_at, 0), r.late, COALESCE(s.id, 0), COALESCE(s.subscriber_id, 0), "   \
-    "s.kind, t.code, s.start, s.\"end\", s.state, sa.name "                                    \
+    "s.kind, t.code, s.start, s.\"end\", s.state, sa.name, t.name_ru, t.name_en "             \
     "FROM requests r JOIN accounts a ON a.id = r.account_id "                                 \
     "LEFT JOIN persons p ON p.id = r.filed_by "                                               \
     "LEFT JOIN subscriptions s ON s.id = r.subject_id AND r.kind <> 'requisites' "            \
@@ -67,6 +67,8 @@ read_req(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
     r->sub_end = ob_stmt_dup(ctx, st, 18);
     r->sub_state = ob_stmt_dup(ctx, st, 19);
     r->subscriber_name = ob_stmt_dup(ctx, st, 20);
+    r->sub_tariff_ru = ob_stmt_dup(ctx, st, 21);
+    r->sub_tariff_en = ob_stmt_dup(ctx, st, 22);
 }
 
 static int
@@ -306,28 +308,78 @@ bool_of(json_t *o, const char *name)
     return json_is_boolean(v) ? json_is_true(v) : -1;
 }
 
-/* Apply a subscription request: the changes as filed, re-checked now. */
+/* The changes of a subscription request, as filed. */
 static int
-apply_subscription(struct ob_ctx *ctx, const struct ob_request *r)
+changes_of(struct ob_ctx *ctx, const struct ob_request *r, struct ob_subscription_change *ch)
 {
-    struct ob_subscription_change ch = { 0 };
     json_t *o = json_loads(r->changes, 0, NULL);
-    int rc;
 
+    memset(ch, 0, sizeof(*ch));
     if (!json_is_object(o)) {
         json_decref(o);
         return ob_err_set(&ctx->err, OB_EINTERNAL, "request %lld has unreadable changes",
                           (long long)r->id);
     }
-    ch.tariff = get(ctx, o, "tariff"), ch.start = get(ctx, o, "start");
-    ch.end = get(ctx, o, "end");
-    ch.term_months = int_of(o, "term_months"), ch.quantity = int_of(o, "quantity");
-    ch.new_client = bool_of(o, "new_client"), ch.from_local_its = bool_of(o, "from_local_its");
+    ch->tariff = get(ctx, o, "tariff"), ch->start = get(ctx, o, "start");
+    ch->end = get(ctx, o, "end");
+    ch->term_months = int_of(o, "term_months"), ch->quantity = int_of(o, "quantity");
+    ch->new_client = bool_of(o, "new_client"), ch->from_local_its = bool_of(o, "from_local_its");
     json_decref(o);
-    rc = ob_subscription_request_apply(ctx, r->subscription, r->kind, &ch,
-                                       ob_arena_printf(&ctx->arena, "request %lld: %s",
-                                                       (long long)r->id, r->reason));
-    return rc;
+    return 0;
+}
+
+/* Apply a subscription request: the changes as filed, re-checked now. */
+static int
+apply_subscription(struct ob_ctx *ctx, const struct ob_request *r)
+{
+    struct ob_subscription_change ch;
+    int rc = changes_of(ctx, r, &ch);
+
+    return rc ? rc
+              : ob_subscription_request_apply(ctx, r->subscription, r->kind, &ch,
+                                              ob_arena_printf(&ctx->arena, "request %lld: %s",
+                                                              (long long)r->id, r->reason));
+}
+
+struct quote_args {
+    int64_t id;
+    struct ob_request *r;
+    struct ob_subscription *before, *after;
+};
+
+static int
+quote(struct ob_ctx *ctx, void *arg)
+{
+    struct quote_args *q = arg;
+    struct ob_subscription_change ch;
+    int rc;
+
+    if ((rc = load(ctx, q->id, q->r)) != 0)
+        return rc;
+    /* the partner's discount is for the partner's people and the provider's */
+    rc = ob_access_partner(ctx, q->r->partner, OB_ROLES_ANY, OB_ROLES_ANY);
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "request %lld not found", (long long)q->id);
+    if (rc != 0)
+        return rc;
+    if (!q->r->subscription)
+        return ob_err_field(&ctx->err, OB_EINVAL, "kind",
+                            "request %lld changes requisites: there is no amount to quote",
+                            (long long)q->id);
+    if ((rc = changes_of(ctx, q->r, &ch)) != 0)
+        return rc;
+    return ob_subscription_request_quote(ctx, q->r->subscription, q->r->kind, &ch, q->before,
+                                         q->after);
+}
+
+int
+ob_request_quote(struct ob_ctx *ctx, int64_t id, struct ob_request *r,
+                 struct ob_subscription *before, struct ob_subscription *after)
+{
+    struct quote_args q = { id, r, before, after };
+    int rc = ob_access_person(ctx);
+
+    return rc ? rc : ob_db_tx(ctx, OB_DB_READ, quote, &q);
 }
 
 static int

@@ -27,6 +27,7 @@ struct ob_request {
     /* subscription requests: the subscription (0 for requisites) */
     int64_t subscription, subscriber;
     const char *sub_kind, *sub_tariff, *sub_start, *sub_end, *sub_state, *subscriber_name;
+    const char *sub_tariff_ru, *sub_tariff_en; /* the tariff's names */
 };
 
 /* File a requisites change for partner by its owner or operator. */
@@ -44,6 +45,13 @@ int ob_request_list(struct ob_ctx *ctx, const char *state, const char *kind, int
 /* decision: "apply" or "reject". */
 int ob_request_decide(struct ob_ctx *ctx, int64_t id, const char *decision, const char *note,
                       struct ob_request *out);
+
+/* R-SUB-2: what applying subscription request `id` would make of its
+ * subscription, computed now by the decision's own re-planning and written
+ * nowhere (model/subscriptions/subscription.h). For the serving partner's
+ * employees and provider staff; OB_EINVAL for a requisites request. */
+int ob_request_quote(struct ob_ctx *ctx, int64_t id, struct ob_request *r,
+                     struct ob_subscription *before, struct ob_subscription *after);
 
 /* R-SUB-2: a change or cancellation request filed on `filed` for a
  * subscription posted on `posted` is late when filed after the end of the

@@ -85,6 +85,19 @@ ob_plan_deferral_end(const struct ob_subscription *rows, int n, int i)
     return end;
 }
 
+int
+ob_plan_quantity(enum ob_sub_kind k, int quantity, struct ob_err *err)
+{
+    if (quantity < 0 || quantity > 100000)
+        return ob_err_field(err, OB_EINVAL, "quantity", "'quantity' must be between 1 and 100000");
+    if (quantity > 1 && k != OB_SUB_EXTENSION && k != OB_SUB_SHORT_EXTENSION)
+        return ob_err_field(err, OB_EINVAL, "quantity",
+                            "a %s is taken once: 'quantity' is 1; more sessions are sold as an "
+                            "extension such as SESSIONS+1",
+                            ob_sub_kind_name(k));
+    return 0;
+}
+
 void
 ob_plan_ent_sub(const struct ob_subscription *rows, int n, int i, struct ob_ent_sub *e)
 {

@@ -71,6 +71,13 @@ int32_t ob_plan_deferral_end(const struct ob_subscription *rows, int n, int i);
  * goes on (R-SUB-1a). */
 void ob_plan_ent_sub(const struct ob_subscription *rows, int n, int i, struct ob_ent_sub *e);
 
+/* R-SUB-1 quantity: how many units a posting of kind k takes. An extension
+ * or short extension counts its units (SESSIONS+1 × 3 is three more
+ * sessions, priced three times); every other kind is the client's one
+ * tariff, taken once: more sessions are sold as an extension. 0 asks the
+ * default (1). Sets err (field quantity) and returns OB_EINVAL otherwise. */
+int ob_plan_quantity(enum ob_sub_kind k, int quantity, struct ob_err *err);
+
 /* A main's term: the one asked, or the tariff's only one; allowed by the
  * tariff; within "at most N months in all" (out->base_tariff set). */
 int ob_plan_main_term(const struct ob_plan_in *in, struct ob_subscription *out,

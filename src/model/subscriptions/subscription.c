@@ -78,7 +78,7 @@ day_text(struct ob_ctx *ctx, int32_t day)
     "COALESCE(s.its_contract_id, 0), s.start, s.\"end\", s.term_months, s.quantity, s.price, " \
     "COALESCE(s.partner_price, -1), s.discount_pct, s.discount_rule, s.amount_due, "          \
     "s.declared_new_client, s.declared_from_local_its, s.state, s.posted_at, "                \
-    "COALESCE(s.posted_by, 0), s.reason, COALESCE(t.base_tariff_id, t.id) "                   \
+    "COALESCE(s.posted_by, 0), s.reason, COALESCE(t.base_tariff_id, t.id), t.name_ru "      \
     "FROM subscriptions s JOIN subscribers sc ON sc.account_id = s.subscriber_id "            \
     "JOIN accounts a ON a.id = s.subscriber_id JOIN tariffs t ON t.id = s.tariff_id "
 
@@ -118,6 +118,7 @@ read_row(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
     s->posted_by = ob_stmt_int(st, 25);
     s->reason = ob_stmt_dup(ctx, st, 26);
     s->base_tariff = ob_stmt_int(st, 27);
+    s->tariff_name_ru = ob_stmt_dup(ctx, st, 28);
 }
 
 struct rows {
@@ -262,6 +263,7 @@ plan_tariff(struct ob_ctx *ctx, struct plan *p, const char *ref, enum ob_tariff_
     p->out->base_tariff = p->t.base ? p->t.base : p->t.id;
     p->out->tariff_code = p->t.code;
     p->out->tariff_name = p->t.name_en;
+    p->out->tariff_name_ru = p->t.name_ru;
     p->out->version = p->v.id;
     p->pin.opt = &p->v.opt;
     p->pin.code = p->t.code;
@@ -642,9 +644,8 @@ plan(struct ob_ctx *ctx, struct plan *p)
         return ob_err_field(&ctx->err, OB_EINVAL, "kind",
                             "'kind' must be trial, main, extension, short_extension, "
                             "deferred_renewal or its_local");
-    if (p->in->quantity < 0 || p->in->quantity > 100000)
-        return ob_err_field(&ctx->err, OB_EINVAL, "quantity",
-                            "'quantity' must be between 1 and 100000");
+    if ((rc = ob_plan_quantity(p->kind, p->in->quantity, &ctx->err)) != 0)
+        return rc;
     /* A write holds the subscriber's row before reading its subscriptions,
      * so two postings of one client are judged one after the other on
      * PostgreSQL too (SQLite: the write transaction is the lock). */
@@ -910,7 +911,7 @@ describe(struct ob_ctx *ctx, const struct ob_subscription *s)
  * posting date, with s itself left out of the subscriber's rows. */
 static int
 replan(struct ob_ctx *ctx, const struct ob_subscription *s, const struct ob_subscription_change *ch,
-       struct ob_subscription *out)
+       bool lock, struct ob_subscription *out)
 {
     struct ob_subscription_new in = { 0 };
     struct plan p = { .in = &in, .out = out };
@@ -926,7 +927,7 @@ replan(struct ob_ctx *ctx, const struct ob_subscription *s, const struct ob_subs
     in.from_local_its = ch->from_local_its >= 0 ? ch->from_local_its != 0 : s->from_local_its;
     p.as_of = ob_date_of_instant(s->posted_at);
     p.replacing = s->id;
-    p.lock = true;
+    p.lock = lock;
     p.kept_start = ch->start ? 0 : s->start;
     return plan(ctx, &p);
 }
@@ -950,7 +951,7 @@ check_change(struct ob_ctx *ctx, const struct ob_subscription *s,
         return ob_err_field(&ctx->err, OB_EINVAL, "subscription",
                             "a %s subscription is not changed by request%s", s->kind,
                             is_kind(s, "trial") ? ": file a trial_change" : ": cancel it");
-    return replan(ctx, s, ch, &after);
+    return replan(ctx, s, ch, true, &after);
 }
 
 static int
@@ -1038,7 +1039,8 @@ apply_change(struct ob_ctx *ctx, const struct ob_subscription *s,
     struct rows r;
     int rc;
 
-    if ((rc = replan(ctx, s, ch, &after)) != 0 || (rc = write_plan(ctx, s->id, &after)) != 0 ||
+    if ((rc = replan(ctx, s, ch, true, &after)) != 0 ||
+        (rc = write_plan(ctx, s->id, &after)) != 0 ||
         (rc = ob_audit(ctx, s->subscriber, "subscription.changed", "subscription", s->id,
                        "%s → %s; reason: %s", describe(ctx, s), describe(ctx, &after), reason)))
         return rc;
@@ -1096,6 +1098,34 @@ ob_subscription_request_apply(struct ob_ctx *ctx, int64_t id, const char *kind,
     if ((rc = check_trial(ctx, &s, ch, &t.end)) != 0)
         return rc;
     return trial_set_end(ctx, &t);
+}
+
+int
+ob_subscription_request_quote(struct ob_ctx *ctx, int64_t id, const char *kind,
+                              const struct ob_subscription_change *ch,
+                              struct ob_subscription *before, struct ob_subscription *after)
+{
+    int32_t end;
+    int rc;
+
+    if ((rc = ob_subscription_get(ctx, id, before)) != 0)
+        return rc;
+    if (strcmp(before->state, "posted"))
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "subscription %lld is %s", (long long)id,
+                          before->state);
+    *after = *before;
+    if (!strcmp(kind, "subscription_cancel")) {
+        after->state = "cancelled";
+        after->price = after->amount_due = 0;
+        return 0;
+    }
+    if (!strcmp(kind, "trial_change")) {
+        if ((rc = check_trial(ctx, before, ch, &end)) == 0)
+            after->end = end;
+        return rc;
+    }
+    /* read without the subscriber's lock, like a posting's quote */
+    return replan(ctx, before, ch, false, after);
 }
 
 /* ---- reading by scope ---------------------------------------------------------------- */

@@ -37,6 +37,7 @@ struct ob_subscription {
     int64_t posted_at, posted_by;
     const char *subscriber_name, *kind, *tariff_code, *tariff_name, *discount_rule, *state;
     const char *reason;
+    const char *tariff_name_ru; /* tariff_name is the English one */
     int32_t start, end;         /* [start, end), civil days */
     int term_months, quantity, discount_pct;
     int64_t price, partner_price, amount_due;   /* kopecks; partner_price -1: none */
@@ -95,6 +96,15 @@ int ob_subscription_request_check(struct ob_ctx *ctx, int64_t id, const char *ki
  * posted; a change that breaks a rule now is refused with the rule's error. */
 int ob_subscription_request_apply(struct ob_ctx *ctx, int64_t id, const char *kind,
                                   const struct ob_subscription_change *ch, const char *reason);
+
+/* What applying such a request would make of subscription `id`, written
+ * nowhere: *before as it stands, *after re-planned by the same posting code
+ * as the decision (a change), with its price and amount due gone (a
+ * cancellation: after->state "cancelled"), or with the trial's new end.
+ * Joins the caller's (read) transaction; the caller checks who may see it. */
+int ob_subscription_request_quote(struct ob_ctx *ctx, int64_t id, const char *kind,
+                                  const struct ob_subscription_change *ch,
+                                  struct ob_subscription *before, struct ob_subscription *after);
 
 /* A subscription the actor may see (its subscriber in scope). */
 int ob_subscription_get(struct ob_ctx *ctx, int64_t id, struct ob_subscription *out);
