@@ -9,6 +9,7 @@
  * range of the service), ?q= (a substring of the summary); newest first,
  * paged by id. An export flattens the actor and the object into columns.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,41 +95,92 @@ shown(struct ob_ctx *ctx, const struct ob_audit_record *r, bool retail_only)
     return out ? ob_arena_printf(&ctx->arena, "%s%s", out, from) : r->summary;
 }
 
+/* What the partner's commercial terms are called in params: the
+ * subscriber's own people never get them (R-SUB-1). */
+static const char *const partner_terms[] = { "discount_pct", "discount_rule", "amount_due",
+                                             NULL };
+
+static void
+strip_terms(json_t *o)
+{
+    const char *k;
+    json_t *v;
+
+    if (!json_is_object(o))
+        return;
+    for (int i = 0; partner_terms[i]; i++)
+        json_object_del(o, partner_terms[i]);
+    json_object_foreach(o, k, v)
+        strip_terms(v); /* a change's before and after */
+}
+
+/* The record's params as the actor may read them: an object, {} for none
+ * (records written before params, or by writers with nothing to add). */
 static json_t *
-item(const struct ob_audit_record *r, const char *summary)
+params_of(const struct ob_audit_record *r, bool retail_only)
+{
+    json_t *p = r->params ? json_loads(r->params, 0, NULL) : NULL;
+
+    if (!json_is_object(p)) {
+        json_decref(p);
+        return json_object();
+    }
+    if (retail_only)
+        strip_terms(p);
+    return p;
+}
+
+static json_t *
+item(const struct ob_audit_record *r, const char *summary, bool retail_only)
 {
     char at[OB_INSTANT_LEN];
+    json_t *o;
 
     ob_instant_format(r->at, at);
-    return json_pack("{s:I, s:s, s:{s:o, s:o, s:o}, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:b}",
+    o = json_pack("{s:I, s:s, s:{s:o, s:o, s:o}, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:b}",
                      "id", (json_int_t)r->id, "at", at, "actor", "person",
                      id_or_null(r->actor_person), "token", id_or_null(r->actor_token), "name",
                      str_or_null(r->actor_name), "account", id_or_null(r->account), "action",
                      str(r->action), "object", "type", str_or_null(r->object_type), "id",
                      str_or_null(r->object_id), "summary", str(summary), "addr", str(r->addr),
                      "request_id", str(r->request_id), "sealed", r->sealed);
+    json_object_set_new(json_object_get(o, "actor"), "person_name",
+                        str_or_null(r->actor_person_name));
+    json_object_set_new(o, "account_name", str_or_null(r->account_name));
+    json_object_set_new(json_object_get(o, "object"), "name", str_or_null(r->object_name));
+    json_object_set_new(o, "params", params_of(r, retail_only));
+    return o;
 }
 
 /* One row of an export: the same, one column per value. */
 static json_t *
-flat(const struct ob_audit_record *r, const char *summary)
+flat(const struct ob_audit_record *r, const char *summary, bool retail_only)
 {
     char at[OB_INSTANT_LEN];
+    json_t *o, *p;
+    char *text;
 
     ob_instant_format(r->at, at);
-    return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id",
+    o = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id",
                      (json_int_t)r->id, "at", at, "actor_person", id_or_null(r->actor_person),
                      "actor_token", id_or_null(r->actor_token), "actor_name", str(r->actor_name),
                      "account", id_or_null(r->account), "action", str(r->action), "object_type",
                      str(r->object_type), "object_id", str(r->object_id), "summary",
                      str(summary), "addr", str(r->addr), "request_id", str(r->request_id),
                      "sealed", r->sealed);
+    p = params_of(r, retail_only);
+    text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+    json_object_set_new(o, "params", json_string(text ? text : "{}"));
+    free(text);
+    json_decref(p);
+    return o;
 }
 
 struct rows {
     struct ob_list *l;
     struct ob_ctx *ctx;
     bool retail_only;   /* the actor is only the subscriber's own */
+    const char *q;      /* retail_only: the search, matched against what is shown */
 };
 
 static int
@@ -137,7 +189,16 @@ row(const struct ob_audit_record *r, void *arg)
     struct rows *w = arg;
     const char *summary = shown(w->ctx, r, w->retail_only);
 
-    return ob_list_add(w->l, r->id, w->l->export ? flat(r, summary) : item(r, summary));
+    /* ?q= found the stored summary; what was cut from it is not searchable
+     * by the people it was cut for (a search for '65%' must not tell them
+     * the discount). Past one row more than the page, the page is known. */
+    if (w->q && !strstr(summary, w->q))
+        return 0;
+    if (!w->l->export && w->l->count > w->l->page)
+        return 1;
+    return ob_list_add(w->l, r->id,
+                       w->l->export ? flat(r, summary, w->retail_only)
+                                    : item(r, summary, w->retail_only));
 }
 
 static int
@@ -196,13 +257,18 @@ audit_list(struct ob_req *req, struct ob_resp *resp, int64_t sub)
 {
     struct ob_audit_filter f;
     struct ob_list l;
-    struct rows w = { &l, req->ctx, false };
+    struct rows w = { &l, req->ctx, false, NULL };
     int rc;
 
     if ((rc = filters(req, &f)) != 0 || (rc = ob_list_begin(req, &l)) != 0)
         return rc;
     l.name = "audit";
     w.retail_only = sub && ob_access_subscriber_only(req->ctx, sub);
+    if (w.retail_only && f.q && *f.q) {
+        /* rows the search found may be dropped: read on until the page fills */
+        w.q = f.q;
+        l.limit = INT_MAX;
+    }
     rc = sub ? ob_auditlog_list_subscriber(req->ctx, sub, &f, l.after, l.limit, row, &w)
              : ob_auditlog_list(req->ctx, &f, l.after, l.limit, row, &w);
     if (rc != 0) {

@@ -105,10 +105,10 @@ test('audit records: filters, pages, exports, access, no secrets, sealing and ve
     for (let i = 1; i < all.length; i++) assert.ok(all[i - 1].id > all[i].id, 'newest first');
     const tok = all.find((x) => x.action === 'token.created');
     assert.deepEqual(Object.keys(tok).sort(),
-      ['account', 'action', 'actor', 'addr', 'at', 'id', 'object', 'request_id', 'sealed', 'summary']);
-    assert.deepEqual(tok.actor, { person: me.id, token: null, name: email });
+      ['account', 'account_name', 'action', 'actor', 'addr', 'at', 'id', 'object', 'params', 'request_id', 'sealed', 'summary']);
+    assert.deepEqual(tok.actor, { person: me.id, token: null, name: email, person_name: tok.actor.person_name });
     assert.equal(tok.account, provider);
-    assert.deepEqual(tok.object, { type: 'token', id: String(created.body.id) });
+    assert.deepEqual(tok.object, { type: 'token', id: String(created.body.id), name: null });
     assert.match(tok.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.equal(tok.addr, '127.0.0.1');
     assert.ok(tok.request_id.length > 0);
@@ -150,7 +150,7 @@ test('audit records: filters, pages, exports, access, no secrets, sealing and ve
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get('content-type'), /text\/csv/);
     const lines = csv.body.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
-    assert.match(lines[0], /^id;at;actor_person;actor_token;actor_name;account;action;object_type;object_id;summary;addr;request_id;sealed$/);
+    assert.match(lines[0], /^id;at;actor_person;actor_token;actor_name;account;action;object_type;object_id;summary;addr;request_id;sealed;params$/);
     assert.equal(lines.length - 1, all.length);
     assert.ok(lines.some((l) => l.includes(';token.created;')));
     const tokCsv = await admin2.get('/api/v1/audit?format=csv&action=token.*');

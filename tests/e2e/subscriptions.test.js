@@ -279,6 +279,34 @@ test('issue 11 the subscriber never sees its partner\'s discount or amount due; 
   assert.ok(theirs.audit.includes(`due ${due} → `), theirs.audit);
   assert.ok(theirs.audit.includes('65% (new_client)'), theirs.audit);
   assert.deepEqual(JSON.parse(theirs.one).discount, { pct: 65, rule: 'new_client' });
+  // The sentence's params: the tariff by its names, the retail price; the discount for the partner only.
+  const posted = (list) => list.find((x) => x.action === 'subscription.posted' && x.object.id === String(r.body.id));
+  const own = posted(acts).params;
+  assert.equal(own.tariff.name_ru, '1С:ИТС ПРОФ в облаке');
+  assert.equal(own.price, 247200 * 12);
+  assert.equal(own.subscriber, 'ООО Клиент');
+  for (const k of ['discount_pct', 'discount_rule', 'amount_due']) assert.ok(!(k in own), `${k} in ${JSON.stringify(own)}`);
+  const changed = acts.find((x) => x.action === 'subscription.changed').params;
+  assert.equal(changed.before.price, 247200 * 12);
+  assert.ok(!JSON.stringify(changed).includes('discount') && !JSON.stringify(changed).includes('amount_due'), JSON.stringify(changed));
+  const partnerPosted = posted(JSON.parse(theirs.audit).items).params;
+  assert.equal(partnerPosted.discount_pct, 65);
+  assert.equal(partnerPosted.discount_rule, 'new_client');
+  assert.equal(partnerPosted.amount_due, due);
+  // A search is matched against what each is shown: the client's finds nothing by the discount.
+  for (const q of ['65%', '65% (new_client)', 'new_client', `due ${due}`]) {
+    const found = await c.owner.get(`/api/v1/subscribers/${c.id}/audit?q=${encodeURIComponent(q)}`);
+    expect(found, 200);
+    assert.deepEqual(found.body.items, [], `the client's search for ${q}: ${JSON.stringify(found.body)}`);
+    const exported = await c.owner.get(`/api/v1/subscribers/${c.id}/audit?format=csv&q=${encodeURIComponent(q)}`);
+    assert.equal(exported.body.replace(/^\uFEFF/, '').trim().split(/\r?\n/).length, 1, exported.body);
+  }
+  const theirsFound = await A.owner.get(`/api/v1/subscribers/${c.id}/audit?q=${encodeURIComponent('65%')}`);
+  assert.ok(theirsFound.body.items.length >= 2, JSON.stringify(theirsFound.body));
+  // What the client may search still pages: a page of one has a next.
+  const page = await c.owner.get(`/api/v1/subscribers/${c.id}/audit?q=price&limit=1`);
+  assert.equal(page.body.items.length, 1);
+  assert.ok(page.body.next, JSON.stringify(page.body));
 });
 
 // R-SUB-1a stops the trial on "the first day a paid main is in force"; the guide's KASSA

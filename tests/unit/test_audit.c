@@ -160,15 +160,36 @@ test_audit_hash_is_canonical(void **state)
         fa[9] = cases[i].a[1];
         fb[8] = cases[i].b[0];
         fb[9] = cases[i].b[1];
-        ob_auditlog_hash("", fa, h1);
-        ob_auditlog_hash("", fb, h2);
+        ob_auditlog_hash("", fa, NULL, h1);
+        ob_auditlog_hash("", fb, NULL, h2);
         CHECK_TRUE(cases[i].rule, strcmp(h1, h2) != 0);
         CHECK_INT(cases[i].rule, strlen(h1), 64);
-        ob_auditlog_hash("", fa, h2);
+        ob_auditlog_hash("", fa, NULL, h2);
         CHECK_STR(cases[i].rule, h1, h2);
-        ob_auditlog_hash(h2, fa, h1);
+        ob_auditlog_hash(h2, fa, NULL, h1);
         CHECK_TRUE("the previous hash is chained", strcmp(h1, h2) != 0);
     }
+}
+
+/* Records sealed before params existed keep their hash: the vector was
+ * computed by the chain step as it was then (tag, prev, the 12 fields). */
+static void
+test_audit_hash_params(void **state)
+{
+    const char *f[OB_AUDIT_FIELDS] = { "1", "1800000000", "7", NULL, "a@x.test", "",
+                                       "test.done", "", "", "r", "", "" };
+    char h[65];
+
+    (void)state;
+    ob_auditlog_hash("", f, NULL, h);
+    CHECK_STR("a record without params hashes as before",
+              h, "39e85928f86877cd543453190b5e6c1cf87ce669404c38d8adb9a2a8fdb2cf37");
+    ob_auditlog_hash("", f, "{\"area\":\"Ромашка\"}", h);
+    CHECK_STR("params are chained when present",
+              h, "867e82ad4d3c4c20325cbe792f9a86d06d37da13bbba555a3008c86567917242");
+    ob_auditlog_hash("", f, "", h);
+    CHECK_TRUE("empty params are not no params",
+               strcmp(h, "39e85928f86877cd543453190b5e6c1cf87ce669404c38d8adb9a2a8fdb2cf37"));
 }
 
 /* ---- sealing and verifying ---- */
@@ -364,7 +385,7 @@ rechain(struct fx *f, const char *prev, int64_t id)
         fail_msg("%s: %s", eng.name, ob_db_errmsg(f->db));
     for (int i = 0; i < OB_AUDIT_FIELDS; i++)
         fields[i] = ob_stmt_null(st, i) ? NULL : ob_stmt_text(st, i);
-    ob_auditlog_hash(prev, fields, hash);
+    ob_auditlog_hash(prev, fields, NULL, hash);
     ob_stmt_finalize(st);
     if (ob_db_run(f->db, "UPDATE audit SET seal_hash = ? WHERE id = ?", "ti", hash, id) < 0 ||
         ob_db_run(f->db, "UPDATE audit_seals SET hash = ? WHERE upto_id = ?", "ti", hash, id) < 0)
@@ -403,6 +424,35 @@ test_audit_forged_hole_is_caught(void **state)
     CHECK_INT("the batch count tells", found.p[0].kind, OB_AUDIT_SEALS);
 }
 
+/* Old records (no params) and new ones (params) seal into one chain that
+ * verifies; a changed param is caught like a changed summary. */
+static void
+test_audit_params_are_sealed(void **state)
+{
+    struct fx *f = *state;
+    struct found found;
+    struct ob_audit_verify_stats v;
+    int64_t id;
+
+    add(f, 0, "before params");
+    id = add(f, 0, "with params");
+    if (ob_db_run(f->db, "UPDATE audit SET params = ? WHERE id = ?", "ti",
+                  "{\"price\":247200}", id) < 0)
+        fail_msg("%s: %s", eng.name, ob_db_errmsg(f->db));
+    add(f, 0, "after");
+    seal(f, 10);
+    v = verify(f, &found);
+    CHECK_INT(eng.name, v.problems, 0);
+    CHECK_INT(eng.name, v.sealed, 3);
+    if (ob_db_run(f->db, "UPDATE audit SET params = ? WHERE id = ?", "ti",
+                  "{\"price\":1}", id) < 0)
+        fail_msg("%s: %s", eng.name, ob_db_errmsg(f->db));
+    verify(f, &found);
+    CHECK_INT("a changed param is caught", found.n, 1);
+    CHECK_INT("a changed param is caught", found.p[0].kind, OB_AUDIT_CHANGED);
+    CHECK_INT("a changed param is caught", found.p[0].id, id);
+}
+
 static void
 test_audit_sealed_outside_a_batch(void **state)
 {
@@ -427,6 +477,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_audit_hash_is_canonical),
+        cmocka_unit_test(test_audit_hash_params),
+        cmocka_unit_test_setup_teardown(test_audit_params_are_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_seal_then_verify_intact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_batches_are_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_changed_record, setup, teardown),

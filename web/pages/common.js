@@ -1,5 +1,6 @@
 // Pieces shared by the provider's and the partner's pages.
 import { t, tOr, fmtDate, fmtDateTime } from '../i18n.js';
+import { auditSentence, actorOf } from './sentences.js';
 import { get, post, del, patch, withQuery } from '../api.js';
 import { today } from '../session.js';
 import { roleGate } from '../roles.js';
@@ -224,12 +225,10 @@ export function auditTable(url) {
     columns: [
       { key: 'at', label: t('audit.at'), render: (a) => h('span', {}, h('span', { class: 'nowrap', text: fmtDateTime(a.at) }),
         h('span', { class: 'cell-sub' }, a.sealed ? h('span', { class: 'seal seal-on', text: t('audit.sealed_yes') }) : h('span', { class: 'seal', text: t('audit.sealed_no') }))) },
-      { key: 'actor', label: t('audit.actor'), render: (a) => h('span', {},
-        a.actor?.name || (a.actor?.token ? t('audit.token', { id: a.actor.token }) : a.actor?.person ? `#${a.actor.person}` : t('audit.system')),
-        a.account ? h('span', { class: 'cell-sub muted', text: t('audit.in_account', { id: a.account }) }) : null), sort: (a) => a.actor?.name },
-      { key: 'action', label: t('audit.action'), render: (a) => h('span', {}, h('code', { class: 'code', text: a.action }),
-        a.object?.type ? h('span', { class: 'cell-sub muted', text: `${a.object.type} #${a.object.id}` }) : null) },
-      { key: 'summary', label: t('audit.summary'), cls: 'wrap wide' },
+      { key: 'actor', label: t('audit.actor'), render: (a) => h('span', {}, actorOf(a).text,
+        a.actor?.person_name && a.actor?.name ? h('span', { class: 'cell-sub muted', text: a.actor.name }) : null,
+        a.account_name ? h('span', { class: 'cell-sub muted', text: a.account_name }) : null), sort: (a) => actorOf(a).text },
+      { key: 'summary', label: t('audit.what'), cls: 'wrap wide', render: (a) => h('span', { class: 'audit-sentence', text: auditSentence(a) }), sort: false },
       { key: 'addr', label: t('audit.addr'), render: (a) => (a.addr ? h('span', { class: 'mono', text: a.addr }) : null) },
     ],
     empty: { title: t('audit.empty'), text: t('audit.empty_text') },

@@ -548,7 +548,8 @@ admit(struct ob_ctx *ctx, struct admit *a)
         return rc;
     a->out->opened_at = now;
     if (a->d.grant)
-        return ob_audit(ctx, a->sub, "session.opened_by_grant", "area", a->area,
+        return ob_audit_with(ctx, a->sub, "session.opened_by_grant", "area", a->area,
+                             json_pack("{s:s}", "area", a->in.area_name),
                         "partner employee %s opened data area '%s' by grant %" PRId64,
                         ctx->actor.name ? ctx->actor.name : "?", a->in.area_name, a->d.grant);
     return 0;

@@ -346,7 +346,9 @@ create_tx(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, rc);
     if ((rc = enqueue(ctx, "area.create", c->id)) != 0)
         return rc;
-    return ob_audit(ctx, c->sub, "area.created", "area", c->id,
+    return ob_audit_with(ctx, c->sub, "area.created", "area", c->id,
+                         json_pack("{s:s, s:{s:s}, s:b}", "area", c->in->name, "app", "code",
+                                   c->app_code, "test", c->in->test),
                     "%sdata area '%s' of '%s' created", c->in->test ? "test " : "", c->in->name,
                     c->app_code);
 }
@@ -416,7 +418,9 @@ delete_tx(struct ob_ctx *ctx, void *arg)
                           c->a.state);
     if ((rc = ob_appsession_close_area(ctx, c->id, "area_deleted", &closed)) != 0)
         return rc;
-    return ob_audit(ctx, c->a.subscriber, "area.deleted", "area", c->id,
+    return ob_audit_with(ctx, c->a.subscriber, "area.deleted", "area", c->id,
+                         json_pack("{s:s, s:i}", "area", c->a.name, "days",
+                                   ctx->cfg->area_restore_days),
                     "data area '%s' deleted (restorable for %d days; %d sessions closed)",
                     c->a.name, ctx->cfg->area_restore_days, closed);
 }
@@ -457,7 +461,8 @@ restore_tx(struct ob_ctx *ctx, void *arg)
     if (changed == 0)
         return ob_err_set(&ctx->err, OB_ECONFLICT,
                           "data area '%s' is not in the bin any more", c->a.name);
-    return ob_audit(ctx, c->a.subscriber, "area.restored", "area", c->id,
+    return ob_audit_with(ctx, c->a.subscriber, "area.restored", "area", c->id,
+                         json_pack("{s:s}", "area", c->a.name),
                     "data area '%s' restored from the bin", c->a.name);
 }
 

@@ -111,7 +111,9 @@ create_tx(struct ob_ctx *ctx, void *arg)
 
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    return ob_audit(ctx, c->a.subscriber, "grant.created", "grant", c->id,
+    return ob_audit_with(ctx, c->a.subscriber, "grant.created", "grant", c->id,
+                         json_pack("{s:s, s:s, s:s}", "area", c->a.name, "email", c->email,
+                                   "until", c->until),
                     "access to data area '%s' granted to partner employee %s until %s",
                     c->a.name, c->email, c->until);
 }
@@ -278,7 +280,9 @@ revoke_tx(struct ob_ctx *ctx, void *arg)
         return ob_err_set(&ctx->err, OB_ECONFLICT, "the grant is revoked already");
     if ((rc = ob_appsession_close_grant(ctx, r->g.id, "grant_revoked", &r->closed)) != 0)
         return rc;
-    return ob_audit(ctx, r->g.subscriber, "grant.revoked", "grant", r->g.id,
+    return ob_audit_with(ctx, r->g.subscriber, "grant.revoked", "grant", r->g.id,
+                         json_pack("{s:s, s:s}", "area", r->g.area_name, "email",
+                                   r->g.person_email),
                     "access to data area '%s' of %s revoked (%d sessions closed)",
                     r->g.area_name, r->g.person_email, r->closed);
 }
@@ -362,7 +366,9 @@ ob_grant_end_for(struct ob_ctx *ctx, int64_t partner, int64_t person, int64_t su
         if (changed == 0)
             continue;
         if ((rc = ob_appsession_close_grant(ctx, g->id, "grant_ended", &closed)) != 0 ||
-            (rc = ob_audit(ctx, g->subscriber, "grant.ended", "grant", g->id,
+            (rc = ob_audit_with(ctx, g->subscriber, "grant.ended", "grant", g->id,
+                                json_pack("{s:s, s:s, s:s}", "area", g->area_name, "email",
+                                          g->person_email, "reason", reason),
                            "access of %s to data area '%s' ended: %s '%s' (%d sessions closed)",
                            g->person_email, g->area_name,
                            !strcmp(reason, "employee_removed")

@@ -62,8 +62,23 @@
 #define STAFF (OB_ROLE_ADMIN | OB_ROLE_OPERATOR | OB_ROLE_AUDITOR | OB_ROLE_SUPPORT)
 #define COLUMNS                                                                                    \
     "id, at, actor_person, actor_token, actor_name, account_id, action, object_type, "             \
-    "object_id, summary, addr, request_id, seal_hash"
+    "object_id, summary, addr, request_id, seal_hash, params"
 #define SEAL_COL 12
+#define PARAMS_COL 13
+/* What a list shows beside the record: the names of its actor and account
+ * as they are now (the record keeps the actor's email as it was then). */
+#define NAMES                                                                                      \
+    ", (SELECT name FROM persons WHERE persons.id = audit.actor_person), "                         \
+    "(SELECT name FROM accounts WHERE accounts.id = audit.account_id), "                           \
+    "CASE audit.object_type "                                                                      \
+    "WHEN 'person' THEN (SELECT CASE WHEN name <> '' THEN name ELSE email END "                    \
+    "FROM persons WHERE persons.id = " OBJECT_ID("person") ") "                                    \
+    "WHEN 'account' THEN (SELECT name FROM accounts "                                              \
+    "WHERE accounts.id = " OBJECT_ID("account") ") "                                               \
+    "WHEN 'area' THEN (SELECT name FROM areas WHERE areas.id = " OBJECT_ID("area") ") END"
+/* object_id as the id of a `type` row: only cast where it is one */
+#define OBJECT_ID(type)                                                                            \
+    "CASE WHEN audit.object_type = '" type "' THEN CAST(audit.object_id AS BIGINT) END"
 #define MAX_BINDS 12
 #define VERIFY_PAGE 256
 
@@ -120,7 +135,7 @@ build(struct ob_ctx *ctx, const struct ob_audit_filter *f, int64_t after, struct
 {
     int rc;
 
-    ob_buf_adds(&q->sql, "SELECT " COLUMNS " FROM audit WHERE 1 = 1");
+    ob_buf_adds(&q->sql, "SELECT " COLUMNS NAMES " FROM audit WHERE 1 = 1");
     if (after > 0)
         cond_int(q, "id < ?", after);
     if (f->account)
@@ -187,6 +202,10 @@ record_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
         ob_stmt_dup(ctx, st, 6),  ob_stmt_dup(ctx, st, 7),   ob_stmt_dup(ctx, st, 8),
         ob_stmt_dup(ctx, st, 9),  ob_stmt_dup(ctx, st, 10),  ob_stmt_dup(ctx, st, 11),
         !ob_stmt_null(st, SEAL_COL),
+        ob_stmt_null(st, PARAMS_COL) ? NULL : ob_stmt_dup(ctx, st, PARAMS_COL),
+        ob_stmt_null(st, PARAMS_COL + 1) ? "" : ob_stmt_dup(ctx, st, PARAMS_COL + 1),
+        ob_stmt_null(st, PARAMS_COL + 2) ? "" : ob_stmt_dup(ctx, st, PARAMS_COL + 2),
+        ob_stmt_null(st, PARAMS_COL + 3) ? "" : ob_stmt_dup(ctx, st, PARAMS_COL + 3),
     };
 
     return a->fn(&r, a->arg);
@@ -258,7 +277,8 @@ put(crypto_hash_sha256_state *h, const char *v)
 }
 
 void
-ob_auditlog_hash(const char *prev, const char *const fields[OB_AUDIT_FIELDS], char out[65])
+ob_auditlog_hash(const char *prev, const char *const fields[OB_AUDIT_FIELDS], const char *params,
+                 char out[65])
 {
     static const char tag[] = "oblako-audit-v1\n";
     crypto_hash_sha256_state h;
@@ -269,6 +289,10 @@ ob_auditlog_hash(const char *prev, const char *const fields[OB_AUDIT_FIELDS], ch
     put(&h, prev ? prev : "");
     for (int i = 0; i < OB_AUDIT_FIELDS; i++)
         put(&h, fields[i]);
+    /* A record without params serialises as it did before they existed, so
+     * records sealed then still verify; netstrings keep the two apart. */
+    if (params)
+        put(&h, params);
     crypto_hash_sha256_final(&h, bin);
     sodium_bin2hex(out, 65, bin, sizeof(bin));
 }
@@ -281,7 +305,8 @@ row_hash(struct ob_stmt *st, const char *prev, char out[65])
 
     for (int i = 0; i < OB_AUDIT_FIELDS; i++)
         f[i] = ob_stmt_null(st, i) ? NULL : ob_stmt_text(st, i);
-    ob_auditlog_hash(prev, f, out);
+    ob_auditlog_hash(prev, f, ob_stmt_null(st, PARAMS_COL) ? NULL : ob_stmt_text(st, PARAMS_COL),
+                     out);
 }
 
 /* ---- sealing -------------------------------------------------------- */

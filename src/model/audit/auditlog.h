@@ -44,6 +44,9 @@ struct ob_audit_record {
     int64_t actor_person, actor_token, account; /* 0 for none */
     const char *actor_name, *action, *object_type, *object_id, *summary, *addr, *request_id;
     bool sealed;
+    const char *params;       /* JSON text, NULL for none (model/core/audit.h) */
+    const char *actor_person_name, *account_name; /* as they are now; "" for none */
+    const char *object_name;  /* a person's, account's or area's name, as it is now */
 };
 
 typedef int (*ob_audit_fn)(const struct ob_audit_record *, void *);
@@ -59,8 +62,11 @@ int ob_auditlog_list_subscriber(struct ob_ctx *ctx, int64_t sub, const struct ob
                                 int64_t after, int limit, ob_audit_fn fn, void *arg);
 
 /* The chain step: out = hex SHA-256 of prev (a seal hash, "" for the first
- * record) and fields[OB_AUDIT_FIELDS] in column order, NULL for SQL NULL. */
-void ob_auditlog_hash(const char *prev, const char *const fields[OB_AUDIT_FIELDS], char out[65]);
+ * record) and fields[OB_AUDIT_FIELDS] in column order, NULL for SQL NULL,
+ * then params when not NULL (a record without params hashes as records did
+ * before the column existed). */
+void ob_auditlog_hash(const char *prev, const char *const fields[OB_AUDIT_FIELDS],
+                      const char *params, char out[65]);
 
 struct ob_audit_seal_stats {
     int64_t sealed; /* records sealed by this call */

@@ -196,7 +196,9 @@ app_insert(struct ob_ctx *ctx, void *arg)
                        now);
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    return ob_audit(ctx, 0, "catalog.application_created", "application", in->id,
+    return ob_audit_with(ctx, 0, "catalog.application_created", "application", in->id,
+                         json_pack("{s:{s:s, s:s?, s:s?}}", "app", "code", in->code, "name_ru",
+                                   in->name_ru, "name_en", in->name_en),
                     "application '%s' (%s) created%s%s", in->code, in->name_en,
                     in->restricted_to ? ", restricted to " : "",
                     in->restricted_to ? in->restricted_to : "");
@@ -237,7 +239,9 @@ app_update_tx(struct ob_ctx *ctx, void *arg)
 
     if (n < 0)
         return ob_db_err(ctx, (int)n);
-    return ob_audit(ctx, 0, "catalog.application_changed", "application", c->a->id,
+    return ob_audit_with(ctx, 0, "catalog.application_changed", "application", c->a->id,
+                         json_pack("{s:{s:s, s:s?, s:s?}}", "app", "code", c->a->code,
+                                   "name_ru", c->a->name_ru, "name_en", c->a->name_en),
                     "application '%s' changed:%s%s%s%s%s%s", c->a->code,
                     ch->name_ru || ch->name_en ? " names" : "", ch->version ? " version" : "",
                     ch->backend_url ? " backend_url" : "",
@@ -893,7 +897,10 @@ tariff_insert(struct ob_ctx *ctx, void *arg)
             (rc = price_insert(ctx, *a->id, &in->prices[i], from, to, "prices", &pid)) != 0)
             return rc;
     }
-    return ob_audit(ctx, 0, "catalog.tariff_created", "tariff", *a->id,
+    return ob_audit_with(ctx, 0, "catalog.tariff_created", "tariff", *a->id,
+                         json_pack("{s:{s:s, s:s?, s:s?}, s:s?}", "tariff", "code", in->code,
+                                   "name_ru", in->name_ru, "name_en", in->name_en, "kind",
+                                   in->kind),
                     "tariff '%s' (%s) created with version 1 and %d price%s", in->code, in->kind,
                     in->nprices, in->nprices == 1 ? "" : "s");
 }
@@ -1035,7 +1042,10 @@ tariff_update(struct ob_ctx *ctx, void *arg)
     if (rc == 0 && in->options)
         rc = update_options(ctx, &t, in->options, a->new_version, &b);
     if (rc == 0)
-        rc = ob_audit(ctx, t.partner, "catalog.tariff_changed", "tariff", a->id, "tariff '%s': %s",
+        rc = ob_audit_with(ctx, t.partner, "catalog.tariff_changed", "tariff", a->id,
+                           json_pack("{s:{s:s, s:s?, s:s?}}", "tariff", "code", t.code,
+                                     "name_ru", t.name_ru, "name_en", t.name_en),
+                           "tariff '%s': %s",
                       t.code, b.len ? b.p : "no change");
     ob_buf_free(&b);
     return rc;
@@ -1131,7 +1141,11 @@ ptariff_insert(struct ob_ctx *ctx, void *arg)
             (rc = price_insert(ctx, *a->id, &in->prices[i], from, to, field, &pid)) != 0)
             return rc;
     }
-    return ob_audit(ctx, in->partner, "catalog.partner_tariff_created", "tariff", *a->id,
+    return ob_audit_with(ctx, in->partner, "catalog.partner_tariff_created", "tariff", *a->id,
+                         json_pack("{s:{s:s, s:s?, s:s?}, s:{s:s, s:s?, s:s?}}", "tariff",
+                                   "code", in->code, "name_ru", in->name_ru, "name_en",
+                                   in->name_en, "base", "code", a->base.code, "name_ru",
+                                   a->base.name_ru, "name_en", a->base.name_en),
                     "partner tariff '%s' on '%s' created with %d price%s", in->code,
                     a->base.code, in->nprices, in->nprices == 1 ? "" : "s");
 }
@@ -1216,7 +1230,11 @@ price_add(struct ob_ctx *ctx, void *arg)
     if ((rc = price_insert(ctx, t.id, a->p, from, to, "valid_from", a->id)) != 0)
         return rc;
     ob_date_format(from, d);
-    return ob_audit(ctx, t.partner, "catalog.price_added", "tariff", t.id,
+    return ob_audit_with(ctx, t.partner, "catalog.price_added", "tariff", t.id,
+                         json_pack("{s:{s:s, s:s?, s:s?}, s:i, s:I, s:s, s:s?}", "tariff", "code",
+                                   t.code, "name_ru", t.name_ru, "name_en", t.name_en, "term",
+                                   a->p->term, "price", (json_int_t)a->p->amount, "from", d, "to",
+                                   a->p->valid_to),
                     "tariff '%s': price for term %d = %lld kopecks from %s%s%s", t.code,
                     a->p->term, (long long)a->p->amount, d, a->p->valid_to ? " to " : "",
                     a->p->valid_to ? a->p->valid_to : "");

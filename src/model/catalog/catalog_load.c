@@ -309,7 +309,9 @@ load_amendment(struct ob_ctx *ctx, json_t *am, struct ob_catalog_load_stats *st)
         if (rc == 0 && changed)
             rc = ob_catalog_options_set(ctx, tariff, options, &fresh, &what);
         if (rc == 0 && changed)
-            rc = ob_audit(ctx, 0, "catalog.amended", "tariff", tariff,
+            rc = ob_audit_with(ctx, 0, "catalog.amended", "tariff", tariff,
+                               json_pack("{s:{s:s}, s:s}", "tariff", "code",
+                                         json_string_value(code), "amendment", id),
                           "tariff '%s': amendment %s of the standard catalog: %s",
                           json_string_value(code), id, what);
         free(options);
@@ -374,7 +376,9 @@ load(struct ob_ctx *ctx, void *arg)
                   "ti", version, ob_clock_now(ctx));
     if (n < 0)
         return ob_db_err(ctx, (int)n);
-    return ob_audit(ctx, 0, "catalog.loaded", "catalog", 0,
+    return ob_audit_with(ctx, 0, "catalog.loaded", "catalog", 0,
+                         json_pack("{s:s, s:i, s:i}", "version", version, "tariffs",
+                                   l->st->tariffs, "apps", l->st->apps),
                     "standard catalog %s: %d applications, %d tariffs, %d prices, %d promotions, "
                     "%d ITS levels added, %d tariffs amended",
                     version, l->st->apps, l->st->tariffs, l->st->prices, l->st->promotions,

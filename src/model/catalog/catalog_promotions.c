@@ -320,7 +320,10 @@ promotion_insert(struct ob_ctx *ctx, void *arg)
                        p->app_id, p->params, p->from, p->to, ob_clock_now(ctx));
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    return ob_audit(ctx, 0, "catalog.promotion_created", "promotion", *a->id,
+    return ob_audit_with(ctx, 0, "catalog.promotion_created", "promotion", *a->id,
+                         json_pack("{s:{s:s, s:s?, s:s?}, s:s, s:s?}", "promotion", "code",
+                                   p->code, "name_ru", p->name_ru, "name_en", p->name_en, "from",
+                                   p->from, "to", p->to),
                     "promotion '%s' (%s%s%s) created, valid [%s, %s)", p->code, p->kind,
                     p->tariff ? " of tariff " : "", p->tariff ? p->tariff : "", p->from,
                     p->to ? p->to : "…");
@@ -405,7 +408,11 @@ promotion_update(struct ob_ctx *ctx, void *arg)
     said(&b, "params", was.params, p.params);
     said(&b, "valid_from", was.valid_from, p.from);
     said(&b, "valid_to", was.valid_to, p.to);
-    rc = ob_audit(ctx, 0, "catalog.promotion_changed", "promotion", was.id, "promotion '%s': %s",
+    rc = ob_audit_with(ctx, 0, "catalog.promotion_changed", "promotion", was.id,
+                       json_pack("{s:{s:s, s:s?, s:s?}}", "promotion", "code", was.code,
+                                 "name_ru", p.name_ru ? p.name_ru : was.name_ru, "name_en",
+                                 p.name_en ? p.name_en : was.name_en),
+                       "promotion '%s': %s",
                   was.code, b.len ? b.p : "no change");
     ob_buf_free(&b);
     return rc;

@@ -13,6 +13,7 @@
 #ifndef OB_MODEL_CORE_AUDIT_H
 #define OB_MODEL_CORE_AUDIT_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 struct ob_ctx;
@@ -21,5 +22,14 @@ struct ob_ctx;
  * printf-formatted. Joins the caller's transaction. */
 int ob_audit(struct ob_ctx *ctx, int64_t account, const char *action, const char *object_type,
              int64_t object_id, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* The same with params: what the record's sentence needs (the object's
+ * name, a tariff's names, prices in kopecks, dates, roles), a JSON object
+ * the call takes over (NULL: none). The cabinet words the record from it in
+ * the reader's language (web/pages/common.js); every action has a sentence
+ * there, which a test checks. */
+int ob_audit_with(struct ob_ctx *ctx, int64_t account, const char *action,
+                  const char *object_type, int64_t object_id, json_t *params, const char *fmt,
+                  ...) __attribute__((format(printf, 7, 8)));
 
 #endif

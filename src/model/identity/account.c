@@ -116,7 +116,8 @@ init_provider(struct ob_ctx *ctx, void *arg)
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     *a->created = true;
-    return ob_audit(ctx, account, "provider.created", "account", account,
+    return ob_audit_with(ctx, account, "provider.created", "account", account,
+                         json_pack("{s:s, s:s}", "name", a->name, "email", a->email),
                     "provider '%s' created with first admin %s", a->name, a->email);
 }
 

@@ -32,7 +32,8 @@ create(struct ob_ctx *ctx, void *arg)
 
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    return ob_audit(ctx, a->account, "token.created", "token", *a->id,
+    return ob_audit_with(ctx, a->account, "token.created", "token", *a->id,
+                         json_pack("{s:s, s:s}", "name", a->name, "roles", a->roles),
                     "API token '%s' (%s) with roles %s", a->name, a->prefix, a->roles);
 }
 

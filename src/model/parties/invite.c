@@ -277,7 +277,10 @@ ob_invite_send(struct ob_ctx *ctx, const struct ob_invite_new *in, struct ob_inv
     sodium_memzero(secret, sizeof(secret));
     if (rc != 0)
         return rc;
-    return ob_audit(ctx, acc.id, "member.invited", "member_invite", out->id,
+    return ob_audit_with(ctx, acc.id, "member.invited", "member_invite", out->id,
+                         json_pack("{s:s, s:s, s:s}", "email", out->email, "roles",
+                                   ob_member_roles_text(ctx, in->roles), "until",
+                                   local_time(ctx, out->expires_at, false)),
                     "invitation %lld to %s as %s, valid until %s%s", (long long)out->id, out->email,
                     ob_member_roles_text(ctx, in->roles), local_time(ctx, out->expires_at, false),
                     replaced ? "; replaces the pending one" : "");
@@ -468,7 +471,9 @@ cancel(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, (int)n);
     if (n == 0)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "invitation %lld not found", (long long)id);
-    return ob_audit(ctx, v.account, "member.invite_cancelled", "member_invite", id,
+    return ob_audit_with(ctx, v.account, "member.invite_cancelled", "member_invite", id,
+                         json_pack("{s:s, s:s}", "email", v.email, "roles",
+                                   ob_member_roles_text(ctx, v.roles)),
                     "invitation %lld to %s as %s: %s → cancelled", (long long)id, v.email,
                     ob_member_roles_text(ctx, v.roles), v.state);
 }

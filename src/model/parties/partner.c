@@ -151,11 +151,14 @@ ob_partner_create(struct ob_ctx *ctx, const struct ob_requisites *r, int64_t own
     if ((rc = ob_account_set_member(ctx, *id, owner, OB_ROLE_OWNER)) != 0 ||
         (rc = ob_account_set_member(ctx, sub, owner, OB_ROLE_OWNER)) != 0)
         return rc;
-    if ((rc = ob_audit(ctx, *id, "partner.created", "account", *id,
+    if ((rc = ob_audit_with(ctx, *id, "partner.created", "account", *id,
+                            json_pack("{s:s, s:s}", "name", r->name, "inn", r->inn),
                        "partner '%s' (INN %s) created; owner person %lld", r->name, r->inn,
                        (long long)owner)) != 0)
         return rc;
-    return ob_audit(ctx, sub, "subscriber.created", "account", sub,
+    return ob_audit_with(ctx, sub, "subscriber.created", "account", sub,
+                         json_pack("{s:s, s:I, s:s}", "name", r->name, "code", (json_int_t)code,
+                                   "partner", r->name),
                     "own subscriber account '%s' (code %lld) of partner %lld", r->name,
                     (long long)code, (long long)*id);
 }
@@ -324,7 +327,9 @@ status_add(struct ob_ctx *ctx, void *arg)
                        ob_clock_now(ctx), ctx->actor.person);
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    return ob_audit(ctx, a->partner, "partner.status_granted", "partner_status", *a->id,
+    return ob_audit_with(ctx, a->partner, "partner.status_granted", "partner_status", *a->id,
+                         json_pack("{s:s, s:s, s:s?}", "status", a->status, "from", a->from,
+                                   "to", a->to),
                     "status %s: none → [%s, %s)%s%s", a->status, a->from, a->to ? a->to : "…",
                     *a->note ? " note: " : "", a->note);
 }
@@ -386,7 +391,8 @@ status_withdraw(struct ob_ctx *ctx, void *arg)
                   ob_clock_now(ctx), a->id);
     if (n < 0)
         return ob_db_err(ctx, (int)n);
-    return ob_audit(ctx, a->partner, "partner.status_withdrawn", "partner_status", a->id,
+    return ob_audit_with(ctx, a->partner, "partner.status_withdrawn", "partner_status", a->id,
+                         json_pack("{s:s}", "status", status),
                     "status %s: in the record → withdrawn", status);
 }
 
@@ -488,7 +494,9 @@ ob_partner_employee_join(struct ob_ctx *ctx, int64_t partner, int64_t person, co
         (rc = ob_account_set_member(ctx, partner, person, roles)) != 0 ||
         (rc = mirror_own(ctx, &p, person, roles)) != 0)
         return rc;
-    return ob_audit(ctx, partner, "partner.employee_added", "person", person,
+    return ob_audit_with(ctx, partner, "partner.employee_added", "person", person,
+                         json_pack("{s:s, s:s}", "email", email, "roles",
+                                   ob_member_roles_text(ctx, roles)),
                     "employee %s: none → %s (invitation %lld accepted)", email,
                     ob_member_roles_text(ctx, roles), (long long)invite);
 }
@@ -506,7 +514,10 @@ employee_set(struct ob_ctx *ctx, void *arg)
         (rc = ob_member_keep_owner(ctx, a->partner, &m, a->roles)) != 0 ||
         (rc = ob_account_set_member(ctx, a->partner, a->person, a->roles)) != 0 ||
         (rc = mirror_own(ctx, &p, a->person, a->roles)) != 0 ||
-        (rc = ob_audit(ctx, a->partner, "partner.employee_roles", "person", a->person,
+        (rc = ob_audit_with(ctx, a->partner, "partner.employee_roles", "person", a->person,
+                            json_pack("{s:s, s:s, s:s}", "email", m.email, "roles_before",
+                                      ob_member_roles_text(ctx, m.roles), "roles",
+                                      ob_member_roles_text(ctx, a->roles)),
                        "employee %s: %s → %s", m.email, ob_member_roles_text(ctx, m.roles),
                        ob_member_roles_text(ctx, a->roles))) != 0)
         return rc;
@@ -547,7 +558,9 @@ employee_remove(struct ob_ctx *ctx, void *arg)
     if (p.own_subscriber &&
         (rc = ob_member_remove(ctx, p.own_subscriber, OB_KIND_SUBSCRIBER, a->person, &own)) != 0)
         return rc;
-    return ob_audit(ctx, a->partner, "partner.employee_removed", "person", a->person,
+    return ob_audit_with(ctx, a->partner, "partner.employee_removed", "person", a->person,
+                         json_pack("{s:s, s:s}", "email", m.email, "roles",
+                                   ob_member_roles_text(ctx, m.roles)),
                     "employee %s: %s → none (%d client grants ended)", m.email,
                     ob_member_roles_text(ctx, m.roles), ended.grants);
 }

@@ -86,7 +86,9 @@ submit(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, rc);
     if ((rc = ob_ratelimit_hit(ctx, key, OB_APPLY_LIMIT, OB_APPLY_WINDOW_S)) != 0)
         return rc;
-    return ob_audit(ctx, 0, "partner_application.submitted", "partner_application", a->id,
+    return ob_audit_with(ctx, 0, "partner_application.submitted", "partner_application", a->id,
+                         json_pack("{s:s, s:s, s:s}", "name", r->name, "inn", r->inn, "email",
+                                   a->contact_email),
                     "questionnaire of '%s' (INN %s) from %s: none → submitted", r->name, r->inn,
                     a->contact_email);
 }
@@ -206,7 +208,10 @@ approve(struct ob_ctx *ctx, void *arg)
         (rc = ob_partner_create(ctx, &a->req, person, &partner)) != 0 ||
         (rc = claim(ctx, d->id, "approved", "", partner, a)) != 0 ||
         (rc = ob_auth_link_send(ctx, person, "activate", "partner_approved", a->req.name)) != 0 ||
-        (rc = ob_audit(ctx, partner, "partner_application.approved", "partner_application", d->id,
+        (rc = ob_audit_with(ctx, partner, "partner_application.approved",
+                            "partner_application", d->id,
+                            json_pack("{s:s, s:s}", "name", a->req.name, "email",
+                                      a->contact_email),
                        "questionnaire of '%s': submitted → approved; partner %lld, owner %s",
                        a->req.name, (long long)partner, a->contact_email)) != 0)
         return rc;
@@ -237,7 +242,9 @@ reject(struct ob_ctx *ctx, void *arg)
     rc = ob_outbox_add(ctx, a->contact_email, a->lang, "partner_rejected", vars, 0);
     json_decref(vars);
     if (rc != 0 ||
-        (rc = ob_audit(ctx, 0, "partner_application.rejected", "partner_application", d->id,
+        (rc = ob_audit_with(ctx, 0, "partner_application.rejected", "partner_application",
+                            d->id,
+                            json_pack("{s:s, s:s}", "name", a->req.name, "reason", d->reason),
                        "questionnaire of '%s': submitted → rejected: %s", a->req.name,
                        d->reason)) != 0)
         return rc;

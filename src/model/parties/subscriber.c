@@ -157,7 +157,9 @@ create(struct ob_ctx *ctx, void *arg)
     int rc;
 
     if ((rc = ob_subscriber_insert(ctx, a->in->name, a->partner, 0, a->id, &code)) != 0 ||
-        (rc = ob_audit(ctx, *a->id, "subscriber.created", "account", *a->id,
+        (rc = ob_audit_with(ctx, *a->id, "subscriber.created", "account", *a->id,
+                            json_pack("{s:s, s:I}", "name", a->in->name, "code",
+                                      (json_int_t)code),
                        "subscriber '%s' (code %lld) created, served by %s %lld", a->in->name,
                        (long long)code, a->partner ? "partner" : "the provider",
                        (long long)a->partner)) != 0)
@@ -405,7 +407,10 @@ reason_add(struct ob_ctx *ctx, void *arg)
                             r->code);
     if (n < 0)
         return ob_db_err(ctx, (int)n);
-    return ob_audit(ctx, 0, "leave_reason.added", "leave_reason", 0, "reason '%s' added: %s / %s",
+    return ob_audit_with(ctx, 0, "leave_reason.added", "leave_reason", 0,
+                         json_pack("{s:{s:s, s:s, s:s}}", "reason", "code", r->code, "name_ru",
+                                   r->name_ru, "name_en", r->name_en),
+                         "reason '%s' added: %s / %s",
                     r->code, r->name_ru, r->name_en);
 }
 
@@ -447,7 +452,10 @@ reason_set(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, (int)n);
     if (n == 0)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "no reason '%s'", a->code);
-    return ob_audit(ctx, 0, "leave_reason.changed", "leave_reason", 0, "reason '%s':%s%s%s%s%s",
+    return ob_audit_with(ctx, 0, "leave_reason.changed", "leave_reason", 0,
+                         json_pack("{s:{s:s, s:s?, s:s?}}", "reason", "code", a->code, "name_ru",
+                                   a->ru, "name_en", a->en),
+                         "reason '%s':%s%s%s%s%s",
                     a->code, a->ru ? " name_ru → " : "", a->ru ? a->ru : "",
                     a->en ? "; name_en → " : "", a->en ? a->en : "",
                     a->active < 0 ? "" : (a->active ? "; offered again" : "; no longer offered"));
@@ -571,7 +579,9 @@ ob_subscriber_user_join(struct ob_ctx *ctx, int64_t sub, int64_t person, const c
     if ((rc = ob_account_set_member(ctx, sub, person, roles)) != 0 ||
         (has_limit && (rc = ob_member_set_limit(ctx, sub, person, true, limit)) != 0))
         return rc;
-    return ob_audit(ctx, sub, "subscriber.user_added", "person", person,
+    return ob_audit_with(ctx, sub, "subscriber.user_added", "person", person,
+                         json_pack("{s:s, s:s}", "email", email, "roles",
+                                   ob_member_roles_text(ctx, roles)),
                     "user %s: none → %s, session limit %s (invitation %lld accepted)", email,
                     ob_member_roles_text(ctx, roles), limit_text(ctx, has_limit, limit),
                     (long long)invite);
@@ -595,7 +605,9 @@ user_set(struct ob_ctx *ctx, void *arg)
         (ch->set_limit &&
          (rc = ob_member_set_limit(ctx, a->sub, a->person, ch->has_limit, ch->limit)) != 0))
         return rc;
-    if ((rc = ob_audit(ctx, a->sub, "subscriber.user_changed", "person", a->person,
+    if ((rc = ob_audit_with(ctx, a->sub, "subscriber.user_changed", "person", a->person,
+                            json_pack("{s:s, s:s}", "email", m.email, "roles",
+                                      ob_member_roles_text(ctx, roles)),
                        "user %s: roles %s → %s, session limit %s → %s", m.email,
                        ob_member_roles_text(ctx, m.roles), ob_member_roles_text(ctx, roles),
                        limit_text(ctx, m.has_limit, m.session_limit),
@@ -637,7 +649,9 @@ user_remove(struct ob_ctx *ctx, void *arg)
         (rc = ob_member_keep_owner(ctx, a->sub, &m, 0)) != 0 ||
         (rc = ob_member_remove(ctx, a->sub, OB_KIND_SUBSCRIBER, a->person, &ended)) != 0)
         return rc;
-    return ob_audit(ctx, a->sub, "subscriber.user_removed", "person", a->person,
+    return ob_audit_with(ctx, a->sub, "subscriber.user_removed", "person", a->person,
+                         json_pack("{s:s, s:s}", "email", m.email, "roles",
+                                   ob_member_roles_text(ctx, m.roles)),
                     "user %s: %s → none (%d sessions closed)", m.email,
                     ob_member_roles_text(ctx, m.roles), ended.sessions);
 }

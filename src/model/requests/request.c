@@ -108,9 +108,30 @@ struct file_args {
     const struct ob_subscription_change *ch;
 };
 
+/* What a request's audit sentence needs (model/core/audit.h): its kind,
+ * the partner and the client by name, the tariff by its names, the
+ * changes asked. */
+static json_t *
+audit_params(const struct ob_request *r)
+{
+    json_t *changes = json_loads(r->changes, 0, NULL);
+    json_t *p = json_pack("{s:s, s:s, s:s, s:o}", "kind", r->kind, "partner", r->partner_name,
+                          "state", r->state, "changes", changes ? changes : json_object());
+
+    if (p && r->subscription)
+        json_object_set_new(p, "subscriber",
+                            json_string(r->subscriber_name ? r->subscriber_name : ""));
+    if (p && r->subscription)
+        json_object_set_new(p, "tariff", json_pack("{s:s?, s:s?, s:s?}", "code", r->sub_tariff,
+                                                   "name_ru", r->sub_tariff_ru, "name_en",
+                                                   r->sub_tariff_en));
+    return p;
+}
+
 static int
 insert_request(struct ob_ctx *ctx, struct file_args *a)
 {
+    struct ob_request r;
     int rc = ob_db_get_int(ctx->db, &a->id,
                            "INSERT INTO requests (kind, account_id, subject_id, payload, reason, "
                            "late, filed_by, filed_at) VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?) "
@@ -118,9 +139,9 @@ insert_request(struct ob_ctx *ctx, struct file_args *a)
                            "tiittiii", a->kind, a->partner, a->subject, a->payload, a->reason,
                            (int64_t)a->late, ctx->actor.person, ob_clock_now(ctx));
 
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    return ob_audit(ctx, a->partner, "request.filed", "request", a->id,
+    if (rc < 0 || (rc = load(ctx, a->id, &r)) != 0)
+        return rc < 0 ? ob_db_err(ctx, rc) : rc;
+    return ob_audit_with(ctx, a->partner, "request.filed", "request", a->id, audit_params(&r),
                     "%s request%s%s: none → open; %s%s; reason: %s", a->kind,
                     a->subject != a->partner ? " about subscription " : "",
                     a->subject != a->partner ? ob_arena_printf(&ctx->arena, "%lld",
@@ -407,6 +428,19 @@ title(const char *kind, bool en)
     return kind;
 }
 
+/* The request's params with the decision. */
+static json_t *
+decided_params(const struct ob_request *r, const char *state, const char *note)
+{
+    json_t *p = audit_params(r);
+
+    if (p)
+        json_object_set_new(p, "state", json_string(state));
+    if (p && note && *note)
+        json_object_set_new(p, "note", json_string(note));
+    return p;
+}
+
 static int
 decide(struct ob_ctx *ctx, void *arg)
 {
@@ -433,7 +467,8 @@ decide(struct ob_ctx *ctx, void *arg)
         return ob_err_set(&ctx->err, OB_ECONFLICT, "request %lld is already decided",
                           (long long)d->id);
     if ((d->apply && (rc = apply(ctx, r)) != 0) ||
-        (rc = ob_audit(ctx, r->partner, "request.decided", "request", d->id,
+        (rc = ob_audit_with(ctx, r->partner, "request.decided", "request", d->id,
+                            decided_params(r, state, d->note),
                        "%s request: open → %s%s%s", r->kind, state, *d->note ? "; " : "",
                        d->note)) != 0)
         return rc;

@@ -224,7 +224,10 @@ its_insert(struct ob_ctx *ctx, void *arg)
                        ob_clock_now(ctx), ctx->actor.person);
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    return ob_audit(ctx, in->partner, "its.contract_created", "its_contract", *a->id,
+    return ob_audit_with(ctx, in->partner, "its.contract_created", "its_contract", *a->id,
+                         json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", in->number, "level",
+                                   in->level, "partner", p.req.name, "from", in->valid_from, "to",
+                                   in->valid_to),
                     "ITS contract '%s' (%s) with partner '%s' for %s%s [%s, %s)", in->number,
                     in->level, p.req.name, *in->inn ? "INN " : "subscriber",
                     *in->inn ? in->inn : "", in->valid_from, in->valid_to);

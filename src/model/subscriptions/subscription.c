@@ -70,6 +70,34 @@ day_text(struct ob_ctx *ctx, int32_t day)
     return ob_arena_strdup(&ctx->arena, d);
 }
 
+/* What a subscription's audit sentence needs (model/core/audit.h): the
+ * client, the tariff by its names, the period, the money in kopecks. The
+ * partner's discount and amount due are cut for the client's own people
+ * when read (api/audit.c). */
+static json_t *
+audit_params(struct ob_ctx *ctx, const struct ob_subscription *s)
+{
+    return json_pack("{s:s?, s:s?, s:{s:s?, s:s?, s:s?}, s:s, s:s, s:i, s:i, s:I, s:i, s:s?, "
+                     "s:I}",
+                     "subscriber", s->subscriber_name, "kind", s->kind, "tariff", "code",
+                     s->tariff_code, "name_ru", s->tariff_name_ru, "name_en", s->tariff_name,
+                     "start", day_text(ctx, s->start), "through", day_text(ctx, s->end - 1),
+                     "term_months", s->term_months, "quantity", s->quantity, "price",
+                     (json_int_t)s->price, "discount_pct", s->discount_pct, "discount_rule",
+                     s->discount_rule, "amount_due", (json_int_t)s->amount_due);
+}
+
+/* The same with a reason, when there is one. */
+static json_t *
+audit_params_reason(struct ob_ctx *ctx, const struct ob_subscription *s, const char *reason)
+{
+    json_t *p = audit_params(ctx, s);
+
+    if (p && reason && *reason)
+        json_object_set_new(p, "reason", json_string(reason));
+    return p;
+}
+
 /* ---- reading rows -------------------------------------------------------------------- */
 
 #define SEL                                                                                    \
@@ -736,7 +764,8 @@ insert(struct ob_ctx *ctx, struct ob_subscription *s)
         return ob_db_err(ctx, OB_EINTERNAL);
     if (rc != 0)
         return rc;
-    return ob_audit(ctx, s->subscriber, "subscription.posted", "subscription", s->id,
+    return ob_audit_with(ctx, s->subscriber, "subscription.posted", "subscription", s->id,
+                         audit_params_reason(ctx, s, s->reason),
                     "%s '%s' %s through %s, %d month(s) × %d, price %lld, %d%% (%s), due %lld%s%s",
                     s->kind, s->tariff_code, day_text(ctx, s->start), day_text(ctx, s->end - 1),
                     s->term_months, s->quantity, (long long)s->price, s->discount_pct,
@@ -872,7 +901,12 @@ trial_set_end(struct ob_ctx *ctx, void *arg)
                   day_text(ctx, a->end), a->reason, s.id);
     if (n < 0)
         return ob_db_err(ctx, (int)n);
-    return ob_audit(ctx, s.subscriber, "subscription.trial_changed", "subscription", s.id,
+    return ob_audit_with(ctx, s.subscriber, "subscription.trial_changed", "subscription", s.id,
+                         json_pack("{s:s?, s:{s:s?, s:s?, s:s?}, s:s, s:s, s:s?}", "subscriber",
+                                   s.subscriber_name, "tariff", "code", s.tariff_code, "name_ru",
+                                   s.tariff_name_ru, "name_en", s.tariff_name, "through_before",
+                                   day_text(ctx, s.end - 1), "through", day_text(ctx, a->end - 1),
+                                   "reason", a->reason),
                     "trial end: %s → %s; reason: %s", day_text(ctx, s.end),
                     day_text(ctx, a->end), a->reason);
 }
@@ -1041,7 +1075,10 @@ apply_change(struct ob_ctx *ctx, const struct ob_subscription *s,
 
     if ((rc = replan(ctx, s, ch, true, &after)) != 0 ||
         (rc = write_plan(ctx, s->id, &after)) != 0 ||
-        (rc = ob_audit(ctx, s->subscriber, "subscription.changed", "subscription", s->id,
+        (rc = ob_audit_with(ctx, s->subscriber, "subscription.changed", "subscription", s->id,
+                            json_pack("{s:s?, s:o, s:o, s:s?}", "subscriber", s->subscriber_name,
+                                      "before", audit_params(ctx, s), "after",
+                                      audit_params(ctx, &after), "reason", reason),
                        "%s → %s; reason: %s", describe(ctx, s), describe(ctx, &after), reason)))
         return rc;
     if (!is_kind(s, "main") || (rc = rows_of(ctx, s->subscriber, &r)) != 0)
@@ -1069,7 +1106,8 @@ apply_cancel(struct ob_ctx *ctx, const struct ob_subscription *s, const char *re
     if (n == 0)
         return ob_err_set(&ctx->err, OB_ECONFLICT, "subscription %lld is not posted",
                           (long long)s->id);
-    if ((rc = ob_audit(ctx, s->subscriber, "subscription.cancelled", "subscription", s->id,
+    if ((rc = ob_audit_with(ctx, s->subscriber, "subscription.cancelled", "subscription", s->id,
+                            audit_params_reason(ctx, s, reason),
                        "%s: posted → cancelled; reason: %s", describe(ctx, s), reason)) != 0 ||
         !is_kind(s, "main") || (rc = rows_of(ctx, s->subscriber, &r)) != 0)
         return rc;
