@@ -139,7 +139,7 @@ function openDialog(build, { wide } = {}) {
  * confirmDialog({title, text, confirm, danger, reason: {label, required}})
  * → resolves {reason} when confirmed, null when cancelled.
  */
-export function confirmDialog({ title, text, confirm, danger, reason, onConfirm }) {
+export function confirmDialog({ title, text, body, confirm, danger, reason, onConfirm }) {
   return openDialog((close) => {
     const fields = reason ? [{ name: 'reason', label: reason.label, type: 'textarea', required: reason.required }] : [];
     const f = form({
@@ -149,7 +149,7 @@ export function confirmDialog({ title, text, confirm, danger, reason, onConfirm 
       onCancel: () => close(null),
       onSubmit: async (v) => { if (onConfirm) await onConfirm(v); close({ reason: v.reason || '' }); },
     });
-    return [h('h2', { class: 'dialog-title', text: title }), text ? h('p', { class: 'dialog-text', text }) : null, f.el];
+    return [h('h2', { class: 'dialog-title', text: title }), text ? h('p', { class: 'dialog-text', text }) : null, body || null, f.el];
   });
 }
 

@@ -1,6 +1,6 @@
 // Pieces shared by the provider's and the partner's pages.
-import { t, tOr, fmtDate, fmtDateTime } from '../i18n.js';
-import { auditSentence, actorOf } from './sentences.js';
+import { t, tOr, fmtDate, fmtDateTime, fmtMoney, localName } from '../i18n.js';
+import { auditSentence, actorOf, changeLabel, changeValue } from './sentences.js';
 import { get, post, del, patch, withQuery } from '../api.js';
 import { today } from '../session.js';
 import { roleGate } from '../roles.js';
@@ -156,14 +156,84 @@ export function employeesTable(partnerId, { canEdit }) {
   return { table, invite, invites };
 }
 
-/** The changes of a requisites request, "field: value" lines. */
+/** The changes a request asks, "field: value" lines with people's words for both. */
 export function changesList(changes) {
   const entries = Object.entries(changes || {});
   if (!entries.length) return null;
-  return h('ul', { class: 'changes' }, entries.map(([k, v]) => h('li', {}, h('span', { class: 'muted', text: `${requisiteLabel(k)}: ` }), h('span', { text: String(v) }))));
+  return h('ul', { class: 'changes' }, entries.map(([k, v]) => h('li', {}, h('span', { class: 'muted', text: `${changeLabel(k)}: ` }), h('span', { text: changeValue(k, v) }))));
 }
 
 export const REQUEST_STATES = ['open', 'applied', 'rejected'];
+
+/** The last day of [start, end): people are shown "through" (R-SUB-0). */
+const through = (end) => (end ? new Date(Date.parse(`${end}T12:00:00Z`) - 86400000).toISOString().slice(0, 10) : end);
+
+/** The subscription a request is about: the client by name, the tariff by its name, the period. */
+function requestSubject(r) {
+  const s = r.subscription;
+  if (!s) return null;
+  return h('span', { class: 'request-subject' },
+    h('strong', { text: s.subscriber?.name || '' }),
+    h('span', { class: 'cell-sub', text: `${localName({ name_ru: s.tariff_name_ru, name_en: s.tariff_name_en, code: s.tariff })} · ${tOr(`sub_kind.${s.kind}`, s.kind)}` }),
+    h('span', { class: 'cell-sub muted nowrap', text: `${fmtDate(s.start)} – ${fmtDate(through(s.end))}` }));
+}
+
+/** What "quantity" counts for a subscription of this kind (R-SUB-1 quantity). */
+export const quantityMeaning = (kind) => t(kind === 'extension' || kind === 'short_extension' ? 'requests.quantity_units' : 'requests.quantity_once');
+
+/** One side of a quote: the period, the price, and the partner's terms. */
+function quoteSide(s) {
+  if (s.state === 'cancelled') return t('requests.quote_cancelled');
+  return `${fmtDate(s.start)} – ${fmtDate(s.through)}, ${t('audit.period', { months: s.term_months })}${s.quantity > 1 ? ` × ${s.quantity}` : ''}; `
+    + `${fmtMoney(s.price)}; ${t('requests.quote_discount', { pct: s.discount.pct, rule: tOr(`rule.${s.discount.rule}`, s.discount.rule) })}; `
+    + `${t('requests.quote_due', { due: fmtMoney(s.amount_due) })}`;
+}
+
+/** The body of a subscription request's decision: what it asks, and what applying it changes (the quote). */
+function requestBody(r) {
+  const s = r.subscription;
+  const box = h('div', { class: 'request-decision' });
+  const rows = [
+    [t('requests.client'), s.subscriber?.name],
+    [t('change.tariff'), localName({ name_ru: s.tariff_name_ru, name_en: s.tariff_name_en, code: s.tariff })],
+    [t('requests.period'), `${fmtDate(s.start)} – ${fmtDate(through(s.end))}`],
+  ];
+  if (Object.keys(r.changes || {}).length) rows.push([t('requests.changes'), changesList(r.changes)]);
+  if (r.changes?.quantity) rows.push([t('change.quantity'), quantityMeaning(s.kind)]);
+  rows.push([t('requests.reason'), r.reason]);
+  box.append(details(rows));
+  if (r.kind === 'trial_change') return box;
+  const quote = h('div', { class: 'request-quote' }, loading());
+  box.append(quote);
+  get(`/api/v1/requests/${r.id}/quote`).then((q) => {
+    const diff = q.difference.amount_due;
+    clear(quote).append(details([
+      [t('requests.quote_before'), quoteSide(q.before)],
+      [t('requests.quote_after'), quoteSide(q.after)],
+      [t('requests.quote_change'), h('strong', { class: 'quote-change', text: `${diff > 0 ? '+' : ''}${fmtMoney(diff)}` })],
+    ]));
+  }).catch((err) => { clear(quote).append(errorBox(err)); });
+  return box;
+}
+
+/** The apply dialog of a request, by its kind. */
+function applyDialog(r) {
+  const client = r.subscription?.subscriber?.name || '';
+  const tariff = r.subscription ? localName({ name_ru: r.subscription.tariff_name_ru, name_en: r.subscription.tariff_name_en, code: r.subscription.tariff }) : '';
+  const kinds = {
+    requisites: { title: t('requests.apply_title', { name: r.partner?.name || '' }), text: t('requests.apply_text'), body: changesList(r.changes) },
+    subscription_change: { title: t('requests.apply_change_title', { client }), text: t('requests.apply_change_text') },
+    subscription_cancel: { title: t('requests.apply_cancel_title', { client, tariff }), text: t(r.subscription?.kind === 'main' ? 'requests.apply_cancel_main' : 'requests.apply_cancel_text'), danger: true },
+    trial_change: { title: t('requests.apply_trial_title', { client }), text: t('requests.apply_trial_text', { end: fmtDate(r.changes?.end) }) },
+  };
+  const k = kinds[r.kind] || kinds.requisites;
+  return confirmDialog({
+    title: k.title, text: k.text, body: k.body !== undefined ? k.body : requestBody(r), danger: k.danger,
+    confirm: r.kind === 'subscription_cancel' ? t('requests.apply_cancel') : t('requests.apply'),
+    reason: { label: t('requests.note') },
+    onConfirm: (v) => post(`/api/v1/requests/${r.id}/decision`, { decision: 'apply', note: v.reason || undefined }),
+  });
+}
 
 /** Requests list: the provider decides, a partner files and follows. */
 export function requestsTable({ state, provider: isProvider }) {
@@ -176,9 +246,10 @@ export function requestsTable({ state, provider: isProvider }) {
       ? { key: 'partner', label: t('requests.partner'), sort: (r) => r.partner?.name, render: (r) => h('span', {},
         r.partner ? h('a', { href: `/partners/${r.partner.id}`, text: r.partner.name }) : null, h('span', { class: 'cell-sub muted', text: tOr(`request.${r.kind}`, r.kind) })) }
       : { key: 'kind', label: t('requests.kind'), render: (r) => tOr(`request.${r.kind}`, r.kind) },
+    { key: 'client', label: t('requests.client'), sort: (r) => r.subscription?.subscriber?.name || '', render: (r) => requestSubject(r) },
     { key: 'changes', label: t('requests.changes'), sort: false, render: (r) => h('span', {},
-      r.subscription ? h('span', { class: 'cell-sub', text: `${r.subscription.tariff?.code || r.subscription.tariff || ''} · ${r.subscription.start || ''} – ${r.subscription.end || ''}` }) : null,
       changesList(r.changes),
+      r.kind === 'subscription_cancel' ? h('span', { text: t('requests.cancel_all') }) : null,
       r.late ? h('span', { class: 'badge badge-warn', text: t('requests.late') }) : null) },
     { key: 'reason', label: t('requests.reason'), cls: 'wrap' },
     { key: 'state', label: t('common.state'), render: (r) => h('span', {}, badge(r.state), r.decision_note ? h('span', { class: 'cell-sub muted', text: r.decision_note }) : null) },
@@ -186,16 +257,12 @@ export function requestsTable({ state, provider: isProvider }) {
   if (isProvider) {
     columns.push({ key: '', label: '', sort: false, cls: 'actions', render: (r) => (r.state !== 'open' ? null : h('span', { class: 'row-actions' },
       button(t('requests.apply'), async () => {
-        const ok = await confirmDialog({
-          title: t('requests.apply_title', { name: r.partner?.name || '' }), text: t('requests.apply_text'), confirm: t('requests.apply'),
-          reason: { label: t('requests.note') },
-          onConfirm: (v) => post(`/api/v1/requests/${r.id}/decision`, { decision: 'apply', note: v.reason || undefined }),
-        });
+        const ok = await applyDialog(r);
         if (ok) { toast(t('requests.applied')); table.reload(); }
       }, { small: true, kind: 'primary', ...roleGate(['admin', 'operator']) }),
       button(t('requests.reject'), async () => {
         const ok = await confirmDialog({
-          title: t('requests.reject_title', { name: r.partner?.name || '' }), text: t('requests.reject_text'), confirm: t('requests.reject'), danger: true,
+          title: t('requests.reject_title', { name: r.subscription?.subscriber?.name || r.partner?.name || '' }), text: t('requests.reject_text'), confirm: t('requests.reject'), danger: true,
           reason: { label: t('requests.reject_reason'), required: true },
           onConfirm: (v) => post(`/api/v1/requests/${r.id}/decision`, { decision: 'reject', note: v.reason }),
         });

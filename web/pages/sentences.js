@@ -88,6 +88,8 @@ function values(a) {
     if (currentLang() !== 'ru' && p.subscriber) v.about = `“${p.subscriber}”, ${localName(p.tariff)}`;
   }
   if (a.account_name) v.account = a.account_name;
+  /* a subscription's account is its client: records without the name in params still have it */
+  if (a.action?.startsWith('subscription.') && !v.subscriber && a.account_name) v.subscriber = a.account_name;
   if (a.object?.name) v.object = a.object.name;
   return v;
 }
@@ -102,6 +104,5 @@ export function auditSentence(a) {
   if (!tpl || missing(tpl)) tpl = t('audit.say._generic');
   v.action = tOr(`audit.act.${a.action}`, a.summary || a.action);
   const s = tpl.replace(/\[([^|\]]*)\|([^\]]*)\]/g, (m, male, fem) => (actor.fem ? fem : male));
-  const out = s.replace(/\{(\w+)\}/g, (m, k) => (v[k] !== undefined ? v[k] : ''));
-  return out.charAt(0).toUpperCase() + out.slice(1);
+  return s.replace(/\{(\w+)\}/g, (m, k) => (v[k] !== undefined ? v[k] : ''));
 }

@@ -852,6 +852,8 @@ ob_subscription_trial_start(struct ob_ctx *ctx, int64_t subscriber, bool partner
     s.kind = partner_own ? "main" : "trial";
     s.tariff = t.id;
     s.tariff_code = t.code;
+    s.tariff_name = t.name_en;
+    s.tariff_name_ru = t.name_ru;
     s.version = v.id;
     s.start = ob_clock_today(ctx);
     if (partner_own) {
