@@ -221,6 +221,7 @@ launch_accept(const struct cb_req *r, struct cb_resp *out, const char *app, int6
     s.area = (char *)key;
     s.area_name = (char *)str_at(j, "area", "name");
     s.app_name = (char *)str_at(j, "area", "application_name");
+    s.app_name_ru = (char *)str_at(j, "area", "application_name_ru");
     s.person = (char *)str_at(j, "person", "name");
     s.heartbeat_seconds = hb <= 0 ? 60 : hb < 5 ? 5 : hb > 3600 ? 3600 : (int)hb;
     snprintf(s.state, sizeof(s.state), "open");
@@ -318,9 +319,10 @@ static void
 state(const struct cb_session *s, struct cb_resp *out)
 {
     cb_reply_json(out, 200,
-                  json_pack("{s:I, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s}, s:i, s:s}", "session",
-                            (json_int_t)s->id, "state", s->state, "area", "key", s->area, "name",
-                            s->area_name, "application", "code", s->app, "name", s->app_name,
+                  json_pack("{s:I, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:s}, s:i, s:s}",
+                            "session", (json_int_t)s->id, "state", s->state, "area", "key",
+                            s->area, "name", s->area_name, "application", "code", s->app, "name",
+                            s->app_name, "name_ru", s->app_name_ru ? s->app_name_ru : "",
                             "person", "name", s->person, "heartbeat_seconds", s->heartbeat_seconds,
                             "version", CB_VERSION));
 }

@@ -124,7 +124,7 @@ int cb_entry_delete(const char *key, int64_t id);
 struct cb_session {
     char cookie[CB_COOKIE_LEN + 1];
     int64_t id; /* Oblako's session id */
-    char *app, *area, *area_name, *app_name, *person;
+    char *app, *area, *area_name, *app_name, *app_name_ru, *person;
     int heartbeat_seconds;
     char state[16]; /* open, closed, expired, blocked */
     int64_t used;   /* real time of the last use */

@@ -39,6 +39,7 @@ copy_strings(struct cb_session *dst, const struct cb_session *src)
     dst->area = cb_xstrdup(src->area);
     dst->area_name = cb_xstrdup(src->area_name);
     dst->app_name = cb_xstrdup(src->app_name);
+    dst->app_name_ru = cb_xstrdup(src->app_name_ru);
     dst->person = cb_xstrdup(src->person);
 }
 
@@ -49,6 +50,7 @@ cb_session_clear(struct cb_session *s)
     free(s->area);
     free(s->area_name);
     free(s->app_name);
+    free(s->app_name_ru);
     free(s->person);
     memset(s, 0, sizeof(*s));
 }

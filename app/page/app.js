@@ -242,7 +242,7 @@ async function start() {
   sessionId = json.session;
   document.title = `${json.area.name} — ${json.application.name || T.title}`;
   $('#area-name').textContent = json.area.name || json.area.key;
-  $('#app-name').textContent = json.application.name || T.title;
+  $('#app-name').textContent = (ru && json.application.name_ru) || json.application.name || T.title;
   $('#person').textContent = json.person.name;
   if (json.state !== 'open') {
     end(json.state);

@@ -14,10 +14,11 @@
 static json_t *
 its_json(const struct ob_its_contract *c)
 {
-    return json_pack("{s:I, s:s, s:s, s:{s:I, s:s}, s:s, s:o, s:s, s:s, s:s, s:o}", "id",
+    return json_pack("{s:I, s:s, s:s, s:{s:I, s:s}, s:s, s:o, s:o, s:s, s:s, s:s, s:o}", "id",
                      (json_int_t)c->id, "number", c->number, "level", c->level, "partner", "id",
                      (json_int_t)c->partner, "name", c->partner_name, "inn", c->inn,
                      "subscriber", c->subscriber ? json_integer(c->subscriber) : json_null(),
+                     "subscriber_name", ob_api_str(c->subscriber_name),
                      "valid_from", c->valid_from, "valid_to", c->valid_to, "note", c->note,
                      "created_at", ob_api_instant(c->created_at));
 }

@@ -85,7 +85,7 @@ function fakeOblako() {
 }
 
 const areaInfo = (key, name = 'Our firm') =>
-  ({ key, name, application: APP, application_name: 'Cash book' });
+  ({ key, name, application: APP, application_name: 'Cash book', application_name_ru: 'Касса' });
 
 let fake;
 let cb;
@@ -311,7 +311,7 @@ describe('launch and page API', () => {
     assert.equal(r.status, 200);
     assert.deepEqual(r.json, {
       session: 7, state: 'open', area: { key: KEY, name: 'Our firm' },
-      application: { code: APP, name: 'Cash book' }, person: { name: 'Анна' },
+      application: { code: APP, name: 'Cash book', name_ru: 'Касса' }, person: { name: 'Анна' },
       heartbeat_seconds: 60, version: '1.0.0',
     });
     assert.equal(r.headers.get('cache-control'), 'no-store');

@@ -25,6 +25,7 @@ before(async () => {
   const sub = await A.owner.post('/api/v1/subscribers', { name: 'ООО Клиент', owner_email: email });
   assert.equal(sub.status, 201, JSON.stringify(sub.body));
   A.sub = sub.body.id;
+  A.subName = 'ООО Клиент';
   subOwner = await activate(ctx.s, ctx.db, email);
 });
 
@@ -332,6 +333,8 @@ test('R-SUB-6 local ITS contracts: the provider records them, with every field c
   const bySub = await ctx.admin.post('/api/v1/its-contracts', body({ number: 'ITS-A-2', level: 'TEHNO', inn: undefined, subscriber: A.sub }));
   assert.equal(bySub.status, 201, JSON.stringify(bySub.body));
   assert.equal(bySub.body.subscriber, A.sub);
+  assert.equal(bySub.body.subscriber_name, A.subName, 'the client by name, not only its id');
+  assert.equal(r.body.subscriber_name, null);
   const rb = await ctx.admin.post('/api/v1/its-contracts', body({ number: 'ITS-B-1', partner: B.id }));
   assert.equal(rb.status, 201);
   B.its = rb.body.id;

@@ -56,8 +56,8 @@ export function pricesNow(tr) {
 }
 
 const tariffColumns = () => [
-  { key: 'code', label: t('catalog.code'), render: (tr) => h('span', {}, h('strong', { class: 'mono', text: tr.code }),
-    h('span', { class: 'cell-sub muted', text: nameOf(tr) })) },
+  { key: 'code', label: t('catalog.tariff_name'), sort: (tr) => nameOf(tr), render: (tr) => h('span', {}, h('strong', { text: nameOf(tr) }),
+    h('span', { class: 'cell-sub muted mono', text: tr.code })) },
   { key: 'kind', label: t('catalog.kind'), render: (tr) => tOr(`tariff_kind.${tr.kind}`, tr.kind) },
   { key: 'options', label: t('catalog.options'), cls: 'wrap', sort: false, render: (tr) => h('span', { class: 'opt-summary', text: optionsSummary(tr) }) },
   { key: 'price_now', label: t('catalog.prices_now'), sort: false, render: pricesNow },
@@ -96,9 +96,9 @@ export async function catalog(main, { query }) {
     table = dataTable({
       url: '/api/v1/applications?limit=200', exportable: false,
       columns: [
-        { key: 'code', label: t('catalog.code'), render: (a) => h('span', {}, h('strong', { class: 'mono', text: a.code }), h('span', { class: 'cell-sub muted', text: nameOf(a) })) },
+        { key: 'code', label: t('catalog.application'), sort: (a) => nameOf(a), render: (a) => h('span', {}, h('strong', { text: nameOf(a) }), h('span', { class: 'cell-sub muted mono', text: a.code })) },
         { key: 'version', label: t('catalog.app_version'), cls: 'mono' },
-        { key: 'lists', label: t('catalog.lists'), sort: false, render: (a) => h('span', { class: 'roles' }, String(a.lists || '').split(',').filter(Boolean).map((l) => h('span', { class: 'role', text: l }))) },
+        { key: 'lists', label: t('catalog.lists'), sort: false, render: (a) => h('span', { class: 'roles' }, String(a.lists || '').split(',').filter(Boolean).map((l) => h('span', { class: 'role', text: tOr(`catalog.list_${l}`, l) }))) },
         { key: 'restricted_to', label: t('catalog.restricted_to'), render: (a) => (a.restricted_to ? h('span', { class: 'badge badge-info', text: tOr(`status.${a.restricted_to}`, a.restricted_to) }) : null) },
         { key: 'free', label: t('catalog.free'), render: (a) => (a.free ? t('common.yes') : t('common.no')) },
         { key: 'active', label: t('common.state'), render: (a) => badge(a.active ? 'active' : 'expired', { label: a.active ? t('catalog.active') : t('catalog.inactive') }) },
@@ -240,7 +240,7 @@ function priceFields(tr, { standard } = {}) {
 async function addPrice(tr) {
   const terms = priceFields(tr);
   return formDialog({
-    title: t('catalog.add_price_title', { code: tr.code }), text: t('catalog.add_price_text'),
+    title: t('catalog.add_price_title', { code: nameOf(tr) }), text: t('catalog.add_price_text'),
     fields: [
       { name: 'term', label: t('catalog.term'), type: 'select', required: true, options: terms.map((n) => ({ value: n, label: n ? tn('catalog.term_n', n) : t('catalog.term_fixed') })) },
       { name: 'amount', label: t('catalog.amount_rub'), required: true, inputmode: 'decimal', hint: t('catalog.amount_hint'),
@@ -262,7 +262,7 @@ async function addPrice(tr) {
 
 async function editTariff(tr) {
   return formDialog({
-    title: t('catalog.edit_title', { code: tr.code }),
+    title: t('catalog.edit_title', { code: nameOf(tr) }),
     text: tr.version?.in_use ? t('catalog.edit_in_use') : t('catalog.edit_text'),
     wide: true,
     fields: [
@@ -326,7 +326,7 @@ export async function itsContracts(main) {
       { key: 'level', label: t('its.level'), render: (c) => h('span', { class: 'badge badge-info', text: c.level }) },
       { key: 'partner', label: t('its.partner'), sort: (c) => c.partner?.name, render: (c) => (c.partner ? h('a', { href: `/partners/${c.partner.id}`, text: c.partner.name }) : null) },
       { key: 'inn', label: t('its.client'), render: (c) => h('span', {}, c.inn ? h('span', { class: 'mono', text: c.inn }) : null,
-        c.subscriber ? h('span', { class: 'cell-sub muted', text: t('its.subscriber_n', { id: c.subscriber }) }) : null) },
+        c.subscriber ? h('span', { class: 'cell-sub muted', text: c.subscriber_name || '' }) : null) },
       { key: 'valid_from', label: t('its.valid'), cls: 'nowrap', render: (c) => `${fmtDate(c.valid_from)} — ${fmtDate(c.valid_to)}` },
       { key: 'note', label: t('field.note'), cls: 'wrap' },
     ],
@@ -362,7 +362,7 @@ export async function partnerTariffs(main) {
     const ok = await formDialog({
       title: t('ptariffs.new'), text: t('ptariffs.new_text'), wide: true,
       fields: [
-        { name: 'base', label: t('ptariffs.base'), type: 'select', required: true, span: 2, options: std.map((x) => ({ value: x.code, label: `${x.code} — ${nameOf(x)}` })) },
+        { name: 'base', label: t('ptariffs.base'), type: 'select', required: true, span: 2, options: std.map((x) => ({ value: x.code, label: nameOf(x) })) },
         { name: 'code', label: t('catalog.code'), required: true, mono: true, hint: t('ptariffs.code_hint') },
         { name: 'name_ru', label: t('catalog.name_ru'), required: true },
         ...TERMS.map(termField),
@@ -396,11 +396,15 @@ export async function partnerTariffs(main) {
     });
     if (ok) { toast(t('ptariffs.created')); table.reload(); }
   }, { kind: 'primary', ...roleGate(['owner', 'operator']) });
+  /* the base by its name: the standard tariffs are a short list */
+  let stdNames = {};
+  const baseName = (x) => stdNames[x.base?.code] || x.base?.code || '';
+  try { stdNames = Object.fromEntries((await all('/api/v1/tariffs')).filter((x) => !x.partner).map((x) => [x.code, nameOf(x)])); } catch { /* codes then */ }
   table = dataTable({
     url: withQuery('/api/v1/partner-tariffs', { partner: acc.id }),
     columns: [
       ...tariffColumns().filter((c) => c.key !== 'version'),
-      { key: 'base', label: t('ptariffs.base'), sort: (x) => x.base?.code, render: (x) => (x.base ? h('span', { class: 'mono', text: x.base.code }) : null) },
+      { key: 'base', label: t('ptariffs.base'), sort: (x) => baseName(x), render: (x) => (x.base ? h('span', { text: baseName(x) }) : null) },
     ],
     empty: { title: t('ptariffs.empty'), text: t('ptariffs.empty_text') },
   });

@@ -42,7 +42,8 @@ export function actorOf(a) {
 /** A subscription in a few words: period, units, price, and the partner's terms when given. */
 function terms(s) {
   if (!s || typeof s !== 'object') return undefined;
-  const period = t('audit.period', { months: s.term_months ?? '' });
+  if (!s.price && !s.amount_due) return t('audit.free');
+  const period = s.term_months ? t('audit.period', { months: s.term_months }) : t('audit.fixed_period');
   const price = fmtMoney(s.price);
   if (s.discount_pct !== undefined && s.amount_due !== undefined) {
     return t('audit.terms_due', { period, price, pct: s.discount_pct, rule: tOr(`rule.${s.discount_rule}`, s.discount_rule || ''), due: fmtMoney(s.amount_due) });

@@ -310,7 +310,7 @@ check_limits(struct ob_ctx *ctx, int64_t sub, int64_t app_id, const char *app, b
 struct create {
     const struct ob_area_new *in;
     int64_t sub, app_id, id;
-    const char *app_code;
+    const char *app_code, *app_ru, *app_en; /* the application, for the audit record */
 };
 
 static int
@@ -347,8 +347,9 @@ create_tx(struct ob_ctx *ctx, void *arg)
     if ((rc = enqueue(ctx, "area.create", c->id)) != 0)
         return rc;
     return ob_audit_with(ctx, c->sub, "area.created", "area", c->id,
-                         json_pack("{s:s, s:{s:s}, s:b}", "area", c->in->name, "app", "code",
-                                   c->app_code, "test", c->in->test),
+                         json_pack("{s:s, s:{s:s, s:s?, s:s?}, s:b}", "area", c->in->name, "app",
+                                   "code", c->app_code, "name_ru", c->app_ru, "name_en",
+                                   c->app_en, "test", c->in->test),
                     "%sdata area '%s' of '%s' created", c->in->test ? "test " : "", c->in->name,
                     c->app_code);
 }
@@ -381,6 +382,8 @@ ob_area_create(struct ob_ctx *ctx, const struct ob_area_new *in, int64_t *id)
                             "created", app.code);
     c.app_id = app.id;
     c.app_code = app.code;
+    c.app_ru = app.name_ru;
+    c.app_en = app.name_en;
     if ((rc = ob_db_tx(ctx, OB_DB_WRITE, create_tx, &c)) != 0)
         return rc;
     *id = c.id;

@@ -23,8 +23,9 @@
 
 #define ITS_SELECT                                                                             \
     "SELECT c.id, c.number, c.level, c.partner_id, COALESCE(c.subscriber_id, 0), "           \
-    "c.subscriber_inn, c.valid_from, c.valid_to, c.note, c.created_at, a.name "              \
-    "FROM its_contracts c JOIN accounts a ON a.id = c.partner_id "
+    "c.subscriber_inn, c.valid_from, c.valid_to, c.note, c.created_at, a.name, sa.name "     \
+    "FROM its_contracts c JOIN accounts a ON a.id = c.partner_id "                            \
+    "LEFT JOIN accounts sa ON sa.id = c.subscriber_id "
 
 /* A row of ITS_SELECT into the struct ob_its_contract at out. */
 static void
@@ -43,6 +44,7 @@ read_its(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
     c->note = ob_stmt_dup(ctx, st, 8);
     c->created_at = ob_stmt_int(st, 9);
     c->partner_name = ob_stmt_dup(ctx, st, 10);
+    c->subscriber_name = ob_stmt_null(st, 11) ? NULL : ob_stmt_dup(ctx, st, 11);
 }
 
 /* The actor's visibility as a SQL condition on c (in ctx's arena). */

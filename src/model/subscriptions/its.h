@@ -29,6 +29,7 @@ struct ob_its_contract {
     int64_t id, partner, subscriber, created_at;   /* subscriber 0: named by INN only */
     const char *number, *level, *inn, *valid_from, *valid_to, *note;
     const char *partner_name;
+    const char *subscriber_name;                   /* NULL when named by INN only */
 };
 
 struct ob_its_new {
