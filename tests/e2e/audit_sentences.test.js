@@ -65,3 +65,16 @@ test('issue 11 every audit action has a sentence in Russian and English', () => 
     for (const m of v.matchAll(/\[([^|\]]*)\|([^\]]*)\]/g)) assert.ok(m[1] && m[2], `ru ${k}: ${m[0]}`);
   }
 });
+
+test('issue 11 the audit filter offers every kind of action, by name in both languages', () => {
+  const m = /const AUDIT_GROUPS = \[([^\]]*)\]/.exec(read('web/pages/provider.js'));
+  assert.ok(m, 'AUDIT_GROUPS in web/pages/provider.js');
+  const groups = [...m[1].matchAll(/'([a-z_]+)'/g)].map((x) => x[1]);
+  const cats = { ru: JSON.parse(read('web/i18n/ru.json')), en: JSON.parse(read('web/i18n/en.json')) };
+  for (const [action, file] of actions()) {
+    assert.ok(groups.includes(action.split('.')[0]), `${action} (${file}) is in no group of the filter`);
+  }
+  for (const g of groups) {
+    for (const [lang, cat] of Object.entries(cats)) assert.ok(cat[`audit.group.${g}`], `${lang}: audit.group.${g}`);
+  }
+});

@@ -103,5 +103,11 @@ test('issue 11 the audit log reads as sentences naming people, never #id', async
   assert.doesNotMatch(table, /#\d/, 'no "#<digits>" on the page');
   assert.doesNotMatch(table, /subscription\.|request\.filed|person #|kopecks|through|month\(s\)|trial '/, 'no server English');
   await shot(page, 'names-03-audit');
+  // The filter offers kinds of action by name, not codes.
+  await page.locator('select[name=action]').selectOption({ label: 'Заявки' });
+  await page.locator('.form-filters button[type=submit]').click();
+  await page.waitForURL(/action=request\.\*/);
+  await page.locator('.audit-sentence').first().waitFor();
+  for (const x of await page.locator('.audit-sentence').allTextContents()) assert.match(x, /заявк/, x);
   assert.deepEqual(page.problems, []);
 });

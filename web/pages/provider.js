@@ -102,7 +102,6 @@ export async function partner(main, { params }) {
     h('div', { class: 'grid-2' },
       card(t('partners.requisites'), requisitesDetails(p), { actions: h('a', { class: 'btn btn-ghost btn-sm', href: '/requests', text: t('nav.requests') }) }),
       card(t('partners.summary'), details([
-        [t('partners.id'), String(p.id)],
         [t('partners.own_code'), p.own_subscriber ? String(p.own_subscriber.code) : ''],
         [t('header.reporting'), p.own_subscriber ? `FR${p.own_subscriber.code}` : ''],
         [t('common.state'), badge(p.state)],
@@ -121,6 +120,10 @@ export async function requests(main, { query }) {
     table.el);
 }
 
+/** The audit log's kinds of action, by the prefix of their names (a filter takes "area.*"). */
+const AUDIT_GROUPS = ['subscription', 'request', 'area', 'session', 'grant', 'subscriber', 'partner', 'partner_application',
+  'member', 'auth', 'person', 'token', 'catalog', 'its', 'leave_reason', 'provider'];
+
 export async function audit(main, { query }) {
   setTitle(t('audit.title'));
   const keys = ['account', 'action', 'from', 'to', 'q'];
@@ -128,7 +131,8 @@ export async function audit(main, { query }) {
   const f = form({
     fields: [
       { name: 'q', label: t('audit.q'), placeholder: t('audit.q_ph') },
-      { name: 'action', label: t('audit.action'), placeholder: 'partner.approve' },
+      { name: 'action', label: t('audit.action'), type: 'select',
+        options: [{ value: '', label: t('common.all') }, ...AUDIT_GROUPS.map((g) => ({ value: `${g}.*`, label: t(`audit.group.${g}`) }))] },
       { name: 'account', label: t('audit.account'), inputmode: 'numeric' },
       { name: 'from', label: t('audit.from'), type: 'date' },
       { name: 'to', label: t('audit.to'), type: 'date' },
