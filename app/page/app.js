@@ -240,9 +240,10 @@ async function start() {
     return;
   }
   sessionId = json.session;
-  document.title = `${json.area.name} — ${json.application.name || T.title}`;
+  const appName = (ru && json.application.name_ru) || json.application.name || T.title;
+  document.title = `${json.area.name} — ${appName}`;
   $('#area-name').textContent = json.area.name || json.area.key;
-  $('#app-name').textContent = (ru && json.application.name_ru) || json.application.name || T.title;
+  $('#app-name').textContent = appName;
   $('#person').textContent = json.person.name;
   if (json.state !== 'open') {
     end(json.state);
