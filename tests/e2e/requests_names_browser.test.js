@@ -84,7 +84,7 @@ test('issue 11 a subscription-change request names the client, its fields in wor
   await xrow.getByRole('button', { name: 'Применить' }).click();
   const xd = page.locator('dialog[open]');
   await xd.locator('.request-quote .quote-change').waitFor();
-  assert.match(await xd.textContent(), /3 сеанса сверх основного тарифа/);
+  assert.match(await xd.textContent(), /Что значит количество.*3 сеанса сверх основного тарифа/s);
   await shot(page, 'names-02-quantity-dialog');
   await xd.getByRole('button', { name: 'Отмена' }).click();
   assert.deepEqual(page.problems, []);

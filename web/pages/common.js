@@ -199,7 +199,7 @@ function requestBody(r) {
     [t('requests.period'), `${fmtDate(s.start)} – ${fmtDate(through(s.end))}`],
   ];
   if (Object.keys(r.changes || {}).length) rows.push([t('requests.changes'), changesList(r.changes)]);
-  if (r.changes?.quantity) rows.push([t('change.quantity'), quantityMeaning(s.kind)]);
+  if (r.changes?.quantity) rows.push([t('requests.quantity_what'), quantityMeaning(s.kind)]);
   rows.push([t('requests.reason'), r.reason]);
   box.append(details(rows));
   if (r.kind === 'trial_change') return box;
