@@ -52,7 +52,7 @@ function when(iso) {
   const rel = ago(iso);
   return h('span', {}, h('span', { class: 'nowrap', text: fmtDateTime(iso) }), rel ? h('span', { class: 'cell-sub muted', text: rel }) : null);
 }
-const personCell = (p, ...marks) => h('span', {}, h('strong', { text: p?.name || p?.email || `#${p?.id ?? '?'}` }), marks,
+const personCell = (p, ...marks) => h('span', {}, h('strong', { text: p?.name || p?.email || t('audit.actor_unknown') }), marks,
   p?.name && p?.email ? h('span', { class: 'cell-sub muted', text: p.email }) : null);
 const youBadge = () => h('span', { class: 'badge badge-info badge-inline', text: t('sessions.you') });
 
@@ -379,13 +379,13 @@ export async function sessions(main) {
     columns: [
       { key: 'at', label: t('history.at'), render: (x) => h('span', { class: 'nowrap', text: fmtDateTime(x.at) }) },
       { key: 'event', label: t('history.event'), render: (x) => badge(x.event, { tone: EVENT_TONES[x.event], label: tOr(`history.event_${x.event}`, x.event) }) },
-      { key: 'person', label: t('sessions.person'), sort: (x) => x.person?.name, render: (x) => x.person?.name || `#${x.person?.id}` },
+      { key: 'person', label: t('sessions.person'), sort: (x) => x.person?.name, render: (x) => x.person?.name || x.person?.email || '' },
       { key: 'area', label: t('sessions.area'), sort: (x) => x.area?.name, render: (x) => x.area?.name },
       { key: 'reason', label: t('history.reason'), render: (x) => (x.reason ? tOr(`close_reason.${x.reason}`, x.reason) : null) },
       { key: 'session_limit', label: t('history.limits'), cls: 'nowrap', render: (x) => (x.event !== 'open' ? null : h('span', {},
         x.session_limit !== null ? t('history.sub_limit', { n: x.session_limit }) : null,
         x.user_limit !== null ? h('span', { class: 'cell-sub muted', text: t('history.user_limit', { n: x.user_limit }) }) : null)) },
-      { key: 'session', label: t('history.session'), cls: 'num', render: (x) => h('span', { class: 'mono', text: `#${x.session}` }) },
+      { key: 'session', label: t('history.session'), cls: 'num', render: (x) => h('span', { class: 'mono', text: String(x.session) }) },
     ],
     empty: { title: t('history.empty'), text: t('history.empty_text') },
   });
