@@ -154,7 +154,7 @@ export async function subscription(main) {
       [t('mysub.services'), ent.services ? tOr(`services.${ent.services}`, ent.services) : ''],
       [t('mysub.applications'), (ent.applications || []).length
         ? h('span', { class: 'roles' }, ent.choose ? h('span', { class: 'muted', text: t('mysub.choose', { n: ent.choose }) }) : null,
-          ent.applications.map((a) => h('span', { class: 'role', title: a, text: localName(apps.get(a)) || a }))) : ''],
+          ent.applications.map((a) => h('span', { class: 'role', text: localName(apps.get(a)) || a }))) : ''],
     ]));
 
   // each button as the server answers for it: disabled, with the reason, when it cannot apply
