@@ -183,7 +183,7 @@ export async function subscription(main) {
     url: `/api/v1/subscriptions?subscriber=${acc.id}&sort=-end`,
     columns: [
       { key: 'kind', label: t('mysub.kind'), render: (s) => tOr(`sub_kind.${s.kind}`, s.kind) },
-      { key: 'tariff', label: t('mysub.tariff'), sort: (s) => s.tariff.code, render: (s) => h('span', {}, h('span', { class: 'mono', text: s.tariff.code }), h('span', { class: 'cell-sub muted', text: localName(s.tariff) })) },
+      { key: 'tariff', label: t('mysub.tariff'), sort: (s) => localName(s.tariff), render: (s) => h('span', {}, h('span', { text: localName(s.tariff) }), h('span', { class: 'cell-sub muted mono', text: s.tariff.code })) },
       { key: 'start', label: t('mysub.period'), cls: 'nowrap', render: (s) => `${fmtDate(s.start)} — ${fmtDate(s.through)}` },
       { key: 'quantity', label: t('mysub.quantity'), cls: 'num' },
       // The retail price of the tariff (the partner tariff's own, else the standard one), never
