@@ -226,7 +226,7 @@ ob_api_subscriber_info_put(struct ob_req *req, struct ob_resp *resp)
         for (k = 0; k < n && strcmp(key, names[k]); k++)
             ;
         if (k == n)
-            return ob_err_field(&req->ctx->err, OB_EINVAL, key, "'%s' is not a field here", key);
+            return ob_err_field(&req->ctx->err, OB_EINVAL, key, "field.unknown");
     }
     if ((rc = ob_req_str(req, "legal_name", 2000, false, &i.legal_name)) != 0 ||
         (rc = ob_req_str(req, "inn", 64, false, &i.inn)) != 0 ||
@@ -295,7 +295,7 @@ ob_api_leave_reason_set(struct ob_req *req, struct ob_resp *resp)
         return rc;
     active = json_object_get(req->json, "active");
     if (active && !json_is_boolean(active))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "active", "'active' must be true or false");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "active", "field.boolean");
     if ((rc = ob_leave_reason_set(req->ctx, code, ru, en,
                                   active ? (json_is_true(active) ? 1 : 0) : -1)) != 0)
         return rc;
@@ -344,8 +344,7 @@ user_change(struct ob_req *req, struct ob_user_change *ch)
     if (json_is_null(v))
         return 0;
     if (!json_is_integer(v))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "session_limit",
-                            "'session_limit' must be a whole number or null");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "session_limit", "field.number_or_null");
     ch->has_limit = true;
     ch->limit = json_integer_value(v);
     return 0;

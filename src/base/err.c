@@ -67,7 +67,7 @@ one(char *out, size_t size, const char *spec, va_list *ap)
 {
     char f[24];
     const char *c = spec, *conv;
-    int star[2] = { 0, 0 }, nstar = 0;
+    int star[2] = {0, 0}, nstar = 0;
     size_t n;
 
     while (*c && !strchr("diouxXcsfgeEp%", *c)) {
@@ -84,30 +84,51 @@ one(char *out, size_t size, const char *spec, va_list *ap)
     f[0] = '%';
     memcpy(f + 1, spec, n);
     f[n + 1] = '\0';
-#define PUT(v) (nstar == 2   ? snprintf(out, size, f, star[0], star[1], v) \
-                : nstar == 1 ? snprintf(out, size, f, star[0], v)          \
-                             : snprintf(out, size, f, v))
+#define PUT(v)                                                                                     \
+    (nstar == 2   ? snprintf(out, size, f, star[0], star[1], v)                                    \
+     : nstar == 1 ? snprintf(out, size, f, star[0], v)                                             \
+                  : snprintf(out, size, f, v))
     bool l = conv - spec >= 1 && conv[-1] == 'l', ll = l && conv - spec >= 2 && conv[-2] == 'l';
     bool z = conv - spec >= 1 && (conv[-1] == 'z' || conv[-1] == 'j' || conv[-1] == 't');
     switch (*conv) {
-    case 'd': case 'i': case 'c':
-        if (ll) PUT(va_arg(*ap, long long));
-        else if (l || z) PUT(va_arg(*ap, long));
-        else PUT(va_arg(*ap, int));
+    case 'd':
+    case 'i':
+    case 'c':
+        if (ll)
+            PUT(va_arg(*ap, long long));
+        else if (l || z)
+            PUT(va_arg(*ap, long));
+        else
+            PUT(va_arg(*ap, int));
         break;
-    case 'o': case 'u': case 'x': case 'X':
-        if (ll) PUT(va_arg(*ap, unsigned long long));
-        else if (l || z) PUT(va_arg(*ap, unsigned long));
-        else PUT(va_arg(*ap, unsigned));
+    case 'o':
+    case 'u':
+    case 'x':
+    case 'X':
+        if (ll)
+            PUT(va_arg(*ap, unsigned long long));
+        else if (l || z)
+            PUT(va_arg(*ap, unsigned long));
+        else
+            PUT(va_arg(*ap, unsigned));
         break;
     case 's': {
         const char *v = va_arg(*ap, const char *);
         PUT(v ? v : "");
         break;
     }
-    case 'f': case 'g': case 'e': case 'E': PUT(va_arg(*ap, double)); break;
-    case 'p': PUT(va_arg(*ap, void *)); break;
-    default: snprintf(out, size, "%%"); break;
+    case 'f':
+    case 'g':
+    case 'e':
+    case 'E':
+        PUT(va_arg(*ap, double));
+        break;
+    case 'p':
+        PUT(va_arg(*ap, void *));
+        break;
+    default:
+        snprintf(out, size, "%%");
+        break;
     }
 #undef PUT
 }
@@ -148,7 +169,7 @@ take_params(struct ob_err *err, const char *fmt, va_list ap)
                 snprintf(spec, sizeof(spec), "%.*s", (int)specn, p + 1);
                 one(piece, sizeof(piece), spec, &aq);
                 if (strchr("sfgeEpc", p[specn]))
-                    lits++;     /* not a whole number */
+                    lits++; /* not a whole number */
                 p += specn + 1;
                 convs++;
             }
@@ -162,8 +183,7 @@ take_params(struct ob_err *err, const char *fmt, va_list ap)
 }
 
 static int
-set(struct ob_err *err, int rc, const char *field, const char *reason, const char *fmt,
-    va_list ap)
+set(struct ob_err *err, int rc, const char *field, const char *reason, const char *fmt, va_list ap)
 {
     ob_err_clear(err);
     err->rc = rc;
@@ -189,8 +209,8 @@ ob_err_set_(struct ob_err *err, int rc, const char *reason, const char *params, 
 }
 
 int
-ob_err_field_(struct ob_err *err, int rc, const char *field, const char *reason,
-              const char *params, ...)
+ob_err_field_(struct ob_err *err, int rc, const char *field, const char *reason, const char *params,
+              ...)
 {
     va_list ap;
 

@@ -39,13 +39,13 @@ enum ob_rc {
 struct ob_err_param {
     char name[24];
     char value[120];
-    bool number;            /* a whole number: rendered as a JSON number */
+    bool number; /* a whole number: rendered as a JSON number */
 };
 
 struct ob_err {
     int rc;
-    char reason[64];        /* the message's stable id, "deferred_renewal.too_early" */
-    char message[256];      /* the English message, for logs and the command line */
+    char reason[64];   /* the message's stable id, "deferred_renewal.too_early" */
+    char message[256]; /* the English message, for logs and the command line */
     char field[64];
     char detail[256];
     char hint[160];
@@ -71,7 +71,7 @@ struct ob_err {
  * http/ renders it again in the language of whoever asked.
  */
 #define ob_err_set(err, rc, reason, ...) ob_err_set_((err), (rc), (reason), " " __VA_ARGS__)
-#define ob_err_field(err, rc, field, reason, ...) \
+#define ob_err_field(err, rc, field, reason, ...)                                                  \
     ob_err_field_((err), (rc), (field), (reason), " " __VA_ARGS__)
 int ob_err_set_(struct ob_err *err, int rc, const char *reason, const char *params, ...)
     __attribute__((format(printf, 4, 5)));

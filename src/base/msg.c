@@ -20,12 +20,12 @@
 #include "banned.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static json_t *catalogs[2];     /* en, ru */
+static json_t *catalogs[2]; /* en, ru */
 
 static void
 load(void)
 {
-    static const char *const paths[] = { "/messages.en.json", "/messages.ru.json" };
+    static const char *const paths[] = {"/messages.en.json", "/messages.ru.json"};
 
     for (int i = 0; i < 2; i++) {
         const struct ob_asset *a = ob_asset_find(ob_data_assets, ob_ndata_assets, paths[i]);
@@ -50,12 +50,10 @@ ob_msg_lang(const char *accept)
 }
 
 /* The template of key in lang ("ru", "en"), or NULL. */
-static const char *
-template(const char *lang, const char *key)
+static const char *template(const char *lang, const char *key)
 {
     pthread_once(&once, load);
-    return json_string_value(
-        json_object_get(catalogs[lang && !strcmp(lang, "ru") ? 1 : 0], key));
+    return json_string_value(json_object_get(catalogs[lang && !strcmp(lang, "ru") ? 1 : 0], key));
 }
 
 static const char *

@@ -62,7 +62,7 @@ one_of(const char *s, const char *const *set, size_t n)
 static int
 bad(struct parse *p, const char *field, const char *what)
 {
-    return ob_err_field(p->err, OB_EINVAL, field, "'%s' %s", field, what);
+    return ob_err_field(p->err, OB_EINVAL, field, "tariff_options.invalid", "what=%s", what);
 }
 
 static bool
@@ -89,8 +89,8 @@ int_member(struct parse *p, json_t *o, const char *key, const char *field, int m
     if (!v)
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-        ob_err_field(p->err, OB_EINVAL, field, "'%s' must be a whole number from %d to %d",
-                     field, min, max);
+        ob_err_field(p->err, OB_EINVAL, field, "tariff_options.number_range", "min=%d max=%d", min,
+                     max);
         return OB_EINVAL;
     }
     *out = (int)json_integer_value(v);
@@ -323,12 +323,11 @@ check_kind(struct parse *p, json_t *root, struct ob_tariff_options *o)
         return bad(p, "options.sessions", "is required for a main or trial tariff");
     if (!main_like && (json_object_get(root, "apps") || json_object_get(root, "areas") ||
                        json_object_get(root, "sessions")))
-        return ob_err_field(p->err, OB_EINVAL, json_object_get(root, "apps") ? "options.apps"
-                                               : json_object_get(root, "areas") ? "options.areas"
-                                                                                : "options.sessions",
-                            "a tariff of kind %s has no applications, areas or sessions of its "
-                            "own; use sessions_add or areas_add",
-                            k);
+        return ob_err_field(p->err, OB_EINVAL,
+                            json_object_get(root, "apps")    ? "options.apps"
+                            : json_object_get(root, "areas") ? "options.areas"
+                                                             : "options.sessions",
+                            "tariff_options.kind_has_nothing", "k=%s", k);
     if (ext && !o->sessions_add && !o->areas_add)
         return bad(p, "options.sessions_add", "is required for an extension (or areas_add)");
     if (!ext && (o->sessions_add || o->areas_add))
@@ -402,7 +401,7 @@ ob_tariff_options_parse(const char *json, enum ob_tariff_kind k, struct ob_arena
     root = json ? json_loads(json, JSON_REJECT_DUPLICATES, &je) : NULL;
     if (!json_is_object(root)) {
         json_decref(root);
-        return ob_err_field(err, OB_EINVAL, "options", "'options' must be a JSON object");
+        return ob_err_field(err, OB_EINVAL, "options", "tariff_options.not_object");
     }
     rc = parse_root(&p, root, out);
     json_decref(root);

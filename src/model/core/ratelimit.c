@@ -30,8 +30,8 @@ ob_ratelimit_check(struct ob_ctx *ctx, const char *key, const char *what)
     if (until <= now)
         return 0;
     wait = until - now;
-    ob_err_set(&ctx->err, OB_ERATE, "too many %s from your address; try again in %lld minutes",
-               what, (long long)((wait + 59) / 60));
+    ob_err_set(&ctx->err, OB_ERATE, "rate.too_many_from_address", "what=%s wait=%lld", what,
+               (long long)((wait + 59) / 60));
     ctx->err.retry_after = (int)wait;
     return OB_ERATE;
 }
@@ -104,7 +104,7 @@ ob_ratelimit_reserve(struct ob_ctx *ctx, const char *key, int limit, int64_t win
         wait = start + window_s - ob_clock_now(ctx);
         if (wait < 1)
             wait = 1;
-        ob_err_set(&ctx->err, OB_ERATE, "too many %s; try again in %lld minutes", what,
+        ob_err_set(&ctx->err, OB_ERATE, "rate.too_many", "what=%s wait=%lld", what,
                    (long long)((wait + 59) / 60));
         ctx->err.retry_after = (int)wait;
         return OB_ERATE; /* the caller's transaction rolls the count back */
