@@ -65,15 +65,21 @@ param(const struct ob_err *err, const char *name, size_t n)
     return NULL;
 }
 
-/* The label of a field in lang: "label.inn" of the catalog, else the name itself. */
+/* The label of a field in lang: "label.inn" of the catalog, else that of its
+ * last member ("prices[1].amount" is an amount), else the name itself. */
 static const char *
 label(const char *lang, const char *field)
 {
+    const char *last = strrchr(field, '.');
     char key[96];
     const char *l;
 
     snprintf(key, sizeof(key), "label.%s", field);
     l = template(lang, key);
+    if (!l && last) {
+        snprintf(key, sizeof(key), "label.%s", last + 1);
+        l = template(lang, key);
+    }
     return l ? l : field;
 }
 

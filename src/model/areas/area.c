@@ -242,12 +242,24 @@ extra_used(const struct ob_entitlement *e, const struct counts *c)
     return extra;
 }
 
+/* Which limit of data areas is reached. */
+enum area_limit { LIMIT_ALL, LIMIT_WORKING, LIMIT_TEST };
+
 static int
-limit_error(struct ob_ctx *ctx, const char *what, int max, const char *app)
+limit_error(struct ob_ctx *ctx, enum area_limit which, int max, const char *app)
 {
-    ob_err_field(&ctx->err, OB_ELIMIT, "application", "area.limit_reached", "max=%d what=%s app=%s",
-                 max, what, app);
-    ob_err_detail(&ctx->err, "%s", what);
+    static const char *const what[] = { "data areas", "working data areas", "test data areas" };
+
+    if (which == LIMIT_TEST)
+        ob_err_field(&ctx->err, OB_ELIMIT, "application", "area.limit_test", "max=%d app=%s", max,
+                     app);
+    else if (which == LIMIT_WORKING)
+        ob_err_field(&ctx->err, OB_ELIMIT, "application", "area.limit_working", "max=%d app=%s",
+                     max, app);
+    else
+        ob_err_field(&ctx->err, OB_ELIMIT, "application", "area.limit_all", "max=%d app=%s", max,
+                     app);
+    ob_err_detail(&ctx->err, "%s", what[which]);
     ob_err_hint(&ctx->err, "delete an area you no longer need, or ask your partner for a "
                            "tariff with more data areas");
     return OB_ELIMIT;
@@ -291,15 +303,15 @@ check_limits(struct ob_ctx *ctx, int64_t sub, int64_t app_id, const char *app, b
         bool extra_ok = !test && extra_used(&e, &c) < e.areas_add;
 
         if (!x && !extra_ok)
-            return limit_error(ctx, test ? "test data areas" : "data areas", 0, app);
+            return limit_error(ctx, test ? LIMIT_TEST : LIMIT_ALL, 0, app);
         if (!x)
             return 0;
         if (test && x->test != OB_UNLIMITED && tests >= x->test)
-            return limit_error(ctx, "test data areas", x->test, app);
+            return limit_error(ctx, LIMIT_TEST, x->test, app);
         if (!test && x->working != OB_UNLIMITED && working >= x->working && !extra_ok)
-            return limit_error(ctx, "working data areas", x->working, app);
+            return limit_error(ctx, LIMIT_WORKING, x->working, app);
         if (x->areas != OB_UNLIMITED && total >= x->areas && !extra_ok)
-            return limit_error(ctx, "data areas", x->areas, app);
+            return limit_error(ctx, LIMIT_ALL, x->areas, app);
     }
     return 0;
 }
