@@ -5,11 +5,12 @@
 //
 // Reads the calls ob_err_set(err, rc, "reason", "name=%s …", …) and
 // ob_err_field(err, rc, field, "reason", …) in src/, and the reasons kept in tables,
-// OB_REASON("reason"), then checks data/messages.en.json and data/messages.ru.json:
+// OB_REASON("reason") (whose params the code that raises it gives), then checks data/messages.en.json and data/messages.ru.json:
 //   1. every reason the code uses has a template in both catalogs;
 //   2. the two templates of a reason name the same placeholders;
 //   3. a template names only params every call of its reason gives ({field} needs a field);
-//   4. a catalog has no reason the code does not use (label.* are the labels of fields).
+//   4. a catalog has no reason the code does not use (label.* are the labels of fields,
+//      value.* the words of codes a param may hold).
 // Exits 1 with one line per problem.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -73,7 +74,7 @@ function uses(files) {
       for (const r of reasons) add(r, { where: at(m.index), params, field: m[1] === 'field' });
     }
     for (const m of src.matchAll(/\bOB_REASON\("([^"]+)"\)/g))
-      add(m[1], { where: at(m.index), params: new Set(), field: true });
+      add(m[1], { where: at(m.index), params: null, field: true });   /* its params: the code's */
   }
   return found;
 }
@@ -92,14 +93,14 @@ export function check(dir = root, log = console.log) {
     const en = holes(cat.en[reason]), ru = holes(cat.ru[reason]);
     const diff = [...en].filter((h) => !ru.has(h)).concat([...ru].filter((h) => !en.has(h)));
     if (diff.length) say(`'${reason}': the en and ru templates differ in {${diff.join('}, {')}}`);
-    for (const use of list)
+    for (const use of list.filter((u) => u.params))
       for (const h of new Set([...en, ...ru]))
         if (!(h === 'field' ? use.field || use.params.has(h) : use.params.has(h)))
           say(`${use.where}: '${reason}' names {${h}}, which this call does not give`);
   }
   for (const l of langs)
     for (const k of Object.keys(cat[l]))
-      if (!k.startsWith("label.") && !used.has(k)) say(`messages.${l}.json: '${k}' is used nowhere in src/`);
+      if (!/^(label|value)\./.test(k) && !used.has(k)) say(`messages.${l}.json: '${k}' is used nowhere in src/`);
   return problems;
 }
 

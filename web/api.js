@@ -93,7 +93,8 @@ export function serverMessage(err) {
   return tmpl.replace(/\{([a-z0-9_]+)\}/g, (m, k) => {
     const v = k === 'field' ? (err.params.field ?? err.field) : err.params[k];
     if (v === undefined || v === null) return m;
-    return k === 'field' ? (cat[`label.${v}`] ?? String(v)) : String(v);
+    if (k === 'field') return cat[`label.${v}`] ?? cat[`label.${String(v).split('.').pop()}`] ?? String(v);
+    return cat[`value.${k}.${v}`] ?? String(v);
   });
 }
 

@@ -4,7 +4,9 @@
  * The catalogs are JSON objects compiled in as data assets; they are parsed
  * under pthread_once and only read afterwards. A reason the catalog lacks is
  * rendered as the reason with its params, so nothing is lost, and the test
- * tools/messages.mjs keeps that from happening.
+ * tools/messages.mjs keeps that from happening. Besides the reasons, a
+ * catalog holds the labels of fields ("label.inn") and the words of codes a
+ * param may hold ("value.kind.main"), so that neither shows raw.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -83,6 +85,19 @@ label(const char *lang, const char *field)
     return l ? l : field;
 }
 
+/* A param's value in lang when it is a word of the code: "value.kind.main"
+ * of the catalog ("основная"), else the value itself. */
+static const char *
+word(const char *lang, const char *name, size_t n, const char *value)
+{
+    char key[160];
+    const char *w;
+
+    snprintf(key, sizeof(key), "value.%.*s.%s", (int)n, name, value);
+    w = template(lang, key);
+    return w ? w : value;
+}
+
 static void
 add(char *out, size_t size, size_t *len, const char *s, size_t n)
 {
@@ -132,6 +147,8 @@ ob_msg_render(const struct ob_err *err, const char *lang, char *out, size_t size
         v = param(err, p + 1, (size_t)(close - p - 1));
         if (close - p - 1 == 5 && !strncmp(p + 1, "field", 5))
             v = label(lang, v ? v : err->field);
+        else if (v)
+            v = word(lang, p + 1, (size_t)(close - p - 1), v);
         if (v)
             add(out, size, &len, v, strlen(v));
         else

@@ -157,7 +157,7 @@ struct attempt {
     const char *keys[2];
     int limits[2];
     int n;
-    const char *what;
+    const char *reason;     /* of the refusal: what is limited */
 };
 
 static void
@@ -173,7 +173,7 @@ attempt_reserve(struct ob_ctx *ctx, void *arg)
     int rc = 0;
 
     for (int i = 0; i < a->n && rc == 0; i++)
-        rc = ob_ratelimit_reserve(ctx, a->keys[i], a->limits[i], WINDOW_S, a->what);
+        rc = ob_ratelimit_reserve(ctx, a->keys[i], a->limits[i], WINDOW_S, a->reason);
     return rc;
 }
 
@@ -199,7 +199,7 @@ int
 ob_auth_guess_begin(struct ob_ctx *ctx, const char *email)
 {
     char key[OB_EMAIL_MAX + 8];
-    struct attempt a = { { key }, { EMAIL_FAILURES }, 1, "wrong passwords or codes" };
+    struct attempt a = { { key }, { EMAIL_FAILURES }, 1, OB_REASON("rate.wrong_guesses") };
 
     person_key(email, key, sizeof(key));
     return ob_db_tx(ctx, OB_DB_WRITE, attempt_reserve, &a);
@@ -209,7 +209,7 @@ int
 ob_auth_guess_end(struct ob_ctx *ctx, const char *email, bool right)
 {
     char key[OB_EMAIL_MAX + 8];
-    struct attempt a = { { key }, { EMAIL_FAILURES }, 1, NULL };
+    struct attempt a = { { key }, { EMAIL_FAILURES }, 1, OB_REASON("rate.wrong_guesses") };
 
     if (!right)
         return 0;   /* it stays counted */
@@ -315,7 +315,7 @@ ob_auth_login(struct ob_ctx *ctx, const struct ob_login *in, const char *old,
 {
     char email[OB_EMAIL_MAX + 1], ekey[OB_EMAIL_MAX + 8], akey[80];
     struct attempt at = { { ekey, akey }, { EMAIL_FAILURES, ADDR_FAILURES }, 2,
-                          "failed sign-ins" };
+                          OB_REASON("rate.failed_sign_ins") };
     struct outcome o = { 0 };
     struct ob_person p;
     struct secrets s = { 0 };
@@ -597,7 +597,7 @@ reset_start(struct ob_ctx *ctx, void *arg)
     int rc;
 
     snprintf(key, sizeof(key), "reset:%s", a->email);
-    if ((rc = ob_ratelimit_check(ctx, key, "password links")) == OB_ERATE) {
+    if ((rc = ob_ratelimit_check(ctx, key, OB_REASON("rate.password_links"))) == OB_ERATE) {
         ob_err_clear(&ctx->err);
         return 0;       /* quietly: too many links asked for this address */
     }

@@ -73,7 +73,7 @@ submit(struct ob_ctx *ctx, void *arg)
     int rc;
 
     snprintf(key, sizeof(key), "apply:%s", ctx->remote_addr ? ctx->remote_addr : "");
-    if ((rc = ob_ratelimit_check(ctx, key, "partner applications")) != 0)
+    if ((rc = ob_ratelimit_check(ctx, key, OB_REASON("rate.partner_applications"))) != 0)
         return rc;
     rc = ob_db_get_int(ctx->db, &a->id,
                        "INSERT INTO partner_applications (name, inn, kpp, phone, email, site, "
