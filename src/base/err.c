@@ -67,7 +67,7 @@ one(char *out, size_t size, const char *spec, va_list *ap)
 {
     char f[24];
     const char *c = spec, *conv;
-    int star[2] = {0, 0}, nstar = 0;
+    int star[2] = { 0, 0 }, nstar = 0;
     size_t n;
 
     while (*c && !strchr("diouxXcsfgeEp%", *c)) {
@@ -169,7 +169,7 @@ take_params(struct ob_err *err, const char *fmt, va_list ap)
                 snprintf(spec, sizeof(spec), "%.*s", (int)specn, p + 1);
                 one(piece, sizeof(piece), spec, &aq);
                 if (strchr("sfgeEpc", p[specn]))
-                    lits++; /* not a whole number */
+                    lits++;     /* not a whole number */
                 p += specn + 1;
                 convs++;
             }

@@ -39,13 +39,13 @@ enum ob_rc {
 struct ob_err_param {
     char name[24];
     char value[120];
-    bool number; /* a whole number: rendered as a JSON number */
+    bool number;            /* a whole number: rendered as a JSON number */
 };
 
 struct ob_err {
     int rc;
-    char reason[64];   /* the message's stable id, "deferred_renewal.too_early" */
-    char message[256]; /* the English message, for logs and the command line */
+    char reason[64];        /* the message's stable id, "deferred_renewal.too_early" */
+    char message[256];      /* the English message, for logs and the command line */
     char field[64];
     char detail[256];
     char hint[160];

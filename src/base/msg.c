@@ -22,12 +22,12 @@
 #include "banned.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static json_t *catalogs[2]; /* en, ru */
+static json_t *catalogs[2];     /* en, ru */
 
 static void
 load(void)
 {
-    static const char *const paths[] = {"/messages.en.json", "/messages.ru.json"};
+    static const char *const paths[] = { "/messages.en.json", "/messages.ru.json" };
 
     for (int i = 0; i < 2; i++) {
         const struct ob_asset *a = ob_asset_find(ob_data_assets, ob_ndata_assets, paths[i]);
@@ -52,7 +52,8 @@ ob_msg_lang(const char *accept)
 }
 
 /* The template of key in lang ("ru", "en"), or NULL. */
-static const char *template(const char *lang, const char *key)
+static const char *
+lookup(const char *lang, const char *key)
 {
     pthread_once(&once, load);
     return json_string_value(json_object_get(catalogs[lang && !strcmp(lang, "ru") ? 1 : 0], key));
@@ -77,10 +78,10 @@ label(const char *lang, const char *field)
     const char *l;
 
     snprintf(key, sizeof(key), "label.%s", field);
-    l = template(lang, key);
+    l = lookup(lang, key);
     if (!l && last) {
         snprintf(key, sizeof(key), "label.%s", last + 1);
-        l = template(lang, key);
+        l = lookup(lang, key);
     }
     return l ? l : field;
 }
@@ -94,7 +95,7 @@ word(const char *lang, const char *name, size_t n, const char *value)
     const char *w;
 
     snprintf(key, sizeof(key), "value.%.*s.%s", (int)n, name, value);
-    w = template(lang, key);
+    w = lookup(lang, key);
     return w ? w : value;
 }
 
@@ -113,14 +114,14 @@ add(char *out, size_t size, size_t *len, const char *s, size_t n)
 void
 ob_msg_render(const struct ob_err *err, const char *lang, char *out, size_t size)
 {
-    const char *t = err->reason[0] ? template(lang, err->reason) : NULL;
+    const char *t = err->reason[0] ? lookup(lang, err->reason) : NULL;
     size_t len = 0;
 
     if (!size)
         return;
     out[0] = '\0';
     if (!t && err->reason[0])
-        t = template("en", err->reason);
+        t = lookup("en", err->reason);
     if (!t) {
         add(out, size, &len, err->reason, strlen(err->reason));
         for (int i = 0; i < err->nparams; i++) {
