@@ -244,8 +244,8 @@ ob_api_session_usage(struct ob_req *req, struct ob_resp *resp)
     if (v && *v) {
         days = strtol(v, &end, 10);
         if (*end || days < 1 || days > OB_USAGE_MAX_DAYS)
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "days",
-                                "'days' must be a whole number from 1 to %d", OB_USAGE_MAX_DAYS);
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "days", "field.number_range",
+                                "min=%d max=%d", 1, OB_USAGE_MAX_DAYS);
     }
     if ((rc = ob_req_id(req, "id", &sub)) != 0 ||
         (rc = ob_appsession_usage(req->ctx, sub, (int)days, d)) != 0)

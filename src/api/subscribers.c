@@ -74,22 +74,21 @@ client_filter(struct ob_req *req, struct ob_client_filter *f)
         return rc;
     if (order && *order) {
         if (strcmp(order, "asc") && strcmp(order, "desc"))
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "order", "'order' must be asc or desc");
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "order", "field.asc_desc");
         if (!strcmp(order, "desc"))
             f->desc = !f->desc;
     }
     if (state && *state) {
         if (strcmp(state, "active") && strcmp(state, "blocked") && strcmp(state, "left"))
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "state",
-                                "'state' must be active, blocked or left");
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "state", "field.client_state");
         f->state = state;
     }
     if (ends && *ends) {
         long v = strtol(ends, &end, 10);
 
         if (*end || v < 0 || v > 3660)
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "ends_within",
-                                "'ends_within' must be a number of days from 0 to 3660");
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "ends_within", "field.days_range",
+                                "min=%d max=%d", 0, 3660);
         f->ends_within = (int)v;
     }
     return 0;
@@ -130,8 +129,8 @@ ob_api_subscribers_ending(struct ob_req *req, struct ob_resp *resp)
         long v = strtol(w, &end, 10);
 
         if (*end || v < 1 || v > 26)
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "weeks",
-                                "'weeks' must be a whole number from 1 to 26");
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "weeks", "field.number_range",
+                                "min=%d max=%d", 1, 26);
         weeks = (int)v;
     }
     if ((rc = ob_client_ending(req->ctx, partner, weeks, n)) != 0)

@@ -962,7 +962,7 @@ ob_appsession_usage(struct ob_ctx *ctx, int64_t sub, int days, struct ob_usage_d
     int rc;
 
     if (days < 1 || days > OB_USAGE_MAX_DAYS)
-        return ob_err_field(&ctx->err, OB_EINVAL, "days", "'days' must be from 1 to %d",
+        return ob_err_field(&ctx->err, OB_EINVAL, "days", "field.number_range", "min=%d max=%d", 1,
                             OB_USAGE_MAX_DAYS);
     if ((rc = ob_access_subscriber(ctx, sub, MANAGE, OB_ROLES_ANY, OB_ROLES_ANY)) != 0)
         return rc;
