@@ -59,7 +59,8 @@ test('a Russian person gets a Russian detail for a conflict: a deferred renewal 
   const r = await client.owner.post('/api/v1/subscriptions', { subscriber: client.id, kind: 'deferred_renewal' });
   expect(r, 409, 'conflict');
   assert.equal(r.body.reason, 'deferred_renewal.too_early');
-  assert.match(r.body.params.end, /^\d{4}-\d{2}-\d{2}$/);
+  assert.match(r.body.params.from, /^\d{4}-\d{2}-\d{2}$/);
+  assert.match(r.body.params.through, /^\d{4}-\d{2}-\d{2}$/);
   assert.equal(typeof r.body.params.id, 'number', 'a whole number is a JSON number');
   assert.match(r.body.detail, /^отсроченное продление можно взять с \d{4}-/);
   assert.equal(r.body.detail, rendered('ru', r.body));

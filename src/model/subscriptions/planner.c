@@ -306,7 +306,7 @@ ob_plan_deferral(const struct ob_plan_in *in, struct ob_subscription *out,
         return ob_err_set(err, OB_ECONFLICT, "deferred_renewal.taken");
     if (in->day < l->end - 1 || in->day > l->end + OB_PLAN_DEFER_WINDOW)
         return ob_err_set(err, OB_ECONFLICT, "deferred_renewal.too_early",
-                          "end=%s plan_defer_window=%s id=%lld end2=%s", day_text(a, l->end - 1),
+                          "from=%s through=%s id=%lld ends=%s", day_text(a, l->end - 1),
                           day_text(a, l->end + OB_PLAN_DEFER_WINDOW), (long long)l->id,
                           day_text(a, l->end));
     out->tariff = l->tariff;
