@@ -147,6 +147,7 @@ test:
 	tools/conventions.sh --self-test
 	tools/conventions.sh $(BUILD)
 	tools/rules.sh
+	node tools/messages.mjs
 	$(MAKE) CC=clang BUILD=build/clang build/clang/oblako
 	$(MAKE) SANITIZE=1 all
 	tools/failpoints.sh build build/asan
@@ -171,6 +172,7 @@ check: all
 	tools/conventions.sh --self-test
 	tools/conventions.sh $(BUILD)
 	tools/rules.sh
+	node tools/messages.mjs
 	tests/run.sh --quick
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
 	    -D__GNUC__ --suppress=missingIncludeSystem -Isrc \

@@ -236,7 +236,7 @@ catalog(struct ob_ctx *ctx, int64_t alfa, int64_t client, const char *today)
     int rc;
 
     if (ob_date_parse(today, &d) != 0 || ob_date_add_months(d, 12, &d) != 0)
-        return ob_err_set(&ctx->err, OB_EINTERNAL, "demo: no date a year after '%s'", today);
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "demo.no_date", "today=%s", today);
     ob_date_format(d, until);
     if ((rc = ob_catalog_partner_tariff_create(ctx, &pt, &id)) != 0)
         return rc;

@@ -1,6 +1,6 @@
 // api.js — the one way the cabinet talks to the server: JSON in and out, the
 // CSRF header on every change, problem+json turned into an ApiError.
-import { t, has } from './i18n.js';
+import { t, has, currentLang, fmtDate } from './i18n.js';
 
 let csrf = null;
 let onUnauthorized = () => {};
@@ -15,6 +15,8 @@ export class ApiError extends Error {
     this.code = problem.code || `http_${status}`;
     this.detail = problem.detail || '';
     this.field = problem.field || null;
+    this.reason = problem.reason || null;
+    this.params = problem.params || {};
     this.hint = problem.hint || null;
     this.retryAfter = problem.retry_after ?? null;
     this.requestId = problem.request_id || null;
@@ -28,7 +30,7 @@ export class ApiError extends Error {
  * sends the person to the sign-in page.
  */
 export async function api(method, path, body, { auth = true } = {}) {
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: 'application/json', 'Accept-Language': currentLang() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD' && csrf) headers['X-CSRF-Token'] = csrf;
   let res;
@@ -48,6 +50,7 @@ export async function api(method, path, body, { auth = true } = {}) {
   if (!res.ok) {
     const problem = data && typeof data === 'object' ? data : { detail: String(data || '') };
     const err = new ApiError(res.status, problem);
+    await loadMessages(currentLang());
     if (res.status === 401 && auth) onUnauthorized(err);
     throw err;
   }
@@ -69,6 +72,35 @@ export function withQuery(path, params = {}) {
   return path + (path.includes('?') ? '&' : '?') + s;
 }
 
+// The server's message catalogs (data/messages.<lang>.json, served at
+// /i18n/): the same templates the server renders its `detail` from, so a
+// refusal reads in the language of the page even when the server guessed another.
+const messages = {};
+
+/** Loads the catalog of `lang` (the UI language by default) once; a page that shows
+ * reasons the server gives outside an error (entitlement actions) awaits it. */
+export async function loadMessages(lang = currentLang()) {
+  if (messages[lang]) return;
+  try {
+    const res = await fetch(`/i18n/messages.${lang}.json`, { credentials: 'same-origin' });
+    messages[lang] = res.ok ? await res.json() : {};
+  } catch { messages[lang] = {}; }
+}
+
+/** The server's message of an error (its reason and params) in the UI language, else its detail. */
+export function serverMessage(err) {
+  const cat = messages[currentLang()] || {};
+  const tmpl = err.reason && cat[err.reason];
+  if (!tmpl) return err.detail;
+  return tmpl.replace(/\{([a-z0-9_]+)\}/g, (m, k) => {
+    const v = k === 'field' ? (err.params.field ?? err.field) : err.params[k];
+    if (v === undefined || v === null) return m;
+    if (k === 'field') return cat[`label.${v}`] ?? cat[`label.${String(v).split('.').pop()}`] ?? String(v);
+    if (/^\d{4}-\d{2}-\d{2}$/.test(String(v))) return fmtDate(v);
+    return cat[`value.${k}.${v}`] ?? String(v);
+  });
+}
+
 /** A readable message for an error, in the person's language. */
 export function errorMessage(err) {
   if (!(err instanceof ApiError)) return t('err.unexpected');
@@ -77,5 +109,5 @@ export function errorMessage(err) {
   }
   const title = has(`err.${err.code}`) ? t(`err.${err.code}`) : t('err.unexpected');
   if (err.code === 'internal' || err.code === 'network' || !err.detail) return title;
-  return `${title}: ${err.detail}`;
+  return `${title}: ${serverMessage(err)}`;
 }

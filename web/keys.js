@@ -12,9 +12,20 @@ const STATUSES = ['csk', 'erp_cc', 'corp_list', 'cso'];
 const PROMO_KINDS = ['offer', 'free_period', 'free_units'];
 const REQUESTS = ['requisites', 'subscription_cancel', 'subscription_change', 'trial_change'];
 const APPLICATION_TABS = ['submitted', 'approved', 'rejected'];
+// the provider's audit filter: kinds of action by the part of their name before the dot
+export const AUDIT_GROUPS = ['subscription', 'request', 'area', 'session', 'grant', 'subscriber', 'partner', 'partner_application',
+  'member', 'auth', 'person', 'token', 'catalog', 'its', 'leave_reason', 'provider'];
 const REQUEST_TABS = ['open', 'applied', 'rejected'];
 
 export const BUILT_KEYS = {
+  'audit.group.*': AUDIT_GROUPS,
+  // a request's or an audit record's changed members and declarations (pages/sentences.js)
+  'change.*': ['declarations', 'end', 'from_local_its', 'new_client', 'quantity', 'start', 'tariff', 'term_months'],
+  // the catalog's application lists (data/catalog.json "lists")
+  'catalog.list_*': ['prof'],
+  // every audit action: tests/e2e/audit_sentences.test.js reads them from src/ and
+  // checks each has its sentence; here the values are the catalogs' own keys
+  'audit.say.*': null,
   'kind.*': ['provider', 'partner', 'subscriber'],
   'invite.kind.*': ['partner', 'subscriber'],
   'invite.bad.*': ['accepted', 'cancelled', 'expired', 'replaced', 'unknown'],
@@ -48,7 +59,4 @@ export const BUILT_KEYS = {
     'network', 'unexpected', 'session_ended'],
   // badges without a label of their own (ui.js badge)
   'state.*': ['active', 'applied', 'approved', 'blocked', 'left', 'open', 'rejected', 'revoked', 'submitted', 'suspended', 'trial'],
-  // why a self-service action does not apply (GET …/entitlement `actions`)
-  'reason.*': ['self_service.not_allowed', 'short_extension.no_paid_main', 'short_extension.one_at_a_time',
-    'deferred_renewal.nothing', 'deferred_renewal.taken', 'deferred_renewal.too_early', 'deferred_renewal.too_late'],
 };

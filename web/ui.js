@@ -1,7 +1,7 @@
 // ui.js — the cabinet's components: elements, badges, toasts, dialogs,
 // forms with inline errors, sortable paged tables with export links.
 import { t, tn, tOr } from './i18n.js';
-import { get, ApiError, errorMessage, withQuery } from './api.js';
+import { get, ApiError, errorMessage, serverMessage, withQuery } from './api.js';
 
 /** h('div', {class: 'x', onclick: fn, text: '…'}, child, …) — DOM nodes only, never HTML strings. */
 export function h(tag, props, ...children) {
@@ -282,7 +282,7 @@ export function form({ fields, values = {}, submitLabel, submitKind = 'primary',
     try {
       await onSubmit(vals, { setError });
     } catch (err) {
-      if (err instanceof ApiError && err.field && errors[err.field]) setError(err.field, err.detail || errorMessage(err));
+      if (err instanceof ApiError && err.field && errors[err.field]) setError(err.field, serverMessage(err) || errorMessage(err));
       else if (err instanceof ApiError) setError(null, errorMessage(err));
       else { setError(null, t('err.unexpected')); console.error(err); }
     } finally {

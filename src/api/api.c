@@ -111,7 +111,7 @@ int
 ob_req_object(struct ob_req *req)
 {
     if (!json_is_object(req->json))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "body", "the body must be a JSON object");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "body", "request.body_not_object");
     return 0;
 }
 
@@ -123,16 +123,15 @@ ob_req_str(struct ob_req *req, const char *name, size_t max, bool required, cons
     *out = NULL;
     if (!v || json_is_null(v)) {
         if (required)
-            return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' is required", name);
+            return ob_err_field(&req->ctx->err, OB_EINVAL, name, "field.required");
         return 0;
     }
     if (!json_is_string(v))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be a string", name);
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "field.string");
     if (json_string_length(v) > max)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, name,
-                            "'%s' must be at most %zu bytes long", name, max);
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "field.too_long", "max=%zu", max);
     if (strlen(json_string_value(v)) != json_string_length(v))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must not contain NUL", name);
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "field.nul");
     *out = json_string_value(v);
     return 0;
 }
@@ -146,10 +145,10 @@ ob_req_id(struct ob_req *req, const char *name, int64_t *out)
 
     *out = 0;
     if (!s || !*s || *s == '-' || *s == '+')
-        return ob_err_set(&req->ctx->err, OB_ENOTFOUND, "no such %s", name);
+        return ob_err_set(&req->ctx->err, OB_ENOTFOUND, "api.no_such", "name=%s", name);
     v = strtoll(s, &end, 10);
     if (*end || v <= 0)
-        return ob_err_set(&req->ctx->err, OB_ENOTFOUND, "no object '%s'", s);
+        return ob_err_set(&req->ctx->err, OB_ENOTFOUND, "api.no_object", "s=%s", s);
     *out = v;
     return 0;
 }
@@ -211,16 +210,14 @@ ob_api_req_roles(struct ob_req *req, const char **out)
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_array(v) || json_array_size(v) > 16)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "roles",
-                            "'roles' must be an array of role names");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "roles", "field.role_names");
     ob_buf_init(&b, 1024);
     json_array_foreach(v, i, r) {
         const char *s = json_string_value(r);
 
         if (!s || !*s || strlen(s) > 32 || strchr(s, ',')) {
             ob_buf_free(&b);
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "roles",
-                                "'roles' must be an array of role names");
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "roles", "field.role_names");
         }
         ob_buf_addf(&b, "%s%s", i ? "," : "", s);
     }
@@ -238,8 +235,7 @@ ob_api_req_int(struct ob_req *req, const char *name, int64_t *out)
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) <= 0)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be an id (a positive "
-                            "whole number)", name);
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "field.id");
     *out = json_integer_value(v);
     return 0;
 }
@@ -256,7 +252,7 @@ ob_api_query_id(struct ob_req *req, const char *name, int64_t *out)
         return 0;
     v = strtoll(s, &end, 10);
     if (*end || v <= 0 || *s == '+' || *s == '-')
-        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be an id", name);
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "field.id_any");
     *out = v;
     return 0;
 }
@@ -282,13 +278,12 @@ ob_api_requisites(struct ob_req *req, json_t *o, const char *prefix, const char 
         for (size_t j = 0; extra && extra[j] && !allowed; j++)
             allowed = !strcmp(key, extra[j]);
         if (i == n && !allowed)
-            return ob_err_field(&ctx->err, OB_EINVAL, field, "'%s' is not a field here", field);
+            return ob_err_field(&ctx->err, OB_EINVAL, field, "field.unknown");
         if (i == n || json_is_null(v))
             continue;
         if (!json_is_string(v) || json_string_length(v) > 2000 ||
             strlen(json_string_value(v)) != json_string_length(v))
-            return ob_err_field(&ctx->err, OB_EINVAL, field,
-                                "'%s' must be a string of at most 2000 bytes", field);
+            return ob_err_field(&ctx->err, OB_EINVAL, field, "field.text_too_long");
         *slots[i] = json_string_value(v);
     }
     return 0;
@@ -308,7 +303,7 @@ ob_api_only_members(struct ob_req *req, json_t *o, const char *prefix, const cha
         if (!names[i]) {
             const char *f = ob_arena_printf(&req->ctx->arena, "%s%s", prefix, key);
 
-            return ob_err_field(&req->ctx->err, OB_EINVAL, f, "'%s' is not a field here", f);
+            return ob_err_field(&req->ctx->err, OB_EINVAL, f, "field.unknown");
         }
     }
     return 0;
@@ -322,7 +317,7 @@ ob_api_bool_member(struct ob_req *req, const char *name, int *out)
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_boolean(v))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be true or false", name);
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "field.boolean");
     *out = json_is_true(v);
     return 0;
 }

@@ -173,7 +173,7 @@ ob_api_grants_list(struct ob_req *req, struct ob_resp *resp)
     if (mine && strcmp(mine, "1") && strcmp(mine, "0") && strcmp(mine, "true") &&
         strcmp(mine, "false")) {
         ob_list_free(&l);
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "mine", "'mine' must be 1 or 0");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "mine", "field.one_or_zero");
     }
     f.mine = mine && (!strcmp(mine, "1") || !strcmp(mine, "true"));
     l.name = "grants";
@@ -199,7 +199,7 @@ ob_api_grants_create(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_req_str(req, "until", 10, true, &until)) != 0)
         return rc;
     if (area <= 0)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "area", "'area' (an area's id) is required");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "area", "field.area_id_missing");
     if ((rc = ob_grant_create(req->ctx, area, email, until, &id)) != 0 ||
         (rc = ob_grant_get(req->ctx, id, &g)) != 0)
         return rc;

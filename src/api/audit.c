@@ -212,10 +212,7 @@ query_id(struct ob_req *req, const char *name, int64_t *out)
         return 0;
     *out = strtoll(v, &end, 10);
     if (!*v || *end || *out <= 0)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, name,
-                            "'%s' must be an id (a positive "
-                            "whole number)",
-                            name);
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "field.id");
     return 0;
 }
 
@@ -229,8 +226,7 @@ query_date(struct ob_req *req, const char *name, int64_t *out)
     if (!v)
         return 0;
     if (ob_date_parse_input(v, &day) != 0)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be " OB_DATE_INPUT_WHAT,
-                            name);
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "field.date");
     *out = ob_date_start(day);
     return 0;
 }

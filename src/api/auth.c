@@ -145,15 +145,14 @@ ob_api_me_patch(struct ob_req *req, struct ob_resp *resp)
     ch.keep_tokens = keep != 0;
     acc = json_object_get(req->json, "account");
     if (acc && !json_is_integer(acc))
-        return ob_err_field(&ctx->err, OB_EINVAL, "account", "'account' must be an account id");
+        return ob_err_field(&ctx->err, OB_EINVAL, "account", "field.account_id");
     if ((rc = ob_person_change(ctx, &ch)) != 0)
         return rc;
     if (acc) {
         const char *cookie = ob_req_cookie(req, OB_SESSION_COOKIE);
 
         if (!cookie || ctx->actor.token)
-            return ob_err_field(&ctx->err, OB_EINVAL, "account",
-                                "only a browser session can switch accounts");
+            return ob_err_field(&ctx->err, OB_EINVAL, "account", "auth.switch_needs_session");
         if ((rc = ob_auth_switch(ctx, cookie, json_integer_value(acc))) != 0)
             return rc;
     }

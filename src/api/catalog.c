@@ -91,14 +91,12 @@ req_lists(struct ob_req *req, const char **out)
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_array(v) || json_array_size(v) > 16)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "lists",
-                            "'lists' must be an array of list names");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "lists", "field.list_names");
     json_array_foreach(v, i, e) {
         const char *n = json_string_value(e);
 
         if (!n || !*n || strlen(n) > 40 || strchr(n, ','))
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "lists",
-                                "'lists' must be an array of list names");
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "lists", "field.list_names");
         s = ob_arena_printf(&req->ctx->arena, "%s%s%s", s, i ? "," : "", n);
     }
     *out = s;
@@ -299,28 +297,27 @@ price_from(struct ob_req *req, json_t *o, const char *prefix, struct ob_price_ne
     memset(p, 0, sizeof(*p));
     if (!json_is_object(o))
         return ob_err_field(&ctx->err, OB_EINVAL, *prefix ? prefix : "body",
-                            "a price must be an object {term, amount, valid_from, valid_to}");
+                            "catalog.price_not_object");
     if ((rc = ob_api_only_members(req, o, prefix, fields)) != 0)
         return rc;
     if (!json_is_integer(term))
         return ob_err_field(&ctx->err, OB_EINVAL, ob_arena_printf(&ctx->arena, "%sterm", prefix),
-                            "'%sterm' must be a term in months (1, 3, 6, 12; 0 for a fixed "
-                            "period)",
-                            prefix);
+                            "catalog.price_term_format", "prefix=%s", prefix);
     if (!json_is_integer(amount))
         return ob_err_field(&ctx->err, OB_EINVAL, ob_arena_printf(&ctx->arena, "%samount", prefix),
-                            "'%samount' must be a whole number of kopecks", prefix);
+                            "catalog.price_amount_kopecks", "prefix=%s", prefix);
     if ((from && !json_is_null(from) && !json_is_string(from)) ||
         (to && !json_is_null(to) && !json_is_string(to)))
         return ob_err_field(&ctx->err, OB_EINVAL,
                             ob_arena_printf(&ctx->arena, "%s%s", prefix,
                                             from && !json_is_string(from) && !json_is_null(from)
-                                                ? "valid_from" : "valid_to"),
-                            "dates must be strings YYYY-MM-DD");
+                                                ? "valid_from"
+                                                : "valid_to"),
+                            "catalog.price_dates_strings");
     if (ph && !json_is_boolean(ph))
         return ob_err_field(&ctx->err, OB_EINVAL,
                             ob_arena_printf(&ctx->arena, "%splaceholder", prefix),
-                            "'%splaceholder' must be true or false", prefix);
+                            "catalog.price_placeholder_boolean", "prefix=%s", prefix);
     p->term = json_integer_value(term) < -1 || json_integer_value(term) > 1000
                   ? -1 : (int)json_integer_value(term);
     p->amount = json_integer_value(amount);
@@ -340,8 +337,7 @@ prices_from(struct ob_req *req, struct ob_price_new **out, int *n)
     *out = NULL;
     *n = 0;
     if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 16)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "prices",
-                            "'prices' must be an array of 1 to 16 prices");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "prices", "catalog.prices_array");
     *out = ob_arena_alloc(&req->ctx->arena, sizeof(**out) * json_array_size(v));
     json_array_foreach(v, i, p) {
         const char *prefix = ob_arena_printf(&req->ctx->arena, "prices[%zu].", i);
@@ -354,7 +350,7 @@ prices_from(struct ob_req *req, struct ob_price_new **out, int *n)
                         (*out)[i].valid_from ? (*out)[i].valid_from : ""))
                 return ob_err_field(&req->ctx->err, OB_EINVAL,
                                     ob_arena_printf(&req->ctx->arena, "%sterm", prefix),
-                                    "'%sterm' is priced twice", prefix);
+                                    "catalog.price_term_twice", "prefix=%s", prefix);
         (*n)++;
     }
     return 0;
@@ -370,8 +366,7 @@ options_text(struct ob_req *req, const char **out)
     if (!v)
         return 0;
     if (!json_is_object(v))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "options",
-                            "'options' must be an object (docs/catalog.md)");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "options", "catalog.options_not_object");
     s = json_dumps(v, JSON_COMPACT);
     *out = ob_arena_strdup(&req->ctx->arena, s);
     free(s);
@@ -406,7 +401,7 @@ ob_api_tariffs_create(struct ob_req *req, struct ob_resp *resp)
         (rc = options_text(req, &in.options)) != 0)
         return rc;
     if (!in.options)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "options", "'options' is required");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "options", "field.required");
     if ((rc = prices_from(req, &prices, &in.nprices)) != 0)
         return rc;
     in.prices = prices;
@@ -489,8 +484,8 @@ ob_api_partner_tariffs_get(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_catalog_tariff_get(req->ctx, id, &t)) != 0)
         return rc;
     if (!t.partner)
-        return ob_err_set(&req->ctx->err, OB_ENOTFOUND, "partner tariff %lld not found",
-                          (long long)id);
+        return ob_err_set(&req->ctx->err, OB_ENOTFOUND, "catalog.partner_tariff_not_found",
+                          "id=%lld", (long long)id);
     return ob_resp_json(resp, 200, tariff_json(req->ctx, &t));
 }
 
@@ -565,7 +560,7 @@ params_text(struct ob_req *req, const char **out)
     if (!v)
         return 0;
     if (!json_is_object(v))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "params", "'params' must be an object");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "params", "field.object");
     s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
     *out = ob_arena_strdup(&req->ctx->arena, s);
     free(s);

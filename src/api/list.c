@@ -30,8 +30,8 @@ ob_list_begin(struct ob_req *req, struct ob_list *l)
         long v = strtol(limit, &end, 10);
 
         if (*end || v < 1 || v > MAX_LIMIT)
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "limit",
-                                "'limit' must be a whole number from 1 to %d", MAX_LIMIT);
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "limit", "field.limit_range",
+                                "max_limit=%d", MAX_LIMIT);
         l->page = (int)v;
     }
     if (after && *after) {
@@ -46,15 +46,14 @@ ob_list_begin(struct ob_req *req, struct ob_list *l)
         else if (!strcmp(format, "xlsx"))
             l->fmt = OB_TABLE_XLSX;
         else
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "format",
-                                "'format' must be json, csv or xlsx");
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "format", "field.format");
         l->export = true;
         req->ctx->rows_stream = true;   /* every row goes out at once: db.h, "reading rows" */
         l->after = 0;
         l->after_text = NULL;
         l->limit = INT_MAX;
         if (ob_table_open(l->fmt, "Oblako", &l->table) != 0)
-            return ob_err_set(&req->ctx->err, OB_EINTERNAL, "cannot create the export file");
+            return ob_err_set(&req->ctx->err, OB_EINTERNAL, "list.export_create_failed");
         return 0;
     }
     l->limit = l->page + 1;
@@ -158,7 +157,7 @@ ob_list_end(struct ob_req *req, struct ob_resp *resp, struct ob_list *l)
         l->table = NULL;
         if (rc != 0) {
             ob_list_free(l);
-            return ob_err_set(&req->ctx->err, OB_EINTERNAL, "cannot write the export file");
+            return ob_err_set(&req->ctx->err, OB_EINTERNAL, "list.export_write_failed");
         }
         resp->status = 200;
         resp->has_fd = true;

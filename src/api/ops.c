@@ -87,5 +87,5 @@ ob_api_metrics(struct ob_req *req, struct ob_resp *resp)
                          (unsigned long long)batches, (unsigned long long)items);
     resp->status = 200;
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-    return rc == 0 ? 0 : ob_err_set(&req->ctx->err, OB_EINTERNAL, "cannot render metrics");
+    return rc == 0 ? 0 : ob_err_set(&req->ctx->err, OB_EINTERNAL, "ops.metrics_failed");
 }

@@ -226,7 +226,7 @@ ob_api_partner_employees_create(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_api_req_roles(req, &roles)) != 0)
         return rc;
     if (!roles)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "roles", "'roles' is required");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "roles", "field.required");
     if ((rc = ob_partner_employee_add(req->ctx, id, email, name, roles, &v)) != 0)
         return rc;
     return ob_resp_json(resp, 202, ob_api_invited(&v, 0));
@@ -244,7 +244,7 @@ ob_api_partner_employees_patch(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_req_object(req)) != 0 || (rc = ob_api_req_roles(req, &roles)) != 0)
         return rc;
     if (!roles)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "roles", "'roles' is required");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "roles", "field.required");
     if ((rc = ob_partner_employee_set(req->ctx, id, person, roles, &m)) != 0)
         return rc;
     return ob_resp_json(resp, 200, ob_api_member(&m, 0));

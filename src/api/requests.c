@@ -56,7 +56,7 @@ change_int(struct ob_req *req, json_t *c, const char *name, int *out)
     if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100000)
         return ob_err_field(&req->ctx->err, OB_EINVAL,
                             ob_arena_printf(&req->ctx->arena, "changes.%s", name),
-                            "'changes.%s' must be a whole number from 1", name);
+                            "request.change_number", "name=%s", name);
     *out = (int)json_integer_value(v);
     return 0;
 }
@@ -75,7 +75,7 @@ change_str(struct ob_req *req, json_t *c, const char *name, const char **out)
     if (!json_is_string(v) || !*json_string_value(v) || strlen(json_string_value(v)) > 100)
         return ob_err_field(&req->ctx->err, OB_EINVAL,
                             ob_arena_printf(&req->ctx->arena, "changes.%s", name),
-                            "'changes.%s' must be a non-empty text", name);
+                            "request.change_text", "name=%s", name);
     *out = ob_arena_strdup(&req->ctx->arena, json_string_value(v));
     return 0;
 }
@@ -91,7 +91,7 @@ change_bool(struct ob_req *req, json_t *d, const char *name, int *out)
     if (!json_is_boolean(v))
         return ob_err_field(&req->ctx->err, OB_EINVAL,
                             ob_arena_printf(&req->ctx->arena, "changes.declarations.%s", name),
-                            "'changes.declarations.%s' must be true or false", name);
+                            "request.declaration_boolean", "name=%s", name);
     *out = json_is_true(v);
     return 0;
 }
@@ -107,13 +107,10 @@ read_changes(struct ob_req *req, struct ob_subscription_change *ch)
     int rc;
 
     if (!json_is_object(c))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "changes",
-                            "'changes' must be an object of term_months, start, tariff, "
-                            "quantity, declarations");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "changes", "request.changes_not_object");
     d = json_object_get(c, "declarations");
     if (d && !json_is_null(d) && !json_is_object(d))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "changes.declarations",
-                            "'changes.declarations' must be an object");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "changes.declarations", "field.object");
     if ((rc = ob_api_only_members(req, c, "changes.", fields)) != 0 ||
         (json_is_object(d) &&
          (rc = ob_api_only_members(req, d, "changes.declarations.", dfields)) != 0) ||
@@ -142,7 +139,7 @@ create_subscription_request(struct ob_req *req, struct ob_resp *resp, const char
         return rc;
     if (!sub)
         return ob_err_field(&req->ctx->err, OB_EINVAL, "subscription",
-                            "'subscription' (a subscription id) is required");
+                            "request.subscription_required");
     if (!strcmp(kind, "subscription_change") && (rc = read_changes(req, &ch)) != 0)
         return rc;
     if (!strcmp(kind, "trial_change") && (rc = ob_req_str(req, "end", 20, true, &ch.end)) != 0)
@@ -172,14 +169,11 @@ ob_api_requests_create(struct ob_req *req, struct ob_resp *resp)
     if ((rc = ob_api_req_int(req, "partner", &partner)) != 0)
         return rc;
     if (strcmp(kind, "requisites"))
-        return ob_err_field(&ctx->err, OB_EINVAL, "kind",
-                            "'kind' must be requisites, subscription_change, "
-                            "subscription_cancel or trial_change");
+        return ob_err_field(&ctx->err, OB_EINVAL, "kind", "request.kind_format");
     if (!partner)
-        return ob_err_field(&ctx->err, OB_EINVAL, "partner", "'partner' (a partner id) is required");
+        return ob_err_field(&ctx->err, OB_EINVAL, "partner", "request.partner_required");
     if (!json_is_object(changes))
-        return ob_err_field(&ctx->err, OB_EINVAL, "changes",
-                            "'changes' must be an object of the requisites to change");
+        return ob_err_field(&ctx->err, OB_EINVAL, "changes", "request.requisites_not_object");
     if ((rc = ob_api_requisites(req, changes, "changes.", NULL, &ch)) != 0 ||
         (rc = ob_request_file_requisites(ctx, partner, &ch, reason, &r)) != 0)
         return rc;

@@ -63,7 +63,7 @@ ob_api_sessions_open(struct ob_req *req, struct ob_resp *resp)
         (rc = take_over_member(req, &take_over)) != 0)
         return rc;
     if (area <= 0)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "area", "'area' (an area's id) is required");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "area", "field.area_id_missing");
     rc = ob_appsession_open(req->ctx, area, take_over, &ok, &why);
     if (rc == OB_ELIMIT) {
         json_t *h = json_array();
@@ -119,7 +119,7 @@ ob_api_sessions_list(struct ob_req *req, struct ob_resp *resp)
     int rc;
 
     if (state && strcmp(state, "open") && strcmp(state, "all"))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "state", "'state' must be open or all");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "state", "field.open_all");
     f.open_only = !state || !strcmp(state, "open");
     if ((rc = ob_api_query_id(req, "subscriber", &f.subscriber)) != 0 ||
         (rc = ob_api_query_id(req, "area", &f.area)) != 0 || (rc = ob_list_begin(req, &l)) != 0)
@@ -217,7 +217,7 @@ ob_api_session_history(struct ob_req *req, struct ob_resp *resp)
     int rc;
 
     if (order && strcmp(order, "asc") && strcmp(order, "desc"))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "order", "'order' must be asc or desc");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "order", "field.asc_desc");
     if ((rc = ob_req_id(req, "id", &sub)) != 0 || (rc = ob_list_begin(req, &l)) != 0)
         return rc;
     l.name = "session-history";
@@ -244,8 +244,8 @@ ob_api_session_usage(struct ob_req *req, struct ob_resp *resp)
     if (v && *v) {
         days = strtol(v, &end, 10);
         if (*end || days < 1 || days > OB_USAGE_MAX_DAYS)
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "days",
-                                "'days' must be a whole number from 1 to %d", OB_USAGE_MAX_DAYS);
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "days", "field.number_range",
+                                "min=%d max=%d", 1, OB_USAGE_MAX_DAYS);
     }
     if ((rc = ob_req_id(req, "id", &sub)) != 0 ||
         (rc = ob_appsession_usage(req->ctx, sub, (int)days, d)) != 0)

@@ -74,22 +74,21 @@ client_filter(struct ob_req *req, struct ob_client_filter *f)
         return rc;
     if (order && *order) {
         if (strcmp(order, "asc") && strcmp(order, "desc"))
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "order", "'order' must be asc or desc");
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "order", "field.asc_desc");
         if (!strcmp(order, "desc"))
             f->desc = !f->desc;
     }
     if (state && *state) {
         if (strcmp(state, "active") && strcmp(state, "blocked") && strcmp(state, "left"))
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "state",
-                                "'state' must be active, blocked or left");
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "state", "field.client_state");
         f->state = state;
     }
     if (ends && *ends) {
         long v = strtol(ends, &end, 10);
 
         if (*end || v < 0 || v > 3660)
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "ends_within",
-                                "'ends_within' must be a number of days from 0 to 3660");
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "ends_within", "field.days_range",
+                                "min=%d max=%d", 0, 3660);
         f->ends_within = (int)v;
     }
     return 0;
@@ -130,8 +129,8 @@ ob_api_subscribers_ending(struct ob_req *req, struct ob_resp *resp)
         long v = strtol(w, &end, 10);
 
         if (*end || v < 1 || v > 26)
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "weeks",
-                                "'weeks' must be a whole number from 1 to 26");
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "weeks", "field.number_range",
+                                "min=%d max=%d", 1, 26);
         weeks = (int)v;
     }
     if ((rc = ob_client_ending(req->ctx, partner, weeks, n)) != 0)
@@ -226,7 +225,7 @@ ob_api_subscriber_info_put(struct ob_req *req, struct ob_resp *resp)
         for (k = 0; k < n && strcmp(key, names[k]); k++)
             ;
         if (k == n)
-            return ob_err_field(&req->ctx->err, OB_EINVAL, key, "'%s' is not a field here", key);
+            return ob_err_field(&req->ctx->err, OB_EINVAL, key, "field.unknown");
     }
     if ((rc = ob_req_str(req, "legal_name", 2000, false, &i.legal_name)) != 0 ||
         (rc = ob_req_str(req, "inn", 64, false, &i.inn)) != 0 ||
@@ -295,7 +294,7 @@ ob_api_leave_reason_set(struct ob_req *req, struct ob_resp *resp)
         return rc;
     active = json_object_get(req->json, "active");
     if (active && !json_is_boolean(active))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "active", "'active' must be true or false");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "active", "field.boolean");
     if ((rc = ob_leave_reason_set(req->ctx, code, ru, en,
                                   active ? (json_is_true(active) ? 1 : 0) : -1)) != 0)
         return rc;
@@ -344,8 +343,7 @@ user_change(struct ob_req *req, struct ob_user_change *ch)
     if (json_is_null(v))
         return 0;
     if (!json_is_integer(v))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "session_limit",
-                            "'session_limit' must be a whole number or null");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "session_limit", "field.number_or_null");
     ch->has_limit = true;
     ch->limit = json_integer_value(v);
     return 0;

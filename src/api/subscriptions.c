@@ -74,7 +74,7 @@ decl(struct ob_req *req, json_t *d, const char *name, bool *out)
     if (!json_is_boolean(v))
         return ob_err_field(&req->ctx->err, OB_EINVAL,
                             ob_arena_printf(&req->ctx->arena, "declarations.%s", name),
-                            "'declarations.%s' must be true or false", name);
+                            "subscription.declaration_boolean", "name=%s", name);
     *out = json_is_true(v);
     return 0;
 }
@@ -87,8 +87,7 @@ small_int(struct ob_req *req, const char *name, int *out)
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100000)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, name,
-                            "'%s' must be a whole number from 1", name);
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "field.positive_number");
     *out = (int)json_integer_value(v);
     return 0;
 }
@@ -125,8 +124,7 @@ read_body(struct ob_req *req, struct ob_subscription_new *in)
         return rc;
     d = json_object_get(req->json, "declarations");
     if (d && !json_is_null(d) && !json_is_object(d))
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "declarations",
-                            "'declarations' must be an object");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "declarations", "field.object");
     if (d && json_is_object(d) && (rc = ob_api_only_members(req, d, "declarations.", dfields)))
         return rc;
     if ((rc = ob_api_req_int(req, "subscriber", &in->subscriber)) != 0 ||
@@ -142,7 +140,7 @@ read_body(struct ob_req *req, struct ob_subscription_new *in)
         (rc = decl(req, d, "from_local_its", &in->from_local_its)) != 0)
         return rc;
     if (!in->subscriber)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "subscriber", "'subscriber' is required");
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "subscriber", "field.required");
     return 0;
 }
 
@@ -227,8 +225,7 @@ query_day(struct ob_req *req, const char *name, int32_t *out)
     if (!v || !*v)
         return 0;
     if (ob_date_parse_input(v, out) != 0)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "'%s' must be " OB_DATE_INPUT_WHAT,
-                            name);
+        return ob_err_field(&req->ctx->err, OB_EINVAL, name, "field.date");
     return 0;
 }
 
@@ -249,7 +246,7 @@ ob_api_subscriptions_list(struct ob_req *req, struct ob_resp *resp)
     if (sort && *sort) {
         f.desc = *sort == '-';
         if (strcmp(sort + f.desc, "end"))
-            return ob_err_field(&req->ctx->err, OB_EINVAL, "sort", "'sort' must be end or -end");
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "sort", "field.end_or_minus_end");
         f.by_end = true;
     }
     if ((rc = ob_list_begin(req, &l)) != 0)
@@ -316,7 +313,7 @@ ob_api_subscriber_entitlement(struct ob_req *req, struct ob_resp *resp)
     if (!at || !*at)
         day = ob_date_of_instant(ob_clock_now(req->ctx));
     else if (ob_date_parse_input(at, &day) != 0)
-        return ob_err_field(&req->ctx->err, OB_EINVAL, "at", "'at' must be " OB_DATE_INPUT_WHAT);
+        return ob_err_field(&req->ctx->err, OB_EINVAL, "at", "field.date");
     if ((rc = ob_subscription_entitlement(req->ctx, id, day, &e)) != 0)
         return rc;
     areas = json_array();

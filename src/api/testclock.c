@@ -44,25 +44,20 @@ ob_api_clock_set(struct ob_req *req, struct ob_resp *resp)
     int rc;
 
     if (!json_is_object(req->json) || (!now == !advance))
-        return ob_err_field(&ctx->err, OB_EINVAL, "now",
-                            "give either 'now' (RFC 3339) or 'advance' (seconds)");
+        return ob_err_field(&ctx->err, OB_EINVAL, "now", "testclock.at_or_advance");
     if (now) {
         if (!json_is_string(now) || ob_instant_parse(json_string_value(now), &target) != 0)
-            return ob_err_field(&ctx->err, OB_EINVAL, "now",
-                                "'now' must be an RFC 3339 instant such as "
-                                "2026-01-31T23:30:00+03:00");
+            return ob_err_field(&ctx->err, OB_EINVAL, "now", "testclock.at_format");
     } else {
         if (!json_is_integer(advance) || json_integer_value(advance) < 0 ||
             json_integer_value(advance) > 100LL * 366 * 86400)
-            return ob_err_field(&ctx->err, OB_EINVAL, "advance",
-                                "'advance' must be a whole number of seconds from 0 to 100 "
-                                "years");
+            return ob_err_field(&ctx->err, OB_EINVAL, "advance", "testclock.advance_range");
         target = ob_clock_now(ctx) + (int64_t)json_integer_value(advance);
     }
     if (!ob_date_in_window(ob_date_of_instant(target)))
-        return ob_err_field(&ctx->err, OB_EINVAL, now ? "now" : "advance",
-                            "the clock cannot leave the dates people may give (%s to %s)",
-                            OB_DATE_INPUT_FIRST, OB_DATE_INPUT_LAST);
+        return ob_err_field(&ctx->err, OB_EINVAL, now ? "now" : "advance", "testclock.out_of_range",
+                            "date_input_first=%s date_input_last=%s", OB_DATE_INPUT_FIRST,
+                            OB_DATE_INPUT_LAST);
     if ((rc = ob_testclock_set(ctx, target)) != 0)
         return rc;
     return ob_resp_json(resp, 200, clock_json(ctx));
@@ -78,10 +73,10 @@ ob_api_test_task_create(struct ob_req *req, struct ob_resp *resp)
     int rc;
 
     if (!json_is_object(j) || !json_is_string(json_object_get(j, "note")))
-        return ob_err_field(&ctx->err, OB_EINVAL, "note", "'note' (a string) is required");
+        return ob_err_field(&ctx->err, OB_EINVAL, "note", "testclock.at_required");
     key = json_object_get(j, "unique_key");
     if (key && !json_is_string(key))
-        return ob_err_field(&ctx->err, OB_EINVAL, "unique_key", "'unique_key' must be a string");
+        return ob_err_field(&ctx->err, OB_EINVAL, "unique_key", "field.string");
     payload = json_dumps(j, JSON_COMPACT);
     rc = ob_task_enqueue(ctx, "test.note", payload, key ? json_string_value(key) : NULL,
                          (int)json_integer_value(json_object_get(j, "max_attempts")), &id);
@@ -103,7 +98,7 @@ ob_api_test_task_get(struct ob_req *req, struct ob_resp *resp)
     int rc;
 
     if (*end || id <= 0)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "task '%s' not found", idtext);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "testclock.task_not_found", "idtext=%s", idtext);
     if ((rc = ob_task_get(ctx, id, &t)) != 0 || (rc = ob_testnote_count(ctx, id, &notes)) != 0)
         return rc;
     return ob_resp_json(resp, 200,

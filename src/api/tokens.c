@@ -64,7 +64,7 @@ ob_api_tokens_create(struct ob_req *req, struct ob_resp *resp)
         (rc = ob_req_str(req, "roles", 200, true, &roles)))
         return rc;
     if (!json_is_integer(account))
-        return ob_err_field(&ctx->err, OB_EINVAL, "account", "'account' (an account id) is required");
+        return ob_err_field(&ctx->err, OB_EINVAL, "account", "field.account_id_missing");
     if ((rc = ob_token_create(ctx, json_integer_value(account), roles, name, &id, secret)) != 0)
         return rc;
     return ob_resp_json(resp, 201,

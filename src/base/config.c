@@ -153,28 +153,26 @@ set(struct ob_config *cfg, const struct setting *s, const char *v, const char *f
     switch (s->type) {
     case T_NETS:
         if (ob_netaddr_parse_list(v, NULL, OB_NETADDR_MAX_LIST, &why) < 0)
-            return ob_err_field(err, OB_EINVAL, s->name, "%s: '%s' wants IP addresses or CIDR "
-                                "prefixes separated by commas: %s", from, s->name, why.message);
+            return ob_err_field(err, OB_EINVAL, s->name, "config.wants_addresses",
+                                "from=%s message=%s", from, why.message);
         /* fall through */
     case T_STR:
         if (strlen(v) >= s->size)
-            return ob_err_field(err, OB_EINVAL, s->name, "%s: value of '%s' is too long", from,
-                                s->name);
+            return ob_err_field(err, OB_EINVAL, s->name, "config.value_too_long", "from=%s", from);
         memcpy(p, v, strlen(v) + 1);
         return 0;
     case T_BOOL:
         if (parse_bool(v, (bool *)p) != 0)
-            return ob_err_field(err, OB_EINVAL, s->name, "%s: '%s' wants true or false, not '%s'",
-                                from, s->name, v);
+            return ob_err_field(err, OB_EINVAL, s->name, "config.wants_boolean", "from=%s v=%s",
+                                from, v);
         return 0;
     case T_INT:
     case T_SIZE:
         errno = 0;
         n = strtol(v, &end, 10);
         if (errno || end == v || *end || n < s->min || n > s->max)
-            return ob_err_field(err, OB_EINVAL, s->name,
-                                "%s: '%s' wants a whole number from %ld to %ld, not '%s'", from,
-                                s->name, s->min, s->max, v);
+            return ob_err_field(err, OB_EINVAL, s->name, "config.wants_number",
+                                "from=%s min=%ld max=%ld v=%s", from, s->min, s->max, v);
         if (s->type == T_INT)
             *(int *)p = (int)n;
         else
@@ -205,8 +203,8 @@ load_file(struct ob_config *cfg, enum ob_cmd cmd, const char *path, struct ob_er
     int lineno = 0, rc = 0;
 
     if (!f)
-        return ob_err_field(err, OB_EINVAL, "config", "cannot read config file '%s': %s", path,
-                            strerror(errno));
+        return ob_err_field(err, OB_EINVAL, "config", "config.cannot_read", "path=%s errno=%s",
+                            path, strerror(errno));
     while (rc == 0 && fgets(line, sizeof(line), f)) {
         char *s = trim(line), *eq, *name;
         const struct setting *st;
@@ -216,14 +214,15 @@ load_file(struct ob_config *cfg, enum ob_cmd cmd, const char *path, struct ob_er
             continue;
         snprintf(where, sizeof(where), "%s:%d", path, lineno);
         if (!(eq = strchr(s, '='))) {
-            rc = ob_err_field(err, OB_EINVAL, "config", "%s: expected 'name = value'", where);
+            rc = ob_err_field(err, OB_EINVAL, "config", "config.bad_line", "where=%s", where);
             break;
         }
         *eq = '\0';
         name = trim(s);
         st = find(name, strlen(name));
         if (!st || !strcmp(st->name, "config"))
-            rc = ob_err_field(err, OB_EINVAL, "config", "%s: unknown setting '%s'", where, name);
+            rc = ob_err_field(err, OB_EINVAL, "config", "config.unknown_setting",
+                              "where=%s name=%s", where, name);
         else if (st->cmds & (int)cmd)
             rc = set(cfg, st, trim(eq + 1), where, err);
     }
@@ -262,16 +261,17 @@ load_flag(struct ob_config *cfg, enum ob_cmd cmd, int argc, char **argv, int *i,
             s = NULL;
     }
     if (!s)
-        return ob_err_field(err, OB_EINVAL, "options", "unknown option '--%.*s'", (int)len, arg);
+        return ob_err_field(err, OB_EINVAL, "options", "config.unknown_option", "arg=%.*s",
+                            (int)len, arg);
     if (!(s->cmds & (int)cmd))
-        return ob_err_field(err, OB_EINVAL, "options", "option '--%s' does not apply here",
+        return ob_err_field(err, OB_EINVAL, "options", "config.option_not_here", "name=%s",
                             s->name);
     if (s->type == T_BOOL && !eq)
         return set(cfg, s, negated ? "false" : "true", "option", err);
     if (eq)
         return set(cfg, s, eq + 1, "option", err);
     if (*i + 1 >= argc)
-        return ob_err_field(err, OB_EINVAL, s->name, "option '--%s' needs a value", s->name);
+        return ob_err_field(err, OB_EINVAL, s->name, "config.option_needs_value");
     *i += 1;
     return set(cfg, s, argv[*i], "option", err);
 }
@@ -318,7 +318,8 @@ ob_config_load(struct ob_config *cfg, enum ob_cmd cmd, int argc, char **argv, ch
             if ((rc = load_flag(cfg, cmd, argc, argv, &i, err)) != 0)
                 return rc;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            return ob_err_field(err, OB_EINVAL, "options", "unknown option '%s'", argv[i]);
+            return ob_err_field(err, OB_EINVAL, "options", "config.unknown_argument", "i=%s",
+                                argv[i]);
         } else {
             argv[n++] = argv[i];    /* positional: compacted in place */
         }

@@ -32,6 +32,7 @@ struct ob_actor {
     bool system;
     bool mfa_missing;       /* signed in, but the provider requires TOTP first */
     const char *name;       /* for audit records: email of the person */
+    const char *lang;       /* a signed-in person's language ("ru", "en"), for messages */
     void *members;          /* model/identity/access.c's cache of the person's memberships */
 };
 

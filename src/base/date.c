@@ -206,10 +206,10 @@ ob_tz_set(const char *zone, struct ob_err *err)
     const char *dir = getenv("TZDIR");
 
     if (!zone_name_ok(zone))
-        return ob_err_field(err, OB_EINVAL, "tz", "invalid time zone name '%s'", zone);
+        return ob_err_field(err, OB_EINVAL, "tz", "date.bad_zone_name", "zone=%s", zone);
     snprintf(path, sizeof(path), "%s/%s", dir ? dir : "/usr/share/zoneinfo", zone);
     if (strcmp(zone, "UTC") != 0 && access(path, R_OK) != 0)
-        return ob_err_field(err, OB_EINVAL, "tz", "unknown time zone '%s'", zone);
+        return ob_err_field(err, OB_EINVAL, "tz", "date.unknown_time_zone", "zone=%s", zone);
     snprintf(tz_name, sizeof(tz_name), "%s", zone);
     setenv("TZ", zone, 1);
     tzset();

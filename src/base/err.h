@@ -12,6 +12,7 @@
 #define OB_BASE_ERR_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 enum ob_rc {
     OB_OK = 0,
@@ -32,21 +33,53 @@ enum ob_rc {
 };
 #define OB_RC_MIN OB_EINTERNAL
 
+#define OB_ERR_PARAMS 8
+
+/* One named value of a message: "from" = "2027-12-05", or a number. */
+struct ob_err_param {
+    char name[24];
+    char value[120];
+    bool number;            /* a whole number: rendered as a JSON number */
+};
+
 struct ob_err {
     int rc;
-    char message[256];
+    char reason[64];        /* the message's stable id, "deferred_renewal.too_early" */
+    char message[256];      /* the English message, for logs and the command line */
     char field[64];
     char detail[256];
     char hint[160];
     int retry_after;        /* seconds, for OB_ERATE and OB_EUNAVAIL; 0 when unknown */
+    int nparams;
+    struct ob_err_param params[OB_ERR_PARAMS];
 };
 
-/* Set err (may be NULL) and return rc. The message is printf-formatted. */
-int ob_err_set(struct ob_err *err, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* Same, naming the offending input field (for OB_EINVAL). */
-int ob_err_field(struct ob_err *err, int rc, const char *field, const char *fmt, ...)
+/*
+ * Set err (may be NULL) and return rc. A message is a reason, the key of a
+ * template in data/messages.<lang>.json, and its named params, given as a
+ * printf format of space-separated name=value pairs, type-checked by the
+ * compiler:
+ *
+ *     return ob_err_set(err, OB_ECONFLICT, "deferred_renewal.too_early",
+ *                       "from=%s through=%s", from, through);
+ *     return ob_err_field(err, OB_EINVAL, "inn", "requisites.inn_digits");
+ *
+ * A value is one pair's text after '=' (it may hold several conversions,
+ * "amount=%lld.%02lld"); a value that is one integer conversion alone is a
+ * number. ob_err_field adds the field, which a template names as {field}.
+ * The English message is rendered into err->message at once (base/msg.h);
+ * http/ renders it again in the language of whoever asked.
+ */
+#define ob_err_set(err, rc, reason, ...) ob_err_set_((err), (rc), (reason), " " __VA_ARGS__)
+#define ob_err_field(err, rc, field, reason, ...)                                                  \
+    ob_err_field_((err), (rc), (field), (reason), " " __VA_ARGS__)
+int ob_err_set_(struct ob_err *err, int rc, const char *reason, const char *params, ...)
     __attribute__((format(printf, 4, 5)));
+int ob_err_field_(struct ob_err *err, int rc, const char *field, const char *reason,
+                  const char *params, ...) __attribute__((format(printf, 5, 6)));
+/* A reason kept in a variable or a table: marks the literal for
+ * tools/messages.mjs, which checks that every reason has its messages. */
+#define OB_REASON(r) (r)
 void ob_err_detail(struct ob_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ob_err_hint(struct ob_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ob_err_clear(struct ob_err *err);

@@ -41,12 +41,12 @@ ob_json_parse(const char *s, size_t n, int max_depth, json_t **out, struct ob_er
 
     *out = NULL;
     if (ob_json_depth(s, n) > max_depth)
-        return ob_err_field(err, OB_EINVAL, "body", "JSON nested deeper than %d levels",
-                            max_depth);
+        return ob_err_field(err, OB_EINVAL, "body", "json.too_deep", "max_depth=%d", max_depth);
     v = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!v) {
-        ob_err_field(err, OB_EINVAL, "body", "malformed JSON at line %d, column %d (byte %d): %s",
-                     je.line, je.column, je.position, je.text);
+        ob_err_field(err, OB_EINVAL, "body", "json.malformed",
+                     "line=%d column=%d position=%d text=%s", je.line, je.column, je.position,
+                     je.text);
         return OB_EINVAL;
     }
     *out = v;

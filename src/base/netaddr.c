@@ -164,10 +164,10 @@ ob_netaddr_parse_list(const char *s, struct ob_netaddr *out, int max, struct ob_
         while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
             len--;
         if (ob_netaddr_parse(s, len, true, &one) != 0)
-            return ob_err_set(err, OB_EINVAL, "'%.*s' is not an IP address or CIDR prefix",
+            return ob_err_set(err, OB_EINVAL, "config.bad_address", "s=%.*s",
                               (int)(len < 64 ? len : 64), s);
         if (n == max)
-            return ob_err_set(err, OB_EINVAL, "more than %d addresses", max);
+            return ob_err_set(err, OB_EINVAL, "config.too_many_addresses", "max=%d", max);
         if (out)
             out[n] = one;
         n++;
@@ -175,7 +175,7 @@ ob_netaddr_parse_list(const char *s, struct ob_netaddr *out, int max, struct ob_
             break;
         s = end + 1;
         if (!*s)
-            return ob_err_set(err, OB_EINVAL, "an empty item after the last comma");
+            return ob_err_set(err, OB_EINVAL, "config.empty_item");
     }
     return n;
 }

@@ -64,8 +64,7 @@ ob_db_open(const char *url, const struct ob_db_opts *opts, struct ob_db **out, s
     else if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
         rc = ob_db_pg_open(url, out, err);
     else
-        return ob_err_field(err, OB_EINVAL, "db",
-                            "database '%s' is neither sqlite:PATH nor postgres://…", url);
+        return ob_err_field(err, OB_EINVAL, "db", "db.bad_url", "url=%s", url);
     if (rc == 0) {
         snprintf((*out)->url, sizeof((*out)->url), "%s", url);
         (*out)->opts = *opts;
@@ -516,27 +515,27 @@ ob_db_tx(struct ob_ctx *ctx, enum ob_db_mode mode, int (*fn)(struct ob_ctx *, vo
 int
 ob_db_err(struct ob_ctx *ctx, int rc)
 {
-    const char *msg;
+    const char *reason;
 
     switch (rc) {
     case OB_EBUSY:
-        msg = "the database is busy; try again";
+        reason = OB_REASON("db.busy");
         break;
     case OB_ECONFLICT:
-        msg = "the change conflicts with existing data";
+        reason = OB_REASON("db.conflict");
         break;
     case OB_EUNAVAIL:
-        msg = "the database is unavailable";
+        reason = OB_REASON("db.unavailable");
         break;
     default:
         rc = rc < 0 ? rc : OB_EINTERNAL;
-        msg = "internal database error";
+        reason = OB_REASON("db.internal");
     }
     ob_log(rc == OB_EBUSY ? OB_LOG_DEBUG : OB_LOG_ERROR, "database error", "{s:s, s:s, s:i}",
            "request_id", ctx->request_id, "detail", ctx->db ? ob_db_errmsg(ctx->db) : "",
            "rc", rc);
     if (ctx->err.rc == 0)
-        ob_err_set(&ctx->err, rc, "%s", msg);
+        ob_err_set(&ctx->err, rc, reason);
     return rc;
 }
 
@@ -858,7 +857,7 @@ group_run(struct ob_ctx *ctx, struct group_item *batch)
         if (rc != 0) {
             /* nothing of the batch was committed: every caller gets the error */
             it->rc = rc == OB_EBUSY ? OB_EUNAVAIL : OB_EINTERNAL;
-            ob_err_set(&it->ctx->err, it->rc, "the change could not be committed; try again");
+            ob_err_set(&it->ctx->err, it->rc, "db.commit_failed");
         }
     atomic_fetch_add(&group_batches, 1);
     atomic_fetch_add(&group_items, (uint_fast64_t)n);

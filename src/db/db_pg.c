@@ -372,7 +372,7 @@ ob_db_pg_open(const char *url, struct ob_db **out, struct ob_err *err)
     d->base.engine = OB_DB_POSTGRES;
     d->conn = PQconnectdb(url);
     if (PQstatus(d->conn) != CONNECTION_OK) {
-        ob_err_field(err, OB_EUNAVAIL, "db", "cannot connect to PostgreSQL: %s",
+        ob_err_field(err, OB_EUNAVAIL, "db", "db.cannot_connect", "conn=%s",
                      PQerrorMessage(d->conn));
         PQfinish(d->conn);
         free(d);

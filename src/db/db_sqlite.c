@@ -273,7 +273,7 @@ ob_db_sqlite_open(const char *path, const struct ob_db_opts *opts, struct ob_db 
     rc = sqlite3_open_v2(path, &s->h,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        ob_err_field(err, OB_EUNAVAIL, "db", "cannot open SQLite database '%s': %s", path,
+        ob_err_field(err, OB_EUNAVAIL, "db", "db.cannot_open_sqlite", "path=%s memory=%s", path,
                      s->h ? sqlite3_errmsg(s->h) : "out of memory");
         sqlite3_close_v2(s->h);
         free(s);
@@ -288,7 +288,7 @@ ob_db_sqlite_open(const char *path, const struct ob_db_opts *opts, struct ob_db 
              "PRAGMA foreign_keys=ON;",
              opts->busy_timeout_ms);
     if ((rc = sq_exec(&s->base, pragmas)) != 0) {
-        ob_err_field(err, OB_EUNAVAIL, "db", "cannot set up SQLite database '%s': %s", path,
+        ob_err_field(err, OB_EUNAVAIL, "db", "db.cannot_set_up_sqlite", "path=%s errmsg=%s", path,
                      s->base.errmsg);
         sq_close(&s->base);
         return OB_EUNAVAIL;

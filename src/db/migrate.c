@@ -99,8 +99,8 @@ apply_one(struct ob_db *db, const struct ob_migration *m, bool *done, struct ob_
     rc = ob_db_exec(db, sql);
     free(sql);
     if (rc != 0) {
-        ob_err_set(err, OB_EINTERNAL, "migration %04d '%s' failed: %s", m->version, m->name,
-                   ob_db_errmsg(db));
+        ob_err_set(err, OB_EINTERNAL, "db.migration_failed", "version=%04d name=%s db=%s",
+                   m->version, m->name, ob_db_errmsg(db));
         goto out;
     }
     ob_instant_format(ob_clock_real(), stamp);
@@ -115,8 +115,8 @@ out:
     if (db->in_tx)
         ob_db_rollback(db);
     if (rc != 0 && err && err->rc == 0)
-        ob_err_set(err, rc, "migration %04d '%s' failed: %s", m->version, m->name,
-                   ob_db_errmsg(db));
+        ob_err_set(err, rc, "db.migration_failed", "version=%04d name=%s db=%s", m->version,
+                   m->name, ob_db_errmsg(db));
     return rc;
 }
 

@@ -32,6 +32,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/msg.h"
 #include "base/rand.h"
 #include "http/http.h"
 #include "http/router.h"
@@ -127,19 +128,68 @@ json_text(const char *s)
     return j;
 }
 
-/* Render err as RFC 7807 problem+json. */
+/* The reason of an error that was raised without one. */
+static const char *
+fallback_reason(int rc)
+{
+    switch (rc) {
+    case OB_EINVAL:
+        return OB_REASON("http.invalid");
+    case OB_EUNAUTH:
+        return OB_REASON("http.unauthorized");
+    case OB_EPERM:
+        return OB_REASON("http.forbidden");
+    case OB_ENOTFOUND:
+        return OB_REASON("http.not_found_any");
+    case OB_EMETHOD:
+        return OB_REASON("http.method");
+    case OB_ECONFLICT:
+        return OB_REASON("http.conflict");
+    case OB_ETOOLARGE:
+        return OB_REASON("http.too_large_any");
+    case OB_EMEDIA:
+        return OB_REASON("http.media");
+    case OB_ELIMIT:
+        return OB_REASON("http.limit");
+    case OB_EBLOCKED:
+        return OB_REASON("http.blocked");
+    case OB_ERATE:
+        return OB_REASON("http.rate");
+    case OB_EUNAVAIL:
+    case OB_EBUSY:
+        return OB_REASON("http.unavailable_any");
+    default:
+        return OB_REASON("http.internal");
+    }
+}
+
+/* Render err as RFC 7807 problem+json: the stable code and field, the reason
+ * and its params, and the detail rendered from the message catalog in lang
+ * (an internal error says only that: its message is for the log). */
 static void
-problem(struct ob_resp *resp, const struct ob_err *err, const char *request_id, const char *path)
+problem(struct ob_resp *resp, const struct ob_err *err, const char *request_id, const char *path,
+        const char *lang)
 {
     int rc = err->rc ? err->rc : OB_EINTERNAL;
     const char *code = ob_err_code(rc);
-    json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:s}", "type", "about:blank", "title",
-                          title(rc), "status", ob_err_status(rc), "code", code, "detail",
-                          json_text(err->message[0] ? err->message : title(rc)), "instance",
-                          json_text(path), "request_id", request_id);
+    struct ob_err shown = *err;
+    char detail[512];
+    json_t *p, *params = json_object();
 
-    if (!strcmp(code, "internal") && err->message[0])
-        json_object_set_new(p, "detail", json_string("internal error; see the server log"));
+    if (rc == OB_EINTERNAL || !shown.reason[0]) {
+        snprintf(shown.reason, sizeof(shown.reason), "%s", fallback_reason(rc));
+        shown.nparams = 0;
+    }
+    ob_msg_render(&shown, lang, detail, sizeof(detail));
+    for (int i = 0; i < shown.nparams; i++)
+        json_object_set_new(params, shown.params[i].name,
+                            shown.params[i].number
+                                ? json_integer(strtoll(shown.params[i].value, NULL, 10))
+                                : json_text(shown.params[i].value));
+    p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o, s:o, s:o, s:s}", "type", "about:blank", "title",
+                  title(rc), "status", ob_err_status(rc), "code", code, "reason", shown.reason,
+                  "params", params, "detail", json_text(detail), "instance", json_text(path),
+                  "request_id", request_id);
     if (err->field[0])
         json_object_set_new(p, "field", json_text(err->field));
     if (err->detail[0] && rc != OB_EINTERNAL)
@@ -222,7 +272,11 @@ serve_asset(const struct ob_http_in *in, const char *path, struct ob_resp *resp)
 
     if (!strcmp(path, "/"))
         path = "/index.html";
-    a = find_asset(path);
+    /* the message catalogs (data/) that the server's own messages come from */
+    if (!strcmp(path, "/i18n/messages.en.json") || !strcmp(path, "/i18n/messages.ru.json"))
+        a = ob_asset_find(ob_data_assets, ob_ndata_assets, path + strlen("/i18n"));
+    else
+        a = find_asset(path);
     if (!a && last && !strchr(last, '.'))
         a = find_asset("/index.html");
     if (!a)
@@ -254,6 +308,19 @@ struct state {
     int route;
 };
 
+/* The language of an answer's messages: a signed-in person's own, else the
+ * Accept-Language of the request (an API token, a public page), else English. */
+static const char *
+answer_lang(const struct state *s)
+{
+    const char *l =
+        s->ctx.actor.lang && !s->ctx.actor.token ? ob_msg_lang(s->ctx.actor.lang) : NULL;
+
+    if (!l && s->req.header)
+        l = ob_msg_lang(s->req.header(s->req.hctx, "Accept-Language"));
+    return l ? l : "en";
+}
+
 /* Parse the URI into req; OB_EINVAL on a malformed one. */
 static int
 parse_uri(struct state *s, const struct ob_http_in *in, const char **seg, int *nseg)
@@ -264,13 +331,13 @@ parse_uri(struct state *s, const struct ob_http_in *in, const char **seg, int *n
     s->path = ob_arena_strndup(&s->ctx.arena, in->uri, plen);
     *nseg = ob_router_split(&s->ctx.arena, in->uri, plen, seg, OB_MAX_SEGMENTS);
     if (*nseg < 0)
-        return ob_err_field(&s->ctx.err, OB_EINVAL, "path", "malformed request path");
+        return ob_err_field(&s->ctx.err, OB_EINVAL, "path", "http.bad_path");
     s->req.path = ob_url_decode(&s->ctx.arena, in->uri, plen, 0);
     if (!s->req.path)
-        return ob_err_field(&s->ctx.err, OB_EINVAL, "path", "malformed request path");
+        return ob_err_field(&s->ctx.err, OB_EINVAL, "path", "http.bad_path");
     if (q && ob_query_parse(&s->ctx.arena, q + 1, &s->req) != 0)
-        return ob_err_field(&s->ctx.err, OB_EINVAL, "query",
-                            "malformed query string (or more than %d arguments)", OB_MAX_QUERY);
+        return ob_err_field(&s->ctx.err, OB_EINVAL, "query", "http.bad_query", "max_query=%d",
+                            OB_MAX_QUERY);
     return 0;
 }
 
@@ -284,11 +351,11 @@ route(struct state *s, const struct ob_http_in *in, const char **seg, int nseg,
                                s->ctx.cfg->test_clock);
     if (s->route == -2) {
         ob_resp_header(resp, "Allow", allow);
-        return ob_err_set(&s->ctx.err, OB_EMETHOD, "method %s is not allowed on '%s'",
+        return ob_err_set(&s->ctx.err, OB_EMETHOD, "http.method_not_allowed", "method=%s path=%s",
                           in->method, s->path);
     }
     if (s->route == -1)
-        return ob_err_set(&s->ctx.err, OB_ENOTFOUND, "no such resource '%s'", s->path);
+        return ob_err_set(&s->ctx.err, OB_ENOTFOUND, "http.not_found", "path=%s", s->path);
     return 0;
 }
 
@@ -299,7 +366,7 @@ read_body(struct state *s, const struct ob_http_in *in)
     const char *ct;
 
     if (in->too_large)
-        return ob_err_set(&s->ctx.err, OB_ETOOLARGE, "the request body is larger than %ld bytes",
+        return ob_err_set(&s->ctx.err, OB_ETOOLARGE, "http.too_large", "body_max=%ld",
                           s->ctx.cfg->body_max);
     s->req.body = in->body;
     s->req.body_len = in->body_len;
@@ -307,8 +374,8 @@ read_body(struct state *s, const struct ob_http_in *in)
         return 0;
     ct = in->header ? in->header(in->hctx, "Content-Type") : NULL;
     if (!is_json_type(ct))
-        return ob_err_set(&s->ctx.err, OB_EMEDIA, "the request body must be application/json%s%s",
-                          ct ? ", not " : "", ct ? ct : "");
+        return ct ? ob_err_set(&s->ctx.err, OB_EMEDIA, "http.media_type", "type=%s", ct)
+                  : ob_err_set(&s->ctx.err, OB_EMEDIA, "http.media_type_missing");
     return ob_json_parse(in->body, in->body_len, s->ctx.cfg->json_depth, &s->req.json,
                          &s->ctx.err);
 }
@@ -497,7 +564,7 @@ authenticate(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
             return rc;
     }
     if (!s->ctx.actor.person && !(rt->flags & OB_ROUTE_PUBLIC))
-        return ob_err_set(&s->ctx.err, OB_EUNAUTH, "sign in first");
+        return ob_err_set(&s->ctx.err, OB_EUNAUTH, "auth.sign_in");
     return 0;
 }
 
@@ -530,7 +597,7 @@ call_idempotent(struct state *s, struct ob_resp *resp)
 
     request_hash(s, hash);
     if (ob_idem_begin(&s->ctx, ob_req_header(&s->req, "Idempotency-Key"), hash, &idem) != 0) {
-        problem(resp, &s->ctx.err, s->ctx.request_id, s->path);
+        problem(resp, &s->ctx.err, s->ctx.request_id, s->path, answer_lang(s));
         return;
     }
     if (idem.replay) {
@@ -542,7 +609,7 @@ call_idempotent(struct state *s, struct ob_resp *resp)
         return;
     }
     if (rt->handler(&s->req, resp) != 0)
-        problem(resp, &s->ctx.err, s->ctx.request_id, s->path);
+        problem(resp, &s->ctx.err, s->ctx.request_id, s->path, answer_lang(s));
     render_json(resp);
     if (!resp->content_type)
         resp->content_type = PLAIN_TYPE;
@@ -559,17 +626,17 @@ call_handler(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
     const struct ob_route *rt = &ob_routes[s->route];
 
     if (in->get_db && !(s->ctx.db = in->get_db(in->dbctx)) && strcmp(rt->pattern, "/healthz")) {
-        ob_err_set(&s->ctx.err, OB_EUNAVAIL, "the database is unavailable");
-        problem(resp, &s->ctx.err, s->ctx.request_id, s->path);
+        ob_err_set(&s->ctx.err, OB_EUNAVAIL, "http.unavailable");
+        problem(resp, &s->ctx.err, s->ctx.request_id, s->path, answer_lang(s));
         return;
     }
     if (s->ctx.db && authenticate(s, in, resp) != 0)
-        problem(resp, &s->ctx.err, s->ctx.request_id, s->path);
+        problem(resp, &s->ctx.err, s->ctx.request_id, s->path, answer_lang(s));
     else if (s->ctx.db && (rt->flags & OB_ROUTE_IDEMPOTENT) &&
              ob_req_header(&s->req, "Idempotency-Key"))
         call_idempotent(s, resp);
     else if (rt->handler(&s->req, resp) != 0)
-        problem(resp, &s->ctx.err, s->ctx.request_id, s->path);
+        problem(resp, &s->ctx.err, s->ctx.request_id, s->path, answer_lang(s));
 }
 
 void
@@ -594,7 +661,8 @@ ob_http_dispatch(const struct ob_config *cfg, const struct ob_http_in *in, struc
     ob_resp_header(resp, "X-Request-Id", s.ctx.request_id);
     rc = parse_uri(&s, in, seg, &nseg);
     if (rc == 0 && in->refuse)
-        rc = ob_err_field(&s.ctx.err, OB_EINVAL, "headers", "%s", in->refuse);
+        rc = ob_err_field(&s.ctx.err, OB_EINVAL, "headers", "http.bad_framing", "what=%s",
+                          in->refuse);
     if (rc == 0 && (rc = route(&s, in, seg, nseg, resp)) == OB_ENOTFOUND &&
         strncmp(s.path, "/api/", 5) && (!strcmp(in->method, "GET") || !strcmp(in->method, "HEAD")) &&
         serve_asset(in, s.req.path, resp) == 0) {
@@ -607,7 +675,7 @@ ob_http_dispatch(const struct ob_config *cfg, const struct ob_http_in *in, struc
         s.req.route = s.route;
         call_handler(&s, in, resp);
     } else {
-        problem(resp, &s.ctx.err, s.ctx.request_id, s.path ? s.path : "");
+        problem(resp, &s.ctx.err, s.ctx.request_id, s.path ? s.path : "", answer_lang(&s));
     }
 out:
     finish(&s, in, resp, start);

@@ -323,7 +323,7 @@ ob_guard_new(const struct ob_config *cfg, struct ob_guard **out, struct ob_err *
         pthread_cond_destroy(&g->wake);
         pthread_mutex_destroy(&g->lock);
         free(g);
-        return ob_err_set(err, OB_EINTERNAL, "cannot start the connection guard's thread");
+        return ob_err_set(err, OB_EINTERNAL, "http.guard_failed");
     }
     *out = g;
     return 0;

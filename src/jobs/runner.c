@@ -183,11 +183,11 @@ ob_jobs_run_now(struct ob_ctx *ctx, const char *node, const char *name, char *de
     int rc;
 
     if (!j)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "no job named '%s'", name);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "job.unknown", "name=%s", name);
     if ((rc = ob_job_lease(ctx, name, node, LEASE_S, NULL, &got)) != 0)
         return rc;
     if (!got)
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "job '%s' is running on another node", name);
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "job.running_elsewhere", "name=%s", name);
     rc = j->run(ctx, detail, size);
     ob_instant_format(ob_clock_real(), stamp);
     snprintf(period, sizeof(period), "manual %s %.24s", stamp, node);

@@ -106,11 +106,12 @@ test('areas are made by the backend within the entitlement; refusals name the li
   await readyArea(b.owner, b.id, 'Рабочая', 'accounting');
   let r = await b.owner.post('/api/v1/areas', { subscriber: b.id, name: 'Вторая', application: 'accounting' });
   expect(r, 409, 'limit_exceeded', 'application');
-  assert.match(r.body.detail, /1 working data areas of 'accounting'/);
+  assert.equal(r.body.reason, 'area.limit_working');
+  assert.deepEqual(r.body.params, { max: 1, app: 'accounting' });
   await readyArea(b.owner, b.id, 'Тестовая', 'accounting', true);
   r = await b.owner.post('/api/v1/areas', { subscriber: b.id, name: 'Тест 2', application: 'accounting', test: true });
   expect(r, 409, 'limit_exceeded');
-  assert.match(r.body.detail, /test data areas/);
+  assert.equal(r.body.reason, 'area.limit_test');
   // the choice is fixed by the first working area
   expect(await b.owner.post('/api/v1/areas', { subscriber: b.id, name: 'УНФ', application: 'small_business' }), 403, 'forbidden');
   const ent = await b.owner.get(`/api/v1/subscribers/${b.id}/entitlement`);
@@ -135,7 +136,7 @@ test('R-CAT-2 ITSaaS-SPEC: 1 Accounting SPEC + 1 of one PROF application, whiche
     expect(r, 409, 'limit_exceeded', 'application');
     r = await c.owner.post('/api/v1/areas', { subscriber: c.id, name: 'Ещё одна', application: 'accounting' });
     expect(r, 409, 'limit_exceeded', 'application');
-    assert.match(r.body.detail, /working data areas|data areas/);
+    assert.match(r.body.reason, /^area\.limit_(working|all)$/);
     r = await c.owner.post('/api/v1/areas', { subscriber: c.id, name: 'УНФ', application: 'small_business' });
     expect(r, 409, 'limit_exceeded', 'application');
   }

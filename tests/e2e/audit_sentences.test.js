@@ -66,10 +66,9 @@ test('issue 11 every audit action has a sentence in Russian and English', () => 
   }
 });
 
-test('issue 11 the audit filter offers every kind of action, by name in both languages', () => {
-  const m = /const AUDIT_GROUPS = \[([^\]]*)\]/.exec(read('web/pages/provider.js'));
-  assert.ok(m, 'AUDIT_GROUPS in web/pages/provider.js');
-  const groups = [...m[1].matchAll(/'([a-z_]+)'/g)].map((x) => x[1]);
+test('issue 11 the audit filter offers every kind of action, by name in both languages', async () => {
+  const { AUDIT_GROUPS: groups } = await import(path.join(repoRoot, 'web/keys.js'));
+  assert.ok(groups.length > 5, 'AUDIT_GROUPS in web/keys.js');
   const cats = { ru: JSON.parse(read('web/i18n/ru.json')), en: JSON.parse(read('web/i18n/en.json')) };
   for (const [action, file] of actions()) {
     assert.ok(groups.includes(action.split('.')[0]), `${action} (${file}) is in no group of the filter`);

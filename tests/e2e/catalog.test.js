@@ -251,7 +251,9 @@ test('R-CAT-3 a partner tariff is refused below the standard price, by field', a
   });
   const low = await A.operator.client.post('/api/v1/partner-tariffs', body({ prices: [{ term: 1, amount: 250000 }, { term: 12, amount: 2966399 }] }));
   expectInvalid(low, 'prices[1].amount');
-  assert.match(low.body.detail, /below the price of standard tariff 'ITSaaS-PROF'/);
+  assert.equal(low.body.reason, 'catalog.price_below_standard');
+  assert.equal(low.body.params.code, 'ITSaaS-PROF');
+  assert.equal(low.body.params.std, 2966400);
   expectInvalid(await A.owner.post('/api/v1/partner-tariffs', body({ prices: [{ term: 1, amount: 247199 }] })), 'prices[0].amount');
   expectInvalid(await A.owner.post('/api/v1/partner-tariffs', body({ base: 'SESSIONS+1' })), 'base');
   expectInvalid(await A.owner.post('/api/v1/partner-tariffs', body({ base: 'PARTNER-OWN' })), 'base');

@@ -182,6 +182,7 @@ test('issue 9.5: --require-totp holds for tokens: none made without the factor, 
   try {
     const refused = await bearer(srv, staffToken, 'GET', '/api/v1/partners');
     expect(refused, 401, 'unauthorized');
+    assert.equal(refused.body.reason, 'auth.totp_required_token');
     assert.match(refused.body.detail, /two-factor authentication is required/);
     expect(await bearer(srv, clientToken, 'GET', '/api/v1/me'), 200);   // not staff: untouched
     const admin = new Client(srv);
@@ -191,7 +192,7 @@ test('issue 9.5: --require-totp holds for tokens: none made without the factor, 
     const prov = login.body.accounts.find((a) => a.kind === 'provider');
     const none = await admin.post('/api/v1/tokens', { account: prov.id, roles: 'admin', name: 'no factor' });
     expect(none, 403, 'forbidden');
-    assert.match(none.body.detail, /two-factor authentication is required/);
+    assert.equal(none.body.reason, 'token.totp_required');
     // turning the factor on brings the old token back; a session with a code makes new ones
     const start = await admin.post('/api/v1/me/totp');
     expect(start, 201);

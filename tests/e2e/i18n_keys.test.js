@@ -60,6 +60,7 @@ function missing(sources_, cats, built) {
       const pattern = m[1].replace(/\$\{[^}]*\}/g, '*');
       if (!/^[a-z_0-9.*]+$/.test(pattern) || !pattern.includes('.') || !pre.has(pattern.split('.')[0])) continue;
       const values = built[pattern];
+      if (values === null) continue; // declared as checked by its own test (keys.js says which)
       if (!values) { out.push(`${file}: the values of \`${m[1]}\` are not declared in web/keys.js ('${pattern}')`); continue; }
       for (const v of values) {
         const k = pattern.replace('*', v);
@@ -118,10 +119,6 @@ test('the declared values hold every value the server has for them', () => {
     'history.event_*': sqlCheck('sql/0009_areas_sessions.sql', 'event'),
     'role.*': cStrings('src/model/identity/role.c', /\{ OB_ROLE_[A-Z]+, "([a-z_]+)"/g),
     'err.*': cStrings('src/base/err.c', /\{ OB_E[A-Z]+, "([a-z_]+)", \d+ \}/g),
-    'reason.*': [
-      ...cStrings('src/model/subscriptions/planner.c', /return "((?:short_extension|deferred_renewal)\.[a-z_]+)";/g),
-      ...cStrings('src/model/subscriptions/subscription.c', /"(self_service\.[a-z_]+)"/g),
-    ],
   };
   for (const [pattern, values] of Object.entries(server)) {
     assert.ok(values.length >= 2, `${pattern}: the server's list is read`);

@@ -89,8 +89,11 @@ test('R-SUB-4/5 a self-service button that cannot apply is disabled, with the se
     assert.equal(await short.isDisabled(), true);
     assert.equal(await defer.isDisabled(), true);
     assert.equal(await page.locator('[data-testid=ss-reason-short_extension]').textContent(), 'Нужна действующая платная подписка.');
-    const from = await page.evaluate((d) => new Intl.DateTimeFormat('ru-RU', { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${d}T12:00:00Z`)), addDays(today, 29));
-    assert.equal(await page.locator('[data-testid=ss-reason-deferred_renewal]').textContent(), `Отложить продление можно с ${from}, последнего дня доступа.`);
+    const ru = (d) => page.evaluate((x) => new Intl.DateTimeFormat('ru-RU', { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${x}T12:00:00Z`)), d);
+    // R-SUB-5: from the last day of access (the trial's 30th day) through 30 days after its end
+    const from = await ru(addDays(today, 29));
+    const through = await ru(addDays(today, 60));
+    assert.equal(await page.locator('[data-testid=ss-reason-deferred_renewal]').textContent(), `Отложить продление можно с ${from}, последнего дня доступа, по ${through}.`);
     await shot(page, `subscriber-03-buttons-disabled-${width}`);
     assert.deepEqual(page.problems, []);
     await page.context().close();

@@ -404,7 +404,7 @@ test('R-SUB-3/4/5 extension, short extension, deferred renewal: who, when, once'
   // Too early to defer: the main runs for a month.
   const d = await c.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'deferred_renewal' });
   expect(d, 409, 'conflict');
-  assert.match(d.body.detail || d.body.message || d.body.title || JSON.stringify(d.body), /from/);
+  assert.equal(d.body.reason, 'deferred_renewal.too_early', JSON.stringify(d.body));
 });
 
 test('R-SUB-6 its_local only against a contract held with the serving partner, clipped to it, 0 due', async () => {

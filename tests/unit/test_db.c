@@ -326,7 +326,7 @@ insert_then_fail(struct ob_ctx *ctx, void *arg)
 {
     int rc = insert_item(ctx, arg);
 
-    return rc ? rc : ob_err_set(&ctx->err, OB_EINVAL, "refused after the insert");
+    return rc ? rc : ob_err_set(&ctx->err, OB_EINVAL, "test.refused_after_insert");
 }
 
 static int

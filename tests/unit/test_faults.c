@@ -142,7 +142,7 @@ table_name(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 
     (void)ctx;
     if (s->n == MAX_TABLES)
-        return ob_err_set(&ctx->err, OB_EINTERNAL, "more than %d tables", MAX_TABLES);
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "test.too_many_tables", "max=%d", MAX_TABLES);
     snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", ob_stmt_text(st, 0));
     return 0;
 }

@@ -34,7 +34,7 @@ write_row(struct ob_ctx *ctx, void *arg)
     if (rc < 0)
         return ob_db_err(ctx, (int)rc);
     if (*n % 5 == 4)
-        return ob_err_set(&ctx->err, OB_ELIMIT, "refused after writing");
+        return ob_err_set(&ctx->err, OB_ELIMIT, "test.refused_after_writing");
     return 0;
 }
 
@@ -48,7 +48,7 @@ admit(struct ob_ctx *ctx, void *arg)
     if ((rc = ob_db_get_int(ctx->db, &open, "SELECT COUNT(*) FROM g WHERE k = 1", NULL)) < 0)
         return ob_db_err(ctx, (int)rc);
     if (open >= LIMIT)
-        return ob_err_set(&ctx->err, OB_ELIMIT, "full");
+        return ob_err_set(&ctx->err, OB_ELIMIT, "test.full");
     rc = ob_db_run(ctx->db, "INSERT INTO g (k, n) VALUES (1, 0)", NULL);
     return rc < 0 ? ob_db_err(ctx, (int)rc) : 0;
 }

@@ -37,7 +37,7 @@ count_to(struct ob_ctx *ctx, int stop_at, int fail_at, int skip_at, int *seen)
             continue; /* the old mistake: rc stays OB_DB_ROW */
         rc = 0;
         if (i == fail_at)
-            rc = ob_err_set(&ctx->err, OB_EINVAL, "row %d refused", i);
+            rc = ob_err_set(&ctx->err, OB_EINVAL, "test.row_refused", "row=%d", i);
         else
             (*seen)++;
         if (i == stop_at)
@@ -66,7 +66,7 @@ rows_end_maps_every_ending(void **state)
               0);
     CHECK_INT("a loop left by break is not an error", count_to(&ctx, 2, 0, 0, &seen), 0);
     CHECK_INT("the callback's error is kept", count_to(&ctx, 0, 2, 0, &seen), OB_EINVAL);
-    CHECK_STR("its message is kept", ctx.err.message, "row 2 refused");
+    CHECK_STR("its message is kept", ctx.err.message, "test.row_refused (row=2)");
     ob_err_clear(&ctx.err);
     CHECK_INT("a database error is mapped", ob_db_rows_end(&ctx, OB_EBUSY), OB_EBUSY);
     CHECK_INT("and said", ctx.err.rc, OB_EBUSY);
@@ -103,7 +103,7 @@ sum_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 {
     (void)ctx;
     *(int64_t *)arg += ob_stmt_int(st, 0);
-    return ob_stmt_int(st, 0) == 3 ? ob_err_set(&ctx->err, OB_EINVAL, "three refused") : 0;
+    return ob_stmt_int(st, 0) == 3 ? ob_err_set(&ctx->err, OB_EINVAL, "test.three_refused") : 0;
 }
 
 static int
@@ -150,7 +150,7 @@ bound_by_a_callback(void **state)
                                                             "ORDER BY n",
                                                             bind_nums, &two),
               OB_EINVAL);
-    CHECK_STR("with its message", ctx.err.message, "three refused");
+    CHECK_STR("with its message", ctx.err.message, "test.three_refused");
     ob_err_clear(&ctx.err);
     sum = 0;
     CHECK_INT("a positive return stops without an error",
@@ -197,7 +197,7 @@ export_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     /* a row of the export and the kept strings of the nested loop, read after it */
     if (c->n != 3 || strcmp(c->kept[0], "one") || strcmp(c->kept[1], "two") ||
         strcmp(c->kept[2], "three") || !*mine)
-        return ob_err_set(&ctx->err, OB_EINTERNAL, "nested rows lost: %d", c->n);
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "test.nested_rows_lost", "n=%d", c->n);
     return 0;
 }
 

@@ -4,7 +4,7 @@
 // session history, the owner's grants to partner employees, and the partner
 // employee's list of client areas granted to them.
 import { t, tn, tOr, fmtDate, fmtDateTime, currentLang } from '../i18n.js';
-import { api, get, post, del, ApiError, errorMessage } from '../api.js';
+import { api, get, post, del, ApiError, errorMessage, serverMessage } from '../api.js';
 import {
   h, clear, badge, card, dataTable, button, tabs, formDialog, confirmDialog, toast, toastError, pageHeader, form,
   emptyState, loading, errorBox, icon,
@@ -154,7 +154,7 @@ export function opener({ onChange } = {}) {
     const blocked = err instanceof ApiError && err.code === 'blocked';
     const forbidden = err instanceof ApiError && (err.code === 'forbidden' || err.code === 'not_found');
     const title = blocked ? t('refusal.blocked_title') : forbidden ? t('refusal.forbidden_title') : t('refusal.other_title');
-    const detail = blocked || forbidden ? (err.detail || '') : errorMessage(err);
+    const detail = blocked || forbidden ? (serverMessage(err) || '') : errorMessage(err);
     el.append(h('div', { class: ['notice', blocked || forbidden ? 'notice-bad' : 'notice-warn'], role: 'alert', 'data-testid': 'refusal' }, icon('alert'),
       h('div', { class: 'notice-body' },
         h('p', { class: 'notice-title', text: title }),

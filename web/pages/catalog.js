@@ -71,7 +71,7 @@ function remap(err, map) {
   if (err instanceof ApiError && err.field) {
     for (const [prefix, field] of map) {
       if (err.field === prefix || err.field.startsWith(prefix)) {
-        const e = new ApiError(err.status, { code: err.code, field, detail: err.detail });
+        const e = new ApiError(err.status, { code: err.code, field, detail: err.detail, reason: err.reason, params: { field: err.field, ...err.params } });
         return e;
       }
     }
@@ -389,7 +389,7 @@ export async function partnerTariffs(main) {
           await post('/api/v1/partner-tariffs', { partner: acc.id, base: v.base, code: v.code, name_ru: v.name_ru, prices });
         } catch (err) {
           const m = /^prices\[(\d+)\]/.exec(err.field || '');
-          if (m && prices[Number(m[1])]) throw new ApiError(err.status, { code: err.code, field: `price_${prices[Number(m[1])].term}`, detail: err.detail });
+          if (m && prices[Number(m[1])]) throw new ApiError(err.status, { code: err.code, field: `price_${prices[Number(m[1])].term}`, detail: err.detail, reason: err.reason, params: { field: err.field, ...err.params } });
           throw remap(err, [['prices', `price_${prices[0].term}`]]);
         }
       },

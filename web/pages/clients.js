@@ -183,7 +183,7 @@ export async function extensionDialog(c) {
       try { return await post('/api/v1/subscriptions', bodyOf(v)); } catch (err) {
         const need = await infoMissing(err, c.subscriber.id);
         if (need) return { needInfo: need };
-        if (err instanceof ApiError && err.field && !['tariff', 'quantity'].includes(err.field)) throw new ApiError(err.status, { code: err.code, detail: err.detail });
+        if (err instanceof ApiError && err.field && !['tariff', 'quantity'].includes(err.field)) throw new ApiError(err.status, { code: err.code, detail: err.detail, reason: err.reason, params: { field: err.field, ...err.params } });
         throw err;
       }
     },
@@ -308,7 +308,7 @@ export async function renewDialog(c, today) {
       try { return await post('/api/v1/subscriptions', bodyOf(v)); } catch (err) {
         const need = await infoMissing(err, c.subscriber.id);
         if (need) return { needInfo: need };
-        if (err instanceof ApiError && err.field && !['tariff', 'term_months', 'start'].includes(err.field)) throw new ApiError(err.status, { code: err.code, detail: err.detail });
+        if (err instanceof ApiError && err.field && !['tariff', 'term_months', 'start'].includes(err.field)) throw new ApiError(err.status, { code: err.code, detail: err.detail, reason: err.reason, params: { field: err.field, ...err.params } });
         throw err;
       }
     },

@@ -6,6 +6,7 @@ import {
 } from '../ui.js';
 import { setTitle, navigate } from '../session.js';
 import { mayUse } from '../roles.js';
+import { AUDIT_GROUPS } from '../keys.js';
 import {
   requisitesDetails, statusesCard, employeesTable, statusBadges, requestsTable, REQUEST_STATES, loadInto, auditTable,
 } from './common.js';
@@ -121,8 +122,6 @@ export async function requests(main, { query }) {
 }
 
 /** The audit log's kinds of action, by the prefix of their names (a filter takes "area.*"). */
-const AUDIT_GROUPS = ['subscription', 'request', 'area', 'session', 'grant', 'subscriber', 'partner', 'partner_application',
-  'member', 'auth', 'person', 'token', 'catalog', 'its', 'leave_reason', 'provider'];
 
 export async function audit(main, { query }) {
   setTitle(t('audit.title'));

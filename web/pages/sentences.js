@@ -103,7 +103,7 @@ export function auditSentence(a) {
   let tpl = has(key) ? t(key) : null;
   const missing = (s) => [...s.matchAll(/\{(\w+)\}/g)].some((m) => v[m[1]] === undefined || v[m[1]] === '');
   if (!tpl || missing(tpl)) tpl = t('audit.say._generic');
-  v.action = tOr(`audit.act.${a.action}`, a.summary || a.action);
+  v.action = a.summary || a.action;
   const s = tpl.replace(/\[([^|\]]*)\|([^\]]*)\]/g, (m, male, fem) => (actor.fem ? fem : male));
   return s.replace(/\{(\w+)\}/g, (m, k) => (v[k] !== undefined ? v[k] : ''));
 }

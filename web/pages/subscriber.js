@@ -2,7 +2,7 @@
 // remove; pending invitations) and, for its owner and administrators, the
 // audit log.
 import { t, tn, tOr, fmtDate, fmtMoney, localName } from '../i18n.js';
-import { get, post, patch, del } from '../api.js';
+import { get, post, patch, del, serverMessage, loadMessages } from '../api.js';
 import {
   h, dataTable, button, formDialog, confirmDialog, toast, pageHeader, roleBadges, card, details, badge, loading, errorBox, clear,
 } from '../ui.js';
@@ -90,9 +90,8 @@ const blockReason = (r) => (REASONS[r] ? t(REASONS[r]) : r || '');
 /** A reason the server gives ({reason, params}) in the person's language; its dates
  * formatted. The reasons it may give are declared in keys.js (`reason.*`). */
 function reasonText(a) {
-  const params = {};
-  for (const [k, v] of Object.entries(a.params || {})) params[k] = /^\d{4}-\d{2}-\d{2}$/.test(v) ? fmtDate(v) : v;
-  return t(`reason.${a.reason}`, params);
+  const text = serverMessage({ reason: a.reason, params: a.params || {}, detail: '' });
+  return text ? `${text[0].toUpperCase()}${text.slice(1)}.` : '';
 }
 
 /** Who to ask for a renewal: the serving partner's name, phone and email. */
@@ -127,7 +126,7 @@ export async function subscription(main) {
   let ent; let subs; let sub; let apps;
   try {
     [ent, subs, sub, apps] = await Promise.all([get(`/api/v1/subscribers/${acc.id}/entitlement`),
-      get(`/api/v1/subscriptions?subscriber=${acc.id}&sort=-end&limit=200`), get(`/api/v1/subscribers/${acc.id}`), appNames()]);
+      get(`/api/v1/subscriptions?subscriber=${acc.id}&sort=-end&limit=200`), get(`/api/v1/subscribers/${acc.id}`), appNames(), loadMessages()]);
   } catch (err) { clear(box).append(errorBox(err)); return; }
   clear(box);
   const items = subs.items || [];

@@ -26,22 +26,14 @@
 #include "model/areas/admission.h"
 #include "base/banned.h"
 
+/* Record a refusal whose error is already in out->err. */
 static int
-refuse(struct ob_admission *out, int rc, const char *rule, const char *field, const char *fmt,
-       ...) __attribute__((format(printf, 5, 6)));
-
-static int
-refuse(struct ob_admission *out, int rc, const char *rule, const char *field, const char *fmt,
-       ...)
+refuse(struct ob_admission *out, const char *rule, const char *field, int rc)
 {
-    va_list ap;
-
     out->rc = rc;
     out->rule = rule;
     out->field = field;
-    va_start(ap, fmt);
-    vsnprintf(out->message, sizeof(out->message), fmt, ap);
-    va_end(ap);
+    snprintf(out->message, sizeof(out->message), "%s", out->err.message);
     return rc;
 }
 
@@ -61,25 +53,29 @@ ob_admission_gate(const struct ob_admission_in *in, struct ob_admission *out)
     out->user_limit = -1;
     out->rule = "R-DA-4";
     if (!in->area_found)
-        return refuse(out, OB_ENOTFOUND, "R-DA-1", NULL, "data area %" PRId64 " not found",
-                      in->area);
+        return refuse(
+            out, "R-DA-1", NULL,
+            ob_err_set(&out->err, OB_ENOTFOUND, "area.not_found", "id=%" PRId64, in->area));
     if (in->roles & OB_ADMISSION_ROLES)
         out->user_limit = in->member_limit;
     else if (in->grant)
         out->grant = in->grant;
     else
-        return refuse(out, OB_ENOTFOUND, "R-ACT-4", NULL, "data area %" PRId64 " not found",
-                      in->area);
+        return refuse(
+            out, "R-ACT-4", NULL,
+            ob_err_set(&out->err, OB_ENOTFOUND, "area.not_found", "id=%" PRId64, in->area));
     if (strcmp(in->area_state, "ready"))
-        return refuse(out, OB_ECONFLICT, "R-DA-1", "area", "data area '%s' is %s, not ready",
-                      in->area_name, in->area_state);
+        return refuse(out, "R-DA-1", "area",
+                      ob_err_field(&out->err, OB_ECONFLICT, "area", "area.not_ready",
+                                   "name=%s state=%s", in->area_name, in->area_state));
     if (in->blocked)
-        return refuse(out, OB_EBLOCKED, "R-SUB-7", NULL, "the subscriber is blocked: %s",
-                      in->blocked_reason);
+        return refuse(out, "R-SUB-7", NULL,
+                      ob_err_set(&out->err, OB_EBLOCKED, "area.subscriber_blocked", "reason=%s",
+                                 in->blocked_reason));
     if (!allowed(in))
-        return refuse(out, OB_EPERM, "R-SUB-7", NULL,
-                      "the subscription in force does not include application '%s'",
-                      in->app_code);
+        return refuse(
+            out, "R-SUB-7", NULL,
+            ob_err_set(&out->err, OB_EPERM, "session.app_not_included", "app=%s", in->app_code));
     out->sub_limit = in->sessions;
     return 0;
 }
@@ -96,18 +92,18 @@ limits(const struct ob_admission_in *in, struct ob_admission *out)
         out->holders_of = 0;
         out->hint = "ask a colleague to close a window, or the owner to close a session; more "
                     "sessions come with the tariff";
-        return refuse(out, OB_ELIMIT, "R-DA-3", NULL,
-                      "all %" PRId64 " concurrent sessions of the subscriber are in use",
-                      out->sub_limit);
+        return refuse(out, "R-DA-3", NULL,
+                      ob_err_set(&out->err, OB_ELIMIT, "session.subscriber_limit", "max=%" PRId64,
+                                 out->sub_limit));
     }
     if (out->user_limit >= 0 && in->mine - freed >= out->user_limit) {
         out->limit = "user";
         out->max = out->user_limit;
         out->holders_of = in->person;
         out->hint = "close one of your windows, or take over a stale one";
-        return refuse(out, OB_ELIMIT, "R-DA-3", NULL,
-                      "your limit of %" PRId64 " concurrent sessions is reached",
-                      out->user_limit);
+        return refuse(out, "R-DA-3", NULL,
+                      ob_err_set(&out->err, OB_ELIMIT, "session.user_limit", "max=%" PRId64,
+                                 out->user_limit));
     }
     return 0;
 }
@@ -119,28 +115,22 @@ ob_admission_decide(const struct ob_admission_in *in, struct ob_admission *out)
         return out->rc;
     if (in->take_over) {
         if (!in->take_over_found || in->take_over_person != in->person)
-            return refuse(out, OB_EINVAL, "R-DA-4", "take_over",
-                          "'take_over' must be one of your own sessions of this subscriber");
+            return refuse(
+                out, "R-DA-4", "take_over",
+                ob_err_field(&out->err, OB_EINVAL, "take_over", "session.take_over_not_yours"));
         out->take_over = true;
     }
     return limits(in, out);
 }
 
+/* End a heartbeat whose error is already in out->err. */
 static int
-beat_end(struct ob_beat *out, int rc, const char *end, const char *ended, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static int
-beat_end(struct ob_beat *out, int rc, const char *end, const char *ended, const char *fmt, ...)
+beat_end(struct ob_beat *out, const char *end, const char *ended, int rc)
 {
-    va_list ap;
-
     out->rc = rc;
     out->end = end;
     out->ended = ended;
-    va_start(ap, fmt);
-    vsnprintf(out->message, sizeof(out->message), fmt, ap);
-    va_end(ap);
+    snprintf(out->message, sizeof(out->message), "%s", out->err.message);
     return rc;
 }
 
@@ -151,17 +141,18 @@ ob_admission_beat(const struct ob_beat_in *in, struct ob_beat *out)
 
     memset(out, 0, sizeof(*out));
     if (strcmp(in->state, "open"))
-        return beat_end(out, OB_ECONFLICT, in->closed ? NULL : "expired", in->state,
-                        "the session is %s (%s)", in->state, in->close_reason);
+        return beat_end(out, in->closed ? NULL : "expired", in->state,
+                        ob_err_set(&out->err, OB_ECONFLICT, "session.over", "state=%s why=%s",
+                                   in->state, in->close_reason));
     if (!in->grant_holds)
-        return beat_end(out, OB_ECONFLICT, "grant_expired", "closed",
-                        "the session is closed (the partner's access grant has expired)");
+        return beat_end(out, "grant_expired", "closed",
+                        ob_err_set(&out->err, OB_ECONFLICT, "session.grant_expired"));
     if (!in->blocked)
         return 0;
     since = in->blocked_since ? in->blocked_since : in->now;
     if (in->now - since >= in->grace_seconds)
-        return beat_end(out, OB_EBLOCKED, "blocked", "blocked",
-                        "the subscriber is blocked: the session is closed");
+        return beat_end(out, "blocked", "blocked",
+                        ob_err_set(&out->err, OB_EBLOCKED, "session.blocked_closed"));
     out->blocked_since = since;
     out->grace_until = since + in->grace_seconds;
     return 0;

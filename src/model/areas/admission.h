@@ -41,6 +41,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/err.h"
 #include "model/identity/role.h"
 
 /* The roles in a subscriber that open sessions in its areas. */
@@ -71,7 +72,8 @@ struct ob_admission {
     int rc;                         /* 0: admit; else the refusal's code */
     const char *rule;               /* the SPEC rule that answered */
     const char *field;              /* the refusal's field, or NULL */
-    char message[256];              /* the refusal's message */
+    struct ob_err err;              /* the refusal */
+    char message[256];              /* its English message */
     const char *hint;               /* the refusal's hint, or NULL */
     const char *limit;              /* OB_ELIMIT: "subscriber" or "user" */
     int64_t max;                    /* OB_ELIMIT: that limit */
@@ -102,7 +104,8 @@ struct ob_beat_in {
 
 struct ob_beat {
     int rc;                         /* 0: the session goes on; else the answer's code */
-    char message[256];
+    struct ob_err err;              /* the answer */
+    char message[256];              /* its English message */
     const char *end;                /* close the session with this reason; NULL: do not */
     const char *ended;              /* the state answered when the session is over; NULL */
     int64_t blocked_since, grace_until;     /* blocked and in its grace time; else 0 */

@@ -100,7 +100,7 @@ load(struct ob_ctx *ctx, int64_t id, struct ob_appsession *out)
     memset(out, 0, sizeof(*out));
     rc = ob_db_one(ctx, read_session, out, SESSION_SELECT "WHERE x.id = ?", "i", id);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session.not_found", "id=%ld", id);
     return rc;
 }
 
@@ -130,7 +130,7 @@ load_brief(struct ob_ctx *ctx, int64_t id, struct ob_appsession *out)
                    "JOIN areas ar ON ar.id = x.area_id WHERE x.id = ?",
                    "i", id);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session.not_found", "id=%ld", id);
     return rc;
 }
 
@@ -504,10 +504,7 @@ refused(struct ob_ctx *ctx, struct admit *a)
                           a->why)) != 0)
             return rc;
     }
-    if (d->field)
-        ob_err_field(&ctx->err, d->rc, d->field, "%s", d->message);
-    else
-        ob_err_set(&ctx->err, d->rc, "%s", d->message);
+    ctx->err = d->err;
     if (d->hint)
         ob_err_hint(&ctx->err, "%s", d->hint);
     return d->rc;
@@ -658,13 +655,11 @@ launch_tx(struct ob_ctx *ctx, void *arg)
     if (rc != 0 && rc != OB_ENOTFOUND)
         return rc;
     if (r.launched)
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "launch",
-                            "the launch link was used already: open the area again");
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "launch", "session.launch_used");
     if (strlen(r.hash) != 64 || sodium_memcmp(r.hash, l->hash, 64) != 0)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", l->id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session.not_found", "id=%ld", l->id);
     if (r.closed || now > r.until || r.seen <= now - idle(ctx))
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "launch",
-                            "the launch link has expired: open the area again");
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "launch", "session.launch_expired");
     n = (int)ob_db_run(ctx->db,
                        "UPDATE app_sessions SET launched_at = ?, launch_hash = NULL, seen_at = ? "
                        "WHERE id = ? AND launched_at IS NULL AND closed_at IS NULL",
@@ -672,8 +667,7 @@ launch_tx(struct ob_ctx *ctx, void *arg)
     if (n < 0)
         return ob_db_err(ctx, n);
     if (n == 0)
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "launch",
-                            "the launch link was used already: open the area again");
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "launch", "session.launch_used");
     return 0;
 }
 
@@ -686,14 +680,13 @@ ob_appsession_get(struct ob_ctx *ctx, int64_t id, const char *launch, struct ob_
         return rc;
     if (!may_see(ctx, out)) {
         ob_err_clear(&ctx->err);
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session.not_found", "id=%ld", id);
     }
     if (launch) {
         struct launch l = { .id = id };
 
         if (!ctx->actor.app)
-            return ob_err_field(&ctx->err, OB_EPERM, "launch",
-                                "only the application's backend redeems a launch token");
+            return ob_err_field(&ctx->err, OB_EPERM, "launch", "session.backend_only");
         ob_auth_hash(launch, l.hash);
         if ((rc = ob_db_tx(ctx, OB_DB_WRITE, launch_tx, &l)) != 0)
             return rc;
@@ -744,7 +737,7 @@ beat_tx(struct ob_ctx *ctx, void *arg)
     if ((rc = load(ctx, b->id, &x)) != 0)
         return rc;
     if (ctx->actor.app != x.app)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", b->id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session.not_found", "id=%ld", b->id);
     if ((rc = beat_facts(ctx, &x, now, &in)) != 0)
         return rc;
     ob_admission_beat(&in, &d);
@@ -753,7 +746,8 @@ beat_tx(struct ob_ctx *ctx, void *arg)
     if (d.ended) {
         /* the end is committed; the caller answers with the error */
         b->ended = d.ended;
-        ob_err_field(&ctx->err, d.rc, "state", "%s", d.message);
+        ctx->err = d.err;
+        snprintf(ctx->err.field, sizeof(ctx->err.field), "state");
         return 0;
     }
     b->out->blocked_since = d.blocked_since;
@@ -777,7 +771,7 @@ ob_appsession_heartbeat(struct ob_ctx *ctx, int64_t id, struct ob_heartbeat *out
 
     memset(out, 0, sizeof(*out));
     if (!ctx->actor.app)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session.not_found", "id=%ld", id);
     if ((rc = ob_db_tx_group(ctx, beat_tx, &b)) != 0)
         return rc;
     return b.ended ? ctx->err.rc : 0;
@@ -799,7 +793,7 @@ close_tx(struct ob_ctx *ctx, void *arg)
         return rc;
     if (!may_see(ctx, &x)) {
         ob_err_clear(&ctx->err);
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session %" PRId64 " not found", c->id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "session.not_found", "id=%ld", c->id);
     }
     if (!ctx->actor.app && ctx->actor.person != x.person &&
         (rc = ob_access_subscriber(ctx, x.subscriber, MANAGE, 0, 0)) != 0)
@@ -969,7 +963,7 @@ ob_appsession_usage(struct ob_ctx *ctx, int64_t sub, int days, struct ob_usage_d
     int rc;
 
     if (days < 1 || days > OB_USAGE_MAX_DAYS)
-        return ob_err_field(&ctx->err, OB_EINVAL, "days", "'days' must be from 1 to %d",
+        return ob_err_field(&ctx->err, OB_EINVAL, "days", "field.number_range", "min=%d max=%d", 1,
                             OB_USAGE_MAX_DAYS);
     if ((rc = ob_access_subscriber(ctx, sub, MANAGE, OB_ROLES_ANY, OB_ROLES_ANY)) != 0)
         return rc;

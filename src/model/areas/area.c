@@ -96,7 +96,7 @@ ob_area_load(struct ob_ctx *ctx, int64_t id, struct ob_area *out)
     rc = ob_db_one(ctx, read_area, out, AREA_SELECT "WHERE ar.id = ?", "ii", idle_cutoff(ctx),
                    id);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "data area %" PRId64 " not found", id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "area.not_found", "id=%ld", id);
     return rc;
 }
 
@@ -113,7 +113,7 @@ ob_area_get(struct ob_ctx *ctx, int64_t id, struct ob_area *out)
         return 0;
     }
     if (rc == OB_ENOTFOUND)
-        ob_err_set(&ctx->err, OB_ENOTFOUND, "data area %" PRId64 " not found", id);
+        ob_err_set(&ctx->err, OB_ENOTFOUND, "area.not_found", "id=%ld", id);
     return rc;
 }
 
@@ -146,8 +146,7 @@ ob_area_list(struct ob_ctx *ctx, const struct ob_area_filter *f, int64_t after, 
     else if (f->state && !strcmp(f->state, "all"))
         states = "'creating', 'ready', 'failed', 'deleting', 'deleted'";
     else if (f->state && *f->state && strcmp(f->state, "active"))
-        return ob_err_field(&ctx->err, OB_EINVAL, "state",
-                            "'state' must be active, bin or all");
+        return ob_err_field(&ctx->err, OB_EINVAL, "state", "field.active_bin_all");
     if (f->subscriber) {
         if ((rc = ob_access_subscriber(ctx, f->subscriber, OB_ROLES_ANY, OB_ROLES_ANY,
                                        OB_ROLES_ANY)) != 0)
@@ -243,12 +242,24 @@ extra_used(const struct ob_entitlement *e, const struct counts *c)
     return extra;
 }
 
+/* Which limit of data areas is reached. */
+enum area_limit { LIMIT_ALL, LIMIT_WORKING, LIMIT_TEST };
+
 static int
-limit_error(struct ob_ctx *ctx, const char *what, int max, const char *app)
+limit_error(struct ob_ctx *ctx, enum area_limit which, int max, const char *app)
 {
-    ob_err_field(&ctx->err, OB_ELIMIT, "application",
-                 "the limit of %d %s of '%s' is reached", max, what, app);
-    ob_err_detail(&ctx->err, "%s", what);
+    static const char *const what[] = { "data areas", "working data areas", "test data areas" };
+
+    if (which == LIMIT_TEST)
+        ob_err_field(&ctx->err, OB_ELIMIT, "application", "area.limit_test", "max=%d app=%s", max,
+                     app);
+    else if (which == LIMIT_WORKING)
+        ob_err_field(&ctx->err, OB_ELIMIT, "application", "area.limit_working", "max=%d app=%s",
+                     max, app);
+    else
+        ob_err_field(&ctx->err, OB_ELIMIT, "application", "area.limit_all", "max=%d app=%s", max,
+                     app);
+    ob_err_detail(&ctx->err, "%s", what[which]);
     ob_err_hint(&ctx->err, "delete an area you no longer need, or ask your partner for a "
                            "tariff with more data areas");
     return OB_ELIMIT;
@@ -268,10 +279,10 @@ check_limits(struct ob_ctx *ctx, int64_t sub, int64_t app_id, const char *app, b
     if ((rc = ob_subscription_entitlement(ctx, sub, ob_clock_today(ctx), &e)) != 0)
         return rc;
     if (e.blocked)
-        return ob_err_set(&ctx->err, OB_EBLOCKED, "the subscriber is blocked: %s", e.reason);
+        return ob_err_set(&ctx->err, OB_EBLOCKED, "area.subscriber_blocked", "reason=%s", e.reason);
     if (!ent_app(&e, app))
-        return ob_err_field(&ctx->err, OB_EPERM, "application",
-                            "the subscription does not include application '%s'", app);
+        return ob_err_field(&ctx->err, OB_EPERM, "application", "area.app_not_included", "app=%s",
+                            app);
     rc = ob_db_get_int(ctx->db, &partner,
                        "SELECT COALESCE(partner_id, 0) FROM subscribers WHERE account_id = ?",
                        "i", sub);
@@ -292,15 +303,15 @@ check_limits(struct ob_ctx *ctx, int64_t sub, int64_t app_id, const char *app, b
         bool extra_ok = !test && extra_used(&e, &c) < e.areas_add;
 
         if (!x && !extra_ok)
-            return limit_error(ctx, test ? "test data areas" : "data areas", 0, app);
+            return limit_error(ctx, test ? LIMIT_TEST : LIMIT_ALL, 0, app);
         if (!x)
             return 0;
         if (test && x->test != OB_UNLIMITED && tests >= x->test)
-            return limit_error(ctx, "test data areas", x->test, app);
+            return limit_error(ctx, LIMIT_TEST, x->test, app);
         if (!test && x->working != OB_UNLIMITED && working >= x->working && !extra_ok)
-            return limit_error(ctx, "working data areas", x->working, app);
+            return limit_error(ctx, LIMIT_WORKING, x->working, app);
         if (x->areas != OB_UNLIMITED && total >= x->areas && !extra_ok)
-            return limit_error(ctx, "data areas", x->areas, app);
+            return limit_error(ctx, LIMIT_ALL, x->areas, app);
     }
     return 0;
 }
@@ -366,20 +377,19 @@ ob_area_create(struct ob_ctx *ctx, const struct ob_area_new *in, int64_t *id)
     if ((rc = ob_check_text(ctx, in->name, 100, true, "name")) != 0)
         return rc;
     if (!in->app || !*in->app)
-        return ob_err_field(&ctx->err, OB_EINVAL, "application", "'application' is required");
+        return ob_err_field(&ctx->err, OB_EINVAL, "application", "field.required");
     if ((rc = ob_catalog_app_find(ctx, in->app, &app)) != 0) {
         if (rc == OB_ENOTFOUND)
-            return ob_err_field(&ctx->err, OB_EINVAL, "application",
-                                "there is no application '%.40s'", in->app);
+            return ob_err_field(&ctx->err, OB_EINVAL, "application", "area.no_app", "app=%.40s",
+                                in->app);
         return rc;
     }
     if (!app.active)
-        return ob_err_field(&ctx->err, OB_EINVAL, "application",
-                            "application '%s' is withdrawn", app.code);
+        return ob_err_field(&ctx->err, OB_EINVAL, "application", "area.app_withdrawn", "code=%s",
+                            app.code);
     if (!app.backend_url || !*app.backend_url)
-        return ob_err_field(&ctx->err, OB_EUNAVAIL, "application",
-                            "application '%s' has no backend yet: data areas of it cannot be "
-                            "created", app.code);
+        return ob_err_field(&ctx->err, OB_EUNAVAIL, "application", "area.app_no_backend", "code=%s",
+                            app.code);
     c.app_id = app.id;
     c.app_code = app.code;
     c.app_ru = app.name_ru;
@@ -417,8 +427,8 @@ delete_tx(struct ob_ctx *ctx, void *arg)
     if (changed < 0)
         return ob_db_err(ctx, (int)changed);
     if (changed == 0)
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "data area '%s' is %s already", c->a.name,
-                          c->a.state);
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "area.already_in_state", "name=%s state=%s",
+                          c->a.name, c->a.state);
     if ((rc = ob_appsession_close_area(ctx, c->id, "area_deleted", &closed)) != 0)
         return rc;
     return ob_audit_with(ctx, c->a.subscriber, "area.deleted", "area", c->id,
@@ -438,8 +448,8 @@ ob_area_delete(struct ob_ctx *ctx, int64_t id, const char *confirm)
         (rc = ob_access_subscriber(ctx, c.a.subscriber, MANAGE, 0, 0)) != 0)
         return rc;
     if (!confirm || strcmp(confirm, c.a.name))
-        return ob_err_field(&ctx->err, OB_EINVAL, "confirm",
-                            "type the area's name '%s' in 'confirm' to delete it", c.a.name);
+        return ob_err_field(&ctx->err, OB_EINVAL, "confirm", "area.type_name_to_delete", "name=%s",
+                            c.a.name);
     return ob_db_tx(ctx, OB_DB_WRITE, delete_tx, &c);
 }
 
@@ -462,8 +472,8 @@ restore_tx(struct ob_ctx *ctx, void *arg)
     if (changed < 0)
         return ob_db_err(ctx, (int)changed);
     if (changed == 0)
-        return ob_err_set(&ctx->err, OB_ECONFLICT,
-                          "data area '%s' is not in the bin any more", c->a.name);
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "area.not_in_bin_any_more", "name=%s",
+                          c->a.name);
     return ob_audit_with(ctx, c->a.subscriber, "area.restored", "area", c->id,
                          json_pack("{s:s}", "area", c->a.name),
                     "data area '%s' restored from the bin", c->a.name);
@@ -479,8 +489,8 @@ ob_area_restore(struct ob_ctx *ctx, int64_t id)
         (rc = ob_access_subscriber(ctx, c.a.subscriber, MANAGE, 0, 0)) != 0)
         return rc;
     if (strcmp(c.a.state, "deleting"))
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "data area '%s' is %s, not in the bin",
-                          c.a.name, c.a.state);
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "area.not_in_bin", "name=%s state=%s", c.a.name,
+                          c.a.state);
     return ob_db_tx(ctx, OB_DB_WRITE, restore_tx, &c);
 }
 

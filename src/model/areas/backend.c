@@ -48,13 +48,10 @@ ob_backend_verify(struct ob_ctx *ctx, const char *app, const char *ts, const cha
     int rc;
 
     if (!app || !ts || !sig)
-        return ob_err_set(&ctx->err, OB_EUNAUTH,
-                          "a signed request needs X-Oblako-App, X-Oblako-Timestamp and "
-                          "X-Oblako-Signature");
+        return ob_err_set(&ctx->err, OB_EUNAUTH, "backend.signature_headers_missing");
     t = strtoll(ts, &end, 10);
     if (end == ts || *end || t - now > OB_BACKEND_WINDOW || now - t > OB_BACKEND_WINDOW)
-        return ob_err_set(&ctx->err, OB_EUNAUTH,
-                          "the request's timestamp is outside the %d-second window",
+        return ob_err_set(&ctx->err, OB_EUNAUTH, "backend.stale_timestamp", "backend_window=%d",
                           OB_BACKEND_WINDOW);
     rc = ob_db_get_int(ctx->db, &id,
                        "SELECT id FROM applications WHERE code = ? AND backend_secret <> ''", "t",
@@ -65,12 +62,11 @@ ob_backend_verify(struct ob_ctx *ctx, const char *app, const char *ts, const cha
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc != OB_DB_ROW)
-        return ob_err_set(&ctx->err, OB_EUNAUTH, "application '%.64s' has no backend secret",
-                          app);
+        return ob_err_set(&ctx->err, OB_EUNAUTH, "backend.no_secret", "app=%.64s", app);
     ob_backend_sign(secret, method, pathq, (int64_t)t, body, len, want);
     sodium_memzero(secret, sizeof(secret));
     if (strlen(sig) != strlen(want) || sodium_memcmp(sig, want, strlen(want)) != 0)
-        return ob_err_set(&ctx->err, OB_EUNAUTH, "the request's signature does not match");
+        return ob_err_set(&ctx->err, OB_EUNAUTH, "backend.bad_signature");
     ctx->actor.app = id;
     return 0;
 }
@@ -95,12 +91,11 @@ ob_backend_load(struct ob_ctx *ctx, int64_t app, struct ob_backend *out)
                    "SELECT code, backend_url, backend_secret FROM applications WHERE id = ?", "i",
                    app);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "application %" PRId64 " not found", app);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "backend.app_not_found", "app=%ld", app);
     if (rc != 0)
         return rc;
     out->app = app;
     if (!*out->url || !*out->secret)
-        return ob_err_set(&ctx->err, OB_EUNAVAIL,
-                          "application '%s' has no backend configured yet", out->code);
+        return ob_err_set(&ctx->err, OB_EUNAVAIL, "backend.not_configured", "code=%s", out->code);
     return 0;
 }

@@ -131,16 +131,15 @@ ob_grant_create(struct ob_ctx *ctx, int64_t area, const char *email, const char 
         (rc = ob_access_subscriber(ctx, c.a.subscriber, OB_ROLE_OWNER, 0, 0)) != 0)
         return rc;
     if (strcmp(c.a.state, "ready"))
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "area", "data area '%s' is %s, not ready",
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "area", "area.not_ready", "name=%s state=%s",
                             c.a.name, c.a.state);
     if (!until || ob_date_parse_input(until, &day) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "until", "'until' must be " OB_DATE_INPUT_WHAT);
+        return ob_err_field(&ctx->err, OB_EINVAL, "until", "field.date");
     if (day < now || day > now + OB_GRANT_MAX_DAYS)
-        return ob_err_field(&ctx->err, OB_EINVAL, "until",
-                            "'until' must be between today and %d days ahead", OB_GRANT_MAX_DAYS);
+        return ob_err_field(&ctx->err, OB_EINVAL, "until", "grant.until_range", "grant_max_days=%d",
+                            OB_GRANT_MAX_DAYS);
     if (!email || !*email)
-        return ob_err_field(&ctx->err, OB_EINVAL, "email",
-                            "'email' of the partner's employee is required");
+        return ob_err_field(&ctx->err, OB_EINVAL, "email", "grant.employee_required");
     if ((rc = ob_email_normalize(ctx, email, norm, sizeof(norm), "email")) != 0)
         return rc;
     rc = ob_db_get_int(ctx->db, &c.partner,
@@ -149,8 +148,7 @@ ob_grant_create(struct ob_ctx *ctx, int64_t area, const char *email, const char 
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (!c.partner)
-        return ob_err_field(&ctx->err, OB_EINVAL, "email",
-                            "the subscriber is served by no partner: there is nobody to grant to");
+        return ob_err_field(&ctx->err, OB_EINVAL, "email", "grant.no_partner");
     rc = ob_db_get_int(ctx->db, &c.person,
                        "SELECT p.id FROM persons p JOIN memberships m ON m.person_id = p.id "
                        "WHERE p.email = ? AND m.account_id = ? AND p.disabled = 0",
@@ -158,8 +156,8 @@ ob_grant_create(struct ob_ctx *ctx, int64_t area, const char *email, const char 
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc != OB_DB_ROW)
-        return ob_err_field(&ctx->err, OB_EINVAL, "email",
-                            "'%.100s' is not an employee of your partner", email);
+        return ob_err_field(&ctx->err, OB_EINVAL, "email", "grant.not_your_employee",
+                            "email=%.100s", email);
     c.until = until;
     if ((rc = ob_db_tx(ctx, OB_DB_WRITE, create_tx, &c)) != 0)
         return rc;
@@ -175,7 +173,7 @@ one(struct ob_ctx *ctx, int64_t id, struct ob_grant *out)
     memset(out, 0, sizeof(*out));
     rc = ob_db_one(ctx, read_grant, out, GRANT_SELECT "WHERE g.id = ?", "i", id);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "grant %" PRId64 " not found", id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "grant.not_found", "id=%ld", id);
     return rc;
 }
 
@@ -191,7 +189,7 @@ ob_grant_get(struct ob_ctx *ctx, int64_t id, struct ob_grant *out)
     rc = ob_access_subscriber(ctx, out->subscriber, OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR, 0,
                               OB_ROLES_ANY);
     if (rc == OB_EPERM || rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "grant %" PRId64 " not found", id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "grant.not_found", "id=%ld", id);
     return rc;
 }
 
@@ -231,7 +229,7 @@ ob_grant_list(struct ob_ctx *ctx, const struct ob_grant_filter *f, int64_t after
     if ((rc = ob_access_person(ctx)) != 0)
         return rc;
     if (f->state && *f->state && strcmp(f->state, "active") && strcmp(f->state, "all"))
-        return ob_err_field(&ctx->err, OB_EINVAL, "state", "'state' must be active or all");
+        return ob_err_field(&ctx->err, OB_EINVAL, "state", "field.active_or_all");
     if (f->subscriber) {
         /* the serving partner's employees see the grants to them on the client card */
         if ((rc = ob_access_subscriber(ctx, f->subscriber, OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR,
@@ -277,7 +275,7 @@ revoke_tx(struct ob_ctx *ctx, void *arg)
     if (changed < 0)
         return ob_db_err(ctx, (int)changed);
     if (changed == 0)
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "the grant is revoked already");
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "grant.revoked_already");
     if ((rc = ob_appsession_close_grant(ctx, r->g.id, "grant_revoked", &r->closed)) != 0)
         return rc;
     return ob_audit_with(ctx, r->g.subscriber, "grant.revoked", "grant", r->g.id,
@@ -297,10 +295,9 @@ ob_grant_revoke(struct ob_ctx *ctx, int64_t id)
         return rc;
     rc = ob_access_subscriber(ctx, r.g.subscriber, OB_ROLE_OWNER, 0, 0);
     if (rc == OB_ENOTFOUND || (rc == OB_EPERM && r.g.person == ctx->actor.person))
-        return ob_err_set(&ctx->err, rc == OB_ENOTFOUND ? OB_ENOTFOUND : OB_EPERM,
-                          rc == OB_ENOTFOUND ? "grant %" PRId64 " not found"
-                                             : "only the subscriber's owner revokes grant %" PRId64,
-                          id);
+        return rc == OB_ENOTFOUND
+                   ? ob_err_set(&ctx->err, OB_ENOTFOUND, "grant.not_found", "id=%" PRId64, id)
+                   : ob_err_set(&ctx->err, OB_EPERM, "grant.owner_revokes", "id=%" PRId64, id);
     if (rc != 0)
         return rc;
     return ob_db_tx(ctx, OB_DB_WRITE, revoke_tx, &r);

@@ -117,13 +117,11 @@ check_filter(struct ob_ctx *ctx, const struct ob_audit_filter *f)
     const char *star = f->action ? strchr(f->action, '*') : NULL;
 
     if (f->action && (!*f->action || strlen(f->action) > 100 || (star && star[1])))
-        return ob_err_field(&ctx->err, OB_EINVAL, "action",
-                            "'action' is an action name, or a prefix ending with '*' "
-                            "(partner.*), at most 100 characters");
+        return ob_err_field(&ctx->err, OB_EINVAL, "action", "audit.bad_action");
     if (f->q && strlen(f->q) > 200)
-        return ob_err_field(&ctx->err, OB_EINVAL, "q", "'q' is at most 200 characters");
+        return ob_err_field(&ctx->err, OB_EINVAL, "q", "audit.too_long");
     if (f->from && f->to && f->to <= f->from)
-        return ob_err_field(&ctx->err, OB_EINVAL, "to", "'to' must be after 'from'");
+        return ob_err_field(&ctx->err, OB_EINVAL, "to", "audit.to_before_from");
     return 0;
 }
 

@@ -128,8 +128,8 @@ app_where(struct ob_ctx *ctx, const char *where, const char *fmt, int64_t id, co
     rc = fmt[0] == 'i' ? ob_db_one(ctx, read_app, out, sql, "i", id)
                        : ob_db_one(ctx, read_app, out, sql, "t", code);
     if (rc == OB_ENOTFOUND)
-        return code ? ob_err_set(&ctx->err, OB_ENOTFOUND, "application '%s' not found", code)
-                    : ob_err_set(&ctx->err, OB_ENOTFOUND, "application %lld not found",
+        return code ? ob_err_set(&ctx->err, OB_ENOTFOUND, "catalog.app_not_found", "code=%s", code)
+                    : ob_err_set(&ctx->err, OB_ENOTFOUND, "catalog.app_id_not_found", "id=%lld",
                                  (long long)id);
     return rc;
 }
@@ -148,8 +148,7 @@ check_app(struct ob_ctx *ctx, struct ob_app *in)
     int rc;
 
     if (!code_chars(in->code, "_", 40) || strpbrk(in->code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-        return ob_err_field(&ctx->err, OB_EINVAL, "code",
-                            "'code' must be 1 to 40 lower-case Latin letters, digits and _");
+        return ob_err_field(&ctx->err, OB_EINVAL, "code", "field.app_code_format");
     if ((rc = ob_check_text(ctx, in->name_ru, 200, true, "name_ru")) ||
         (rc = ob_check_text(ctx, in->name_en, 200, true, "name_en")) ||
         (rc = ob_check_text(ctx, in->version, 40, false, "version")))
@@ -157,18 +156,13 @@ check_app(struct ob_ctx *ctx, struct ob_app *in)
     if (in->backend_url && *in->backend_url &&
         ((strncmp(in->backend_url, "http://", 7) && strncmp(in->backend_url, "https://", 8)) ||
          strlen(in->backend_url) > 500 || strpbrk(in->backend_url, " \t\r\n\"'<>")))
-        return ob_err_field(&ctx->err, OB_EINVAL, "backend_url",
-                            "'backend_url' must be an http:// or https:// URL of at most 500 "
-                            "bytes");
+        return ob_err_field(&ctx->err, OB_EINVAL, "backend_url", "catalog.url_format");
     for (size_t i = 0; !known && i < 4; i++)
         known = !strcmp(in->restricted_to, statuses[i]);
     if (!known)
-        return ob_err_field(&ctx->err, OB_EINVAL, "restricted_to",
-                            "'restricted_to' must be a partner status (csk, erp_cc, corp_list, "
-                            "cso) or null");
+        return ob_err_field(&ctx->err, OB_EINVAL, "restricted_to", "catalog.restricted_to_format");
     if (in->lists && *in->lists && !code_chars(in->lists, "_,", 200))
-        return ob_err_field(&ctx->err, OB_EINVAL, "lists",
-                            "'lists' must be names of lists of Latin letters, digits and _");
+        return ob_err_field(&ctx->err, OB_EINVAL, "lists", "catalog.lists_format");
     return 0;
 }
 
@@ -183,8 +177,8 @@ app_insert(struct ob_ctx *ctx, void *arg)
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_ROW)
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "code",
-                            "an application with code '%s' exists already", in->code);
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "code", "catalog.app_code_taken", "code=%s",
+                            in->code);
     catalog_changed();
     rc = ob_db_get_int(ctx->db, &in->id,
                        "INSERT INTO applications (code, name_ru, name_en, version, backend_url, "
@@ -273,9 +267,8 @@ ob_catalog_app_update(struct ob_ctx *ctx, const char *code, const struct ob_app_
     if (ch->backend_secret &&
         (strlen(ch->backend_secret) < OB_APP_SECRET_MIN || strlen(ch->backend_secret) > 256 ||
          strpbrk(ch->backend_secret, " \t\r\n")))
-        return ob_err_field(&ctx->err, OB_EINVAL, "backend_secret",
-                            "'backend_secret' must be %d to 256 characters without spaces",
-                            OB_APP_SECRET_MIN);
+        return ob_err_field(&ctx->err, OB_EINVAL, "backend_secret", "catalog.secret_format",
+                            "app_secret_min=%d", OB_APP_SECRET_MIN);
     c.a = &a;
     return ob_db_tx(ctx, OB_DB_WRITE, app_update_tx, &c);
 }
@@ -296,10 +289,8 @@ ob_catalog_app_allowed_for_partner(struct ob_ctx *ctx, int64_t app, int64_t part
     if ((rc = ob_partner_holds(ctx, partner, a.restricted_to, day, &held)) != 0 || held)
         return rc;
     ob_date_format(day, d);
-    ob_err_set(&ctx->err, OB_EPERM,
-               "application '%s' may be connected only by partners with the status '%s', "
-               "which the serving partner does not hold on %s",
-               a.code, a.restricted_to, d);
+    ob_err_set(&ctx->err, OB_EPERM, "catalog.app_needs_partner_status",
+               "code=%s restricted_to=%s d=%s", a.code, a.restricted_to, d);
     ob_err_hint(&ctx->err, "the provider grants statuses (R-ACC-7)");
     return OB_EPERM;
 }
@@ -377,9 +368,8 @@ ob_catalog_price(struct ob_ctx *ctx, int64_t tariff, int term, int32_t day, int6
     if (ob_price_pick(r.rows, r.n, term, day, amount) == 0)
         return 0;
     ob_date_format(day, d);
-    return ob_err_field(&ctx->err, OB_ENOTFOUND, "term",
-                        "tariff %lld has no price for a term of %d month%s on %s",
-                        (long long)tariff, term, term == 1 ? "" : "s", d);
+    return ob_err_field(&ctx->err, OB_ENOTFOUND, "term", "catalog.no_price",
+                        "tariff=%lld term=%d d=%s", (long long)tariff, term, d);
 }
 
 /* ---- tariffs ------------------------------------------------------------------------- */
@@ -422,8 +412,10 @@ tariff_one(struct ob_ctx *ctx, const char *where, const char *fmt, int64_t id, c
     rc = fmt[0] == 'i' ? ob_db_one(ctx, read_tariff, out, sql, "i", id)
                        : ob_db_one(ctx, read_tariff, out, sql, "ti", code, partner);
     if (rc == OB_ENOTFOUND)
-        return code ? ob_err_set(&ctx->err, OB_ENOTFOUND, "tariff '%s' not found", code)
-                    : ob_err_set(&ctx->err, OB_ENOTFOUND, "tariff %lld not found", (long long)id);
+        return code ? ob_err_set(&ctx->err, OB_ENOTFOUND, "catalog.tariff_not_found", "code=%s",
+                                 code)
+                    : ob_err_set(&ctx->err, OB_ENOTFOUND, "catalog.tariff_id_not_found", "id=%lld",
+                                 (long long)id);
     return rc;
 }
 
@@ -457,7 +449,8 @@ ob_catalog_tariff_get(struct ob_ctx *ctx, int64_t id, struct ob_tariff *out)
     if ((rc = ob_access_person(ctx)) != 0 || (rc = ob_catalog_tariff_load(ctx, id, out)) != 0)
         return rc;
     if (out->partner && !sees_partner(ctx, out->partner))
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "tariff %lld not found", (long long)id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "catalog.tariff_id_not_found", "id=%lld",
+                          (long long)id);
     return 0;
 }
 
@@ -707,12 +700,12 @@ version_read(struct ob_ctx *ctx, int64_t version_id, struct ob_tariff_version *o
                    "FROM tariff_versions v JOIN tariffs t ON t.id = v.tariff_id WHERE v.id = ?",
                    "i", version_id);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "tariff version %lld not found",
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "catalog.version_not_found", "version_id=%lld",
                           (long long)version_id);
     if (rc != 0)
         return rc;
     if (ob_tariff_options_parse(out->options_json, r.kind, &ctx->arena, &out->opt, &ctx->err) != 0)
-        return ob_err_set(&ctx->err, OB_EINTERNAL, "tariff version %lld has bad options",
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "catalog.version_bad_options", "version_id=%lld",
                           (long long)version_id);
     rc = expand_list(ctx, out->opt.apps_list, &out->opt.apps, &out->opt.napps);
     for (int i = 0; rc == 0 && i < out->opt.nareas; i++)
@@ -755,23 +748,17 @@ check_refs(struct ob_ctx *ctx, const struct ob_tariff_options *o)
 
     for (int i = 0; i < o->napps; i++)
         if ((rc = ob_catalog_app_find(ctx, o->apps[i], &a)) != 0)
-            return ob_err_field(&ctx->err, OB_EINVAL, "options.apps",
-                                "'options.apps' names application '%s', which is not in the "
-                                "catalog",
-                                o->apps[i]);
+            return ob_err_field(&ctx->err, OB_EINVAL, "options.apps", "catalog.options_unknown_app",
+                                "i=%s", o->apps[i]);
     for (int r = 0; r < o->nareas; r++)
         for (int i = 0; i < o->areas[r].napps; i++)
             if (ob_catalog_app_find(ctx, o->areas[r].apps[i], &a) != 0)
                 return ob_err_field(&ctx->err, OB_EINVAL, "options.areas",
-                                    "'options.areas' names application '%s', which is not in "
-                                    "the catalog",
-                                    o->areas[r].apps[i]);
+                                    "catalog.options_unknown_app", "i=%s", o->areas[r].apps[i]);
     for (int i = 0; i < o->nextends; i++)
         if (ob_catalog_tariff_find(ctx, o->extends[i], 0, &t) != 0)
             return ob_err_field(&ctx->err, OB_EINVAL, "options.extends",
-                                "'options.extends' names tariff '%s', which is not a standard "
-                                "tariff",
-                                o->extends[i]);
+                                "catalog.options_extends_not_standard", "i=%s", o->extends[i]);
     return 0;
 }
 
@@ -784,25 +771,20 @@ check_price(struct ob_ctx *ctx, const struct ob_tariff_options *o, const struct 
     *to = OB_UNLIMITED;
     snprintf(f, sizeof(f), "%sterm", prefix);
     if (!ob_tariff_term_allowed(o, p->term) && !(p->term == 1 && !o->days))
-        return ob_err_field(&ctx->err, OB_EINVAL, f,
-                            o->days ? "'%s' must be 0 (the tariff's fixed period of days)"
-                                    : "'%s' must be one of the tariff's terms in months",
-                            f);
+        return o->days ? ob_err_field(&ctx->err, OB_EINVAL, f, "catalog.term_fixed_days")
+                       : ob_err_field(&ctx->err, OB_EINVAL, f, "catalog.term_not_allowed");
     snprintf(f, sizeof(f), "%samount", prefix);
     if (p->amount < 0 || p->amount > MAX_AMOUNT)
-        return ob_err_field(&ctx->err, OB_EINVAL, f,
-                            "'%s' must be a whole number of kopecks from 0 to %lld", f,
+        return ob_err_field(&ctx->err, OB_EINVAL, f, "catalog.amount_range", "max_amount=%lld",
                             MAX_AMOUNT);
     snprintf(f, sizeof(f), "%svalid_from", prefix);
     if (p->valid_from && ob_date_parse_input(p->valid_from, from) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, f, "'%s' must be " OB_DATE_INPUT_WHAT, f);
+        return ob_err_field(&ctx->err, OB_EINVAL, f, "field.date");
     if (!p->valid_from)
         *from = ob_clock_today(ctx);
     snprintf(f, sizeof(f), "%svalid_to", prefix);
     if (p->valid_to && (ob_date_parse_input(p->valid_to, to) != 0 || *to <= *from))
-        return ob_err_field(&ctx->err, OB_EINVAL, f,
-                            "'%s' must be " OB_DATE_INPUT_WHAT ", after valid_from (exclusive)",
-                            f);
+        return ob_err_field(&ctx->err, OB_EINVAL, f, "field.date_after_valid_from");
     return 0;
 }
 
@@ -836,8 +818,7 @@ price_insert(struct ob_ctx *ctx, int64_t tariff, const struct ob_price_new *p, i
                 return ob_db_err(ctx, (int)n);
             continue;
         }
-        return ob_err_field(&ctx->err, OB_ECONFLICT, field,
-                            "a price for this term is already set for part of that period");
+        return ob_err_field(&ctx->err, OB_ECONFLICT, field, "catalog.price_overlaps");
     }
     rc = ob_db_get_int(ctx->db, id,
                        "INSERT INTO tariff_prices (tariff_id, term, amount, valid_from, valid_to, "
@@ -866,8 +847,8 @@ tariff_insert(struct ob_ctx *ctx, void *arg)
     int rc;
 
     if ((rc = ob_catalog_tariff_find(ctx, in->code, 0, &t)) == 0)
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "code",
-                            "a standard tariff with code '%s' exists already", in->code);
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "code", "catalog.standard_tariff_code_taken",
+                            "code=%s", in->code);
     if (rc != OB_ENOTFOUND)
         return rc;      /* a database error is not "no such code" */
     ob_err_clear(&ctx->err);
@@ -919,8 +900,7 @@ static int
 check_tariff_code(struct ob_ctx *ctx, const char *code)
 {
     if (!code_chars(code, "+-_.", 40))
-        return ob_err_field(&ctx->err, OB_EINVAL, "code",
-                            "'code' must be 1 to 40 Latin letters, digits and + - _ .");
+        return ob_err_field(&ctx->err, OB_EINVAL, "code", "field.tariff_code_format");
     return 0;
 }
 
@@ -935,12 +915,11 @@ ob_catalog_tariff_create(struct ob_ctx *ctx, const struct ob_tariff_new *in, int
         (rc = check_names(ctx, in->name_ru, in->name_en, true)) != 0)
         return rc;
     if (ob_tariff_kind_parse(in->kind, &a.kind) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "kind",
-                            "'kind' must be trial, main, extension, short_extension or per_unit");
+        return ob_err_field(&ctx->err, OB_EINVAL, "kind", "catalog.kind_format");
     if ((rc = ob_tariff_options_parse(in->options, a.kind, &ctx->arena, &a.opt, &ctx->err)) != 0)
         return rc;
     if (in->nprices < 1)
-        return ob_err_field(&ctx->err, OB_EINVAL, "prices", "'prices' must hold at least one price");
+        return ob_err_field(&ctx->err, OB_EINVAL, "prices", "catalog.no_prices");
     return ob_db_tx(ctx, OB_DB_WRITE, tariff_insert, &a);
 }
 
@@ -999,7 +978,7 @@ ob_catalog_options_set(struct ob_ctx *ctx, int64_t tariff, const char *options,
     if ((rc = ob_catalog_tariff_load(ctx, tariff, &t)) != 0)
         return rc;
     if (t.partner)
-        return ob_err_set(&ctx->err, OB_EINVAL, "tariff '%s' is a partner tariff", t.code);
+        return ob_err_set(&ctx->err, OB_EINVAL, "catalog.tariff_is_partner", "code=%s", t.code);
     ob_buf_init(&b, 4096);
     rc = update_options(ctx, &t, options, new_version, &b);
     *what = ob_arena_strdup(&ctx->arena, b.len ? b.p : "");
@@ -1021,9 +1000,8 @@ tariff_update(struct ob_ctx *ctx, void *arg)
     if ((rc = ob_catalog_tariff_load(ctx, a->id, &t)) != 0)
         return rc;
     if (t.partner && in->options)
-        return ob_err_field(&ctx->err, OB_EINVAL, "options",
-                            "a partner tariff has the options of its standard tariff '%s'",
-                            t.base_code ? t.base_code : "");
+        return ob_err_field(&ctx->err, OB_EINVAL, "options", "catalog.partner_tariff_options",
+                            "base_code=%s", t.base_code ? t.base_code : "");
     ob_buf_init(&b, 4096);
     if (in->name_ru && strcmp(in->name_ru, t.name_ru))
         ob_buf_addf(&b, "name_ru '%s' → '%s'", t.name_ru, in->name_ru);
@@ -1064,9 +1042,9 @@ ob_catalog_tariff_update(struct ob_ctx *ctx, int64_t id, const struct ob_tariff_
         (rc = check_names(ctx, in->name_ru, in->name_en, false)) != 0)
         return rc;
     if ((in->name_ru && !*in->name_ru) || (in->name_en && !*in->name_en))
-        return ob_err_field(&ctx->err, OB_EINVAL, in->name_ru && !*in->name_ru ? "name_ru"
-                                                                               : "name_en",
-                            "a name cannot be empty");
+        return ob_err_field(&ctx->err, OB_EINVAL,
+                            in->name_ru && !*in->name_ru ? "name_ru" : "name_en",
+                            "catalog.name_empty");
     return ob_db_tx(ctx, OB_DB_WRITE, tariff_update, &a);
 }
 
@@ -1083,17 +1061,14 @@ check_not_below(struct ob_ctx *ctx, const struct ob_tariff *base, const struct o
 
     ob_date_format(from, d);
     if (rc == OB_ENOTFOUND)
-        return ob_err_field(&ctx->err, OB_EINVAL, field,
-                            "standard tariff '%s' has no price for a term of %d months on %s",
-                            base->code, p->term, d);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "catalog.standard_no_price",
+                            "code=%s term=%d d=%s", base->code, p->term, d);
     if (rc != 0)
         return rc;
     if (p->amount < std) {
-        ob_err_field(&ctx->err, OB_EINVAL, field,
-                     "'%s' (%lld kopecks) is below the price of standard tariff '%s' for %d "
-                     "month%s on %s (%lld kopecks)",
-                     field, (long long)p->amount, base->code, p->term, p->term == 1 ? "" : "s",
-                     d, (long long)std);
+        ob_err_field(&ctx->err, OB_EINVAL, field, "catalog.price_below_standard",
+                     "amount=%lld code=%s term=%d d=%s std=%lld", (long long)p->amount, base->code,
+                     p->term, d, (long long)std);
         ob_err_hint(&ctx->err, "a partner's retail price is at least the standard one (R-CAT-3)");
         return OB_EINVAL;
     }
@@ -1117,8 +1092,8 @@ ptariff_insert(struct ob_ctx *ctx, void *arg)
     int rc;
 
     if ((rc = ob_catalog_tariff_find(ctx, in->code, in->partner, &t)) == 0)
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "code",
-                            "the partner has a tariff with code '%s' already", in->code);
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "code", "catalog.partner_tariff_code_taken",
+                            "code=%s", in->code);
     if (rc != OB_ENOTFOUND)
         return rc;      /* a database error is not "no such code" */
     ob_err_clear(&ctx->err);
@@ -1165,8 +1140,7 @@ only_partner(struct ob_ctx *ctx, int64_t *partner)
             found++;
         }
     if (found != 1)
-        return ob_err_field(&ctx->err, OB_EINVAL, "partner",
-                            "'partner' is required: name the partner the tariff is for");
+        return ob_err_field(&ctx->err, OB_EINVAL, "partner", "catalog.partner_required");
     return 0;
 }
 
@@ -1190,17 +1164,14 @@ ob_catalog_partner_tariff_create(struct ob_ctx *ctx, struct ob_partner_tariff_ne
     if ((rc = check_names(ctx, in->name_ru, in->name_en, true)) != 0)
         return rc;
     if (!in->base || ob_catalog_tariff_find(ctx, in->base, 0, &a.base) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "base",
-                            "'base' must be the code of a standard tariff");
+        return ob_err_field(&ctx->err, OB_EINVAL, "base", "catalog.base_not_standard");
     if ((rc = ob_catalog_version_load(ctx, a.base.version_id, &a.v)) != 0)
         return rc;
     if (a.base.kind != OB_TARIFF_MAIN || !a.base.active || a.v.opt.partner_own)
-        return ob_err_field(&ctx->err, OB_EINVAL, "base",
-                            "'base' must be an active standard main tariff that is sold to "
-                            "clients ('%s' is not)",
+        return ob_err_field(&ctx->err, OB_EINVAL, "base", "catalog.base_not_sold_main", "base=%s",
                             in->base);
     if (in->nprices < 1)
-        return ob_err_field(&ctx->err, OB_EINVAL, "prices", "'prices' must hold at least one price");
+        return ob_err_field(&ctx->err, OB_EINVAL, "prices", "catalog.no_prices");
     return ob_db_tx(ctx, OB_DB_WRITE, ptariff_insert, &a);
 }
 

@@ -49,7 +49,7 @@ str(json_t *o, const char *key)
 static int
 fail(struct ob_ctx *ctx, const char *what, const char *code)
 {
-    return ob_err_set(&ctx->err, OB_EINVAL, "the standard catalog is invalid: %s '%s'", what,
+    return ob_err_set(&ctx->err, OB_EINVAL, "catalog_load.invalid", "what=%s code=%s", what,
                       code ? code : "?");
 }
 
@@ -395,10 +395,8 @@ ob_catalog_load_json(struct ob_ctx *ctx, const char *json, struct ob_catalog_loa
     l.root = json_loads(json, JSON_REJECT_DUPLICATES, &je);
     if (!json_is_object(l.root) || !str(l.root, "version")) {
         json_decref(l.root);
-        return ob_err_set(&ctx->err, OB_EINVAL,
-                          "the standard catalog is not a JSON object with a version (line %d: "
-                          "%s)",
-                          je.line, je.text);
+        return ob_err_set(&ctx->err, OB_EINVAL, "catalog_load.not_json", "line=%d text=%s", je.line,
+                          je.text);
     }
     rc = ob_db_tx(ctx, OB_DB_WRITE, load, &l);
     json_decref(l.root);
@@ -411,6 +409,6 @@ ob_catalog_load_standard(struct ob_ctx *ctx, struct ob_catalog_load_stats *st)
     const struct ob_asset *a = ob_asset_find(ob_data_assets, ob_ndata_assets, "/catalog.json");
 
     if (!a)
-        return ob_err_set(&ctx->err, OB_EINTERNAL, "the binary carries no standard catalog");
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "catalog_load.missing");
     return ob_catalog_load_json(ctx, (const char *)a->data, st);
 }

@@ -59,10 +59,11 @@ one_of(const char *s, const char *const *set, size_t n)
     return false;
 }
 
+/* Refuse field with reason (an OB_REASON: its template names only {field}). */
 static int
-bad(struct parse *p, const char *field, const char *what)
+bad(struct parse *p, const char *field, const char *reason)
 {
-    return ob_err_field(p->err, OB_EINVAL, field, "'%s' %s", field, what);
+    return ob_err_field(p->err, OB_EINVAL, field, reason);
 }
 
 static bool
@@ -89,8 +90,8 @@ int_member(struct parse *p, json_t *o, const char *key, const char *field, int m
     if (!v)
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-        ob_err_field(p->err, OB_EINVAL, field, "'%s' must be a whole number from %d to %d",
-                     field, min, max);
+        ob_err_field(p->err, OB_EINVAL, field, "tariff_options.number_range", "min=%d max=%d", min,
+                     max);
         return OB_EINVAL;
     }
     *out = (int)json_integer_value(v);
@@ -105,7 +106,8 @@ bool_member(struct parse *p, json_t *o, const char *key, bool *out)
     if (!v)
         return 0;
     if (!json_is_boolean(v))
-        return bad(p, ob_arena_printf(p->a, "options.%s", key), "must be true or false");
+        return bad(p, ob_arena_printf(p->a, "options.%s", key),
+                   OB_REASON("tariff_options.boolean"));
     *out = json_is_true(v);
     return 0;
 }
@@ -120,17 +122,19 @@ codes(struct parse *p, json_t *v, const char *field, const char *extra, const ch
     json_t *c;
 
     if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 64)
-        return bad(p, field, "must be a non-empty array of at most 64 codes");
+        return bad(p, field, OB_REASON("tariff_options.codes"));
     *out = ob_arena_alloc(p->a, sizeof(char *) * json_array_size(v));
     *n = 0;
     json_array_foreach(v, i, c) {
         const char *s = json_string_value(c);
 
         if (!code_ok(s, extra))
-            return bad(p, ob_arena_printf(p->a, "%s[%zu]", field, i), "is not a valid code");
+            return bad(p, ob_arena_printf(p->a, "%s[%zu]", field, i),
+                       OB_REASON("tariff_options.bad_code"));
         for (int j = 0; j < *n; j++)
             if (!strcmp((*out)[j], s))
-                return bad(p, ob_arena_printf(p->a, "%s[%zu]", field, i), "is listed twice");
+                return bad(p, ob_arena_printf(p->a, "%s[%zu]", field, i),
+                           OB_REASON("tariff_options.twice"));
         (*out)[(*n)++] = ob_arena_strdup(p->a, s);
     }
     return 0;
@@ -150,13 +154,13 @@ apps(struct parse *p, json_t *v, const char *field, const char ***out, int *n, c
     if (json_is_array(v))
         return codes(p, v, field, NULL, out, n);
     if (!json_is_object(v))
-        return bad(p, field, "must be an array of application codes or {\"list\": NAME}");
-    json_object_foreach(v, key, m)
-        if (strcmp(key, "list") && strcmp(key, "plus"))
-            return bad(p, ob_arena_printf(p->a, "%s.%s", field, key), "is not a member here");
+        return bad(p, field, OB_REASON("tariff_options.apps_format"));
+    json_object_foreach(v, key, m) if (strcmp(key, "list") && strcmp(key, "plus")) return bad(
+        p, ob_arena_printf(p->a, "%s.%s", field, key), OB_REASON("tariff_options.unknown_member"));
     l = json_object_get(v, "list");
     if (!code_ok(json_string_value(l), NULL))
-        return bad(p, ob_arena_printf(p->a, "%s.list", field), "must name a list of applications");
+        return bad(p, ob_arena_printf(p->a, "%s.list", field),
+                   OB_REASON("tariff_options.list_name"));
     *list = ob_arena_strdup(p->a, json_string_value(l));
     plus = json_object_get(v, "plus");
     return plus ? codes(p, plus, ob_arena_printf(p->a, "%s.plus", field), NULL, out, n) : 0;
@@ -172,10 +176,13 @@ area_rule(struct parse *p, json_t *r, size_t i, struct ob_area_rule *out)
 
     out->areas = out->working = out->test = OB_UNLIMITED;
     if (!json_is_object(r))
-        return bad(p, f, "must be an object (apps, areas, working, test, one_app)");
-    json_object_foreach(r, key, v)
-        if (!one_of(key, keys, sizeof(keys) / sizeof(keys[0])))
-            return bad(p, ob_arena_printf(p->a, "%s.%s", f, key), "is not a member here");
+        return bad(p, f, OB_REASON("tariff_options.area_rule"));
+    json_object_foreach(
+        r, key,
+        v) if (!one_of(key, keys,
+                       sizeof(keys) /
+                           sizeof(keys[0]))) return bad(p, ob_arena_printf(p->a, "%s.%s", f, key),
+                                                        OB_REASON("tariff_options.unknown_member"));
     if ((v = json_object_get(r, "apps")) &&
         (rc = apps(p, v, ob_arena_printf(p->a, "%s.apps", f), &out->apps, &out->napps,
                    &out->apps_list)) != 0)
@@ -189,7 +196,8 @@ area_rule(struct parse *p, json_t *r, size_t i, struct ob_area_rule *out)
         return rc;
     if ((v = json_object_get(r, "one_app"))) {
         if (!json_is_boolean(v))
-            return bad(p, ob_arena_printf(p->a, "%s.one_app", f), "must be true or false");
+            return bad(p, ob_arena_printf(p->a, "%s.one_app", f),
+                       OB_REASON("tariff_options.boolean"));
         out->one_app = json_is_true(v);
     }
     return 0;
@@ -207,7 +215,7 @@ areas(struct parse *p, json_t *v, struct ob_tariff_options *o)
         return 0;
     }
     if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 16)
-        return bad(p, "options.areas", "must be \"unlimited\" or an array of 1 to 16 rules");
+        return bad(p, "options.areas", OB_REASON("tariff_options.areas_format"));
     o->areas = ob_arena_alloc(p->a, sizeof(*o->areas) * json_array_size(v));
     json_array_foreach(v, i, r) {
         if ((rc = area_rule(p, r, i, &o->areas[i])) != 0)
@@ -226,7 +234,7 @@ terms(struct parse *p, json_t *v, struct ob_tariff_options *o)
     json_t *t;
 
     if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 4)
-        return bad(p, "options.terms", "must be an array of terms in months: 1, 3, 6, 12");
+        return bad(p, "options.terms", OB_REASON("tariff_options.terms_format"));
     json_array_foreach(v, i, t) {
         int k;
 
@@ -234,9 +242,10 @@ terms(struct parse *p, json_t *v, struct ob_tariff_options *o)
             ;
         if (k == 4)
             return bad(p, ob_arena_printf(p->a, "options.terms[%zu]", i),
-                       "must be 1, 3, 6 or 12 (months)");
+                       OB_REASON("tariff_options.term_format"));
         if (seen[k])
-            return bad(p, ob_arena_printf(p->a, "options.terms[%zu]", i), "is listed twice");
+            return bad(p, ob_arena_printf(p->a, "options.terms[%zu]", i),
+                       OB_REASON("tariff_options.twice"));
         seen[k] = true;
     }
     for (int k = 0; k < 4; k++)
@@ -254,29 +263,29 @@ strings_member(struct parse *p, json_t *root, struct ob_tariff_options *o)
 
     if ((v = json_object_get(root, "services"))) {
         if (!one_of(json_string_value(v), services, 2))
-            return bad(p, "options.services", "must be prof or basic");
+            return bad(p, "options.services", OB_REASON("tariff_options.services_format"));
         o->services = ob_arena_strdup(p->a, json_string_value(v));
     }
     if ((v = json_object_get(root, "requires_status"))) {
         if (!one_of(json_string_value(v), statuses, 4))
-            return bad(p, "options.requires_status", "must be csk, erp_cc, corp_list or cso");
+            return bad(p, "options.requires_status", OB_REASON("tariff_options.status_format"));
         o->requires_status = ob_arena_strdup(p->a, json_string_value(v));
     }
     if ((v = json_object_get(root, "chain"))) {
         if (!code_ok(json_string_value(v), NULL))
-            return bad(p, "options.chain", "must name a family of tariffs (a code such as its)");
+            return bad(p, "options.chain", OB_REASON("tariff_options.chain_format"));
         o->chain = ob_arena_strdup(p->a, json_string_value(v));
     }
     if ((v = json_object_get(root, "unit"))) {
         if (!code_ok(json_string_value(v), NULL))
-            return bad(p, "options.unit", "must name a unit (a code such as register)");
+            return bad(p, "options.unit", OB_REASON("tariff_options.unit_format"));
         o->unit = ob_arena_strdup(p->a, json_string_value(v));
     }
     if ((v = json_object_get(root, "metering"))) {
         char *s;
 
         if (!json_is_object(v))
-            return bad(p, "options.metering", "must be an object");
+            return bad(p, "options.metering", OB_REASON("tariff_options.object"));
         s = json_dumps(v, JSON_COMPACT);
         o->metering = ob_arena_strdup(p->a, s);
         free(s);
@@ -298,7 +307,8 @@ cfg_member(struct parse *p, json_t *v, struct ob_tariff_options *o)
         return rc;
     for (int i = 0; i < n; i++) {
         if (!one_of(names[i], option_keys, sizeof(option_keys) / sizeof(option_keys[0])))
-            return bad(p, ob_arena_printf(p->a, "options.cfg[%d]", i), "must name an option");
+            return bad(p, ob_arena_printf(p->a, "options.cfg[%d]", i),
+                       OB_REASON("tariff_options.cfg_format"));
         s = ob_arena_printf(p->a, "%s%s%s", s, i ? "," : "", names[i]);
     }
     o->cfg = s;
@@ -314,40 +324,39 @@ check_kind(struct parse *p, json_t *root, struct ob_tariff_options *o)
     const char *k = ob_tariff_kind_name(p->kind);
 
     if (main_like && !o->services)
-        return bad(p, "options.services", "is required for a main or trial tariff");
+        return bad(p, "options.services", OB_REASON("tariff_options.required_main"));
     if (main_like && !o->apps_list && !o->napps)
-        return bad(p, "options.apps", "is required for a main or trial tariff");
+        return bad(p, "options.apps", OB_REASON("tariff_options.required_main"));
     if (main_like && !o->areas_unlimited && !o->nareas)
-        return bad(p, "options.areas", "is required for a main or trial tariff");
+        return bad(p, "options.areas", OB_REASON("tariff_options.required_main"));
     if (main_like && !o->sessions)
-        return bad(p, "options.sessions", "is required for a main or trial tariff");
+        return bad(p, "options.sessions", OB_REASON("tariff_options.required_main"));
     if (!main_like && (json_object_get(root, "apps") || json_object_get(root, "areas") ||
                        json_object_get(root, "sessions")))
-        return ob_err_field(p->err, OB_EINVAL, json_object_get(root, "apps") ? "options.apps"
-                                               : json_object_get(root, "areas") ? "options.areas"
-                                                                                : "options.sessions",
-                            "a tariff of kind %s has no applications, areas or sessions of its "
-                            "own; use sessions_add or areas_add",
-                            k);
+        return ob_err_field(p->err, OB_EINVAL,
+                            json_object_get(root, "apps")    ? "options.apps"
+                            : json_object_get(root, "areas") ? "options.areas"
+                                                             : "options.sessions",
+                            "tariff_options.kind_has_nothing", "k=%s", k);
     if (ext && !o->sessions_add && !o->areas_add)
-        return bad(p, "options.sessions_add", "is required for an extension (or areas_add)");
+        return bad(p, "options.sessions_add", OB_REASON("tariff_options.required_extension"));
     if (!ext && (o->sessions_add || o->areas_add))
         return bad(p, o->sessions_add ? "options.sessions_add" : "options.areas_add",
-                   "is only for extensions");
+                   OB_REASON("tariff_options.only_extensions"));
     if ((p->kind == OB_TARIFF_TRIAL || p->kind == OB_TARIFF_SHORT_EXTENSION) && !o->days)
-        return bad(p, "options.days", "is required for a trial or a short extension");
+        return bad(p, "options.days", OB_REASON("tariff_options.required_days"));
     if (o->days && o->nterms)
-        return bad(p, "options.terms", "cannot be given together with days");
+        return bad(p, "options.terms", OB_REASON("tariff_options.not_with_days"));
     if ((p->kind == OB_TARIFF_MAIN || p->kind == OB_TARIFF_PER_UNIT) && !o->nterms)
-        return bad(p, "options.terms", "is required for a main or per-unit tariff");
+        return bad(p, "options.terms", OB_REASON("tariff_options.required_terms"));
     if (o->chain && p->kind != OB_TARIFF_MAIN)
-        return bad(p, "options.chain", "is only for main tariffs");
+        return bad(p, "options.chain", OB_REASON("tariff_options.only_main"));
     if (p->kind == OB_TARIFF_PER_UNIT && !o->unit)
-        return bad(p, "options.unit", "is required for a per-unit tariff");
+        return bad(p, "options.unit", OB_REASON("tariff_options.required_per_unit"));
     if (o->choose && o->napps && !o->apps_list && o->choose > o->napps)
-        return bad(p, "options.choose", "cannot be more than the applications listed");
+        return bad(p, "options.choose", OB_REASON("tariff_options.more_than_apps"));
     if (o->max_term_months && o->nterms && o->terms[o->nterms - 1] > o->max_term_months)
-        return bad(p, "options.max_term_months", "is shorter than the longest of the terms");
+        return bad(p, "options.max_term_months", OB_REASON("tariff_options.shorter_than_terms"));
     return 0;
 }
 
@@ -358,9 +367,14 @@ parse_root(struct parse *p, json_t *root, struct ob_tariff_options *o)
     json_t *v;
     int rc;
 
-    json_object_foreach(root, key, v)
-        if (!one_of(key, option_keys, sizeof(option_keys) / sizeof(option_keys[0])))
-            return bad(p, ob_arena_printf(p->a, "options.%s", key), "is not a tariff option");
+    json_object_foreach(
+        root, key,
+        v) if (!one_of(key, option_keys,
+                       sizeof(option_keys) /
+                           sizeof(option_keys[0]))) return bad(p,
+                                                               ob_arena_printf(p->a, "options.%s",
+                                                                               key),
+                                                               OB_REASON("tariff_options.unknown"));
     if ((v = json_object_get(root, "apps")) &&
         (rc = apps(p, v, "options.apps", &o->apps, &o->napps, &o->apps_list)) != 0)
         return rc;
@@ -385,7 +399,7 @@ parse_root(struct parse *p, json_t *root, struct ob_tariff_options *o)
         (rc = strings_member(p, root, o)) || (rc = cfg_member(p, json_object_get(root, "cfg"), o)))
         return rc;
     if (o->choose && !json_object_get(root, "apps"))
-        return bad(p, "options.choose", "needs apps to choose from");
+        return bad(p, "options.choose", OB_REASON("tariff_options.needs_apps"));
     return check_kind(p, root, o);
 }
 
@@ -402,7 +416,7 @@ ob_tariff_options_parse(const char *json, enum ob_tariff_kind k, struct ob_arena
     root = json ? json_loads(json, JSON_REJECT_DUPLICATES, &je) : NULL;
     if (!json_is_object(root)) {
         json_decref(root);
-        return ob_err_field(err, OB_EINVAL, "options", "'options' must be a JSON object");
+        return ob_err_field(err, OB_EINVAL, "options", "tariff_options.not_object");
     }
     rc = parse_root(&p, root, out);
     json_decref(root);

@@ -120,7 +120,7 @@ promotion_load(struct ob_ctx *ctx, const char *ref, struct ob_promotion *out)
                    "tit", ref ? ref : "", (int64_t)(end && !*end && id > 0 ? id : 0),
                    ref ? ref : "");
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "promotion '%s' not found", ref ? ref : "");
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "promotion.not_found", "ref=%s", ref ? ref : "");
     return rc;
 }
 
@@ -188,17 +188,15 @@ ob_catalog_offer_check(struct ob_ctx *ctx, int64_t tariff, int32_t day)
         return 0;
     if (ob_date_parse(from, &f) == 0 && day < f) {
         ob_date_format(day, d);
-        ob_err_field(&ctx->err, OB_EINVAL, "tariff",
-                     "tariff '%s' is offered only while promotion '%s' is in force; it starts on "
-                     "%s, the posting day is %s", tcode, code, from, d);
+        ob_err_field(&ctx->err, OB_EINVAL, "tariff", "promotion.not_started",
+                     "tcode=%s code=%s from=%s d=%s", tcode, code, from, d);
     } else if (*to && ob_date_parse(to, &t) == 0 && ob_date_add_days(t, -1, &t) == 0) {
         ob_date_format(t, d);       /* the last day: valid_to is exclusive */
-        ob_err_field(&ctx->err, OB_EINVAL, "tariff",
-                     "tariff '%s' is offered only while promotion '%s' is in force; it ended on "
-                     "%s", tcode, code, d);
+        ob_err_field(&ctx->err, OB_EINVAL, "tariff", "promotion.ended", "tcode=%s code=%s d=%s",
+                     tcode, code, d);
     } else {
-        ob_err_field(&ctx->err, OB_EINVAL, "tariff",
-                     "tariff '%s' is offered only while promotion '%s' is in force", tcode, code);
+        ob_err_field(&ctx->err, OB_EINVAL, "tariff", "promotion.not_in_force", "tcode=%s code=%s",
+                     tcode, code);
     }
     ob_err_hint(&ctx->err, "the provider extends an offer by its dates (PATCH /api/v1/promotions/%s)",
                 code);
@@ -236,19 +234,16 @@ check_refs(struct ob_ctx *ctx, struct promo *p)
     p->tariff_id = p->app_id = 0;
     if (p->tariff && ob_catalog_tariff_find(ctx, p->tariff, 0, &t) != 0) {
         ob_err_clear(&ctx->err);
-        return ob_err_field(&ctx->err, OB_EINVAL, "tariff",
-                            "'tariff' must be the code of a standard tariff ('%s' is not)",
-                            p->tariff);
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "promotion.tariff_not_standard",
+                            "tariff=%s", p->tariff);
     }
     if (p->tariff)
         p->tariff_id = t.id;
     if (!strcmp(p->kind, "offer") && (!p->tariff || t.kind != OB_TARIFF_MAIN))
-        return ob_err_field(&ctx->err, OB_EINVAL, "tariff",
-                            "an offer names the main tariff it opens");
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "promotion.offer_needs_tariff");
     if (p->app && ob_catalog_app_find(ctx, p->app, &a) != 0) {
         ob_err_clear(&ctx->err);
-        return ob_err_field(&ctx->err, OB_EINVAL, "application",
-                            "'application' must be the code of an application ('%s' is not)",
+        return ob_err_field(&ctx->err, OB_EINVAL, "application", "promotion.app_unknown", "app=%s",
                             p->app);
     }
     if (p->app)
@@ -265,29 +260,23 @@ check_promotion(struct ob_ctx *ctx, struct promo *p)
     int rc;
 
     if (!code_ok(p->code))
-        return ob_err_field(&ctx->err, OB_EINVAL, "code",
-                            "'code' must be 1 to 40 Latin letters, digits and + - _ .");
+        return ob_err_field(&ctx->err, OB_EINVAL, "code", "field.tariff_code_format");
     for (size_t i = 0; p->kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
         known = known || !strcmp(p->kind, kinds[i]);
     if (!known)
-        return ob_err_field(&ctx->err, OB_EINVAL, "kind",
-                            "'kind' must be free_period, free_units or offer");
+        return ob_err_field(&ctx->err, OB_EINVAL, "kind", "promotion.kind_format");
     if ((rc = ob_check_text(ctx, p->name_ru, 200, true, "name_ru")) != 0 ||
         (rc = ob_check_text(ctx, p->name_en, 200, true, "name_en")) != 0)
         return rc;
     if (!p->from || ob_date_parse_input(p->from, &from) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "valid_from",
-                            "'valid_from' must be " OB_DATE_INPUT_WHAT);
+        return ob_err_field(&ctx->err, OB_EINVAL, "valid_from", "field.date");
     if (p->to && (ob_date_parse_input(p->to, &to) != 0 || to <= from))
-        return ob_err_field(&ctx->err, OB_EINVAL, "valid_to",
-                            "'valid_to' must be " OB_DATE_INPUT_WHAT
-                            ", after 'valid_from' (exclusive), or null for no end");
+        return ob_err_field(&ctx->err, OB_EINVAL, "valid_to", "promotion.valid_to_format");
     params = json_loads(p->params ? p->params : "{}", JSON_REJECT_DUPLICATES, NULL);
     known = json_is_object(params);
     json_decref(params);
     if (!known || strlen(p->params ? p->params : "") > 4000)
-        return ob_err_field(&ctx->err, OB_EINVAL, "params",
-                            "'params' must be an object of at most 4000 bytes");
+        return ob_err_field(&ctx->err, OB_EINVAL, "params", "promotion.params_format");
     return check_refs(ctx, p);
 }
 
@@ -310,8 +299,8 @@ promotion_insert(struct ob_ctx *ctx, void *arg)
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_ROW)
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "code",
-                            "a promotion with code '%s' exists already", p->code);
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "code", "promotion.code_taken", "code=%s",
+                            p->code);
     rc = ob_db_get_int(ctx->db, a->id,
                        "INSERT INTO promotions (code, kind, name_ru, name_en, tariff_id, "
                        "application_id, params, valid_from, valid_to, created_at) VALUES "

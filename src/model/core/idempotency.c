@@ -67,12 +67,11 @@ ob_idem_key_check(struct ob_err *err, const char *key)
     size_t n = key ? strlen(key) : 0;
 
     if (n == 0 || n > OB_IDEM_KEY_MAX)
-        return ob_err_field(err, OB_EINVAL, HEADER, HEADER " must be 1 to %d characters long",
+        return ob_err_field(err, OB_EINVAL, HEADER, "idempotency.key_length", "idem_key_max=%d",
                             OB_IDEM_KEY_MAX);
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)key[i] < 0x20 || (unsigned char)key[i] > 0x7e)
-            return ob_err_field(err, OB_EINVAL, HEADER,
-                                HEADER " must be printable ASCII characters");
+            return ob_err_field(err, OB_EINVAL, HEADER, "idempotency.key_chars");
     return 0;
 }
 
@@ -201,8 +200,7 @@ claim_or_wait(struct ob_ctx *ctx, struct ob_idem *idem, struct row *r)
             return rc;
         while (r->found == HELD && !r->done && !strcmp(r->request_hash, idem->request_hash)) {
             if (ob_clock_mono_us() > deadline) {
-                ob_err_field(&ctx->err, OB_ECONFLICT, HEADER,
-                             "a request with this " HEADER " is still in progress");
+                ob_err_field(&ctx->err, OB_ECONFLICT, HEADER, "idempotency.in_progress");
                 ob_err_hint(&ctx->err, "retry later with the same " HEADER);
                 return OB_ECONFLICT;
             }
@@ -229,7 +227,7 @@ stored_bad(struct ob_ctx *ctx, const struct ob_idem *idem, const char *why)
 {
     ob_log(OB_LOG_ERROR, "idempotency key unusable", "{s:s, s:s, s:s}", "request_id",
            ctx->request_id, "actor", idem->actor, "detail", why);
-    return ob_err_set(&ctx->err, OB_EINTERNAL, "the stored answer of this key %s", why);
+    return ob_err_set(&ctx->err, OB_EINTERNAL, "idempotency.stored_unusable", "why=%s", why);
 }
 
 /* Open the sealed body of a stored answer into idem. */
@@ -269,8 +267,7 @@ ob_idem_begin(struct ob_ctx *ctx, const char *key, const char *request_hash,
     if ((rc = claim_or_wait(ctx, idem, &r)) != 0 || r.found == MINE)
         return rc;
     if (strcmp(r.request_hash, idem->request_hash)) {
-        ob_err_field(&ctx->err, OB_ECONFLICT, HEADER,
-                     "this " HEADER " was already used for a different request");
+        ob_err_field(&ctx->err, OB_ECONFLICT, HEADER, "idempotency.key_reused");
         ob_err_hint(&ctx->err, "send a new " HEADER " with a different request");
         return OB_ECONFLICT;
     }

@@ -69,12 +69,13 @@ expand(struct ob_ctx *ctx, const struct ob_asset *a, json_t *vars, bool html, co
         ob_buf_add(&b, p, (size_t)(open - p));
         close = strstr(open, "}}");
         if (!close || (size_t)(close - open - 2) >= sizeof(name)) {
-            rc = ob_err_set(&ctx->err, OB_EINTERNAL, "template '%s' has an unclosed {{", a->path);
+            rc = ob_err_set(&ctx->err, OB_EINTERNAL, "mail.template_unclosed", "path=%s", a->path);
             break;
         }
         snprintf(name, sizeof(name), "%.*s", (int)(close - open - 2), open + 2);
         if (!(v = value(vars, name, tmp, sizeof(tmp)))) {
-            rc = ob_err_set(&ctx->err, OB_EINTERNAL, "template '%s' needs '%s'", a->path, name);
+            rc = ob_err_set(&ctx->err, OB_EINTERNAL, "mail.template_needs", "path=%s name=%s",
+                            a->path, name);
             break;
         }
         if (html)
@@ -100,7 +101,7 @@ part(struct ob_ctx *ctx, const char *lang, const char *tmpl, const char *ext, js
 
     snprintf(path, sizeof(path), "/%s/%s.%s", lang, tmpl, ext);
     if (!(a = ob_asset_find(ob_mail_assets, ob_nmail_assets, path)))
-        return ob_err_set(&ctx->err, OB_EINTERNAL, "no mail template '%s'", path);
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "mail.no_template", "path=%s", path);
     return expand(ctx, a, vars, !strcmp(ext, "html"), out);
 }
 
@@ -198,7 +199,8 @@ ob_outbox_get(struct ob_ctx *ctx, int64_t id, struct ob_mail *out)
                    "created_at FROM outbox WHERE id = ?",
                    "i", id);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "message %lld not found", (long long)id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "mail.message_not_found", "id=%lld",
+                          (long long)id);
     return rc;
 }
 

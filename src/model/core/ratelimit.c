@@ -19,7 +19,7 @@
 #include "base/banned.h"
 
 int
-ob_ratelimit_check(struct ob_ctx *ctx, const char *key, const char *what)
+ob_ratelimit_check(struct ob_ctx *ctx, const char *key, const char *reason)
 {
     int64_t now = ob_clock_now(ctx), until = 0, wait;
     int rc = ob_db_get_int(ctx->db, &until,
@@ -30,8 +30,7 @@ ob_ratelimit_check(struct ob_ctx *ctx, const char *key, const char *what)
     if (until <= now)
         return 0;
     wait = until - now;
-    ob_err_set(&ctx->err, OB_ERATE, "too many %s from your address; try again in %lld minutes",
-               what, (long long)((wait + 59) / 60));
+    ob_err_set(&ctx->err, OB_ERATE, reason, "wait=%lld", (long long)((wait + 59) / 60));
     ctx->err.retry_after = (int)wait;
     return OB_ERATE;
 }
@@ -93,7 +92,7 @@ block(struct ob_ctx *ctx, const char *key, bool reached, int64_t window_s)
 
 int
 ob_ratelimit_reserve(struct ob_ctx *ctx, const char *key, int limit, int64_t window_s,
-                     const char *what)
+                     const char *reason)
 {
     int64_t failures = 0, start = 0, wait;
     int rc;
@@ -104,8 +103,7 @@ ob_ratelimit_reserve(struct ob_ctx *ctx, const char *key, int limit, int64_t win
         wait = start + window_s - ob_clock_now(ctx);
         if (wait < 1)
             wait = 1;
-        ob_err_set(&ctx->err, OB_ERATE, "too many %s; try again in %lld minutes", what,
-                   (long long)((wait + 59) / 60));
+        ob_err_set(&ctx->err, OB_ERATE, reason, "wait=%lld", (long long)((wait + 59) / 60));
         ctx->err.retry_after = (int)wait;
         return OB_ERATE; /* the caller's transaction rolls the count back */
     }

@@ -16,9 +16,10 @@
 
 struct ob_ctx;
 
-/* OB_ERATE with retry_after (and a message naming `what`) when key is
- * blocked now; 0 otherwise. */
-int ob_ratelimit_check(struct ob_ctx *ctx, const char *key, const char *what);
+/* OB_ERATE with retry_after (and `reason`, whose message says what is
+ * limited; its param is `wait`, in minutes) when key is blocked now; 0
+ * otherwise. */
+int ob_ratelimit_check(struct ob_ctx *ctx, const char *key, const char *reason);
 /* Count one event for key in a window of window_s seconds; the limit-th
  * event blocks the key until the window ends. Joins the transaction. */
 int ob_ratelimit_hit(struct ob_ctx *ctx, const char *key, int limit, int64_t window_s);
@@ -27,11 +28,11 @@ int ob_ratelimit_hit(struct ob_ctx *ctx, const char *key, int limit, int64_t win
  * password hash, a second-factor code): the attempt is counted first, so
  * that N attempts at once against a limit of L evaluate at most L. The
  * attempt that would be the (limit+1)-th in the window is refused with
- * OB_ERATE and retry_after (the message names `what`), and returning that
+ * OB_ERATE, retry_after and `reason` (as above), and returning that
  * error rolls the count back. Joins the transaction: run each reservation
  * in a write transaction of its own, committed before the work starts. */
 int ob_ratelimit_reserve(struct ob_ctx *ctx, const char *key, int limit, int64_t window_s,
-                         const char *what);
+                         const char *reason);
 /* Give back an attempt that succeeded: `forget` drops the key's count
  * (a right password clears the person's failures), else one attempt is
  * taken off. Joins the transaction. */

@@ -37,8 +37,8 @@ check_tz(struct ob_ctx *ctx, void *arg)
     if (rc == OB_DB_DONE)
         return put(ctx, "time_zone", zone);
     if (strcmp(have, zone) != 0) {
-        ob_err_field(&ctx->err, OB_ECONFLICT, "tz",
-                     "the database was initialised with time zone '%s', not '%s'", have, zone);
+        ob_err_field(&ctx->err, OB_ECONFLICT, "tz", "setting.zone_mismatch", "have=%s zone=%s",
+                     have, zone);
         ob_err_hint(&ctx->err, "start with --tz %s", have);
         return OB_ECONFLICT;
     }
@@ -88,8 +88,7 @@ set_clock(struct ob_ctx *ctx, void *arg)
         return rc;
     if (a->target < real + offset) {
         ob_instant_format(real + offset, now);
-        return ob_err_field(&ctx->err, OB_EINVAL, "now",
-                            "the clock cannot go back: it is already %s", now);
+        return ob_err_field(&ctx->err, OB_EINVAL, "now", "setting.clock_backwards", "now=%s", now);
     }
     snprintf(text, sizeof(text), "%" PRId64, a->target - real);
     if ((rc = put(ctx, "clock_offset", text)) != 0)

@@ -117,8 +117,7 @@ ob_task_finish(struct ob_ctx *ctx, const char *node, const struct ob_task *t)
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     if (n == 0)
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "task %lld is no longer held by this runner",
-                          (long long)t->id);
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "task.lost", "id=%lld", (long long)t->id);
     return 0;
 }
 
@@ -242,6 +241,6 @@ ob_task_get(struct ob_ctx *ctx, int64_t id, struct ob_task_info *out)
                    "FROM tasks WHERE id = ?",
                    "i", id);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "task %lld not found", (long long)id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "task.not_found", "id=%lld", (long long)id);
     return rc;
 }

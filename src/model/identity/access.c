@@ -97,7 +97,7 @@ ob_access_person(struct ob_ctx *ctx)
 {
     if (ctx->actor.system || ctx->actor.person)
         return 0;
-    return ob_err_set(&ctx->err, OB_EUNAUTH, "sign in first");
+    return ob_err_set(&ctx->err, OB_EUNAUTH, "auth.sign_in");
 }
 
 int
@@ -107,8 +107,7 @@ ob_access_session(struct ob_ctx *ctx)
 
     if (rc != 0 || !ctx->actor.token)
         return rc;
-    ob_err_set(&ctx->err, OB_EPERM, "this needs a signed-in session: an API token acts on one "
-                                    "account's data, never on the person's login");
+    ob_err_set(&ctx->err, OB_EPERM, "auth.needs_session");
     ob_err_hint(&ctx->err, "sign in to the cabinet to change your password, second factor or "
                            "tokens");
     return OB_EPERM;
@@ -168,7 +167,7 @@ mfa_gate(struct ob_ctx *ctx)
 {
     if (!ctx->actor.mfa_missing)
         return 0;
-    ob_err_set(&ctx->err, OB_EPERM, "two-factor authentication is required for provider staff");
+    ob_err_set(&ctx->err, OB_EPERM, "auth.totp_required");
     ob_err_hint(&ctx->err, "turn it on in your profile: POST /api/v1/me/totp");
     return OB_EPERM;
 }
@@ -187,7 +186,7 @@ ob_access_provider(struct ob_ctx *ctx, unsigned roles)
         return mfa_gate(ctx);
     if (ctx->err.rc)
         return ctx->err.rc;
-    return ob_err_set(&ctx->err, OB_EPERM, "this needs the provider's %s role",
+    return ob_err_set(&ctx->err, OB_EPERM, "auth.needs_provider_role", "roles=%s",
                       ob_role_name(roles & (0u - roles)));
 }
 
@@ -212,8 +211,9 @@ ob_access_partner(struct ob_ctx *ctx, int64_t partner, unsigned partner_roles,
     if (mine & partner_roles)
         return 0;
     if (mine || prov)
-        return ob_err_set(&ctx->err, OB_EPERM, "your roles do not allow this");
-    return ob_err_set(&ctx->err, OB_ENOTFOUND, "partner %lld not found", (long long)partner);
+        return ob_err_set(&ctx->err, OB_EPERM, "auth.forbidden_role");
+    return ob_err_set(&ctx->err, OB_ENOTFOUND, "auth.partner_not_found", "partner=%lld",
+                      (long long)partner);
 }
 
 /* The accounts of kind k where the actor holds a role, as "12,15" appended
@@ -295,7 +295,8 @@ ob_access_subscriber(struct ob_ctx *ctx, int64_t sub, unsigned sub_roles,
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_DONE)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscriber %lld not found", (long long)sub);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "auth.subscriber_not_found", "sub=%lld",
+                          (long long)sub);
     prov = ob_access_provider_roles(ctx);
     if (prov & provider_roles)
         return mfa_gate(ctx);
@@ -307,8 +308,9 @@ ob_access_subscriber(struct ob_ctx *ctx, int64_t sub, unsigned sub_roles,
     if (partner & partner_roles)
         return 0;
     if (mine || partner || prov)
-        return ob_err_set(&ctx->err, OB_EPERM, "your roles do not allow this");
-    return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscriber %lld not found", (long long)sub);
+        return ob_err_set(&ctx->err, OB_EPERM, "auth.forbidden_role");
+    return ob_err_set(&ctx->err, OB_ENOTFOUND, "auth.subscriber_not_found", "sub=%lld",
+                      (long long)sub);
 }
 
 bool

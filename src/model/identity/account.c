@@ -20,11 +20,9 @@ ob_account_check_name(struct ob_ctx *ctx, const char *name, const char *field)
 
     if (n == 0 || name[0] == ' ' || name[n - 1] == ' ')
         return ob_err_field(&ctx->err, OB_EINVAL, field,
-                            n ? "'%s' must not start or end with a space" : "'%s' is required",
-                            field);
+                            n ? "field.spaces_around" : "field.required");
     if (n > 200 || !ob_utf8_valid(name))
-        return ob_err_field(&ctx->err, OB_EINVAL, field,
-                            "'%s' must be at most 200 characters of valid UTF-8", field);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "field.name_format");
     return 0;
 }
 
@@ -86,7 +84,7 @@ ob_account_get(struct ob_ctx *ctx, int64_t id, struct ob_account *out)
     rc = ob_db_one(ctx, read_account, out,
                    "SELECT id, kind, name, created_at FROM accounts WHERE id = ?", "i", id);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "account %lld not found", (long long)id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "account.not_found", "id=%lld", (long long)id);
     return rc;
 }
 

@@ -147,8 +147,7 @@ totp_claim(struct ob_ctx *ctx, int64_t person, int64_t step, const char *field)
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     if (n == 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, field,
-                            "this code was used already; wait for the next one");
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "auth.totp_used");
     return 0;
 }
 
@@ -158,7 +157,7 @@ struct attempt {
     const char *keys[2];
     int limits[2];
     int n;
-    const char *what;
+    const char *reason;     /* of the refusal: what is limited */
 };
 
 static void
@@ -174,7 +173,7 @@ attempt_reserve(struct ob_ctx *ctx, void *arg)
     int rc = 0;
 
     for (int i = 0; i < a->n && rc == 0; i++)
-        rc = ob_ratelimit_reserve(ctx, a->keys[i], a->limits[i], WINDOW_S, a->what);
+        rc = ob_ratelimit_reserve(ctx, a->keys[i], a->limits[i], WINDOW_S, a->reason);
     return rc;
 }
 
@@ -200,7 +199,7 @@ int
 ob_auth_guess_begin(struct ob_ctx *ctx, const char *email)
 {
     char key[OB_EMAIL_MAX + 8];
-    struct attempt a = { { key }, { EMAIL_FAILURES }, 1, "wrong passwords or codes" };
+    struct attempt a = { { key }, { EMAIL_FAILURES }, 1, OB_REASON("rate.wrong_guesses") };
 
     person_key(email, key, sizeof(key));
     return ob_db_tx(ctx, OB_DB_WRITE, attempt_reserve, &a);
@@ -210,7 +209,7 @@ int
 ob_auth_guess_end(struct ob_ctx *ctx, const char *email, bool right)
 {
     char key[OB_EMAIL_MAX + 8];
-    struct attempt a = { { key }, { EMAIL_FAILURES }, 1, NULL };
+    struct attempt a = { { key }, { EMAIL_FAILURES }, 1, OB_REASON("rate.wrong_guesses") };
 
     if (!right)
         return 0;   /* it stays counted */
@@ -302,8 +301,7 @@ check_secrets(struct ob_ctx *ctx, const struct ob_login *in, bool known, const s
         if (!in->otp || !*in->otp) {
             if ((rc = ob_db_tx(ctx, OB_DB_WRITE, attempt_release_tx, at)) != 0)
                 return rc;
-            return ob_err_field(&ctx->err, OB_EUNAUTH, "otp",
-                                "enter the six-digit code from your authenticator app");
+            return ob_err_field(&ctx->err, OB_EUNAUTH, "otp", "auth.totp_format");
         }
         o->totp_step = totp_step(s->totp, in->otp, ob_clock_now(ctx));
         o->ok = o->totp_step > s->totp_last_step;
@@ -317,7 +315,7 @@ ob_auth_login(struct ob_ctx *ctx, const struct ob_login *in, const char *old,
 {
     char email[OB_EMAIL_MAX + 1], ekey[OB_EMAIL_MAX + 8], akey[80];
     struct attempt at = { { ekey, akey }, { EMAIL_FAILURES, ADDR_FAILURES }, 2,
-                          "failed sign-ins" };
+                          OB_REASON("rate.failed_sign_ins") };
     struct outcome o = { 0 };
     struct ob_person p;
     struct secrets s = { 0 };
@@ -328,7 +326,7 @@ ob_auth_login(struct ob_ctx *ctx, const struct ob_login *in, const char *old,
     if ((rc = ob_email_normalize(ctx, in->email, email, sizeof(email), "email")) != 0)
         return rc;
     if (!in->password || !*in->password)
-        return ob_err_field(&ctx->err, OB_EINVAL, "password", "the password is required");
+        return ob_err_field(&ctx->err, OB_EINVAL, "password", "auth.password_required");
     person_key(email, ekey, sizeof(ekey));
     snprintf(akey, sizeof(akey), "addr:%s", ctx->remote_addr ? ctx->remote_addr : "");
     /* counted before the hash, so parallel guesses cannot outrun the limit */
@@ -352,7 +350,7 @@ ob_auth_login(struct ob_ctx *ctx, const struct ob_login *in, const char *old,
     if ((rc = ob_db_tx(ctx, OB_DB_WRITE, record, &o)) != 0)
         return rc;
     if (!o.ok)
-        return ob_err_set(&ctx->err, OB_EUNAUTH, "wrong email, password or code");
+        return ob_err_set(&ctx->err, OB_EUNAUTH, "auth.wrong_credentials");
     return 0;
 }
 
@@ -377,7 +375,7 @@ touch(struct ob_ctx *ctx, void *arg)
 struct session_row {
     int64_t person, account, created, seen, mfa;
     char token[OB_CSRF_LEN];
-    const char *email;
+    const char *email, *lang;
 };
 
 static void
@@ -392,6 +390,7 @@ read_session(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     s->seen = ob_stmt_int(st, 4);
     s->mfa = ob_stmt_int(st, 5);
     s->email = ob_stmt_dup(ctx, st, 6);
+    s->lang = ob_stmt_dup(ctx, st, 7);
 }
 
 int
@@ -408,7 +407,7 @@ ob_auth_session(struct ob_ctx *ctx, const char *secret, bool changing, const cha
     ob_auth_hash(secret, hash);
     rc = ob_db_one(ctx, read_session, &s,
                    "SELECT s.person_id, COALESCE(s.account_id, 0), s.csrf, s.created_at, "
-                   "s.seen_at, s.mfa_ok, p.email FROM auth_sessions s JOIN persons p "
+                   "s.seen_at, s.mfa_ok, p.email, p.lang FROM auth_sessions s JOIN persons p "
                    "ON p.id = s.person_id WHERE s.id_hash = ? AND p.disabled = 0",
                    "t", hash);
     if (rc != 0 && rc != OB_ENOTFOUND)
@@ -416,19 +415,19 @@ ob_auth_session(struct ob_ctx *ctx, const char *secret, bool changing, const cha
     if (!s.person || now - s.seen > idle || now - s.created > max) {
         if (s.person)
             ob_db_tx(ctx, OB_DB_WRITE, end_session, hash);
-        return ob_err_set(&ctx->err, OB_EUNAUTH, "your session has ended; sign in again");
+        return ob_err_set(&ctx->err, OB_EUNAUTH, "auth.session_ended");
     }
     if (changing && !origin_ok &&
         (!csrf_header || strlen(csrf_header) != strlen(s.token) ||
          sodium_memcmp(csrf_header, s.token, strlen(s.token)) != 0))
-        return ob_err_set(&ctx->err, OB_EPERM,
-                          "this request needs the X-CSRF-Token header of your session");
+        return ob_err_set(&ctx->err, OB_EPERM, "auth.csrf_missing");
     /* in the group of concurrent writes (SQLite), not queued behind it on the lock */
     if (now - s.seen > TOUCH_S && (rc = ob_db_tx_group(ctx, touch, hash)) != 0)
         return rc;
     ctx->actor.person = s.person;
     ctx->actor.account = s.account;
     ctx->actor.name = s.email;
+    ctx->actor.lang = s.lang;
     ctx->actor.mfa_missing = s.mfa == 0;
     if (csrf)
         memcpy(csrf, s.token, OB_CSRF_LEN);
@@ -469,8 +468,8 @@ ob_auth_switch(struct ob_ctx *ctx, const char *secret, int64_t account)
     char hash[65];
 
     if (!ob_access_roles(ctx, account))
-        return ob_err_field(&ctx->err, OB_ENOTFOUND, "account", "you have no account %lld",
-                            (long long)account);
+        return ob_err_field(&ctx->err, OB_ENOTFOUND, "account", "auth.no_such_account",
+                            "account=%lld", (long long)account);
     ob_auth_hash(secret, hash);
     a.hash = hash;
     ctx->actor.account = account;
@@ -501,8 +500,7 @@ staff_token_gate(struct ob_ctx *ctx)
         return rc;
     if (!s.staff || s.totp_enabled)
         return 0;
-    ob_err_set(&ctx->err, OB_EUNAUTH, "two-factor authentication is required for provider "
-                                      "staff: this token works again once you turn it on");
+    ob_err_set(&ctx->err, OB_EUNAUTH, "auth.totp_required_token");
     ob_err_hint(&ctx->err, "sign in to the cabinet and turn it on in your profile");
     return OB_EUNAUTH;
 }
@@ -529,7 +527,7 @@ ob_auth_bearer(struct ob_ctx *ctx, const char *token)
     int rc;
 
     if (strncmp(token, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) != 0)
-        return ob_err_set(&ctx->err, OB_EUNAUTH, "the API token is not valid");
+        return ob_err_set(&ctx->err, OB_EUNAUTH, "auth.token_not_valid");
     ob_auth_hash(token, hash);
     rc = ob_db_one(ctx, read_bearer, &last,
                    "SELECT t.id, t.person_id, t.account_id, t.roles, a.kind, p.email, "
@@ -541,7 +539,7 @@ ob_auth_bearer(struct ob_ctx *ctx, const char *token)
     if (rc != 0 && rc != OB_ENOTFOUND)
         return rc;
     if (rc == OB_ENOTFOUND || !ctx->actor.token)
-        return ob_err_set(&ctx->err, OB_EUNAUTH, "the API token is not valid");
+        return ob_err_set(&ctx->err, OB_EUNAUTH, "auth.token_not_valid");
     if ((rc = staff_token_gate(ctx)) != 0)
         return rc;
     if (ob_clock_now(ctx) - last > TOUCH_S)
@@ -599,7 +597,7 @@ reset_start(struct ob_ctx *ctx, void *arg)
     int rc;
 
     snprintf(key, sizeof(key), "reset:%s", a->email);
-    if ((rc = ob_ratelimit_check(ctx, key, "password links")) == OB_ERATE) {
+    if ((rc = ob_ratelimit_check(ctx, key, OB_REASON("rate.password_links"))) == OB_ERATE) {
         ob_err_clear(&ctx->err);
         return 0;       /* quietly: too many links asked for this address */
     }
@@ -673,8 +671,7 @@ reset_finish(struct ob_ctx *ctx, void *arg)
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     if (n == 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "token",
-                            "the link has expired or was already used; ask for a new one");
+        return ob_err_field(&ctx->err, OB_EINVAL, "token", "auth.link_expired");
     n = ob_db_run(ctx->db, "UPDATE persons SET password_hash = ?, updated_at = ? WHERE id = ?",
                   "tii", a->pwhash, now, a->person);
     if (n >= 0)
@@ -702,7 +699,7 @@ ob_auth_reset_finish(struct ob_ctx *ctx, const char *token, const char *password
     int rc;
 
     if (!token || !*token)
-        return ob_err_field(&ctx->err, OB_EINVAL, "token", "the link's token is missing");
+        return ob_err_field(&ctx->err, OB_EINVAL, "token", "auth.link_token_missing");
     ob_auth_hash(token, hash);
     rc = ob_db_get_int(ctx->db, &a.person,
                        "SELECT person_id FROM person_links WHERE token_hash = ? AND "
@@ -711,8 +708,7 @@ ob_auth_reset_finish(struct ob_ctx *ctx, const char *token, const char *password
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_DONE)
-        return ob_err_field(&ctx->err, OB_EINVAL, "token",
-                            "the link has expired or was already used; ask for a new one");
+        return ob_err_field(&ctx->err, OB_EINVAL, "token", "auth.link_expired");
     if ((rc = ob_person_get(ctx, a.person, &p)) != 0 ||
         (rc = ob_password_check(ctx, password, p.email, "password")) != 0 ||
         (rc = ob_password_hash(ctx, password, pwhash, sizeof(pwhash))) != 0)
@@ -742,8 +738,7 @@ totp_set(struct ob_ctx *ctx, void *arg)
                       "updated_at = ? WHERE id = ? AND totp_enabled = 0",
                       "tii", a->secret, ob_clock_now(ctx), a->person);
         if (n == 0)
-            return ob_err_set(&ctx->err, OB_ECONFLICT,
-                              "two-factor authentication is already on; turn it off first");
+            return ob_err_set(&ctx->err, OB_ECONFLICT, "auth.totp_already_on");
     } else {
         if ((rc = totp_claim(ctx, a->person, a->step, "code")) != 0)
             return rc;
@@ -779,7 +774,7 @@ ob_auth_totp_start(struct ob_ctx *ctx, char *secret32, size_t size, char *uri, s
         return rc;
     randombytes_buf(raw, sizeof(raw));
     if (oath_base32_encode(raw, sizeof(raw), &enc, &len) != OATH_OK)
-        return ob_err_set(&ctx->err, OB_EINTERNAL, "cannot encode a TOTP secret");
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "auth.totp_encode_failed");
     snprintf(secret32, size, "%.*s", (int)strcspn(enc, "="), enc);
     free(enc);
     snprintf(uri, usize, "otpauth://totp/Oblako:%s?secret=%s&issuer=Oblako&digits=6&period=30",
@@ -802,9 +797,8 @@ totp_code_check(struct ob_ctx *ctx, const char *code, bool want_enabled, int64_t
         (rc = load_secrets(ctx, ctx->actor.person, &s)) != 0)
         return rc;
     if (!s.totp || s.totp_enabled != want_enabled)
-        return ob_err_set(&ctx->err, OB_ECONFLICT, want_enabled
-                                                       ? "two-factor authentication is not on"
-                                                       : "start the set-up first");
+        return ob_err_set(&ctx->err, OB_ECONFLICT,
+                          want_enabled ? "auth.totp_not_on" : "auth.totp_setup_first");
     if ((rc = ob_auth_guess_begin(ctx, s.email)) != 0)
         return rc;
     *step = totp_step(s.totp, code, ob_clock_now(ctx));
@@ -812,7 +806,7 @@ totp_code_check(struct ob_ctx *ctx, const char *code, bool want_enabled, int64_t
     if ((rc = ob_auth_guess_end(ctx, s.email, right)) != 0)
         return rc;
     if (!right)
-        return ob_err_field(&ctx->err, OB_EINVAL, "code", "the code is not right; try the next one");
+        return ob_err_field(&ctx->err, OB_EINVAL, "code", "auth.totp_wrong");
     return 0;
 }
 

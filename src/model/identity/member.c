@@ -75,7 +75,7 @@ ob_member_get(struct ob_ctx *ctx, int64_t account, enum ob_kind k, int64_t perso
     rc = ob_db_one(ctx, read_member, &r, MEMBER_SELECT "WHERE m.account_id = ? AND m.person_id = ?",
                    "ii", account, person);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "person %lld is not a member here",
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "member.not_member", "person=%lld",
                           (long long)person);
     return rc;
 }
@@ -145,10 +145,10 @@ ob_member_parse_roles(struct ob_ctx *ctx, enum ob_kind k, const char *roles, uns
     const char *bad = NULL;
 
     if (ob_roles_parse(k, roles, out, &bad) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "'%s' is not a role of a %s",
+        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "member.not_a_role", "bad=%s k=%s",
                             bad ? bad : "", ob_kind_name(k));
     if (!*out)
-        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "give at least one role");
+        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "member.no_roles");
     return 0;
 }
 
@@ -181,7 +181,6 @@ ob_member_keep_owner(struct ob_ctx *ctx, int64_t account, const struct ob_accoun
     if ((rc = ob_member_owners(ctx, account, &owners)) != 0)
         return rc;
     if (owners <= 1)
-        return ob_err_set(&ctx->err, OB_ECONFLICT,
-                          "%s is the last owner; make someone else an owner first", m->email);
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "member.last_owner", "email=%s", m->email);
     return 0;
 }

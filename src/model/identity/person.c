@@ -65,7 +65,7 @@ slot_take(struct ob_ctx *ctx)
         hash_running++;
     pthread_mutex_unlock(&hash_lock);
     if (rc != 0)
-        return ob_err_set(&ctx->err, OB_EUNAVAIL, "too many sign-ins at once; try again shortly");
+        return ob_err_set(&ctx->err, OB_EUNAVAIL, "person.sign_ins_busy");
     return 0;
 }
 
@@ -91,15 +91,14 @@ ob_email_normalize(struct ob_ctx *ctx, const char *in, char *out, size_t size, c
         e--;
     n = (size_t)(e - s);
     if (n == 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, field, "an email address is required");
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "person.email_required");
     if (n > OB_EMAIL_MAX || n >= size)
-        return ob_err_field(&ctx->err, OB_EINVAL, field, "the email address is too long");
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "person.email_too_long");
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
 
         if (c <= ' ' || c == 0x7f || c == ',' || c == ';' || c == '<' || c == '>' || c == '"')
-            return ob_err_field(&ctx->err, OB_EINVAL, field,
-                                "the email address has a character it cannot have");
+            return ob_err_field(&ctx->err, OB_EINVAL, field, "person.email_bad_char");
         out[i] = (char)tolower(c);
     }
     out[n] = '\0';
@@ -107,7 +106,7 @@ ob_email_normalize(struct ob_ctx *ctx, const char *in, char *out, size_t size, c
     dot = at ? strrchr(at, '.') : NULL;
     if (!at || at == out || strchr(at + 1, '@') || !dot || dot == at + 1 || !dot[1] ||
         !ob_utf8_valid(out))
-        return ob_err_field(&ctx->err, OB_EINVAL, field, "'%s' is not an email address", out);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "person.email_format", "out=%s", out);
     return 0;
 }
 
@@ -200,28 +199,25 @@ ob_password_check(struct ob_ctx *ctx, const char *pw, const char *email, const c
     int distinct = 0;
 
     if (bytes > OB_PASSWORD_MAX * 4)
-        return ob_err_field(&ctx->err, OB_EINVAL, field,
-                            "the password must be at most %d characters long", OB_PASSWORD_MAX);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "person.password_too_long",
+                            "password_max=%d", OB_PASSWORD_MAX);
     if (pw && !ob_utf8_valid(pw))
-        return ob_err_field(&ctx->err, OB_EINVAL, field, "the password is not valid UTF-8");
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "person.password_not_utf8");
     if (pw)
         characters(pw, &n, &distinct, OB_PASSWORD_DISTINCT);
     if (n < OB_PASSWORD_MIN)
-        return ob_err_field(&ctx->err, OB_EINVAL, field,
-                            "the password must be at least %d characters long", OB_PASSWORD_MIN);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "person.password_too_short",
+                            "password_min=%d", OB_PASSWORD_MIN);
     if (n > OB_PASSWORD_MAX)
-        return ob_err_field(&ctx->err, OB_EINVAL, field,
-                            "the password must be at most %d characters long", OB_PASSWORD_MAX);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "person.password_too_long",
+                            "password_max=%d", OB_PASSWORD_MAX);
     if (email && !strcasecmp(pw, email))
-        return ob_err_field(&ctx->err, OB_EINVAL, field,
-                            "the password cannot be the email address");
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "person.password_is_email");
     if (distinct < OB_PASSWORD_DISTINCT)
-        return ob_err_field(&ctx->err, OB_EINVAL, field,
-                            "the password needs at least %d different characters",
-                            OB_PASSWORD_DISTINCT);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "person.password_few_distinct",
+                            "password_distinct=%d", OB_PASSWORD_DISTINCT);
     if (common(pw))
-        return ob_err_field(&ctx->err, OB_EINVAL, field,
-                            "this password is one of the most common ones; choose another");
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "person.password_common");
     return 0;
 }
 
@@ -232,7 +228,7 @@ ob_password_hash(struct ob_ctx *ctx, const char *pw, char *out, size_t size)
     int rc;
 
     if (size < crypto_pwhash_STRBYTES)
-        return ob_err_set(&ctx->err, OB_EINTERNAL, "hash buffer too small");
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "person.hash_buffer");
     if ((rc = slot_take(ctx)) != 0)
         return rc;
     ob_metrics_password_hash();
@@ -240,7 +236,7 @@ ob_password_hash(struct ob_ctx *ctx, const char *pw, char *out, size_t size)
                            cheap ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE,
                            cheap ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE);
     slot_give();
-    return rc == 0 ? 0 : ob_err_set(&ctx->err, OB_EUNAVAIL, "out of memory hashing a password");
+    return rc == 0 ? 0 : ob_err_set(&ctx->err, OB_EUNAVAIL, "person.hash_memory");
 }
 
 int
@@ -281,7 +277,7 @@ read_person(struct ob_ctx *ctx, const char *sql, const char *fmt, int64_t id, co
     rc = *fmt == 'i' ? ob_db_one(ctx, read_row, out, sql, "i", id)
                      : ob_db_one(ctx, read_row, out, sql, "t", email);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "no such person");
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "person.not_found");
     return rc;
 }
 
@@ -403,17 +399,16 @@ ob_person_change(struct ob_ctx *ctx, const struct ob_person_change *ch)
     if ((rc = ob_person_get(ctx, ctx->actor.person, &before)) != 0)
         return rc;
     if (ch->lang && strcmp(ch->lang, "ru") && strcmp(ch->lang, "en"))
-        return ob_err_field(&ctx->err, OB_EINVAL, "lang", "'lang' must be 'ru' or 'en'");
+        return ob_err_field(&ctx->err, OB_EINVAL, "lang", "field.lang");
     if (ch->name && (strlen(ch->name) > 200 || !ob_utf8_valid(ch->name)))
-        return ob_err_field(&ctx->err, OB_EINVAL, "name",
-                            "'name' must be at most 200 characters of valid UTF-8");
+        return ob_err_field(&ctx->err, OB_EINVAL, "name", "field.name_format");
     if (ch->password) {
         char *have = NULL;
         bool ok = false;
 
         if (!ch->current_password)
             return ob_err_field(&ctx->err, OB_EINVAL, "current_password",
-                                "give your current password to set a new one");
+                                "person.current_password_required");
         if ((rc = ob_password_check(ctx, ch->password, before.email, "password")) != 0 ||
             (rc = password_hash_of(ctx, ctx->actor.person, &have)) != 0 ||
             (rc = ob_auth_guess_begin(ctx, before.email)) != 0 ||
@@ -422,7 +417,7 @@ ob_person_change(struct ob_ctx *ctx, const struct ob_person_change *ch)
             return rc;
         if (!ok)
             return ob_err_field(&ctx->err, OB_EINVAL, "current_password",
-                                "the current password is not right");
+                                "person.current_password_wrong");
         if ((rc = ob_password_hash(ctx, ch->password, pwhash, sizeof(pwhash))) != 0)
             return rc;
         a.pwhash = pwhash;

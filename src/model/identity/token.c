@@ -53,29 +53,26 @@ ob_token_create(struct ob_ctx *ctx, int64_t account, const char *roles, const ch
         return rc;
     if (ctx->actor.mfa_missing) {
         /* a token is never stronger than the sign-in that made it */
-        ob_err_set(&ctx->err, OB_EPERM, "two-factor authentication is required for provider "
-                                        "staff before they can create API tokens");
+        ob_err_set(&ctx->err, OB_EPERM, "token.totp_required");
         ob_err_hint(&ctx->err, "turn it on in your profile, sign in again with a code, then "
                                "create the token");
         return OB_EPERM;
     }
     if (!name || !*name || strlen(name) > 100 || !ob_utf8_valid(name))
-        return ob_err_field(&ctx->err, OB_EINVAL, "name",
-                            "'name' is required: 1–100 characters saying what the token is for");
+        return ob_err_field(&ctx->err, OB_EINVAL, "name", "token.name_required");
     held = ob_access_roles(ctx, account);
     if (!held || (rc = ob_account_get(ctx, account, &acc)) != 0) {
         ob_err_clear(&ctx->err);
-        return ob_err_field(&ctx->err, OB_ENOTFOUND, "account", "you have no account %lld",
-                            (long long)account);
+        return ob_err_field(&ctx->err, OB_ENOTFOUND, "account", "auth.no_such_account",
+                            "account=%lld", (long long)account);
     }
     if (ob_roles_parse(acc.kind, roles, &want, &bad) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "'%s' is not a role of a %s", bad,
-                            ob_kind_name(acc.kind));
+        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "token.not_a_role", "bad=%s kind=%s",
+                            bad, ob_kind_name(acc.kind));
     if (!want)
-        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "give the token at least one role");
+        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "token.no_roles");
     if (want & ~held)
-        return ob_err_field(&ctx->err, OB_EINVAL, "roles",
-                            "a token can only have roles you hold in that account");
+        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "token.roles_not_held");
     randombytes_buf(raw, sizeof(raw));
     memcpy(secret, "obk_", 4);
     sodium_bin2base64(secret + 4, 44, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -133,7 +130,7 @@ revoke(struct ob_ctx *ctx, void *arg)
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_DONE)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "token %lld not found", (long long)id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "token.not_found", "id=%lld", (long long)id);
     return ob_audit(ctx, account, "token.revoked", "token", id, "API token revoked");
 }
 

@@ -247,9 +247,8 @@ ob_invite_send(struct ob_ctx *ctx, const struct ob_invite_new *in, struct ob_inv
         (rc = is_member(ctx, in->account, in->email, &member, &mail_lang)) != 0)
         return rc;
     if (member)
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "email",
-                            "%s is already a member of '%s'; change their roles instead", in->email,
-                            acc.name);
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "email", "invite.already_member",
+                            "email=%s name=%s", in->email, acc.name);
     describe(ctx, in, &acc, lang, out);
     out->expires_at = now + (int64_t)days * 86400;
     if ((rc = inviter_of(ctx, &out->inviter)) != 0)
@@ -360,22 +359,21 @@ may_manage(struct ob_ctx *ctx, const struct ob_invite *v, bool write)
     if (v->kind == OB_KIND_PARTNER)
         return ob_access_partner(ctx, v->account, OB_ROLE_OWNER, write ? OB_ROLE_ADMIN : STAFF);
     if (v->kind != OB_KIND_SUBSCRIBER)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "invitation %lld not found", (long long)v->id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "invite.not_found", "id=%lld", (long long)v->id);
     if ((rc = ob_access_subscriber(ctx, v->account, MANAGERS, OB_ROLE_OWNER | OB_ROLE_OPERATOR,
                                    STAFF)) != 0)
         return rc;
     mine = ob_access_roles(ctx, v->account);
     if (mine & MANAGERS) {
         if (write && (v->roles & OB_ROLE_OWNER) && !(mine & OB_ROLE_OWNER))
-            return ob_err_field(&ctx->err, OB_EPERM, "roles",
-                                "only an owner can give or take the owner role");
+            return ob_err_field(&ctx->err, OB_EPERM, "roles", "invite.owner_role_by_owner");
         return 0;
     }
     if ((rc = has_owner(ctx, v->account, &owned)) != 0)
         return rc;
     if ((v->roles & OB_ROLE_OWNER) && !owned)
         return 0; /* the serving partner or the provider, until the client has an owner */
-    return ob_err_set(&ctx->err, OB_ENOTFOUND, "invitation %lld not found", (long long)v->id);
+    return ob_err_set(&ctx->err, OB_ENOTFOUND, "invite.not_found", "id=%lld", (long long)v->id);
 }
 
 /* An open (not accepted, not cancelled) invitation the actor manages. */
@@ -387,7 +385,7 @@ load_open(struct ob_ctx *ctx, int64_t id, bool write, struct ob_invite *out)
     if (rc == 0 && strcmp(out->state, "pending") && strcmp(out->state, "expired"))
         rc = OB_ENOTFOUND;
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "invitation %lld not found", (long long)id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "invite.not_found", "id=%lld", (long long)id);
     return rc ? rc : may_manage(ctx, out, write);
 }
 
@@ -412,8 +410,7 @@ list_access(struct ob_ctx *ctx, int64_t account)
     rc = may_manage(ctx, &probe, false);
     if (rc == OB_ENOTFOUND && acc.kind == OB_KIND_SUBSCRIBER &&
         ob_access_subscriber(ctx, account, OB_ROLES_ANY, OB_ROLES_ANY, OB_ROLES_ANY) == 0)
-        rc = ob_err_set(&ctx->err, OB_EPERM,
-                        "only the subscriber's owner and administrators see its invitations");
+        rc = ob_err_set(&ctx->err, OB_EPERM, "invite.owner_admins_only");
     return rc;
 }
 
@@ -470,7 +467,7 @@ cancel(struct ob_ctx *ctx, void *arg)
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     if (n == 0)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "invitation %lld not found", (long long)id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "invite.not_found", "id=%lld", (long long)id);
     return ob_audit_with(ctx, v.account, "member.invite_cancelled", "member_invite", id,
                          json_pack("{s:s, s:s}", "email", v.email, "roles",
                                    ob_member_roles_text(ctx, v.roles)),
@@ -526,21 +523,18 @@ static int
 refuse(struct ob_ctx *ctx, const char *state)
 {
     static const struct {
-        const char *state, *why;
+        const char *state, *reason;
     } whys[] = {
-        { "expired", "the invitation has expired; ask whoever invited you to send it again" },
-        { "cancelled", "the invitation was cancelled" },
-        { "replaced", "the invitation was replaced by a newer one; use the link of the latest "
-                       "email" },
-        { "accepted", "the invitation was already accepted; sign in with your email and "
-                       "password" },
+        {"expired", OB_REASON("invite.expired")},
+        {"cancelled", OB_REASON("invite.cancelled")},
+        {"replaced", OB_REASON("invite.replaced")},
+        {"accepted", OB_REASON("invite.accepted")},
     };
 
     for (size_t i = 0; i < sizeof(whys) / sizeof(whys[0]); i++)
         if (!strcmp(state, whys[i].state))
-            return ob_err_field(&ctx->err, OB_EINVAL, "token", "%s", whys[i].why);
-    return ob_err_field(&ctx->err, OB_EINVAL, "token",
-                        "the invitation link is not valid; check that it was copied whole");
+            return ob_err_field(&ctx->err, OB_EINVAL, "token", whys[i].reason);
+    return ob_err_field(&ctx->err, OB_EINVAL, "token", "invite.link_not_valid");
 }
 
 /* The invitation of a link, pending; out->state says why when it is not. */
@@ -606,12 +600,11 @@ static int
 password_rule(struct ob_ctx *ctx, const struct accept_args *a, const struct ob_person *p)
 {
     if (p->has_password && (a->pwhash || a->password_given))
-        return ob_err_field(&ctx->err, OB_EINVAL, "password",
-                            "%s has a password already: accept without one, then sign in with it",
+        return ob_err_field(&ctx->err, OB_EINVAL, "password", "invite.has_password", "email=%s",
                             p->email);
     if (!p->has_password && !a->pwhash && !ctx->actor.system)
-        return ob_err_field(&ctx->err, OB_EINVAL, "password",
-                            "choose a password: %s has none yet", p->email);
+        return ob_err_field(&ctx->err, OB_EINVAL, "password", "invite.password_needed", "email=%s",
+                            p->email);
     return 0;
 }
 
@@ -644,13 +637,13 @@ accept(struct ob_ctx *ctx, void *arg)
     if ((rc = is_member(ctx, v->account, v->email, &member, &lang)) != 0)
         return rc;
     if (member)
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "token",
-                            "you are already a member of '%s'; sign in", v->account_name);
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "token", "invite.you_are_member",
+                            "account_name=%s", v->account_name);
     if ((rc = ob_person_ensure(ctx, v->email, name, v->lang, &person, NULL)) != 0 ||
         (rc = ob_person_get(ctx, person, &p)) != 0)
         return rc;
     if (p.disabled)
-        return ob_err_set(&ctx->err, OB_EPERM, "the login %s is disabled", v->email);
+        return ob_err_set(&ctx->err, OB_EPERM, "invite.login_disabled", "email=%s", v->email);
     if ((rc = password_rule(ctx, a, &p)) != 0)
         return rc;
     /* the first password (and a name) of a person who had none; never replaces a password */
@@ -710,7 +703,7 @@ accept_pending(struct ob_ctx *ctx, void *arg)
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_DONE || (rc = load_one(ctx, "WHERE i.id = ?", id, NULL, a->v)) != 0)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "no pending invitation of %s to account %lld",
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "invite.none_pending", "email=%s account=%lld",
                           a->v->email, (long long)a->v->account);
     return accept(ctx, a);
 }
@@ -722,7 +715,7 @@ ob_invite_accept_pending(struct ob_ctx *ctx, int64_t account, const char *email)
     struct accept_args a = { &v, NULL, NULL, false };
 
     if (!ctx->actor.system)
-        return ob_err_set(&ctx->err, OB_EPERM, "only the service itself accepts for someone");
+        return ob_err_set(&ctx->err, OB_EPERM, "invite.service_only");
     v.account = account;
     v.email = email;
     return ob_db_tx(ctx, OB_DB_WRITE, accept_pending, &a);

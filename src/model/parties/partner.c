@@ -76,7 +76,7 @@ ob_partner_load(struct ob_ctx *ctx, int64_t id, struct ob_partner *out)
     memset(out, 0, sizeof(*out));
     rc = ob_db_one(ctx, read_partner, out, PARTNER_SELECT "WHERE p.account_id = ?", "i", id);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "partner %lld not found", (long long)id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "partner.not_found", "id=%lld", (long long)id);
     return rc;
 }
 
@@ -316,10 +316,8 @@ status_add(struct ob_ctx *ctx, void *arg)
         (rc = each_status(ctx, a->partner, overlap_row, a)) != 0)
         return rc;
     if (a->overlap)
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "valid_from",
-                            "partner '%s' already holds '%s' for part of that period; withdraw "
-                            "that record first",
-                            p.req.name, a->status);
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "valid_from", "partner.status_overlaps",
+                            "name=%s status=%s", p.req.name, a->status);
     rc = ob_db_get_int(ctx->db, a->id,
                        "INSERT INTO partner_statuses (partner_id, status, valid_from, valid_to, "
                        "note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, 0)) RETURNING id",
@@ -345,17 +343,13 @@ ob_partner_status_add(struct ob_ctx *ctx, int64_t partner, const char *status,
     if ((rc = ob_access_partner(ctx, partner, 0, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0)
         return rc;
     if (!status_known(status))
-        return ob_err_field(&ctx->err, OB_EINVAL, "status",
-                            "'status' must be one of csk, erp_cc, corp_list, cso");
+        return ob_err_field(&ctx->err, OB_EINVAL, "status", "partner.status_format");
     if (!valid_from || ob_date_parse_input(valid_from, &a.dfrom) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "valid_from",
-                            "'valid_from' must be " OB_DATE_INPUT_WHAT);
+        return ob_err_field(&ctx->err, OB_EINVAL, "valid_from", "field.date");
     if (valid_to && ob_date_parse_input(valid_to, &a.dto) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "valid_to",
-                            "'valid_to' must be " OB_DATE_INPUT_WHAT);
+        return ob_err_field(&ctx->err, OB_EINVAL, "valid_to", "field.date");
     if (valid_to && a.dto <= a.dfrom)
-        return ob_err_field(&ctx->err, OB_EINVAL, "valid_to",
-                            "'valid_to' (exclusive) must be after 'valid_from'");
+        return ob_err_field(&ctx->err, OB_EINVAL, "valid_to", "partner.valid_to_before_from");
     if ((rc = ob_check_text(ctx, note, 1000, false, "note")) != 0)
         return rc;
     return ob_db_tx(ctx, OB_DB_WRITE, status_add, &a);
@@ -379,10 +373,10 @@ status_withdraw(struct ob_ctx *ctx, void *arg)
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_DONE)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "status record %lld not found",
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "partner.status_not_found", "id=%lld",
                           (long long)a->id);
     if (withdrawn)
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "status record %lld is already withdrawn",
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "partner.status_withdrawn", "id=%lld",
                           (long long)a->id);
     if ((rc = ob_db_get_text(ctx->db, status, sizeof(status),
                              "SELECT status FROM partner_statuses WHERE id = ?", "i", a->id)) < 0)
@@ -591,7 +585,8 @@ ob_partner_lock(struct ob_ctx *ctx, int64_t partner)
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_DONE)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "partner %lld not found", (long long)partner);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "auth.partner_not_found", "partner=%lld",
+                          (long long)partner);
     return 0;
 }
 

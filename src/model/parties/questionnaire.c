@@ -59,7 +59,7 @@ load(struct ob_ctx *ctx, int64_t id, struct ob_questionnaire *out)
     memset(out, 0, sizeof(*out));
     rc = ob_db_one(ctx, read_app, out, APP_SELECT "WHERE id = ?", "i", id);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "partner application %lld not found",
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "questionnaire.not_found", "id=%lld",
                           (long long)id);
     return rc;
 }
@@ -73,7 +73,7 @@ submit(struct ob_ctx *ctx, void *arg)
     int rc;
 
     snprintf(key, sizeof(key), "apply:%s", ctx->remote_addr ? ctx->remote_addr : "");
-    if ((rc = ob_ratelimit_check(ctx, key, "partner applications")) != 0)
+    if ((rc = ob_ratelimit_check(ctx, key, OB_REASON("rate.partner_applications"))) != 0)
         return rc;
     rc = ob_db_get_int(ctx->db, &a->id,
                        "INSERT INTO partner_applications (name, inn, kpp, phone, email, site, "
@@ -111,7 +111,7 @@ ob_questionnaire_submit(struct ob_ctx *ctx, struct ob_questionnaire *in)
         (rc = ob_check_text(ctx, in->comment, 2000, false, "comment")) != 0)
         return rc;
     if (strcmp(in->lang, "ru") && strcmp(in->lang, "en"))
-        return ob_err_field(&ctx->err, OB_EINVAL, "lang", "'lang' must be 'ru' or 'en'");
+        return ob_err_field(&ctx->err, OB_EINVAL, "lang", "field.lang");
     in->contact_email = ob_arena_strdup(&ctx->arena, email);
     if ((rc = ob_db_tx(ctx, OB_DB_WRITE, submit, in)) != 0)
         return rc;
@@ -144,8 +144,7 @@ ob_questionnaire_list(struct ob_ctx *ctx, const char *state, int64_t after, int 
         return rc;
     if (state && strcmp(state, "submitted") && strcmp(state, "approved") &&
         strcmp(state, "rejected"))
-        return ob_err_field(&ctx->err, OB_EINVAL, "state",
-                            "'state' must be submitted, approved or rejected");
+        return ob_err_field(&ctx->err, OB_EINVAL, "state", "field.submitted_approved_rejected");
     return ob_db_each(ctx, questionnaire_row, &f,
                       APP_SELECT "WHERE (? = 0 OR id < ?) AND (? = '' OR state = ?) "
                                  "ORDER BY id DESC LIMIT ?",
@@ -171,8 +170,8 @@ claim(struct ob_ctx *ctx, int64_t id, const char *state, const char *reason, int
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     if (n == 0)
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "partner application %lld is already %s",
-                          (long long)id, app->state);
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "questionnaire.already_decided",
+                          "id=%lld state=%s", (long long)id, app->state);
     return 0;
 }
 
@@ -193,8 +192,8 @@ approve(struct ob_ctx *ctx, void *arg)
     if ((rc = load(ctx, d->id, a)) != 0)
         return rc;
     if (strcmp(a->state, "submitted"))
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "partner application %lld is already %s",
-                          (long long)d->id, a->state);
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "questionnaire.already_decided",
+                          "id=%lld state=%s", (long long)d->id, a->state);
     rc = ob_db_get_int(ctx->db, &dup,
                        "SELECT account_id FROM partners WHERE inn = ? AND kpp = ?", "tt",
                        a->req.inn, a->req.kpp);
@@ -202,8 +201,8 @@ approve(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_ROW)
         return ob_err_set(&ctx->err, OB_ECONFLICT,
-                          "partner %lld already has INN %s%s%s; reject this questionnaire",
-                          (long long)dup, a->req.inn, *a->req.kpp ? " and KPP " : "", a->req.kpp);
+                          *a->req.kpp ? "questionnaire.inn_kpp_taken" : "questionnaire.inn_taken",
+                          "partner=%lld inn=%s kpp=%s", (long long)dup, a->req.inn, a->req.kpp);
     if ((rc = ob_person_ensure(ctx, a->contact_email, a->contact_name, a->lang, &person, NULL)) ||
         (rc = ob_partner_create(ctx, &a->req, person, &partner)) != 0 ||
         (rc = claim(ctx, d->id, "approved", "", partner, a)) != 0 ||

@@ -48,15 +48,11 @@ ob_check_inn(struct ob_ctx *ctx, const char *inn, const char *field)
     size_t n = inn ? strlen(inn) : 0;
 
     if (n == 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, field, "'%s' (INN) is required", field);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "requisites.inn_required");
     if ((n != 10 && n != 12) || strspn(inn, "0123456789") != n)
-        return ob_err_field(&ctx->err, OB_EINVAL, field,
-                            "'%s' must be an INN of 10 digits (an organisation) or 12 digits "
-                            "(a sole trader)",
-                            field);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "requisites.inn_digits");
     if (!ob_inn_valid(inn))
-        return ob_err_field(&ctx->err, OB_EINVAL, field,
-                            "'%s' is not a valid INN: its check digits do not match", field);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "requisites.inn_check");
     return 0;
 }
 
@@ -72,10 +68,7 @@ ob_check_kpp(struct ob_ctx *ctx, const char *kpp, const char *field)
         ok = isdigit((unsigned char)kpp[i]) ||
              ((i == 4 || i == 5) && kpp[i] >= 'A' && kpp[i] <= 'Z');
     if (!ok)
-        return ob_err_field(&ctx->err, OB_EINVAL, field,
-                            "'%s' must be a KPP of 9 characters (digits; the 5th and 6th may be "
-                            "capital Latin letters)",
-                            field);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "requisites.kpp_format");
     return 0;
 }
 
@@ -90,12 +83,10 @@ ob_check_phone(struct ob_ctx *ctx, const char *phone, const char *field)
         if (isdigit((unsigned char)phone[i]))
             digits++;
         else if (!strchr(" +-()", phone[i]))
-            return ob_err_field(&ctx->err, OB_EINVAL, field,
-                                "'%s' may hold only digits, spaces and + - ( )", field);
+            return ob_err_field(&ctx->err, OB_EINVAL, field, "requisites.phone_chars");
     }
     if (digits < 7 || digits > 20 || n > 40)
-        return ob_err_field(&ctx->err, OB_EINVAL, field,
-                            "'%s' must have from 7 to 20 digits", field);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "requisites.phone_digits");
     return 0;
 }
 
@@ -105,12 +96,11 @@ ob_check_text(struct ob_ctx *ctx, const char *s, size_t max, bool required, cons
     size_t n = s ? strlen(s) : 0;
 
     if (required && n == 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, field, "'%s' is required", field);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "field.required");
     if (n > max)
-        return ob_err_field(&ctx->err, OB_EINVAL, field, "'%s' must be at most %zu bytes long",
-                            field, max);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "field.too_long", "max=%zu", max);
     if (n && !ob_utf8_valid(s))
-        return ob_err_field(&ctx->err, OB_EINVAL, field, "'%s' must be valid UTF-8", field);
+        return ob_err_field(&ctx->err, OB_EINVAL, field, "requisites.not_utf8");
     return 0;
 }
 
@@ -129,11 +119,11 @@ ob_requisites_check(struct ob_ctx *ctx, struct ob_requisites *r, bool partial,
     if (rc == 0 && r->kpp)
         rc = ob_check_kpp(ctx, r->kpp, FIELD("kpp"));
     if (rc == 0 && !partial && (!r->phone || !*r->phone))
-        rc = ob_err_field(&ctx->err, OB_EINVAL, FIELD("phone"), "'%s' is required", f);
+        rc = ob_err_field(&ctx->err, OB_EINVAL, FIELD("phone"), "requisites.required", "f=%s", f);
     if (rc == 0 && r->phone)
         rc = ob_check_phone(ctx, r->phone, FIELD("phone"));
     if (rc == 0 && r->phone && partial && !*r->phone)
-        rc = ob_err_field(&ctx->err, OB_EINVAL, FIELD("phone"), "'%s' cannot be empty", f);
+        rc = ob_err_field(&ctx->err, OB_EINVAL, FIELD("phone"), "requisites.empty", "f=%s", f);
     if (rc == 0 && (!partial || r->email)) {
         rc = ob_email_normalize(ctx, r->email, email, sizeof(email), FIELD("email"));
         if (rc == 0)

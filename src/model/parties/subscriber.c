@@ -50,8 +50,7 @@ ob_subscriber_insert(struct ob_ctx *ctx, const char *name, int64_t partner, int6
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     if (!start_handler)
-        return ob_err_set(&ctx->err, OB_EINTERNAL, "nothing starts a new subscriber's trial: "
-                                                   "ob_subscriptions_init was not called");
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "subscriber.no_trial_hook");
     return start_handler(ctx, *id, own_partner != 0);     /* R-SUB-1a: the trial */
 }
 
@@ -90,7 +89,8 @@ load(struct ob_ctx *ctx, int64_t id, struct ob_subscriber *out)
     memset(out, 0, sizeof(*out));
     rc = ob_db_one(ctx, read_sub, out, SUB_SELECT "WHERE s.account_id = ?", "i", id);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscriber %lld not found", (long long)id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscriber.not_found", "id=%lld",
+                          (long long)id);
     return rc;
 }
 
@@ -132,12 +132,9 @@ serving_partner(struct ob_ctx *ctx, int64_t given, int64_t *partner)
             found++;
         }
     if (found > 1)
-        return ob_err_field(&ctx->err, OB_EINVAL, "partner",
-                            "you work for several partners: say which one serves the subscriber");
+        return ob_err_field(&ctx->err, OB_EINVAL, "partner", "subscriber.partner_ambiguous");
     if (!found)
-        return ob_err_set(&ctx->err, OB_EPERM,
-                          "only provider staff or a partner's owner or operator can create "
-                          "subscribers");
+        return ob_err_set(&ctx->err, OB_EPERM, "subscriber.create_forbidden");
     return 0;
 }
 
@@ -190,7 +187,7 @@ ob_subscriber_create(struct ob_ctx *ctx, const struct ob_subscriber_new *in, int
         (rc = ob_check_text(ctx, in->owner_name, 200, false, "owner_name")) != 0)
         return rc;
     if (in->lang && strcmp(in->lang, "ru") && strcmp(in->lang, "en"))
-        return ob_err_field(&ctx->err, OB_EINVAL, "lang", "'lang' must be 'ru' or 'en'");
+        return ob_err_field(&ctx->err, OB_EINVAL, "lang", "field.lang");
     if (in->owner_email) {
         if ((rc = ob_email_normalize(ctx, in->owner_email, email, sizeof(email), "owner_email")))
             return rc;
@@ -283,7 +280,7 @@ info_put(struct ob_ctx *ctx, void *arg)
             return ob_db_err(ctx, rc);
         if (rc == OB_DB_DONE)
             return ob_err_field(&ctx->err, OB_EINVAL, "leave_reason",
-                                "'%s' is not a reason for leaving (see /api/v1/leave-reasons)",
+                                "subscriber.leave_reason_unknown", "leave_reason=%s",
                                 in->leave_reason);
     }
     if ((rc = info_load(ctx, a->id, &before)) != 0)
@@ -403,8 +400,8 @@ reason_add(struct ob_ctx *ctx, void *arg)
                           "ttt", r->code, r->name_ru, r->name_en);
 
     if (n == OB_ECONFLICT)
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "code", "reason '%s' exists already",
-                            r->code);
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "code", "subscriber.reason_code_taken",
+                            "code=%s", r->code);
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     return ob_audit_with(ctx, 0, "leave_reason.added", "leave_reason", 0,
@@ -423,11 +420,10 @@ ob_leave_reason_add(struct ob_ctx *ctx, const struct ob_leave_reason *r)
     if ((rc = ob_access_provider(ctx, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0)
         return rc;
     if (n == 0 || n > 40 || strspn(r->code, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
-        return ob_err_field(&ctx->err, OB_EINVAL, "code",
-                            "'code' must be 1–40 lowercase letters, digits or '_'");
+        return ob_err_field(&ctx->err, OB_EINVAL, "code", "subscriber.reason_code_format");
     if (!r->name_ru || !r->name_en)
         return ob_err_field(&ctx->err, OB_EINVAL, r->name_ru ? "name_en" : "name_ru",
-                            "both names, Russian and English, are required");
+                            "subscriber.reason_names_required");
     if ((rc = reason_names(ctx, r->name_ru, r->name_en)) != 0)
         return rc;
     return ob_db_tx(ctx, OB_DB_WRITE, reason_add, (void *)r);
@@ -451,7 +447,8 @@ reason_set(struct ob_ctx *ctx, void *arg)
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     if (n == 0)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "no reason '%s'", a->code);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscriber.reason_not_found", "code=%s",
+                          a->code);
     return ob_audit_with(ctx, 0, "leave_reason.changed", "leave_reason", 0,
                          json_pack("{s:{s:s, s:s?, s:s?}}", "reason", "code", a->code, "name_ru",
                                    a->ru, "name_en", a->en),
@@ -503,8 +500,7 @@ owner_only(struct ob_ctx *ctx, const struct user_args *a, unsigned before, unsig
 {
     if (a->actor_owner || (before & OB_ROLE_OWNER) == (after & OB_ROLE_OWNER))
         return 0;
-    return ob_err_field(&ctx->err, OB_EPERM, "roles",
-                        "only an owner can give or take the owner role");
+    return ob_err_field(&ctx->err, OB_EPERM, "roles", "invite.owner_role_by_owner");
 }
 
 static int
@@ -517,8 +513,7 @@ check_change(struct ob_ctx *ctx, struct user_args *a)
     if (ch->roles && (rc = ob_member_parse_roles(ctx, OB_KIND_SUBSCRIBER, ch->roles, &a->roles)))
         return rc;
     if (ch->set_limit && ch->has_limit && (ch->limit < 0 || ch->limit > 100000))
-        return ob_err_field(&ctx->err, OB_EINVAL, "session_limit",
-                            "'session_limit' must be a whole number from 0 to 100000, or null");
+        return ob_err_field(&ctx->err, OB_EINVAL, "session_limit", "subscriber.limit_range");
     return 0;
 }
 
@@ -561,7 +556,7 @@ ob_subscriber_user_add(struct ob_ctx *ctx, int64_t sub, const char *email, const
         (rc = ob_check_text(ctx, name, 200, false, "name")) != 0)
         return rc;
     if (!ch->roles)
-        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "'roles' is required");
+        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "field.required");
     if ((rc = check_change(ctx, &a)) != 0 || (rc = owner_only(ctx, &a, 0, a.roles)) != 0)
         return rc;
     add.in.roles = a.roles;
@@ -628,7 +623,7 @@ ob_subscriber_user_set(struct ob_ctx *ctx, int64_t sub, int64_t person,
         (rc = check_change(ctx, &a)) != 0)
         return rc;
     if (!ch->roles && !ch->set_limit)
-        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "give 'roles' or 'session_limit'");
+        return ob_err_field(&ctx->err, OB_EINVAL, "roles", "subscriber.limit_missing");
     rc = ob_db_tx(ctx, OB_DB_WRITE, user_set, &a);
     ob_access_reset(ctx);
     return rc;
@@ -679,6 +674,7 @@ ob_subscriber_lock(struct ob_ctx *ctx, int64_t sub)
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_DONE)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscriber %lld not found", (long long)sub);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "auth.subscriber_not_found", "sub=%lld",
+                          (long long)sub);
     return 0;
 }

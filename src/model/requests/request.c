@@ -79,7 +79,7 @@ load(struct ob_ctx *ctx, int64_t id, struct ob_request *out)
     memset(out, 0, sizeof(*out));
     rc = ob_db_one(ctx, read_req, out, REQ_SELECT "WHERE r.id = ?", "i", id);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "request %lld not found", (long long)id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "request.not_found", "id=%lld", (long long)id);
     return rc;
 }
 
@@ -230,8 +230,7 @@ ob_request_file_requisites(struct ob_ctx *ctx, int64_t partner, struct ob_requis
         return rc;
     if (!ch->name && !ch->inn && !ch->kpp && !ch->phone && !ch->email && !ch->site &&
         !ch->address && !ch->region)
-        return ob_err_field(&ctx->err, OB_EINVAL, "changes",
-                            "'changes' must change at least one requisite");
+        return ob_err_field(&ctx->err, OB_EINVAL, "changes", "request.requisites_unchanged");
     if ((rc = ob_requisites_check(ctx, ch, true, "changes.")) != 0 ||
         (rc = ob_check_text(ctx, reason, 1000, true, "reason")) != 0)
         return rc;
@@ -275,8 +274,7 @@ ob_request_list(struct ob_ctx *ctx, const char *state, const char *kind, int64_t
     if ((rc = ob_access_person(ctx)) != 0)
         return rc;
     if (state && strcmp(state, "open") && strcmp(state, "applied") && strcmp(state, "rejected"))
-        return ob_err_field(&ctx->err, OB_EINVAL, "state",
-                            "'state' must be open, applied or rejected");
+        return ob_err_field(&ctx->err, OB_EINVAL, "state", "field.request_state");
     if ((rc = ob_access_scope(ctx, "r.account_id", NULL, &scope)) != 0)
         return rc;
     sql = ob_arena_printf(&ctx->arena,
@@ -303,7 +301,7 @@ apply_requisites(struct ob_ctx *ctx, const struct ob_request *r)
 
     if (!json_is_object(o)) {
         json_decref(o);
-        return ob_err_set(&ctx->err, OB_EINTERNAL, "request %lld has unreadable changes",
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "request.unreadable", "id=%lld",
                           (long long)r->id);
     }
     ch.name = get(ctx, o, "name"), ch.inn = get(ctx, o, "inn"), ch.kpp = get(ctx, o, "kpp");
@@ -338,7 +336,7 @@ changes_of(struct ob_ctx *ctx, const struct ob_request *r, struct ob_subscriptio
     memset(ch, 0, sizeof(*ch));
     if (!json_is_object(o)) {
         json_decref(o);
-        return ob_err_set(&ctx->err, OB_EINTERNAL, "request %lld has unreadable changes",
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "request.unreadable", "id=%lld",
                           (long long)r->id);
     }
     ch->tariff = get(ctx, o, "tariff"), ch->start = get(ctx, o, "start");
@@ -380,12 +378,11 @@ quote(struct ob_ctx *ctx, void *arg)
     /* the partner's discount is for the partner's people and the provider's */
     rc = ob_access_partner(ctx, q->r->partner, OB_ROLES_ANY, OB_ROLES_ANY);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "request %lld not found", (long long)q->id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "request.not_found", "id=%lld", (long long)q->id);
     if (rc != 0)
         return rc;
     if (!q->r->subscription)
-        return ob_err_field(&ctx->err, OB_EINVAL, "kind",
-                            "request %lld changes requisites: there is no amount to quote",
+        return ob_err_field(&ctx->err, OB_EINVAL, "kind", "request.quote_requisites", "id=%lld",
                             (long long)q->id);
     if ((rc = changes_of(ctx, q->r, &ch)) != 0)
         return rc;
@@ -455,7 +452,7 @@ decide(struct ob_ctx *ctx, void *arg)
     if ((rc = load(ctx, d->id, r)) != 0)
         return rc;
     if (strcmp(r->state, "open"))
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "request %lld is already %s",
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "request.already_in_state", "id=%lld state=%s",
                           (long long)d->id, r->state);
     n = ob_db_run(ctx->db,
                   "UPDATE requests SET state = ?, decision_note = ?, decided_by = NULLIF(?, 0), "
@@ -464,7 +461,7 @@ decide(struct ob_ctx *ctx, void *arg)
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     if (n == 0)
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "request %lld is already decided",
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "request.already_decided", "id=%lld",
                           (long long)d->id);
     if ((d->apply && (rc = apply(ctx, r)) != 0) ||
         (rc = ob_audit_with(ctx, r->partner, "request.decided", "request", d->id,
@@ -504,8 +501,7 @@ ob_request_decide(struct ob_ctx *ctx, int64_t id, const char *decision, const ch
     if ((rc = ob_access_provider(ctx, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0)
         return rc;
     if (!decision || (strcmp(decision, "apply") && strcmp(decision, "reject")))
-        return ob_err_field(&ctx->err, OB_EINVAL, "decision",
-                            "'decision' must be 'apply' or 'reject'");
+        return ob_err_field(&ctx->err, OB_EINVAL, "decision", "request.decision_format");
     if ((rc = ob_check_text(ctx, d.note, 1000, false, "note")) != 0)
         return rc;
     d.apply = !strcmp(decision, "apply");

@@ -75,8 +75,7 @@ ob_client_sort_parse(struct ob_ctx *ctx, const char *s, struct ob_client_filter 
             f->sort = (enum ob_client_sort)k;
             return 0;
         }
-    return ob_err_field(&ctx->err, OB_EINVAL, "sort",
-                        "'sort' must be name, code, through or state, '-' first for descending");
+    return ob_err_field(&ctx->err, OB_EINVAL, "sort", "field.client_sort");
 }
 
 /* The parameters of the statement, bound in the order they were added. */
@@ -219,7 +218,7 @@ parse_cursor(struct ob_ctx *ctx, const struct ob_client_filter *f, struct cursor
     }
     return 0;
 bad:
-    return ob_err_field(&ctx->err, OB_EINVAL, "after", "'after' is not a cursor of this list");
+    return ob_err_field(&ctx->err, OB_EINVAL, "after", "field.cursor");
 }
 
 static void
@@ -382,7 +381,8 @@ ob_client_get(struct ob_ctx *ctx, int64_t id, struct ob_client *out)
                                    "LEFT JOIN tariffs t ON t.id = c.tariff_id",
                         bind_all, &p);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscriber %lld not found", (long long)id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscriber.not_found", "id=%lld",
+                          (long long)id);
     return rc;
 }
 

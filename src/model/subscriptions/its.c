@@ -64,7 +64,8 @@ load_where(struct ob_ctx *ctx, const char *cond, int64_t id, struct ob_its_contr
                    ob_arena_printf(&ctx->arena, ITS_SELECT "WHERE c.id = ? AND %s", cond), "i",
                    id);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "ITS contract %lld not found", (long long)id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "its.contract_not_found", "id=%lld",
+                          (long long)id);
     return rc;
 }
 
@@ -124,8 +125,7 @@ ob_its_level_tariff(struct ob_ctx *ctx, const char *level, char *out, size_t siz
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_DONE)
-        return ob_err_field(&ctx->err, OB_EINVAL, "level",
-                            "'level' must be an ITS level of the catalog (PROF or TEHNO)");
+        return ob_err_field(&ctx->err, OB_EINVAL, "level", "its.level_format");
     return 0;
 }
 
@@ -151,28 +151,23 @@ check(struct ob_ctx *ctx, struct ob_its_new *in)
     int rc;
 
     if (!in->number || !*in->number)
-        return ob_err_field(&ctx->err, OB_EINVAL, "number", "'number' is required");
+        return ob_err_field(&ctx->err, OB_EINVAL, "number", "field.required");
     if (!number_ok(in->number))
-        return ob_err_field(&ctx->err, OB_EINVAL, "number",
-                            "'number' must be 1 to 40 Latin letters, digits and - / . _");
+        return ob_err_field(&ctx->err, OB_EINVAL, "number", "its.number_format");
     if (!in->level)
-        return ob_err_field(&ctx->err, OB_EINVAL, "level", "'level' is required (PROF or TEHNO)");
+        return ob_err_field(&ctx->err, OB_EINVAL, "level", "its.level_required");
     if ((rc = ob_its_level_tariff(ctx, in->level, tariff, sizeof(tariff))) != 0)
         return rc;
     if (!in->partner)
-        return ob_err_field(&ctx->err, OB_EINVAL, "partner", "'partner' is required");
+        return ob_err_field(&ctx->err, OB_EINVAL, "partner", "field.required");
     if ((!in->inn || !*in->inn) && !in->subscriber)
-        return ob_err_field(&ctx->err, OB_EINVAL, "inn",
-                            "name the client: 'inn' or 'subscriber' (or both)");
+        return ob_err_field(&ctx->err, OB_EINVAL, "inn", "its.client_missing");
     if (in->inn && *in->inn && (rc = ob_check_inn(ctx, in->inn, "inn")) != 0)
         return rc;
     if (!in->valid_from || ob_date_parse_input(in->valid_from, &from) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "valid_from",
-                            "'valid_from' must be " OB_DATE_INPUT_WHAT);
+        return ob_err_field(&ctx->err, OB_EINVAL, "valid_from", "field.date");
     if (!in->valid_to || ob_date_parse_input(in->valid_to, &to) != 0 || to <= from)
-        return ob_err_field(&ctx->err, OB_EINVAL, "valid_to",
-                            "'valid_to' must be " OB_DATE_INPUT_WHAT
-                            ", after 'valid_from' (exclusive)");
+        return ob_err_field(&ctx->err, OB_EINVAL, "valid_to", "field.date_after_valid_from_quoted");
     return ob_check_text(ctx, in->note, 1000, false, "note");
 }
 
@@ -192,7 +187,7 @@ its_insert(struct ob_ctx *ctx, void *arg)
     int rc;
 
     if ((rc = ob_partner_load(ctx, in->partner, &p)) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "partner", "'partner' %lld is not a partner",
+        return ob_err_field(&ctx->err, OB_EINVAL, "partner", "its.not_partner", "partner=%lld",
                             (long long)in->partner);
     if (in->subscriber) {
         rc = ob_db_get_int(ctx->db, &n, "SELECT account_id FROM subscribers WHERE account_id = ?",
@@ -200,8 +195,8 @@ its_insert(struct ob_ctx *ctx, void *arg)
         if (rc < 0)
             return ob_db_err(ctx, rc);
         if (rc == OB_DB_DONE)
-            return ob_err_field(&ctx->err, OB_EINVAL, "subscriber",
-                                "'subscriber' %lld is not a subscriber", (long long)in->subscriber);
+            return ob_err_field(&ctx->err, OB_EINVAL, "subscriber", "its.not_subscriber",
+                                "subscriber=%lld", (long long)in->subscriber);
         if ((!in->inn || !*in->inn) &&
             (rc = ob_db_get_text(ctx->db, inn, sizeof(inn),
                                  "SELECT inn FROM subscriber_info WHERE account_id = ?", "i",
@@ -215,8 +210,8 @@ its_insert(struct ob_ctx *ctx, void *arg)
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_ROW)
-        return ob_err_field(&ctx->err, OB_ECONFLICT, "number",
-                            "ITS contract '%s' is already recorded", in->number);
+        return ob_err_field(&ctx->err, OB_ECONFLICT, "number", "its.contract_exists", "number=%s",
+                            in->number);
     rc = ob_db_get_int(ctx->db, a->id,
                        "INSERT INTO its_contracts (number, level, partner_id, subscriber_inn, "
                        "subscriber_id, valid_from, valid_to, note, created_at, created_by) "
@@ -291,8 +286,6 @@ ob_its_match(struct ob_ctx *ctx, int64_t subscriber, const char *inn, int64_t pa
     if (m.found)
         return 0;
     if (m.other)
-        return ob_err_set(&ctx->err, OB_ECONFLICT,
-                          "the client's ITS contract in force on %s is held with another partner",
-                          d);
-    return ob_err_set(&ctx->err, OB_ENOTFOUND, "the client has no ITS contract in force on %s", d);
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "its.contract_other_partner", "d=%s", d);
+    return ob_err_set(&ctx->err, OB_ENOTFOUND, "its.no_contract", "d=%s", d);
 }

@@ -89,11 +89,9 @@ int
 ob_plan_quantity(enum ob_sub_kind k, int quantity, struct ob_err *err)
 {
     if (quantity < 0 || quantity > 100000)
-        return ob_err_field(err, OB_EINVAL, "quantity", "'quantity' must be between 1 and 100000");
+        return ob_err_field(err, OB_EINVAL, "quantity", "subscription.quantity_range");
     if (quantity > 1 && k != OB_SUB_EXTENSION && k != OB_SUB_SHORT_EXTENSION)
-        return ob_err_field(err, OB_EINVAL, "quantity",
-                            "a %s is taken once: 'quantity' is 1; more sessions are sold as an "
-                            "extension such as SESSIONS+1",
+        return ob_err_field(err, OB_EINVAL, "quantity", "subscription.quantity_once", "kind=%s",
                             ob_sub_kind_name(k));
     return 0;
 }
@@ -127,10 +125,9 @@ plan_start(const struct ob_plan_in *in, int32_t deflt, struct ob_subscription *o
         return 0;
     }
     if (in->start && ob_date_parse_input(in->start, &s) != 0)
-        return ob_err_field(err, OB_EINVAL, "start", "'start' must be " OB_DATE_INPUT_WHAT);
+        return ob_err_field(err, OB_EINVAL, "start", "field.date");
     if (s < in->day && s != deflt)
-        return ob_err_field(err, OB_EINVAL, "start",
-                            "a subscription cannot start in the past (%s); today is %s",
+        return ob_err_field(err, OB_EINVAL, "start", "subscription.start_in_past", "s=%s day=%s",
                             day_text(a, s), day_text(a, in->day));
     out->start = s;
     return 0;
@@ -152,8 +149,8 @@ months_cap(const struct ob_plan_in *in, const struct ob_subscription *out, int c
             used += in->rows[i].term_months;
     if (used + out->term_months <= cap)
         return 0;
-    ob_err_field(err, OB_ECONFLICT, "term_months", "%s allows at most %d months in all; %d used",
-                 in->base_code ? in->base_code : in->code, cap, used);
+    ob_err_field(err, OB_ECONFLICT, "term_months", "subscription.months_cap",
+                 "code=%s cap=%d used=%d", in->base_code ? in->base_code : in->code, cap, used);
     if (used < cap)
         ob_err_hint(err, "a term of at most %d month%s is left", cap - used,
                     cap - used == 1 ? "" : "s");
@@ -171,9 +168,8 @@ ob_plan_main_term(const struct ob_plan_in *in, struct ob_subscription *out, stru
     if (!out->term_months && o->nterms == 1)
         out->term_months = o->terms[0];
     if (!ob_tariff_term_allowed(o, out->term_months))
-        return ob_err_field(err, OB_EINVAL, "term_months",
-                            "tariff '%s' does not allow a term of %d months", in->code,
-                            out->term_months);
+        return ob_err_field(err, OB_EINVAL, "term_months", "subscription.term_not_allowed",
+                            "code=%s term_months=%d", in->code, out->term_months);
     return o->max_term_months ? months_cap(in, out, o->max_term_months, err) : 0;
 }
 
@@ -206,18 +202,16 @@ ob_plan_main_period(const struct ob_plan_in *in, struct ob_subscription *out, st
     if ((rc = plan_start(in, main_default_start(in, out), out, a, err)) != 0)
         return rc;
     if (ob_date_add_months(out->start, out->term_months, &out->end) != 0)
-        return ob_err_field(err, OB_EINVAL, "start",
-                            "a term of %d months from %s ends past the last date the service "
-                            "keeps", out->term_months, day_text(a, out->start));
+        return ob_err_field(err, OB_EINVAL, "start", "subscription.term_past_last_date",
+                            "term_months=%d start=%s", out->term_months, day_text(a, out->start));
     for (int i = 0; i < in->nrows; i++) {
         const struct ob_subscription *s = &in->rows[i];
 
         if (is_kind(s, "main") && s->base_tariff == out->base_tariff && s->start < out->end &&
             out->start < s->end) {
-            ob_err_field(err, OB_ECONFLICT, "start",
-                         "subscription %lld of tariff '%s' covers %s through %s already",
-                         (long long)s->id, s->tariff_code, day_text(a, s->start),
-                         day_text(a, s->end - 1));
+            ob_err_field(err, OB_ECONFLICT, "start", "subscription.period_covered",
+                         "id=%lld tariff_code=%s start=%s end=%s", (long long)s->id, s->tariff_code,
+                         day_text(a, s->start), day_text(a, s->end - 1));
             ob_err_hint(err, "a renewal starts at the previous one's end (%s)",
                         day_text(a, s->end));
             return OB_ECONFLICT;
@@ -260,17 +254,16 @@ ob_plan_extension(const struct ob_plan_in *in, struct ob_subscription *out,
     m = in->main ? row_by_id(in, in->main) : main_in_force(in, in->day, false);
     if (!m || !is_kind(m, "main"))
         return ob_err_field(err, OB_EINVAL, "main",
-                            in->main ? "'main' must be a main subscription of this subscriber"
-                                     : "the subscriber has no main subscription in force");
+                            in->main ? "subscription.main_not_main" : "subscription.no_main");
     if (m->end <= in->day)
-        return ob_err_field(err, OB_EINVAL, "main", "main subscription %lld ended on %s",
+        return ob_err_field(err, OB_EINVAL, "main", "subscription.main_ended", "id=%lld end=%s",
                             (long long)m->id, day_text(a, m->end - 1));
     fits = in->opt->nextends == 0;
     for (int i = 0; i < in->opt->nextends && !fits; i++)
         fits = !strcmp(in->opt->extends[i], m->tariff_code);
     if (!fits)
-        return ob_err_field(err, OB_EINVAL, "tariff", "tariff '%s' does not extend '%s'",
-                            in->code, m->tariff_code);
+        return ob_err_field(err, OB_EINVAL, "tariff", "subscription.does_not_extend",
+                            "code=%s tariff_code=%s", in->code, m->tariff_code);
     out->start = m->start;
     out->end = m->end;
     out->term_months = m->term_months;
@@ -285,13 +278,12 @@ ob_plan_short(const struct ob_plan_in *in, struct ob_subscription *out,
     const struct ob_subscription *m = main_in_force(in, in->day, true);
 
     if (!m)
-        return ob_err_set(err, OB_ECONFLICT,
-                          "a short extension needs a paid main subscription in force today");
+        return ob_err_set(err, OB_ECONFLICT, "subscription.short_extension_needs_main");
     for (int i = 0; i < in->nrows; i++)
         if (is_kind(&in->rows[i], "short_extension") && in_force(&in->rows[i], in->day))
-            return ob_err_set(err, OB_ECONFLICT,
-                              "short extension %lld is in force through %s: one at a time",
-                              (long long)in->rows[i].id, day_text(a, in->rows[i].end - 1));
+            return ob_err_set(err, OB_ECONFLICT, "subscription.short_extension_in_force",
+                              "id=%lld end=%s", (long long)in->rows[i].id,
+                              day_text(a, in->rows[i].end - 1));
     out->start = in->day;
     out->end = in->day + (in->opt->days > 0 ? in->opt->days : OB_PLAN_SHORT_DAYS);
     *main = m;
@@ -320,17 +312,16 @@ ob_plan_deferral(const struct ob_plan_in *in, struct ob_subscription *out,
             l = s;
     }
     if (!l)
-        return ob_err_set(err, OB_ECONFLICT, "there is no subscription to defer");
+        return ob_err_set(err, OB_ECONFLICT, "deferred_renewal.nothing");
     if (pending_deferral(in->rows, in->nrows))
-        return ob_err_set(err, OB_ECONFLICT,
-                          "a deferred renewal was taken already: not again until a paid main "
-                          "subscription is posted");
-    if (in->day < l->end - 1 || in->day > l->end + OB_PLAN_DEFER_WINDOW)
-        return ob_err_set(err, OB_ECONFLICT,
-                          "a deferred renewal may be taken from %s through %s (subscription "
-                          "%lld ends on %s)",
-                          day_text(a, l->end - 1), day_text(a, l->end + OB_PLAN_DEFER_WINDOW),
-                          (long long)l->id, day_text(a, l->end));
+        return ob_err_set(err, OB_ECONFLICT, "deferred_renewal.taken");
+    /* the same reasons and params as ob_plan_deferral_refusal (the cabinet's button) */
+    if (in->day < l->end - 1)
+        return ob_err_set(err, OB_ECONFLICT, "deferred_renewal.too_early", "from=%s through=%s",
+                          day_text(a, l->end - 1), day_text(a, l->end + OB_PLAN_DEFER_WINDOW));
+    if (in->day > l->end + OB_PLAN_DEFER_WINDOW)
+        return ob_err_set(err, OB_ECONFLICT, "deferred_renewal.too_late", "through=%s",
+                          day_text(a, l->end + OB_PLAN_DEFER_WINDOW));
     out->tariff = l->tariff;
     out->base_tariff = l->base_tariff;
     out->tariff_code = l->tariff_code;
@@ -349,11 +340,11 @@ ob_plan_short_refusal(const struct ob_plan_in *in, int32_t *from, int32_t *throu
 {
     *from = *through = 0;
     if (!main_in_force(in, in->day, true))
-        return "short_extension.no_paid_main";
+        return OB_REASON("short_extension.no_paid_main");
     for (int i = 0; i < in->nrows; i++)
         if (is_kind(&in->rows[i], "short_extension") && in_force(&in->rows[i], in->day)) {
             *through = in->rows[i].end - 1;
-            return "short_extension.one_at_a_time";
+            return OB_REASON("short_extension.one_at_a_time");
         }
     return NULL;
 }
@@ -400,12 +391,11 @@ ob_plan_its_period(const struct ob_plan_in *in, const char *valid_from, const ch
         out->start = from;
     if (!valid_to || !*valid_to || ob_date_parse(valid_to, &to) != 0)
         if (ob_date_add_months(out->start, 12, &to) != 0)
-            return ob_err_field(err, OB_EINVAL, "start",
-                                "a year from %s ends past the last date the service keeps",
-                                day_text(a, out->start));
+            return ob_err_field(err, OB_EINVAL, "start", "subscription.year_past_last_date",
+                                "start=%s", day_text(a, out->start));
     if (out->start >= to)
-        return ob_err_field(err, OB_EINVAL, "start", "the contract '%s' is valid before %s only",
-                            number, day_text(a, to));
+        return ob_err_field(err, OB_EINVAL, "start", "subscription.contract_ends",
+                            "number=%s to=%s", number, day_text(a, to));
     out->end = to;
     return 0;
 }
@@ -415,8 +405,7 @@ ob_plan_trial_once(const struct ob_plan_in *in, int64_t code, struct ob_err *err
 {
     for (int i = 0; i < in->nrows; i++)
         if (is_kind(&in->rows[i], "trial"))
-            return ob_err_set(err, OB_ECONFLICT,
-                              "subscriber %lld has had its trial (subscription %lld)",
+            return ob_err_set(err, OB_ECONFLICT, "subscription.trial_used", "code=%lld id=%lld",
                               (long long)code, (long long)in->rows[i].id);
     return 0;
 }

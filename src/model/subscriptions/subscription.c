@@ -215,7 +215,7 @@ resolve_tariff(struct ob_ctx *ctx, const char *ref, int64_t partner, struct ob_t
     int rc;
 
     if (!ref || !*ref)
-        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "'tariff' is required");
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "field.required");
     if (endp && !*endp && id > 0) {
         rc = ob_catalog_tariff_load(ctx, id, t);
         if (rc == 0 && t->partner && t->partner != partner)
@@ -226,7 +226,7 @@ resolve_tariff(struct ob_ctx *ctx, const char *ref, int64_t partner, struct ob_t
             rc = ob_catalog_tariff_find(ctx, ref, 0, t);
     }
     if (rc == OB_ENOTFOUND)
-        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "tariff '%s' is not in the catalog",
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "subscription.tariff_unknown", "ref=%s",
                             ref);
     return rc;
 }
@@ -271,9 +271,9 @@ check_kind(struct ob_ctx *ctx, const struct ob_tariff *t, enum ob_tariff_kind wa
 {
     if (t->kind == want || (want == OB_TARIFF_EXTENSION && t->kind == OB_TARIFF_PER_UNIT))
         return 0;
-    return ob_err_field(&ctx->err, OB_EINVAL, "tariff",
-                        "tariff '%s' is a %s tariff, not a %s one", t->code,
-                        ob_tariff_kind_name(t->kind), ob_tariff_kind_name(want));
+    return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "subscription.tariff_wrong_kind",
+                        "code=%s kind=%s want=%s", t->code, ob_tariff_kind_name(t->kind),
+                        ob_tariff_kind_name(want));
 }
 
 static int
@@ -285,8 +285,8 @@ plan_tariff(struct ob_ctx *ctx, struct plan *p, const char *ref, enum ob_tariff_
         (rc = check_kind(ctx, &p->t, want)) != 0 || (rc = tariff_version(ctx, &p->t, &p->v)))
         return rc;
     if (!p->t.active)
-        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "tariff '%s' is not sold any more",
-                            p->t.code);
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "subscription.tariff_not_sold",
+                            "code=%s", p->t.code);
     p->out->tariff = p->t.id;
     p->out->base_tariff = p->t.base ? p->t.base : p->t.id;
     p->out->tariff_code = p->t.code;
@@ -442,10 +442,9 @@ plan_once_per_partner(struct ob_ctx *ctx, struct plan *p)
                        "i", id);
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    ob_err_field(&ctx->err, OB_ECONFLICT, "tariff",
-                 "%s is given once per partner: the partner has it for subscriber %lld "
-                 "(subscription %lld)",
-                 p->t.base_code ? p->t.base_code : p->t.code, (long long)code, (long long)id);
+    ob_err_field(&ctx->err, OB_ECONFLICT, "tariff", "subscription.once_per_partner",
+                 "code=%s code2=%lld id=%lld", p->t.base_code ? p->t.base_code : p->t.code,
+                 (long long)code, (long long)id);
     ob_err_hint(&ctx->err, "a cancelled subscription gives it back; the paid tariffs stay open");
     return OB_ECONFLICT;
 }
@@ -461,14 +460,12 @@ main_allowed(struct ob_ctx *ctx, struct plan *p)
     int rc;
 
     if (o->partner_own)
-        return ob_err_field(&ctx->err, OB_EINVAL, "tariff",
-                            "tariff '%s' is given by the service to a partner's own account, "
-                            "not posted", p->t.code);
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "subscription.given_by_service",
+                            "code=%s", p->t.code);
     if ((rc = ob_subscriber_info_get(ctx, p->sub.id, &info)) != 0)
         return rc;
     if (!info.complete) {
-        ob_err_field(&ctx->err, OB_EINVAL, "subscriber",
-                     "the additional information of subscriber %lld is not complete",
+        ob_err_field(&ctx->err, OB_EINVAL, "subscriber", "subscriber.info_incomplete", "code=%lld",
                      (long long)p->sub.code);
         ob_err_hint(&ctx->err, "fill in legal name, INN, contact person, phone, email and "
                                "region first (PUT /api/v1/subscribers/{id}/info)");
@@ -478,9 +475,8 @@ main_allowed(struct ob_ctx *ctx, struct plan *p)
         if ((rc = ob_partner_holds(ctx, p->sub.partner, o->requires_status, p->day, &held)) != 0)
             return rc;
         if (!held && p->sub.partner)
-            return ob_err_field(&ctx->err, OB_EPERM, "tariff",
-                                "tariff '%s' may be posted only by partners with the status "
-                                "'%s'", p->t.code, o->requires_status);
+            return ob_err_field(&ctx->err, OB_EPERM, "tariff", "subscription.needs_partner_status",
+                                "code=%s requires_status=%s", p->t.code, o->requires_status);
     }
     if ((rc = ob_catalog_offer_check(ctx, p->out->base_tariff, p->day)) != 0)
         return rc;
@@ -532,8 +528,7 @@ short_tariff_code(struct ob_ctx *ctx, char *out, size_t size)
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_DONE)
-        return ob_err_field(&ctx->err, OB_EINVAL, "tariff",
-                            "the catalog has no short extension tariff");
+        return ob_err_field(&ctx->err, OB_EINVAL, "tariff", "subscription.no_short_extension");
     return 0;
 }
 
@@ -590,12 +585,10 @@ plan_its(struct ob_ctx *ctx, struct plan *p)
     if (rc == OB_ENOTFOUND || rc == OB_ECONFLICT || (rc == 0 && p->in->its_contract &&
                                                      c.id != p->in->its_contract)) {
         ob_err_clear(&ctx->err);
-        return ob_err_field(&ctx->err, OB_EINVAL, "its_contract",
-                            rc == OB_ECONFLICT
-                                ? "the client's local ITS contract is held with another partner"
-                                : "the client holds no local ITS contract with the serving "
-                                  "partner on %s",
-                            day_text(ctx, p->day));
+        return rc == OB_ECONFLICT
+                   ? ob_err_field(&ctx->err, OB_EINVAL, "its_contract", "its.other_partner")
+                   : ob_err_field(&ctx->err, OB_EINVAL, "its_contract", "its.none_with_partner",
+                                  "day=%s", day_text(ctx, p->day));
     }
     if (rc != 0 || (rc = ob_its_level_tariff(ctx, c.level, code, sizeof(code))) != 0 ||
         (rc = plan_tariff(ctx, p, code, OB_TARIFF_MAIN)) != 0 ||
@@ -614,8 +607,7 @@ plan_trial(struct ob_ctx *ctx, struct plan *p)
     int rc;
 
     if (!p->in->reason || !*p->in->reason)
-        return ob_err_field(&ctx->err, OB_EINVAL, "reason",
-                            "a trial posted by hand needs a 'reason'");
+        return ob_err_field(&ctx->err, OB_EINVAL, "reason", "subscription.trial_field_required");
     if ((rc = ob_plan_trial_once(&p->pin, p->sub.code, &ctx->err)) != 0 ||
         (rc = plan_tariff(ctx, p, p->in->tariff, OB_TARIFF_TRIAL)) != 0 ||
         (rc = ob_plan_trial_period(&p->pin, p->out, &ctx->arena, &ctx->err)) != 0)
@@ -636,24 +628,20 @@ plan_access(struct ob_ctx *ctx, struct plan *p)
     case OB_SUB_TRIAL:
         rc = ob_access_subscriber(ctx, sub, 0, 0, STAFF_WRITE);
         if (rc == OB_EPERM)
-            return ob_err_set(&ctx->err, OB_EPERM,
-                              "trials are started by the service; only the provider may post "
-                              "or change one");
+            return ob_err_set(&ctx->err, OB_EPERM, "subscription.trials_by_service");
         return rc;
     case OB_SUB_SHORT_EXTENSION:
     case OB_SUB_DEFERRED_RENEWAL:
         rc = ob_access_subscriber(ctx, sub, CLIENT_SELF, 0, STAFF_WRITE);
         if (rc == OB_EPERM)
-            return ob_err_set(&ctx->err, OB_EPERM,
-                              "a %s is taken by the client's owner or administrator",
+            return ob_err_set(&ctx->err, OB_EPERM, "subscription.taken_by_client", "kind=%s",
                               ob_sub_kind_name(p->kind));
         return rc;
     default:
         rc = ob_access_subscriber(ctx, sub, 0, PARTNER_WRITE, STAFF_WRITE);
         if (rc == OB_EPERM)
-            return ob_err_set(&ctx->err, OB_EPERM,
-                              "a %s subscription is posted by the serving partner's owner or "
-                              "operator", ob_sub_kind_name(p->kind));
+            return ob_err_set(&ctx->err, OB_EPERM, "subscription.posted_by_partner", "kind=%s",
+                              ob_sub_kind_name(p->kind));
         return rc;
     }
 }
@@ -667,11 +655,9 @@ plan(struct ob_ctx *ctx, struct plan *p)
     int rc;
 
     if (!p->in->subscriber)
-        return ob_err_field(&ctx->err, OB_EINVAL, "subscriber", "'subscriber' is required");
+        return ob_err_field(&ctx->err, OB_EINVAL, "subscriber", "field.required");
     if (ob_sub_kind_parse(p->in->kind, &p->kind) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "kind",
-                            "'kind' must be trial, main, extension, short_extension, "
-                            "deferred_renewal or its_local");
+        return ob_err_field(&ctx->err, OB_EINVAL, "kind", "field.subscription_kind");
     if ((rc = ob_plan_quantity(p->kind, p->in->quantity, &ctx->err)) != 0)
         return rc;
     /* A write holds the subscriber's row before reading its subscriptions,
@@ -859,9 +845,7 @@ ob_subscription_trial_start(struct ob_ctx *ctx, int64_t subscriber, bool partner
     if (partner_own) {
         s.term_months = OWN_MONTHS;
         if (ob_date_add_months(s.start, OWN_MONTHS, &s.end) != 0)
-            return ob_err_set(&ctx->err, OB_EINTERNAL,
-                              "a hundred years from today end past the last date the service "
-                              "keeps");
+            return ob_err_set(&ctx->err, OB_EINTERNAL, "subscription.past_last_date");
     } else {
         s.end = s.start + (v.opt.days > 0 ? v.opt.days : OB_PLAN_TRIAL_DAYS);
     }
@@ -889,16 +873,14 @@ trial_set_end(struct ob_ctx *ctx, void *arg)
     if ((rc = ob_subscription_get(ctx, a->id, &s)) != 0)
         return rc;
     if ((rc = ob_access_subscriber(ctx, s.subscriber, 0, 0, STAFF_WRITE)) != 0)
-        return rc == OB_EPERM ? ob_err_set(&ctx->err, OB_EPERM,
-                                           "only the provider may change a trial")
+        return rc == OB_EPERM ? ob_err_set(&ctx->err, OB_EPERM, "subscription.trial_by_provider")
                               : rc;
     if (!is_kind(&s, "trial"))
-        return ob_err_set(&ctx->err, OB_EINVAL,
-                          "subscription %lld is a %s: only a trial's end is changed here",
+        return ob_err_set(&ctx->err, OB_EINVAL, "subscription.only_trial_end", "id=%lld kind=%s",
                           (long long)s.id, s.kind);
     if (a->end <= s.start)
-        return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be after the start %s",
-                            day_text(ctx, s.start));
+        return ob_err_field(&ctx->err, OB_EINVAL, "end", "subscription.end_before_start",
+                            "start=%s", day_text(ctx, s.start));
     n = ob_db_run(ctx->db, "UPDATE subscriptions SET \"end\" = ?, reason = ? WHERE id = ?", "tti",
                   day_text(ctx, a->end), a->reason, s.id);
     if (n < 0)
@@ -923,9 +905,9 @@ ob_subscription_trial_set_end(struct ob_ctx *ctx, int64_t id, const char *end,
     if ((rc = ob_access_person(ctx)) != 0)
         return rc;
     if (!end || ob_date_parse_input(end, &a.end) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be " OB_DATE_INPUT_WHAT);
+        return ob_err_field(&ctx->err, OB_EINVAL, "end", "field.date");
     if (!reason || !*reason)
-        return ob_err_field(&ctx->err, OB_EINVAL, "reason", "a change of a trial needs a reason");
+        return ob_err_field(&ctx->err, OB_EINVAL, "reason", "subscription.trial_reason_required");
     return ob_db_tx(ctx, OB_DB_WRITE, trial_set_end, &a);
 }
 
@@ -976,17 +958,16 @@ check_change(struct ob_ctx *ctx, const struct ob_subscription *s,
 
     if (!ch->tariff && !ch->start && !ch->term_months && !ch->quantity && ch->new_client < 0 &&
         ch->from_local_its < 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "changes",
-                            "'changes' must change at least one of term_months, start, tariff, "
-                            "quantity, declarations");
+        return ob_err_field(&ctx->err, OB_EINVAL, "changes", "subscription.change_empty");
     if (is_kind(s, "extension") && (ch->start || ch->term_months))
-        return ob_err_field(&ctx->err, OB_EINVAL, ch->start ? "changes.start"
-                                                              : "changes.term_months",
-                            "an extension takes its main's period: change the main instead");
+        return ob_err_field(&ctx->err, OB_EINVAL,
+                            ch->start ? "changes.start" : "changes.term_months",
+                            "subscription.extension_follows_main");
     if (!is_kind(s, "main") && !is_kind(s, "extension"))
         return ob_err_field(&ctx->err, OB_EINVAL, "subscription",
-                            "a %s subscription is not changed by request%s", s->kind,
-                            is_kind(s, "trial") ? ": file a trial_change" : ": cancel it");
+                            is_kind(s, "trial") ? "subscription.trial_not_changed_request"
+                                                : "subscription.not_changed_request",
+                            "kind=%s", s->kind);
     return replan(ctx, s, ch, true, &after);
 }
 
@@ -995,13 +976,13 @@ check_trial(struct ob_ctx *ctx, const struct ob_subscription *s,
             const struct ob_subscription_change *ch, int32_t *end)
 {
     if (!is_kind(s, "trial"))
-        return ob_err_field(&ctx->err, OB_EINVAL, "subscription",
-                            "subscription %lld is a %s, not a trial", (long long)s->id, s->kind);
+        return ob_err_field(&ctx->err, OB_EINVAL, "subscription", "subscription.not_trial",
+                            "id=%lld kind=%s", (long long)s->id, s->kind);
     if (!ch->end || ob_date_parse_input(ch->end, end) != 0)
-        return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be " OB_DATE_INPUT_WHAT);
+        return ob_err_field(&ctx->err, OB_EINVAL, "end", "field.date");
     if (*end <= s->start)
-        return ob_err_field(&ctx->err, OB_EINVAL, "end", "'end' must be after the start %s",
-                            day_text(ctx, s->start));
+        return ob_err_field(&ctx->err, OB_EINVAL, "end", "subscription.end_before_start",
+                            "start=%s", day_text(ctx, s->start));
     return 0;
 }
 
@@ -1012,15 +993,15 @@ check_request(struct ob_ctx *ctx, const struct ob_subscription *s, const char *k
     int32_t end;
 
     if (strcmp(s->state, "posted"))
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "subscription %lld is %s", (long long)s->id,
-                          s->state);
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "subscription.in_state", "id=%lld state=%s",
+                          (long long)s->id, s->state);
     if (!strcmp(kind, "subscription_change"))
         return check_change(ctx, s, ch);
     if (!strcmp(kind, "trial_change"))
         return check_trial(ctx, s, ch, &end);
     if (is_kind(s, "trial"))
         return ob_err_field(&ctx->err, OB_EINVAL, "subscription",
-                            "a trial is not cancelled: file a trial_change to shorten it");
+                            "subscription.trial_not_cancelled");
     return 0;
 }
 
@@ -1036,9 +1017,7 @@ ob_subscription_request_check(struct ob_ctx *ctx, int64_t id, const char *kind,
         return rc;
     rc = ob_access_subscriber(ctx, s->subscriber, 0, PARTNER_WRITE, 0);
     if (rc == OB_EPERM)
-        return ob_err_set(&ctx->err, OB_EPERM,
-                          "requests about a subscription are filed by the serving partner's "
-                          "owner or operator");
+        return ob_err_set(&ctx->err, OB_EPERM, "subscription.requests_by_partner");
     if (rc != 0 || (rc = ob_subscriber_get(ctx, s->subscriber, &sub)) != 0)
         return rc;
     *partner = sub.partner;
@@ -1061,8 +1040,9 @@ write_plan(struct ob_ctx *ctx, int64_t id, const struct ob_subscription *a)
 
     if (n < 0)
         return ob_db_err(ctx, (int)n);
-    return n == 1 ? 0 : ob_err_set(&ctx->err, OB_ECONFLICT, "subscription %lld is not posted",
-                                   (long long)id);
+    return n == 1 ? 0
+                  : ob_err_set(&ctx->err, OB_ECONFLICT, "subscription.not_posted", "id=%lld",
+                               (long long)id);
 }
 
 /* Re-plan and write s with ch; a main's extensions follow its period. */
@@ -1106,7 +1086,7 @@ apply_cancel(struct ob_ctx *ctx, const struct ob_subscription *s, const char *re
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     if (n == 0)
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "subscription %lld is not posted",
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "subscription.not_posted", "id=%lld",
                           (long long)s->id);
     if ((rc = ob_audit_with(ctx, s->subscriber, "subscription.cancelled", "subscription", s->id,
                             audit_params_reason(ctx, s, reason),
@@ -1151,8 +1131,8 @@ ob_subscription_request_quote(struct ob_ctx *ctx, int64_t id, const char *kind,
     if ((rc = ob_subscription_get(ctx, id, before)) != 0)
         return rc;
     if (strcmp(before->state, "posted"))
-        return ob_err_set(&ctx->err, OB_ECONFLICT, "subscription %lld is %s", (long long)id,
-                          before->state);
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "subscription.in_state", "id=%lld state=%s",
+                          (long long)id, before->state);
     *after = *before;
     if (!strcmp(kind, "subscription_cancel")) {
         after->state = "cancelled";
@@ -1182,7 +1162,7 @@ ob_subscription_get(struct ob_ctx *ctx, int64_t id, struct ob_subscription *out)
         rc = ob_access_subscriber(ctx, out->subscriber, OB_ROLES_ANY, OB_ROLES_ANY,
                                   OB_ROLES_ANY);
     if (rc == OB_ENOTFOUND)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscription %lld not found",
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscription.not_found", "id=%lld",
                           (long long)id);
     return rc;
 }
@@ -1222,7 +1202,7 @@ parse_cursor(struct ob_ctx *ctx, const struct ob_subscription_filter *f, const c
         goto bad;
     return 0;
 bad:
-    return ob_err_field(&ctx->err, OB_EINVAL, "after", "'after' is not a cursor of this list");
+    return ob_err_field(&ctx->err, OB_EINVAL, "after", "field.cursor");
 }
 
 /* The parameters of a list query, bound in the order they were added. */
@@ -1424,7 +1404,7 @@ self_service(struct ob_ctx *ctx, int64_t sub, int32_t day, struct ob_entitlement
 
     if (rc == OB_EPERM) {
         ob_err_clear(&ctx->err);
-        action(out, "short_extension", "self_service.not_allowed", 0, 0);
+        action(out, "short_extension", OB_REASON("self_service.not_allowed"), 0, 0);
         action(out, "deferred_renewal", "self_service.not_allowed", 0, 0);
         return 0;
     }
