@@ -139,8 +139,10 @@ insert_request(struct ob_ctx *ctx, struct file_args *a)
                            "tiittiii", a->kind, a->partner, a->subject, a->payload, a->reason,
                            (int64_t)a->late, ctx->actor.person, ob_clock_now(ctx));
 
-    if (rc < 0 || (rc = load(ctx, a->id, &r)) != 0)
-        return rc < 0 ? ob_db_err(ctx, rc) : rc;
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if ((rc = load(ctx, a->id, &r)) != 0)
+        return rc;
     return ob_audit_with(ctx, a->partner, "request.filed", "request", a->id, audit_params(&r),
                     "%s request%s%s: none → open; %s%s; reason: %s", a->kind,
                     a->subject != a->partner ? " about subscription " : "",
