@@ -186,7 +186,7 @@ let uid = 0;
  * onSubmit(values) may throw an ApiError: a field error is shown under its
  * field, anything else above the buttons. The submit button is disabled while sending.
  */
-export function form({ fields, values = {}, submitLabel, submitKind = 'primary', onSubmit, onCancel, onChange, cls }) {
+export function form({ fields, values = {}, submitLabel, submitKind = 'primary', submitGate = {}, onSubmit, onCancel, onChange, cls }) {
   const inputs = {};
   const errors = {};
   const formEl = h('form', { class: ['form', cls], novalidate: true });
@@ -227,7 +227,8 @@ export function form({ fields, values = {}, submitLabel, submitKind = 'primary',
     grid.append(h('div', { class: ['field', f.span === 2 && 'span-2', f.type === 'checkbox' && 'field-check'], dataset: { field: f.name } },
       label, f.type === 'checkbox' ? null : input, f.hint ? h('div', { class: 'hint', text: f.hint }) : null, err));
   }
-  const submit = h('button', { type: 'submit', class: `btn btn-${submitKind}` }, submitLabel || t('common.save'));
+  // submitGate: {disabled, title} when the roles may not save (roles.js roleGate)
+  const submit = h('button', { type: 'submit', class: `btn btn-${submitKind}`, ...submitGate }, submitLabel || t('common.save'));
   const actions = h('div', { class: 'form-actions' },
     onCancel ? button(t('common.cancel'), onCancel) : null, submit);
   formEl.append(top, grid, actions);

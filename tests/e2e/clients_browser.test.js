@@ -157,6 +157,12 @@ test('a consultant reads the list and the card but is offered no posting it coul
   for (const name of ['Продлить или провести основную', 'Расширить тариф', 'Запросить изменение']) {
     assert.equal(await page.getByRole('button', { name }).count(), 0, name);
   }
+  // the additional information is read, not saved: the server would refuse a consultant
+  for (const name of ['Сохранить сведения', 'Сохранить причину']) {
+    const b = page.getByRole('button', { name });
+    assert.equal(await b.isDisabled(), true, name);
+    assert.match(await b.getAttribute('title'), /Владелец/, name);
+  }
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

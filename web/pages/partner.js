@@ -115,6 +115,9 @@ function tariffCell(s) {
     ? h('span', { class: 'cell-sub muted', text: tOr(`sub_kind.${s.access_kind}`, '') }) : null);
 }
 
+/** Who fills a client's additional information and reason for leaving (ob_subscriber_info_put). */
+const INFO_WRITERS = ['owner', 'operator'];
+
 /** Who posts subscriptions and files requests: the partner's owner and operators. */
 const canRequest = () => (account()?.roles || []).some((r) => r === 'owner' || r === 'operator');
 
@@ -267,6 +270,7 @@ export async function subscriber(main, { params }) {
     fields: INFO_FIELDS.map((f) => ({ ...f, label: f.label() })),
     values: info,
     submitLabel: t('info.save'),
+    submitGate: roleGate(INFO_WRITERS),
     onSubmit: async (v) => {
       const r = await put(`/api/v1/subscribers/${id}/info`, { ...pick(info), ...v });
       Object.assign(info, r || v);
@@ -283,6 +287,7 @@ export async function subscriber(main, { params }) {
     ],
     values: info,
     submitLabel: t('info.save_leave'),
+    submitGate: roleGate(INFO_WRITERS),
     onSubmit: async (v) => {
       const r = await put(`/api/v1/subscribers/${id}/info`, { ...pick(info), leave_reason: v.leave_reason || null, leave_comment: v.leave_comment });
       Object.assign(info, r || v);
