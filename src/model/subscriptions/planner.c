@@ -299,9 +299,9 @@ ob_plan_take_main(struct ob_subscription *out, const struct ob_subscription *m)
     out->amount_due = ob_discount_apply(out->price, m->discount_pct);
 }
 
-int
-ob_plan_deferral(const struct ob_plan_in *in, struct ob_subscription *out,
-                 const struct ob_subscription **last, struct ob_arena *a, struct ob_err *err)
+/* The period a deferral follows: the main or trial ending latest. */
+static const struct ob_subscription *
+deferred_period(const struct ob_plan_in *in)
 {
     const struct ob_subscription *l = NULL;
 
@@ -311,17 +311,28 @@ ob_plan_deferral(const struct ob_plan_in *in, struct ob_subscription *out,
         if ((is_kind(s, "main") || is_kind(s, "trial")) && (!l || s->end > l->end))
             l = s;
     }
-    if (!l)
-        return ob_err_set(err, OB_ECONFLICT, "deferred_renewal.nothing");
-    if (pending_deferral(in->rows, in->nrows))
-        return ob_err_set(err, OB_ECONFLICT, "deferred_renewal.taken");
-    /* the same reasons and params as ob_plan_deferral_refusal (the cabinet's button) */
-    if (in->day < l->end - 1)
+    return l;
+}
+
+int
+ob_plan_deferral(const struct ob_plan_in *in, struct ob_subscription *out,
+                 const struct ob_subscription **last, struct ob_arena *a, struct ob_err *err)
+{
+    const struct ob_subscription *l = deferred_period(in);
+    int32_t from, through;
+    /* one decision for the posting and the cabinet's button */
+    const char *why = ob_plan_deferral_refusal(in, &from, &through);
+
+    if (why && !strcmp(why, "deferred_renewal.too_early"))
         return ob_err_set(err, OB_ECONFLICT, "deferred_renewal.too_early", "from=%s through=%s",
-                          day_text(a, l->end - 1), day_text(a, l->end + OB_PLAN_DEFER_WINDOW));
-    if (in->day > l->end + OB_PLAN_DEFER_WINDOW)
+                          day_text(a, from), day_text(a, through));
+    if (why && !strcmp(why, "deferred_renewal.too_late"))
         return ob_err_set(err, OB_ECONFLICT, "deferred_renewal.too_late", "through=%s",
-                          day_text(a, l->end + OB_PLAN_DEFER_WINDOW));
+                          day_text(a, through));
+    if (why && !strcmp(why, "deferred_renewal.taken"))
+        return ob_err_set(err, OB_ECONFLICT, "deferred_renewal.taken");
+    if (why)
+        return ob_err_set(err, OB_ECONFLICT, "deferred_renewal.nothing");
     out->tariff = l->tariff;
     out->base_tariff = l->base_tariff;
     out->tariff_code = l->tariff_code;
@@ -352,25 +363,19 @@ ob_plan_short_refusal(const struct ob_plan_in *in, int32_t *from, int32_t *throu
 const char *
 ob_plan_deferral_refusal(const struct ob_plan_in *in, int32_t *from, int32_t *through)
 {
-    const struct ob_subscription *l = NULL;
+    const struct ob_subscription *l = deferred_period(in);
 
     *from = *through = 0;
-    for (int i = 0; i < in->nrows; i++) {
-        const struct ob_subscription *s = &in->rows[i];
-
-        if ((is_kind(s, "main") || is_kind(s, "trial")) && (!l || s->end > l->end))
-            l = s;
-    }
     if (!l)
-        return "deferred_renewal.nothing";
+        return OB_REASON("deferred_renewal.nothing");
     if (pending_deferral(in->rows, in->nrows))
-        return "deferred_renewal.taken";
+        return OB_REASON("deferred_renewal.taken");
     *from = l->end - 1;
     *through = l->end + OB_PLAN_DEFER_WINDOW;
     if (in->day < *from)
-        return "deferred_renewal.too_early";
+        return OB_REASON("deferred_renewal.too_early");
     if (in->day > *through)
-        return "deferred_renewal.too_late";
+        return OB_REASON("deferred_renewal.too_late");
     *from = *through = 0;
     return NULL;
 }
