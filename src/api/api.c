@@ -170,6 +170,15 @@ ob_api_instant(int64_t t)
 }
 
 json_t *
+ob_api_day(int32_t day)
+{
+    char d[OB_DATE_LEN];
+
+    ob_date_format(day, d);
+    return json_string(d);
+}
+
+json_t *
 ob_api_str(const char *s)
 {
     return s ? json_string(s) : json_null();

@@ -111,6 +111,8 @@ struct ob_invite;
 
 /* RFC 3339 instant, or null for 0. */
 json_t *ob_api_instant(int64_t t);
+/* A day as "YYYY-MM-DD". */
+json_t *ob_api_day(int32_t day);
 /* A string, or null for NULL. */
 json_t *ob_api_str(const char *s);
 /* ["owner", "operator"] of role bits. */

@@ -23,15 +23,11 @@
 #include "model/catalog/catalog.h"
 #include "base/banned.h"
 
+
 static json_t *
 date_or_null(int32_t day)
 {
-    char d[OB_DATE_LEN];
-
-    if (day == OB_UNLIMITED)
-        return json_null();
-    ob_date_format(day, d);
-    return json_string(d);
+    return day == OB_UNLIMITED ? json_null() : ob_api_day(day);
 }
 
 /* ---- applications -------------------------------------------------------------------- */

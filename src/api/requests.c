@@ -220,14 +220,6 @@ ob_api_requests_decide(struct ob_req *req, struct ob_resp *resp)
     return ob_resp_json(resp, 200, request_json(&r));
 }
 
-static json_t *
-day_json(int32_t day)
-{
-    char d[OB_DATE_LEN];
-
-    ob_date_format(day, d);
-    return json_string(d);
-}
 
 /* One side of a quote: what the decision weighs. */
 static json_t *
@@ -236,8 +228,8 @@ side_json(const struct ob_subscription *s)
     return json_pack("{s:{s:s, s:s, s:s}, s:o, s:o, s:o, s:i, s:i, s:I, s:{s:i, s:s}, s:I, s:s}",
                      "tariff", "code", s->tariff_code, "name_ru",
                      s->tariff_name_ru ? s->tariff_name_ru : "", "name_en",
-                     s->tariff_name ? s->tariff_name : "", "start", day_json(s->start), "end",
-                     day_json(s->end), "through", day_json(s->end - 1), "term_months",
+                     s->tariff_name ? s->tariff_name : "", "start", ob_api_day(s->start), "end",
+                     ob_api_day(s->end), "through", ob_api_day(s->end - 1), "term_months",
                      s->term_months, "quantity", s->quantity, "price", (json_int_t)s->price,
                      "discount", "pct", s->discount_pct, "rule",
                      s->discount_rule ? s->discount_rule : "", "amount_due",

@@ -19,14 +19,6 @@
 #include "model/subscriptions/subscription.h"
 #include "base/banned.h"
 
-static json_t *
-day_json(int32_t day)
-{
-    char d[OB_DATE_LEN];
-
-    ob_date_format(day, d);
-    return json_string(d);
-}
 
 /* A subscription as `ctx`'s actor may see it: the subscriber's own people
  * are shown the retail price, never the partner's discount or the amount
@@ -40,7 +32,7 @@ sub_json(struct ob_ctx *ctx, const struct ob_subscription *s)
         "id", (json_int_t)s->id, "subscriber", "id", (json_int_t)s->subscriber, "code",
         (json_int_t)s->subscriber_code, "name", s->subscriber_name, "kind", s->kind, "tariff",
         "id", (json_int_t)s->tariff, "code", s->tariff_code, "name", s->tariff_name, "start",
-        day_json(s->start), "end", day_json(s->end), "through", day_json(s->end - 1),
+        ob_api_day(s->start), "end", ob_api_day(s->end), "through", ob_api_day(s->end - 1),
         "term_months", s->term_months, "quantity", s->quantity, "price", (json_int_t)s->price,
         "discount", "pct", s->discount_pct, "rule", s->discount_rule, "amount_due",
         (json_int_t)s->amount_due, "state", s->state);
@@ -288,9 +280,9 @@ actions_json(const struct ob_entitlement *e)
         json_t *params = json_object();
 
         if (x->from)
-            json_object_set_new(params, "from", day_json(x->from));
+            json_object_set_new(params, "from", ob_api_day(x->from));
         if (x->through)
-            json_object_set_new(params, "through", day_json(x->through));
+            json_object_set_new(params, "through", ob_api_day(x->through));
         json_object_set_new(o, x->name,
                             json_pack("{s:b, s:o, s:o}", "available", x->reason == NULL, "reason",
                                       ob_api_str(x->reason), "params", params));
@@ -329,10 +321,10 @@ ob_api_subscriber_entitlement(struct ob_req *req, struct ob_resp *resp)
     return ob_resp_json(
         resp, 200,
         json_pack("{s:o, s:b, s:o, s:i, s:o, s:o, s:i, s:o, s:i, s:o, s:o, s:o}", "date",
-                  day_json(day), "blocked", e.blocked, "reason",
+                  ob_api_day(day), "blocked", e.blocked, "reason",
                   ob_api_str(e.blocked ? e.reason : NULL), "sessions", e.sessions, "services",
                   ob_api_str(e.services), "applications", strings(e.apps, e.napps), "choose",
                   e.choose, "areas", areas, "areas_add", e.areas_add, "in_force", ids,
-                  "through", e.has_through ? day_json(e.through) : json_null(), "actions",
+                  "through", e.has_through ? ob_api_day(e.through) : json_null(), "actions",
                   actions_json(&e)));
 }
