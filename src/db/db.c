@@ -679,6 +679,40 @@ ob_db_each(struct ob_ctx *ctx, int (*row)(struct ob_ctx *, struct ob_stmt *, voi
     return rc != 0 ? rc : each_row(ctx, row, arg, st);
 }
 
+void
+ob_db_param_int(struct ob_db_params *p, int64_t v)
+{
+    if (p->n == OB_DB_PARAMS) {
+        p->over = true;
+        return;
+    }
+    p->type[p->n] = 'i';
+    p->i[p->n++] = v;
+}
+
+void
+ob_db_param_text(struct ob_db_params *p, const char *v)
+{
+    if (p->n == OB_DB_PARAMS) {
+        p->over = true;
+        return;
+    }
+    p->type[p->n] = 't';
+    p->t[p->n++] = v;
+}
+
+int
+ob_db_params_bind(struct ob_stmt *st, const void *params)
+{
+    const struct ob_db_params *p = params;
+    int rc = p->over ? OB_EINTERNAL : 0;
+
+    for (int k = 0; k < p->n && rc == 0; k++)
+        rc = p->type[k] == 'i' ? ob_stmt_bind_int(st, k + 1, p->i[k])
+                               : ob_stmt_bind_text(st, k + 1, p->t[k]);
+    return rc;
+}
+
 int
 ob_db_each_bind(struct ob_ctx *ctx, int (*row)(struct ob_ctx *, struct ob_stmt *, void *),
                 void *arg, const char *sql, int (*bind)(struct ob_stmt *, const void *),

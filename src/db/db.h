@@ -143,6 +143,21 @@ int ob_db_each_bind(struct ob_ctx *ctx, int (*row)(struct ob_ctx *, struct ob_st
                     void *arg, const char *sql, int (*bind)(struct ob_stmt *, const void *),
                     const void *bind_arg);
 
+/* The parameters of a statement built at run time (a list's filters),
+ * bound in the order they were added by ob_db_params_bind (a bind callback
+ * of the two above). More than OB_DB_PARAMS is a bug: binding then fails. */
+#define OB_DB_PARAMS 24
+struct ob_db_params {
+    char type[OB_DB_PARAMS];
+    int64_t i[OB_DB_PARAMS];
+    const char *t[OB_DB_PARAMS];
+    int n;
+    bool over;
+};
+void ob_db_param_int(struct ob_db_params *p, int64_t v);
+void ob_db_param_text(struct ob_db_params *p, const char *v);
+int ob_db_params_bind(struct ob_stmt *st, const void *params);
+
 /* ---- what the engines do differently (here only: tools/layers.sh) ---- */
 
 /* Does a write transaction lock rows as it goes (PostgreSQL), so that what

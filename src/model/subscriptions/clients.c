@@ -78,40 +78,6 @@ ob_client_sort_parse(struct ob_ctx *ctx, const char *s, struct ob_client_filter 
     return ob_err_field(&ctx->err, OB_EINVAL, "sort", "field.client_sort");
 }
 
-/* The parameters of the statement, bound in the order they were added. */
-struct params {
-    char type[24];
-    int64_t i[24];
-    const char *t[24];
-    int n;
-};
-
-static void
-param_int(struct params *p, int64_t v)
-{
-    p->type[p->n] = 'i';
-    p->i[p->n++] = v;
-}
-
-static void
-param_text(struct params *p, const char *v)
-{
-    p->type[p->n] = 't';
-    p->t[p->n++] = v;
-}
-
-static int
-bind_all(struct ob_stmt *st, const void *arg)
-{
-    const struct params *p = arg;
-    int rc = 0;
-
-    for (int k = 0; k < p->n && rc == 0; k++)
-        rc = p->type[k] == 'i' ? ob_stmt_bind_int(st, k + 1, p->i[k])
-                               : ob_stmt_bind_text(st, k + 1, p->t[k]);
-    return rc;
-}
-
 /* ---- searching names: ASCII and Cyrillic case ---------------------------------------- */
 
 enum fold { FOLD_NONE, FOLD_LOWER, FOLD_UPPER, FOLD_FIRST };
@@ -223,52 +189,52 @@ bad:
 
 static void
 query(struct ob_ctx *ctx, const struct ob_client_filter *f, const char *scope,
-      const struct cursor *cur, int limit, struct ob_buf *sql, struct params *p)
+      const struct cursor *cur, int limit, struct ob_buf *sql, struct ob_db_params *p)
 {
     int32_t today = ob_date_of_instant(ob_clock_now(ctx)), to;
     const char *col = sort_cols[f->sort];
 
     ob_buf_addf(sql, OUTER_COLS "FROM (" INNER "WHERE %s ", scope);
-    param_text(p, day_text(ctx, today));
-    param_text(p, day_text(ctx, today));
+    ob_db_param_text(p, day_text(ctx, today));
+    ob_db_param_text(p, day_text(ctx, today));
     if (f->partner) {
         ob_buf_adds(sql, "AND s.partner_id = ? ");
-        param_int(p, f->partner);
+        ob_db_param_int(p, f->partner);
     }
     if (f->q && *f->q) {
         ob_buf_adds(sql, "AND (a.name LIKE ? ESCAPE '\\' OR a.name LIKE ? ESCAPE '\\' "
                          "OR a.name LIKE ? ESCAPE '\\' OR a.name LIKE ? ESCAPE '\\' "
                          "OR LOWER(a.name) LIKE ? ESCAPE '\\' "
                          "OR CAST(s.code AS TEXT) = ? OR i.inn = ?) ");
-        param_text(p, like_of(ctx, f->q, FOLD_NONE));
-        param_text(p, like_of(ctx, f->q, FOLD_LOWER));
-        param_text(p, like_of(ctx, f->q, FOLD_UPPER));
-        param_text(p, like_of(ctx, f->q, FOLD_FIRST));
-        param_text(p, ob_db_like_pattern(ctx, f->q));
-        param_text(p, f->q);
-        param_text(p, f->q);
+        ob_db_param_text(p, like_of(ctx, f->q, FOLD_NONE));
+        ob_db_param_text(p, like_of(ctx, f->q, FOLD_LOWER));
+        ob_db_param_text(p, like_of(ctx, f->q, FOLD_UPPER));
+        ob_db_param_text(p, like_of(ctx, f->q, FOLD_FIRST));
+        ob_db_param_text(p, ob_db_like_pattern(ctx, f->q));
+        ob_db_param_text(p, f->q);
+        ob_db_param_text(p, f->q);
     }
     ob_buf_adds(sql, ") c LEFT JOIN tariffs t ON t.id = c.tariff_id WHERE 1 = 1 ");
     if (f->state) {
         ob_buf_adds(sql, "AND c.state = ? ");
-        param_text(p, f->state);
+        ob_db_param_text(p, f->state);
     }
     if (f->ends_within >= 0) {          /* through L in [today, today + N]: end in (today, ...] */
         to = today + f->ends_within + 1;
         ob_buf_adds(sql, "AND c.access_end > ? AND c.access_end <= ? ");
-        param_text(p, day_text(ctx, today));
-        param_text(p, day_text(ctx, to));
+        ob_db_param_text(p, day_text(ctx, today));
+        ob_db_param_text(p, day_text(ctx, to));
     }
     if (cur->id && f->sort == OB_CLIENT_SORT_NEWEST) {
         ob_buf_adds(sql, "AND c.id < ? ");
-        param_int(p, cur->id);
+        ob_db_param_int(p, cur->id);
     } else if (cur->id) {
         ob_buf_addf(sql, "AND (%s, c.id) %s (?, ?) ", col, f->desc ? "<" : ">");
         if (f->sort == OB_CLIENT_SORT_CODE)
-            param_int(p, strtoll(cur->key, NULL, 10));
+            ob_db_param_int(p, strtoll(cur->key, NULL, 10));
         else
-            param_text(p, cur->key);
-        param_int(p, cur->id);
+            ob_db_param_text(p, cur->key);
+        ob_db_param_int(p, cur->id);
     }
     if (f->sort == OB_CLIENT_SORT_NEWEST)
         ob_buf_adds(sql, "ORDER BY c.id DESC ");
@@ -276,7 +242,7 @@ query(struct ob_ctx *ctx, const struct ob_client_filter *f, const char *scope,
         ob_buf_addf(sql, "ORDER BY %s %s, c.id %s ", col, f->desc ? "DESC" : "ASC",
                     f->desc ? "DESC" : "ASC");
     ob_buf_adds(sql, "LIMIT ?");
-    param_int(p, limit);
+    ob_db_param_int(p, limit);
 }
 
 static void
@@ -345,7 +311,7 @@ int
 ob_client_list(struct ob_ctx *ctx, const struct ob_client_filter *f, int limit,
                int (*fn)(const struct ob_client *, const char *cursor, void *), void *arg)
 {
-    struct params p = { .n = 0 };
+    struct ob_db_params p = { .n = 0 };
     struct each e = { f, fn, arg };
     struct cursor cur;
     const char *scope, *sql;
@@ -359,27 +325,27 @@ ob_client_list(struct ob_ctx *ctx, const struct ob_client_filter *f, int limit,
     query(ctx, f, scope, &cur, limit, &b, &p);
     sql = ob_arena_strdup(&ctx->arena, b.p);
     ob_buf_free(&b);
-    return ob_db_each_bind(ctx, each_row, &e, sql, bind_all, &p);
+    return ob_db_each_bind(ctx, each_row, &e, sql, ob_db_params_bind, &p);
 }
 
 int
 ob_client_get(struct ob_ctx *ctx, int64_t id, struct ob_client *out)
 {
     struct ob_subscriber s;
-    struct params p = { .n = 0 };
+    struct ob_db_params p = { .n = 0 };
     const char *today;
     int rc;
 
     if ((rc = ob_subscriber_get(ctx, id, &s)) != 0)    /* the access check */
         return rc;
     today = day_text(ctx, ob_date_of_instant(ob_clock_now(ctx)));
-    param_text(&p, today);
-    param_text(&p, today);
-    param_int(&p, id);
+    ob_db_param_text(&p, today);
+    ob_db_param_text(&p, today);
+    ob_db_param_int(&p, id);
     rc = ob_db_one_bind(ctx, read_client, out,
                         OUTER_COLS "FROM (" INNER "WHERE s.account_id = ?) c "
                                    "LEFT JOIN tariffs t ON t.id = c.tariff_id",
-                        bind_all, &p);
+                        ob_db_params_bind, &p);
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "subscriber.not_found", "id=%lld",
                           (long long)id);

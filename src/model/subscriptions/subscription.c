@@ -1205,39 +1205,6 @@ bad:
     return ob_err_field(&ctx->err, OB_EINVAL, "after", "field.cursor");
 }
 
-/* The parameters of a list query, bound in the order they were added. */
-struct params {
-    char type[16];
-    int64_t i[16];
-    const char *t[16];
-    int n;
-};
-
-static void
-param_int(struct params *p, int64_t v)
-{
-    p->type[p->n] = 'i';
-    p->i[p->n++] = v;
-}
-
-static void
-param_text(struct params *p, const char *v)
-{
-    p->type[p->n] = 't';
-    p->t[p->n++] = v;
-}
-
-static int
-bind_all(struct ob_stmt *st, const struct params *p)
-{
-    int rc = 0;
-
-    for (int k = 0; k < p->n && rc == 0; k++)
-        rc = p->type[k] == 'i' ? ob_stmt_bind_int(st, k + 1, p->i[k])
-                               : ob_stmt_bind_text(st, k + 1, p->t[k]);
-    return rc;
-}
-
 /* The list's query into sql, its parameters into prm. The WHERE clause holds
  * only the filters given, and the cursor is a row value, so both engines
  * walk the ("end", id) index in order and stop at the page's end instead of
@@ -1245,39 +1212,39 @@ bind_all(struct ob_stmt *st, const struct params *p)
 static void
 list_query(struct ob_ctx *ctx, const struct ob_subscription_filter *f, const char *scope,
            const char *after_end, int64_t after_id, int limit, struct ob_buf *sql,
-           struct params *prm)
+           struct ob_db_params *prm)
 {
     ob_buf_addf(sql, SEL "WHERE s.state = 'posted' AND %s ", scope);
     if (f->subscriber) {
         ob_buf_adds(sql, "AND s.subscriber_id = ? ");
-        param_int(prm, f->subscriber);
+        ob_db_param_int(prm, f->subscriber);
     }
     if (f->partner) {
         ob_buf_adds(sql, "AND sc.partner_id = ? ");
-        param_int(prm, f->partner);
+        ob_db_param_int(prm, f->partner);
     }
     if (f->end_from >= 0) {             /* end is exclusive: through L >= from */
         ob_buf_adds(sql, "AND s.\"end\" >= ? ");
-        param_text(prm, day_text(ctx, f->end_from + 1));
+        ob_db_param_text(prm, day_text(ctx, f->end_from + 1));
     }
     if (f->end_to >= 0) {
         ob_buf_adds(sql, "AND s.\"end\" <= ? ");
-        param_text(prm, day_text(ctx, f->end_to + 1));
+        ob_db_param_text(prm, day_text(ctx, f->end_to + 1));
     }
     if (after_id && f->by_end) {
         ob_buf_adds(sql, f->desc ? "AND (s.\"end\", s.id) < (?, ?) "
                                  : "AND (s.\"end\", s.id) > (?, ?) ");
-        param_text(prm, after_end);
-        param_int(prm, after_id);
+        ob_db_param_text(prm, after_end);
+        ob_db_param_int(prm, after_id);
     } else if (after_id) {
         ob_buf_adds(sql, "AND s.id < ? ");
-        param_int(prm, after_id);
+        ob_db_param_int(prm, after_id);
     }
     ob_buf_adds(sql, !f->by_end ? "ORDER BY s.id DESC"
                      : f->desc ? "ORDER BY s.\"end\" DESC, s.id DESC"
                                : "ORDER BY s.\"end\", s.id");
     ob_buf_adds(sql, " LIMIT ?");
-    param_int(prm, limit);
+    ob_db_param_int(prm, limit);
 }
 
 /* The parameters vary with the filters given, so the statement is bound
@@ -1288,7 +1255,7 @@ ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter *f,
                      int (*fn)(const struct ob_subscription *, const char *, void *), void *arg)
 {
     const char *scope, *after_end;
-    struct params prm = { .n = 0 };
+    struct ob_db_params prm = { .n = 0 };
     struct ob_stmt *st;
     struct ob_buf sql;
     int64_t after_id;
@@ -1304,7 +1271,7 @@ ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter *f,
     ob_buf_free(&sql);
     if (rc != 0)
         return ob_db_err(ctx, rc);
-    rc = bind_all(st, &prm);
+    rc = ob_db_params_bind(st, &prm);
     while (rc == 0 && (rc = ob_stmt_step(st)) == OB_DB_ROW) {
         struct ob_subscription s;
 
