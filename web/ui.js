@@ -396,3 +396,22 @@ export function dataTable({ url, columns, empty, rowHref, exportable = true, too
   load();
   return { el, reload: () => { state.pages = [url]; state.index = 0; return load(); } };
 }
+
+/** An SVG chart of viewBox W×H with class cls and an accessible label: {svg, el}, where
+ * el(name, attrs, text) appends a child element and returns it. */
+export function svgChart(W, H, cls, label) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svg.setAttribute('class', cls);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', label);
+  const el = (name, attrs, text) => {
+    const e = document.createElementNS(NS, name);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = text;
+    svg.append(e);
+    return e;
+  };
+  return { svg, el };
+}

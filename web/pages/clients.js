@@ -7,7 +7,7 @@
 import { t, tn, tOr, fmtDate, fmtMoney, currentLang, localName } from '../i18n.js';
 import { get, post, put, withQuery, ApiError } from '../api.js';
 import {
-  h, clear, formDialog, errorBox,
+  h, clear, formDialog, errorBox, svgChart,
 } from '../ui.js';
 import { navigate, account } from '../session.js';
 import { all, TERMS } from './catalog.js';
@@ -51,18 +51,7 @@ export function endingChart(data) {
   const W = 640; const H = 170; const top = 18; const bottom = 34; const left = 8; const gap = 10;
   const bw = (W - left * 2 - gap * (buckets.length - 1)) / buckets.length;
   const max = Math.max(1, ...buckets.map((b) => b.n));
-  const svg = document.createElementNS(SVG, 'svg');
-  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-  svg.setAttribute('class', 'chart');
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', t('clients.chart_title'));
-  const el = (name, attrs, text) => {
-    const e = document.createElementNS(SVG, name);
-    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-    if (text !== undefined) e.textContent = text;
-    svg.append(e);
-    return e;
-  };
+  const { svg, el } = svgChart(W, H, 'chart', t('clients.chart_title'));
   el('line', { x1: 0, x2: W, y1: H - bottom, y2: H - bottom, class: 'chart-axis' });
   buckets.forEach((b, i) => {
     const x = left + i * (bw + gap);

@@ -5,7 +5,7 @@
 import { t, tn, tOr, fmtDate, fmtMoney, currentLang, localName } from '../i18n.js';
 import { get, post, put, withQuery, ApiError } from '../api.js';
 import {
-  h, badge, card, details, dataTable, button, tabs, formDialog, toast, toastError, pageHeader, form, roleBadges, loading, errorBox,
+  h, badge, card, details, dataTable, button, tabs, formDialog, toast, toastError, pageHeader, form, roleBadges, loading, errorBox, svgChart,
 } from '../ui.js';
 import { setTitle, navigate, account } from '../session.js';
 import { mayUse, roleReason, roleGate } from '../roles.js';
@@ -213,18 +213,7 @@ export function usageChart(days) {
   const max = Math.max(1, ...days.map((d) => Math.max(d.peak, d.limit ?? 0)));
   const bw = (W - left - right) / days.length;
   const y = (v) => H - bottom - ((H - top - bottom) * v) / max;
-  const svg = document.createElementNS(SVG, 'svg');
-  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-  svg.setAttribute('class', 'chart chart-usage');
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', t('client.usage_title'));
-  const el = (name, attrs, text) => {
-    const e = document.createElementNS(SVG, name);
-    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-    if (text !== undefined) e.textContent = text;
-    svg.append(e);
-    return e;
-  };
+  const { svg, el } = svgChart(W, H, 'chart chart-usage', t('client.usage_title'));
   el('line', { x1: left, x2: W - right, y1: H - bottom, y2: H - bottom, class: 'chart-axis' });
   el('text', { x: left - 4, y: y(max) + 4, class: 'chart-label', 'text-anchor': 'end' }, String(max));
   el('text', { x: left - 4, y: H - bottom, class: 'chart-label', 'text-anchor': 'end' }, '0');
