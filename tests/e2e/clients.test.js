@@ -240,3 +240,25 @@ test('R-SUB-7 one truth: a client whose trial ended is blocked in the list, the 
   assert.ok(chart.ended >= 1);
   expect(await P.owner.get('/api/v1/subscribers/access-ends?weeks=99'), 400, 'invalid', 'weeks');
 });
+
+// R-SUB-0: the list's access-through is the entitlement's, the last day of unbroken access:
+// a main posted to start after a gap does not stretch the trial's access in the list, and once
+// the trial has ended the list says the last day there was access, not the future main's end.
+test('R-SUB-0 access-through after a gap: the list says what the entitlement says', async () => {
+  const c = await newClient(ctx, P, 'ООО Перерыв');
+  const day = await today();
+  const main = await P.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1, start: addDays(day, 40) });
+  expect(main, 201);
+  const same = async (state) => {
+    const ent = (await P.owner.get(`/api/v1/subscribers/${c.id}/entitlement`)).body;
+    const one = (await P.owner.get(`/api/v1/subscribers/${c.id}`)).body;
+    const listed = (await walk(P.owner, '/api/v1/subscribers?q=%D0%9F%D0%B5%D1%80%D0%B5%D1%80%D1%8B%D0%B2&limit=500')).flat().find((x) => x.id === c.id);
+    assert.equal(one.state, state);
+    assert.equal(one.access_through, ent.through, 'the card and the entitlement');
+    assert.equal(listed.access_through, ent.through, 'the list and the entitlement');
+    return ent.through;
+  };
+  assert.equal(await same('active'), addDays(day, 29), 'the trial\'s 30th day, not the main\'s end');
+  await advance(31);
+  assert.equal(await same('blocked'), addDays(day, 29), 'the last day there was access');
+});

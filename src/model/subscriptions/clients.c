@@ -24,13 +24,28 @@
 /* what gives access by itself (extensions add to a main only) */
 #define ACCESS_KINDS "('trial', 'main', 'deferred_renewal', 'its_local')"
 
+/* The end of access as the entitlement's `through` + 1 (R-SUB-0), with the
+ * day bound four times (TODAY_PARAMS): while a subscription covers today,
+ * the first end after today that no other one covers (the chain's end, so a
+ * main posted to start after a gap does not stretch it); once none does,
+ * the latest end among those that had started (the last day there was
+ * access), else the latest end of all. */
+#define ACCESS_SUB(x) "subscriptions " x " WHERE " x ".subscriber_id = s.account_id AND " x \
+    ".state = 'posted' AND " x ".kind IN " ACCESS_KINDS " "
+#define ACCESS_END                                                                             \
+    "COALESCE(CASE WHEN EXISTS (SELECT 1 FROM " ACCESS_SUB("w") "AND w.start <= ? AND "       \
+    "w.\"end\" > ?) THEN (SELECT MIN(x.\"end\") FROM " ACCESS_SUB("x") "AND x.\"end\" > ? AND " \
+    "NOT EXISTS (SELECT 1 FROM " ACCESS_SUB("y") "AND y.start <= x.\"end\" AND "            \
+    "y.\"end\" > x.\"end\")) ELSE COALESCE((SELECT MAX(x.\"end\") FROM " ACCESS_SUB("x")      \
+    "AND x.start <= ?), (SELECT MAX(x.\"end\") FROM " ACCESS_SUB("x") ")) END, '')"
+#define TODAY_PARAMS 6 /* four in ACCESS_END, two in the state */
+
 #define INNER                                                                                  \
     "SELECT a.id AS id, a.name AS name, s.code AS code, COALESCE(s.partner_id, 0) AS partner, " \
     "COALESCE(pa.name, '') AS partner_name, COALESCE(pp.phone, '') AS partner_phone, "         \
     "COALESCE(pp.email, '') AS partner_email, "                                                \
     "CASE WHEN s.own_partner_id IS NULL THEN 0 ELSE 1 END AS own, a.created_at AS created_at, " \
-    "COALESCE((SELECT MAX(x.\"end\") FROM subscriptions x WHERE x.subscriber_id = s.account_id " \
-    "AND x.state = 'posted' AND x.kind IN " ACCESS_KINDS "), '') AS access_end, "               \
+    ACCESS_END " AS access_end, "                                                                \
     "(SELECT x.tariff_id FROM subscriptions x WHERE x.subscriber_id = s.account_id "           \
     "AND x.state = 'posted' AND x.kind IN " ACCESS_KINDS " "                                    \
     "ORDER BY x.\"end\" DESC, x.id DESC LIMIT 1) AS tariff_id, "                               \
@@ -195,8 +210,8 @@ query(struct ob_ctx *ctx, const struct ob_client_filter *f, const char *scope,
     const char *col = sort_cols[f->sort];
 
     ob_buf_addf(sql, OUTER_COLS "FROM (" INNER "WHERE %s ", scope);
-    ob_db_param_text(p, day_text(ctx, today));
-    ob_db_param_text(p, day_text(ctx, today));
+    for (int k = 0; k < TODAY_PARAMS; k++)
+        ob_db_param_text(p, day_text(ctx, today));
     if (f->partner) {
         ob_buf_adds(sql, "AND s.partner_id = ? ");
         ob_db_param_int(p, f->partner);
@@ -339,8 +354,8 @@ ob_client_get(struct ob_ctx *ctx, int64_t id, struct ob_client *out)
     if ((rc = ob_subscriber_get(ctx, id, &s)) != 0)    /* the access check */
         return rc;
     today = day_text(ctx, ob_date_of_instant(ob_clock_now(ctx)));
-    ob_db_param_text(&p, today);
-    ob_db_param_text(&p, today);
+    for (int k = 0; k < TODAY_PARAMS; k++)
+        ob_db_param_text(&p, today);
     ob_db_param_int(&p, id);
     rc = ob_db_one_bind(ctx, read_client, out,
                         OUTER_COLS "FROM (" INNER "WHERE s.account_id = ?) c "
@@ -380,7 +395,7 @@ int
 ob_client_ending(struct ob_ctx *ctx, int64_t partner, int weeks, int *out)
 {
     struct ending e = { ob_date_of_instant(ob_clock_now(ctx)), weeks, out };
-    const char *scope, *sql;
+    const char *scope, *sql, *today;
     int rc;
 
     memset(out, 0, sizeof(int) * (size_t)(weeks + 1));
@@ -388,11 +403,11 @@ ob_client_ending(struct ob_ctx *ctx, int64_t partner, int weeks, int *out)
         return rc;
     /* a partner's own account (PARTNER-OWN) never ends: not a client's access */
     sql = ob_arena_printf(&ctx->arena,
-                          "SELECT MAX(x.\"end\") FROM subscribers s "
-                          "JOIN subscriptions x ON x.subscriber_id = s.account_id "
+                          "SELECT " ACCESS_END " FROM subscribers s "
                           "WHERE %s AND (? = 0 OR s.partner_id = ?) AND s.own_partner_id IS NULL "
-                          "AND s.state <> 'left' AND x.state = 'posted' AND x.kind IN "
-                          ACCESS_KINDS " GROUP BY s.account_id",
+                          "AND s.state <> 'left'",
                           scope);
-    return ob_db_each(ctx, ending_row, &e, sql, "ii", partner, partner);
+    today = day_text(ctx, e.today);     /* the list's access end, ACCESS_END's four days */
+    return ob_db_each(ctx, ending_row, &e, sql, "ttttii", today, today, today, today, partner,
+                      partner);
 }
