@@ -182,6 +182,24 @@ prepare_db(const struct ob_config *cfg, bool check_tz, struct ob_db **db, int *a
     return rc ? 1 : 0;
 }
 
+/* A command's database and a context acting as the system, its log lines
+ * tagged with the command's name. Nonzero (the database closed) when the
+ * database cannot be opened. */
+static int
+open_system(const struct ob_config *cfg, const char *name, struct ob_db **db, struct ob_ctx *ctx)
+{
+    int rc = prepare_db(cfg, true, db, NULL);
+
+    if (rc != 0) {
+        ob_db_close(*db);
+        return rc;
+    }
+    ob_ctx_init(ctx, *db, cfg);
+    ctx->actor.system = true;
+    snprintf(ctx->request_id, sizeof(ctx->request_id), "%s", name);
+    return 0;
+}
+
 static int
 cmd_serve(const struct ob_config *cfg)
 {
@@ -344,12 +362,8 @@ cmd_jobs(const struct ob_config *cfg, int argc, char **argv)
         fprintf(stderr, "usage: %s\n", commands[3].usage);
         return 2;
     }
-    if ((rc = prepare_db(cfg, true, &db, NULL)) != 0) {
-        ob_db_close(db);
+    if ((rc = open_system(cfg, "jobs", &db, &ctx)) != 0)
         return rc;
-    }
-    ob_ctx_init(&ctx, db, cfg);
-    ctx.actor.system = true;
     if (cfg->test_clock)
         ctx.clock_load = ob_testclock_load;
     ob_jobs_node_id(node, sizeof(node));
@@ -398,13 +412,8 @@ cmd_audit(const struct ob_config *cfg, int argc, char **argv)
         fprintf(stderr, "usage: %s\n", find_command("audit")->usage);
         return 2;
     }
-    if ((rc = prepare_db(cfg, true, &db, NULL)) != 0) {
-        ob_db_close(db);
+    if ((rc = open_system(cfg, "audit", &db, &ctx)) != 0)
         return rc;
-    }
-    ob_ctx_init(&ctx, db, cfg);
-    ctx.actor.system = true;
-    snprintf(ctx.request_id, sizeof(ctx.request_id), "audit");
     if (cfg->test_clock)
         ctx.clock_load = ob_testclock_load;
     ob_jobs_node_id(node, sizeof(node));
@@ -455,13 +464,8 @@ cmd_mail(const struct ob_config *cfg, int argc, char **argv)
         fprintf(stderr, "usage: %s\n", find_command("mail")->usage);
         return 2;
     }
-    if ((rc = prepare_db(cfg, true, &db, NULL)) != 0) {
-        ob_db_close(db);
+    if ((rc = open_system(cfg, "mail", &db, &ctx)) != 0)
         return rc;
-    }
-    ob_ctx_init(&ctx, db, cfg);
-    ctx.actor.system = true;
-    snprintf(ctx.request_id, sizeof(ctx.request_id), "mail");
     if (!strcmp(argv[0], "list")) {
         rc = ob_outbox_list(&ctx, 100, print_mail_row, NULL);
     } else if ((rc = ob_outbox_get(&ctx, id, &m)) == 0) {
@@ -489,13 +493,8 @@ cmd_demo(const struct ob_config *cfg, int nrest)
         fprintf(stderr, "usage: %s\n", find_command("demo")->usage);
         return 2;
     }
-    if ((rc = prepare_db(cfg, true, &db, NULL)) != 0) {
-        ob_db_close(db);
+    if ((rc = open_system(cfg, "demo", &db, &ctx)) != 0)
         return rc;
-    }
-    ob_ctx_init(&ctx, db, cfg);
-    ctx.actor.system = true;
-    snprintf(ctx.request_id, sizeof(ctx.request_id), "demo");
     ob_password_limit(1);
     rc = ob_demo_seed(&ctx);
     if (rc != 0)
