@@ -129,31 +129,40 @@ export async function withInfo(sub, open) {
   return null;
 }
 
+/** A quote shown live in a dialog: show(v) posts bodyOf(v) to the quote route and draws it
+ * with render(q, v) into box; a later call wins over an earlier one still in flight, and a
+ * refusal is drawn by failed(err) (or as an error box). */
+function quoter(bodyOf, render, failed = async (err) => errorBox(err)) {
+  const box = h('div', { class: 'quote', 'data-testid': 'quote', 'aria-live': 'polite' });
+  let seq = 0;
+  const show = async (v) => {
+    const my = ++seq;
+    clear(box).append(h('div', { class: 'muted', text: t('clients.quoting') }));
+    try {
+      const q = await post('/api/v1/subscriptions/quote', bodyOf(v));
+      if (my === seq) clear(box).append(render(q, v));
+    } catch (err) {
+      const shown = await failed(err);
+      if (my === seq) clear(box).append(shown);
+    }
+  };
+  return { box, show };
+}
+
 /** A partner-entered extension of the main (R-SUB-3): SESSIONS+1 and the like, quote first. */
 export async function extensionDialog(c) {
   let tariffs = [];
   try { tariffs = (await all('/api/v1/tariffs')).filter((x) => x.kind === 'extension' && x.active !== false); } catch { tariffs = []; }
-  const quoteBox = h('div', { class: 'quote', 'data-testid': 'quote', 'aria-live': 'polite' });
-  let seq = 0;
   const bodyOf = (v) => ({ subscriber: c.subscriber.id, kind: 'extension', tariff: v.tariff, quantity: Number(v.quantity) || 1 });
-  const showQuote = async (v) => {
-    const my = ++seq;
-    clear(quoteBox).append(h('div', { class: 'muted', text: t('clients.quoting') }));
-    try {
-      const q = await post('/api/v1/subscriptions/quote', bodyOf(v));
-      if (my !== seq) return;
-      const x = tariffs.find((y) => y.code === v.tariff);
-      const add = (x?.version?.options?.sessions_add || 0) * (Number(v.quantity) || 1);
-      clear(quoteBox).append(h('dl', { class: 'quote-grid' },
-        h('dt', { text: t('clients.q_period') }), h('dd', { text: `${fmtDate(q.start)} — ${fmtDate(q.through)}` }),
-        add ? [h('dt', { text: t('client.ext_adds') }), h('dd', { 'data-testid': 'adds', text: t('client.ext_sessions', { n: add }) })] : null,
-        h('dt', { text: t('clients.q_price') }), h('dd', { text: fmtMoney(q.price) }),
-        h('dt', { class: 'quote-due', text: t('clients.q_due') }), h('dd', { class: 'quote-due', 'data-testid': 'amount-due', text: fmtMoney(q.amount_due) })));
-    } catch (err) {
-      if (my !== seq) return;
-      clear(quoteBox).append(errorBox(err));
-    }
-  };
+  const { box: quoteBox, show: showQuote } = quoter(bodyOf, (q, v) => {
+    const x = tariffs.find((y) => y.code === v.tariff);
+    const add = (x?.version?.options?.sessions_add || 0) * (Number(v.quantity) || 1);
+    return h('dl', { class: 'quote-grid' },
+      h('dt', { text: t('clients.q_period') }), h('dd', { text: `${fmtDate(q.start)} — ${fmtDate(q.through)}` }),
+      add ? [h('dt', { text: t('client.ext_adds') }), h('dd', { 'data-testid': 'adds', text: t('client.ext_sessions', { n: add }) })] : null,
+      h('dt', { text: t('clients.q_price') }), h('dd', { text: fmtMoney(q.price) }),
+      h('dt', { class: 'quote-due', text: t('clients.q_due') }), h('dd', { class: 'quote-due', 'data-testid': 'amount-due', text: fmtMoney(q.amount_due) }));
+  });
   return formDialog({
     title: t('client.ext_title', { name: c.subscriber.name }),
     text: t('client.ext_text'),
@@ -244,34 +253,24 @@ export async function renewDialog(c, today) {
   const tariff = cur.kind === 'main' ? cur.tariff.code : (tariffs.find((x) => x.code === 'ITSaaS-PROF') || tariffs[0])?.code;
   const term = cur.kind === 'main' ? cur.term_months : 12;
   const termsOf = (code) => tariffs.find((x) => x.code === code)?.version?.options?.terms || TERMS;
-  const quoteBox = h('div', { class: 'quote', 'data-testid': 'quote', 'aria-live': 'polite' });
-  let seq = 0;
   const bodyOf = (v) => {
     const b = { subscriber: c.subscriber.id, kind: 'main', tariff: v.tariff, term_months: Number(v.term_months), start: v.start };
     if (!paid) b.declarations = { new_client: !!v.new_client };
     return b;
   };
-  const showQuote = async (v) => {
-    const my = ++seq;
-    clear(quoteBox).append(h('div', { class: 'muted', text: t('clients.quoting') }));
-    try {
-      const q = await post('/api/v1/subscriptions/quote', bodyOf(v));
-      if (my !== seq) return;
-      clear(quoteBox).append(h('dl', { class: 'quote-grid' },
-        h('dt', { text: t('clients.q_period') }), h('dd', { text: `${fmtDate(q.start)} — ${fmtDate(q.through)}` }),
-        h('dt', { text: t('clients.q_price') }), h('dd', { text: fmtMoney(q.price) }),
-        h('dt', { text: t('clients.q_rule') }), h('dd', { 'data-testid': 'rule' },
-          h('span', { class: 'badge badge-info', text: ruleLabel(q.discount?.rule) }), ' ',
-          h('strong', { text: t('clients.q_pct', { pct: q.discount?.pct ?? 0 }) })),
-        h('dt', { class: 'quote-due', text: t('clients.q_due') }), h('dd', { class: 'quote-due', 'data-testid': 'amount-due', text: fmtMoney(q.amount_due) })));
-    } catch (err) {
-      if (my !== seq) return;
-      const need = await infoMissing(err, c.subscriber.id);
-      clear(quoteBox).append(need ? h('div', { class: 'alert alert-warn', 'data-testid': 'info-needed', text: t('client.info_needed_quote') }) : errorBox(err));
-    }
-  };
+  const { box: quoteBox, show: showQuote } = quoter(bodyOf, (q) => h('dl', { class: 'quote-grid' },
+    h('dt', { text: t('clients.q_period') }), h('dd', { text: `${fmtDate(q.start)} — ${fmtDate(q.through)}` }),
+    h('dt', { text: t('clients.q_price') }), h('dd', { text: fmtMoney(q.price) }),
+    h('dt', { text: t('clients.q_rule') }), h('dd', { 'data-testid': 'rule' },
+      h('span', { class: 'badge badge-info', text: ruleLabel(q.discount?.rule) }), ' ',
+      h('strong', { text: t('clients.q_pct', { pct: q.discount?.pct ?? 0 }) })),
+    h('dt', { class: 'quote-due', text: t('clients.q_due') }), h('dd', { class: 'quote-due', 'data-testid': 'amount-due', text: fmtMoney(q.amount_due) })),
+  async (err) => {
+    const need = await infoMissing(err, c.subscriber.id);
+    return need ? h('div', { class: 'alert alert-warn', 'data-testid': 'info-needed', text: t('client.info_needed_quote') }) : errorBox(err);
+  });
   const fields = [
-    { name: 'tariff', label: t('clients.tariff'), type: 'select', required: true, span: 2, options: tariffs.map((x) => ({ value: x.code, label: `${x.code} — ${currentLang() === 'ru' ? x.name_ru : x.name_en || x.name_ru}` })) },
+    { name: 'tariff', label: t('clients.tariff'), type: 'select', required: true, span: 2, options: tariffs.map((x) => ({ value: x.code, label: localName(x) })) },
     { name: 'term_months', label: t('clients.term'), type: 'select', required: true, options: TERMS.map((n) => ({ value: n, label: tn('clients.term_months', n) })) },
     { name: 'start', label: t('clients.start'), type: 'date', required: true, hint: cur.end && cur.end <= today ? t('clients.start_hint_gap') : t('clients.start_hint') },
   ];
