@@ -45,7 +45,7 @@ LDSAN := -fsanitize=thread
 endif
 
 CFLAGS_ALL = $(CSTD) $(OPT) $(DEFS) $(WARN) -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
-LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDSAN) $(LDFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lhpdf -lpthread -lm $(LDSAN) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard src/base/*.c src/db/*.c src/model/*/*.c src/api/*.c src/http/*.c \
                              src/jobs/*.c src/mail/*.c src/export/*.c))

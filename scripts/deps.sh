@@ -9,10 +9,10 @@ mode=$1
 
 build_pkgs=(build-essential pkg-config clang libmicrohttpd-dev libsqlite3-dev libpq-dev
   libsodium-dev libjansson-dev libcurl4-openssl-dev liboath-dev libhpdf-dev libxlsxwriter-dev
-  libcmark-dev sqlite3)
+  libcmark-dev sqlite3 fonts-dejavu-core)
 # Node 20 and npm are preinstalled; nodejs is deliberately not apt-installed.
 test_pkgs=(libcmocka-dev postgresql postgresql-contrib nginx-light wrk chromium python3-aiosmtpd
-  libclang-rt-14-dev curl valgrind)
+  libclang-rt-14-dev curl valgrind poppler-utils python3-openpyxl)
 
 case "$mode" in
   build|demo) pkgs=("${build_pkgs[@]}") ;;

@@ -51,6 +51,7 @@ struct ob_config {
     int per_address_connections;    /* hostile connections (http/guard.c) */
     int head_timeout_seconds;
     char trusted_proxies[1024];
+    char pdf_font[256];         /* statement PDFs (export/statement_doc.c) */
     char demo_app_url[512];     /* `oblako demo` only */
     char demo_app_secret[257];
     long body_max;

@@ -119,6 +119,25 @@ ob_csv_cell(struct ob_buf *b, const char *s)
 }
 
 int
+ob_csv_num(struct ob_buf *b, const char *s)
+{
+    const char *p = s + (*s == '-');
+    bool dot = false, digit = false;
+
+    for (; *p; p++) {
+        if (*p == '.' && !dot)
+            dot = true;
+        else if (*p >= '0' && *p <= '9')
+            digit = true;
+        else
+            return OB_EINVAL;
+    }
+    if (!digit)
+        return OB_EINVAL;
+    return starts_row(b) ? ob_buf_adds(b, s) : add_plain(b, ";", s);
+}
+
+int
 ob_csv_row_end(struct ob_buf *b)
 {
     return ob_buf_add(b, "\r\n", 2);

@@ -18,6 +18,10 @@ struct ob_buf;
  * the first of its row. Returns 0 or OB_ETOOLARGE (the buffer is left as it
  * was). */
 int ob_csv_cell(struct ob_buf *b, const char *s);
+/* Append a number the program itself made ("-12.30", "42"): written as it
+ * is, without the formula guard that would turn "-12.30" into text. Anything
+ * but an optional '-', digits and one '.' is refused with OB_EINVAL. */
+int ob_csv_num(struct ob_buf *b, const char *s);
 /* End the row: CRLF. */
 int ob_csv_row_end(struct ob_buf *b);
 /* The UTF-8 byte order mark that makes Excel read the file as UTF-8; first
