@@ -64,8 +64,8 @@ read_head(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     h->lines = ob_stmt_int(st, 13);
 }
 
-int
-ob_sdoc_head(struct ob_ctx *ctx, int64_t statement, struct ob_sdoc_head *out)
+static int
+read_statement(struct ob_ctx *ctx, int64_t statement, struct ob_sdoc_head *out)
 {
     int rc = ob_db_one(ctx, read_head, out,
                        "SELECT s.id, s.month, s.state, COALESCE(s.number, ''), s.payer_kind,"
@@ -278,17 +278,18 @@ void
 ob_sdoc_corrects_ru(const struct ob_sdoc_line *l, char *out, size_t size)
 {
     if (l->corrects_number[0])
-        snprintf(out, size, "исправляет отчёт № %s, строку %" PRId64, l->corrects_number,
+        snprintf(out, size, "исправляет № %s, стр. %" PRId64, l->corrects_number,
                  l->corrects_seq);
     else if (l->corrects_month[0])
-        snprintf(out, size, "исправляет отчёт за %s, строку %" PRId64, l->corrects_month,
+        snprintf(out, size, "исправляет отчёт за %s, стр. %" PRId64, l->corrects_month,
                  l->corrects_seq);
     else
         snprintf(out, size, "исправление");
 }
 
-void
-ob_sdoc_money_dot(int64_t kopecks, char *out, size_t size)
+/* Kopecks as "1234.56", "-0.05": a dot, no grouping (the CSV). */
+static void
+money_dot(int64_t kopecks, char *out, size_t size)
 {
     uint64_t a = kopecks < 0 ? (uint64_t)0 - (uint64_t)kopecks : (uint64_t)kopecks;
 
@@ -319,8 +320,8 @@ ob_sdoc_money_ru(int64_t kopecks, char *out, size_t size)
 
 /* ---- files --------------------------------------------------------------------------------- */
 
-int
-ob_sdoc_tmp(char *path)
+static int
+temp_file(char *path)
 {
     const char *dir = getenv("TMPDIR");
     int fd;
@@ -334,8 +335,8 @@ ob_sdoc_tmp(char *path)
     return 0;
 }
 
-int
-ob_sdoc_hand_over(const char *path, int *fd, size_t *size)
+static int
+hand_over(const char *path, int *fd, size_t *size)
 {
     struct stat st;
     int rc = 0;
@@ -384,7 +385,7 @@ csv_money(struct ob_buf *b, int64_t kopecks)
 {
     char s[32];
 
-    ob_sdoc_money_dot(kopecks, s, sizeof(s));
+    money_dot(kopecks, s, sizeof(s));
     return ob_csv_num(b, s);
 }
 
@@ -484,7 +485,7 @@ render_tx(struct ob_ctx *ctx, void *arg)
     struct ob_sdoc_head h;
     int rc;
 
-    if ((rc = ob_sdoc_head(ctx, r->statement, &h)) != 0)
+    if ((rc = read_statement(ctx, r->statement, &h)) != 0)
         return rc;
     r->volumes = h.lines > 0 ? (int)((h.lines + OB_STATEMENT_PDF_LINES - 1) /
                                      OB_STATEMENT_PDF_LINES)
@@ -512,11 +513,11 @@ ob_statement_render(struct ob_ctx *ctx, int64_t statement, const char *format, i
     if (!format || (strcmp(format, "pdf") != 0 && strcmp(format, "xlsx") != 0 &&
                     strcmp(format, "csv") != 0))
         return ob_err_field(&ctx->err, OB_EINVAL, "format", "statement_doc.format");
-    if ((rc = ob_sdoc_tmp(path)) != 0)
+    if ((rc = temp_file(path)) != 0)
         return ob_err_set(&ctx->err, rc, "statement_doc.failed");
     rc = ob_db_tx(ctx, OB_DB_READ, render_tx, &r);
     if (rc == 0)
-        rc = ob_sdoc_hand_over(path, fd, size);
+        rc = hand_over(path, fd, size);
     else
         unlink(path);
     if (rc == 0 && volumes)

@@ -37,7 +37,6 @@ struct ob_sdoc_rule {
 };
 #define OB_SDOC_RULES 24
 
-int ob_sdoc_head(struct ob_ctx *ctx, int64_t statement, struct ob_sdoc_head *out);
 /* Hand the lines in seq order, skipping `offset` and at most `limit` of
  * them (limit < 0: all), to fn; its non-zero result stops and is returned. */
 int ob_sdoc_lines(struct ob_ctx *ctx, int64_t statement, int64_t offset, int64_t limit,
@@ -57,17 +56,11 @@ const char *ob_sdoc_line_kind_ru(const char *line_kind);
 void ob_sdoc_month_ru(const char *month, char *out, size_t size);
 /* "Отчёт партнёра за ноябрь 2026" and its number or «черновик». */
 void ob_sdoc_title_ru(const struct ob_sdoc_head *h, char *out, size_t size);
-/* "What a correcting line corrects": «исправляет 2026-10/P1, стр. 12». */
+/* "What a correcting line corrects": «исправляет № 2026-10/P1, стр. 12». */
 void ob_sdoc_corrects_ru(const struct ob_sdoc_line *l, char *out, size_t size);
-/* Kopecks as "1234.56" (dot, no grouping: CSV) or as "1 234,56 ₽" (comma,
- * no-break space between thousands, the rouble sign: PDF). */
-void ob_sdoc_money_dot(int64_t kopecks, char *out, size_t size);
+/* Kopecks as "1 234,56 ₽": comma, a no-break space between thousands, the
+ * rouble sign (the PDF). */
 void ob_sdoc_money_ru(int64_t kopecks, char *out, size_t size);
-
-/* A temporary file for a document (path of room 64), and its hand-over:
- * open it for reading at its start, unlink it, fill *fd and *size. */
-int ob_sdoc_tmp(char *path);
-int ob_sdoc_hand_over(const char *path, int *fd, size_t *size);
 
 int ob_sdoc_pdf(struct ob_ctx *ctx, const struct ob_sdoc_head *h, int volume, int volumes,
                 const char *path);

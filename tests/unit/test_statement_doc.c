@@ -352,6 +352,217 @@ test_csv(void **state)
     free(text);
 }
 
+/* Kopecks as the PDF prints them, with ordinary spaces: "-1 234,56 ₽". */
+static void
+ru_money(int64_t k, char *out, size_t size)
+{
+    int64_t a = k < 0 ? -k : k;
+    char d[24], g[48];
+    size_t n, j = 0;
+
+    n = (size_t)snprintf(d, sizeof(d), "%" PRId64, a / 100);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            g[j++] = ' ';
+        g[j++] = d[i];
+    }
+    g[j] = '\0';
+    snprintf(out, size, "%s%s,%02" PRId64 " ₽", k < 0 ? "-" : "", g, a % 100);
+}
+
+/* pdftotext of a file, one text line per table row (-layout), no-break
+ * spaces made ordinary. */
+static char *
+pdf_text(const char *path)
+{
+    char cmd[256], *t, *w;
+
+    snprintf(cmd, sizeof(cmd), "pdftotext -q -layout -enc UTF-8 '%s' -", path);
+    t = slurp_cmd(cmd);
+    for (char *r = w = t; *r; r++) {
+        if ((unsigned char)r[0] == 0xC2 && (unsigned char)r[1] == 0xA0) {
+            *w++ = ' ';
+            r++;
+        } else
+            *w++ = *r;
+    }
+    *w = '\0';
+    return t;
+}
+
+/* The text line of t that holds `a` (first occurrence), or NULL. */
+static const char *
+text_line_with(const char *t, const char *a, char *out, size_t size)
+{
+    const char *p = strstr(t, a), *b, *e;
+
+    if (!p)
+        return NULL;
+    for (b = p; b > t && b[-1] != '\n'; b--)
+        ;
+    e = strchr(p, '\n');
+    snprintf(out, size, "%.*s", (int)(e ? e - b : (long)strlen(b)), b);
+    return out;
+}
+
+static void
+test_pdf(void **state)
+{
+    struct fx *f = *state;
+    char path[128], code[32], due[96], row[1024], *t;
+    int volumes = 0;
+    clock_t t0 = clock();
+
+    render_to(f, "pdf", 1, path, sizeof(path), &volumes);
+    CHECK_INT("R-BIL-4 300 lines are one volume", volumes, 1);
+    t = pdf_text(path);
+    CHECK_TRUE("R-BIL-4 the title names the month", strstr(t, "Отчёт партнёра за ноябрь 2026"));
+    CHECK_TRUE("R-BIL-4 a draft says so", strstr(t, "черновик"));
+    CHECK_TRUE("R-BIL-4 the payer", strstr(t, "Плательщик: ООО «Дистрибьютор» (дистрибьютор)"));
+    CHECK_TRUE("R-BIL-4 the partner's requisites",
+               strstr(t, "ИНН 7701234567") && strstr(t, "КПП 770101001") &&
+                   strstr(t, "Москва, ул. Тверская, 1"));
+    CHECK_TRUE("R-BIL-4 page numbers", strstr(t, "Стр. 2 из "));
+    CHECK_TRUE("R-BIL-4 the rule by its Russian name", strstr(t, "Первое непрерывное продление"));
+    CHECK_TRUE("R-BIL-3 a correction names what it corrects",
+               strstr(t, "исправляет № 2026-10/P1, стр. 50"));
+    for (int64_t i = 1; i <= f->n; i++) {
+        struct line l;
+
+        line_of(i, &l);
+        snprintf(code, sizeof(code), " %" PRId64 " ", l.code);
+        ru_money(l.due, due, sizeof(due));
+        if (!text_line_with(t, code, row, sizeof(row)))
+            fail_msg("R-BIL-4 PDF: line %" PRId64 ": no subscriber code %s", i, code);
+        if (!strstr(row, due))
+            fail_msg("R-BIL-4 PDF: line %" PRId64 ": no amount '%s' in '%s'", i, due, row);
+    }
+    ru_money(f->total, due, sizeof(due));
+    if (!text_line_with(t, "Итого к оплате", row, sizeof(row)) || !strstr(row, due))
+        fail_msg("R-BIL-4 PDF: the total '%s' not found", due);
+    free(t);
+    if (getenv("OBLAKO_TEST_KEEP")) {
+        char cmd[300];
+
+        snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", path, getenv("OBLAKO_TEST_KEEP"));
+        free(slurp_cmd(cmd));
+    }
+    fprintf(stderr, "pdf of %" PRId64 " lines: %.0f ms of CPU\n", f->n,
+            (double)(clock() - t0) * 1000 / CLOCKS_PER_SEC);
+}
+
+static int64_t
+kopecks_of_num(json_t *v)
+{
+    double d = json_number_value(v);
+
+    return (int64_t)(d * 100 + (d < 0 ? -0.5 : 0.5));
+}
+
+static void
+test_xlsx(void **state)
+{
+    struct fx *f = *state;
+    char path[128], cmd[300], *out;
+    json_t *doc, *sheet, *rows, *fmts, *r = NULL;
+    json_error_t jerr;
+    size_t head = 0, i;
+    int64_t sum = 0, rows_seen = 0;
+
+    render_to(f, "xlsx", 1, path, sizeof(path), NULL);
+    snprintf(cmd, sizeof(cmd), "/usr/bin/python3 '%s/tests/lib/xlsx_read.py' '%s'", OB_SOURCE_ROOT, path);
+    out = slurp_cmd(cmd);
+    doc = json_loads(out, 0, &jerr);
+    free(out);
+    CHECK_TRUE("R-BIL-4 openpyxl reads the workbook", doc != NULL);
+    sheet = json_array_get(json_object_get(doc, "sheets"), 0);
+    rows = json_object_get(sheet, "rows");
+    fmts = json_object_get(sheet, "formats");
+    CHECK_TRUE("R-BIL-4 XLSX the title", strstr(json_string_value(json_array_get(
+                   json_array_get(rows, 0), 0)), "Отчёт партнёра за ноябрь 2026"));
+    while (head < json_array_size(rows) &&
+           !json_equal(json_array_get(json_array_get(rows, head), 0), json_string("Строка")))
+        head++;
+    CHECK_TRUE("R-BIL-4 XLSX a header row", head < json_array_size(rows));
+    CHECK_STR("R-BIL-4 XLSX header", json_string_value(json_array_get(
+                  json_array_get(rows, head), 14)), "К оплате");
+    {
+        char want[16];
+
+        snprintf(want, sizeof(want), "A%zu", head + 2);
+        CHECK_STR("R-BIL-4 XLSX the header row is frozen",
+                  json_string_value(json_object_get(sheet, "freeze")), want);
+        snprintf(want, sizeof(want), "A%zu:R%zu", head + 1, head + 1 + (size_t)f->n);
+        CHECK_STR("R-BIL-4 XLSX an autofilter over the table",
+                  json_string_value(json_object_get(sheet, "filter")), want);
+    }
+    for (i = head + 1; i < json_array_size(rows); i++) {
+        struct line l;
+        json_t *due;
+
+        r = json_array_get(rows, i);
+        if (!json_is_number(json_array_get(r, 0)))
+            break;
+        rows_seen++;
+        line_of(rows_seen, &l);
+        due = json_array_get(r, 14);
+        CHECK_TRUE("R-BIL-4 XLSX money is a number", json_is_number(due));
+        CHECK_INT("R-BIL-4 XLSX line order", json_number_value(json_array_get(r, 0)), rows_seen);
+        CHECK_INT("R-BIL-4 XLSX subscriber code", json_number_value(json_array_get(r, 2)),
+                  l.code);
+        CHECK_INT("R-BIL-4 XLSX amount due", kopecks_of_num(due), l.due);
+        CHECK_INT("R-BIL-4 XLSX retail price", kopecks_of_num(json_array_get(r, 11)), l.price);
+        CHECK_TRUE("R-BIL-4 XLSX a rouble format",
+                   strstr(json_string_value(json_array_get(json_array_get(fmts, i), 14)), "₽"));
+        CHECK_STR("R-BIL-4 XLSX the period starts on a date",
+                  json_string_value(json_array_get(r, 8)), "2026-11-01");
+        if (rows_seen == 13)
+            CHECK_STR("R-BIL-4 XLSX a formula-looking name stays text",
+                      json_string_value(json_array_get(r, 3)), l.name);
+        sum += kopecks_of_num(due);
+    }
+    CHECK_INT("R-BIL-4 XLSX one row per line", rows_seen, f->n);
+    CHECK_INT("R-BIL-4 XLSX the amounts sum to the total", sum, f->total);
+    for (; i < json_array_size(rows); i++) {
+        r = json_array_get(rows, i);
+        if (json_equal(json_array_get(r, 13), json_string("Итого к оплате")))
+            break;
+    }
+    CHECK_TRUE("R-BIL-4 XLSX a total row", i < json_array_size(rows));
+    CHECK_INT("R-BIL-4 XLSX the total", kopecks_of_num(json_array_get(r, 14)), f->total);
+    json_decref(doc);
+}
+
+static void
+test_volumes(void **state)
+{
+    struct fx *f = *state;
+    char path[128], row[1024], due[96], *t;
+    struct line l;
+    int volumes = 0;
+    clock_t t0 = clock();
+
+    render_to(f, "pdf", 2, path, sizeof(path), &volumes);
+    CHECK_INT("R-BIL-4 10,001 lines are two volumes of at most 10,000", volumes, 2);
+    t = pdf_text(path);
+    if (getenv("OBLAKO_TEST_SHOW"))
+        fputs(t, stderr);
+    CHECK_TRUE("R-BIL-4 the volume on the page", strstr(t, "Том 2 из 2"));
+    line_of(10001, &l);
+    ru_money(l.due, due, sizeof(due));
+    if (!text_line_with(t, " 210001 ", row, sizeof(row)) || !strstr(row, due) ||
+        strncmp(row + strspn(row, " "), "10001 ", 6) != 0)
+        fail_msg("R-BIL-4 volume 2 holds line 10,001 with %s: '%s'", due, row);
+    CHECK_TRUE("R-BIL-4 volume 2 holds no line of volume 1", !strstr(t, " 210000 "));
+    CHECK_TRUE("R-BIL-4 the volume's own total", strstr(t, "Итого по тому"));
+    ru_money(f->total, due, sizeof(due));
+    if (!text_line_with(t, "Итого к оплате по отчёту", row, sizeof(row)) || !strstr(row, due))
+        fail_msg("R-BIL-4 the last volume has the statement's total %s", due);
+    free(t);
+    fprintf(stderr, "volume 2 of %" PRId64 " lines: %.0f ms of CPU\n", f->n,
+            (double)(clock() - t0) * 1000 / CLOCKS_PER_SEC);
+}
+
 static void
 test_unknown(void **state)
 {
@@ -376,14 +587,18 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_csv, setup_300, teardown),
+        cmocka_unit_test_setup_teardown(test_pdf, setup_300, teardown),
+        cmocka_unit_test_setup_teardown(test_xlsx, setup_300, teardown),
         cmocka_unit_test_setup_teardown(test_unknown, setup_300, teardown),
+        cmocka_unit_test_setup_teardown(test_volumes, setup_10001, teardown),
     };
     const struct CMUnitTest on_pg[] = {
         cmocka_unit_test_setup_teardown(test_csv, setup_pg_300, teardown),
+        cmocka_unit_test_setup_teardown(test_xlsx, setup_pg_300, teardown),
+        cmocka_unit_test_setup_teardown(test_pdf, setup_pg_300, teardown),
     };
     int failed;
 
-    (void)setup_10001;
     if (ob_rand_init() != 0)
         return 1;
     failed = cmocka_run_group_tests(tests, NULL, NULL);
