@@ -15,7 +15,9 @@
  *   the data comes from tenants. Such cells get a leading "'", which Excel
  *   shows as text and does not evaluate. This also turns "-5" into "'-5":
  *   an export is for reading, not for recomputing, and the rule must not
- *   guess which minus signs are safe.
+ *   guess which minus signs are safe. The program's own numbers (a
+ *   statement's "-12.30", export/statement_doc.c) go through ob_csv_num,
+ *   which takes nothing but a number and so needs no guard.
  *
  * A cell knows it starts a row when the buffer is empty, holds only the BOM
  * or ends with the row's LF: an unquoted cell never contains LF and a quoted
@@ -123,6 +125,8 @@ ob_csv_num(struct ob_buf *b, const char *s)
 {
     const char *p = s + (*s == '-');
     bool dot = false, digit = false;
+    size_t start = b->len;
+    int rc;
 
     for (; *p; p++) {
         if (*p == '.' && !dot)
@@ -134,7 +138,13 @@ ob_csv_num(struct ob_buf *b, const char *s)
     }
     if (!digit)
         return OB_EINVAL;
-    return starts_row(b) ? ob_buf_adds(b, s) : add_plain(b, ";", s);
+    rc = add_plain(b, starts_row(b) ? "" : ";", s);
+    if (rc != 0) {
+        b->len = start;
+        if (b->cap)
+            b->p[start] = '\0';
+    }
+    return rc;
 }
 
 int

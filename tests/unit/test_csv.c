@@ -1,6 +1,7 @@
 /*
  * test_csv.c — Excel-friendly CSV cells (export/csv.h): separators,
- * quoting, formula neutralisation, the BOM and the buffer cap.
+ * quoting, formula neutralisation, the BOM, the buffer cap, and the
+ * program's own numbers (ob_csv_num).
  */
 #include <stdio.h>
 
@@ -169,6 +170,39 @@ test_csv_cap(void **state)
     }
 }
 
+static const struct num_case {
+    const char *name, *before, *in, *want;
+    int want_rc;
+} num_cases[] = {
+    { "R-BIL-4 a negative amount stays a number", "", "-12.30", "-12.30", 0 },
+    { "R-BIL-4 after a cell: its separator", "a", "1234.56", "a;1234.56", 0 },
+    { "a whole number", "", "42", "42", 0 },
+    { "a formula is no number", "", "=1+1", "", OB_EINVAL },
+    { "a minus alone", "", "-", "", OB_EINVAL },
+    { "empty", "", "", "", OB_EINVAL },
+    { "two dots", "", "1.2.3", "", OB_EINVAL },
+    { "an exponent", "", "1e5", "", OB_EINVAL },
+    { "a comma", "a", "1,5", "a", OB_EINVAL },
+    { "a minus inside", "", "1-2", "", OB_EINVAL },
+};
+
+static void
+test_csv_num(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NELEM(num_cases); i++) {
+        const struct num_case *c = &num_cases[i];
+        struct ob_buf b;
+
+        ob_buf_init(&b, 1024);
+        if (c->before[0])
+            CHECK_INT(c->name, ob_csv_cell(&b, c->before), 0);
+        CHECK_INT(c->name, ob_csv_num(&b, c->in), c->want_rc);
+        CHECK_STR(c->name, b.len ? b.p : "", c->want);
+        ob_buf_free(&b);
+    }
+}
+
 int
 main(void)
 {
@@ -178,6 +212,7 @@ main(void)
         cmocka_unit_test(test_csv_bom),
         cmocka_unit_test(test_csv_flush_between_rows),
         cmocka_unit_test(test_csv_cap),
+        cmocka_unit_test(test_csv_num),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

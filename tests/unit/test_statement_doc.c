@@ -182,7 +182,13 @@ sqlite_fx(void **state, int64_t n)
 
 static int setup_300(void **state) { return sqlite_fx(state, 300); }
 static int setup_10001(void **state) { return sqlite_fx(state, 10001); }
-static int setup_pg_300(void **state) { return open_fx(state, eng.url, 300); }
+
+/* PostgreSQL: a database of its own for the group (unit_engine.h), dropped after. */
+static int
+pg_setup(void **state)
+{
+    return pg_group_setup(state) != 0 ? -1 : open_fx(state, eng.url, 300);
+}
 
 static int
 teardown(void **state)
@@ -192,10 +198,6 @@ teardown(void **state)
     DIR *d;
 
     ob_ctx_release(&f->ctx);
-    if (ob_db_engine(f->db) == OB_DB_POSTGRES)
-        ob_db_exec(f->db, "DELETE FROM statement_lines; DELETE FROM statements;"
-                          " DELETE FROM partners WHERE account_id = 9001;"
-                          " DELETE FROM accounts WHERE id IN (9001, 9002)");
     ob_db_close(f->db);
     if (f->path[0])
         unlink(f->path);
@@ -210,6 +212,13 @@ teardown(void **state)
     rmdir(f->dir);
     free(f);
     return 0;
+}
+
+static int
+pg_teardown(void **state)
+{
+    teardown(state);
+    return pg_group_teardown(state);
 }
 
 /* ---- reading back ---------------------------------------------------------------------- */
@@ -459,6 +468,12 @@ kopecks_of_num(json_t *v)
     return (int64_t)(d * 100 + (d < 0 ? -0.5 : 0.5));
 }
 
+static bool
+is_str(json_t *v, const char *s)
+{
+    return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
 static void
 test_xlsx(void **state)
 {
@@ -472,6 +487,8 @@ test_xlsx(void **state)
     render_to(f, "xlsx", 1, path, sizeof(path), NULL);
     snprintf(cmd, sizeof(cmd), "/usr/bin/python3 '%s/tests/lib/xlsx_read.py' '%s'", OB_SOURCE_ROOT, path);
     out = slurp_cmd(cmd);
+    if (getenv("OBLAKO_TEST_SHOW"))
+        fputs(out, stderr);
     doc = json_loads(out, 0, &jerr);
     free(out);
     CHECK_TRUE("R-BIL-4 openpyxl reads the workbook", doc != NULL);
@@ -481,7 +498,7 @@ test_xlsx(void **state)
     CHECK_TRUE("R-BIL-4 XLSX the title", strstr(json_string_value(json_array_get(
                    json_array_get(rows, 0), 0)), "Отчёт партнёра за ноябрь 2026"));
     while (head < json_array_size(rows) &&
-           !json_equal(json_array_get(json_array_get(rows, head), 0), json_string("Строка")))
+           !is_str(json_array_get(json_array_get(rows, head), 0), "Строка"))
         head++;
     CHECK_TRUE("R-BIL-4 XLSX a header row", head < json_array_size(rows));
     CHECK_STR("R-BIL-4 XLSX header", json_string_value(json_array_get(
@@ -525,7 +542,7 @@ test_xlsx(void **state)
     CHECK_INT("R-BIL-4 XLSX the amounts sum to the total", sum, f->total);
     for (; i < json_array_size(rows); i++) {
         r = json_array_get(rows, i);
-        if (json_equal(json_array_get(r, 13), json_string("Итого к оплате")))
+        if (is_str(json_array_get(r, 13), "Итого к оплате"))
             break;
     }
     CHECK_TRUE("R-BIL-4 XLSX a total row", i < json_array_size(rows));
@@ -585,25 +602,28 @@ test_unknown(void **state)
 int
 main(void)
 {
+    /* one database per group: the lines are only read */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_csv, setup_300, teardown),
-        cmocka_unit_test_setup_teardown(test_pdf, setup_300, teardown),
-        cmocka_unit_test_setup_teardown(test_xlsx, setup_300, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown, setup_300, teardown),
-        cmocka_unit_test_setup_teardown(test_volumes, setup_10001, teardown),
+        cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_pdf),
+        cmocka_unit_test(test_xlsx),
+        cmocka_unit_test(test_unknown),
+    };
+    const struct CMUnitTest volumes[] = {
+        cmocka_unit_test(test_volumes),
     };
     const struct CMUnitTest on_pg[] = {
-        cmocka_unit_test_setup_teardown(test_csv, setup_pg_300, teardown),
-        cmocka_unit_test_setup_teardown(test_xlsx, setup_pg_300, teardown),
-        cmocka_unit_test_setup_teardown(test_pdf, setup_pg_300, teardown),
+        cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_xlsx),
+        cmocka_unit_test(test_pdf),
     };
     int failed;
 
     if (ob_rand_init() != 0)
         return 1;
-    failed = cmocka_run_group_tests(tests, NULL, NULL);
+    failed = cmocka_run_group_tests_name("300 lines", tests, setup_300, teardown);
+    failed += cmocka_run_group_tests_name("10,001 lines", volumes, setup_10001, teardown);
     if (getenv("OBLAKO_TEST_PG_URL") && *getenv("OBLAKO_TEST_PG_URL"))
-        failed += cmocka_run_group_tests_name("postgres", on_pg, pg_group_setup,
-                                              pg_group_teardown);
+        failed += cmocka_run_group_tests_name("postgres", on_pg, pg_setup, pg_teardown);
     return failed;
 }
