@@ -470,6 +470,37 @@ ob_statement_doc_ext(const char *format)
     return strcmp(format, "pdf") == 0 ? "pdf" : strcmp(format, "xlsx") == 0 ? "xlsx" : "csv";
 }
 
+/* Letters, digits and '-' of s (others become '-'), into out. */
+static void
+ascii_part(const char *s, char *out, size_t size)
+{
+    size_t n = 0;
+
+    for (; *s && n + 1 < size; s++)
+        out[n++] = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+                           (*s >= '0' && *s <= '9')
+                       ? *s
+                       : '-';
+    out[n] = '\0';
+}
+
+void
+ob_statement_doc_filename(int64_t statement, const char *month, const char *number,
+                          const char *format, int volume, int volumes, char *out, size_t size)
+{
+    char m[16], num[64], vol[32] = "";
+
+    ascii_part(month, m, sizeof(m));
+    ascii_part(number ? number : "", num, sizeof(num));
+    if (strcmp(format, "pdf") == 0 && volumes > 1)
+        snprintf(vol, sizeof(vol), "-vol%dof%d", volume, volumes);
+    if (num[0])
+        snprintf(out, size, "statement-%s%s.%s", num, vol, ob_statement_doc_ext(format));
+    else
+        snprintf(out, size, "statement-%s-draft-%" PRId64 "%s.%s", m, statement, vol,
+                 ob_statement_doc_ext(format));
+}
+
 struct render {
     int64_t statement;
     const char *format;

@@ -35,5 +35,11 @@ int ob_statement_render(struct ob_ctx *ctx, int64_t statement, const char *forma
 /* The MIME type and the file extension of a format ("pdf", "xlsx", "csv"). */
 const char *ob_statement_doc_mime(const char *format);
 const char *ob_statement_doc_ext(const char *format);
+/* The file's name for Content-Disposition, ASCII only: "statement-2026-11-P1.pdf" for
+ * number "2026-11/P1", "statement-2026-11-draft-42.csv" for draft 42 of 2026-11, and
+ * "-vol2of3" before the extension of a PDF volume when there are several. */
+void ob_statement_doc_filename(int64_t statement, const char *month, const char *number,
+                               const char *format, int volume, int volumes, char *out,
+                               size_t size);
 
 #endif

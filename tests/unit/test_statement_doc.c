@@ -597,6 +597,20 @@ test_unknown(void **state)
     CHECK_INT("R-BIL-4 nothing to close on a refusal", fd, -1);
     CHECK_STR("R-BIL-4 mime", ob_statement_doc_mime("pdf"), "application/pdf");
     CHECK_STR("R-BIL-4 ext", ob_statement_doc_ext("xlsx"), "xlsx");
+    {
+        char name[96];
+
+        ob_statement_doc_filename(42, "2026-11", "2026-11/P1", "pdf", 1, 1, name, sizeof(name));
+        CHECK_STR("R-BIL-4 a closed statement's file", name, "statement-2026-11-P1.pdf");
+        ob_statement_doc_filename(42, "2026-11", "", "csv", 1, 3, name, sizeof(name));
+        CHECK_STR("R-BIL-4 a draft's file", name, "statement-2026-11-draft-42.csv");
+        ob_statement_doc_filename(42, "2026-11", "2026-11/P1", "pdf", 2, 3, name, sizeof(name));
+        CHECK_STR("R-BIL-4 a volume's file", name, "statement-2026-11-P1-vol2of3.pdf");
+        ob_statement_doc_filename(42, "2026-11", "2026-11/\"x\r\n", "xlsx", 1, 1, name,
+                                  sizeof(name));
+        CHECK_STR("R-BIL-4 nothing but ASCII letters, digits and '-' in a header", name,
+                  "statement-2026-11--x--.xlsx");
+    }
 }
 
 int
