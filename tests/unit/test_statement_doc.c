@@ -580,6 +580,47 @@ test_volumes(void **state)
             (double)(clock() - t0) * 1000 / CLOCKS_PER_SEC);
 }
 
+/* The closed statement of October has no lines of its own: every document
+ * still comes whole, with its number, no «черновик», and a zero total. */
+static void
+test_empty_closed(void **state)
+{
+    struct fx *f = *state;
+    char *t, *csv, cmd[200], row[1024];
+    int fd = -1, volumes = 0;
+    size_t len = 0;
+    const char *formats[] = { "pdf", "xlsx", "csv" };
+
+    for (size_t i = 0; i < NELEM(formats); i++) {
+        char path[128];
+        FILE *w;
+
+        if (ob_statement_render(&f->ctx, OLD, formats[i], 1, &fd, &len, &volumes) != 0)
+            fail_msg("render %s: %s", formats[i], f->ctx.err.message);
+        CHECK_INT("R-BIL-4 an empty statement is one volume", volumes, 1);
+        snprintf(path, sizeof(path), "%s/empty.%s", f->dir, formats[i]);
+        w = fopen(path, "wb");
+        for (ssize_t n; (n = read(fd, cmd, sizeof(cmd))) > 0;)
+            fwrite(cmd, 1, (size_t)n, w);
+        fclose(w);
+        close(fd);
+    }
+    snprintf(cmd, sizeof(cmd), "%s/empty.pdf", f->dir);
+    t = pdf_text(cmd);
+    CHECK_TRUE("R-BIL-4 a closed statement shows its number",
+               strstr(t, "Отчёт партнёра № 2026-10/P1 за октябрь 2026"));
+    CHECK_TRUE("R-BIL-4 a closed statement is no draft", !strstr(t, "черновик"));
+    if (!text_line_with(t, "Итого к оплате", row, sizeof(row)) || !strstr(row, "0,00 ₽"))
+        fail_msg("R-BIL-4 an empty statement's total is 0,00 ₽");
+    snprintf(cmd, sizeof(cmd), "cat '%s/empty.csv'", f->dir);
+    csv = slurp_cmd(cmd);
+    CHECK_TRUE("R-BIL-4 an empty CSV is its header row alone",
+               strncmp(csv, "\xEF\xBB\xBFСтрока;", 16) == 0 &&
+                   strstr(csv, "\r\n") == csv + strlen(csv) - 2);
+    free(csv);
+    free(t);
+}
+
 static void
 test_unknown(void **state)
 {
@@ -622,6 +663,7 @@ main(void)
         cmocka_unit_test(test_pdf),
         cmocka_unit_test(test_xlsx),
         cmocka_unit_test(test_unknown),
+        cmocka_unit_test(test_empty_closed),
     };
     const struct CMUnitTest volumes[] = {
         cmocka_unit_test(test_volumes),
