@@ -98,6 +98,9 @@ fill(struct fx *f, int64_t n)
     rc |= ob_db_run(db, "INSERT INTO partners (account_id, inn, kpp, phone, email, address)"
                         " VALUES (?, '7701234567', '770101001', '+74950000000', 'p@example.ru',"
                         " 'Москва, ул. Тверская, 1')", "i", (int64_t)PARTNER) < 0;
+    rc |= ob_db_run(db, "INSERT INTO tariffs (code, name_ru, name_en, kind, created_at,"
+                        " updated_at) VALUES ('PROF', '1С:ИТС ПРОФ в облаке', 'ITSaaS PROF',"
+                        " 'main', ?, ?)", "ii", now, now) < 0;
     rc |= ob_db_run(db, "INSERT INTO accounts (id, kind, name, created_at, updated_at)"
                         " VALUES (?, 'subscriber', 'Абонент', ?, ?)", "iii",
                     (int64_t)SUBSCRIBER, now, now) < 0;
@@ -531,6 +534,8 @@ test_xlsx(void **state)
         CHECK_INT("R-BIL-4 XLSX retail price", kopecks_of_num(json_array_get(r, 11)), l.price);
         CHECK_TRUE("R-BIL-4 XLSX a rouble format",
                    strstr(json_string_value(json_array_get(json_array_get(fmts, i), 14)), "₽"));
+        CHECK_STR("R-BIL-4 XLSX the standard tariff by its name",
+                  json_string_value(json_array_get(r, 5)), "1С:ИТС ПРОФ в облаке");
         CHECK_STR("R-BIL-4 XLSX the period starts on a date",
                   json_string_value(json_array_get(r, 8)), "2026-11-01");
         if (rows_seen == 13)
