@@ -435,6 +435,16 @@ test_pdf(void **state)
                strstr(t, "ИНН 7701234567") && strstr(t, "КПП 770101001") &&
                    strstr(t, "Москва, ул. Тверская, 1"));
     CHECK_TRUE("R-BIL-4 page numbers", strstr(t, "Стр. 2 из "));
+    {
+        const char *q = strstr(t, "Стр. 1 из ");
+        int pages = q ? (int)strtol(q + strlen("Стр. 1 из "), NULL, 10) : 0, heads = 0;
+
+        for (q = t; (q = strstr(q, "Розн. цена")) != NULL; q++)
+            heads++;
+        CHECK_TRUE("R-BIL-4 300 lines take several pages", pages > 2);
+        /* every page's table header, and the totals' own */
+        CHECK_INT("R-BIL-4 the table header on every page", heads, pages + 1);
+    }
     CHECK_TRUE("R-BIL-4 the rule by its Russian name", strstr(t, "Первое непрерывное продление"));
     CHECK_TRUE("R-BIL-3 a correction names what it corrects",
                strstr(t, "исправляет № 2026-10/P1, стр. 50"));
