@@ -4,8 +4,10 @@
  * share, and the CSV body (the PDF and XLSX bodies are statement_pdf.c and
  * statement_xlsx.c).
  *
- * Reading: the head and the lines are read in one read transaction, so a
- * draft that a run replaces meanwhile is seen whole, before or after. Lines
+ * Reading: the head and the lines are read in one read transaction of one
+ * snapshot (PostgreSQL: REPEATABLE READ), so a draft that a run replaces
+ * meanwhile is seen whole, before or after, its totals agreeing with its
+ * lines. Lines
  * are handed to the body one at a time, their strings borrowed from the
  * statement until the callback returns: CSV and XLSX keep nothing of a line
  * after writing it, so they run in bounded memory at any length (PostgreSQL
@@ -23,6 +25,7 @@
  * tenant's text, so the formula guard does not apply to them).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -507,6 +510,7 @@ struct render {
     int volume;
     int volumes;
     const char *path;
+    bool snapshot;      /* the transaction is ours: make it one snapshot */
 };
 
 static int
@@ -516,6 +520,8 @@ render_tx(struct ob_ctx *ctx, void *arg)
     struct ob_sdoc_head h;
     int rc;
 
+    if (r->snapshot && (rc = ob_db_snapshot(ctx->db)) != 0)
+        return ob_db_err(ctx, rc);
     if ((rc = read_statement(ctx, r->statement, &h)) != 0)
         return rc;
     r->volumes = h.lines > 0 ? (int)((h.lines + OB_STATEMENT_PDF_LINES - 1) /
@@ -536,7 +542,7 @@ ob_statement_render(struct ob_ctx *ctx, int64_t statement, const char *format, i
                     int *fd, size_t *size, int *volumes)
 {
     char path[64];
-    struct render r = { statement, format, volume, 0, path };
+    struct render r = { statement, format, volume, 0, path, !ob_db_in_tx(ctx->db) };
     int rc;
 
     *fd = -1;
