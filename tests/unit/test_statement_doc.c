@@ -66,6 +66,10 @@ line_of(int64_t i, struct line *l)
         l->price = -l->price;
         l->due = -l->due;
     }
+    if (i == 299) {        /* a cash register's month (R-CAT-6) */
+        l->line_kind = "usage";
+        l->kind = "per_unit";
+    }
     if (i == 13)
         snprintf(l->name, sizeof(l->name), "=HYPERLINK(\"x\") %" PRId64, i);
     else if (i % 7 == 0)
@@ -132,6 +136,10 @@ fill(struct fx *f, int64_t n)
                         "iitiitttiiiti", (int64_t)STMT, l.seq, l.line_kind,
                         (int64_t)SUBSCRIBER, l.code, l.name, l.partner_tariff, l.kind,
                         l.quantity, l.price, l.pct, l.rule, l.due) < 0;
+        if (rc == 0 && strcmp(l.line_kind, "usage") == 0)
+            rc |= ob_db_run(db, "UPDATE statement_lines SET register_id = 'KKT-0042',"
+                                " usage_month = '2026-11' WHERE statement_id = ? AND seq = ?",
+                            "ii", (int64_t)STMT, i) < 0;
         if (rc == 0 && corr)
             rc |= ob_db_run(db, "UPDATE statement_lines SET corrects_statement_id = ?,"
                                 " corrects_seq = ? WHERE statement_id = ? AND seq = ?",
@@ -354,6 +362,11 @@ test_csv(void **state)
             CHECK_TRUE("R-OPS-5 a tenant's formula is neutralised", cells[3][0] == '\'');
         if (rows % 7 == 0 && rows != 13)
             CHECK_STR("R-BIL-4 CSV a name with ';' and quotes", cells[3], l.name);
+        if (rows == 299) {
+            CHECK_STR("R-CAT-6 a usage line", cells[1], "Использование");
+            CHECK_STR("R-CAT-6 its cash register", cells[16], "KKT-0042");
+            CHECK_STR("R-CAT-6 its month", cells[17], "2026-11");
+        }
         if (rows % 50 == 0)
             CHECK_TRUE("R-BIL-3 a correcting line names what it corrects",
                        strstr(cells[15], "2026-10/P1") != NULL);
@@ -448,6 +461,8 @@ test_pdf(void **state)
     CHECK_TRUE("R-BIL-4 the rule by its Russian name", strstr(t, "Первое непрерывное продление"));
     CHECK_TRUE("R-BIL-3 a correction names what it corrects",
                strstr(t, "исправляет № 2026-10/P1, стр. 50"));
+    CHECK_TRUE("R-CAT-6 a usage line names its cash register and month",
+               strstr(t, "касса KKT-0042, 2026-11"));
     for (int64_t i = 1; i <= f->n; i++) {
         struct line l;
 
