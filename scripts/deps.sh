@@ -46,7 +46,11 @@ fi
 
 if [ "$mode" = test ]; then
   cd "$(dirname "$0")/.."
-  if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] ||
+  if [ -L node_modules ]; then
+    # a worktree sharing another checkout's install: npm ci would empty that
+    # checkout's node_modules through the link, under everyone who uses it
+    echo "deps: node_modules is a link to $(readlink node_modules): left to its own checkout"
+  elif [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] ||
      [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "deps: npm ci"
     log=$(mktemp)
