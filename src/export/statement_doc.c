@@ -152,13 +152,14 @@ rule_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     struct ob_sdoc_rule *r;
 
     (void)ctx;
-    if (*a->n == OB_SDOC_RULES)
-        return 1;
-    r = &a->t[(*a->n)++];
-    snprintf(r->rule, sizeof(r->rule), "%s", ob_stmt_text(st, 0));
-    r->lines = ob_stmt_int(st, 1);
-    r->price = ob_stmt_int(st, 2);
-    r->amount_due = ob_stmt_int(st, 3);
+    /* past the table's room (never, with today's rules) the last row takes
+     * the rest, so the totals in all stay whole */
+    if (*a->n < OB_SDOC_RULES)
+        snprintf(a->t[(*a->n)++].rule, sizeof(r->rule), "%s", ob_stmt_text(st, 0));
+    r = &a->t[*a->n - 1];
+    r->lines += ob_stmt_int(st, 1);
+    r->price += ob_stmt_int(st, 2);
+    r->amount_due += ob_stmt_int(st, 3);
     return 0;
 }
 
@@ -171,6 +172,7 @@ ob_sdoc_by_rule(struct ob_ctx *ctx, int64_t statement, struct ob_sdoc_rule *out,
     } a = { out, n };
 
     *n = 0;
+    memset(out, 0, sizeof(*out) * OB_SDOC_RULES);
     return ob_db_each(ctx, rule_row, &a,
                       "SELECT rule, COUNT(*), SUM(price), SUM(amount_due) FROM statement_lines"
                       " WHERE statement_id = ? GROUP BY rule ORDER BY rule",

@@ -42,7 +42,7 @@ struct ob_sdoc_rule {
 int ob_sdoc_lines(struct ob_ctx *ctx, int64_t statement, int64_t offset, int64_t limit,
                   int (*fn)(struct ob_ctx *, const struct ob_sdoc_line *, void *), void *arg);
 /* The whole statement's totals by rule (at most OB_SDOC_RULES, in rule
- * order); *n their number. */
+ * order; the last row takes any rules past that); *n their number. */
 int ob_sdoc_by_rule(struct ob_ctx *ctx, int64_t statement, struct ob_sdoc_rule *out, int *n);
 /* Add a line to a table of totals by rule (the rules past the table's room
  * fall into its last row). */
