@@ -66,7 +66,12 @@ enum {
     OB_ROUTE_IDEMPOTENT = 1 << 3, /* a creating POST: honours Idempotency-Key (http/dispatch.c) */
     OB_ROUTE_SIGNED = 1 << 4,   /* application backends may call it signed (docs/app-backend.md) */
     OB_ROUTE_SESSION = 1 << 5,  /* the person's login: a signed-in session, never an API token */
+    OB_ROUTE_UPLOAD = 1 << 6,   /* a file upload: the body may reach OB_UPLOAD_BODY_MAX */
 };
+
+/* The body cap of an OB_ROUTE_UPLOAD route when --body-max is lower: a
+ * 10 MB letter (R-TRF-1) and room to refuse one byte more with a reason. */
+#define OB_UPLOAD_BODY_MAX ((long)11 * 1024 * 1024)
 
 struct ob_route {
     const char *method;

@@ -47,6 +47,15 @@ OB_HANDLER(ob_api_requests_create);
 OB_HANDLER(ob_api_requests_list);
 OB_HANDLER(ob_api_requests_decide);
 OB_HANDLER(ob_api_requests_quote);
+/* transfers.c (R-TRF-1) */
+OB_HANDLER(ob_api_transfer_letters_create);
+OB_HANDLER(ob_api_transfers_create);
+OB_HANDLER(ob_api_transfers_list);
+OB_HANDLER(ob_api_transfers_get);
+OB_HANDLER(ob_api_transfers_forward);
+OB_HANDLER(ob_api_transfers_answer);
+OB_HANDLER(ob_api_transfers_decide);
+OB_HANDLER(ob_api_transfers_letter);
 /* subscribers.c */
 OB_HANDLER(ob_api_subscribers_list);
 OB_HANDLER(ob_api_subscribers_ending);

@@ -44,6 +44,7 @@ struct ob_config {
     int session_max_hours;
     int link_hours;
     int invite_days;            /* member invitations stay valid this long */
+    int transfer_answer_days;   /* R-TRF-1: the current partner's time to answer */
     int app_idle_seconds;       /* application sessions (R-DA-4) */
     int app_grace_minutes;
     int area_restore_days;

@@ -222,6 +222,12 @@ ob_stmt_bind_null(struct ob_stmt *st, int i)
     return st->db->ops->bind_null(st, i);
 }
 
+int
+ob_stmt_bind_blob(struct ob_stmt *st, int i, const void *data, size_t len)
+{
+    return st->db->ops->bind_blob(st, i, data, len);
+}
+
 static int
 bindv(struct ob_stmt *st, const char *fmt, va_list ap)
 {
@@ -313,6 +319,13 @@ const char *
 ob_stmt_text(struct ob_stmt *st, int col)
 {
     return st->db->ops->get_text(st, col);
+}
+
+unsigned char *
+ob_stmt_blob(struct ob_stmt *st, int col, size_t *len)
+{
+    *len = 0;
+    return st->db->ops->get_blob(st, col, len);
 }
 
 int64_t

@@ -55,6 +55,8 @@ int ob_db_prepare(struct ob_db *db, const char *sql, struct ob_stmt **out);
 int ob_stmt_bind_int(struct ob_stmt *st, int i, int64_t v);
 int ob_stmt_bind_text(struct ob_stmt *st, int i, const char *s);
 int ob_stmt_bind_null(struct ob_stmt *st, int i);
+/* Bind len bytes (a BLOB column: SQLite BLOB, PostgreSQL BYTEA). Copied. */
+int ob_stmt_bind_blob(struct ob_stmt *st, int i, const void *data, size_t len);
 /* Bind several by a format: 'i' int64_t, 't' const char * (NULL binds
  * null), 'n' null (no argument), 'z' int64_t (NULL when 0: an optional id),
  * 'm' int64_t (NULL when negative: an optional limit). Starts at bind 1. */
@@ -66,6 +68,9 @@ bool ob_stmt_null(struct ob_stmt *st, int col);
 int64_t ob_stmt_int(struct ob_stmt *st, int col);
 /* NULL for SQL NULL; valid until the next step or finalize. */
 const char *ob_stmt_text(struct ob_stmt *st, int col);
+/* The bytes of a BLOB column, copied into memory the caller frees (free());
+ * *len receives their count. NULL (and *len 0) for SQL NULL. */
+unsigned char *ob_stmt_blob(struct ob_stmt *st, int col, size_t *len);
 /* Rows changed by the last completed INSERT/UPDATE/DELETE. */
 int64_t ob_stmt_changes(struct ob_stmt *st);
 void ob_stmt_finalize(struct ob_stmt *st);

@@ -12,11 +12,13 @@ struct ob_db_ops {
     int (*bind_int)(struct ob_stmt *st, int i, int64_t v);
     int (*bind_text)(struct ob_stmt *st, int i, const char *s);
     int (*bind_null)(struct ob_stmt *st, int i);
+    int (*bind_blob)(struct ob_stmt *st, int i, const void *data, size_t len);
     int (*step)(struct ob_stmt *st);
     int (*columns)(struct ob_stmt *st);
     bool (*is_null)(struct ob_stmt *st, int col);
     int64_t (*get_int)(struct ob_stmt *st, int col);
     const char *(*get_text)(struct ob_stmt *st, int col);
+    unsigned char *(*get_blob)(struct ob_stmt *st, int col, size_t *len);
     int64_t (*changes)(struct ob_stmt *st);
     void (*finalize)(struct ob_stmt *st);
     int (*exec)(struct ob_db *db, const char *sql);

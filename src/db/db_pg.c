@@ -32,6 +32,7 @@
 
 #define INT8OID 20
 #define TEXTOID 25
+#define BYTEAOID 17
 
 struct pg_stmt;
 
@@ -160,6 +161,24 @@ pg_bind_null(struct ob_stmt *st, int i)
     return set_param(st, i, NULL, 0);
 }
 
+/* Bytes go as text in BYTEA's hex form ("\\x0a1b…"): every parameter of
+ * the statement stays in one (text) format. */
+static int
+pg_bind_blob(struct ob_stmt *st, int i, const void *data, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = data;
+    char *v = ob_xmalloc(2 * len + 3);
+
+    v[0] = '\\', v[1] = 'x';
+    for (size_t k = 0; k < len; k++) {
+        v[2 + 2 * k] = hex[p[k] >> 4];
+        v[3 + 2 * k] = hex[p[k] & 15];
+    }
+    v[2 + 2 * len] = '\0';
+    return set_param(st, i, v, BYTEAOID);
+}
+
 /* Read the next result of a streaming statement (from the read-ahead queue
  * first). NULL at the end. */
 static PGresult *
@@ -268,6 +287,25 @@ pg_get_text(struct ob_stmt *st, int col)
     return PQgetvalue(s->res, 0, col);
 }
 
+static unsigned char *
+pg_get_blob(struct ob_stmt *st, int col, size_t *len)
+{
+    const char *v = pg_get_text(st, col);
+    unsigned char *u, *out;
+
+    if (!v)
+        return NULL;
+    u = PQunescapeBytea((const unsigned char *)v, len);
+    if (!u) {               /* out of memory: as ob_xmalloc does */
+        *len = 0;
+        abort();
+    }
+    out = ob_xmalloc(*len + 1);
+    memcpy(out, u, *len);
+    PQfreemem(u);
+    return out;
+}
+
 static int64_t
 pg_get_int(struct ob_stmt *st, int col)
 {
@@ -350,11 +388,13 @@ static const struct ob_db_ops pg_ops = {
     .bind_int = pg_bind_int,
     .bind_text = pg_bind_text,
     .bind_null = pg_bind_null,
+    .bind_blob = pg_bind_blob,
     .step = pg_step,
     .columns = pg_columns,
     .is_null = pg_is_null,
     .get_int = pg_get_int,
     .get_text = pg_get_text,
+    .get_blob = pg_get_blob,
     .changes = pg_changes,
     .finalize = pg_finalize,
     .exec = pg_exec,

@@ -178,6 +178,15 @@ sq_bind_null(struct ob_stmt *st, int i)
 }
 
 static int
+sq_bind_blob(struct ob_stmt *st, int i, const void *data, size_t len)
+{
+    struct sq_stmt *c = (struct sq_stmt *)st;
+
+    return map_rc(st->db, ((struct sq_db *)st->db)->h,
+                  sqlite3_bind_blob64(c->st, i, len ? data : "", len, SQLITE_TRANSIENT));
+}
+
+static int
 sq_step(struct ob_stmt *st)
 {
     struct sq_stmt *c = (struct sq_stmt *)st;
@@ -209,6 +218,25 @@ sq_get_text(struct ob_stmt *st, int col)
     return (const char *)sqlite3_column_text(((struct sq_stmt *)st)->st, col);
 }
 
+static unsigned char *
+sq_get_blob(struct ob_stmt *st, int col, size_t *len)
+{
+    sqlite3_stmt *c = ((struct sq_stmt *)st)->st;
+    const void *p;
+    unsigned char *out;
+    int n;
+
+    if (sqlite3_column_type(c, col) == SQLITE_NULL)
+        return NULL;
+    p = sqlite3_column_blob(c, col);
+    n = sqlite3_column_bytes(c, col);
+    out = ob_xmalloc((size_t)n + 1);
+    if (n > 0)
+        memcpy(out, p, (size_t)n);
+    *len = (size_t)n;
+    return out;
+}
+
 static int64_t
 sq_changes(struct ob_stmt *st)
 {
@@ -235,11 +263,13 @@ static const struct ob_db_ops sqlite_ops = {
     .bind_int = sq_bind_int,
     .bind_text = sq_bind_text,
     .bind_null = sq_bind_null,
+    .bind_blob = sq_bind_blob,
     .step = sq_step,
     .columns = sq_columns,
     .is_null = sq_is_null,
     .get_int = sq_get_int,
     .get_text = sq_get_text,
+    .get_blob = sq_get_blob,
     .changes = sq_changes,
     .finalize = sq_finalize,
     .exec = sq_exec,

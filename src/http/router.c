@@ -181,3 +181,17 @@ ob_query_parse(struct ob_arena *a, const char *q, struct ob_req *req)
     }
     return 0;
 }
+
+long
+ob_router_body_max(const char *method, const char *uri, long dflt)
+{
+    size_t n = strcspn(uri, "?#");
+
+    if (dflt >= OB_UPLOAD_BODY_MAX)
+        return dflt;
+    for (int i = 0; i < ob_nroutes; i++)
+        if ((ob_routes[i].flags & OB_ROUTE_UPLOAD) && !strcmp(ob_routes[i].method, method) &&
+            strlen(ob_routes[i].pattern) == n && !strncmp(ob_routes[i].pattern, uri, n))
+            return OB_UPLOAD_BODY_MAX;
+    return dflt;
+}

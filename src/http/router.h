@@ -20,6 +20,9 @@ int ob_router_split(struct ob_arena *a, const char *raw, size_t len, const char 
  * match but not the method (405; *allow lists the methods). */
 int ob_router_match(const char *method, const char **seg, int nseg, struct ob_req *req,
                     char *allow, size_t allow_size, int test_routes);
+/* The body cap of a request to raw uri (its path up to '?') by method:
+ * OB_UPLOAD_BODY_MAX for an upload route when larger than dflt, else dflt. */
+long ob_router_body_max(const char *method, const char *uri, long dflt);
 /* Percent-decode (and '+' to space when plus is set) into the arena.
  * NULL on a malformed escape or a decoded NUL. */
 char *ob_url_decode(struct ob_arena *a, const char *s, size_t n, int plus);

@@ -53,6 +53,7 @@
 #include "db/db.h"
 #include "http/guard.h"
 #include "http/http.h"
+#include "http/router.h"
 #include "base/banned.h"
 
 #define MAX_DBS 512
@@ -83,6 +84,7 @@ struct conn_req {
     struct ob_buf body;
     const char *refuse;         /* the head's framing is ambiguous: answer 400 */
     bool started, too_large;
+    long body_max;              /* --body-max, or more for an upload route */
 };
 
 static _Thread_local struct ob_db *thread_db;
@@ -368,7 +370,12 @@ head_complete(struct ob_server *s, struct MHD_Connection *c, struct conn_req *r,
      * closes): an ambiguous framing, or a declared length past the cap, a
      * gigabyte read only to be thrown away. */
     r->refuse = framing_error(c);
-    r->too_large = !r->refuse && cl && strtoll(cl, NULL, 10) > s->cfg->body_max;
+    r->body_max = ob_router_body_max(method, r->uri, s->cfg->body_max);
+    if (r->body_max != s->cfg->body_max) {  /* an upload: empty yet, so re-made with its cap */
+        ob_buf_free(&r->body);
+        ob_buf_init(&r->body, (size_t)r->body_max);
+    }
+    r->too_large = !r->refuse && cl && strtoll(cl, NULL, 10) > r->body_max;
     if (r->refuse || r->too_large)
         return dispatch(s, c, r, method);
     return MHD_YES;
