@@ -13,7 +13,7 @@ const PROMO_KINDS = ['offer', 'free_period', 'free_units'];
 const REQUESTS = ['requisites', 'subscription_cancel', 'subscription_change', 'trial_change'];
 const APPLICATION_TABS = ['submitted', 'approved', 'rejected'];
 // the provider's audit filter: kinds of action by the part of their name before the dot
-export const AUDIT_GROUPS = ['subscription', 'request', 'area', 'session', 'grant', 'subscriber', 'partner', 'partner_application',
+export const AUDIT_GROUPS = ['subscription', 'request', 'transfer', 'area', 'session', 'grant', 'subscriber', 'partner', 'partner_application',
   'member', 'auth', 'person', 'token', 'catalog', 'its', 'leave_reason', 'provider'];
 const REQUEST_TABS = ['open', 'applied', 'rejected'];
 

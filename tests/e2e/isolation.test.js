@@ -19,6 +19,8 @@ before(async () => {
   ctx = await setup('isolation');
   backend = await withBackend(ctx);
   const today = (await (await ctx.s.fetch('/api/v1/test/clock')).json()).date;
+  // R-TRF-1: a third partner whose clients each side asks to take over
+  const third = await newPartner(ctx, { name: 'Третий' });
   for (const side of ['A', 'B']) {
     // Look-alike partners: same name and region, different INN.
     const p = await newPartner(ctx, { name: 'Альфа Софт', region: 'Москва' });
@@ -60,7 +62,20 @@ before(async () => {
     const subs = await p.owner.get(`/api/v1/subscriptions?subscriber=${sub.body.id}`);
     assert.equal(subs.status, 200, JSON.stringify(subs.body));
     assert.equal(subs.body.items.length, 1, JSON.stringify(subs.body));
+    // A transfer to this side of a client of the third partner, with its letter (R-TRF-1).
+    const moving = await third.owner.post('/api/v1/subscribers', { name: 'ООО Переезд', owner_email: uniqueEmail('moving') });
+    assert.equal(moving.status, 201, JSON.stringify(moving.body));
+    const letter = await ctx.s.fetch(`/api/v1/transfer-letters?partner=${p.id}`, {
+      method: 'POST', body: '%PDF-1.4 letter',
+      headers: { cookie: `oblako_session=${p.owner.cookie}`, 'x-csrf-token': p.owner.csrf, 'content-type': 'application/pdf' },
+    });
+    assert.equal(letter.status, 201);
+    const transfer = await p.owner.post('/api/v1/transfers', {
+      partner: p.id, subscriber: moving.body.reporting_number, reason: 'probe', letter: (await letter.json()).id,
+    });
+    assert.equal(transfer.status, 201, JSON.stringify(transfer.body));
     w[side] = {
+      transfer: transfer.body.id,
       partner: p, partnerId: p.id, status: st.body.id, sub: sub.body.id, subOwner,
       token: tok.body.id, request: req.body.id, user: user.person, ownerPerson: me.body.id,
       invite: invite.body.id, subInvite: subInvite.body.id,
@@ -90,6 +105,8 @@ function body(method, path, side) {
     'PATCH /api/v1/subscribers/{id}/users/{person}': { roles: ['administrator'] },
     'POST /api/v1/requests': { kind: 'requisites', partner: w[side].partnerId, changes: { phone: '+7 495 222-22-22' }, reason: 'probe' },
     'POST /api/v1/subscribers': { name: 'Probe', partner: w[side].partnerId },
+    'POST /api/v1/transfers': { partner: w[side].partnerId, subscriber: 'FR1001', reason: 'probe', letter: 1 },
+    'POST /api/v1/transfers/{id}/answer': { answer: 'agree' },
     'POST /api/v1/subscriptions': { subscriber: w[side].sub, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 },
     'POST /api/v1/subscriptions/quote': { subscriber: w[side].sub, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 },
     'PATCH /api/v1/subscriptions/{id}': { end: '2099-01-01', reason: 'probe' },
@@ -113,6 +130,7 @@ function fill(route, victim) {
     object: {
       id: {
         areas: v.area, grants: v.grant, sessions: v.session, 'member-invites': v.invite, requests: v.request,
+        transfers: v.transfer,
       }[route.path.split('/')[3]] ?? v.subscription,
     },
   }[route.tenancy] || {};
@@ -197,6 +215,7 @@ const LIST_IDS = {
   '/api/v1/grants': 'grant',          // the partner owner's own: given to them
   '/api/v1/sessions': 'session',      // the partner owner's own: opened through the grant
   '/api/v1/member-invites': 'invite', // the partner owner's own: invitations to the partner
+  '/api/v1/transfers': 'transfer',    // the partner's own: filed to take over a client
 };
 
 test("scoped lists and their exports hold none of the other side's rows", async () => {
@@ -224,8 +243,10 @@ test("scoped lists and their exports hold none of the other side's rows", async 
 });
 
 test("scoped creations cannot name the other side's partner", async () => {
+  // the letter upload names its partner in the query (R-TRF-1)
+  const query = { '/api/v1/transfer-letters': `?partner=${w.A.partnerId}` };
   for (const r of routes().filter((x) => x.tenancy === 'scoped' && x.method === 'POST')) {
-    const res = await call(w.B.partner.owner, 'POST', r.path, body('POST', r.path, 'A'));
+    const res = await call(w.B.partner.owner, 'POST', r.path + (query[r.path] ?? ''), body('POST', r.path, 'A'));
     assert.equal(res.status, 404, `${r.path} → ${res.status} ${JSON.stringify(res.body)}`);
   }
 });

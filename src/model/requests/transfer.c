@@ -130,26 +130,29 @@ visible(struct ob_ctx *ctx, const struct ob_transfer *t)
 
 /* ---- the audit and the mail of each step --------------------------------------------- */
 
+/* What a step's audit sentence needs (web/pages/sentences.js): the client
+ * by name and code, both partners, the reason, and the step's own text
+ * (the objection's comment, the decision's note) under `key`. */
 static json_t *
-params(struct ob_ctx *ctx, const struct ob_transfer *t)
+params(struct ob_ctx *ctx, const struct ob_transfer *t, const char *key, const char *text)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "subscriber", t->subscriber_name, "code",
-                     ob_arena_printf(&ctx->arena, "FR%lld", (long long)t->subscriber_code), "from",
-                     t->from_name, "to", t->to_name, "reason", t->reason);
+    json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:s}", "subscriber", t->subscriber_name, "code",
+                          ob_arena_printf(&ctx->arena, "FR%lld", (long long)t->subscriber_code),
+                          "from_partner", t->from_name, "to_partner", t->to_name, "reason",
+                          t->reason);
+
+    if (p && key && text && *text)
+        json_object_set_new(p, key, json_string(text));
+    return p;
 }
 
-static int
-audit(struct ob_ctx *ctx, const struct ob_transfer *t, int64_t account, const char *action,
-      const char *extra_key, const char *extra)
+/* The record's summary: the client, both partners and what happened. */
+static const char *
+summary(struct ob_ctx *ctx, const struct ob_transfer *t, const char *step, const char *text)
 {
-    json_t *p = params(ctx, t);
-
-    if (p && extra_key && extra && *extra)
-        json_object_set_new(p, extra_key, json_string(extra));
-    return ob_audit_with(ctx, account, action, "transfer", t->id, p,
-                         "transfer of FR%lld '%s' from '%s' to '%s': %s%s%s",
-                         (long long)t->subscriber_code, t->subscriber_name, t->from_name,
-                         t->to_name, action, extra && *extra ? "; " : "", extra ? extra : "");
+    return ob_arena_printf(&ctx->arena, "transfer of FR%lld '%s' from '%s' to '%s': %s%s%s",
+                           (long long)t->subscriber_code, t->subscriber_name, t->from_name,
+                           t->to_name, step, text && *text ? "; " : "", text ? text : "");
 }
 
 /* The step's words in the mail, by language. */
@@ -366,7 +369,9 @@ file_tx(struct ob_ctx *ctx, void *arg)
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if ((rc = load(ctx, a->id, &t)) != 0 ||
-        (rc = audit(ctx, &t, t.to_partner, "transfer.filed", NULL, NULL)) != 0)
+        (rc = ob_audit_with(ctx, t.to_partner, "transfer.filed", "transfer", t.id,
+                            params(ctx, &t, NULL, NULL), "%s",
+                            summary(ctx, &t, "filed", t.reason))) != 0)
         return rc;
     /* the current partner hears of it from the provider's forwarding */
     return mail_partner(ctx, t.to_partner, &t, "filed", t.reason);
@@ -527,7 +532,9 @@ forward_tx(struct ob_ctx *ctx, void *arg)
                            "ziii", ctx->actor.person, now, now + (int64_t)days * 86400, a->id),
                  a->id);
     if (rc != 0 || (rc = load(ctx, a->id, t)) != 0 ||
-        (rc = audit(ctx, t, t->to_partner, "transfer.forwarded", NULL, NULL)) != 0)
+        (rc = ob_audit_with(ctx, t->to_partner, "transfer.forwarded", "transfer", t->id,
+                            params(ctx, t, NULL, NULL), "%s",
+                            summary(ctx, t, "forwarded", NULL))) != 0)
         return rc;
     return mail_both(ctx, t, "forwarded", t->reason);
 }
@@ -573,9 +580,10 @@ answer_tx(struct ob_ctx *ctx, void *arg)
                            a->id),
                  a->id);
     if (rc != 0 || (rc = load(ctx, a->id, t)) != 0 ||
-        (rc = audit(ctx, t, t->from_partner,
-                    !strcmp(a->what, "agree") ? "transfer.agreed" : "transfer.objected",
-                    "comment", a->comment)) != 0)
+        (rc = ob_audit_with(ctx, t->from_partner,
+                            !strcmp(a->what, "agree") ? "transfer.agreed" : "transfer.objected",
+                            "transfer", t->id, params(ctx, t, "comment", a->comment), "%s",
+                            summary(ctx, t, a->what, a->comment))) != 0)
         return rc;
     return mail_both(ctx, t, a->what, a->comment);
 }
@@ -620,7 +628,8 @@ move_client(struct ob_ctx *ctx, const struct ob_transfer *t)
         return rc;
     return ob_audit_with(ctx, t->subscriber, "subscriber.partner_changed", "subscriber",
                          t->subscriber,
-                         json_pack("{s:s, s:s}", "from", t->from_name, "to", t->to_name),
+                         json_pack("{s:s, s:s}", "from_partner", t->from_name, "to_partner",
+                                   t->to_name),
                          "serving partner changed from '%s' to '%s' (transfer %lld; %d grants "
                          "ended)",
                          t->from_name, t->to_name, (long long)t->id, ended);
@@ -653,8 +662,10 @@ decide_tx(struct ob_ctx *ctx, void *arg)
                  a->id);
     if (rc != 0 || (approve && (rc = move_client(ctx, t)) != 0) ||
         (rc = load(ctx, a->id, t)) != 0 ||
-        (rc = audit(ctx, t, t->to_partner, approve ? "transfer.approved" : "transfer.rejected",
-                    "note", a->comment)) != 0)
+        (rc = ob_audit_with(ctx, t->to_partner,
+                            approve ? "transfer.approved" : "transfer.rejected", "transfer",
+                            t->id, params(ctx, t, "note", a->comment), "%s",
+                            summary(ctx, t, t->state, a->comment))) != 0)
         return rc;
     /* a transfer rejected before forwarding stays unknown to the current partner */
     return !strcmp(was, "filed") ? mail_partner(ctx, t->to_partner, t, t->state, a->comment)
