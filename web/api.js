@@ -57,6 +57,24 @@ export async function api(method, path, body, { auth = true } = {}) {
   return data;
 }
 
+/** Sends a file as the raw body (the client's letter, R-TRF-1): JSON back, problems as ApiError. */
+export async function sendFile(path, file) {
+  const headers = { Accept: 'application/json', 'Accept-Language': currentLang(), 'Content-Type': file.type || 'application/octet-stream' };
+  if (csrf) headers['X-CSRF-Token'] = csrf;
+  let res;
+  try {
+    res = await fetch(path, { method: 'POST', headers, credentials: 'same-origin', body: file });
+  } catch (e) {
+    throw new ApiError(0, { code: 'network', detail: e.message });
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    await loadMessages(currentLang());
+    throw new ApiError(res.status, data && typeof data === 'object' ? data : { detail: '' });
+  }
+  return data;
+}
+
 export const get = (p, o) => api('GET', p, undefined, o);
 export const post = (p, b, o) => api('POST', p, b === undefined ? {} : b, o);
 export const put = (p, b, o) => api('PUT', p, b, o);

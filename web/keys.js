@@ -18,6 +18,9 @@ export const AUDIT_GROUPS = ['subscription', 'request', 'transfer', 'area', 'ses
 const REQUEST_TABS = ['open', 'applied', 'rejected'];
 
 export const BUILT_KEYS = {
+  // a transfer's step and the current partner's answer (pages/transfers.js, R-TRF-1)
+  'transfers.step_*': ['filed', 'forwarded', 'approved', 'rejected'],
+  'transfers.answer_*': ['waiting', 'agreed', 'objected', 'silent'],
   'audit.group.*': AUDIT_GROUPS,
   // a request's or an audit record's changed members and declarations (pages/sentences.js)
   'change.*': ['declarations', 'end', 'from_local_its', 'new_client', 'quantity', 'start', 'tariff', 'term_months'],

@@ -12,6 +12,7 @@ import { mayUse, roleReason, roleGate } from '../roles.js';
 import {
   requisitesDetails, statusesCard, employeesTable, invitesCard, requestsTable, REQUEST_STATES, REQUISITES, requisiteLabel, loadInto,
 } from './common.js';
+import { partnerTransfersCard } from './transfers.js';
 import {
   endingChart, fmtShort, daysBetween, loadClient, renewDialog, requestDialog, extensionDialog, withInfo, INFO_FIELDS,
 } from './clients.js';
@@ -78,7 +79,8 @@ export async function requests(main, { query }) {
   main.append(pageHeader(t('requests.title'), { subtitle: t('requests.subtitle_partner'), actions: file }),
     tabs(['all', ...REQUEST_STATES].map((s) => ({ value: s, label: s === 'all' ? t('common.all') : t(`tab.${s}`) })), state,
       (s) => navigate(`/requests?state=${s}`)),
-    table.el);
+    table.el,
+    partnerTransfersCard(account().id));
 }
 
 export async function employees(main) {

@@ -10,6 +10,7 @@ import { AUDIT_GROUPS } from '../keys.js';
 import {
   requisitesDetails, statusesCard, employeesTable, statusBadges, requestsTable, REQUEST_STATES, loadInto, auditTable,
 } from './common.js';
+import { providerTransfersCard } from './transfers.js';
 
 const APP_STATES = ['submitted', 'approved', 'rejected'];
 
@@ -118,7 +119,8 @@ export async function requests(main, { query }) {
   main.append(pageHeader(t('requests.title'), { subtitle: t('requests.subtitle_provider') }),
     tabs([...REQUEST_STATES, 'all'].map((s) => ({ value: s, label: s === 'all' ? t('common.all') : t(`tab.${s}`) })), state,
       (s) => navigate(`/requests?state=${s}`)),
-    table.el);
+    table.el,
+    providerTransfersCard());
 }
 
 /** The audit log's kinds of action, by the prefix of their names (a filter takes "area.*"). */
