@@ -26,6 +26,7 @@
 #include "model/parties/partner.h"
 #include "model/identity/person.h"
 #include "model/parties/subscriber.h"
+#include "model/requests/transfer.h"
 #include "model/subscriptions/subscription.h"
 #include "base/banned.h"
 
@@ -282,6 +283,63 @@ areas(struct ob_ctx *ctx, int64_t romashka, int64_t ivanov, int64_t vector)
     return 0;
 }
 
+/* A one-page PDF of the client's letter (R-TRF-1), its cross-reference
+ * table counted as it is written. ASCII only: the PDF's base fonts have no
+ * Cyrillic. */
+static size_t
+letter_pdf(char *out, size_t size)
+{
+    static const char *const objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        "<< /Length 85 >>\nstream\nBT /F1 14 Tf 72 760 Td (OOO Vector asks to be served by "
+        "Alfa Soft from now on.) Tj ET\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    };
+    size_t off[6], n = (size_t)snprintf(out, size, "%%PDF-1.4\n");
+
+    for (int i = 0; i < 5 && n < size; i++) {
+        off[i] = n;
+        n += (size_t)snprintf(out + n, size - n, "%d 0 obj\n%s\nendobj\n", i + 1, objs[i]);
+    }
+    off[5] = n;
+    if (n < size)
+        n += (size_t)snprintf(out + n, size - n, "xref\n0 6\n0000000000 65535 f \n");
+    for (int i = 0; i < 5 && n < size; i++)
+        n += (size_t)snprintf(out + n, size - n, "%010zu 00000 n \n", off[i]);
+    if (n < size)
+        n += (size_t)snprintf(out + n, size - n,
+                              "trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
+                              off[5]);
+    return n < size ? n : size;
+}
+
+/* ООО Вектор asks to move from Бета Консалтинг to Альфа Софт; the provider
+ * has forwarded it, and Бета's answer is awaited (R-TRF-1). */
+static int
+transfer(struct ob_ctx *ctx, int64_t alfa, int64_t vector)
+{
+    struct ob_transfer_letter l;
+    struct ob_subscriber s;
+    struct ob_transfer t;
+    char pdf[1024], code[32];
+    size_t n = letter_pdf(pdf, sizeof(pdf));
+    int rc;
+
+    if ((rc = ob_subscriber_get(ctx, vector, &s)) != 0 ||
+        (rc = ob_transfer_letter_add(ctx, alfa, "vector-letter.pdf", (const unsigned char *)pdf, n,
+                                     &l)) != 0)
+        return rc;
+    snprintf(code, sizeof(code), "FR%lld", (long long)s.code);
+    if ((rc = ob_transfer_file(ctx, alfa, code,
+                               "Клиент переезжает и хочет обслуживаться у партнёра рядом с офисом",
+                               l.id, &t)) != 0)
+        return rc;
+    return ob_transfer_forward(ctx, t.id, &t);
+}
+
 /* All in one transaction: a failure leaves the database without demo data. */
 static int
 seed(struct ob_ctx *ctx, void *arg)
@@ -313,7 +371,8 @@ seed(struct ob_ctx *ctx, void *arg)
         (rc = catalog(ctx, alfa, sub, today)) ||
         (rc = states(ctx, alfa, beta, romashka, sub)) ||
         (rc = subscriber(ctx, beta, "ООО Вектор", "boss@vector.test", &vector)) ||
-        (rc = areas(ctx, romashka, sub, vector)))
+        (rc = areas(ctx, romashka, sub, vector)) ||
+        (rc = transfer(ctx, alfa, vector)))
         return rc;
     for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++)
         if ((rc = set_password(ctx, (void *)logins[i].email)) != 0)
