@@ -30,7 +30,7 @@ struct fx {
 };
 
 static const char *const tables[] = { "item", "vals", "counter", "m_one", "m_two", "m_three",
-                                      "schema_migrations" };
+                                      "schema_migrations", "bytes" };
 
 static struct ob_db *
 open_db(void)
@@ -609,6 +609,47 @@ test_db_schema_version_empty(void **state)
     assert_int_equal(version, 1);
 }
 
+/* Bytes go in and come back as they were on both engines: every value,
+ * NUL included, an empty value and SQL NULL (R-TRF-1's letters). */
+static void
+test_db_blob_round_trip(void **state)
+{
+    struct fx *f = *state;
+    unsigned char in[600], *out;
+    struct ob_stmt *st;
+    size_t len = 1;
+
+    for (size_t i = 0; i < sizeof(in); i++)
+        in[i] = (unsigned char)(i * 7);
+    assert_int_equal(ob_db_exec(f->db, is_pg(f) ? "CREATE TABLE bytes (n BIGINT, b BYTEA)"
+                                               : "CREATE TABLE bytes (n BIGINT, b BLOB)"),
+                     0);
+    for (int n = 0; n < 3; n++) {
+        assert_int_equal(ob_db_prepare(f->db, "INSERT INTO bytes (n, b) VALUES (?, ?)", &st), 0);
+        assert_int_equal(ob_stmt_bind_int(st, 1, n), 0);
+        assert_int_equal(n == 2 ? ob_stmt_bind_null(st, 2)
+                                : ob_stmt_bind_blob(st, 2, in, n == 0 ? sizeof(in) : 0),
+                         0);
+        assert_int_equal(ob_stmt_step(st), OB_DB_DONE);
+        ob_stmt_finalize(st);
+    }
+    assert_int_equal(ob_db_prepare(f->db, "SELECT b FROM bytes ORDER BY n", &st), 0);
+    assert_int_equal(ob_stmt_step(st), OB_DB_ROW);
+    out = ob_stmt_blob(st, 0, &len);
+    assert_int_equal(len, sizeof(in));
+    assert_memory_equal(out, in, sizeof(in));
+    free(out);
+    assert_int_equal(ob_stmt_step(st), OB_DB_ROW);
+    out = ob_stmt_blob(st, 0, &len);
+    assert_non_null(out);
+    assert_int_equal(len, 0);
+    free(out);
+    assert_int_equal(ob_stmt_step(st), OB_DB_ROW);
+    assert_null(ob_stmt_blob(st, 0, &len));
+    assert_int_equal(len, 0);
+    ob_stmt_finalize(st);
+}
+
 /* ---- per-engine group setup ---- */
 
 int
@@ -627,6 +668,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_db_migrate_failure_is_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_dialect_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_schema_version_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_blob_round_trip, setup, teardown),
     };
     int failed;
 

@@ -1,6 +1,6 @@
 /*
- * test_request.c — the rules of requests (R-SUB-2) as tables named by
- * rule.
+ * test_request.c — the rules of requests (R-SUB-2) and of the letter of a
+ * transfer (R-TRF-1) as tables named by rule.
  */
 #include "unit.h"
 
@@ -8,6 +8,7 @@
 
 #include "base/date.h"
 #include "model/requests/request.h"
+#include "model/requests/transfer.h"
 
 static int32_t
 d(const char *s)
@@ -41,11 +42,40 @@ test_late_requests(void **state)
                   rows[i].late);
 }
 
+static void
+test_letter_types(void **state)
+{
+    static const struct {
+        const char *name;
+        const char *bytes;
+        size_t len;
+        const char *type;   /* NULL: refused */
+    } rows[] = {
+        { "R-TRF-1 a PDF", "%PDF-1.7\n", 9, "application/pdf" },
+        { "R-TRF-1 a JPEG", "\xff\xd8\xff\xe0\0\x10JFIF", 10, "image/jpeg" },
+        { "R-TRF-1 a PNG", "\x89PNG\r\n\x1a\n\0\0", 10, "image/png" },
+        { "R-TRF-1 HTML named letter.pdf", "<!doctype html><p>", 18, NULL },
+        { "R-TRF-1 a PDF cut short", "%PDF", 4, NULL },
+        { "R-TRF-1 a PNG without its line ends", "\x89PNG\n\n\x1a\n", 8, NULL },
+        { "R-TRF-1 a JPEG's first two bytes only", "\xff\xd8", 2, NULL },
+        { "R-TRF-1 a PDF signature later in the file", " %PDF-1.4", 9, NULL },
+        { "R-TRF-1 empty", "", 0, NULL },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < NELEM(rows); i++) {
+        const char *got = ob_transfer_letter_type((const unsigned char *)rows[i].bytes, rows[i].len);
+
+        CHECK_STR(rows[i].name, got ? got : "(refused)", rows[i].type ? rows[i].type : "(refused)");
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_late_requests),
+        cmocka_unit_test(test_letter_types),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
