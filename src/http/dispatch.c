@@ -365,9 +365,9 @@ read_body(struct state *s, const struct ob_http_in *in)
     const struct ob_route *rt = &ob_routes[s->route];
     const char *ct;
 
-    if (in->too_large)
+    if (in->too_large)     /* an upload route's cap is its own (http/router.h) */
         return ob_err_set(&s->ctx.err, OB_ETOOLARGE, "http.too_large", "body_max=%ld",
-                          s->ctx.cfg->body_max);
+                          ob_router_body_max(in->method, in->uri, s->ctx.cfg->body_max));
     s->req.body = in->body;
     s->req.body_len = in->body_len;
     if (in->body_len == 0 || (rt->flags & OB_ROUTE_RAW))
