@@ -7,6 +7,7 @@
 // server, data made once; the test clock moves forward only in the last test.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { setup, newPartner, newEmployee, audits } from './lib/accounts.js';
 import { withBackend, newClient, readyArea } from './lib/areas.js';
 import { query } from './lib/db.js';
@@ -198,6 +199,22 @@ test('R-TRF-1: the letter\'s type is read from its bytes; a bad file is refused 
   const tooBig = await upload(NEW.owner, NEW.id, big);
   expect(tooBig, 400, 'invalid', 'letter');
   assert.equal(tooBig.body.reason, 'transfer.letter_too_large');
+  // past the upload route's own cap (11 MB) the body is not even read: answered on the head
+  const huge = await new Promise((resolve, reject) => {
+    const u = new URL(`/api/v1/transfer-letters?partner=${NEW.id}`, ctx.s.url);
+    const req = http.request(u, {
+      method: 'POST',
+      headers: { 'content-length': 11 * 1024 * 1024 + 1, cookie: `oblako_session=${NEW.owner.cookie}`, 'x-csrf-token': NEW.owner.csrf },
+    }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+  expect(huge, 413, 'too_large');
+  assert.equal(Number(huge.body.params.body_max), 11 * 1024 * 1024, 'the upload cap, not --body-max');
   // the Russian cabinet gets the reason in Russian
   const ru = await ctx.s.fetch(`/api/v1/transfer-letters?partner=${NEW.id}`, {
     method: 'POST', body: HTML,
