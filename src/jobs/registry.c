@@ -12,7 +12,8 @@
 
 const struct ob_job_def ob_job_defs[] = {
     { "prune", OB_SCHED_DAILY, 0, 3 * 60,
-      "delete finished tasks older than 30 days and job records older than 90 days",
+      "delete finished tasks older than 30 days, job records older than 90 days, expired "
+      "idempotency keys and transfer letters left unfiled for a day",
       ob_job_prune_run },
     { "audit-seal", OB_SCHED_INTERVAL, 10, 0,
       "chain new audit records into the hash chain (oblako audit verify checks it)",

@@ -11,6 +11,7 @@ import http from 'node:http';
 import { setup, newPartner, newEmployee, audits } from './lib/accounts.js';
 import { withBackend, newClient, readyArea } from './lib/areas.js';
 import { query } from './lib/db.js';
+import { runCli } from './lib/server.js';
 import { expect } from './lib/expect.js';
 
 let ctx;
@@ -269,6 +270,8 @@ test('R-TRF-1: parallel approvals — exactly one wins', async () => {
 test('R-TRF-1: silence past the deadline counts as agreement (test clock)', async () => {
   const c = await paidClient('ООО Молчание');
   const t = await file(c);
+  const unfiled = await upload(NEW.owner, NEW.id, PDF);
+  expect(unfiled, 201);
   const f = await ctx.admin.post(`/api/v1/transfers/${t.id}/forward`);
   expect(f, 200);
   // half a minute before the deadline: still waiting
@@ -288,4 +291,14 @@ test('R-TRF-1: silence past the deadline counts as agreement (test clock)', asyn
   expect(await OLD.owner.post(`/api/v1/transfers/${t.id}/answer`, { answer: 'object', comment: 'поздно' }), 409, 'conflict');
   expect(await ctx.admin.post(`/api/v1/transfers/${t.id}/decision`, { decision: 'approve' }), 200);
   assert.equal((await ctx.admin.get(`/api/v1/subscribers/${c.id}`)).body.partner.id, NEW.id);
+  // the daily prune deletes a letter no transfer took a day after its upload, and only those
+  // (the server's runner may prune first: the clock passed 03:00)
+  const r = runCli(['jobs', 'run', 'prune', '--db', ctx.db, '--test-clock']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /\d+ unfiled transfer letters/);
+  assert.deepEqual(query(ctx.db, `SELECT id FROM transfer_letters WHERE id = ${unfiled.body.id}`), []);
+  assert.equal(Number(query(ctx.db, 'SELECT COUNT(*) FROM transfer_letters l WHERE NOT EXISTS (SELECT 1 FROM transfers t WHERE t.letter_id = l.id)')[0][0]), 0);
+  expect(await ctx.admin.get(`/api/v1/transfers/${t.id}`), 200);
+  const kept = await ctx.s.fetch(`/api/v1/transfers/${t.id}/letter`, { headers: { cookie: `oblako_session=${ctx.admin.cookie}` } });
+  assert.equal(kept.status, 200, 'a filed transfer keeps its letter');
 });

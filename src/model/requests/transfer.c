@@ -737,3 +737,13 @@ ob_transfer_letter_read(struct ob_ctx *ctx, int64_t transfer, struct ob_transfer
     *len = a.len;
     return 0;
 }
+
+int
+ob_transfer_letters_prune(struct ob_ctx *ctx, int64_t before, int64_t *n)
+{
+    *n = ob_db_run(ctx->db,
+                   "DELETE FROM transfer_letters WHERE uploaded_at < ? AND NOT EXISTS "
+                   "(SELECT 1 FROM transfers t WHERE t.letter_id = transfer_letters.id)",
+                   "i", before);
+    return *n < 0 ? ob_db_err(ctx, (int)*n) : 0;
+}

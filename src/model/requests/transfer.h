@@ -78,4 +78,9 @@ int ob_transfer_decide(struct ob_ctx *ctx, int64_t id, const char *decision, con
 int ob_transfer_letter_read(struct ob_ctx *ctx, int64_t transfer, struct ob_transfer *t,
                             unsigned char **data, size_t *len);
 
+/* Delete the letters uploaded before `before` that no transfer names (an
+ * upload whose filing never came): the daily prune job. Joins the caller's
+ * transaction; *n receives how many went. */
+int ob_transfer_letters_prune(struct ob_ctx *ctx, int64_t before, int64_t *n);
+
 #endif
