@@ -22,7 +22,9 @@
 
 /* A subscription as `ctx`'s actor may see it: the subscriber's own people
  * are shown the retail price, never the partner's discount or the amount
- * the partner owes (issue 11). */
+ * the partner owes (issue 11); nor is a partner that serves the client now
+ * shown those of another partner's posting (a client transferred to it,
+ * R-TRF-1). */
 static json_t *
 sub_json(struct ob_ctx *ctx, const struct ob_subscription *s)
 {
@@ -49,7 +51,9 @@ sub_json(struct ob_ctx *ctx, const struct ob_subscription *s)
                                                      : json_null());
     if (*s->reason)
         json_object_set_new(o, "reason", json_string(s->reason));
-    if (ob_access_subscriber_only(ctx, s->subscriber)) {
+    if (ob_access_subscriber_only(ctx, s->subscriber) ||
+        (s->partner && !ctx->actor.system && !ob_access_provider_roles(ctx) &&
+         !ob_access_roles(ctx, s->partner))) {
         json_object_del(o, "discount");
         json_object_del(o, "amount_due");
     }

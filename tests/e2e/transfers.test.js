@@ -169,8 +169,14 @@ test('R-TRF-1: the whole path — file, forward, object, approve; the old partne
   expect(q, 200);
   assert.deepEqual(q.body.discount, { pct: 60, rule: 'first_continuous_renewal' });
   expect(await OLD.owner.post('/api/v1/subscriptions/quote', renewal), 404, 'not_found');
-  // the past subscription stays OLD's (statements attribute by posting)
+  // the past subscription stays OLD's (statements attribute by posting); NEW sees it, but not
+  // OLD's discount and amount due
   assert.equal(Number(query(ctx.db, `SELECT partner_id FROM subscriptions WHERE id = ${c.main.id}`)[0][0]), OLD.id);
+  const past = await NEW.owner.get(`/api/v1/subscriptions/${c.main.id}`);
+  expect(past, 200);
+  assert.equal(past.body.price, c.main.price);
+  assert.ok(!('discount' in past.body) && !('amount_due' in past.body), JSON.stringify(past.body));
+  assert.deepEqual((await ctx.admin.get(`/api/v1/subscriptions/${c.main.id}`)).body.discount, c.main.discount);
 
   // every step audited, and mailed to both partners (the filing only to the new one)
   for (const action of ['transfer.filed', 'transfer.forwarded', 'transfer.objected', 'transfer.approved']) {
