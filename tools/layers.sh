@@ -29,6 +29,8 @@ model/catalog
 model/subscriptions
 model/areas
 model/requests
+model/usage
+model/statements
 api jobs mail export
 http
 main

@@ -1,0 +1,74 @@
+/*
+ * statement.h — the monthly partner statements (R-BIL-1..4): the run that
+ * drafts them, and the hooks other parts add their lines through.
+ *
+ * A statement of month M ('YYYY-MM', service time zone) for partner P holds
+ * one charge line per paid subscription P served at posting whose posted_at
+ * falls in M, then correcting lines (only when M is the first open month),
+ * then metered usage lines. A run writes each partner's statement in ONE
+ * write transaction (the row, its lines, totals and content hash) and counts
+ * its progress in partners in statement_runs, committed after each partner,
+ * so a run killed half-way leaves every statement whole and the next run of
+ * the month takes over. A closed month is never touched.
+ */
+#ifndef OB_MODEL_STATEMENTS_STATEMENT_H
+#define OB_MODEL_STATEMENTS_STATEMENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ob_ctx;
+
+/* A month's bounds as instants: [from, to) in unix seconds, the service
+ * time zone's midnights of the 1st of M and of M+1. Returns 0, or
+ * OB_EINVAL when month is not 'YYYY-MM'. */
+int ob_statement_month_bounds(const char *month, int64_t *from, int64_t *to);
+/* The month ('YYYY-MM', room for 8) of instant t in the service time zone. */
+void ob_statement_month_of(int64_t t, char out[8]);
+/* The month before `month` (room for 8). */
+int ob_statement_month_prev(const char *month, char out[8]);
+
+/* Progress of a run, as statement_runs holds it. */
+struct ob_statement_run {
+    int64_t id, total, done, started_at, finished_at;
+    const char *month, *state, *node, *error;
+};
+
+/* Called after each partner's statement is committed (may be NULL). */
+typedef void (*ob_statement_progress_fn)(const struct ob_statement_run *, void *);
+
+/* Draft every partner's statement of `month`. Takes over a run of the month
+ * that died (state running, not advanced for OB_STATEMENT_RUN_STALE_S
+ * seconds); refuses with OB_ECONFLICT while another run of the month is
+ * alive, and when the month is closed ("statement.month_closed"). Fills
+ * *out (may be NULL) with the finished run; its strings live in ctx's arena. */
+#define OB_STATEMENT_RUN_STALE_S 60
+int ob_statement_run(struct ob_ctx *ctx, const char *month, const char *node,
+                     ob_statement_progress_fn fn, void *arg, struct ob_statement_run *out);
+/* Start a run row for `month` and return its id without running it (the
+ * API's POST answers 202 with it; the run itself is ob_statement_run_id). */
+int ob_statement_run_start(struct ob_ctx *ctx, const char *month, const char *node,
+                           struct ob_statement_run *out);
+int ob_statement_run_id(struct ob_ctx *ctx, int64_t run, const char *node,
+                        ob_statement_progress_fn fn, void *arg, struct ob_statement_run *out);
+/* The latest run of `month`; *found says whether there is one. */
+int ob_statement_run_last(struct ob_ctx *ctx, const char *month, struct ob_statement_run *out,
+                          bool *found);
+/* Draft one partner's statement of `month` in one write transaction (also
+ * what a run does per partner). *statement gets its id. */
+int ob_statement_draft(struct ob_ctx *ctx, const char *month, int64_t partner,
+                       int64_t *statement);
+
+/* The canonical text of a statement, whose SHA-256 is its content hash:
+ * see statement.c. out gets 64 lowercase hex digits and a NUL. */
+int ob_statement_hash(struct ob_ctx *ctx, int64_t statement, char out[65]);
+
+/* ---- hooks the run calls inside partner P's transaction, in this order,
+ * after the charge lines; each appends lines from *seq+1 and advances *seq. */
+
+/* Correcting lines (R-SUB-2, R-BIL-3): only when month is the first open
+ * month. The close part's body, in correction.c. */
+int ob_statement_corrections(struct ob_ctx *ctx, const char *month, int64_t partner,
+                             int64_t statement, int64_t *seq);
+
+#endif
