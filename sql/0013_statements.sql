@@ -41,7 +41,8 @@ CREATE TABLE statement_months (
 
 -- One run over a month's partners: its progress is readable while it runs
 -- (done of total partners); a run that died stays 'running' until the next
--- run of the month takes over.
+-- run of the month takes over (beat_at, real time, is its heartbeat: each
+-- partner committed advances it).
 CREATE TABLE statement_runs (
     id ID_PK,
     month TEXT NOT NULL,
@@ -51,9 +52,18 @@ CREATE TABLE statement_runs (
     node TEXT NOT NULL DEFAULT '',
     error TEXT NOT NULL DEFAULT '',
     started_at BIGINT NOT NULL,
+    beat_at BIGINT NOT NULL DEFAULT 0,
     finished_at BIGINT
 );
 CREATE INDEX statement_runs_month ON statement_runs (month, id);
+
+-- The day before a subscription's end (its last day, a line's `through`),
+-- computed in C (base/date.c) for the ends a run meets, so that the lines'
+-- INSERT … SELECT takes it by a join: no date arithmetic in SQL.
+CREATE TABLE statement_days (
+    day TEXT PRIMARY KEY,
+    prev TEXT NOT NULL
+);
 
 -- Partner P's statement of month M. The payer and the partner's requisites
 -- are copied at each run and frozen with the statement.

@@ -57,7 +57,9 @@ static const struct command {
     { "init", OB_CMD_INIT, "oblako init [OPTIONS]",
       "Create or upgrade the schema and record the service time zone." },
     { "migrate", OB_CMD_MIGRATE, "oblako migrate [OPTIONS]", "Apply pending migrations." },
-    { "jobs", OB_CMD_JOBS, "oblako jobs list | runs [NAME] | run NAME | run tasks [OPTIONS]",
+    { "jobs", OB_CMD_JOBS,
+      "oblako jobs list | runs [NAME] | run NAME | run tasks | run statements [--month YYYY-MM] "
+      "[OPTIONS]",
       "List periodic jobs and their leases, show past runs, run a job now (it still takes\n"
       "the job's lease, so it never runs beside another node), or run the queued tasks\n"
       "that are due." },
@@ -374,6 +376,11 @@ cmd_jobs(const struct ob_config *cfg, int argc, char **argv)
     } else if (!strcmp(argv[1], "tasks")) {
         rc = ob_jobs_drain_tasks(&ctx, node, &count);
         printf("ran %d task%s\n", count, count == 1 ? "" : "s");
+    } else if (!strcmp(argv[1], "statements")) {
+        /* by hand with progress; the run's own claim keeps it to one node */
+        rc = ob_jobs_statements(&ctx, node, cfg->month, stdout, detail, sizeof(detail));
+        if (rc == 0)
+            printf("statements: %s\n", detail);
     } else {
         rc = ob_jobs_run_now(&ctx, node, argv[1], detail, sizeof(detail));
         if (rc == 0)

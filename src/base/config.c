@@ -105,6 +105,8 @@ static const struct setting {
     { "backend-timeout-seconds", "OBLAKO_BACKEND_TIMEOUT_SECONDS", T_INT,
       S(backend_timeout_seconds), "10", OB_CMD_SERVE | OB_CMD_JOBS, 1, 600,
       "how long a call to an application backend may take" },
+    { "month", "OBLAKO_MONTH", T_STR, S(month), "", OB_CMD_JOBS, 0, 0,
+      "jobs run statements: the month to draft, YYYY-MM (default: the month before this one)" },
     { "pdf-font", "OBLAKO_PDF_FONT", T_STR, S(pdf_font),
       "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
       "the TrueType font (with Cyrillic) embedded in statement PDFs (Debian fonts-dejavu-core)" },

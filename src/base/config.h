@@ -54,6 +54,7 @@ struct ob_config {
     char trusted_proxies[1024];
     char pdf_font[256];         /* statement PDFs (export/statement_doc.c) */
     char demo_app_url[512];     /* `oblako demo` only */
+    char month[8];              /* `oblako jobs run statements --month YYYY-MM` */
     char demo_app_secret[257];
     long body_max;
     bool test_clock;

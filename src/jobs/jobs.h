@@ -24,13 +24,13 @@ struct ob_ctx;
 struct ob_config;
 struct ob_task;
 
-enum ob_schedule { OB_SCHED_INTERVAL, OB_SCHED_DAILY };
+enum ob_schedule { OB_SCHED_INTERVAL, OB_SCHED_DAILY, OB_SCHED_MONTHLY };
 
 struct ob_job_def {
     const char *name;
     enum ob_schedule schedule;
     int every_s;        /* OB_SCHED_INTERVAL */
-    int at_minute;      /* OB_SCHED_DAILY: minutes after local midnight */
+    int at_minute;      /* OB_SCHED_DAILY, _MONTHLY: minutes after local midnight (of the 1st) */
     const char *help;
     int (*run)(struct ob_ctx *ctx, char *detail, size_t size);
 };
@@ -59,7 +59,8 @@ extern const struct ob_task_gate ob_task_gates[];
 extern const int ob_ntask_gates;
 
 const struct ob_job_def *ob_jobs_find(const char *name);
-/* The period `now` falls in, or "" when a daily job is not yet due today. */
+/* The period `now` falls in ("YYYY-MM-DD" daily, "YYYY-MM" monthly), or ""
+ * when a daily job is not yet due today, a monthly one not yet this month. */
 void ob_jobs_period(const struct ob_job_def *j, int64_t now, char *out, size_t size);
 
 /* A node id: host, pid and a random suffix. */
@@ -81,6 +82,14 @@ int ob_job_prune_run(struct ob_ctx *ctx, char *detail, size_t size);
 int ob_job_audit_seal_run(struct ob_ctx *ctx, char *detail, size_t size);
 int ob_job_areas_purge_run(struct ob_ctx *ctx, char *detail, size_t size);
 int ob_job_sessions_expire_run(struct ob_ctx *ctx, char *detail, size_t size);
+/* Draft last month's statements (the month before the business date's). */
+int ob_job_statements_run(struct ob_ctx *ctx, char *detail, size_t size);
+/* The same for `month` on `node`, printing progress lines to `progress`
+ * when it is not NULL (`oblako jobs run statements --month YYYY-MM`). */
+int ob_jobs_statements(struct ob_ctx *ctx, const char *node, const char *month, void *progress,
+                       char *detail, size_t size);
+int ob_task_statements_run(struct ob_ctx *ctx, const char *node, const struct ob_task *t,
+                           char *error, size_t size);
 int ob_task_area_create(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
                         size_t size);
 int ob_task_area_delete(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,

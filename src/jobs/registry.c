@@ -23,6 +23,9 @@ const struct ob_job_def ob_job_defs[] = {
     { "sessions-expire", OB_SCHED_INTERVAL, 60, 0,
       "close application sessions not seen within the idle time, as expired",
       ob_job_sessions_expire_run },
+    { "statements", OB_SCHED_MONTHLY, 0, 2 * 60,
+      "draft last month's partner statements on the 1st (safe to run again: a run of an open "
+      "month replaces its drafts)", ob_job_statements_run },
 };
 const int ob_njob_defs = sizeof(ob_job_defs) / sizeof(ob_job_defs[0]);
 
@@ -31,6 +34,7 @@ const struct ob_task_kind ob_task_kinds[] = {
     { "mail.send", false, ob_mail_send_task },
     { "area.create", false, ob_task_area_create },
     { "area.delete", false, ob_task_area_delete },
+    { "statements.run", false, ob_task_statements_run },
 };
 const int ob_ntask_kinds = sizeof(ob_task_kinds) / sizeof(ob_task_kinds[0]);
 
@@ -54,6 +58,16 @@ ob_jobs_period(const struct ob_job_def *j, int64_t now, char *out, size_t size)
     if (j->schedule == OB_SCHED_INTERVAL) {
         /* zero-padded, so that periods sort as text like the dates of daily jobs */
         snprintf(out, size, "i%012lld", (long long)(now / (j->every_s > 0 ? j->every_s : 60)));
+        return;
+    }
+    if (j->schedule == OB_SCHED_MONTHLY) {
+        int y, m, d;
+
+        ob_date_to_ymd(ob_date_of_instant(now), &y, &m, &d);
+        if (now < ob_date_start(ob_date_from_ymd(y, m, 1)) + (int64_t)j->at_minute * 60)
+            out[0] = '\0';
+        else
+            snprintf(out, size, "%04d-%02d", y, m);
         return;
     }
     {

@@ -30,7 +30,7 @@ int ob_statement_month_prev(const char *month, char out[8]);
 
 /* Progress of a run, as statement_runs holds it. */
 struct ob_statement_run {
-    int64_t id, total, done, started_at, finished_at;
+    int64_t id, total, done, started_at, finished_at, beat_at;
     const char *month, *state, *node, *error;
 };
 
@@ -45,23 +45,18 @@ typedef void (*ob_statement_progress_fn)(const struct ob_statement_run *, void *
 #define OB_STATEMENT_RUN_STALE_S 60
 int ob_statement_run(struct ob_ctx *ctx, const char *month, const char *node,
                      ob_statement_progress_fn fn, void *arg, struct ob_statement_run *out);
-/* Start a run row for `month` and return its id without running it (the
- * API's POST answers 202 with it; the run itself is ob_statement_run_id). */
-int ob_statement_run_start(struct ob_ctx *ctx, const char *month, const char *node,
-                           struct ob_statement_run *out);
+/* Queue a run of `month` for the job runner (task 'statements.run', payload
+ * {"run": ID}) and fill *out with it; takes over a dead run. OB_ECONFLICT
+ * ("statement.run_running") with *out filled when one is alive or queued. */
+int ob_statement_run_queue(struct ob_ctx *ctx, const char *month, struct ob_statement_run *out);
+/* Run (or resume) run `run` on `node`: 0 also when it is already over. */
 int ob_statement_run_id(struct ob_ctx *ctx, int64_t run, const char *node,
                         ob_statement_progress_fn fn, void *arg, struct ob_statement_run *out);
 /* The latest run of `month`; *found says whether there is one. */
 int ob_statement_run_last(struct ob_ctx *ctx, const char *month, struct ob_statement_run *out,
                           bool *found);
-/* Draft one partner's statement of `month` in one write transaction (also
- * what a run does per partner). *statement gets its id. */
-int ob_statement_draft(struct ob_ctx *ctx, const char *month, int64_t partner,
-                       int64_t *statement);
-
-/* The canonical text of a statement, whose SHA-256 is its content hash:
- * see statement.c. out gets 64 lowercase hex digits and a NUL. */
-int ob_statement_hash(struct ob_ctx *ctx, int64_t statement, char out[65]);
+/* The content hash of a statement is the SHA-256 of a canonical text of its
+ * header and lines: statement.c documents the text. */
 
 /* ---- hooks the run calls inside partner P's transaction, in this order,
  * after the charge lines; each appends lines from *seq+1 and advances *seq. */
