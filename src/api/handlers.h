@@ -120,4 +120,12 @@ OB_HANDLER(ob_api_invites_resend);
 OB_HANDLER(ob_api_invite_view);
 OB_HANDLER(ob_api_invite_accept);
 
+/* statements.c */
+OB_HANDLER(ob_api_statements_list);
+OB_HANDLER(ob_api_statements_get);
+OB_HANDLER(ob_api_statements_lines);
+OB_HANDLER(ob_api_statement_months_list);
+OB_HANDLER(ob_api_statement_months_get);
+OB_HANDLER(ob_api_statement_months_run);
+
 #endif

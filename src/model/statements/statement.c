@@ -16,12 +16,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "base/ctx.h"
 #include "base/date.h"
 #include "base/err.h"
 #include "db/db.h"
+#include "model/core/audit.h"
 #include "model/core/task.h"
 #include "model/statements/statement.h"
 #include "model/usage/usage.h"
@@ -533,7 +535,10 @@ start_tx(struct ob_ctx *ctx, void *arg)
         char payload[64];
 
         snprintf(payload, sizeof(payload), "{\"run\": %lld}", (long long)id);
-        if ((rc = ob_task_enqueue(ctx, "statements.run", payload, NULL, 5, NULL)) != 0)
+        if ((rc = ob_task_enqueue(ctx, "statements.run", payload, NULL, 5, NULL)) != 0 ||
+            (rc = ob_audit_with(ctx, 0, "statement.run_queued", "statement_run", id,
+                                json_pack("{s:s}", "month", a->month), "month %s",
+                                a->month)) != 0)
             return rc;
     }
     return run_load(ctx, id, a->out);
