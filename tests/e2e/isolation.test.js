@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { runCli } from './lib/server.js';
 import { withBackend, readyArea } from './lib/areas.js';
 import { setup, newPartner, newUser, uniqueEmail, activate } from './lib/accounts.js';
+import { raw, query } from './lib/db.js';
 
 let ctx;
 const w = {};   // the world: two of everything
@@ -82,6 +83,9 @@ before(async () => {
       partnerTariff: pt.body.id, its: its.body.id, subscription: subs.body.items[0].id,
       area: area.id, grant: grant.body.id, session: session.body.id, today,
     };
+    // A statement of each partner (its lines do not matter here: who may read it does).
+    raw(ctx.db, `INSERT INTO statements (month, partner_id, payer_kind, drafted_at) VALUES ('2026-11', ${p.id}, 'provider', 0)`);
+    w[side].statement = Number(query(ctx.db, `SELECT id FROM statements WHERE partner_id = ${p.id}`)[0][0]);
   }
 });
 
@@ -131,6 +135,7 @@ function fill(route, victim) {
       id: {
         areas: v.area, grants: v.grant, sessions: v.session, 'member-invites': v.invite, requests: v.request,
         transfers: v.transfer,
+        statements: v.statement,
       }[route.path.split('/')[3]] ?? v.subscription,
     },
   }[route.tenancy] || {};
@@ -216,6 +221,7 @@ const LIST_IDS = {
   '/api/v1/sessions': 'session',      // the partner owner's own: opened through the grant
   '/api/v1/member-invites': 'invite', // the partner owner's own: invitations to the partner
   '/api/v1/transfers': 'transfer',    // the partner's own: filed to take over a client
+  '/api/v1/statements': 'statement',  // the partner's own monthly statements
 };
 
 test("scoped lists and their exports hold none of the other side's rows", async () => {
