@@ -13,7 +13,8 @@
 #            tsan e2e sqlite, tsan load sqlite; with --full also tsan e2e and load postgres
 # Environment: OBLAKO_FUZZ_SECONDS (per fuzz target; default 5, 60 with --full),
 #              OBLAKO_UNIT_TIMEOUT (default 600 s per unit binary),
-#              OBLAKO_TSAN_DIR (default build/tsan), OBLAKO_TSAN_LOAD_SECONDS (default 15).
+#              OBLAKO_TSAN_DIR (default build/tsan), OBLAKO_TSAN_LOAD_SECONDS (default 15),
+#              OBLAKO_STATEMENTS_KILLS (kills of the statement run's crash test; 5, 200 with --full).
 # Every skipped or todo test of a node --test run is printed; one that is not on the list of
 # expected skips below (expected_skips) counts as a failure of its suite.
 # Ends with one line "N passed, N failed"; exits 1 if anything failed or nothing ran.
@@ -426,8 +427,11 @@ fi
 
 run_openapi
 run_unit "unit (sqlite+postgres)" build/tests/unit
+# the statement run's crash test (statements_crash.test.js) kills the server 5 times; 200 with --full
+if [ "$full" -eq 1 ]; then export OBLAKO_STATEMENTS_KILLS=200; fi
 run_e2e "e2e sqlite" sqlite build/oblako 2 "${e2e_files[@]}"
 run_e2e "e2e postgres" postgres build/oblako 2 "${e2e_files[@]}"
+unset OBLAKO_STATEMENTS_KILLS
 
 asan_env() {
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
