@@ -293,43 +293,52 @@ upsert_row(struct ob_ctx *ctx, struct draft *d)
     "AND ((s.kind IN ('main', 'extension', 'short_extension') AND s.price > 0) "              \
     "OR s.kind = 'its_local')"
 
+struct days {
+    int32_t *v;
+    int n, cap;
+};
+
 static int
 day_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 {
-    char **days = arg, prev[OB_DATE_LEN];
+    struct days *d = arg;
     int32_t day;
 
-    (void)ctx;
     if (ob_date_parse(ob_stmt_text(st, 0), &day) != 0)
-        return 0;
-    ob_date_format(day - 1, prev);
-    days[0] = ob_arena_printf(&ctx->arena, "%s%s%s\t%s", days[0] ? days[0] : "",
-                              days[0] ? "\n" : "", ob_stmt_text(st, 0), prev);
+        return 0;                       /* the service stored it: never happens */
+    if (d->n == d->cap) {
+        int32_t *v = ob_arena_alloc(&ctx->arena, sizeof(*v) * (size_t)(d->cap ? d->cap * 2 : 64));
+
+        if (d->n)
+            memcpy(v, d->v, sizeof(*v) * (size_t)d->n);
+        d->v = v;
+        d->cap = d->cap ? d->cap * 2 : 64;
+    }
+    d->v[d->n++] = day;
     return 0;
 }
 
-/* The last days of the ends the partner's lines meet, into statement_days. */
+/* The last days of the ends the partner's lines meet, into statement_days
+ * (read first, written after: no write while the read is open). */
 static int
 fill_days(struct ob_ctx *ctx, struct draft *d)
 {
-    char *days = NULL, *p;
+    struct days days = { 0 };
     int rc = ob_db_each(ctx, day_row, &days,
                         "SELECT DISTINCT s.\"end\" FROM subscriptions s WHERE " CHARGED
                         " AND NOT EXISTS (SELECT 1 FROM statement_days x WHERE x.day = s.\"end\")",
                         "iii", d->partner, d->from, d->to);
 
-    for (p = days; rc == 0 && p && *p;) {
-        char *nl = strchr(p, '\n'), *tab = strchr(p, '\t');
+    for (int i = 0; rc == 0 && i < days.n; i++) {
+        char day[OB_DATE_LEN], prev[OB_DATE_LEN];
         int64_t n;
 
-        if (nl)
-            *nl = '\0';
-        *tab = '\0';
+        ob_date_format(days.v[i], day);
+        ob_date_format(days.v[i] - 1, prev);
         n = ob_db_run(ctx->db, "INSERT INTO statement_days (day, prev) VALUES (?, ?) "
-                               "ON CONFLICT (day) DO NOTHING", "tt", p, tab + 1);
+                               "ON CONFLICT (day) DO NOTHING", "tt", day, prev);
         if (n < 0)
             rc = ob_db_err(ctx, (int)n);
-        p = nl ? nl + 1 : NULL;
     }
     return rc;
 }
