@@ -119,12 +119,8 @@ document(struct ob_req *req, struct ob_resp *resp, const struct ob_statement *s,
     }
     if ((rc = ob_statement_render(req->ctx, s->id, format, volume, &fd, &size, &volumes)) != 0)
         return rc;
-    if (!strcmp(format, "pdf") && volumes > 1)
-        snprintf(name, sizeof(name), "statement-%s-%lld-%d.%s", s->month, (long long)s->partner,
-                 volume, ob_statement_doc_ext(format));
-    else
-        snprintf(name, sizeof(name), "statement-%s-%lld.%s", s->month, (long long)s->partner,
-                 ob_statement_doc_ext(format));
+    ob_statement_doc_filename(s->id, s->month, s->number[0] ? s->number : NULL, format, volume,
+                              volumes, name, sizeof(name));
     resp->status = 200;
     resp->has_fd = true;
     resp->fd = fd;
