@@ -281,6 +281,14 @@ test('access: another partner 404, a subscriber none, a token as its owner, mont
   expect(await P.B.owner.get(`/api/v1/statements/${a.id}`), 404, 'not_found');
   expect(await P.B.owner.get(`/api/v1/statements/${a.id}/lines`), 404, 'not_found');
   expect(await P.B.owner.get(`/api/v1/statements/${a.id}?format=csv`), 404, 'not_found');
+  // R-BIL-4: its own partner downloads it, after the same check
+  for (const [format, type] of [['csv', /^text\/csv/], ['xlsx', /spreadsheetml/]]) {
+    const doc = await P.A.owner.get(`/api/v1/statements/${a.id}?format=${format}`);
+    assert.equal(doc.status, 200, `${format}: ${JSON.stringify(doc.body).slice(0, 300)}`);
+    assert.match(doc.headers.get('content-type'), type);
+    assert.match(doc.headers.get('content-disposition'), new RegExp(`statement-${M}-draft-${a.id}\\.${format}`));
+  }
+  expect(await P.A.owner.get(`/api/v1/statements/${a.id}?format=doc`), 400, 'invalid', 'format');
   const mine = await P.B.owner.get('/api/v1/statements?limit=500');
   assert.ok(mine.body.items.length > 0 && mine.body.items.every((s) => s.partner.id === P.B.id));
   assert.equal((await P.B.owner.get(`/api/v1/statements?partner=${P.A.id}`)).body.items.length, 0);
