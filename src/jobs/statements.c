@@ -52,13 +52,24 @@ ob_jobs_statements(struct ob_ctx *ctx, const char *node, const char *month, void
     return rc;
 }
 
+/* The scheduled run: a month already closed, or drafted right now by a run
+ * of its own (by hand, or the API's), is nothing left for this period to do,
+ * so the period completes instead of failing at every tick. */
 int
 ob_job_statements_run(struct ob_ctx *ctx, char *detail, size_t size)
 {
     char node[128];
+    int rc;
 
     ob_jobs_node_id(node, sizeof(node));
-    return ob_jobs_statements(ctx, node, ctx->cfg ? ctx->cfg->month : NULL, NULL, detail, size);
+    rc = ob_jobs_statements(ctx, node, ctx->cfg ? ctx->cfg->month : NULL, NULL, detail, size);
+    if (rc == OB_ECONFLICT && (!strcmp(ctx->err.reason, "statement.month_closed") ||
+                               !strcmp(ctx->err.reason, "statement.run_running"))) {
+        snprintf(detail, size, "%s", ctx->err.message);
+        ob_err_clear(&ctx->err);
+        rc = 0;
+    }
+    return rc;
 }
 
 int

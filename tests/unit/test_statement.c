@@ -179,6 +179,28 @@ test_take_over(void **state)
     CHECK_INT("a closed month is refused",
               ob_statement_run(&ctx, "2031-04", "me:1:x", NULL, NULL, &r), OB_ECONFLICT);
     CHECK_STR("its reason", ctx.err.reason, "statement.month_closed");
+    ob_err_clear(&ctx.err);
+    ob_ctx_release(&ctx);
+}
+
+/* The monthly job over a last month already closed completes its period:
+ * nothing to draft, no failure at every tick. */
+static void
+test_job_closed_month(void **state)
+{
+    struct ob_ctx ctx;
+    char now[8], last[8], detail[256] = "";
+
+    (void)state;
+    ob_ctx_init(&ctx, db, NULL);
+    ctx.actor.system = true;
+    ob_statement_month_of(ob_clock_now(&ctx), now);
+    assert_int_equal(ob_statement_month_prev(now, last), 0);
+    assert_true(ob_db_run(db, "INSERT INTO statement_months (month, state, closed_at) "
+                              "VALUES (?, 'closed', 1)", "t", last) == 1);
+    CHECK_INT("the job over a closed month", ob_job_statements_run(&ctx, detail, sizeof(detail)),
+              0);
+    CHECK_TRUE(detail, strstr(detail, "closed") != NULL);
     ob_ctx_release(&ctx);
 }
 
@@ -191,6 +213,7 @@ main(void)
         cmocka_unit_test(test_month_text),
         cmocka_unit_test(test_monthly_period),
         cmocka_unit_test_setup_teardown(test_take_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_job_closed_month, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
