@@ -60,6 +60,8 @@ OB_HANDLER(ob_api_transfers_letter);
 OB_HANDLER(ob_api_subscribers_list);
 OB_HANDLER(ob_api_subscribers_ending);
 OB_HANDLER(ob_api_session_usage);
+OB_HANDLER(ob_api_usage_report);
+OB_HANDLER(ob_api_usage_month);
 OB_HANDLER(ob_api_subscribers_create);
 OB_HANDLER(ob_api_subscribers_get);
 OB_HANDLER(ob_api_subscriber_info_get);

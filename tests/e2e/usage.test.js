@@ -1,0 +1,137 @@
+// Usage metering of cash registers (R-CAT-6), end to end: the reference cash
+// book's backend reports receipts per register per day over the signed
+// protocol (docs/app-backend.md), idempotent by report id; the client and its
+// partner see each register's days and whether it is free or chargeable and
+// why; another tenant gets 404. The partner guide («Акция 1», «Акция 2»): one
+// register free (not Evotor) until 2019-12-31, an ITS Retail contract adds
+// one, a second register or over 300 receipts a day costs 100 roubles a month.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { withBackend, newClient, readyArea, signed, SECRET } from './lib/areas.js';
+import { setup, newPartner } from './lib/accounts.js';
+import { query } from './lib/db.js';
+
+let ctx, backend, p, other, client, area, areaKey, today;
+
+const report = (id, day, registers, key = areaKey) => ({ report_id: id, area: key, day, registers });
+const post = (body, secret = SECRET) => signed(ctx.s, 'kassa', 'POST', '/api/v1/usage', body, secret);
+
+before(async () => {
+  ctx = await setup('usage');
+  backend = await withBackend(ctx);
+  today = (await (await ctx.s.fetch('/api/v1/test/clock')).json()).date;
+  p = await newPartner(ctx, { name: 'Касса-Партнёр' });
+  other = await newPartner(ctx, { name: 'Другой партнёр' });
+  client = await newClient(ctx, p, 'ООО Две кассы');
+  const kassa = await p.owner.post('/api/v1/subscriptions', { subscriber: client.id, kind: 'main', tariff: 'KASSA', term_months: 12 });
+  assert.equal(kassa.status, 201, JSON.stringify(kassa.body));
+  area = await readyArea(client.owner, client.id, 'Магазин', 'kassa');
+  areaKey = query(ctx.db, `SELECT area_key FROM areas WHERE id = ${area.id}`)[0][0]; // the backend knows it
+});
+
+after(async () => {
+  await backend?.stop();
+  assert.equal(await ctx.s.stop(), 0);
+});
+
+test('R-CAT-6: a signed report is stored once; the same id again answers it, another body is 409', async () => {
+  const body = report('r-2019-12-02', '2019-12-02', [
+    { id: 'atol-1', model: 'atol', receipts: 120 }, { id: 'evo-1', model: 'evotor', receipts: 40 }]);
+  const first = await post(body);
+  assert.equal(first.status, 201, JSON.stringify(first.body));
+  assert.equal(first.body.registers, 2);
+  assert.equal(first.body.receipts, 160);
+  const again = await post(body);
+  assert.equal(again.status, 200, JSON.stringify(again.body));
+  assert.deepEqual(again.body, first.body);
+  const changed = await post({ ...body, registers: [{ id: 'atol-1', model: 'atol', receipts: 121 }] });
+  assert.equal(changed.status, 409, JSON.stringify(changed.body));
+  assert.equal(query(ctx.db, "SELECT receipts FROM usage_days WHERE register_id = 'atol-1' AND day = '2019-12-02'")[0][0], '120');
+});
+
+test('R-CAT-6: a bad signature, a stranger and bad input are refused and store nothing', async () => {
+  const count = () => query(ctx.db, 'SELECT COUNT(*) FROM usage_reports')[0][0];
+  const before = count();
+  const body = report('r-bad', '2019-12-03', [{ id: 'atol-1', model: 'atol', receipts: 1 }]);
+  assert.equal((await post(body, 'not-the-secret-of-this-application-at-all')).status, 401);
+  assert.equal((await client.owner.post('/api/v1/usage', body)).status, 404, 'a person is no backend');
+  const bad = [
+    [{ ...body, day: '2019-13-01' }, 'day'],
+    [{ ...body, day: '2099-01-01' }, 'day'],
+    [{ ...body, report_id: '' }, 'report_id'],
+    [{ ...body, registers: [] }, 'registers'],
+    [{ ...body, registers: [{ id: 'a', model: 'atol', receipts: -1 }] }, 'registers[0].receipts'],
+    [{ ...body, registers: [{ id: 'a', model: 'Атол', receipts: 1 }] }, 'registers[0].model'],
+    [{ ...body, registers: [{ id: 'a', model: 'atol', receipts: 1 }, { id: 'a', model: 'atol', receipts: 2 }] }, 'registers[1].id'],
+    [{ ...body, extra: 1 }, 'extra'],
+  ];
+  for (const [b, field] of bad) {
+    const r = await post(b);
+    assert.equal(r.status, 400, `${field}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.field, field, JSON.stringify(r.body));
+  }
+  const unknown = await post({ ...body, area: 'ffffffffffffffff' });
+  assert.equal(unknown.status, 404, JSON.stringify(unknown.body));
+  assert.equal(count(), before);
+});
+
+test('R-CAT-6 «Акция 1»: in 2019 the first non-Evotor register is free, Evotor is charged, 301 receipts charge the free one', async () => {
+  for (let d = 3; d <= 5; d++) {
+    const day = `2019-12-0${d}`;
+    const r = await post(report(`r-${day}`, day, [
+      { id: 'atol-1', model: 'atol', receipts: d === 5 ? 301 : 100 }, { id: 'evo-1', model: 'evotor', receipts: 10 }]));
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
+  const nov = await post(report('r-2019-11-30', '2019-11-30', [{ id: 'atol-1', model: 'atol', receipts: 300 }, { id: 'evo-1', model: 'evotor', receipts: 1 }]));
+  assert.equal(nov.status, 201);
+  const m = await client.owner.get(`/api/v1/subscribers/${client.id}/usage?month=2019-11`);
+  assert.equal(m.status, 200, JSON.stringify(m.body));
+  const byReg = Object.fromEntries(m.body.items.map((i) => [i.register, i]));
+  assert.equal(byReg['atol-1'].verdict, 'free', '300 receipts is within the allowance');
+  assert.equal(byReg['atol-1'].why, 'promotion');
+  assert.equal(byReg['atol-1'].promotion, 'KASSA-FREE-KKT');
+  assert.equal(byReg['evo-1'].why, 'beyond_allowance', 'Evotor is never free by the promotion');
+  assert.equal(byReg['evo-1'].price, 10000);
+  const dec = await p.owner.get(`/api/v1/subscribers/${client.id}/usage?month=2019-12`);
+  assert.equal(dec.status, 200);
+  const atol = dec.body.items.filter((i) => i.register === 'atol-1');
+  assert.equal(atol.length, 4, 'days 2..5');
+  assert.ok(atol.every((i) => i.why === 'over_receipts' && i.max_day === '2019-12-05' && i.max_receipts === 301));
+  assert.equal(atol.find((i) => i.date === '2019-12-05').over, true);
+});
+
+test('R-CAT-6 «Акция 2»: an ITS Retail contract frees one more register for its term', async () => {
+  const c = await ctx.admin.post('/api/v1/its-contracts', {
+    number: 'RET-1', level: 'RETAIL', partner: p.id, subscriber: client.id, valid_from: '2019-11-15', valid_to: '2020-02-01',
+  });
+  assert.equal(c.status, 201, JSON.stringify(c.body));
+  const m = await client.owner.get(`/api/v1/subscribers/${client.id}/usage?month=2019-11`);
+  const byReg = Object.fromEntries(m.body.items.map((i) => [i.register, i]));
+  assert.equal(byReg['atol-1'].why, 'promotion');
+  assert.equal(byReg['evo-1'].why, 'its_retail', 'the contract covers any model, Evotor too');
+  assert.equal(byReg['evo-1'].contract, 'RET-1');
+});
+
+test('R-CAT-6: another tenant gets 404; a list pages by cursor and exports CSV', async () => {
+  for (const who of [other.owner]) {
+    const r = await who.get(`/api/v1/subscribers/${client.id}/usage?month=2019-12`);
+    assert.equal(r.status, 404);
+  }
+  const bad = await client.owner.get(`/api/v1/subscribers/${client.id}/usage?month=2019-1`);
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.field, 'month');
+  const page = await client.owner.get(`/api/v1/subscribers/${client.id}/usage?month=2019-12&limit=3`);
+  assert.equal(page.body.items.length, 3);
+  assert.ok(page.body.next);
+  const seen = [...page.body.items];
+  for (let next = page.body.next; next;) {
+    const r = await client.owner.get(next);
+    seen.push(...r.body.items);
+    next = r.body.next;
+  }
+  assert.equal(seen.length, 8, 'two registers, days 2..5 each');
+  assert.equal(new Set(seen.map((i) => i.id)).size, 8, 'no row twice across pages');
+  const csv = await p.owner.get(`/api/v1/subscribers/${client.id}/usage?month=2019-12&format=csv`);
+  assert.equal(csv.status, 200);
+  assert.equal(csv.body.replace(/^\uFEFF/, '').trim().split('\r\n').length, 9);
+});
