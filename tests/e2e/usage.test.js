@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { withBackend, newClient, readyArea, signed, SECRET } from './lib/areas.js';
 import { setup, newPartner } from './lib/accounts.js';
 import { query } from './lib/db.js';
+import { runCli } from './lib/server.js';
 
 let ctx, backend, p, other, client, area, areaKey, today;
 
@@ -134,4 +135,62 @@ test('R-CAT-6: another tenant gets 404; a list pages by cursor and exports CSV',
   const csv = await p.owner.get(`/api/v1/subscribers/${client.id}/usage?month=2019-12&format=csv`);
   assert.equal(csv.status, 200);
   assert.equal(csv.body.replace(/^\uFEFF/, '').trim().split('\r\n').length, 9);
+});
+
+// The statement lines (R-CAT-6, R-BIL-3). The close part's close route is not
+// on this branch: the month is closed here by SQL, as closing leaves it
+// (statement_months 'closed', its statements 'closed').
+const lines = (month) => query(ctx.db,
+  `SELECT l.line_kind, l.register_id, l.usage_month, l.quantity, l.price, l.discount_pct, l.rule, l.amount_due
+     FROM statement_lines l JOIN statements s ON s.id = l.statement_id
+    WHERE s.month = '${month}' AND s.partner_id = ${p.id} AND l.register_id <> '' ORDER BY l.seq`);
+const run = (month) => {
+  const r = runCli(['jobs', 'run', 'statements', '--month', month, '--db', ctx.db, '--test-clock']);
+  assert.equal(r.status, 0, r.stderr);
+};
+
+test('R-CAT-6: a chargeable register-month is one usage line at the KKT-PAID price, never twice; a late report for a closed month is a correcting line', async () => {
+  run('2019-12');
+  // atol-1 sent 301 receipts on 2019-12-05; evo-1 is the ITS Retail contract's register.
+  const want = [['usage', 'atol-1', '2019-12', '1', '10000', '20', 'partner_without_csk', '8000']];
+  assert.deepEqual(lines('2019-12'), want, 'R-BIL-2: a partner without csk, 20%');
+  run('2019-12');
+  assert.deepEqual(lines('2019-12'), want, 'a re-run replaces, never adds');
+  const at = Number(query(ctx.db, 'SELECT MAX(received_at) FROM usage_reports')[0][0]);
+  query(ctx.db, `INSERT INTO statement_months (month, state, closed_at) VALUES ('2019-12', 'closed', ${at})`);
+  query(ctx.db, "UPDATE statements SET state = 'closed' WHERE month = '2019-12'");
+  await new Promise((r) => setTimeout(r, 1100));   // received_at is in whole seconds
+  const late = await post(report('r-2019-12-20', '2019-12-20', [{ id: 'shtrih-1', model: 'shtrih', receipts: 5 }]));
+  assert.equal(late.status, 201, 'a report for a closed month is accepted');
+  run('2020-01');
+  const corr = [['correction', 'shtrih-1', '2019-12', '1', '10000', '20', 'partner_without_csk', '8000']];
+  assert.deepEqual(lines('2020-01'), corr, 'the third register of December, beyond the allowance');
+  run('2020-01');
+  assert.deepEqual(lines('2020-01'), corr, 'never charged twice across re-runs');
+  assert.deepEqual(lines('2019-12'), want, 'a closed month never changes');
+  // January 2020: the promotion ended on 2019-12-31; the contract's register is atol-1 (first
+  // seen 2019-11-30, before evo-1 by id); evo-1 and shtrih-1 are beyond the allowance.
+  const jan = await post(report('r-2020-01-10', '2020-01-10', [{ id: 'atol-1', model: 'atol', receipts: 1 },
+    { id: 'evo-1', model: 'evotor', receipts: 1 }, { id: 'shtrih-1', model: 'shtrih', receipts: 1 }]));
+  assert.equal(jan.status, 201);
+  run('2020-01');
+  const usage = (reg) => ['usage', reg, '2020-01', '1', '10000', '20', 'partner_without_csk', '8000'];
+  assert.deepEqual(lines('2020-01'), [...corr, usage('evo-1'), usage('shtrih-1')]);
+});
+
+test('R-CAT-6: a KKT-PAID quantity in force covers that many chargeable registers', async () => {
+  const month = today.slice(0, 7);
+  const r = await post(report(`r-${today}`, today, [{ id: 'atol-1', model: 'atol', receipts: 2 },
+    { id: 'evo-1', model: 'evotor', receipts: 3 }, { id: 'shtrih-1', model: 'shtrih', receipts: 4 }]));
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  run(month);
+  assert.equal(lines(month).length, 3, 'no promotion and no contract now: all three are charged');
+  const subs = await p.owner.get(`/api/v1/subscriptions?subscriber=${client.id}`);
+  const main = subs.body.items.find((s) => s.tariff.code === 'KASSA' || s.tariff_code === 'KASSA');
+  const kkt = await p.owner.post('/api/v1/subscriptions', { subscriber: client.id, kind: 'extension', tariff: 'KKT-PAID', quantity: 2, main: main.id });
+  assert.equal(kkt.status, 201, JSON.stringify(kkt.body));
+  run(month);
+  assert.deepEqual(lines(month).map((l) => [l[0], l[1]]), [['usage', 'shtrih-1']], 'two bought: the last-seen register is charged');
+  const view = await client.owner.get(`/api/v1/subscribers/${client.id}/usage?month=${month}`);
+  assert.deepEqual(view.body.items.map((i) => i.why), ['paid_units', 'paid_units', 'beyond_allowance']);
 });

@@ -2,14 +2,9 @@
  * lines.c — the statement lines of metered usage (R-CAT-6, R-BIL-3).
  *
  * The statement run calls ob_usage_statement_lines inside partner P's write
- * transaction for month M, after the charge and correcting lines. It writes:
+ * transaction for month M, after the charge and correcting lines. It writes,
+ * in this order:
  *
- *   - one 'usage' line per chargeable register-month of M of every client P
- *     served in M (the partner of the client's latest-starting posted
- *     subscription running in M, else the client's partner now) that the
- *     per-unit quantity bought for M (KKT-PAID) does not cover: quantity 1,
- *     the per-unit tariff's monthly price on the 1st of M, the discount of
- *     the partner's status on the 1st of M (docs/decisions.md);
  *   - when M is the first open month (the month before it is closed), one
  *     'correction' line per register-month of a closed month C whose verdict
  *     changed after C was closed (a report for C, or for an earlier day that
@@ -18,9 +13,16 @@
  *     0) and what closed statements already charged for it (usage lines plus
  *     earlier corrections), so nothing is charged twice however often M is
  *     re-run. A correction keeps the price and rule of the line it corrects.
+ *   - one 'usage' line per chargeable register-month of M of every client P
+ *     served in M (the partner of the client's latest-starting posted
+ *     subscription running in M, else the client's partner now) that the
+ *     per-unit quantity bought for M (KKT-PAID) does not cover: quantity 1,
+ *     the per-unit tariff's monthly price on the 1st of M, the discount of
+ *     the partner's status on the 1st of M (docs/decisions.md).
  *
- * Order: usage lines by subscriber code, then register in allowance order;
- * corrections by month, subscriber code, register. Deterministic.
+ * Order: corrections first, by month, subscriber code, register in
+ * allowance order; then usage lines by subscriber code, register in
+ * allowance order. Deterministic.
  */
 #include <stdio.h>
 #include <string.h>
@@ -321,14 +323,35 @@ closed_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
                       "tti", f, to, ob_stmt_int(st, 1));
 }
 
+/* The correcting lines of closed months, when `month` is the first open one
+ * (the month before it is closed). */
+static int
+corrections(struct ob_ctx *ctx, struct target *t)
+{
+    char prev[OB_DATE_LEN];
+    int64_t closed = 0;
+    int rc;
+
+    ob_date_format(t->from - 1, prev);
+    prev[7] = '\0';
+    rc = ob_db_one(ctx, int_read, &closed,
+                   "SELECT COUNT(*) FROM statement_months WHERE month = ? AND state = 'closed'",
+                   "t", prev);
+    if (rc != 0 || !closed)
+        return rc;
+    return ob_db_each(ctx, closed_row, t,
+                      "SELECT month, closed_at FROM statement_months WHERE state = 'closed' "
+                      "AND month < ? ORDER BY month",
+                      "t", t->month);
+}
+
 int
 ob_usage_statement_lines(struct ob_ctx *ctx, const char *month, int64_t partner,
                          int64_t statement, int64_t *seq)
 {
     struct target t = { month, partner, statement, seq, 0, 0 };
     struct each_client e = { &t, NULL, 0, 0 };
-    char f[OB_DATE_LEN], to[OB_DATE_LEN], prev[OB_DATE_LEN];
-    int64_t closed = 0;
+    char f[OB_DATE_LEN], to[OB_DATE_LEN];
     int rc;
 
     if (ob_usage_month_days(month, &t.from, &t.to) != 0)
@@ -337,17 +360,7 @@ ob_usage_statement_lines(struct ob_ctx *ctx, const char *month, int64_t partner,
     e.to = t.to;
     ob_date_format(t.from, f);
     ob_date_format(t.to, to);
-    if ((rc = ob_db_each(ctx, client_row, &e, CLIENTS_SQL "ORDER BY b.code", "tt", f, to)) != 0)
+    if ((rc = corrections(ctx, &t)) != 0)
         return rc;
-    ob_date_format(t.from - 1, prev);
-    prev[7] = '\0';
-    rc = ob_db_one(ctx, int_read, &closed,
-                   "SELECT COUNT(*) FROM statement_months WHERE month = ? AND state = 'closed'",
-                   "t", prev);
-    if (rc != 0 || !closed)
-        return rc;
-    return ob_db_each(ctx, closed_row, &t,
-                      "SELECT month, closed_at FROM statement_months WHERE state = 'closed' "
-                      "AND month < ? ORDER BY month",
-                      "t", month);
+    return ob_db_each(ctx, client_row, &e, CLIENTS_SQL "ORDER BY b.code", "tt", f, to);
 }

@@ -8,13 +8,15 @@
  * for the contract's term (any model: the guide excludes Evotor from the
  * first promotion only).
  *
- * The allowance goes to registers in the order they were first seen (then
- * by id): the promotion's registers first to the eligible ones (not an
- * excluded model, within its daily limit), then the contract's to any that
- * is left within the tariff's daily limit. A register over a limit takes no
- * free place, so the place passes to the next one. What remains is
- * chargeable; a per-unit quantity bought for the month (KKT-PAID) covers
- * that many of them, in the same order. Pure: no database.
+ * The free places go to registers in the order they were first seen (then
+ * by id): the promotion's to the first registers of a model it does not
+ * exclude, then the contract's to the first of those left, any model. The
+ * guide charges "the second and later registers": a place stays with its
+ * register, so a register holding one that sends more receipts on some day
+ * than the place's daily limit is chargeable itself (over_receipts) and the
+ * next register does not move up. Registers without a place are beyond
+ * the allowance. A per-unit quantity bought for the month (KKT-PAID) covers
+ * that many chargeable registers, in the same order. Pure: no database.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,29 +49,32 @@ within(int64_t limit, const struct ob_usage_register *r)
     return limit <= 0 || r->max_receipts <= limit;
 }
 
+/* A register that holds a free place is free while within the place's daily
+ * limit, else chargeable for sending too many receipts. */
+static enum ob_usage_why
+place(const struct ob_usage_register *r, int64_t limit, enum ob_usage_why free_why)
+{
+    return within(limit, r) ? free_why : OB_USAGE_OVER;
+}
+
 void
 ob_usage_judge(struct ob_usage_register *regs, int n, const struct ob_usage_allowance *a)
 {
     int promo = a->promo_units, contract = a->contract_units;
     int64_t paid = a->paid_units;
-    int64_t limit = a->contract_limit > 0 ? a->contract_limit : a->promo_limit;
 
     if (n > 1)
         qsort(regs, (size_t)n, sizeof(*regs), by_first_seen);
     for (int i = 0; i < n; i++) {
-        struct ob_usage_register *r = &regs[i];
-
-        r->why = limit > 0 && r->max_receipts > limit ? OB_USAGE_OVER : OB_USAGE_BEYOND;
-        if (promo > 0 && !excluded(a, r->model) && within(a->promo_limit, r)) {
-            r->why = OB_USAGE_FREE_PROMOTION;
+        regs[i].why = OB_USAGE_BEYOND;
+        if (promo > 0 && !excluded(a, regs[i].model)) {
+            regs[i].why = place(&regs[i], a->promo_limit, OB_USAGE_FREE_PROMOTION);
             promo--;
         }
     }
     for (int i = 0; i < n && contract > 0; i++) {
-        struct ob_usage_register *r = &regs[i];
-
-        if (ob_usage_charged(r->why) && within(a->contract_limit, r)) {
-            r->why = OB_USAGE_FREE_CONTRACT;
+        if (regs[i].why == OB_USAGE_BEYOND) {     /* holds no place yet */
+            regs[i].why = place(&regs[i], a->contract_limit, OB_USAGE_FREE_CONTRACT);
             contract--;
         }
     }
