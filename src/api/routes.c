@@ -233,7 +233,7 @@ const struct ob_route ob_routes[] = {
       "every admission, close and expiry of the subscriber's sessions, in order" },
     { "GET", "/api/v1/subscribers/{id}/session-usage", ob_api_session_usage, 0, "subscriber",
       "the daily peak of sessions open at once against the limit, last ?days (30)" },
-    { "POST", "/api/v1/usage", ob_api_usage_report, OB_ROUTE_SIGNED | OB_ROUTE_IDEMPOTENT,
+    { "POST", "/api/v1/usage", ob_api_usage_report, OB_ROUTE_SIGNED,
       "object", "a day's receipts per cash register of an area (application backends, signed)" },
     { "GET", "/api/v1/subscribers/{id}/usage", ob_api_usage_month, 0, "subscriber",
       "a month's cash registers: receipts per day, free or chargeable and why (R-CAT-6)" },
