@@ -514,6 +514,8 @@ page_api(const struct cb_req *r, const struct cb_session *s, struct cb_resp *out
         entries_add(r, s, out);
     else if (!strncmp(path, "/api/entries/", 13) && !strcmp(m, "DELETE"))
         entries_delete(s, path + 13, out);
+    else if (!strcmp(path, "/api/receipts") && post)
+        cb_receipts_add(r, s, out);
     else
         cb_reply_problem(out, 404, NULL, "no such call");
 }

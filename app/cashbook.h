@@ -10,7 +10,7 @@
  * Modules: main.c (options, start, stop), http.c (libmicrohttpd glue, the
  * router, responses, the request log), api.c (the handlers), sign.c (the
  * signatures and the calls to Oblako), store.c (SQLite), session.c (cookies
- * in memory). Everything is thread-safe: libmicrohttpd runs one thread per
+ * in memory), usage.c (cash registers' receipts, reported to Oblako). Everything is thread-safe: libmicrohttpd runs one thread per
  * connection; the session table has a mutex, SQLite files are opened per
  * request.
  */
@@ -95,6 +95,9 @@ struct cb_answer {
 /* METHOD pathq on Oblako as application app, signed, without a body.
  * Returns 0 with an answer of any status, -1 with out->err when none. */
 int cb_oblako_call(const char *app, const char *method, const char *pathq, struct cb_answer *out);
+/* The same with a JSON body (NULL: none). */
+int cb_oblako_send(const char *app, const char *method, const char *pathq, const char *json,
+                   struct cb_answer *out);
 void cb_answer_clear(struct cb_answer *a);
 void cb_sign_global_init(void);
 void cb_sign_global_cleanup(void);
@@ -119,6 +122,11 @@ int cb_entries_list(const char *key, const char *after_date, int64_t after_id, i
 int cb_entry_add(const char *key, const char *date, int64_t amount, const char *comment,
                  json_t **item);
 int cb_entry_delete(const char *key, int64_t id);
+/* One receipt of cash register `reg` (of `model`) on `day`; *registers gets
+ * the day's counts of every register of the area, [{id, model, receipts}]. */
+int cb_receipt_add(const char *key, const char *reg, const char *model, const char *day,
+                   json_t **registers);
+
 
 /* --- session.c: the backend's own sessions, in memory --- */
 struct cb_session {
@@ -137,5 +145,8 @@ int cb_sessions_get(const char *cookie, struct cb_session *out);
 void cb_sessions_set_state(const char *cookie, const char *state);
 void cb_session_clear(struct cb_session *s);
 void cb_sessions_free(void);
+
+/* --- usage.c: cash registers and their receipts, reported to Oblako (R-CAT-6) --- */
+void cb_receipts_add(const struct cb_req *r, const struct cb_session *s, struct cb_resp *out);
 
 #endif

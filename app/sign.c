@@ -123,13 +123,14 @@ sink_write(char *data, size_t size, size_t n, void *userp)
 }
 
 static struct curl_slist *
-sign_headers(const char *app, const char *method, const char *signed_path)
+sign_headers(const char *app, const char *method, const char *signed_path, const char *body)
 {
     struct curl_slist *h = NULL;
     char sig[CB_SIG_LEN], *line;
     int64_t now = (int64_t)time(NULL);
 
-    cb_sign(cb_config.secret, method, signed_path, now, "", 0, sig);
+    cb_sign(cb_config.secret, method, signed_path, now, body ? body : "", body ? strlen(body) : 0,
+            sig);
     line = cb_xprintf("X-Oblako-App: %s", app);
     h = curl_slist_append(h, line);
     free(line);
@@ -140,18 +141,26 @@ sign_headers(const char *app, const char *method, const char *signed_path)
     h = curl_slist_append(h, line);
     free(line);
     h = curl_slist_append(h, "Accept: application/json");
-    h = curl_slist_append(h, "Content-Type:"); /* an empty body has no type */
+    /* an empty body has no type */
+    h = curl_slist_append(h, body ? "Content-Type: application/json" : "Content-Type:");
     return h;
 }
 
 int
 cb_oblako_call(const char *app, const char *method, const char *pathq, struct cb_answer *out)
 {
+    return cb_oblako_send(app, method, pathq, NULL, out);
+}
+
+int
+cb_oblako_send(const char *app, const char *method, const char *pathq, const char *json,
+               struct cb_answer *out)
+{
     /* The request line carries the base URL's own path too, so it is signed. */
     char *signed_path = cb_xprintf("%s%s", cb_config.oblako_path, pathq);
     char *url = cb_xprintf("%s%s", cb_config.oblako, pathq);
     struct sink body = {NULL, 0, 0};
-    struct curl_slist *headers = sign_headers(app, method, signed_path);
+    struct curl_slist *headers = sign_headers(app, method, signed_path, json);
     CURL *c = curl_easy_init();
     CURLcode cc = CURLE_FAILED_INIT;
 
@@ -166,8 +175,8 @@ cb_oblako_call(const char *app, const char *method, const char *pathq, struct cb
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
         if (!strcmp(method, "POST")) {
-            curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, json ? json : "");
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, json ? (long)strlen(json) : 0L);
         } else if (strcmp(method, "GET") != 0) {
             curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
         }

@@ -423,6 +423,61 @@ cb_entry_add(const char *key, const char *date, int64_t amount, const char *comm
     return rc;
 }
 
+/* Receipts per cash register and day: created on first use, so an area made
+ * before it has the table too. */
+static const char receipts_schema[] =
+    "CREATE TABLE IF NOT EXISTS receipts (register TEXT NOT NULL, model TEXT NOT NULL,"
+    " day TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (register, day));";
+
+static int
+receipts_day(sqlite3 *db, const char *day, json_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = CB_OK;
+
+    if (sqlite3_prepare_v2(db, "SELECT register, model, count FROM receipts WHERE day = ?"
+                               " ORDER BY register", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(db, "receipts read");
+    sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(out, json_pack("{s:s, s:s, s:I}", "id", sqlite3_column_text(st, 0),
+                                             "model", sqlite3_column_text(st, 1), "receipts",
+                                             (json_int_t)sqlite3_column_int64(st, 2)));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CB_OK : db_fail(db, "receipts read");
+}
+
+int
+cb_receipt_add(const char *key, const char *reg, const char *model, const char *day,
+               json_t **registers)
+{
+    static const char sql[] = "INSERT INTO receipts (register, model, day, count)"
+                              " VALUES (?, ?, ?, 1) ON CONFLICT (register, day)"
+                              " DO UPDATE SET count = count + 1, model = excluded.model";
+    sqlite3_stmt *st = NULL;
+    int rc;
+    sqlite3 *db = area_open(key, &rc);
+
+    *registers = json_array();
+    if (db && (sqlite3_exec(db, receipts_schema, NULL, NULL, NULL) != SQLITE_OK ||
+               sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+               sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK))
+        rc = db_fail(db, "receipt insert");
+    if (st) {
+        sqlite3_bind_text(st, 1, reg, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, day, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? receipts_day(db, day, *registers)
+                                             : db_fail(db, "receipt insert");
+        sqlite3_finalize(st);
+    }
+    if (db) {
+        sqlite3_exec(db, rc == CB_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close(db);
+    }
+    return rc;
+}
+
 int
 cb_entry_delete(const char *key, int64_t id)
 {

@@ -194,3 +194,26 @@ test('R-CAT-6: a KKT-PAID quantity in force covers that many chargeable register
   const view = await client.owner.get(`/api/v1/subscribers/${client.id}/usage?month=${month}`);
   assert.deepEqual(view.body.items.map((i) => i.why), ['paid_units', 'paid_units', 'beyond_allowance']);
 });
+
+test('the reference cash book reports its registers: each receipt sends the day\'s counts, signed', async () => {
+  const o = await client.owner.post('/api/v1/sessions', { area: area.id });
+  assert.equal(o.status, 201, JSON.stringify(o.body));
+  const res = await fetch(o.body.launch_url, { redirect: 'manual' });
+  assert.equal(res.status, 303);
+  const headers = { cookie: res.headers.getSetCookie().map((x) => x.split(';')[0]).join('; '), 'content-type': 'application/json' };
+  let last;
+  for (let i = 0; i < 2; i++) {
+    const r = await fetch(`${backend.url}/api/receipts`, { method: 'POST', headers, body: JSON.stringify({ register: 'shop-1', model: 'shtrih' }) });
+    last = await r.json();
+    assert.equal(r.status, 201, JSON.stringify(last));
+    assert.equal(last.reported, 201, 'Oblako took the report');
+  }
+  const bad = await fetch(`${backend.url}/api/receipts`, { method: 'POST', headers, body: JSON.stringify({ register: 'shop-1', model: 'Штрих' }) });
+  assert.equal(bad.status, 400);
+  const month = last.day.slice(0, 7);
+  const view = await client.owner.get(`/api/v1/subscribers/${client.id}/usage?month=${month}&limit=500`);
+  const row = view.body.items.find((i) => i.register === 'shop-1' && i.date === last.day);
+  assert.ok(row, JSON.stringify(view.body));
+  assert.equal(row.receipts, 2);
+  assert.equal(row.model, 'shtrih');
+});
