@@ -9,6 +9,7 @@ import {
 import { setTitle, account, daysBetween } from '../session.js';
 import { SUBSCRIBER_ROLES, roleOptions, auditTable, invitesCard } from './common.js';
 import { appNames } from './areas.js';
+import { registersCard } from './registers.js';
 
 const canManage = () => (account()?.roles || []).some((r) => r === 'owner' || r === 'administrator');
 
@@ -196,4 +197,6 @@ export async function subscription(main) {
     empty: { title: t('mysub.empty') },
   });
   box.append(...[endingBanner(ent, sub)].filter(Boolean), hero, card(t('mysub.self_service'), selfService), card(t('mysub.history'), table.el));
+  // cash registers (R-CAT-6) of a client with Kassa: its owner and administrators, as the API allows
+  if (canManage() && (ent.applications || []).includes('kassa')) box.append(registersCard(acc.id, today.slice(0, 7)));
 }
