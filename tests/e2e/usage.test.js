@@ -76,6 +76,24 @@ test('R-CAT-6: a bad signature, a stranger and bad input are refused and store n
   assert.equal(count(), before);
 });
 
+test('R-CAT-6: the same report sent 8 times at once is stored once; tomorrow is refused, today is not', async () => {
+  const body = report('r-parallel', '2019-10-15', [{ id: 'atol-1', model: 'atol', receipts: 7 }]);
+  const all = await Promise.all(Array.from({ length: 8 }, () => post(body)));
+  assert.deepEqual(all.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 200, 200, 201], JSON.stringify(all.map((r) => r.body)));
+  assert.equal(query(ctx.db, "SELECT COUNT(*) FROM usage_reports WHERE report_key = 'r-parallel'")[0][0], '1');
+  const t = new Date(`${today}T12:00:00Z`);
+  t.setUTCDate(t.getUTCDate() + 1);
+  const tomorrow = t.toISOString().slice(0, 10);
+  const r = await post(report('r-tomorrow', tomorrow, [{ id: 'atol-1', model: 'atol', receipts: 1 }]));
+  assert.equal(r.status, 400, JSON.stringify(r.body));
+  assert.equal(r.body.field, 'day');
+  // another partner's API token names no such subscriber
+  const tok = await other.owner.post('/api/v1/tokens', { account: other.id, roles: 'owner', name: 'usage probe' });
+  assert.equal(tok.status, 201, JSON.stringify(tok.body));
+  const res = await ctx.s.fetch(`/api/v1/subscribers/${client.id}/usage?month=2019-12`, { headers: { authorization: `Bearer ${tok.body.token}` } });
+  assert.equal(res.status, 404, 'another partner\'s token: no such subscriber');
+});
+
 test('R-CAT-6 «Акция 1»: in 2019 the first non-Evotor register is free, Evotor is charged, 301 receipts charge the free one', async () => {
   for (let d = 3; d <= 5; d++) {
     const day = `2019-12-0${d}`;
