@@ -28,6 +28,7 @@
 #include "model/parties/subscriber.h"
 #include "model/requests/transfer.h"
 #include "model/subscriptions/subscription.h"
+#include "model/usage/usage.h"
 #include "base/banned.h"
 
 #define PASSWORD "demo-password"
@@ -53,6 +54,8 @@ static const struct login logins[] = {
     { "owner@start.test", "Светлана Попова", "subscriber ООО Старт (blocked: trial ended), owner" },
     { "owner@otsrochka.test", "Олег Лебедев",
       "subscriber ООО Отсрочка (deferred renewal), owner" },
+    { "owner@magazin.test", "Мария Кассирова",
+      "subscriber ООО Магазин у дома (two cash registers), owner" },
 };
 
 /* The name of the demo person with this email ("" for none: a bug the
@@ -340,6 +343,72 @@ transfer(struct ob_ctx *ctx, int64_t alfa, int64_t vector)
     return ob_transfer_forward(ctx, t.id, &t);
 }
 
+/* ---- cash registers (R-CAT-6) ----------------------------------------------------------
+ * ООО Магазин у дома, served by Альфа Софт, on KASSA with an ITS Retail
+ * contract, has two registers reporting every day since the 1st of last
+ * month: kkt-0001 (АТОЛ) is the contract's free register, except this month,
+ * when it sent 312 receipts on the 1st; kkt-0002 (Эвотор) is beyond the
+ * allowance. Reported through the backend protocol's own function, as the
+ * kassa application; the area and its reports only with the demo backend. */
+static int
+register_day(struct ob_ctx *ctx, const char *key, int32_t day, int32_t first_of_month)
+{
+    char d[OB_DATE_LEN], id[32];
+    struct ob_usage_line regs[2] = {
+        { "kkt-0001", "atol", day == first_of_month ? 312 : 90 + (day * 37) % 120 },
+        { "kkt-0002", "evotor", 20 + (day * 13) % 45 },
+    };
+    struct ob_usage_report_in in = { id, key, d, regs, 2, d };
+    struct ob_usage_report_out out;
+
+    ob_date_format(day, d);
+    snprintf(id, sizeof(id), "demo-%s", d);
+    return ob_usage_report(ctx, &in, &out);
+}
+
+static int
+registers(struct ob_ctx *ctx, int64_t alfa)
+{
+    int64_t now = ob_clock_now(ctx), sub, area, app_was = ctx->actor.app;
+    int32_t today = ob_date_of_instant(now), first, prev_first;
+    char from[OB_DATE_LEN], to[OB_DATE_LEN], key[32] = "";
+    struct ob_its_new its = { "ITS-RETAIL-0001", "RETAIL", NULL, from, to, "demo", alfa, 0 };
+    struct ob_area_new in = { 0, "Магазин: касса", "kassa", false, true };
+    struct ob_app kassa;
+    int y, m, d, rc;
+
+    ob_date_to_ymd(today, &y, &m, &d);
+    first = ob_date_from_ymd(y, m, 1);
+    ob_date_add_months(first, -1, &prev_first);
+    ob_date_format(prev_first, from);
+    ob_date_add_months(prev_first, 12, &first);
+    ob_date_format(first, to);
+    first = ob_date_from_ymd(y, m, 1);
+    at_day(ctx, now, prev_first - today);
+    if ((rc = subscriber(ctx, alfa, "ООО Магазин у дома", "owner@magazin.test", &sub)) ||
+        (rc = info(ctx, sub, "ООО «Магазин у дома»", "owner@magazin.test")) ||
+        (rc = post(ctx, sub, "main", "KASSA", 12)))
+        goto out;
+    at_day(ctx, now, 0);
+    its.subscriber = sub;
+    in.subscriber = sub;
+    if ((rc = ob_its_create(ctx, &its, &area)) || !ctx->cfg->demo_app_url[0] ||
+        (rc = ob_area_create(ctx, &in, &area)) || (rc = ob_catalog_app_find(ctx, "kassa", &kassa)))
+        goto out;
+    if (ob_db_get_text(ctx->db, key, sizeof(key), "SELECT area_key FROM areas WHERE id = ?", "i",
+                       area) != OB_DB_ROW) {
+        rc = ob_err_set(&ctx->err, OB_EINTERNAL, "demo.no_area", "id=%lld", (long long)area);
+        goto out;
+    }
+    ctx->actor.app = kassa.id;
+    for (int32_t day = prev_first; day <= today && rc == 0; day++)
+        rc = register_day(ctx, key, day, first);
+    ctx->actor.app = app_was;
+out:
+    at_day(ctx, now, 0);
+    return rc;
+}
+
 /* All in one transaction: a failure leaves the database without demo data. */
 static int
 seed(struct ob_ctx *ctx, void *arg)
@@ -372,7 +441,7 @@ seed(struct ob_ctx *ctx, void *arg)
         (rc = states(ctx, alfa, beta, romashka, sub)) ||
         (rc = subscriber(ctx, beta, "ООО Вектор", "boss@vector.test", &vector)) ||
         (rc = areas(ctx, romashka, sub, vector)) ||
-        (rc = transfer(ctx, alfa, vector)))
+        (rc = transfer(ctx, alfa, vector)) || (rc = registers(ctx, alfa)))
         return rc;
     for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++)
         if ((rc = set_password(ctx, (void *)logins[i].email)) != 0)

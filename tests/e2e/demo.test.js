@@ -104,6 +104,18 @@ test('demo data areas run on the reference backend; the printed login opens one 
     const entries = await (await fetch(`${cb.url}/api/entries?limit=50`, { headers: { cookie } })).json();
     assert.equal(entries.items.length, 8);
     assert.ok(entries.total > 0);
+    // R-CAT-6: ООО Магазин у дома has two registers reporting since the 1st of last month; its
+    // owner sees the ITS Retail contract's free one and the Evotor beyond it
+    const shop = new Client(s);
+    assert.equal((await shop.login('owner@magazin.test', 'demo-password')).status, 200);
+    const shopId = (await shop.get('/api/v1/me')).body.accounts.find((a) => a.kind === 'subscriber').id;
+    const today = (await shop.get('/api/v1/me')).body.today;
+    const d = new Date(`${today.slice(0, 7)}-15T00:00:00Z`);
+    d.setUTCMonth(d.getUTCMonth() - 1);
+    const usage = await shop.get(`/api/v1/subscribers/${shopId}/usage?month=${d.toISOString().slice(0, 7)}&limit=500`);
+    assert.equal(usage.status, 200, JSON.stringify(usage.body));
+    const verdicts = Object.fromEntries(usage.body.items.map((i) => [i.register, i.why]));
+    assert.deepEqual(verdicts, { 'kkt-0001': 'its_retail', 'kkt-0002': 'beyond_allowance' });
   } finally {
     await cb.stop();
     assert.equal(await s.stop(), 0);
