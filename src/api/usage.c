@@ -20,7 +20,7 @@ report_registers(struct ob_req *req, struct ob_usage_report_in *in)
     static const char *const fields[] = { "id", "model", "receipts", NULL };
     json_t *arr = json_object_get(req->json, "registers");
     struct ob_usage_line *v;
-    char prefix[32];
+    char prefix[48];
     int rc;
 
     if (!json_is_array(arr) || json_array_size(arr) < 1 ||

@@ -295,10 +295,17 @@ client_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     return e->cmonth ? correct_client(ctx, e->t, &c, e->cmonth) : usage_lines(ctx, e->t, &c);
 }
 
+/* The clients with reports in [from, to) that partner P may have served then
+ * (serving() decides): driven by the month's usage rows, so a run over many
+ * partners and clients without registers costs next to nothing. Binds
+ * from, to, P, P, to, from. */
 #define CLIENTS_SQL                                                                                 \
-    "SELECT b.account_id, b.code, a.name FROM subscribers b JOIN accounts a ON a.id = "             \
-    "b.account_id WHERE b.account_id IN (SELECT subscriber_id FROM usage_days WHERE day >= ? "    \
-    "AND day < ?) "
+    "SELECT b.account_id, b.code, a.name FROM (SELECT DISTINCT subscriber_id FROM usage_days "      \
+    "WHERE day >= ? AND day < ?) u JOIN subscribers b ON b.account_id = u.subscriber_id "         \
+    "JOIN accounts a ON a.id = b.account_id WHERE (b.partner_id = ? OR EXISTS (SELECT 1 FROM "    \
+    "subscriptions s WHERE s.subscriber_id = b.account_id AND s.partner_id = ? AND "              \
+    "s.start < ? AND s.\"end\" > ?)) "
+#define CLIENTS_FMT "ttiitt"
 
 struct closed {
     const char *month;
@@ -318,9 +325,9 @@ closed_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     ob_date_format(e.to, to);
     /* only clients with a report stored after the month was closed */
     return ob_db_each(ctx, client_row, &e,
-                      CLIENTS_SQL "AND EXISTS (SELECT 1 FROM usage_days u WHERE u.subscriber_id "
-                                  "= b.account_id AND u.updated_at > ?) ORDER BY b.code",
-                      "tti", f, to, ob_stmt_int(st, 1));
+                      CLIENTS_SQL "AND EXISTS (SELECT 1 FROM usage_days x WHERE x.subscriber_id "
+                                  "= b.account_id AND x.updated_at > ?) ORDER BY b.code",
+                      CLIENTS_FMT "i", f, to, t->partner, t->partner, to, f, ob_stmt_int(st, 1));
 }
 
 /* The correcting lines of closed months, when `month` is the first open one
@@ -362,5 +369,6 @@ ob_usage_statement_lines(struct ob_ctx *ctx, const char *month, int64_t partner,
     ob_date_format(t.to, to);
     if ((rc = corrections(ctx, &t)) != 0)
         return rc;
-    return ob_db_each(ctx, client_row, &e, CLIENTS_SQL "ORDER BY b.code", "tt", f, to);
+    return ob_db_each(ctx, client_row, &e, CLIENTS_SQL "ORDER BY b.code", CLIENTS_FMT, f, to,
+                      partner, partner, to, f);
 }

@@ -56,7 +56,7 @@ token_ok(const char *s, size_t max, bool lower_only)
 static int
 check_registers(struct ob_ctx *ctx, const struct ob_usage_report_in *in)
 {
-    char field[48];
+    char field[64];
 
     if (in->nregisters < 1 || in->nregisters > OB_USAGE_REGISTERS_MAX)
         return ob_err_field(&ctx->err, OB_EINVAL, "registers", "usage.registers_count", "max=%d",
