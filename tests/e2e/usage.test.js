@@ -194,6 +194,13 @@ test('R-CAT-6: a chargeable register-month is one usage line at the KKT-PAID pri
   run('2020-01');
   const usage = (reg) => ['usage', reg, '2020-01', '1', '10000', '20', 'partner_without_csk', '8000'];
   assert.deepEqual(lines('2020-01'), [...corr, usage('evo-1'), usage('shtrih-1')]);
+  // the partner reads them through the statements API; its client does not
+  const list = await p.owner.get(`/api/v1/statements?partner=${p.id}&month=2020-01`);
+  assert.equal(list.status, 200, JSON.stringify(list.body));
+  const got = await p.owner.get(`/api/v1/statements/${list.body.items[0].id}/lines`);
+  assert.deepEqual(got.body.items.map((l) => [l.line_kind, l.register, l.usage_month, l.amount_due]),
+    [['correction', 'shtrih-1', '2019-12', 8000], ['usage', 'evo-1', '2020-01', 8000], ['usage', 'shtrih-1', '2020-01', 8000]]);
+  assert.equal((await client.owner.get(`/api/v1/statements/${list.body.items[0].id}/lines`)).status, 404);
 });
 
 test('R-CAT-6: a KKT-PAID quantity in force covers that many chargeable registers', async () => {
