@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBackend, newClient, readyArea, signed, SECRET } from './lib/areas.js';
-import { setup, newPartner } from './lib/accounts.js';
+import { setup, newPartner, newUser, uniqueEmail } from './lib/accounts.js';
 import { query } from './lib/db.js';
 import { runCli } from './lib/server.js';
 
@@ -131,11 +131,18 @@ test('R-CAT-6 «Акция 2»: an ITS Retail contract frees one more register f
   assert.equal(byReg['evo-1'].contract, 'RET-1');
 });
 
-test('R-CAT-6: another tenant gets 404; a list pages by cursor and exports CSV', async () => {
+test('R-CAT-6: another tenant gets 404, a plain user 403, a removed administrator 404; a list pages by cursor and exports CSV', async () => {
   for (const who of [other.owner]) {
     const r = await who.get(`/api/v1/subscribers/${client.id}/usage?month=2019-12`);
     assert.equal(r.status, 404);
   }
+  // a plain user is refused; an administrator reads until removed, then the client is gone for them
+  const user = await newUser(ctx, client.owner, client.id, { email: uniqueEmail('cashier'), roles: ['user'] });
+  assert.equal((await user.client.get(`/api/v1/subscribers/${client.id}/usage?month=2019-12`)).status, 403);
+  const adm = await newUser(ctx, client.owner, client.id, { email: uniqueEmail('adm'), roles: ['administrator'] });
+  assert.equal((await adm.client.get(`/api/v1/subscribers/${client.id}/usage?month=2019-12`)).status, 200);
+  assert.equal((await client.owner.del(`/api/v1/subscribers/${client.id}/users/${adm.person}`)).status, 204);
+  assert.equal((await adm.client.get(`/api/v1/subscribers/${client.id}/usage?month=2019-12`)).status, 404);
   const bad = await client.owner.get(`/api/v1/subscribers/${client.id}/usage?month=2019-1`);
   assert.equal(bad.status, 400);
   assert.equal(bad.body.field, 'month');
