@@ -10,10 +10,11 @@
  * the per-unit tariff, the daily limit, allowances while another contract
  * of the client is in force) and the free_units promotion on that tariff
  * (KASSA-FREE-KKT: one register, not Evotor, with its end date).
- * ob_usage_judge is the rule as a pure function (docs/rules.md, "Usage
- * metering"); ob_usage_month applies it to a client's month;
- * ob_usage_statement_lines turns chargeable register-months into statement
- * lines and settles reports that came after a month was closed.
+ * ob_usage_judge is the rule as a pure function (docs/rules.md, R-CAT-6);
+ * ob_usage_month_get (ob_usage_month_judge in the run) applies it to a
+ * client's month; ob_usage_statement_lines turns chargeable register-months
+ * into statement lines and settles reports that came after a month was
+ * closed.
  */
 #ifndef OB_MODEL_USAGE_USAGE_H
 #define OB_MODEL_USAGE_USAGE_H
