@@ -27,6 +27,8 @@
 #include "model/identity/person.h"
 #include "model/parties/subscriber.h"
 #include "model/requests/transfer.h"
+#include "model/statements/close.h"
+#include "model/statements/statement.h"
 #include "model/subscriptions/subscription.h"
 #include "model/usage/usage.h"
 #include "base/banned.h"
@@ -56,6 +58,11 @@ static const struct login logins[] = {
       "subscriber ООО Отсрочка (deferred renewal), owner" },
     { "owner@magazin.test", "Мария Кассирова",
       "subscriber ООО Магазин у дома (two cash registers), owner" },
+    { "owner@sever.test", "Семён Северов",
+      "subscriber ООО Север (Альфа Софт: first paid month and two renewals), owner" },
+    { "owner@zapad.test", "Зоя Западова",
+      "subscriber ООО Запад (Альфа Софт: moved from local ITS), owner" },
+    { "owner@gamma.test", "Галина Гаврилова", "subscriber ООО Гамма (Бета Консалтинг), owner" },
 };
 
 /* The name of the demo person with this email ("" for none: a bug the
@@ -161,7 +168,8 @@ info(struct ob_ctx *ctx, int64_t sub, const char *legal_name, const char *owner)
 }
 
 static int
-post(struct ob_ctx *ctx, int64_t sub, const char *kind, const char *tariff, int term)
+post_as(struct ob_ctx *ctx, int64_t sub, const char *kind, const char *tariff, int term,
+        bool from_local_its)
 {
     struct ob_subscription_new in = { 0 };
     int64_t id;
@@ -170,8 +178,15 @@ post(struct ob_ctx *ctx, int64_t sub, const char *kind, const char *tariff, int 
     in.kind = kind;
     in.tariff = tariff;
     in.term_months = term;
-    in.new_client = true;
+    in.new_client = !from_local_its;
+    in.from_local_its = from_local_its;
     return ob_subscription_post(ctx, &in, &id);
+}
+
+static int
+post(struct ob_ctx *ctx, int64_t sub, const char *kind, const char *tariff, int term)
+{
+    return post_as(ctx, sub, kind, tariff, term, false);
 }
 
 /* The day `term` months before `target`, or the latest one whose term ends
@@ -203,9 +218,9 @@ states(struct ob_ctx *ctx, int64_t alfa, int64_t beta, int64_t romashka, int64_t
 
     start_ending_on(today + 3, &term, &start);
     if ((rc = info(ctx, romashka, "ООО «Ромашка»", "director@romashka.test")) ||
-        (rc = post(ctx, romashka, "main", "ITSaaS-PROF", 12)) ||
-        (rc = post(ctx, ivanov, "its_local", NULL, 0)))
+        (rc = post(ctx, romashka, "main", "ITSaaS-PROF", 12)))
         return rc;
+    (void)ivanov;               /* its local ITS month is history (statements()) */
     at_day(ctx, now, start - today);
     if ((rc = subscriber(ctx, alfa, "ООО Финиш", "owner@finish.test", &sub)) ||
         (rc = info(ctx, sub, "ООО «Финиш»", "owner@finish.test")) ||
@@ -224,8 +239,69 @@ out:
     return rc;
 }
 
+/* Issue 12 item 10: last month's statements, closed, with every rule of
+ * R-BIL-2 on Альфа Софт's (csk) and 20% on Бета Консалтинг's, posted on
+ * days of last month (day k is its 1st + k): ООО Север's first paid month
+ * (65%) with a short extension, its continuous renewal (60%) and the one
+ * after (50%), both posted ahead; ООО Запад moved from local ITS (50%); ИП
+ * Иванов's local ITS at 0; ООО Гамма of Бета Консалтинг (20%). Then this
+ * month's draft. */
+static int
+history_at(struct ob_ctx *ctx, int64_t now, int32_t first, int k)
+{
+    at_day(ctx, now, first + k - ob_date_of_instant(now));
+    return 0;
+}
+
+static int
+history(struct ob_ctx *ctx, int64_t alfa, int64_t beta, int64_t ivanov, int32_t first)
+{
+    int64_t now = ob_clock_now(ctx), sever, zapad, gamma;
+    int rc;
+
+    if ((rc = history_at(ctx, now, first, 1)) ||
+        (rc = subscriber(ctx, alfa, "ООО Север", "owner@sever.test", &sever)) ||
+        (rc = info(ctx, sever, "ООО «Север»", "owner@sever.test")) ||
+        (rc = post(ctx, sever, "main", "ITSaaS-PROF", 1)) ||
+        (rc = post(ctx, sever, "short_extension", NULL, 0)) ||
+        (rc = history_at(ctx, now, first, 4)) ||
+        (rc = post(ctx, ivanov, "its_local", NULL, 0)) ||
+        (rc = history_at(ctx, now, first, 9)) ||
+        (rc = subscriber(ctx, alfa, "ООО Запад", "owner@zapad.test", &zapad)) ||
+        (rc = info(ctx, zapad, "ООО «Запад»", "owner@zapad.test")) ||
+        (rc = post_as(ctx, zapad, "main", "ITSaaS-PROF", 1, true)) ||
+        (rc = history_at(ctx, now, first, 11)) ||
+        (rc = subscriber(ctx, beta, "ООО Гамма", "owner@gamma.test", &gamma)) ||
+        (rc = info(ctx, gamma, "ООО «Гамма»", "owner@gamma.test")) ||
+        (rc = post(ctx, gamma, "main", "ITSaaS-PROF", 1)) ||
+        (rc = history_at(ctx, now, first, 19)) ||
+        (rc = post(ctx, sever, "main", "ITSaaS-PROF", 1)) ||
+        (rc = history_at(ctx, now, first, 24)))
+        goto out;
+    rc = post(ctx, sever, "main", "ITSaaS-PROF", 1);
+out:
+    at_day(ctx, now, 0);
+    return rc;
+}
+
+static int
+statements(struct ob_ctx *ctx)
+{
+    struct ob_statement_closed closed;
+    char month[8], prev[8];
+    int rc;
+
+    ob_statement_month_of(ob_clock_now(ctx), month);
+    if (ob_statement_month_prev(month, prev) != 0)
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "demo.no_date", "today=%s", month);
+    if ((rc = ob_statement_close(ctx, prev, &closed)) != 0)
+        return rc;
+    return ob_statement_run(ctx, month, "demo", NULL, NULL, NULL);
+}
+
 /* Альфа Софт's own tariff on ITSaaS-PROF (R-CAT-3) and a local ITS
- * contract of its client ИП Иванов (R-SUB-6), valid for a year from today. */
+ * contract of its client ИП Иванов (R-SUB-6), valid for a year from `today` (the 1st
+ * of last month: its local ITS month is in last month's statement). */
 static int
 catalog(struct ob_ctx *ctx, int64_t alfa, int64_t client, const char *today)
 {
@@ -414,12 +490,20 @@ static int
 seed(struct ob_ctx *ctx, void *arg)
 {
     bool *again = arg;
-    char generated[64], today[OB_DATE_LEN];
-    int64_t admin, alfa, beta, sub, romashka, status, vector;
+    char generated[64], today[OB_DATE_LEN], since[OB_DATE_LEN], month[8], prev[8];
+    int64_t admin, alfa, beta, sub, romashka, status, vector, from, to;
+    int32_t first;
     bool created;
     int rc;
 
     ob_date_format(ob_clock_today(ctx), today);
+    /* the history starts on the 1st of last month (issue 12 item 10) */
+    ob_statement_month_of(ob_clock_now(ctx), month);
+    if (ob_statement_month_prev(month, prev) != 0 ||
+        ob_statement_month_bounds(prev, &from, &to) != 0)
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "demo.no_date", "today=%s", today);
+    first = ob_date_of_instant(from);
+    ob_date_format(first, since);
     /* the admin first, so that init_provider finds the person with a name */
     if ((rc = ob_person_ensure(ctx, ADMIN, name_of(ADMIN), "ru", &admin, NULL)) != 0 ||
         (rc = ob_account_init_provider(ctx, "Облако (демо)", ADMIN, PASSWORD, generated,
@@ -430,18 +514,19 @@ seed(struct ob_ctx *ctx, void *arg)
         return 0;
     }
     if ((rc = partner(ctx, "Альфа Софт", "7707083893", "owner@alfa-soft.test", "Москва", &alfa)) ||
-        (rc = ob_partner_status_add(ctx, alfa, "csk", today, NULL, "demo", &status)) ||
+        (rc = ob_partner_status_add(ctx, alfa, "csk", since, NULL, "demo", &status)) ||
         (rc = employee(ctx, alfa, "operator@alfa-soft.test", "operator")) ||
         (rc = partner(ctx, "Бета Консалтинг", "5024002119", "owner@beta-consult.test",
                       "Московская область", &beta)) ||
         (rc = subscriber(ctx, alfa, "ООО Ромашка", "director@romashka.test", &romashka)) ||
         (rc = user(ctx, romashka, "buh@romashka.test")) ||
         (rc = subscriber(ctx, alfa, "ИП Иванов", "ivanov@ip-ivanov.test", &sub)) ||
-        (rc = catalog(ctx, alfa, sub, today)) ||
+        (rc = catalog(ctx, alfa, sub, since)) ||
         (rc = states(ctx, alfa, beta, romashka, sub)) ||
         (rc = subscriber(ctx, beta, "ООО Вектор", "boss@vector.test", &vector)) ||
-        (rc = areas(ctx, romashka, sub, vector)) ||
-        (rc = transfer(ctx, alfa, vector)) || (rc = registers(ctx, alfa)))
+        (rc = history(ctx, alfa, beta, sub, first)) ||
+        (rc = areas(ctx, romashka, sub, vector)) || (rc = registers(ctx, alfa)) ||
+        (rc = statements(ctx)) || (rc = transfer(ctx, alfa, vector)))
         return rc;
     for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++)
         if ((rc = set_password(ctx, (void *)logins[i].email)) != 0)

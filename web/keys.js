@@ -40,6 +40,8 @@ export const BUILT_KEYS = {
   'tariff_kind.*': ['trial', 'main', 'extension', 'short_extension', 'per_unit'],
   'services.*': ['basic', 'prof'],
   'tab.*': [...APPLICATION_TABS, ...REQUEST_TABS],
+  // the request dialog's statement month (GET /api/v1/requests/{id}/quote)
+  'requests.quote_month_*': ['open', 'closed'],
   'applications.empty_*': APPLICATION_TABS,
   'request.*': REQUESTS,
   // a partner's requisites other than its name and email (common.js requisiteLabel)

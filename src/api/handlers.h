@@ -56,6 +56,8 @@ OB_HANDLER(ob_api_transfers_forward);
 OB_HANDLER(ob_api_transfers_answer);
 OB_HANDLER(ob_api_transfers_decide);
 OB_HANDLER(ob_api_transfers_letter);
+/* closing.c */
+OB_HANDLER(ob_api_statement_month_close);
 /* subscribers.c */
 OB_HANDLER(ob_api_subscribers_list);
 OB_HANDLER(ob_api_subscribers_ending);

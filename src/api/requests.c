@@ -12,6 +12,8 @@
 #include "base/ctx.h"
 #include "base/date.h"
 #include "model/requests/request.h"
+#include "model/statements/close.h"
+#include "model/statements/statement.h"
 #include "base/banned.h"
 
 static json_t *
@@ -236,23 +238,44 @@ side_json(const struct ob_subscription *s)
                      (json_int_t)s->amount_due, "state", s->state ? s->state : "");
 }
 
+/* The statement month of the posting, and whether applying makes a
+ * correcting line (R-BIL-3): the month is closed and the amount moves. */
+static int
+statement_json(struct ob_req *req, const struct ob_subscription *before,
+               const struct ob_subscription *after, json_t **out)
+{
+    char month[8];
+    bool closed = false;
+    int rc;
+
+    ob_statement_month_of(before->posted_at, month);
+    if ((rc = ob_statement_month_closed(req->ctx, month, &closed)) != 0)
+        return rc;
+    *out = json_pack("{s:s, s:s, s:b}", "month", month, "state", closed ? "closed" : "open",
+                     "correction", closed && (after->amount_due != before->amount_due ||
+                                              after->price != before->price));
+    return 0;
+}
+
 int
 ob_api_requests_quote(struct ob_req *req, struct ob_resp *resp)
 {
     struct ob_subscription before, after;
     struct ob_request r = { 0 };
+    json_t *statement = NULL;
     int64_t id;
     int rc;
 
     if ((rc = ob_req_id(req, "id", &id)) != 0 ||
-        (rc = ob_request_quote(req->ctx, id, &r, &before, &after)) != 0)
+        (rc = ob_request_quote(req->ctx, id, &r, &before, &after)) != 0 ||
+        (rc = statement_json(req, &before, &after, &statement)) != 0)
         return rc;
     return ob_resp_json(
         resp, 200,
-        json_pack("{s:I, s:s, s:{s:I, s:s}, s:o, s:o, s:{s:I, s:I}}", "request", (json_int_t)id,
-                  "kind", r.kind, "subscriber", "id", (json_int_t)before.subscriber, "name",
-                  before.subscriber_name, "before", side_json(&before), "after",
-                  side_json(&after), "difference", "price",
+        json_pack("{s:I, s:s, s:{s:I, s:s}, s:o, s:o, s:{s:I, s:I}, s:o}", "request",
+                  (json_int_t)id, "kind", r.kind, "subscriber", "id",
+                  (json_int_t)before.subscriber, "name", before.subscriber_name, "before",
+                  side_json(&before), "after", side_json(&after), "difference", "price",
                   (json_int_t)(after.price - before.price), "amount_due",
-                  (json_int_t)(after.amount_due - before.amount_due)));
+                  (json_int_t)(after.amount_due - before.amount_due), "statement", statement));
 }

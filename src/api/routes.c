@@ -113,6 +113,9 @@ const struct ob_route ob_routes[] = {
       "approve (the new partner serves the client from now) or reject a transfer" },
     { "GET", "/api/v1/transfers/{id}/letter", ob_api_transfers_letter, 0, "object",
       "the client's letter as uploaded (attachment, its stored type)" },
+    { "POST", "/api/v1/statement-months/{month}/close", ob_api_statement_month_close, 0,
+      "provider", "close a month: re-run and freeze its statements, number them, email the "
+      "partners (provider admins)" },
     { "GET", "/api/v1/subscribers", ob_api_subscribers_list, 0, "scoped",
       "subscribers in scope with access-through and state; q (name, code, INN), partner, "
       "state, ends_within; sort by name, code, through, state" },

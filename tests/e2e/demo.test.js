@@ -5,6 +5,7 @@ import { freshDbUrl, runCli, startServer } from './lib/server.js';
 import { Client } from './lib/session.js';
 import { startCashbook } from './lib/app.js';
 import { SECRET, settled } from './lib/areas.js';
+import { query } from './lib/db.js';
 
 test('demo data: partners, subscribers and people whose printed logins work', async () => {
   const db = await freshDbUrl('demo');
@@ -73,6 +74,25 @@ test('demo data: partners, subscribers and people whose printed logins work', as
       assert.equal(x.state, e.body.blocked ? 'blocked' : 'active', `${x.name}: ${x.state}, blocked ${e.body.blocked}`);
     }
     assert.equal(subs.body.items.find((x) => x.name === 'ООО Старт').state, 'blocked');
+    // Issue 12 item 10: last month closed, with statements for both partners; this month a draft.
+    const month = today.slice(0, 7);
+    const [y, m] = month.split('-').map(Number);
+    const prev = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+    assert.deepEqual(query(db, `SELECT month, state FROM statement_months ORDER BY month`), [[prev, 'closed']]);
+    const st = query(db, `SELECT s.month, a.name, s.state, COALESCE(s.number, ''), s.partner_id FROM statements s
+                          JOIN accounts a ON a.id = s.partner_id ORDER BY s.month, a.name`);
+    assert.deepEqual(st.map((r) => r.slice(0, 3)), [[prev, 'Альфа Софт', 'closed'], [prev, 'Бета Консалтинг', 'closed'], [month, 'Альфа Софт', 'draft']]);
+    for (const r of st.slice(0, 2)) assert.equal(r[3], `${prev}/${r[4]}`);
+    const lines = (name) => query(db, `SELECT l.subscriber_name, l.kind, l.discount_pct, l.rule, l.amount_due FROM statement_lines l
+      JOIN statements s ON s.id = l.statement_id JOIN accounts a ON a.id = s.partner_id
+      WHERE s.month = '${prev}' AND a.name = '${name}' ORDER BY l.seq`);
+    const alfa = lines('Альфа Софт');
+    const rules = new Set(alfa.map((l) => `${l[1]} ${l[2]} ${l[3]}`));
+    for (const want of ['main 65 new_client', 'main 60 first_continuous_renewal', 'main 50 later_renewal',
+      'main 50 from_local_its', 'its_local 0 its_local']) assert.ok(rules.has(want), `R-BIL-2 ${want}: ${JSON.stringify(alfa)}`);
+    assert.ok(alfa.some((l) => l[1] === 'short_extension' && Number(l[4]) > 0), 'a short extension at its price');
+    assert.ok(alfa.filter((l) => l[1] === 'its_local').every((l) => l[4] === '0'), 'local ITS at 0');
+    assert.deepEqual(lines('Бета Консалтинг').map((l) => `${l[0]} ${l[2]} ${l[3]}`), ['ООО Гамма 20 partner_without_csk']);
   } finally {
     assert.equal(await s.stop(), 0);
   }

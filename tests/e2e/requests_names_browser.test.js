@@ -71,6 +71,8 @@ test('issue 11 a subscription-change request names the client, its fields in wor
   assert.equal((await q.locator('.quote-change').textContent()).trim(), `+${await money(page, diff)}`);
   const qt = await q.textContent();
   assert.match(qt, /скидка 65 % \(Новый клиент\)/);
+  // issue 12: the statement month of the posting, open: no correcting line, the draft shows the new amount
+  assert.match(qt, /Месяц ведомости[а-яё]+ \d{4} г\. — открыт.*Поправкане будет/s, qt);
   assert.ok(qt.includes(await money(page, api.body.after.amount_due)), qt);
   assert.match(await dlg.textContent(), /Срок: 12 мес\./);
   await shot(page, 'names-01-change-dialog');

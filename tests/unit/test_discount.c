@@ -176,6 +176,19 @@ static const struct chain_case {
     { "R-BIL-2 a paid PROF month starting later is no predecessor → 65%",
       { ITS_MAIN(PROF, "2026-05-01", "2026-06-01", 247200) }, 1,
       ITS_MAIN(BASIC, "2026-02-01", "2026-03-01", 104400), 65, "new_client" },
+    /* Issue 12: a decision re-derives the later mains from the chain as it stands after it
+     * (subscription.c, rederive_chain): a cancelled main is no longer in the client's rows. */
+    { "R-SUB-2 re-derived: the first paid main cancelled, its renewal is the first → 65%",
+      { { 0 } }, 0, ITS_MAIN(PROF, "2026-02-01", "2026-03-01", 247200), 65, "new_client" },
+    { "R-SUB-2 re-derived: the first renewal cancelled, the third follows a gap → 50%",
+      { ITS_MAIN(PROF, "2026-01-01", "2026-02-01", 247200) }, 1,
+      ITS_MAIN(PROF, "2026-03-01", "2026-04-01", 247200), 50, "renewal_after_gap" },
+    { "R-SUB-2 re-derived: the first of three cancelled, the third is the first renewal → 60%",
+      { ITS_MAIN(PROF, "2026-02-01", "2026-03-01", 247200) }, 1,
+      ITS_MAIN(PROF, "2026-03-01", "2026-04-01", 247200), 60, "first_continuous_renewal" },
+    { "R-SUB-2 re-derived: the first changed to a free BASIC month is no payment → 65%",
+      { ITS_MAIN(BASIC, "2026-01-01", "2026-02-01", 0) }, 1,
+      ITS_MAIN(PROF, "2026-02-01", "2026-03-01", 247200), 65, "new_client" },
 };
 
 static struct ob_chain_main

@@ -1,5 +1,5 @@
 // Pieces shared by the provider's and the partner's pages.
-import { t, tOr, fmtDate, fmtDateTime, fmtMoney, localName } from '../i18n.js';
+import { t, tOr, fmtDate, fmtDateTime, fmtMoney, localName, currentLang } from '../i18n.js';
 import { auditSentence, actorOf, changeLabel, changeValue } from './sentences.js';
 import { get, post, del, patch, withQuery } from '../api.js';
 import { today } from '../session.js';
@@ -181,6 +181,13 @@ function requestSubject(r) {
 /** What "quantity" counts for a subscription of this kind (R-SUB-1 quantity). */
 export const quantityMeaning = (kind) => t(kind === 'extension' || kind === 'short_extension' ? 'requests.quantity_units' : 'requests.quantity_once');
 
+/** A statement month 'YYYY-MM' as people read it: "ноябрь 2026 г.", "November 2026". */
+function monthName(m) {
+  const d = new Date(`${m}-15T12:00:00Z`);
+  if (Number.isNaN(d.getTime())) return m;
+  return new Intl.DateTimeFormat(currentLang() === 'ru' ? 'ru-RU' : 'en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(d);
+}
+
 /** One side of a quote: the period, the price, and the partner's terms. */
 function quoteSide(s) {
   if (s.state === 'cancelled') return t('requests.quote_cancelled');
@@ -211,7 +218,9 @@ function requestBody(r) {
       [t('requests.quote_before'), quoteSide(q.before)],
       [t('requests.quote_after'), quoteSide(q.after)],
       [t('requests.quote_change'), h('strong', { class: 'quote-change', text: `${diff > 0 ? '+' : ''}${fmtMoney(diff)}` })],
-    ]));
+      q.statement ? [t('requests.quote_month'), t(`requests.quote_month_${q.statement.state}`, { month: monthName(q.statement.month) })] : null,
+      q.statement ? [t('requests.quote_correction'), h('span', { class: q.statement.correction ? 'quote-correction' : 'muted', text: q.statement.correction ? t('requests.quote_correction_yes', { diff: `${diff > 0 ? '+' : ''}${fmtMoney(diff)}` }) : t(q.statement.state === 'closed' ? 'requests.quote_correction_same' : 'requests.quote_correction_open') })] : null,
+    ].filter(Boolean)));
   }).catch((err) => { clear(quote).append(errorBox(err)); });
   return box;
 }

@@ -357,7 +357,7 @@ apply_subscription(struct ob_ctx *ctx, const struct ob_request *r)
     int rc = changes_of(ctx, r, &ch);
 
     return rc ? rc
-              : ob_subscription_request_apply(ctx, r->subscription, r->kind, &ch,
+              : ob_subscription_request_apply(ctx, r->subscription, r->kind, &ch, r->id,
                                               ob_arena_printf(&ctx->arena, "request %lld: %s",
                                                               (long long)r->id, r->reason));
 }

@@ -422,6 +422,20 @@ draft_tx(struct ob_ctx *ctx, void *arg)
     return totals(ctx, d);
 }
 
+int
+ob_statement_draft(struct ob_ctx *ctx, const char *month, int64_t partner, int64_t *statement)
+{
+    struct draft d = { .month = month, .partner = partner };
+    int rc;
+
+    if (ob_statement_month_bounds(month, &d.from, &d.to) != 0)
+        return ob_err_field(&ctx->err, OB_EINVAL, "month", "statement.month_invalid", "month=%s",
+                            month ? month : "");
+    rc = ob_db_tx(ctx, OB_DB_WRITE, draft_tx, &d);
+    *statement = rc == 0 ? d.id : 0;
+    return rc;
+}
+
 /* ---- the run -------------------------------------------------------------------------
  *
  * A run row is claimed by one node at a time (statement_runs.node). Each

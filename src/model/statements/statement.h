@@ -55,6 +55,11 @@ int ob_statement_run_id(struct ob_ctx *ctx, int64_t run, const char *node,
 /* The latest run of `month`; *found says whether there is one. */
 int ob_statement_run_last(struct ob_ctx *ctx, const char *month, struct ob_statement_run *out,
                           bool *found);
+/* Draft partner P's statement of `month` as a run does, joining the
+ * caller's write transaction when there is one (closing re-runs a month
+ * this way, close.c). *statement gets its id, 0 when P has none. */
+int ob_statement_draft(struct ob_ctx *ctx, const char *month, int64_t partner,
+                       int64_t *statement);
 /* The content hash of a statement is the SHA-256 of a canonical text of its
  * header and lines: statement.c documents the text. */
 

@@ -925,6 +925,24 @@ describe(struct ob_ctx *ctx, const struct ob_subscription *s)
                            (long long)s->amount_due);
 }
 
+/* Did the client declare itself new (R-SUB-1) on a main posted before row
+ * m, cancelled ones included? The declaration is about the client, so a
+ * renewal that becomes the first paid main keeps it (docs/decisions.md). */
+static int
+declared_new_before(struct ob_ctx *ctx, const struct ob_subscription *m, bool *out)
+{
+    int64_t n = 0;
+    int rc = ob_db_get_int(ctx->db, &n,
+                           "SELECT COUNT(*) FROM subscriptions WHERE subscriber_id = ? "
+                           "AND kind = 'main' AND declared_new_client <> 0 AND id < ?",
+                           "ii", m->subscriber, m->id);
+
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    *out = m->new_client || n > 0;
+    return 0;
+}
+
 /* The plan of `s` with the changes ch, by the posting rules as of its
  * posting date, with s itself left out of the subscriber's rows. */
 static int
@@ -933,6 +951,7 @@ replan(struct ob_ctx *ctx, const struct ob_subscription *s, const struct ob_subs
 {
     struct ob_subscription_new in = { 0 };
     struct plan p = { .in = &in, .out = out };
+    int rc;
 
     in.subscriber = s->subscriber;
     in.kind = s->kind;
@@ -941,13 +960,19 @@ replan(struct ob_ctx *ctx, const struct ob_subscription *s, const struct ob_subs
     in.start = ch->start;
     in.quantity = ch->quantity ? ch->quantity : s->quantity;
     in.main = s->main;
-    in.new_client = ch->new_client >= 0 ? ch->new_client != 0 : s->new_client;
+    in.new_client = ch->new_client != 0;
+    if (ch->new_client < 0 && (rc = declared_new_before(ctx, s, &in.new_client)) != 0)
+        return rc;
     in.from_local_its = ch->from_local_its >= 0 ? ch->from_local_its != 0 : s->from_local_its;
     p.as_of = ob_date_of_instant(s->posted_at);
     p.replacing = s->id;
     p.lock = lock;
     p.kept_start = ch->start ? 0 : s->start;
-    return plan(ctx, &p);
+    if ((rc = plan(ctx, &p)) != 0)
+        return rc;
+    if (ch->new_client < 0)     /* the row keeps its own declaration */
+        out->new_client = s->new_client;
+    return 0;
 }
 
 static int
@@ -1045,10 +1070,23 @@ write_plan(struct ob_ctx *ctx, int64_t id, const struct ob_subscription *a)
                                (long long)id);
 }
 
+/* The request that last changed row id, or re-derived its discount. */
+static int
+mark_request(struct ob_ctx *ctx, int64_t id, int64_t request)
+{
+    int64_t n;
+
+    if (!request)
+        return 0;
+    n = ob_db_run(ctx->db, "UPDATE subscriptions SET request_id = ? WHERE id = ?", "ii", request,
+                  id);
+    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+}
+
 /* Re-plan and write s with ch; a main's extensions follow its period. */
 static int
 apply_change(struct ob_ctx *ctx, const struct ob_subscription *s,
-             const struct ob_subscription_change *ch, const char *reason)
+             const struct ob_subscription_change *ch, int64_t request, const char *reason)
 {
     static const struct ob_subscription_change same = { .new_client = -1, .from_local_its = -1 };
     struct ob_subscription after;
@@ -1057,6 +1095,7 @@ apply_change(struct ob_ctx *ctx, const struct ob_subscription *s,
 
     if ((rc = replan(ctx, s, ch, true, &after)) != 0 ||
         (rc = write_plan(ctx, s->id, &after)) != 0 ||
+        (rc = mark_request(ctx, s->id, request)) != 0 ||
         (rc = ob_audit_with(ctx, s->subscriber, "subscription.changed", "subscription", s->id,
                             json_pack("{s:s?, s:o, s:o, s:s?}", "subscriber", s->subscriber_name,
                                       "before", audit_params(ctx, s), "after",
@@ -1067,14 +1106,15 @@ apply_change(struct ob_ctx *ctx, const struct ob_subscription *s,
         return rc;
     for (int i = 0; i < r.n; i++)
         if (is_kind(&r.v[i], "extension") && r.v[i].main == s->id &&
-            (rc = apply_change(ctx, &r.v[i], &same, reason)) != 0)
+            (rc = apply_change(ctx, &r.v[i], &same, request, reason)) != 0)
             return rc;
     return 0;
 }
 
 /* Cancel s; a main's extensions go with it. */
 static int
-apply_cancel(struct ob_ctx *ctx, const struct ob_subscription *s, const char *reason)
+apply_cancel(struct ob_ctx *ctx, const struct ob_subscription *s, int64_t request,
+             const char *reason)
 {
     struct rows r;
     int64_t n = ob_db_run(ctx->db,
@@ -1088,33 +1128,134 @@ apply_cancel(struct ob_ctx *ctx, const struct ob_subscription *s, const char *re
     if (n == 0)
         return ob_err_set(&ctx->err, OB_ECONFLICT, "subscription.not_posted", "id=%lld",
                           (long long)s->id);
-    if ((rc = ob_audit_with(ctx, s->subscriber, "subscription.cancelled", "subscription", s->id,
+    if ((rc = mark_request(ctx, s->id, request)) != 0 ||
+        (rc = ob_audit_with(ctx, s->subscriber, "subscription.cancelled", "subscription", s->id,
                             audit_params_reason(ctx, s, reason),
                        "%s: posted → cancelled; reason: %s", describe(ctx, s), reason)) != 0 ||
         !is_kind(s, "main") || (rc = rows_of(ctx, s->subscriber, &r)) != 0)
         return rc;
     for (int i = 0; i < r.n; i++)
         if (is_kind(&r.v[i], "extension") && r.v[i].main == s->id &&
-            (rc = apply_cancel(ctx, &r.v[i], reason)) != 0)
+            (rc = apply_cancel(ctx, &r.v[i], request, reason)) != 0)
             return rc;
+    return 0;
+}
+
+/* ---- R-BIL-2 after a decision: the chain re-derived ------------------------------------- */
+
+/* Write row m's discount as d re-derived it, with the request; audited. */
+static int
+write_rederived(struct ob_ctx *ctx, const struct ob_subscription *m,
+                const struct ob_subscription *d, int64_t request, const char *reason)
+{
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE subscriptions SET discount_pct = ?, discount_rule = ?, "
+                          "amount_due = ?, request_id = NULLIF(?, 0) "
+                          "WHERE id = ? AND state = 'posted'",
+                          "itiii", (int64_t)d->discount_pct, d->discount_rule, d->amount_due,
+                          request, m->id);
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    return ob_audit_with(ctx, m->subscriber, "subscription.rederived", "subscription", m->id,
+                         json_pack("{s:s?, s:o, s:o, s:I, s:s?}", "subscriber",
+                                   m->subscriber_name, "before", audit_params(ctx, m), "after",
+                                   audit_params(ctx, d), "request", (json_int_t)request,
+                                   "reason", reason),
+                         "discount re-derived: %d%% (%s) → %d%% (%s), due %lld → %lld; %s",
+                         m->discount_pct, m->discount_rule, d->discount_pct, d->discount_rule,
+                         (long long)m->amount_due, (long long)d->amount_due, reason);
+}
+
+/* Re-derive paid main r->v[k] by the posting rules as of its own posting
+ * date (plan_discount, as posting does), among the client's rows as they
+ * stand now; its extensions take its discount (R-SUB-3). */
+static int
+rederive_one(struct ob_ctx *ctx, const struct rows *r, int k, int64_t request,
+             const char *reason)
+{
+    const struct ob_subscription *m = &r->v[k];
+    struct ob_subscription_new in = { 0 };
+    struct ob_subscription out = *m;
+    struct plan p = { .in = &in, .out = &out };
+    int rc;
+
+    p.rows.v = ob_arena_alloc(&ctx->arena, sizeof(*p.rows.v) * (size_t)r->n);
+    for (int i = 0; i < r->n; i++)
+        if (i != k)
+            p.rows.v[p.rows.n++] = r->v[i];
+    p.sub.id = m->subscriber;
+    p.sub.partner = m->partner;         /* the partner at posting (R-BIL-2) */
+    p.day = ob_date_of_instant(m->posted_at);
+    in.from_local_its = m->from_local_its;
+    if ((rc = declared_new_before(ctx, m, &in.new_client)) != 0 ||
+        (rc = plan_discount(ctx, &p)) != 0)
+        return rc;
+    if (out.discount_pct == m->discount_pct && !strcmp(out.discount_rule, m->discount_rule))
+        return 0;
+    if ((rc = write_rederived(ctx, m, &out, request, reason)) != 0)
+        return rc;
+    for (int i = 0; i < r->n; i++) {
+        struct ob_subscription e = r->v[i];
+
+        if (!is_kind(&e, "extension") || e.main != m->id)
+            continue;
+        ob_plan_take_main(&e, &out);
+        if ((rc = write_rederived(ctx, &r->v[i], &e, request, reason)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* R-BIL-2, R-SUB-2: a decision about main x (changed or cancelled) moves
+ * the chain of the client's paid mains: each other posted paid main starting
+ * on or after `from` is re-derived; only they can have x before them. */
+static int
+rederive_chain(struct ob_ctx *ctx, const struct ob_subscription *x, int32_t from,
+               int64_t request, const char *reason)
+{
+    struct rows r;
+    int rc;
+
+    if (!is_kind(x, "main"))
+        return 0;
+    if ((rc = rows_of(ctx, x->subscriber, &r)) != 0)
+        return rc;
+    for (int i = 0; i < r.n; i++) {
+        const struct ob_subscription *m = &r.v[i];
+
+        if (m->id == x->id || !is_kind(m, "main") || m->price <= 0 || !m->partner ||
+            !strcmp(m->discount_rule, OB_PLAN_RULE_OWN) || m->start < from)
+            continue;
+        if ((rc = rederive_one(ctx, &r, i, request, reason)) != 0)
+            return rc;
+    }
     return 0;
 }
 
 int
 ob_subscription_request_apply(struct ob_ctx *ctx, int64_t id, const char *kind,
-                              const struct ob_subscription_change *ch, const char *reason)
+                              const struct ob_subscription_change *ch, int64_t request,
+                              const char *reason)
 {
     struct trial_end_args t = { id, 0, reason };
-    struct ob_subscription s;
+    struct ob_subscription s, now;
     int rc;
 
     if ((rc = ob_subscription_get(ctx, id, &s)) != 0 ||
         (rc = check_request(ctx, &s, kind, ch)) != 0)
         return rc;
-    if (!strcmp(kind, "subscription_change"))
-        return apply_change(ctx, &s, ch, reason);
+    if (!strcmp(kind, "subscription_change")) {
+        if ((rc = apply_change(ctx, &s, ch, request, reason)) != 0 ||
+            (rc = ob_subscription_get(ctx, id, &now)) != 0)
+            return rc;
+        return rederive_chain(ctx, &s, now.start < s.start ? now.start : s.start, request,
+                              reason);
+    }
     if (!strcmp(kind, "subscription_cancel"))
-        return apply_cancel(ctx, &s, reason);
+        return (rc = apply_cancel(ctx, &s, request, reason)) != 0
+                   ? rc
+                   : rederive_chain(ctx, &s, s.start, request, reason);
     if ((rc = check_trial(ctx, &s, ch, &t.end)) != 0)
         return rc;
     return trial_set_end(ctx, &t);

@@ -91,11 +91,17 @@ int ob_subscription_request_check(struct ob_ctx *ctx, int64_t id, const char *ki
                                   const struct ob_subscription_change *ch,
                                   struct ob_subscription *s, int64_t *partner);
 /* Apply such a request (the provider's decision): re-plan and write the
- * change, cancel, or move the trial's end; audited before → after. Joins the
- * caller's transaction. OB_ECONFLICT when the subscription is no longer
- * posted; a change that breaks a rule now is refused with the rule's error. */
+ * change, cancel, or move the trial's end; audited before → after. The rows
+ * it changes name `request` (subscriptions.request_id). A change or
+ * cancellation of a main re-derives the discount of the client's other paid
+ * mains starting on or after it, each by the rules as of its own posting
+ * date (R-BIL-2), writing only those whose discount moves (audited
+ * "subscription.rederived", with the request). Joins the caller's
+ * transaction. OB_ECONFLICT when the subscription is no longer posted; a
+ * change that breaks a rule now is refused with the rule's error. */
 int ob_subscription_request_apply(struct ob_ctx *ctx, int64_t id, const char *kind,
-                                  const struct ob_subscription_change *ch, const char *reason);
+                                  const struct ob_subscription_change *ch, int64_t request,
+                                  const char *reason);
 
 /* What applying such a request would make of subscription `id`, written
  * nowhere: *before as it stands, *after re-planned by the same posting code
