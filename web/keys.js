@@ -14,7 +14,7 @@ const REQUESTS = ['requisites', 'subscription_cancel', 'subscription_change', 't
 const APPLICATION_TABS = ['submitted', 'approved', 'rejected'];
 // the provider's audit filter: kinds of action by the part of their name before the dot
 export const AUDIT_GROUPS = ['subscription', 'request', 'transfer', 'area', 'session', 'grant', 'subscriber', 'partner', 'partner_application',
-  'member', 'auth', 'person', 'token', 'catalog', 'its', 'leave_reason', 'provider', 'statement'];
+  'member', 'auth', 'person', 'token', 'catalog', 'its', 'leave_reason', 'provider', 'statement', 'distributor'];
 const REQUEST_TABS = ['open', 'applied', 'rejected'];
 
 export const BUILT_KEYS = {
@@ -23,7 +23,10 @@ export const BUILT_KEYS = {
   'transfers.answer_*': ['waiting', 'agreed', 'objected', 'silent'],
   'audit.group.*': AUDIT_GROUPS,
   // a request's or an audit record's changed members and declarations (pages/sentences.js)
-  'change.*': ['declarations', 'end', 'from_local_its', 'new_client', 'quantity', 'start', 'tariff', 'term_months'],
+  'change.*': ['declarations', 'end', 'from_local_its', 'new_client', 'quantity', 'start', 'tariff', 'term_months',
+    'settle_with', 'distributor'],
+  // who a partner's statements are addressed to (partners.settle_with)
+  'payer.*': ['provider', 'distributor'],
   // the catalog's application lists (data/catalog.json "lists")
   'catalog.list_*': ['prof'],
   // every audit action: tests/e2e/audit_sentences.test.js reads them from src/ and

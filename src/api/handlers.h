@@ -27,6 +27,13 @@ OB_HANDLER(ob_api_tokens_delete);
 OB_HANDLER(ob_api_audit_list);
 OB_HANDLER(ob_api_subscriber_audit);
 
+/* distributors.c */
+OB_HANDLER(ob_api_distributors_list);
+OB_HANDLER(ob_api_distributors_create);
+OB_HANDLER(ob_api_distributors_get);
+OB_HANDLER(ob_api_distributors_patch);
+OB_HANDLER(ob_api_distributors_delete);
+OB_HANDLER(ob_api_partner_payers);
 /* partners.c */
 OB_HANDLER(ob_api_partners_list);
 OB_HANDLER(ob_api_partners_get);

@@ -44,9 +44,11 @@ partner_json(struct ob_ctx *ctx, const struct ob_partner *p)
     const struct ob_requisites *r = &p->req;
     json_t *statuses = json_array();
 
+    json_t *o;
+
     if (ob_partner_statuses(ctx, p->id, in_force_row, statuses) != 0)
         ob_err_clear(&ctx->err);
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id",
+    o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id",
                      (json_int_t)p->id, "name", r->name, "inn", r->inn, "kpp", r->kpp, "phone",
                      r->phone, "email", r->email, "site", r->site, "address", r->address,
                      "region", r->region, "state", p->state, "own_subscriber",
@@ -55,6 +57,14 @@ partner_json(struct ob_ctx *ctx, const struct ob_partner *p)
                                                    (json_int_t)p->own_code)
                                        : json_null(),
                      "statuses", statuses, "created_at", ob_api_instant(p->created_at));
+
+    /* R-BIL-1: who its statements are addressed to */
+    json_object_set_new(o, "settle_with", json_string(p->settle_with));
+    json_object_set_new(o, "distributor",
+                        p->distributor ? json_pack("{s:I, s:s}", "id", (json_int_t)p->distributor,
+                                                   "name", p->distributor_name)
+                                       : json_null());
+    return o;
 }
 
 struct rows {

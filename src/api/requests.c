@@ -151,6 +151,29 @@ create_subscription_request(struct ob_req *req, struct ob_resp *resp, const char
     return ob_resp_json(resp, 201, request_json(&r));
 }
 
+static const char *const payer_fields[] = { "settle_with", "distributor", NULL };
+
+/* R-BIL-1: the payer asked in a requisites request: settle_with
+ * ("provider" | "distributor") and the distributor's id. */
+static int
+read_payer(struct ob_req *req, json_t *c, struct ob_requisites *ch)
+{
+    json_t *s = json_object_get(c, "settle_with"), *d = json_object_get(c, "distributor");
+
+    if (s && !json_is_null(s)) {
+        if (!json_is_string(s) || json_string_length(s) > 32)
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "changes.settle_with",
+                                "request.settle_with_format");
+        ch->settle_with = json_string_value(s);
+    }
+    if (d && !json_is_null(d)) {
+        if (!json_is_integer(d) || json_integer_value(d) <= 0)
+            return ob_err_field(&req->ctx->err, OB_EINVAL, "changes.distributor", "field.id");
+        ch->distributor = json_integer_value(d);
+    }
+    return 0;
+}
+
 int
 ob_api_requests_create(struct ob_req *req, struct ob_resp *resp)
 {
@@ -176,7 +199,8 @@ ob_api_requests_create(struct ob_req *req, struct ob_resp *resp)
         return ob_err_field(&ctx->err, OB_EINVAL, "partner", "request.partner_required");
     if (!json_is_object(changes))
         return ob_err_field(&ctx->err, OB_EINVAL, "changes", "request.requisites_not_object");
-    if ((rc = ob_api_requisites(req, changes, "changes.", NULL, &ch)) != 0 ||
+    if ((rc = ob_api_requisites(req, changes, "changes.", payer_fields, &ch)) != 0 ||
+        (rc = read_payer(req, changes, &ch)) != 0 ||
         (rc = ob_request_file_requisites(ctx, partner, &ch, reason, &r)) != 0)
         return rc;
     return ob_resp_json(resp, 201, request_json(&r));

@@ -90,7 +90,7 @@ static void
 test_requisites(void **state)
 {
     struct ob_requisites ok = { "Partner", "7707083893", "", "+7 495 000 00 00", " Boss@X.Test ",
-                                NULL, NULL, NULL };
+                                NULL, NULL, NULL, NULL, 0 };
     struct ob_requisites r;
     struct ob_ctx ctx = { 0 };
 

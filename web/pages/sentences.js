@@ -58,6 +58,8 @@ export function changeLabel(k) {
 export function changeValue(k, v) {
   if (k === 'start' || k === 'end') return fmtDate(v);
   if (k === 'term_months') return t('audit.period', { months: v });
+  if (k === 'settle_with') return tOr(`payer.${v}`, String(v));
+  if (k === 'distributor' && v && typeof v === 'object') return v.name || '';
   if (k === 'declarations' && v && typeof v === 'object') {
     return Object.entries(v).map(([d, on]) => `${tOr(`change.${d}`, d)}: ${t(on ? 'common.yes' : 'common.no')}`).join('; ');
   }
@@ -88,6 +90,8 @@ function values(a) {
     v.about = p.subscriber ? `«${p.subscriber}», ${localName(p.tariff)}` : (p.partner || '');
     if (currentLang() !== 'ru' && p.subscriber) v.about = `“${p.subscriber}”, ${localName(p.tariff)}`;
   }
+  /* R-BIL-1: who the partner's statements are addressed to */
+  if (p.settle_with) v.payer = p.settle_with === 'distributor' && p.distributor ? t('payer.via', { name: p.distributor }) : tOr(`payer.${p.settle_with}`, '');
   if (a.account_name) v.account = a.account_name;
   /* a subscription's account is its client: records without the name in params still have it */
   if (a.action?.startsWith('subscription.') && !v.subscriber && a.account_name) v.subscriber = a.account_name;

@@ -44,9 +44,11 @@
 
 #define PARTNER_SELECT                                                                         \
     "SELECT a.id, a.name, p.inn, p.kpp, p.phone, p.email, p.site, p.address, p.region, "     \
-    "p.state, COALESCE(p.own_subscriber_id, 0), COALESCE(s.code, 0), a.created_at "          \
+    "p.state, COALESCE(p.own_subscriber_id, 0), COALESCE(s.code, 0), a.created_at, "         \
+    "p.settle_with, COALESCE(p.distributor_id, 0), COALESCE(d.name, '') "                    \
     "FROM partners p JOIN accounts a ON a.id = p.account_id "                                 \
-    "LEFT JOIN subscribers s ON s.account_id = p.own_subscriber_id "
+    "LEFT JOIN subscribers s ON s.account_id = p.own_subscriber_id "                          \
+    "LEFT JOIN distributors d ON d.id = p.distributor_id "
 
 static void
 read_partner(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
@@ -66,6 +68,9 @@ read_partner(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
     p->own_subscriber = ob_stmt_int(st, 10);
     p->own_code = ob_stmt_int(st, 11);
     p->created_at = ob_stmt_int(st, 12);
+    p->settle_with = ob_stmt_dup(ctx, st, 13);
+    p->distributor = ob_stmt_int(st, 14);
+    p->distributor_name = ob_stmt_dup(ctx, st, 15);
 }
 
 int
@@ -209,6 +214,30 @@ ob_partner_set_requisites(struct ob_ctx *ctx, int64_t id, const struct ob_requis
                   b.len ? b.p : "no change");
     ob_buf_free(&b);
     return rc;
+}
+
+int
+ob_partner_set_payer(struct ob_ctx *ctx, int64_t id, const char *settle_with, int64_t distributor)
+{
+    struct ob_partner before, after;
+    int64_t n;
+    int rc;
+
+    if ((rc = ob_partner_load(ctx, id, &before)) != 0)
+        return rc;
+    n = ob_db_run(ctx->db,
+                  "UPDATE partners SET settle_with = ?, distributor_id = NULLIF(?, 0) "
+                  "WHERE account_id = ?",
+                  "tii", settle_with, distributor, id);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if ((rc = ob_partner_load(ctx, id, &after)) != 0)
+        return rc;
+    return ob_audit_with(ctx, id, "partner.payer_changed", "account", id,
+                         json_pack("{s:s, s:s, s:s}", "partner", after.req.name, "settle_with",
+                                   after.settle_with, "distributor", after.distributor_name),
+                         "payer: %s '%s' → %s '%s'", before.settle_with,
+                         before.distributor_name, after.settle_with, after.distributor_name);
 }
 
 /* ---- statuses ------------------------------------------------------------------------ */

@@ -41,6 +41,10 @@ struct ob_partner {
     int64_t id, own_subscriber, own_code, created_at;
     struct ob_requisites req;       /* all fields set, in ctx's arena */
     const char *state;
+    /* R-BIL-1: who its statements are addressed to: "provider" (the
+     * provider's billing company) or "distributor" (distributor, by name) */
+    const char *settle_with, *distributor_name;
+    int64_t distributor;
 };
 
 /* Create a partner with its own subscriber account, and make person its
@@ -59,6 +63,13 @@ int ob_partner_list(struct ob_ctx *ctx, const char *q, int64_t after, int limit,
  * after. No access check (model/requests/request.c applies a decided request).
  * Joins the transaction. */
 int ob_partner_set_requisites(struct ob_ctx *ctx, int64_t id, const struct ob_requisites *r);
+
+/* R-BIL-1: address the partner's statements to the provider (distributor
+ * 0) or to distributor `distributor`; audited as "partner.payer_changed".
+ * No access check (model/requests/request.c applies a decided request).
+ * Joins the transaction. */
+int ob_partner_set_payer(struct ob_ctx *ctx, int64_t id, const char *settle_with,
+                         int64_t distributor);
 
 /* Statuses of a partner (every record, withdrawn ones too), oldest first. */
 int ob_partner_statuses(struct ob_ctx *ctx, int64_t partner,

@@ -14,12 +14,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct ob_ctx;
 
-/* The requisites of a firm. NULL means "not given". */
+/* The requisites of a firm. NULL means "not given". A partner's also
+ * name who its statements are addressed to (R-BIL-1): settle_with
+ * "provider" or "distributor" with distributor's id; the checks here leave
+ * them alone (model/requests/request.c checks them against the database). */
 struct ob_requisites {
     const char *name, *inn, *kpp, *phone, *email, *site, *address, *region;
+    const char *settle_with;
+    int64_t distributor;
 };
 
 /* The official INN checksum (10 or 12 digits). */

@@ -28,6 +28,7 @@
 #include "model/core/outbox.h"
 #include "model/identity/person.h"
 #include "model/requests/request.h"
+#include "model/parties/distributor.h"
 #include "model/parties/requisites.h"
 #include "base/banned.h"
 
@@ -217,6 +218,48 @@ ob_request_file_subscription(struct ob_ctx *ctx, const char *kind, int64_t sub,
     return load(ctx, a.id, out);
 }
 
+static bool
+any_requisite(const struct ob_requisites *ch)
+{
+    return ch->name || ch->inn || ch->kpp || ch->phone || ch->email || ch->site || ch->address ||
+           ch->region;
+}
+
+/* R-BIL-1: the payer asked, checked against the partner's and the
+ * distributors; a payer the partner has already is no change (dropped). Puts
+ * it into the payload object o. */
+static int
+payer_change(struct ob_ctx *ctx, const struct ob_partner *p, struct ob_requisites *ch, json_t *o)
+{
+    struct ob_distributor d;
+    int rc;
+
+    if (!ch->settle_with && ch->distributor)
+        return ob_err_field(&ctx->err, OB_EINVAL, "changes.settle_with", "field.required");
+    if (!ch->settle_with)
+        return 0;
+    if (strcmp(ch->settle_with, "provider") && strcmp(ch->settle_with, "distributor"))
+        return ob_err_field(&ctx->err, OB_EINVAL, "changes.settle_with",
+                            "request.settle_with_format");
+    if (!strcmp(ch->settle_with, "provider") && ch->distributor)
+        return ob_err_field(&ctx->err, OB_EINVAL, "changes.distributor",
+                            "request.distributor_with_provider");
+    if (!strcmp(ch->settle_with, "distributor") && !ch->distributor)
+        return ob_err_field(&ctx->err, OB_EINVAL, "changes.distributor", "field.required");
+    if (!strcmp(ch->settle_with, p->settle_with) && ch->distributor == p->distributor) {
+        ch->settle_with = NULL, ch->distributor = 0;
+        return 0;
+    }
+    json_object_set_new(o, "settle_with", json_string(ch->settle_with));
+    if (!ch->distributor)
+        return 0;
+    if ((rc = ob_distributor_check_choice(ctx, ch->distributor, "changes.distributor", &d)) != 0)
+        return rc;
+    json_object_set_new(o, "distributor",
+                        json_pack("{s:I, s:s}", "id", (json_int_t)d.id, "name", d.name));
+    return 0;
+}
+
 int
 ob_request_file_requisites(struct ob_ctx *ctx, int64_t partner, struct ob_requisites *ch,
                            const char *reason, struct ob_request *out)
@@ -230,13 +273,19 @@ ob_request_file_requisites(struct ob_ctx *ctx, int64_t partner, struct ob_requis
     if ((rc = ob_access_partner(ctx, partner, OB_ROLE_OWNER | OB_ROLE_OPERATOR, 0)) != 0 ||
         (rc = ob_partner_load(ctx, partner, &p)) != 0)
         return rc;
-    if (!ch->name && !ch->inn && !ch->kpp && !ch->phone && !ch->email && !ch->site &&
-        !ch->address && !ch->region)
-        return ob_err_field(&ctx->err, OB_EINVAL, "changes", "request.requisites_unchanged");
-    if ((rc = ob_requisites_check(ctx, ch, true, "changes.")) != 0 ||
-        (rc = ob_check_text(ctx, reason, 1000, true, "reason")) != 0)
-        return rc;
     o = json_object();
+    if ((rc = payer_change(ctx, &p, ch, o)) != 0) {
+        json_decref(o);
+        return rc;
+    }
+    if (!any_requisite(ch) && !ch->settle_with)
+        rc = ob_err_field(&ctx->err, OB_EINVAL, "changes", "request.requisites_unchanged");
+    if (rc == 0 && (rc = ob_requisites_check(ctx, ch, true, "changes.")) == 0)
+        rc = ob_check_text(ctx, reason, 1000, true, "reason");
+    if (rc != 0) {
+        json_decref(o);
+        return rc;
+    }
     put(o, "name", ch->name), put(o, "inn", ch->inn), put(o, "kpp", ch->kpp);
     put(o, "phone", ch->phone), put(o, "email", ch->email), put(o, "site", ch->site);
     put(o, "address", ch->address), put(o, "region", ch->region);
@@ -298,6 +347,7 @@ static int
 apply_requisites(struct ob_ctx *ctx, const struct ob_request *r)
 {
     struct ob_requisites ch = { 0 };
+    struct ob_distributor d;
     json_t *o = json_loads(r->changes, 0, NULL);
     int rc;
 
@@ -310,9 +360,18 @@ apply_requisites(struct ob_ctx *ctx, const struct ob_request *r)
     ch.phone = get(ctx, o, "phone"), ch.email = get(ctx, o, "email");
     ch.site = get(ctx, o, "site"), ch.address = get(ctx, o, "address");
     ch.region = get(ctx, o, "region");
+    ch.settle_with = get(ctx, o, "settle_with");
+    ch.distributor = json_integer_value(json_object_get(json_object_get(o, "distributor"), "id"));
     json_decref(o);
-    rc = ob_requisites_check(ctx, &ch, true, "changes.");
-    return rc ? rc : ob_partner_set_requisites(ctx, r->partner, &ch);
+    if ((rc = ob_requisites_check(ctx, &ch, true, "changes.")) != 0 ||
+        (any_requisite(&ch) && (rc = ob_partner_set_requisites(ctx, r->partner, &ch)) != 0) ||
+        !ch.settle_with)
+        return rc;
+    /* R-BIL-1: a distributor archived since the filing is chosen by nobody new */
+    if (ch.distributor &&
+        (rc = ob_distributor_check_choice(ctx, ch.distributor, "changes.distributor", &d)) != 0)
+        return rc;
+    return ob_partner_set_payer(ctx, r->partner, ch.settle_with, ch.distributor);
 }
 
 static int
