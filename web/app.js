@@ -14,6 +14,7 @@ import * as profile from './pages/profile.js';
 import * as catalog from './pages/catalog.js';
 import * as clients from './pages/clients.js';
 import * as areas from './pages/areas.js';
+import * as statements from './pages/statements.js';
 
 import { session, account, kind, refreshMe, navigate, setRouter } from './session.js';
 
@@ -46,6 +47,10 @@ const ROUTES = [
   { path: '/sessions', kinds: { subscriber: areas.sessions } },
   { path: '/grants', kinds: { subscriber: areas.grants } },
   { path: '/granted', kinds: { partner: areas.granted } },
+  { path: '/distributors', kinds: { provider: statements.distributors } },
+  { path: '/statements', kinds: { provider: statements.months, partner: statements.statements } },
+  { path: '/statements/months/:month', kinds: { provider: statements.month } },
+  { path: '/statements/:id', kinds: { provider: statements.statement, partner: statements.statement } },
 ];
 
 // Each item names the roles that may open it, as the server checks them
@@ -59,6 +64,8 @@ const NAV = {
     { href: '/catalog', label: 'nav.catalog' },
     { href: '/its-contracts', label: 'nav.its' },
     { href: '/requests', label: 'nav.requests' },
+    { href: '/statements', label: 'nav.statements' },
+    { href: '/distributors', label: 'nav.distributors' },
     { href: '/audit', label: 'nav.audit' },
   ],
   partner: [
@@ -67,6 +74,7 @@ const NAV = {
     { href: '/tariffs', label: 'nav.tariffs' },
     { href: '/employees', label: 'nav.employees', roles: ['owner'] },
     { href: '/requests', label: 'nav.requests' },
+    { href: '/statements', label: 'nav.statements' },
     { href: '/organization', label: 'nav.organization' },
   ],
   subscriber: [

@@ -27,6 +27,8 @@ export const BUILT_KEYS = {
     'settle_with', 'distributor'],
   // who a partner's statements are addressed to (partners.settle_with)
   'payer.*': ['provider', 'distributor'],
+  // a statement run's state (sql/0013 statement_runs.state)
+  'months.run_*': ['running', 'done', 'failed'],
   // the catalog's application lists (data/catalog.json "lists")
   'catalog.list_*': ['prof'],
   // every audit action: tests/e2e/audit_sentences.test.js reads them from src/ and

@@ -18,6 +18,7 @@ import {
 } from './clients.js';
 import { all } from './catalog.js';
 import { registersCard } from './registers.js';
+import { payerCard } from './statements.js';
 
 const isOwner = () => (account()?.roles || []).includes('owner');
 
@@ -38,6 +39,7 @@ export async function organization(main) {
         [t('header.reporting'), p.own_subscriber ? `FR${p.own_subscriber.code}` : ''],
         [t('partners.since'), fmtDate(p.created_at)],
       ]))),
+    payerCard(p, { note: t('payer.note') }),
     statusesCard(p.id, { canEdit: false }));
 }
 
@@ -48,19 +50,33 @@ function fileButton(onclick) {
   return button(t('requests.file'), onclick, { kind: 'primary', disabled: !!why, title: why });
 }
 
-/** File a requisites change request (R-ACC-3); only changed fields are sent. */
+/** File a requisites change request (R-ACC-3); only changed fields are sent. The
+ * payer (R-BIL-1) is chosen among the provider and the active distributors. */
 export async function fileRequest(p) {
+  let payers = [];
+  try { payers = (await get(`/api/v1/partners/${p.id}/payers`)).items || []; } catch { /* the requisites alone */ }
+  const payerValue = p.settle_with === 'distributor' && p.distributor ? `d${p.distributor.id}` : 'provider';
+  const payerOptions = payers.map((x) => (x.kind === 'provider' ? { value: 'provider', label: t('stmt.payer_provider') }
+    : { value: `d${x.id}`, label: t('payer.via', { name: x.name }) }));
+  if (!payerOptions.some((o) => o.value === payerValue)) {
+    payerOptions.push({ value: payerValue, label: p.distributor ? t('payer.via', { name: p.distributor.name }) : t('stmt.payer_provider') });
+  }
   const ok = await formDialog({
     title: t('requests.file'), text: t('requests.file_text'), wide: true,
     fields: [
       ...['name', 'inn', 'kpp', 'phone', 'email', 'site', 'region', 'address'].map((k) => ({ name: k, label: requisiteLabel(k), span: k === 'name' || k === 'address' ? 2 : 1 })),
+      { name: 'payer', label: t('payer.settle'), type: 'select', options: payerOptions, span: 2, hint: t('payer.hint') },
       { name: 'reason', label: t('requests.reason'), type: 'textarea', required: true, span: 2 },
     ],
-    values: p,
+    values: { ...p, payer: payerValue },
     submitLabel: t('requests.send'),
     onSubmit: async (v) => {
       const changes = {};
       for (const k of REQUISITES) if ((v[k] || '') !== (p[k] || '')) changes[k] = v[k];
+      if (v.payer && v.payer !== payerValue) {
+        changes.settle_with = v.payer === 'provider' ? 'provider' : 'distributor';
+        if (v.payer !== 'provider') changes.distributor = Number(v.payer.slice(1));
+      }
       if (!Object.keys(changes).length) {
         throw new ApiError(400, { code: 'invalid', field: 'name', detail: t('requests.no_changes') });
       }

@@ -11,6 +11,7 @@ import {
   requisitesDetails, statusesCard, employeesTable, statusBadges, requestsTable, REQUEST_STATES, loadInto, auditTable,
 } from './common.js';
 import { providerTransfersCard } from './transfers.js';
+import { payerCard } from './statements.js';
 
 const APP_STATES = ['submitted', 'approved', 'rejected'];
 
@@ -108,6 +109,7 @@ export async function partner(main, { params }) {
         [t('header.reporting'), p.own_subscriber ? `FR${p.own_subscriber.code}` : ''],
         [t('common.state'), badge(p.state)],
       ]))),
+    payerCard(p),
     statusesCard(p.id, { canEdit: staff }));
   if (emp) box.append(card(t('employees.title'), emp.table.el));
 }
