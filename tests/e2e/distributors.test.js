@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { query } from './lib/db.js';
 import { setup, newPartner, activate, audits, inn10, inn12 } from './lib/accounts.js';
 import { Client } from './lib/session.js';
+import { runCli } from './lib/server.js';
+import { newClient } from './lib/areas.js';
 
 let ctx;
 let p1;
@@ -225,4 +227,29 @@ test('R-BIL-1 the payer changes only through a requisites request the provider a
   const back = (await p1.owner.get(`/api/v1/partners/${p1.id}`)).body;
   assert.equal(back.settle_with, 'provider');
   assert.equal(back.distributor, null);
+});
+
+test('R-BIL-1 the month\'s statement run addresses the statement to the partner\'s distributor, copied', async () => {
+  const d = await ctx.admin.post('/api/v1/distributors', firm(40));
+  const r = await p2.owner.post('/api/v1/requests', {
+    kind: 'requisites', partner: p2.id, changes: { settle_with: 'distributor', distributor: d.body.id }, reason: 'договор с дистрибьютором',
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  assert.equal((await ctx.admin.post(`/api/v1/requests/${r.body.id}/decision`, { decision: 'apply' })).status, 200);
+  const c = await newClient(ctx, p2, 'ООО Платный клиент');
+  const m = await p2.owner.post('/api/v1/subscriptions', { subscriber: c.id, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 });
+  assert.equal(m.status, 201, JSON.stringify(m.body));
+  const month = (await (await ctx.s.fetch('/api/v1/test/clock')).json()).date.slice(0, 7);
+  const run = runCli(['jobs', 'run', 'statements', '--month', month, '--db', ctx.db, '--test-clock']);
+  assert.equal(run.status, 0, run.stderr);
+  const row = (partner) => query(ctx.db, `SELECT payer_kind, COALESCE(distributor_id, 0), payer_name, payer_email FROM statements
+                                          WHERE partner_id = ${partner} AND month = '${month}'`);
+  assert.deepEqual(row(p2.id), [['distributor', String(d.body.id), 'ООО «Дистрибьютор 40»', 'billing40@distr.test']]);
+  // renaming the distributor changes the open month's draft at the next run, never the partner's choice
+  await ctx.admin.patch(`/api/v1/distributors/${d.body.id}`, { name: 'ООО «Дистрибьютор 40 Плюс»' });
+  assert.equal(runCli(['jobs', 'run', 'statements', '--month', month, '--db', ctx.db, '--test-clock']).status, 0);
+  assert.equal(row(p2.id)[0][2], 'ООО «Дистрибьютор 40 Плюс»');
+  // a partner that settles with the provider: addressed to the provider
+  const own = query(ctx.db, `SELECT payer_kind, COALESCE(distributor_id, 0) FROM statements WHERE partner_id <> ${p2.id} AND month = '${month}'`);
+  assert.ok(own.every(([kind, dist]) => kind === 'provider' && dist === '0'), JSON.stringify(own));
 });
