@@ -158,7 +158,8 @@ export function employeesTable(partnerId, { canEdit }) {
 
 /** The changes a request asks, "field: value" lines with people's words for both. */
 export function changesList(changes) {
-  const entries = Object.entries(changes || {});
+  // the payer's kind before the distributor it names (the server keeps the keys sorted)
+  const entries = Object.entries(changes || {}).sort(([a], [b]) => (a === 'settle_with' ? -1 : b === 'settle_with' ? 1 : 0));
   if (!entries.length) return null;
   return h('ul', { class: 'changes' }, entries.map(([k, v]) => h('li', {}, h('span', { class: 'muted', text: `${changeLabel(k)}: ` }), h('span', { text: changeValue(k, v) }))));
 }
