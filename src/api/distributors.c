@@ -9,6 +9,7 @@
 #include "api/handlers.h"
 #include "api/list.h"
 #include "base/ctx.h"
+#include "model/identity/access.h"
 #include "model/parties/distributor.h"
 #include "base/banned.h"
 
@@ -83,7 +84,9 @@ ob_api_distributors_create(struct ob_req *req, struct ob_resp *resp)
     int64_t id = 0;
     int rc;
 
-    if ((rc = read_body(req, &d)) != 0 || (rc = ob_distributor_create(req->ctx, &d, &id)) != 0)
+    /* the actor first: a refusal is about who asks, not about the body */
+    if ((rc = ob_access_provider(req->ctx, OB_ROLE_ADMIN)) != 0 || (rc = read_body(req, &d)) != 0 ||
+        (rc = ob_distributor_create(req->ctx, &d, &id)) != 0)
         return rc;
     return respond(req, resp, 201, id);
 }
@@ -106,7 +109,8 @@ ob_api_distributors_patch(struct ob_req *req, struct ob_resp *resp)
     int64_t id;
     int rc;
 
-    if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = read_body(req, &d)) != 0 ||
+    if ((rc = ob_req_id(req, "id", &id)) != 0 ||
+        (rc = ob_access_provider(req->ctx, OB_ROLE_ADMIN)) != 0 || (rc = read_body(req, &d)) != 0 ||
         (rc = ob_distributor_update(req->ctx, id, &d)) != 0)
         return rc;
     return respond(req, resp, 200, id);
