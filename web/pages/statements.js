@@ -7,7 +7,7 @@ import { get, post, patch, del, withQuery } from '../api.js';
 import {
   h, badge, card, details, dataTable, button, tabs, formDialog, confirmDialog, toast, toastError, pageHeader, form, svgChart,
 } from '../ui.js';
-import { setTitle, navigate, account, kind } from '../session.js';
+import { setTitle, navigate, account, kind, today } from '../session.js';
 import { roleGate } from '../roles.js';
 import { loadInto } from './common.js';
 
@@ -221,7 +221,7 @@ export async function statement(main, { params, query }) {
     ],
     values: { rule, subscriber },
     submitLabel: t('audit.apply'),
-    cls: 'form-filters',
+    cls: 'form-filters stmt-filters',
     onSubmit: async (v) => { navigate(withQuery(`/statements/${s.id}`, v)); },
   });
   const table = dataTable({
@@ -229,27 +229,41 @@ export async function statement(main, { params, query }) {
     columns: lineColumns(),
     empty: { title: rule || subscriber ? t('stmt.no_lines_filtered') : t('stmt.no_lines') },
   });
-  box.append(card(t('stmt.lines_title'), h('div', {}, f.el, table.el), { cls: 'card-filters' }));
+  box.append(h('h2', { class: 'section-title', text: t('stmt.lines_title') }), card('', f.el, { cls: 'card-filters' }), table.el);
 }
 
 // ---- the provider's months -------------------------------------------------------
 
 const RULE_TONES = ['#2f6fde', '#1f9d6b', '#d08a1c', '#8a55d6', '#d24e6a', '#3aa6b9', '#7a8699', '#b3592d', '#5a7d2a', '#444'];
 
-/** A year's totals by rule: stacked bars per month (ui.js svgChart), with a legend of rule names. */
-export function yearChart(items) {
-  const rules = [...new Set(items.flatMap((m) => (m.by_rule || []).map((r) => r.rule)))];
-  const W = 760; const H = 220; const top = 22; const bottom = 30; const left = 6; const gap = 12;
-  const n = Math.max(items.length, 1);
-  const bw = (W - left * 2 - gap * (n - 1)) / n;
-  const max = Math.max(1, ...items.map((m) => m.total_due || 0));
+/** The 12 months through `last` ('YYYY-MM'), oldest first. */
+function twelveMonths(last) {
+  let [y, m] = last.split('-').map(Number);
+  const out = [];
+  for (let i = 0; i < 12; i++) {
+    out.unshift(`${y}-${String(m).padStart(2, '0')}`);
+    if (--m === 0) { m = 12; y--; }
+  }
+  return out;
+}
+
+/** A year's totals by rule: a stacked bar per month (ui.js svgChart), months without
+ * statements at zero, with a legend of the rules by name. */
+export function yearChart(items, last) {
+  const byMonth = new Map(items.map((m) => [m.month, m]));
+  const slots = twelveMonths(last).map((month) => byMonth.get(month) || { month, total_due: 0, by_rule: [] });
+  const rules = [...new Set(slots.flatMap((m) => (m.by_rule || []).filter((r) => r.amount_due > 0).map((r) => r.rule)))];
+  const W = 760; const H = 220; const top = 22; const bottom = 30; const left = 6; const gap = 10;
+  const bw = (W - left * 2 - gap * 11) / 12;
+  const max = Math.max(1, ...slots.map((m) => (m.by_rule || []).reduce((s, r) => s + Math.max(0, r.amount_due), 0)));
   const { svg, el } = svgChart(W, H, 'chart chart-year', t('months.chart_title'));
   el('line', { x1: 0, x2: W, y1: H - bottom, y2: H - bottom, class: 'chart-axis' });
-  items.forEach((m, i) => {
+  slots.forEach((m, i) => {
     const x = left + i * (bw + gap);
     let y = H - bottom;
     for (const r of m.by_rule || []) {
-      const bh = r.amount_due > 0 ? Math.max(2, ((H - top - bottom) * r.amount_due) / max) : 0;
+      if (r.amount_due <= 0) continue;
+      const bh = Math.max(2, ((H - top - bottom) * r.amount_due) / max);
       y -= bh;
       const rect = el('rect', { x, y, width: bw, height: bh, fill: RULE_TONES[rules.indexOf(r.rule) % RULE_TONES.length], class: 'chart-seg' });
       const tip = document.createElementNS('http://www.w3.org/2000/svg', 'title');
@@ -258,8 +272,14 @@ export function yearChart(items) {
     }
     el('text', { x: x + bw / 2, y: H - bottom + 16, class: 'chart-label', 'text-anchor': 'middle' }, fmtMonthShort(m.month));
   });
-  const legend = h('div', { class: 'chart-legend' }, rules.map((r, i) => h('span', { class: 'legend-item' },
-    h('span', { class: 'legend-dot', style: `background:${RULE_TONES[i % RULE_TONES.length]}` }), tOr(`rule.${r}`, t('stmt.rule_other')))));
+  const dot = (i) => {
+    const d = svgChart(10, 10, 'legend-dot', '');
+    d.svg.setAttribute('aria-hidden', 'true');
+    d.el('rect', { x: 0, y: 0, width: 10, height: 10, rx: 2, fill: RULE_TONES[i % RULE_TONES.length] });
+    return d.svg;
+  };
+  const legend = h('div', { class: 'chart-legend' }, rules.map((r, i) => h('span', { class: 'legend-item' }, dot(i),
+    tOr(`rule.${r}`, t('stmt.rule_other')))));
   return h('div', { class: 'chart-box' }, svg, legend);
 }
 
@@ -270,7 +290,8 @@ export async function months(main) {
   const data = await loadInto(box, () => get('/api/v1/statement-months?last=12'));
   if (!data) return;
   const items = [...(data.items || [])].sort((a, b) => a.month.localeCompare(b.month));
-  box.append(card(t('months.chart_title'), items.length ? yearChart(items) : h('p', { class: 'muted', text: t('months.empty') })));
+  const last = [items.at(-1)?.month, today().slice(0, 7)].filter(Boolean).sort().at(-1);
+  box.append(card(t('months.chart_title'), yearChart(items, last)));
   const rows = [...items].reverse();
   box.append(card(t('months.list'), rows.length ? h('div', { class: 'table-scroll' }, h('table', { class: 'table' },
     h('thead', {}, h('tr', {}, [t('stmt.month'), t('common.state'), t('stmt.total_due')].map((x, i) => h('th', { class: i === 2 ? 'num' : null, scope: 'col', text: x })))),
