@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launchBrowser, openPage, shot, signIn } from './lib/browser.js';
+import { launchBrowser, openPage, shot } from './lib/browser.js';
 import { setup, newPartner, inn10 } from './lib/accounts.js';
 import { newClient } from './lib/areas.js';
 
@@ -59,8 +59,11 @@ before(async () => {
   const [y, mo] = month.split('-').map(Number);
   const next = `${mo === 12 ? y + 1 : y}-${String(mo === 12 ? 1 : mo + 1).padStart(2, '0')}-01T09:00:00Z`;
   await clock({ now: next });
-  // weeks later: the API sessions of the setup have ended
+  // weeks later: the API sessions of the setup have ended; the partners' and the client's too
   assert.equal((await ctx.admin.login(ctx.env.email, ctx.env.password)).status, 200);
+  for (const [c, email] of [[A.owner, A.email], [B.owner, B.email], [CA.owner, CA.email]]) {
+    assert.equal((await c.login(email, PASSWORD)).status, 200);
+  }
 });
 
 after(async () => {
@@ -99,11 +102,20 @@ async function shots(page, name) {
   await page.setViewportSize({ width: 1366, height: 900 });
 }
 
+/** A page signed in as an API client's person: its session cookie, no second password check
+ * (each sign-in hashes a password; browser.test.js tests the form). */
+async function openAs(client) {
+  const page = await openPage(browser, ctx.s.url, { locale: 'ru-RU' });
+  await page.context().addCookies([{ name: 'oblako_session', value: client.cookie, url: ctx.s.url }]);
+  await page.goto('/');
+  await page.locator('[data-testid=person]').waitFor();
+  return page;
+}
+
 const ready = (page) => page.locator('main:not([aria-busy])').waitFor();
 
 test('R-BIL-1 the provider keeps the distributor; the partner card shows its payer', async () => {
-  const page = await openPage(browser, ctx.s.url, { locale: 'ru-RU' });
-  await signIn(page, ctx.env.email, ctx.env.password);
+  const page = await openAs(ctx.admin);
   await page.locator('nav.side a', { hasText: 'Дистрибьюторы' }).click();
   await page.locator('tr', { hasText: 'ООО «Региональный дистрибьютор»' }).waitFor();
   assert.match(await page.locator('tr', { hasText: 'ООО «Региональный дистрибьютор»' }).innerText(), /billing@distr\.test[\s\S]*1/);
@@ -126,8 +138,7 @@ test('R-BIL-1 the provider keeps the distributor; the partner card shows its pay
   await shots(page, 'partner-card');
 
   // B asks to settle through the new distributor: its «Организация» page and the request form
-  const bp = await openPage(browser, ctx.s.url, { locale: 'ru-RU' });
-  await signIn(bp, B.email, PASSWORD);
+  const bp = await openAs(B.owner);
   await bp.locator('nav.side a', { hasText: 'Организация' }).click();
   await bp.locator('[data-testid=payer]', { hasText: 'провайдер напрямую' }).waitFor();
   await shots(bp, 'organization');
@@ -158,8 +169,7 @@ test('R-BIL-1 the provider keeps the distributor; the partner card shows its pay
 });
 
 test('R-BIL-1..4 the provider closes the month with a confirmation; the partner downloads the PDF', async () => {
-  const page = await openPage(browser, ctx.s.url, { locale: 'ru-RU' });
-  await signIn(page, ctx.env.email, ctx.env.password);
+  const page = await openAs(ctx.admin);
   await page.locator('nav.side a', { hasText: 'Отчёты' }).click();
   await page.locator('svg.chart-year').waitFor();
   await shots(page, 'months');
@@ -181,8 +191,7 @@ test('R-BIL-1..4 the provider closes the month with a confirmation; the partner 
   await page.context().close();
 
   // the partner: its months, the closed one numbered, its lines with the rule by name
-  const pp = await openPage(browser, ctx.s.url, { locale: 'ru-RU' });
-  await signIn(pp, A.email, PASSWORD);
+  const pp = await openAs(A.owner);
   await pp.locator('nav.side a', { hasText: 'Отчёты' }).click();
   const row = pp.locator('tr', { hasText: 'Закрыт' });
   await row.waitFor();
@@ -220,8 +229,7 @@ test('R-BIL-1 a partner sees no other partner\'s statement; a client has no «О
   assert.equal(list.status, 200, JSON.stringify(list.body));
   const other = list.body.items[0];
   assert.ok(other, 'B has a statement');
-  const page = await openPage(browser, ctx.s.url, { locale: 'ru-RU' });
-  await signIn(page, A.email, PASSWORD);
+  const page = await openAs(A.owner);
   await page.goto('/statements');
   await page.locator('tr', { hasText: 'Закрыт' }).waitFor();
   assert.doesNotMatch(await page.locator('main').innerText(), /Бета|Лютик/);
@@ -232,8 +240,7 @@ test('R-BIL-1 a partner sees no other partner\'s statement; a client has no «О
   assert.equal(direct, 404);
   await page.context().close();
 
-  const sp = await openPage(browser, ctx.s.url, { locale: 'ru-RU' });
-  await signIn(sp, CA.email, PASSWORD);
+  const sp = await openAs(CA.owner);
   assert.equal(await sp.locator('nav.side a', { hasText: 'Отчёты' }).count(), 0);
   await sp.goto('/statements');
   await sp.locator('.notfound').waitFor();
