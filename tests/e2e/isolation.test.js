@@ -37,6 +37,11 @@ before(async () => {
       kind: 'requisites', partner: p.id, changes: { phone: '+7 495 000-00-00' }, reason: 'new phone',
     });
     assert.equal(req.status, 201, JSON.stringify(req.body));
+    // R-BIL-1: the partner settles through a distributor of its own, which it may read
+    const dist = await ctx.admin.post('/api/v1/distributors', { name: `Дистрибьютор ${side}`, inn: side === 'A' ? '7707083893' : '7736050003', email: uniqueEmail(`dist${side.toLowerCase()}`) });
+    assert.equal(dist.status, 201, JSON.stringify(dist.body));
+    const payer = await p.owner.post('/api/v1/requests', { kind: 'requisites', partner: p.id, changes: { settle_with: 'distributor', distributor: dist.body.id }, reason: 'payer' });
+    assert.equal((await ctx.admin.post(`/api/v1/requests/${payer.body.id}/decision`, { decision: 'apply' })).status, 200);
     const user = await newUser(ctx, subOwner, sub.body.id, { email: uniqueEmail(`user${side.toLowerCase()}`), roles: ['user'] });
     // A pending invitation of each kind: to the partner, and to the subscriber.
     const invite = await p.owner.post(`/api/v1/partners/${p.id}/employees`, { email: uniqueEmail(`inv${side.toLowerCase()}`), roles: ['consultant'] });
@@ -79,7 +84,7 @@ before(async () => {
       transfer: transfer.body.id,
       partner: p, partnerId: p.id, status: st.body.id, sub: sub.body.id, subOwner,
       token: tok.body.id, request: req.body.id, user: user.person, ownerPerson: me.body.id,
-      invite: invite.body.id, subInvite: subInvite.body.id,
+      invite: invite.body.id, subInvite: subInvite.body.id, distributor: dist.body.id,
       partnerTariff: pt.body.id, its: its.body.id, subscription: subs.body.items[0].id,
       area: area.id, grant: grant.body.id, session: session.body.id, today,
     };
@@ -136,6 +141,7 @@ function fill(route, victim) {
         areas: v.area, grants: v.grant, sessions: v.session, 'member-invites': v.invite, requests: v.request,
         transfers: v.transfer,
         statements: v.statement,
+        distributors: v.distributor,
       }[route.path.split('/')[3]] ?? v.subscription,
     },
   }[route.tenancy] || {};
@@ -179,6 +185,7 @@ test("partner and subscriber routes: the other side's people get 404 and change 
   assert.equal((await w.A.partner.owner.get(`/api/v1/partners/${w.A.partnerId}`)).status, 200);
   assert.equal((await w.A.subOwner.get(`/api/v1/subscribers/${w.A.sub}`)).status, 200);
   assert.equal((await w.A.partner.owner.get(`/api/v1/subscribers/${w.A.sub}/info`)).status, 200);
+  assert.equal((await w.A.partner.owner.get(`/api/v1/distributors/${w.A.distributor}`)).status, 200);
 });
 
 test("self routes: another person's token is 404 and never listed", async () => {
