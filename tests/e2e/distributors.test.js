@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { query } from './lib/db.js';
-import { setup, newPartner, activate, audits, inn10, inn12 } from './lib/accounts.js';
+import { setup, newPartner, newEmployee, activate, audits, inn10, inn12 } from './lib/accounts.js';
 import { Client } from './lib/session.js';
 import { runCli } from './lib/server.js';
 import { newClient } from './lib/areas.js';
@@ -252,4 +252,9 @@ test('R-BIL-1 the month\'s statement run addresses the statement to the partner\
   // a partner that settles with the provider: addressed to the provider
   const own = query(ctx.db, `SELECT payer_kind, COALESCE(distributor_id, 0) FROM statements WHERE partner_id <> ${p2.id} AND month = '${month}'`);
   assert.ok(own.every(([kind, dist]) => kind === 'provider' && dist === '0'), JSON.stringify(own));
+  // an employee reads the partner's distributor while employed, and not once removed
+  const emp = await newEmployee(ctx, p2, ['consultant']);
+  assert.equal((await emp.client.get(`/api/v1/distributors/${d.body.id}`)).status, 200);
+  assert.equal((await p2.owner.del(`/api/v1/partners/${p2.id}/employees/${emp.person}`)).status, 204);
+  assert.equal((await emp.client.get(`/api/v1/distributors/${d.body.id}`)).status, 404);
 });
