@@ -141,11 +141,11 @@ export async function statements(main) {
     columns: [
       { key: 'month', label: t('stmt.month'), render: (s) => h('strong', { text: fmtMonth(s.month) }) },
       { key: 'state', label: t('common.state'), render: (s) => stateBadge(s.state) },
+      { key: 'total_due', label: t('stmt.total_due'), cls: 'num', render: (s) => h('strong', {}, money(s.total_due)) },
       { key: 'number', label: t('stmt.number'), render: (s) => (s.number ? h('span', { class: 'mono nowrap', text: s.number }) : h('span', { class: 'muted', text: t('stmt.no_number') })) },
       { key: 'payer', label: t('stmt.payer'), render: (s) => payerText(s.payer), sort: (s) => payerText(s.payer) },
       { key: 'lines', label: t('stmt.lines'), cls: 'num', render: (s) => String(s.lines) },
       { key: 'total_price', label: t('stmt.total_price'), cls: 'num', render: (s) => money(s.total_price) },
-      { key: 'total_due', label: t('stmt.total_due'), cls: 'num', render: (s) => h('strong', {}, money(s.total_due)) },
       { key: '', label: t('stmt.download'), sort: false, cls: 'actions', render: downloads },
     ],
     empty: { title: t('stmt.empty'), text: t('stmt.empty_text') },
@@ -357,13 +357,13 @@ export async function month(main, { params, isCurrent }) {
   }
   const rows = m.partners || [];
   box.append(card(t('months.partners_title'), rows.length ? h('div', { class: 'table-scroll' }, h('table', { class: 'table' },
-    h('thead', {}, h('tr', {}, [t('months.partner'), t('stmt.payer'), t('stmt.lines'), t('stmt.total_due')]
-      .map((x, i) => h('th', { scope: 'col', class: i >= 2 ? 'num' : null, text: x })))),
+    h('thead', {}, h('tr', {}, [t('months.partner'), t('stmt.total_due'), t('stmt.payer'), t('stmt.lines')]
+      .map((x, i) => h('th', { scope: 'col', class: i === 1 || i === 3 ? 'num' : null, text: x })))),
     h('tbody', {}, rows.map((p) => h('tr', { class: 'row-link' },
       h('td', {}, p.statement ? h('a', { href: `/statements/${p.statement}`, text: p.partner?.name || '' }) : p.partner?.name || ''),
+      h('td', { class: 'num' }, money(p.total_due)),
       h('td', { text: payerText(p.payer) }),
-      h('td', { class: 'num', text: String(p.lines ?? 0) }),
-      h('td', { class: 'num' }, money(p.total_due))))))) : h('p', { class: 'muted', text: t('months.no_partners') })));
+      h('td', { class: 'num', text: String(p.lines ?? 0) })))))) : h('p', { class: 'muted', text: t('months.no_partners') })));
   // a running run is followed until it ends
   if (m.run?.state === 'running') {
     setTimeout(() => { if (isCurrent()) reload(); }, 1500);
