@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { launchBrowser, openPage, shot } from './lib/browser.js';
 import { setup, newPartner, inn10 } from './lib/accounts.js';
 import { newClient } from './lib/areas.js';
+import { eventually } from './lib/wait.js';
 
 const PASSWORD = 'a-good-password-1';
 let browser;
@@ -55,6 +56,12 @@ before(async () => {
   }
   const run = await ctx.admin.post(`/api/v1/statement-months/${month}/runs`);
   assert.equal(run.status, 202, JSON.stringify(run.body));
+  // the run is the job runner's: wait for its end, so the month is closed after a whole draft
+  await eventually(async () => {
+    const m = await ctx.admin.get(`/api/v1/statement-months/${month}`);
+    assert.equal(m.body.run?.state, 'done', JSON.stringify(m.body.run));
+    return m.body;
+  }, { what: `the run of ${month}`, timeout: 20_000, interval: 200 });
   // the month is over: it may be closed
   const [y, mo] = month.split('-').map(Number);
   const next = `${mo === 12 ? y + 1 : y}-${String(mo === 12 ? 1 : mo + 1).padStart(2, '0')}-01T09:00:00Z`;
