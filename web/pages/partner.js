@@ -382,7 +382,8 @@ export async function subscriber(main, { params }) {
     card(t('client.subs_title'), h('div', {}, s.own_partner ? h('p', { class: 'note', text: t('client.own_note') }) : null, subsBox), { actions }),
     h('div', { class: 'grid-2' }, usersCard, areasCard),
     grantsCard,
-    (ent.applications || []).includes('kassa') ? registersCard(s.id, today.slice(0, 7)) : null,
+    // Element.append writes a null as the text "null": spread nothing instead
+    ...((ent.applications || []).includes('kassa') ? [registersCard(s.id, today.slice(0, 7))] : []),
     card(t('info.title'), h('div', {}, h('p', { class: 'note', text: t('info.note') }), infoForm.el), { actions: completeBadge }),
     card(t('info.leave_title'), h('div', {}, h('p', { class: 'note', text: t('info.leave_note') }), leaveForm.el)));
   if (ownerInvites.items?.length) {
