@@ -5,7 +5,10 @@ import { execFileSync } from 'node:child_process';
 /** The raw output of a statement: fields split by tabs, rows by newlines. */
 export function raw(dbUrl, sql) {
   if (dbUrl.startsWith('sqlite:')) {
-    return execFileSync('sqlite3', ['-separator', '\t', dbUrl.slice(7), sql], { encoding: 'utf8' });
+    // the server's own jobs (the audit seal, the monthly statements) may hold the write lock
+    // a moment: wait for it as the server does, instead of failing at once
+    return execFileSync('sqlite3', ['-cmd', '.timeout 10000', '-separator', '\t', dbUrl.slice(7), sql],
+      { encoding: 'utf8' });
   }
   return execFileSync('psql', [dbUrl, '-v', 'ON_ERROR_STOP=1', '-qAt', '-F', '\t', '-c', sql],
     { encoding: 'utf8' });
