@@ -151,6 +151,8 @@ test('R-BIL-1 the provider keeps the distributor; the partner card shows its pay
   await shots(bp, 'organization');
   await bp.getByRole('button', { name: 'Заявка на изменение реквизитов' }).click();
   const form = bp.locator('dialog[open]');
+  // the choices come from /payers after the dialog opens: wait for all three
+  await form.locator('select[name=payer] option').nth(2).waitFor({ state: 'attached' });
   const options = await form.locator('select[name=payer] option').allInnerTexts();
   assert.deepEqual(options.sort(), ['провайдер напрямую', 'через дистрибьютора «ООО «Второй дистрибьютор»»',
     'через дистрибьютора «ООО «Региональный дистрибьютор»»'].sort());
