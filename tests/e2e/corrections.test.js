@@ -232,6 +232,19 @@ test('R-BIL-3 months close in order, by the provider\'s administrator only; bad 
   expect(early, 409, 'conflict');
   assert.equal(early.body.reason, 'statement_month.not_ended', 'the last minute of March is still March');
   await clock('2033-05-02T10:00:00+03:00');
+  // An API token closes no more than its login may: a partner owner's token and the provider
+  // operator's token are refused; the administrator's token closes.
+  const [[provider]] = query(ctx.db, "SELECT id FROM accounts WHERE kind = 'provider'");
+  const viaToken = (tok, month) => ctx.s.fetch(`/api/v1/statement-months/${month}/close`,
+    { method: 'POST', headers: { authorization: `Bearer ${tok.body.token}` } });
+  const ownerTok = await A.owner.post('/api/v1/tokens', { account: A.id, roles: 'owner', name: 'close' });
+  const operatorTok = await operator.post('/api/v1/tokens', { account: Number(provider), roles: 'operator', name: 'close' });
+  const adminTok = await admin.post('/api/v1/tokens', { account: Number(provider), roles: 'admin', name: 'close' });
+  for (const tok of [ownerTok, operatorTok, adminTok]) expect(tok, 201);
+  for (const tok of [ownerTok, operatorTok]) {
+    const t = await viaToken(tok, '2033-03');
+    assert.ok(t.status === 403 || t.status === 404, `a token refused, not ${t.status}`);
+  }
   const r = await close(admin, '2033-04');
   expect(r, 409, 'conflict');
   assert.equal(r.body.reason, 'statement_month.earlier_open');
@@ -244,6 +257,6 @@ test('R-BIL-3 months close in order, by the provider\'s administrator only; bad 
   expect(gap, 409, 'conflict');
   assert.equal(gap.body.reason, 'statement_month.earlier_open');
   assert.match(JSON.stringify(gap.body.params), /2033-05/);
-  expect(await close(admin, '2033-05'), 200);
+  assert.equal((await viaToken(adminTok, '2033-05')).status, 200, "the administrator's admin token closes");
   expect(await close(admin, '2033-06'), 200);
 });
