@@ -150,6 +150,13 @@ int
 ob_outbox_add(struct ob_ctx *ctx, const char *to, const char *lang, const char *tmpl,
               json_t *vars, int64_t account)
 {
+    return ob_outbox_queue(ctx, to, lang, tmpl, vars, account, NULL);
+}
+
+int
+ob_outbox_queue(struct ob_ctx *ctx, const char *to, const char *lang, const char *tmpl,
+                json_t *vars, int64_t account, int64_t *out)
+{
     const char *subject, *text, *html;
     char mid[160], key[48], payload[64];
     int64_t id = 0, task;
@@ -168,6 +175,8 @@ ob_outbox_add(struct ob_ctx *ctx, const char *to, const char *lang, const char *
                        mid, account);
     if (rc < 0)
         return ob_db_err(ctx, rc);
+    if (out)
+        *out = id;
     snprintf(key, sizeof(key), "mail:%lld", (long long)id);
     snprintf(payload, sizeof(payload), "{\"outbox\":%lld}", (long long)id);
     return ob_task_enqueue(ctx, "mail.send", payload, key, MAIL_ATTEMPTS, &task);

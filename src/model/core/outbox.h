@@ -32,6 +32,9 @@ struct ob_mail {
  * transaction. */
 int ob_outbox_add(struct ob_ctx *ctx, const char *to, const char *lang, const char *tmpl,
                   json_t *vars, int64_t account);
+/* The same, giving the message's id (a reminder keeps the ids of its mails). */
+int ob_outbox_queue(struct ob_ctx *ctx, const char *to, const char *lang, const char *tmpl,
+                    json_t *vars, int64_t account, int64_t *id);
 /* Render without queueing (for tests and previews); strings in the arena. */
 int ob_outbox_render(struct ob_ctx *ctx, const char *lang, const char *tmpl, json_t *vars,
                      const char **subject, const char **text, const char **html);
