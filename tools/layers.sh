@@ -31,6 +31,7 @@ model/areas
 model/requests
 model/usage
 model/statements
+model/notices
 api jobs mail export
 http
 main
