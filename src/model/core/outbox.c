@@ -48,42 +48,75 @@ value(json_t *vars, const char *name, char *tmp, size_t size)
     return NULL;
 }
 
-/* Expand {{name}} in the template text. */
+/* Expand {{name}} in text [p, end) into b. A section {{#list}} … {{/list}}
+ * repeats its text for each object of the array `list`, whose members hide
+ * the outer names; {{^list}} … {{/list}} is there only when `list` is empty
+ * or missing (a digest's rows, issue 13). Sections do not nest in
+ * themselves. */
 static int
-expand(struct ob_ctx *ctx, const struct ob_asset *a, json_t *vars, bool html, const char **out)
+expand_into(struct ob_ctx *ctx, const char *path, const char *p, const char *end, json_t *vars,
+            bool html, struct ob_buf *b)
 {
-    const char *p = (const char *)a->data, *end = p + a->len;
-    struct ob_buf b;
     int rc = 0;
 
-    ob_buf_init(&b, (size_t)1 << 20);
     while (p < end && rc == 0) {
         const char *open = strstr(p, "{{"), *close;
         char name[64], tmp[32];
         const char *v;
 
         if (!open || open >= end) {
-            ob_buf_add(&b, p, (size_t)(end - p));
+            ob_buf_add(b, p, (size_t)(end - p));
             break;
         }
-        ob_buf_add(&b, p, (size_t)(open - p));
+        ob_buf_add(b, p, (size_t)(open - p));
         close = strstr(open, "}}");
-        if (!close || (size_t)(close - open - 2) >= sizeof(name)) {
-            rc = ob_err_set(&ctx->err, OB_EINTERNAL, "mail.template_unclosed", "path=%s", a->path);
-            break;
-        }
+        if (!close || close >= end || (size_t)(close - open - 2) >= sizeof(name))
+            return ob_err_set(&ctx->err, OB_EINTERNAL, "mail.template_unclosed", "path=%s", path);
         snprintf(name, sizeof(name), "%.*s", (int)(close - open - 2), open + 2);
-        if (!(v = value(vars, name, tmp, sizeof(tmp)))) {
-            rc = ob_err_set(&ctx->err, OB_EINTERNAL, "mail.template_needs", "path=%s name=%s",
-                            a->path, name);
-            break;
+        if (name[0] == '#' || name[0] == '^') {
+            char tag[68];
+            const char *body = close + 2, *stop;
+            json_t *list = json_object_get(vars, name + 1);
+            size_t n = json_is_array(list) ? json_array_size(list) : 0;
+
+            snprintf(tag, sizeof(tag), "{{/%s}}", name + 1);
+            if (!(stop = strstr(body, tag)) || stop >= end)
+                return ob_err_set(&ctx->err, OB_EINTERNAL, "mail.template_unclosed", "path=%s",
+                                  path);
+            if (name[0] == '^' && n == 0)
+                rc = expand_into(ctx, path, body, stop, vars, html, b);
+            for (size_t i = 0; name[0] == '#' && i < n && rc == 0; i++) {
+                json_t *item = json_array_get(list, i), *all = json_copy(vars);
+
+                if (json_is_object(item))
+                    json_object_update(all, item);
+                rc = expand_into(ctx, path, body, stop, all, html, b);
+                json_decref(all);
+            }
+            p = stop + strlen(tag);
+            continue;
         }
+        if (!(v = value(vars, name, tmp, sizeof(tmp))))
+            return ob_err_set(&ctx->err, OB_EINTERNAL, "mail.template_needs", "path=%s name=%s",
+                              path, name);
         if (html)
-            escape_html(&b, v);
+            escape_html(b, v);
         else
-            ob_buf_adds(&b, v);
+            ob_buf_adds(b, v);
         p = close + 2;
     }
+    return rc;
+}
+
+static int
+expand(struct ob_ctx *ctx, const struct ob_asset *a, json_t *vars, bool html, const char **out)
+{
+    const char *p = (const char *)a->data;
+    struct ob_buf b;
+    int rc;
+
+    ob_buf_init(&b, (size_t)1 << 20);
+    rc = expand_into(ctx, a->path, p, p + a->len, vars, html, &b);
     if (rc == 0)
         *out = ob_arena_strdup(&ctx->arena, b.p);
     else
