@@ -116,6 +116,10 @@ static const struct setting {
       0, "demo: the secret the demo applications share with that backend" },
     { "require-totp", "OBLAKO_REQUIRE_TOTP", T_BOOL, S(require_totp), "false", OB_CMD_SERVE, 0, 0,
       "provider staff must turn on a TOTP second factor before they can act" },
+    { "digest-when-empty", "OBLAKO_DIGEST_WHEN_EMPTY", T_BOOL, S(digest_when_empty), "false",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
+      "mail the Monday digest to a partner's operators even when no client's access ends in the "
+      "next 14 days or ended in the last 14" },
     { "admin-email", "OBLAKO_ADMIN_EMAIL", T_STR, S(admin_email), "", OB_CMD_INIT, 0, 0,
       "init: the email of the provider's first admin (created once)" },
     { "admin-password-file", "OBLAKO_ADMIN_PASSWORD_FILE", T_STR, S(admin_password_file), "",

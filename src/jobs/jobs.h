@@ -24,13 +24,17 @@ struct ob_ctx;
 struct ob_config;
 struct ob_task;
 
-enum ob_schedule { OB_SCHED_INTERVAL, OB_SCHED_DAILY, OB_SCHED_MONTHLY };
+/* OB_SCHED_WEEKLY runs on Mondays only (the digest, R-NOT-2): its period is
+ * that Monday's date, and there is none on the other days, so a Monday the
+ * runner missed is not made up for on Tuesday (docs/decisions.md). */
+enum ob_schedule { OB_SCHED_INTERVAL, OB_SCHED_DAILY, OB_SCHED_MONTHLY, OB_SCHED_WEEKLY };
 
 struct ob_job_def {
     const char *name;
     enum ob_schedule schedule;
     int every_s;        /* OB_SCHED_INTERVAL */
-    int at_minute;      /* OB_SCHED_DAILY, _MONTHLY: minutes after local midnight (of the 1st) */
+    int at_minute;      /* OB_SCHED_DAILY, _MONTHLY, _WEEKLY: minutes after local midnight
+                         * (of the 1st; of the Monday) */
     const char *help;
     int (*run)(struct ob_ctx *ctx, char *detail, size_t size);
 };
@@ -59,8 +63,10 @@ extern const struct ob_task_gate ob_task_gates[];
 extern const int ob_ntask_gates;
 
 const struct ob_job_def *ob_jobs_find(const char *name);
-/* The period `now` falls in ("YYYY-MM-DD" daily, "YYYY-MM" monthly), or ""
- * when a daily job is not yet due today, a monthly one not yet this month. */
+/* The period `now` falls in ("YYYY-MM-DD" daily, "YYYY-MM" monthly, the
+ * Monday's "YYYY-MM-DD" weekly), or "" when a daily job is not yet due today,
+ * a monthly one not yet this month, a weekly one not yet this Monday or it is
+ * not a Monday. */
 void ob_jobs_period(const struct ob_job_def *j, int64_t now, char *out, size_t size);
 
 /* A node id: host, pid and a random suffix. */
@@ -84,6 +90,8 @@ int ob_job_areas_purge_run(struct ob_ctx *ctx, char *detail, size_t size);
 int ob_job_sessions_expire_run(struct ob_ctx *ctx, char *detail, size_t size);
 /* Draft last month's statements (the month before the business date's). */
 int ob_job_statements_run(struct ob_ctx *ctx, char *detail, size_t size);
+/* The Monday digest to partners' operators (R-NOT-2); nothing on other days. */
+int ob_job_digest_run(struct ob_ctx *ctx, char *detail, size_t size);
 /* The same for `month` on `node`, printing progress lines to `progress`
  * when it is not NULL (`oblako jobs run statements --month YYYY-MM`). */
 int ob_jobs_statements(struct ob_ctx *ctx, const char *node, const char *month, void *progress,

@@ -26,6 +26,10 @@ const struct ob_job_def ob_job_defs[] = {
     { "statements", OB_SCHED_MONTHLY, 0, 2 * 60,
       "draft last month's partner statements on the 1st (safe to run again: a run of an open "
       "month replaces its drafts)", ob_job_statements_run },
+    { "digest", OB_SCHED_WEEKLY, 0, 8 * 60,
+      "on Mondays, mail each partner's operators its clients whose access ends in the next 14 "
+      "days or ended in the last 14 (safe to run again: one digest per partner and Monday)",
+      ob_job_digest_run },
 };
 const int ob_njob_defs = sizeof(ob_job_defs) / sizeof(ob_job_defs[0]);
 
@@ -68,6 +72,15 @@ ob_jobs_period(const struct ob_job_def *j, int64_t now, char *out, size_t size)
             out[0] = '\0';
         else
             snprintf(out, size, "%04d-%02d", y, m);
+        return;
+    }
+    if (j->schedule == OB_SCHED_WEEKLY) {
+        int32_t day = ob_date_of_instant(now);
+
+        if (ob_date_weekday(day) != 1 || now < ob_date_start(day) + (int64_t)j->at_minute * 60)
+            out[0] = '\0';
+        else
+            ob_date_format(day, out);
         return;
     }
     {

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "base/ctx.h"
+#include "base/date.h"
 #include "db/db.h"
+#include "jobs/jobs.h"
 #include "model/core/job.h"
 
 static struct ob_db *db;
@@ -62,11 +64,64 @@ test_periods_only_move_forward(void **state)
     ob_ctx_release(&ctx);
 }
 
+static int64_t
+at(const char *rfc3339)
+{
+    int64_t t = 0;
+
+    assert_int_equal(ob_instant_parse(rfc3339, &t), 0);
+    return t;
+}
+
+static const char *
+period_at(const struct ob_job_def *j, int64_t now, char *out, size_t size)
+{
+    ob_jobs_period(j, now, out, size);
+    return out;
+}
+
+/* R-NOT-2: the digest runs on Mondays in the service time zone; its period
+ * is that Monday's date, and there is none on the other days (a Monday the
+ * runner missed is not made up for on Tuesday). */
+static void
+test_weekly_period(void **state)
+{
+    const struct ob_job_def *j = ob_jobs_find("digest");
+    int64_t monday = 0;
+    char p[32];
+
+    (void)state;
+    assert_int_equal(ob_tz_set("Europe/Moscow", NULL), 0);
+    assert_non_null(j);
+    assert_int_equal(j->schedule, OB_SCHED_WEEKLY);
+    monday = at("2027-03-08T00:00:00+03:00");   /* 8 March 2027 is a Monday */
+    CHECK_STR("Sunday: none", period_at(j, monday - 1, p, sizeof(p)), "");
+    CHECK_STR("Monday before its minute: none",
+              period_at(j, monday + j->at_minute * 60 - 1, p, sizeof(p)), "");
+    CHECK_STR("Monday at its minute: the Monday",
+              period_at(j, monday + j->at_minute * 60, p, sizeof(p)), "2027-03-08");
+    CHECK_STR("Monday's last second: the Monday",
+              period_at(j, at("2027-03-08T23:59:59+03:00"), p, sizeof(p)), "2027-03-08");
+    CHECK_STR("Tuesday: none, a missed Monday is not sent late",
+              period_at(j, at("2027-03-09T12:00:00+03:00"), p, sizeof(p)), "");
+    CHECK_STR("Sunday 23:59: none", period_at(j, at("2027-03-14T23:59:59+03:00"), p, sizeof(p)),
+              "");
+    /* The service time zone decides: Moscow's Monday starts at 21:00 UTC on Sunday. */
+    CHECK_STR("the Monday of the service time zone",
+              period_at(j, at("2027-03-14T21:00:00Z") + j->at_minute * 60, p, sizeof(p)),
+              "2027-03-15");
+    CHECK_STR("Monday 23:00 UTC is Tuesday in Moscow: none",
+              period_at(j, at("2027-03-15T23:00:00Z"), p, sizeof(p)), "");
+    CHECK_STR("a Monday over a year end", period_at(j, at("2029-12-31T12:00:00+03:00"), p,
+                                                    sizeof(p)), "2029-12-31");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_periods_only_move_forward, setup, teardown),
+        cmocka_unit_test(test_weekly_period),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -381,6 +381,11 @@ static const struct tmpl_case {
                         "\"until\":\"05.03.2027 14:05 (Europe/Moscow)\",\"email\":\"a@x\"}" },
     { "request_decided", "{\"name\":\"Анна\",\"account\":\"Ромашка\",\"request\":\"статус ЦСК\","
                          "\"decision\":\"одобрен\",\"note\":\"\"}" },
+    { "partner_digest", "{\"name\":\"Анна\",\"partner\":\"ООО <Ромашка>\","
+                        "\"monday\":\"08.03.2027\",\"ending_count\":1,\"ended_count\":0,"
+                        "\"ending\":[{\"client\":\"ООО Клиент\",\"code\":1001,"
+                        "\"tariff\":\"ПРОФ\",\"through\":\"11.03.2027\",\"days\":3,"
+                        "\"link\":\"https://x/subscribers/5\"}],\"ended\":[]}" },
 };
 
 static void
@@ -432,10 +437,49 @@ test_mail_templates(void **state)
     }
 }
 
+/* The digest's lists (R-NOT-2): a section repeats per row with the row's
+ * names, HTML-escaped in the HTML part; an empty list says so. */
+static void
+test_mail_sections(void **state)
+{
+    struct ob_config cfg;
+    struct ob_ctx ctx;
+    const char *subject = NULL, *text = NULL, *html = NULL;
+    json_t *vars = json_loads(
+        "{\"name\":\"Анна\",\"partner\":\"P\",\"monday\":\"8 Mar 2027\",\"ending_count\":2,"
+        "\"ended_count\":0,\"ending\":[{\"client\":\"A <&> B\",\"code\":1001,\"tariff\":\"PROF\","
+        "\"through\":\"11 Mar 2027\",\"days\":3,\"link\":\"https://x/subscribers/5\"},"
+        "{\"client\":\"C\",\"code\":1002,\"tariff\":\"Trial\",\"through\":\"22 Mar 2027\","
+        "\"days\":14,\"link\":\"https://x/subscribers/6\"}],\"ended\":[]}",
+        0, NULL);
+
+    (void)state;
+    memset(&cfg, 0, sizeof(cfg));
+    snprintf(cfg.public_url, sizeof(cfg.public_url), "https://oblako.test");
+    ob_ctx_init(&ctx, NULL, &cfg);
+    assert_non_null(vars);
+    assert_int_equal(ob_outbox_render(&ctx, "en", "partner_digest", vars, &subject, &text, &html),
+                     0);
+    CHECK_TRUE("row 1 in the text", strstr(text, "- A <&> B (code 1001), PROF: access through "
+                                                 "11 Mar 2027, days left: 3") != NULL);
+    CHECK_TRUE("row 2 in the text", strstr(text, "- C (code 1002), Trial: access through "
+                                                 "22 Mar 2027, days left: 14") != NULL);
+    CHECK_TRUE("rows in order", strstr(text, "1001") < strstr(text, "1002"));
+    CHECK_TRUE("the empty list says none", strstr(text, "(0):\n- none") != NULL);
+    CHECK_TRUE("a full list does not", !strstr(text, "(2):\n- none"));
+    CHECK_TRUE("escaped in HTML", strstr(html, ">A &lt;&amp;&gt; B</a>") != NULL);
+    CHECK_TRUE("a link per row", strstr(html, "href=\"https://x/subscribers/6\"") != NULL);
+    CHECK_TRUE("HTML: none", strstr(html, "<td colspan=\"5\">None</td>") != NULL);
+    CHECK_TRUE("no tags left", !strstr(text, "{{") && !strstr(html, "{{"));
+    ob_ctx_release(&ctx);
+    json_decref(vars);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mail_sections),
         cmocka_unit_test(test_mail_message),
         cmocka_unit_test(test_mail_long_body_lines),
         cmocka_unit_test(test_mail_random_boundary),
