@@ -325,8 +325,10 @@ print_job(const struct ob_job_row *r, void *arg)
 {
     const struct ob_job_def *d = ob_jobs_find(r->name);
     char until[OB_INSTANT_LEN] = "-";
+    bool *seen = arg;
 
-    (void)arg;
+    if (d)
+        seen[d - ob_job_defs] = true;
     if (r->holder[0])
         ob_instant_format(r->expires_at, until);
     printf("%-16s last period %-12s %s%s%s\n", r->name, r->last_period[0] ? r->last_period : "-",
@@ -370,7 +372,15 @@ cmd_jobs(const struct ob_config *cfg, int argc, char **argv)
         ctx.clock_load = ob_testclock_load;
     ob_jobs_node_id(node, sizeof(node));
     if (!strcmp(argv[0], "list")) {
-        rc = ob_job_list(&ctx, print_job, NULL);
+        bool seen[64] = { false };
+
+        /* Every job, not only those that ran once (a job's lease row is made
+         * by its first run): the ones never run yet follow. */
+        rc = ob_njob_defs <= 64 ? ob_job_list(&ctx, print_job, seen) : OB_EINTERNAL;
+        for (int i = 0; rc == 0 && i < ob_njob_defs; i++)
+            if (!seen[i])
+                printf("%-16s last period %-12s never ran\n%-16s %s\n", ob_job_defs[i].name, "-",
+                       "", ob_job_defs[i].help);
     } else if (!strcmp(argv[0], "runs")) {
         rc = ob_job_runs(&ctx, argc > 1 ? argv[1] : NULL, 100, print_run, NULL);
     } else if (!strcmp(argv[1], "tasks")) {
