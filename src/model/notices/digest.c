@@ -103,8 +103,8 @@ person_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     return 0;
 }
 
-/* The tariff's name in a row: the partner's own tariff of the chain's code
- * first, else the standard one; the trial chain is the trial. */
+/* The tariff's name in a row: a chain is named by the standard tariff's
+ * code (model/subscriptions/ends.h); the trial chain is the trial. */
 static const char *
 tariff_name(const struct end_row *r, bool en)
 {
@@ -164,14 +164,10 @@ partner_tx(struct ob_ctx *ctx, void *arg)
     ob_date_format(d_to, to);
     rc = ob_db_each(ctx, end_row, a,
                     "SELECT e.subscriber_id, acc.name, s.code, e.chain, e.last_day, "
-                    "COALESCE((SELECT t.name_ru FROM tariffs t WHERE t.code = e.chain "
-                    "AND t.partner_id = s.partner_id), (SELECT t.name_ru FROM tariffs t "
-                    "WHERE t.code = e.chain AND t.partner_id IS NULL), ''), "
-                    "COALESCE((SELECT t.name_en FROM tariffs t WHERE t.code = e.chain "
-                    "AND t.partner_id = s.partner_id), (SELECT t.name_en FROM tariffs t "
-                    "WHERE t.code = e.chain AND t.partner_id IS NULL), '') "
+                    "COALESCE(t.name_ru, ''), COALESCE(t.name_en, '') "
                     "FROM subscribers s JOIN access_ends e ON e.subscriber_id = s.account_id "
                     "JOIN accounts acc ON acc.id = s.account_id "
+                    "LEFT JOIN tariffs t ON t.code = e.chain AND t.partner_id IS NULL "
                     "WHERE s.partner_id = ? AND s.state = 'active' "
                     "AND e.last_day >= ? AND e.last_day <= ? "
                     "ORDER BY e.last_day, s.code, e.chain",
