@@ -75,8 +75,11 @@ function employee(p, roles, lang = 'ru') {
   return { person, email };
 }
 
+/** The client's one end of access, in place of what the subscription engine keeps for it
+ * (its trial from onboarding): the edges are set exactly. */
 function end(sub, chain, last) {
-  raw(ctx.db, `INSERT INTO access_ends (subscriber_id, chain, end_key, last_day, updated_at)
+  raw(ctx.db, `DELETE FROM access_ends WHERE subscriber_id = ${sub};
+               INSERT INTO access_ends (subscriber_id, chain, end_key, last_day, updated_at)
                VALUES (${sub}, ${sq(chain)}, ${sq(last)}, ${sq(last)}, 0)`);
 }
 
