@@ -61,26 +61,29 @@ const allDigests = () => Number(query(ctx.db, "SELECT COUNT(*) FROM outbox WHERE
 async function client(p, name) {
   const r = await p.owner.post('/api/v1/subscribers', { name, owner_email: uniqueEmail('owner') });
   expect(r, 201);
-  const [[code]] = query(ctx.db, `SELECT code FROM subscribers WHERE account_id = ${r.body.id}`);
-  clients[name] = { id: r.body.id, code };
+  clients[name] = { id: r.body.id, code: String(r.body.code) };
   return r.body.id;
 }
-/** An employee of partner p with `roles`, written as an accepted invitation leaves it: a
- * recipient only (nobody signs in here, so no password is hashed). */
-function employee(p, roles, lang = 'ru') {
-  const email = uniqueEmail('emp');
-  raw(ctx.db, `INSERT INTO persons (email, name, lang, created_at, updated_at) VALUES (${sq(email)}, '', ${sq(lang)}, 0, 0)`);
-  const [[person]] = query(ctx.db, `SELECT id FROM persons WHERE email = ${sq(email)}`);
-  raw(ctx.db, `INSERT INTO memberships (person_id, account_id, roles, created_at) VALUES (${person}, ${p.id}, ${sq(roles)}, 0)`);
-  return { person, email };
+
+/** Employees written as accepted invitations leave them: recipients only (nobody signs in
+ * here, so no password is hashed). specs: [[partner, roles, lang]]; one statement for all
+ * (each command line costs). Returns [{person, email}] in order. */
+function employees(specs) {
+  const people = specs.map(([p, roles, lang = 'ru']) => ({ p, roles, lang, email: uniqueEmail('emp') }));
+  raw(ctx.db, people.map((e) => `INSERT INTO persons (email, name, lang, created_at, updated_at)
+      VALUES (${sq(e.email)}, '', ${sq(e.lang)}, 0, 0);
+    INSERT INTO memberships (person_id, account_id, roles, created_at)
+      SELECT id, ${e.p.id}, ${sq(e.roles)}, 0 FROM persons WHERE email = ${sq(e.email)};`).join('\n'));
+  const ids = new Map(query(ctx.db, `SELECT email, id FROM persons WHERE email IN (${people.map((e) => sq(e.email)).join(', ')})`));
+  return people.map((e) => ({ person: ids.get(e.email), email: e.email }));
 }
 
-/** The client's one end of access, in place of what the subscription engine keeps for it
- * (its trial from onboarding): the edges are set exactly. */
-function end(sub, chain, last) {
-  raw(ctx.db, `DELETE FROM access_ends WHERE subscriber_id = ${sub};
-               INSERT INTO access_ends (subscriber_id, chain, end_key, last_day, updated_at)
-               VALUES (${sub}, ${sq(chain)}, ${sq(last)}, ${sq(last)}, 0)`);
+/** Each client's one end of access, in place of what the subscription engine keeps for it
+ * (its trial from onboarding), so the edges are set exactly: [[subscriber, chain, L]]. */
+function ends(rows) {
+  raw(ctx.db, rows.map(([sub, chain, last]) => `DELETE FROM access_ends WHERE subscriber_id = ${sub};
+    INSERT INTO access_ends (subscriber_id, chain, end_key, last_day, updated_at)
+      VALUES (${sub}, ${sq(chain)}, ${sq(last)}, ${sq(last)}, 0);`).join('\n'));
 }
 
 before(async () => {
@@ -91,21 +94,20 @@ before(async () => {
   ctx.admin = new Client(s);
   expect(await ctx.admin.login(env.email, env.password), 200);
   [A, B, C] = [await newPartner(ctx), await newPartner(ctx), await newPartner(ctx)];
-  opA = employee(A, 'operator');
-  opAen = employee(A, 'consultant,operator', 'en');
-  consA = employee(A, 'consultant');
-  goneA = employee(A, 'operator');
+  [opA, opAen, consA, goneA, opB, opC] = employees([
+    [A, 'operator'], [A, 'consultant,operator', 'en'], [A, 'consultant'], [A, 'operator'],
+    [B, 'operator'], [C, 'operator']]);
   expect(await A.owner.del(`/api/v1/partners/${A.id}/employees/${goneA.person}`), 204);
-  opB = employee(B, 'operator');
-  opC = employee(C, 'operator');
   // Monday M = 2027-03-08. A's clients, each at an edge of a window.
-  end(await client(A, 'ООО Через14'), 'ITSaaS-PROF', '2027-03-22');     // M+14: in
-  end(await client(A, 'ООО Через15'), 'ITSaaS-PROF', '2027-03-23');     // M+15: out
-  end(await client(A, 'ООО Сегодня'), 'trial', '2027-03-08');            // M: in, 0 days left
-  end(await client(A, 'ООО Вчера'), 'ITSaaS-PROF', '2027-03-07');       // M−1: ended 1 day ago
-  end(await client(A, 'ООО Назад14'), 'ITSaaS-PROF', '2027-02-22');     // M−14: in
-  end(await client(A, 'ООО Назад15'), 'ITSaaS-PROF', '2027-02-21');     // M−15: out
-  end(await client(B, 'ООО Чужой'), 'ITSaaS-PROF', '2027-03-10');       // B's client
+  ends([
+    [await client(A, 'ООО Через14'), 'ITSaaS-PROF', '2027-03-22'],     // M+14: in
+    [await client(A, 'ООО Через15'), 'ITSaaS-PROF', '2027-03-23'],     // M+15: out
+    [await client(A, 'ООО Сегодня'), 'trial', '2027-03-08'],            // M: in, 0 days left
+    [await client(A, 'ООО Вчера'), 'ITSaaS-PROF', '2027-03-07'],       // M−1: ended 1 day ago
+    [await client(A, 'ООО Назад14'), 'ITSaaS-PROF', '2027-02-22'],     // M−14: in
+    [await client(A, 'ООО Назад15'), 'ITSaaS-PROF', '2027-02-21'],     // M−15: out
+    [await client(B, 'ООО Чужой'), 'ITSaaS-PROF', '2027-03-10'],       // B's client
+  ]);
 });
 
 after(async () => { assert.equal(await ctx.s.stop(), 0); });
