@@ -131,15 +131,15 @@ test('R-NOT-2: on Monday each operator of A gets one digest with the ends in [M�
   assert.equal(ru.lang, 'ru');
   assert.equal(digestsTo(opA.email).length, 1);
   const esc = (t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const c = (n) => esc(`${n} (код ${clients[n].code})`);
+  const c = (n) => esc(`«${n}» (код ${clients[n].code})`);
   // The edges, inclusive: M+14 and M−14 in, M+15 and M−15 out; M itself is "ending", M−1 "ended".
   assert.match(ru.text, new RegExp(`- ${c('ООО Через14')}, 1С:ИТС ПРОФ в облаке: доступ по 22\\.03\\.2027 включительно, осталось дней: 14`));
   assert.match(ru.text, new RegExp(`- ${c('ООО Сегодня')}, Пробный период: доступ по 08\\.03\\.2027 включительно, осталось дней: 0`));
   assert.match(ru.text, new RegExp(`- ${c('ООО Вчера')}, 1С:ИТС ПРОФ в облаке: доступ был по 07\\.03\\.2027 включительно, прошло дней: 1`));
   assert.match(ru.text, new RegExp(`- ${c('ООО Назад14')}, 1С:ИТС ПРОФ в облаке: доступ был по 22\\.02\\.2027 включительно, прошло дней: 14`));
   for (const out of ['ООО Через15', 'ООО Назад15', 'ООО Чужой']) assert.ok(!ru.text.includes(out), `${out} is not in A's digest`);
-  assert.match(ru.text, /ближайшие 14 дней \(2\):\n- ООО Сегодня[^\n]*\n[^\n]*\n- ООО Через14/, 'ending: soonest first');
-  assert.match(ru.text, /последние 14 дней \(2\):\n- ООО Назад14[^\n]*\n[^\n]*\n- ООО Вчера/, 'ended: by date');
+  assert.match(ru.text, /ближайшие 14 дней \(2\):\n- «ООО Сегодня»[^\n]*\n[^\n]*\n- «ООО Через14»/, 'ending: soonest first');
+  assert.match(ru.text, /последние 14 дней \(2\):\n- «ООО Назад14»[^\n]*\n[^\n]*\n- «ООО Вчера»/, 'ended: by date');
   assert.ok(ru.text.includes(`/subscribers/${clients['ООО Через14'].id}`), 'a link to the client card');
   assert.ok(ru.html.includes(`<a href="http://127.0.0.1:8080/subscribers/${clients['ООО Вчера'].id}">ООО Вчера</a>`));
   const [en] = digestsTo(opAen.email);
