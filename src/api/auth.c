@@ -15,6 +15,7 @@
 #include "base/date.h"
 #include "model/identity/access.h"
 #include "model/identity/authn.h"
+#include "model/identity/mailpref.h"
 #include "model/identity/person.h"
 #include "base/banned.h"
 
@@ -74,6 +75,8 @@ me_render(struct ob_ctx *ctx, const char *csrf, struct ob_resp *resp)
     json_object_set_new(me, "today", json_string(today));
     json_object_set_new(me, "now", ob_api_instant(ob_clock_now(ctx)));
     json_object_set_new(me, "time_zone", json_string(ob_tz_name()));
+    /* the kinds of event mail turned off (R-NOT-3) */
+    json_object_set_new(me, "mail_off", ob_mail_off_json(ctx, p.id));
     if (csrf)
         json_object_set_new(me, "csrf", json_string(csrf));
     if (ctx->actor.token)
@@ -143,6 +146,7 @@ ob_api_me_patch(struct ob_req *req, struct ob_resp *resp)
         return rc;
     ch.session = ob_req_cookie(req, OB_SESSION_COOKIE);
     ch.keep_tokens = keep != 0;
+    ch.mail_off = json_object_get(req->json, "mail_off");
     acc = json_object_get(req->json, "account");
     if (acc && !json_is_integer(acc))
         return ob_err_field(&ctx->err, OB_EINVAL, "account", "field.account_id");

@@ -26,6 +26,7 @@
 #include "model/areas/appsession.h"
 #include "model/areas/area.h"
 #include "model/areas/backend.h"
+#include "model/areas/grant.h"
 #include "model/core/task.h"
 #include "base/banned.h"
 
@@ -276,5 +277,14 @@ ob_job_sessions_expire_run(struct ob_ctx *ctx, char *detail, size_t size)
     int n = 0, rc = ob_appsession_expire_stale(ctx, &n);
 
     snprintf(detail, size, "%d stale sessions expired", n);
+    return rc;
+}
+
+int
+ob_job_grants_expired_run(struct ob_ctx *ctx, char *detail, size_t size)
+{
+    int n = 0, rc = ob_grant_expire_due(ctx, &n);
+
+    snprintf(detail, size, "%d expired grants told", n);
     return rc;
 }

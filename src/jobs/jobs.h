@@ -88,6 +88,7 @@ int ob_job_prune_run(struct ob_ctx *ctx, char *detail, size_t size);
 int ob_job_audit_seal_run(struct ob_ctx *ctx, char *detail, size_t size);
 int ob_job_areas_purge_run(struct ob_ctx *ctx, char *detail, size_t size);
 int ob_job_sessions_expire_run(struct ob_ctx *ctx, char *detail, size_t size);
+int ob_job_grants_expired_run(struct ob_ctx *ctx, char *detail, size_t size);
 /* Draft last month's statements (the month before the business date's). */
 int ob_job_statements_run(struct ob_ctx *ctx, char *detail, size_t size);
 /* The Monday digest to partners' operators (R-NOT-2); nothing on other days. */

@@ -23,6 +23,9 @@ const struct ob_job_def ob_job_defs[] = {
     { "sessions-expire", OB_SCHED_INTERVAL, 60, 0,
       "close application sessions not seen within the idle time, as expired",
       ob_job_sessions_expire_run },
+    { "grants-expired", OB_SCHED_DAILY, 0, 5,
+      "mail the partner employees whose access to a client's data area ended yesterday, and "
+      "the client's owner and administrators (once per grant)", ob_job_grants_expired_run },
     { "statements", OB_SCHED_MONTHLY, 0, 2 * 60,
       "draft last month's partner statements on the 1st (safe to run again: a run of an open "
       "month replaces its drafts)", ob_job_statements_run },

@@ -22,15 +22,18 @@
 #include "base/config.h"
 #include "base/ctx.h"
 #include "base/date.h"
+#include "base/log.h"
 #include "db/db.h"
 #include "model/identity/access.h"
 #include "model/areas/admission.h"
 #include "model/areas/appsession.h"
 #include "model/core/audit.h"
+#include "model/core/event.h"
 #include "model/identity/authn.h"
 #include "model/areas/backend.h"
 #include "model/subscriptions/entitlement.h"
 #include "model/areas/grant.h"
+#include "model/identity/mailpref.h"
 #include "model/identity/member.h"
 #include "model/parties/subscriber.h"
 #include "model/subscriptions/subscription.h"
@@ -571,6 +574,110 @@ admit_tx(struct ob_ctx *ctx, void *arg)
     return admit(ctx, a);
 }
 
+/* ---- a full session limit, told once a day (R-NOT-3) ---------------------------------- */
+
+#define LIMIT_HITS_MAIL 3       /* the refusal of the day that mails the owner */
+
+struct limit_hit {
+    int64_t sub, max, hits;
+};
+
+static void
+read_hits(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    (void)ctx;
+    *(int64_t *)out = ob_stmt_int(st, 0);
+}
+
+struct sub_names {
+    const char *name;
+    int64_t code, partner;
+};
+
+static void
+read_sub_names(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    struct sub_names *n = out;
+
+    n->name = ob_stmt_dup(ctx, st, 0);
+    n->code = ob_stmt_int(st, 1);
+    n->partner = ob_stmt_int(st, 2);
+}
+
+/* The owner's mail and the event, on the day's 3rd refusal: once, as the
+ * row's mailed_at says. */
+static int
+limit_tell(struct ob_ctx *ctx, struct limit_hit *h, const char *day)
+{
+    struct sub_names sn = { 0 };
+    int64_t changed = ob_db_run(ctx->db,
+                                "UPDATE session_limit_hits SET mailed_at = ? "
+                                "WHERE subscriber_id = ? AND day = ? AND mailed_at IS NULL",
+                                "iit", ob_clock_now(ctx), h->sub, day);
+    json_t *data, *vars;
+    int rc;
+
+    if (changed <= 0)
+        return changed < 0 ? ob_db_err(ctx, (int)changed) : 0;
+    if ((rc = ob_db_one(ctx, read_sub_names, &sn,
+                        "SELECT a.name, s.code, COALESCE(s.partner_id, 0) FROM subscribers s "
+                        "JOIN accounts a ON a.id = s.account_id WHERE s.account_id = ?",
+                        "i", h->sub)) != 0)
+        return rc == OB_ENOTFOUND ? 0 : rc;
+    data = json_pack("{s:s, s:I, s:I, s:I, s:s}", "day", day, "refusals", (json_int_t)h->hits,
+                     "max", (json_int_t)h->max, "subscriber_code", (json_int_t)sn.code,
+                     "subscriber_name", sn.name);
+    rc = ob_event_emit(ctx, "session.limit_reached", sn.partner, h->sub, data, NULL);
+    json_decref(data);
+    if (rc != 0)
+        return rc;
+    vars = json_pack("{s:s, s:I, s:I}", "subscriber",
+                     ob_arena_printf(&ctx->arena, "%s (FR%lld)", sn.name, (long long)sn.code),
+                     "hits", (json_int_t)h->hits, "max", (json_int_t)h->max);
+    ob_mail_day(vars, "day", ob_clock_today(ctx));
+    rc = ob_mail_members(ctx, h->sub, OB_ROLE_OWNER, "session.limit_reached", "session_limit",
+                         vars, NULL);
+    json_decref(vars);
+    return rc;
+}
+
+/* Count a refusal by the subscriber's limit: one upsert; the mail only on
+ * the day's 3rd. */
+static int
+limit_hit_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct limit_hit *h = arg;
+    char day[OB_DATE_LEN];
+    int64_t now = ob_clock_now(ctx);
+    int rc;
+
+    ob_date_format(ob_clock_today(ctx), day);
+    rc = ob_db_one(ctx, read_hits, &h->hits,
+                   "INSERT INTO session_limit_hits (subscriber_id, day, hits, first_at, last_at) "
+                   "VALUES (?, ?, 1, ?, ?) ON CONFLICT (subscriber_id, day) DO UPDATE "
+                   "SET hits = session_limit_hits.hits + 1, last_at = excluded.last_at "
+                   "RETURNING hits",
+                   "itii", h->sub, day, now, now);
+    if (rc != 0)
+        return rc;
+    return h->hits >= LIMIT_HITS_MAIL ? limit_tell(ctx, h, day) : 0;
+}
+
+/* After a refusal by the subscriber's limit (its transaction rolled back):
+ * count it, keeping the refusal's error for the caller. A failure to count
+ * is logged, never turned into another answer. */
+static void
+limit_hit(struct ob_ctx *ctx, int64_t sub, int64_t max)
+{
+    struct limit_hit h = { sub, max, 0 };
+    struct ob_err refusal = ctx->err;
+
+    if (ob_db_tx_group(ctx, limit_hit_tx, &h) != 0)
+        ob_log(OB_LOG_WARN, "session limit refusal not counted", "{s:I, s:s}", "subscriber",
+               (json_int_t)sub, "error", ctx->err.message);
+    ctx->err = refusal;
+}
+
 int
 ob_appsession_open(struct ob_ctx *ctx, int64_t area, int64_t take_over,
                    struct ob_admitted *out, struct ob_refusal *why)
@@ -585,8 +692,11 @@ ob_appsession_open(struct ob_ctx *ctx, int64_t area, int64_t take_over,
         return rc;
     ob_auth_new_secret(out->token);
     ob_auth_hash(out->token, a.hash);
-    if ((rc = ob_db_tx_group(ctx, admit_tx, &a)) != 0)
+    if ((rc = ob_db_tx_group(ctx, admit_tx, &a)) != 0) {
+        if (rc == OB_ELIMIT && why->limit && !strcmp(why->limit, "subscriber") && a.sub)
+            limit_hit(ctx, a.sub, why->max);
         return rc;
+    }
     out->launch_url = ob_arena_printf(&ctx->arena, "%s%slaunch?app=%s&session=%" PRId64
                                                    "&token=%s",
                                       a.url, a.url[0] && a.url[strlen(a.url) - 1] == '/' ? "" : "/",

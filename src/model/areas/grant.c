@@ -12,7 +12,9 @@
 #include "model/areas/appsession.h"
 #include "model/areas/area.h"
 #include "model/core/audit.h"
+#include "model/core/event.h"
 #include "model/areas/grant.h"
+#include "model/identity/mailpref.h"
 #include "model/identity/member.h"
 #include "model/identity/person.h"
 #include "base/banned.h"
@@ -67,6 +69,78 @@ read_grant(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
                                                 : "active";
 }
 
+/* The words of why a grant stopped, by language (the mails' {{reason_*}}). */
+static void
+reason_words(json_t *vars, const char *reason)
+{
+    static const struct {
+        const char *reason, *ru, *en;
+    } w[] = {
+        { "revoked", "его закрыл владелец абонента", "the subscriber's owner closed it" },
+        { "employee_removed", "сотрудник больше не работает у партнёра",
+          "the person is no longer an employee of the partner" },
+        { "partner_changed", "абонента больше не обслуживает этот партнёр",
+          "the partner no longer serves the subscriber" },
+    };
+
+    for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+        if (!strcmp(w[i].reason, reason)) {
+            json_object_set_new(vars, "reason_ru", json_string(w[i].ru));
+            json_object_set_new(vars, "reason_en", json_string(w[i].en));
+            return;
+        }
+    json_object_set_new(vars, "reason_ru", json_string(reason));
+    json_object_set_new(vars, "reason_en", json_string(reason));
+}
+
+/* Tell what happened to grant g (kind "grant.given", "grant.revoked",
+ * "grant.expired"; reason for a revoked one): the event, a mail to the
+ * employee (not when they were removed from the partner: the client's data
+ * is no business of theirs any more) and one to each owner and
+ * administrator of the subscriber, whose data it is (docs/events.md).
+ * Joins the caller's transaction. */
+static int
+grant_notify(struct ob_ctx *ctx, const struct ob_grant *g, const char *kind, const char *reason)
+{
+    char until[OB_DATE_LEN];
+    const char *tmpl = !strcmp(kind, "grant.given")     ? "grant_given"
+                       : !strcmp(kind, "grant.revoked") ? "grant_revoked"
+                                                        : "grant_expired";
+    json_t *data, *vars;
+    int rc;
+
+    ob_date_format(g->until, until);
+    data = json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:I, s:s}", "grant", (json_int_t)g->id,
+                     "area", (json_int_t)g->area, "area_name", g->area_name, "app", g->app_code,
+                     "until", until, "person", (json_int_t)g->person, "email", g->person_email,
+                     "subscriber_code", (json_int_t)g->subscriber_code, "subscriber_name",
+                     g->subscriber_name);
+    if (reason)
+        json_object_set_new(data, "reason", json_string(reason));
+    rc = ob_event_emit(ctx, kind, g->partner, g->subscriber, data, NULL);
+    json_decref(data);
+    if (rc != 0)
+        return rc;
+    vars = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "subscriber",
+                     ob_arena_printf(&ctx->arena, "%s (FR%lld)", g->subscriber_name,
+                                     (long long)g->subscriber_code),
+                     "area", g->area_name, "app_ru", g->app_name_ru, "app_en", g->app_name_en,
+                     "partner", g->partner_name, "employee",
+                     *g->person_name ? ob_arena_printf(&ctx->arena, "%s (%s)", g->person_name,
+                                                       g->person_email)
+                                     : g->person_email);
+    ob_mail_day(vars, "until", g->until);
+    reason_words(vars, reason ? reason : "revoked");
+    rc = 0;
+    if (!reason || strcmp(reason, "employee_removed"))
+        rc = ob_mail_person(ctx, g->person, kind, tmpl, vars, g->subscriber, NULL);
+    if (rc == 0)
+        rc = ob_mail_members(ctx, g->subscriber, OB_ROLE_OWNER | OB_ROLE_ADMINISTRATOR, kind,
+                             ob_arena_printf(&ctx->arena, "%s_owner", tmpl), vars, NULL);
+    json_decref(vars);
+    return rc;
+}
+
 int
 ob_grant_active(struct ob_ctx *ctx, int64_t area, int64_t person, int64_t *grant)
 {
@@ -92,6 +166,8 @@ ob_grant_active(struct ob_ctx *ctx, int64_t area, int64_t person, int64_t *grant
     return 0;
 }
 
+static int one(struct ob_ctx *ctx, int64_t id, struct ob_grant *out);
+
 struct create {
     struct ob_area a;
     int64_t person, partner, id;
@@ -109,13 +185,18 @@ create_tx(struct ob_ctx *ctx, void *arg)
                            "iiiit" "iz", c->a.subscriber, c->a.id, c->person, c->partner,
                            c->until, ob_clock_now(ctx), ctx->actor.person);
 
+    struct ob_grant g;
+
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    return ob_audit_with(ctx, c->a.subscriber, "grant.created", "grant", c->id,
-                         json_pack("{s:s, s:s, s:s}", "area", c->a.name, "email", c->email,
-                                   "until", c->until),
-                    "access to data area '%s' granted to partner employee %s until %s",
-                    c->a.name, c->email, c->until);
+    if ((rc = ob_audit_with(ctx, c->a.subscriber, "grant.created", "grant", c->id,
+                            json_pack("{s:s, s:s, s:s}", "area", c->a.name, "email", c->email,
+                                      "until", c->until),
+                            "access to data area '%s' granted to partner employee %s until %s",
+                            c->a.name, c->email, c->until)) != 0 ||
+        (rc = one(ctx, c->id, &g)) != 0)
+        return rc;
+    return grant_notify(ctx, &g, "grant.given", NULL);
 }
 
 int
@@ -276,13 +357,14 @@ revoke_tx(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, (int)changed);
     if (changed == 0)
         return ob_err_set(&ctx->err, OB_ECONFLICT, "grant.revoked_already");
-    if ((rc = ob_appsession_close_grant(ctx, r->g.id, "grant_revoked", &r->closed)) != 0)
+    if ((rc = ob_appsession_close_grant(ctx, r->g.id, "grant_revoked", &r->closed)) != 0 ||
+        (rc = ob_audit_with(ctx, r->g.subscriber, "grant.revoked", "grant", r->g.id,
+                            json_pack("{s:s, s:s}", "area", r->g.area_name, "email",
+                                      r->g.person_email),
+                            "access to data area '%s' of %s revoked (%d sessions closed)",
+                            r->g.area_name, r->g.person_email, r->closed)) != 0)
         return rc;
-    return ob_audit_with(ctx, r->g.subscriber, "grant.revoked", "grant", r->g.id,
-                         json_pack("{s:s, s:s}", "area", r->g.area_name, "email",
-                                   r->g.person_email),
-                    "access to data area '%s' of %s revoked (%d sessions closed)",
-                    r->g.area_name, r->g.person_email, r->closed);
+    return grant_notify(ctx, &r->g, "grant.revoked", "revoked");
 }
 
 int
@@ -371,9 +453,86 @@ ob_grant_end_for(struct ob_ctx *ctx, int64_t partner, int64_t person, int64_t su
                            !strcmp(reason, "employee_removed")
                                ? "no longer an employee of partner"
                                : "the client is no longer served by partner",
-                           g->partner_name, closed)) != 0)
+                           g->partner_name, closed)) != 0 ||
+            (rc = grant_notify(ctx, g, "grant.revoked", reason)) != 0)
             return rc;
         (*n)++;
     }
+    return 0;
+}
+
+/* ---- expiry -------------------------------------------------------------------------- */
+
+struct expire {
+    int64_t id;
+    int told;
+};
+
+static int
+expire_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct expire *x = arg;
+    struct ob_grant g;
+    int64_t changed;
+    int rc;
+
+    x->told = 0;
+    changed = ob_db_run(ctx->db,
+                        "UPDATE area_grants SET expiry_noticed_at = ? "
+                        "WHERE id = ? AND revoked_at IS NULL AND expiry_noticed_at IS NULL",
+                        "ii", ob_clock_now(ctx), x->id);
+    if (changed < 0)
+        return ob_db_err(ctx, (int)changed);
+    if (changed == 0)   /* another run told it, or it was revoked meanwhile */
+        return 0;
+    if ((rc = one(ctx, x->id, &g)) != 0)
+        return rc;
+    /* a grant whose relation is gone ended (and was told) when it went; an
+     * old one is only marked */
+    if (strcmp(g.state, "expired") || g.until < ob_clock_today(ctx) - 1 - OB_GRANT_NOTICE_DAYS)
+        return 0;
+    x->told = 1;
+    return grant_notify(ctx, &g, "grant.expired", NULL);
+}
+
+static int
+collect_due(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct ended *e = arg;
+
+    (void)ctx;
+    if (e->n == e->cap)
+        return 1;
+    e->v[e->n++].id = ob_stmt_int(st, 0);
+    return 0;
+}
+
+int
+ob_grant_expire_due(struct ob_ctx *ctx, int *n)
+{
+    char day[OB_DATE_LEN];
+    struct ended e = { 0 };
+    int rc;
+
+    *n = 0;
+    ob_date_format(ob_clock_today(ctx), day);
+    e.cap = 200;
+    e.v = ob_arena_alloc(&ctx->arena, (size_t)e.cap * sizeof(*e.v));
+    do {
+        e.n = 0;
+        /* area_grants_expiry: only the grants not yet told */
+        if ((rc = ob_db_each(ctx, collect_due, &e,
+                             "SELECT id FROM area_grants WHERE until < ? AND revoked_at IS NULL "
+                             "AND expiry_noticed_at IS NULL ORDER BY until, id LIMIT 200",
+                             "t", day)) != 0)
+            return rc;
+        for (int i = 0; i < e.n; i++) {
+            struct expire x = { e.v[i].id, 0 };
+
+            if ((rc = ob_db_tx(ctx, OB_DB_WRITE, expire_tx, &x)) != 0)
+                return rc;
+            *n += x.told;
+        }
+    } while (e.n == e.cap);
     return 0;
 }

@@ -62,5 +62,12 @@ int ob_grant_active(struct ob_ctx *ctx, int64_t area, int64_t person, int64_t *g
  * client. Joins the caller's transaction; *n receives how many ended. */
 int ob_grant_end_for(struct ob_ctx *ctx, int64_t partner, int64_t person, int64_t sub,
                      const char *reason, int *n);
+/* Tell each grant whose last day has passed (not revoked or ended), once:
+ * the event "grant.expired" and its mails (the daily job "grants-expired";
+ * each in its own transaction, marked in area_grants.expiry_noticed_at).
+ * A grant that stopped more than OB_GRANT_NOTICE_DAYS ago (an upgrade, a
+ * long outage) is marked without a mail. *n: how many were told. */
+#define OB_GRANT_NOTICE_DAYS 7
+int ob_grant_expire_due(struct ob_ctx *ctx, int *n);
 
 #endif

@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "model/identity/account.h"
 #include "model/core/audit.h"
+#include "model/identity/member.h"
 #include "model/identity/person.h"
 #include "base/banned.h"
 
@@ -42,15 +43,22 @@ int
 ob_account_set_member(struct ob_ctx *ctx, int64_t account, int64_t person, unsigned roles)
 {
     char text[128];
-    int64_t n;
+    int64_t n, had = 0;
+    int rc = ob_db_get_int(ctx->db, &had,
+                           "SELECT 1 FROM memberships WHERE person_id = ? AND account_id = ?",
+                           "ii", person, account);
 
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
     ob_roles_format(roles, text, sizeof(text));
     n = ob_db_run(ctx->db,
                   "INSERT INTO memberships (person_id, account_id, roles, created_at) "
                   "VALUES (?, ?, ?, ?) ON CONFLICT (person_id, account_id) "
                   "DO UPDATE SET roles = excluded.roles",
                   "iiti", person, account, text, ob_clock_now(ctx));
-    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    return had ? 0 : ob_member_event(ctx, "member.added", account, person, text);
 }
 
 int

@@ -11,6 +11,7 @@
 #include "base/buf.h"
 #include "base/ctx.h"
 #include "db/db.h"
+#include "model/core/event.h"
 #include "model/identity/access.h"
 #include "model/identity/member.h"
 #include "base/banned.h"
@@ -105,6 +106,47 @@ ob_member_on_end(ob_member_end_fn fn)
         end_handlers[nend_handlers++] = fn;
 }
 
+struct member_of {
+    const char *kind;
+    int64_t partner;
+};
+
+static void
+read_member_of(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    struct member_of *m = out;
+
+    m->kind = ob_stmt_dup(ctx, st, 0);
+    m->partner = ob_stmt_int(st, 1);
+}
+
+int
+ob_member_event(struct ob_ctx *ctx, const char *kind, int64_t account, int64_t person,
+                const char *roles)
+{
+    struct member_of m = { "", 0 };
+    int64_t partner = 0, sub = 0;
+    json_t *data;
+    int rc = ob_db_one(ctx, read_member_of, &m,
+                       "SELECT a.kind, COALESCE(s.partner_id, 0) FROM accounts a "
+                       "LEFT JOIN subscribers s ON s.account_id = a.id WHERE a.id = ?",
+                       "i", account);
+
+    if (rc != 0 && rc != OB_ENOTFOUND)
+        return rc;
+    if (!strcmp(m.kind, "partner"))
+        partner = account;
+    else if (!strcmp(m.kind, "subscriber")) {
+        partner = m.partner;
+        sub = account;
+    }
+    data = json_pack("{s:I, s:s, s:I, s:s}", "account", (json_int_t)account, "account_kind",
+                     m.kind, "person", (json_int_t)person, "roles", roles ? roles : "");
+    rc = ob_event_emit(ctx, kind, partner, sub, data, NULL);
+    json_decref(data);
+    return rc;
+}
+
 int
 ob_member_remove(struct ob_ctx *ctx, int64_t account, enum ob_kind k, int64_t person,
                  struct ob_member_ended *ended)
@@ -116,6 +158,8 @@ ob_member_remove(struct ob_ctx *ctx, int64_t account, enum ob_kind k, int64_t pe
 
     if (n < 0)
         return ob_db_err(ctx, (int)n);
+    if (n > 0 && (rc = ob_member_event(ctx, "member.removed", account, person, "")) != 0)
+        return rc;
     if (!ended)
         ended = &none;
     memset(ended, 0, sizeof(*ended));

@@ -48,6 +48,11 @@ void ob_member_on_end(ob_member_end_fn fn);
 /* Take person out of account (of kind k) and end what the membership held
  * (every registered handler); *ended (may be NULL) says what. Joins the
  * transaction. */
+/* Record the event "member.added" / "member.removed" of `person` in
+ * `account` (docs/events.md): the partner's when the account is a partner,
+ * its serving partner's when a subscriber. Joins the transaction. */
+int ob_member_event(struct ob_ctx *ctx, const char *kind, int64_t account, int64_t person,
+                    const char *roles);
 int ob_member_remove(struct ob_ctx *ctx, int64_t account, enum ob_kind k, int64_t person,
                      struct ob_member_ended *ended);
 /* Set (has) or clear the per-user session limit. Joins the transaction. */

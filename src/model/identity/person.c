@@ -33,6 +33,7 @@
 #include "model/identity/access.h"
 #include "model/core/audit.h"
 #include "model/identity/authn.h"
+#include "model/identity/mailpref.h"
 #include "model/identity/person.h"
 #include "base/banned.h"
 
@@ -350,7 +351,7 @@ ob_person_set_password(struct ob_ctx *ctx, int64_t id, const char *password)
 
 struct change_args {
     const struct ob_person_change *ch;
-    const char *pwhash;
+    const char *pwhash, *mail_off;
     const struct ob_person *before;
 };
 
@@ -365,8 +366,9 @@ change(struct ob_ctx *ctx, void *arg)
 
     n = ob_db_run(ctx->db,
                   "UPDATE persons SET name = COALESCE(?, name), lang = COALESCE(?, lang), "
-                  "password_hash = COALESCE(?, password_hash), updated_at = ? WHERE id = ?",
-                  "tttii", ch->name, ch->lang, a->pwhash, now, ctx->actor.person);
+                  "password_hash = COALESCE(?, password_hash), "
+                  "mail_off = COALESCE(?, mail_off), updated_at = ? WHERE id = ?",
+                  "ttttii", ch->name, ch->lang, a->pwhash, a->mail_off, now, ctx->actor.person);
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     if (a->pwhash) {
@@ -378,23 +380,32 @@ change(struct ob_ctx *ctx, void *arg)
                                 sessions, ch->keep_tokens ? "kept"
                                           : ob_arena_printf(&ctx->arena, "revoked (%d)", tokens));
     }
-    return ob_audit(ctx, 0, "person.updated", "person", ctx->actor.person, "%s%s%s%s%s%s%s",
+    return ob_audit(ctx, 0, "person.updated", "person", ctx->actor.person, "%s%s%s%s%s%s%s%s%s%s",
                     ch->name ? "name '" : "", ch->name ? a->before->name : "",
                     ch->name ? "' → changed; " : "", ch->lang ? "language " : "",
-                    ch->lang ? a->before->lang : "", ch->lang ? " → changed; " : "", ended);
+                    ch->lang ? a->before->lang : "", ch->lang ? " → changed; " : "",
+                    a->mail_off ? "event mail turned off: " : "",
+                    a->mail_off ? (*a->mail_off ? a->mail_off : "none") : "",
+                    a->mail_off ? "; " : "", ended);
 }
 
 int
 ob_person_change(struct ob_ctx *ctx, const struct ob_person_change *ch)
 {
     char pwhash[crypto_pwhash_STRBYTES];
-    struct change_args a = { ch, NULL, NULL };
+    struct change_args a = { ch, NULL, NULL, NULL };
+    char off[256];
     struct ob_person before;
     int rc;
 
     if ((rc = ob_access_session(ctx)) != 0)
         return rc;
-    if (!ch->name && !ch->lang && !ch->password)
+    if (ch->mail_off) {
+        if ((rc = ob_mail_off_parse(ctx, ch->mail_off, off, sizeof(off))) != 0)
+            return rc;
+        a.mail_off = off;
+    }
+    if (!ch->name && !ch->lang && !ch->password && !ch->mail_off)
         return 0;
     if ((rc = ob_person_get(ctx, ctx->actor.person, &before)) != 0)
         return rc;

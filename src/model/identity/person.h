@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 
 struct ob_ctx;
 
@@ -56,12 +57,14 @@ int ob_person_ensure(struct ob_ctx *ctx, const char *email, const char *name, co
 int ob_person_set_password(struct ob_ctx *ctx, int64_t id, const char *password);
 
 /* What a person may change of themselves (PATCH /api/v1/me); NULL fields
- * stay. Signed-in sessions only (not API tokens). A new password needs the
+ * stay. mail_off: a JSON array of the kinds of event mail to turn off
+ * (model/identity/mailpref.h), replacing the list. Signed-in sessions only (not API tokens). A new password needs the
  * current one, which counts as a guess on the person's sign-in limit; it
  * ends every other browser session of the person (all but the one whose
  * cookie is `session`) and revokes their API tokens unless keep_tokens. */
 struct ob_person_change {
     const char *name, *lang, *password, *current_password;
+    const json_t *mail_off;
     const char *session;        /* the cookie of the session making the change */
     bool keep_tokens;
 };

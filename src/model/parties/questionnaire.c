@@ -14,6 +14,7 @@
 #include "model/identity/access.h"
 #include "model/parties/questionnaire.h"
 #include "model/core/audit.h"
+#include "model/core/event.h"
 #include "model/identity/authn.h"
 #include "model/core/outbox.h"
 #include "model/identity/person.h"
@@ -181,6 +182,24 @@ struct decide_args {
     struct ob_questionnaire *out;
 };
 
+/* The event "partner.application_decided" (docs/events.md): the partner's
+ * when approved, the provider's only when rejected. */
+static int
+decided_event(struct ob_ctx *ctx, int64_t id, const struct ob_questionnaire *a,
+              const char *decision, const char *reason, int64_t partner)
+{
+    json_t *data = json_pack("{s:I, s:s, s:s, s:s, s:s}", "application", (json_int_t)id,
+                             "decision", decision, "name", a->req.name, "inn", a->req.inn,
+                             "reason", reason ? reason : "");
+    int rc;
+
+    if (partner)
+        json_object_set_new(data, "partner", json_integer(partner));
+    rc = ob_event_emit(ctx, "partner.application_decided", partner, 0, data, NULL);
+    json_decref(data);
+    return rc;
+}
+
 static int
 approve(struct ob_ctx *ctx, void *arg)
 {
@@ -212,7 +231,8 @@ approve(struct ob_ctx *ctx, void *arg)
                             json_pack("{s:s, s:s}", "name", a->req.name, "email",
                                       a->contact_email),
                        "questionnaire of '%s': submitted → approved; partner %lld, owner %s",
-                       a->req.name, (long long)partner, a->contact_email)) != 0)
+                       a->req.name, (long long)partner, a->contact_email)) != 0 ||
+        (rc = decided_event(ctx, d->id, a, "approved", "", partner)) != 0)
         return rc;
     return load(ctx, d->id, a);
 }
@@ -245,7 +265,8 @@ reject(struct ob_ctx *ctx, void *arg)
                             d->id,
                             json_pack("{s:s, s:s}", "name", a->req.name, "reason", d->reason),
                        "questionnaire of '%s': submitted → rejected: %s", a->req.name,
-                       d->reason)) != 0)
+                       d->reason)) != 0 ||
+        (rc = decided_event(ctx, d->id, a, "rejected", d->reason, 0)) != 0)
         return rc;
     return load(ctx, d->id, a);
 }

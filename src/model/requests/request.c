@@ -24,6 +24,7 @@
 #include "db/db.h"
 #include "model/identity/access.h"
 #include "model/core/audit.h"
+#include "model/core/event.h"
 #include "model/subscriptions/discount.h"
 #include "model/core/outbox.h"
 #include "model/identity/person.h"
@@ -499,6 +500,25 @@ decided_params(const struct ob_request *r, const char *state, const char *note)
     return p;
 }
 
+/* The event "request.decided" (docs/events.md): what was asked and the
+ * answer, never the changes' values (they may hold a partner's terms). */
+static int
+decided_event(struct ob_ctx *ctx, const struct ob_request *r, const char *state,
+              const char *note)
+{
+    json_t *data = json_pack("{s:I, s:s, s:s, s:s}", "request", (json_int_t)r->id, "kind",
+                             r->kind, "decision", state, "note", note);
+    int rc;
+
+    if (r->subscription) {
+        json_object_set_new(data, "subscription", json_integer(r->subscription));
+        json_object_set_new(data, "subscriber", json_integer(r->subscriber));
+    }
+    rc = ob_event_emit(ctx, "request.decided", r->partner, r->subscriber, data, NULL);
+    json_decref(data);
+    return rc;
+}
+
 static int
 decide(struct ob_ctx *ctx, void *arg)
 {
@@ -528,7 +548,8 @@ decide(struct ob_ctx *ctx, void *arg)
         (rc = ob_audit_with(ctx, r->partner, "request.decided", "request", d->id,
                             decided_params(r, state, d->note),
                        "%s request: open → %s%s%s", r->kind, state, *d->note ? "; " : "",
-                       d->note)) != 0)
+                       d->note)) != 0 ||
+        (rc = decided_event(ctx, r, state, d->note)) != 0)
         return rc;
     /* a filer who cannot be read for a database error is not one who is gone */
     if (r->filed_by && (rc = ob_person_get(ctx, r->filed_by, &filer)) != 0 && rc != OB_ENOTFOUND)

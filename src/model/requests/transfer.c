@@ -22,8 +22,11 @@
 #include "db/db.h"
 #include "model/areas/grant.h"
 #include "model/core/audit.h"
+#include "model/core/event.h"
 #include "model/core/outbox.h"
 #include "model/identity/access.h"
+#include "model/identity/mailpref.h"
+#include "model/identity/role.h"
 #include "model/parties/requisites.h"
 #include "model/requests/transfer.h"
 #include "base/banned.h"
@@ -188,30 +191,48 @@ static int
 mail_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 {
     const struct mail_args *m = arg;
-    const char *email = ob_stmt_dup(ctx, st, 0), *name = ob_stmt_dup(ctx, st, 1);
-    const char *lang = ob_stmt_dup(ctx, st, 2);
-    bool en = !strcmp(lang, "en");
-    json_t *vars = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", *name ? name : email,
-                             "subscriber",
+    int64_t person = ob_stmt_int(st, 0);
+    const char *roles = ob_stmt_dup(ctx, st, 1);
+    bool en = !strcmp(ob_stmt_dup(ctx, st, 2), "en");
+    unsigned bits = 0;
+    json_t *vars = json_pack("{s:s, s:s, s:s, s:s, s:s}", "subscriber",
                              ob_arena_printf(&ctx->arena, "%s (FR%lld)", m->t->subscriber_name,
                                              (long long)m->t->subscriber_code),
                              "from", m->t->from_name, "to", m->t->to_name, "step",
                              step_words(m->step, en), "detail", m->detail ? m->detail : "");
-    int rc = ob_outbox_add(ctx, email, lang, "transfer_step", vars, m->account);
+    int rc;
 
+    (void)ob_roles_parse(OB_KIND_PARTNER, roles, &bits, NULL);
+    /* the owner always learns where its client goes; an operator may turn
+     * the steps off (docs/events.md) */
+    rc = ob_mail_person(ctx, person, (bits & OB_ROLE_OWNER) ? NULL : "transfer.step",
+                        "transfer_step", vars, m->account, NULL);
     json_decref(vars);
     return rc;
 }
 
-/* Mail the owners and operators of `account` about the step. */
+/* Mail the owners and operators of `account` about the step, and record the
+ * event "transfer.step" for that partner (docs/events.md). */
 static int
 mail_partner(struct ob_ctx *ctx, int64_t account, const struct ob_transfer *t, const char *step,
              const char *detail)
 {
     struct mail_args m = { t, step, detail, account };
+    json_t *data = json_pack("{s:I, s:s, s:I, s:I, s:s, s:I, s:I, s:s, s:s}", "transfer",
+                             (json_int_t)t->id, "step", step, "subscriber",
+                             (json_int_t)t->subscriber, "subscriber_code",
+                             (json_int_t)t->subscriber_code, "subscriber_name",
+                             t->subscriber_name, "from_partner", (json_int_t)t->from_partner,
+                             "to_partner", (json_int_t)t->to_partner, "side",
+                             account == t->to_partner ? "to" : "from", "comment",
+                             detail ? detail : "");
+    int rc = ob_event_emit(ctx, "transfer.step", account, t->subscriber, data, NULL);
 
+    json_decref(data);
+    if (rc != 0)
+        return rc;
     return ob_db_each(ctx, mail_row, &m,
-                      "SELECT p.email, p.name, p.lang FROM memberships m "
+                      "SELECT p.id, m.roles, p.lang FROM memberships m "
                       "JOIN persons p ON p.id = m.person_id WHERE m.account_id = ? "
                       "AND p.disabled = 0 AND (',' || m.roles || ',' LIKE '%,owner,%' "
                       "OR ',' || m.roles || ',' LIKE '%,operator,%') ORDER BY p.id",

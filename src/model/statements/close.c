@@ -27,6 +27,7 @@
 #include "base/mem.h"
 #include "db/db.h"
 #include "model/core/audit.h"
+#include "model/core/event.h"
 #include "model/core/outbox.h"
 #include "model/identity/access.h"
 #include "model/statements/close.h"
@@ -274,6 +275,59 @@ mail_all(struct ob_ctx *ctx, const char *month)
     return rc;
 }
 
+struct closed_row {
+    int64_t id, partner, total_due, lines;
+    const char *number;
+};
+
+struct closed_rows {
+    struct closed_row *v;
+    int n, cap;
+};
+
+static int
+collect_closed(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct closed_rows *c = arg;
+
+    if (c->n == c->cap) {
+        struct closed_row *more;
+
+        c->cap = c->cap ? c->cap * 2 : 16;
+        more = ob_arena_alloc(&ctx->arena, (size_t)c->cap * sizeof(*more));
+        if (c->n)
+            memcpy(more, c->v, (size_t)c->n * sizeof(*more));
+        c->v = more;
+    }
+    c->v[c->n++] = (struct closed_row){ ob_stmt_int(st, 0), ob_stmt_int(st, 1),
+                                        ob_stmt_int(st, 2), ob_stmt_int(st, 3),
+                                        ob_stmt_dup(ctx, st, 4) };
+    return 0;
+}
+
+/* The event "statement.closed" for each statement of the month, its
+ * partner's (docs/events.md). */
+static int
+closed_events(struct ob_ctx *ctx, const char *month)
+{
+    struct closed_rows c = { 0 };
+    int rc = ob_db_each(ctx, collect_closed, &c,
+                        "SELECT id, partner_id, total_due, lines, number FROM statements "
+                        "WHERE month = ? ORDER BY partner_id, id",
+                        "t", month);
+
+    for (int i = 0; rc == 0 && i < c.n; i++) {
+        json_t *data = json_pack("{s:I, s:s, s:s, s:I, s:I}", "statement", (json_int_t)c.v[i].id,
+                                 "month", month, "number", c.v[i].number, "total_due",
+                                 (json_int_t)c.v[i].total_due, "lines",
+                                 (json_int_t)c.v[i].lines);
+
+        rc = ob_event_emit(ctx, "statement.closed", c.v[i].partner, 0, data, NULL);
+        json_decref(data);
+    }
+    return rc;
+}
+
 struct close_args {
     const char *month;
     struct ob_statement_closed *out;
@@ -298,7 +352,7 @@ close_tx(struct ob_ctx *ctx, void *arg)
                             "SELECT COALESCE(SUM(total_due), 0) FROM statements WHERE month = ?",
                             "t", a->month)) < 0)
         return ob_db_err(ctx, rc);
-    if ((rc = mail_all(ctx, a->month)) != 0)
+    if ((rc = mail_all(ctx, a->month)) != 0 || (rc = closed_events(ctx, a->month)) != 0)
         return rc;
     return ob_audit_with(ctx, 0, "statement.month_closed", "statement_month", 0,
                          json_pack("{s:s, s:I, s:I}", "month", a->month, "statements",

@@ -46,6 +46,7 @@
 #include "db/db.h"
 #include "model/identity/access.h"
 #include "model/core/audit.h"
+#include "model/core/event.h"
 #include "model/catalog/catalog.h"
 #include "model/subscriptions/discount.h"
 #include "model/subscriptions/planner.h"
@@ -725,6 +726,26 @@ read_id(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
     *(int64_t *)out = ob_stmt_int(st, 0);
 }
 
+/* The event "subscription.posted" (docs/events.md): what and when, never a
+ * price, discount or amount (a subscriber-facing reader must not see the
+ * partner's terms). */
+static int
+posted_event(struct ob_ctx *ctx, const struct ob_subscription *s)
+{
+    json_t *data = json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:i}", "subscription",
+                             (json_int_t)s->id, "kind", s->kind, "tariff", s->tariff_code,
+                             "start", day_text(ctx, s->start), "last_day",
+                             day_text(ctx, s->end - 1), "term_months", s->term_months,
+                             "quantity", s->quantity);
+    int rc;
+
+    if (s->main)
+        json_object_set_new(data, "main", json_integer(s->main));
+    rc = ob_event_emit(ctx, "subscription.posted", s->partner, s->subscriber, data, NULL);
+    json_decref(data);
+    return rc;
+}
+
 static int
 insert(struct ob_ctx *ctx, struct ob_subscription *s)
 {
@@ -750,13 +771,15 @@ insert(struct ob_ctx *ctx, struct ob_subscription *s)
         return ob_db_err(ctx, OB_EINTERNAL);
     if (rc != 0)
         return rc;
-    return ob_audit_with(ctx, s->subscriber, "subscription.posted", "subscription", s->id,
-                         audit_params_reason(ctx, s, s->reason),
+    if ((rc = ob_audit_with(ctx, s->subscriber, "subscription.posted", "subscription", s->id,
+                            audit_params_reason(ctx, s, s->reason),
                     "%s '%s' %s through %s, %d month(s) × %d, price %lld, %d%% (%s), due %lld%s%s",
                     s->kind, s->tariff_code, day_text(ctx, s->start), day_text(ctx, s->end - 1),
                     s->term_months, s->quantity, (long long)s->price, s->discount_pct,
                     s->discount_rule, (long long)s->amount_due, *s->reason ? "; reason: " : "",
-                    s->reason);
+                    s->reason)) != 0)
+        return rc;
+    return posted_event(ctx, s);
 }
 
 struct post_args {
