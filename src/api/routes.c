@@ -37,7 +37,7 @@ const struct ob_route ob_routes[] = {
     { "GET", "/api/v1/me", ob_api_me_get, 0, "self", "who am I: accounts, roles, language" },
     { "PATCH", "/api/v1/me", ob_api_me_patch,
       OB_ROUTE_SESSION, "self",
-      "change my name, language or password; switch the current account" },
+      "change my name, language, password or mail preferences; switch the current account" },
     { "POST", "/api/v1/me/totp", ob_api_totp_start,
       OB_ROUTE_SESSION, "self",
       "start setting up a TOTP second factor" },

@@ -44,6 +44,15 @@ test('the profile: a password change ends the other browser sessions; the tokens
   await card.getByText('После смены пароля все другие ваши сеансы в браузерах завершатся').waitFor();
   const keep = card.getByLabel('Оставить мои API-токены действующими');
   assert.equal(await keep.isChecked(), false, 'the tokens are revoked unless the person chooses');
+  // R-NOT-3: the mail preferences, in Russian; a box cleared is a kind turned off
+  const mail = here.locator('#mail');
+  await mail.getByText('Уведомления по почте').waitFor();
+  const limit = mail.getByLabel('Не хватает одновременных сеансов (не чаще раза в день)');
+  assert.equal(await limit.isChecked(), true, 'every kind is on until the person turns it off');
+  await limit.uncheck();
+  await mail.locator('button[type=submit]').click();
+  await here.locator('.toast', { hasText: 'Сохранено' }).waitFor();
+  assert.deepEqual((await c.owner.get('/api/v1/me')).body.mail_off, ['session.limit_reached']);
   await shot(here, 'access-01-profile');
   await card.locator('input[name=current_password]').fill(PASSWORD);
   await card.locator('input[name=password]').fill('сквозняк-над-рекой-7');

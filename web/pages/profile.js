@@ -46,10 +46,43 @@ export async function page(main) {
       card(t('profile.about'), nameForm.el),
       card(t('profile.password'), h('div', {}, h('p', { class: 'note', text: t('profile.password_note') }), pwForm.el))),
     totpCard(),
+    mailCard(),
     card(t('profile.accounts'), details(me.accounts.map((a) => [
       h('span', {}, a.name, h('span', { class: 'cell-sub muted', text: t(`kind.${a.kind}`) + (a.code ? ` · ${t('header.code')} ${a.code} · ${a.reporting_number || `FR${a.code}`}` : '') })),
       roleBadges(a.roles)]))),
     tokensCard());
+}
+
+// The kinds of event mail a person may turn off (R-NOT-3; docs/events.md): the rest,
+// about access or money, always come.
+const MAIL_KINDS = () => [
+  ['grant.given', t('profile.mail_grant_given')],
+  ['grant.revoked', t('profile.mail_grant_revoked')],
+  ['grant.expired', t('profile.mail_grant_expired')],
+  ['session.limit_reached', t('profile.mail_session_limit')],
+  ['transfer.step', t('profile.mail_transfer_step')],
+];
+
+function mailCard() {
+  const off = new Set(session.me.mail_off || []);
+  const has = (kind) => (session.me.accounts || []).some((a) => a.kind === kind);
+  // a session limit is a subscriber's, a transfer's steps a partner's
+  const kinds = MAIL_KINDS().filter(([k]) => (k !== 'session.limit_reached' || has('subscriber')) && (k !== 'transfer.step' || has('partner')));
+  const f = form({
+    fields: [{
+      name: 'on', label: t('profile.mail_label'), type: 'checkboxes', span: 2,
+      options: kinds.map(([value, label]) => ({ value, label })),
+    }],
+    values: { on: kinds.map(([k]) => k).filter((k) => !off.has(k)) },
+    submitLabel: t('common.save'),
+    onSubmit: async (v) => {
+      const on = new Set(v.on || []);
+      const hidden = [...off].filter((k) => !kinds.some(([x]) => x === k));
+      mergeMe(await patch('/api/v1/me', { mail_off: hidden.concat(kinds.map(([k]) => k).filter((k) => !on.has(k))) }));
+      toast(t('common.saved'));
+    },
+  });
+  return h('div', { id: 'mail' }, card(t('profile.mail'), h('div', {}, h('p', { class: 'note', text: t('profile.mail_note') }), f.el)));
 }
 
 function totpCard() {
