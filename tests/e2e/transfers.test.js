@@ -187,6 +187,16 @@ test('R-TRF-1: the whole path — file, forward, object, approve; the old partne
   assert.equal(mails(NEW.email).filter((x) => x.includes(c.code)).length, 4);
   assert.equal(mails(OLD.email).filter((x) => x.includes(c.code)).length, 3);
   assert.match(mails(OLD.email)[0], /перевод абонента/);
+  // R-NOT-3 (docs/events.md): an event "transfer.step" for each partner told of each step
+  const steps = query(ctx.db, `SELECT partner_id, data FROM events WHERE kind = 'transfer.step' AND subscriber_id = ${c.id} ORDER BY id`)
+    .map(([p, d]) => [Number(p), JSON.parse(d).step, JSON.parse(d).side]);
+  assert.deepEqual(steps, [[NEW.id, 'filed', 'to'], [NEW.id, 'forwarded', 'to'], [OLD.id, 'forwarded', 'from'],
+    [NEW.id, 'object', 'to'], [OLD.id, 'object', 'from'], [NEW.id, 'approved', 'to'], [OLD.id, 'approved', 'from']]);
+  // the grant the move ended: the client's owner is told, and the event says why
+  const ended = query(ctx.db, `SELECT data FROM events WHERE kind = 'grant.revoked' AND subscriber_id = ${c.id}`)
+    .map(([d]) => JSON.parse(d).reason);
+  assert.deepEqual(ended, ['partner_changed']);
+  assert.equal(query(ctx.db, `SELECT COUNT(*) FROM outbox WHERE template = 'grant_revoked_owner' AND to_addr = '${c.email}'`)[0][0], '1');
 });
 
 test('R-TRF-1: the letter\'s type is read from its bytes; a bad file is refused with a reason', async () => {
