@@ -148,6 +148,12 @@ test('R-BIL-3 three months: a late cancellation and a late change become correct
   const toPayer = lastMail(ctx.db, DISTRIBUTOR);
   assert.equal(toPayer.template, 'statement_closed');
   assert.match(toPayer.subject, new RegExp(`№ 2033-01/${A.id} за январь 2033`));
+  // R-NOT-3 (docs/events.md): one event "statement.closed" per statement, its partner's, once
+  // though two closes raced
+  const closedEv = query(ctx.db, `SELECT partner_id, data FROM events WHERE kind = 'statement.closed'
+    AND partner_id = ${A.id}`).map(([p, d]) => [Number(p), JSON.parse(d)]);
+  assert.deepEqual(closedEv.map(([p, d]) => [p, d.month, d.number, d.total_due]),
+    [[A.id, '2033-01', `2033-01/${A.id}`, due(PROF, 65)]]);
 
   // The late cancellation of January's month, decided in February.
   const k = await file(A.owner, { kind: 'subscription_cancel', subscription: jan.body.id });
