@@ -73,6 +73,14 @@ static const struct setting {
       0, 0,
       "comma-separated addresses or CIDR prefixes of load balancers whose X-Forwarded-For names "
       "the client" },
+    { "webhook-allow", "OBLAKO_WEBHOOK_ALLOW", T_NETS, S(webhook_allow), "",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
+      "comma-separated addresses or CIDR prefixes webhooks may be delivered to although they "
+      "are loopback, private, link-local or otherwise refused (the SSRF guard)" },
+    { "webhook-ca-file", "OBLAKO_WEBHOOK_CA_FILE", T_STR, S(webhook_ca_file), "",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
+      "a PEM file of the certificate authorities webhook endpoints are checked against "
+      "(default: the system's)" },
     { "json-depth", "OBLAKO_JSON_DEPTH", T_INT, S(json_depth), "32", OB_CMD_SERVE, 2, 1000,
       "the deepest nesting of a JSON body accepted" },
     { "drain-seconds", "OBLAKO_DRAIN_SECONDS", T_INT, S(drain_seconds), "10", OB_CMD_SERVE, 0,

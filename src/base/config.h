@@ -52,6 +52,8 @@ struct ob_config {
     int per_address_connections;    /* hostile connections (http/guard.c) */
     int head_timeout_seconds;
     char trusted_proxies[1024];
+    char webhook_allow[1024];   /* addresses webhooks may reach despite the SSRF guard */
+    char webhook_ca_file[256];  /* CA bundle for webhook HTTPS (else the system's) */
     char pdf_font[256];         /* statement PDFs (export/statement_doc.c) */
     char demo_app_url[512];     /* `oblako demo` only */
     char month[8];              /* `oblako jobs run statements --month YYYY-MM` */

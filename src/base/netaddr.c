@@ -179,3 +179,46 @@ ob_netaddr_parse_list(const char *s, struct ob_netaddr *out, int max, struct ob_
     }
     return n;
 }
+
+/* The networks an outgoing call must not reach, most specific first (the
+ * metadata address lies inside link-local). */
+static const struct {
+    const char *net, *why;
+} refused_nets[] = {
+    { "169.254.169.254/32", "metadata" },
+    { "fd00:ec2::254/128", "metadata" },
+    { "0.0.0.0/8", "unspecified" },
+    { "::/128", "unspecified" },
+    { "127.0.0.0/8", "loopback" },
+    { "::1/128", "loopback" },
+    { "10.0.0.0/8", "private" },
+    { "172.16.0.0/12", "private" },
+    { "192.168.0.0/16", "private" },
+    { "fc00::/7", "private" },
+    { "169.254.0.0/16", "link-local" },
+    { "fe80::/10", "link-local" },
+    { "100.64.0.0/10", "cgnat" },
+    { "224.0.0.0/4", "multicast" },
+    { "ff00::/8", "multicast" },
+    { "240.0.0.0/4", "reserved" },      /* and the broadcast 255.255.255.255 */
+    { "192.0.0.0/24", "reserved" },
+    { "198.18.0.0/15", "reserved" },
+    { "::/96", "reserved" },            /* IPv4-compatible: another spelling of IPv4 */
+    { "64:ff9b::/96", "reserved" },     /* NAT64 could reach a private IPv4 address */
+    { "2002::/16", "reserved" },        /* 6to4 likewise */
+};
+
+const char *
+ob_netaddr_refused(const struct ob_netaddr *a)
+{
+    if (!a->family)
+        return "unspecified";
+    for (size_t i = 0; i < sizeof(refused_nets) / sizeof(refused_nets[0]); i++) {
+        struct ob_netaddr net;
+
+        if (ob_netaddr_parse(refused_nets[i].net, strlen(refused_nets[i].net), true, &net) == 0 &&
+            ob_netaddr_match(&net, a))
+            return refused_nets[i].why;
+    }
+    return NULL;
+}

@@ -40,5 +40,10 @@ void ob_netaddr_format(const struct ob_netaddr *a, char *out, size_t size);
  * items are allowed. Fills out[0..max) and returns how many, or OB_EINVAL
  * with err naming the bad item. out may be NULL to only check. */
 int ob_netaddr_parse_list(const char *s, struct ob_netaddr *out, int max, struct ob_err *err);
+/* Why an outgoing call (a webhook) must not go to address a: "loopback",
+ * "private", "link-local", "metadata", "unspecified", "multicast", "cgnat",
+ * "reserved"; NULL when it is a public address. The SSRF guard of
+ * model/notices/webhook.c (issue 13). */
+const char *ob_netaddr_refused(const struct ob_netaddr *a);
 
 #endif

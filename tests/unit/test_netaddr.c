@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/err.h"
 #include "base/netaddr.h"
@@ -157,6 +158,72 @@ test_netaddr_list(void **state)
     assert_non_null(strstr(err.message, "more than 64"));
 }
 
+/* The SSRF guard of webhooks (issue 13): each refused range at its edges,
+ * and public addresses next to them that must pass. */
+static const struct refused_case {
+    const char *text, *want;    /* want NULL: a public address */
+} refused_cases[] = {
+    { "127.0.0.1", "loopback" },
+    { "127.255.255.254", "loopback" },
+    { "::1", "loopback" },
+    { "::ffff:127.0.0.1", "loopback" },     /* the mapped spelling is the same address */
+    { "10.0.0.1", "private" },
+    { "10.255.255.255", "private" },
+    { "11.0.0.1", NULL },
+    { "172.16.0.1", "private" },
+    { "172.31.255.255", "private" },
+    { "172.32.0.1", NULL },
+    { "172.15.255.255", NULL },
+    { "192.168.1.1", "private" },
+    { "192.169.0.1", NULL },
+    { "fc00::1", "private" },
+    { "fdff:ffff::1", "private" },
+    { "169.254.169.254", "metadata" },
+    { "fd00:ec2::254", "metadata" },
+    { "169.254.1.1", "link-local" },
+    { "fe80::1", "link-local" },
+    { "febf::1", "link-local" },
+    { "fec0::1", NULL },
+    { "0.0.0.0", "unspecified" },
+    { "::", "unspecified" },
+    { "224.0.0.1", "multicast" },
+    { "239.255.255.255", "multicast" },
+    { "ff02::1", "multicast" },
+    { "100.64.0.1", "cgnat" },
+    { "100.127.255.255", "cgnat" },
+    { "100.128.0.1", NULL },
+    { "100.63.255.255", NULL },
+    { "255.255.255.255", "reserved" },
+    { "::7f00:1", "reserved" },
+    { "64:ff9b::a00:1", "reserved" },
+    { "8.8.8.8", NULL },
+    { "93.184.216.34", NULL },
+    { "2001:4860:4860::8888", NULL },
+};
+
+static void
+test_netaddr_refused(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(refused_cases) / sizeof(refused_cases[0]); i++) {
+        const struct refused_case *c = &refused_cases[i];
+        struct ob_netaddr a;
+        const char *got;
+
+        if (ob_netaddr_parse(c->text, strlen(c->text), false, &a) != 0)
+            fail_msg("%s: does not parse", c->text);
+        got = ob_netaddr_refused(&a);
+        if ((got == NULL) != (c->want == NULL) || (got && strcmp(got, c->want)))
+            fail_msg("%s: refused as %s, want %s", c->text, got ? got : "(public)",
+                     c->want ? c->want : "(public)");
+    }
+    {
+        struct ob_netaddr none = { 0 };
+
+        assert_string_equal(ob_netaddr_refused(&none), "unspecified");
+    }
+}
+
 int
 main(void)
 {
@@ -165,6 +232,7 @@ main(void)
         cmocka_unit_test(test_netaddr_match),
         cmocka_unit_test(test_netaddr_from_sockaddr),
         cmocka_unit_test(test_netaddr_list),
+        cmocka_unit_test(test_netaddr_refused),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
