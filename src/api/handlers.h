@@ -138,5 +138,15 @@ OB_HANDLER(ob_api_statements_lines);
 OB_HANDLER(ob_api_statement_months_list);
 OB_HANDLER(ob_api_statement_months_get);
 OB_HANDLER(ob_api_statement_months_run);
+/* webhooks.c */
+OB_HANDLER(ob_api_webhooks_list);
+OB_HANDLER(ob_api_webhooks_create);
+OB_HANDLER(ob_api_webhooks_get);
+OB_HANDLER(ob_api_webhooks_patch);
+OB_HANDLER(ob_api_webhooks_delete);
+OB_HANDLER(ob_api_webhooks_rotate);
+OB_HANDLER(ob_api_webhooks_test);
+OB_HANDLER(ob_api_webhooks_deliveries);
+OB_HANDLER(ob_api_webhooks_resend);
 
 #endif

@@ -97,6 +97,8 @@ int ob_job_digest_run(struct ob_ctx *ctx, char *detail, size_t size);
  * when it is not NULL (`oblako jobs run statements --month YYYY-MM`). */
 int ob_jobs_statements(struct ob_ctx *ctx, const char *node, const char *month, void *progress,
                        char *detail, size_t size);
+/* Send the due webhook deliveries (jobs/webhooks.c). */
+int ob_job_webhooks_run(struct ob_ctx *ctx, char *detail, size_t size);
 int ob_task_statements_run(struct ob_ctx *ctx, const char *node, const struct ob_task *t,
                            char *error, size_t size);
 int ob_task_area_create(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,

@@ -33,6 +33,9 @@ const struct ob_job_def ob_job_defs[] = {
       "on Mondays, mail each partner's operators its clients whose access ends in the next 14 "
       "days or ended in the last 14 (safe to run again: one digest per partner and Monday)",
       ob_job_digest_run },
+    { "webhooks", OB_SCHED_INTERVAL, 10, 0,
+      "send due webhook deliveries, in order per endpoint, retrying by the business clock",
+      ob_job_webhooks_run },
 };
 const int ob_njob_defs = sizeof(ob_job_defs) / sizeof(ob_job_defs[0]);
 
