@@ -156,6 +156,17 @@ manage(struct ob_ctx *ctx, int64_t *account)
         return rc;
     if (!*account)
         *account = ctx->actor.account;
+    if (!*account) {
+        /* no account chosen: the first partner or provider the actor manages */
+        const struct ob_member *m;
+        int n = 0;
+
+        if ((rc = ob_access_members(ctx, &m, &n)) != 0)
+            return rc;
+        for (int i = 0; i < n && !*account; i++)
+            if (m[i].roles & managers(m[i].kind))
+                *account = m[i].account;
+    }
     roles = ob_access_roles(ctx, *account);
     if (!roles || ob_account_get(ctx, *account, &acc) != 0 || !(need = managers(acc.kind))) {
         ob_err_clear(&ctx->err);
@@ -371,7 +382,7 @@ create_tx(struct ob_ctx *ctx, void *arg)
                            "INSERT INTO webhook_endpoints (account_id, url, description, secret, "
                            "state, created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?) "
                            "RETURNING id",
-                           "ittiii", c->account, c->url, c->description, c->secret, now, now);
+                           "itttii", c->account, c->url, c->description, c->secret, now, now);
 
     if (rc < 0)
         return ob_db_err(ctx, rc);

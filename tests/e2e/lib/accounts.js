@@ -48,10 +48,11 @@ export function questionnaire(over = {}) {
   };
 }
 
-/** A server on a fresh provisioned database with the provider admin signed in. */
-export async function setup(name) {
+/** A server on a fresh provisioned database with the provider admin signed in
+ * (server: more options of startServer, such as args and jobs). */
+export async function setup(name, server = {}) {
   const env = await provisionedDb(name);
-  const s = await startServer({ db: env.db });
+  const s = await startServer({ ...server, db: env.db });
   const admin = new Client(s);
   const r = await admin.login(env.email, env.password);
   if (r.status !== 200) throw new Error(`admin login: ${JSON.stringify(r.body)}`);
