@@ -80,7 +80,13 @@ before(async () => {
       partner: p.id, subscriber: moving.body.reporting_number, reason: 'probe', letter: (await letter.json()).id,
     });
     assert.equal(transfer.status, 201, JSON.stringify(transfer.body));
+    // A webhook endpoint of the partner with one delivery in its log (issue 13).
+    const hook = await p.owner.post('/api/v1/webhooks', { account: p.id, url: `https://hooks.example/${side}` });
+    assert.equal(hook.status, 201, JSON.stringify(hook.body));
+    const hookTest = await p.owner.post(`/api/v1/webhooks/${hook.body.id}/test`);
+    assert.equal(hookTest.status, 202, JSON.stringify(hookTest.body));
     w[side] = {
+      webhook: hook.body.id, webhookDelivery: hookTest.body.delivery,
       transfer: transfer.body.id,
       partner: p, partnerId: p.id, status: st.body.id, sub: sub.body.id, subOwner,
       token: tok.body.id, request: req.body.id, user: user.person, ownerPerson: me.body.id,
@@ -122,6 +128,7 @@ function body(method, path, side) {
     'POST /api/v1/areas': { subscriber: w[side].sub, name: 'Probe', application: 'accounting' },
     'POST /api/v1/grants': { area: w[side].area, email: w[side].partner.email, until: w[side].today },
     'POST /api/v1/sessions': { area: w[side].area },
+    'PATCH /api/v1/webhooks/{id}': { description: 'probe' },
     'POST /api/v1/partner-tariffs': {
       partner: w[side].partnerId, base: 'ITSaaS-PROF', code: 'PROBE', name_ru: 'Проба', prices: [{ term: 1, amount: 300000 }],
     },
@@ -142,7 +149,9 @@ function fill(route, victim) {
         transfers: v.transfer,
         statements: v.statement,
         distributors: v.distributor,
+        webhooks: v.webhook,
       }[route.path.split('/')[3]] ?? v.subscription,
+      d: v.webhookDelivery,
     },
   }[route.tenancy] || {};
   return route.path.replace(/\{([a-z]+)\}/g, (_, name) => {
@@ -262,6 +271,17 @@ test("scoped creations cannot name the other side's partner", async () => {
     const res = await call(w.B.partner.owner, 'POST', r.path + (query[r.path] ?? ''), body('POST', r.path, 'A'));
     assert.equal(res.status, 404, `${r.path} → ${res.status} ${JSON.stringify(res.body)}`);
   }
+});
+
+test("webhooks: the other side's people neither list A's nor register one for A's partner", async () => {
+  for (const client of [w.B.partner.owner, w.B.subOwner]) {
+    const l = await client.get(`/api/v1/webhooks?account=${w.A.partnerId}`);
+    assert.equal(l.status, 404, JSON.stringify(l.body));
+    const c = await client.post('/api/v1/webhooks', { account: w.A.partnerId, url: 'https://hooks.example/probe' });
+    assert.equal(c.status, 404, JSON.stringify(c.body));
+  }
+  const own = await w.B.partner.owner.get('/api/v1/webhooks');
+  assert.deepEqual(own.body.items.map((h) => h.id), [w.B.webhook], "B's owner lists B's own only");
 });
 
 test("member invitations: the other side's people neither see nor touch A's, of either kind", async () => {
