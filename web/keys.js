@@ -14,7 +14,8 @@ const REQUESTS = ['requisites', 'subscription_cancel', 'subscription_change', 't
 const APPLICATION_TABS = ['submitted', 'approved', 'rejected'];
 // the provider's audit filter: kinds of action by the part of their name before the dot
 export const AUDIT_GROUPS = ['subscription', 'request', 'transfer', 'area', 'session', 'grant', 'subscriber', 'partner', 'partner_application',
-  'member', 'auth', 'person', 'token', 'catalog', 'its', 'leave_reason', 'provider', 'statement', 'distributor'];
+  'member', 'auth', 'person', 'token', 'catalog', 'its', 'leave_reason', 'provider', 'statement', 'distributor',
+  'webhook'];
 const REQUEST_TABS = ['open', 'applied', 'rejected'];
 
 export const BUILT_KEYS = {
