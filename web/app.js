@@ -15,6 +15,7 @@ import * as catalog from './pages/catalog.js';
 import * as clients from './pages/clients.js';
 import * as areas from './pages/areas.js';
 import * as statements from './pages/statements.js';
+import * as webhooks from './pages/webhooks.js';
 
 import { session, account, kind, refreshMe, navigate, setRouter } from './session.js';
 
@@ -51,6 +52,8 @@ const ROUTES = [
   { path: '/statements', kinds: { provider: statements.months, partner: statements.statements } },
   { path: '/statements/months/:month', kinds: { provider: statements.month } },
   { path: '/statements/:id', kinds: { provider: statements.statement, partner: statements.statement } },
+  { path: '/webhooks', kinds: { provider: webhooks.webhooks, partner: webhooks.webhooks } },
+  { path: '/webhooks/:id', kinds: { provider: webhooks.webhook, partner: webhooks.webhook } },
 ];
 
 // Each item names the roles that may open it, as the server checks them
@@ -67,6 +70,7 @@ const NAV = {
     { href: '/statements', label: 'nav.statements' },
     { href: '/distributors', label: 'nav.distributors' },
     { href: '/audit', label: 'nav.audit' },
+    { href: '/webhooks', label: 'nav.webhooks', roles: ['admin'] },
   ],
   partner: [
     { href: '/subscribers', label: 'nav.subscribers' },
@@ -76,6 +80,7 @@ const NAV = {
     { href: '/requests', label: 'nav.requests' },
     { href: '/statements', label: 'nav.statements' },
     { href: '/organization', label: 'nav.organization' },
+    { href: '/webhooks', label: 'nav.webhooks', roles: ['owner'] },
   ],
   subscriber: [
     { href: '/subscription', label: 'nav.subscription' },

@@ -17,12 +17,18 @@ export const AUDIT_GROUPS = ['subscription', 'request', 'transfer', 'area', 'ses
   'member', 'auth', 'person', 'token', 'catalog', 'its', 'leave_reason', 'provider', 'statement', 'distributor',
   'webhook'];
 const REQUEST_TABS = ['open', 'applied', 'rejected'];
+// the kinds of events a webhook endpoint may choose (docs/events.md), their names: webhooks.kind.<kind with _>
+export const WEBHOOK_KINDS = ['access.reminder', 'subscription.posted', 'request.decided', 'partner.application_decided',
+  'grant.given', 'grant.revoked', 'grant.expired', 'session.limit_reached', 'statement.closed', 'transfer.step', 'webhook.test'];
 
 export const BUILT_KEYS = {
   // a transfer's step and the current partner's answer (pages/transfers.js, R-TRF-1)
   'transfers.step_*': ['filed', 'forwarded', 'approved', 'rejected'],
   'transfers.answer_*': ['waiting', 'agreed', 'objected', 'silent'],
   'audit.group.*': AUDIT_GROUPS,
+  'webhooks.kind.*': WEBHOOK_KINDS.map((k) => k.replace(/\./g, '_')),
+  'webhooks.state.*': ['pending', 'failed', 'delivered', 'dead'],
+  'webhooks.tab.*': ['all', 'pending', 'failed', 'delivered', 'dead'],
   // a request's or an audit record's changed members and declarations (pages/sentences.js)
   'change.*': ['declarations', 'end', 'from_local_its', 'new_client', 'quantity', 'start', 'tariff', 'term_months',
     'settle_with', 'distributor'],
