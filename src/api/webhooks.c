@@ -22,10 +22,10 @@
 static json_t *
 endpoint_json(const struct ob_webhook *w)
 {
-    return json_pack("{s:I, s:I, s:s, s:s, s:O, s:s, s:o, s:o, s:o, s:o}", "id",
-                     (json_int_t)w->id, "account", (json_int_t)w->account, "url", w->url,
-                     "description", w->description, "kinds", w->kinds, "state", w->state,
-                     "failing_since", ob_api_instant(w->failing_since), "disabled_at",
+    return json_pack("{s:I, s:I, s:s, s:s, s:O, s:s, s:o, s:o, s:o, s:o}", "id", (json_int_t)w->id,
+                     "account", (json_int_t)w->account, "url", w->url, "description",
+                     w->description, "kinds", w->kinds, "state", w->state, "failing_since",
+                     ob_api_instant(w->failing_since), "disabled_at",
                      ob_api_instant(w->disabled_at), "created_at", ob_api_instant(w->created_at),
                      "updated_at", ob_api_instant(w->updated_at));
 }
@@ -43,8 +43,7 @@ ob_api_webhooks_list(struct ob_req *req, struct ob_resp *resp)
     int64_t account;
     int rc;
 
-    if ((rc = ob_api_query_id(req, "account", &account)) != 0 ||
-        (rc = ob_list_begin(req, &l)) != 0)
+    if ((rc = ob_api_query_id(req, "account", &account)) != 0 || (rc = ob_list_begin(req, &l)) != 0)
         return rc;
     l.name = "webhooks";
     if ((rc = ob_webhook_list(req->ctx, account, l.after, l.limit, endpoint_row, &l)) != 0) {
@@ -65,8 +64,8 @@ kinds_member(struct ob_req *req, json_t **out)
     return 0;
 }
 
-static const char *const create_members[] = { "account", "url", "description", "kinds", NULL };
-static const char *const patch_members[] = { "url", "description", "kinds", "state", NULL };
+static const char *const create_members[] = {"account", "url", "description", "kinds", NULL};
+static const char *const patch_members[] = {"url", "description", "kinds", "state", NULL};
 
 static int
 answer_with_secret(struct ob_req *req, struct ob_resp *resp, int status, int64_t id,
@@ -160,7 +159,8 @@ ob_api_webhooks_rotate(struct ob_req *req, struct ob_resp *resp)
     int64_t id;
     int rc;
 
-    if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_webhook_rotate(req->ctx, id, secret)) != 0)
+    if ((rc = ob_req_id(req, "id", &id)) != 0 ||
+        (rc = ob_webhook_rotate(req->ctx, id, secret)) != 0)
         return rc;
     return answer_with_secret(req, resp, 200, id, secret);
 }
@@ -173,8 +173,8 @@ ob_api_webhooks_test(struct ob_req *req, struct ob_resp *resp)
 
     if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_webhook_test(req->ctx, id, &d)) != 0)
         return rc;
-    return ob_resp_json(resp, 202, json_pack("{s:I, s:s}", "delivery", (json_int_t)d, "state",
-                                             "pending"));
+    return ob_resp_json(resp, 202,
+                        json_pack("{s:I, s:s}", "delivery", (json_int_t)d, "state", "pending"));
 }
 
 static int
@@ -185,18 +185,17 @@ delivery_row(const struct ob_webhook_delivery *d, void *arg)
     json_t *o;
 
     snprintf(msg, sizeof(msg), "msg_%lld", (long long)d->event);
-    o = json_pack("{s:I, s:I, s:s, s:I, s:s, s:o, s:s, s:i, s:i, s:i, s:s, s:o, s:o, s:o, s:o}",
-                  "id", (json_int_t)d->id, "webhook", (json_int_t)d->endpoint, "webhook_id", msg,
-                  "event", (json_int_t)d->event, "kind", d->kind, "event_at",
-                  ob_api_instant(d->event_at), "state", d->state, "attempt", d->attempt,
-                  "last_status", d->last_status, "answer_ms", d->answer_ms, "error", d->error,
-                  "next_at",
-                  !strcmp(d->state, "pending") || !strcmp(d->state, "failed")
-                      ? ob_api_instant(d->next_at)
-                      : json_null(),
-                  "delivered_at", ob_api_instant(d->delivered_at), "created_at",
-                  ob_api_instant(d->created_at), "resent_from",
-                  d->resent_from ? json_integer(d->resent_from) : json_null());
+    o = json_pack(
+        "{s:I, s:I, s:s, s:I, s:s, s:o, s:s, s:i, s:i, s:i, s:s, s:o, s:o, s:o, s:o}", "id",
+        (json_int_t)d->id, "webhook", (json_int_t)d->endpoint, "webhook_id", msg, "event",
+        (json_int_t)d->event, "kind", d->kind, "event_at", ob_api_instant(d->event_at), "state",
+        d->state, "attempt", d->attempt, "last_status", d->last_status, "answer_ms", d->answer_ms,
+        "error", d->error, "next_at",
+        !strcmp(d->state, "pending") || !strcmp(d->state, "failed") ? ob_api_instant(d->next_at)
+                                                                    : json_null(),
+        "delivered_at", ob_api_instant(d->delivered_at), "created_at",
+        ob_api_instant(d->created_at), "resent_from",
+        d->resent_from ? json_integer(d->resent_from) : json_null());
     if (!l->export)
         json_object_set(o, "attempts", d->attempts);
     return ob_list_add(l, d->id, o);
@@ -229,6 +228,6 @@ ob_api_webhooks_resend(struct ob_req *req, struct ob_resp *resp)
     if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_req_id(req, "d", &d)) != 0 ||
         (rc = ob_webhook_resend(req->ctx, id, d, &nd)) != 0)
         return rc;
-    return ob_resp_json(resp, 202, json_pack("{s:I, s:s}", "delivery", (json_int_t)nd, "state",
-                                             "pending"));
+    return ob_resp_json(resp, 202,
+                        json_pack("{s:I, s:s}", "delivery", (json_int_t)nd, "state", "pending"));
 }

@@ -38,7 +38,7 @@
 #define TIMEOUT_S 10L
 #define ANSWER_MAX 1024
 #define BATCH 20
-#define RUN_MAX 500             /* attempts in one run; the next run goes on */
+#define RUN_MAX 500 /* attempts in one run; the next run goes on */
 
 static size_t
 collect(char *data, size_t size, size_t n, void *arg)
@@ -53,7 +53,7 @@ static int
 resolve(const char *host, const struct ob_netaddr *allow, int nallow, char *pin, size_t size,
         char *why, size_t wsize)
 {
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res = NULL;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
     struct ob_netaddr a;
     const char *bad = NULL;
     char text[OB_NETADDR_TEXT];
@@ -260,7 +260,7 @@ ob_job_webhooks_run(struct ob_ctx *ctx, char *detail, size_t size)
                 return rc;
         }
         if (!taken)
-            break;              /* another runner has them */
+            break; /* another runner has them */
     }
     if (n < 0)
         return n;

@@ -51,10 +51,11 @@ account(struct fx *f, const char *kind, const char *name)
 {
     int64_t id = 0;
 
-    if (ob_db_get_int(f->db, &id,
-                      "INSERT INTO accounts (kind, name, created_at, updated_at) VALUES (?, ?, 0, 0) "
-                      "RETURNING id",
-                      "tt", kind, name) != OB_DB_ROW)
+    if (ob_db_get_int(
+            f->db, &id,
+            "INSERT INTO accounts (kind, name, created_at, updated_at) VALUES (?, ?, 0, 0) "
+            "RETURNING id",
+            "tt", kind, name) != OB_DB_ROW)
         fail_msg("%s: account: %s", eng.name, ob_db_errmsg(f->db));
     return id;
 }
@@ -70,8 +71,8 @@ endpoint(struct fx *f, int64_t acc, const char *state, const char *kind)
                       "'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', ?, ?, 0, 0) RETURNING id",
                       "iit", acc, (int64_t)(kind == NULL), state) != OB_DB_ROW)
         fail_msg("%s: endpoint: %s", eng.name, ob_db_errmsg(f->db));
-    if (kind && ob_db_run(f->db, "INSERT INTO webhook_endpoint_kinds VALUES (?, ?)", "it", id,
-                          kind) < 0)
+    if (kind &&
+        ob_db_run(f->db, "INSERT INTO webhook_endpoint_kinds VALUES (?, ?)", "it", id, kind) < 0)
         fail_msg("%s: kind: %s", eng.name, ob_db_errmsg(f->db));
     return id;
 }
@@ -88,7 +89,7 @@ static int
 setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    struct ob_err err = { 0 };
+    struct ob_err err = {0};
 
     if (ob_db_open(eng.url, NULL, &f->db, &err) != 0)
         fail_msg("%s: cannot open '%s': %s", eng.name, eng.url, err.message);
@@ -191,8 +192,7 @@ due_of(const struct ob_webhook_send *d, int n, int64_t endpoint)
     for (int i = 0; i < n; i++)
         if (d[i].endpoint == endpoint) {
             if (found)
-                fail_msg("%s: two due deliveries of endpoint %lld", eng.name,
-                         (long long)endpoint);
+                fail_msg("%s: two due deliveries of endpoint %lld", eng.name, (long long)endpoint);
             found = &d[i];
         }
     return found;
@@ -202,7 +202,7 @@ static void
 attempt(struct fx *f, const struct ob_webhook_send *s, bool ok)
 {
     assert_int_equal(ob_webhook_claim(&f->ctx, s), 1);
-    assert_int_equal(ob_webhook_claim(&f->ctx, s), 0);    /* a second runner sends nothing */
+    assert_int_equal(ob_webhook_claim(&f->ctx, s), 0); /* a second runner sends nothing */
     if (ob_webhook_record(&f->ctx, s, ok, ok ? 204 : 503, 5, ok ? "" : "answered 503") != 0)
         fail_msg("%s: record: %s", eng.name, f->ctx.err.message);
 }
@@ -235,11 +235,11 @@ test_webhook_order_and_backoff(void **state)
     assert_int_equal(head->attempt, 1);
     attempt(f, head, false);
     n = due(f, d, 16);
-    assert_null(due_of(d, n, f->e_all));    /* the second waits behind the failed first */
+    assert_null(due_of(d, n, f->e_all)); /* the second waits behind the failed first */
     at(f, T0 + 59);
     n = due(f, d, 16);
     assert_null(due_of(d, n, f->e_all));
-    at(f, T0 + 60);                         /* 1 min after the first failure */
+    at(f, T0 + 60); /* 1 min after the first failure */
     n = due(f, d, 16);
     head = due_of(d, n, f->e_all);
     assert_non_null(head);
@@ -258,8 +258,8 @@ static void
 test_webhook_disabled_after_three_days(void **state)
 {
     struct fx *f = *state;
-    static const int64_t steps[] = { 60, 300, 1800, 7200, 18000, 36000, 43200, 43200, 43200,
-                                     43200, 43200 };
+    static const int64_t steps[] = {60,    300,   1800,  7200,  18000, 36000,
+                                    43200, 43200, 43200, 43200, 43200};
     struct ob_webhook_send d[16];
     const struct ob_webhook_send *head;
     int64_t t = T0, delivery = 0;
@@ -283,7 +283,7 @@ test_webhook_disabled_after_three_days(void **state)
     assert_string_equal(state_of(f, "webhook_deliveries", delivery), "dead");
     at(f, t + 86400);
     n = due(f, d, 16);
-    assert_null(due_of(d, n, f->e_other));  /* the second waits: the endpoint is off */
+    assert_null(due_of(d, n, f->e_other)); /* the second waits: the endpoint is off */
 }
 
 int

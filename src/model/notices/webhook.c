@@ -53,7 +53,7 @@ numeric_host(const char *h)
     const char *last = strrchr(h, '.');
     const char *p = last ? last + 1 : h;
 
-    if (!*p && last) {          /* "1.2.3.4." */
+    if (!*p && last) { /* "1.2.3.4." */
         size_t n = (size_t)(last - h);
 
         for (p = last; p > h && p[-1] != '.'; p--)
@@ -101,8 +101,8 @@ check_url_with(struct ob_ctx *ctx, const char *url, const struct ob_netaddr *all
         }
         if (ob_netaddr_parse(h, len, false, &a) == 0) {
             if (!ob_webhook_addr_ok(&a, allow, n, &why))
-                rc = ob_err_field(&ctx->err, OB_EINVAL, "url", "webhook.url_refused",
-                                  "why=%s", why);
+                rc =
+                    ob_err_field(&ctx->err, OB_EINVAL, "url", "webhook.url_refused", "why=%s", why);
         } else if (numeric_host(host)) {
             rc = ob_err_field(&ctx->err, OB_EINVAL, "url", "webhook.url_refused", "why=%s",
                               "numeric");
@@ -185,15 +185,15 @@ endpoint_account(struct ob_ctx *ctx, int64_t id, int64_t *account)
 {
     int rc = ob_db_get_int(ctx->db, account,
                            "SELECT account_id FROM webhook_endpoints WHERE id = ? "
-                           "AND state <> 'deleted'", "i", id);
+                           "AND state <> 'deleted'",
+                           "i", id);
 
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_DONE) {
         if (!ctx->actor.system && (rc = ob_access_person(ctx)) != 0)
             return rc;
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "webhook.not_found", "id=%lld",
-                          (long long)id);
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "webhook.not_found", "id=%lld", (long long)id);
     }
     return manage(ctx, account);
 }
@@ -233,7 +233,8 @@ check_kinds(struct ob_ctx *ctx, json_t *kinds)
         return 0;
     if (!json_is_array(kinds) || json_array_size(kinds) > KINDS_MAX)
         return ob_err_field(&ctx->err, OB_EINVAL, "kinds", "webhook.kinds_bad");
-    json_array_foreach(kinds, i, k) {
+    json_array_foreach(kinds, i, k)
+    {
         if (!json_is_string(k) || !kind_ok(json_string_value(k)))
             return ob_err_field(&ctx->err, OB_EINVAL, "kinds", "webhook.kinds_bad");
     }
@@ -245,12 +246,13 @@ write_kinds(struct ob_ctx *ctx, int64_t id, json_t *kinds)
 {
     size_t i;
     json_t *k;
-    int64_t rc = ob_db_run(ctx->db, "DELETE FROM webhook_endpoint_kinds WHERE endpoint_id = ?",
-                           "i", id);
+    int64_t rc =
+        ob_db_run(ctx->db, "DELETE FROM webhook_endpoint_kinds WHERE endpoint_id = ?", "i", id);
 
     if (rc < 0)
         return ob_db_err(ctx, (int)rc);
-    json_array_foreach(kinds, i, k) {
+    json_array_foreach(kinds, i, k)
+    {
         rc = ob_db_run(ctx->db,
                        "INSERT INTO webhook_endpoint_kinds (endpoint_id, kind) VALUES (?, ?) "
                        "ON CONFLICT DO NOTHING",
@@ -285,7 +287,7 @@ kinds_of(struct ob_ctx *ctx, int64_t id)
 }
 
 #define ENDPOINT_COLS                                                                              \
-    "id, account_id, url, description, state, COALESCE(failing_since, 0), "                       \
+    "id, account_id, url, description, state, COALESCE(failing_since, 0), "                        \
     "COALESCE(disabled_at, 0), created_at, updated_at"
 
 static void
@@ -328,7 +330,7 @@ int
 ob_webhook_list(struct ob_ctx *ctx, int64_t account, int64_t after, int limit,
                 int (*fn)(const struct ob_webhook *, void *), void *arg)
 {
-    struct list_fn f = { fn, arg };
+    struct list_fn f = {fn, arg};
     int rc = manage(ctx, &account);
 
     if (rc)
@@ -397,9 +399,12 @@ ob_webhook_create(struct ob_ctx *ctx, int64_t account, const char *url, const ch
                   json_t *kinds, int64_t *id, char secret[OB_WEBHOOK_SECRET_LEN])
 {
     json_t *none = json_array();
-    struct change c = { .account = account, .url = url, .description = description ? description : "",
-                        .kinds = kinds && json_is_array(kinds) ? kinds : none, .secret = secret,
-                        .out = id };
+    struct change c = {.account = account,
+                       .url = url,
+                       .description = description ? description : "",
+                       .kinds = kinds && json_is_array(kinds) ? kinds : none,
+                       .secret = secret,
+                       .out = id};
     int rc;
 
     if ((rc = manage(ctx, &c.account)) != 0 || (rc = check_url(ctx, url)) != 0 ||
@@ -428,8 +433,8 @@ update_tx(struct ob_ctx *ctx, void *arg)
                                   "ti", c->url, c->id)) < 0)
         return ob_db_err(ctx, (int)rc);
     if (c->description &&
-        (rc = ob_db_run(ctx->db, "UPDATE webhook_endpoints SET description = ? WHERE id = ?",
-                        "ti", c->description, c->id)) < 0)
+        (rc = ob_db_run(ctx->db, "UPDATE webhook_endpoints SET description = ? WHERE id = ?", "ti",
+                        c->description, c->id)) < 0)
         return ob_db_err(ctx, (int)rc);
     if (c->kinds && (rc = write_kinds(ctx, c->id, c->kinds)) != 0)
         return (int)rc;
@@ -472,7 +477,7 @@ int
 ob_webhook_update(struct ob_ctx *ctx, int64_t id, const char *url, const char *description,
                   json_t *kinds, const char *state)
 {
-    struct change c = { .id = id, .url = url, .description = description, .state = state };
+    struct change c = {.id = id, .url = url, .description = description, .state = state};
     int rc;
 
     if ((rc = endpoint_account(ctx, id, &c.account)) != 0)
@@ -517,7 +522,7 @@ delete_tx(struct ob_ctx *ctx, void *arg)
 int
 ob_webhook_delete(struct ob_ctx *ctx, int64_t id)
 {
-    struct change c = { .id = id };
+    struct change c = {.id = id};
     int rc = endpoint_account(ctx, id, &c.account);
 
     return rc ? rc : ob_db_tx(ctx, OB_DB_WRITE, delete_tx, &c);
@@ -542,7 +547,7 @@ rotate_tx(struct ob_ctx *ctx, void *arg)
 int
 ob_webhook_rotate(struct ob_ctx *ctx, int64_t id, char secret[OB_WEBHOOK_SECRET_LEN])
 {
-    struct change c = { .id = id, .secret = secret };
+    struct change c = {.id = id, .secret = secret};
     int rc = endpoint_account(ctx, id, &c.account);
 
     if (rc)
@@ -576,13 +581,20 @@ delivery_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 {
     struct deliveries_fn *f = arg;
     struct ob_webhook_delivery d = {
-        .id = ob_stmt_int(st, 0),          .endpoint = ob_stmt_int(st, 1),
-        .event = ob_stmt_int(st, 2),       .kind = ob_stmt_dup(ctx, st, 3),
-        .state = ob_stmt_dup(ctx, st, 4),  .attempt = (int)ob_stmt_int(st, 5),
-        .next_at = ob_stmt_int(st, 6),     .last_status = (int)ob_stmt_int(st, 7),
-        .answer_ms = (int)ob_stmt_int(st, 8), .error = ob_stmt_dup(ctx, st, 9),
-        .delivered_at = ob_stmt_int(st, 10), .created_at = ob_stmt_int(st, 11),
-        .resent_from = ob_stmt_int(st, 12), .event_at = ob_stmt_int(st, 13),
+        .id = ob_stmt_int(st, 0),
+        .endpoint = ob_stmt_int(st, 1),
+        .event = ob_stmt_int(st, 2),
+        .kind = ob_stmt_dup(ctx, st, 3),
+        .state = ob_stmt_dup(ctx, st, 4),
+        .attempt = (int)ob_stmt_int(st, 5),
+        .next_at = ob_stmt_int(st, 6),
+        .last_status = (int)ob_stmt_int(st, 7),
+        .answer_ms = (int)ob_stmt_int(st, 8),
+        .error = ob_stmt_dup(ctx, st, 9),
+        .delivered_at = ob_stmt_int(st, 10),
+        .created_at = ob_stmt_int(st, 11),
+        .resent_from = ob_stmt_int(st, 12),
+        .event_at = ob_stmt_int(st, 13),
     };
     int rc;
 
@@ -601,7 +613,7 @@ int
 ob_webhook_deliveries(struct ob_ctx *ctx, int64_t id, const char *state, int64_t after, int limit,
                       int (*fn)(const struct ob_webhook_delivery *, void *), void *arg)
 {
-    struct deliveries_fn f = { fn, arg };
+    struct deliveries_fn f = {fn, arg};
     int64_t account;
     int rc = endpoint_account(ctx, id, &account);
 
@@ -631,9 +643,9 @@ resend_tx(struct ob_ctx *ctx, void *arg)
 {
     struct resend *r = arg;
     int64_t now = ob_clock_now(ctx), event = 0;
-    int rc = ob_db_get_int(ctx->db, &event,
-                           "SELECT event_id FROM webhook_deliveries WHERE id = ? AND endpoint_id = ?",
-                           "ii", r->d, r->id);
+    int rc = ob_db_get_int(
+        ctx->db, &event, "SELECT event_id FROM webhook_deliveries WHERE id = ? AND endpoint_id = ?",
+        "ii", r->d, r->id);
 
     if (rc < 0)
         return ob_db_err(ctx, rc);
@@ -653,7 +665,7 @@ resend_tx(struct ob_ctx *ctx, void *arg)
 int
 ob_webhook_resend(struct ob_ctx *ctx, int64_t id, int64_t d, int64_t *delivery)
 {
-    struct resend r = { .id = id, .d = d, .out = delivery };
+    struct resend r = {.id = id, .d = d, .out = delivery};
     int rc = endpoint_account(ctx, id, &r.account);
 
     return rc ? rc : ob_db_tx(ctx, OB_DB_WRITE, resend_tx, &r);
@@ -691,7 +703,7 @@ test_tx(struct ob_ctx *ctx, void *arg)
 int
 ob_webhook_test(struct ob_ctx *ctx, int64_t id, int64_t *delivery)
 {
-    struct resend r = { .id = id, .out = delivery };
+    struct resend r = {.id = id, .out = delivery};
     int rc = endpoint_account(ctx, id, &r.account);
 
     return rc ? rc : ob_db_tx(ctx, OB_DB_WRITE, test_tx, &r);
@@ -703,7 +715,7 @@ ob_webhook_test(struct ob_ctx *ctx, int64_t id, int64_t *delivery)
 static int64_t
 backoff(int attempt)
 {
-    static const int64_t steps[] = { 60, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600 };
+    static const int64_t steps[] = {60, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600};
 
     if (attempt < 1)
         return 0;
@@ -738,7 +750,7 @@ due_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 int
 ob_webhook_due(struct ob_ctx *ctx, struct ob_webhook_send *out, int max)
 {
-    struct due d = { out, 0, max };
+    struct due d = {out, 0, max};
     int rc = ob_db_each(ctx, due_row, &d,
                         "SELECT d.id, d.endpoint_id, d.event_id, d.attempt, e.url, e.secret, "
                         "v.kind, v.data, v.at FROM webhook_deliveries d "
@@ -799,14 +811,13 @@ owner_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 static const char *
 words_of(struct ob_ctx *ctx, const char *day, const char *lang)
 {
-    static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     int m = (day[5] - '0') * 10 + (day[6] - '0'), d = (day[8] - '0') * 10 + (day[9] - '0');
 
     if (strcmp(lang, "en"))
         return ob_arena_printf(&ctx->arena, "%.2s.%.2s.%.4s", day + 8, day + 5, day);
-    return ob_arena_printf(&ctx->arena, "%d %s %.4s", d,
-                           m >= 1 && m <= 12 ? mon[m - 1] : "", day);
+    return ob_arena_printf(&ctx->arena, "%d %s %.4s", d, m >= 1 && m <= 12 ? mon[m - 1] : "", day);
 }
 
 /* The endpoint has failed for three days: disable it, tell its managers. */
@@ -841,17 +852,16 @@ disable(struct ob_ctx *ctx, int64_t endpoint, int64_t since)
                          "WHERE m.account_id = ? ORDER BY p.id DESC",
                          "i", account)) != 0)
         return rc;
-    ob_date_format(ob_date_of_instant(since), day);    /* YYYY-MM-DD */
+    ob_date_format(ob_date_of_instant(since), day); /* YYYY-MM-DD */
     for (struct owner *o = owners; o; o = o->next) {
         unsigned roles = 0;
         const char *bad = NULL;
         json_t *vars;
 
-        if (ob_roles_parse(acc.kind, o->roles, &roles, &bad) != 0 ||
-            !(roles & managers(acc.kind)))
+        if (ob_roles_parse(acc.kind, o->roles, &roles, &bad) != 0 || !(roles & managers(acc.kind)))
             continue;
-        vars = json_pack("{s:s, s:s, s:s, s:s}", "name", *o->name ? o->name : o->email, "url",
-                         url, "account", acc.name, "since", words_of(ctx, day, o->lang));
+        vars = json_pack("{s:s, s:s, s:s, s:s}", "name", *o->name ? o->name : o->email, "url", url,
+                         "account", acc.name, "since", words_of(ctx, day, o->lang));
         rc = ob_outbox_add(ctx, o->email, o->lang, "webhook_disabled", vars, account);
         json_decref(vars);
         if (rc)
@@ -878,8 +888,8 @@ record_tx(struct ob_ctx *ctx, void *arg)
         if ((rc = ob_db_run(ctx->db,
                             "UPDATE webhook_deliveries SET state = 'delivered', last_status = ?, "
                             "answer_ms = ?, error = '', delivered_at = ? WHERE id = ?",
-                            "iiii", (int64_t)r->status, (int64_t)r->answer_ms, now,
-                            s->delivery)) < 0 ||
+                            "iiii", (int64_t)r->status, (int64_t)r->answer_ms, now, s->delivery)) <
+                0 ||
             (rc = ob_db_run(ctx->db,
                             "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?", "i",
                             s->endpoint)) < 0)
@@ -894,8 +904,8 @@ record_tx(struct ob_ctx *ctx, void *arg)
                         "UPDATE webhook_deliveries SET state = ?, next_at = ?, last_status = ?, "
                         "answer_ms = ?, error = ? WHERE id = ?",
                         "tiiiti", now - first >= OB_WEBHOOK_GIVE_UP_S ? "dead" : "failed",
-                        now + backoff(s->attempt), (int64_t)r->status,
-                        (int64_t)r->answer_ms, r->error ? r->error : "", s->delivery)) < 0 ||
+                        now + backoff(s->attempt), (int64_t)r->status, (int64_t)r->answer_ms,
+                        r->error ? r->error : "", s->delivery)) < 0 ||
         (rc = ob_db_run(ctx->db,
                         "UPDATE webhook_endpoints SET failing_since = ? WHERE id = ? "
                         "AND failing_since IS NULL",
@@ -913,7 +923,7 @@ int
 ob_webhook_record(struct ob_ctx *ctx, const struct ob_webhook_send *s, bool ok, int status,
                   int answer_ms, const char *error)
 {
-    struct record r = { s, ok, status, answer_ms, error };
+    struct record r = {s, ok, status, answer_ms, error};
 
     return ob_db_tx(ctx, OB_DB_WRITE, record_tx, &r);
 }

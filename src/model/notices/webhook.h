@@ -33,8 +33,8 @@ struct ob_netaddr;
 
 struct ob_webhook {
     int64_t id, account;
-    const char *url, *description, *state;  /* active | disabled */
-    json_t *kinds;              /* array of strings; empty: every kind (owned by the caller) */
+    const char *url, *description, *state; /* active | disabled */
+    json_t *kinds; /* array of strings; empty: every kind (owned by the caller) */
     int64_t failing_since, disabled_at, created_at, updated_at;
 };
 
@@ -43,7 +43,7 @@ struct ob_webhook_delivery {
     const char *kind, *state, *error;
     int attempt, last_status, answer_ms;
     int64_t next_at, delivered_at, created_at, resent_from, event_at;
-    json_t *attempts;           /* [{at, status, answer_ms, error}], owned by the caller */
+    json_t *attempts; /* [{at, status, answer_ms, error}], owned by the caller */
 };
 
 /* Does address a pass the guard: not refused, or inside one of allow[0..n)?
@@ -79,7 +79,7 @@ int ob_webhook_test(struct ob_ctx *ctx, int64_t id, int64_t *delivery);
 /* What one attempt sends. Strings in ctx's arena. */
 struct ob_webhook_send {
     int64_t delivery, endpoint, event, event_at;
-    int attempt;                /* the attempt this is (1, 2, …) */
+    int attempt; /* the attempt this is (1, 2, …) */
     const char *url, *secret, *kind, *data;
 };
 
