@@ -38,7 +38,8 @@
 #define TIMEOUT_S 10L
 #define ANSWER_MAX 1024
 #define BATCH 20
-#define RUN_MAX 500 /* attempts in one run; the next run goes on */
+#define RUN_MAX 500             /* attempts in one run; the next run goes on */
+#define RUN_US (30 * 1000000LL) /* and at most this long, so other jobs are not held up */
 
 static size_t
 collect(char *data, size_t size, size_t n, void *arg)
@@ -238,14 +239,16 @@ ob_job_webhooks_run(struct ob_ctx *ctx, char *detail, size_t size)
     struct ob_netaddr allow[OB_NETADDR_MAX_LIST];
     struct ob_webhook_send due[BATCH];
     int nallow = 0, sent = 0, ok = 0, rc = 0, n = 0;
+    int64_t start = ob_clock_mono_us();
 
     if (ctx->cfg && (nallow = ob_netaddr_parse_list(ctx->cfg->webhook_allow, allow,
                                                     OB_NETADDR_MAX_LIST, &ctx->err)) < 0)
         return nallow;
-    while (sent < RUN_MAX && (n = ob_webhook_due(ctx, due, BATCH)) > 0) {
+    while (sent < RUN_MAX && ob_clock_mono_us() - start < RUN_US &&
+           (n = ob_webhook_due(ctx, due, BATCH)) > 0) {
         int taken = 0;
 
-        for (int i = 0; i < n && sent < RUN_MAX; i++) {
+        for (int i = 0; i < n && sent < RUN_MAX && ob_clock_mono_us() - start < RUN_US; i++) {
             struct attempt a;
 
             if ((rc = ob_webhook_claim(ctx, &due[i])) < 0)
