@@ -26,6 +26,12 @@ OB_HANDLER(ob_api_tokens_delete);
 /* audit.c */
 OB_HANDLER(ob_api_audit_list);
 OB_HANDLER(ob_api_subscriber_audit);
+/* mailroom.c */
+OB_HANDLER(ob_api_subscriber_reminders);
+OB_HANDLER(ob_api_partner_reminders);
+OB_HANDLER(ob_api_outbox_list);
+OB_HANDLER(ob_api_outbox_get);
+OB_HANDLER(ob_api_outbox_resend);
 
 /* distributors.c */
 OB_HANDLER(ob_api_distributors_list);

@@ -43,7 +43,7 @@ PARAMS = {
     ("tokens", "id"): "999999", ("tasks", "id"): "1",
     # objects the demo seeding makes no fixed handle for: low ids, a past month
     ("statements", "id"): "1", ("statement-months", "month"): "2026-01",
-    ("transfers", "id"): "1", ("distributors", "id"): "1",
+    ("transfers", "id"): "1", ("distributors", "id"): "1", ("outbox", "id"): "1",
     ("webhooks", "id"): "1", ("deliveries", "d"): "1",
 }
 

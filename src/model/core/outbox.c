@@ -215,6 +215,30 @@ ob_outbox_queue(struct ob_ctx *ctx, const char *to, const char *lang, const char
     return ob_task_enqueue(ctx, "mail.send", payload, key, MAIL_ATTEMPTS, &task);
 }
 
+int
+ob_outbox_copy(struct ob_ctx *ctx, int64_t id, int64_t *copy)
+{
+    char mid[160], key[48], payload[64];
+    int64_t task;
+    int rc;
+
+    message_id(ctx, mid, sizeof(mid));
+    rc = ob_db_get_int(ctx->db, copy,
+                       "INSERT INTO outbox (created_at, to_addr, lang, template, subject, "
+                       "body_text, body_html, message_id, account_id, resent_from) "
+                       "SELECT ?, to_addr, lang, template, subject, body_text, body_html, ?, "
+                       "account_id, id FROM outbox WHERE id = ? RETURNING id",
+                       "iti", ob_clock_now(ctx), mid, id);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc != OB_DB_ROW)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "mail.message_not_found", "id=%lld",
+                          (long long)id);
+    snprintf(key, sizeof(key), "mail:%lld", (long long)*copy);
+    snprintf(payload, sizeof(payload), "{\"outbox\":%lld}", (long long)*copy);
+    return ob_task_enqueue(ctx, "mail.send", payload, key, MAIL_ATTEMPTS, &task);
+}
+
 static void
 read_mail(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 {

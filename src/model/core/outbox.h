@@ -44,6 +44,12 @@ int ob_outbox_get(struct ob_ctx *ctx, int64_t id, struct ob_mail *out);
  * `oblako mail list` reads the demo's mail this way. */
 int ob_outbox_list(struct ob_ctx *ctx, int limit, int (*fn)(const struct ob_mail *, void *),
                    void *arg);
+/* Queue a copy of message `id` (its rendered subject and bodies, address,
+ * language, template and account) with a new Message-ID, marked as
+ * re-sent from it (outbox.resent_from, unique: a second copy of the same
+ * message fails as a conflict). No checks of who asks: the caller's.
+ * Joins the transaction; *copy gets the new message's id. */
+int ob_outbox_copy(struct ob_ctx *ctx, int64_t id, int64_t *copy);
 /* Mark sent or failed (the sender's bookkeeping). Joins the transaction. */
 int ob_outbox_mark(struct ob_ctx *ctx, int64_t id, const char *state, const char *error);
 
