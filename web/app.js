@@ -16,6 +16,7 @@ import * as clients from './pages/clients.js';
 import * as areas from './pages/areas.js';
 import * as statements from './pages/statements.js';
 import * as webhooks from './pages/webhooks.js';
+import * as mail from './pages/mail.js';
 
 import { session, account, kind, refreshMe, navigate, setRouter } from './session.js';
 
@@ -34,6 +35,8 @@ const ROUTES = [
   { path: '/partners/:id', kinds: { provider: provider.partner } },
   { path: '/requests', kinds: { provider: provider.requests, partner: partner.requests } },
   { path: '/audit', kinds: { provider: provider.audit, subscriber: subscriber.audit } },
+  { path: '/mail', kinds: { provider: mail.outbox } },
+  { path: '/mail/:id', kinds: { provider: mail.message } },
   { path: '/organization', kinds: { partner: partner.organization } },
   { path: '/employees', kinds: { partner: partner.employees } },
   { path: '/subscribers', kinds: { partner: partner.subscribers } },
@@ -71,6 +74,7 @@ const NAV = {
     { href: '/distributors', label: 'nav.distributors' },
     { href: '/audit', label: 'nav.audit' },
     { href: '/webhooks', label: 'nav.webhooks', roles: ['admin'] },
+    { href: '/mail', label: 'nav.mail' },
   ],
   partner: [
     { href: '/subscribers', label: 'nav.subscribers' },

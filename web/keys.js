@@ -15,7 +15,7 @@ const APPLICATION_TABS = ['submitted', 'approved', 'rejected'];
 // the provider's audit filter: kinds of action by the part of their name before the dot
 export const AUDIT_GROUPS = ['subscription', 'request', 'transfer', 'area', 'session', 'grant', 'subscriber', 'partner', 'partner_application',
   'member', 'auth', 'person', 'token', 'catalog', 'its', 'leave_reason', 'provider', 'statement', 'distributor',
-  'webhook'];
+  'webhook', 'mail'];
 const REQUEST_TABS = ['open', 'applied', 'rejected'];
 // the kinds of events a webhook endpoint may choose (docs/events.md), their names: webhooks.kind.<kind with _>
 export const WEBHOOK_KINDS = ['access.reminder', 'subscription.posted', 'request.decided', 'partner.application_decided',
@@ -45,6 +45,11 @@ export const BUILT_KEYS = {
   'invite.kind.*': ['partner', 'subscriber'],
   'invite.bad.*': ['accepted', 'cancelled', 'expired', 'replaced', 'unknown'],
   'lang.*': ['ru', 'en'],
+  // an outbox message's state (sql/0002 outbox.state) and a reminder's mails together (pages/mail.js)
+  'mail.state.*': ['queued', 'sent', 'failed', 'none'],
+  // the templates the service mails (src/mail/templates), named in the provider's "Почта"
+  'mail.template.*': ['access_reminder', 'digest', 'password_reset', 'member_invited', 'partner_approved',
+    'partner_rejected', 'request_decided', 'statement_closed', 'transfer_step'],
   'role.*': ['owner', 'administrator', 'user', 'operator', 'consultant', 'developer', 'admin', 'auditor', 'support'],
   'status.*': STATUSES,
   'status.*.long': STATUSES,

@@ -19,6 +19,7 @@ import {
 import { all } from './catalog.js';
 import { registersCard } from './registers.js';
 import { payerCard } from './statements.js';
+import { lastReminderCard } from './mail.js';
 
 const isOwner = () => (account()?.roles || []).includes('owner');
 
@@ -381,7 +382,7 @@ export async function subscriber(main, { params }) {
       card(t('client.usage_title'), usageBox, { cls: 'card-fit' })),
     card(t('client.subs_title'), h('div', {}, s.own_partner ? h('p', { class: 'note', text: t('client.own_note') }) : null, subsBox), { actions }),
     h('div', { class: 'grid-2' }, usersCard, areasCard),
-    grantsCard,
+    h('div', { class: 'grid-2' }, grantsCard, lastReminderCard(account().id, s.id)),
     // Element.append writes a null as the text "null": spread nothing instead
     ...((ent.applications || []).includes('kassa') ? [registersCard(s.id, today.slice(0, 7))] : []),
     card(t('info.title'), h('div', {}, h('p', { class: 'note', text: t('info.note') }), infoForm.el), { actions: completeBadge }),

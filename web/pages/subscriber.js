@@ -10,6 +10,7 @@ import { setTitle, account, daysBetween } from '../session.js';
 import { SUBSCRIBER_ROLES, roleOptions, auditTable, invitesCard } from './common.js';
 import { appNames } from './areas.js';
 import { registersCard } from './registers.js';
+import { remindersCard } from './mail.js';
 
 const canManage = () => (account()?.roles || []).some((r) => r === 'owner' || r === 'administrator');
 
@@ -199,4 +200,6 @@ export async function subscription(main) {
   box.append(...[endingBanner(ent, sub)].filter(Boolean), hero, card(t('mysub.self_service'), selfService), card(t('mysub.history'), table.el));
   // cash registers (R-CAT-6) of a client with Kassa: its owner and administrators, as the API allows
   if (canManage() && (ent.applications || []).includes('kassa')) box.append(registersCard(acc.id, today.slice(0, 7)));
+  // the reminders of the end of access sent about the account: its owner and administrators
+  if (canManage()) box.append(remindersCard(acc.id));
 }
