@@ -9,30 +9,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, newPartner, newUser, activate, uniqueEmail } from './lib/accounts.js';
 import { Client } from './lib/session.js';
-import { raw, query } from './lib/db.js';
+import { query } from './lib/db.js';
+import { outboxRow, reminderRow } from './lib/mailroom.js';
 
 let ctx;
 const w = {};
 const q1 = (sql) => query(ctx.db, sql)[0]?.[0];
 
-/** An outbox message as the job queues it, in `state`; its id. */
-function mail(to, account, state, tmpl = 'access_reminder') {
-  const mid = `<mr${Math.random().toString(36).slice(2)}@test>`;
-  raw(ctx.db, `INSERT INTO outbox (created_at, to_addr, lang, template, subject, body_text, body_html, message_id, state, account_id)
-    VALUES (${Math.floor(Date.now() / 1000)}, '${to}', 'ru', '${tmpl}', 'Доступ заканчивается', 'Доступ по 31.03.2027', '<p>Доступ</p>', '${mid}', '${state}', ${account})`);
-  return Number(q1(`SELECT id FROM outbox WHERE message_id = '${mid}'`));
-}
-
-/** A reminder of offset `off` of the end through `last` with one mail per recipient. */
-function reminder(sub, off, last, mails, { late = 0, state = 'sent' } = {}) {
-  const key = `${sub}/${off}/${last}`;
-  const due = new Date(Date.parse(`${last}T00:00:00Z`) + off * 86400000).toISOString().slice(0, 10);
-  raw(ctx.db, `INSERT INTO reminders (subscriber_id, chain, end_key, offset_days, last_day, due_day, sent_day, state, late, created_at)
-    VALUES (${sub}, 'ITSaaS-PROF', '${last}', ${off}, '${last}', '${due}', '${due}', '${state}', ${late}, 0)`);
-  const id = Number(q1(`SELECT id FROM reminders WHERE subscriber_id = ${sub} AND end_key = '${last}' AND offset_days = ${off}`));
-  for (const [outbox, person] of mails) raw(ctx.db, `INSERT INTO reminder_mails (reminder_id, outbox_id, person_id) VALUES (${id}, ${outbox}, ${person})`);
-  return { id, key };
-}
+const mail = (to, account, state, template) => outboxRow(ctx.db, to, account, state, template ? { template } : {});
+const reminder = (sub, off, last, mails, opts) => ({ id: reminderRow(ctx.db, sub, off, last, mails, opts) });
 
 const bearer = (secret) => ({ get: (p) => new Client(ctx.s).get(p, { authorization: `Bearer ${secret}` }) });
 

@@ -39,7 +39,7 @@ export function remindersCard(sub) {
     columns: [
       { key: 'sent_day', label: t('reminders.sent'), cls: 'nowrap', render: (r) => h('span', {}, fmtDate(r.sent_day),
         r.late ? h('span', { class: 'cell-sub' }, badge('late', { tone: 'warn', label: t('reminders.late') })) : null) },
-      { key: 'offset_days', label: t('reminders.when'), render: (r) => offsetWords(r.offset_days) },
+      { key: 'offset_days', label: t('reminders.when'), cls: 'nowrap', render: (r) => offsetWords(r.offset_days) },
       { key: 'last_day', label: t('reminders.through'), cls: 'nowrap', render: (r) => t('reminders.through_date', { date: fmtDate(r.last_day) }) },
       { key: 'mails', label: t('reminders.to'), sort: false, render: recipients },
       { key: 'mail_state', label: t('reminders.delivery'), render: (r) => (r.state === 'skipped'
@@ -62,7 +62,7 @@ export function lastReminderCard(partner, sub) {
       [t('reminders.delivery'), h('span', { 'data-testid': 'last-reminder-state' }, mailStateBadge(r.mail_state))],
     ]) : h('p', { class: 'muted', text: t('reminders.none_yet') }));
   }).catch((err) => body.replaceChildren(errorBox(err)));
-  return card(t('reminders.last_title'), h('div', {}, body, h('p', { class: 'note', text: t('reminders.partner_note') })), { cls: 'card-fit' });
+  return card(t('reminders.last_title'), h('div', {}, body, h('p', { class: 'note reminder-note', text: t('reminders.partner_note') })), { cls: 'card-fit' });
 }
 
 /** The partner's clients' last reminders, one row per client. */
@@ -101,7 +101,7 @@ export async function outbox(main, { query }) {
     ],
     values: filters,
     submitLabel: t('audit.apply'),
-    cls: 'form-filters',
+    cls: 'form-filters mail-filters',
     onSubmit: async (v) => { navigate(withQuery('/mail', { ...v, account: filters.account })); },
   });
   const table = dataTable({
