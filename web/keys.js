@@ -48,7 +48,7 @@ export const BUILT_KEYS = {
   // an outbox message's state (sql/0002 outbox.state) and a reminder's mails together (pages/mail.js)
   'mail.state.*': ['queued', 'sent', 'failed', 'none'],
   // the templates the service mails (src/mail/templates), named in the provider's "Почта"
-  'mail.template.*': ['access_reminder', 'digest', 'password_reset', 'member_invited', 'partner_approved',
+  'mail.template.*': ['access_reminder', 'partner_digest', 'password_reset', 'member_invited', 'partner_approved',
     'partner_rejected', 'request_decided', 'statement_closed', 'transfer_step'],
   'role.*': ['owner', 'administrator', 'user', 'operator', 'consultant', 'developer', 'admin', 'auditor', 'support'],
   'status.*': STATUSES,

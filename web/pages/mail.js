@@ -14,9 +14,10 @@ import { mayUse } from '../roles.js';
 
 export const MAIL_STATES = ['queued', 'sent', 'failed'];
 // the templates the service mails, each with a name in the cabinet's words
-export const TEMPLATES = ['access_reminder', 'digest', 'password_reset', 'member_invited', 'partner_approved',
+export const TEMPLATES = ['access_reminder', 'partner_digest', 'password_reset', 'member_invited', 'partner_approved',
   'partner_rejected', 'request_decided', 'statement_closed', 'transfer_step'];
-const templateName = (x) => tOr(`mail.template.${x}`, x);
+// a template added later without a name here is called "another message", never by its code
+const templateName = (x) => tOr(`mail.template.${x}`, t('mail.template_other'));
 
 /** The offset of a reminder in words: "за 7 дней", "в последний день", "через 5 дней после". */
 export function offsetWords(days) {
