@@ -49,6 +49,7 @@
 #include "model/core/event.h"
 #include "model/catalog/catalog.h"
 #include "model/subscriptions/discount.h"
+#include "model/subscriptions/ends.h"
 #include "model/subscriptions/planner.h"
 #include "model/subscriptions/its.h"
 #include "model/identity/member.h"
@@ -830,7 +831,9 @@ post(struct ob_ctx *ctx, void *arg)
 
     if (rc == 0)
         rc = insert(ctx, &a->s);
-    return rc ? rc : carry_extensions(ctx, &p, &a->s);
+    if (rc == 0)
+        rc = carry_extensions(ctx, &p, &a->s);
+    return rc ? rc : ob_access_ends_refresh(ctx, a->s.subscriber);
 }
 
 int
@@ -876,7 +879,7 @@ ob_subscription_trial_start(struct ob_ctx *ctx, int64_t subscriber, bool partner
     s.partner_price = -1;
     s.discount_rule = partner_own ? OB_PLAN_RULE_OWN : "trial";
     s.reason = "";
-    return insert(ctx, &s);
+    return (rc = insert(ctx, &s)) != 0 ? rc : ob_access_ends_refresh(ctx, subscriber);
 }
 
 struct trial_end_args {
@@ -908,6 +911,8 @@ trial_set_end(struct ob_ctx *ctx, void *arg)
                   day_text(ctx, a->end), a->reason, s.id);
     if (n < 0)
         return ob_db_err(ctx, (int)n);
+    if ((rc = ob_access_ends_refresh(ctx, s.subscriber)) != 0)
+        return rc;
     return ob_audit_with(ctx, s.subscriber, "subscription.trial_changed", "subscription", s.id,
                          json_pack("{s:s?, s:{s:s?, s:s?, s:s?}, s:s, s:s, s:s?}", "subscriber",
                                    s.subscriber_name, "tariff", "code", s.tariff_code, "name_ru",
@@ -1272,11 +1277,14 @@ ob_subscription_request_apply(struct ob_ctx *ctx, int64_t id, const char *kind,
         if ((rc = apply_change(ctx, &s, ch, request, reason)) != 0 ||
             (rc = ob_subscription_get(ctx, id, &now)) != 0)
             return rc;
+        if ((rc = ob_access_ends_refresh(ctx, s.subscriber)) != 0)
+            return rc;
         return rederive_chain(ctx, &s, now.start < s.start ? now.start : s.start, request,
                               reason);
     }
     if (!strcmp(kind, "subscription_cancel"))
-        return (rc = apply_cancel(ctx, &s, request, reason)) != 0
+        return (rc = apply_cancel(ctx, &s, request, reason)) != 0 ||
+                       (rc = ob_access_ends_refresh(ctx, s.subscriber)) != 0
                    ? rc
                    : rederive_chain(ctx, &s, s.start, request, reason);
     if ((rc = check_trial(ctx, &s, ch, &t.end)) != 0)
