@@ -115,6 +115,10 @@ static const struct setting {
       "how long a call to an application backend may take" },
     { "month", "OBLAKO_MONTH", T_STR, S(month), "", OB_CMD_JOBS, 0, 0,
       "jobs run statements: the month to draft, YYYY-MM (default: the month before this one)" },
+    { "reminder-offsets", "OBLAKO_REMINDER_OFFSETS", T_STR, S(reminder_offsets), "-7,-3,0,5",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
+      "days from the last day of access L on which its owner and administrators are emailed "
+      "(R-NOT-1), comma-separated, each within 60 days; a partner may have its own list" },
     { "pdf-font", "OBLAKO_PDF_FONT", T_STR, S(pdf_font),
       "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
       "the TrueType font (with Cyrillic) embedded in statement PDFs (Debian fonts-dejavu-core)" },

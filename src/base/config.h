@@ -57,6 +57,7 @@ struct ob_config {
     char pdf_font[256];         /* statement PDFs (export/statement_doc.c) */
     char demo_app_url[512];     /* `oblako demo` only */
     char month[8];              /* `oblako jobs run statements --month YYYY-MM` */
+    char reminder_offsets[64];  /* R-NOT-1: days from L, "-7,-3,0,5" */
     char demo_app_secret[257];
     long body_max;
     bool test_clock;

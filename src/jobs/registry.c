@@ -29,6 +29,10 @@ const struct ob_job_def ob_job_defs[] = {
     { "statements", OB_SCHED_MONTHLY, 0, 2 * 60,
       "draft last month's partner statements on the 1st (safe to run again: a run of an open "
       "month replaces its drafts)", ob_job_statements_run },
+    { "reminders", OB_SCHED_DAILY, 0, 6 * 60,
+      "email the owner and administrators of each client whose access ends on the days of "
+      "--reminder-offsets (L-7, L-3, L, L+5); after an outage only the latest due, marked late",
+      ob_job_reminders_run },
     { "digest", OB_SCHED_WEEKLY, 0, 8 * 60,
       "on Mondays, mail each partner's operators its clients whose access ends in the next 14 "
       "days or ended in the last 14 (safe to run again: one digest per partner and Monday)",

@@ -145,6 +145,39 @@ load_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     return 0;
 }
 
+/* The posted subscriptions of subscriber in id order, tariff_code the
+ * standard tariff's code; l->a initialised here, freed by the caller. */
+static int
+load_rows(struct ob_ctx *ctx, int64_t subscriber, struct load *l)
+{
+    ob_arena_init(&l->a);
+    return ob_db_each(ctx, load_row, l,
+                      "SELECT s.id, s.kind, COALESCE(s.main_id, 0), s.start, s.\"end\", s.price, "
+                      "s.discount_rule, b.code FROM subscriptions s "
+                      "JOIN tariffs t ON t.id = s.tariff_id "
+                      "JOIN tariffs b ON b.id = COALESCE(t.base_tariff_id, t.id) "
+                      "WHERE s.subscriber_id = ? AND s.state = 'posted' ORDER BY s.id",
+                      "i", subscriber);
+}
+
+int
+ob_access_ends_deferral_open(struct ob_ctx *ctx, int64_t subscriber, int32_t day, bool *open)
+{
+    struct load l = { 0 };
+    int rc = load_rows(ctx, subscriber, &l);
+
+    *open = false;
+    if (rc == 0) {
+        struct ob_plan_in in = { .day = day, .rows = l.v, .nrows = l.n };
+        int32_t from, through;
+
+        *open = ob_plan_deferral_refusal(&in, &from, &through) == NULL;
+    }
+    free(l.v);
+    ob_arena_free(&l.a);
+    return rc;
+}
+
 struct have {
     char chains[MAX_CHAINS][64];
     int n;
@@ -171,14 +204,7 @@ ob_access_ends_refresh(struct ob_ctx *ctx, int64_t subscriber)
     int64_t now = ob_clock_now(ctx);
     int n, rc;
 
-    ob_arena_init(&l.a);
-    rc = ob_db_each(ctx, load_row, &l,
-                    "SELECT s.id, s.kind, COALESCE(s.main_id, 0), s.start, s.\"end\", s.price, "
-                    "s.discount_rule, b.code FROM subscriptions s "
-                    "JOIN tariffs t ON t.id = s.tariff_id "
-                    "JOIN tariffs b ON b.id = COALESCE(t.base_tariff_id, t.id) "
-                    "WHERE s.subscriber_id = ? AND s.state = 'posted' ORDER BY s.id",
-                    "i", subscriber);
+    rc = load_rows(ctx, subscriber, &l);
     if (rc == 0)
         rc = ob_db_each(ctx, have_row, &h,
                         "SELECT chain FROM access_ends WHERE subscriber_id = ?", "i", subscriber);

@@ -17,6 +17,7 @@
 #ifndef OB_MODEL_SUBSCRIPTIONS_ENDS_H
 #define OB_MODEL_SUBSCRIPTIONS_ENDS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model/subscriptions/subscription.h"
@@ -42,6 +43,11 @@ int ob_access_ends_compute(const struct ob_subscription *rows, int n, struct ob_
  * longer have a posted subscription (cancelled) and of a trial that no
  * longer ends access. Joins the caller's transaction; no access check. */
 int ob_access_ends_refresh(struct ob_ctx *ctx, int64_t subscriber);
+
+/* Whether the client may take a deferred renewal (R-SUB-5) on day, by the
+ * planner's own decision (ob_plan_deferral_refusal): the reminders of L and
+ * after offer it. No access check; joins the caller's transaction. */
+int ob_access_ends_deferral_open(struct ob_ctx *ctx, int64_t subscriber, int32_t day, bool *open);
 
 /* The one-time backfill of data posted before access_ends was kept: when
  * the setting 'access_ends.backfilled' is absent, refresh every subscriber

@@ -1,0 +1,512 @@
+/*
+ * reminder.c — the daily pass of end-of-access reminders (reminder.h).
+ *
+ * O(due): for each offset o in use (the provider's list and the partners'
+ * own), one range read of access_ends_day, last_day in (P - o, D - o] where
+ * (P, D] are the business days since the last pass; nothing else is read
+ * per subscriber unless one of its ends is due. The last day passed is kept
+ * in settings ('reminders.last_day') in the pass's own transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "base/ctx.h"
+#include "base/date.h"
+#include "base/mem.h"
+#include "db/db.h"
+#include "model/core/event.h"
+#include "model/core/outbox.h"
+#include "model/notices/reminder.h"
+#include "model/subscriptions/ends.h"
+#include "base/banned.h"
+
+#define LAST_DAY_KEY "reminders.last_day"
+
+int
+ob_reminder_offsets_parse(const char *text, int *out, int *n, const char *field,
+                          struct ob_err *err)
+{
+    const char *p = text ? text : "";
+
+    *n = 0;
+    while (*p) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        int k;
+
+        if (end == p || v < -OB_REMINDER_MAX_DAYS || v > OB_REMINDER_MAX_DAYS ||
+            (*end && *end != ','))
+            return ob_err_field(err, OB_EINVAL, field, "reminder.offsets_invalid", "max=%d",
+                                OB_REMINDER_MAX_DAYS);
+        for (k = 0; k < *n && out[k] != (int)v; k++)
+            ;
+        if (k == *n) {
+            if (*n == OB_REMINDER_MAX_OFFSETS)
+                return ob_err_field(err, OB_EINVAL, field, "reminder.offsets_too_many",
+                                    "max=%d", OB_REMINDER_MAX_OFFSETS);
+            for (k = (*n)++; k > 0 && out[k - 1] > (int)v; k--)
+                out[k] = out[k - 1];
+            out[k] = (int)v;
+        }
+        p = *end ? end + 1 : end;
+    }
+    if (*n == 0)
+        return ob_err_field(err, OB_EINVAL, field, "reminder.offsets_invalid", "max=%d",
+                            OB_REMINDER_MAX_DAYS);
+    return 0;
+}
+
+/* ---- which offsets apply -------------------------------------------------------------- */
+
+struct list {
+    int64_t partner;                    /* 0: the provider's */
+    int v[OB_REMINDER_MAX_OFFSETS], n;
+};
+
+struct lists {
+    struct list *v;
+    int n, cap;
+};
+
+static int
+partner_list_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct lists *ls = arg;
+    struct list l = { .partner = ob_stmt_int(st, 0) };
+    struct ob_err ignored = { 0 };
+
+    (void)ctx;
+    /* stored through the API's check; a list that does not parse is the provider's */
+    if (ob_reminder_offsets_parse(ob_stmt_text(st, 1), l.v, &l.n, "reminder_offsets",
+                                  &ignored) != 0)
+        return 0;
+    if (ls->n == ls->cap) {
+        ls->cap = ls->cap ? ls->cap * 2 : 8;
+        ls->v = ob_xrealloc(ls->v, (size_t)ls->cap * sizeof(*ls->v));
+    }
+    ls->v[ls->n++] = l;
+    return 0;
+}
+
+static const struct list *
+list_of(const struct lists *ls, int64_t partner)
+{
+    for (int i = 1; i < ls->n; i++)
+        if (ls->v[i].partner == partner)
+            return &ls->v[i];
+    return &ls->v[0];
+}
+
+static bool
+has(const struct list *l, int o)
+{
+    for (int i = 0; i < l->n; i++)
+        if (l->v[i] == o)
+            return true;
+    return false;
+}
+
+/* ---- the ends due ---------------------------------------------------------------------- */
+
+struct due {
+    int64_t subscriber, partner;
+    char chain[64];
+    char end_key[OB_DATE_LEN];
+    int32_t last_day;
+    int offset;
+};
+
+struct dues {
+    struct due *v;
+    size_t n, cap;
+    const struct lists *ls;
+    int offset;
+};
+
+static int
+due_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct dues *d = arg;
+    struct due x = { .subscriber = ob_stmt_int(st, 0), .partner = ob_stmt_int(st, 4),
+                     .offset = d->offset };
+    const char *chain = ob_stmt_text(st, 1), *key = ob_stmt_text(st, 2);
+
+    (void)ctx;
+    if (!has(list_of(d->ls, x.partner), d->offset) || !chain || strlen(chain) >= sizeof(x.chain) ||
+        !key || strlen(key) >= sizeof(x.end_key) || ob_date_parse(ob_stmt_text(st, 3), &x.last_day))
+        return 0;
+    memcpy(x.chain, chain, strlen(chain) + 1);
+    memcpy(x.end_key, key, strlen(key) + 1);
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 64;
+        d->v = ob_xrealloc(d->v, d->cap * sizeof(*d->v));
+    }
+    d->v[d->n++] = x;
+    return 0;
+}
+
+static int
+by_end(const void *a, const void *b)
+{
+    const struct due *x = a, *y = b;
+    int c;
+
+    if (x->subscriber != y->subscriber)
+        return x->subscriber < y->subscriber ? -1 : 1;
+    if ((c = strcmp(x->chain, y->chain)) != 0)
+        return c;
+    return x->offset - y->offset;
+}
+
+/* ---- the mail -------------------------------------------------------------------------- */
+
+static const char *const months_en[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+/* A date as people read it: 31.03.2027, 31 Mar 2027. */
+static const char *
+date_words(struct ob_ctx *ctx, int32_t day, bool en)
+{
+    int y, m, d;
+
+    ob_date_to_ymd(day, &y, &m, &d);
+    return en ? ob_arena_printf(&ctx->arena, "%d %s %d", d, months_en[m - 1], y)
+              : ob_arena_printf(&ctx->arena, "%02d.%02d.%04d", d, m, y);
+}
+
+struct who {
+    const char *account;                /* the subscriber's name */
+    const char *tariff_ru, *tariff_en;  /* the chain's tariff, or the trial */
+    const char *partner, *phone, *email;
+    bool deferral;                      /* the client may take a deferred renewal now */
+};
+
+static json_t *
+mail_vars(struct ob_ctx *ctx, const struct who *w, const char *name, bool en, int32_t last,
+          int offset, bool late)
+{
+    const char *through = date_words(ctx, last, en), *next_day = date_words(ctx, last + 1, en);
+    const char *tariff = en ? w->tariff_en : w->tariff_ru;
+    const char *headline, *next;
+
+    if (offset < 0) {
+        headline = en ? ob_arena_printf(&ctx->arena, "Access to %s ends soon: through %s",
+                                        tariff, through)
+                      : ob_arena_printf(&ctx->arena,
+                                        "Доступ по тарифу «%s» скоро закончится: он есть по %s "
+                                        "включительно", tariff, through);
+        next = en ? ob_arena_printf(&ctx->arena,
+                                    "access goes on through %s. Renew before then and work "
+                                    "goes on without a break.", through)
+                  : ob_arena_printf(&ctx->arena,
+                                    "доступ сохраняется по %s включительно. Продлите подписку "
+                                    "до этого дня — и работа не прервётся.", through);
+    } else if (offset == 0) {
+        headline = en ? ob_arena_printf(&ctx->arena, "Access to %s ends today: through %s",
+                                        tariff, through)
+                      : ob_arena_printf(&ctx->arena,
+                                        "Доступ по тарифу «%s» заканчивается сегодня: по %s "
+                                        "включительно", tariff, through);
+        next = en ? ob_arena_printf(&ctx->arena,
+                                    "access ends tonight: from 00:00 on %s the applications "
+                                    "will not open until access is renewed. Your data is kept.",
+                                    next_day)
+                  : ob_arena_printf(&ctx->arena,
+                                    "доступ заканчивается сегодня в полночь: с 00:00 %s "
+                                    "приложения не откроются, пока доступ не продлён. Данные "
+                                    "сохраняются.", next_day);
+    } else {
+        headline = en ? ob_arena_printf(&ctx->arena, "Access to %s has ended: it was through %s",
+                                        tariff, through)
+                      : ob_arena_printf(&ctx->arena,
+                                        "Доступ по тарифу «%s» закончился: он был по %s "
+                                        "включительно", tariff, through);
+        next = en ? ob_arena_printf(&ctx->arena,
+                                    "access ended at 00:00 on %s. Your data is kept and nothing "
+                                    "is deleted: once access is renewed, work goes on where it "
+                                    "stopped.", next_day)
+                  : ob_arena_printf(&ctx->arena,
+                                    "доступ закончился в 00:00 %s. Данные сохранены, ничего не "
+                                    "удалено: после продления работа продолжится с того же "
+                                    "места.", next_day);
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name",
+                     name && *name ? name : (en ? "colleague" : "коллега"), "account", w->account,
+                     "tariff", tariff, "through", through, "headline", headline, "next", next,
+                     "partner", w->partner, "partner_phone", *w->phone ? w->phone : "—",
+                     "partner_email", *w->email ? w->email : "—", "deferral",
+                     offset >= 0 && w->deferral
+                         ? (en ? "Need a few days to pay? In your account you can take a "
+                                 "deferred renewal once: 7 more days of access, right away."
+                               : "Нужно несколько дней на оплату? В кабинете можно один раз "
+                                 "взять отложенное продление: ещё 7 дней доступа сразу.")
+                         : "",
+                     "late", late ? (en ? " (sent late)" : " (письмо отправлено с опозданием)")
+                                  : "");
+}
+
+static void
+read_who(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    struct who *w = out;
+
+    w->account = ob_stmt_dup(ctx, st, 0);
+    w->partner = ob_stmt_dup(ctx, st, 1);
+    w->phone = ob_stmt_dup(ctx, st, 2);
+    w->email = ob_stmt_dup(ctx, st, 3);
+}
+
+static void
+read_tariff(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    struct who *w = out;
+
+    w->tariff_ru = ob_stmt_dup(ctx, st, 0);
+    w->tariff_en = ob_stmt_dup(ctx, st, 1);
+}
+
+struct recipients {
+    int64_t reminder, subscriber;
+    const struct who *w;
+    int32_t last;
+    int offset;
+    bool late;
+    int64_t mails;
+};
+
+/* A comma-separated roles set holds owner or administrator. */
+static bool
+may_renew(const char *roles)
+{
+    const char *p = roles ? roles : "";
+
+    while (*p) {
+        size_t len = strcspn(p, ",");
+
+        if ((len == 5 && !strncmp(p, "owner", 5)) || (len == 13 && !strncmp(p, "administrator", 13)))
+            return true;
+        p += len;
+        if (*p)
+            p++;
+    }
+    return false;
+}
+
+static int
+recipient_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct recipients *r = arg;
+    int64_t person = ob_stmt_int(st, 0), outbox = 0;
+    const char *email = ob_stmt_dup(ctx, st, 1), *lang = ob_stmt_dup(ctx, st, 2);
+    const char *name = ob_stmt_dup(ctx, st, 3);
+    bool en = lang && !strcmp(lang, "en");
+    json_t *vars;
+    int64_t n;
+    int rc;
+
+    if (!may_renew(ob_stmt_text(st, 4)))
+        return 0;
+    vars = mail_vars(ctx, r->w, name, en, r->last, r->offset, r->late);
+    if (!vars)
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "reminder.json");
+    rc = ob_outbox_queue(ctx, email, en ? "en" : "ru", "access_reminder", vars, r->subscriber,
+                         &outbox);
+    json_decref(vars);
+    if (rc != 0)
+        return rc;
+    n = ob_db_run(ctx->db,
+                  "INSERT INTO reminder_mails (reminder_id, outbox_id, person_id) VALUES (?, ?, ?)",
+                  "iii", r->reminder, outbox, person);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    r->mails++;
+    return 0;
+}
+
+/* Send reminder `id` of end d at offset o to the owner and administrators. */
+static int
+send_one(struct ob_ctx *ctx, int64_t id, const struct due *d, int32_t today, bool late,
+         int64_t *mails)
+{
+    struct who w = { 0 };
+    struct recipients r = { id, d->subscriber, &w, d->last_day, d->offset, late, 0 };
+    json_t *data;
+    int rc;
+
+    rc = ob_db_one(ctx, read_who, &w,
+                   "SELECT a.name, COALESCE(pa.name, pv.name, ''), COALESCE(p.phone, ''), "
+                   "COALESCE(p.email, '') FROM accounts a "
+                   "JOIN subscribers s ON s.account_id = a.id "
+                   "LEFT JOIN accounts pa ON pa.id = s.partner_id "
+                   "LEFT JOIN partners p ON p.account_id = s.partner_id "
+                   "LEFT JOIN accounts pv ON pv.id = (SELECT MIN(id) FROM accounts "
+                   "WHERE kind = 'provider') WHERE a.id = ?", "i", d->subscriber);
+    if (rc != 0)
+        return rc == OB_ENOTFOUND ? 0 : rc;
+    if (!strcmp(d->chain, OB_ENDS_TRIAL)) {
+        w.tariff_ru = "пробный период";
+        w.tariff_en = "the trial";
+    } else if ((rc = ob_db_one(ctx, read_tariff, &w,
+                               "SELECT name_ru, name_en FROM tariffs WHERE code = ? "
+                               "AND base_tariff_id IS NULL ORDER BY id LIMIT 1", "t",
+                               d->chain)) != 0) {
+        if (rc != OB_ENOTFOUND)
+            return rc;
+        ob_err_clear(&ctx->err);
+        w.tariff_ru = w.tariff_en = d->chain;
+    }
+    if (d->offset >= 0 && (rc = ob_access_ends_deferral_open(ctx, d->subscriber, today,
+                                                              &w.deferral)) != 0)
+        return rc;
+    rc = ob_db_each(ctx, recipient_row, &r,
+                    "SELECT p.id, p.email, p.lang, p.name, m.roles FROM memberships m "
+                    "JOIN persons p ON p.id = m.person_id "
+                    "WHERE m.account_id = ? AND p.disabled = 0 ORDER BY p.id", "i", d->subscriber);
+    if (rc != 0)
+        return rc;
+    *mails += r.mails;
+    {
+        char iso[OB_DATE_LEN];
+
+        ob_date_format(d->last_day, iso);
+        data = json_pack("{s:s, s:s, s:s, s:i, s:b}", "chain", d->chain, "last_day", iso,
+                         "end_key", d->end_key, "offset", d->offset, "late", late);
+    }
+    if (!data)
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "reminder.json");
+    rc = ob_event_emit(ctx, "access.reminder", d->partner, d->subscriber, data, NULL);
+    json_decref(data);
+    return rc;
+}
+
+/* Record reminder (d, state); *id the new row's, 0 when it was there already. */
+static int
+record(struct ob_ctx *ctx, const struct due *d, int32_t today, const char *state, bool late,
+       int64_t *id)
+{
+    char last[OB_DATE_LEN], due_day[OB_DATE_LEN], sent[OB_DATE_LEN];
+    int rc;
+
+    *id = 0;
+    ob_date_format(d->last_day, last);
+    ob_date_format(d->last_day + d->offset, due_day);
+    ob_date_format(today, sent);
+    rc = ob_db_get_int(ctx->db, id,
+                       "INSERT INTO reminders (subscriber_id, chain, end_key, offset_days, "
+                       "last_day, due_day, sent_day, state, late, created_at) VALUES (?, ?, ?, "
+                       "?, ?, ?, ?, ?, ?, ?) ON CONFLICT (subscriber_id, chain, end_key, "
+                       "offset_days) DO NOTHING RETURNING id",
+                       "itttttttii", d->subscriber, d->chain, d->end_key, (int64_t)d->offset, last,
+                       due_day, sent, state, (int64_t)late, ob_clock_now(ctx));
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
+/* ---- the pass -------------------------------------------------------------------------- */
+
+struct pass {
+    const char *offsets;
+    struct ob_reminder_pass *out;
+};
+
+static int
+pass(struct ob_ctx *ctx, void *arg)
+{
+    struct pass *a = arg;
+    struct lists ls = { 0 };
+    struct dues d = { 0 };
+    char text[OB_DATE_LEN] = "";
+    int32_t today = ob_clock_today(ctx), prev;
+    int used[OB_REMINDER_MAX_OFFSETS * 8], nused = 0;
+    int rc;
+
+    memset(a->out, 0, sizeof(*a->out));
+    rc = ob_db_get_text(ctx->db, text, sizeof(text), "SELECT value FROM settings WHERE key = ?",
+                        "t", LAST_DAY_KEY);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc != OB_DB_ROW || ob_date_parse(text, &prev) != 0)
+        prev = today - 1;               /* the first pass: today only */
+    if (prev < today - OB_REMINDER_MAX_GAP)
+        prev = today - OB_REMINDER_MAX_GAP;
+    a->out->from = prev;
+    a->out->to = today;
+    if (prev >= today)
+        return 0;                       /* today's pass is done */
+    ls.v = ob_xcalloc(1, sizeof(*ls.v));
+    ls.n = ls.cap = 1;
+    rc = ob_reminder_offsets_parse(a->offsets ? a->offsets : OB_REMINDER_OFFSETS_DEFAULT,
+                                   ls.v[0].v, &ls.v[0].n, "reminder-offsets", &ctx->err);
+    if (rc == 0)
+        rc = ob_db_each(ctx, partner_list_row, &ls,
+                        "SELECT account_id, reminder_offsets FROM partners "
+                        "WHERE reminder_offsets IS NOT NULL", NULL);
+    for (int i = 0; rc == 0 && i < ls.n; i++)
+        for (int k = 0; k < ls.v[i].n; k++) {
+            int j;
+
+            for (j = 0; j < nused && used[j] != ls.v[i].v[k]; j++)
+                ;
+            if (j == nused && nused < (int)(sizeof(used) / sizeof(used[0])))
+                used[nused++] = ls.v[i].v[k];
+        }
+    d.ls = &ls;
+    for (int i = 0; rc == 0 && i < nused; i++) {
+        char lo[OB_DATE_LEN], hi[OB_DATE_LEN];
+
+        /* due when L + o is one of the days (prev, today] */
+        ob_date_format(prev + 1 - used[i], lo);
+        ob_date_format(today - used[i], hi);
+        d.offset = used[i];
+        rc = ob_db_each(ctx, due_row, &d,
+                        "SELECT e.subscriber_id, e.chain, e.end_key, e.last_day, "
+                        "COALESCE(s.partner_id, 0) FROM access_ends e "
+                        "JOIN subscribers s ON s.account_id = e.subscriber_id "
+                        "WHERE e.last_day >= ? AND e.last_day <= ? AND s.state = 'active'",
+                        "tt", lo, hi);
+    }
+    if (rc == 0 && d.n)
+        qsort(d.v, d.n, sizeof(*d.v), by_end);
+    /* per end, the latest offset due is sent (late when its day passed), the
+     * earlier ones of the same days recorded skipped */
+    for (size_t i = 0; rc == 0 && i < d.n; i++) {
+        const struct due *x = &d.v[i];
+        bool last_of_end = i + 1 == d.n || d.v[i + 1].subscriber != x->subscriber ||
+                           strcmp(d.v[i + 1].chain, x->chain) != 0;
+        bool late = x->last_day + x->offset < today;
+        int64_t id;
+
+        rc = record(ctx, x, today, last_of_end ? "sent" : "skipped", last_of_end && late, &id);
+        if (rc == 0 && id && last_of_end) {
+            a->out->sent++;
+            rc = send_one(ctx, id, x, today, late, &a->out->mails);
+        } else if (rc == 0 && id) {
+            a->out->skipped++;
+        }
+    }
+    if (rc == 0) {
+        int64_t n;
+
+        ob_date_format(today, text);
+        n = ob_db_run(ctx->db,
+                      "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
+                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+                      "updated_at = excluded.updated_at",
+                      "tti", LAST_DAY_KEY, text, ob_clock_now(ctx));
+        if (n < 0)
+            rc = ob_db_err(ctx, (int)n);
+    }
+    free(d.v);
+    free(ls.v);
+    return rc;
+}
+
+int
+ob_reminders_run(struct ob_ctx *ctx, const char *offsets, struct ob_reminder_pass *out)
+{
+    struct pass a = { offsets, out };
+
+    return ob_db_tx(ctx, OB_DB_WRITE, pass, &a);
+}

@@ -1,0 +1,47 @@
+/*
+ * reminder.h — the emails about the end of access (R-NOT-1).
+ *
+ * The daily pass looks up, through access_ends_day, the ends whose day
+ * L + offset fell in the business days since the last pass (one day, or the
+ * days of an outage), and for each end sends only the latest offset due
+ * (marked late when its day has passed) and records the earlier ones
+ * skipped. The ledger (reminders, UNIQUE subscriber, chain, end_key,
+ * offset) makes every reminder once per end: two passes at once, or a pass
+ * repeated by hand, send nothing twice. An end renewed meanwhile has a new
+ * end_key and a later last_day, so the old one is never due again; a
+ * deferral keeps end_key, so the offsets sent stay sent and the rest fall
+ * from the new L.
+ *
+ * Recipients: the subscriber's members with the owner or administrator
+ * role whose person is not disabled, each in its language (persons.lang).
+ */
+#ifndef OB_MODEL_NOTICES_REMINDER_H
+#define OB_MODEL_NOTICES_REMINDER_H
+
+#include <stdint.h>
+
+struct ob_ctx;
+struct ob_err;
+
+#define OB_REMINDER_OFFSETS_DEFAULT "-7,-3,0,5"
+#define OB_REMINDER_MAX_OFFSETS 8
+#define OB_REMINDER_MAX_DAYS 60         /* an offset is within ±60 days of L */
+#define OB_REMINDER_MAX_GAP 366         /* days of an outage looked back at */
+
+/* Parse "-7,-3,0,5" into distinct offsets in ascending order (at most
+ * OB_REMINDER_MAX_OFFSETS, each within ±OB_REMINDER_MAX_DAYS). *n gets
+ * their count. OB_EINVAL with err's field `field` otherwise. */
+int ob_reminder_offsets_parse(const char *text, int *out, int *n, const char *field,
+                              struct ob_err *err);
+
+struct ob_reminder_pass {
+    int32_t from, to;                   /* the business days (from, to] looked at */
+    int64_t sent, skipped, mails;
+};
+
+/* Run the pass for the business days since the last one, up to today,
+ * with the provider's offsets (text; NULL: the default) and each partner's
+ * own. Its own write transaction. */
+int ob_reminders_run(struct ob_ctx *ctx, const char *offsets, struct ob_reminder_pass *out);
+
+#endif
