@@ -43,6 +43,7 @@ OB_HANDLER(ob_api_partner_payers);
 /* partners.c */
 OB_HANDLER(ob_api_partners_list);
 OB_HANDLER(ob_api_partners_get);
+OB_HANDLER(ob_api_partners_patch);
 OB_HANDLER(ob_api_partner_statuses_list);
 OB_HANDLER(ob_api_partner_statuses_create);
 OB_HANDLER(ob_api_partner_statuses_delete);

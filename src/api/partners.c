@@ -13,6 +13,7 @@
 #include "base/ctx.h"
 #include "base/date.h"
 #include "model/parties/invite.h"
+#include "model/notices/reminder.h"
 #include "model/parties/partner.h"
 #include "base/banned.h"
 
@@ -58,6 +59,14 @@ partner_json(struct ob_ctx *ctx, const struct ob_partner *p)
                                        : json_null(),
                      "statuses", statuses, "created_at", ob_api_instant(p->created_at));
 
+    /* R-NOT-1: its own reminder offsets, NULL: the provider's */
+    {
+        char offsets[64];
+
+        if (ob_reminder_partner_offsets_get(ctx, p->id, offsets, sizeof(offsets)) != 0)
+            ob_err_clear(&ctx->err);
+        json_object_set_new(o, "reminder_offsets", offsets[0] ? json_string(offsets) : json_null());
+    }
     /* R-BIL-1: who its statements are addressed to */
     json_object_set_new(o, "settle_with", json_string(p->settle_with));
     json_object_set_new(o, "distributor",
@@ -107,6 +116,24 @@ ob_api_partners_get(struct ob_req *req, struct ob_resp *resp)
     int rc;
 
     if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_partner_get(req->ctx, id, &p)) != 0)
+        return rc;
+    return ob_resp_json(resp, 200, partner_json(req->ctx, &p));
+}
+
+/* PATCH /api/v1/partners/{id}: what the provider sets on a partner; now its
+ * own reminder offsets (R-NOT-1), a string like "-7,-3,0,5" or null. */
+int
+ob_api_partners_patch(struct ob_req *req, struct ob_resp *resp)
+{
+    struct ob_partner p = { 0 };
+    const char *offsets = NULL, *stored;
+    int64_t id;
+    int rc;
+
+    if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_req_object(req)) != 0 ||
+        (rc = ob_req_str(req, "reminder_offsets", 63, false, &offsets)) != 0 ||
+        (rc = ob_reminder_partner_offsets_set(req->ctx, id, offsets, &stored)) != 0 ||
+        (rc = ob_partner_get(req->ctx, id, &p)) != 0)
         return rc;
     return ob_resp_json(resp, 200, partner_json(req->ctx, &p));
 }

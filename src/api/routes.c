@@ -81,6 +81,9 @@ const struct ob_route ob_routes[] = {
       "partners: all for provider staff, their own for a partner's employees" },
     { "GET", "/api/v1/partners/{id}", ob_api_partners_get, 0, "partner",
       "a partner: requisites, own account, statuses" },
+    { "PATCH", "/api/v1/partners/{id}", ob_api_partners_patch, 0, "partner",
+      "the provider sets a partner's own reminder offsets (reminder_offsets: \"-7,-3,0,5\", "
+      "null for the provider's list)" },
     { "GET", "/api/v1/partners/{id}/payers", ob_api_partner_payers, 0, "partner",
       "who the partner may address its statements to: the provider, or an active distributor "
       "(id and name), for a requisites request" },

@@ -112,6 +112,7 @@ function body(method, path, side) {
     'POST /api/v1/partners/{id}/statuses': { status: 'cso', valid_from: '2030-01-01' },
     'POST /api/v1/partners/{id}/employees': { email: uniqueEmail('probe'), roles: ['operator'] },
     'PATCH /api/v1/partners/{id}/employees/{person}': { roles: ['owner', 'operator'] },
+    'PATCH /api/v1/partners/{id}': { reminder_offsets: '-7,0' },
     'PUT /api/v1/subscribers/{id}/info': {
       legal_name: 'ООО Ромашка', inn: '7707083893', kpp: '770701001', contact_person: 'Иван',
       phone: '+7 495 111-11-11', email: 'buh@romashka.test', region: 'Москва', leave_reason: null, leave_comment: '',

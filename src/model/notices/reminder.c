@@ -17,7 +17,9 @@
 #include "base/date.h"
 #include "base/mem.h"
 #include "db/db.h"
+#include "model/core/audit.h"
 #include "model/core/event.h"
+#include "model/identity/access.h"
 #include "model/core/outbox.h"
 #include "model/notices/reminder.h"
 #include "model/subscriptions/ends.h"
@@ -399,7 +401,7 @@ record(struct ob_ctx *ctx, const struct due *d, int32_t today, const char *state
                        "last_day, due_day, sent_day, state, late, created_at) VALUES (?, ?, ?, "
                        "?, ?, ?, ?, ?, ?, ?) ON CONFLICT (subscriber_id, chain, end_key, "
                        "offset_days) DO NOTHING RETURNING id",
-                       "itttttttii", d->subscriber, d->chain, d->end_key, (int64_t)d->offset, last,
+                       "ittittttii", d->subscriber, d->chain, d->end_key, (int64_t)d->offset, last,
                        due_day, sent, state, (int64_t)late, ob_clock_now(ctx));
     return rc < 0 ? ob_db_err(ctx, rc) : 0;
 }
@@ -509,4 +511,79 @@ ob_reminders_run(struct ob_ctx *ctx, const char *offsets, struct ob_reminder_pas
     struct pass a = { offsets, out };
 
     return ob_db_tx(ctx, OB_DB_WRITE, pass, &a);
+}
+
+/* ---- a partner's own offsets ----------------------------------------------------------- */
+
+struct partner_offsets {
+    int64_t partner;
+    const char *text;               /* normalised, or NULL: the provider's */
+    char before[64];
+    char name[256];
+};
+
+static int
+partner_offsets_set(struct ob_ctx *ctx, void *arg)
+{
+    struct partner_offsets *a = arg;
+    int64_t n;
+    int rc = ob_db_get_text(ctx->db, a->before, sizeof(a->before),
+                            "SELECT COALESCE(reminder_offsets, '') FROM partners "
+                            "WHERE account_id = ?", "i", a->partner);
+
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc != OB_DB_ROW)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "account.not_found", "id=%lld",
+                          (long long)a->partner);
+    if (ob_db_get_text(ctx->db, a->name, sizeof(a->name), "SELECT name FROM accounts WHERE id = ?",
+                       "i", a->partner) < 0)
+        return ob_db_err(ctx, OB_EINTERNAL);
+    n = ob_db_run(ctx->db, "UPDATE partners SET reminder_offsets = ? WHERE account_id = ?", "ti",
+                  a->text, a->partner);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    return ob_audit_with(ctx, a->partner, "partner.reminder_offsets_changed", "account",
+                         a->partner,
+                         json_pack("{s:s, s:s, s:s}", "partner", a->name, "before",
+                                   a->before, "after", a->text ? a->text : ""),
+                         "reminder offsets: '%s' → '%s'", a->before, a->text ? a->text : "");
+}
+
+int
+ob_reminder_partner_offsets_set(struct ob_ctx *ctx, int64_t partner, const char *text,
+                                const char **stored)
+{
+    struct partner_offsets a = { partner, NULL, "", "" };
+    int v[OB_REMINDER_MAX_OFFSETS], n, rc;
+
+    *stored = NULL;
+    if ((rc = ob_access_partner(ctx, partner, 0, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0)
+        return rc;
+    if (text && *text) {
+        char *s = NULL;
+
+        if ((rc = ob_reminder_offsets_parse(text, v, &n, "reminder_offsets", &ctx->err)) != 0)
+            return rc;
+        for (int i = 0; i < n; i++)
+            s = ob_arena_printf(&ctx->arena, "%s%s%d", s ? s : "", s ? "," : "", v[i]);
+        a.text = s;
+    }
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, partner_offsets_set, &a)) == 0)
+        *stored = a.text;
+    return rc;
+}
+
+int
+ob_reminder_partner_offsets_get(struct ob_ctx *ctx, int64_t partner, char *out, size_t size)
+{
+    int rc = ob_db_get_text(ctx->db, out, size,
+                            "SELECT COALESCE(reminder_offsets, '') FROM partners "
+                            "WHERE account_id = ?", "i", partner);
+
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc != OB_DB_ROW)
+        out[0] = '\0';
+    return 0;
 }

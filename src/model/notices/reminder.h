@@ -18,6 +18,7 @@
 #ifndef OB_MODEL_NOTICES_REMINDER_H
 #define OB_MODEL_NOTICES_REMINDER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct ob_ctx;
@@ -43,5 +44,15 @@ struct ob_reminder_pass {
  * with the provider's offsets (text; NULL: the default) and each partner's
  * own. Its own write transaction. */
 int ob_reminders_run(struct ob_ctx *ctx, const char *offsets, struct ob_reminder_pass *out);
+
+/* The provider (admin or operator) sets partner's own offsets: text as
+ * parsed above, or NULL / "" for the provider's list; audited
+ * "partner.reminder_offsets_changed". *stored gets the list kept (sorted,
+ * NULL when none). OB_ENOTFOUND outside the actor's scope, OB_EPERM for the
+ * partner's own employees. */
+int ob_reminder_partner_offsets_set(struct ob_ctx *ctx, int64_t partner, const char *text,
+                                    const char **stored);
+/* The partner's own list ("" when it has none). No access check. */
+int ob_reminder_partner_offsets_get(struct ob_ctx *ctx, int64_t partner, char *out, size_t size);
 
 #endif
