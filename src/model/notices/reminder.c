@@ -27,7 +27,8 @@
 
 #define LAST_DAY_KEY "reminders.last_day"
 
-int
+/* Parse offsets into out (ascending); OB_EINVAL naming `field` otherwise. */
+static int
 ob_reminder_offsets_parse(const char *text, int *out, int *n, const char *field,
                           struct ob_err *err)
 {

@@ -29,11 +29,8 @@ struct ob_err;
 #define OB_REMINDER_MAX_DAYS 60         /* an offset is within ±60 days of L */
 #define OB_REMINDER_MAX_GAP 366         /* days of an outage looked back at */
 
-/* Parse "-7,-3,0,5" into distinct offsets in ascending order (at most
- * OB_REMINDER_MAX_OFFSETS, each within ±OB_REMINDER_MAX_DAYS). *n gets
- * their count. OB_EINVAL with err's field `field` otherwise. */
-int ob_reminder_offsets_parse(const char *text, int *out, int *n, const char *field,
-                              struct ob_err *err);
+/* Offsets are text like "-7,-3,0,5": distinct, at most OB_REMINDER_MAX_OFFSETS,
+ * each within ±OB_REMINDER_MAX_DAYS; kept sorted. */
 
 struct ob_reminder_pass {
     int32_t from, to;                   /* the business days (from, to] looked at */
