@@ -116,6 +116,15 @@ test('R-NOT-1 per-partner offsets: the provider sets them; the partner itself, a
   expect(await ctx.admin.patch(`/api/v1/partners/${B.id}`, { reminder_offsets: '-61' }), 400, undefined, 'reminder_offsets');
   expect(await B.owner.patch(`/api/v1/partners/${B.id}`, { reminder_offsets: '0' }), 403);
   expect(await A.owner.patch(`/api/v1/partners/${B.id}`, { reminder_offsets: '0' }), 404);
+  // with an API token: the partner owner's is refused like its session; the provider admin's sets it
+  const ptok = await B.owner.post('/api/v1/tokens', { account: B.id, roles: 'owner', name: 'probe' });
+  expect(ptok, 201);
+  const bearer = (t) => ({ authorization: `Bearer ${t}` });
+  expect(await new Client(ctx.s).request('PATCH', `/api/v1/partners/${B.id}`, { reminder_offsets: '0' }, bearer(ptok.body.token)), 403);
+  const [[provider]] = query(ctx.db, "SELECT id FROM accounts WHERE kind = 'provider'");
+  const atok = await ctx.admin.post('/api/v1/tokens', { account: Number(provider), roles: 'admin', name: 'probe' });
+  expect(atok, 201);
+  expect(await new Client(ctx.s).request('PATCH', `/api/v1/partners/${B.id}`, { reminder_offsets: '5' }, bearer(atok.body.token)), 200);
   const ok = await ctx.admin.patch(`/api/v1/partners/${B.id}`, { reminder_offsets: '0,-1,0' });
   expect(ok, 200);
   assert.equal(ok.body.reminder_offsets, '-1,0', 'kept sorted, once each');
