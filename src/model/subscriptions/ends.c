@@ -101,8 +101,9 @@ ob_access_ends_compute(const struct ob_subscription *rows, int n, struct ob_acce
             continue;               /* a deferral of nothing left */
         if (!strcmp(c[i].name, OB_ENDS_TRIAL))
             for (int j = 0; j < n; j++)
-                if (paid_main(&rows[j]) && rows[j].start <= last + 1 && last + 1 < rows[j].end)
-                    goes_on = true; /* R-SUB-1a: the paid main takes over */
+                if (paid_main(&rows[j]) && rows[j].start <= last + 1)
+                    goes_on = true; /* R-SUB-1a: the trial stopped counting the first
+                                       day a paid main was in force */
         if (goes_on)
             continue;
         out[k++] = (struct ob_access_end){ c[i].name, c[i].end - 1, last };

@@ -8,8 +8,10 @@
  * deferral that still counts (ob_plan_deferral_end), and not by extensions
  * or short extensions, which only add to a main while it is in force. The
  * chain is named by the standard tariff's code. The trial is the chain
- * 'trial' and is an end only when no paid main is in force on the day after
- * its L: with one, access simply goes on. A PARTNER-OWN main is no chain.
+ * 'trial' and is an end only when no paid main began by the day after its L:
+ * the trial stops counting the first day a paid main is in force (R-SUB-1a),
+ * so from then on the main's chain is the client's end, even when the main
+ * ends on the trial's L or before it. A PARTNER-OWN main is no chain.
  *
  * end_key is L without deferrals: a deferral keeps the end (the offsets
  * already sent stay sent), a paid renewal makes a new one.
