@@ -385,12 +385,12 @@ run_tsan() {
   tsan_begin unit
   run_unit "tsan unit" "$tsan_dir/tests/unit"
   tsan_begin e2e-sqlite
-  run_e2e "tsan e2e sqlite" sqlite "$tsan_dir/oblako" 2 "${e2e_files[@]}"
+  run_e2e "tsan e2e sqlite" sqlite "$tsan_dir/oblako" 2 "${other_files[@]}"
   tsan_begin load-sqlite
   run_load "tsan load sqlite" sqlite
   if [ "$full" -eq 1 ]; then
     tsan_begin e2e-postgres
-    run_e2e "tsan e2e postgres" postgres "$tsan_dir/oblako" 2 "${e2e_files[@]}"
+    run_e2e "tsan e2e postgres" postgres "$tsan_dir/oblako" 2 "${other_files[@]}"
     tsan_begin load-postgres
     run_load "tsan load postgres" postgres
   fi
@@ -411,7 +411,15 @@ e2e_files=(tests/e2e/*.test.js)
 long_files=(tests/e2e/long/*.test.js)
 api_files=()
 browser_files=()
+# The 12-month time travel runs on SQLite in the plain e2e suite only (the issue puts it there;
+# its 36 months run on both engines in tests/e2e/long/): out of the postgres, asan and tsan lists.
+sqlite_only=(tests/e2e/timetravel.test.js)
+other_files=()
 for f in "${e2e_files[@]}"; do
+  case " ${sqlite_only[*]} " in
+    *" $f "*) continue ;;
+  esac
+  other_files+=("$f")
   case "$f" in
     *browser.test.js) browser_files+=("$f") ;;
     *) api_files+=("$f") ;;
@@ -430,7 +438,7 @@ run_unit "unit (sqlite+postgres)" build/tests/unit
 # the statement run's crash test (statements_crash.test.js) kills the server 5 times; 200 with --full
 if [ "$full" -eq 1 ]; then export OBLAKO_STATEMENTS_KILLS=200; fi
 run_e2e "e2e sqlite" sqlite build/oblako 2 "${e2e_files[@]}"
-run_e2e "e2e postgres" postgres build/oblako 2 "${e2e_files[@]}"
+run_e2e "e2e postgres" postgres build/oblako 2 "${other_files[@]}"
 unset OBLAKO_STATEMENTS_KILLS
 
 asan_env() {
@@ -460,7 +468,7 @@ unset OBLAKO_FAULTS_HASH_ALL
 run_e2e "asan e2e sqlite" sqlite build/asan/oblako 2 "${api_files[@]}"
 if [ "$full" -eq 1 ]; then
   run_e2e "asan e2e browser" sqlite build/asan/oblako 2 "${browser_files[@]}"
-  run_e2e "asan e2e postgres" postgres build/asan/oblako 2 "${e2e_files[@]}"
+  run_e2e "asan e2e postgres" postgres build/asan/oblako 2 "${other_files[@]}"
 fi
 no_asan_env
 
