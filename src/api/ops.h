@@ -15,6 +15,7 @@ int ob_api_metrics(struct ob_req *req, struct ob_resp *resp);
 int ob_api_clock_get(struct ob_req *req, struct ob_resp *resp);
 int ob_api_clock_set(struct ob_req *req, struct ob_resp *resp);
 int ob_api_test_task_create(struct ob_req *req, struct ob_resp *resp);
+int ob_api_test_jobs_run(struct ob_req *req, struct ob_resp *resp);
 int ob_api_test_task_get(struct ob_req *req, struct ob_resp *resp);
 
 #endif

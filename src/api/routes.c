@@ -22,6 +22,8 @@ const struct ob_route ob_routes[] = {
       "test", "enqueue a test.note task (test servers only)" },
     { "GET", "/api/v1/test/tasks/{id}", ob_api_test_task_get, OB_ROUTE_TEST | OB_ROUTE_PUBLIC,
       "test", "state of a queued task (test servers only)" },
+    { "POST", "/api/v1/test/jobs", ob_api_test_jobs_run, OB_ROUTE_TEST | OB_ROUTE_PUBLIC, "test",
+      "run periodic jobs now, in this process (test servers only)" },
     { "POST", "/api/v1/auth/login", ob_api_login, OB_ROUTE_PUBLIC, "public",
       "sign in: sets the session cookie, returns who you are and the CSRF token" },
     { "POST", "/api/v1/auth/logout", ob_api_logout, OB_ROUTE_PUBLIC, "public",
