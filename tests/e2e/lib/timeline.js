@@ -614,9 +614,24 @@ export function defineSuite({ test, before, after, diagnostic }, name, lastDay) 
   });
 
   test('R-NOT-1 through the mail server: "по DD.MM.YYYY" in Russian, "through" in English, the new L after a deferral', async () => {
+    // only the mails of two owners go out (the others wait: their tasks are put off), so the
+    // delivery takes a second, not the minute of every mail of the year
+    const keep = query(ctx.db, `SELECT id FROM outbox WHERE to_addr IN (${sq(run.subs.deferonL.email)}, ${sq(run.subs.english.email)})`)
+      .map(([id]) => sq(`{"outbox":${id}}`));
+    assert.ok(keep.length >= 8, `${keep.length} mails to the two owners`);
+    query(ctx.db, `UPDATE tasks SET run_after = 4102444800 WHERE kind = 'mail.send' AND state = 'queued'
+                   AND payload NOT IN (${keep.join(', ')})`);
     // asynchronously: the sink answers in this process
     await runJobs(ctx.db, ['tasks'], ['--smtp-url', sink.url]);
-    const to = (email) => sink.messages.filter((m) => m.to.includes(email));
+    const { parseMessage } = await import('./smtp.js');
+    // the text/plain part of a multipart message (the mail has text and HTML)
+    const plain = (m) => {
+      const b = /boundary="([^"]+)"/.exec(m.headers['content-type'] || '');
+      if (!b) return m.text ?? '';
+      const ps = m.raw.split(`--${b[1]}`).slice(1, -1).map((x) => parseMessage(x.replace(/^\r\n/, '')));
+      return ps.find((x) => /text\/plain/.test(x.headers['content-type'] || ''))?.text ?? '';
+    };
+    const to = (email) => sink.messages.filter((m) => m.to.includes(email)).map((m) => ({ ...m, text: plain(m) }));
     // deferonL's +5 (sent 2027-08-12) says the deferral's L, 07.08.2027
     const d = to(run.subs.deferonL.email).map((m) => m.text);
     assert.ok(d.some((x) => /по 07\.08\.2027/.test(x)), `deferonL: no mail says "по 07.08.2027":\n${d.join('\n---\n')}`);
