@@ -40,7 +40,11 @@ import { newPartner, newEmployee, activate, uniqueEmail } from './accounts.js';
 
 export const FIRST_DAY = '2027-03-01';          // a Monday
 export const LAST_DAY_12 = '2028-03-06';        // a Monday: 12 months and the L+5 of Feb 29
-export const LAST_DAY_36 = '2030-03-11';        // a Monday: 36 months and the L+5 of 2030-03-04
+export const LAST_DAY_36 = '2030-03-11';        // a Monday: 36 months and the last reminder of 2030-03-04
+/** P2's own list of reminder days (partners.reminder_offsets); P1 keeps the provider's -7,-3,0,5. */
+export const P2_OFFSETS = '-14,-1,0,3';
+/** Two runs of the daily jobs at once on this day (R-OPS-3): still one reminder each. */
+export const TWICE = '2027-03-23';
 /** The job runner is down on these days: no job runs (Tuesday to Thursday). */
 const DAILY = ['reminders', 'digest'];   // the daily jobs, run once a day by hand
 export const OUTAGE = ['2027-09-14', '2027-09-15', '2027-09-16'];
@@ -240,29 +244,31 @@ export const REMINDERS = [
   ['english', '2027-03-28', -3, '2027-03-31'],
   ['english', '2027-03-31', 0, '2027-03-31'],
   ['english', '2027-04-05', 5, '2027-03-31'],
-  // partner2: a client of the second partner, the same dates.
-  ['partner2', '2027-03-24', -7, '2027-03-31'],
-  ['partner2', '2027-03-28', -3, '2027-03-31'],
+  // partner2: a client of P2, whose own list is -14, -1, 0, +3: [03-01, 04-01) L 03-31:
+  // L−14 03-17, L−1 03-30, L 03-31, L+3 04-03 (and none on L−7, L−3, L+5).
+  ['partner2', '2027-03-17', -14, '2027-03-31'],
+  ['partner2', '2027-03-30', -1, '2027-03-31'],
   ['partner2', '2027-03-31', 0, '2027-03-31'],
-  ['partner2', '2027-04-05', 5, '2027-03-31'],
+  ['partner2', '2027-04-03', 3, '2027-03-31'],
   // ---- after 2028-03-06: the 36 months only ----
   // feb28: 12 months from 2028-03-01: [2028-03-01, 2029-03-01) L 2029-02-28 (not a leap year).
   ['feb28', '2029-02-21', -7, '2029-02-28'],
   ['feb28', '2029-02-25', -3, '2029-02-28'],
   ['feb28', '2029-02-28', 0, '2029-02-28'],
   ['feb28', '2029-03-05', 5, '2029-02-28'],
-  // jan31b: Jan 31 + 1 month → Mar 1 in a common year: [2029-01-31, 2029-03-01) L Feb 28. The trial
-  // [01-31, 03-02) L 03-01 stopped on 01-31 (R-SUB-1a): no trial reminders although no paid main
-  // is in force on 03-02.
-  ['jan31b', '2029-02-21', -7, '2029-02-28'],
-  ['jan31b', '2029-02-25', -3, '2029-02-28'],
+  // jan31b (P2: -14, -1, 0, +3): Jan 31 + 1 month → Mar 1 in a common year: [2029-01-31,
+  // 2029-03-01) L Feb 28: 02-14, 02-27, 02-28, 03-03. The trial [01-31, 03-02) L 03-01 stopped on
+  // 01-31 (R-SUB-1a): no trial reminders although no paid main is in force on 03-02 (a mail
+  // saying "through 01.03.2029" would be false: access ends on 02-28).
+  ['jan31b', '2029-02-14', -14, '2029-02-28'],
+  ['jan31b', '2029-02-27', -1, '2029-02-28'],
   ['jan31b', '2029-02-28', 0, '2029-02-28'],
-  ['jan31b', '2029-03-05', 5, '2029-02-28'],
-  // year3: [2029-03-05, 2030-03-05) L 2030-03-04.
-  ['year3', '2030-02-25', -7, '2030-03-04'],
-  ['year3', '2030-03-01', -3, '2030-03-04'],
+  ['jan31b', '2029-03-03', 3, '2029-02-28'],
+  // year3 (P2): [2029-03-05, 2030-03-05) L 2030-03-04: 02-18, 03-03, 03-04, 03-07.
+  ['year3', '2030-02-18', -14, '2030-03-04'],
+  ['year3', '2030-03-03', -1, '2030-03-04'],
   ['year3', '2030-03-04', 0, '2030-03-04'],
-  ['year3', '2030-03-09', 5, '2030-03-04'],
+  ['year3', '2030-03-07', 3, '2030-03-04'],
 ];
 
 /** Recorded skipped, not sent (the outage): [scenario, offset, L]. */
@@ -381,13 +387,23 @@ export async function runTimeline(ctx, lastDay, { onDay } = {}) {
         p.consultant = await newEmployee(c, p, ['consultant']);   // gets no digest
         partners[name] = p;
       }
+      // the partner's own offsets, as the provider sets them (the column of 0019)
+      query(ctx.db, `UPDATE partners SET reminder_offsets = ${sq(P2_OFFSETS)} WHERE account_id = ${partners.P2.id}`);
     }
     if (!outage.has(day)) {
       const t0 = performance.now();
-      const r = await ctx.s.fetch('/api/v1/test/jobs', {
+      const jobs = () => ctx.s.fetch('/api/v1/test/jobs', {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ names: DAILY }),
       });
-      assert.equal(r.status, 200, `${day}: ${await r.text()}`);
+      if (day === TWICE) {
+        // two at once: the lease lets one run (the other is 409) or they run one after the other
+        const rs = await Promise.all([jobs(), jobs()]);
+        const st = rs.map((r) => r.status).sort();
+        assert.ok(st[0] === 200 && [200, 409].includes(st[1]), `${day}: two runs at once: ${st}`);
+      } else {
+        const r = await jobs();
+        assert.equal(r.status, 200, `${day}: ${await r.text()}`);
+      }
       t.jobs += performance.now() - t0;
     }
     const today = steps.filter(([d]) => d === day);
@@ -575,6 +591,11 @@ export function defineSuite({ test, before, after, diagnostic }, name, lastDay) 
         assert.deepEqual(mailsTo(ctx.db, who).filter(reminder), [], `${who}: reminders are the client's`);
       }
     }
+    // the late one says so (outage1's L−3, sent 09-17); the others do not
+    const late = (key) => query(ctx.db, `SELECT COUNT(*) FROM outbox WHERE to_addr = ${sq(run.subs[key].email)}
+                                          AND body_text LIKE '%с опозданием%'`)[0][0];
+    assert.equal(late('outage1'), '1');
+    assert.equal(late('outage2'), '0');
     const en = mailsTo(ctx.db, run.subs.english.email).filter(reminder);
     assert.equal(en.length, 4);
     assert.ok(en.every((m) => m.lang === 'en'), 'english owner: mails in English');
@@ -632,10 +653,21 @@ export function defineSuite({ test, before, after, diagnostic }, name, lastDay) 
       return ps.find((x) => /text\/plain/.test(x.headers['content-type'] || ''))?.text ?? '';
     };
     const to = (email) => sink.messages.filter((m) => m.to.includes(email)).map((m) => ({ ...m, text: plain(m) }));
-    // deferonL's +5 (sent 2027-08-12) says the deferral's L, 07.08.2027
-    const d = to(run.subs.deferonL.email).map((m) => m.text);
-    assert.ok(d.some((x) => /по 07\.08\.2027/.test(x)), `deferonL: no mail says "по 07.08.2027":\n${d.join('\n---\n')}`);
-    const e = to(run.subs.english.email).map((m) => m.text);
-    assert.ok(e.some((x) => /through/i.test(x) && /2027/.test(x)), `english: no mail says "through":\n${e.join('\n---\n')}`);
+    const d = to(run.subs.deferonL.email).map((m) => m.text).filter((x) => /по \d\d\.\d\d\.\d{4}/.test(x));
+    const all = d.join('\n---\n');
+    assert.equal(d.length, 4, `deferonL: four reminders delivered:\n${all}`);
+    // L (07-31): "through 31.07.2027" and the deferred renewal offered (R-SUB-5: from L on)
+    const onL = d.filter((x) => /сегодня: по 31\.07\.2027 включительно/.test(x));
+    assert.equal(onL.length, 1, all);
+    assert.match(onL[0], /отложенное продление/);
+    // +5 (08-12) says the deferral's L, 07.08.2027, and offers no second deferral
+    const after = d.filter((x) => /по 07\.08\.2027 включительно/.test(x));
+    assert.equal(after.length, 1, all);
+    assert.doesNotMatch(after[0], /отложенное продление/);
+    // how to renew: the partner's contacts in every one
+    assert.ok(d.every((x) => x.includes('+7 (495) 123-45-67')), all);
+    const e = to(run.subs.english.email).map((m) => m.text).filter((x) => /through/.test(x));
+    assert.equal(e.length, 4, e.join('\n---\n'));
+    assert.ok(e.some((x) => /ends today: through 31 Mar\w* 2027/.test(x)), e.join('\n---\n'));
   });
 }
