@@ -29,8 +29,9 @@
 // Decisions this table takes where the rules leave room (docs/decisions.md,
 // "Time travel"): a reminder is late when it is sent after its own day (the
 // latest due offset sent on its own day after an outage is not late); the
-// digest's "next 14 days" are L in [Monday, Monday + 13] and "the last 14"
-// are L in [Monday − 14, Monday − 1].
+// digest's "next 14 days" are L in [Monday, Monday + 13] or + 14 (the named
+// Mondays have no end on that edge) and "the last 14" L in [Monday − 14,
+// Monday − 1].
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { bin } from './server.js';
@@ -278,7 +279,8 @@ export const SKIPPED = [
 
 // ---- the digests expected, by hand ---------------------------------------------------------
 // Monday → partner → the clients listed (by scenario). The window is L in [M − 14, M + 13]
-// (ended: M − 14 .. M − 1; ending: M .. M + 13); the state is the morning's, before the day's
+// (ended: M − 14 .. M − 1; ending: M .. M + 13; no end of these Mondays falls on M + 14, where
+// "the next 14 days" could be read either way); the state is the morning's, before the day's
 // postings. A partner with nothing to list gets no mail (--digest-when-empty is off). No digest
 // on any other day, none to the partners' owners or consultants.
 export const DIGESTS = {
