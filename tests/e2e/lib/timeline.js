@@ -42,7 +42,7 @@ import { newPartner, newEmployee, activate, uniqueEmail } from './accounts.js';
 export const FIRST_DAY = '2027-03-01';          // a Monday
 export const LAST_DAY_12 = '2028-03-06';        // a Monday: 12 months and the L+5 of Feb 29
 export const LAST_DAY_36 = '2030-03-11';        // a Monday: 36 months and the last reminder of 2030-03-04
-/** P2's own list of reminder days (partners.reminder_offsets); P1 keeps the provider's -7,-3,0,5. */
+/** P2's own list of reminder days (PATCH /api/v1/partners/{id}); P1 keeps the provider's -7,-3,0,5. */
 export const P2_OFFSETS = '-14,-1,0,3';
 /** Two runs of the daily jobs at once on this day (R-OPS-3): still one reminder each. */
 export const TWICE = '2027-03-23';
@@ -389,8 +389,9 @@ export async function runTimeline(ctx, lastDay, { onDay } = {}) {
         p.consultant = await newEmployee(c, p, ['consultant']);   // gets no digest
         partners[name] = p;
       }
-      // the partner's own offsets, as the provider sets them (the column of 0019)
-      query(ctx.db, `UPDATE partners SET reminder_offsets = ${sq(P2_OFFSETS)} WHERE account_id = ${partners.P2.id}`);
+      // the partner's own offsets, as the provider sets them
+      const o = await a.patch(`/api/v1/partners/${partners.P2.id}`, { reminder_offsets: P2_OFFSETS });
+      assert.equal(o.status, 200, JSON.stringify(o.body));
     }
     if (!outage.has(day)) {
       const t0 = performance.now();
