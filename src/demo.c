@@ -16,6 +16,8 @@
 #include "db/db.h"
 #include "demo.h"
 #include "model/identity/account.h"
+#include "model/notices/digest.h"
+#include "model/notices/reminder.h"
 #include "model/parties/questionnaire.h"
 #include "model/areas/area.h"
 #include "base/config.h"
@@ -485,6 +487,40 @@ out:
     return rc;
 }
 
+/* Issue 13 item 8: the mail the demo's people have had by today, made by the
+ * jobs' own passes run on their days (the business clock moved as at_day
+ * does): the daily reminder pass of each day from L−7 to L−3 of ООО Финиш,
+ * whose access ends in 3 days (its last day L is today + 2), so its owner
+ * has the reminders of L−7 and L−3 (and any other demo client due on those
+ * days its own, on time); then this week's Monday digest to each partner's
+ * operators (Альфа Софт's lists Финиш). The server's jobs go on from there:
+ * today's reminder pass finds the days up to yesterday done, this Monday's
+ * digest made. Read in the demo's mail catcher: `oblako mail list`,
+ * `oblako mail show ID`. */
+static int
+mail(struct ob_ctx *ctx)
+{
+    int64_t now = ob_clock_now(ctx);
+    int32_t today = ob_date_of_instant(now), last = today + 2;
+    int32_t monday = today - (ob_date_weekday(today) - 1);
+    const char *offsets = ctx->cfg && ctx->cfg->reminder_offsets[0] ? ctx->cfg->reminder_offsets
+                                                                    : NULL;
+    struct ob_reminder_pass pass;
+    struct ob_digest_stats st;
+    int rc = 0;
+
+    for (int32_t day = last - 7; rc == 0 && day <= last - 3; day++) {
+        at_day(ctx, now, day - today);
+        rc = ob_reminders_run(ctx, offsets, &pass);
+    }
+    if (rc == 0) {
+        at_day(ctx, now, monday - today);
+        rc = ob_digest_run(ctx, monday, false, &st);
+    }
+    at_day(ctx, now, 0);
+    return rc;
+}
+
 /* All in one transaction: a failure leaves the database without demo data. */
 static int
 seed(struct ob_ctx *ctx, void *arg)
@@ -526,7 +562,7 @@ seed(struct ob_ctx *ctx, void *arg)
         (rc = subscriber(ctx, beta, "ООО Вектор", "boss@vector.test", &vector)) ||
         (rc = history(ctx, alfa, beta, sub, first)) ||
         (rc = areas(ctx, romashka, sub, vector)) || (rc = registers(ctx, alfa)) ||
-        (rc = statements(ctx)) || (rc = transfer(ctx, alfa, vector)))
+        (rc = statements(ctx)) || (rc = transfer(ctx, alfa, vector)) || (rc = mail(ctx)))
         return rc;
     for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++)
         if ((rc = set_password(ctx, (void *)logins[i].email)) != 0)

@@ -45,13 +45,42 @@ function linkFor(db, to, subject) {
 test('demo mail: a password reset and a new partner\'s link are read with oblako mail list/show', async () => {
   const db = await freshDbUrl('demomail');
   assert.equal(runCli(['init', '--db', db]).status, 0);
+  // seeded before the server starts, as `make demo` does (scripts/demo.sh): the demo's mail is
+  // made by the jobs' passes on past days, before the server's own jobs run today's
+  const seeded = runCli(['demo', '--db', db]);
+  assert.equal(seeded.status, 0, seeded.stderr);
   const s = await startServer({ db });
   try {
-    const seeded = runCli(['demo', '--db', db]);
-    assert.equal(seeded.status, 0, seeded.stderr);
     // the demo's own invitations are there, one per invited person
     const first = mailList(db);
     assert.ok(first.some((m) => m.to === 'buh@romashka.test' && /«ООО Ромашка»/.test(m.subject)), JSON.stringify(first));
+
+    // Issue 13 item 8: ООО Финиш, whose access ends in 3 days (L = today + 2), had the reminders
+    // of L−7 and L−3 (R-NOT-1, the guide's «за 7 и 3 суток»), and Альфа Софт's operator has this
+    // Monday's digest listing it (R-NOT-2), all in the mail catcher
+    const today = (await (await s.fetch('/api/v1/test/clock')).json()).date;
+    const day = (n) => new Date(Date.parse(`${today}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
+    const L = day(2).split('-').reverse().join('.');
+    const finish = first.filter((m) => m.to === 'owner@finish.test' && m.subject.includes(`доступ по ${L}`));
+    assert.equal(finish.length, 2, JSON.stringify(first.filter((m) => m.to === 'owner@finish.test')));
+    assert.match(mailShow(db, finish[0].id).text, /Альфа Софт/, 'how to renew: the partner');
+    const digest = first.find((m) => m.to === 'operator@alfa-soft.test' && /неделя с/.test(m.subject));
+    assert.ok(digest, JSON.stringify(first.filter((m) => m.to === 'operator@alfa-soft.test')));
+    assert.match(mailShow(db, digest.id).text, /ООО Финиш/);
+    assert.equal(first.filter((m) => m.to === 'owner@alfa-soft.test' && /неделя с/.test(m.subject)).length, 0, 'operators only');
+    // the same in the cabinet's lists: the owner's reminders, the partner's last one per client
+    const fin = new Client(s);
+    assert.equal((await fin.login('owner@finish.test', 'demo-password')).status, 200);
+    const me = (await fin.get('/api/v1/me')).body;
+    const sub = me.accounts.find((a) => a.kind === 'subscriber').id;
+    const mine = await fin.get(`/api/v1/subscribers/${sub}/reminders`);
+    assert.deepEqual(mine.body.items.filter((r) => r.state === 'sent').map((r) => [r.offset_days, r.due_day, r.sent_day]),
+      [[-3, day(-1), day(-1)], [-7, day(-5), day(-5)]]);
+    const alfa = new Client(s);
+    assert.equal((await alfa.login('owner@alfa-soft.test', 'demo-password')).status, 200);
+    const partnerId = (await alfa.get('/api/v1/me')).body.accounts.find((a) => a.kind === 'partner').id;
+    const last = await alfa.get(`/api/v1/partners/${partnerId}/reminders?subscriber=${sub}`);
+    assert.deepEqual(last.body.items.map((r) => [r.offset_days, r.mail_state]), [[-3, 'queued']]);
 
     const anon = new Client(s);
     const asked = await anon.post('/api/v1/auth/password-reset', { email: 'buh@romashka.test' });
