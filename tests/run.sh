@@ -14,7 +14,8 @@
 # Environment: OBLAKO_FUZZ_SECONDS (per fuzz target; default 5, 60 with --full),
 #              OBLAKO_UNIT_TIMEOUT (default 600 s per unit binary),
 #              OBLAKO_TSAN_DIR (default build/tsan), OBLAKO_TSAN_LOAD_SECONDS (default 15),
-#              OBLAKO_STATEMENTS_KILLS (kills of the statement run's crash test; 5, 200 with --full).
+#              OBLAKO_STATEMENTS_KILLS (kills of the statement run's crash test; 5, 200 with --full),
+#              OBLAKO_TEST_TMPDIR (where the tests' files go; default /dev/shm when it has room, else /tmp).
 # Every skipped or todo test of a node --test run is printed; one that is not on the list of
 # expected skips below (expected_skips) counts as a failure of its suite.
 # Ends with one line "N passed, N failed"; exits 1 if anything failed or nothing ran.
@@ -49,7 +50,22 @@ total_pass=0
 total_fail=0
 total_skip=0
 suites_run=0
-workdir=$(mktemp -d /tmp/oblako-tests.XXXXXX)
+# The tests' files (databases, servers' folders, PostgreSQL's cluster) go on a RAM disk when
+# there is one with room (/dev/shm, at least 4 GiB free): a SQLite commit (synchronous=FULL) waits
+# for an fsync, which costs milliseconds on a shared disk, and no test is about a power cut (the
+# test PostgreSQL runs with fsync=off for the same reason). OBLAKO_TEST_TMPDIR names another place.
+tmpbase=${OBLAKO_TEST_TMPDIR:-}
+if [ -z "$tmpbase" ]; then
+  tmpbase=/tmp
+  if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+     [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')" -ge 4194304 ] 2>/dev/null; then
+    tmpbase=/dev/shm
+  fi
+fi
+workdir=$(mktemp -d "$tmpbase/oblako-tests.XXXXXX")
+# what the tests make with os.tmpdir() or mktemp is removed with the rest at the end
+mkdir -p "$workdir/tmp"
+export TMPDIR=$workdir/tmp
 pgdir=""
 
 # shellcheck disable=SC2317  # invoked by trap
@@ -121,7 +137,7 @@ skip() {
 
 # --- PostgreSQL --------------------------------------------------------------------------------
 start_pg() {
-  pgdir=$(mktemp -d /tmp/oblako-pg.XXXXXX)
+  pgdir=$(mktemp -d "$tmpbase/oblako-pg.XXXXXX")
   local url
   if ! url=$("$root/tests/lib/pg.sh" start "$pgdir" 0); then
     echo "tests/run.sh: cannot start PostgreSQL (scripts/deps.sh test installs it)" >&2
