@@ -5,6 +5,9 @@
 //   OBLAKO_BIN            path to the oblako binary (default: <repo>/build/oblako)
 //   OBLAKO_TEST_ENGINE    sqlite (default) | postgres
 //   OBLAKO_TEST_PG_URL    postgres://postgres@127.0.0.1:PORT/postgres (engine postgres)
+//   OBLAKO_TEST_PG_TEMPLATE  a database on that server with the migrations applied and nothing
+//                         else (tests/run.sh makes one with `oblako migrate`): fresh databases
+//                         are copies of it instead of empty ones (CREATE DATABASE … TEMPLATE)
 //   OBLAKO_TEST_KEEP=1    keep sqlite temp dirs after the test process exits
 //   OBLAKO_TEST_VERBOSE=1 echo every server log line to stderr
 //   OBLAKO_TEST_LISTEN_TIMEOUT_MS  how long startServer waits for "listening" (default 20000)
@@ -77,7 +80,8 @@ export async function psql(sql, url = pgUrl) {
 /**
  * A fresh, empty database URL.
  * sqlite:   sqlite:/tmp/oblako-e2e-XXXX/<name>.db (directory removed at process exit)
- * postgres: a new database t_<random> on OBLAKO_TEST_PG_URL's server.
+ * postgres: a new database t_<random> on OBLAKO_TEST_PG_URL's server (a copy of
+ *           OBLAKO_TEST_PG_TEMPLATE when set: migrated, with no data).
  */
 export async function freshDbUrl(name = 'x') {
   if (engine === 'sqlite') {
@@ -88,7 +92,11 @@ export async function freshDbUrl(name = 'x') {
   }
   if (!pgUrl) throw new Error('OBLAKO_TEST_ENGINE=postgres needs OBLAKO_TEST_PG_URL');
   const db = `t_${randomBytes(8).toString('hex')}`;
-  await psql(`CREATE DATABASE ${db}`);
+  const template = process.env.OBLAKO_TEST_PG_TEMPLATE;
+  if (template && !/^[a-z_][a-z0-9_]*$/.test(template)) {
+    throw new Error(`OBLAKO_TEST_PG_TEMPLATE must be a plain database name, not ${JSON.stringify(template)}`);
+  }
+  await psql(template ? `CREATE DATABASE ${db} TEMPLATE ${template}` : `CREATE DATABASE ${db}`);
   const m = /^(postgres(?:ql)?:\/\/[^/?#]*)(?:\/[^?#]*)?(\?[^#]*)?$/.exec(pgUrl);
   if (!m) throw new Error(`cannot parse OBLAKO_TEST_PG_URL ${pgUrl}`);
   return `${m[1]}/${db}${m[2] || ''}`;
