@@ -57,8 +57,9 @@ static const struct setting {
     { "jobs-interval-ms", "OBLAKO_JOBS_INTERVAL_MS", T_INT, S(jobs_interval_ms), "1000",
       OB_CMD_SERVE, 10, 3600000, "how often the job runner looks for due work" },
     { "test-clock", "OBLAKO_TEST_CLOCK", T_BOOL, S(test_clock), "false",
-      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
-      "enable POST /api/v1/test/clock and the test task kind; for tests only" },
+      OB_CMD_SERVE | OB_CMD_INIT | OB_CMD_JOBS, 0, 0,
+      "enable POST /api/v1/test/clock and the test task kind, and hash passwords at the "
+      "minimum cost (init and demo too); for tests only" },
     { "body-max", "OBLAKO_BODY_MAX", T_SIZE, S(body_max), "1048576", OB_CMD_SERVE, 1024,
       1L << 30, "the largest request body accepted, in bytes (larger: 413 too_large)" },
     { "per-address-connections", "OBLAKO_PER_ADDRESS_CONNECTIONS", T_INT,

@@ -10,12 +10,13 @@ import { query } from './lib/db.js';
 test('demo data: partners, subscribers and people whose printed logins work', async () => {
   const db = await freshDbUrl('demo');
   assert.equal(runCli(['init', '--db', db]).status, 0);
-  const first = runCli(['demo', '--db', db]);
+  // --test-clock: passwords hashed at the minimum cost (make demo's own hashing: demo_script)
+  const first = runCli(['demo', '--db', db, '--test-clock']);
   assert.equal(first.status, 0, first.stderr);
   assert.match(first.stdout, /Demo data created/);
   const logins = [...first.stdout.matchAll(/^ {4}(\S+@\S+)\s+([^,]+),/mg)].map((m) => ({ email: m[1], name: m[2] }));
   assert.ok(logins.length >= 6);
-  const again = runCli(['demo', '--db', db]);
+  const again = runCli(['demo', '--db', db, '--test-clock']);
   assert.equal(again.status, 0);
   assert.match(again.stdout, /were there already/);
   const s = await startServer({ db });
@@ -104,7 +105,7 @@ test('demo data areas run on the reference backend; the printed login opens one 
   const s = await startServer({ db });
   const cb = await startCashbook({ oblakoUrl: s.url, secret: SECRET });
   try {
-    const r = runCli(['demo', '--db', db], { env: { OBLAKO_DEMO_APP_URL: cb.url, OBLAKO_DEMO_APP_SECRET: SECRET } });
+    const r = runCli(['demo', '--db', db, '--test-clock'], { env: { OBLAKO_DEMO_APP_URL: cb.url, OBLAKO_DEMO_APP_SECRET: SECRET } });
     assert.equal(r.status, 0, r.stderr);
     const owner = new Client(s);
     assert.equal((await owner.login('director@romashka.test', 'demo-password')).status, 200);

@@ -47,7 +47,7 @@ test('demo mail: a password reset and a new partner\'s link are read with oblako
   assert.equal(runCli(['init', '--db', db]).status, 0);
   // seeded before the server starts, as `make demo` does (scripts/demo.sh): the demo's mail is
   // made by the jobs' passes on past days, before the server's own jobs run today's
-  const seeded = runCli(['demo', '--db', db]);
+  const seeded = runCli(['demo', '--db', db, '--test-clock']);
   assert.equal(seeded.status, 0, seeded.stderr);
   const s = await startServer({ db });
   try {

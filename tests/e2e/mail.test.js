@@ -47,7 +47,7 @@ async function initDb(name) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'oblako-mail-'));
   const pw = path.join(dir, 'pw');
   writeFileSync(pw, 'correct horse battery\n');
-  const r = runCli(['init', '--db', db, '--admin-email', ADMIN, '--admin-password-file', pw]);
+  const r = runCli(['init', '--db', db, '--admin-email', ADMIN, '--admin-password-file', pw, '--test-clock']);
   assert.equal(r.status, 0, r.stderr);
   return db;
 }

@@ -388,13 +388,13 @@ test_config_other_command_settings_ignored(void **state)
      * not apply to this command is skipped, not refused. */
     write_file(path, "listen = 0.0.0.0:1\nthreads = 3\ndb = sqlite:/tmp/from-file.db\n");
     argv[1] = path;
-    setenv("OBLAKO_TEST_CLOCK", "true", 1);
+    setenv("OBLAKO_JOBS", "false", 1);     /* serve's: init takes --test-clock since issue 13 */
     args_set(&a, argv);
     assert_int_equal(ob_config_load(&cfg, OB_CMD_INIT, a.n, a.v, NULL, NULL, &err), 0);
     assert_string_equal(cfg.db, "sqlite:/tmp/from-file.db");
     assert_string_equal(cfg.listen, "127.0.0.1:8080");     /* still the default */
     assert_int_equal(cfg.threads, 4);
-    assert_false(cfg.test_clock);
+    assert_true(cfg.jobs);
     unlink(path);
     clean_env();
 }

@@ -50,7 +50,8 @@ export async function serverWithAdmin({ email = 'admin@example.com', password = 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'oblako-web-'));
   const pwFile = path.join(dir, 'pw');
   writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
-  const r = runCli(['init', '--db', db, '--admin-email', email, '--admin-password-file', pwFile]);
+  // --test-clock: the admin's password is hashed at the minimum cost, as the test servers hash
+  const r = runCli(['init', '--db', db, '--admin-email', email, '--admin-password-file', pwFile, '--test-clock']);
   if (r.status !== 0) throw new Error(`init failed: ${r.stderr}`);
   const server = await startServer({ db });
   return { server, db, admin: { email, password } };

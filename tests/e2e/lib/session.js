@@ -77,7 +77,8 @@ export async function provisionedDb(name = 'x', email = 'admin@example.test', pa
   const dir = mkdtempSync(path.join(os.tmpdir(), 'oblako-pw-'));
   const file = path.join(dir, 'pw');
   writeFileSync(file, `${password}\n`);
-  const r = runCli(['init', '--db', db, '--admin-email', email, '--admin-password-file', file]);
+  // --test-clock: the admin's password is hashed at the minimum cost, as the test servers hash
+  const r = runCli(['init', '--db', db, '--admin-email', email, '--admin-password-file', file, '--test-clock']);
   if (r.status !== 0) throw new Error(`init failed: ${r.stderr}`);
   return { db, email, password };
 }
