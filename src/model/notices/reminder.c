@@ -5,7 +5,8 @@
  * own), one range read of access_ends_day, last_day in (P - o, D - o] where
  * (P, D] are the business days since the last pass; nothing else is read
  * per subscriber unless one of its ends is due. The last day passed is kept
- * in settings ('reminders.last_day') in the pass's own transaction.
+ * in settings ('reminders.last_day') in the pass's last transaction (the
+ * pass writes its ends in batches: see BATCH_ENDS).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -409,87 +410,117 @@ record(struct ob_ctx *ctx, const struct due *d, int32_t today, const char *state
 
 /* ---- the pass -------------------------------------------------------------------------- */
 
+/* Ends written per transaction: the pass's memory (the mails' strings) and
+ * its write lock stay bounded however many ends are due. A crash between two
+ * batches leaves the ledger of the first: the next run finds those rows
+ * there (its UNIQUE key) and writes the rest, exactly once. */
+#define BATCH_ENDS 256
+
 struct pass {
     const char *offsets;
     struct ob_reminder_pass *out;
+    struct lists ls;
+    struct dues d;
+    int32_t today, prev;
 };
 
+/* Which ends are due on the days (prev, today], sorted by end then offset. */
 static int
-pass(struct ob_ctx *ctx, void *arg)
+plan(struct ob_ctx *ctx, void *arg)
 {
     struct pass *a = arg;
-    struct lists ls = { 0 };
-    struct dues d = { 0 };
     char text[OB_DATE_LEN] = "";
-    int32_t today = ob_clock_today(ctx), prev;
     int used[OB_REMINDER_MAX_OFFSETS * 8], nused = 0;
     int rc;
 
-    memset(a->out, 0, sizeof(*a->out));
+    a->d.n = 0;
+    a->ls.n = 1;
     rc = ob_db_get_text(ctx->db, text, sizeof(text), "SELECT value FROM settings WHERE key = ?",
                         "t", LAST_DAY_KEY);
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    if (rc != OB_DB_ROW || ob_date_parse(text, &prev) != 0)
-        prev = today - 1;               /* the first pass: today only */
-    if (prev < today - OB_REMINDER_MAX_GAP)
-        prev = today - OB_REMINDER_MAX_GAP;
-    a->out->from = prev;
-    a->out->to = today;
-    if (prev >= today)
+    if (rc != OB_DB_ROW || ob_date_parse(text, &a->prev) != 0)
+        a->prev = a->today - 1;         /* the first pass: today only */
+    if (a->prev < a->today - OB_REMINDER_MAX_GAP)
+        a->prev = a->today - OB_REMINDER_MAX_GAP;
+    if (a->prev >= a->today)
         return 0;                       /* today's pass is done */
-    ls.v = ob_xcalloc(1, sizeof(*ls.v));
-    ls.n = ls.cap = 1;
     rc = ob_reminder_offsets_parse(a->offsets ? a->offsets : OB_REMINDER_OFFSETS_DEFAULT,
-                                   ls.v[0].v, &ls.v[0].n, "reminder-offsets", &ctx->err);
+                                   a->ls.v[0].v, &a->ls.v[0].n, "reminder-offsets", &ctx->err);
     if (rc == 0)
-        rc = ob_db_each(ctx, partner_list_row, &ls,
+        rc = ob_db_each(ctx, partner_list_row, &a->ls,
                         "SELECT account_id, reminder_offsets FROM partners "
                         "WHERE reminder_offsets IS NOT NULL", NULL);
-    for (int i = 0; rc == 0 && i < ls.n; i++)
-        for (int k = 0; k < ls.v[i].n; k++) {
+    for (int i = 0; rc == 0 && i < a->ls.n; i++)
+        for (int k = 0; k < a->ls.v[i].n; k++) {
             int j;
 
-            for (j = 0; j < nused && used[j] != ls.v[i].v[k]; j++)
+            for (j = 0; j < nused && used[j] != a->ls.v[i].v[k]; j++)
                 ;
             if (j == nused && nused < (int)(sizeof(used) / sizeof(used[0])))
-                used[nused++] = ls.v[i].v[k];
+                used[nused++] = a->ls.v[i].v[k];
         }
-    d.ls = &ls;
+    a->d.ls = &a->ls;
     for (int i = 0; rc == 0 && i < nused; i++) {
         char lo[OB_DATE_LEN], hi[OB_DATE_LEN];
 
         /* due when L + o is one of the days (prev, today] */
-        ob_date_format(prev + 1 - used[i], lo);
-        ob_date_format(today - used[i], hi);
-        d.offset = used[i];
-        rc = ob_db_each(ctx, due_row, &d,
+        ob_date_format(a->prev + 1 - used[i], lo);
+        ob_date_format(a->today - used[i], hi);
+        a->d.offset = used[i];
+        rc = ob_db_each(ctx, due_row, &a->d,
                         "SELECT e.subscriber_id, e.chain, e.end_key, e.last_day, "
                         "COALESCE(s.partner_id, 0) FROM access_ends e "
                         "JOIN subscribers s ON s.account_id = e.subscriber_id "
                         "WHERE e.last_day >= ? AND e.last_day <= ? AND s.state = 'active'",
                         "tt", lo, hi);
     }
-    if (rc == 0 && d.n)
-        qsort(d.v, d.n, sizeof(*d.v), by_end);
+    if (rc == 0 && a->d.n)
+        qsort(a->d.v, a->d.n, sizeof(*a->d.v), by_end);
+    return rc;
+}
+
+struct batch {
+    const struct pass *a;
+    size_t from, to;                    /* the ends d.v[from, to) */
+    bool last;                          /* the pass's last batch: the day is passed */
+    int64_t sent, skipped, mails;
+};
+
+static bool
+last_of_end(const struct dues *d, size_t i)
+{
+    return i + 1 == d->n || d->v[i + 1].subscriber != d->v[i].subscriber ||
+           strcmp(d->v[i + 1].chain, d->v[i].chain) != 0;
+}
+
+static int
+batch(struct ob_ctx *ctx, void *arg)
+{
+    struct batch *b = arg;
+    const struct dues *d = &b->a->d;
+    int32_t today = b->a->today;
+    int rc = 0;
+
+    b->sent = b->skipped = b->mails = 0;      /* a retried transaction counts afresh */
     /* per end, the latest offset due is sent (late when its day passed), the
      * earlier ones of the same days recorded skipped */
-    for (size_t i = 0; rc == 0 && i < d.n; i++) {
-        const struct due *x = &d.v[i];
-        bool last_of_end = i + 1 == d.n || d.v[i + 1].subscriber != x->subscriber ||
-                           strcmp(d.v[i + 1].chain, x->chain) != 0;
+    for (size_t i = b->from; rc == 0 && i < b->to; i++) {
+        const struct due *x = &d->v[i];
+        bool last = last_of_end(d, i);
         bool late = x->last_day + x->offset < today;
         int64_t id;
 
-        rc = record(ctx, x, today, last_of_end ? "sent" : "skipped", last_of_end && late, &id);
-        if (rc == 0 && id && last_of_end) {
-            a->out->sent++;
-            rc = send_one(ctx, id, x, today, late, &a->out->mails);
+        rc = record(ctx, x, today, last ? "sent" : "skipped", last && late, &id);
+        if (rc == 0 && id && last) {
+            b->sent++;
+            rc = send_one(ctx, id, x, today, late, &b->mails);
         } else if (rc == 0 && id) {
-            a->out->skipped++;
+            b->skipped++;
         }
     }
-    if (rc == 0) {
+    if (rc == 0 && b->last) {
+        char text[OB_DATE_LEN];
         int64_t n;
 
         ob_date_format(today, text);
@@ -501,17 +532,47 @@ pass(struct ob_ctx *ctx, void *arg)
         if (n < 0)
             rc = ob_db_err(ctx, (int)n);
     }
-    free(d.v);
-    free(ls.v);
     return rc;
 }
 
 int
 ob_reminders_run(struct ob_ctx *ctx, const char *offsets, struct ob_reminder_pass *out)
 {
-    struct pass a = { offsets, out };
+    struct pass a = { offsets, out, { 0 }, { 0 }, ob_clock_today(ctx), 0 };
+    size_t from = 0;
+    int rc;
 
-    return ob_db_tx(ctx, OB_DB_WRITE, pass, &a);
+    memset(out, 0, sizeof(*out));
+    a.ls.v = ob_xcalloc(1, sizeof(*a.ls.v));
+    a.ls.n = a.ls.cap = 1;
+    rc = ob_db_tx(ctx, OB_DB_READ, plan, &a);
+    out->from = a.prev;
+    out->to = a.today;
+    while (rc == 0 && a.prev < a.today) {
+        struct batch b = { &a, from, from, false, 0, 0, 0 };
+        struct ob_arena keep = ctx->arena;
+
+        /* a batch ends with an end: an end's skipped offsets and its sent one
+         * are written together */
+        while (b.to < a.d.n && (b.to - from < BATCH_ENDS || !last_of_end(&a.d, b.to - 1)))
+            b.to++;
+        b.last = b.to == a.d.n;
+        ob_arena_init(&ctx->arena);     /* the batch's strings, freed with it */
+        rc = ob_db_tx(ctx, OB_DB_WRITE, batch, &b);
+        ob_arena_free(&ctx->arena);
+        ctx->arena = keep;
+        if (rc == 0) {
+            out->sent += b.sent;
+            out->skipped += b.skipped;
+            out->mails += b.mails;
+        }
+        if (b.last)
+            break;
+        from = b.to;
+    }
+    free(a.d.v);
+    free(a.ls.v);
+    return rc;
 }
 
 /* ---- a partner's own offsets ----------------------------------------------------------- */

@@ -39,7 +39,8 @@ struct ob_reminder_pass {
 
 /* Run the pass for the business days since the last one, up to today,
  * with the provider's offsets (text; NULL: the default) and each partner's
- * own. Its own write transaction. */
+ * own. Its own write transactions: the ends due are read, then written in
+ * batches of a few hundred ends (the last one records the day passed). */
 int ob_reminders_run(struct ob_ctx *ctx, const char *offsets, struct ob_reminder_pass *out);
 
 /* The provider (admin or operator) sets partner's own offsets: text as
