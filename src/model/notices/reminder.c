@@ -253,17 +253,6 @@ mail_vars(struct ob_ctx *ctx, const struct who *w, const char *name, bool en, in
 }
 
 static void
-read_who(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
-{
-    struct who *w = out;
-
-    w->account = ob_stmt_dup(ctx, st, 0);
-    w->partner = ob_stmt_dup(ctx, st, 1);
-    w->phone = ob_stmt_dup(ctx, st, 2);
-    w->email = ob_stmt_dup(ctx, st, 3);
-}
-
-static void
 read_tariff(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 {
     struct who *w = out;
@@ -330,38 +319,147 @@ recipient_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     return 0;
 }
 
+/* What the pass reads once and reuses for every end: each partner's name and
+ * contact, each chain's tariff names (a few of each; past KNOWN_MAX the rest
+ * are read per end). Kept in malloc'd memory across the batches. */
+#define KNOWN_MAX 64
+
+struct known_partner {
+    int64_t partner;                    /* 0: none (the provider's name) */
+    char *name, *phone, *email;
+};
+
+struct known_tariff {
+    char *chain, *ru, *en;
+};
+
+struct known {
+    struct known_partner p[KNOWN_MAX];
+    struct known_tariff t[KNOWN_MAX];
+    int np, nt;
+};
+
+static void
+known_free(struct known *k)
+{
+    for (int i = 0; i < k->np; i++) {
+        free(k->p[i].name);
+        free(k->p[i].phone);
+        free(k->p[i].email);
+    }
+    for (int i = 0; i < k->nt; i++) {
+        free(k->t[i].chain);
+        free(k->t[i].ru);
+        free(k->t[i].en);
+    }
+    k->np = k->nt = 0;
+}
+
+static void
+read_name(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    ((struct who *)out)->account = ob_stmt_dup(ctx, st, 0);
+}
+
+static void
+read_partner(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    struct who *w = out;
+
+    w->partner = ob_stmt_dup(ctx, st, 0);
+    w->phone = ob_stmt_dup(ctx, st, 1);
+    w->email = ob_stmt_dup(ctx, st, 2);
+}
+
+/* w's partner name and contact for partner (0: the provider's name). */
+static int
+partner_of(struct ob_ctx *ctx, struct known *k, int64_t partner, struct who *w)
+{
+    int rc;
+
+    for (int i = 0; i < k->np; i++)
+        if (k->p[i].partner == partner) {
+            w->partner = k->p[i].name;
+            w->phone = k->p[i].phone;
+            w->email = k->p[i].email;
+            return 0;
+        }
+    rc = ob_db_one(ctx, read_partner, w,
+                   "SELECT COALESCE((SELECT name FROM accounts WHERE id = ?), "
+                   "(SELECT name FROM accounts WHERE id = (SELECT MIN(id) FROM accounts "
+                   "WHERE kind = 'provider')), ''), "
+                   "COALESCE((SELECT phone FROM partners WHERE account_id = ?), ''), "
+                   "COALESCE((SELECT email FROM partners WHERE account_id = ?), '')",
+                   "iii", partner, partner, partner);
+    if (rc != 0)
+        return rc;
+    if (!w->partner || !w->phone || !w->email)
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "reminder.json");
+    if (k->np < KNOWN_MAX) {
+        struct known_partner *x = &k->p[k->np++];
+
+        x->partner = partner;
+        x->name = ob_xstrdup(w->partner);
+        x->phone = ob_xstrdup(w->phone);
+        x->email = ob_xstrdup(w->email);
+    }
+    return 0;
+}
+
+/* w's tariff names for chain: the trial's words, the tariff's, else the code. */
+static int
+tariff_of(struct ob_ctx *ctx, struct known *k, const char *chain, struct who *w)
+{
+    int rc;
+
+    if (!strcmp(chain, OB_ENDS_TRIAL)) {
+        w->tariff_ru = "пробный период";
+        w->tariff_en = "the trial";
+        return 0;
+    }
+    for (int i = 0; i < k->nt; i++)
+        if (!strcmp(k->t[i].chain, chain)) {
+            w->tariff_ru = k->t[i].ru;
+            w->tariff_en = k->t[i].en;
+            return 0;
+        }
+    if ((rc = ob_db_one(ctx, read_tariff, w,
+                        "SELECT name_ru, name_en FROM tariffs WHERE code = ? "
+                        "AND base_tariff_id IS NULL ORDER BY id LIMIT 1", "t", chain)) != 0) {
+        if (rc != OB_ENOTFOUND)
+            return rc;
+        ob_err_clear(&ctx->err);
+        w->tariff_ru = w->tariff_en = chain;
+    }
+    if (!w->tariff_ru || !w->tariff_en)
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "reminder.json");
+    if (k->nt < KNOWN_MAX) {
+        struct known_tariff *x = &k->t[k->nt++];
+
+        x->chain = ob_xstrdup(chain);
+        x->ru = ob_xstrdup(w->tariff_ru);
+        x->en = ob_xstrdup(w->tariff_en);
+    }
+    return 0;
+}
+
 /* Send reminder `id` of end d at offset o to the owner and administrators. */
 static int
-send_one(struct ob_ctx *ctx, int64_t id, const struct due *d, int32_t today, bool late,
-         int64_t *mails)
+send_one(struct ob_ctx *ctx, struct known *k, int64_t id, const struct due *d, int32_t today,
+         bool late, int64_t *mails)
 {
     struct who w = { 0 };
     struct recipients r = { id, d->subscriber, &w, d->last_day, d->offset, late, 0 };
     json_t *data;
     int rc;
 
-    rc = ob_db_one(ctx, read_who, &w,
-                   "SELECT a.name, COALESCE(pa.name, pv.name, ''), COALESCE(p.phone, ''), "
-                   "COALESCE(p.email, '') FROM accounts a "
-                   "JOIN subscribers s ON s.account_id = a.id "
-                   "LEFT JOIN accounts pa ON pa.id = s.partner_id "
-                   "LEFT JOIN partners p ON p.account_id = s.partner_id "
-                   "LEFT JOIN accounts pv ON pv.id = (SELECT MIN(id) FROM accounts "
-                   "WHERE kind = 'provider') WHERE a.id = ?", "i", d->subscriber);
+    rc = ob_db_one(ctx, read_name, &w, "SELECT name FROM accounts WHERE id = ?", "i",
+                   d->subscriber);
     if (rc != 0)
         return rc == OB_ENOTFOUND ? 0 : rc;
-    if (!strcmp(d->chain, OB_ENDS_TRIAL)) {
-        w.tariff_ru = "пробный период";
-        w.tariff_en = "the trial";
-    } else if ((rc = ob_db_one(ctx, read_tariff, &w,
-                               "SELECT name_ru, name_en FROM tariffs WHERE code = ? "
-                               "AND base_tariff_id IS NULL ORDER BY id LIMIT 1", "t",
-                               d->chain)) != 0) {
-        if (rc != OB_ENOTFOUND)
-            return rc;
-        ob_err_clear(&ctx->err);
-        w.tariff_ru = w.tariff_en = d->chain;
-    }
+    if ((rc = partner_of(ctx, k, d->partner, &w)) != 0 ||
+        (rc = tariff_of(ctx, k, d->chain, &w)) != 0)
+        return rc;
     if (d->offset >= 0 && (rc = ob_access_ends_deferral_open(ctx, d->subscriber, today,
                                                               &w.deferral)) != 0)
         return rc;
@@ -422,6 +520,7 @@ struct pass {
     struct lists ls;
     struct dues d;
     int32_t today, prev;
+    struct known *known;
 };
 
 /* Which ends are due on the days (prev, today], sorted by end then offset. */
@@ -514,7 +613,7 @@ batch(struct ob_ctx *ctx, void *arg)
         rc = record(ctx, x, today, last ? "sent" : "skipped", last && late, &id);
         if (rc == 0 && id && last) {
             b->sent++;
-            rc = send_one(ctx, id, x, today, late, &b->mails);
+            rc = send_one(ctx, b->a->known, id, x, today, late, &b->mails);
         } else if (rc == 0 && id) {
             b->skipped++;
         }
@@ -538,7 +637,8 @@ batch(struct ob_ctx *ctx, void *arg)
 int
 ob_reminders_run(struct ob_ctx *ctx, const char *offsets, struct ob_reminder_pass *out)
 {
-    struct pass a = { offsets, out, { 0 }, { 0 }, ob_clock_today(ctx), 0 };
+    struct pass a = { offsets, out, { 0 }, { 0 }, ob_clock_today(ctx), 0,
+                      ob_xcalloc(1, sizeof(struct known)) };
     size_t from = 0;
     int rc;
 
@@ -570,6 +670,8 @@ ob_reminders_run(struct ob_ctx *ctx, const char *offsets, struct ob_reminder_pas
             break;
         from = b.to;
     }
+    known_free(a.known);
+    free(a.known);
     free(a.d.v);
     free(a.ls.v);
     return rc;
