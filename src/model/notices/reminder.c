@@ -182,7 +182,7 @@ date_words(struct ob_ctx *ctx, int32_t day, bool en)
 }
 
 struct who {
-    const char *account;                /* the subscriber's name */
+    const char *account;                /* the subscriber's name (its recipients' query) */
     const char *tariff_ru, *tariff_en;  /* the chain's tariff, or the trial */
     const char *partner, *phone, *email;
     bool deferral;                      /* the client may take a deferred renewal now */
@@ -263,7 +263,7 @@ read_tariff(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
 
 struct recipients {
     int64_t reminder, subscriber;
-    const struct who *w;
+    struct who *w;
     int32_t last;
     int offset;
     bool late;
@@ -302,6 +302,8 @@ recipient_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 
     if (!may_renew(ob_stmt_text(st, 4)))
         return 0;
+    if (!r->w->account && !(r->w->account = ob_stmt_dup(ctx, st, 5)))
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "reminder.json");
     vars = mail_vars(ctx, r->w, name, en, r->last, r->offset, r->late);
     if (!vars)
         return ob_err_set(&ctx->err, OB_EINTERNAL, "reminder.json");
@@ -353,12 +355,6 @@ known_free(struct known *k)
         free(k->t[i].en);
     }
     k->np = k->nt = 0;
-}
-
-static void
-read_name(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
-{
-    ((struct who *)out)->account = ob_stmt_dup(ctx, st, 0);
 }
 
 static void
@@ -453,10 +449,6 @@ send_one(struct ob_ctx *ctx, struct known *k, int64_t id, const struct due *d, i
     json_t *data;
     int rc;
 
-    rc = ob_db_one(ctx, read_name, &w, "SELECT name FROM accounts WHERE id = ?", "i",
-                   d->subscriber);
-    if (rc != 0)
-        return rc == OB_ENOTFOUND ? 0 : rc;
     if ((rc = partner_of(ctx, k, d->partner, &w)) != 0 ||
         (rc = tariff_of(ctx, k, d->chain, &w)) != 0)
         return rc;
@@ -464,8 +456,8 @@ send_one(struct ob_ctx *ctx, struct known *k, int64_t id, const struct due *d, i
                                                               &w.deferral)) != 0)
         return rc;
     rc = ob_db_each(ctx, recipient_row, &r,
-                    "SELECT p.id, p.email, p.lang, p.name, m.roles FROM memberships m "
-                    "JOIN persons p ON p.id = m.person_id "
+                    "SELECT p.id, p.email, p.lang, p.name, m.roles, a.name FROM memberships m "
+                    "JOIN persons p ON p.id = m.person_id JOIN accounts a ON a.id = m.account_id "
                     "WHERE m.account_id = ? AND p.disabled = 0 ORDER BY p.id", "i", d->subscriber);
     if (rc != 0)
         return rc;
