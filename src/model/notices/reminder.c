@@ -488,13 +488,19 @@ record(struct ob_ctx *ctx, const struct due *d, int32_t today, const char *state
     ob_date_format(d->last_day, last);
     ob_date_format(d->last_day + d->offset, due_day);
     ob_date_format(today, sent);
+    /* the ends were read before this batch's transaction: one renewed or
+     * deferred since then (its row moved) gets nothing now, as if the pass
+     * had run before the change ("none once access was renewed meanwhile") */
     rc = ob_db_get_int(ctx->db, id,
                        "INSERT INTO reminders (subscriber_id, chain, end_key, offset_days, "
-                       "last_day, due_day, sent_day, state, late, created_at) VALUES (?, ?, ?, "
-                       "?, ?, ?, ?, ?, ?, ?) ON CONFLICT (subscriber_id, chain, end_key, "
+                       "last_day, due_day, sent_day, state, late, created_at) SELECT ?, ?, ?, "
+                       "?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM access_ends e "
+                       "WHERE e.subscriber_id = ? AND e.chain = ? AND e.end_key = ? "
+                       "AND e.last_day = ?) ON CONFLICT (subscriber_id, chain, end_key, "
                        "offset_days) DO NOTHING RETURNING id",
-                       "ittittttii", d->subscriber, d->chain, d->end_key, (int64_t)d->offset, last,
-                       due_day, sent, state, (int64_t)late, ob_clock_now(ctx));
+                       "ittittttiiittt", d->subscriber, d->chain, d->end_key, (int64_t)d->offset,
+                       last, due_day, sent, state, (int64_t)late, ob_clock_now(ctx),
+                       d->subscriber, d->chain, d->end_key, last);
     return rc < 0 ? ob_db_err(ctx, rc) : 0;
 }
 
