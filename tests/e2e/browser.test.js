@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './lib/server.js';
-import {
-  launchBrowser, openPage, shot, serverWithAdmin, passwordLink, signIn,
-} from './lib/browser.js';
+import { browserAndServer, openPage, shot, passwordLink, signIn } from './lib/browser.js';
 import { Client } from './lib/session.js';
 import { newPartner, activate, uniqueEmail } from './lib/accounts.js';
 
@@ -17,7 +15,7 @@ let browser;
 let env;
 
 before(async () => {
-  [browser, env] = await Promise.all([launchBrowser(), serverWithAdmin()]);
+  [browser, env] = await browserAndServer();
 });
 after(async () => {
   await browser?.close();

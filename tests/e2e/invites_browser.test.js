@@ -5,7 +5,7 @@
 // Screenshots at 1366 and 390 px go to build/screenshots/<engine>-inv-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, shot, serverWithAdmin, signIn, inviteLink } from './lib/browser.js';
+import { browserAndServer, openPage, shot, signIn, inviteLink } from './lib/browser.js';
 import { Client } from './lib/session.js';
 import { newPartner, activate, uniqueEmail } from './lib/accounts.js';
 
@@ -16,7 +16,7 @@ let P;
 const PASSWORD = 'a-good-password-1';
 
 before(async () => {
-  [browser, env] = await Promise.all([launchBrowser(), serverWithAdmin()]);
+  [browser, env] = await browserAndServer();
   const admin = new Client(env.server);
   assert.equal((await admin.login(env.admin.email, env.admin.password)).status, 200);
   ctx = { s: env.server, db: env.db, admin };

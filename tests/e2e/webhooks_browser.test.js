@@ -5,7 +5,7 @@
 // build/screenshots/<engine>-wh-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, shot, serverWithAdmin, signIn } from './lib/browser.js';
+import { browserAndServer, openPage, shot, signIn } from './lib/browser.js';
 import { Client } from './lib/session.js';
 import { newPartner, newEmployee } from './lib/accounts.js';
 
@@ -13,7 +13,7 @@ let browser, env, ctx, P;
 const PASSWORD = 'a-good-password-1';
 
 before(async () => {
-  [browser, env] = await Promise.all([launchBrowser(), serverWithAdmin()]);
+  [browser, env] = await browserAndServer();
   const admin = new Client(env.server);
   assert.equal((await admin.login(env.admin.email, env.admin.password)).status, 200);
   ctx = { s: env.server, db: env.db, admin };

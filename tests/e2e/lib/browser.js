@@ -45,6 +45,19 @@ export async function shot(page, name) {
 }
 
 /** A fresh database with a provider admin, and a server on it. */
+/**
+ * A browser and a server with a provider admin, started side by side. If one
+ * of them fails the other is stopped before the error is thrown: a browser
+ * left running would keep the test file's process alive for ever.
+ */
+export async function browserAndServer(opts) {
+  const [b, e] = await Promise.allSettled([launchBrowser(), serverWithAdmin(opts)]);
+  if (b.status === 'fulfilled' && e.status === 'fulfilled') return [b.value, e.value];
+  if (b.status === 'fulfilled') await b.value.close().catch(() => {});
+  if (e.status === 'fulfilled') await e.value.server.stop().catch(() => {});
+  throw b.status === 'rejected' ? b.reason : e.reason;
+}
+
 export async function serverWithAdmin({ email = 'admin@example.com', password = 'provider-secret-1' } = {}) {
   const db = await freshDbUrl('web');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'oblako-web-'));
