@@ -39,6 +39,7 @@
 #include "model/identity/person.h"
 #include "model/core/setting.h"
 #include "model/core/task.h"
+#include "model/notices/reminder.h"
 #include "model/subscriptions/onboarding.h"
 #include "base/banned.h"
 
@@ -566,6 +567,11 @@ set_up(const struct command *c, struct ob_config *cfg, int argc, char **argv, ch
     if (ob_log_level_parse(cfg->request_log_level, &level) != 0) {
         fprintf(stderr, "oblako %s: request-log-level must be debug, info, warn or error\n",
                 c->name);
+        return 2;
+    }
+    if ((c->cmd == OB_CMD_SERVE || c->cmd == OB_CMD_JOBS) &&
+        ob_reminder_offsets_check(cfg->reminder_offsets, &err) != 0) {
+        fprintf(stderr, "oblako %s: %s\n", c->name, err.message);
         return 2;
     }
     if (c->cmd != OB_CMD_JOBS && *nrest > 0) {

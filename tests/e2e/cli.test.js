@@ -43,6 +43,9 @@ test('unknown commands and bad options exit 2 with a clear message', () => {
     [['serve', '--log-level', 'loud'], /log-level must be/],
     [['serve', '--request-log-level', 'loud'], /request-log-level must be debug, info, warn or error/],
     [['serve', '--tz', 'Mars/Olympus', '--db', 'sqlite:/nonexistent/x.db'], /unknown time zone 'Mars\/Olympus'/],
+    // R-NOT-1's offsets are checked at start, not first by the daily pass
+    [['serve', '--reminder-offsets', '-7,x'], /reminder-offsets/],
+    [['jobs', 'run', 'reminders', '--reminder-offsets', '99'], /reminder-offsets/],
     [['jobs'], /usage: oblako jobs/],
   ];
   for (const [args, re] of cases) {

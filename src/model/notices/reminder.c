@@ -63,6 +63,14 @@ ob_reminder_offsets_parse(const char *text, int *out, int *n, const char *field,
     return 0;
 }
 
+int
+ob_reminder_offsets_check(const char *text, struct ob_err *err)
+{
+    int v[OB_REMINDER_MAX_OFFSETS], n;
+
+    return ob_reminder_offsets_parse(text, v, &n, "reminder-offsets", err);
+}
+
 /* ---- which offsets apply -------------------------------------------------------------- */
 
 struct list {

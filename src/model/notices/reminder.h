@@ -37,6 +37,11 @@ struct ob_reminder_pass {
     int64_t sent, skipped, mails;
 };
 
+/* Check the provider's offsets setting (`--reminder-offsets`), so that
+ * serve and jobs refuse a bad list at start instead of failing each daily
+ * pass; OB_EINVAL naming "reminder-offsets" when it is not one. */
+int ob_reminder_offsets_check(const char *text, struct ob_err *err);
+
 /* Run the pass for the business days since the last one, up to today,
  * with the provider's offsets (text; NULL: the default) and each partner's
  * own. Its own write transactions: the ends due are read, then written in
