@@ -50,7 +50,9 @@ ob_backend_verify(struct ob_ctx *ctx, const char *app, const char *ts, const cha
     if (!app || !ts || !sig)
         return ob_err_set(&ctx->err, OB_EUNAUTH, "backend.signature_headers_missing");
     t = strtoll(ts, &end, 10);
-    if (end == ts || *end || t - now > OB_BACKEND_WINDOW || now - t > OB_BACKEND_WINDOW)
+    /* Compared against now ± the window, never t - now: a timestamp near
+     * LLONG_MIN or LLONG_MAX would overflow the subtraction. */
+    if (end == ts || *end || t > now + OB_BACKEND_WINDOW || t < now - OB_BACKEND_WINDOW)
         return ob_err_set(&ctx->err, OB_EUNAUTH, "backend.stale_timestamp", "backend_window=%d",
                           OB_BACKEND_WINDOW);
     rc = ob_db_get_int(ctx->db, &id,
