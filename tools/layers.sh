@@ -32,6 +32,7 @@ model/requests
 model/usage
 model/statements
 model/notices
+model/onboarding
 api jobs mail export
 http
 main

@@ -33,9 +33,9 @@ ob_subscriber_on_create(ob_subscriber_start_fn fn)
     start_handler = fn;
 }
 
-int
-ob_subscriber_insert(struct ob_ctx *ctx, const char *name, int64_t partner, int64_t own_partner,
-                     int64_t *id, int64_t *code)
+static int
+insert(struct ob_ctx *ctx, const char *name, int64_t partner, int64_t own_partner,
+       const struct ob_trial_spec *spec, int64_t *id, int64_t *code)
 {
     int64_t n;
     int rc;
@@ -51,7 +51,26 @@ ob_subscriber_insert(struct ob_ctx *ctx, const char *name, int64_t partner, int6
         return ob_db_err(ctx, (int)n);
     if (!start_handler)
         return ob_err_set(&ctx->err, OB_EINTERNAL, "subscriber.no_trial_hook");
-    return start_handler(ctx, *id, own_partner != 0);     /* R-SUB-1a: the trial */
+    return start_handler(ctx, *id, spec);     /* R-SUB-1a: the trial */
+}
+
+int
+ob_subscriber_insert(struct ob_ctx *ctx, const char *name, int64_t partner, int64_t own_partner,
+                     int64_t *id, int64_t *code)
+{
+    struct ob_trial_spec spec = { .partner_own = own_partner != 0 };
+
+    return insert(ctx, name, partner, own_partner, &spec, id, code);
+}
+
+int
+ob_subscriber_insert_trial(struct ob_ctx *ctx, const char *name, int64_t partner,
+                           const struct ob_trial_spec *spec, int64_t *id, int64_t *code)
+{
+    struct ob_trial_spec s = *spec;
+
+    s.partner_own = false;
+    return insert(ctx, name, partner, 0, &s, id, code);
 }
 
 /* ---- reading ------------------------------------------------------------------------- */

@@ -46,7 +46,18 @@ struct ob_subscriber_new {
  * PARTNER-OWN for a partner's own account): model/subscriptions registers
  * it at start-up (ob_subscriptions_init), so creating a subscriber here
  * needs nothing of the layer above. */
-typedef int (*ob_subscriber_start_fn)(struct ob_ctx *ctx, int64_t subscriber, bool partner_own);
+/* What a new subscriber starts with: PARTNER-OWN for a partner's own
+ * account, else a trial of `tariff` (0: the standard TRIAL-30) for `days`
+ * days (0: the tariff's own `days` option, else 30). A trial of a main
+ * tariff (a registration page's, R-ONB-5) gives that tariff's options at
+ * price 0 for its days. */
+struct ob_trial_spec {
+    bool partner_own;
+    int64_t tariff;
+    int days;
+};
+typedef int (*ob_subscriber_start_fn)(struct ob_ctx *ctx, int64_t subscriber,
+                                      const struct ob_trial_spec *spec);
 void ob_subscriber_on_create(ob_subscriber_start_fn fn);
 
 /* Insert the rows of a new subscriber (account, code) and start its trial,
@@ -54,6 +65,11 @@ void ob_subscriber_on_create(ob_subscriber_start_fn fn);
  * registered handler. No access check. Joins the transaction. */
 int ob_subscriber_insert(struct ob_ctx *ctx, const char *name, int64_t partner,
                          int64_t own_partner, int64_t *id, int64_t *code);
+/* The same for a client who brings itself in (an invitation code, a
+ * registration page, R-ONB-2/5): served by `partner` (0: the provider),
+ * starting with `spec`'s trial. No access check. Joins the transaction. */
+int ob_subscriber_insert_trial(struct ob_ctx *ctx, const char *name, int64_t partner,
+                               const struct ob_trial_spec *spec, int64_t *id, int64_t *code);
 /* Create a subscriber: by provider staff (served by in->partner or by the
  * provider) or by a partner's owner/operator (served by that partner). It
  * has no member yet: with owner_email, that address is invited to be its

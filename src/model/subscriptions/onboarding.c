@@ -19,9 +19,9 @@
 #include "base/banned.h"
 
 static int
-start(struct ob_ctx *ctx, int64_t subscriber, bool partner_own)
+start(struct ob_ctx *ctx, int64_t subscriber, const struct ob_trial_spec *spec)
 {
-    return ob_subscription_trial_start(ctx, subscriber, partner_own);
+    return ob_subscription_trial_start(ctx, subscriber, spec);
 }
 
 void

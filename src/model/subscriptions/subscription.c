@@ -847,16 +847,28 @@ ob_subscription_post(struct ob_ctx *ctx, const struct ob_subscription_new *in, i
 }
 
 int
-ob_subscription_trial_start(struct ob_ctx *ctx, int64_t subscriber, bool partner_own)
+ob_subscription_trial_start(struct ob_ctx *ctx, int64_t subscriber,
+                            const struct ob_trial_spec *spec)
 {
     struct ob_subscription s = { 0 };
     struct ob_tariff_version v;
     struct ob_tariff t;
-    int rc = ob_catalog_tariff_find(ctx, partner_own ? "PARTNER-OWN" : "TRIAL-30", 0, &t);
+    bool partner_own = spec->partner_own;
+    int rc;
 
-    if (rc == OB_ENOTFOUND) {           /* a database without the standard catalog */
-        ob_err_clear(&ctx->err);
-        return 0;
+    if (!partner_own && spec->tariff > 0) {
+        rc = ob_catalog_tariff_load(ctx, spec->tariff, &t);
+        if (rc == OB_ENOTFOUND) {
+            ob_err_clear(&ctx->err);
+            return ob_err_set(&ctx->err, OB_EINVAL, "subscription.trial_tariff_unknown",
+                              "field=tariff");
+        }
+    } else {
+        rc = ob_catalog_tariff_find(ctx, partner_own ? "PARTNER-OWN" : "TRIAL-30", 0, &t);
+        if (rc == OB_ENOTFOUND) {       /* a database without the standard catalog */
+            ob_err_clear(&ctx->err);
+            return 0;
+        }
     }
     if (rc != 0 || (rc = ob_catalog_version_load(ctx, t.version_id, &v)) != 0)
         return rc;
@@ -873,7 +885,9 @@ ob_subscription_trial_start(struct ob_ctx *ctx, int64_t subscriber, bool partner
         if (ob_date_add_months(s.start, OWN_MONTHS, &s.end) != 0)
             return ob_err_set(&ctx->err, OB_EINTERNAL, "subscription.past_last_date");
     } else {
-        s.end = s.start + (v.opt.days > 0 ? v.opt.days : OB_PLAN_TRIAL_DAYS);
+        s.end = s.start + (spec->days > 0    ? spec->days
+                           : v.opt.days > 0 ? v.opt.days
+                                            : OB_PLAN_TRIAL_DAYS);
     }
     s.quantity = 1;
     s.partner_price = -1;

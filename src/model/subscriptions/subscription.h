@@ -64,10 +64,14 @@ int ob_subscription_quote(struct ob_ctx *ctx, const struct ob_subscription_new *
                           struct ob_subscription *out);
 /* Post `in` in its own transaction; *id of the new row. */
 int ob_subscription_post(struct ob_ctx *ctx, const struct ob_subscription_new *in, int64_t *id);
-/* Start a new subscriber's trial (TRIAL-30), or PARTNER-OWN for a
- * partner's own account, from today. No access check; joins the caller's
- * transaction. Does nothing when the catalog has no such tariff. */
-int ob_subscription_trial_start(struct ob_ctx *ctx, int64_t subscriber, bool partner_own);
+/* Start a new subscriber's trial as `spec` says (model/parties/subscriber.h:
+ * TRIAL-30 by default, a given tariff for given days), or PARTNER-OWN for
+ * a partner's own account, from today. No access check; joins the caller's
+ * transaction. Does nothing when the catalog has no TRIAL-30 or PARTNER-OWN;
+ * a given tariff that does not exist is OB_EINVAL on "tariff". */
+struct ob_trial_spec;
+int ob_subscription_trial_start(struct ob_ctx *ctx, int64_t subscriber,
+                                const struct ob_trial_spec *spec);
 /* The provider moves a trial's end, with a reason (R-SUB-1a). */
 int ob_subscription_trial_set_end(struct ob_ctx *ctx, int64_t id, const char *end,
                                   const char *reason);
