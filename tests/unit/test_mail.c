@@ -475,10 +475,81 @@ test_mail_sections(void **state)
     json_decref(vars);
 }
 
+/* A reminder's words are the template's (R-NOT-1): the sections {{#soon}},
+ * {{#today}}, {{#ended}}, {{#late}}, {{#deferral}} and {{#named}} pick them
+ * from booleans, and a false one leaves nothing behind. */
+static void
+test_mail_reminder_words(void **state)
+{
+    static const struct {
+        const char *lang, *when;
+        bool late, deferral, named;
+        const char *want[3], *absent[2];
+    } cases[] = {
+        { "ru", "soon", false, false, true,
+          { "Здравствуйте, Анна!", "скоро закончится: он есть по 31 марта 2027 включительно.",
+            "Продлите подписку до этого дня" },
+          { "с опозданием", "отложенное продление" } },
+        { "ru", "today", true, true, false,
+          { "Здравствуйте, коллега!", "с 00:00 1 апреля 2027 приложения не откроются",
+            "(письмо отправлено с опозданием)" },
+          { "скоро закончится", "{{" } },
+        { "ru", "ended", false, true, true,
+          { "закончился: он был по 31 марта 2027 включительно", "ничего не удалено",
+            "ещё 7 дней доступа сразу" },
+          { "заканчивается сегодня", "с опозданием" } },
+        { "en", "soon", true, false, false,
+          { "Hello, colleague!", "ends soon: through 31 Mar 2027. (sent late)",
+            "Renew before then" },
+          { "deferred renewal", "ends today" } },
+        { "en", "ended", false, true, true,
+          { "has ended: it was through 31 Mar 2027.", "at 00:00 on 1 Apr 2027",
+            "take a deferred renewal once" },
+          { "(sent late)", "ends soon" } },
+    };
+    struct ob_config cfg;
+
+    (void)state;
+    memset(&cfg, 0, sizeof(cfg));
+    snprintf(cfg.public_url, sizeof(cfg.public_url), "https://oblako.test");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        bool ru = !strcmp(cases[i].lang, "ru");
+        const char *subject = NULL, *text = NULL, *html = NULL;
+        struct ob_ctx ctx;
+        json_t *vars = json_pack(
+            "{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b}", "name",
+            cases[i].named ? "Анна" : "", "named", cases[i].named, "account", "Ромашка",
+            "tariff", "ПРОФ", "through", ru ? "31 марта 2027" : "31 Mar 2027", "next_day",
+            ru ? "1 апреля 2027" : "1 Apr 2027", "partner", "Партнёр", "partner_phone",
+            "+7 900 000-00-00", "partner_email", "p@x.test", "soon",
+            !strcmp(cases[i].when, "soon"), "today", !strcmp(cases[i].when, "today"), "ended",
+            !strcmp(cases[i].when, "ended"), "late", cases[i].late, "deferral",
+            cases[i].deferral);
+        char name[64];
+
+        snprintf(name, sizeof(name), "case %zu (%s, %s)", i, cases[i].lang, cases[i].when);
+        ob_ctx_init(&ctx, NULL, &cfg);
+        CHECK_INT(name, ob_outbox_render(&ctx, cases[i].lang, "access_reminder", vars, &subject,
+                                         &text, &html), 0);
+        for (int k = 0; k < 3; k++)
+            if (!strstr(text, cases[i].want[k]))
+                fail_msg("%s: '%s' is not in the text:\n%s", name, cases[i].want[k], text);
+        for (int k = 0; k < 2; k++)
+            if (strstr(text, cases[i].absent[k]) || strstr(html, cases[i].absent[k]))
+                fail_msg("%s: '%s' should not be there", name, cases[i].absent[k]);
+        CHECK_TRUE(name, (strstr(subject, ru ? "с опозданием" : "(sent late)") != NULL) ==
+                             cases[i].late);
+        CHECK_TRUE(name, !strstr(text, "{{") && !strstr(html, "{{") && !strstr(subject, "{{"));
+        ob_ctx_release(&ctx);
+        json_decref(vars);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mail_reminder_words),
         cmocka_unit_test(test_mail_sections),
         cmocka_unit_test(test_mail_message),
         cmocka_unit_test(test_mail_long_body_lines),

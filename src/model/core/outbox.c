@@ -50,9 +50,10 @@ value(json_t *vars, const char *name, char *tmp, size_t size)
 
 /* Expand {{name}} in text [p, end) into b. A section {{#list}} … {{/list}}
  * repeats its text for each object of the array `list`, whose members hide
- * the outer names; {{^list}} … {{/list}} is there only when `list` is empty
- * or missing (a digest's rows, issue 13). Sections do not nest in
- * themselves. */
+ * the outer names, or shows it once when `list` is true; {{^list}} …
+ * {{/list}} is there only when `list` is empty, false or missing (a
+ * digest's rows, a reminder's wording: the words stay in the templates).
+ * Sections do not nest in themselves. */
 static int
 expand_into(struct ob_ctx *ctx, const char *path, const char *p, const char *end, json_t *vars,
             bool html, struct ob_buf *b)
@@ -77,7 +78,7 @@ expand_into(struct ob_ctx *ctx, const char *path, const char *p, const char *end
             char tag[68];
             const char *body = close + 2, *stop;
             json_t *list = json_object_get(vars, name + 1);
-            size_t n = json_is_array(list) ? json_array_size(list) : 0;
+            size_t n = json_is_array(list) ? json_array_size(list) : json_is_true(list) ? 1 : 0;
 
             snprintf(tag, sizeof(tag), "{{/%s}}", name + 1);
             if (!(stop = strstr(body, tag)) || stop >= end)
@@ -86,7 +87,8 @@ expand_into(struct ob_ctx *ctx, const char *path, const char *p, const char *end
             if (name[0] == '^' && n == 0)
                 rc = expand_into(ctx, path, body, stop, vars, html, b);
             for (size_t i = 0; name[0] == '#' && i < n && rc == 0; i++) {
-                json_t *item = json_array_get(list, i), *all = json_copy(vars);
+                json_t *item = json_is_array(list) ? json_array_get(list, i) : NULL;
+                json_t *all = json_copy(vars);
 
                 if (json_is_object(item))
                     json_object_update(all, item);

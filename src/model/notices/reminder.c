@@ -200,64 +200,18 @@ static json_t *
 mail_vars(struct ob_ctx *ctx, const struct who *w, const char *name, bool en, int32_t last,
           int offset, bool late)
 {
-    const char *through = date_words(ctx, last, en), *next_day = date_words(ctx, last + 1, en);
-    const char *tariff = en ? w->tariff_en : w->tariff_ru;
-    const char *headline, *next;
+    /* Data only: the words of each case are the templates' (access_reminder
+     * in ru and en), chosen by the sections {{#soon}}, {{#today}},
+     * {{#ended}}, {{#late}}, {{#deferral}} and {{#named}}. */
+    bool named = name && *name;
 
-    if (offset < 0) {
-        headline = en ? ob_arena_printf(&ctx->arena, "Access to %s ends soon: through %s",
-                                        tariff, through)
-                      : ob_arena_printf(&ctx->arena,
-                                        "Доступ по тарифу «%s» скоро закончится: он есть по %s "
-                                        "включительно", tariff, through);
-        next = en ? ob_arena_printf(&ctx->arena,
-                                    "access goes on through %s. Renew before then and work "
-                                    "goes on without a break.", through)
-                  : ob_arena_printf(&ctx->arena,
-                                    "доступ сохраняется по %s включительно. Продлите подписку "
-                                    "до этого дня — и работа не прервётся.", through);
-    } else if (offset == 0) {
-        headline = en ? ob_arena_printf(&ctx->arena, "Access to %s ends today: through %s",
-                                        tariff, through)
-                      : ob_arena_printf(&ctx->arena,
-                                        "Доступ по тарифу «%s» заканчивается сегодня: по %s "
-                                        "включительно", tariff, through);
-        next = en ? ob_arena_printf(&ctx->arena,
-                                    "access ends tonight: from 00:00 on %s the applications "
-                                    "will not open until access is renewed. Your data is kept.",
-                                    next_day)
-                  : ob_arena_printf(&ctx->arena,
-                                    "доступ заканчивается сегодня в полночь: с 00:00 %s "
-                                    "приложения не откроются, пока доступ не продлён. Данные "
-                                    "сохраняются.", next_day);
-    } else {
-        headline = en ? ob_arena_printf(&ctx->arena, "Access to %s has ended: it was through %s",
-                                        tariff, through)
-                      : ob_arena_printf(&ctx->arena,
-                                        "Доступ по тарифу «%s» закончился: он был по %s "
-                                        "включительно", tariff, through);
-        next = en ? ob_arena_printf(&ctx->arena,
-                                    "access ended at 00:00 on %s. Your data is kept and nothing "
-                                    "is deleted: once access is renewed, work goes on where it "
-                                    "stopped.", next_day)
-                  : ob_arena_printf(&ctx->arena,
-                                    "доступ закончился в 00:00 %s. Данные сохранены, ничего не "
-                                    "удалено: после продления работа продолжится с того же "
-                                    "места.", next_day);
-    }
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name",
-                     name && *name ? name : (en ? "colleague" : "коллега"), "account", w->account,
-                     "tariff", tariff, "through", through, "headline", headline, "next", next,
-                     "partner", w->partner, "partner_phone", *w->phone ? w->phone : "—",
-                     "partner_email", *w->email ? w->email : "—", "deferral",
-                     offset >= 0 && w->deferral
-                         ? (en ? "Need a few days to pay? In your account you can take a "
-                                 "deferred renewal once: 7 more days of access, right away."
-                               : "Нужно несколько дней на оплату? В кабинете можно один раз "
-                                 "взять отложенное продление: ещё 7 дней доступа сразу.")
-                         : "",
-                     "late", late ? (en ? " (sent late)" : " (письмо отправлено с опозданием)")
-                                  : "");
+    return json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b}",
+                     "name", named ? name : "", "named", named, "account", w->account, "tariff",
+                     en ? w->tariff_en : w->tariff_ru, "through", date_words(ctx, last, en),
+                     "next_day", date_words(ctx, last + 1, en), "partner", w->partner,
+                     "partner_phone", *w->phone ? w->phone : "—", "partner_email",
+                     *w->email ? w->email : "—", "soon", offset < 0, "today", offset == 0,
+                     "ended", offset > 0, "late", late, "deferral", offset >= 0 && w->deferral);
 }
 
 static void
