@@ -14,12 +14,14 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "base/config.h"
 #include "base/ctx.h"
 #include "base/date.h"
 #include "model/identity/member.h"
 #include "model/identity/role.h"
 #include "model/parties/invite.h"
 #include "model/parties/requisites.h"
+#include "model/identity/authn.h"
 #include "base/banned.h"
 
 static const char *
@@ -342,4 +344,16 @@ ob_api_invited(const struct ob_invite *v, int with_limit)
         json_object_set_new(o, "session_limit",
                             v->has_limit ? json_integer(v->session_limit) : json_null());
     return o;
+}
+
+void
+ob_api_session_cookie(struct ob_req *req, struct ob_resp *resp, const char *secret, int max_age)
+{
+    const struct ob_config *cfg = req->ctx->cfg;
+    bool secure = !strncmp(cfg->public_url, "https://", 8);
+
+    ob_resp_header(resp, "Set-Cookie",
+                   ob_arena_printf(&req->ctx->arena,
+                                   "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
+                                   OB_SESSION_COOKIE, secret, max_age, secure ? "; Secure" : ""));
 }

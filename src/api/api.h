@@ -143,6 +143,11 @@ int ob_api_requisites(struct ob_req *req, json_t *o, const char *prefix, const c
  * OB_EINVAL naming prefix + the member. */
 int ob_api_only_members(struct ob_req *req, json_t *o, const char *prefix,
                         const char *const *names);
+/* Set the session cookie (secret "" and max_age 0 forget it): HttpOnly,
+ * SameSite=Lax, Secure when the public URL is https. Sign-in (auth.c) and
+ * a registration's sign-in link (regpages.c). */
+void ob_api_session_cookie(struct ob_req *req, struct ob_resp *resp, const char *secret,
+                           int max_age);
 /* A boolean member of the JSON body: *out untouched when absent or null;
  * OB_EINVAL naming it when it is not true or false. */
 int ob_api_bool_member(struct ob_req *req, const char *name, int *out);

@@ -22,18 +22,6 @@
 /* A password of OB_PASSWORD_MAX characters, each up to 4 bytes of UTF-8. */
 #define PASSWORD_BYTES (OB_PASSWORD_MAX * 4)
 
-static void
-set_cookie(struct ob_req *req, struct ob_resp *resp, const char *secret, int max_age)
-{
-    const struct ob_config *cfg = req->ctx->cfg;
-    bool secure = !strncmp(cfg->public_url, "https://", 8);
-
-    ob_resp_header(resp, "Set-Cookie",
-                   ob_arena_printf(&req->ctx->arena,
-                                   "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
-                                   OB_SESSION_COOKIE, secret, max_age, secure ? "; Secure" : ""));
-}
-
 /* Who am I: the person, their accounts with roles, the current account. */
 static int
 me_render(struct ob_ctx *ctx, const char *csrf, struct ob_resp *resp)
@@ -98,7 +86,7 @@ ob_api_login(struct ob_req *req, struct ob_resp *resp)
         return rc;
     if ((rc = ob_auth_login(ctx, &in, ob_req_cookie(req, OB_SESSION_COOKIE), &out)) != 0)
         return rc;
-    set_cookie(req, resp, out.secret, ctx->cfg->session_max_hours * 3600);
+    ob_api_session_cookie(req, resp, out.secret, ctx->cfg->session_max_hours * 3600);
     return me_render(ctx, out.csrf, resp);
 }
 
@@ -110,7 +98,7 @@ ob_api_logout(struct ob_req *req, struct ob_resp *resp)
 
     if (cookie && (rc = ob_auth_logout(req->ctx, cookie)) != 0)
         return rc;
-    set_cookie(req, resp, "", 0);
+    ob_api_session_cookie(req, resp, "", 0);
     resp->status = 204;
     return 0;
 }

@@ -19,6 +19,16 @@ OB_HANDLER(ob_api_reset_finish);
 OB_HANDLER(ob_api_totp_start);
 OB_HANDLER(ob_api_totp_confirm);
 OB_HANDLER(ob_api_totp_disable);
+/* regpages.c */
+OB_HANDLER(ob_api_regpages_list);
+OB_HANDLER(ob_api_regpages_create);
+OB_HANDLER(ob_api_regpages_get);
+OB_HANDLER(ob_api_regpages_patch);
+OB_HANDLER(ob_api_regpages_stats);
+OB_HANDLER(ob_api_regpage_page);
+OB_HANDLER(ob_api_regpage_post);
+OB_HANDLER(ob_api_regpage_options);
+OB_HANDLER(ob_api_signin_link);
 /* tokens.c */
 OB_HANDLER(ob_api_tokens_list);
 OB_HANDLER(ob_api_tokens_create);

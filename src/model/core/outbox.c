@@ -127,6 +127,17 @@ expand(struct ob_ctx *ctx, const struct ob_asset *a, json_t *vars, bool html, co
     return rc;
 }
 
+int
+ob_template_render(struct ob_ctx *ctx, const char *path, json_t *vars, bool html,
+                   const char **out)
+{
+    const struct ob_asset *a = ob_asset_find(ob_mail_assets, ob_nmail_assets, path);
+
+    if (!a)
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "mail.no_template", "path=%s", path);
+    return expand(ctx, a, vars, html, out);
+}
+
 static int
 part(struct ob_ctx *ctx, const char *lang, const char *tmpl, const char *ext, json_t *vars,
      const char **out)

@@ -16,6 +16,7 @@
 #ifndef OB_MODEL_CORE_OUTBOX_H
 #define OB_MODEL_CORE_OUTBOX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
 
@@ -38,6 +39,11 @@ int ob_outbox_queue(struct ob_ctx *ctx, const char *to, const char *lang, const 
 /* Render without queueing (for tests and previews); strings in the arena. */
 int ob_outbox_render(struct ob_ctx *ctx, const char *lang, const char *tmpl, json_t *vars,
                      const char **subject, const char **text, const char **html);
+/* Expand template file `path` of the mail assets ("/page/regpage.html":
+ * the public registration page uses the same engine) with vars, escaping
+ * values for HTML when html; the text in ctx's arena. */
+int ob_template_render(struct ob_ctx *ctx, const char *path, json_t *vars, bool html,
+                       const char **out);
 int ob_outbox_get(struct ob_ctx *ctx, int64_t id, struct ob_mail *out);
 /* The newest `limit` messages, newest first, whatever their state: fn gets
  * each (strings in the arena) and returns 0 to go on.

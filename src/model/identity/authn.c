@@ -251,6 +251,24 @@ start_session(struct ob_ctx *ctx, struct outcome *o, int64_t now)
     return ob_audit(ctx, 0, "auth.login", "person", o->person, "signed in");
 }
 
+int
+ob_auth_session_start(struct ob_ctx *ctx, int64_t person, const char *email, const char *old,
+                      struct ob_signed_in *out)
+{
+    struct outcome o = { .email = email, .person = person, .mfa_ok = true, .out = out };
+    char hash[65];
+    int64_t n = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (old && *old) {
+        ob_auth_hash(old, hash);
+        n = ob_db_run(ctx->db, "DELETE FROM auth_sessions WHERE id_hash = ?", "t", hash);
+    }
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    return start_session(ctx, &o, ob_clock_now(ctx));
+}
+
 /* The outcome of a sign-in whose attempt was reserved: a failure stays
  * counted; a success takes the code's step, gives the attempt back and
  * starts the session. */

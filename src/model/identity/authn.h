@@ -50,6 +50,12 @@ int ob_auth_login(struct ob_ctx *ctx, const struct ob_login *in, const char *old
 int ob_auth_session(struct ob_ctx *ctx, const char *secret, bool changing, const char *csrf_header,
                     bool origin_ok, char *csrf);
 int ob_auth_logout(struct ob_ctx *ctx, const char *secret);
+/* Start a browser session of `person` without a password: a single-use
+ * sign-in link (model/onboarding/signin.c) that its caller has checked.
+ * The session of cookie `old` (may be NULL) ends. Audited as a sign-in.
+ * Joins the caller's transaction. */
+int ob_auth_session_start(struct ob_ctx *ctx, int64_t person, const char *email, const char *old,
+                          struct ob_signed_in *out);
 /* Choose the account a session works in (one of the person's). */
 int ob_auth_switch(struct ob_ctx *ctx, const char *secret, int64_t account);
 /* Authenticate by "Authorization: Bearer …". */

@@ -15,9 +15,11 @@
 
 /* Not about access or money: what a partner employee was let into and out
  * of, a full session limit, a transfer's steps told to a partner's
- * operators (its owner always gets them). docs/events.md. */
+ * operators (its owner always gets them), a client registered by itself
+ * (issue 14). docs/events.md. */
 const char *const ob_mail_optional[] = {
     "grant.given", "grant.revoked", "grant.expired", "session.limit_reached", "transfer.step",
+    "subscriber.registered",
     NULL,
 };
 
