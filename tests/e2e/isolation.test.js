@@ -97,6 +97,10 @@ before(async () => {
     // A statement of each partner (its lines do not matter here: who may read it does).
     raw(ctx.db, `INSERT INTO statements (month, partner_id, payer_kind, drafted_at) VALUES ('2026-11', ${p.id}, 'provider', 0)`);
     w[side].statement = Number(query(ctx.db, `SELECT id FROM statements WHERE partner_id = ${p.id}`)[0][0]);
+    // A registration page of the partner (R-ONB-5), offering its own tariff.
+    const rp = await p.owner.post('/api/v1/regpages', { name: `Probe ${side}`, tariff_id: pt.body.id });
+    assert.equal(rp.status, 201, JSON.stringify(rp.body));
+    w[side].regpage = rp.body.id;
   }
 });
 
@@ -130,6 +134,8 @@ function body(method, path, side) {
     'POST /api/v1/grants': { area: w[side].area, email: w[side].partner.email, until: w[side].today },
     'POST /api/v1/sessions': { area: w[side].area },
     'PATCH /api/v1/webhooks/{id}': { description: 'probe' },
+    'POST /api/v1/regpages': { partner_id: w[side].partnerId, name: 'Probe', tariff_id: w[side].partnerTariff },
+    'PATCH /api/v1/regpages/{id}': { state: 'disabled' },
     'POST /api/v1/partner-tariffs': {
       partner: w[side].partnerId, base: 'ITSaaS-PROF', code: 'PROBE', name_ru: 'Проба', prices: [{ term: 1, amount: 300000 }],
     },
@@ -151,6 +157,7 @@ function fill(route, victim) {
         statements: v.statement,
         distributors: v.distributor,
         webhooks: v.webhook,
+        regpages: v.regpage,
       }[route.path.split('/')[3]] ?? v.subscription,
       d: v.webhookDelivery,
     },
@@ -239,6 +246,7 @@ const LIST_IDS = {
   '/api/v1/member-invites': 'invite', // the partner owner's own: invitations to the partner
   '/api/v1/transfers': 'transfer',    // the partner's own: filed to take over a client
   '/api/v1/statements': 'statement',  // the partner's own monthly statements
+  '/api/v1/regpages': 'regpage',      // the partner's own registration pages
 };
 
 test("scoped lists and their exports hold none of the other side's rows", async () => {
