@@ -234,7 +234,7 @@ test('R-ONB-5: a disabled page says «Регистрация закрыта» an
   assert.equal(r.status, 410);
   assert.equal(count('SELECT COUNT(*) FROM signups'), before);
   assert.equal((await A.owner.patch(`/api/v1/regpages/${page.id}`, { state: 'active' })).status, 200);
-  assert.equal(count(`SELECT COUNT(*) FROM audit WHERE action IN ('regpage.disabled', 'regpage.enabled') AND object_id = ${page.id}`), 2);
+  assert.equal(count(`SELECT COUNT(*) FROM audit WHERE action IN ('regpage.disabled', 'regpage.enabled') AND object_id = '${page.id}'`), 2);
 });
 
 test("R-ONB-7: the provider's own page makes a lead in the pool", async () => {
