@@ -737,8 +737,9 @@ register_tx(struct ob_ctx *ctx, void *arg)
     if ((rc = owner(ctx, r)) != 0)
         return rc;
     if ((rc = ob_event_emit(ctx, "subscriber.registered", page->partner, r->out->subscriber,
-                            json_pack("{s:s, s:I, s:I}", "source", "page", "page",
-                                      (json_int_t)page->id, "signup", (json_int_t)signup),
+                            json_pack("{s:s, s:o, s:I, s:I}", "source", "page", "partner",
+                                      page->partner ? json_integer(page->partner) : json_null(),
+                                      "page", (json_int_t)page->id, "signup", (json_int_t)signup),
                             NULL)) != 0 ||
         (rc = tell_partner(ctx, r, code)) != 0)
         return rc;
