@@ -259,3 +259,21 @@ test('R-ONB-5: statistics count registrations per month', async () => {
   const list = await A.owner.get('/api/v1/regpages');
   assert.equal(list.body.items.find((p) => p.id === page.id).stats.registrations, st.body.registrations);
 });
+
+test("R-ONB-5: a page's application gets its data area at registration («добавится и запустится»)", async () => {
+  const prof = tariffs.find((t) => t.code === 'ITSaaS-PROF');
+  const set = await ctx.admin.patch('/api/v1/applications/accounting',
+    { backend_url: 'http://127.0.0.1:9', backend_secret: 'a-test-backend-secret-of-32-chars-or-more' });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  const p = await A.owner.post('/api/v1/regpages', { name: 'С базой', tariff_id: prof.id, application: 'accounting' });
+  assert.equal(p.status, 201, JSON.stringify(p.body));
+  assert.equal(p.body.application.code, 'accounting');
+  const email = uniqueEmail('area');
+  assert.equal((await post(p.body.slug, { name: 'С базой', email, phone: '+79001234567' })).status, 303);
+  const sub = count(`SELECT subscriber_id FROM signups WHERE email = '${email}'`);
+  assert.equal(count(`SELECT COUNT(*) FROM areas WHERE subscriber_id = ${sub}`), 1);
+  // an application the catalog lacks is refused on its field
+  const bad = await A.owner.post('/api/v1/regpages', { name: 'x', tariff_id: prof.id, application: 'nope' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.field, 'application');
+});

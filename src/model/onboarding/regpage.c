@@ -28,6 +28,8 @@
 #include "base/date.h"
 #include "base/rand.h"
 #include "db/db.h"
+#include "base/log.h"
+#include "model/areas/area.h"
 #include "model/catalog/catalog.h"
 #include "model/core/audit.h"
 #include "model/core/event.h"
@@ -750,6 +752,35 @@ register_tx(struct ob_ctx *ctx, void *arg)
                          r->email);
 }
 
+/* The page's application: its data area, created after the registration
+ * committed (the guide: "после регистрации пользователю автоматически
+ * добавится и запустится приложение"), on the service's behalf. It is
+ * not part of the registration: a backend that is down or a limit leaves
+ * the client registered without it (logged), and the welcome page shows
+ * the areas as they are. */
+static void
+area_start(struct ob_ctx *ctx, const struct ob_regpage *page, const char *lang,
+           struct ob_regpage_result *out)
+{
+    struct ob_actor saved = ctx->actor;
+    struct ob_area_new a = { .subscriber = out->subscriber, .app = page->app_code,
+                             .name = !strcmp(lang, "en") ? page->app_name_en
+                                                         : page->app_name_ru };
+    int rc;
+
+    memset(&ctx->actor, 0, sizeof(ctx->actor));
+    ctx->actor.system = true;
+    ctx->actor.name = "system";
+    rc = ob_area_create(ctx, &a, &out->area);
+    ctx->actor = saved;
+    if (rc != 0) {
+        ob_log(OB_LOG_WARN, "regpage area", "{s:I, s:s, s:s}", "subscriber",
+               (json_int_t)out->subscriber, "app", page->app_code, "error", ctx->err.message);
+        ob_err_clear(&ctx->err);
+        out->area = 0;
+    }
+}
+
 int
 ob_regpage_register(struct ob_ctx *ctx, const struct ob_regpage *page,
                     const struct ob_regpage_signup *in, struct ob_regpage_result *out)
@@ -760,7 +791,10 @@ ob_regpage_register(struct ob_ctx *ctx, const struct ob_regpage *page,
 
     memset(out, 0, sizeof(*out));
     r.lang = in->lang && !strcmp(in->lang, "en") ? "en" : "ru";
-    if ((rc = ob_regpage_signup_check(ctx, in, email, sizeof(email))) != 0)
+    if ((rc = ob_regpage_signup_check(ctx, in, email, sizeof(email))) != 0 ||
+        (rc = ob_db_tx(ctx, OB_DB_WRITE, register_tx, &r)) != 0)
         return rc;
-    return ob_db_tx(ctx, OB_DB_WRITE, register_tx, &r);
+    if (page->app && !page->confirm_email)
+        area_start(ctx, page, r.lang, out);
+    return 0;
 }

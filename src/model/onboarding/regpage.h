@@ -106,6 +106,7 @@ int ob_regpage_reserve(struct ob_ctx *ctx);
 
 struct ob_regpage_result {
     int64_t subscriber, person;
+    int64_t area;                       /* the page's application's data area, 0: none */
     bool signed_in;                     /* a new person: link holds the sign-in link's secret */
     char link[OB_SECRET_LEN];
 };
