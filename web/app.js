@@ -17,6 +17,7 @@ import * as areas from './pages/areas.js';
 import * as statements from './pages/statements.js';
 import * as webhooks from './pages/webhooks.js';
 import * as mail from './pages/mail.js';
+import * as regpages from './pages/regpages.js';
 
 import { session, account, kind, refreshMe, navigate, setRouter } from './session.js';
 
@@ -57,6 +58,8 @@ const ROUTES = [
   { path: '/statements/:id', kinds: { provider: statements.statement, partner: statements.statement } },
   { path: '/webhooks', kinds: { provider: webhooks.webhooks, partner: webhooks.webhooks } },
   { path: '/webhooks/:id', kinds: { provider: webhooks.webhook, partner: webhooks.webhook } },
+  { path: '/regpages', kinds: { provider: regpages.regpages, partner: regpages.regpages } },
+  { path: '/regpages/:id', kinds: { provider: regpages.regpage, partner: regpages.regpage } },
 ];
 
 // Each item names the roles that may open it, as the server checks them
@@ -74,6 +77,7 @@ const NAV = {
     { href: '/distributors', label: 'nav.distributors' },
     { href: '/audit', label: 'nav.audit' },
     { href: '/webhooks', label: 'nav.webhooks', roles: ['admin'] },
+    { href: '/regpages', label: 'nav.regpages', roles: ['admin', 'operator', 'auditor', 'support'] },
     { href: '/mail', label: 'nav.mail' },
   ],
   partner: [
@@ -85,6 +89,7 @@ const NAV = {
     { href: '/statements', label: 'nav.statements' },
     { href: '/organization', label: 'nav.organization' },
     { href: '/webhooks', label: 'nav.webhooks', roles: ['owner'] },
+    { href: '/regpages', label: 'nav.regpages', roles: ['owner', 'operator'] },
   ],
   subscriber: [
     { href: '/subscription', label: 'nav.subscription' },

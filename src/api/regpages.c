@@ -333,6 +333,19 @@ struct view {
     const char *field, *error;          /* the refusal, next to its field ("" for the form) */
 };
 
+/* "день/дня/дней" or "day/days" for n. */
+static const char *
+days_word(const char *lang, int n)
+{
+    if (!strcmp(lang, "en"))
+        return n == 1 ? "day" : "days";
+    if (n % 10 == 1 && n % 100 != 11)
+        return "день";
+    if (n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14))
+        return "дня";
+    return "дней";
+}
+
 static int
 render(struct ob_req *req, struct ob_resp *resp, int status, const struct view *v)
 {
@@ -350,6 +363,7 @@ render(struct ob_req *req, struct ob_resp *resp, int status, const struct view *
         json_object_set_new(one, "tariff", json_string(!strcmp(v->lang, "en") ? p->tariff_name_en
                                                                               : p->tariff_name_ru));
         json_object_set_new(one, "days", json_integer(p->trial_days));
+        json_object_set_new(one, "days_word", json_string(days_word(v->lang, p->trial_days)));
         json_object_set_new(one, "action", json_string(ob_arena_printf(&ctx->arena, "/r/%s",
                                                                        p->slug)));
         json_object_set_new(one, "app", json_string(!strcmp(v->lang, "en") ? p->app_name_en
@@ -678,7 +692,7 @@ ob_api_signin_link(struct ob_req *req, struct ob_resp *resp)
         return rc;
     ob_api_session_cookie(req, resp, s.secret, ctx->cfg->session_max_hours * 3600);
     resp->status = 303;
-    ob_resp_header(resp, "Location", ob_arena_printf(&ctx->arena, "/#/welcome/%lld",
+    ob_resp_header(resp, "Location", ob_arena_printf(&ctx->arena, "/welcome/%lld",
                                                      (long long)sub));
     ob_resp_header(resp, "Cache-Control", "no-store");
     ob_resp_header(resp, "Referrer-Policy", "no-referrer");
