@@ -22,6 +22,7 @@
 #include "model/areas/area.h"
 #include "base/config.h"
 #include "model/catalog/catalog.h"
+#include "model/onboarding/regpage.h"
 #include "model/parties/invite.h"
 #include "model/subscriptions/its.h"
 #include "model/identity/member.h"
@@ -521,6 +522,32 @@ mail(struct ob_ctx *ctx)
     return rc;
 }
 
+/* Альфа Софт's registration page (R-ONB-5): its own tariff for 14 days,
+ * with the accounting application; a client registering on it starts at
+ * once, and the partner's owner and operator get a mail. */
+static int
+regpage(struct ob_ctx *ctx, int64_t alfa)
+{
+    struct ob_regpage_change in = { .partner = alfa, .name = "Сайт компании", .trial_set = true,
+                                    .trial_days = 14, .app_set = true, .app = "accounting",
+                                    .confirm_email = -1 };
+    struct ob_tariff t;
+    struct ob_regpage p;
+    int rc;
+
+    if ((rc = ob_catalog_tariff_find(ctx, "ALFA-PROF", alfa, &t)) != 0)
+        return rc;
+    in.tariff = t.id;
+    return ob_regpage_create(ctx, &in, &p);
+}
+
+static int
+first_page(const struct ob_regpage *p, void *arg)
+{
+    snprintf(arg, OB_REGPAGE_SLUG_LEN + 1, "%s", p->slug);
+    return 1;
+}
+
 /* All in one transaction: a failure leaves the database without demo data. */
 static int
 seed(struct ob_ctx *ctx, void *arg)
@@ -562,7 +589,8 @@ seed(struct ob_ctx *ctx, void *arg)
         (rc = subscriber(ctx, beta, "ООО Вектор", "boss@vector.test", &vector)) ||
         (rc = history(ctx, alfa, beta, sub, first)) ||
         (rc = areas(ctx, romashka, sub, vector)) || (rc = registers(ctx, alfa)) ||
-        (rc = statements(ctx)) || (rc = transfer(ctx, alfa, vector)) || (rc = mail(ctx)))
+        (rc = statements(ctx)) || (rc = transfer(ctx, alfa, vector)) || (rc = mail(ctx)) ||
+        (rc = regpage(ctx, alfa)))
         return rc;
     for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++)
         if ((rc = set_password(ctx, (void *)logins[i].email)) != 0)
@@ -582,5 +610,14 @@ ob_demo_seed(struct ob_ctx *ctx)
            again ? "  Demo data were there already." : "  Demo data created.", PASSWORD);
     for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++)
         printf("    %-28s %s, %s\n", logins[i].email, logins[i].name, logins[i].who);
+    {
+        char slug[OB_REGPAGE_SLUG_LEN + 1] = "";
+
+        if (ob_regpage_list(ctx, 0, 0, 1, first_page, slug) == 0 && *slug)
+            printf("\n  A client registers itself on Альфа Софт's registration page:\n    %s/r/%s\n",
+                   ctx->cfg && ctx->cfg->public_url[0] ? ctx->cfg->public_url
+                                                       : "http://127.0.0.1:8080",
+                   slug);
+    }
     return 0;
 }
