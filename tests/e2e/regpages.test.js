@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, newPartner, newEmployee, uniqueEmail, lastMail } from './lib/accounts.js';
-import { query } from './lib/db.js';
+import { query, lastLink } from './lib/db.js';
 import { Client } from './lib/session.js';
 
 let ctx, A, B, page, tariffs;
@@ -276,4 +276,29 @@ test("R-ONB-5: a page's application gets its data area at registration («доб
   const bad = await A.owner.post('/api/v1/regpages', { name: 'x', tariff_id: prof.id, application: 'nope' });
   assert.equal(bad.status, 400);
   assert.equal(bad.body.field, 'application');
+});
+
+test('R-ONB-5: a page that asks for a confirmed address: «Проверьте почту», the mailed link confirms, signs in and starts the area', async () => {
+  const prof = tariffs.find((t) => t.code === 'ITSaaS-PROF');
+  const p = (await A.owner.post('/api/v1/regpages', { name: 'С подтверждением', tariff_id: prof.id, application: 'accounting', confirm_email: true })).body;
+  assert.equal(p.confirm_email, true);
+  const email = uniqueEmail('confirm');
+  const r = await post(p.slug, { name: 'Осторожный', email, phone: '+79001234567' });
+  assert.equal(r.status, 303);
+  assert.match(r.headers.get('location'), /sent=1/, 'not signed in by the answer');
+  const sub = count(`SELECT subscriber_id FROM signups WHERE email = '${email}'`);
+  assert.equal(count(`SELECT COUNT(*) FROM areas WHERE subscriber_id = ${sub}`), 0, 'no area before the address is confirmed');
+  assert.equal(lastMail(ctx.db, email).template, 'regpage_confirm');
+  const link = lastLink(ctx.db, email);
+  assert.equal(link.page, '/link');
+  // valid for hours, not 10 minutes (the clock moved 601 s in an earlier test; move 20 minutes more)
+  await ctx.s.fetch('/api/v1/test/clock', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: 1200 }) });
+  const open = await ctx.s.fetch(`/auth/link?token=${link.token}`, { redirect: 'manual' });
+  assert.equal(open.status, 303);
+  assert.equal(open.headers.get('location'), `/welcome/${sub}`);
+  assert.equal(count(`SELECT COUNT(*) FROM signups WHERE subscriber_id = ${sub} AND confirmed_at IS NOT NULL`), 1);
+  assert.equal(count(`SELECT COUNT(*) FROM areas WHERE subscriber_id = ${sub}`), 1);
+  assert.equal(lastMail(ctx.db, email).template, 'regpage_welcome', 'then the link to set a password');
+  const st = await A.owner.get(`/api/v1/regpages/${p.id}/stats`);
+  assert.equal(st.body.confirmed, 1);
 });

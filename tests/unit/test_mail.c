@@ -376,6 +376,14 @@ static const struct tmpl_case {
     { "partner_approved", "{\"name\":\"Анна\",\"account\":\"ООО <Ромашка>\","
                           "\"link\":\"http://x/l?t=1&a=2\",\"hours\":24}" },
     { "partner_rejected", "{\"name\":\"Анна\",\"account\":\"Ромашка\",\"reason\":\"нет ИНН\"}" },
+    { "regpage_welcome", "{\"name\":\"Анна\",\"account\":\"ООО <Ромашка>\","
+                         "\"link\":\"http://x/l?t=1&a=2\",\"hours\":24}" },
+    { "regpage_confirm", "{\"name\":\"Анна\",\"account\":\"ООО <Ромашка>\","
+                         "\"link\":\"http://x/l?t=1&a=2\",\"hours\":24}" },
+    { "regpage_registered", "{\"name\":\"Ольга\",\"client\":\"ООО <Ромашка>\","
+                            "\"email\":\"a@b.test\",\"phone\":\"+7 900 1234567\","
+                            "\"page\":\"Сайт\",\"code\":1001,\"subscriber\":5,"
+                            "\"partner_name\":\"Альфа Софт\"}" },
     { "member_invited", "{\"inviter\":\"Анна\",\"account\":\"ООО <Ромашка>\",\"kind\":\"абонент\","
                         "\"roles\":\"пользователь\",\"link\":\"http://x/l?t=1\","
                         "\"until\":\"05.03.2027 14:05 (Europe/Moscow)\",\"email\":\"a@x\"}" },

@@ -677,6 +677,29 @@ tell_partner(struct ob_ctx *ctx, const struct reg *r, int64_t code)
     return rc;
 }
 
+/* A page that asks for a confirmed address: the new person is not signed
+ * in by the answer; the mailed link (valid --link-hours) confirms, signs in
+ * and starts the data area. */
+static int
+confirm_mail(struct ob_ctx *ctx, struct reg *r)
+{
+    const char *base = ctx->cfg && ctx->cfg->public_url[0] ? ctx->cfg->public_url : "";
+    char secret[OB_SECRET_LEN];
+    json_t *vars;
+    int rc;
+
+    if ((rc = ob_signin_link_create(ctx, r->out->person, r->out->subscriber, true, secret)) != 0)
+        return rc;
+    vars = json_pack("{s:s, s:s, s:s, s:i}", "name", r->in->name, "account", r->in->name, "link",
+                     ob_arena_printf(&ctx->arena, "%s/auth/link?token=%s", base, secret), "hours",
+                     ctx->cfg && ctx->cfg->link_hours ? ctx->cfg->link_hours : 24);
+    sodium_memzero(secret, sizeof(secret));
+    rc = ob_mail_person(ctx, r->out->person, NULL, "regpage_confirm", vars, r->out->subscriber,
+                        NULL);
+    json_decref(vars);
+    return rc;
+}
+
 /* The owner of the new subscriber (see regpage.h). */
 static int
 owner(struct ob_ctx *ctx, struct reg *r)
@@ -688,9 +711,12 @@ owner(struct ob_ctx *ctx, struct reg *r)
     if ((rc = ob_person_ensure(ctx, r->email, r->in->name, r->lang, &out->person, &created)) != 0)
         return rc;
     if (created) {
+        if ((rc = ob_account_set_member(ctx, out->subscriber, out->person, OB_ROLE_OWNER)) != 0)
+            return rc;
+        if (r->page->confirm_email)
+            return confirm_mail(ctx, r);
         out->signed_in = true;
-        if ((rc = ob_account_set_member(ctx, out->subscriber, out->person, OB_ROLE_OWNER)) != 0 ||
-            (rc = ob_signin_link_create(ctx, out->person, out->subscriber, out->link)) != 0)
+        if ((rc = ob_signin_link_create(ctx, out->person, out->subscriber, false, out->link)) != 0)
             return rc;
         return ob_auth_link_send(ctx, out->person, "activate", "regpage_welcome", r->in->name);
     } else {
@@ -779,6 +805,47 @@ area_start(struct ob_ctx *ctx, const struct ob_regpage *page, const char *lang,
         ob_err_clear(&ctx->err);
         out->area = 0;
     }
+}
+
+int
+ob_regpage_confirm_tx(struct ob_ctx *ctx, int64_t person, int64_t subscriber)
+{
+    char name[256] = "";
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE signups SET confirmed_at = ? WHERE subscriber_id = ? AND "
+                          "confirmed_at IS NULL",
+                          "ii", ob_clock_now(ctx), subscriber);
+    int rc;
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if (n == 0)
+        return 0;
+    if ((rc = ob_db_get_text(ctx->db, name, sizeof(name), "SELECT name FROM accounts WHERE id = ?",
+                             "i", subscriber)) < 0)
+        return ob_db_err(ctx, rc);
+    return ob_auth_link_send(ctx, person, "activate", "regpage_welcome", name);
+}
+
+void
+ob_regpage_confirmed(struct ob_ctx *ctx, int64_t subscriber)
+{
+    struct ob_regpage p;
+    struct ob_regpage_result out = { .subscriber = subscriber };
+    char lang[8] = "ru";
+    int64_t page = 0, areas = 0;
+
+    if (ob_db_get_int(ctx->db, &page, "SELECT COALESCE(regpage_id, 0) FROM signups WHERE "
+                                      "subscriber_id = ?", "i", subscriber) < 0 ||
+        ob_db_get_text(ctx->db, lang, sizeof(lang), "SELECT lang FROM signups WHERE "
+                                                    "subscriber_id = ?", "i", subscriber) < 0 ||
+        ob_db_get_int(ctx->db, &areas, "SELECT COUNT(*) FROM areas WHERE subscriber_id = ?", "i",
+                      subscriber) < 0 ||
+        !page || areas || load(ctx, page, &p) != 0 || !p.app) {
+        ob_err_clear(&ctx->err);
+        return;
+    }
+    area_start(ctx, &p, lang, &out);
 }
 
 int

@@ -115,6 +115,14 @@ struct ob_regpage_result {
 int ob_regpage_register(struct ob_ctx *ctx, const struct ob_regpage *page,
                         const struct ob_regpage_signup *in, struct ob_regpage_result *out);
 
+/* The mailed link of a page that asks for a confirmed address was
+ * followed (model/onboarding/signin.c): _tx, in the link's transaction,
+ * marks the registration confirmed and mails person the link to set a
+ * password; after the commit, ob_regpage_confirmed starts the page's data
+ * area (on the service's behalf; a failure is logged, not returned). */
+int ob_regpage_confirm_tx(struct ob_ctx *ctx, int64_t person, int64_t subscriber);
+void ob_regpage_confirmed(struct ob_ctx *ctx, int64_t subscriber);
+
 /* ---- parsers (unit-tested) ----------------------------------------------------------- */
 
 /* Is s a slug as ob_regpage_create makes them (16 base64url characters)? */

@@ -4,32 +4,37 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/config.h"
 #include "base/ctx.h"
 #include "db/db.h"
 #include "model/identity/person.h"
+#include "model/onboarding/regpage.h"
 #include "model/onboarding/signin.h"
 #include "base/banned.h"
 
 int
-ob_signin_link_create(struct ob_ctx *ctx, int64_t person, int64_t subscriber,
+ob_signin_link_create(struct ob_ctx *ctx, int64_t person, int64_t subscriber, bool confirms,
                       char secret[OB_SECRET_LEN])
 {
     int64_t now = ob_clock_now(ctx), n;
+    int64_t ttl = confirms ? (int64_t)(ctx->cfg && ctx->cfg->link_hours ? ctx->cfg->link_hours
+                                                                         : 24) * 3600
+                           : OB_SIGNIN_LINK_SECONDS;
     char hash[65];
 
     ob_auth_new_secret(secret);
     ob_auth_hash(secret, hash);
     n = ob_db_run(ctx->db,
                   "INSERT INTO signin_links (token_hash, person_id, subscriber_id, created_at, "
-                  "expires_at) VALUES (?, ?, ?, ?, ?)",
-                  "tiiii", hash, person, subscriber, now, now + OB_SIGNIN_LINK_SECONDS);
+                  "expires_at, confirms) VALUES (?, ?, ?, ?, ?, ?)",
+                  "tiiiii", hash, person, subscriber, now, now + ttl, (int64_t)confirms);
     return n < 0 ? ob_db_err(ctx, (int)n) : 0;
 }
 
 struct use {
     const char *token, *old;
     struct ob_signed_in *out;
-    int64_t person, subscriber;
+    int64_t person, subscriber, confirms;
 };
 
 static int
@@ -61,12 +66,17 @@ use_tx(struct ob_ctx *ctx, void *arg)
                             hash)) < 0 ||
         (rc = ob_db_get_int(ctx->db, &u->subscriber,
                             "SELECT subscriber_id FROM signin_links WHERE token_hash = ?", "t",
+                            hash)) < 0 ||
+        (rc = ob_db_get_int(ctx->db, &u->confirms,
+                            "SELECT confirms FROM signin_links WHERE token_hash = ?", "t",
                             hash)) < 0)
         return ob_db_err(ctx, rc);
     if ((rc = ob_person_get(ctx, u->person, &p)) != 0)
         return rc;
     if (p.disabled)
         return invalid(ctx);
+    if (u->confirms && (rc = ob_regpage_confirm_tx(ctx, u->person, u->subscriber)) != 0)
+        return rc;
     return ob_auth_session_start(ctx, u->person, p.email, u->old, u->out);
 }
 
@@ -82,5 +92,7 @@ ob_signin_link_use(struct ob_ctx *ctx, const char *token, const char *old,
     if ((rc = ob_db_tx(ctx, OB_DB_WRITE, use_tx, &u)) != 0)
         return rc;
     *subscriber = u.subscriber;
+    if (u.confirms)
+        ob_regpage_confirmed(ctx, u.subscriber);
     return 0;
 }

@@ -11,6 +11,7 @@
 #ifndef OB_MODEL_ONBOARDING_SIGNIN_H
 #define OB_MODEL_ONBOARDING_SIGNIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model/identity/authn.h"
@@ -20,11 +21,14 @@ struct ob_ctx;
 #define OB_SIGNIN_LINK_SECONDS 600
 
 /* A new link for person to land on subscriber's welcome page; secret gets
- * its token. Joins the caller's transaction. */
-int ob_signin_link_create(struct ob_ctx *ctx, int64_t person, int64_t subscriber,
+ * its token. `confirms`: a link mailed to the address, valid for
+ * --link-hours, whose use confirms the address; else the answer's own
+ * link, valid for OB_SIGNIN_LINK_SECONDS. Joins the caller's transaction. */
+int ob_signin_link_create(struct ob_ctx *ctx, int64_t person, int64_t subscriber, bool confirms,
                           char secret[OB_SECRET_LEN]);
 /* Use a link: a session of its person starts (the session of cookie `old`,
- * may be NULL, ends). OB_EINVAL on "token" ("signin.link_invalid") when it
+ * may be NULL, ends). A confirming link also confirms the registration
+ * (model/onboarding/regpage.h, ob_regpage_confirm). OB_EINVAL on "token" ("signin.link_invalid") when it
  * is unknown, used or expired: one refusal for all, nothing told. */
 int ob_signin_link_use(struct ob_ctx *ctx, const char *token, const char *old,
                        struct ob_signed_in *out, int64_t *subscriber);
