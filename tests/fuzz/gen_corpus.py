@@ -39,6 +39,8 @@ PARAMS = {
     ("promotions", "code"): "@PROMO@", ("its-contracts", "contract"): "@CONTRACT@",
     ("subscriptions", "id"): "@SUBSCRIPTION@", ("areas", "id"): "@AREA@",
     ("grants", "id"): "@GRANT@", ("sessions", "id"): "@SESSION@",
+    # the demo's registration page is the first; its slug is random: one of its shape
+    ("regpages", "id"): "1", ("r", "slug"): "AAAAAAAAAAAAAAAA",
     # not the signed-in people's own tokens: revoking one would shut later seeds out
     ("tokens", "id"): "999999", ("tasks", "id"): "1",
     # objects the demo seeding makes no fixed handle for: low ids, a past month
