@@ -67,6 +67,8 @@ enum {
     OB_ROUTE_SIGNED = 1 << 4,   /* application backends may call it signed (docs/app-backend.md) */
     OB_ROUTE_SESSION = 1 << 5,  /* the person's login: a signed-in session, never an API token */
     OB_ROUTE_UPLOAD = 1 << 6,   /* a file upload: the body may reach OB_UPLOAD_BODY_MAX */
+    OB_ROUTE_ANON = 1 << 7,     /* public and blind to who calls: no cookie or token is read (a
+                                   form any site posts: a signed-in visitor is no CSRF refusal) */
 };
 
 /* The body cap of an OB_ROUTE_UPLOAD route when --body-max is lower: a

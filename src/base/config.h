@@ -44,10 +44,10 @@ struct ob_config {
     int session_max_hours;
     int link_hours;
     int invite_days;            /* member invitations stay valid this long */
-    int signup_limit_page;      /* registrations through pages per address per window (R-ONB-6) */
-    int signup_limit_page_minutes;
     int transfer_answer_days;   /* R-TRF-1: the current partner's time to answer */
     int app_idle_seconds;       /* application sessions (R-DA-4) */
+    int signup_limit_page;      /* registrations through pages per address per window (R-ONB-6) */
+    int signup_limit_page_minutes;
     int app_grace_minutes;
     int area_restore_days;
     int backend_timeout_seconds;

@@ -535,6 +535,8 @@ authenticate(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
     bool changing = strcmp(in->method, "GET") && strcmp(in->method, "HEAD");
     int rc;
 
+    if (rt->flags & OB_ROUTE_ANON)
+        return 0;
     if ((rt->flags & OB_ROUTE_SIGNED) && in->header &&
         in->header(in->hctx, "X-Oblako-Signature"))
         return ob_backend_verify(&s->ctx, in->header(in->hctx, "X-Oblako-App"),

@@ -302,3 +302,16 @@ test('R-ONB-5: a page that asks for a confirmed address: «Проверьте п
   const st = await A.owner.get(`/api/v1/regpages/${p.id}/stats`);
   assert.equal(st.body.confirmed, 1);
 });
+
+test('R-ONB-5: the form takes no cookie: a signed-in visitor of the same site posting without a CSRF token registers as anybody', async () => {
+  const email = uniqueEmail('samesite');
+  const r = await ctx.s.fetch(`/r/${page.slug}`, {
+    method: 'POST', redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `oblako_session=${A.owner.cookie}`, origin: 'https://partner.example' },
+    body: form({ name: 'Сосед', email, phone: '+79001234567' }),
+  });
+  assert.equal(r.status, 303);
+  const sub = count(`SELECT subscriber_id FROM signups WHERE email = '${email}'`);
+  assert.equal(count(`SELECT COUNT(*) FROM memberships m JOIN persons p ON p.id = m.person_id WHERE m.account_id = ${sub} AND p.email = '${email}'`), 1,
+    'the owner is the typed address, not the signed-in visitor');
+});

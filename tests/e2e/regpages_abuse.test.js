@@ -70,7 +70,7 @@ test('R-ONB-6: bad input and the honeypot from a third address make nothing', as
   assert.equal(count('SELECT COUNT(*) FROM signups'), before);
 });
 
-test('an API token of the partner owner manages its pages like the cabinet; it cannot register anybody', async () => {
+test('an API token of the partner owner manages its pages like the cabinet (docs/decisions.md)', async () => {
   const tok = await A.owner.post('/api/v1/tokens', { name: 'site', roles: 'owner', account: A.id });
   assert.equal(tok.status, 201, JSON.stringify(tok.body));
   const auth = { authorization: `Bearer ${tok.body.token}`, 'content-type': 'application/json' };
