@@ -738,6 +738,7 @@ register_tx(struct ob_ctx *ctx, void *arg)
     struct ob_trial_spec spec = { .tariff = page->tariff, .days = page->trial_days };
     int64_t now = ob_clock_now(ctx), code = 0, signup = 0, n;
     char state[16] = "";
+    json_t *data;
     int rc;
 
     if ((rc = ob_db_get_text(ctx->db, state, sizeof(state),
@@ -764,12 +765,13 @@ register_tx(struct ob_ctx *ctx, void *arg)
     }
     if ((rc = owner(ctx, r)) != 0)
         return rc;
-    if ((rc = ob_event_emit(ctx, "subscriber.registered", page->partner, r->out->subscriber,
-                            json_pack("{s:s, s:o, s:I, s:I}", "source", "page", "partner",
-                                      page->partner ? json_integer(page->partner) : json_null(),
-                                      "page", (json_int_t)page->id, "signup", (json_int_t)signup),
-                            NULL)) != 0 ||
-        (rc = tell_partner(ctx, r, code)) != 0)
+    data = json_pack("{s:s, s:o, s:I, s:I}", "source", "page", "partner",
+                     page->partner ? json_integer(page->partner) : json_null(), "page",
+                     (json_int_t)page->id, "signup", (json_int_t)signup);
+    rc = ob_event_emit(ctx, "subscriber.registered", page->partner, r->out->subscriber, data,
+                       NULL);
+    json_decref(data);      /* ob_event_emit does not steal it */
+    if (rc != 0 || (rc = tell_partner(ctx, r, code)) != 0)
         return rc;
     return ob_audit_with(ctx, r->out->subscriber, "regpage.registered", "regpage", page->id,
                          json_pack("{s:s, s:s, s:s}", "name", r->in->name, "page", page->name,
