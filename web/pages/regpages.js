@@ -38,13 +38,14 @@ function fields(c) {
       options: [{ value: '', label: t('regpages.app_none') }, ...c.apps.map((a) => ({ value: a.code, label: localName(a) }))] },
     { name: 'origins', label: t('regpages.origins'), type: 'textarea', span: 2, mono: true, rows: 2,
       placeholder: 'https://partner.ru', hint: t('regpages.origins_hint') },
+    { name: 'confirm_email', label: t('regpages.confirm_email'), type: 'checkbox', span: 2, hint: t('regpages.confirm_email_hint') },
   ];
 }
 
 function body(v) {
   return {
     name: v.name, tariff_id: Number(v.tariff_id), trial_days: Number(v.trial_days),
-    application: v.application || null, origins: v.origins || '',
+    application: v.application || null, origins: v.origins || '', confirm_email: !!v.confirm_email,
   };
 }
 
@@ -52,7 +53,7 @@ async function editPage(p, done) {
   let c;
   try { c = await choices(); } catch (err) { toastError(err); return; }
   const values = p
-    ? { name: p.name, tariff_id: p.tariff.id, trial_days: p.trial_days, application: p.application?.code || '', origins: p.origins.join('\n') }
+    ? { name: p.name, tariff_id: p.tariff.id, trial_days: p.trial_days, application: p.application?.code || '', origins: p.origins.join('\n'), confirm_email: p.confirm_email }
     : { trial_days: 30, tariff_id: c.tariffs[0]?.id, application: '' };
   const r = await formDialog({
     title: p ? t('regpages.edit') : t('regpages.new'), fields: fields(c), values, wide: true,
@@ -193,6 +194,7 @@ export async function regpage(main, { params, query }) {
       [t('regpages.days'), tn('regpages.n_days', p.trial_days)],
       [t('regpages.app'), p.application ? localName(p.application) : t('regpages.app_none')],
       [t('regpages.origins'), p.origins.length ? h('span', { class: 'mono', text: p.origins.join(', ') }) : t('regpages.no_origins')],
+      [t('regpages.confirm_email'), p.confirm_email ? t('regpages.yes') : t('regpages.no')],
       [t('common.state'), stateBadge(p)],
     ]), { actions }),
     tabs(TABS.map((x) => ({ value: x, label: tabLabel(x) })), tab,
