@@ -147,6 +147,11 @@ OB_HANDLER(ob_api_invites_delete);
 OB_HANDLER(ob_api_invites_resend);
 OB_HANDLER(ob_api_invite_view);
 OB_HANDLER(ob_api_invite_accept);
+/* invitations.c */
+OB_HANDLER(ob_api_invitations_list);
+OB_HANDLER(ob_api_invitations_create);
+OB_HANDLER(ob_api_invitations_revoke);
+OB_HANDLER(ob_api_signup);
 
 /* statements.c */
 OB_HANDLER(ob_api_statements_list);

@@ -44,6 +44,10 @@ struct ob_config {
     int session_max_hours;
     int link_hours;
     int invite_days;            /* member invitations stay valid this long */
+    int invitation_days;        /* invitation codes for registration (R-ONB-1) */
+    int signup_limit_address;   /* codes tried per address per window (R-ONB-6) */
+    int signup_limit_code;      /* attempts per code per window */
+    int signup_limit_minutes;
     int transfer_answer_days;   /* R-TRF-1: the current partner's time to answer */
     int app_idle_seconds;       /* application sessions (R-DA-4) */
     int signup_limit_page;      /* registrations through pages per address per window (R-ONB-6) */

@@ -23,6 +23,7 @@ static atomic_uint_fast64_t hist[NBUCKETS + 1];
 static atomic_uint_fast64_t hist_sum_us, hist_count;
 static atomic_int in_flight;
 static atomic_uint_fast64_t password_hashes;
+static atomic_uint_fast64_t signup_codes;
 static atomic_uint_fast64_t cuts[2];
 
 #define MAX_JOBS 64
@@ -168,6 +169,12 @@ ob_metrics_password_hash(void)
     atomic_fetch_add_explicit(&password_hashes, 1, memory_order_relaxed);
 }
 
+void
+ob_metrics_signup_code(void)
+{
+    atomic_fetch_add_explicit(&signup_codes, 1, memory_order_relaxed);
+}
+
 static int
 render_cuts(struct ob_buf *b)
 {
@@ -199,5 +206,13 @@ ob_metrics_render(struct ob_buf *b, const char *const *names, int nroutes)
                          "# TYPE oblako_password_hashes_total counter\n"
                          "oblako_password_hashes_total %llu\n",
                          (unsigned long long)atomic_load(&password_hashes));
+    if (rc == 0)
+        rc = ob_buf_addf(b,
+                         "# HELP oblako_signup_codes_checked_total Invitation codes looked up "
+                         "at sign-up (what a guessing storm gets evaluated, which the limits "
+                         "bound).\n"
+                         "# TYPE oblako_signup_codes_checked_total counter\n"
+                         "oblako_signup_codes_checked_total %llu\n",
+                         (unsigned long long)atomic_load(&signup_codes));
     return rc;
 }

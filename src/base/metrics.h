@@ -28,6 +28,9 @@ void ob_metrics_job(const char *kind, const char *name, const char *result);
 /* One password hash (argon2id, a sign-in's or a password change's) was
  * evaluated: the cost a guessing storm can impose, which the limits bound. */
 void ob_metrics_password_hash(void);
+/* One invitation code was looked up at sign-up (R-ONB-6): what the per-address
+ * and per-code limits bound. */
+void ob_metrics_signup_code(void);
 /* Render everything; names[i] labels route i ("GET /healthz"). */
 int ob_metrics_render(struct ob_buf *b, const char *const *names, int nroutes);
 

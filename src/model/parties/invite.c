@@ -167,7 +167,8 @@ inviter_of(struct ob_ctx *ctx, const char **out)
 }
 
 static int
-mail(struct ob_ctx *ctx, const struct ob_invite *v, const char *secret, const char *lang)
+mail(struct ob_ctx *ctx, const struct ob_invite *v, const char *secret, const char *lang,
+     const char *tmpl)
 {
     bool ru = strcmp(lang, "en") != 0;
     const char *base = ctx->cfg && ctx->cfg->public_url[0] ? ctx->cfg->public_url : "";
@@ -182,7 +183,8 @@ mail(struct ob_ctx *ctx, const struct ob_invite *v, const char *secret, const ch
                      "roles", roles_for_people(ctx, v->roles, ru), "inviter",
                      *v->inviter ? v->inviter : (ru ? "Сервис «Облако»" : "Oblako"), "until",
                      local_time(ctx, v->expires_at, ru), "email", v->email);
-    rc = ob_outbox_add(ctx, v->email, ru ? "ru" : "en", "member_invited", vars, v->account);
+    rc = ob_outbox_add(ctx, v->email, ru ? "ru" : "en", tmpl ? tmpl : "member_invited", vars,
+                       v->account);
     json_decref(vars);
     return rc;
 }
@@ -258,11 +260,11 @@ ob_invite_send(struct ob_ctx *ctx, const struct ob_invite_new *in, struct ob_inv
     ob_roles_format(in->roles, roles, sizeof(roles));
     rc = ob_db_get_int(ctx->db, &out->id,
                        "INSERT INTO member_invites (account_id, email, name, lang, roles, "
-                       "session_limit, token_hash, invited_by, created_at, expires_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                       "itttt" "mt" "zii", acc.id, out->email, out->name, lang, roles,
+                       "session_limit, token_hash, invited_by, created_at, expires_at, "
+                       "password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                       "itttt" "mt" "ziit", acc.id, out->email, out->name, lang, roles,
                        in->has_limit ? in->session_limit : -1, hash, ctx->actor.person, now,
-                       out->expires_at);
+                       out->expires_at, in->pwhash);
     if (rc < 0)
         return ob_db_err(ctx, rc);
     replaced = ob_db_run(ctx->db,
@@ -272,7 +274,7 @@ ob_invite_send(struct ob_ctx *ctx, const struct ob_invite_new *in, struct ob_inv
                          "iziiti", now, ctx->actor.person, out->id, acc.id, out->email, out->id);
     if (replaced < 0)
         return ob_db_err(ctx, (int)replaced);
-    rc = mail(ctx, out, secret, mail_lang);
+    rc = mail(ctx, out, secret, mail_lang, in->tmpl);
     sodium_memzero(secret, sizeof(secret));
     if (rc != 0)
         return rc;
@@ -557,6 +559,25 @@ by_token(struct ob_ctx *ctx, const char *token, struct ob_invite *out)
     return rc;
 }
 
+/* The password a sign-up kept with invitation id (R-ONB-2), in ctx's
+ * arena; *out NULL when none. */
+static int
+kept_password(struct ob_ctx *ctx, int64_t id, const char **out)
+{
+    char hash[256] = "";
+    int rc = ob_db_get_text(ctx->db, hash, sizeof(hash),
+                            "SELECT password_hash FROM member_invites WHERE id = ? AND "
+                            "password_hash IS NOT NULL",
+                            "i", id);
+
+    *out = NULL;
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (rc == OB_DB_ROW && *hash)
+        *out = ob_arena_strdup(&ctx->arena, hash);
+    return 0;
+}
+
 int
 ob_invite_view(struct ob_ctx *ctx, const char *token, struct ob_invite *out)
 {
@@ -567,12 +588,22 @@ ob_invite_view(struct ob_ctx *ctx, const char *token, struct ob_invite *out)
         return rc;
     rc = ob_person_find(ctx, out->email, &p);
     if (rc == OB_ENOTFOUND) {
+        const char *kept = NULL;
+
         ob_err_clear(&ctx->err);
-        out->needs_password = true;
+        if ((rc = kept_password(ctx, out->id, &kept)) != 0)
+            return rc;
+        out->needs_password = kept == NULL;
         return 0;
     }
     if (rc == 0)
         out->needs_password = !p.has_password;
+    if (rc == 0 && out->needs_password) {
+        const char *kept = NULL;
+
+        if ((rc = kept_password(ctx, out->id, &kept)) == 0)
+            out->needs_password = kept == NULL;
+    }
     return rc;
 }
 
@@ -644,6 +675,10 @@ accept(struct ob_ctx *ctx, void *arg)
         return rc;
     if (p.disabled)
         return ob_err_set(&ctx->err, OB_EPERM, "invite.login_disabled", "email=%s", v->email);
+    /* the password typed at sign-up, when the link brings none (R-ONB-2) */
+    if (!a->pwhash && !a->password_given && !p.has_password &&
+        (rc = kept_password(ctx, v->id, &a->pwhash)) != 0)
+        return rc;
     if ((rc = password_rule(ctx, a, &p)) != 0)
         return rc;
     /* the first password (and a name) of a person who had none; never replaces a password */

@@ -34,6 +34,9 @@ struct ob_invite_new {
     unsigned roles;
     bool has_limit;
     int64_t session_limit;
+    const char *pwhash; /* a sign-up's password hash (R-ONB-2): kept for an address
+                           without a password, set when the link is followed; NULL: none */
+    const char *tmpl;   /* the mail's template; NULL: member_invited */
 };
 
 struct ob_invite {
@@ -45,7 +48,8 @@ struct ob_invite {
     unsigned roles;
     bool has_limit;
     int64_t session_limit, created_at, expires_at;
-    bool needs_password; /* ob_invite_view only: the address has no password yet */
+    bool needs_password; /* ob_invite_view only: the address has no password yet and the
+                            invitation keeps none from a sign-up */
 };
 
 /* Invite in->email to in->account: replaces a pending invitation of the

@@ -495,7 +495,7 @@ ob_partner_employee_add(struct ob_ctx *ctx, int64_t partner, const char *email, 
                         const char *roles, struct ob_invite *out)
 {
     char norm[OB_EMAIL_MAX + 1];
-    struct invite_args a = { { partner, norm, name, NULL, 0, false, 0 }, out };
+    struct invite_args a = { { partner, norm, name, NULL, 0, false, 0, NULL, NULL }, out };
     int rc;
 
     if ((rc = ob_access_partner(ctx, partner, OB_ROLE_OWNER, OB_ROLE_ADMIN)) != 0 ||

@@ -567,7 +567,7 @@ ob_subscriber_user_add(struct ob_ctx *ctx, int64_t sub, const char *email, const
 {
     char norm[OB_EMAIL_MAX + 1];
     struct user_args a = { sub, 0, norm, name, ch, 0, false, NULL };
-    struct add_args add = { { sub, norm, name, NULL, 0, false, 0 }, out };
+    struct add_args add = { { sub, norm, name, NULL, 0, false, 0, NULL, NULL }, out };
     int rc;
 
     if ((rc = ob_access_subscriber(ctx, sub, MANAGERS, 0, 0)) != 0 ||
