@@ -14,7 +14,7 @@ const REQUESTS = ['requisites', 'subscription_cancel', 'subscription_change', 't
 const APPLICATION_TABS = ['submitted', 'approved', 'rejected'];
 // the provider's audit filter: kinds of action by the part of their name before the dot
 export const AUDIT_GROUPS = ['subscription', 'request', 'transfer', 'area', 'session', 'grant', 'subscriber', 'partner', 'partner_application',
-  'member', 'auth', 'person', 'token', 'catalog', 'its', 'leave_reason', 'provider', 'statement', 'distributor',
+  'member', 'invitation', 'auth', 'person', 'token', 'catalog', 'its', 'leave_reason', 'provider', 'statement', 'distributor',
   'webhook', 'mail', 'regpage'];
 const REQUEST_TABS = ['open', 'applied', 'rejected'];
 // the kinds of events a webhook endpoint may choose (docs/events.md), their names: webhooks.kind.<kind with _>

@@ -85,7 +85,11 @@ before(async () => {
     assert.equal(hook.status, 201, JSON.stringify(hook.body));
     const hookTest = await p.owner.post(`/api/v1/webhooks/${hook.body.id}/test`);
     assert.equal(hookTest.status, 202, JSON.stringify(hookTest.body));
+    // An invitation code of the partner (issue 14).
+    const code = await p.owner.post('/api/v1/invitations', { partner: p.id });
+    assert.equal(code.status, 201, JSON.stringify(code.body));
     w[side] = {
+      invitation: code.body.id,
       webhook: hook.body.id, webhookDelivery: hookTest.body.delivery,
       transfer: transfer.body.id,
       partner: p, partnerId: p.id, status: st.body.id, sub: sub.body.id, subOwner,
@@ -136,6 +140,7 @@ function body(method, path, side) {
     'PATCH /api/v1/webhooks/{id}': { description: 'probe' },
     'POST /api/v1/regpages': { partner_id: w[side].partnerId, name: 'Probe', tariff_id: w[side].partnerTariff },
     'PATCH /api/v1/regpages/{id}': { state: 'disabled' },
+    'POST /api/v1/invitations': { partner: w[side].partnerId },
     'POST /api/v1/partner-tariffs': {
       partner: w[side].partnerId, base: 'ITSaaS-PROF', code: 'PROBE', name_ru: 'Проба', prices: [{ term: 1, amount: 300000 }],
     },
@@ -158,6 +163,7 @@ function fill(route, victim) {
         distributors: v.distributor,
         webhooks: v.webhook,
         regpages: v.regpage,
+        invitations: v.invitation,
       }[route.path.split('/')[3]] ?? v.subscription,
       d: v.webhookDelivery,
     },
@@ -247,6 +253,7 @@ const LIST_IDS = {
   '/api/v1/transfers': 'transfer',    // the partner's own: filed to take over a client
   '/api/v1/statements': 'statement',  // the partner's own monthly statements
   '/api/v1/regpages': 'regpage',      // the partner's own registration pages
+  '/api/v1/invitations': 'invitation', // the partner's own invitation codes
 };
 
 test("scoped lists and their exports hold none of the other side's rows", async () => {

@@ -15,7 +15,8 @@ import { mayUse } from '../roles.js';
 export const MAIL_STATES = ['queued', 'sent', 'failed'];
 // the templates the service mails, each with a name in the cabinet's words
 export const TEMPLATES = ['access_reminder', 'partner_digest', 'password_reset', 'member_invited', 'partner_approved',
-  'partner_rejected', 'request_decided', 'statement_closed', 'transfer_step'];
+  'partner_rejected', 'request_decided', 'statement_closed', 'transfer_step', 'invitation_code', 'signup_confirm',
+  'signup_sign_in', 'signup_partner'];
 // a template added later without a name here is called "another message", never by its code
 const templateName = (x) => tOr(`mail.template.${x}`, t('mail.template_other'));
 

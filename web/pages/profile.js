@@ -61,13 +61,15 @@ const MAIL_KINDS = () => [
   ['grant.expired', t('profile.mail_grant_expired')],
   ['session.limit_reached', t('profile.mail_session_limit')],
   ['transfer.step', t('profile.mail_transfer_step')],
+  ['subscriber.registered', t('profile.mail_subscriber_registered')],
 ];
 
 function mailCard() {
   const off = new Set(session.me.mail_off || []);
   const has = (kind) => (session.me.accounts || []).some((a) => a.kind === kind);
   // a session limit is a subscriber's, a transfer's steps a partner's
-  const kinds = MAIL_KINDS().filter(([k]) => (k !== 'session.limit_reached' || has('subscriber')) && (k !== 'transfer.step' || has('partner')));
+  const kinds = MAIL_KINDS().filter(([k]) => (k !== 'session.limit_reached' || has('subscriber')) && (k !== 'transfer.step' || has('partner'))
+    && (k !== 'subscriber.registered' || has('partner')));
   const f = form({
     fields: [{
       name: 'on', label: t('profile.mail_label'), type: 'checkboxes', span: 2,

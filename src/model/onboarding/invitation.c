@@ -30,6 +30,7 @@
 
 #include "base/config.h"
 #include "base/ctx.h"
+#include "base/buf.h"
 #include "base/date.h"
 #include "base/metrics.h"
 #include "base/rand.h"
@@ -269,12 +270,35 @@ state_sql(const char *state)
     return NULL;
 }
 
+/* Without a partner: provider staff read every partner's codes, anyone
+ * else those of the partners where they hold a reading role ("1 = 0" for
+ * none: an empty list). Ids come from the actor's memberships, never input. */
+static int
+scope_sql(struct ob_ctx *ctx, const char **out)
+{
+    const struct ob_member *m;
+    struct ob_buf b;
+    int n, rc;
+
+    if (ctx->actor.system || (ob_access_provider_roles(ctx) & STAFF_READ))
+        return ob_access_provider(ctx, STAFF_READ);
+    if ((rc = ob_access_members(ctx, &m, &n)) != 0)
+        return rc;
+    ob_buf_init(&b, 1 << 16);
+    for (int i = 0; i < n; i++)
+        if (m[i].kind == OB_KIND_PARTNER && (m[i].roles & READERS))
+            ob_buf_addf(&b, "%s%lld", b.len ? "," : "", (long long)m[i].account);
+    *out = b.len ? ob_arena_printf(&ctx->arena, "i.partner_id IN (%s)", b.p) : "1 = 0";
+    ob_buf_free(&b);
+    return 0;
+}
+
 int
 ob_invitation_list(struct ob_ctx *ctx, const struct ob_invitation_filter *f, int64_t after,
                    int limit, int (*fn)(const struct ob_invitation *, void *), void *arg)
 {
     const char *like = f->q && *f->q ? ob_db_like_pattern(ctx, f->q) : "";
-    const char *st = "? = ?";
+    const char *st = "? = ?", *scope = "1 = 1";
     struct list_fn lf = { fn, arg };
     int64_t now = ob_clock_now(ctx);
     int rc;
@@ -287,17 +311,18 @@ ob_invitation_list(struct ob_ctx *ctx, const struct ob_invitation_filter *f, int
     if (f->partner)
         rc = ob_access_partner(ctx, f->partner, READERS, STAFF_READ);
     else
-        rc = ob_access_provider(ctx, STAFF_READ);
+        rc = scope_sql(ctx, &scope);
     if (rc != 0)
         return rc;
     return ob_db_each(
         ctx, list_row, &lf,
         ob_arena_printf(&ctx->arena,
                         INV_SELECT "WHERE (? = 0 OR i.partner_id = ?) AND (? = 0 OR i.id < ?) "
-                                   "AND %s AND (? = '' OR LOWER(i.code) LIKE ? ESCAPE '\\' OR "
-                                   "LOWER(i.email) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(sa.name, "
-                                   "'')) LIKE ? ESCAPE '\\') ORDER BY i.id DESC LIMIT ?",
-                        st),
+                                   "AND %s AND %s AND (? = '' OR LOWER(i.code) LIKE ? ESCAPE '\\' "
+                                   "OR LOWER(i.email) LIKE ? ESCAPE '\\' OR "
+                                   "LOWER(COALESCE(sa.name, '')) LIKE ? ESCAPE '\\') "
+                                   "ORDER BY i.id DESC LIMIT ?",
+                        st, scope),
         "iiii" "ii" "tttt" "i", f->partner, f->partner, after, after, now, now, like, like, like,
         like, (int64_t)limit);
 }
