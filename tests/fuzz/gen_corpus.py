@@ -46,7 +46,7 @@ PARAMS = {
     # objects the demo seeding makes no fixed handle for: low ids, a past month
     ("statements", "id"): "1", ("statement-months", "month"): "2026-01",
     ("transfers", "id"): "1", ("distributors", "id"): "1", ("outbox", "id"): "1",
-    ("webhooks", "id"): "1", ("deliveries", "d"): "1",
+    ("webhooks", "id"): "1", ("deliveries", "d"): "1", ("invitations", "id"): "1",
 }
 
 # Integer members naming demo objects.
