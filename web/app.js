@@ -17,7 +17,10 @@ import * as areas from './pages/areas.js';
 import * as statements from './pages/statements.js';
 import * as webhooks from './pages/webhooks.js';
 import * as mail from './pages/mail.js';
+import * as invitations from './pages/invitations.js';
 import * as regpages from './pages/regpages.js';
+import * as signup from './pages/signup.js';
+import * as welcome from './pages/welcome.js';
 
 import { session, account, kind, refreshMe, navigate, setRouter } from './session.js';
 
@@ -30,6 +33,9 @@ const ROUTES = [
   { path: '/password', public: 'any', view: auth.setPassword },
   { path: '/invite', public: 'any', view: invite.page },
   { path: '/apply', public: 'any', view: apply.questionnaire },
+  { path: '/signup', public: 'any', view: signup.page },
+  { path: '/welcome/:id', kinds: { subscriber: welcome.page } },
+  { path: '/invitations', kinds: { partner: invitations.invitations } },
   { path: '/profile', view: profile.page },
   { path: '/applications', kinds: { provider: provider.applications } },
   { path: '/partners', kinds: { provider: provider.partners } },
@@ -82,6 +88,7 @@ const NAV = {
   ],
   partner: [
     { href: '/subscribers', label: 'nav.subscribers' },
+    { href: '/invitations', label: 'nav.invitations', roles: ['owner', 'operator', 'consultant'] },
     { href: '/granted', label: 'nav.granted' },
     { href: '/tariffs', label: 'nav.tariffs' },
     { href: '/employees', label: 'nav.employees', roles: ['owner'] },

@@ -44,12 +44,15 @@ export const BUILT_KEYS = {
   'kind.*': ['provider', 'partner', 'subscriber'],
   'invite.kind.*': ['partner', 'subscriber'],
   'invite.bad.*': ['accepted', 'cancelled', 'expired', 'replaced', 'unknown'],
+  // an invitation code's state (pages/invitations.js, R-ONB-1)
+  'invitations.state.*': ['open', 'activated', 'expired', 'revoked'],
   'lang.*': ['ru', 'en'],
   // an outbox message's state (sql/0002 outbox.state) and a reminder's mails together (pages/mail.js)
   'mail.state.*': ['queued', 'sent', 'failed', 'none'],
   // the templates the service mails (src/mail/templates), named in the provider's "Почта"
   'mail.template.*': ['access_reminder', 'partner_digest', 'password_reset', 'member_invited', 'partner_approved',
-    'partner_rejected', 'request_decided', 'statement_closed', 'transfer_step'],
+    'partner_rejected', 'request_decided', 'statement_closed', 'transfer_step', 'invitation_code', 'signup_confirm',
+    'signup_sign_in', 'signup_partner'],
   'role.*': ['owner', 'administrator', 'user', 'operator', 'consultant', 'developer', 'admin', 'auditor', 'support'],
   'status.*': STATUSES,
   'status.*.long': STATUSES,

@@ -29,22 +29,27 @@ function badLink(text) {
     h('div', { class: 'auth-links' }, h('a', { href: '/signin', text: t('invite.to_signin') })));
 }
 
+/** Where an accepted invitation lands: a subscriber's owner on its welcome page (a client who
+ * signed up, or one a partner made), anyone else on the account's first page. */
+const landing = (done) => (done.account.kind === 'subscriber' && (done.roles || []).includes('owner')
+  ? `/welcome/${done.account.id}` : '/');
+
 /** Sign in as the invitee and open the invited account. */
-async function enter(email, password, accountId) {
+async function enter(email, password, accountId, to = '/') {
   let me = await post('/api/v1/auth/login', { email, password }, { auth: false });
   signedIn(me);
   if (accountId && me.current_account !== accountId) me = await patch('/api/v1/me', { account: accountId });
   session.me = { ...me, csrf: me.csrf || session.me.csrf };
   rememberLang(me.lang);
   await setLang(me.lang);
-  navigate('/', { replace: true });
+  navigate(to, { replace: true });
 }
 
 /** Already signed in as the invitee: open the account just joined. */
-async function reenter(accountId) {
+async function reenter(accountId, to = '/') {
   const me = await patch('/api/v1/me', { account: accountId });
   session.me = { ...me, csrf: me.csrf || session.me.csrf };
-  navigate('/', { replace: true });
+  navigate(to, { replace: true });
 }
 
 export async function page(main, { query }) {
@@ -83,10 +88,10 @@ export async function page(main, { query }) {
         validate: (v, all) => (v !== all.password ? t('setpw.mismatch') : null) },
     ]
     : [];
-  const accepted = () => holder.replaceChildren(h('div', { class: 'success' }, icon('check', 'success-icon'),
+  const accepted = (done) => holder.replaceChildren(h('div', { class: 'success' }, icon('check', 'success-icon'),
     h('p', { class: 'success-title', text: t('invite.done_title') }),
     h('p', { text: t('invite.done', { account: named(offer.account.name) }) }),
-    h('a', { class: 'btn btn-primary', href: '/signin', text: t('signin.submit') })));
+    h('a', { class: 'btn btn-primary', href: done && landing(done) !== '/' ? `/signin?next=${encodeURIComponent(landing(done))}` : '/signin', text: t('signin.submit') })));
   const f = form({
     fields,
     values: { name: offer.name || '' },
@@ -105,11 +110,11 @@ export async function page(main, { query }) {
       }
       history.replaceState(null, '', '/invite');
       try {
-        if (offer.needs_password) await enter(offer.email, v.password, done.account.id);
-        else if (session.me && session.me.email === offer.email) await reenter(done.account.id);
-        else accepted();
+        if (offer.needs_password) await enter(offer.email, v.password, done.account.id, landing(done));
+        else if (session.me && session.me.email === offer.email) await reenter(done.account.id, landing(done));
+        else accepted(done);
       } catch {
-        accepted();     // a limit or a second factor: the ordinary sign-in page says which
+        accepted(done); // a limit or a second factor: the ordinary sign-in page says which
       }
     },
   });

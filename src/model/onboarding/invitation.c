@@ -385,7 +385,7 @@ mail_code(struct ob_ctx *ctx, const struct ob_invitation *v)
     if (rc < 0)
         return ob_db_err(ctx, rc);
     vars = json_pack("{s:s, s:s, s:o, s:s, s:s}", "code", v->code, "partner", v->partner_name,
-                     "link", json_sprintf("%s/#/signup?code=%s", base, v->code), "partner_phone",
+                     "link", json_sprintf("%s/signup?code=%s", base, v->code), "partner_phone",
                      phone, "partner_email", email);
     last_day(v->expires_at, vars);
     rc = ob_outbox_add(ctx, v->email, v->lang, "invitation_code", vars, v->partner);
