@@ -18,6 +18,7 @@
 #include "model/identity/account.h"
 #include "model/notices/digest.h"
 #include "model/notices/reminder.h"
+#include "model/onboarding/invitation.h"
 #include "model/parties/questionnaire.h"
 #include "model/areas/area.h"
 #include "base/config.h"
@@ -548,6 +549,17 @@ first_page(const struct ob_regpage *p, void *arg)
     return 1;
 }
 
+/* Issue 14: an invitation code of Альфа Софт, mailed to nobody (make demo
+ * prints it). */
+static int
+invitation(struct ob_ctx *ctx, int64_t alfa)
+{
+    struct ob_invitation_new in = { .partner = alfa };
+    struct ob_invitation out;
+
+    return ob_invitation_create(ctx, &in, &out);
+}
+
 /* All in one transaction: a failure leaves the database without demo data. */
 static int
 seed(struct ob_ctx *ctx, void *arg)
@@ -590,7 +602,8 @@ seed(struct ob_ctx *ctx, void *arg)
         (rc = history(ctx, alfa, beta, sub, first)) ||
         (rc = areas(ctx, romashka, sub, vector)) || (rc = registers(ctx, alfa)) ||
         (rc = statements(ctx)) || (rc = transfer(ctx, alfa, vector)) || (rc = mail(ctx)) ||
-        (rc = regpage(ctx, alfa)))
+        (rc = regpage(ctx, alfa)) ||
+        (rc = invitation(ctx, alfa)))
         return rc;
     for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++)
         if ((rc = set_password(ctx, (void *)logins[i].email)) != 0)
@@ -598,9 +611,55 @@ seed(struct ob_ctx *ctx, void *arg)
     return 0;
 }
 
+/* Issue 14 item 8: one unused invitation code of the demo partner, printed at
+ * every start; a new one when the last was used, expired or revoked. */
+struct found_code {
+    int64_t id, partner;
+    char code[OB_INVITATION_CODE_LEN];
+};
+
+static int
+first_code(const struct ob_invitation *v, void *arg)
+{
+    struct found_code *out = arg;
+
+    if (!out->id) {
+        out->id = v->id;
+        out->partner = v->partner;
+        snprintf(out->code, sizeof(out->code), "%s", v->code);
+    }
+    return 0;
+}
+
+static int
+open_code(struct ob_ctx *ctx, char code[OB_INVITATION_CODE_LEN])
+{
+    struct ob_invitation_filter f = { .state = "open" };
+    struct found_code v = { 0 };
+    struct ob_invitation_new in = { 0 };
+    struct ob_invitation made;
+    int rc;
+
+    code[0] = '\0';
+    if ((rc = ob_invitation_list(ctx, &f, 0, 1, first_code, &v)) != 0)
+        return rc;
+    if (!v.id) {
+        f.state = NULL; /* every code used: a new one for the partner of the latest */
+        if ((rc = ob_invitation_list(ctx, &f, 0, 1, first_code, &v)) != 0 || !v.id)
+            return rc;
+        in.partner = v.partner;
+        if ((rc = ob_invitation_create(ctx, &in, &made)) != 0)
+            return rc;
+        snprintf(v.code, sizeof(v.code), "%s", made.code);
+    }
+    snprintf(code, OB_INVITATION_CODE_LEN, "%s", v.code);
+    return 0;
+}
+
 int
 ob_demo_seed(struct ob_ctx *ctx)
 {
+    char code[OB_INVITATION_CODE_LEN];
     bool again = false;
     int rc = ob_db_tx(ctx, OB_DB_WRITE, seed, &again);
 
@@ -619,5 +678,11 @@ ob_demo_seed(struct ob_ctx *ctx)
                                                        : "http://127.0.0.1:8080",
                    slug);
     }
+    if ((rc = open_code(ctx, code)) != 0)
+        return rc;
+    if (code[0])
+        printf("\n  An unused invitation code of Альфа Софт: %s\n  (sign up with it at "
+               "%s/signup?code=%s: the new client shows in the partner's list)\n",
+               code, ctx->cfg && ctx->cfg->public_url[0] ? ctx->cfg->public_url : "", code);
     return 0;
 }

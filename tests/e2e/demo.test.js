@@ -94,6 +94,17 @@ test('demo data: partners, subscribers and people whose printed logins work', as
     assert.ok(alfa.some((l) => l[1] === 'short_extension' && Number(l[4]) > 0), 'a short extension at its price');
     assert.ok(alfa.filter((l) => l[1] === 'its_local').every((l) => l[4] === '0'), 'local ITS at 0');
     assert.deepEqual(lines('Бета Консалтинг').map((l) => `${l[0]} ${l[2]} ${l[3]}`), ['ООО Гамма 20 partner_without_csk']);
+    // Issue 14 item 8: the printed invitation code of Альфа Софт works once, and the new client is
+    // in the partner's list.
+    const code = /invitation code of Альфа Софт: (\S+)/.exec(again.stdout)[1];
+    assert.equal(code, /invitation code of Альфа Софт: (\S+)/.exec(first.stdout)[1], 'unused: the same code again');
+    const signup = await new Client(s).post('/api/v1/signup', {
+      name: 'ООО Новичок', email: 'new@novichok.test', phone: '+7 900 111-22-33', password: 'novichok-secret-1', code,
+    });
+    assert.equal(signup.status, 202, JSON.stringify(signup.body));
+    const alfaOwner = new Client(s);
+    await alfaOwner.login('owner@alfa-soft.test', 'demo-password');
+    assert.ok((await alfaOwner.get('/api/v1/subscribers?limit=500')).body.items.some((x) => x.name === 'ООО Новичок'));
   } finally {
     assert.equal(await s.stop(), 0);
   }
