@@ -26,9 +26,10 @@ async function trialOf(sub) {
   let offer = null;
   if (trial) {
     try {
-      const tariff = await get(`/api/v1/tariffs/${trial.tariff.id}`);
-      if (tariff.kind === 'main') offer = tariff;
-    } catch { /* a standard trial tariff, or one the client may not read: nothing to offer */ }
+      const list = await get('/api/v1/tariffs?limit=500');
+      const tariff = (list.items || []).find((x) => x.id === trial.tariff.id);
+      if (tariff?.kind === 'main') offer = tariff;
+    } catch { /* a tariff the client may not read (a partner's own): nothing to offer */ }
   }
   return { trial, offer };
 }
