@@ -19,7 +19,8 @@ export const AUDIT_GROUPS = ['subscription', 'request', 'transfer', 'area', 'ses
 const REQUEST_TABS = ['open', 'applied', 'rejected'];
 // the kinds of events a webhook endpoint may choose (docs/events.md), their names: webhooks.kind.<kind with _>
 export const WEBHOOK_KINDS = ['access.reminder', 'subscription.posted', 'request.decided', 'partner.application_decided',
-  'grant.given', 'grant.revoked', 'grant.expired', 'session.limit_reached', 'statement.closed', 'transfer.step', 'member.added', 'member.removed', 'partner.digest', 'webhook.test'];
+  'grant.given', 'grant.revoked', 'grant.expired', 'session.limit_reached', 'statement.closed', 'transfer.step', 'member.added', 'member.removed', 'partner.digest', 'webhook.test',
+  'subscriber.registered'];
 
 export const BUILT_KEYS = {
   // a transfer's step and the current partner's answer (pages/transfers.js, R-TRF-1)
