@@ -83,6 +83,11 @@ test('who may make and revoke codes: owner, operator, provider staff; not anothe
   assert.equal((await B.owner.post(`/api/v1/invitations/${mine.body.id}/revoke`)).status, 404);
   assert.equal((await B.owner.get(`/api/v1/invitations?partner=${A.id}`)).status, 404);
   assert.equal((await anon().post('/api/v1/invitations', { partner: A.id })).status, 401);
+  // A consultant reads the list and makes nothing.
+  const cons = await newEmployee(ctx, A, ['consultant']);
+  assert.equal((await cons.client.get(`/api/v1/invitations?partner=${A.id}`)).status, 200);
+  assert.equal((await create(cons.client, {})).status, 403);
+  assert.equal((await cons.client.post(`/api/v1/invitations/${mine.body.id}/revoke`)).status, 403);
   // A removed operator can no longer make or revoke codes.
   const gone = await newEmployee(ctx, A, ['operator']);
   assert.equal((await create(gone.client, {})).status, 201);
@@ -274,4 +279,24 @@ test('R-ONB-4 a partner cannot change the dates of a trial started by a code; th
   const staff = await ctx.admin.patch(`/api/v1/subscriptions/${trial.id}`, { end: '2027-04-15', reason: 'asked by the partner' });
   assert.equal(staff.status, 200, JSON.stringify(staff.body));
   assert.equal(staff.body.end, '2027-04-15');
+});
+
+test('an API token acts with its roles: an owner\'s or operator\'s token makes and lists codes (a CRM); never for another partner', async () => {
+  const bearer = async (who, roles) => {
+    const r = await who.post('/api/v1/tokens', { account: A.id, roles, name: `crm ${roles}` });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return (method, path, body) => ctx.s.fetch(path, {
+      method, headers: { authorization: `Bearer ${r.body.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  };
+  for (const call of [await bearer(A.owner, 'owner'), await bearer(op.client, 'operator')]) {
+    const made = await call('POST', '/api/v1/invitations', { partner: A.id, email: uniqueEmail('crm') });
+    assert.equal(made.status, 201);
+    const code = (await made.json()).code;
+    const list = await (await call('GET', `/api/v1/invitations?partner=${A.id}&q=${code}`)).json();
+    assert.equal(list.items.length, 1);
+    assert.equal((await call('POST', '/api/v1/invitations', { partner: B.id })).status, 404);
+    assert.equal((await call('GET', `/api/v1/invitations?partner=${B.id}`)).status, 404);
+  }
 });
