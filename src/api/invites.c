@@ -13,10 +13,15 @@
  */
 #include <string.h>
 
+#include <sodium.h>
+
 #include "api/api.h"
 #include "api/handlers.h"
 #include "api/list.h"
+#include "base/config.h"
 #include "base/ctx.h"
+#include "db/db.h"
+#include "model/identity/authn.h"
 #include "model/parties/invite.h"
 #include "model/identity/person.h"
 #include "base/banned.h"
@@ -117,11 +122,27 @@ ob_api_invite_view(struct ob_req *req, struct ob_resp *resp)
     return ob_resp_json(resp, 200, offer_json(&v));
 }
 
+struct sign_in {
+    const struct ob_invite *v;
+    const char *old;
+    struct ob_signed_in out;
+};
+
+static int
+sign_in(struct ob_ctx *ctx, void *arg)
+{
+    struct sign_in *a = arg;
+
+    return ob_auth_session_start(ctx, a->v->person, a->v->email, a->old, &a->out);
+}
+
 int
 ob_api_invite_accept(struct ob_req *req, struct ob_resp *resp)
 {
     const char *token, *password, *name;
     struct ob_invite v = { 0 };
+    struct sign_in s = { &v, NULL, { 0 } };
+    json_t *body;
     int rc;
 
     if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "token", 200, true, &token)) ||
@@ -130,9 +151,21 @@ ob_api_invite_accept(struct ob_req *req, struct ob_resp *resp)
         return rc;
     if ((rc = ob_invite_accept(req->ctx, token, password, name, &v)) != 0)
         return refused(resp, &v, rc);
-    return ob_resp_json(resp, 200,
-                        json_pack("{s:s, s:{s:I, s:s, s:s}, s:s, s:o}", "status", "accepted",
-                                  "account", "id", (json_int_t)v.account, "name", v.account_name,
-                                  "kind", ob_kind_name(v.kind), "email", v.email, "roles",
-                                  ob_api_roles(v.roles)));
+    body = json_pack("{s:s, s:{s:I, s:s, s:s}, s:s, s:o}", "status", "accepted", "account", "id",
+                     (json_int_t)v.account, "name", v.account_name, "kind",
+                     ob_kind_name(v.kind), "email", v.email, "roles", ob_api_roles(v.roles));
+    /* A sign-up's link (R-ONB-2): the password was typed at sign-up and the link proves the
+     * mailbox, so the new login is signed in here, as by a registration page's link. */
+    if (v.kept_password) {
+        s.old = ob_req_cookie(req, OB_SESSION_COOKIE);
+        if ((rc = ob_db_tx(req->ctx, OB_DB_WRITE, sign_in, &s)) != 0) {
+            json_decref(body);
+            return rc;
+        }
+        ob_api_session_cookie(req, resp, s.out.secret, req->ctx->cfg->session_max_hours * 3600);
+        json_object_set_new(body, "signed_in", json_true());
+        json_object_set_new(body, "csrf", json_string(s.out.csrf));
+        sodium_memzero(&s.out, sizeof(s.out));
+    }
+    return ob_resp_json(resp, 200, body);
 }

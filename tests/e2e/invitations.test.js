@@ -131,8 +131,12 @@ test('R-ONB-2 sign-up with a code: a client of the partner on TRIAL-30 through 3
   const link = lastLink(ctx.db, body.email);
   const view = await anon().get(`/api/v1/auth/invite?token=${link.token}`);
   assert.equal(view.body.needs_password, false);
-  const acc = await anon().post('/api/v1/auth/invite/accept', { token: link.token });
-  assert.equal(acc.status, 200, JSON.stringify(acc.body));
+  const acc = new Client(ctx.s);
+  const accepted = await acc.post('/api/v1/auth/invite/accept', { token: link.token });
+  assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+  // the link proved the mailbox: the new login is signed in by it, and has the typed password
+  assert.equal(accepted.body.signed_in, true);
+  assert.equal((await acc.get('/api/v1/me')).body.email, body.email);
   const me = new Client(ctx.s);
   assert.equal((await me.login(body.email, PW)).status, 200);
   const sub = row.subscriber_id;
@@ -165,7 +169,9 @@ test('R-ONB-2 the answer is the same whether the address has a login; an existin
   assert.equal(lastMail(ctx.db, B.email).template, 'signup_sign_in');
   // The existing login keeps its password; accepting adds the new subscriber to it.
   const link = lastLink(ctx.db, B.email);
-  assert.equal((await anon().post('/api/v1/auth/invite/accept', { token: link.token })).status, 200);
+  const accepted = await anon().post('/api/v1/auth/invite/accept', { token: link.token });
+  assert.equal(accepted.status, 200);
+  assert.equal(accepted.body.signed_in, undefined, 'an existing login signs in with its own password');
   const before_ = (await B.owner.get('/api/v1/me')).body.accounts.length;
   const again = new Client(ctx.s);
   assert.equal((await again.login(B.email, 'whatever-typed-99')).status, 401);

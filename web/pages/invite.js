@@ -5,9 +5,9 @@
 // with the password just chosen (limits and the second factor apply as
 // always); a person with a password signs in as usual.
 import { t, fmtDateTime, setLang, rememberLang, currentLang } from '../i18n.js';
-import { get, post, patch, ApiError } from '../api.js';
+import { get, post, patch, setCsrf, ApiError } from '../api.js';
 import { h, form, icon, details, roleBadges, loading, clear } from '../ui.js';
-import { navigate, signedIn, setTitle, session } from '../session.js';
+import { navigate, signedIn, setTitle, session, refreshMe } from '../session.js';
 
 const REASONS = ['unknown', 'expired', 'cancelled', 'replaced', 'accepted'];
 
@@ -43,6 +43,17 @@ async function enter(email, password, accountId, to = '/') {
   rememberLang(me.lang);
   await setLang(me.lang);
   navigate(to, { replace: true });
+}
+
+/** A sign-up's link (R-ONB-2): the server signed the new login in; open the account's welcome. */
+async function confirmed(done) {
+  setCsrf(done.csrf);
+  let me = await refreshMe();
+  if (me.current_account !== done.account.id) me = await patch('/api/v1/me', { account: done.account.id });
+  session.me = { ...me, csrf: me.csrf || done.csrf };
+  rememberLang(me.lang);
+  await setLang(me.lang);
+  navigate(landing(done), { replace: true });
 }
 
 /** Already signed in as the invitee: open the account just joined. */
@@ -110,7 +121,8 @@ export async function page(main, { query }) {
       }
       history.replaceState(null, '', '/invite');
       try {
-        if (offer.needs_password) await enter(offer.email, v.password, done.account.id, landing(done));
+        if (done.signed_in) await confirmed(done);
+        else if (offer.needs_password) await enter(offer.email, v.password, done.account.id, landing(done));
         else if (session.me && session.me.email === offer.email) await reenter(done.account.id, landing(done));
         else accepted(done);
       } catch {

@@ -676,9 +676,11 @@ accept(struct ob_ctx *ctx, void *arg)
     if (p.disabled)
         return ob_err_set(&ctx->err, OB_EPERM, "invite.login_disabled", "email=%s", v->email);
     /* the password typed at sign-up, when the link brings none (R-ONB-2) */
-    if (!a->pwhash && !a->password_given && !p.has_password &&
-        (rc = kept_password(ctx, v->id, &a->pwhash)) != 0)
-        return rc;
+    if (!a->pwhash && !a->password_given && !p.has_password) {
+        if ((rc = kept_password(ctx, v->id, &a->pwhash)) != 0)
+            return rc;
+        v->kept_password = a->pwhash != NULL;
+    }
     if ((rc = password_rule(ctx, a, &p)) != 0)
         return rc;
     /* the first password (and a name) of a person who had none; never replaces a password */
@@ -698,6 +700,7 @@ accept(struct ob_ctx *ctx, void *arg)
         ctx->actor.name = v->email;
     }
     v->state = "accepted";
+    v->person = person;
     return join(ctx, v, person);
 }
 

@@ -50,6 +50,9 @@ struct ob_invite {
     int64_t session_limit, created_at, expires_at;
     bool needs_password; /* ob_invite_view only: the address has no password yet and the
                             invitation keeps none from a sign-up */
+    int64_t person;      /* ob_invite_accept only: who accepted */
+    bool kept_password;  /* ob_invite_accept only: the password came from the sign-up, so
+                            following the link proved the mailbox of a new login */
 };
 
 /* Invite in->email to in->account: replaces a pending invitation of the
