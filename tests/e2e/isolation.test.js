@@ -7,6 +7,7 @@
 // none, fails the test, so a new route cannot be forgotten.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { runCli } from './lib/server.js';
 import { withBackend, readyArea } from './lib/areas.js';
 import { setup, newPartner, newUser, uniqueEmail, activate } from './lib/accounts.js';
@@ -189,6 +190,35 @@ async function call(client, method, path, b) {
 test('every route declares a tenancy class this test knows how to try', () => {
   const known = new Set(['public', 'ops', 'test', 'self', 'provider', 'partner', 'subscriber', 'scoped', 'object']);
   for (const r of routes()) assert.ok(known.has(r.tenancy), `${r.method} ${r.path}: tenancy '${r.tenancy}'`);
+});
+
+// Every public route (tenancy `public`: anyone, signed in or not) and the test files that attack
+// it: floods, guesses, limits, parallel use, bad input (issue 14). A route added as public without
+// a line here fails the test below; a line for a route not in the table is allowed (another
+// branch's routes, until they land).
+const PUBLIC_ABUSE = {
+  'GET /healthz': ['hostile.test.js'],                         // no input, no state: slow and many connections
+  'GET /readyz': ['http.test.js', 'hostile.test.js'],
+  'POST /api/v1/auth/login': ['guessing.test.js', 'auth.test.js', 'hostile.test.js'],
+  'POST /api/v1/auth/logout': ['auth.test.js'],                 // changes nothing without a session
+  'POST /api/v1/auth/password-reset': ['auth.test.js'],         // the same answer for any address, links limited per address
+  'POST /api/v1/auth/password-reset/confirm': ['auth.test.js'], // a single-use 256-bit link
+  'GET /api/v1/auth/invite': ['invites.test.js'],
+  'POST /api/v1/auth/invite/accept': ['invites.test.js'],       // 20 parallel accepts of one link make one membership
+  'POST /api/v1/partner-applications': ['partners.test.js'],    // R-ONB-6 per address, 429
+  'POST /api/v1/signup': ['signup_abuse.test.js', 'invitations.test.js'],  // R-ONB-6: 2,000 codes, per code, 50 at once
+  'GET /auth/link': ['regpages_abuse.test.js', 'regpages.test.js'],
+  'GET /r/{slug}': ['regpages_abuse.test.js'],
+  'POST /r/{slug}': ['regpages_abuse.test.js'],
+  'OPTIONS /r/{slug}': ['regpages_browser.test.js'],
+};
+
+test('every public route names the tests that attack it', () => {
+  for (const r of routes().filter((x) => x.tenancy === 'public')) {
+    const key = `${r.method} ${r.path}`;
+    assert.ok(PUBLIC_ABUSE[key], `${key} is public: add it to PUBLIC_ABUSE with its abuse test`);
+    for (const f of PUBLIC_ABUSE[key]) assert.ok(fs.existsSync(new URL(f, import.meta.url)), `${key}: ${f} is missing`);
+  }
 });
 
 test("partner and subscriber routes: the other side's people get 404 and change nothing", async () => {
