@@ -91,8 +91,9 @@ test('R-ONB-1..3 a partner makes a code, a client signs up with it and lands on 
 
   // The mailed link confirms the address and signs in: the password is not asked again.
   await client.goto(await inviteLink(env.db, email));
-  await client.getByRole('button', { name: 'Принять приглашение' }).waitFor();
+  await client.getByRole('button', { name: 'Подтвердить адрес и войти' }).waitFor();
   assert.equal(await client.locator('input[name=password]').count(), 0, 'the password is not asked again');
+  await shot(client, 'inv-confirm-390');
   await client.locator('form button[type=submit]').click();
   await client.waitForURL(/\/welcome\/\d+$/);
   await client.getByTestId('welcome-trial').waitFor();

@@ -106,7 +106,7 @@ export async function page(main, { query }) {
   const f = form({
     fields,
     values: { name: offer.name || '' },
-    submitLabel: t('invite.accept'),
+    submitLabel: offer.signed_up ? t('invite.confirm_signup') : t('invite.accept'),
     cls: 'form-auth',
     onSubmit: async (v, { setError }) => {
       let done;
@@ -135,6 +135,6 @@ export async function page(main, { query }) {
     h('p', { class: 'lead', text: lead }),
     facts,
     other,
-    h('p', { class: 'note', text: offer.needs_password ? t('invite.new_lead') : t('invite.have_password', { email: offer.email }) }),
+    h('p', { class: 'note', text: offer.signed_up ? t('invite.signed_up') : offer.needs_password ? t('invite.new_lead') : t('invite.have_password', { email: offer.email }) }),
     holder));
 }

@@ -594,6 +594,7 @@ ob_invite_view(struct ob_ctx *ctx, const char *token, struct ob_invite *out)
         if ((rc = kept_password(ctx, out->id, &kept)) != 0)
             return rc;
         out->needs_password = kept == NULL;
+        out->kept_password = kept != NULL;
         return 0;
     }
     if (rc == 0)
@@ -601,8 +602,10 @@ ob_invite_view(struct ob_ctx *ctx, const char *token, struct ob_invite *out)
     if (rc == 0 && out->needs_password) {
         const char *kept = NULL;
 
-        if ((rc = kept_password(ctx, out->id, &kept)) == 0)
+        if ((rc = kept_password(ctx, out->id, &kept)) == 0) {
             out->needs_password = kept == NULL;
+            out->kept_password = kept != NULL;
+        }
     }
     return rc;
 }

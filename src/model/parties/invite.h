@@ -51,8 +51,8 @@ struct ob_invite {
     bool needs_password; /* ob_invite_view only: the address has no password yet and the
                             invitation keeps none from a sign-up */
     int64_t person;      /* ob_invite_accept only: who accepted */
-    bool kept_password;  /* ob_invite_accept only: the password came from the sign-up, so
-                            following the link proved the mailbox of a new login */
+    bool kept_password;  /* the link brings the password typed at a sign-up (view: it will be
+                            used; accept: it was, the link proved the mailbox of a new login) */
 };
 
 /* Invite in->email to in->account: replaces a pending invitation of the
