@@ -103,12 +103,18 @@ refused(struct ob_resp *resp, const struct ob_invite *v, int rc)
 static json_t *
 offer_json(const struct ob_invite *v)
 {
-    return json_pack("{s:{s:s, s:s}, s:s, s:o, s:o, s:o, s:o, s:s, s:b, s:b}", "account",
-                     "name", v->account_name, "kind", ob_kind_name(v->kind), "email", v->email,
-                     "roles", ob_api_roles(v->roles), "session_limit", limit_json(v),
-                     "invited_by", *v->inviter ? json_string(v->inviter) : json_null(),
-                     "expires_at", ob_api_instant(v->expires_at), "name", v->name,
-                     "needs_password", v->needs_password, "signed_up", v->kept_password);
+    json_t *o = json_pack("{s:{s:s, s:s}, s:s, s:o, s:o, s:o, s:o, s:s, s:b}", "account",
+                          "name", v->account_name, "kind", ob_kind_name(v->kind), "email",
+                          v->email, "roles", ob_api_roles(v->roles), "session_limit",
+                          limit_json(v), "invited_by",
+                          *v->inviter ? json_string(v->inviter) : json_null(), "expires_at",
+                          ob_api_instant(v->expires_at), "name", v->name, "needs_password",
+                          v->needs_password);
+
+    /* only on a sign-up's own link (R-ONB-2): its password is set, accepting signs in */
+    if (v->kept_password)
+        json_object_set_new(o, "signed_up", json_true());
+    return o;
 }
 
 int
