@@ -387,6 +387,19 @@ static const struct tmpl_case {
     { "member_invited", "{\"inviter\":\"Анна\",\"account\":\"ООО <Ромашка>\",\"kind\":\"абонент\","
                         "\"roles\":\"пользователь\",\"link\":\"http://x/l?t=1\","
                         "\"until\":\"05.03.2027 14:05 (Europe/Moscow)\",\"email\":\"a@x\"}" },
+    /* issue 14: the code to a client, a sign-up's owner invitation (two kinds), the partner told */
+    { "invitation_code", "{\"code\":\"K7QF-2MXD-9TAB-W4HP\",\"inviter\":\"ООО <Альфа>\","
+                         "\"link\":\"http://x/l?t=1\",\"partner_phone\":\"+7 495 1\","
+                         "\"partner_email\":\"p@x\",\"until\":\"30.03.2027\"}" },
+    { "signup_confirm", "{\"inviter\":\"Облако\",\"account\":\"ООО <Ромашка>\",\"kind\":\"абонент\","
+                        "\"roles\":\"владелец\",\"link\":\"http://x/l?t=1\","
+                        "\"until\":\"05.03.2027 14:05 (Europe/Moscow)\",\"email\":\"a@x\"}" },
+    { "signup_sign_in", "{\"inviter\":\"Облако\",\"account\":\"ООО <Ромашка>\",\"kind\":\"абонент\","
+                        "\"roles\":\"владелец\",\"link\":\"http://x/l?t=1\","
+                        "\"until\":\"05.03.2027 14:05 (Europe/Moscow)\",\"email\":\"a@x\"}" },
+    { "signup_partner", "{\"name\":\"Анна\",\"client\":\"ООО <Ромашка>\",\"client_code\":1001,"
+                        "\"client_email\":\"a@x\",\"client_phone\":\"+7 900\","
+                        "\"invitation\":\"K7QF-2MXD-9TAB-W4HP\",\"partner\":\"Альфа\"}" },
     { "request_decided", "{\"name\":\"Анна\",\"account\":\"Ромашка\",\"request\":\"статус ЦСК\","
                          "\"decision\":\"одобрен\",\"note\":\"\"}" },
     { "partner_digest", "{\"name\":\"Анна\",\"partner\":\"ООО <Ромашка>\","

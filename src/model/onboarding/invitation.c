@@ -364,9 +364,14 @@ trial_tariff(struct ob_ctx *ctx, int64_t partner, int64_t *tariff)
 /* The last day a code is good on, for people: it expires at 00:00 of the
  * day after. */
 static void
-last_day(int64_t t, json_t *vars)
+last_day(int64_t t, const char *lang, json_t *vars)
 {
-    ob_mail_day(vars, "until", ob_date_of_instant(t - 1));
+    json_t *days = json_object();
+
+    ob_mail_day(days, "until", ob_date_of_instant(t - 1));
+    json_object_set(vars, "until",
+                    json_object_get(days, strcmp(lang, "en") ? "until_ru" : "until_en"));
+    json_decref(days);
 }
 
 static int
@@ -384,10 +389,10 @@ mail_code(struct ob_ctx *ctx, const struct ob_invitation *v)
                             "SELECT email FROM partners WHERE account_id = ?", "i", v->partner);
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    vars = json_pack("{s:s, s:s, s:o, s:s, s:s}", "code", v->code, "partner", v->partner_name,
+    vars = json_pack("{s:s, s:s, s:o, s:s, s:s}", "code", v->code, "inviter", v->partner_name,
                      "link", json_sprintf("%s/signup?code=%s", base, v->code), "partner_phone",
                      phone, "partner_email", email);
-    last_day(v->expires_at, vars);
+    last_day(v->expires_at, v->lang, vars);
     rc = ob_outbox_add(ctx, v->email, v->lang, "invitation_code", vars, v->partner);
     json_decref(vars);
     return rc;
