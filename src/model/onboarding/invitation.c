@@ -618,7 +618,7 @@ activate(struct ob_ctx *ctx, void *arg)
 {
     struct signup_args *a = arg;
     struct ob_trial_spec spec = { .tariff = a->inv.tariff };
-    int64_t now = ob_clock_now(ctx), sub = 0, code = 0, n;
+    int64_t now = ob_clock_now(ctx), sub = 0, code = 0, signup = 0, n;
     json_t *data;
     int rc;
 
@@ -634,18 +634,20 @@ activate(struct ob_ctx *ctx, void *arg)
         return rc;
     n = ob_db_run(ctx->db, "UPDATE signup_invitations SET subscriber_id = ? WHERE id = ?", "ii",
                   sub, a->inv.id);
-    if (n >= 0)
-        n = ob_db_run(ctx->db,
-                      "INSERT INTO signups (subscriber_id, partner_id, invitation_id, email, name, "
-                      "phone, lang, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                      "iiitttti", sub, a->inv.partner, a->inv.id, a->email, a->in->name,
-                      a->in->phone, a->lang, now);
     if (n < 0)
         return ob_db_err(ctx, (int)n);
+    rc = ob_db_get_int(ctx->db, &signup,
+                       "INSERT INTO signups (subscriber_id, partner_id, invitation_id, email, name, "
+                       "phone, lang, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                       "iiitttti", sub, a->inv.partner, a->inv.id, a->email, a->in->name,
+                       a->in->phone, a->lang, now);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
     if ((rc = invite_owner(ctx, a, sub)) != 0 || (rc = mail_partner(ctx, a, code)) != 0)
         return rc;
-    data = json_pack("{s:s, s:I, s:I}", "source", "invitation", "partner",
-                     (json_int_t)a->inv.partner, "invitation", (json_int_t)a->inv.id);
+    data = json_pack("{s:s, s:I, s:I, s:I}", "source", "invitation", "partner",
+                     (json_int_t)a->inv.partner, "invitation", (json_int_t)a->inv.id, "signup",
+                     (json_int_t)signup);
     rc = ob_event_emit(ctx, "subscriber.registered", a->inv.partner, sub, data, NULL);
     json_decref(data);
     if (rc != 0)
