@@ -141,6 +141,54 @@ test('R-ONB-5: a form post registers, 303 to a single-use sign-in link that open
   assert.equal(again.headers.get('set-cookie'), null);
 });
 
+test("R-ONB-5: whoever typed a new address loses its session once the mailbox's owner sets the first password", async () => {
+  // The attacker registers the victim's address, which has no login yet: the
+  // answer signs the attacker in as that new login (nothing proves the mailbox).
+  const victim = uniqueEmail('victim');
+  const r = await post(page.slug, { name: 'Чужой', email: victim, phone: '+79001234567' });
+  const next = new URL(r.headers.get('location'));
+  const open = await ctx.s.fetch(next.pathname + next.search, { redirect: 'manual' });
+  assert.equal(open.status, 303);
+  const attacker = new Client(ctx.s);
+  attacker.cookie = /oblako_session=([^;]+)/.exec(open.headers.get('set-cookie'))[1];
+  assert.equal((await attacker.get('/api/v1/me')).status, 200);
+  // A second link for the same login, made before the password (another
+  // registration would invite instead: the address is known now).
+  const later = query(ctx.db, `SELECT COUNT(*) FROM signin_links l JOIN persons p ON p.id = l.person_id WHERE p.email = '${victim}' AND l.used_at IS NULL`);
+  assert.equal(Number(later[0][0]), 0, 'the only link was used');
+  // The victim's company invites the address; the victim accepts from the
+  // mailbox and sets the login's first password.
+  const company = await B.owner.post('/api/v1/subscribers', { name: 'Компания жертвы', owner_email: victim });
+  assert.equal(company.status, 201, JSON.stringify(company.body));
+  const link = lastLink(ctx.db, victim);
+  assert.equal(link.page, '/invite');
+  const accepted = await new Client(ctx.s).post('/api/v1/auth/invite/accept', { token: link.token, password: 'жертва-пароль-надёжный-7' });
+  assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+  // The attacker's session ended with the first password: it sees neither
+  // the company nor its own registration any more.
+  const me = await attacker.get('/api/v1/me');
+  assert.equal(me.status, 401, JSON.stringify(me.body));
+  assert.equal((await attacker.get(`/api/v1/subscribers/${company.body.id}`)).status, 401);
+  // The victim signs in with the password and sees both accounts.
+  const v = new Client(ctx.s);
+  assert.equal((await v.post('/api/v1/auth/login', { email: victim, password: 'жертва-пароль-надёжный-7' })).status, 200);
+  assert.ok((await v.get('/api/v1/me')).body.accounts.some((a) => a.id === company.body.id));
+});
+
+test('R-ONB-5: a sign-in link kept unused is refused once the mailbox set the password', async () => {
+  const victim = uniqueEmail('victim2');
+  const r = await post(page.slug, { name: 'Чужой', email: victim, phone: '+79001234567' });
+  const held = new URL(r.headers.get('location'));
+  // The welcome mail's link sets the first password (the mailbox's owner).
+  const link = lastLink(ctx.db, victim);
+  assert.equal(link.page, '/password');
+  const set = await new Client(ctx.s).post('/api/v1/auth/password-reset/confirm', { token: link.token, password: 'жертва-пароль-надёжный-8' });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  const open = await ctx.s.fetch(held.pathname + held.search, { redirect: 'manual' });
+  assert.equal(open.status, 400);
+  assert.equal(open.headers.get('set-cookie'), null);
+});
+
 test('R-ONB-5: a sign-in link expires after 10 minutes (test clock)', async () => {
   const r = await post(page.slug, { name: 'Поздний', email: uniqueEmail('late'), phone: '+79001234567' });
   const next = new URL(r.headers.get('location'));

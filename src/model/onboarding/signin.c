@@ -73,7 +73,10 @@ use_tx(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, rc);
     if ((rc = ob_person_get(ctx, u->person, &p)) != 0)
         return rc;
-    if (p.disabled)
+    /* A link that only signs in is for a login that has no password yet
+     * (a new address, R-ONB-5); once the mailbox's owner has set one, only
+     * that password, or a confirming link from the mailbox, signs in. */
+    if (p.disabled || (!u->confirms && p.has_password))
         return invalid(ctx);
     if (u->confirms && (rc = ob_regpage_confirm_tx(ctx, u->person, u->subscriber)) != 0)
         return rc;

@@ -648,7 +648,8 @@ accept(struct ob_ctx *ctx, void *arg)
     struct accept_args *a = arg;
     struct ob_invite *v = a->v;
     const char *name = a->name && *a->name ? a->name : v->name;
-    int64_t now = ob_clock_now(ctx), person = 0, n;
+    int64_t now = ob_clock_now(ctx), person = 0, n, first = 0;
+    int ended = 0, revoked = 0;
     struct ob_person p;
     bool member = false;
     const char *lang;
@@ -688,11 +689,19 @@ accept(struct ob_ctx *ctx, void *arg)
         return rc;
     /* the first password (and a name) of a person who had none; never replaces a password */
     if (a->pwhash)
-        n = ob_db_run(ctx->db,
-                      "UPDATE persons SET password_hash = ?, name = CASE WHEN ? = '' THEN name "
-                      "ELSE ? END, updated_at = ? WHERE id = ? AND password_hash IS NULL",
-                      "tttii", a->pwhash, a->name ? a->name : "", a->name ? a->name : "", now,
-                      person);
+        n = first = ob_db_run(ctx->db,
+                              "UPDATE persons SET password_hash = ?, name = CASE WHEN ? = '' "
+                              "THEN name ELSE ? END, updated_at = ? WHERE id = ? AND "
+                              "password_hash IS NULL",
+                              "tttii", a->pwhash, a->name ? a->name : "",
+                              a->name ? a->name : "", now, person);
+    /* A login without a password may have sessions that no mailbox proved:
+     * a registration page signs a new address in at once (R-ONB-5), so
+     * whoever typed the address holds one. The first password comes through
+     * the mailbox's own link: from then on only its owner is signed in. */
+    if (first == 1 &&
+        (rc = ob_auth_end_other_access(ctx, person, NULL, false, &ended, &revoked)) != 0)
+        return rc;
     if (n >= 0)
         n = ob_db_run(ctx->db, "UPDATE member_invites SET accepted_person = ? WHERE id = ?", "ii",
                       person, v->id);
