@@ -115,6 +115,11 @@ test('R-ONB-1..3 a partner makes a code, a client signs up with it and lands on 
   const row = owner.locator('tr', { hasText: code });
   await row.getByText('Активирован').waitFor();
   await row.getByText('ООО «Ромашка»').waitFor();
+  // R-ONB-3: «Дата активации» is a date written like «Создан», in the service's time zone (the
+  // code was made and used the same day).
+  const cells = await row.locator('td').allInnerTexts();
+  assert.match(cells[5], /^\d\d\.\d\d\.\d{4}$/, JSON.stringify(cells));
+  assert.equal(cells[5], cells[2], JSON.stringify(cells));
   await owner.getByTestId('invitation-new').click();
   await owner.locator('dialog[open] button[type=submit]').click();
   const second = (await owner.getByTestId('invitation-code').innerText()).trim();

@@ -4,7 +4,7 @@
 // button; they revoke an open one after a confirmation. The list shows each code's state at a
 // glance and, once used, the client and the activation date (empty until then); it filters,
 // pages and exports like every list.
-import { t, fmtDate, fmtDateTime, localName, currentLang } from '../i18n.js';
+import { t, fmtDate, localName, currentLang } from '../i18n.js';
 import { get, post, withQuery } from '../api.js';
 import { h, badge, button, card, dataTable, form, formDialog, confirmDialog, pageHeader, toast, toastError } from '../ui.js';
 import { account, navigate, setTitle, session } from '../session.js';
@@ -88,7 +88,7 @@ export async function invitations(main, { query }) {
         ? h('span', {}, h('a', { href: `/subscribers/${r.subscriber_id}`, text: r.subscriber_name }),
           h('span', { class: 'cell-sub muted', text: t('invitations.subscriber_code', { code: r.subscriber_code }) }))
         : '') },
-      { key: 'activated_at', label: t('invitations.activated'), cls: 'nowrap', render: (r) => (r.activated_at ? fmtDateTime(r.activated_at) : '') },
+      { key: 'activated_at', label: t('invitations.activated'), cls: 'nowrap', render: (r) => (r.activated_at ? dayOf(r.activated_at) : '') },
       { key: 'state', label: t('invitations.state_label'), render: (r) => stateBadge(r.state) },
       writer ? { key: 'actions', label: '', cls: 'actions', sort: false, render: (r) => (r.state === 'open'
         ? button(t('invitations.revoke'), () => revoke(r, reload).then((done) => {
