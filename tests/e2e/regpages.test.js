@@ -363,3 +363,29 @@ test('R-ONB-5: the form takes no cookie: a signed-in visitor of the same site po
   assert.equal(count(`SELECT COUNT(*) FROM memberships m JOIN persons p ON p.id = m.person_id WHERE m.account_id = ${sub} AND p.email = '${email}'`), 1,
     'the owner is the typed address, not the signed-in visitor');
 });
+
+test("R-ONB-5 / R-NOT-1: the reminders of a page's trial offer the page's tariff at its retail price («ИТСaaS ПРОФ (от 2 472 руб/мес)»)", async () => {
+  const email = uniqueEmail('remind');
+  const r = await post(page.slug, { name: 'Напомнить', email, phone: '+79001234567' });
+  assert.equal(r.status, 303);
+  const sub = count(`SELECT subscriber_id FROM signups WHERE email = '${email}'`);
+  const [[start, end]] = query(ctx.db, `SELECT start, "end" FROM subscriptions WHERE subscriber_id = ${sub}`);
+  // 14 days: L = start + 13, and L−7 = start + 6 (R-SUB-0, R-NOT-1).
+  const day = (iso, n) => new Date(Date.parse(`${iso}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
+  assert.equal(end, day(start, 14));
+  const advance = await ctx.s.fetch('/api/v1/test/clock', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: 6 * 86400 }),
+  });
+  assert.equal(advance.status, 200);
+  const run = await ctx.s.fetch('/api/v1/test/jobs', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ names: ['reminders'] }),
+  });
+  assert.equal(run.status, 200, await run.text());
+  // (the body is read by LIKE: the query helper reads one line per row)
+  const [[id, template]] = query(ctx.db, `SELECT id, template FROM outbox WHERE to_addr = '${email}' ORDER BY id DESC LIMIT 1`);
+  assert.equal(template, 'access_reminder');
+  const has = (like) => count(`SELECT COUNT(*) FROM outbox WHERE id = ${id} AND body_text LIKE '${like}'`) === 1;
+  const last = day(start, 13).split('-').reverse().join('.');
+  assert.ok(has(`%скоро закончится: он есть по ${last} включительно%`), `L = ${last}`);
+  assert.ok(has('%на тарифе «1С:ИТС ПРОФ в облаке» — 2 472 ₽ в месяц%'), 'the offer at the retail price');
+});

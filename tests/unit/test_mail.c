@@ -561,6 +561,23 @@ test_mail_reminder_words(void **state)
         CHECK_TRUE(name, (strstr(subject, ru ? "с опозданием" : "(sent late)") != NULL) ==
                              cases[i].late);
         CHECK_TRUE(name, !strstr(text, "{{") && !strstr(html, "{{") && !strstr(subject, "{{"));
+        /* no trial of a main tariff: nothing offered */
+        CHECK_TRUE(name, !strstr(text, "После пробного") && !strstr(text, "After the trial"));
+        if (i == 0) {   /* the same with a registration page's trial (R-ONB-5) */
+            json_object_set_new(vars, "offer", json_true());
+            json_object_set_new(vars, "offer_tariff", json_string("1С:ИТС ПРОФ в облаке"));
+            json_object_set_new(vars, "offer_priced", json_true());
+            json_object_set_new(vars, "offer_price", json_string("2 472 ₽"));
+            CHECK_INT(name, ob_outbox_render(&ctx, "ru", "access_reminder", vars, &subject,
+                                             &text, &html), 0);
+            CHECK_TRUE(name, strstr(text, "работа продолжится на тарифе «1С:ИТС ПРОФ в облаке» — "
+                                          "2 472 ₽ в месяц: оформите его у партнёра.") != NULL);
+            CHECK_TRUE(name, strstr(html, "«1С:ИТС ПРОФ в облаке» — 2 472 ₽ в месяц") != NULL);
+            json_object_set_new(vars, "offer_priced", json_false());
+            CHECK_INT(name, ob_outbox_render(&ctx, "ru", "access_reminder", vars, &subject,
+                                             &text, &html), 0);
+            CHECK_TRUE(name, strstr(text, "на тарифе «1С:ИТС ПРОФ в облаке»: оформите") != NULL);
+        }
         ob_ctx_release(&ctx);
         json_decref(vars);
     }

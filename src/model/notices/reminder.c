@@ -22,6 +22,7 @@
 #include "model/core/event.h"
 #include "model/identity/access.h"
 #include "model/core/outbox.h"
+#include "model/catalog/catalog.h"
 #include "model/notices/reminder.h"
 #include "model/subscriptions/ends.h"
 #include "base/banned.h"
@@ -194,7 +195,33 @@ struct who {
     const char *tariff_ru, *tariff_en;  /* the chain's tariff, or the trial */
     const char *partner, *phone, *email;
     bool deferral;                      /* the client may take a deferred renewal now */
+    /* A trial of a main tariff (a registration page's, R-ONB-5) offers that
+     * tariff at its retail price: offer_ru NULL when there is none. */
+    const char *offer_ru, *offer_en;
+    int64_t offer_price;                /* kopecks a month, -1: no price today */
 };
+
+/* Roubles as people write them: 247200 → "2 472 ₽" / "₽2,472" (kopecks
+ * only when there are some). */
+static const char *
+roubles(struct ob_ctx *ctx, int64_t kop, bool en)
+{
+    char digits[32], grouped[48];
+    int n, o = 0;
+
+    n = snprintf(digits, sizeof(digits), "%lld", (long long)(kop / 100));
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            grouped[o++] = en ? ',' : ' ';
+        grouped[o++] = digits[i];
+    }
+    grouped[o] = '\0';
+    if (kop % 100)
+        return en ? ob_arena_printf(&ctx->arena, "₽%s.%02lld", grouped, (long long)(kop % 100))
+                  : ob_arena_printf(&ctx->arena, "%s,%02lld ₽", grouped, (long long)(kop % 100));
+    return en ? ob_arena_printf(&ctx->arena, "₽%s", grouped)
+              : ob_arena_printf(&ctx->arena, "%s ₽", grouped);
+}
 
 static json_t *
 mail_vars(struct ob_ctx *ctx, const struct who *w, const char *name, bool en, int32_t last,
@@ -202,16 +229,71 @@ mail_vars(struct ob_ctx *ctx, const struct who *w, const char *name, bool en, in
 {
     /* Data only: the words of each case are the templates' (access_reminder
      * in ru and en), chosen by the sections {{#soon}}, {{#today}},
-     * {{#ended}}, {{#late}}, {{#deferral}} and {{#named}}. */
-    bool named = name && *name;
-
-    return json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b}",
+     * {{#ended}}, {{#late}}, {{#deferral}}, {{#named}} and {{#offer}}. */
+    bool named = name && *name, offer = w->offer_ru != NULL;
+    json_t *v = json_pack("{s:b, s:s, s:b, s:s}", "offer", offer, "offer_tariff",
+                          offer ? (en ? w->offer_en : w->offer_ru) : "", "offer_priced",
+                          offer && w->offer_price >= 0, "offer_price",
+                          offer && w->offer_price >= 0 ? roubles(ctx, w->offer_price, en) : "");
+    json_t *rest = json_pack(
+                     "{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b}",
                      "name", named ? name : "", "named", named, "account", w->account, "tariff",
                      en ? w->tariff_en : w->tariff_ru, "through", date_words(ctx, last, en),
                      "next_day", date_words(ctx, last + 1, en), "partner", w->partner,
                      "partner_phone", *w->phone ? w->phone : "—", "partner_email",
                      *w->email ? w->email : "—", "soon", offset < 0, "today", offset == 0,
                      "ended", offset > 0, "late", late, "deferral", offset >= 0 && w->deferral);
+
+    if (!v || !rest || json_object_update(v, rest) != 0) {
+        json_decref(v);
+        json_decref(rest);
+        return NULL;
+    }
+    json_decref(rest);
+    return v;
+}
+
+static void
+read_offer(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    struct who *w = out;
+
+    w->offer_ru = ob_stmt_dup(ctx, st, 0);
+    w->offer_en = ob_stmt_dup(ctx, st, 1);
+    w->offer_price = ob_stmt_int(st, 2);    /* the priced tariff, for now */
+}
+
+/* The tariff a trial of subscriber offers after it: the trial's own tariff
+ * when it is a main one (a registration page's trial), at its monthly
+ * retail price on `today` (a partner tariff's is its base's; -1 when the
+ * catalog has none that day). */
+static int
+offer_of(struct ob_ctx *ctx, int64_t subscriber, int32_t today, struct who *w)
+{
+    int64_t price = -1;
+    int rc = ob_db_one(ctx, read_offer, w,
+                       "SELECT t.name_ru, t.name_en, COALESCE(t.base_tariff_id, t.id) "
+                       "FROM subscriptions s JOIN tariffs t ON t.id = s.tariff_id "
+                       "WHERE s.subscriber_id = ? AND s.kind = 'trial' AND t.kind = 'main' "
+                       "ORDER BY s.id DESC LIMIT 1",
+                       "i", subscriber);
+
+    if (rc == OB_ENOTFOUND) {
+        ob_err_clear(&ctx->err);
+        w->offer_ru = w->offer_en = NULL;
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    rc = ob_catalog_price(ctx, w->offer_price, 1, today, &price);
+    if (rc == OB_ENOTFOUND) {
+        ob_err_clear(&ctx->err);
+        price = -1;
+    } else if (rc != 0) {
+        return rc;
+    }
+    w->offer_price = price;
+    return 0;
 }
 
 static void
@@ -413,6 +495,8 @@ send_one(struct ob_ctx *ctx, struct known *k, int64_t id, const struct due *d, i
 
     if ((rc = partner_of(ctx, k, d->partner, &w)) != 0 ||
         (rc = tariff_of(ctx, k, d->chain, &w)) != 0)
+        return rc;
+    if (!strcmp(d->chain, OB_ENDS_TRIAL) && (rc = offer_of(ctx, d->subscriber, today, &w)) != 0)
         return rc;
     if (d->offset >= 0 && (rc = ob_access_ends_deferral_open(ctx, d->subscriber, today,
                                                               &w.deferral)) != 0)
