@@ -80,6 +80,19 @@ OB_HANDLER(ob_api_transfers_forward);
 OB_HANDLER(ob_api_transfers_answer);
 OB_HANDLER(ob_api_transfers_decide);
 OB_HANDLER(ob_api_transfers_letter);
+/* leads.c (R-ONB-7) */
+OB_HANDLER(ob_api_leads_list);
+OB_HANDLER(ob_api_leads_assign);
+OB_HANDLER(ob_api_leads_accept);
+OB_HANDLER(ob_api_leads_decline);
+OB_HANDLER(ob_api_leads_funnel);
+OB_HANDLER(ob_api_lead_rules_list);
+OB_HANDLER(ob_api_lead_rules_create);
+OB_HANDLER(ob_api_lead_rules_patch);
+OB_HANDLER(ob_api_lead_rules_delete);
+OB_HANDLER(ob_api_promotion_partners_add);
+OB_HANDLER(ob_api_promotion_partners_remove);
+OB_HANDLER(ob_api_test_leads_create);
 /* closing.c */
 OB_HANDLER(ob_api_statement_month_close);
 /* subscribers.c */

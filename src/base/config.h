@@ -49,6 +49,7 @@ struct ob_config {
     int signup_limit_code;      /* attempts per code per window */
     int signup_limit_minutes;
     int transfer_answer_days;   /* R-TRF-1: the current partner's time to answer */
+    int lead_accept_days;       /* R-ONB-7: a partner's time to accept an offered lead */
     int app_idle_seconds;       /* application sessions (R-DA-4) */
     int signup_limit_page;      /* registrations through pages per address per window (R-ONB-6) */
     int signup_limit_page_minutes;

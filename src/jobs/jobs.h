@@ -101,6 +101,8 @@ int ob_jobs_statements(struct ob_ctx *ctx, const char *node, const char *month, 
 int ob_job_webhooks_run(struct ob_ctx *ctx, char *detail, size_t size);
 /* End-of-access reminders for the days since the last pass (R-NOT-1). */
 int ob_job_reminders_run(struct ob_ctx *ctx, char *detail, size_t size);
+/* Lapsed lead offers back to the pool, pool leads offered by the rules (R-ONB-7). */
+int ob_job_leads_run(struct ob_ctx *ctx, char *detail, size_t size);
 int ob_task_statements_run(struct ob_ctx *ctx, const char *node, const struct ob_task *t,
                            char *error, size_t size);
 int ob_task_area_create(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,

@@ -40,6 +40,9 @@ const struct ob_job_def ob_job_defs[] = {
     { "webhooks", OB_SCHED_INTERVAL, 10, 0,
       "send due webhook deliveries, in order per endpoint, retrying by the business clock",
       ob_job_webhooks_run },
+    { "leads", OB_SCHED_INTERVAL, 60, 0,
+      "return lead offers not accepted within --lead-accept-days to the pool (the partner is "
+      "told), then offer the pool's leads to partners by the lead rules", ob_job_leads_run },
 };
 const int ob_njob_defs = sizeof(ob_job_defs) / sizeof(ob_job_defs[0]);
 

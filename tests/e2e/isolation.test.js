@@ -89,10 +89,15 @@ before(async () => {
     // An invitation code of the partner (issue 14).
     const code = await p.owner.post('/api/v1/invitations', { partner: p.id });
     assert.equal(code.status, 201, JSON.stringify(code.body));
+    // A lead of the provider's page offered to this side (R-ONB-7).
+    const lead = await ctx.admin.post('/api/v1/test/leads', { name: `ООО Лид ${side}`, region: 'Москва' });
+    assert.equal(lead.status, 201, JSON.stringify(lead.body));
+    const offer = await ctx.admin.post(`/api/v1/leads/${lead.body.id}/assign`, { partner: p.id });
+    assert.equal(offer.status, 200, JSON.stringify(offer.body));
     w[side] = {
       invitation: code.body.id,
       webhook: hook.body.id, webhookDelivery: hookTest.body.delivery,
-      transfer: transfer.body.id,
+      transfer: transfer.body.id, lead: lead.body.id,
       partner: p, partnerId: p.id, status: st.body.id, sub: sub.body.id, subOwner,
       token: tok.body.id, request: req.body.id, user: user.person, ownerPerson: me.body.id,
       invite: invite.body.id, subInvite: subInvite.body.id, distributor: dist.body.id,
@@ -160,6 +165,7 @@ function fill(route, victim) {
       id: {
         areas: v.area, grants: v.grant, sessions: v.session, 'member-invites': v.invite, requests: v.request,
         transfers: v.transfer,
+        leads: v.lead,
         statements: v.statement,
         distributors: v.distributor,
         webhooks: v.webhook,
@@ -281,6 +287,7 @@ const LIST_IDS = {
   '/api/v1/sessions': 'session',      // the partner owner's own: opened through the grant
   '/api/v1/member-invites': 'invite', // the partner owner's own: invitations to the partner
   '/api/v1/transfers': 'transfer',    // the partner's own: filed to take over a client
+  '/api/v1/leads': 'lead',            // the leads offered to the partner
   '/api/v1/statements': 'statement',  // the partner's own monthly statements
   '/api/v1/regpages': 'regpage',      // the partner's own registration pages
   '/api/v1/invitations': 'invitation', // the partner's own invitation codes

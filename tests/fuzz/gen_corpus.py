@@ -47,6 +47,7 @@ PARAMS = {
     ("statements", "id"): "1", ("statement-months", "month"): "2026-01",
     ("transfers", "id"): "1", ("distributors", "id"): "1", ("outbox", "id"): "1",
     ("webhooks", "id"): "1", ("deliveries", "d"): "1", ("invitations", "id"): "1",
+    ("leads", "id"): "1", ("lead-rules", "id"): "1", ("partners", "partner"): "@PARTNER@",
 }
 
 # Integer members naming demo objects.
