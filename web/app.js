@@ -21,6 +21,7 @@ import * as invitations from './pages/invitations.js';
 import * as regpages from './pages/regpages.js';
 import * as signup from './pages/signup.js';
 import * as welcome from './pages/welcome.js';
+import * as leads from './pages/leads.js';
 
 import { session, account, kind, refreshMe, navigate, setRouter } from './session.js';
 
@@ -66,6 +67,7 @@ const ROUTES = [
   { path: '/webhooks/:id', kinds: { provider: webhooks.webhook, partner: webhooks.webhook } },
   { path: '/regpages', kinds: { provider: regpages.regpages, partner: regpages.regpages } },
   { path: '/regpages/:id', kinds: { provider: regpages.regpage, partner: regpages.regpage } },
+  { path: '/leads', kinds: { provider: leads.providerPage, partner: leads.partnerPage } },
 ];
 
 // Each item names the roles that may open it, as the server checks them
@@ -76,6 +78,7 @@ const NAV = {
   provider: [
     { href: '/applications', label: 'nav.applications', roles: ['admin', 'operator'] },
     { href: '/partners', label: 'nav.partners' },
+    { href: '/leads', label: 'nav.leads' },
     { href: '/catalog', label: 'nav.catalog' },
     { href: '/its-contracts', label: 'nav.its' },
     { href: '/requests', label: 'nav.requests' },
@@ -89,6 +92,7 @@ const NAV = {
   partner: [
     { href: '/subscribers', label: 'nav.subscribers' },
     { href: '/invitations', label: 'nav.invitations', roles: ['owner', 'operator', 'consultant'] },
+    { href: '/leads', label: 'nav.new_clients' },
     { href: '/granted', label: 'nav.granted' },
     { href: '/tariffs', label: 'nav.tariffs' },
     { href: '/employees', label: 'nav.employees', roles: ['owner'] },
