@@ -10,7 +10,7 @@
 // in the last tests.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, newPartner, newEmployee, audits } from './lib/accounts.js';
+import { setup, newPartner, newEmployee, audits, activate } from './lib/accounts.js';
 import { query } from './lib/db.js';
 import { expect } from './lib/expect.js';
 
@@ -66,7 +66,8 @@ async function clock(advance) {
 }
 
 before(async () => {
-  ctx = await setup('leads');
+  // no job runner: the test runs the leads job itself, at the instants it names
+  ctx = await setup('leads', { jobs: false });
   today = (await (await ctx.s.fetch('/api/v1/test/clock')).json()).date;
   P1 = await newPartner(ctx, { name: 'Альфа', lang: 'ru' });
   P2 = await newPartner(ctx, { name: 'Бета', lang: 'ru' });
@@ -192,6 +193,7 @@ test('R-ONB-7: decline — back to the pool, the partner sees it no more and the
 
 test('R-ONB-7: 50 accepts at once leave one; the client is the partner\'s from then on, audited', async () => {
   const l = await register('ООО Гонка', 'Рязань');
+  await activate(ctx.s, ctx.db, l.email); // the client's owner, who is told who serves it
   expect(await ctx.admin.post(`/api/v1/leads/${l.id}/assign`, { partner: P1.id }), 200);
   offered.add(l.id);
   const rs = await Promise.all(Array.from({ length: 50 }, () => P1.owner.post(`/api/v1/leads/${l.id}/accept`)));
@@ -203,6 +205,8 @@ test('R-ONB-7: 50 accepts at once leave one; the client is the partner\'s from t
   assert.equal(audits(ctx.db, 'lead.accepted').filter((a) => a[1] === String(l.id)).length, 1);
   assert.equal(query(ctx.db, `SELECT COUNT(*) FROM audit WHERE action = 'subscriber.partner_changed' AND object_id = '${l.subscriber.id}'`)[0][0], '1');
   assert.equal(query(ctx.db, `SELECT COUNT(*) FROM events WHERE kind = 'lead.accepted'`)[0][0], '1');
+  assert.equal(query(ctx.db, `SELECT COUNT(*) FROM outbox WHERE to_addr = '${l.email}' AND template = 'lead_accepted' AND subject LIKE '%Альфа%' AND body_text LIKE '%+7%'`)[0][0], '1',
+    'the client\'s owner learns who serves it and how to reach it');
   const mine = (await P1.owner.get('/api/v1/leads?state=accepted')).body.items.find((x) => x.id === l.id);
   assert.equal(mine.email, l.email, 'accepted: the partner sees the contacts');
   // the client is the partner's now: it fills in the client's information and posts the first paid main

@@ -41,6 +41,7 @@
 #include "model/identity/mailpref.h"
 #include "model/identity/role.h"
 #include "model/onboarding/lead.h"
+#include "model/parties/invite.h"
 #include "model/parties/requisites.h"
 #include "model/parties/subscriber.h"
 #include "base/banned.h"
@@ -1270,6 +1271,13 @@ test_register_tx(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, (int)n);
     if ((rc = lead_add(ctx, sub, a->region, &lead)) != 0)
         return rc;
+    if (*a->email) {    /* the person becomes the owner as a registration's does */
+        struct ob_invite_new owner = { sub, a->email, a->name, "ru", OB_ROLE_OWNER, false, 0 };
+        struct ob_invite inv;
+
+        if ((rc = ob_invite_send(ctx, &owner, &inv)) != 0)
+            return rc;
+    }
     return load(ctx, lead, a->out);
 }
 
