@@ -159,10 +159,13 @@ test('R-ONB-7: round-robin over three partners in the rule\'s order — P1, P2, 
   await rule({ region: 'Самара', partners: [P1.id, P2.id, P3.id] });
   const ls = [];
   for (let i = 1; i <= 6; i++) ls.push(await register(`ООО Самара ${i}`, 'Самара'));
-  await runJob();
+  // two runs at once: one holds the job's lease, the other is refused or finds nothing left
+  const runs = await Promise.all([1, 2].map(() => ctx.admin.post('/api/v1/test/jobs', { names: ['leads'] })));
+  assert.ok(runs.some((r) => r.status === 200) && runs.every((r) => r.status === 200 || r.status === 409), JSON.stringify(runs.map((r) => r.status)));
   const got = [];
   for (const l of ls) got.push((await lead(l.id)).partner.id);
   assert.deepEqual(got, [P1.id, P2.id, P3.id, P1.id, P2.id, P3.id]);
+  assert.equal(query(ctx.db, `SELECT COUNT(*) FROM lead_offers WHERE lead_id IN (${ls.map((l) => l.id).join(',')})`)[0][0], '6', 'one offer each');
   await clearRules();
 });
 
@@ -256,6 +259,10 @@ test('R-ONB-7: the list — filters, pages by cursor, CSV export; bad filters ar
   assert.ok(p2.body.items[0].id < p1.body.items[1].id);
   const samara = (await ctx.admin.get(`/api/v1/leads?region=${encodeURIComponent('самара')}`)).body.items;
   assert.equal(samara.length, 6);
+  const sp = await ctx.admin.get(`/api/v1/leads?region=${encodeURIComponent('Самара')}&limit=4`);
+  assert.equal(sp.body.items.length, 4);
+  const sp2 = await ctx.admin.get(sp.body.next.replace(/^https?:\/\/[^/]+/, ''));
+  assert.deepEqual(sp2.body.items.map((x) => x.region), ['Самара', 'Самара'], 'the second page of a region');
   const pool = (await ctx.admin.get('/api/v1/leads?state=pool')).body.items;
   assert.ok(pool.length >= 1 && pool.every((x) => x.state === 'pool'));
   assert.equal((await ctx.admin.get(`/api/v1/leads?month=${today.slice(0, 7)}&limit=500`)).body.items.length, made.size);

@@ -187,17 +187,20 @@ struct list_args {
     void *arg;
     const char *region;
     bool provider;
+    int limit, n;
 };
 
 static int
 list_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 {
-    const struct list_args *a = arg;
+    struct list_args *a = arg;
     struct ob_lead l;
 
     read_lead(ctx, st, &l);
     if (*a->region && !ob_lead_region_same(a->region, l.region))
         return 0;
+    if (a->n++ >= a->limit)
+        return 1;   /* the region is compared here, so the page is counted here */
     if (!a->provider && strcmp(l.state, "accepted")) {
         l.email = "";
         l.phone = "";
@@ -228,7 +231,7 @@ ob_lead_list(struct ob_ctx *ctx, const struct ob_lead_filter *f, int64_t after, 
              int (*fn)(const struct ob_lead *, void *), void *arg)
 {
     static const char *const states[] = { "pool", "offered", "accepted", NULL };
-    struct list_args a = { fn, arg, f->region ? f->region : "", false };
+    struct list_args a = { fn, arg, f->region ? f->region : "", false, limit, 0 };
     const char *state = f->state ? f->state : "", *scope;
     int64_t from = 0, to = 0;
     int y, m, rc;
@@ -253,7 +256,7 @@ ob_lead_list(struct ob_ctx *ctx, const struct ob_lead_filter *f, int64_t after, 
                                                   "l.created_at < ?)) ORDER BY l.id DESC LIMIT ?",
                                       scope),
                       "iittiiii", after, after, state, state, from, from, to,
-                      (int64_t)(*a.region ? 100000 : limit));
+                      (int64_t)(*a.region ? 1000000000 : limit));
 }
 
 /* ---- the mail and the record of each move ------------------------------------------- */
