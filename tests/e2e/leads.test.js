@@ -116,6 +116,8 @@ test('R-ONB-7: rules by region — the first rule whose region is the lead\'s (a
   assert.equal(mail(`%по ${d}.${mo}.${y} включительно%`), 1, 'the trial\'s last day, R-SUB-0');
   assert.equal(mail('%тверская ОБЛАСТЬ%'), 1);
   assert.equal(mail('%/leads%'), 1);
+  const [dy, dm, dd] = addDays(today, 3).split('-');
+  assert.equal(mail(`%откажитесь до ${dd}.${dm}.${dy} __:__:%`), 1, 'the deadline: 3 days after the offer, to the minute');
   expect(await ctx.admin.del(`/api/v1/lead-rules/${any.id}`), 204);
   await clearRules();
 });

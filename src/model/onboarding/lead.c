@@ -282,6 +282,16 @@ mail_vars(struct ob_ctx *ctx, const struct ob_lead *l, int64_t due)
     else
         ob_mail_day(v, "trial_through", ob_clock_today(ctx));
     ob_mail_day(v, "due", ob_date_of_instant(due));
+    {   /* the offer lapses at an instant: its day and its time of day (service zone) */
+        int64_t into = due - ob_date_start(ob_date_of_instant(due));
+        const char *keys[] = { "due_ru", "due_en" };
+
+        for (int i = 0; i < 2; i++)
+            json_object_set_new(v, keys[i], json_string(ob_arena_printf(
+                                                &ctx->arena, "%s %02d:%02d",
+                                                json_string_value(json_object_get(v, keys[i])),
+                                                (int)(into / 3600), (int)(into % 3600 / 60))));
+    }
     return v;
 }
 
