@@ -448,6 +448,33 @@ provider_name(struct ob_ctx *ctx)
     return ob_arena_strdup(&ctx->arena, name);
 }
 
+static void
+read_contacts(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    json_t *vars = out;
+
+    json_object_set_new(vars, "partner_phone", json_string(ob_stmt_dup(ctx, st, 0)));
+    json_object_set_new(vars, "partner_email", json_string(ob_stmt_dup(ctx, st, 1)));
+}
+
+/* The client's owners learn who serves them now and how to reach it. */
+static int
+tell_client(struct ob_ctx *ctx, const struct ob_lead *l)
+{
+    json_t *vars = mail_vars(ctx, l, 0);
+    int rc = ob_db_one(ctx, read_contacts, vars,
+                       "SELECT phone, email FROM partners WHERE account_id = ?", "i", l->partner);
+
+    json_object_set_new(vars, "link",
+                        json_string(ob_arena_printf(&ctx->arena, "%s/subscription",
+                                                    ctx->cfg ? ctx->cfg->public_url : "")));
+    if (rc == 0)
+        rc = ob_mail_members(ctx, l->subscriber, OB_ROLE_OWNER, NULL, "lead_accepted", vars,
+                             NULL);
+    json_decref(vars);
+    return rc;
+}
+
 /* The accepted lead's client is the partner's from now on. */
 static int
 serve(struct ob_ctx *ctx, const struct ob_lead *l)
@@ -457,7 +484,6 @@ serve(struct ob_ctx *ctx, const struct ob_lead *l)
                           "UPDATE subscribers SET partner_id = ? WHERE account_id = ? "
                           "AND partner_id IS NULL",
                           "ii", l->partner, l->subscriber);
-    json_t *vars;
     int rc;
 
     if (n < 0)
@@ -471,24 +497,7 @@ serve(struct ob_ctx *ctx, const struct ob_lead *l)
                             "serving partner changed from '%s' to '%s' (lead %lld accepted)",
                             was, l->partner_name, (long long)l->id)) != 0)
         return rc;
-    vars = mail_vars(ctx, l, 0);
-    {
-        char phone[64] = "", email[256] = "";
-
-        (void)ob_db_get_text(ctx->db, phone, sizeof(phone),
-                             "SELECT phone FROM partners WHERE account_id = ?", "i", l->partner);
-        (void)ob_db_get_text(ctx->db, email, sizeof(email),
-                             "SELECT email FROM partners WHERE account_id = ?", "i", l->partner);
-        json_object_set_new(vars, "partner_phone", json_string(phone));
-        json_object_set_new(vars, "partner_email", json_string(email));
-        json_object_set_new(vars, "link", json_string(ob_arena_printf(
-                                              &ctx->arena, "%s/subscription",
-                                              ctx->cfg ? ctx->cfg->public_url : "")));
-        rc = ob_mail_members(ctx, l->subscriber, OB_ROLE_OWNER, NULL, "lead_accepted", vars,
-                             NULL);
-    }
-    json_decref(vars);
-    return rc;
+    return tell_client(ctx, l);
 }
 
 static int
