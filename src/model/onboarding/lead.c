@@ -813,19 +813,25 @@ route_tx(struct ob_ctx *ctx, void *arg)
 int
 ob_lead_route(struct ob_ctx *ctx, int *offered)
 {
-    struct ids ids = { .n = 0 };
-    int rc;
+    int64_t after = 0;
+    struct ids ids;
+    int rc = 0;
 
+    /* in batches by id, so that leads no rule can place do not hide the ones after them */
     *offered = 0;
-    rc = ob_db_each(ctx, id_row, &ids,
-                    "SELECT id FROM leads WHERE state = 'pool' ORDER BY id LIMIT ?", "i",
-                    (int64_t)LEAD_ROUTE_BATCH);
-    for (int i = 0; rc == 0 && i < ids.n; i++) {
-        struct route_args a = { ids.v[i], false };
+    do {
+        ids.n = 0;
+        rc = ob_db_each(ctx, id_row, &ids,
+                        "SELECT id FROM leads WHERE state = 'pool' AND id > ? ORDER BY id LIMIT ?",
+                        "ii", after, (int64_t)LEAD_ROUTE_BATCH);
+        for (int i = 0; rc == 0 && i < ids.n; i++) {
+            struct route_args a = { ids.v[i], false };
 
-        if ((rc = ob_db_tx(ctx, OB_DB_WRITE, route_tx, &a)) == 0 && a.offered)
-            (*offered)++;
-    }
+            if ((rc = ob_db_tx(ctx, OB_DB_WRITE, route_tx, &a)) == 0 && a.offered)
+                (*offered)++;
+            after = ids.v[i];
+        }
+    } while (rc == 0 && ids.n == LEAD_ROUTE_BATCH);
     return rc;
 }
 
