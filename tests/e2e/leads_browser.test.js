@@ -97,6 +97,8 @@ test('R-ONB-7 the provider\'s «Лиды» in Russian: the funnel with its numbe
     await rd.locator('.lead-add select').selectOption({ label: name });
     await rd.locator('.lead-add').getByRole('button', { name: 'Добавить' }).click();
   }
+  await rd.getByLabel('Порядок').fill('1');
+  await shot(page, 'leads-05-rule-dialog-1366');
   await rd.getByRole('button', { name: 'Сохранить' }).click();
   await page.getByText('Правило сохранено').waitFor();
   const rule = page.locator('tr', { hasText: 'Самара' }).filter({ hasText: 'Сначала ЦСК' });

@@ -212,14 +212,15 @@ async function ruleDialog(rule, reload) {
     wide: true,
     fields: [
       { name: 'region', label: t('leads.region'), placeholder: t('leads.region_any'), hint: t('leads.region_hint') },
+      { name: 'position', label: t('leads.position'), type: 'number', min: 1, inputmode: 'numeric', hint: t('leads.position_hint') },
       {
-        name: 'promotion', label: t('leads.promotion'), type: 'select',
+        name: 'promotion', label: t('leads.promotion'), type: 'select', span: 2,
         options: [{ value: '', label: t('leads.promotion_none') }, ...promotions.map((p) => ({ value: p.code, label: localName(p) }))],
       },
       { name: 'csk_first', label: t('leads.csk_first'), type: 'checkbox', span: 2 },
       { name: 'partners', label: t('leads.partners_in_order'), span: 2, hint: t('leads.partners_hint') },
     ],
-    values: rule ? { region: rule.region, promotion: rule.promotion || '', csk_first: rule.csk_first, partners: chosen.join(',') } : { partners: '' },
+    values: rule ? { region: rule.region, position: rule.position, promotion: rule.promotion || '', csk_first: rule.csk_first, partners: chosen.join(',') } : { partners: '' },
     onChange: (v, inputs) => {
       if (mounted) return;
       mounted = true;
@@ -233,6 +234,7 @@ async function ruleDialog(rule, reload) {
         region: v.region, csk_first: v.csk_first, promotion: v.promotion || null,
         partners: v.partners ? v.partners.split(',').map(Number) : [],
       };
+      if (v.position) body.position = Number(v.position);
       return rule ? patch(`/api/v1/lead-rules/${rule.id}`, body) : post('/api/v1/lead-rules', body);
     },
   });
