@@ -172,7 +172,7 @@ test('R-ONB-7: round-robin over three partners in the rule\'s order — P1, P2, 
 });
 
 test('R-ONB-7: decline — back to the pool, the partner sees it no more and the rules do not offer it to that partner again', async () => {
-  await rule({ region: 'Тула', partners: [P1.id] });
+  await rule({ region: 'Тула', partners: [P1.id, P2.id] });
   const l = await register('ООО Тула', 'Тула');
   await runJob();
   const mine = (await P1.owner.get('/api/v1/leads')).body.items.find((x) => x.id === l.id);
@@ -185,8 +185,12 @@ test('R-ONB-7: decline — back to the pool, the partner sees it no more and the
   assert.ok(!(await P1.owner.get('/api/v1/leads')).body.items.some((x) => x.id === l.id));
   expect(await P1.owner.post(`/api/v1/leads/${l.id}/decline`), 404, 'not_found');
   await runJob();
-  assert.equal((await lead(l.id)).state, 'pool', 'P1 declined: the rule has nobody else');
-  assert.equal(query(ctx.db, `SELECT outcome FROM lead_offers WHERE lead_id = ${l.id}`)[0][0], 'declined');
+  assert.equal((await lead(l.id)).partner.id, P2.id, 'P1 declined: the rule\'s next is P2');
+  expect(await P2.owner.post(`/api/v1/leads/${l.id}/decline`), 200);
+  await runJob();
+  assert.equal((await lead(l.id)).state, 'pool', 'both declined: the turn would wrap to P1, who declined too');
+  assert.deepEqual(query(ctx.db, `SELECT partner_id, outcome FROM lead_offers WHERE lead_id = ${l.id} ORDER BY id`),
+    [[String(P1.id), 'declined'], [String(P2.id), 'declined']]);
   // by hand the provider may still offer it to anyone active, P1 too
   const a = await ctx.admin.post(`/api/v1/leads/${l.id}/assign`, { partner: P1.id });
   expect(a, 200);
