@@ -92,7 +92,6 @@ OB_HANDLER(ob_api_lead_rules_patch);
 OB_HANDLER(ob_api_lead_rules_delete);
 OB_HANDLER(ob_api_promotion_partners_add);
 OB_HANDLER(ob_api_promotion_partners_remove);
-OB_HANDLER(ob_api_test_leads_create);
 /* closing.c */
 OB_HANDLER(ob_api_statement_month_close);
 /* subscribers.c */

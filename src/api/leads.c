@@ -2,8 +2,7 @@
  * leads.c — the provider's leads (R-ONB-7): GET /api/v1/leads (the pool and
  * the offers; a partner its offers and accepted leads), assign, accept and
  * decline, GET /api/v1/leads/funnel, the rules (GET/POST /api/v1/lead-rules,
- * PATCH/DELETE /api/v1/lead-rules/{id}), the promotions' partners, and the
- * test servers' stand-in for a registration on a provider's page.
+ * PATCH/DELETE /api/v1/lead-rules/{id}) and the promotions' partners.
  */
 #include <string.h>
 
@@ -304,21 +303,4 @@ int
 ob_api_promotion_partners_remove(struct ob_req *req, struct ob_resp *resp)
 {
     return promotion_member(req, resp, false);
-}
-
-/* ---- test servers only -------------------------------------------------------------- */
-
-int
-ob_api_test_leads_create(struct ob_req *req, struct ob_resp *resp)
-{
-    struct ob_lead l;
-    const char *name, *email, *region;
-    int rc;
-
-    if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "name", 800, true, &name)) != 0 ||
-        (rc = ob_req_str(req, "email", 800, false, &email)) != 0 ||
-        (rc = ob_req_str(req, "region", 800, false, &region)) != 0 ||
-        (rc = ob_lead_test_register(req->ctx, name, email, region, &l)) != 0)
-        return rc;
-    return ob_resp_json(resp, 201, lead_json(&l));
 }

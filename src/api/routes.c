@@ -24,9 +24,6 @@ const struct ob_route ob_routes[] = {
       "test", "state of a queued task (test servers only)" },
     { "POST", "/api/v1/test/jobs", ob_api_test_jobs_run, OB_ROUTE_TEST | OB_ROUTE_PUBLIC, "test",
       "run periodic jobs now, in this process (test servers only)" },
-    { "POST", "/api/v1/test/leads", ob_api_test_leads_create, OB_ROUTE_TEST | OB_ROUTE_PUBLIC,
-      "test", "what a registration on a provider's page makes: a client and its lead (test "
-      "servers only)" },
     { "POST", "/api/v1/auth/login", ob_api_login, OB_ROUTE_PUBLIC, "public",
       "sign in: sets the session cookie, returns who you are and the CSRF token" },
     { "POST", "/api/v1/auth/logout", ob_api_logout, OB_ROUTE_PUBLIC, "public",

@@ -13,6 +13,7 @@ import { withBackend, readyArea } from './lib/areas.js';
 import { setup, newPartner, newUser, uniqueEmail, activate } from './lib/accounts.js';
 import { raw, query } from './lib/db.js';
 
+let providerPage; // the provider's own registration page (R-ONB-7)
 let ctx;
 const w = {};   // the world: two of everything
 let backend;    // the reference application backend
@@ -89,9 +90,19 @@ before(async () => {
     // An invitation code of the partner (issue 14).
     const code = await p.owner.post('/api/v1/invitations', { partner: p.id });
     assert.equal(code.status, 201, JSON.stringify(code.body));
-    // A lead of the provider's page offered to this side (R-ONB-7).
-    const lead = await ctx.admin.post('/api/v1/test/leads', { name: `ООО Лид ${side}`, region: 'Москва' });
-    assert.equal(lead.status, 201, JSON.stringify(lead.body));
+    // A lead: a registration on the provider's own page, offered to this side (R-ONB-7).
+    if (!providerPage) {
+      const prof = (await ctx.admin.get('/api/v1/tariffs?limit=500')).body.items.find((x) => x.code === 'ITSaaS-PROF');
+      providerPage = (await ctx.admin.post('/api/v1/regpages', { partner_id: null, name: 'Сайт поставщика', tariff_id: prof.id, trial_days: 30 })).body;
+    }
+    const leadEmail = uniqueEmail(`lead${side.toLowerCase()}`);
+    const reg = await ctx.s.fetch(`/r/${providerPage.slug}`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ name: `ООО Лид ${side}`, email: leadEmail, phone: '+79001234567' }).toString(),
+    });
+    assert.equal(reg.status, 303);
+    const lead = { body: (await ctx.admin.get('/api/v1/leads?limit=1')).body.items[0] };
+    assert.equal(lead.body.subscriber.name, `ООО Лид ${side}`);
     const offer = await ctx.admin.post(`/api/v1/leads/${lead.body.id}/assign`, { partner: p.id });
     assert.equal(offer.status, 200, JSON.stringify(offer.body));
     w[side] = {

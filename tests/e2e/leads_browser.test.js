@@ -15,11 +15,26 @@ let today;
 let P1; let P2; let P3;
 const leads = {};
 
+let slug; // the provider's own registration page
+
+/** A client registers on the provider's page (POST /r/{slug}); its region, when given, is its
+ * additional information's (the form asks none). */
 async function register(name, region) {
-  const r = await ctx.admin.post('/api/v1/test/leads', { name, email: `c${Object.keys(leads).length}@client.test`, region });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  leads[name] = r.body;
-  return r.body;
+  const email = `c${Object.keys(leads).length}.${process.pid}@client.test`;
+  const r = await ctx.s.fetch(`/r/${slug}`, {
+    method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ name, email, phone: '+79001234567' }).toString(),
+  });
+  assert.equal(r.status, 303);
+  const l = (await ctx.admin.get('/api/v1/leads?limit=1')).body.items[0];
+  assert.equal(l.subscriber.name, name);
+  if (region) {
+    assert.equal((await ctx.admin.put(`/api/v1/subscribers/${l.subscriber.id}/info`, {
+      legal_name: name, inn: '7707083893', kpp: '770701001', contact_person: 'Иван', phone: '+7 495 111-11-11', email, region,
+    })).status, 200);
+  }
+  leads[name] = l;
+  return l;
 }
 
 before(async () => {
@@ -33,6 +48,8 @@ before(async () => {
   P2 = await newPartner(ctx, { name: 'ООО «Бета Консалт»', lang: 'ru' });
   P3 = await newPartner(ctx, { name: 'ООО «Гамма ЦСК»', lang: 'ru' });
   assert.equal((await ctx.admin.post(`/api/v1/partners/${P3.id}/statuses`, { status: 'csk', valid_from: today })).status, 201);
+  const prof = (await ctx.admin.get('/api/v1/tariffs?limit=500')).body.items.find((x) => x.code === 'ITSaaS-PROF');
+  slug = (await ctx.admin.post('/api/v1/regpages', { partner_id: null, name: 'Сайт поставщика', tariff_id: prof.id, trial_days: 30 })).body.slug;
   await register('ООО «Ромашка»', 'Тверская область');
   await register('ИП Сидоров Пётр Ильич', 'Казань');
   await register('ООО «Вектор»', 'Самара');

@@ -41,9 +41,7 @@
 #include "model/identity/mailpref.h"
 #include "model/identity/role.h"
 #include "model/onboarding/lead.h"
-#include "model/parties/invite.h"
 #include "model/parties/requisites.h"
-#include "model/parties/subscriber.h"
 #include "base/banned.h"
 
 #define LEAD_ROUTE_BATCH 200
@@ -1241,83 +1239,4 @@ ob_lead_funnel(struct ob_ctx *ctx, const char *from, const char *to,
     for (int i = 0; rc == 0 && i < f->n; i++)
         rc = fn(&f->m[i], arg);
     return rc;
-}
-
-/* ---- coming in ---------------------------------------------------------------------- */
-
-/* The lead of subscriber `subscriber`, just registered on a provider's page,
- * into the pool with the form's region. */
-static int
-lead_add(struct ob_ctx *ctx, int64_t subscriber, const char *region, int64_t *id)
-{
-    size_t n;
-    const char *r = trim(region ? region : "", &n);
-    int rc = ob_db_get_int(ctx->db, id,
-                           "INSERT INTO leads (subscriber_id, region, created_at) "
-                           "VALUES (?, ?, ?) RETURNING id",
-                           "iti", subscriber,
-                           ob_arena_printf(&ctx->arena, "%.*s", (int)(n > 200 ? 200 : n), r),
-                           ob_clock_now(ctx));
-
-    return rc < 0 ? ob_db_err(ctx, rc) : 0;
-}
-
-struct test_args {
-    const char *name, *email, *region;
-    struct ob_lead *out;
-};
-
-static int
-test_register_tx(struct ob_ctx *ctx, void *arg)
-{
-    struct test_args *a = arg;
-    struct ob_trial_spec spec = { false, 0, 0 };
-    int64_t page = 0, tariff = 0, sub = 0, code = 0, lead = 0, now = ob_clock_now(ctx), n;
-    int rc = ob_db_get_int(ctx->db, &page,
-                           "SELECT id FROM regpages WHERE partner_id IS NULL ORDER BY id LIMIT 1",
-                           NULL);
-
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    if (rc != OB_DB_ROW) {
-        if ((rc = ob_db_get_int(ctx->db, &tariff, "SELECT id FROM tariffs WHERE code = ?", "t",
-                                "TRIAL-30")) < 0)
-            return ob_db_err(ctx, rc);
-        if ((rc = ob_db_get_int(ctx->db, &page,
-                                "INSERT INTO regpages (slug, name, tariff_id, trial_days, "
-                                "created_at, updated_at) VALUES (?, ?, ?, 30, ?, ?) RETURNING id",
-                                "ttiii", "provider-test", "Provider", tariff, now, now)) < 0)
-            return ob_db_err(ctx, rc);
-    }
-    if ((rc = ob_subscriber_insert_trial(ctx, a->name, 0, &spec, &sub, &code)) != 0)
-        return rc;
-    n = ob_db_run(ctx->db,
-                  "INSERT INTO signups (subscriber_id, regpage_id, email, name, region, "
-                  "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                  "iittti", sub, page, a->email, a->name, a->region, now);
-    if (n < 0)
-        return ob_db_err(ctx, (int)n);
-    if ((rc = lead_add(ctx, sub, a->region, &lead)) != 0)
-        return rc;
-    if (*a->email) {    /* the person becomes the owner as a registration's does */
-        struct ob_invite_new owner = { sub, a->email, a->name, "ru", OB_ROLE_OWNER, false, 0 };
-        struct ob_invite inv;
-
-        if ((rc = ob_invite_send(ctx, &owner, &inv)) != 0)
-            return rc;
-    }
-    return load(ctx, lead, a->out);
-}
-
-int
-ob_lead_test_register(struct ob_ctx *ctx, const char *name, const char *email,
-                      const char *region, struct ob_lead *out)
-{
-    struct test_args a = { name, email ? email : "", region ? region : "", out };
-    int rc;
-
-    if ((rc = ob_check_text(ctx, name, 200, true, "name")) != 0 ||
-        (rc = ob_check_text(ctx, a.region, 200, false, "region")) != 0)
-        return rc;
-    return ob_db_tx(ctx, OB_DB_WRITE, test_register_tx, &a);
 }

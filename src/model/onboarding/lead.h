@@ -68,11 +68,6 @@ struct ob_lead_month {
  * are dropped and letters (Latin and Cyrillic, Ё as Е) are lower-cased? */
 bool ob_lead_region_same(const char *a, const char *b);
 
-/* What a provider-page registration inserts, for the test servers only: a
- * subscriber served by the provider with its trial, a signups row of the
- * provider's page (one is made if there is none) and its lead. */
-int ob_lead_test_register(struct ob_ctx *ctx, const char *name, const char *email,
-                          const char *region, struct ob_lead *out);
 
 /* The leads the actor sees, newest first, after cursor `after` (0: from the
  * newest). */
