@@ -400,6 +400,19 @@ static const struct tmpl_case {
     { "signup_partner", "{\"name\":\"Анна\",\"client\":\"ООО <Ромашка>\",\"client_code\":1001,"
                         "\"client_email\":\"a@x\",\"client_phone\":\"+7 900\","
                         "\"invitation\":\"K7QF-2MXD-9TAB-W4HP\",\"partner\":\"Альфа\"}" },
+    /* issue 14, R-ONB-7: a lead offered to a partner, its offer lapsed, the client told who
+     * serves it now (each language's template names its own form of a date: both are passed) */
+    { "lead_offered", "{\"name\":\"Анна\",\"client\":\"ООО <Ромашка>\",\"region\":\"Тверь\","
+                      "\"partner\":\"Альфа\",\"link\":\"http://x/l?t=1\","
+                      "\"trial_through_ru\":\"04.01.2027\",\"trial_through_en\":\"04.01.2027\","
+                      "\"due_ru\":\"09.12.2026 21:14\",\"due_en\":\"09.12.2026 21:14\"}" },
+    { "lead_lapsed", "{\"name\":\"Анна\",\"client\":\"ООО <Ромашка>\",\"region\":\"Тверь\","
+                     "\"partner\":\"Альфа\",\"link\":\"http://x/l?t=1\","
+                     "\"due_ru\":\"09.12.2026 21:14\",\"due_en\":\"09.12.2026 21:14\"}" },
+    { "lead_accepted", "{\"name\":\"Анна\",\"client\":\"ООО <Ромашка>\",\"partner\":\"Альфа\","
+                       "\"partner_phone\":\"+7 495 1\",\"partner_email\":\"p@x\","
+                       "\"link\":\"http://x/l?t=1\",\"trial_through_ru\":\"04.01.2027\","
+                       "\"trial_through_en\":\"04.01.2027\"}" },
     { "request_decided", "{\"name\":\"Анна\",\"account\":\"Ромашка\",\"request\":\"статус ЦСК\","
                          "\"decision\":\"одобрен\",\"note\":\"\"}" },
     { "partner_digest", "{\"name\":\"Анна\",\"partner\":\"ООО <Ромашка>\","

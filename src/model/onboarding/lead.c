@@ -460,7 +460,13 @@ static int
 tell_client(struct ob_ctx *ctx, const struct ob_lead *l)
 {
     json_t *vars = mail_vars(ctx, l, 0);
-    int rc = ob_db_one(ctx, read_contacts, vars,
+    int rc;
+
+    /* the client's mail names no region and no deadline: they are the partner's business */
+    json_object_del(vars, "region");
+    json_object_del(vars, "due_ru");
+    json_object_del(vars, "due_en");
+    rc = ob_db_one(ctx, read_contacts, vars,
                        "SELECT phone, email FROM partners WHERE account_id = ?", "i", l->partner);
 
     json_object_set_new(vars, "link",
@@ -627,6 +633,8 @@ lapse_tx(struct ob_ctx *ctx, void *arg)
         (rc = emit(ctx, "lead.expired", &l, partner, "lapse")) != 0)
         return rc;
     vars = mail_vars(ctx, &l, l.due_at);
+    json_object_del(vars, "trial_through_ru");  /* the lapse is about the deadline only */
+    json_object_del(vars, "trial_through_en");
     rc = ob_mail_members(ctx, partner, OB_ROLE_OWNER | OB_ROLE_OPERATOR, NULL, "lead_lapsed",
                          vars, NULL);
     json_decref(vars);
