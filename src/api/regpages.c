@@ -60,14 +60,18 @@ snippet(struct ob_req *req, const struct ob_regpage *p)
         "  <label>Электронная почта <input name=\"email\" type=\"email\" required "
         "autocomplete=\"email\"></label>\n"
         "  <label>Телефон <input name=\"phone\" type=\"tel\" required "
-        "autocomplete=\"tel\"></label>\n"
+        "autocomplete=\"tel\"></label>\n%s"
         "  <div style=\"position:absolute;left:-10000px\" aria-hidden=\"true\">\n"
         "    <input name=\"website\" tabindex=\"-1\" autocomplete=\"off\">\n"
         "  </div>\n"
         "  <input type=\"hidden\" name=\"lang\" value=\"ru\">\n"
         "  <button type=\"submit\">Зарегистрироваться</button>\n"
         "</form>\n",
-        url);
+        url,
+        /* the provider's own pages ask the region: lead rules route by it (R-ONB-7) */
+        p->partner ? ""
+                   : "  <label>Регион <input name=\"region\" maxlength=\"100\" "
+                     "autocomplete=\"address-level1\"></label>\n");
 }
 
 static json_t *
@@ -329,7 +333,7 @@ page_lang(struct ob_req *req, const char *given)
 struct view {
     const char *lang, *kind;
     const struct ob_regpage *page;
-    const char *name, *email, *phone;   /* the form's values (a re-rendered post) */
+    const char *name, *email, *phone, *region;  /* the form's values (a re-rendered post) */
     const char *field, *error;          /* the refusal, next to its field ("" for the form) */
 };
 
@@ -373,9 +377,13 @@ render(struct ob_req *req, struct ob_resp *resp, int status, const struct view *
     json_object_set_new(one, "name", json_string(v->name ? v->name : ""));
     json_object_set_new(one, "email", json_string(v->email ? v->email : ""));
     json_object_set_new(one, "phone", json_string(v->phone ? v->phone : ""));
+    json_object_set_new(one, "region", json_string(v->region ? v->region : ""));
+    /* the provider's own pages ask the region: lead rules route by it (R-ONB-7) */
+    json_object_set_new(one, "ask_region", json_boolean(p && !p->partner));
     json_object_set_new(one, "lang", json_string(v->lang));
     json_object_set_new(one, "other_lang", json_string(!strcmp(v->lang, "en") ? "ru" : "en"));
-    for (const char *const *f = (const char *const[]){ "name", "email", "phone", "form", NULL };
+    for (const char *const *f =
+             (const char *const[]){ "name", "email", "phone", "region", "form", NULL };
          *f; f++) {
         char key[24];
         bool here = v->field && !strcmp(v->field, *f);
@@ -434,7 +442,7 @@ ob_api_regpage_page(struct ob_req *req, struct ob_resp *resp)
 /* ---- the form's post ------------------------------------------------------------------- */
 
 struct form {
-    const char *name, *email, *phone, *website, *lang;
+    const char *name, *email, *phone, *website, *lang, *region;
 };
 
 static void
@@ -450,6 +458,8 @@ form_set(struct form *f, const char *k, const char *v)
         f->website = v;
     else if (!strcmp(k, "lang"))
         f->lang = v;
+    else if (!strcmp(k, "region"))
+        f->region = v;
 }
 
 static int
@@ -598,7 +608,8 @@ refuse(struct ob_req *req, struct ob_resp *resp, bool json, struct view *v, int 
     v->error = ob_arena_strdup(&ctx->arena, msg);
     v->field = ctx->err.field[0] && (!strcmp(ctx->err.field, "name") ||
                                      !strcmp(ctx->err.field, "email") ||
-                                     !strcmp(ctx->err.field, "phone"))
+                                     !strcmp(ctx->err.field, "phone") ||
+                                     !strcmp(ctx->err.field, "region"))
                    ? ob_arena_strdup(&ctx->arena, ctx->err.field)
                    : "form";
     if (rc == OB_ERATE && ctx->err.retry_after > 0)
@@ -647,10 +658,13 @@ ob_api_regpage_post(struct ob_req *req, struct ob_resp *resp)
     v.name = f.name;
     v.email = f.email;
     v.phone = f.phone;
+    v.region = f.region;
     if (strcmp(p.state, "active"))
         return refuse(req, resp, json, &v,
                       ob_err_set(&ctx->err, OB_ECONFLICT, "regpage.closed"));
-    in = (struct ob_regpage_signup){ f.name, f.email, f.phone, v.lang };
+    /* only the provider's own pages ask the region; a partner's ignore one */
+    in = (struct ob_regpage_signup){ f.name, f.email, f.phone, v.lang,
+                                     p.partner ? NULL : f.region };
     if ((rc = ob_regpage_signup_check(ctx, &in, email, sizeof(email))) != 0 ||
         (rc = ob_regpage_reserve(ctx)) != 0)
         return refuse(req, resp, json, &v, rc);

@@ -296,6 +296,24 @@ test("R-ONB-7: the provider's own page makes a lead in the pool", async () => {
   const sub = count(`SELECT subscriber_id FROM signups WHERE email = '${email}'`);
   assert.equal(query(ctx.db, `SELECT state FROM leads WHERE subscriber_id = ${sub}`)[0][0], 'pool');
   assert.equal(count(`SELECT COUNT(*) FROM subscribers WHERE account_id = ${sub} AND partner_id IS NULL`), 1);
+  // The provider's page asks the region (the lead rules route by it), a partner's does not.
+  assert.match(await (await ctx.s.fetch(`/r/${r.body.slug}`)).text(), /<label for="region">Регион<\/label>/);
+  assert.doesNotMatch(await (await ctx.s.fetch(`/r/${page.slug}`)).text(), /name="region"/);
+  assert.match(r.body.snippet, /name="region"/);
+  assert.doesNotMatch(page.snippet, /name="region"/);
+  const email2 = uniqueEmail('lead');
+  assert.equal((await post(r.body.slug, { name: 'Лид из Сибири', email: email2, phone: '+79001234567', region: 'Новосибирская область' })).status, 303);
+  const sub2 = count(`SELECT subscriber_id FROM signups WHERE email = '${email2}'`);
+  assert.deepEqual(query(ctx.db, `SELECT l.region, s.region FROM leads l JOIN signups s ON s.subscriber_id = l.subscriber_id WHERE l.subscriber_id = ${sub2}`)[0],
+    ['Новосибирская область', 'Новосибирская область']);
+  // Too long a region is an error by its field, and nothing is made.
+  const long = await post(r.body.slug, { name: 'Лид', email: uniqueEmail('lead'), phone: '+79001234567', region: 'я'.repeat(101) });
+  assert.equal(long.status, 400);
+  assert.match(await long.text(), /<label for="region">Регион<\/label>\n<input[^>]*value="я+"[^>]*>\n<p class="err" role="alert">/);
+  // A partner's page ignores a region it did not ask.
+  const email3 = uniqueEmail('noregion');
+  assert.equal((await post(page.slug, { name: 'Клиент', email: email3, phone: '+79001234567', region: 'Москва' })).status, 303);
+  assert.equal(count(`SELECT COUNT(*) FROM signups WHERE email = '${email3}' AND region = ''`), 1);
 });
 
 test('R-ONB-5: statistics count registrations per month', async () => {

@@ -629,7 +629,9 @@ ob_regpage_signup_check(struct ob_ctx *ctx, const struct ob_regpage_signup *in, 
         return rc;
     if (!in->phone || !*in->phone)
         return ob_err_field(&ctx->err, OB_EINVAL, "phone", "field.required");
-    return ob_check_phone(ctx, in->phone, "phone");
+    if ((rc = ob_check_phone(ctx, in->phone, "phone")) != 0)
+        return rc;
+    return in->region ? ob_check_text(ctx, in->region, 100, true, "region") : 0;
 }
 
 static int
@@ -751,15 +753,18 @@ register_tx(struct ob_ctx *ctx, void *arg)
         return rc;
     rc = ob_db_get_int(ctx->db, &signup,
                        "INSERT INTO signups (subscriber_id, partner_id, regpage_id, email, name, "
-                       "phone, lang, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                       "izitttti", r->out->subscriber, page->partner, page->id, r->email,
-                       r->in->name, r->in->phone, r->lang, now);
+                       "phone, region, lang, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       "RETURNING id",
+                       "izittttti", r->out->subscriber, page->partner, page->id, r->email,
+                       r->in->name, r->in->phone, r->in->region ? r->in->region : "", r->lang,
+                       now);
     if (rc < 0)
         return ob_db_err(ctx, rc);
     if (!page->partner) {
         n = ob_db_run(ctx->db,
-                      "INSERT INTO leads (subscriber_id, state, created_at) VALUES (?, 'pool', ?)",
-                      "ii", r->out->subscriber, now);
+                      "INSERT INTO leads (subscriber_id, region, state, created_at) "
+                      "VALUES (?, ?, 'pool', ?)",
+                      "iti", r->out->subscriber, r->in->region ? r->in->region : "", now);
         if (n < 0)
             return ob_db_err(ctx, (int)n);
     }

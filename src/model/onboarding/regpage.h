@@ -93,6 +93,7 @@ int ob_regpage_visit(struct ob_ctx *ctx, int64_t id);
 
 struct ob_regpage_signup {
     const char *name, *email, *phone, *lang;
+    const char *region;     /* optional; the provider's own pages ask it (lead rules, R-ONB-7) */
 };
 /* Check the form field by field: OB_EINVAL naming the first bad one
  * ("name", "email", "phone"); the email normalised into email (size
