@@ -211,8 +211,7 @@ test('every route declares a tenancy class this test knows how to try', () => {
 
 // Every public route (tenancy `public`: anyone, signed in or not) and the test files that attack
 // it: floods, guesses, limits, parallel use, bad input (issue 14). A route added as public without
-// a line here fails the test below; a line for a route not in the table is allowed (another
-// branch's routes, until they land).
+// a line here fails the test below, and so does a line for a route that is not public (any more).
 const PUBLIC_ABUSE = {
   'GET /healthz': ['hostile.test.js'],                         // no input, no state: slow and many connections
   'GET /readyz': ['http.test.js', 'hostile.test.js'],
@@ -231,11 +230,12 @@ const PUBLIC_ABUSE = {
 };
 
 test('every public route names the tests that attack it', () => {
-  for (const r of routes().filter((x) => x.tenancy === 'public')) {
-    const key = `${r.method} ${r.path}`;
+  const open = routes().filter((x) => x.tenancy === 'public').map((r) => `${r.method} ${r.path}`);
+  for (const key of open) {
     assert.ok(PUBLIC_ABUSE[key], `${key} is public: add it to PUBLIC_ABUSE with its abuse test`);
     for (const f of PUBLIC_ABUSE[key]) assert.ok(fs.existsSync(new URL(f, import.meta.url)), `${key}: ${f} is missing`);
   }
+  for (const key of Object.keys(PUBLIC_ABUSE)) assert.ok(open.includes(key), `${key} is in PUBLIC_ABUSE but is not a public route`);
 });
 
 test("partner and subscriber routes: the other side's people get 404 and change nothing", async () => {
