@@ -27,7 +27,7 @@ after(async () => {
 });
 
 async function today() {
-  return (await ctx.s.fetch('/api/v1/test/clock').then((r) => r.json())).now.slice(0, 10);
+  return (await ctx.s.fetch('/api/v1/test/clock').then((r) => r.json())).date;
 }
 
 /** A request with "Authorization: Bearer" instead of the cookie. */
