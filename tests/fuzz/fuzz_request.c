@@ -536,9 +536,20 @@ invariant(bool ok, const char *what, const struct ob_resp *resp)
     abort();
 }
 
+/* Pages a person opens in a browser (the hosted registration page and the
+ * sign-in link, issue 14) explain an error as an HTML page; every other
+ * route as problem+json. */
+static bool
+html_page(const char *uri)
+{
+    size_t n = strcspn(uri, "?#");
+
+    return (n > 3 && !strncmp(uri, "/r/", 3)) || (n == 10 && !strncmp(uri, "/auth/link", 10));
+}
+
 /* What every response must be, whatever the request. */
 static void
-check(const struct ob_resp *resp)
+check(const struct ob_resp *resp, const char *uri)
 {
     bool has_id = false;
 
@@ -551,7 +562,12 @@ check(const struct ob_resp *resp)
             has_id = true;
     }
     invariant(has_id, "no X-Request-Id", resp);
-    if (resp->status >= 400) {
+    if (resp->status >= 400 && html_page(uri) &&
+        !strcmp(resp->content_type, "text/html; charset=utf-8")) {
+        /* A page that says what went wrong, in the person's language. */
+        invariant(resp->body.len > 15 && !strncmp(resp->body.p, "<!doctype html>", 15),
+                  "an HTML error that is not a page", resp);
+    } else if (resp->status >= 400) {
         /* An error is always explained, as problem+json that parses. */
         json_error_t je;
         json_t *p;
@@ -631,7 +647,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (verbose)
         fprintf(stderr, "fuzz_request: %s %s -> %d %.*s\n", method, uri, resp.status,
                 (int)(resp.body.len > 300 ? 300 : resp.body.len), resp.body.p ? resp.body.p : "");
-    check(&resp);
+    check(&resp, uri);
     clock_moved = resp.status == 200 && !strcmp(method, "POST");
     ob_http_resp_free(&resp);
 
