@@ -485,9 +485,12 @@ fi
 
 # The walker: every role, page and card of the demo, in both languages and at two widths, once:
 # on SQLite and the normal build (what it checks is what the cabinet shows, not the engine);
-# its screenshots and findings stay in build/walk/.
+# its findings stay in build/walk/, with a screenshot of each page that has one (of every page
+# with --full, for a person to look through: they were most of the walk's time).
 walk_files=(tests/walk/*.test.js)
+if [ "$full" -eq 1 ]; then export OBLAKO_WALK_SHOTS=all; fi
 run_e2e "walk" sqlite build/oblako 1 "${walk_files[@]}"
+unset OBLAKO_WALK_SHOTS
 
 asan_env
 # test_faults hashes every table after each failed run with --full, not only after those that
