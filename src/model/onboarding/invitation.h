@@ -25,7 +25,7 @@
 struct ob_ctx;
 
 #define OB_INVITATION_SYMBOLS 16
-#define OB_INVITATION_CODE_LEN 20   /* XXXX-XXXX-XXXX-XXXX and NUL */
+#define OB_INVITATION_CODE_LEN 20   /* K7QF-2MXD-9TAB-W4HP (four groups of four) and NUL */
 
 /* A new random code, formatted. */
 void ob_invitation_code_new(char out[OB_INVITATION_CODE_LEN]);
@@ -34,7 +34,7 @@ void ob_invitation_code_new(char out[OB_INVITATION_CODE_LEN]);
  * that look like Latin ones (А В Е К М Н Р С Т У Х, either case) are read as
  * those. 0, O, 1 and I are not in the alphabet and are not guessed at: a
  * code with one of them, any other character, or not exactly 16 symbols is
- * malformed (-1). 0 with out formatted XXXX-XXXX-XXXX-XXXX. */
+ * malformed (-1). 0 with out formatted in four groups of four (K7QF-2MXD-9TAB-W4HP). */
 int ob_invitation_code_parse(const char *in, char out[OB_INVITATION_CODE_LEN]);
 
 struct ob_invitation {
