@@ -97,6 +97,29 @@ test('who may make and revoke codes: owner, operator, provider staff; not anothe
   assert.ok([401, 403, 404].includes((await gone.client.post(`/api/v1/invitations/${mine.body.id}/revoke`)).status));
 });
 
+test('an API token makes codes with its roles only, and stops with its person\'s removal', async () => {
+  const bearer = (token, method, path, body) => ctx.s.fetch(path, {
+    method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body),
+  });
+  const crm = await newEmployee(ctx, A, ['operator', 'consultant']);
+  const opTok = await crm.client.post('/api/v1/tokens', { account: A.id, roles: 'operator', name: 'CRM' });
+  assert.equal(opTok.status, 201, JSON.stringify(opTok.body));
+  const made = await bearer(opTok.body.token, 'POST', '/api/v1/invitations', { partner: A.id });
+  assert.equal(made.status, 201);
+  // A token narrower than its person: a consultant's token reads and makes nothing.
+  const readTok = await crm.client.post('/api/v1/tokens', { account: A.id, roles: 'consultant', name: 'read' });
+  assert.equal(readTok.status, 201, JSON.stringify(readTok.body));
+  assert.equal((await bearer(readTok.body.token, 'GET', `/api/v1/invitations?partner=${A.id}`)).status, 200);
+  assert.equal((await bearer(readTok.body.token, 'POST', '/api/v1/invitations', { partner: A.id })).status, 403);
+  // Another partner's code is not found through it.
+  const other = await B.owner.post('/api/v1/invitations', { partner: B.id });
+  assert.equal(other.status, 201);
+  assert.equal((await bearer(opTok.body.token, 'POST', `/api/v1/invitations/${other.body.id}/revoke`)).status, 404);
+  // Removed from the partner: the token makes nothing more.
+  assert.ok((await A.owner.del(`/api/v1/partners/${A.id}/employees/${crm.person}`)).status < 300);
+  assert.ok([401, 403, 404].includes((await bearer(opTok.body.token, 'POST', '/api/v1/invitations', { partner: A.id })).status));
+});
+
 test('a trial tariff only: unknown or another partner\'s tariff is 404, a main tariff 400', async () => {
   const unknown = await create(A.owner, { tariff: 999999 });
   assert.equal(unknown.status, 404);
