@@ -48,7 +48,7 @@ CFLAGS_ALL = $(CSTD) $(OPT) $(DEFS) $(WARN) -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) $
 LDLIBS_ALL = $(PKG_LIBS) -lhpdf -lpthread -lm $(LDSAN) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard src/base/*.c src/db/*.c src/model/*/*.c src/api/*.c src/http/*.c \
-                             src/jobs/*.c src/mail/*.c src/export/*.c))
+                             src/jobs/*.c src/mail/*.c src/export/*.c src/store/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o \
            $(BUILD)/obj/gen/web_assets.o $(BUILD)/obj/gen/mail_assets.o \
            $(BUILD)/obj/gen/data_assets.o

@@ -33,7 +33,7 @@ model/usage
 model/statements
 model/notices
 model/onboarding
-api jobs mail export
+api jobs mail export store
 http
 main
 EOF

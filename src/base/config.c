@@ -78,6 +78,14 @@ static const struct setting {
       OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
       "comma-separated addresses or CIDR prefixes webhooks may be delivered to although they "
       "are loopback, private, link-local or otherwise refused (the SSRF guard)" },
+    { "backup-dir", "OBLAKO_BACKUP_DIR", T_STR, S(backup_dir), "./backups",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
+      "the directory of the local backup store: backups, archives, exports and uploads of data "
+      "areas" },
+    { "backup-s3-url", "OBLAKO_BACKUP_S3_URL", T_STR, S(backup_s3_url), "",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
+      "an S3-compatible bucket as the backup store, https://host[:port]/bucket (empty: the "
+      "local directory --backup-dir)" },
     { "webhook-ca-file", "OBLAKO_WEBHOOK_CA_FILE", T_STR, S(webhook_ca_file), "",
       OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
       "a PEM file of the certificate authorities webhook endpoints are checked against "

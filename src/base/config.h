@@ -62,6 +62,9 @@ struct ob_config {
     char webhook_allow[1024];   /* addresses webhooks may reach despite the SSRF guard */
     char webhook_ca_file[256];  /* CA bundle for webhook HTTPS (else the system's) */
     char pdf_font[256];         /* statement PDFs (export/statement_doc.c) */
+    char backup_dir[512];       /* the local backup store (store/local.c) */
+    char backup_s3_url[512];    /* the S3 backup store's endpoint and bucket (store/s3.c); when
+                                   set it is the store, else backup_dir */
     char demo_app_url[512];     /* `oblako demo` only */
     char month[8];              /* `oblako jobs run statements --month YYYY-MM` */
     char reminder_offsets[64];  /* R-NOT-1: days from L, "-7,-3,0,5" */

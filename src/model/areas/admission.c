@@ -26,6 +26,17 @@
 #include "model/areas/admission.h"
 #include "base/banned.h"
 
+/* What an area is doing besides its state (sql/0028): no session opens meanwhile. */
+static const struct {
+    const char *phase, *reason;
+} phases[] = {
+    {"restoring", OB_REASON("area.restoring")},
+    {"updating", OB_REASON("area.updating")},
+    {"archiving", OB_REASON("area.archived")},
+    {"archived", OB_REASON("area.archived")},
+    {"unarchiving", OB_REASON("area.unarchiving")},
+};
+
 /* Record a refusal whose error is already in out->err. */
 static int
 refuse(struct ob_admission *out, const char *rule, const char *field, int rc)
@@ -64,6 +75,11 @@ ob_admission_gate(const struct ob_admission_in *in, struct ob_admission *out)
         return refuse(
             out, "R-ACT-4", NULL,
             ob_err_set(&out->err, OB_ENOTFOUND, "area.not_found", "id=%" PRId64, in->area));
+    for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+        if (!strcmp(in->area_state, phases[i].phase))
+            return refuse(out, "R-DA-2", "area",
+                          ob_err_field(&out->err, OB_ECONFLICT, "area", phases[i].reason,
+                                       "name=%s", in->area_name));
     if (strcmp(in->area_state, "ready"))
         return refuse(out, "R-DA-1", "area",
                       ob_err_field(&out->err, OB_ECONFLICT, "area", "area.not_ready",

@@ -422,7 +422,9 @@ load_facts(struct ob_ctx *ctx, struct admit *a)
     in->take_over = a->take_over;
     a->sub = 0;
     rc = ob_db_one(ctx, read_area, a,
-                   "SELECT ar.subscriber_id, ar.application_id, ar.name, ar.state, "
+                   /* a phase (sql/0028) stands for the state: no session opens during it */
+                   "SELECT ar.subscriber_id, ar.application_id, ar.name, "
+                   "CASE WHEN ar.phase <> '' THEN ar.phase ELSE ar.state END, "
                    "ap.code, ap.backend_url, ar.area_key, ap.name_ru, ap.name_en, ar.test, "
                    "s.code, ac.name, p.name, p.email FROM areas ar "
                    "JOIN applications ap ON ap.id = ar.application_id "

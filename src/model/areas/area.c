@@ -48,7 +48,7 @@
     "COALESCE(ar.purge_at, 0), ar.area_key, ar.name, ar.state, ar.reason, ar.version, "        \
     "ap.code, ap.name_ru, ap.name_en, ac.name, ar.test, ar.demo, "                                     \
     "(SELECT COUNT(*) FROM app_sessions x WHERE x.area_id = ar.id AND x.closed_at IS NULL "   \
-    "AND x.seen_at > ?) "                                                                      \
+    "AND x.seen_at > ?), ar.phase, COALESCE(ar.phase_at, 0) "                                  \
     "FROM areas ar JOIN applications ap ON ap.id = ar.application_id "                         \
     "JOIN subscribers s ON s.account_id = ar.subscriber_id "                                   \
     "JOIN accounts ac ON ac.id = ar.subscriber_id "
@@ -85,6 +85,8 @@ read_area(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
     a->test = ob_stmt_int(st, 18) != 0;
     a->demo = ob_stmt_int(st, 19) != 0;
     a->sessions = (int)ob_stmt_int(st, 20);
+    a->phase = ob_stmt_dup(ctx, st, 21);
+    a->phase_at = ob_stmt_int(st, 22);
 }
 
 int

@@ -29,6 +29,10 @@ struct ob_area {
     int64_t id, subscriber, subscriber_code, app, created_at, created_by;
     int64_t ready_at, deleted_at, purge_at;     /* 0: not yet */
     const char *key, *name, *state, *reason, *version;
+    const char *phase;      /* '' or what it is doing besides its state: restoring, updating,
+                               archiving, archived, unarchiving (sql/0028); no session opens
+                               unless it is '' */
+    int64_t phase_at;       /* when the phase began (real time); 0 when there is none */
     const char *app_code, *app_name_ru, *app_name_en, *subscriber_name;
     bool test, demo;
     int sessions;           /* sessions open in it now */
