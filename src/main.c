@@ -30,6 +30,7 @@
 #include "jobs/jobs.h"
 #include "mail/send.h"
 #include "demo.h"
+#include "model/areas/backup.h"
 #include "model/areas/membership.h"
 #include "model/identity/account.h"
 #include "model/audit/auditlog.h"
@@ -41,6 +42,7 @@
 #include "model/core/task.h"
 #include "model/notices/reminder.h"
 #include "model/subscriptions/onboarding.h"
+#include "store/store.h"
 #include "base/banned.h"
 
 #ifndef OB_VERSION
@@ -574,6 +576,12 @@ set_up(const struct command *c, struct ob_config *cfg, int argc, char **argv, ch
         fprintf(stderr, "oblako %s: %s\n", c->name, err.message);
         return 2;
     }
+    if ((c->cmd == OB_CMD_SERVE || c->cmd == OB_CMD_JOBS) &&
+        ob_backup_keep_parse(cfg->backup_keep, &(struct ob_backup_keep){ 0, 0, 0 }, &err) != 0) {
+        fprintf(stderr, "oblako %s: --backup-keep must be like 7d,4w,3m (days, ISO weeks, months)\n",
+                c->name);
+        return 2;
+    }
     if (c->cmd != OB_CMD_JOBS && *nrest > 0) {
         fprintf(stderr, "oblako %s: unexpected argument '%s'\n", c->name, (*rest)[0]);
         return 2;
@@ -622,6 +630,17 @@ main(int argc, char **argv)
     }
     if ((rc = set_up(c, &cfg, argc, argv, &rest, &nrest)) != 0)
         return rc;
+    /* the backup store, once per process, for the runner and the API */
+    if ((c->cmd == OB_CMD_SERVE || c->cmd == OB_CMD_JOBS) && strcmp(c->name, "demo") &&
+        strcmp(c->name, "audit") && strcmp(c->name, "mail")) {
+        struct ob_err err = { 0 };
+
+        if (ob_store_open(&cfg, &cfg.store, &err) != 0) {
+            fprintf(stderr, "oblako %s: the backup store cannot be opened: %s\n", c->name,
+                    err.message);
+            return 1;
+        }
+    }
     if (!strcmp(c->name, "audit"))
         return cmd_audit(&cfg, nrest, rest);
     if (!strcmp(c->name, "demo"))
@@ -630,13 +649,18 @@ main(int argc, char **argv)
         return cmd_mail(&cfg, nrest, rest);
     switch (c->cmd) {
     case OB_CMD_SERVE:
-        return cmd_serve(&cfg);
+        rc = cmd_serve(&cfg);
+        break;
     case OB_CMD_INIT:
         return cmd_init(&cfg, true);
     case OB_CMD_MIGRATE:
         return cmd_init(&cfg, false);
     case OB_CMD_JOBS:
-        return cmd_jobs(&cfg, nrest, rest);
+        rc = cmd_jobs(&cfg, nrest, rest);
+        break;
+    default:
+        rc = 2;
     }
-    return 2;
+    ob_store_close(cfg.store);
+    return rc;
 }

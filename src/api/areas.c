@@ -19,7 +19,7 @@ static json_t *
 area_json(const struct ob_area *a)
 {
     return json_pack("{s:I, s:{s:I, s:I, s:s}, s:s, s:{s:s, s:s, s:s}, s:b, s:b, s:s, s:o, "
-                     "s:o, s:o, s:o, s:o, s:o, s:i}",
+                     "s:o, s:o, s:o, s:o, s:o, s:i, s:s}",
                      "id", (json_int_t)a->id, "subscriber", "id", (json_int_t)a->subscriber,
                      "code", (json_int_t)a->subscriber_code, "name", a->subscriber_name, "name",
                      a->name, "application", "code", a->app_code, "name_ru", a->app_name_ru,
@@ -30,7 +30,7 @@ area_json(const struct ob_area *a)
                      a->ready_at ? ob_api_instant(a->ready_at) : json_null(), "deleted_at",
                      a->deleted_at ? ob_api_instant(a->deleted_at) : json_null(), "purge_at",
                      a->purge_at ? ob_api_instant(a->purge_at) : json_null(), "sessions",
-                     a->sessions);
+                     a->sessions, "phase", a->phase ? a->phase : "");
 }
 
 static int

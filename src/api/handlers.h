@@ -143,6 +143,10 @@ OB_HANDLER(ob_api_areas_create);
 OB_HANDLER(ob_api_areas_get);
 OB_HANDLER(ob_api_areas_delete);
 OB_HANDLER(ob_api_areas_restore);
+/* backups.c */
+OB_HANDLER(ob_api_backups_list);
+OB_HANDLER(ob_api_backups_create);
+OB_HANDLER(ob_api_backups_restore);
 OB_HANDLER(ob_api_grants_list);
 OB_HANDLER(ob_api_grants_create);
 OB_HANDLER(ob_api_grants_delete);

@@ -313,6 +313,13 @@ const struct ob_route ob_routes[] = {
       "delete a data area (its name in 'confirm'); restorable from the bin" },
     { "POST", "/api/v1/areas/{id}/restore", ob_api_areas_restore, 0, "object",
       "restore a data area from the bin" },
+    { "GET", "/api/v1/areas/{id}/backups", ob_api_backups_list, 0, "object",
+      "the stored backups of a data area, what is under way or failed, the last restore" },
+    { "POST", "/api/v1/areas/{id}/backups", ob_api_backups_create, 0, "object",
+      "back a data area up now (a manual backup, queued)" },
+    { "POST", "/api/v1/areas/{id}/backups/{b}/restore", ob_api_backups_restore, 0, "object",
+      "restore a backup into its data area (its name in 'confirm'; the current state backed up "
+      "first) or into a new area ('into': 'new', 'name')" },
     { "GET", "/api/v1/grants", ob_api_grants_list, 0, "scoped",
       "partner employees' access grants: a subscriber's, or mine (R-ACT-4)" },
     { "POST", "/api/v1/grants", ob_api_grants_create, OB_ROUTE_IDEMPOTENT, "scoped",

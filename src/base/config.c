@@ -86,6 +86,11 @@ static const struct setting {
       OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
       "an S3-compatible bucket as the backup store, https://host[:port]/bucket (empty: the "
       "local directory --backup-dir)" },
+    { "backup-keep", "OBLAKO_BACKUP_KEEP", T_STR, S(backup_keep), "7d,4w,3m",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
+      "the retention ladder of daily backups (R-DA-5): the newest of each of the last N days (d), "
+      "ISO weeks (w) and months (m) is kept, the others deleted; manual copies are kept as far "
+      "back as the ladder reaches" },
     { "webhook-ca-file", "OBLAKO_WEBHOOK_CA_FILE", T_STR, S(webhook_ca_file), "",
       OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
       "a PEM file of the certificate authorities webhook endpoints are checked against "

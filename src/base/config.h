@@ -24,6 +24,8 @@ enum ob_cmd {
     OB_CMD_JOBS = 1 << 3,
 };
 
+struct ob_store;
+
 struct ob_config {
     char config[256];
     char db[512];
@@ -65,6 +67,11 @@ struct ob_config {
     char backup_dir[512];       /* the local backup store (store/local.c) */
     char backup_s3_url[512];    /* the S3 backup store's endpoint and bucket (store/s3.c); when
                                    set it is the store, else backup_dir */
+    char backup_keep[64];       /* the retention ladder, "7d,4w,3m" (model/areas/backup.h) */
+    /* Runtime, not a setting: the backup store, opened once per process by
+     * serve and jobs (main.c) for the jobs runner and the API; NULL in the
+     * other commands. */
+    struct ob_store *store;
     char demo_app_url[512];     /* `oblako demo` only */
     char month[8];              /* `oblako jobs run statements --month YYYY-MM` */
     char reminder_offsets[64];  /* R-NOT-1: days from L, "-7,-3,0,5" */

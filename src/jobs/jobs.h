@@ -109,6 +109,12 @@ int ob_task_area_create(struct ob_ctx *ctx, const char *node, const struct ob_ta
                         size_t size);
 int ob_task_area_delete(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
                         size_t size);
+/* Backups and restores of data areas (jobs/backups.c). */
+int ob_job_backups_run(struct ob_ctx *ctx, char *detail, size_t size);
+int ob_task_area_backup(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
+                        size_t size);
+int ob_task_area_restore(struct ob_ctx *ctx, const char *node, const struct ob_task *t,
+                         char *error, size_t size);
 int ob_task_test_note(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
                       size_t size);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/config.h"
 #include "base/date.h"
 #include "jobs/jobs.h"
 #include "mail/send.h"
@@ -43,6 +44,10 @@ const struct ob_job_def ob_job_defs[] = {
     { "leads", OB_SCHED_INTERVAL, 60, 0,
       "return lead offers not accepted within --lead-accept-days to the pool (the partner is "
       "told), then offer the pool's leads to partners by the lead rules", ob_job_leads_run },
+    { "backups", OB_SCHED_DAILY, 0, 60,
+      "back up every ready data area once a day (R-DA-5), keep the newest of the days, weeks and "
+      "months of --backup-keep and delete the rest, verify stored copies by reading them back",
+      ob_job_backups_run },
 };
 const int ob_njob_defs = sizeof(ob_job_defs) / sizeof(ob_job_defs[0]);
 
@@ -52,11 +57,22 @@ const struct ob_task_kind ob_task_kinds[] = {
     { "area.create", false, ob_task_area_create },
     { "area.delete", false, ob_task_area_delete },
     { "statements.run", false, ob_task_statements_run },
+    { "area.backup", false, ob_task_area_backup },
+    { "area.restore", false, ob_task_area_restore },
 };
 const int ob_ntask_kinds = sizeof(ob_task_kinds) / sizeof(ob_task_kinds[0]);
 
+/* Copies move through the backup store: a node without one leaves them. */
+static bool
+store_ready(const struct ob_config *cfg)
+{
+    return cfg->store != NULL;
+}
+
 const struct ob_task_gate ob_task_gates[] = {
     { "mail.send", ob_mail_ready },
+    { "area.backup", store_ready },
+    { "area.restore", store_ready },
 };
 const int ob_ntask_gates = sizeof(ob_task_gates) / sizeof(ob_task_gates[0]);
 

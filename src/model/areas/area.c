@@ -359,6 +359,8 @@ create_tx(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, rc);
     if ((rc = enqueue(ctx, "area.create", c->id)) != 0)
         return rc;
+    if (c->in->then && (rc = c->in->then(ctx, c->id, c->in->then_arg)) != 0)
+        return rc;
     return ob_audit_with(ctx, c->sub, "area.created", "area", c->id,
                          json_pack("{s:s, s:{s:s, s:s?, s:s?}, s:b}", "area", c->in->name, "app",
                                    "code", c->app_code, "name_ru", c->app_ru, "name_en",

@@ -43,6 +43,11 @@ struct ob_area_new {
     const char *name, *app; /* app: a code */
     bool test;
     bool demo;              /* with the application's demo content */
+    /* Called inside the creating transaction once the row exists, for what
+     * must be made with the area or not at all (a restore into a new area,
+     * an uploaded copy); NULL: nothing. */
+    int (*then)(struct ob_ctx *ctx, int64_t id, void *arg);
+    void *then_arg;
 };
 
 int ob_area_create(struct ob_ctx *ctx, const struct ob_area_new *in, int64_t *id);

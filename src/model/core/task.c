@@ -106,6 +106,36 @@ ob_task_claim_except(struct ob_ctx *ctx, const char *node, int lease_s,
     return ob_db_tx(ctx, OB_DB_WRITE, claim, &a);
 }
 
+struct extend_args {
+    const char *node;
+    const struct ob_task *t;
+    int lease_s;
+};
+
+static int
+extend(struct ob_ctx *ctx, void *arg)
+{
+    struct extend_args *a = arg;
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE tasks SET locked_until = ? WHERE id = ? AND state = 'running' "
+                          "AND locked_by = ?",
+                          "iit", ob_clock_real() + a->lease_s, a->t->id, a->node);
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if (n == 0)
+        return ob_err_set(&ctx->err, OB_ECONFLICT, "task.lost", "id=%lld", (long long)a->t->id);
+    return 0;
+}
+
+int
+ob_task_extend(struct ob_ctx *ctx, const char *node, const struct ob_task *t, int lease_s)
+{
+    struct extend_args a = { node, t, lease_s };
+
+    return ob_db_tx(ctx, OB_DB_WRITE, extend, &a);
+}
+
 int
 ob_task_finish(struct ob_ctx *ctx, const char *node, const struct ob_task *t)
 {

@@ -40,6 +40,11 @@ int ob_task_enqueue(struct ob_ctx *ctx, const char *kind, const char *payload,
 #define OB_TASK_SKIP_MAX 8
 int ob_task_claim_except(struct ob_ctx *ctx, const char *node, int lease_s,
                          const char *const *skip, int nskip, struct ob_task *out);
+/* Hold the task `lease_s` seconds more from now (real time), if `node`
+ * still holds it: a handler whose work is long (a backup's transfer) takes
+ * a longer lease than the runner's claim, so no other runner takes the
+ * task over mid-way. OB_ECONFLICT when the task was lost. */
+int ob_task_extend(struct ob_ctx *ctx, const char *node, const struct ob_task *t, int lease_s);
 /* Mark the task done inside the caller's transaction, if `node` still holds
  * it (OB_ECONFLICT otherwise: its lease expired and another runner took it). */
 int ob_task_finish(struct ob_ctx *ctx, const char *node, const struct ob_task *t);

@@ -50,6 +50,13 @@ function killLeftovers() {
   }
 }
 process.on('exit', killLeftovers);
+
+// The servers and commands of a test process keep their backup store in a temp folder of their
+// own (inherited through the environment), never in ./backups of the checkout.
+if (!process.env.OBLAKO_BACKUP_DIR) {
+  process.env.OBLAKO_BACKUP_DIR = mkdtempSync(path.join(os.tmpdir(), 'oblako-backups-'));
+  tempDirs.push(process.env.OBLAKO_BACKUP_DIR);
+}
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(sig, () => {
     killLeftovers();
