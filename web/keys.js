@@ -20,7 +20,8 @@ const REQUEST_TABS = ['open', 'applied', 'rejected'];
 // the kinds of events a webhook endpoint may choose (docs/events.md), their names: webhooks.kind.<kind with _>
 export const WEBHOOK_KINDS = ['access.reminder', 'subscription.posted', 'request.decided', 'partner.application_decided',
   'grant.given', 'grant.revoked', 'grant.expired', 'session.limit_reached', 'statement.closed', 'transfer.step', 'member.added', 'member.removed', 'partner.digest', 'webhook.test',
-  'subscriber.registered', 'lead.assigned', 'lead.accepted', 'lead.declined', 'lead.expired'];
+  'subscriber.registered', 'lead.assigned', 'lead.accepted', 'lead.declined', 'lead.expired',
+  'area.backup_failed', 'area.restored'];
 
 export const BUILT_KEYS = {
   // a transfer's step and the current partner's answer (pages/transfers.js, R-TRF-1)
@@ -77,7 +78,7 @@ export const BUILT_KEYS = {
   'grant_state.*': ['active', 'expired', 'revoked', 'ended'],
   'grant_ended.*': ['employee_removed', 'partner_changed'],
   'close_reason.*': ['closed', 'closed_by_owner', 'closed_by_user', 'idle', 'expired', 'taken_over', 'blocked',
-    'area_deleted', 'grant_expired', 'grant_revoked'],
+    'area_deleted', 'grant_expired', 'grant_revoked', 'area_restoring'],
   'history.event_*': ['open', 'close', 'expire'],
   // the server's problem codes (src/base/err.c) and the cabinet's own
   'err.*': ['invalid', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'too_large',

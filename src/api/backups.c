@@ -36,9 +36,9 @@ backup_json(const struct ob_backup *b)
 static json_t *
 restore_json(const struct ob_restore *r)
 {
-    return json_pack("{s:I, s:I, s:I, s:I?, s:b, s:s, s:s?, s:o, s:o}", "id", (json_int_t)r->id,
+    return json_pack("{s:I, s:I, s:I, s:o, s:b, s:s, s:s?, s:o, s:o}", "id", (json_int_t)r->id,
                      "area", (json_int_t)r->area, "backup", (json_int_t)r->backup, "before",
-                     r->before ? json_integer(r->before) : NULL, "into_new", r->into_new,
+                     r->before ? json_integer(r->before) : json_null(), "into_new", r->into_new,
                      "state", r->state, "error", r->error && r->error[0] ? r->error : NULL,
                      "created_at", ob_api_instant(r->created_at), "finished_at",
                      r->finished_at ? ob_api_instant(r->finished_at) : json_null());

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { Client } from './lib/session.js';
-import { setup, newPartner, uniqueEmail, activate } from './lib/accounts.js';
+import { setup, newPartner, newEmployee, uniqueEmail, activate, audits } from './lib/accounts.js';
 import { query } from './lib/db.js';
-import { withBackend, newClient, readyArea, settled, signed, launchParams } from './lib/areas.js';
+import { withBackend, newClient, readyArea, settled } from './lib/areas.js';
 import { expect } from './lib/expect.js';
 import { eventually } from './lib/wait.js';
 
@@ -73,8 +73,10 @@ after(async () => {
   await ctx?.s.stop();
 });
 
+let manual;     // the first test's manual backup
+
 test('R-DA-5: a manual backup is stored, verified against its checksum and listed', async () => {
-  const n = entries(area.key ?? (await keyOf(area.id)));
+  const n = entries(await keyOf(area.id));
   assert.ok(n > 0, 'the demo area has entries');
   const r = await C.owner.post(`/api/v1/areas/${area.id}/backups`);
   expect(r, 202);
@@ -89,8 +91,135 @@ test('R-DA-5: a manual backup is stored, verified against its checksum and liste
   assert.equal(object, `areas/${await keyOf(area.id)}/${b.id}.bin`);
   const bytes = execFileSync('sha256sum', [path.join(process.env.OBLAKO_BACKUP_DIR, object)], { encoding: 'utf8' });
   assert.equal(bytes.split(' ')[0], sha);
+  manual = b;
+  // asked again while one is under way: one at a time
+  const again = await Promise.all([1, 2].map(() => C.owner.post(`/api/v1/areas/${area.id}/backups`)));
+  assert.deepEqual(again.map((x) => x.status).sort(), [202, 409]);
+  await storedBackup(C.owner, area.id, again.find((x) => x.status === 202).body.id);
 });
 
 async function keyOf(id) {
   return query(ctx.db, `SELECT area_key FROM areas WHERE id = ${id}`)[0][0];
 }
+
+/** An API token of the client's owner, and a request made with it. */
+async function bearer(token, method, p, body) {
+  const res = await ctx.s.fetch(p, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const type = res.headers.get('content-type') || '';
+  return { status: res.status, body: type.includes('json') ? await res.json() : await res.text() };
+}
+
+/** Waits for the newest restore of area `id` to finish; returns it. */
+async function restoreDone(client, id) {
+  return eventually(async () => {
+    const b = await backups(client, id);
+    assert.ok(b.restore, 'no restore');
+    assert.notEqual(b.restore.state, 'running', 'restore still running');
+    return b.restore;
+  }, { what: `the restore of area ${id} to finish`, interval: 50 });
+}
+
+test('R-DA-5: a restore puts the backup back: the current state is backed up first, the name typed, sessions closed, audited', async () => {
+  const key = await keyOf(area.id);
+  const before = entries(key);
+  const session = await C.owner.post('/api/v1/sessions', { area: area.id });
+  expect(session, 201);
+  wipe(key);                                  // the client's later work, lost by mistake
+  assert.equal(entries(key), 0);
+  // the name must be typed
+  const wrong = await C.owner.post(`/api/v1/areas/${area.id}/backups/${manual.id}/restore`, { confirm: 'Касса' });
+  expect(wrong, 400);
+  assert.equal(wrong.body.field, 'confirm');
+  // two restores at once: one
+  const both = await Promise.all([1, 2].map(() =>
+    C.owner.post(`/api/v1/areas/${area.id}/backups/${manual.id}/restore`, { confirm: 'Касса магазина' })));
+  assert.deepEqual(both.map((x) => x.status).sort(), [202, 409], JSON.stringify(both.map((x) => x.body)));
+  const r = both.find((x) => x.status === 202).body;
+  assert.equal(r.state, 'running');
+  assert.ok(r.before, 'the current state is backed up first');
+  const s = (await C.owner.get(`/api/v1/sessions/${session.body.id}`)).body;
+  assert.equal(s.state, 'closed');
+  assert.equal(s.close_reason, 'area_restoring');
+  const done = await restoreDone(C.owner, area.id);
+  assert.equal(done.state, 'done', done.error);
+  assert.equal(entries(key), before, 'the entries are back');
+  const a = await areaNow(C.owner, area.id);
+  assert.equal(a.phase, '');
+  assert.equal(a.state, 'ready');
+  // the state before the restore is kept as a backup of its own (empty: it was wiped)
+  const list = await backups(C.owner, area.id);
+  const kept = list.items.find((x) => x.id === r.before);
+  assert.equal(kept?.kind, 'before_restore');
+  assert.equal(audits(ctx.db, 'area.backup_restore').length, 1);
+  assert.equal(audits(ctx.db, 'area.backup_restored').length, 1);
+  const ev = query(ctx.db, "SELECT data FROM events WHERE kind = 'area.restored'");
+  assert.equal(ev.length, 1);
+  assert.equal(JSON.parse(ev[0][0]).backup, manual.id);
+  // and the restore of the empty state takes them away again: it is the chosen copy that counts
+  const back = await C.owner.post(`/api/v1/areas/${area.id}/backups/${r.before}/restore`, { confirm: 'Касса магазина' });
+  expect(back, 202);
+  assert.equal((await restoreDone(C.owner, area.id)).state, 'done');
+  assert.equal(entries(key), 0);
+  expect(await C.owner.post(`/api/v1/areas/${area.id}/backups/${manual.id}/restore`, { confirm: 'Касса магазина' }), 202);
+  assert.equal((await restoreDone(C.owner, area.id)).state, 'done');
+  assert.equal(entries(key), before);
+});
+
+test('R-DA-5: a backup restored into a new area, within the entitlement', async () => {
+  const r = await C.owner.post(`/api/v1/areas/${area.id}/backups/${manual.id}/restore`, { into: 'new', name: 'Касса: копия' });
+  expect(r, 201);
+  assert.equal(r.body.area.phase, 'restoring');
+  const id = r.body.area.id;
+  const done = await restoreDone(C.owner, id);
+  assert.equal(done.state, 'done', done.error);
+  assert.equal(done.into_new, true);
+  const a = await areaNow(C.owner, id);
+  assert.equal(a.state, 'ready');
+  assert.equal(a.phase, '');
+  assert.equal(entries(await keyOf(id)), entries(await keyOf(area.id)));
+});
+
+test('attackers: another tenant, a user, a removed administrator, an API token, a partner operator', async () => {
+  const url = `/api/v1/areas/${area.id}/backups`;
+  const restore = `${url}/${manual.id}/restore`;
+  // another client's owner: the area does not exist for them
+  const D = await newClient(ctx, P, 'ООО Чужой');
+  expect(await D.owner.get(url), 404);
+  expect(await D.owner.post(url), 404);
+  expect(await D.owner.post(restore, { confirm: 'Касса магазина' }), 404);
+  // a user of the client sees the area but not its backups
+  const userEmail = uniqueEmail('user');
+  expect(await C.owner.post(`/api/v1/subscribers/${C.id}/users`, { email: userEmail, roles: ['user'] }), 202);
+  const user = await activate(ctx.s, ctx.db, userEmail);
+  expect(await user.get(url), 403);
+  expect(await user.post(restore, { confirm: 'Касса магазина' }), 403);
+  // an administrator can, until removed
+  const adminEmail = uniqueEmail('adm');
+  expect(await C.owner.post(`/api/v1/subscribers/${C.id}/users`, { email: adminEmail, roles: ['administrator'] }), 202);
+  const adm = await activate(ctx.s, ctx.db, adminEmail);
+  expect(await adm.get(url), 200);
+  const who = (await adm.get('/api/v1/me')).body.id;
+  expect(await C.owner.del(`/api/v1/subscribers/${C.id}/users/${who}`), 204);
+  expect(await adm.get(url), 404);
+  expect(await adm.post(url), 404);
+  expect(await adm.post(restore, { confirm: 'Касса магазина' }), 404);
+  // an API token lists and backs up (scripts), but never restores: a restore replaces the data
+  const t = await C.owner.post('/api/v1/tokens', { account: C.id, roles: 'owner', name: 'скрипт копий' });
+  expect(t, 201);
+  expect(await bearer(t.body.token, 'GET', url), 200);
+  const byToken = await bearer(t.body.token, 'POST', url);
+  expect(byToken, 202);
+  await storedBackup(C.owner, area.id, byToken.body.id);
+  const tr = await bearer(t.body.token, 'POST', restore, { confirm: 'Касса магазина' });
+  expect(tr, 403);
+  assert.equal(tr.body.reason ?? tr.body.code, tr.body.reason ? 'backup.restore_needs_session' : 'forbidden');
+  // the serving partner's operator sees the list, and cannot back up or restore
+  const op = await newEmployee(ctx, P, ['operator']);
+  expect(await op.client.get(url), 200);
+  expect(await op.client.post(url), 403);
+  expect(await op.client.post(restore, { confirm: 'Касса магазина' }), 403);
+});

@@ -743,7 +743,7 @@ start_tx(struct ob_ctx *ctx, void *arg)
         return rc;
     ob_date_format(ob_date_of_instant(s->b.created_at), day);
     return ob_audit_with(ctx, s->a.subscriber, "area.backup_restore", "area", s->area,
-                         json_pack("{s:s, s:s, s:I, s:i}", "area", s->a.name, "day", day,
+                         json_pack("{s:s, s:s, s:I, s:i}", "area", s->a.name, "from", day,
                                    "backup", (json_int_t)s->b.id, "sessions", closed),
                          "data area '%s' is being restored from its backup of %s "
                          "(%d sessions closed)",
@@ -799,7 +799,7 @@ into_new_then(struct ob_ctx *ctx, int64_t id, void *arg)
         return rc;
     ob_date_format(ob_date_of_instant(s->b.created_at), day);
     return ob_audit_with(ctx, s->a.subscriber, "area.backup_restore_new", "area", id,
-                         json_pack("{s:s, s:s, s:s}", "area", s->name, "from", s->a.name, "day",
+                         json_pack("{s:s, s:s, s:s}", "area", s->name, "source", s->a.name, "from",
                                    day),
                          "data area '%s' is being made from the backup of '%s' of %s", s->name,
                          s->a.name, day);
@@ -844,18 +844,18 @@ finished_audit(struct ob_ctx *ctx, const struct ob_restore *r, const struct abou
     ob_date_format(ob_date_of_instant(b->created_at), day);
     if (!ok)
         return ob_audit_with(ctx, ab->subscriber, "area.backup_restore_failed", "area", r->area,
-                             json_pack("{s:s, s:s, s:s}", "area", ab->area_name, "day", day,
+                             json_pack("{s:s, s:s, s:s}", "area", ab->area_name, "from", day,
                                        "error", error ? error : ""),
                              "restoring data area '%s' from its backup of %s failed: %s",
                              ab->area_name, day, error ? error : "");
     if ((rc = ob_audit_with(ctx, ab->subscriber, "area.backup_restored", "area", r->area,
-                            json_pack("{s:s, s:s}", "area", ab->area_name, "day", day),
+                            json_pack("{s:s, s:s}", "area", ab->area_name, "from", day),
                             "data area '%s' restored from the backup of %s", ab->area_name,
                             day)) != 0)
         return rc;
-    data = json_pack("{s:I, s:s, s:I, s:s, s:b, s:I?}", "area", (json_int_t)r->area, "area_name",
+    data = json_pack("{s:I, s:s, s:I, s:s, s:b, s:o}", "area", (json_int_t)r->area, "area_name",
                      ab->area_name, "backup", (json_int_t)b->id, "day", day, "into_new",
-                     r->into_new, "before", r->before ? json_integer(r->before) : NULL);
+                     r->into_new, "before", r->before ? json_integer(r->before) : json_null());
     rc = ob_event_emit(ctx, "area.restored", ab->partner, ab->subscriber, data, NULL);
     json_decref(data);
     return rc;
