@@ -223,3 +223,47 @@ test('attackers: another tenant, a user, a removed administrator, an API token, 
   expect(await op.client.post(url), 403);
   expect(await op.client.post(restore, { confirm: 'Касса магазина' }), 403);
 });
+
+test('R-DA-5: 7 daily, 4 weekly, 3 monthly kept after 120 days: on Monday 1 March 2027 ten daily copies stay, the rest and an old manual copy leave the store', async () => {
+  const other = await readyArea(C.owner, C.id, 'Склад');
+  const key = await keyOf(other.id);
+  // 120 days of daily copies up to 1 March 2027 (made as the job would have: one a day)
+  const end = Date.UTC(2027, 2, 1);
+  const values = [];
+  for (let i = 0; i < 120; i++) {
+    const day = new Date(end - i * 86400_000).toISOString().slice(0, 10);
+    const at = Math.floor((end - i * 86400_000) / 1000) + 3600;
+    values.push(`(${other.id}, 'daily', 'stored', '${day}', 'areas/${key}/old-${i}.bin', 1, '${'0'.repeat(64)}', ${at}, ${at}, ${at})`);
+  }
+  query(ctx.db, `INSERT INTO area_backups (area_id, kind, state, day, object, size, sha256, created_at, stored_at, verified_at) VALUES ${values.join(', ')}`);
+  const manualFile = path.join(process.env.OBLAKO_BACKUP_DIR, `areas/${await keyOf(area.id)}/${manual.id}.bin`);
+  execFileSync('test', ['-f', manualFile]);
+  const set = await ctx.s.fetch('/api/v1/test/clock', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ now: '2027-03-01T12:00:00Z' }),
+  });
+  assert.equal(set.status, 200, await set.text());
+  // the job runs by the runner (the clock entered a new day) and by hand, perhaps at once: it
+  // is done once (a run that finds the other holding the job's lease is refused, 409)
+  let runs = 0;
+  await eventually(async () => {
+    const r = await ctx.s.fetch('/api/v1/test/jobs', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ names: ['backups'] }),
+    });
+    assert.ok(r.status === 200 || r.status === 409, await r.text());
+    if (r.status === 200) runs++;
+    assert.ok(runs >= 2, 'run by hand twice');
+    const kept = query(ctx.db, `SELECT day FROM area_backups WHERE area_id = ${other.id} AND kind = 'daily' AND state = 'stored' ORDER BY day DESC`).map((x) => x[0]);
+    assert.deepEqual(kept, ['2027-03-01', '2027-02-28', '2027-02-27', '2027-02-26', '2027-02-25', '2027-02-24',
+      '2027-02-23', '2027-02-21', '2027-02-14', '2027-01-31']);
+    return true;
+  }, { what: 'the backups job of 1 March 2027', interval: 50 });
+  const left = query(ctx.db, `SELECT COUNT(*) FROM area_backups WHERE area_id = ${other.id} AND state = 'deleted' AND object = ''`);
+  assert.equal(Number(left[0][0]), 110, 'the dropped copies are marked deleted and their objects removed');
+  // the manual copy of 6 December is older than the ladder reaches (1 January): gone, from the store too
+  const [[state]] = query(ctx.db, `SELECT state FROM area_backups WHERE id = ${manual.id}`);
+  assert.equal(state, 'deleted');
+  assert.throws(() => execFileSync('test', ['-f', manualFile]));
+  // one daily copy of the first area for the day, however often the job ran
+  const daily = query(ctx.db, `SELECT COUNT(*) FROM area_backups WHERE area_id = ${area.id} AND kind = 'daily' AND day = '2027-03-01'`);
+  assert.equal(Number(daily[0][0]), 1);
+});
