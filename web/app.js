@@ -14,6 +14,7 @@ import * as profile from './pages/profile.js';
 import * as catalog from './pages/catalog.js';
 import * as clients from './pages/clients.js';
 import * as areas from './pages/areas.js';
+import * as area from './pages/area.js';
 import * as statements from './pages/statements.js';
 import * as webhooks from './pages/webhooks.js';
 import * as mail from './pages/mail.js';
@@ -56,6 +57,7 @@ const ROUTES = [
   { path: '/clients', kinds: { partner: clients.clients } },
   { path: '/subscription', kinds: { subscriber: subscriber.subscription } },
   { path: '/areas', kinds: { subscriber: areas.areas } },
+  { path: '/areas/:id', kinds: { subscriber: area.page } },
   { path: '/sessions', kinds: { subscriber: areas.sessions } },
   { path: '/grants', kinds: { subscriber: areas.grants } },
   { path: '/granted', kinds: { partner: areas.granted } },

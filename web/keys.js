@@ -75,6 +75,8 @@ export const BUILT_KEYS = {
   'promo.state.*': ['upcoming', 'in_force', 'ended'],
   'catalog.tab_*': ['tariffs', 'applications', 'promotions'],
   'area_state.*': ['creating', 'ready', 'failed', 'deleting', 'deleted'],
+  'area_phase.*': ['restoring', 'updating', 'archiving', 'archived', 'unarchiving'],
+  'backups.kind.*': ['daily', 'manual', 'before_restore', 'before_update', 'archive'],
   'grant_state.*': ['active', 'expired', 'revoked', 'ended'],
   'grant_ended.*': ['employee_removed', 'partner_changed'],
   'close_reason.*': ['closed', 'closed_by_owner', 'closed_by_user', 'idle', 'expired', 'taken_over', 'blocked',

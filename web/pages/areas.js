@@ -253,7 +253,8 @@ export async function areas(main, { query }) {
   }
   const watch = watcher(main, () => table.reload());
   const columns = [
-    { key: 'name', label: t('areas.name'), render: (a) => h('span', {}, h('strong', { text: a.name }), a.test ? testBadge() : null) },
+    { key: 'name', label: t('areas.name'), render: (a) => h('span', {}, h('a', { href: `/areas/${a.id}` }, h('strong', { text: a.name })), a.test ? testBadge() : null,
+      a.phase ? h('span', { class: 'cell-sub muted', text: t(`area_phase.${a.phase}`) }) : null) },
     { key: 'application', label: t('areas.application'), sort: (a) => appName(a.application), render: (a) => h('span', {}, h('span', { text: appName(a.application) }),
       a.version ? h('span', { class: 'cell-sub muted', text: t('areas.version', { v: a.version }) }) : null) },
     { key: 'state', label: t('common.state'), render: (a) => { if (a.state === 'creating') watch(a); return areaState(a); } },
