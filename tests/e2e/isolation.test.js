@@ -66,6 +66,9 @@ before(async () => {
     assert.equal(grant.status, 201, JSON.stringify(grant.body));
     const session = await p.owner.post('/api/v1/sessions', { area: area.id });
     assert.equal(session.status, 201, JSON.stringify(session.body));
+    // A stored backup of the area (issue 15), written as the backups job records one.
+    const backup = Number(query(ctx.db, `INSERT INTO area_backups (area_id, kind, state, object, size, sha256, created_at, stored_at)
+      VALUES (${area.id}, 'manual', 'stored', 'areas/probe/${side}.bin', 1, '${'0'.repeat(64)}', 1, 1) RETURNING id`)[0][0]);
     // The trial started when the subscriber was created (R-SUB-1a).
     const subs = await p.owner.get(`/api/v1/subscriptions?subscriber=${sub.body.id}`);
     assert.equal(subs.status, 200, JSON.stringify(subs.body));
@@ -113,7 +116,7 @@ before(async () => {
       token: tok.body.id, request: req.body.id, user: user.person, ownerPerson: me.body.id,
       invite: invite.body.id, subInvite: subInvite.body.id, distributor: dist.body.id,
       partnerTariff: pt.body.id, its: its.body.id, subscription: subs.body.items[0].id,
-      area: area.id, grant: grant.body.id, session: session.body.id, today,
+      area: area.id, grant: grant.body.id, session: session.body.id, today, backup,
     };
     // A statement of each partner (its lines do not matter here: who may read it does).
     raw(ctx.db, `INSERT INTO statements (month, partner_id, payer_kind, drafted_at) VALUES ('2026-11', ${p.id}, 'provider', 0)`);
@@ -154,6 +157,7 @@ function body(method, path, side) {
     'POST /api/v1/areas': { subscriber: w[side].sub, name: 'Probe', application: 'accounting' },
     'POST /api/v1/grants': { area: w[side].area, email: w[side].partner.email, until: w[side].today },
     'POST /api/v1/sessions': { area: w[side].area },
+    'POST /api/v1/areas/{id}/backups/{b}/restore': { confirm: 'Основная' },
     'PATCH /api/v1/webhooks/{id}': { description: 'probe' },
     'POST /api/v1/regpages': { partner_id: w[side].partnerId, name: 'Probe', tariff_id: w[side].partnerTariff },
     'PATCH /api/v1/regpages/{id}': { state: 'disabled' },
@@ -184,6 +188,7 @@ function fill(route, victim) {
         invitations: v.invitation,
       }[route.path.split('/')[3]] ?? v.subscription,
       d: v.webhookDelivery,
+      b: v.backup,
     },
   }[route.tenancy] || {};
   return route.path.replace(/\{([a-z]+)\}/g, (_, name) => {
