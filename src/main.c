@@ -640,6 +640,8 @@ main(int argc, char **argv)
                     err.message);
             return 1;
         }
+        ob_log(OB_LOG_DEBUG, "backup store", "{s:s, s:s}", "kind", ob_store_kind(cfg.store),
+               "spool", ob_store_spool(cfg.store));
     }
     if (!strcmp(c->name, "audit"))
         return cmd_audit(&cfg, nrest, rest);

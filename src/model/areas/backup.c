@@ -233,8 +233,8 @@ ob_backup_load(struct ob_ctx *ctx, int64_t id, struct ob_backup *out)
     return rc;
 }
 
-int
-ob_backup_get(struct ob_ctx *ctx, int64_t area, int64_t id, struct ob_backup *out)
+static int
+backup_get(struct ob_ctx *ctx, int64_t area, int64_t id, struct ob_backup *out)
 {
     struct ob_area a;
     int rc;
@@ -267,8 +267,8 @@ enqueue_backup(struct ob_ctx *ctx, int64_t id)
     return n < 0 ? ob_db_err(ctx, (int)n) : 0;
 }
 
-int
-ob_backup_queue(struct ob_ctx *ctx, int64_t area, const char *kind, int64_t *id)
+static int
+backup_queue(struct ob_ctx *ctx, int64_t area, const char *kind, int64_t *id)
 {
     int rc = ob_db_get_int(ctx->db, id,
                            "INSERT INTO area_backups (area_id, kind, created_at, created_by) "
@@ -347,7 +347,7 @@ request_tx(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, rc);
     if (busy)
         return ob_err_set(&ctx->err, OB_ECONFLICT, "backup.under_way", "name=%s", r->a.name);
-    if ((rc = ob_backup_queue(ctx, r->a.id, "manual", &r->id)) != 0)
+    if ((rc = backup_queue(ctx, r->a.id, "manual", &r->id)) != 0)
         return rc;
     return ob_audit_with(ctx, r->a.subscriber, "area.backup_requested", "area", r->a.id,
                          json_pack("{s:s}", "area", r->a.name),
@@ -762,7 +762,7 @@ restorable(struct ob_ctx *ctx, int64_t area, int64_t backup, struct start *s)
         return rc;
     if ((rc = ob_access_session(ctx)) != 0)
         return ob_err_set(&ctx->err, OB_EPERM, "backup.restore_needs_session", "");
-    return ob_backup_get(ctx, area, backup, &s->b);
+    return backup_get(ctx, area, backup, &s->b);
 }
 
 int

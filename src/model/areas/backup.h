@@ -71,8 +71,6 @@ int ob_backup_list(struct ob_ctx *ctx, int64_t area, int64_t after, int limit,
  * one (what the area page shows as under way or failed), newest first. */
 int ob_backup_pending(struct ob_ctx *ctx, int64_t area,
                       int (*fn)(const struct ob_backup *, void *), void *arg);
-/* One copy of the area, any state (access as ob_backup_list). */
-int ob_backup_get(struct ob_ctx *ctx, int64_t area, int64_t id, struct ob_backup *out);
 /* Queue a manual copy of a ready area (owner, administrators). */
 int ob_backup_request(struct ob_ctx *ctx, int64_t area, int64_t *id);
 
@@ -99,9 +97,6 @@ int ob_restore_last(struct ob_ctx *ctx, int64_t area, struct ob_restore *out);
 /* Queue today's daily copies: one per ready area without a phase that has
  * none for `day` ("YYYY-MM-DD"). */
 int ob_backup_queue_daily(struct ob_ctx *ctx, const char *day, int *queued);
-/* Queue a copy of `kind` of area `area` (the system's: an archive, a
- * copy before an update), joining the caller's transaction. */
-int ob_backup_queue(struct ob_ctx *ctx, int64_t area, const char *kind, int64_t *id);
 /* Load copy `id` with no access check. */
 int ob_backup_load(struct ob_ctx *ctx, int64_t id, struct ob_backup *out);
 /* The task took the copy up: 'storing', its object name set
