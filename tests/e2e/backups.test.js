@@ -267,3 +267,42 @@ test('R-DA-5: 7 daily, 4 weekly, 3 monthly kept after 120 days: on Monday 1 Marc
   const daily = query(ctx.db, `SELECT COUNT(*) FROM area_backups WHERE area_id = ${area.id} AND kind = 'daily' AND day = '2027-03-01'`);
   assert.equal(Number(daily[0][0]), 1);
 });
+
+test("the cash book's backup and restore calls: signed, streamed, checked (docs/app-backend.md)", async () => {
+  const { sign } = await import('./lib/app.js');
+  const { createHash } = await import('node:crypto');
+  const { SECRET } = await import('./lib/areas.js');
+  const key = await keyOf(area.id);
+  const sha = (b) => createHash('sha256').update(b).digest('hex');
+  const call = (method, p, body, extra = {}) => cb.fetch(p, {
+    method, body, headers: { ...sign(SECRET, 'accounting', method, p, body ?? ''), ...extra },
+  });
+  const r = await call('POST', `/oblako/areas/${key}/backup`);
+  assert.equal(r.status, 200);
+  const archive = Buffer.from(await r.arrayBuffer());
+  assert.equal(r.headers.get('x-oblako-sha256'), sha(archive));
+  assert.equal(r.headers.get('x-oblako-version'), '1.0.0');
+  assert.equal(archive.subarray(0, 15).toString(), 'SQLite format 3');
+  // unsigned, or another application's area: refused
+  assert.equal((await cb.fetch(`/oblako/areas/${key}/backup`, { method: 'POST' })).status, 401);
+  const other = `/oblako/areas/${key}/backup`;
+  assert.equal((await cb.fetch(other, { method: 'POST', headers: sign(SECRET, 'crm', 'POST', other, '') })).status, 404);
+  assert.equal((await call('POST', '/oblako/areas/0000000000000000/backup')).status, 404);
+  // a restore signed with the announced hash whose bytes were damaged: 422 "checksum" (retried)
+  const damaged = Buffer.from(archive);
+  damaged[archive.length - 1] ^= 1;
+  const p = `/oblako/areas/${key}/restore`;
+  const bad = await cb.fetch(p, { method: 'PUT', body: damaged, headers: { ...sign(SECRET, 'accounting', 'PUT', p, archive), 'x-oblako-sha256': sha(archive) } });
+  assert.equal(bad.status, 422);
+  assert.equal((await bad.json()).detail, 'checksum');
+  // not a cash book area: 422 with the reason (permanent)
+  const junk = Buffer.from('not a database');
+  const j = await cb.fetch(p, { method: 'PUT', body: junk, headers: { ...sign(SECRET, 'accounting', 'PUT', p, junk), 'x-oblako-sha256': sha(junk) } });
+  assert.equal(j.status, 422);
+  assert.match((await j.json()).detail, /not an intact SQLite database/);
+  // the real archive: 204, and the area holds what it held
+  const before = entries(key);
+  const ok = await cb.fetch(p, { method: 'PUT', body: archive, headers: { ...sign(SECRET, 'accounting', 'PUT', p, archive), 'x-oblako-sha256': sha(archive) } });
+  assert.equal(ok.status, 204);
+  assert.equal(entries(key), before);
+});
