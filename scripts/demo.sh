@@ -23,6 +23,8 @@ listen=${OBLAKO_DEMO_LISTEN:-127.0.0.1:8080}
 app_listen=${OBLAKO_DEMO_APP_LISTEN:-127.0.0.1:8090}
 export OBLAKO_PUBLIC_URL=${OBLAKO_PUBLIC_URL:-http://$listen}
 export OBLAKO_REQUEST_LOG_LEVEL=${OBLAKO_REQUEST_LOG_LEVEL:-debug}
+# the backups of the demo's data areas, beside its database
+export OBLAKO_BACKUP_DIR=${OBLAKO_BACKUP_DIR:-$var/backups}
 
 mkdir -p "$var/cashbook"
 # The secret the demo applications and the cash book sign their calls with:

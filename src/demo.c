@@ -21,6 +21,7 @@
 #include "model/onboarding/invitation.h"
 #include "model/parties/questionnaire.h"
 #include "model/areas/area.h"
+#include "model/areas/backup.h"
 #include "base/config.h"
 #include "model/catalog/catalog.h"
 #include "model/onboarding/regpage.h"
@@ -349,7 +350,8 @@ areas(struct ob_ctx *ctx, int64_t romashka, int64_t ivanov, int64_t vector)
         { &ivanov, "ИП Иванов", "entrepreneur", false },
         { &vector, "Вектор: бухгалтерия", "accounting", false },
     };
-    int64_t id;
+    int64_t id, backup;
+    char day[OB_DATE_LEN];
     int rc;
 
     if (!cfg->demo_app_url[0])
@@ -362,6 +364,11 @@ areas(struct ob_ctx *ctx, int64_t romashka, int64_t ivanov, int64_t vector)
                                   NULL, NULL };
 
         if ((rc = ob_area_create(ctx, &in, &id)) != 0)
+            return rc;
+        /* tonight's backup, and one asked for by hand, made once the area is (issue 15) */
+        ob_date_format(ob_clock_today(ctx), day);
+        if ((rc = ob_backup_queue(ctx, id, "daily", day, &backup)) != 0 ||
+            (i == 0 && (rc = ob_backup_queue(ctx, id, "manual", NULL, &backup)) != 0))
             return rc;
     }
     return 0;

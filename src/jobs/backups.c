@@ -205,8 +205,11 @@ make_copy(struct ob_ctx *ctx, const char *node, const struct ob_task *t, int64_t
         snprintf(error, size, "the backup is %s", b.state);
         return OB_EINVAL;
     }
-    if ((rc = ob_area_load(ctx, b.area, &a)) != 0 || strcmp(a.state, "ready") ||
-        !strcmp(a.phase, "archived"))
+    if ((rc = ob_area_load(ctx, b.area, &a)) == 0 && !strcmp(a.state, "creating") && !last) {
+        snprintf(error, size, "waiting for the data area to be created");
+        return OB_EUNAVAIL;
+    }
+    if (rc != 0 || strcmp(a.state, "ready") || !strcmp(a.phase, "archived"))
         return attempt_failed(ctx, &c, "the data area is not ready", true, last, error, size);
     if (ob_backend_load(ctx, a.app, &be) != 0)
         return attempt_failed(ctx, &c, "the application has no backend", false, last, error,
@@ -241,7 +244,7 @@ make_copy(struct ob_ctx *ctx, const char *node, const struct ob_task *t, int64_t
         free(io);
         return rc;
     }
-    ob_log(OB_LOG_INFO, "backup stored", "{s:I, s:I, s:s, s:I}", "backup", (json_int_t)id,
+    ob_log(OB_LOG_DEBUG, "backup stored", "{s:I, s:I, s:s, s:I}", "backup", (json_int_t)id,
            "area", (json_int_t)a.id, "kind", b.kind, "bytes", (json_int_t)c.size);
     verify(ctx, id, object, io->sha256);
     free(io);

@@ -268,16 +268,39 @@ enqueue_backup(struct ob_ctx *ctx, int64_t id)
 }
 
 static int
-backup_queue(struct ob_ctx *ctx, int64_t area, const char *kind, int64_t *id)
+backup_queue(struct ob_ctx *ctx, int64_t area, const char *kind, const char *day, int64_t *id)
 {
     int rc = ob_db_get_int(ctx->db, id,
-                           "INSERT INTO area_backups (area_id, kind, created_at, created_by) "
-                           "VALUES (?, ?, ?, ?) RETURNING id",
-                           "itiz", area, kind, ob_clock_now(ctx), ctx->actor.person);
+                           "INSERT INTO area_backups (area_id, kind, day, created_at, created_by) "
+                           "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                           "ittiz", area, kind, day, ob_clock_now(ctx), ctx->actor.person);
 
     if (rc < 0)
         return ob_db_err(ctx, rc);
     return enqueue_backup(ctx, *id);
+}
+
+struct queue {
+    int64_t area, id;
+    const char *kind, *day;
+};
+
+static int
+queue_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct queue *q = arg;
+
+    return backup_queue(ctx, q->area, q->kind, q->day, &q->id);
+}
+
+int
+ob_backup_queue(struct ob_ctx *ctx, int64_t area, const char *kind, const char *day, int64_t *id)
+{
+    struct queue q = { area, 0, kind, day };
+    int rc = ob_db_tx(ctx, OB_DB_WRITE, queue_tx, &q);
+
+    *id = q.id;
+    return rc;
 }
 
 struct daily {
@@ -347,7 +370,7 @@ request_tx(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, rc);
     if (busy)
         return ob_err_set(&ctx->err, OB_ECONFLICT, "backup.under_way", "name=%s", r->a.name);
-    if ((rc = backup_queue(ctx, r->a.id, "manual", &r->id)) != 0)
+    if ((rc = backup_queue(ctx, r->a.id, "manual", NULL, &r->id)) != 0)
         return rc;
     return ob_audit_with(ctx, r->a.subscriber, "area.backup_requested", "area", r->a.id,
                          json_pack("{s:s}", "area", r->a.name),

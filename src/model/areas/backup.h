@@ -97,6 +97,12 @@ int ob_restore_last(struct ob_ctx *ctx, int64_t area, struct ob_restore *out);
 /* Queue today's daily copies: one per ready area without a phase that has
  * none for `day` ("YYYY-MM-DD"). */
 int ob_backup_queue_daily(struct ob_ctx *ctx, const char *day, int *queued);
+/* Queue a copy of `kind` of area `area` (the system's: the demo's, an
+ * archive, a copy before an update); `day` is a daily copy's service day
+ * (NULL for the other kinds). Joins the caller's transaction. A copy of an
+ * area still being created waits for it. */
+int ob_backup_queue(struct ob_ctx *ctx, int64_t area, const char *kind, const char *day,
+                    int64_t *id);
 /* Load copy `id` with no access check. */
 int ob_backup_load(struct ob_ctx *ctx, int64_t id, struct ob_backup *out);
 /* The task took the copy up: 'storing', its object name set
