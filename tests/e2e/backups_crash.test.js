@@ -124,13 +124,19 @@ after(async () => {
 test('issue 15: kill -9 in the middle of a backup: nothing half-stored is listed, the backup is made over after the restart', async () => {
   proxy.mode = 'hold';
   const reached = proxy.reachedHold();
-  const r = await owner.post(`/api/v1/areas/${area.id}/backups`);
-  expect(r, 202);
+  // asked 20 times at once: one backup (the area's row lock makes them see each other)
+  const all = await Promise.all(Array.from({ length: 20 }, () => owner.post(`/api/v1/areas/${area.id}/backups`)));
+  assert.deepEqual(all.map((x) => x.status).filter((x) => x !== 409), [202], JSON.stringify(all.map((x) => x.status)));
+  const r = all.find((x) => x.status === 202);
   await reached;                                  // half the archive is on its way
   const before = await backups(area.id);
   assert.equal(before.items.length, 0);
   assert.equal(before.pending[0]?.id, r.body.id);
   assert.equal(before.pending[0].state, 'storing', 'the step under way is shown');
+  // and again while it is under way
+  const again = await owner.post(`/api/v1/areas/${area.id}/backups`);
+  expect(again, 409);
+  assert.equal(again.body.reason, 'backup.under_way');
   await s.stop('SIGKILL');
   proxy.mode = 'pass';
   proxy.release();

@@ -361,7 +361,10 @@ request_tx(struct ob_ctx *ctx, void *arg)
     int64_t busy = 0;
     int rc;
 
-    /* one manual copy under way per area: asking again waits for it */
+    /* one manual copy under way per area: asking again waits for it (the
+     * area's row lock makes two requests at once see each other) */
+    if ((rc = ob_db_lock_row(ctx->db, "areas", "id", r->a.id, true)) < 0)
+        return ob_db_err(ctx, rc);
     rc = ob_db_get_int(ctx->db, &busy,
                        "SELECT COUNT(*) FROM area_backups WHERE area_id = ? AND kind = 'manual' "
                        "AND state IN ('queued', 'storing')",
