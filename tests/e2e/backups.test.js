@@ -179,6 +179,33 @@ test('R-DA-5: a backup restored into a new area, within the entitlement', async 
   assert.equal(entries(await keyOf(id)), entries(await keyOf(area.id)));
 });
 
+test('a restore that cannot be done leaves every phase: the area as it was, a new area failed', async () => {
+  const r = await C.owner.post(`/api/v1/areas/${area.id}/backups`);
+  expect(r, 202);
+  const b = await storedBackup(C.owner, area.id, r.body.id);
+  const [[object]] = query(ctx.db, `SELECT object FROM area_backups WHERE id = ${b.id}`);
+  execFileSync('rm', [path.join(process.env.OBLAKO_BACKUP_DIR, object)]);    // lost from the store
+  const key = await keyOf(area.id);
+  const n = entries(key);
+  expect(await C.owner.post(`/api/v1/areas/${area.id}/backups/${b.id}/restore`, { confirm: 'Касса магазина' }), 202);
+  const failed = await restoreDone(C.owner, area.id);
+  assert.equal(failed.state, 'failed');
+  assert.match(failed.error, /missing from the store/);
+  const a = await areaNow(C.owner, area.id);
+  assert.equal(a.phase, '');
+  assert.equal(a.state, 'ready');
+  assert.equal(entries(key), n, 'the data is as it was');
+  assert.equal(audits(ctx.db, 'area.backup_restore_failed').length, 1);
+  // into a new area: the area it made holds nothing of use, so it is failed, not left restoring
+  const nr = await C.owner.post(`/api/v1/areas/${area.id}/backups/${b.id}/restore`, { into: 'new', name: 'Касса: пустая' });
+  expect(nr, 201);
+  const nf = await restoreDone(C.owner, nr.body.area.id);
+  assert.equal(nf.state, 'failed');
+  const na = await areaNow(C.owner, nr.body.area.id);
+  assert.equal(na.phase, '');
+  assert.equal(na.state, 'failed');
+});
+
 test('attackers: another tenant, a user, a removed administrator, an API token, a partner operator', async () => {
   const url = `/api/v1/areas/${area.id}/backups`;
   const restore = `${url}/${manual.id}/restore`;
