@@ -9,7 +9,7 @@ import {
   h, clear, badge, card, button, formDialog, toast, toastError, pageHeader, emptyState, loading, errorBox, icon,
   details,
 } from '../ui.js';
-import { setTitle, navigate, account } from '../session.js';
+import { setTitle, navigate, account, now } from '../session.js';
 
 const MANAGE = ['owner', 'administrator'];
 const canManage = () => (account()?.roles || []).some((r) => MANAGE.includes(r));
@@ -115,7 +115,7 @@ function restoreNotice(r, area) {
         h('p', { class: 'notice-text', text: t('backups.restoring_text') })));
   }
   // a finished restore is news for a day
-  if (!r.finished_at || Date.now() - Date.parse(r.finished_at) > 86400_000) return null;
+  if (!r.finished_at || now().getTime() - Date.parse(r.finished_at) > 86400_000) return null;
   const ok = r.state === 'done';
   return h('div', { class: ['notice', ok ? 'notice-ok' : 'notice-bad'], role: ok ? 'status' : 'alert', 'data-testid': 'restore-state' },
     icon(ok ? 'check' : 'alert'),
