@@ -951,10 +951,25 @@ lost_backup_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     return rc;
 }
 
+/* A phase 'restoring' older than a restore can take with no restore
+ * running (nothing could finish it: the rows were edited by hand, a
+ * database restored from an older dump) is left. */
+#define PHASE_STALE_S (2 * 60 * 60)
+
 static int
 recover_tx(struct ob_ctx *ctx, void *arg)
 {
-    int rc = ob_db_each(ctx, lost_row, arg,
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE areas SET phase = '', phase_at = NULL WHERE phase = 'restoring' "
+                          "AND COALESCE(phase_at, 0) < ? AND NOT EXISTS (SELECT 1 FROM "
+                          "area_restores r WHERE r.area_id = areas.id AND r.state = 'running')",
+                          "i", ob_clock_real() - PHASE_STALE_S);
+    int rc;
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    *(int *)arg += (int)n;
+    rc = ob_db_each(ctx, lost_row, arg,
                         "SELECT r.id FROM area_restores r JOIN tasks t "
                         "ON t.unique_key = 'area.restore:' || r.id "
                         "WHERE r.state = 'running' AND t.state IN ('failed', 'done')",
