@@ -17,12 +17,22 @@ void
 ob_backend_sign(const char *secret, const char *method, const char *pathq, int64_t ts,
                 const void *body, size_t len, char out[OB_BACKEND_SIG_LEN])
 {
-    unsigned char digest[crypto_hash_sha256_BYTES], mac[crypto_auth_hmacsha256_BYTES];
-    char hex[2 * crypto_hash_sha256_BYTES + 1], tsbuf[24];
-    crypto_auth_hmacsha256_state st;
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    char hex[2 * crypto_hash_sha256_BYTES + 1];
 
     crypto_hash_sha256(digest, body ? body : (const void *)"", body ? len : 0);
     sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+    ob_backend_sign_hash(secret, method, pathq, ts, hex, out);
+}
+
+void
+ob_backend_sign_hash(const char *secret, const char *method, const char *pathq, int64_t ts,
+                     const char *sha256, char out[OB_BACKEND_SIG_LEN])
+{
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char tsbuf[24];
+    crypto_auth_hmacsha256_state st;
+
     snprintf(tsbuf, sizeof(tsbuf), "%" PRId64, ts);
     crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)method, strlen(method));
@@ -31,7 +41,7 @@ ob_backend_sign(const char *secret, const char *method, const char *pathq, int64
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)"\n", 1);
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)tsbuf, strlen(tsbuf));
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)"\n", 1);
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)hex, strlen(hex));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)sha256, strlen(sha256));
     crypto_auth_hmacsha256_final(&st, mac);
     memcpy(out, "v1=", 3);
     sodium_bin2hex(out + 3, OB_BACKEND_SIG_LEN - 3, mac, sizeof(mac));

@@ -22,6 +22,10 @@ struct ob_ctx;
 /* The signature of one request. */
 void ob_backend_sign(const char *secret, const char *method, const char *pathq, int64_t ts,
                      const void *body, size_t len, char out[OB_BACKEND_SIG_LEN]);
+/* The same with the body's hash given (lower-case hex SHA-256): for a body
+ * streamed from a file whose hash is known (docs/app-backend.md, copies). */
+void ob_backend_sign_hash(const char *secret, const char *method, const char *pathq, int64_t ts,
+                          const char *sha256, char out[OB_BACKEND_SIG_LEN]);
 
 /* Check a signed request from the backend of application `app` (its code)
  * at real time `now`; on success the actor is that application
