@@ -4,6 +4,8 @@
  *   GET    /oblako/version            signed by Oblako
  *   POST   /oblako/areas              signed; 201 new, 200 existing
  *   DELETE /oblako/areas/{key}        signed; 204, 404 when absent
+ *   POST   /oblako/areas/{key}/backup signed; the archive (backup.c)
+ *   PUT    /oblako/areas/{key}/restore signed; the archive in, 204 (backup.c)
  *   GET    /launch?app&session&token  checks the token with Oblako, sets cb_session
  *   GET    /, /app.js, /app.css       the page (embedded from app/page/)
  *   GET    /api/state                 the session as the page shows it
@@ -137,18 +139,25 @@ area_delete(const char *app, const char *key, struct cb_resp *out)
 static void
 protocol(const struct cb_req *r, struct cb_resp *out)
 {
-    const char *path = cb_req_path(r), *m = cb_req_method(r), *why;
+    const char *path = cb_req_path(r), *m = cb_req_method(r), *why, *sha = NULL;
     const char *app = cb_req_header(r, "X-Oblako-App");
     size_t len;
     const char *body = cb_req_body(r, &len);
+    char key[CB_KEY_LEN + 1];
+    int64_t flen;
+
+    /* a streamed archive is signed with the hash its sender announces; the
+     * handler then checks the bytes against it (422 "checksum") */
+    if (cb_req_file(r, &sha, &flen) && cb_req_header(r, "X-Oblako-Sha256"))
+        sha = cb_req_header(r, "X-Oblako-Sha256");
 
     if (!app_valid(app)) {
         cb_reply_problem(out, 401, NULL, "X-Oblako-App is missing or malformed");
         return;
     }
-    if (cb_verify(cb_config.secret, cb_req_header(r, "X-Oblako-Timestamp"),
-                  cb_req_header(r, "X-Oblako-Signature"), m, cb_req_target(r), body, len,
-                  (int64_t)time(NULL), &why) != 0) {
+    if (cb_verify_hash(cb_config.secret, cb_req_header(r, "X-Oblako-Timestamp"),
+                       cb_req_header(r, "X-Oblako-Signature"), m, cb_req_target(r), body, len,
+                       sha, (int64_t)time(NULL), &why) != 0) {
         cb_log("warn", "signature refused", "{s:s, s:s}", "app", app, "reason", why);
         cb_reply_problem(out, 401, NULL, "%s", why);
         return;
@@ -157,6 +166,10 @@ protocol(const struct cb_req *r, struct cb_resp *out)
         cb_reply_json(out, 200, json_pack("{s:s}", "version", CB_VERSION));
     else if (!strcmp(path, "/oblako/areas") && !strcmp(m, "POST"))
         area_create(app, body, len, out);
+    else if (!strcmp(m, "POST") && cb_area_call(path, "backup", key))
+        cb_backup(app, key, out);
+    else if (!strcmp(m, "PUT") && cb_area_call(path, "restore", key))
+        cb_restore(r, app, key, out);
     else if (!strncmp(path, "/oblako/areas/", 14) && !strcmp(m, "DELETE"))
         area_delete(app, path + 14, out);
     else if (!strcmp(path, "/oblako/version") || !strncmp(path, "/oblako/areas", 13))
@@ -540,6 +553,15 @@ asset(const char *name, struct cb_resp *out)
         return;
     }
     cb_reply_problem(out, 404, NULL, "no such file");
+}
+
+int
+cb_route_streams(const char *method, const char *path)
+{
+    char key[CB_KEY_LEN + 1];
+
+    return !strcmp(method, "PUT") &&
+           (cb_area_call(path, "restore", key) || cb_area_call(path, "import", key));
 }
 
 void

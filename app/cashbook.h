@@ -9,7 +9,8 @@
  *
  * Modules: main.c (options, start, stop), http.c (libmicrohttpd glue, the
  * router, responses, the request log), api.c (the handlers), sign.c (the
- * signatures and the calls to Oblako), store.c (SQLite), session.c (cookies
+ * signatures and the calls to Oblako), store.c (SQLite), backup.c (an area's
+ * archive made and restored), session.c (cookies
  * in memory), usage.c (cash registers' receipts, reported to Oblako). Everything is thread-safe: libmicrohttpd runs one thread per
  * connection; the session table has a mutex, SQLite files are opened per
  * request.
@@ -30,6 +31,7 @@
 #define CB_SIG_LEN 68    /* "v1=" + 64 hex digits + NUL */
 #define CB_COOKIE_LEN 64 /* hex of 32 random bytes */
 #define CB_BODY_MAX 65536
+#define CB_FILE_MAX (4LL << 30) /* a streamed body (an archive): at most 4 GiB */
 #define CB_COMMENT_MAX 500
 #define CB_AMOUNT_MAX 10000000000000LL /* 10^13 kopecks */
 
@@ -56,6 +58,12 @@ struct cb_resp {
     size_t len;
     int persistent;          /* body is static */
     char *location, *cookie; /* malloc'ed or NULL */
+    /* A body streamed from a file instead (an archive): has_fd set, fd is
+     * closed by the response, fd_len bytes; sha256 (hex) and version go out
+     * as X-Oblako-Sha256 and X-Oblako-Version when not empty. */
+    int has_fd, fd;
+    int64_t fd_len;
+    char sha256[65], version[32];
 };
 
 const char *cb_req_method(const struct cb_req *r);
@@ -65,6 +73,11 @@ const char *cb_req_header(const struct cb_req *r, const char *name);
 const char *cb_req_arg(const struct cb_req *r, const char *name);
 const char *cb_req_cookie(const struct cb_req *r, const char *name);
 const char *cb_req_body(const struct cb_req *r, size_t *len);
+/* A body streamed to a spool file (the routes cb_route_streams names): its
+ * path, its SHA-256 (hex) and size; NULL when the body was not spooled or
+ * could not be. The file is removed after the response unless the handler
+ * moved it away. */
+const char *cb_req_file(const struct cb_req *r, const char **sha256, int64_t *len);
 
 void cb_reply_json(struct cb_resp *out, unsigned status, json_t *j); /* steals j */
 void cb_reply_problem(struct cb_resp *out, unsigned status, const char *field, const char *fmt, ...)
@@ -79,13 +92,38 @@ void cb_http_stop(void);
 
 /* --- api.c --- */
 void cb_route(const struct cb_req *r, struct cb_resp *out);
+/* 1 when the body of METHOD path is an archive streamed to a file (up to
+ * CB_FILE_MAX bytes) rather than held in memory (up to CB_BODY_MAX). */
+int cb_route_streams(const char *method, const char *path);
+
+/* --- backup.c: an area's archive (a consistent copy of its SQLite file) --- */
+/* Copy the area's file consistently into the new file path. */
+int cb_area_snapshot(const char *key, const char *path);
+/* Make the area's content the file's, when it is a cash book area file;
+ * CB_EINVALID with *why otherwise. */
+int cb_area_load(const char *key, const char *path, const char **why);
+/* The spool directory (DIR/spool), for files on their way in or out. */
+char *cb_spool_path(const char *prefix);
+/* The hex SHA-256 of an open file's bytes from its start; -1 on a read error. */
+int cb_file_sha256(int fd, char out[65], int64_t *len);
+/* 1 when path is /oblako/areas/{key}/{call} with a valid key (into key). */
+int cb_area_call(const char *path, const char *call, char key[CB_KEY_LEN + 1]);
+void cb_backup(const char *app, const char *key, struct cb_resp *out);
+void cb_restore(const struct cb_req *r, const char *app, const char *key, struct cb_resp *out);
 
 /* --- sign.c: signatures and the calls to Oblako --- */
 void cb_sign(const char *secret, const char *method, const char *pathq, int64_t ts,
              const void *body, size_t len, char out[CB_SIG_LEN]);
+/* The same with the body's hash given (hex): for a body streamed to a file. */
+void cb_sign_hash(const char *secret, const char *method, const char *pathq, int64_t ts,
+                  const char *hash_hex, char out[CB_SIG_LEN]);
 /* 0 when the signature is good at real time now; -1 with *why otherwise. */
 int cb_verify(const char *secret, const char *ts, const char *sig, const char *method,
               const char *pathq, const void *body, size_t len, int64_t now, const char **why);
+/* The same, checking hash_hex (when not NULL) as the body's hash. */
+int cb_verify_hash(const char *secret, const char *ts, const char *sig, const char *method,
+                   const char *pathq, const void *body, size_t len, const char *hash_hex,
+                   int64_t now, const char **why);
 
 struct cb_answer {
     long status;  /* 0: no answer (err says why) */
@@ -103,7 +141,7 @@ void cb_sign_global_init(void);
 void cb_sign_global_cleanup(void);
 
 /* --- store.c: the registry and the areas' files --- */
-enum { CB_OK = 0, CB_EDB = -1, CB_ENOTFOUND = -2, CB_ECONFLICT = -3 };
+enum { CB_OK = 0, CB_EDB = -1, CB_ENOTFOUND = -2, CB_ECONFLICT = -3, CB_EINVALID = -4 };
 
 int cb_key_valid(const char *key);
 int cb_store_init(const char *dir);

@@ -8,16 +8,24 @@
  * completion callback, which writes the log line. The access handler reads
  * the body on its middle calls and answers only on the last one: answering
  * on the first call would make libmicrohttpd close the connection.
+ *
+ * An archive's body (cb_route_streams) is not held in memory: it is written
+ * to a spool file as it arrives, hashed on the way, and the handler gets the
+ * file (cb_req_file). An archive in an answer is sent from a file
+ * descriptor (cb_resp.has_fd).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
+#include <sodium.h>
 
 #include "cashbook.h"
 #include "base/banned.h"
@@ -31,6 +39,12 @@ struct cb_req {
     int started, too_big;
     unsigned status;
     struct timespec t0;
+    /* a streamed body: the spool file, its hash and size */
+    int spool_fd, spool_failed;
+    char *spool;
+    char spool_sha[65];
+    int64_t spool_len;
+    crypto_hash_sha256_state spool_h;
 };
 
 static struct MHD_Daemon *daemon_;
@@ -78,6 +92,16 @@ cb_req_body(const struct cb_req *r, size_t *len)
     return r->body ? r->body : "";
 }
 
+const char *
+cb_req_file(const struct cb_req *r, const char **sha256, int64_t *len)
+{
+    if (!r->spool || r->spool_failed)
+        return NULL;
+    *sha256 = r->spool_sha;
+    *len = r->spool_len;
+    return r->spool;
+}
+
 static const char *
 reason(unsigned status)
 {
@@ -98,6 +122,8 @@ reason(unsigned status)
         return "Content Too Large";
     case 415:
         return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
     case 502:
         return "Bad Gateway";
     default:
@@ -125,6 +151,8 @@ code(unsigned status)
         return "too_large";
     case 415:
         return "unsupported_media_type";
+    case 422:
+        return "unprocessable";
     case 502:
         return "bad_gateway";
     default:
@@ -204,6 +232,7 @@ uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 
     (void)cls;
     memset(r, 0, sizeof(*r));
+    r->spool_fd = -1;
     r->conn = conn;
     r->target = cb_xstrdup(uri);
     r->path = cb_xstrdup(uri);
@@ -244,6 +273,12 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
            (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6,
            "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     free(path);
+    if (r->spool_fd >= 0)
+        close(r->spool_fd);
+    if (r->spool) {
+        unlink(r->spool);   /* ENOENT when the handler took it */
+        free(r->spool);
+    }
     free(r->target);
     free(r->path);
     free(r->body);
@@ -257,11 +292,15 @@ send_resp(struct cb_req *r, struct cb_resp *out)
     struct MHD_Response *resp;
     enum MHD_Result ret;
 
-    if (out->persistent || !out->body)
+    if (out->has_fd)
+        resp = MHD_create_response_from_fd64((uint64_t)out->fd_len, out->fd);
+    else if (out->persistent || !out->body)
         resp = MHD_create_response_from_buffer(out->len, out->body, MHD_RESPMEM_PERSISTENT);
     else
         resp = MHD_create_response_from_buffer(out->len, out->body, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
+        if (out->has_fd)
+            close(out->fd);
         if (!out->persistent)
             free(out->body);
         free(out->location);
@@ -281,12 +320,74 @@ send_resp(struct cb_req *r, struct cb_resp *out)
         MHD_add_response_header(resp, "Location", out->location);
     if (out->cookie)
         MHD_add_response_header(resp, "Set-Cookie", out->cookie);
+    if (out->sha256[0])
+        MHD_add_response_header(resp, "X-Oblako-Sha256", out->sha256);
+    if (out->version[0])
+        MHD_add_response_header(resp, "X-Oblako-Version", out->version);
     r->status = out->status;
     ret = MHD_queue_response(r->conn, out->status, resp);
     MHD_destroy_response(resp);
     free(out->location);
     free(out->cookie);
     return ret;
+}
+
+/* A streamed body: a spool file made for it, unless it is too large. */
+static enum MHD_Result
+spool_start(struct cb_req *r, const char *cl)
+{
+    struct cb_resp out = {0};
+
+    if (cl && strtoull(cl, NULL, 10) > (unsigned long long)CB_FILE_MAX) {
+        cb_reply_problem(&out, 413, NULL, "the archive is larger than %lld bytes", CB_FILE_MAX);
+        return send_resp(r, &out);
+    }
+    r->spool = cb_spool_path("in");
+    if ((r->spool_fd = mkstemp(r->spool)) < 0) {
+        cb_log("error", "spool", "{s:s, s:s}", "path", r->spool, "error", strerror(errno));
+        r->spool_failed = 1;
+    }
+    crypto_hash_sha256_init(&r->spool_h);
+    return MHD_YES;
+}
+
+static void
+spool_add(struct cb_req *r, const char *data, size_t n)
+{
+    if (r->spool_failed)
+        return;
+    if (r->spool_len + (int64_t)n > CB_FILE_MAX) {
+        r->too_big = 1;
+        r->spool_failed = 1;
+        return;
+    }
+    crypto_hash_sha256_update(&r->spool_h, (const unsigned char *)data, n);
+    r->spool_len += (int64_t)n;
+    while (n) {
+        ssize_t w = write(r->spool_fd, data, n);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            cb_log("error", "spool", "{s:s, s:s}", "path", r->spool, "error", strerror(errno));
+            r->spool_failed = 1;
+            return;
+        }
+        data += w;
+        n -= (size_t)w;
+    }
+}
+
+static void
+spool_end(struct cb_req *r)
+{
+    unsigned char d[crypto_hash_sha256_BYTES];
+
+    crypto_hash_sha256_final(&r->spool_h, d);
+    sodium_bin2hex(r->spool_sha, sizeof(r->spool_sha), d, sizeof(d));
+    if (r->spool_fd >= 0 && close(r->spool_fd) != 0)
+        r->spool_failed = 1;
+    r->spool_fd = -1;
 }
 
 static enum MHD_Result
@@ -305,6 +406,8 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 
         r->started = 1;
         snprintf(r->method, sizeof(r->method), "%s", method);
+        if (cb_route_streams(method, r->path))
+            return spool_start(r, cl);
         if (cl && strtoull(cl, NULL, 10) > CB_BODY_MAX) {
             cb_reply_problem(&out, 413, NULL, "the body is larger than %d bytes", CB_BODY_MAX);
             return send_resp(r, &out);
@@ -312,7 +415,9 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
         return MHD_YES;
     }
     if (*upload_size) {
-        if (r->len + *upload_size > CB_BODY_MAX) {
+        if (r->spool)
+            spool_add(r, upload, *upload_size);
+        else if (r->len + *upload_size > CB_BODY_MAX) {
             r->too_big = 1;
         } else if (!r->too_big) {
             r->body = realloc(r->body, r->len + *upload_size + 1);
@@ -327,8 +432,14 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
     }
     if (r->status)
         return MHD_YES; /* answered already (413 on the first call) */
-    if (r->too_big)
+    if (r->spool)
+        spool_end(r);
+    if (r->too_big && r->spool)
+        cb_reply_problem(&out, 413, NULL, "the archive is larger than %lld bytes", CB_FILE_MAX);
+    else if (r->too_big)
         cb_reply_problem(&out, 413, NULL, "the body is larger than %d bytes", CB_BODY_MAX);
+    else if (r->spool_failed)
+        cb_reply_problem(&out, 500, NULL, "the body could not be stored; see the server log");
     else
         cb_route(r, &out);
     return send_resp(r, &out);

@@ -27,12 +27,22 @@ void
 cb_sign(const char *secret, const char *method, const char *pathq, int64_t ts, const void *body,
         size_t len, char out[CB_SIG_LEN])
 {
-    unsigned char hash[crypto_hash_sha256_BYTES], mac[crypto_auth_hmacsha256_BYTES];
-    char hash_hex[2 * sizeof(hash) + 1], stamp[24];
-    crypto_auth_hmacsha256_state st;
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    char hash_hex[2 * sizeof(hash) + 1];
 
     crypto_hash_sha256(hash, body ? body : (const void *)"", len);
     sodium_bin2hex(hash_hex, sizeof(hash_hex), hash, sizeof(hash));
+    cb_sign_hash(secret, method, pathq, ts, hash_hex, out);
+}
+
+void
+cb_sign_hash(const char *secret, const char *method, const char *pathq, int64_t ts,
+             const char *hash_hex, char out[CB_SIG_LEN])
+{
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char stamp[24];
+    crypto_auth_hmacsha256_state st;
+
     snprintf(stamp, sizeof(stamp), "%lld", (long long)ts);
     crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)method, strlen(method));
@@ -70,6 +80,14 @@ int
 cb_verify(const char *secret, const char *ts, const char *sig, const char *method,
           const char *pathq, const void *body, size_t len, int64_t now, const char **why)
 {
+    return cb_verify_hash(secret, ts, sig, method, pathq, body, len, NULL, now, why);
+}
+
+int
+cb_verify_hash(const char *secret, const char *ts, const char *sig, const char *method,
+               const char *pathq, const void *body, size_t len, const char *hash_hex,
+               int64_t now, const char **why)
+{
     char want[CB_SIG_LEN];
     int64_t t;
 
@@ -89,7 +107,10 @@ cb_verify(const char *secret, const char *ts, const char *sig, const char *metho
         *why = "X-Oblako-Signature is malformed";
         return -1;
     }
-    cb_sign(secret, method, pathq, t, body, len, want);
+    if (hash_hex)
+        cb_sign_hash(secret, method, pathq, t, hash_hex, want);
+    else
+        cb_sign(secret, method, pathq, t, body, len, want);
     if (sodium_memcmp(want, sig, CB_SIG_LEN - 1) != 0) {
         *why = "the signature does not match";
         return -1;

@@ -98,6 +98,7 @@ int
 cb_store_init(const char *dir)
 {
     char *areas = cb_xprintf("%s/areas", dir), *path = cb_xprintf("%s/registry.db", dir);
+    char *spool = cb_xprintf("%s/spool", dir);
     sqlite3 *db = NULL;
     int rc = CB_EDB;
 
@@ -105,6 +106,8 @@ cb_store_init(const char *dir)
         fprintf(stderr, "oblako-cashbook: cannot create '%s': %s\n", dir, strerror(errno));
     else if (mkdir(areas, 0700) != 0 && errno != EEXIST)
         fprintf(stderr, "oblako-cashbook: cannot create '%s': %s\n", areas, strerror(errno));
+    else if (mkdir(spool, 0700) != 0 && errno != EEXIST)
+        fprintf(stderr, "oblako-cashbook: cannot create '%s': %s\n", spool, strerror(errno));
     else if ((db = db_open(path, 1)) == NULL)
         fprintf(stderr, "oblako-cashbook: cannot open '%s'\n", path);
     else if (sqlite3_exec(db, registry_schema, NULL, NULL, NULL) != SQLITE_OK)
@@ -113,6 +116,7 @@ cb_store_init(const char *dir)
         rc = CB_OK;
     sqlite3_close(db);
     free(areas);
+    free(spool);
     free(path);
     return rc;
 }

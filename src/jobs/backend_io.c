@@ -136,17 +136,20 @@ on_read(char *data, size_t size, size_t n, void *arg)
 }
 
 /* What went wrong, for people: the transport error, or the status with
- * the backend's problem detail when it sent one. */
-static void
+ * the backend's problem detail when it sent one. A 422 "checksum" (the
+ * bytes were damaged on the way) is worth a retry; other 4xx are not. */
+static bool
 describe(struct ob_backend_io *io, CURLcode rc, const char *curl_error)
 {
     json_t *j = NULL;
     const char *detail = NULL;
 
+    bool damaged;
+
     if (rc != CURLE_OK) {
         snprintf(io->error, sizeof(io->error), "the backend did not answer: %s",
                  curl_error[0] ? curl_error : curl_easy_strerror(rc));
-        return;
+        return false;
     }
     if (io->answer_len)
         j = json_loadb(io->answer, io->answer_len, 0, NULL);
@@ -156,7 +159,9 @@ describe(struct ob_backend_io *io, CURLcode rc, const char *curl_error)
                  detail);
     else
         snprintf(io->error, sizeof(io->error), "the backend answered %ld", io->status);
+    damaged = io->status == 422 && detail && !strcmp(detail, "checksum");
     json_decref(j);
+    return damaged;
 }
 
 /* The common part of both calls: URL, signature, limits; then perform. */
@@ -170,6 +175,7 @@ perform(const struct ob_config *cfg, const struct ob_backend *b, const char *met
     long timeout = cfg->backend_timeout_seconds > 0 ? cfg->backend_timeout_seconds : 30;
     int64_t ts = ob_clock_real();
     CURLcode rc;
+    bool damaged;
 
     while (blen && b->url[blen - 1] == '/')
         blen--;
@@ -210,9 +216,9 @@ perform(const struct ob_config *cfg, const struct ob_backend *b, const char *met
     }
     if (rc == CURLE_OK && x->io->status >= 200 && x->io->status < 300)
         return 0;
-    describe(x->io, rc, curl_error);
-    x->io->permanent = rc == CURLE_OK && x->io->status >= 400 && x->io->status < 500 &&
-                       x->io->status != 408 && x->io->status != 429;
+    damaged = describe(x->io, rc, curl_error);
+    x->io->permanent = !damaged && rc == CURLE_OK && x->io->status >= 400 &&
+                       x->io->status < 500 && x->io->status != 408 && x->io->status != 429;
     return x->io->permanent ? OB_EINVAL : OB_EUNAVAIL;
 }
 

@@ -17,7 +17,8 @@
  * lease, so a slow transfer is never taken over mid-way by another runner).
  *
  * Returns 0 on a 2xx answer (with a matching hash for a file); OB_EINVAL
- * when the answer is permanent (a 4xx other than 408/429: the task ends);
+ * when the answer is permanent (a 4xx other than 408, 429 and a 422
+ * "checksum": the task ends);
  * OB_EUNAVAIL otherwise (no answer, 5xx, 408/429, a hash that does not
  * match, a file that cannot be written: the task retries). io->error says
  * why for people ("the backend answered 422: checksum": its problem's
