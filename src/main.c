@@ -41,6 +41,7 @@
 #include "model/core/task.h"
 #include "model/notices/reminder.h"
 #include "model/subscriptions/onboarding.h"
+#include "store/store.h"
 #include "base/banned.h"
 
 #ifndef OB_VERSION
@@ -204,6 +205,18 @@ open_system(const struct ob_config *cfg, const char *name, struct ob_db **db, st
     ctx->actor.system = true;
     snprintf(ctx->request_id, sizeof(ctx->request_id), "%s", name);
     return 0;
+}
+
+/* The backup store for the API and the jobs (cfg->store). A store that
+ * cannot be opened does not stop the server: what needs it answers
+ * store.unavailable, and the reason is logged here. */
+static void
+open_store(struct ob_config *cfg)
+{
+    struct ob_err err = { 0 };
+
+    if (ob_store_open(cfg, &cfg->store, &err) != 0)
+        ob_log(OB_LOG_ERROR, "cannot open the backup store", "{s:s}", "error", err.message);
 }
 
 static int
@@ -628,6 +641,12 @@ main(int argc, char **argv)
         return cmd_demo(&cfg, nrest);
     if (!strcmp(c->name, "mail"))
         return cmd_mail(&cfg, nrest, rest);
+    if (c->cmd == OB_CMD_SERVE || c->cmd == OB_CMD_JOBS) {
+        open_store(&cfg);
+        rc = c->cmd == OB_CMD_SERVE ? cmd_serve(&cfg) : cmd_jobs(&cfg, nrest, rest);
+        ob_store_close(cfg.store);
+        return rc;
+    }
     switch (c->cmd) {
     case OB_CMD_SERVE:
         return cmd_serve(&cfg);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 struct ob_err;
+struct ob_store;
 
 enum ob_cmd {
     OB_CMD_SERVE = 1 << 0,
@@ -70,12 +71,17 @@ struct ob_config {
     char reminder_offsets[64];  /* R-NOT-1: days from L, "-7,-3,0,5" */
     char demo_app_secret[257];
     long body_max;
+    long area_upload_max;       /* R-DA-5: the largest copy uploaded to make an area from */
     bool test_clock;
     bool jobs;
     bool require_totp;
     bool digest_when_empty;     /* R-NOT-2: mail the Monday digest even with nothing in it */
     char admin_email[256];
     char admin_password_file[256];
+    /* Runtime, not a setting: the backup store (store/store.h) that `serve`
+     * and `jobs` open at start, for the API and the jobs; NULL elsewhere, or
+     * when it could not be opened (what needs it answers store.unavailable). */
+    struct ob_store *store;
 };
 
 /* Fill cfg for command `cmd` from defaults, the file, the environment and

@@ -131,6 +131,12 @@ export async function startServer({ db, args = [], env = {}, testClock = true, j
   const argv = ['serve', '--db', db, '--listen', '127.0.0.1:0'];
   if (testClock) argv.push('--test-clock');
   if (!jobs) argv.push('--no-jobs');
+  // the backup store in a folder of its own (not ./backups of the checkout)
+  if (!args.includes('--backup-dir') && !env.OBLAKO_BACKUP_DIR && !process.env.OBLAKO_BACKUP_DIR) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'oblako-store-'));
+    tempDirs.push(dir);
+    argv.push('--backup-dir', dir);
+  }
   argv.push(...args);
 
   const proc = spawn(bin, argv, {
