@@ -143,6 +143,14 @@ OB_HANDLER(ob_api_areas_create);
 OB_HANDLER(ob_api_areas_get);
 OB_HANDLER(ob_api_areas_delete);
 OB_HANDLER(ob_api_areas_restore);
+/* api/copies.c: copies to download and upload (R-DA-5) */
+OB_HANDLER(ob_api_copies_export);
+OB_HANDLER(ob_api_copies_get);
+OB_HANDLER(ob_api_copies_export_link);
+OB_HANDLER(ob_api_copies_backup_link);
+OB_HANDLER(ob_api_copies_upload);
+OB_HANDLER(ob_api_downloads_get);
+
 OB_HANDLER(ob_api_grants_list);
 OB_HANDLER(ob_api_grants_create);
 OB_HANDLER(ob_api_grants_delete);

@@ -51,6 +51,7 @@ const struct ob_task_kind ob_task_kinds[] = {
     { "mail.send", false, ob_mail_send_task },
     { "area.create", false, ob_task_area_create },
     { "area.delete", false, ob_task_area_delete },
+    { "area.export", false, ob_task_area_export },
     { "statements.run", false, ob_task_statements_run },
 };
 const int ob_ntask_kinds = sizeof(ob_task_kinds) / sizeof(ob_task_kinds[0]);
