@@ -202,6 +202,8 @@ ob_api_copies_upload(struct ob_req *req, struct ob_resp *resp)
         return ob_err_field(&req->ctx->err, OB_EINVAL, "name", "field.required");
     if (!in.app || !*in.app)
         return ob_err_field(&req->ctx->err, OB_EINVAL, "application", "field.required");
+    if ((rc = ob_copy_upload_may(req->ctx, in.subscriber)) != 0)
+        return rc;
     if (!store)
         return no_store(req);
     if (!req->file || req->file_size <= 0)

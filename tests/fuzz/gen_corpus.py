@@ -48,6 +48,8 @@ PARAMS = {
     ("transfers", "id"): "1", ("distributors", "id"): "1", ("outbox", "id"): "1",
     ("webhooks", "id"): "1", ("deliveries", "d"): "1", ("invitations", "id"): "1",
     ("leads", "id"): "1", ("lead-rules", "id"): "1", ("partners", "partner"): "@PARTNER@",
+    # copies of areas (issue 15): a low id; a download token of the right shape
+    ("exports", "copy"): "1", ("backups", "copy"): "1", ("downloads", "token"): "0" * 64,
 }
 
 # Integer members naming demo objects.

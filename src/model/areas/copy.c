@@ -421,6 +421,12 @@ upload_then(struct ob_ctx *ctx, int64_t area, const char *key, void *arg)
 }
 
 int
+ob_copy_upload_may(struct ob_ctx *ctx, int64_t sub)
+{
+    return ob_access_subscriber(ctx, sub ? sub : ctx->actor.account, MANAGE, 0, 0);
+}
+
+int
 ob_copy_upload(struct ob_ctx *ctx, const struct ob_area_new *in, const char *object,
                int64_t size, const char *sha256, int64_t *area, int64_t *copy)
 {

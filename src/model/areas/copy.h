@@ -73,6 +73,9 @@ int ob_copy_stored(struct ob_ctx *ctx, int64_t id, int64_t size, const char *sha
 int ob_copy_failed(struct ob_ctx *ctx, int64_t id, const char *error);
 int ob_copy_verified(struct ob_ctx *ctx, int64_t id, bool ok);
 
+/* May the actor make areas of subscriber sub (0: the actor's account)
+ * from uploads? Asked before the copy is put in the store. */
+int ob_copy_upload_may(struct ob_ctx *ctx, int64_t sub);
 /* A new area from an uploaded copy, already put in the store as `object`
  * (size bytes, hash sha256): the area (creating, within the entitlement,
  * with its creation task) and its copy (kind upload, stored) in one
