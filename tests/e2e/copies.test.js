@@ -71,7 +71,7 @@ async function upload(c, body, { name = 'Из копии', hash = sha(body), sub
 }
 
 before(async () => {
-  ctx = await setup('copies', { args: ['--area-upload-max', String(UPLOAD_MAX)] });
+  ctx = await setup('copies', { args: ['--area-upload-max', String(UPLOAD_MAX), '--jobs-interval-ms', '100'] });
   cb = await withBackend(ctx);
   P = await newPartner(ctx);
   C = await newClient(ctx, P);
@@ -232,4 +232,23 @@ test('R-DA-5: a link is valid for a day: 1 s before 24 h it serves, at exactly 2
   const r = await raw(l.body.path);
   assert.equal(r.status, 404);
   assert.equal(JSON.parse(r.body).reason, 'copy.link_expired');
+});
+
+test('R-SUB-7: a blocked client still takes its data away, but makes no new area from a copy', async () => {
+  expect(await C.owner.login(C.email, 'a-good-password-1'), 200);  // the clock moved past the sign-in
+  const subs = await C.owner.get(`/api/v1/subscriptions?subscriber=${C.id}`);
+  const trialEnd = subs.body.items.find((x) => x.kind === 'trial').end;
+  const clock = await ctx.s.fetch('/api/v1/test/clock').then((r) => r.json());
+  const after = Math.max(Date.parse(`${trialEnd}T00:00:00+03:00`), Date.parse(clock.now)) + 86_400_000;
+  expect(await ctx.admin.post('/api/v1/test/clock', { now: new Date(after).toISOString().replace(/\.\d{3}Z$/, 'Z') }), 200);
+  expect(await C.owner.login(C.email, 'a-good-password-1'), 200);
+  const ent = await C.owner.get(`/api/v1/subscribers/${C.id}/entitlement`);
+  assert.equal(ent.body.blocked, true, JSON.stringify(ent.body));
+  const copy = await exported(C.owner, area.id);
+  const l = await C.owner.post(`/api/v1/areas/${area.id}/exports/${copy.id}/link`, {});
+  expect(l, 201);
+  const got = await raw(l.body.path);
+  assert.equal(got.status, 200);
+  assert.equal(entries(got.body), entries(file), 'the data as it was');
+  expect(await upload(C.owner, file, { name: 'После блокировки' }), 403, 'blocked');
 });
