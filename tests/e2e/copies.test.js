@@ -14,6 +14,7 @@ import path from 'node:path';
 import { setup, newPartner, activate, audits, uniqueEmail } from './lib/accounts.js';
 import { withBackend, newClient, settled } from './lib/areas.js';
 import { expect } from './lib/expect.js';
+import { query } from './lib/db.js';
 import { eventually } from './lib/wait.js';
 
 const UPLOAD_MAX = 262144;
@@ -202,6 +203,23 @@ test('a removed administrator\'s link and a revoked token\'s link stop at once; 
   assert.equal((await raw(tp)).status, 200);
   expect(await C.owner.del(`/api/v1/tokens/${t.body.id}`), 204);
   assert.equal((await raw(tp)).status, 404, 'the revoked token\'s link is dead');
+});
+
+test('a backup is downloaded by the backups route, an export by the exports route, never one by the other', async () => {
+  const copy = await exported(C.owner, area.id);
+  // a stored backup as the backups part writes it (here: the same object as the export)
+  query(ctx.db, `INSERT INTO area_backups (area_id, kind, state, object, size, sha256, created_at, stored_at)
+    SELECT area_id, 'manual', 'stored', object, size, sha256, created_at, stored_at FROM area_backups WHERE id = ${copy.id}`);
+  const [[backup]] = query(ctx.db, `SELECT MAX(id) FROM area_backups WHERE kind = 'manual' AND area_id = ${area.id}`);
+  const l = await C.owner.post(`/api/v1/areas/${area.id}/backups/${backup}/link`, {});
+  expect(l, 201);
+  const got = await raw(l.body.path);
+  assert.equal(got.status, 200);
+  assert.equal(sha(got.body), copy.sha256);
+  assert.match(got.headers.get('content-disposition'), /filename="manual-/);
+  expect(await C.owner.post(`/api/v1/areas/${area.id}/exports/${backup}/link`, {}), 404);
+  expect(await C.owner.post(`/api/v1/areas/${area.id}/backups/${copy.id}/link`, {}), 404);
+  expect(await C.owner.get(`/api/v1/areas/${area.id}/exports/${backup}`), 404);
 });
 
 test('two uploads racing for the last free area make one area (ITSaaS-BASIC: one working area)', async () => {
