@@ -154,7 +154,7 @@ test('R-DA-5: the copy uploaded makes a new area whose cash book has the same en
   assert.equal(foreign.status, 202, JSON.stringify(foreign.body));
   const failed = await settled(C.owner, foreign.body.area.id);
   assert.equal(failed.state, 'failed');
-  assert.match(failed.reason, /not a SQLite database/);
+  assert.match(failed.reason, /not an intact SQLite database/);
   // larger than --area-upload-max: 413 from the declared length, before the body is read
   const big = await upload(C.owner, Buffer.alloc(UPLOAD_MAX + 1));
   assert.equal(big.status, 413);
