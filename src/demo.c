@@ -358,7 +358,8 @@ areas(struct ob_ctx *ctx, int64_t romashka, int64_t ivanov, int64_t vector)
         if ((rc = ob_catalog_app_update(ctx, demo_apps[i], &ch)) != 0)
             return rc;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        struct ob_area_new in = { *rows[i].sub, rows[i].name, rows[i].app, rows[i].test, true };
+        struct ob_area_new in = { *rows[i].sub, rows[i].name, rows[i].app, rows[i].test, true,
+                                  NULL, NULL };
 
         if ((rc = ob_area_create(ctx, &in, &id)) != 0)
             return rc;
@@ -453,7 +454,7 @@ registers(struct ob_ctx *ctx, int64_t alfa)
     int32_t today = ob_date_of_instant(now), first, prev_first;
     char from[OB_DATE_LEN], to[OB_DATE_LEN], key[32] = "";
     struct ob_its_new its = { "ITS-RETAIL-0001", "RETAIL", NULL, from, to, "demo", alfa, 0 };
-    struct ob_area_new in = { 0, "Магазин: касса", "kassa", false, true };
+    struct ob_area_new in = { 0, "Магазин: касса", "kassa", false, true, NULL, NULL };
     struct ob_app kassa;
     int y, m, d, rc;
 

@@ -207,18 +207,6 @@ open_system(const struct ob_config *cfg, const char *name, struct ob_db **db, st
     return 0;
 }
 
-/* The backup store for the API and the jobs (cfg->store). A store that
- * cannot be opened does not stop the server: what needs it answers
- * store.unavailable, and the reason is logged here. */
-static void
-open_store(struct ob_config *cfg)
-{
-    struct ob_err err = { 0 };
-
-    if (ob_store_open(cfg, &cfg->store, &err) != 0)
-        ob_log(OB_LOG_ERROR, "cannot open the backup store", "{s:s}", "error", err.message);
-}
-
 static int
 cmd_serve(const struct ob_config *cfg)
 {
@@ -635,27 +623,37 @@ main(int argc, char **argv)
     }
     if ((rc = set_up(c, &cfg, argc, argv, &rest, &nrest)) != 0)
         return rc;
+    /* the backup store, once per process, for the runner and the API */
+    if ((c->cmd == OB_CMD_SERVE || c->cmd == OB_CMD_JOBS) && strcmp(c->name, "demo") &&
+        strcmp(c->name, "audit") && strcmp(c->name, "mail")) {
+        struct ob_err err = { 0 };
+
+        if (ob_store_open(&cfg, &cfg.store, &err) != 0) {
+            fprintf(stderr, "oblako %s: the backup store cannot be opened: %s\n", c->name,
+                    err.message);
+            return 1;
+        }
+    }
     if (!strcmp(c->name, "audit"))
         return cmd_audit(&cfg, nrest, rest);
     if (!strcmp(c->name, "demo"))
         return cmd_demo(&cfg, nrest);
     if (!strcmp(c->name, "mail"))
         return cmd_mail(&cfg, nrest, rest);
-    if (c->cmd == OB_CMD_SERVE || c->cmd == OB_CMD_JOBS) {
-        open_store(&cfg);
-        rc = c->cmd == OB_CMD_SERVE ? cmd_serve(&cfg) : cmd_jobs(&cfg, nrest, rest);
-        ob_store_close(cfg.store);
-        return rc;
-    }
     switch (c->cmd) {
     case OB_CMD_SERVE:
-        return cmd_serve(&cfg);
+        rc = cmd_serve(&cfg);
+        break;
     case OB_CMD_INIT:
         return cmd_init(&cfg, true);
     case OB_CMD_MIGRATE:
         return cmd_init(&cfg, false);
     case OB_CMD_JOBS:
-        return cmd_jobs(&cfg, nrest, rest);
+        rc = cmd_jobs(&cfg, nrest, rest);
+        break;
+    default:
+        rc = 2;
     }
-    return 2;
+    ob_store_close(cfg.store);
+    return rc;
 }

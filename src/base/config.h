@@ -16,7 +16,6 @@
 #include <stdio.h>
 
 struct ob_err;
-struct ob_store;
 
 enum ob_cmd {
     OB_CMD_SERVE = 1 << 0,
@@ -24,6 +23,8 @@ enum ob_cmd {
     OB_CMD_MIGRATE = 1 << 2,
     OB_CMD_JOBS = 1 << 3,
 };
+
+struct ob_store;
 
 struct ob_config {
     char config[256];
@@ -66,6 +67,10 @@ struct ob_config {
     char backup_dir[512];       /* the local backup store (store/local.c) */
     char backup_s3_url[512];    /* the S3 backup store's endpoint and bucket (store/s3.c); when
                                    set it is the store, else backup_dir */
+    /* Runtime, not a setting: the backup store, opened once per process by
+     * serve and jobs (main.c) for the jobs runner and the API; NULL in the
+     * other commands. */
+    struct ob_store *store;
     char demo_app_url[512];     /* `oblako demo` only */
     char month[8];              /* `oblako jobs run statements --month YYYY-MM` */
     char reminder_offsets[64];  /* R-NOT-1: days from L, "-7,-3,0,5" */
@@ -78,10 +83,6 @@ struct ob_config {
     bool digest_when_empty;     /* R-NOT-2: mail the Monday digest even with nothing in it */
     char admin_email[256];
     char admin_password_file[256];
-    /* Runtime, not a setting: the backup store (store/store.h) that `serve`
-     * and `jobs` open at start, for the API and the jobs; NULL elsewhere, or
-     * when it could not be opened (what needs it answers store.unavailable). */
-    struct ob_store *store;
 };
 
 /* Fill cfg for command `cmd` from defaults, the file, the environment and

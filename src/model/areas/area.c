@@ -322,8 +322,6 @@ check_limits(struct ob_ctx *ctx, int64_t sub, int64_t app_id, const char *app, b
 
 struct create {
     const struct ob_area_new *in;
-    int (*then)(struct ob_ctx *ctx, int64_t area, const char *key, void *arg);
-    void *then_arg;
     int64_t sub, app_id, id;
     const char *app_code, *app_ru, *app_en; /* the application, for the audit record */
 };
@@ -359,9 +357,9 @@ create_tx(struct ob_ctx *ctx, void *arg)
                        (int64_t)c->in->test, (int64_t)c->in->demo, now, ctx->actor.person, now);
     if (rc < 0)
         return ob_db_err(ctx, rc);
-    if (c->then && (rc = c->then(ctx, c->id, key, c->then_arg)) != 0)
-        return rc;
     if ((rc = enqueue(ctx, "area.create", c->id)) != 0)
+        return rc;
+    if (c->in->then && (rc = c->in->then(ctx, c->id, c->in->then_arg)) != 0)
         return rc;
     return ob_audit_with(ctx, c->sub, "area.created", "area", c->id,
                          json_pack("{s:s, s:{s:s, s:s?, s:s?}, s:b}", "area", c->in->name, "app",
@@ -374,16 +372,7 @@ create_tx(struct ob_ctx *ctx, void *arg)
 int
 ob_area_create(struct ob_ctx *ctx, const struct ob_area_new *in, int64_t *id)
 {
-    return ob_area_create_then(ctx, in, NULL, NULL, id);
-}
-
-int
-ob_area_create_then(struct ob_ctx *ctx, const struct ob_area_new *in,
-                    int (*then)(struct ob_ctx *ctx, int64_t area, const char *key, void *arg),
-                    void *arg, int64_t *id)
-{
-    struct create c = { .in = in, .then = then, .then_arg = arg,
-                        .sub = in->subscriber ? in->subscriber : ctx->actor.account };
+    struct create c = { .in = in, .sub = in->subscriber ? in->subscriber : ctx->actor.account };
     struct ob_app app;
     int rc;
 

@@ -43,14 +43,14 @@ struct ob_area_new {
     const char *name, *app; /* app: a code */
     bool test;
     bool demo;              /* with the application's demo content */
+    /* Called inside the creating transaction once the row exists, for what
+     * must be made with the area or not at all (a restore into a new area,
+     * an uploaded copy); NULL: nothing. */
+    int (*then)(struct ob_ctx *ctx, int64_t id, void *arg);
+    void *then_arg;
 };
 
 int ob_area_create(struct ob_ctx *ctx, const struct ob_area_new *in, int64_t *id);
-/* The same, with `then` run in the creating transaction once the area's row
- * is written (the copy a new area is made from: model/areas/copy.h). */
-int ob_area_create_then(struct ob_ctx *ctx, const struct ob_area_new *in,
-                        int (*then)(struct ob_ctx *ctx, int64_t area, const char *key, void *arg),
-                        void *arg, int64_t *id);
 /* An area the actor may see; another tenant's is OB_ENOTFOUND. */
 int ob_area_get(struct ob_ctx *ctx, int64_t id, struct ob_area *out);
 /* No access check (model code: sessions, tasks). */

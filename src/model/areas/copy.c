@@ -395,7 +395,7 @@ struct upload {
 
 /* In the area's creating transaction: its copy's row, stored already. */
 static int
-upload_then(struct ob_ctx *ctx, int64_t area, const char *key, void *arg)
+upload_then(struct ob_ctx *ctx, int64_t area, void *arg)
 {
     struct upload *u = arg;
     int64_t now = ob_clock_now(ctx);
@@ -406,7 +406,6 @@ upload_then(struct ob_ctx *ctx, int64_t area, const char *key, void *arg)
                            "ititi" "zi", area, u->object, u->size, u->sha256, now,
                            ctx->actor.person, now);
 
-    (void)key;
     if (rc < 0)
         return ob_db_err(ctx, rc);
     rc = ob_db_get_int(ctx->db, &u->sub, "SELECT subscriber_id FROM areas WHERE id = ?", "i",
@@ -435,7 +434,9 @@ ob_copy_upload(struct ob_ctx *ctx, const struct ob_area_new *in, const char *obj
     int rc;
 
     with.demo = false;
-    if ((rc = ob_area_create_then(ctx, &with, upload_then, &u, area)) != 0)
+    with.then = upload_then;
+    with.then_arg = &u;
+    if ((rc = ob_area_create(ctx, &with, area)) != 0)
         return rc;
     *copy = u.copy;
     return 0;

@@ -50,6 +50,13 @@ function killLeftovers() {
   }
 }
 process.on('exit', killLeftovers);
+
+// The servers and commands of a test process keep their backup store in a temp folder of their
+// own (inherited through the environment), never in ./backups of the checkout.
+if (!process.env.OBLAKO_BACKUP_DIR) {
+  process.env.OBLAKO_BACKUP_DIR = mkdtempSync(path.join(os.tmpdir(), 'oblako-backups-'));
+  tempDirs.push(process.env.OBLAKO_BACKUP_DIR);
+}
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(sig, () => {
     killLeftovers();
@@ -131,12 +138,6 @@ export async function startServer({ db, args = [], env = {}, testClock = true, j
   const argv = ['serve', '--db', db, '--listen', '127.0.0.1:0'];
   if (testClock) argv.push('--test-clock');
   if (!jobs) argv.push('--no-jobs');
-  // the backup store in a folder of its own (not ./backups of the checkout)
-  if (!args.includes('--backup-dir') && !env.OBLAKO_BACKUP_DIR && !process.env.OBLAKO_BACKUP_DIR) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'oblako-store-'));
-    tempDirs.push(dir);
-    argv.push('--backup-dir', dir);
-  }
   argv.push(...args);
 
   const proc = spawn(bin, argv, {
