@@ -7,6 +7,10 @@
  *                 stored as the copy's object, marked stored, read back
  *                 and verified; a permanent refusal or the last attempt
  *                 marks the copy failed with the reason
+ *   copies-prune  (daily) exports asked for more than a week ago leave the
+ *                 store (their links live a day), links expired a day ago
+ *                 are forgotten, and spool files of these transfers that a
+ *                 killed server left behind (older than a day) are removed
  *   (import)      the area.create task of an area made from an upload
  *                 (jobs/areas.c) calls ob_copy_import once the backend has
  *                 made the area: the uploaded object is fetched from the
@@ -18,9 +22,12 @@
  * the runner's task lease (jobs/runner.c), so no other runner takes it over
  * mid-way.
  */
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/config.h"
@@ -225,5 +232,90 @@ ob_copy_import(struct ob_ctx *ctx, const struct ob_backend *b, const struct ob_a
                  ? json_string_value(json_object_get(ans, "version"))
                  : "");
     json_decref(ans);
+    return 0;
+}
+
+#define PRUNE_BATCH 200
+
+struct prune {
+    struct ob_ctx *ctx;
+    struct ob_store *store;
+    int64_t ids[PRUNE_BATCH];
+    const char *objects[PRUNE_BATCH];
+    int n;
+};
+
+static int
+old_export(const struct ob_copy *c, void *arg)
+{
+    struct prune *p = arg;
+
+    p->ids[p->n] = c->id;
+    p->objects[p->n++] = c->object;
+    return 0;
+}
+
+static int
+deleted_tx(struct ob_ctx *ctx, void *arg)
+{
+    return ob_copy_deleted(ctx, *(int64_t *)arg);
+}
+
+/* Spool files of copies' transfers (upload-, export-, import-) older than a
+ * day: what a server killed mid-transfer left. Other files are not ours. */
+static int
+prune_spool(const struct ob_store *store)
+{
+    DIR *d = opendir(ob_store_spool(store));
+    struct dirent *e;
+    time_t old = time(NULL) - 86400;
+    int n = 0;
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        char path[4400];
+        struct stat st;
+
+        if (strncmp(e->d_name, "upload-", 7) && strncmp(e->d_name, "export-", 7) &&
+            strncmp(e->d_name, "import-", 7))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", ob_store_spool(store), e->d_name);
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime < old && unlink(path) == 0)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+int
+ob_job_copies_prune_run(struct ob_ctx *ctx, char *detail, size_t size)
+{
+    struct prune p = { .ctx = ctx, .store = ctx->cfg->store };
+    int64_t now = ob_clock_now(ctx), links = 0;
+    int gone = 0, spool = 0, rc;
+
+    if (!p.store) {
+        snprintf(detail, size, "the backup store is not open on this node");
+        return OB_EUNAVAIL;
+    }
+    do {
+        p.n = 0;
+        if ((rc = ob_copy_exports_old(ctx, now - OB_COPY_EXPORT_KEEP_SECONDS, PRUNE_BATCH,
+                                      old_export, &p)) != 0)
+            return rc;
+        for (int i = 0; i < p.n; i++) {
+            /* the object first: a row still 'stored' is tried again tomorrow */
+            if (ob_store_delete(p.store, p.objects[i], &ctx->err) != 0 ||
+                ob_db_tx(ctx, OB_DB_WRITE, deleted_tx, &p.ids[i]) != 0)
+                return ctx->err.rc ? ctx->err.rc : OB_EUNAVAIL;
+            gone++;
+        }
+    } while (p.n == PRUNE_BATCH);
+    if ((rc = ob_copy_links_prune(ctx, now - 86400, &links)) != 0)
+        return rc;
+    spool = prune_spool(p.store);
+    snprintf(detail, size, "%d exports deleted, %" PRId64 " expired links forgotten, %d spool files "
+             "removed", gone, links, spool);
     return 0;
 }

@@ -110,6 +110,7 @@ int ob_task_area_create(struct ob_ctx *ctx, const char *node, const struct ob_ta
 int ob_task_area_delete(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
                         size_t size);
 /* jobs/copies.c: a client's copies of its areas (model/areas/copy.h) */
+int ob_job_copies_prune_run(struct ob_ctx *ctx, char *detail, size_t size);
 int ob_task_area_export(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
                         size_t size);
 struct ob_backend;

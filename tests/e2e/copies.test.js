@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setup, newPartner, activate, audits, uniqueEmail } from './lib/accounts.js';
@@ -27,6 +27,7 @@ let P;
 let C;          // the client: {id, email, owner}
 let area;       // its ready area with the demo entries
 let file;       // a downloaded copy of it (Buffer)
+let first;      // the first export asked for
 
 /** The entries of a cash book file, read by the sqlite3 shell. */
 function entries(buf) {
@@ -94,6 +95,7 @@ test('R-DA-5: the owner asks for a copy (two asks at once make one), gets a link
   assert.deepEqual([a.status, b.status].sort(), [200, 202], JSON.stringify([a.body, b.body]));
   assert.equal(a.body.id, b.body.id, 'one export on its way per area');
   const copy = await exported(C.owner, area.id);
+  first = copy;
   assert.equal(copy.id, a.body.id);
   assert.equal(copy.kind, 'export');
   assert.match(copy.sha256, /^[0-9a-f]{64}$/);
@@ -269,4 +271,15 @@ test('R-SUB-7: a blocked client still takes its data away, but makes no new area
   assert.equal(got.status, 200);
   assert.equal(entries(got.body), entries(file), 'the data as it was');
   expect(await upload(C.owner, file, { name: 'После блокировки' }), 403, 'blocked');
+
+  // a week on, the job copies-prune takes the old exports out of the store; this day's stays
+  const store = process.env.OBLAKO_BACKUP_DIR;
+  const objectOf = (id) => query(ctx.db, `SELECT object FROM area_backups WHERE id = ${id}`)[0][0];
+  assert.ok(existsSync(path.join(store, objectOf(first.id))), 'the first export is in the store');
+  expect(await ctx.admin.post('/api/v1/test/jobs', { names: ['copies-prune'] }), 200);
+  assert.ok(!existsSync(path.join(store, objectOf(first.id))), 'a month-old export left the store');
+  expect(await C.owner.get(`/api/v1/areas/${area.id}/exports/${first.id}`), 404);
+  assert.ok(existsSync(path.join(store, objectOf(copy.id))), 'the export of today stays');
+  expect(await C.owner.get(`/api/v1/areas/${area.id}/exports/${copy.id}`), 200);
+  assert.equal((await raw(l.body.path)).status, 200, 'and its link still serves');
 });

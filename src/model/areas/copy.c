@@ -238,6 +238,55 @@ ob_copy_verified(struct ob_ctx *ctx, int64_t id, bool ok)
     return n < 0 ? ob_db_err(ctx, (int)n) : 0;
 }
 
+struct old_rows {
+    int (*fn)(const struct ob_copy *, void *);
+    void *arg;
+};
+
+static int
+old_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct old_rows *o = arg;
+    struct ob_copy c;
+
+    read_copy(ctx, st, &c);
+    return o->fn(&c, o->arg);
+}
+
+int
+ob_copy_exports_old(struct ob_ctx *ctx, int64_t before, int limit,
+                    int (*fn)(const struct ob_copy *, void *), void *arg)
+{
+    struct old_rows o = { fn, arg };
+
+    return ob_db_each(ctx, old_row, &o,
+                      COPY_SELECT "WHERE state = 'stored' AND created_at < ? AND kind = 'export' "
+                                  "ORDER BY created_at, id LIMIT ?",
+                      "ii", before, (int64_t)limit);
+}
+
+int
+ob_copy_deleted(struct ob_ctx *ctx, int64_t id)
+{
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE area_backups SET state = 'deleted', deleted_at = ? "
+                          "WHERE id = ? AND state = 'stored'",
+                          "ii", ob_clock_now(ctx), id);
+
+    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+}
+
+int
+ob_copy_links_prune(struct ob_ctx *ctx, int64_t before, int64_t *deleted)
+{
+    int64_t n = ob_db_run(ctx->db, "DELETE FROM download_links WHERE expires_at < ?", "i", before);
+
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    *deleted = n;
+    return 0;
+}
+
 /* ---- links ---------------------------------------------------------------------------- */
 
 struct link {

@@ -66,6 +66,19 @@ struct ob_download {
  * no longer stored, or its maker may no longer manage the subscriber. */
 int ob_copy_download(struct ob_ctx *ctx, const char *token, struct ob_download *out);
 
+/* Exports are kept this long after they were asked for (their links live a
+ * day: a week leaves room to download again), then the job copies-prune
+ * deletes them from the store. */
+#define OB_COPY_EXPORT_KEEP_SECONDS (7 * 86400)
+/* Stored exports asked for before `before`, oldest first, at most limit
+ * (system; O(due) through area_backups_state). */
+int ob_copy_exports_old(struct ob_ctx *ctx, int64_t before, int limit,
+                        int (*fn)(const struct ob_copy *, void *), void *arg);
+/* The copy's object is gone from the store: state deleted (system). */
+int ob_copy_deleted(struct ob_ctx *ctx, int64_t id);
+/* Forget the links that expired before `before` (system). */
+int ob_copy_links_prune(struct ob_ctx *ctx, int64_t before, int64_t *deleted);
+
 /* The export task's steps (system); each joins the caller's transaction. */
 int ob_copy_storing(struct ob_ctx *ctx, int64_t id);
 int ob_copy_stored(struct ob_ctx *ctx, int64_t id, int64_t size, const char *sha256,
