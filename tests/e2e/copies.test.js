@@ -180,6 +180,9 @@ test('isolation: another tenant finds nothing (404), a user may not (403), nobod
   expect(await user.post(`/api/v1/areas/${area.id}/exports/${copy.id}/link`, {}), 403);
   // a made-up link
   expect(await raw(`/api/v1/downloads/${'0'.repeat(64)}`), 404);
+  // nobody signed in: refused from the request's head, the body never reaches the disk
+  const anon = await raw(`/api/v1/areas/upload?subscriber=${C.id}&application=accounting&name=x`, { method: 'POST', body: file });
+  assert.equal(anon.status, 401);
 });
 
 test('a removed administrator\'s link and a revoked token\'s link stop at once; a token may download (scripts)', async () => {
