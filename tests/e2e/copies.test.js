@@ -206,6 +206,11 @@ test('a removed administrator\'s link and a revoked token\'s link stop at once; 
   assert.equal(tl.status, 201);
   const tp = (await tl.json()).path;
   assert.equal((await raw(tp)).status, 200);
+  // a script may also make an area from a copy with its token
+  const byToken = await ctx.s.fetch(`/api/v1/areas/upload?application=accounting&name=${encodeURIComponent('Скрипт')}`, {
+    method: 'POST', body: file, headers: { authorization: `Bearer ${t.body.token}`, 'x-oblako-sha256': sha(file) } });
+  assert.equal(byToken.status, 202, await byToken.clone().text());
+  assert.equal((await byToken.json()).area.subscriber, C.id, 'the token\'s own subscriber');
   expect(await C.owner.del(`/api/v1/tokens/${t.body.id}`), 204);
   assert.equal((await raw(tp)).status, 404, 'the revoked token\'s link is dead');
 });
