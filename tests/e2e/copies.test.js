@@ -115,6 +115,12 @@ test('R-DA-5: the owner asks for a copy (two asks at once make one), gets a link
   assert.match(entries(whole.body), /Выручка за день/, 'the copy holds the demo entries');
   file = whole.body;
 
+  // HEAD tells the size and the ETag without the bytes
+  const head0 = await raw(l.body.path, { method: 'HEAD' });
+  assert.equal(head0.status, 200);
+  assert.equal(Number(head0.headers.get('content-length')), copy.size);
+  assert.equal(head0.headers.get('etag'), `"${copy.sha256}"`);
+  assert.equal(head0.body.length, 0);
   // resumed: the first 16 bytes, then the rest, make the same file
   const head = await raw(l.body.path, { headers: { range: 'bytes=0-15' } });
   assert.equal(head.status, 206);

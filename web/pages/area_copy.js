@@ -167,10 +167,13 @@ export function uploadButton(acc, onDone) {
 }
 
 async function uploadDialog(acc, onDone) {
-  let ent; let apps;
+  let ent; let apps; let areas;
   try {
-    [ent, apps] = await Promise.all([get(`/api/v1/subscribers/${acc.id}/entitlement`), get('/api/v1/applications?limit=200')]);
+    [ent, apps, areas] = await Promise.all([get(`/api/v1/subscribers/${acc.id}/entitlement`), get('/api/v1/applications?limit=200'),
+      get(`/api/v1/areas?subscriber=${acc.id}&limit=1`)]);
   } catch (err) { toastError(err); return; }
+  // a copy is most likely of the application the client already works in
+  const usual = areas.items?.[0]?.application?.code;
   if (ent.blocked) { toast(t('areas.create_blocked', { reason: ent.reason || '' }), 'error'); return; }
   const names = new Map((apps.items || []).map((a) => [a.code, ru() ? a.name_ru || a.name_en : a.name_en || a.name_ru]));
   const options = (ent.applications || []).map((c) => ({ value: c, label: names.get(c) || c })).sort((a, b) => a.label.localeCompare(b.label));
@@ -182,7 +185,8 @@ async function uploadDialog(acc, onDone) {
     const picker = h('span', { class: 'copy-file' }, file,
       h('label', { for: 'copy-file', class: 'btn btn-secondary btn-sm', text: t('areacopy.choose_file') }), chosen);
     const name = h('input', { type: 'text', class: 'input', id: 'copy-name', name: 'name', required: true, maxlength: '100', placeholder: t('areas.name_placeholder') });
-    const app = h('select', { class: 'input', id: 'copy-app', name: 'application' }, options.map((o) => h('option', { value: o.value, text: o.label })));
+    const app = h('select', { class: 'input', id: 'copy-app', name: 'application' },
+      options.map((o) => h('option', { value: o.value, text: o.label, selected: o.value === usual || null })));
     const error = h('div', { class: 'form-error', role: 'alert', hidden: true });
     const status = h('p', { class: 'dialog-text', 'data-testid': 'copy-status', 'aria-live': 'polite' });
     const progress = bar('copy-upload-bar');
