@@ -738,7 +738,7 @@ w_requisites_request(struct ob_ctx *ctx)
 static int
 w_area_create(struct ob_ctx *ctx)
 {
-    struct ob_area_new in = {fx.client, fx.text, "accounting", false, false};
+    struct ob_area_new in = {fx.client, fx.text, "accounting", false, false, NULL, NULL};
     int64_t id;
 
     return ob_area_create(ctx, &in, &id);
@@ -748,7 +748,7 @@ w_area_create(struct ob_ctx *ctx)
 static void
 p_area(void)
 {
-    struct ob_area_new in = {fx.client, email("area"), "accounting", false, false};
+    struct ob_area_new in = {fx.client, email("area"), "accounting", false, false, NULL, NULL};
 
     OK("area", ob_area_create(&fx.ctx, &in, &fx.id));
     OK("created", ob_area_created(&fx.ctx, fx.id, true, "1.0", NULL));
@@ -757,7 +757,7 @@ p_area(void)
 static void
 p_area_creating(void)
 {
-    struct ob_area_new in = {fx.client, email("area"), "accounting", false, false};
+    struct ob_area_new in = {fx.client, email("area"), "accounting", false, false, NULL, NULL};
 
     OK("area", ob_area_create(&fx.ctx, &in, &fx.id));
 }
