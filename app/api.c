@@ -6,6 +6,8 @@
  *   DELETE /oblako/areas/{key}        signed; 204, 404 when absent
  *   POST   /oblako/areas/{key}/backup signed; the archive (backup.c)
  *   PUT    /oblako/areas/{key}/restore signed; the archive in, 204 (backup.c)
+ *   GET    /oblako/areas/{key}/export signed; the area's file (copy.c)
+ *   PUT    /oblako/areas/{key}/import signed; the file in, 200 (copy.c)
  *   GET    /launch?app&session&token  checks the token with Oblako, sets cb_session
  *   GET    /, /app.js, /app.css       the page (embedded from app/page/)
  *   GET    /api/state                 the session as the page shows it
@@ -170,6 +172,10 @@ protocol(const struct cb_req *r, struct cb_resp *out)
         cb_backup(app, key, out);
     else if (!strcmp(m, "PUT") && cb_area_call(path, "restore", key))
         cb_restore(r, app, key, out);
+    else if (!strcmp(m, "GET") && cb_area_call(path, "export", key))
+        cb_copy_export(app, key, out);
+    else if (!strcmp(m, "PUT") && cb_area_call(path, "import", key))
+        cb_copy_import(r, app, key, out);
     else if (!strncmp(path, "/oblako/areas/", 14) && !strcmp(m, "DELETE"))
         area_delete(app, path + 14, out);
     else if (!strcmp(path, "/oblako/version") || !strncmp(path, "/oblako/areas", 13))

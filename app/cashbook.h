@@ -10,7 +10,7 @@
  * Modules: main.c (options, start, stop), http.c (libmicrohttpd glue, the
  * router, responses, the request log), api.c (the handlers), sign.c (the
  * signatures and the calls to Oblako), store.c (SQLite), backup.c (an area's
- * archive made and restored), session.c (cookies
+ * archive made and restored), copy.c (its export and import), session.c (cookies
  * in memory), usage.c (cash registers' receipts, reported to Oblako). Everything is thread-safe: libmicrohttpd runs one thread per
  * connection; the session table has a mutex, SQLite files are opened per
  * request.
@@ -110,6 +110,11 @@ int cb_file_sha256(int fd, char out[65], int64_t *len);
 int cb_area_call(const char *path, const char *call, char key[CB_KEY_LEN + 1]);
 void cb_backup(const char *app, const char *key, struct cb_resp *out);
 void cb_restore(const struct cb_req *r, const char *app, const char *key, struct cb_resp *out);
+
+/* --- copy.c: a copy for an on-premises installation, and an area made from one --- */
+void cb_copy_export(const char *app, const char *key, struct cb_resp *out);
+void cb_copy_import(const struct cb_req *r, const char *app, const char *key,
+                    struct cb_resp *out);
 
 /* --- sign.c: signatures and the calls to Oblako --- */
 void cb_sign(const char *secret, const char *method, const char *pathq, int64_t ts,

@@ -6,6 +6,8 @@ let csrf = null;
 let onUnauthorized = () => {};
 
 export function setCsrf(value) { csrf = value || null; }
+/** The CSRF token, for a request api() cannot make (an upload with its progress). */
+export const csrfToken = () => csrf;
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
 export class ApiError extends Error {

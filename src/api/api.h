@@ -18,6 +18,7 @@
 #include "base/buf.h"
 
 struct ob_ctx;
+struct ob_store_reader;
 
 #define OB_MAX_PARAMS 8
 #define OB_MAX_QUERY 32
@@ -41,6 +42,12 @@ struct ob_req {
     size_t body_len;
     json_t *json;                           /* the parsed body, or NULL */
     int route;
+    /* An OB_ROUTE_SPOOL route's body: a file of this node the transport wrote
+     * it to (removed after the answer), its size and the hex SHA-256 of its
+     * bytes; NULL when the request had no body. */
+    const char *file;
+    int64_t file_size;
+    const char *file_sha256;
 };
 
 struct ob_resp {
@@ -53,6 +60,10 @@ struct ob_resp {
     int fd;                                 /* a file to stream (exports), when has_fd */
     size_t fd_size;
     bool has_fd;
+    /* An object of the backup store to stream (downloads, store/store.h):
+     * reader_len bytes from reader_off; the reader is closed after it. */
+    struct ob_store_reader *reader;
+    int64_t reader_off, reader_len;
     struct ob_kv headers[OB_MAX_RESP_HEADERS];
     int nheaders;
     json_t *problem_ext;                    /* members added to an error's problem body */
@@ -69,6 +80,9 @@ enum {
     OB_ROUTE_UPLOAD = 1 << 6,   /* a file upload: the body may reach OB_UPLOAD_BODY_MAX */
     OB_ROUTE_ANON = 1 << 7,     /* public and blind to who calls: no cookie or token is read (a
                                    form any site posts: a signed-in visitor is no CSRF refusal) */
+    OB_ROUTE_SPOOL = 1 << 8,    /* a raw body up to --area-upload-max, written to a spool file by
+                                   the transport as it arrives (req->file), never into memory; the
+                                   pattern has no {parameter} */
 };
 
 /* The body cap of an OB_ROUTE_UPLOAD route when --body-max is lower: a

@@ -147,6 +147,14 @@ OB_HANDLER(ob_api_areas_restore);
 OB_HANDLER(ob_api_backups_list);
 OB_HANDLER(ob_api_backups_create);
 OB_HANDLER(ob_api_backups_restore);
+/* api/copies.c: copies to download and upload (R-DA-5) */
+OB_HANDLER(ob_api_copies_export);
+OB_HANDLER(ob_api_copies_get);
+OB_HANDLER(ob_api_copies_export_link);
+OB_HANDLER(ob_api_copies_backup_link);
+OB_HANDLER(ob_api_copies_upload);
+OB_HANDLER(ob_api_downloads_get);
+
 OB_HANDLER(ob_api_grants_list);
 OB_HANDLER(ob_api_grants_create);
 OB_HANDLER(ob_api_grants_delete);

@@ -62,6 +62,11 @@ static const struct setting {
       "minimum cost (init and demo too); for tests only" },
     { "body-max", "OBLAKO_BODY_MAX", T_SIZE, S(body_max), "1048576", OB_CMD_SERVE, 1024,
       1L << 30, "the largest request body accepted, in bytes (larger: 413 too_large)" },
+    { "area-upload-max", "OBLAKO_AREA_UPLOAD_MAX", T_SIZE, S(area_upload_max), "209715200",
+      OB_CMD_SERVE, 1024, 1L << 40,
+      "the largest copy of a data area a client may upload to make a new area from, in bytes "
+      "(R-DA-5; larger: 413 before the body is read); it is spooled to disk, never held in "
+      "memory" },
     { "per-address-connections", "OBLAKO_PER_ADDRESS_CONNECTIONS", T_INT,
       S(per_address_connections), "64", OB_CMD_SERVE, 0, 4096,
       "connections one client address may hold open at once (0: no cap); trusted proxies are "

@@ -77,6 +77,7 @@ struct ob_config {
     char reminder_offsets[64];  /* R-NOT-1: days from L, "-7,-3,0,5" */
     char demo_app_secret[257];
     long body_max;
+    long area_upload_max;       /* R-DA-5: the largest copy uploaded to make an area from */
     bool test_clock;
     bool jobs;
     bool require_totp;

@@ -42,6 +42,7 @@
 #include "model/core/idempotency.h"
 #include "model/core/setting.h"
 #include "base/utf8.h"
+#include "store/store.h"
 #include "base/banned.h"
 
 /* The type of an answer that sets none. */
@@ -84,6 +85,8 @@ ob_http_resp_free(struct ob_resp *resp)
     if (resp->has_fd)
         close(resp->fd);
     resp->has_fd = false;
+    ob_store_reader_close(resp->reader);
+    resp->reader = NULL;
 }
 
 static const char *
@@ -365,9 +368,18 @@ read_body(struct state *s, const struct ob_http_in *in)
     const struct ob_route *rt = &ob_routes[s->route];
     const char *ct;
 
+    if (in->too_large && (rt->flags & OB_ROUTE_SPOOL))
+        return ob_err_set(&s->ctx.err, OB_ETOOLARGE, "http.too_large", "body_max=%ld",
+                          s->ctx.cfg->area_upload_max);
     if (in->too_large)     /* an upload route's cap is its own (http/router.h) */
         return ob_err_set(&s->ctx.err, OB_ETOOLARGE, "http.too_large", "body_max=%ld",
                           ob_router_body_max(in->method, in->uri, s->ctx.cfg->body_max));
+    if (rt->flags & OB_ROUTE_SPOOL) {
+        s->req.file = in->file;
+        s->req.file_size = in->file_size;
+        s->req.file_sha256 = in->file_sha256;
+        return 0;
+    }
     s->req.body = in->body;
     s->req.body_len = in->body_len;
     if (in->body_len == 0 || (rt->flags & OB_ROUTE_RAW))

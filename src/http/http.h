@@ -28,6 +28,9 @@ struct ob_http_in {
     const char *body;
     size_t body_len;
     bool too_large;             /* the body passed --body-max and was dropped */
+    const char *file;           /* an OB_ROUTE_SPOOL body: its spool file, or NULL */
+    long long file_size;
+    const char *file_sha256;    /* hex */
     const char *refuse;         /* the transport found the head unusable: 400 with this */
     const char *remote_addr;
     struct ob_db *(*get_db)(void *dbctx);

@@ -195,3 +195,15 @@ ob_router_body_max(const char *method, const char *uri, long dflt)
             return OB_UPLOAD_BODY_MAX;
     return dflt;
 }
+
+int
+ob_router_spool(const char *method, const char *uri)
+{
+    size_t n = strcspn(uri, "?#");
+
+    for (int i = 0; i < ob_nroutes; i++)
+        if ((ob_routes[i].flags & OB_ROUTE_SPOOL) && !strcmp(ob_routes[i].method, method) &&
+            strlen(ob_routes[i].pattern) == n && !strncmp(ob_routes[i].pattern, uri, n))
+            return 1;
+    return 0;
+}

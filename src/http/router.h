@@ -23,6 +23,8 @@ int ob_router_match(const char *method, const char **seg, int nseg, struct ob_re
 /* The body cap of a request to raw uri (its path up to '?') by method:
  * OB_UPLOAD_BODY_MAX for an upload route when larger than dflt, else dflt. */
 long ob_router_body_max(const char *method, const char *uri, long dflt);
+/* Is the request to raw uri by method one of an OB_ROUTE_SPOOL route? */
+int ob_router_spool(const char *method, const char *uri);
 /* Percent-decode (and '+' to space when plus is set) into the arena.
  * NULL on a malformed escape or a decoded NUL. */
 char *ob_url_decode(struct ob_arena *a, const char *s, size_t n, int plus);

@@ -12,6 +12,14 @@
  * Each pool thread opens its database connection on its first request and
  * keeps it; the connections are listed here and closed after MHD stops.
  *
+ * A body of an OB_ROUTE_SPOOL route (the upload of a copy of a data area,
+ * up to --area-upload-max) is not collected in memory: it is written to a
+ * file under the backup store's spool folder as it arrives, hashed on the
+ * way (SHA-256), and handed to the handler as req->file; the file is removed
+ * once the answer is queued. A declared length past the cap, or a request
+ * that carries neither a session cookie nor a bearer token (it cannot be
+ * allowed: nobody's upload fills the disk), is answered from its head.
+ *
  * Connections. MHD tells us when each TCP connection starts and ends
  * (NOTIFY_CONNECTION, paired, the socket still open at both); struct conn
  * lives between the two. It carries the guard's record (http/guard.c: the
@@ -32,6 +40,7 @@
  * per-address limit.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -43,7 +52,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <microhttpd.h>
+#include <sodium.h>
 
 #include "base/config.h"
 #include "base/ctx.h"
@@ -54,6 +66,7 @@
 #include "http/guard.h"
 #include "http/http.h"
 #include "http/router.h"
+#include "store/store.h"
 #include "base/banned.h"
 
 #define MAX_DBS 512
@@ -85,6 +98,13 @@ struct conn_req {
     const char *refuse;         /* the head's framing is ambiguous: answer 400 */
     bool started, too_large;
     long body_max;              /* --body-max, or more for an upload route */
+    /* an OB_ROUTE_SPOOL body (see the head of this file) */
+    bool spool;
+    int spool_fd;               /* -1 when closed */
+    char *spool_path;
+    long long spool_len;
+    crypto_hash_sha256_state spool_hash;
+    char spool_sha[2 * crypto_hash_sha256_BYTES + 1];
 };
 
 static _Thread_local struct ob_db *thread_db;
@@ -130,6 +150,11 @@ request_end(struct ob_server *s, struct conn_req *r)
 {
     if (r->conn && r->conn->req == r)
         r->conn->req = NULL;
+    if (r->spool_fd >= 0)
+        close(r->spool_fd);
+    if (r->spool_path)
+        unlink(r->spool_path);
+    free(r->spool_path);
     free(r->uri);
     ob_buf_free(&r->body);
     free(r);
@@ -160,6 +185,7 @@ uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     struct conn_req *r = ob_xcalloc(1, sizeof(*r));
 
     r->uri = ob_xstrdup(uri ? uri : "/");
+    r->spool_fd = -1;
     hide_query(uri);
     ob_buf_init(&r->body, (size_t)s->cfg->body_max);
     atomic_fetch_add(&s->in_flight, 1);
@@ -299,13 +325,62 @@ framing_error(struct MHD_Connection *c)
     return NULL;
 }
 
+/* A store object streamed as an answer (resp->reader): MHD asks for blocks
+ * at positions from 0; the object is read at reader_off + pos. */
+#define READ_BLOCK (256 * 1024)
+
+struct reading {
+    struct ob_store_reader *reader;
+    int64_t off, len;
+};
+
+static ssize_t
+read_object(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct reading *rd = cls;
+    long n;
+
+    if ((int64_t)pos >= rd->len)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if ((int64_t)max > rd->len - (int64_t)pos)
+        max = (size_t)(rd->len - (int64_t)pos);
+    n = ob_store_reader_read(rd->reader, rd->off + (int64_t)pos, buf, max);
+    if (n <= 0) {   /* the object changed or the store failed: cut the answer short */
+        ob_log(OB_LOG_WARN, "a download could not be read", "{s:I}", "at",
+               (json_int_t)(rd->off + (int64_t)pos));
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    return (ssize_t)n;
+}
+
+static void
+read_done(void *cls)
+{
+    struct reading *rd = cls;
+
+    ob_store_reader_close(rd->reader);
+    free(rd);
+}
+
 static enum MHD_Result
 queue(struct MHD_Connection *c, struct ob_resp *resp)
 {
     struct MHD_Response *m;
     enum MHD_Result ret;
 
-    if (resp->has_fd) {
+    if (resp->reader) {
+        struct reading *rd = ob_xcalloc(1, sizeof(*rd));
+
+        rd->reader = resp->reader;
+        rd->off = resp->reader_off;
+        rd->len = resp->reader_len;
+        m = MHD_create_response_from_callback((uint64_t)rd->len, READ_BLOCK, read_object, rd,
+                                              read_done);
+        if (m)
+            resp->reader = NULL;    /* read_done closes it */
+        else
+            free(rd);
+    } else if (resp->has_fd) {
         m = MHD_create_response_from_fd(resp->fd_size, resp->fd);
         if (m)
             resp->has_fd = false;   /* MHD closes it */
@@ -343,6 +418,11 @@ dispatch(struct ob_server *s, struct MHD_Connection *c, struct conn_req *r, cons
     in.hctx = c;
     in.body = r->body.p;
     in.body_len = r->body.len;
+    if (r->spool && r->spool_path && !r->too_large) {
+        in.file = r->spool_path;
+        in.file_size = r->spool_len;
+        in.file_sha256 = r->spool_sha;
+    }
     in.too_large = r->too_large;
     in.refuse = r->refuse;
     in.remote_addr = addr;
@@ -353,6 +433,68 @@ dispatch(struct ob_server *s, struct MHD_Connection *c, struct conn_req *r, cons
     ret = queue(c, &resp);
     ob_http_resp_free(&resp);
     return ret;
+}
+
+/* The spool file of an OB_ROUTE_SPOOL request; false when there is none to
+ * write to (no store: the handler answers store.unavailable). */
+static bool
+spool_open(struct ob_server *s, struct conn_req *r)
+{
+    const char *dir = s->cfg->store ? ob_store_spool(s->cfg->store) : NULL;
+    size_t n = dir ? strlen(dir) + sizeof("/upload-XXXXXX") : 0;
+
+    if (!dir)
+        return false;
+    r->spool_path = ob_xmalloc(n);
+    snprintf(r->spool_path, n, "%s/upload-XXXXXX", dir);
+    r->spool_fd = mkostemp(r->spool_path, O_CLOEXEC);
+    if (r->spool_fd < 0) {
+        ob_log(OB_LOG_ERROR, "cannot make a spool file", "{s:s}", "dir", dir);
+        free(r->spool_path);
+        r->spool_path = NULL;
+        return false;
+    }
+    crypto_hash_sha256_init(&r->spool_hash);
+    return true;
+}
+
+static void
+spool_add(struct conn_req *r, const char *data, size_t n)
+{
+    if (r->too_large)
+        return;
+    if (r->spool_len + (long long)n > r->body_max) {
+        r->too_large = true;
+        return;
+    }
+    crypto_hash_sha256_update(&r->spool_hash, (const unsigned char *)data, n);
+    r->spool_len += (long long)n;
+    while (n) {
+        ssize_t w = write(r->spool_fd, data, n);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {   /* the disk is full: refused as too large, logged */
+            ob_log(OB_LOG_ERROR, "cannot write a spool file", "{s:s}", "path", r->spool_path);
+            r->too_large = true;
+            return;
+        }
+        data += w;
+        n -= (size_t)w;
+    }
+}
+
+static void
+spool_done(struct conn_req *r)
+{
+    unsigned char d[crypto_hash_sha256_BYTES];
+
+    if (r->spool_fd < 0)
+        return;
+    close(r->spool_fd);
+    r->spool_fd = -1;
+    crypto_hash_sha256_final(&r->spool_hash, d);
+    sodium_bin2hex(r->spool_sha, sizeof(r->spool_sha), d, sizeof(d));
 }
 
 /* The first call for a request: its head is complete. */
@@ -370,6 +512,17 @@ head_complete(struct ob_server *s, struct MHD_Connection *c, struct conn_req *r,
      * closes): an ambiguous framing, or a declared length past the cap, a
      * gigabyte read only to be thrown away. */
     r->refuse = framing_error(c);
+    if (!r->refuse && ob_router_spool(method, r->uri)) {
+        r->spool = true;
+        r->body_max = s->cfg->area_upload_max;
+        r->too_large = cl && strtoll(cl, NULL, 10) > r->body_max;
+        if (r->too_large ||
+            (!MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE) &&
+             !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)) ||
+            !spool_open(s, r))
+            return dispatch(s, c, r, method);
+        return MHD_YES;
+    }
     r->body_max = ob_router_body_max(method, r->uri, s->cfg->body_max);
     if (r->body_max != s->cfg->body_max) {  /* an upload: empty yet, so re-made with its cap */
         ob_buf_free(&r->body);
@@ -395,6 +548,15 @@ access_handler(void *cls, struct MHD_Connection *c, const char *url, const char 
         return MHD_NO;
     if (!r->started)
         return head_complete(s, c, r, method);
+    if (r->spool) {
+        if (*upload_data_size) {
+            spool_add(r, upload_data, *upload_data_size);
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        spool_done(r);
+        return dispatch(s, c, r, method);
+    }
     if (*upload_data_size) {
         if (!r->too_large && ob_buf_add(&r->body, upload_data, *upload_data_size) != 0) {
             r->too_large = true;

@@ -2,9 +2,10 @@
  * areas.c — calls to application backends (docs/app-backend.md) as queued
  * tasks, and the periodic jobs of data areas and sessions.
  *
- *   area.create     POST {backend}/oblako/areas; the area becomes ready, or
- *                   failed with the reason (a 4xx other than 408/429, or the
- *                   last attempt's error)
+ *   area.create     POST {backend}/oblako/areas (and, for an area made from
+ *                   an uploaded copy, PUT …/import of it: jobs/copies.c); the
+ *                   area becomes ready, or failed with the reason (a 4xx
+ *                   other than 408/429, or the last attempt's error)
  *   area.delete     DELETE {backend}/oblako/areas/{key} (404 counts as done);
  *                   the area becomes deleted
  *   areas-purge     queue area.delete for areas whose bin time is over
@@ -26,6 +27,7 @@
 #include "model/areas/appsession.h"
 #include "model/areas/area.h"
 #include "model/areas/backend.h"
+#include "model/areas/copy.h"
 #include "model/areas/grant.h"
 #include "model/core/task.h"
 #include "base/banned.h"
@@ -142,6 +144,8 @@ struct outcome {
     int64_t area;
     bool create, ok;
     const char *version, *reason;
+    const struct ob_area *a;
+    const struct ob_copy *imported;     /* the uploaded copy the area was made from */
 };
 
 static int
@@ -150,6 +154,9 @@ outcome_tx(struct ob_ctx *ctx, void *arg)
     struct outcome *o = arg;
     int rc = o->create ? ob_area_created(ctx, o->area, o->ok, o->version, o->reason)
                        : ob_area_purged(ctx, o->area);
+
+    if (rc == 0 && o->imported)
+        rc = ob_copy_imported(ctx, o->a, o->imported);
 
     return rc != 0 ? rc : ob_task_finish(ctx, o->node, o->t);
 }
@@ -200,9 +207,10 @@ ob_task_area_create(struct ob_ctx *ctx, const char *node, const struct ob_task *
     struct outcome o = { .node = node, .t = t, .create = true };
     struct ob_backend b;
     struct ob_area a;
+    struct ob_copy up;
     struct call c;
     json_t *body, *ans = NULL;
-    char *text, reason[320];
+    char *text, reason[320], version[64];
     int rc;
 
     if ((rc = task_area(ctx, node, t, "creating", &o, &a, &b, error, size)) != 0)
@@ -218,6 +226,24 @@ ob_task_area_create(struct ob_ctx *ctx, const char *node, const struct ob_task *
         ans = json_loadb(c.answer.p ? c.answer.p : "", c.answer.len, 0, NULL);
         o.ok = true;
         o.version = json_string_value(json_object_get(ans, "version"));
+        if (ob_copy_upload_of(ctx, a.id, &up) == 0) {   /* made from an uploaded copy */
+            rc = ob_copy_import(ctx, &b, &a, &up, version, sizeof(version), reason,
+                                sizeof(reason));
+            if (rc != 0 && rc != OB_EINVAL && t->attempts < t->max_attempts) {
+                snprintf(error, size, "%s", reason);
+                json_decref(ans);
+                ob_buf_free(&c.answer);
+                return OB_EUNAVAIL;
+            }
+            o.ok = rc == 0;
+            o.version = rc == 0 ? version : NULL;
+            o.reason = rc == 0 ? NULL : reason;
+            o.a = &a;
+            o.imported = rc == 0 ? &up : NULL;
+            if (rc != 0)
+                snprintf(error, size, "%s", reason);
+        }
+        ob_err_clear(&ctx->err);
     } else {
         describe(&c, reason, sizeof(reason));
         snprintf(error, size, "%s", reason);

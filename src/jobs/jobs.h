@@ -115,6 +115,19 @@ int ob_task_area_backup(struct ob_ctx *ctx, const char *node, const struct ob_ta
                         size_t size);
 int ob_task_area_restore(struct ob_ctx *ctx, const char *node, const struct ob_task *t,
                          char *error, size_t size);
+/* jobs/copies.c: a client's copies of its areas (model/areas/copy.h) */
+int ob_job_copies_prune_run(struct ob_ctx *ctx, char *detail, size_t size);
+int ob_task_area_export(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
+                        size_t size);
+struct ob_backend;
+struct ob_area;
+struct ob_copy;
+/* Import uploaded copy c into new area a, which backend b has just made:
+ * 0 with the backend's *version; OB_EINVAL when it is refused for good (the
+ * reason in error), another code to retry. */
+int ob_copy_import(struct ob_ctx *ctx, const struct ob_backend *b, const struct ob_area *a,
+                   const struct ob_copy *c, char *version, size_t vsize, char *error,
+                   size_t size);
 int ob_task_test_note(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
                       size_t size);
 

@@ -19,6 +19,10 @@ const struct ob_job_def ob_job_defs[] = {
     { "audit-seal", OB_SCHED_INTERVAL, 10, 0,
       "chain new audit records into the hash chain (oblako audit verify checks it)",
       ob_job_audit_seal_run },
+    { "copies-prune", OB_SCHED_DAILY, 0, 3 * 60 + 30,
+      "delete from the backup store the copies clients asked for to download more than a week "
+      "ago (R-DA-5: their links live a day), forget expired links, and remove spool files of "
+      "copies left by a killed server", ob_job_copies_prune_run },
     { "areas-purge", OB_SCHED_INTERVAL, 300, 0,
       "tell the backends to delete data areas whose time in the bin is over", ob_job_areas_purge_run },
     { "sessions-expire", OB_SCHED_INTERVAL, 60, 0,
@@ -56,6 +60,7 @@ const struct ob_task_kind ob_task_kinds[] = {
     { "mail.send", false, ob_mail_send_task },
     { "area.create", false, ob_task_area_create },
     { "area.delete", false, ob_task_area_delete },
+    { "area.export", false, ob_task_area_export },
     { "statements.run", false, ob_task_statements_run },
     { "area.backup", false, ob_task_area_backup },
     { "area.restore", false, ob_task_area_restore },

@@ -69,6 +69,9 @@ before(async () => {
     // A stored backup of the area (issue 15), written as the backups job records one.
     const backup = Number(query(ctx.db, `INSERT INTO area_backups (area_id, kind, state, object, size, sha256, created_at, stored_at)
       VALUES (${area.id}, 'manual', 'stored', 'areas/probe/${side}.bin', 1, '${'0'.repeat(64)}', 1, 1) RETURNING id`)[0][0]);
+    // A copy of the area asked for (R-DA-5): its routes are tried with its id.
+    const copy = await subOwner.post(`/api/v1/areas/${area.id}/exports`, {});
+    assert.equal(copy.status, 202, JSON.stringify(copy.body));
     // The trial started when the subscriber was created (R-SUB-1a).
     const subs = await p.owner.get(`/api/v1/subscriptions?subscriber=${sub.body.id}`);
     assert.equal(subs.status, 200, JSON.stringify(subs.body));
@@ -116,7 +119,7 @@ before(async () => {
       token: tok.body.id, request: req.body.id, user: user.person, ownerPerson: me.body.id,
       invite: invite.body.id, subInvite: subInvite.body.id, distributor: dist.body.id,
       partnerTariff: pt.body.id, its: its.body.id, subscription: subs.body.items[0].id,
-      area: area.id, grant: grant.body.id, session: session.body.id, today, backup,
+      area: area.id, grant: grant.body.id, session: session.body.id, today, backup, copy: copy.body.id,
     };
     // A statement of each partner (its lines do not matter here: who may read it does).
     raw(ctx.db, `INSERT INTO statements (month, partner_id, payer_kind, drafted_at) VALUES ('2026-11', ${p.id}, 'provider', 0)`);
@@ -189,6 +192,7 @@ function fill(route, victim) {
       }[route.path.split('/')[3]] ?? v.subscription,
       d: v.webhookDelivery,
       b: v.backup,
+      copy: v.copy,
     },
   }[route.tenancy] || {};
   return route.path.replace(/\{([a-z]+)\}/g, (_, name) => {
@@ -232,6 +236,7 @@ const PUBLIC_ABUSE = {
   'GET /r/{slug}': ['regpages_abuse.test.js'],
   'POST /r/{slug}': ['regpages_abuse.test.js'],
   'OPTIONS /r/{slug}': ['regpages_browser.test.js'],
+  'GET /api/v1/downloads/{token}': ['copies.test.js'],         // a 256-bit link, a day, its maker's rights re-checked
 };
 
 test('every public route names the tests that attack it', () => {
@@ -335,7 +340,10 @@ test("scoped lists and their exports hold none of the other side's rows", async 
 
 test("scoped creations cannot name the other side's partner", async () => {
   // the letter upload names its partner in the query (R-TRF-1)
-  const query = { '/api/v1/transfer-letters': `?partner=${w.A.partnerId}` };
+  const query = {
+    '/api/v1/transfer-letters': `?partner=${w.A.partnerId}`,
+    '/api/v1/areas/upload': `?subscriber=${w.A.sub}&application=accounting&name=probe`,
+  };
   for (const r of routes().filter((x) => x.tenancy === 'scoped' && x.method === 'POST')) {
     const res = await call(w.B.partner.owner, 'POST', r.path + (query[r.path] ?? ''), body('POST', r.path, 'A'));
     assert.equal(res.status, 404, `${r.path} → ${res.status} ${JSON.stringify(res.body)}`);

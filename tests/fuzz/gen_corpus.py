@@ -49,6 +49,8 @@ PARAMS = {
     ("webhooks", "id"): "1", ("deliveries", "d"): "1", ("invitations", "id"): "1",
     ("leads", "id"): "1", ("lead-rules", "id"): "1", ("partners", "partner"): "@PARTNER@",
     ("backups", "b"): "1",
+    # copies of areas (issue 15): a low id; a download token of the right shape
+    ("exports", "copy"): "1", ("backups", "copy"): "1", ("downloads", "token"): "0" * 64,
 }
 
 # Integer members naming demo objects.

@@ -10,6 +10,7 @@ import {
   emptyState, loading, errorBox, icon,
 } from '../ui.js';
 import { setTitle, navigate, account, session, now } from '../session.js';
+import { exportButton, uploadButton } from './area_copy.js';
 
 const MANAGE = ['owner', 'administrator'];
 const rolesOf = () => account()?.roles || [];
@@ -241,7 +242,8 @@ export async function areas(main, { query }) {
   const reloadAll = () => { table?.reload(); panel?.reload(); };
   const op = opener({ onChange: () => { table?.reload(); panel?.reload(); } });
   const create = manage && tab === 'areas' ? button(t('areas.new'), () => createArea(acc, () => table.reload()), { kind: 'primary' }) : null;
-  main.append(pageHeader(t('areas.title'), { subtitle: t('areas.subtitle'), actions: create }), op.el);
+  const upload = manage && tab === 'areas' ? uploadButton(acc, () => table.reload()) : null;
+  main.append(pageHeader(t('areas.title'), { subtitle: t('areas.subtitle'), actions: create ? [upload, create] : null }), op.el);
   if (manage) {
     main.append(tabs([{ value: 'areas', label: t('areas.tab_areas') }, { value: 'bin', label: t('areas.tab_bin') }], tab,
       (v) => navigate(v === 'bin' ? '/areas?tab=bin' : '/areas')));
@@ -262,6 +264,7 @@ export async function areas(main, { query }) {
     { key: 'created_at', label: t('areas.created'), cls: 'nowrap', render: (a) => fmtDate(a.created_at) },
     { key: '', label: '', sort: false, cls: 'actions', render: (a) => h('span', { class: 'row-actions' },
       button(t('areas.open'), () => op.open(a), { small: true, kind: 'primary', disabled: a.state !== 'ready' || null, title: a.state === 'ready' ? t('areas.open_hint') : t('areas.not_ready') }),
+      manage && a.state === 'ready' ? exportButton(a) : null,
       manage ? button(t('areas.delete'), () => deleteArea(a, reloadAll), { small: true, kind: 'danger-ghost' }) : null) },
   ];
   table = dataTable({
