@@ -23,6 +23,7 @@
 #include "base/config.h"
 #include "base/ctx.h"
 #include "base/date.h"
+#include "base/err.h"
 #include "base/log.h"
 #include "base/rand.h"
 #include "db/db.h"
@@ -208,6 +209,23 @@ open_system(const struct ob_config *cfg, const char *name, struct ob_db **db, st
     return 0;
 }
 
+/* On PostgreSQL several nodes may serve one service and any of them may be
+ * asked for a download, so a backup folder on one node's own disk would
+ * hold copies the others cannot read: refused unless declared shared (a
+ * network file system every node mounts) or the store is S3. */
+static int
+check_backup_dir(const struct ob_config *cfg)
+{
+    struct ob_err err = { 0 };
+
+    if (cfg->backup_s3_url[0] || cfg->backup_dir_shared || strncmp(cfg->db, "postgres", 8) != 0)
+        return 0;
+    ob_err_field(&err, OB_EINVAL, "backup-dir-shared", "store.dir_not_shared", "path=%s",
+                 cfg->backup_dir);
+    fail(&err);
+    return 2;
+}
+
 static int
 cmd_serve(const struct ob_config *cfg)
 {
@@ -223,6 +241,8 @@ cmd_serve(const struct ob_config *cfg)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if ((rc = check_backup_dir(cfg)) != 0)
+        return rc;
     rc = prepare_db(cfg, true, &db, NULL);
     ob_db_close(db);
     if (rc != 0)

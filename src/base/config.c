@@ -96,6 +96,24 @@ static const struct setting {
       "the retention ladder of daily backups (R-DA-5): the newest of each of the last N days (d), "
       "ISO weeks (w) and months (m) is kept, the others deleted; manual copies are kept as far "
       "back as the ladder reaches" },
+    { "backup-s3-region", "OBLAKO_BACKUP_S3_REGION", T_STR, S(backup_s3_region), "us-east-1",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0, "the S3 bucket's region, as its requests are signed" },
+    { "backup-s3-access-key", "OBLAKO_BACKUP_S3_ACCESS_KEY", T_STR, S(backup_s3_access_key), "",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0, "the access key id of the S3 backup store" },
+    { "backup-s3-secret-key", "OBLAKO_BACKUP_S3_SECRET_KEY", T_STR, S(backup_s3_secret_key), "",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
+      "the secret access key of the S3 backup store (better: --backup-s3-secret-file)" },
+    { "backup-s3-secret-file", "OBLAKO_BACKUP_S3_SECRET_FILE", T_STR, S(backup_s3_secret_file),
+      "", OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
+      "a file whose first line is the S3 secret access key (instead of --backup-s3-secret-key)" },
+    { "backup-s3-ca-file", "OBLAKO_BACKUP_S3_CA_FILE", T_STR, S(backup_s3_ca_file), "",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
+      "a PEM file of the certificate authorities the S3 endpoint is checked against (default: "
+      "the system's)" },
+    { "backup-dir-shared", "OBLAKO_BACKUP_DIR_SHARED", T_BOOL, S(backup_dir_shared), "false",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
+      "declare --backup-dir shared by every node (a network file system): without it `serve` on "
+      "PostgreSQL refuses a local backup folder, since any node may serve a download" },
     { "webhook-ca-file", "OBLAKO_WEBHOOK_CA_FILE", T_STR, S(webhook_ca_file), "",
       OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
       "a PEM file of the certificate authorities webhook endpoints are checked against "

@@ -72,6 +72,12 @@ struct ob_config {
      * serve and jobs (main.c) for the jobs runner and the API; NULL in the
      * other commands. */
     struct ob_store *store;
+    char backup_s3_region[64];
+    char backup_s3_access_key[128];
+    char backup_s3_secret_key[256];
+    char backup_s3_secret_file[256];
+    char backup_s3_ca_file[256];
+    bool backup_dir_shared;     /* --backup-dir is on storage every node sees (PostgreSQL) */
     char demo_app_url[512];     /* `oblako demo` only */
     char month[8];              /* `oblako jobs run statements --month YYYY-MM` */
     char reminder_offsets[64];  /* R-NOT-1: days from L, "-7,-3,0,5" */

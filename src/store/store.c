@@ -29,9 +29,8 @@ int
 ob_store_open(const struct ob_config *cfg, struct ob_store **out, struct ob_err *err)
 {
     *out = NULL;
-    if (cfg->backup_s3_url[0])   /* store/s3.c takes this branch over (issue 15, part s3) */
-        return ob_err_set(err, OB_EUNAVAIL, "store.unavailable", "reason=%s",
-                          "the S3 store is not built yet");
+    if (cfg->backup_s3_url[0])
+        return ob_store_s3_open(cfg, out, err);
     return ob_store_local_open(cfg, out, err);
 }
 

@@ -138,6 +138,8 @@ export async function startServer({ db, args = [], env = {}, testClock = true, j
   const argv = ['serve', '--db', db, '--listen', '127.0.0.1:0'];
   if (testClock) argv.push('--test-clock');
   if (!jobs) argv.push('--no-jobs');
+  // one machine: its backup folder is "shared" by every server a test starts
+  if (engine === 'postgres') argv.push('--backup-dir-shared');
   argv.push(...args);
 
   const proc = spawn(bin, argv, {
