@@ -31,6 +31,7 @@
 #include "jobs/jobs.h"
 #include "mail/send.h"
 #include "demo.h"
+#include "model/areas/archive.h"
 #include "model/areas/backup.h"
 #include "model/areas/membership.h"
 #include "model/identity/account.h"
@@ -600,6 +601,11 @@ set_up(const struct command *c, struct ob_config *cfg, int argc, char **argv, ch
         ob_backup_keep_parse(cfg->backup_keep, &(struct ob_backup_keep){ 0, 0, 0 }, &err) != 0) {
         fprintf(stderr, "oblako %s: --backup-keep must be like 7d,4w,3m (days, ISO weeks, months)\n",
                 c->name);
+        return 2;
+    }
+    if ((c->cmd == OB_CMD_SERVE || c->cmd == OB_CMD_JOBS) &&
+        ob_archive_settings(cfg, NULL, &err) != 0) {
+        fprintf(stderr, "oblako %s: %s\n", c->name, err.message);
         return 2;
     }
     if (c->cmd != OB_CMD_JOBS && *nrest > 0) {

@@ -15,6 +15,8 @@
 #include "api/list.h"
 #include "base/ctx.h"
 #include "base/date.h"
+#include "db/db.h"
+#include "model/areas/archive.h"
 #include "model/identity/access.h"
 #include "model/subscriptions/subscription.h"
 #include "base/banned.h"
@@ -140,16 +142,35 @@ read_body(struct ob_req *req, struct ob_subscription_new *in)
     return 0;
 }
 
+struct post_arg {
+    const struct ob_subscription_new *in;
+    int64_t id;
+};
+
+/* Posting a paid subscription and bringing back the areas of a trial on its
+ * way to the archive (model/areas/archive.h) are one transaction. */
+static int
+post_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct post_arg *p = arg;
+    struct ob_subscription s;
+    int rc = ob_subscription_post(ctx, p->in, &p->id);
+
+    if (rc == 0)
+        rc = ob_subscription_get(ctx, p->id, &s);
+    return rc != 0 ? rc : ob_archive_paid(ctx, s.subscriber);
+}
+
 int
 ob_api_subscriptions_create(struct ob_req *req, struct ob_resp *resp)
 {
     struct ob_subscription_new in;
     struct ob_subscription s;
-    int64_t id;
+    struct post_arg p = { &in, 0 };
     int rc;
 
-    if ((rc = read_body(req, &in)) != 0 || (rc = ob_subscription_post(req->ctx, &in, &id)) != 0 ||
-        (rc = ob_subscription_get(req->ctx, id, &s)) != 0)
+    if ((rc = read_body(req, &in)) != 0 || (rc = ob_db_tx(req->ctx, OB_DB_WRITE, post_tx, &p)) != 0 ||
+        (rc = ob_subscription_get(req->ctx, p.id, &s)) != 0)
         return rc;
     return ob_resp_json(resp, 201, sub_json(req->ctx, &s));
 }

@@ -114,6 +114,14 @@ static const struct setting {
       OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
       "declare --backup-dir shared by every node (a network file system): without it `serve` on "
       "PostgreSQL refuses a local backup folder, since any node may serve a download" },
+    { "trial-archive-days", "OBLAKO_TRIAL_ARCHIVE_DAYS", T_STR, S(trial_archive_days), "",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
+      "archive the data areas of a trial that was never paid this many days after its last day "
+      "of access (1-3650; empty: never, the default: R-SUB-7 deletes nothing on expiry)" },
+    { "trial-delete-days", "OBLAKO_TRIAL_DELETE_DAYS", T_STR, S(trial_delete_days), "",
+      OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
+      "delete the archive of such a trial this many days after it was archived (1-3650; empty: "
+      "archives are kept)" },
     { "webhook-ca-file", "OBLAKO_WEBHOOK_CA_FILE", T_STR, S(webhook_ca_file), "",
       OB_CMD_SERVE | OB_CMD_JOBS, 0, 0,
       "a PEM file of the certificate authorities webhook endpoints are checked against "

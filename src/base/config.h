@@ -78,6 +78,8 @@ struct ob_config {
     char backup_s3_secret_file[256];
     char backup_s3_ca_file[256];
     bool backup_dir_shared;     /* --backup-dir is on storage every node sees (PostgreSQL) */
+    char trial_archive_days[16]; /* never-paid trials (model/areas/archive.h): "" off, else N */
+    char trial_delete_days[16];  /* "" off, else M days after archiving */
     char demo_app_url[512];     /* `oblako demo` only */
     char month[8];              /* `oblako jobs run statements --month YYYY-MM` */
     char reminder_offsets[64];  /* R-NOT-1: days from L, "-7,-3,0,5" */

@@ -128,6 +128,14 @@ struct ob_copy;
 int ob_copy_import(struct ob_ctx *ctx, const struct ob_backend *b, const struct ob_area *a,
                    const struct ob_copy *c, char *version, size_t vsize, char *error,
                    size_t size);
+/* Trials never paid (jobs/archive.c, model/areas/archive.h): the daily pass and its tasks. */
+int ob_job_trial_archive_run(struct ob_ctx *ctx, char *detail, size_t size);
+int ob_task_area_archive(struct ob_ctx *ctx, const char *node, const struct ob_task *t,
+                         char *error, size_t size);
+int ob_task_area_unarchive(struct ob_ctx *ctx, const char *node, const struct ob_task *t,
+                           char *error, size_t size);
+int ob_task_area_archive_delete(struct ob_ctx *ctx, const char *node, const struct ob_task *t,
+                                char *error, size_t size);
 int ob_task_test_note(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
                       size_t size);
 

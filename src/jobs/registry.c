@@ -52,6 +52,10 @@ const struct ob_job_def ob_job_defs[] = {
       "back up every ready data area once a day (R-DA-5), keep the newest of the days, weeks and "
       "months of --backup-keep and delete the rest, verify stored copies by reading them back",
       ob_job_backups_run },
+    { "trial-archive", OB_SCHED_DAILY, 0, 4 * 60,
+      "trials never paid (off unless --trial-archive-days): tell the owners 7 days ahead, "
+      "archive their areas, later delete the archives (--trial-delete-days)",
+      ob_job_trial_archive_run },
 };
 const int ob_njob_defs = sizeof(ob_job_defs) / sizeof(ob_job_defs[0]);
 
@@ -61,6 +65,9 @@ const struct ob_task_kind ob_task_kinds[] = {
     { "area.create", false, ob_task_area_create },
     { "area.delete", false, ob_task_area_delete },
     { "area.export", false, ob_task_area_export },
+    { "area.archive", false, ob_task_area_archive },
+    { "area.unarchive", false, ob_task_area_unarchive },
+    { "area.archive_delete", false, ob_task_area_archive_delete },
     { "statements.run", false, ob_task_statements_run },
     { "area.backup", false, ob_task_area_backup },
     { "area.restore", false, ob_task_area_restore },

@@ -9,7 +9,7 @@
 // params existed) falls back to `audit.say._generic`.
 import { t, tOr, has, currentLang, localName, fmtDate, fmtMoney } from '../i18n.js';
 
-const DATES = new Set(['start', 'through', 'through_before', 'from', 'to', 'until']);
+const DATES = new Set(['start', 'through', 'through_before', 'from', 'to', 'until', 'last_day', 'archive_day', 'delete_day']);
 const MONEY = new Set(['price', 'amount_due']);
 const NAMED = new Set(['tariff', 'app', 'promotion', 'base']);
 const MALE_A = new Set(['никита', 'илья', 'кузьма', 'фома', 'лука', 'савва', 'данила', 'гаврила', 'михаила']);

@@ -1,0 +1,361 @@
+/*
+ * archive.c — the transfers of trials that were never paid
+ * (model/areas/archive.h holds the rule and its records).
+ *
+ *   trial-archive        the daily pass: notices, due archiving and
+ *                        deletions queued (off unless --trial-archive-days)
+ *   area.archive         the area's final copy: POST …/backup streamed into
+ *                        a spool file, put in the store, read back and
+ *                        compared; then DELETE of the backend's area; phase
+ *                        'archived'
+ *   area.unarchive       POST /oblako/areas re-creates the area, PUT
+ *                        …/restore loads the archive; phase ''
+ *   area.archive_delete  the archive's objects deleted from the store; the
+ *                        area 'deleted'
+ *
+ * Each task starts over cleanly after a kill: a new spool file; a copy
+ * already stored (the row says so) is not made again; deleting what is
+ * already deleted, or re-creating an area the backend has (200), is done.
+ * The backend's answers and the store's failures are retried with the
+ * tasks' back-off; a permanent answer, or the last attempt, ends the task
+ * in the same transaction that leaves the area's phase (sql/0028).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "base/config.h"
+#include "base/ctx.h"
+#include "base/rand.h"
+#include "db/db.h"
+#include "jobs/backend_io.h"
+#include "jobs/jobs.h"
+#include "model/areas/archive.h"
+#include "model/areas/area.h"
+#include "model/areas/backend.h"
+#include "model/core/task.h"
+#include "store/store.h"
+#include "base/banned.h"
+
+/* a transfer never outlives the task's lease */
+#define TRANSFER_MAX_S 240
+
+int
+ob_job_trial_archive_run(struct ob_ctx *ctx, char *detail, size_t size)
+{
+    struct ob_archive_settings s;
+    struct ob_archive_counts c;
+    int rc;
+
+    if ((rc = ob_archive_settings(ctx->cfg, &s, &ctx->err)) != 0)
+        return rc;
+    if (s.archive_days == 0) {
+        snprintf(detail, size, "off (--trial-archive-days is empty)");
+        return 0;
+    }
+    rc = ob_archive_pass(ctx, &s, &c);
+    snprintf(detail, size,
+             "%d trials told of archiving, %d areas queued for archiving, %d told of deletion, "
+             "%d archives queued for deletion, %d paid meanwhile",
+             c.noticed, c.archiving, c.delete_noticed, c.deleting, c.paid);
+    return rc;
+}
+
+struct work {
+    const char *node;
+    const struct ob_task *t;
+    int64_t area;
+    int (*fn)(struct ob_ctx *, int64_t);
+    const char *reason;
+    struct ob_archive_copy copy;
+    int64_t size;
+    const char *version;
+    bool go;
+};
+
+static int
+area_of(const struct ob_task *t, int64_t *id, char *error, size_t size)
+{
+    json_t *p = json_loads(t->payload, 0, NULL);
+    json_int_t v = json_integer_value(json_object_get(p, "area"));
+
+    json_decref(p);
+    if (v <= 0) {
+        snprintf(error, size, "payload has no 'area'");
+        return OB_EINVAL;
+    }
+    *id = v;
+    return 0;
+}
+
+/* A record and the task's end, in one transaction. */
+static int
+finish_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct work *w = arg;
+    int rc = w->fn(ctx, w->area);
+
+    return rc != 0 ? rc : ob_task_finish(ctx, w->node, w->t);
+}
+
+struct fail_arg {
+    struct work *w;
+    int (*fn)(struct ob_ctx *, int64_t, const char *);
+};
+
+static int
+fail_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct fail_arg *f = arg;
+    int rc = f->fn(ctx, f->w->area, f->w->reason);
+
+    return rc != 0 ? rc : ob_task_finish(ctx, f->w->node, f->w->t);
+}
+
+/* A failed step: retried while attempts are left and it may pass, else
+ * recorded by fn with the task's end. */
+static int
+failed(struct ob_ctx *ctx, struct work *w, bool permanent, const char *reason,
+       int (*fn)(struct ob_ctx *, int64_t, const char *), char *error, size_t size)
+{
+    struct fail_arg f = { w, fn };
+    int rc;
+
+    snprintf(error, size, "%s", reason);
+    if (!permanent && w->t->attempts < w->t->max_attempts)
+        return OB_EUNAVAIL;
+    w->reason = reason;
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, fail_tx, &f)) != 0)
+        snprintf(error, size, "%s", ctx->err.message);
+    return rc;
+}
+
+static int
+begin_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct work *w = arg;
+
+    return ob_archive_area_begin(ctx, w->area, &w->go, &w->copy);
+}
+
+static int
+stored_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct work *w = arg;
+
+    return ob_archive_area_stored(ctx, w->copy.backup, w->size, w->copy.sha256, w->version);
+}
+
+static void
+spool_path(struct ob_store *s, const char *what, int64_t area, char *out, size_t size)
+{
+    char r[17];
+
+    ob_rand_hex(r, 8);
+    snprintf(out, size, "%s/%s-%lld-%s", ob_store_spool(s), what, (long long)area, r);
+}
+
+/* The area, its backend and the store: what every task here needs. */
+static int
+prepare(struct ob_ctx *ctx, struct work *w, struct ob_area *a, struct ob_backend *b,
+        struct ob_store **store, char *error, size_t size)
+{
+    int rc;
+
+    *store = NULL;
+    if ((rc = area_of(w->t, &w->area, error, size)) != 0)
+        return rc;
+    if ((rc = ob_area_load(ctx, w->area, a)) != 0 || (rc = ob_backend_load(ctx, a->app, b)) != 0) {
+        snprintf(error, size, "%s", ctx->err.message);
+        return rc == OB_ENOTFOUND ? OB_EINVAL : rc;
+    }
+    if ((rc = ob_store_open(ctx->cfg, store, &ctx->err)) != 0) {
+        snprintf(error, size, "%s", ctx->err.message);
+        return OB_EUNAVAIL;
+    }
+    return 0;
+}
+
+/* Fetch the backend's backup of the area into the store and read it back. */
+static int
+make_copy(struct ob_ctx *ctx, struct work *w, const struct ob_area *a, const struct ob_backend *b,
+          struct ob_store *store, char *error, size_t size)
+{
+    struct ob_backend_io io;
+    char path[160], spool[4400], back[OB_SHA256_HEX];
+    int rc;
+
+    snprintf(path, sizeof(path), "/oblako/areas/%s/backup", a->key);
+    spool_path(store, "archive", w->area, spool, sizeof(spool));
+    rc = ob_backend_fetch(ctx->cfg, b, "POST", path, NULL, spool, TRANSFER_MAX_S, &io);
+    if (rc != 0)
+        return failed(ctx, w, rc == OB_EINVAL, io.error, ob_archive_area_failed, error, size);
+    snprintf(w->copy.sha256, sizeof(w->copy.sha256), "%s", io.sha256);
+    w->size = io.bytes;
+    w->version = io.version[0] ? ob_arena_strdup(&ctx->arena, io.version) : "";
+    rc = ob_store_put(store, w->copy.object, spool, io.sha256, &ctx->err);
+    unlink(spool);
+    if (rc == 0)
+        rc = ob_store_sha256(store, w->copy.object, back, &ctx->err);
+    if (rc == 0 && strcmp(back, io.sha256) != 0)
+        rc = ob_err_set(&ctx->err, OB_EUNAVAIL, "store.unavailable", "reason=%s",
+                        "the copy read back from the store differs from the backend's");
+    if (rc != 0)
+        return failed(ctx, w, false, ctx->err.message, ob_archive_area_failed, error, size);
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, stored_tx, w)) != 0)
+        snprintf(error, size, "%s", ctx->err.message);
+    return rc;
+}
+
+int
+ob_task_area_archive(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
+                     size_t size)
+{
+    struct work w = { .node = node, .t = t };
+    struct ob_backend_io io;
+    struct ob_backend b;
+    struct ob_area a;
+    struct ob_store *store;
+    char path[160];
+    int rc;
+
+    if ((rc = prepare(ctx, &w, &a, &b, &store, error, size)) != 0)
+        return rc;
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, begin_tx, &w)) != 0) {
+        snprintf(error, size, "%s", ctx->err.message);
+        goto done;
+    }
+    if (!w.go) {
+        rc = ob_task_done(ctx, node, t);
+        goto done;
+    }
+    if (!w.copy.stored && (rc = make_copy(ctx, &w, &a, &b, store, error, size)) != 0)
+        goto done;
+    /* the copy is safe in the store: now the backend's area may go */
+    snprintf(path, sizeof(path), "/oblako/areas/%s", a.key);
+    rc = ob_backend_fetch(ctx->cfg, &b, "DELETE", path, NULL, NULL, TRANSFER_MAX_S, &io);
+    if (rc != 0 && io.status != 404) {
+        rc = failed(ctx, &w, rc == OB_EINVAL, io.error, ob_archive_area_failed, error, size);
+        goto done;
+    }
+    w.fn = ob_archive_area_archived;
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, finish_tx, &w)) != 0)
+        snprintf(error, size, "%s", ctx->err.message);
+done:
+    ob_store_close(store);
+    return rc;
+}
+
+static int
+back_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct work *w = arg;
+    int rc = ob_archive_area_back(ctx, w->area, w->version);
+
+    return rc != 0 ? rc : ob_task_finish(ctx, w->node, w->t);
+}
+
+int
+ob_task_area_unarchive(struct ob_ctx *ctx, const char *node, const struct ob_task *t,
+                       char *error, size_t size)
+{
+    struct work w = { .node = node, .t = t };
+    struct ob_backend_io io;
+    struct ob_backend b;
+    struct ob_area a;
+    struct ob_store *store;
+    char path[160], spool[4400];
+    json_t *body;
+    char *text;
+    int rc;
+
+    if ((rc = prepare(ctx, &w, &a, &b, &store, error, size)) != 0)
+        return rc;
+    if (strcmp(a.phase, "unarchiving")) {
+        rc = ob_task_done(ctx, node, t);
+        goto done;
+    }
+    if ((rc = ob_archive_area_copy(ctx, w.area, &w.copy)) != 0) {
+        rc = failed(ctx, &w, true, "the area has no stored archive", ob_archive_area_back_failed,
+                    error, size);
+        goto done;
+    }
+    spool_path(store, "unarchive", w.area, spool, sizeof(spool));
+    if ((rc = ob_store_get(store, w.copy.object, spool, &ctx->err)) != 0) {
+        unlink(spool);
+        rc = failed(ctx, &w, false, ctx->err.message, ob_archive_area_back_failed, error, size);
+        goto done;
+    }
+    body = json_pack("{s:s, s:s, s:s, s:b, s:b, s:I}", "area", a.key, "application", a.app_code,
+                     "name", a.name, "test", a.test, "demo", false, "subscriber",
+                     (json_int_t)a.subscriber_code);
+    text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    rc = ob_backend_fetch(ctx->cfg, &b, "POST", "/oblako/areas", text, NULL, TRANSFER_MAX_S, &io);
+    free(text);
+    if (rc != 0) {      /* an area the backend has already (a task started over) is 200 */
+        unlink(spool);
+        rc = failed(ctx, &w, rc == OB_EINVAL, io.error, ob_archive_area_back_failed, error, size);
+        goto done;
+    }
+    snprintf(path, sizeof(path), "/oblako/areas/%s/restore", a.key);
+    rc = ob_backend_send(ctx->cfg, &b, path, spool, w.copy.sha256, TRANSFER_MAX_S, &io);
+    unlink(spool);
+    if (rc != 0) {
+        rc = failed(ctx, &w, rc == OB_EINVAL, io.error, ob_archive_area_back_failed, error, size);
+        goto done;
+    }
+    w.version = io.version[0] ? ob_arena_strdup(&ctx->arena, io.version) : NULL;
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, back_tx, &w)) != 0)
+        snprintf(error, size, "%s", ctx->err.message);
+done:
+    ob_store_close(store);
+    return rc;
+}
+
+static int
+gone_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct work *w = arg;
+
+    return ob_archive_copy_gone(ctx, w->copy.backup);
+}
+
+int
+ob_task_area_archive_delete(struct ob_ctx *ctx, const char *node, const struct ob_task *t,
+                            char *error, size_t size)
+{
+    struct work w = { .node = node, .t = t };
+    struct ob_backend b;
+    struct ob_area a;
+    struct ob_store *store;
+    int rc;
+
+    if ((rc = prepare(ctx, &w, &a, &b, &store, error, size)) != 0)
+        return rc;
+    if (strcmp(a.phase, "archived")) {
+        rc = ob_task_done(ctx, node, t);
+        goto done;
+    }
+    /* every stored archive of the area, newest first, each marked once it is gone */
+    while ((rc = ob_archive_area_copy(ctx, w.area, &w.copy)) == 0) {
+        if ((rc = ob_store_delete(store, w.copy.object, &ctx->err)) != 0 ||
+            (rc = ob_db_tx(ctx, OB_DB_WRITE, gone_tx, &w)) != 0) {
+            snprintf(error, size, "%s", ctx->err.message);
+            goto done;
+        }
+    }
+    if (rc != OB_ENOTFOUND) {
+        snprintf(error, size, "%s", ctx->err.message);
+        goto done;
+    }
+    w.fn = ob_archive_area_deleted;
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, finish_tx, &w)) != 0)
+        snprintf(error, size, "%s", ctx->err.message);
+done:
+    ob_store_close(store);
+    return rc;
+}
