@@ -200,7 +200,7 @@ set_row(struct ob_ctx *ctx, int64_t subscriber, const char *state, int32_t next,
                       ob_arena_printf(&ctx->arena,
                                       "UPDATE trial_archives SET state = ?, next_day = ?, %s = ?, "
                                       "updated_at = ? WHERE subscriber_id = ?", extra_col),
-                      "ttti", state, next ? day_text(ctx, next) : FAR_DAY,
+                      "tttii", state, next ? day_text(ctx, next) : FAR_DAY,
                       day_text(ctx, extra_day), ob_clock_now(ctx), subscriber);
     else
         n = ob_db_run(ctx->db,
@@ -255,7 +255,7 @@ notice_tx(struct ob_ctx *ctx, void *arg)
                   "INSERT INTO trial_archives (subscriber_id, last_day, state, next_day, "
                   "noticed_day, updated_at) VALUES (?, ?, 'noticed', ?, ?, ?) "
                   "ON CONFLICT (subscriber_id) DO NOTHING",
-                  "itttt", w->subscriber, day_text(ctx, w->day), day_text(ctx, archive_day),
+                  "ittti", w->subscriber, day_text(ctx, w->day), day_text(ctx, archive_day),
                   day_text(ctx, w->today), ob_clock_now(ctx));
     if (n <= 0)
         return n < 0 ? ob_db_err(ctx, (int)n) : 0;
