@@ -165,15 +165,14 @@ prepare(struct ob_ctx *ctx, struct work *w, struct ob_area *a, struct ob_backend
 {
     int rc;
 
-    *store = NULL;
     if ((rc = area_of(w->t, &w->area, error, size)) != 0)
         return rc;
     if ((rc = ob_area_load(ctx, w->area, a)) != 0 || (rc = ob_backend_load(ctx, a->app, b)) != 0) {
         snprintf(error, size, "%s", ctx->err.message);
         return rc == OB_ENOTFOUND ? OB_EINVAL : rc;
     }
-    if ((rc = ob_store_open(ctx->cfg, store, &ctx->err)) != 0) {
-        snprintf(error, size, "%s", ctx->err.message);
+    if (!(*store = ctx->cfg->store)) {      /* opened once per process by main.c */
+        snprintf(error, size, "no backup store in this process");
         return OB_EUNAVAIL;
     }
     return 0;
@@ -245,7 +244,6 @@ ob_task_area_archive(struct ob_ctx *ctx, const char *node, const struct ob_task 
     if ((rc = ob_db_tx(ctx, OB_DB_WRITE, finish_tx, &w)) != 0)
         snprintf(error, size, "%s", ctx->err.message);
 done:
-    ob_store_close(store);
     return rc;
 }
 
@@ -312,7 +310,6 @@ ob_task_area_unarchive(struct ob_ctx *ctx, const char *node, const struct ob_tas
     if ((rc = ob_db_tx(ctx, OB_DB_WRITE, back_tx, &w)) != 0)
         snprintf(error, size, "%s", ctx->err.message);
 done:
-    ob_store_close(store);
     return rc;
 }
 
@@ -356,6 +353,5 @@ ob_task_area_archive_delete(struct ob_ctx *ctx, const char *node, const struct o
     if ((rc = ob_db_tx(ctx, OB_DB_WRITE, finish_tx, &w)) != 0)
         snprintf(error, size, "%s", ctx->err.message);
 done:
-    ob_store_close(store);
     return rc;
 }
