@@ -4,18 +4,18 @@
  *
  *   trial-archive        the daily pass: notices, due archiving and
  *                        deletions queued (off unless --trial-archive-days)
- *   area.archive         the area's final copy: POST …/backup streamed into
- *                        a spool file, put in the store, read back and
- *                        compared; then DELETE of the backend's area; phase
- *                        'archived'
+ *   area.archive         waits for the area's final copy (kind 'archive',
+ *                        made by the backups part's task area.backup:
+ *                        stored and read back), then DELETE of the
+ *                        backend's area; phase 'archived'
  *   area.unarchive       POST /oblako/areas re-creates the area, PUT
  *                        …/restore loads the archive; phase ''
  *   area.archive_delete  the archive's objects deleted from the store; the
  *                        area 'deleted'
  *
- * Each task starts over cleanly after a kill: a new spool file; a copy
- * already stored (the row says so) is not made again; deleting what is
- * already deleted, or re-creating an area the backend has (200), is done.
+ * Each task starts over cleanly after a kill: a new spool file; deleting
+ * what is already deleted, or re-creating an area the backend has (200),
+ * is done; the copy's own task is the backups part's, with its recovery.
  * The backend's answers and the store's failures are retried with the
  * tasks' back-off; a permanent answer, or the last attempt, ends the task
  * in the same transaction that leaves the area's phase (sql/0028).
@@ -35,6 +35,7 @@
 #include "jobs/jobs.h"
 #include "model/areas/archive.h"
 #include "model/areas/area.h"
+#include "model/areas/backup.h"
 #include "model/areas/backend.h"
 #include "model/core/task.h"
 #include "store/store.h"
@@ -71,7 +72,6 @@ struct work {
     int (*fn)(struct ob_ctx *, int64_t);
     const char *reason;
     struct ob_archive_copy copy;
-    int64_t size;
     const char *version;
     bool go;
 };
@@ -133,22 +133,6 @@ failed(struct ob_ctx *ctx, struct work *w, bool permanent, const char *reason,
     return rc;
 }
 
-static int
-begin_tx(struct ob_ctx *ctx, void *arg)
-{
-    struct work *w = arg;
-
-    return ob_archive_area_begin(ctx, w->area, &w->go, &w->copy);
-}
-
-static int
-stored_tx(struct ob_ctx *ctx, void *arg)
-{
-    struct work *w = arg;
-
-    return ob_archive_area_stored(ctx, w->copy.backup, w->size, w->copy.sha256, w->version);
-}
-
 static void
 spool_path(struct ob_store *s, const char *what, int64_t area, char *out, size_t size)
 {
@@ -178,35 +162,12 @@ prepare(struct ob_ctx *ctx, struct work *w, struct ob_area *a, struct ob_backend
     return 0;
 }
 
-/* Fetch the backend's backup of the area into the store and read it back. */
 static int
-make_copy(struct ob_ctx *ctx, struct work *w, const struct ob_area *a, const struct ob_backend *b,
-          struct ob_store *store, char *error, size_t size)
+check_tx(struct ob_ctx *ctx, void *arg)
 {
-    struct ob_backend_io io;
-    char path[160], spool[4400], back[OB_SHA256_HEX];
-    int rc;
+    struct work *w = arg;
 
-    snprintf(path, sizeof(path), "/oblako/areas/%s/backup", a->key);
-    spool_path(store, "archive", w->area, spool, sizeof(spool));
-    rc = ob_backend_fetch(ctx->cfg, b, "POST", path, NULL, spool, TRANSFER_MAX_S, &io);
-    if (rc != 0)
-        return failed(ctx, w, rc == OB_EINVAL, io.error, ob_archive_area_failed, error, size);
-    snprintf(w->copy.sha256, sizeof(w->copy.sha256), "%s", io.sha256);
-    w->size = io.bytes;
-    w->version = io.version[0] ? ob_arena_strdup(&ctx->arena, io.version) : "";
-    rc = ob_store_put(store, w->copy.object, spool, io.sha256, &ctx->err);
-    unlink(spool);
-    if (rc == 0)
-        rc = ob_store_sha256(store, w->copy.object, back, &ctx->err);
-    if (rc == 0 && strcmp(back, io.sha256) != 0)
-        rc = ob_err_set(&ctx->err, OB_EUNAVAIL, "store.unavailable", "reason=%s",
-                        "the copy read back from the store differs from the backend's");
-    if (rc != 0)
-        return failed(ctx, w, false, ctx->err.message, ob_archive_area_failed, error, size);
-    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, stored_tx, w)) != 0)
-        snprintf(error, size, "%s", ctx->err.message);
-    return rc;
+    return ob_archive_area_check(ctx, w->area, &w->go);
 }
 
 int
@@ -216,34 +177,44 @@ ob_task_area_archive(struct ob_ctx *ctx, const char *node, const struct ob_task 
     struct work w = { .node = node, .t = t };
     struct ob_backend_io io;
     struct ob_backend b;
+    struct ob_backup copy;
     struct ob_area a;
     struct ob_store *store;
-    char path[160];
+    char path[160], why[400];
+    json_t *p;
+    int64_t backup;
     int rc;
 
     if ((rc = prepare(ctx, &w, &a, &b, &store, error, size)) != 0)
         return rc;
-    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, begin_tx, &w)) != 0) {
+    p = json_loads(t->payload, 0, NULL);
+    backup = json_integer_value(json_object_get(p, "backup"));
+    json_decref(p);
+    if ((rc = ob_db_tx(ctx, OB_DB_WRITE, check_tx, &w)) != 0) {
         snprintf(error, size, "%s", ctx->err.message);
-        goto done;
+        return rc;
     }
-    if (!w.go) {
-        rc = ob_task_done(ctx, node, t);
-        goto done;
+    if (!w.go)
+        return ob_task_done(ctx, node, t);
+    if (ob_backup_load(ctx, backup, &copy) != 0)
+        return failed(ctx, &w, true, "the archive copy is gone", ob_archive_area_failed, error,
+                      size);
+    /* the backend's area goes only once its final copy is stored and read back */
+    if (!strcmp(copy.state, "failed") || !strcmp(copy.state, "deleted")) {
+        snprintf(why, sizeof(why), "the archive copy failed: %s", copy.error);
+        return failed(ctx, &w, true, why, ob_archive_area_failed, error, size);
     }
-    if (!w.copy.stored && (rc = make_copy(ctx, &w, &a, &b, store, error, size)) != 0)
-        goto done;
-    /* the copy is safe in the store: now the backend's area may go */
+    if (strcmp(copy.state, "stored") || !copy.verified_at) {
+        snprintf(why, sizeof(why), "waiting for the archive copy (%s)", copy.state);
+        return failed(ctx, &w, false, why, ob_archive_area_failed, error, size);
+    }
     snprintf(path, sizeof(path), "/oblako/areas/%s", a.key);
     rc = ob_backend_fetch(ctx->cfg, &b, "DELETE", path, NULL, NULL, TRANSFER_MAX_S, &io);
-    if (rc != 0 && io.status != 404) {
-        rc = failed(ctx, &w, rc == OB_EINVAL, io.error, ob_archive_area_failed, error, size);
-        goto done;
-    }
+    if (rc != 0 && io.status != 404)
+        return failed(ctx, &w, rc == OB_EINVAL, io.error, ob_archive_area_failed, error, size);
     w.fn = ob_archive_area_archived;
     if ((rc = ob_db_tx(ctx, OB_DB_WRITE, finish_tx, &w)) != 0)
         snprintf(error, size, "%s", ctx->err.message);
-done:
     return rc;
 }
 

@@ -38,7 +38,7 @@ static const struct sign_case {
       "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500" },
     { "S3 GET Object with Range", "GET", "/test.txt", "",
       { "Host:examplebucket.s3.amazonaws.com", "Range: bytes=0-9 ",
-        "x-amz-content-sha256:" EMPTY, "x-amz-date: 20130524T000000Z " },
+        ("x-amz-content-sha256:" EMPTY), "x-amz-date: 20130524T000000Z " },
       EMPTY, "20130524T000000Z", "s3", S3_KEY, "host;range;x-amz-content-sha256;x-amz-date",
       "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41" },
     { "S3 PUT Object: '$' encoded in the path", "PUT", "/test$file.text", "",
@@ -50,12 +50,12 @@ static const struct sign_case {
       "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd" },
     { "S3 GET Bucket lifecycle: a parameter without a value", "GET", "/", "lifecycle",
       { "Host:examplebucket.s3.amazonaws.com", "x-amz-date:20130524T000000Z",
-        "x-amz-content-sha256:" EMPTY },
+        ("x-amz-content-sha256:" EMPTY) },
       EMPTY, "20130524T000000Z", "s3", S3_KEY, "host;x-amz-content-sha256;x-amz-date",
       "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543" },
     { "S3 GET Bucket (list objects)", "GET", "/", "max-keys=2&prefix=J",
       { "Host:examplebucket.s3.amazonaws.com", "x-amz-date:20130524T000000Z",
-        "x-amz-content-sha256:" EMPTY },
+        ("x-amz-content-sha256:" EMPTY) },
       EMPTY, "20130524T000000Z", "s3", S3_KEY, "host;x-amz-content-sha256;x-amz-date",
       "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7" },
 };
@@ -97,7 +97,7 @@ static void
 test_s3_canonical_request(void **state)
 {
     const char *h[] = { "x-amz-date: 20130524T000000Z ", "Range: bytes=0-9 ",
-                        "Host:examplebucket.s3.amazonaws.com", "x-amz-content-sha256:" EMPTY };
+                        "Host:examplebucket.s3.amazonaws.com", ("x-amz-content-sha256:" EMPTY) };
     struct ob_s3_request r = { "GET", "/test.txt", "", h, 4, EMPTY, "20130524T000000Z",
                                "us-east-1", "s3", S3_KEY };
     char auth[1024], creq[2048];

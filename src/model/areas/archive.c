@@ -27,6 +27,7 @@
 #include "base/mem.h"
 #include "db/db.h"
 #include "model/areas/archive.h"
+#include "model/areas/backup.h"
 #include "model/core/audit.h"
 #include "model/core/outbox.h"
 #include "model/core/task.h"
@@ -384,6 +385,18 @@ queue_task(struct ob_ctx *ctx, const char *kind, int64_t area, int64_t attempt_k
     return ob_task_enqueue(ctx, kind, payload, key, 8, NULL);
 }
 
+static int
+queue_archive(struct ob_ctx *ctx, int64_t area, int64_t backup)
+{
+    char payload[96], key[96];
+
+    snprintf(payload, sizeof(payload), "{\"area\":%lld,\"backup\":%lld}", (long long)area,
+             (long long)backup);
+    snprintf(key, sizeof(key), "area.archive:%lld", (long long)backup);
+    /* it waits for the copy with the tasks' back-off: room for a long transfer */
+    return ob_task_enqueue(ctx, "area.archive", payload, key, 30, NULL);
+}
+
 /* A subscriber that paid after all: its row becomes 'paid' or, with areas
  * archived, 'unarchiving'. */
 static int unarchive(struct ob_ctx *ctx, int64_t subscriber, int *back);
@@ -403,6 +416,7 @@ archive_tx(struct ob_ctx *ctx, void *arg)
                     "AND phase = '' ORDER BY id",
                     "i", w->subscriber);
     for (int i = 0; rc == 0 && i < a.n; i++) {
+        int64_t backup = 0;
         int64_t n = ob_db_run(ctx->db,
                               "UPDATE areas SET phase = 'archiving', phase_at = ?, updated_at = ? "
                               "WHERE id = ? AND phase = ''",
@@ -410,7 +424,10 @@ archive_tx(struct ob_ctx *ctx, void *arg)
 
         if (n < 0)
             return ob_db_err(ctx, (int)n);
-        rc = queue_task(ctx, "area.archive", a.ids[i], now);
+        /* the final copy is the backups part's task; area.archive waits for it, then deletes
+         * the backend's copy */
+        if ((rc = ob_backup_queue(ctx, a.ids[i], "archive", &backup)) == 0)
+            rc = queue_archive(ctx, a.ids[i], backup);
     }
     if (rc != 0)
         return rc;
@@ -589,18 +606,16 @@ read_copy(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
     c->backup = ob_stmt_int(st, 0);
     snprintf(c->object, sizeof(c->object), "%s", ob_stmt_text(st, 1));
     snprintf(c->sha256, sizeof(c->sha256), "%s", ob_stmt_text(st, 2));
-    c->stored = !strcmp(ob_stmt_text(st, 3), "stored");
 }
 
 int
-ob_archive_area_begin(struct ob_ctx *ctx, int64_t area, bool *go, struct ob_archive_copy *c)
+ob_archive_area_check(struct ob_ctx *ctx, int64_t area, bool *go)
 {
     struct area_row a;
     int64_t n;
     int rc;
 
     *go = false;
-    memset(c, 0, sizeof(*c));
     if ((rc = load_area(ctx, area, &a)) != 0)
         return rc;
     if (strcmp(a.phase, "archiving"))
@@ -612,38 +627,7 @@ ob_archive_area_begin(struct ob_ctx *ctx, int64_t area, bool *go, struct ob_arch
         return n < 0 ? ob_db_err(ctx, (int)n) : 0;
     }
     *go = true;
-    /* the copy a killed task began or stored, else a new one */
-    rc = ob_db_one(ctx, read_copy, c,
-                   "SELECT id, object, sha256, state FROM area_backups WHERE area_id = ? "
-                   "AND kind = 'archive' AND state IN ('queued', 'storing', 'stored') "
-                   "AND created_at >= ? ORDER BY id DESC LIMIT 1",
-                   "ii", area, a.phase_at);
-    if (rc != OB_ENOTFOUND)
-        return rc;
-    rc = ob_db_get_int(ctx->db, &c->backup,
-                       "INSERT INTO area_backups (area_id, kind, state, created_at) "
-                       "VALUES (?, 'archive', 'storing', ?) RETURNING id",
-                       "ii", area, ob_clock_real());
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    snprintf(c->object, sizeof(c->object), "areas/%s/%lld.bin", a.key, (long long)c->backup);
-    n = ob_db_run(ctx->db, "UPDATE area_backups SET object = ? WHERE id = ?", "ti", c->object,
-                  c->backup);
-    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
-}
-
-int
-ob_archive_area_stored(struct ob_ctx *ctx, int64_t backup, int64_t size, const char *sha256,
-                       const char *version)
-{
-    int64_t now = ob_clock_real();
-    int64_t n = ob_db_run(ctx->db,
-                          "UPDATE area_backups SET state = 'stored', size = ?, sha256 = ?, "
-                          "version = ?, attempts = attempts + 1, error = '', stored_at = ?, "
-                          "verified_at = ? WHERE id = ?",
-                          "ittiii", size, sha256, version ? version : "", now, now, backup);
-
-    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+    return 0;
 }
 
 int
@@ -689,11 +673,6 @@ ob_archive_area_failed(struct ob_ctx *ctx, int64_t area, const char *reason)
     n = ob_db_run(ctx->db, "UPDATE areas SET phase = '', phase_at = NULL, updated_at = ? "
                            "WHERE id = ?",
                   "ii", ob_clock_now(ctx), area);
-    if (n >= 0)
-        n = ob_db_run(ctx->db,
-                      "UPDATE area_backups SET state = 'failed', error = ? WHERE area_id = ? "
-                      "AND kind = 'archive' AND state IN ('queued', 'storing')",
-                      "ti", reason, area);
     if (n < 0)
         return ob_db_err(ctx, (int)n);
     if ((rc = ob_audit_with(ctx, a.subscriber, "area.archive_failed", "area", area,
@@ -712,7 +691,7 @@ ob_archive_area_copy(struct ob_ctx *ctx, int64_t area, struct ob_archive_copy *c
 {
     memset(c, 0, sizeof(*c));
     return ob_db_one(ctx, read_copy, c,
-                     "SELECT id, object, sha256, state FROM area_backups WHERE area_id = ? "
+                     "SELECT id, object, sha256 FROM area_backups WHERE area_id = ? "
                      "AND kind = 'archive' AND state = 'stored' ORDER BY id DESC LIMIT 1",
                      "i", area);
 }

@@ -8,9 +8,10 @@
  * chain) and who never had a main, extension or local ITS subscription
  * posted is told OB_ARCHIVE_NOTICE_DAYS before its areas are archived, on
  * day max(L + N, the notice's day + D); each ready area then gets phase
- * 'archiving' and a task area.archive (jobs/archive.c: a final backup of
- * kind 'archive' in the store, verified, then the backend's copy deleted,
- * phase 'archived'). The owner and administrators are told again D days
+ * 'archiving', a final copy of kind 'archive' queued through the backups
+ * part (model/areas/backup.h: task area.backup stores and verifies it) and
+ * a task area.archive (jobs/archive.c), which waits for that copy, then
+ * deletes the backend's area: phase 'archived'. The owner and administrators are told again D days
  * before the archive is deleted, on max(archived + M, that notice + D);
  * then task area.archive_delete removes the objects and the area becomes
  * 'deleted'. Until then they can download the archive. A paid main posted
@@ -70,16 +71,11 @@ struct ob_archive_copy {
     int64_t backup;             /* the area_backups row, kind 'archive' */
     char object[160];           /* its name in the store */
     char sha256[65];
-    bool stored;                /* already in the store (a task started over) */
 };
 
-/* Begin (or take up again) archiving area: *go false when the area is no
- * longer to be archived (its phase is left, the task ends). Otherwise the
- * copy to make: a new row 'storing', or the one a killed task left. */
-int ob_archive_area_begin(struct ob_ctx *ctx, int64_t area, bool *go, struct ob_archive_copy *c);
-/* The copy is in the store and read back with this hash. */
-int ob_archive_area_stored(struct ob_ctx *ctx, int64_t backup, int64_t size, const char *sha256,
-                           const char *version);
+/* Whether area is still to be archived (*go): its phase 'archiving' and its
+ * subscriber's trial still unpaid; a paid one leaves the phase at once. */
+int ob_archive_area_check(struct ob_ctx *ctx, int64_t area, bool *go);
 /* The backend's copy is deleted: phase 'archived'; the subscriber's step
  * done once no area is archiving. */
 int ob_archive_area_archived(struct ob_ctx *ctx, int64_t area);
