@@ -621,10 +621,18 @@ ob_archive_area_check(struct ob_ctx *ctx, int64_t area, bool *go)
     if (strcmp(a.phase, "archiving"))
         return 0;
     if (strcmp(a.row_state, "archiving")) {     /* paid meanwhile: the area stays */
+        int left = 0;
+
         n = ob_db_run(ctx->db, "UPDATE areas SET phase = '', phase_at = NULL, updated_at = ? "
                                "WHERE id = ? AND phase = 'archiving'",
                       "ii", ob_clock_now(ctx), area);
-        return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+        if (n < 0)
+            return ob_db_err(ctx, (int)n);
+        if (strcmp(a.row_state, "unarchiving") ||
+            (rc = count_areas(ctx, a.subscriber, "phase IN ('archiving', 'unarchiving')",
+                              &left)) != 0 || left)
+            return rc;
+        return set_row(ctx, a.subscriber, "paid", 0, NULL, 0);
     }
     *go = true;
     return 0;
