@@ -47,7 +47,7 @@ parse_days(const char *text, const char *field, int *out, struct ob_err *err)
     if (!text[0])
         return 0;
     v = strtol(text, &end, 10);
-    if (end == text || *end || v < 1 || v > OB_ARCHIVE_MAX_DAYS)
+    if (text[0] < '0' || text[0] > '9' || *end || v < 1 || v > OB_ARCHIVE_MAX_DAYS)
         return ob_err_field(err, OB_EINVAL, field, "archive.days_invalid", "max=%d",
                             OB_ARCHIVE_MAX_DAYS);
     *out = (int)v;
