@@ -15,7 +15,7 @@ import { runCli } from './lib/server.js';
 import { setup, newPartner, audits } from './lib/accounts.js';
 import { query } from './lib/db.js';
 import { APPS, newClient, readyArea, SECRET } from './lib/areas.js';
-import { startCashbook } from './lib/app.js';
+import { startCashbook, sign } from './lib/app.js';
 import { expect } from './lib/expect.js';
 import { eventually } from './lib/wait.js';
 
@@ -59,13 +59,17 @@ async function passOn(day) {
     assert.equal(r.status, 200, await r.text());
     clockDay = day;
   }
-  const j = await ctx.s.fetch('/api/v1/test/jobs', {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ names: ['trial-archive'] }),
-  });
-  const body = await j.text();
-  assert.equal(j.status, 200, body);
-  return JSON.parse(body).ran[0].detail;
+  // the server's own runner may hold the job's lease for this day a moment: then run it again
+  for (let i = 0; ; i++) {
+    const j = await ctx.s.fetch('/api/v1/test/jobs', {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ names: ['trial-archive'] }),
+    });
+    const body = await j.text();
+    if (j.status === 200) return JSON.parse(body).ran[0].detail;
+    assert.ok(i < 100 && /another node|running_elsewhere/.test(body), `${j.status} ${body}`);
+    await new Promise((r) => { setTimeout(r, 50); });
+  }
 }
 
 const phaseOf = (a, want) => eventually(() => {
@@ -191,14 +195,20 @@ test('R-SUB-7a: a notice is never shorter than 7 days, and never before the tria
   // a new trial, and the rule run with N = 3 (less than the notice) by a jobs process
   expect(await P.owner.login(P.email, 'a-good-password-1'), 200);
   const E = await newClient(ctx, P, 'ООО Короткий-Срок');
+  const F = await newClient(ctx, P, 'ООО Без-Копии');      // its archiving fails
   E.area = await readyArea(E.owner, E.id);
+  F.area = await readyArea(F.owner, F.id);
   const subs = await E.owner.get(`/api/v1/subscriptions?subscriber=${E.id}`);
   const last = addDays(subs.body.items.find((x) => x.kind === 'trial').end, -1);
   const run = async (day) => {
     await passOn(day);          // the server's own pass (N = 30) has nothing for E yet
-    const r = runCli(['jobs', 'run', 'trial-archive', '--db', ctx.db, '--test-clock',
-      '--trial-archive-days', '3', '--trial-delete-days', '20']);
-    assert.equal(r.status, 0, r.stderr);
+    for (let i = 0; ; i++) {
+      const r = runCli(['jobs', 'run', 'trial-archive', '--db', ctx.db, '--test-clock',
+        '--trial-archive-days', '3', '--trial-delete-days', '20']);
+      if (r.status === 0) break;
+      assert.ok(i < 100 && /another node/.test(r.stderr), r.stderr);    // the server's pass
+      await new Promise((res) => { setTimeout(res, 50); });
+    }
   };
   await run(last);
   assert.deepEqual(mails('trial_archive_notice', E.email), [], 'the trial still runs on its last day');
@@ -209,6 +219,16 @@ test('R-SUB-7a: a notice is never shorter than 7 days, and never before the tria
     'told the day after the trial ended, for 7 days later (L + 8), not for L + 3');
   await run(addDays(last, 3));
   assert.deepEqual(areaRow(E.area.id), { state: 'ready', phase: '' }, 'day N: the notice is not 7 days old');
+  // F's area is gone from the backend behind Oblako's back: its final copy cannot be made
+  const pathq = `/oblako/areas/${keyOf(F.area.id)}`;
+  const del = await fetch(`${cb.url}${pathq}`, { method: 'DELETE', headers: sign(SECRET, 'accounting', 'DELETE', pathq) });
+  assert.equal(del.status, 204);
   await run(addDays(last, 8));
   await phaseOf(E.area, { state: 'ready', phase: 'archived' });
+  // sql/0028: every phase is left — a failed archiving leaves F's area as it was, tried again tomorrow
+  await eventually(() => audits(ctx.db, 'area.archive_failed').some((x) => Number(x[1]) === F.area.id)
+    || assert.fail('not yet'), { what: 'the failed archiving audited', interval: 50 });
+  assert.deepEqual(areaRow(F.area.id), { state: 'ready', phase: '' });
+  assert.deepEqual(query(ctx.db, `SELECT state, next_day FROM trial_archives WHERE subscriber_id = ${F.id}`),
+    [['noticed', addDays(last, 9)]]);
 });
