@@ -426,7 +426,7 @@ archive_tx(struct ob_ctx *ctx, void *arg)
             return ob_db_err(ctx, (int)n);
         /* the final copy is the backups part's task; area.archive waits for it, then deletes
          * the backend's copy */
-        if ((rc = ob_backup_queue(ctx, a.ids[i], "archive", &backup)) == 0)
+        if ((rc = ob_backup_queue(ctx, a.ids[i], "archive", NULL, &backup)) == 0)
             rc = queue_archive(ctx, a.ids[i], backup);
     }
     if (rc != 0)
