@@ -14,6 +14,7 @@
  * passes stops the rule at once; ob_archive_paid, called where such a
  * subscription is posted, also brings archived areas back.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +288,7 @@ step_notices(struct ob_ctx *ctx, struct step *w)
 {
     char from[OB_DATE_LEN] = "0000-00-00", upto[OB_DATE_LEN];
     int32_t hi = add_days(w->today, OB_ARCHIVE_NOTICE_DAYS - w->s->archive_days);
+    int64_t after = INT64_MAX;      /* the watermark's day itself was scanned whole */
     int rc;
 
     /* never while the trial still runs: the last day is yesterday at the latest */
@@ -297,22 +299,24 @@ step_notices(struct ob_ctx *ctx, struct step *w)
                         "t", SCANNED_KEY);
     if (rc < 0)
         return ob_db_err(ctx, rc);
+    /* by (last_day, subscriber) after the last one read: a subscriber skipped (no ready
+     * area, or paid) is not read again by the next batch */
     do {
         w->n = 0;
         rc = ob_db_each(ctx, candidate_row, w,
                         "SELECT e.subscriber_id, e.last_day FROM access_ends e "
-                        "WHERE e.last_day > ? AND e.last_day <= ? AND e.chain = 'trial' "
+                        "WHERE (e.last_day > ? OR (e.last_day = ? AND e.subscriber_id > ?)) "
+                        "AND e.last_day <= ? AND e.chain = 'trial' "
                         "AND NOT EXISTS (SELECT 1 FROM trial_archives t "
                         "WHERE t.subscriber_id = e.subscriber_id) "
                         "ORDER BY e.last_day, e.subscriber_id LIMIT ?",
-                        "tti", from, upto, (int64_t)BATCH);
+                        "ttiti", from, from, after, upto, (int64_t)BATCH);
         for (int i = 0; rc == 0 && i < w->n; i++) {
             w->subscriber = w->ids[i];
             w->day = w->days[i];
             rc = ob_db_tx(ctx, OB_DB_WRITE, notice_tx, w);
-            /* the next batch starts after this day; a subscriber of the same day skipped
-             * (no area) is read again, but only BATCH of them per day in the worst case */
-            ob_date_format(add_days(w->day, -1), from);
+            ob_date_format(w->day, from);
+            after = w->subscriber;
         }
     } while (rc == 0 && w->n == BATCH);
     return rc == 0 ? ob_db_tx(ctx, OB_DB_WRITE, scanned_set, upto) : rc;
