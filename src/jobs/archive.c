@@ -53,15 +53,14 @@ ob_job_trial_archive_run(struct ob_ctx *ctx, char *detail, size_t size)
 
     if ((rc = ob_archive_settings(ctx->cfg, &s, &ctx->err)) != 0)
         return rc;
-    if (s.archive_days == 0) {
+    rc = ob_archive_pass(ctx, &s, &c);      /* off: only phases left under way are seen to */
+    if (s.archive_days == 0)
         snprintf(detail, size, "off (--trial-archive-days is empty)");
-        return 0;
-    }
-    rc = ob_archive_pass(ctx, &s, &c);
-    snprintf(detail, size,
-             "%d trials told of archiving, %d areas queued for archiving, %d told of deletion, "
-             "%d archives queued for deletion, %d paid meanwhile",
-             c.noticed, c.archiving, c.delete_noticed, c.deleting, c.paid);
+    else
+        snprintf(detail, size,
+                 "%d trials told of archiving, %d areas queued for archiving, %d told of "
+                 "deletion, %d archives queued for deletion, %d paid meanwhile",
+                 c.noticed, c.archiving, c.delete_noticed, c.deleting, c.paid);
     return rc;
 }
 

@@ -37,6 +37,10 @@
 #define SCANNED_KEY "trial_archive.scanned_through"
 #define FAR_DAY "9999-12-31"
 #define BATCH 200               /* subscribers read per query of a step */
+/* A step whose tasks have not ended after this many days lost them (sql/0028: every phase is
+ * left): the pass undoes it (archiving) or starts it again (bringing back). The tasks' own
+ * retries end well within it. */
+#define STUCK_DAYS 2
 
 static int
 parse_days(const char *text, const char *field, int *out, struct ob_err *err)
@@ -436,7 +440,7 @@ archive_tx(struct ob_ctx *ctx, void *arg)
     if (rc != 0)
         return rc;
     w->counts->archiving += a.n;
-    rc = set_row(ctx, w->subscriber, "archiving", 0, NULL, 0);
+    rc = set_row(ctx, w->subscriber, "archiving", add_days(w->today, STUCK_DAYS), NULL, 0);
     if (rc == 0 && a.n == 0)        /* nothing left to archive: the step is done now */
         rc = set_row(ctx, w->subscriber, "archived", w->today, "archived_day", w->today);
     return rc;
@@ -490,6 +494,40 @@ delete_tx(struct ob_ctx *ctx, void *arg)
     return set_row(ctx, w->subscriber, "deleted", 0, NULL, 0);
 }
 
+/* Archiving that has not ended in STUCK_DAYS: the areas still 'archiving' are left as they
+ * were (their task, if it ever runs again, finds nothing to do); the next day tries again. */
+static int
+stuck_archiving_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct step *w = arg;
+    struct area_ids a = { .n = 0 };
+    int rc = ob_db_each(ctx, area_id_row, &a,
+                        "SELECT id FROM areas WHERE subscriber_id = ? AND phase = 'archiving' "
+                        "ORDER BY id",
+                        "i", w->subscriber);
+
+    for (int i = 0; rc == 0 && i < a.n; i++)
+        rc = ob_archive_area_failed(ctx, a.ids[i], "the archiving did not end within 2 days");
+    if (rc == 0 && a.n == 0)        /* nothing under way: the step is over */
+        rc = set_row(ctx, w->subscriber, "archived", w->today, "archived_day", w->today);
+    return rc;
+}
+
+/* Bringing back that has not ended in STUCK_DAYS: each area still 'unarchiving' goes back to
+ * 'archived' and is queued again. */
+static int
+stuck_unarchiving_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct step *w = arg;
+    int64_t n = ob_db_run(ctx->db,
+                          "UPDATE areas SET phase = 'archived', updated_at = ? "
+                          "WHERE subscriber_id = ? AND phase = 'unarchiving'",
+                          "ii", ob_clock_now(ctx), w->subscriber);
+    int back = 0;
+
+    return n < 0 ? ob_db_err(ctx, (int)n) : unarchive(ctx, w->subscriber, &back);
+}
+
 int
 ob_archive_pass(struct ob_ctx *ctx, const struct ob_archive_settings *s,
                 struct ob_archive_counts *out)
@@ -498,20 +536,23 @@ ob_archive_pass(struct ob_ctx *ctx, const struct ob_archive_settings *s,
     int rc = 0;
 
     memset(out, 0, sizeof(*out));
-    if (s->archive_days == 0)
-        return 0;
     w = ob_arena_alloc(&ctx->arena, sizeof(*w));
     memset(w, 0, sizeof(*w));
     w->s = s;
     w->counts = out;
     w->today = ob_clock_today(ctx);
-    if ((rc = step_notices(ctx, w)) == 0)
+    /* areas already in a phase are seen to also when the rule is turned off since */
+    if (s->archive_days > 0 && (rc = step_notices(ctx, w)) == 0)
         rc = each_due(ctx, w, "noticed", archive_tx);
+    if (rc == 0)
+        rc = each_due(ctx, w, "archiving", stuck_archiving_tx);
+    if (rc == 0)
+        rc = each_due(ctx, w, "unarchiving", stuck_unarchiving_tx);
     /* with deletion off, archived rows wait (next_day is their archiving day): once the
      * provider sets it, they are all due and each gets its notice day */
-    if (rc == 0 && s->delete_days > 0)
+    if (rc == 0 && s->archive_days > 0 && s->delete_days > 0)
         rc = each_due(ctx, w, "archived", delete_notice_tx);
-    if (rc == 0 && s->delete_days > 0)
+    if (rc == 0 && s->archive_days > 0 && s->delete_days > 0)
         rc = each_due(ctx, w, "delete_noticed", delete_tx);
     return rc;
 }
@@ -544,7 +585,8 @@ unarchive(struct ob_ctx *ctx, int64_t subscriber, int *back)
     /* areas still 'archiving' finish their task, which sees the row and brings them back */
     rc = count_areas(ctx, subscriber, "phase IN ('archiving', 'unarchiving')", &a.n);
     if (rc == 0)
-        rc = set_row(ctx, subscriber, a.n ? "unarchiving" : "paid", 0, NULL, 0);
+        rc = set_row(ctx, subscriber, a.n ? "unarchiving" : "paid",
+                     a.n ? add_days(ob_clock_today(ctx), STUCK_DAYS) : 0, NULL, 0);
     if (rc == 0)
         rc = ob_audit_with(ctx, subscriber, "area.trial_archive_stopped", "account", subscriber,
                            json_pack("{s:i}", "areas", *back),
