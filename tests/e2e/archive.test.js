@@ -159,6 +159,10 @@ test('R-SUB-7a: archived on day N exactly — the copy in the store, the backend
   assert.equal(o.status, 409, JSON.stringify(o.body));
   assert.match(JSON.stringify(o.body), /archive/);
   assert.equal(audits(ctx.db, 'area.archived').length, 2);
+  // the archive is among the area's copies, for the owner to download until it is deleted
+  const list = await A.owner.get(`/api/v1/areas/${A.area.id}/backups`);
+  expect(list, 200);
+  assert.ok(list.body.items.some((x) => x.kind === 'archive'), JSON.stringify(list.body.items));
 });
 
 test('R-SUB-7a: a paid main brings the areas back with their data', async () => {
@@ -188,6 +192,9 @@ test('R-SUB-7a: the archive deleted M days after archiving, told 7 days ahead', 
   assert.ok(!fs.existsSync(path.join(dir, object)), 'the object is gone from the store');
   assert.deepEqual(query(ctx.db, `SELECT state FROM area_backups WHERE area_id = ${B.area.id} AND kind = 'archive'`), [['deleted']]);
   assert.equal(audits(ctx.db, 'area.archive_deleted').length, 1);
+  expect(await B.owner.login(B.email, 'a-good-password-1'), 200);
+  const list = await B.owner.get(`/api/v1/areas/${B.area.id}/backups`);
+  assert.ok(list.status === 404 || !list.body.items.some((x) => x.kind === 'archive'), JSON.stringify(list.body));
   assert.deepEqual(areaRow(A.area.id), { state: 'ready', phase: '' });
 });
 
