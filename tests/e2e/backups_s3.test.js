@@ -178,12 +178,12 @@ test('the S3 URL: plain http only for a loopback host', () => {
 
 test('PostgreSQL: serve refuses a node-local backup folder unless it is declared shared', () => {
   const url = 'postgres://nobody@127.0.0.1:1/none';
-  const r = runCli(['serve', '--db', url, '--backup-dir', spool]);
+  const r = runCli(['serve', '--db', url, '--backup-dir', spool, '--no-backup-dir-shared']);
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /on PostgreSQL the backup folder must be shared by every node: set --backup-dir-shared/);
   const shared = runCli(['serve', '--db', url, '--backup-dir', spool, '--backup-dir-shared']);
   assert.doesNotMatch(shared.stderr, /must be shared/, 'declared shared: it goes on (and finds no database)');
-  const onS3 = runCli(['serve', '--db', url, '--backup-dir', spool, '--backup-s3-url', 'https://s3.example.ru/backups',
+  const onS3 = runCli(['serve', '--db', url, '--backup-dir', spool, '--no-backup-dir-shared', '--backup-s3-url', 'https://s3.example.ru/backups',
     '--backup-s3-access-key', KEY, '--backup-s3-secret-key', SECRET]);
   assert.doesNotMatch(onS3.stderr, /must be shared/, 'S3 is shared by every node');
 });

@@ -57,6 +57,10 @@ if (!process.env.OBLAKO_BACKUP_DIR) {
   process.env.OBLAKO_BACKUP_DIR = mkdtempSync(path.join(os.tmpdir(), 'oblako-backups-'));
   tempDirs.push(process.env.OBLAKO_BACKUP_DIR);
 }
+// One machine: its backup folder is "shared" by every server and command of a test on
+// PostgreSQL, where `serve` refuses an undeclared local folder (a test of that refusal says
+// --no-backup-dir-shared).
+if (engine === 'postgres' && !process.env.OBLAKO_BACKUP_DIR_SHARED) process.env.OBLAKO_BACKUP_DIR_SHARED = 'true';
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(sig, () => {
     killLeftovers();
@@ -138,8 +142,6 @@ export async function startServer({ db, args = [], env = {}, testClock = true, j
   const argv = ['serve', '--db', db, '--listen', '127.0.0.1:0'];
   if (testClock) argv.push('--test-clock');
   if (!jobs) argv.push('--no-jobs');
-  // one machine: its backup folder is "shared" by every server a test starts
-  if (engine === 'postgres') argv.push('--backup-dir-shared');
   argv.push(...args);
 
   const proc = spawn(bin, argv, {
