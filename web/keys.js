@@ -77,7 +77,7 @@ export const BUILT_KEYS = {
   'grant_state.*': ['active', 'expired', 'revoked', 'ended'],
   'grant_ended.*': ['employee_removed', 'partner_changed'],
   'close_reason.*': ['closed', 'closed_by_owner', 'closed_by_user', 'idle', 'expired', 'taken_over', 'blocked',
-    'area_deleted', 'grant_expired', 'grant_revoked'],
+    'area_deleted', 'area_updating', 'grant_expired', 'grant_revoked'],
   'history.event_*': ['open', 'close', 'expire'],
   // the server's problem codes (src/base/err.c) and the cabinet's own
   'err.*': ['invalid', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'too_large',

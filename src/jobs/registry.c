@@ -43,6 +43,10 @@ const struct ob_job_def ob_job_defs[] = {
     { "leads", OB_SCHED_INTERVAL, 60, 0,
       "return lead offers not accepted within --lead-accept-days to the pool (the partner is "
       "told), then offer the pool's leads to partners by the lead rules", ob_job_leads_run },
+    { "rollout", OB_SCHED_INTERVAL, 30, 0,
+      "move application roll-outs on: begin the next wave of data areas, start the areas whose "
+      "sessions closed or whose --rollout-deadline-minutes passed, finish what is done",
+      ob_job_rollout_run },
 };
 const int ob_njob_defs = sizeof(ob_job_defs) / sizeof(ob_job_defs[0]);
 
@@ -51,6 +55,7 @@ const struct ob_task_kind ob_task_kinds[] = {
     { "mail.send", false, ob_mail_send_task },
     { "area.create", false, ob_task_area_create },
     { "area.delete", false, ob_task_area_delete },
+    { "area.version", false, ob_task_area_version },
     { "statements.run", false, ob_task_statements_run },
 };
 const int ob_ntask_kinds = sizeof(ob_task_kinds) / sizeof(ob_task_kinds[0]);
