@@ -18,7 +18,7 @@
 static json_t *
 area_json(const struct ob_area *a)
 {
-    return json_pack("{s:I, s:{s:I, s:I, s:s}, s:s, s:{s:s, s:s, s:s}, s:b, s:b, s:s, s:o, "
+    json_t *j = json_pack("{s:I, s:{s:I, s:I, s:s}, s:s, s:{s:s, s:s, s:s}, s:b, s:b, s:s, s:o, "
                      "s:o, s:o, s:o, s:o, s:o, s:i}",
                      "id", (json_int_t)a->id, "subscriber", "id", (json_int_t)a->subscriber,
                      "code", (json_int_t)a->subscriber_code, "name", a->subscriber_name, "name",
@@ -31,6 +31,8 @@ area_json(const struct ob_area *a)
                      a->deleted_at ? ob_api_instant(a->deleted_at) : json_null(), "purge_at",
                      a->purge_at ? ob_api_instant(a->purge_at) : json_null(), "sessions",
                      a->sessions);
+    json_object_set_new(j, "phase", json_string(a->phase));    /* '' or what it is doing */
+    return j;
 }
 
 static int
