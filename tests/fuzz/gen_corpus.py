@@ -48,6 +48,7 @@ PARAMS = {
     ("transfers", "id"): "1", ("distributors", "id"): "1", ("outbox", "id"): "1",
     ("webhooks", "id"): "1", ("deliveries", "d"): "1", ("invitations", "id"): "1",
     ("leads", "id"): "1", ("lead-rules", "id"): "1", ("partners", "partner"): "@PARTNER@",
+    ("versions", "id"): "1", ("rollouts", "id"): "1",
 }
 
 # Integer members naming demo objects.
