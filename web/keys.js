@@ -15,12 +15,13 @@ const APPLICATION_TABS = ['submitted', 'approved', 'rejected'];
 // the provider's audit filter: kinds of action by the part of their name before the dot
 export const AUDIT_GROUPS = ['subscription', 'request', 'transfer', 'area', 'session', 'grant', 'subscriber', 'partner', 'partner_application',
   'member', 'invitation', 'auth', 'person', 'token', 'catalog', 'its', 'leave_reason', 'provider', 'statement', 'distributor',
-  'webhook', 'mail', 'regpage', 'lead', 'lead_rule', 'promotion'];
+  'webhook', 'mail', 'regpage', 'lead', 'lead_rule', 'promotion', 'version', 'rollout'];
 const REQUEST_TABS = ['open', 'applied', 'rejected'];
 // the kinds of events a webhook endpoint may choose (docs/events.md), their names: webhooks.kind.<kind with _>
 export const WEBHOOK_KINDS = ['access.reminder', 'subscription.posted', 'request.decided', 'partner.application_decided',
   'grant.given', 'grant.revoked', 'grant.expired', 'session.limit_reached', 'statement.closed', 'transfer.step', 'member.added', 'member.removed', 'partner.digest', 'webhook.test',
-  'subscriber.registered', 'lead.assigned', 'lead.accepted', 'lead.declined', 'lead.expired'];
+  'subscriber.registered', 'lead.assigned', 'lead.accepted', 'lead.declined', 'lead.expired',
+  'version.published', 'version.released', 'rollout.done'];
 
 export const BUILT_KEYS = {
   // a transfer's step and the current partner's answer (pages/transfers.js, R-TRF-1)

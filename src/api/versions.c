@@ -11,6 +11,7 @@
 #include "base/ctx.h"
 #include "model/areas/area.h"
 #include "model/areas/version.h"
+#include "model/identity/access.h"
 #include "base/banned.h"
 
 static json_t *
@@ -57,9 +58,11 @@ ob_api_versions_create(struct ob_req *req, struct ob_resp *resp)
     int64_t id = 0;
     int rc;
 
-    if ((rc = ob_req_object(req)) != 0 || (rc = ob_api_only_members(req, req->json, "", fields)) ||
-        (rc = ob_req_str(req, "application", 40, true, &app)) != 0 ||
-        (rc = ob_req_str(req, "version", 40, true, &version)) != 0 ||
+    /* who may publish first: a partner is 403 whatever it sends */
+    if ((rc = ob_access_provider(req->ctx, OB_ROLE_ADMIN | OB_ROLE_OPERATOR)) != 0 ||
+        (rc = ob_req_object(req)) != 0 || (rc = ob_api_only_members(req, req->json, "", fields)) ||
+        (rc = ob_req_str(req, "application", 40, false, &app)) != 0 ||
+        (rc = ob_req_str(req, "version", 40, false, &version)) != 0 ||
         (rc = ob_req_str(req, "notes", 2000, false, &notes)) != 0)
         return rc;
     if ((rc = ob_version_publish(req->ctx, app, version, notes, &id)) != 0 ||
@@ -109,8 +112,9 @@ ob_api_areas_version(struct ob_req *req, struct ob_resp *resp)
 
     if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_req_object(req)) != 0 ||
         (rc = ob_api_only_members(req, req->json, "", fields)) != 0 ||
-        (rc = ob_req_str(req, "version", 40, true, &version)) != 0)
+        (rc = ob_req_str(req, "version", 40, false, &version)) != 0)
         return rc;
+    /* required, but who may see the area is checked first: another tenant's is 404 */
     if ((rc = ob_version_install(req->ctx, id, version)) != 0 ||
         (rc = ob_area_get(req->ctx, id, &a)) != 0)
         return rc;

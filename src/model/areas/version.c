@@ -388,7 +388,7 @@ install_tx(struct ob_ctx *ctx, void *arg)
         return ob_err_set(&ctx->err, OB_ECONFLICT, "version.area_busy", "name=%s",
                           in->a.name);
     return ob_audit_with(ctx, in->a.subscriber, "area.version_install", "area", in->a.id,
-                         json_pack("{s:s, s:s, s:s, s:b}", "area", in->a.name, "from",
+                         json_pack("{s:s, s:s, s:s, s:b}", "area", in->a.name, "was",
                                    in->a.version, "version", in->v.version, "test",
                                    !strcmp(in->v.state, "test")),
                          "data area '%s' is being moved from version %s to %s (%d sessions "
@@ -466,7 +466,7 @@ ob_version_done(struct ob_ctx *ctx, int64_t area, int64_t rollout, bool ok, cons
         return changed < 0 ? ob_db_err(ctx, (int)changed) : 0;
     if (ok)
         return ob_audit_with(ctx, sub, "area.version_changed", "area", area,
-                             json_pack("{s:s, s:s, s:s}", "area", name, "from", from, "version",
+                             json_pack("{s:s, s:s, s:s}", "area", name, "was", from, "version",
                                        version ? version : ""),
                              "data area '%s' moved from version %s to %s", name, from,
                              version ? version : "");
