@@ -93,7 +93,10 @@ ob_task_area_version(struct ob_ctx *ctx, const char *node, const struct ob_task 
             json_decref(p);
             return OB_EUNAVAIL;
         }
-        d.reason = ans.error;
+        /* what people read on the roll-out page: the backend's own words when it gave them */
+        d.reason = json_string_value(json_object_get(ans.json, "detail"));
+        if (!d.reason || !*d.reason)
+            d.reason = ans.error;
     }
     rc = ob_db_tx(ctx, OB_DB_WRITE, done_tx, &d);
     if (rc != 0)

@@ -1,0 +1,133 @@
+// The provider's «Версии приложений» and «Обновление баз» and the client's test area in a real
+// browser, in Russian at 1366 and 390 px (issue 15, item 7): the provider publishes a test
+// release; the client's owner moves its test area to it from «Информационные базы» and sees the
+// new version; the provider releases it, and the roll-out's page shows the bar, the counts per
+// status and a failure with the backend's reason (a working area whose update the proxy-less
+// backend cannot do: its version is broken). Screenshots go to build/screenshots/<engine>-versions-*.png.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, openPage, shot, signIn } from './lib/browser.js';
+import { setup, newPartner } from './lib/accounts.js';
+import { newClient, readyArea, SECRET, APPS } from './lib/areas.js';
+import { startCashbook } from './lib/app.js';
+import { expect } from './lib/expect.js';
+import { eventually } from './lib/wait.js';
+
+let browser;
+let ctx;
+let cb;
+let c;
+let T;
+
+before(async () => {
+  const [b, s] = await Promise.allSettled([launchBrowser(), setup('versions-browser')]);
+  browser = b.value;
+  ctx = s.value;
+  if (b.status === 'rejected' || s.status === 'rejected') throw b.reason || s.reason;
+  cb = await startCashbook({ oblakoUrl: ctx.s.url, secret: SECRET, args: ['--versions', '1.0.0,1.1.0'] });
+  for (const code of APPS) {
+    expect(await ctx.admin.patch(`/api/v1/applications/${code}`, { backend_url: cb.url, backend_secret: SECRET }), 200);
+  }
+  expect(await ctx.admin.patch('/api/v1/me', { lang: 'ru' }), 200);
+  const P = await newPartner(ctx, { name: 'ООО «Альфа Софт»', lang: 'ru' });
+  c = await newClient(ctx, P, 'ООО «Ромашка»');
+  expect(await c.owner.patch('/api/v1/me', { lang: 'ru' }), 200);
+  await readyArea(c.owner, c.id, 'Основная');
+  await readyArea(c.owner, c.id, 'Филиал');
+  T = await readyArea(c.owner, c.id, 'Проверка доработок', 'accounting', true);
+});
+
+after(async () => {
+  await browser?.close();
+  await cb?.stop();
+  if (ctx) assert.equal(await ctx.s.stop(), 0);
+});
+
+const noEnglish = async (page) => {
+  const text = await page.locator('main').innerText();
+  for (const w of ['pending', 'updating', 'updated', 'failed', 'running', 'released', 'test']) {
+    assert.ok(!new RegExp(`\\b${w}\\b`).test(text), `English "${w}" on a Russian page: ${text}`);
+  }
+};
+
+test('the provider publishes a test release; the client moves its test area to it', async () => {
+  const page = await openPage(browser, ctx.s.url, { locale: 'ru-RU', width: 1366, height: 860 });
+  await signIn(page, ctx.env.email, ctx.env.password);
+  await page.getByRole('link', { name: 'Версии приложений' }).click();
+  await page.getByRole('heading', { name: 'Версии приложений', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Опубликовать тестовый релиз' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.locator('select[name=application]').selectOption('accounting');
+  await dialog.locator('input[name=version]').fill('1.1.0');
+  await dialog.locator('textarea[name=notes]').fill('Новый отчёт о движении денег');
+  await dialog.getByRole('button', { name: 'Опубликовать тестовый релиз' }).click();
+  await page.getByText('Тестовый релиз опубликован').waitFor();
+  await page.locator('td', { hasText: '1.1.0' }).first().waitFor();
+  await page.getByText('Тестовый релиз', { exact: true }).first().waitFor();
+  await noEnglish(page);
+  await shot(page, 'versions-list-1366');
+  assert.deepEqual(page.problems, []);
+
+  const owner = await openPage(browser, ctx.s.url, { locale: 'ru-RU', width: 1366, height: 860 });
+  await signIn(owner, c.email, 'a-good-password-1');
+  await owner.goto('/areas');
+  const row = owner.locator('tr', { hasText: 'Проверка доработок' });
+  await row.getByRole('button', { name: 'Сменить версию' }).click();
+  const d = owner.getByRole('dialog');
+  await d.locator('select[name=version]').selectOption('1.1.0');
+  await d.getByRole('button', { name: 'Обновить базу' }).click();
+  await owner.getByText('База «Проверка доработок» обновлена до версии 1.1.0').waitFor({ timeout: 20_000 });
+  await row.getByText('версия 1.1.0').waitFor();
+  // the working areas offer no change: a test release is for test areas
+  assert.equal(await owner.locator('tr', { hasText: 'Основная' }).getByRole('button', { name: 'Сменить версию' }).count(), 0);
+  await shot(owner, 'versions-areas-1366');
+  assert.deepEqual(owner.problems, []);
+  await owner.context().close();
+  await page.context().close();
+});
+
+test('the release rolls out; the roll-out page shows the bar, the counts and a failure with its reason', async () => {
+  // a version the cash book cannot install: its areas fail with the backend's reason
+  const broken = await ctx.admin.post('/api/v1/versions', { application: 'accounting', version: '1.2.0' });
+  expect(broken, 201);
+  const v = (await ctx.admin.get('/api/v1/versions?application=accounting')).body.items.find((x) => x.version === '1.1.0');
+  for (const width of [1366, 390]) {
+    const page = await openPage(browser, ctx.s.url, { locale: 'ru-RU', width, height: 860 });
+    await signIn(page, ctx.env.email, ctx.env.password);
+    if (width === 1366) {
+      await page.goto('/versions');
+      const row = page.locator('tr', { hasText: '1.1.0' });
+      await row.getByRole('button', { name: 'Выпустить' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Выпустить' }).click();
+      await page.getByText('Версия выпущена, обновление баз началось').waitFor();
+      const r = (await ctx.admin.get('/api/v1/rollouts')).body.items[0];
+      assert.equal(r.version, '1.1.0');
+      // the roll-out of 1.1.0 runs: its areas are updated
+      await ctx.s.fetch('/api/v1/test/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ names: ['rollout'] }) });
+      await eventually(async () => (await ctx.admin.get(`/api/v1/rollouts/${r.id}`)).body.counts.updated === 2, { what: 'both working areas updated' });
+      await ctx.s.fetch('/api/v1/test/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ names: ['rollout'] }) });
+      // then 1.2.0, which the backend lacks
+      expect(await ctx.admin.post(`/api/v1/versions/${broken.body.id}/release`), 200);
+      await ctx.s.fetch('/api/v1/test/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ names: ['rollout'] }) });
+      const r2 = (await ctx.admin.get('/api/v1/rollouts')).body.items[0];
+      await eventually(async () => (await ctx.admin.get(`/api/v1/rollouts/${r2.id}`)).body.counts.failed === 3, { what: 'three failed' });
+      await page.goto('/versions');
+      await page.locator('a', { hasText: 'Ход обновления' }).first().waitFor();
+    }
+    const r2 = (await ctx.admin.get('/api/v1/rollouts')).body.items[0];
+    await page.goto(`/versions/rollouts/${r2.id}`);
+    await page.getByRole('heading', { name: 'Обновление «Бухгалтерия предприятия» до версии 1.2.0' }).waitFor();
+    await page.getByRole('progressbar').waitFor();
+    await page.locator('.ro-count-failed .ro-count-n', { hasText: '3' }).waitFor();
+    await page.getByText('Ответ сервера приложения:').first().waitFor();
+    await page.getByText("version '1.2.0' is not installed on this server", { exact: true }).first().waitFor();
+    await page.getByRole('button', { name: 'Повторить для 3 баз' }).waitFor();
+    await noEnglish(page);
+    await shot(page, `versions-rollout-${width}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  }
+  assert.equal(v.state, 'test');
+});
