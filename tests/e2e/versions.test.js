@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, newPartner, newEmployee, audits } from './lib/accounts.js';
-import { newClient, readyArea, signed, launchParams, SECRET, APPS } from './lib/areas.js';
+import { newClient, settled, signed, launchParams, SECRET, APPS } from './lib/areas.js';
 import { startCashbook, sign } from './lib/app.js';
 import { query } from './lib/db.js';
 import { expect } from './lib/expect.js';
@@ -30,8 +30,16 @@ before(async () => {
   P = await newPartner(ctx);
   Q = await newPartner(ctx);
   c = await newClient(ctx, P);
-  for (const name of ['Первая', 'Вторая', 'Третья']) W.push(await readyArea(c.owner, c.id, name));
-  T = await readyArea(c.owner, c.id, 'Тестовая', 'accounting', true);
+  // made together: the runner creates them in one pass
+  const made = [];
+  for (const [name, test] of [['Первая', false], ['Вторая', false], ['Третья', false], ['Тестовая', true]]) {
+    const r = await c.owner.post('/api/v1/areas', { subscriber: c.id, name, application: 'accounting', test });
+    expect(r, 201);
+    made.push(r.body.id);
+  }
+  for (const id of made) assert.equal((await settled(c.owner, id)).state, 'ready');
+  W = await Promise.all(made.slice(0, 3).map(async (id) => (await c.owner.get(`/api/v1/areas/${id}`)).body));
+  T = (await c.owner.get(`/api/v1/areas/${made[3]}`)).body;
 });
 after(async () => {
   await cb?.stop();

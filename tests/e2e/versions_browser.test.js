@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, openPage, shot, signIn } from './lib/browser.js';
 import { setup, newPartner } from './lib/accounts.js';
-import { newClient, readyArea, SECRET, APPS } from './lib/areas.js';
+import { newClient, settled, SECRET, APPS } from './lib/areas.js';
 import { startCashbook } from './lib/app.js';
 import { expect } from './lib/expect.js';
 import { eventually } from './lib/wait.js';
@@ -17,7 +17,6 @@ let browser;
 let ctx;
 let cb;
 let c;
-let T;
 
 before(async () => {
   const [b, s] = await Promise.allSettled([launchBrowser(), setup('versions-browser')]);
@@ -32,9 +31,13 @@ before(async () => {
   const P = await newPartner(ctx, { name: 'ООО «Альфа Софт»', lang: 'ru' });
   c = await newClient(ctx, P, 'ООО «Ромашка»');
   expect(await c.owner.patch('/api/v1/me', { lang: 'ru' }), 200);
-  await readyArea(c.owner, c.id, 'Основная');
-  await readyArea(c.owner, c.id, 'Филиал');
-  T = await readyArea(c.owner, c.id, 'Проверка доработок', 'accounting', true);
+  const made = [];
+  for (const [name, test] of [['Основная', false], ['Филиал', false], ['Проверка доработок', true]]) {
+    const r = await c.owner.post('/api/v1/areas', { subscriber: c.id, name, application: 'accounting', test });
+    expect(r, 201);
+    made.push(r.body.id);
+  }
+  for (const id of made) assert.equal((await settled(c.owner, id)).state, 'ready');
 });
 
 after(async () => {
