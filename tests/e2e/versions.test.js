@@ -118,9 +118,20 @@ test('a test release goes into test areas only, by the client or its serving par
   // the session open in it is closed; two requests at once move it once
   const s = await c.owner.post('/api/v1/sessions', { area: T.id });
   expect(s, 201);
+  // an operator removed from the partner is no longer related to the client: 404
+  const gone = await newEmployee(ctx, P, ['operator']);
+  assert.ok((await P.owner.del(`/api/v1/partners/${P.id}/employees/${gone.person}`)).status < 300);
+  expect(await gone.client.put(`/api/v1/areas/${T.id}/version`, { version: '1.1.0' }), 404, 'not_found');
+  // an operator's API token may (a partner's script checks its customisation on the test
+  // release); with the owner at the same moment, one of the two moves it
   const operator = await newEmployee(ctx, P, ['operator']);
+  const tok = await operator.client.post('/api/v1/tokens', { account: P.id, roles: 'operator', name: 'CI' });
+  expect(tok, 201);
   const both = await Promise.all([
-    operator.client.put(`/api/v1/areas/${T.id}/version`, { version: '1.1.0' }),
+    ctx.s.fetch(`/api/v1/areas/${T.id}/version`, {
+      method: 'PUT', headers: { authorization: `Bearer ${tok.body.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: '1.1.0' }),
+    }).then(async (r) => ({ status: r.status, body: await r.json() })),
     c.owner.put(`/api/v1/areas/${T.id}/version`, { version: '1.1.0' }),
   ]);
   assert.deepEqual(both.map((r) => r.status).sort(), [202, 409], JSON.stringify(both.map((r) => r.body)));
@@ -169,22 +180,32 @@ test('the release rolls out in waves; an open session delays its area until the 
   await jobs('rollout');
   assert.equal((await area(W[2].id)).version, '1.0.0');
   assert.equal((await beat()).status, 200);
-  // pausing stops the starts; resuming goes on
-  expect(await ctx.admin.post(`/api/v1/rollouts/${R.id}/pause`), 200);
-  expect(await ctx.admin.post(`/api/v1/rollouts/${R.id}/pause`), 409);
-  // past the deadline, the window kept alive by its heartbeats (the idle time is shorter)
-  for (let i = 0; i < 8; i++) {
+  // the deadline's edge, the window kept alive by its heartbeats (the idle time is shorter):
+  // a second before it the area still waits
+  const deadline = Date.parse(h.body.update_at);
+  const clockNow = async () => Date.parse((await ctx.s.fetch('/api/v1/test/clock').then((x) => x.json())).now);
+  while (await clockNow() + 240_000 < deadline - 2000) {
     await clockBy(4 * 60);
     assert.equal((await beat()).status, 200);
   }
+  await clockBy((deadline - 2000 - await clockNow()) / 1000);
   await ctx.admin.login(ctx.env.email, ctx.env.password);
   await c.owner.login(c.email, 'a-good-password-1');
   await P.owner.login(P.email, 'a-good-password-1');
   await jobs('rollout');
-  assert.equal((await beat()).status, 200, 'paused: the window is left open');
+  assert.equal((await beat()).body.warning, 'update', 'two seconds before the deadline it waits');
+  // pausing stops the starts, even at the deadline; resuming goes on
+  expect(await ctx.admin.post(`/api/v1/rollouts/${R.id}/pause`), 200);
+  expect(await ctx.admin.post(`/api/v1/rollouts/${R.id}/pause`), 409);
+  await clockBy((deadline - await clockNow()) / 1000);
+  await jobs('rollout');
+  const paused = await beat();
+  assert.equal(paused.status, 200, 'paused: the window is left open');
+  assert.equal(paused.body.warning, undefined, 'a paused roll-out warns nobody');
   expect(await ctx.admin.post(`/api/v1/rollouts/${R.id}/resume`), 200);
   await jobs('rollout');
-  // past the deadline: the window is closed and the area updated
+  // at the deadline (--rollout-deadline-minutes after the wave reached it): the window is closed
+  // and the area updated
   assert.equal((await beat()).status, 409);
   await eventually(async () => { assert.equal((await area(W[0].id)).version, '1.1.0'); return true; }, { what: 'W0 updated' });
   await jobs('rollout');  // wave 2
@@ -198,22 +219,24 @@ test('the release rolls out in waves; an open session delays its area until the 
   assert.equal(query(ctx.db, "SELECT COUNT(*) FROM areas WHERE phase <> ''")[0][0], '0');
 });
 
-test("a broken version fails with the backend's reason and leaves the areas as they were; a retry queues them again", async () => {
+test("a broken version fails with the backend's reason and leaves the areas as they were; a deleted area leaves the roll-out; a retry queues the failed again", async () => {
   const p = await ctx.admin.post('/api/v1/versions', { application: 'accounting', version: '1.2.0-broken' });
   expect(p, 201);
   const rel = await ctx.admin.post(`/api/v1/versions/${p.body.id}/release`);
   expect(rel, 200);
   const id = rel.body.id;
   assert.equal(rel.body.counts.total, 4);
+  // the third area goes to the bin before its wave (the second) reaches it
+  expect(await c.owner.del(`/api/v1/areas/${W[2].id}?confirm=${encodeURIComponent(W[2].name)}`), 200);
   const rollout = async () => (await ctx.admin.get(`/api/v1/rollouts/${id}`)).body;
-  for (const failed of [2, 4]) {
+  for (const failed of [2, 3]) {
     await jobs('rollout');
     await eventually(async () => { assert.equal((await rollout()).counts.failed, failed); return true; }, { what: `${failed} failed` });
   }
   await jobs('rollout');
   let r = await rollout();
   assert.equal(r.state, 'done');
-  assert.deepEqual(r.counts, { total: 4, pending: 0, waiting: 0, updating: 0, updated: 0, failed: 4 });
+  assert.deepEqual(r.counts, { total: 3, pending: 0, waiting: 0, updating: 0, updated: 0, failed: 3 });
   const failed = (await ctx.admin.get(`/api/v1/rollouts/${id}/areas?state=failed&limit=2`)).body;
   assert.equal(failed.items.length, 2);
   assert.ok(failed.next, 'the list pages by cursor');
@@ -224,8 +247,8 @@ test("a broken version fails with the backend's reason and leaves the areas as t
   expect(await ctx.admin.post(`/api/v1/rollouts/${id}/retry`), 200);
   r = await rollout();
   assert.equal(r.state, 'running');
-  assert.deepEqual([r.counts.pending, r.counts.failed], [4, 0]);
+  assert.deepEqual([r.counts.pending, r.counts.failed], [3, 0]);
   expect(await ctx.admin.post(`/api/v1/rollouts/${id}/retry`), 409);
-  assert.equal(audits(ctx.db, 'area.version_failed').length, 4);
+  assert.equal(audits(ctx.db, 'area.version_failed').length, 3);
   assert.equal(audits(ctx.db, 'rollout.retried').length, 1);
 });

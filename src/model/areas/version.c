@@ -841,13 +841,10 @@ start_row(struct ob_ctx *ctx, struct step *s, const struct due *d)
     int closed = 0, rc;
 
     if (strcmp(d->state, "ready")) {
-        changed = ob_db_run(ctx->db,
-                            "UPDATE rollout_areas SET state = 'failed', reason = ?, "
-                            "finished_at = ? WHERE rollout_id = ? AND area_id = ?",
-                            "tiii",
-                            ob_arena_printf(&ctx->arena, "the data area is %s, not ready",
-                                            d->state),
-                            now, s->r.id, d->area);
+        /* deleted (in the bin or gone) since the roll-out began: no longer one of its areas; a
+           restored one keeps its version until the next roll-out (docs/decisions.md) */
+        changed = ob_db_run(ctx->db, "DELETE FROM rollout_areas WHERE rollout_id = ? AND area_id = ?",
+                            "ii", s->r.id, d->area);
         return changed < 0 ? ob_db_err(ctx, (int)changed) : 0;
     }
     if (*d->phase)
