@@ -18,6 +18,7 @@ let browser;
 let ctx;
 let cb;
 let c;
+let P;
 let provider;   // the provider's page, signed in
 
 before(async () => {
@@ -30,7 +31,7 @@ before(async () => {
     expect(await ctx.admin.patch(`/api/v1/applications/${code}`, { backend_url: cb.url, backend_secret: SECRET }), 200);
   }
   expect(await ctx.admin.patch('/api/v1/me', { lang: 'ru' }), 200);
-  const P = await newPartner(ctx, { name: 'ООО «Альфа Софт»', lang: 'ru' });
+  P = await newPartner(ctx, { name: 'ООО «Альфа Софт»', lang: 'ru' });
   c = await newClient(ctx, P, 'ООО «Ромашка»');
   expect(await c.owner.patch('/api/v1/me', { lang: 'ru' }), 200);
   const made = [];
@@ -92,6 +93,18 @@ test('the provider publishes a test release; the client moves its test area to i
   await shot(owner, 'versions-areas-1366');
   assert.deepEqual(owner.problems, []);
   await owner.context().close();
+  // the serving partner's owner sees each area's version on the client's page, and may move
+  // the test area (its operators too: the API test tries them)
+  const partner = await openPage(browser, ctx.s.url, { locale: 'ru-RU', width: 390, height: 860 });
+  await signIn(partner, P.email, 'a-good-password-1');
+  await partner.goto(`/subscribers/${c.id}`);
+  const tr = partner.locator('tr', { hasText: 'Проверка доработок' });
+  await tr.getByText('версия 1.1.0').waitFor();
+  await tr.getByRole('button', { name: 'Сменить версию' }).waitFor();
+  assert.equal(await partner.locator('tr', { hasText: 'Филиал' }).getByRole('button', { name: 'Сменить версию' }).count(), 0);
+  await shot(partner, 'versions-partner-390');
+  assert.deepEqual(partner.problems, []);
+  await partner.context().close();
   provider = page;
 });
 

@@ -341,7 +341,7 @@ async function createArea(acc, done) {
 /** Move a test area to a test release (or back to a released version) of its
  * application: the partner guide's «проверять доработку, не дожидаясь
  * публикации новой версии». Its open windows are closed. */
-async function changeVersion(a, done) {
+export async function changeVersion(a, done) {
   let versions;
   try {
     versions = (await get(`/api/v1/versions?application=${encodeURIComponent(a.application.code)}&limit=50`)).items
