@@ -896,6 +896,9 @@ step_tx(struct ob_ctx *ctx, void *arg)
         return rc;
     if (strcmp(s->r.state, "running"))
         return 0;
+    /* a wave has at most wave_size rows pending or updating, and no row of an earlier wave is */
+    s->cap = (int)(s->r.wave_size > 0 && s->r.wave_size < WAVE_MAX ? s->r.wave_size : WAVE_MAX);
+    s->rows = ob_arena_alloc(&ctx->arena, sizeof(*s->rows) * (size_t)s->cap);
     if ((rc = end_lost(ctx, s)) != 0)
         return rc;
     rc = ob_db_get_int(ctx->db, &busy,
@@ -969,8 +972,6 @@ ob_rollout_step(struct ob_ctx *ctx, int *started, int *waiting)
     for (int64_t i = 1; i <= ids[0]; i++) {
         memset(&s, 0, sizeof(s));
         s.r.id = ids[i];
-        s.cap = WAVE_MAX;
-        s.rows = ob_arena_alloc(&ctx->arena, sizeof(*s.rows) * WAVE_MAX);
         if ((rc = ob_db_tx(ctx, OB_DB_WRITE, step_tx, &s)) != 0)
             return rc;
         *started += s.started;
