@@ -61,9 +61,19 @@ after(async () => {
   proxy?.close();
 });
 
-const jobs = (names) => s.fetch('/api/v1/test/jobs', {
-  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ names }),
-}).then(async (r) => { assert.equal(r.status, 200, await r.text()); });
+/** Runs the jobs now. The server's own runner may hold a job's lease for a moment (it runs the
+ * same jobs on its schedule): then again, shortly. */
+async function jobs(...names) {
+  for (let i = 0; ; i++) {
+    const r = await s.fetch('/api/v1/test/jobs', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ names }),
+    });
+    const text = await r.text();
+    if (r.status === 200) return;
+    assert.ok(r.status === 409 && text.includes('job.running_elsewhere') && i < 100, `${r.status} ${text}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
 
 test('R-OPS-3: kill -9 mid-wave; after the restart the wave goes on and no area stays updating', async () => {
   const P = await newPartner(ctx);
@@ -80,7 +90,7 @@ test('R-OPS-3: kill -9 mid-wave; after the restart the wave goes on and no area 
   const rel = await admin.post(`/api/v1/versions/${v.body.id}/release`);
   expect(rel, 200);
   const R = rel.body.id;
-  await jobs(['rollout']);
+  await jobs('rollout');
   // the runner is inside a held call: the progress shows the wave under way
   await eventually(() => query(ctx.db, "SELECT COUNT(*) FROM tasks WHERE kind = 'area.version' AND state = 'running'")[0][0] === '1',
     { what: 'a version change under way', interval: 20 });
@@ -102,9 +112,9 @@ test('R-OPS-3: kill -9 mid-wave; after the restart the wave goes on and no area 
   expect(await owner.login(c.email, 'a-good-password-1'), 200);
   const counts = async () => (await admin.get(`/api/v1/rollouts/${R}`)).body;
   await eventually(async () => (await counts()).counts.updated === 3, { what: 'wave 1 finished after the restart' });
-  await jobs(['rollout']);
+  await jobs('rollout');
   await eventually(async () => (await counts()).counts.updated === AREAS, { what: 'wave 2 finished' });
-  await jobs(['rollout']);
+  await jobs('rollout');
   const done = await counts();
   assert.equal(done.state, 'done');
   assert.deepEqual(done.counts, { total: AREAS, pending: 0, waiting: 0, updating: 0, updated: AREAS, failed: 0 });

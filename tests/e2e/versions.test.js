@@ -46,9 +46,19 @@ after(async () => {
   await ctx?.s.stop();
 });
 
-const jobs = (...names) => ctx.s.fetch('/api/v1/test/jobs', {
-  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ names }),
-}).then(async (r) => { assert.equal(r.status, 200, await r.text()); });
+/** Runs the jobs now. The server's own runner may hold a job's lease for a moment (it runs the
+ * same jobs on its schedule): then again, shortly. */
+async function jobs(...names) {
+  for (let i = 0; ; i++) {
+    const r = await ctx.s.fetch('/api/v1/test/jobs', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ names }),
+    });
+    const text = await r.text();
+    if (r.status === 200) return;
+    assert.ok(r.status === 409 && text.includes('job.running_elsewhere') && i < 100, `${r.status} ${text}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
 
 async function clockBy(seconds) {
   const now = await ctx.s.fetch('/api/v1/test/clock').then((r) => r.json());

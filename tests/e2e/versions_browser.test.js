@@ -49,9 +49,19 @@ after(async () => {
   if (ctx) assert.equal(await ctx.s.stop(), 0);
 });
 
-const jobs = () => ctx.s.fetch('/api/v1/test/jobs', {
-  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ names: ['rollout'] }),
-}).then((r) => assert.equal(r.status, 200));
+/** Runs the jobs now. The server's own runner may hold a job's lease for a moment (it runs the
+ * same jobs on its schedule): then again, shortly. */
+async function jobs(...names) {
+  for (let i = 0; ; i++) {
+    const r = await ctx.s.fetch('/api/v1/test/jobs', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ names }),
+    });
+    const text = await r.text();
+    if (r.status === 200) return;
+    assert.ok(r.status === 409 && text.includes('job.running_elsewhere') && i < 100, `${r.status} ${text}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
 
 const noEnglish = async (page) => {
   const text = await page.locator('main').innerText();
@@ -122,7 +132,7 @@ test('the release rolls out; the roll-out page shows the bar, the counts and a f
   await page.getByText('Версия выпущена, обновление баз началось').waitFor();
   const r = (await ctx.admin.get('/api/v1/rollouts')).body.items[0];
   assert.deepEqual([r.version, r.counts.total], ['1.1.0', 2]);
-  await jobs();
+  await jobs('rollout');
   await eventually(async () => (await ctx.admin.get(`/api/v1/rollouts/${r.id}`)).body.counts.failed === 1, { what: 'one failed' });
   await page.locator('a', { hasText: 'Ход обновления' }).first().click();
   await page.getByRole('heading', { name: 'Обновление «Бухгалтерия предприятия» до версии 1.1.0' }).waitFor();
