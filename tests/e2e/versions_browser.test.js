@@ -2,7 +2,8 @@
 // browser, in Russian at 1366 and 390 px (issue 15, item 7): the provider publishes a test
 // release; the client's owner moves its test area to it from «Информационные базы» and sees the
 // new version; the provider releases it, and the roll-out's page shows the bar, the counts per
-// status and a failure with the backend's reason (a working area the cash book lost answers 404).
+// status (an area waiting for its open window, which shows the update warning) and a failure
+// with the backend's reason (a working area the cash book lost answers 404).
 // Screenshots go to build/screenshots/<engine>-versions-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +23,7 @@ let P;
 let provider;   // the provider's page, signed in
 
 before(async () => {
-  const [b, s] = await Promise.allSettled([launchBrowser(), setup('versions-browser')]);
+  const [b, s] = await Promise.allSettled([launchBrowser(), setup('versions-browser', { args: ['--app-idle-seconds', '30'] })]);
   browser = b.value;
   ctx = s.value;
   if (b.status === 'rejected' || s.status === 'rejected') throw b.reason || s.reason;
@@ -125,6 +126,14 @@ test('the release rolls out; the roll-out page shows the bar, the counts and a f
   const key = query(ctx.db, `SELECT area_key FROM areas WHERE id = ${lost.id}`)[0][0];
   const path = `/oblako/areas/${key}`;
   assert.equal((await fetch(cb.url + path, { method: 'DELETE', headers: sign(SECRET, 'accounting', 'DELETE', path) })).status, 204);
+  // a window of «Основная» is open in the cash book: its wave will wait for it, and warn it
+  const main = (await c.owner.get(`/api/v1/areas?subscriber=${c.id}`)).body.items.find((a) => a.name === 'Основная');
+  const o = await c.owner.post('/api/v1/sessions', { area: main.id });
+  expect(o, 201);
+  const app = await openPage(browser, cb.url, { locale: 'ru-RU', width: 1366, height: 700 });
+  await app.goto(o.body.launch_url);
+  await app.locator('#state', { hasText: 'сеанс открыт' }).waitFor();
+  assert.equal(await app.locator('#banner').isVisible(), false);
   const page = provider;    // signed in by the test above
   await page.goto('/versions');
   await page.locator('tr', { hasText: '1.1.0' }).getByRole('button', { name: 'Выпустить' }).click();
@@ -134,11 +143,19 @@ test('the release rolls out; the roll-out page shows the bar, the counts and a f
   assert.deepEqual([r.version, r.counts.total], ['1.1.0', 2]);
   await jobs('rollout');
   await eventually(async () => (await ctx.admin.get(`/api/v1/rollouts/${r.id}`)).body.counts.failed === 1, { what: 'one failed' });
+  // the application window shows the warning its next heartbeat brings (every 6 s with the
+  // server's --app-idle-seconds 30)
+  const warned = app.locator('#banner', { hasText: 'Приложение будет обновлено в' });
+  await warned.waitFor({ timeout: 15_000 });
+  assert.match(await warned.innerText(), /обновлено в \d\d:\d\d: сеанс будет закрыт/);
+  await shot(app, 'versions-app-warning');
+  assert.deepEqual(app.problems, []);
+  await app.context().close();
   await page.locator('a', { hasText: 'Ход обновления' }).first().click();
   await page.getByRole('heading', { name: 'Обновление «Бухгалтерия предприятия» до версии 1.1.0' }).waitFor();
   await page.getByRole('progressbar').waitFor();
   await page.locator('.ro-count-failed .ro-count-n', { hasText: '1' }).waitFor();
-  await page.locator('.ro-count-updated .ro-count-n', { hasText: '1' }).waitFor();
+  await page.locator('.ro-count-waiting .ro-count-n', { hasText: '1' }).waitFor();
   await page.getByText('Ответ сервера приложения:').first().waitFor();
   await page.getByText(`area '${key}' is not on this server`, { exact: true }).waitFor();
   await page.getByRole('button', { name: 'Повторить для 1 базы' }).waitFor();
