@@ -161,17 +161,22 @@ ob_api_rollouts_get(struct ob_req *req, struct ob_resp *resp)
 static int
 rollout_area_row(const struct ob_rollout_area *a, void *arg)
 {
-    return ob_list_add(
-        arg, a->area,
-        json_pack("{s:I, s:s, s:b, s:{s:I, s:I, s:s}, s:s, s:o, s:s, s:I, s:o, s:o, s:o}", "id",
-                  (json_int_t)a->area, "name", a->area_name, "test", a->test, "subscriber", "id",
-                  (json_int_t)a->subscriber, "code", (json_int_t)a->subscriber_code, "name",
-                  a->subscriber_name, "state", a->state, "reason",
-                  *a->reason ? json_string(a->reason) : json_null(), "from_version",
-                  a->from_version, "wave", (json_int_t)a->wave, "update_at",
-                  a->update_at ? ob_api_instant(a->update_at) : json_null(), "started_at",
-                  a->started_at ? ob_api_instant(a->started_at) : json_null(), "finished_at",
-                  a->finished_at ? ob_api_instant(a->finished_at) : json_null()));
+    json_t *j = json_pack(
+        "{s:I, s:s, s:b, s:{s:I, s:I, s:s}, s:s, s:o, s:s, s:I, s:o, s:o, s:o}", "id",
+        (json_int_t)a->area, "name", a->area_name, "test", a->test, "subscriber", "id",
+        (json_int_t)a->subscriber, "code", (json_int_t)a->subscriber_code, "name",
+        a->subscriber_name, "state", a->state, "reason",
+        *a->reason ? json_string(a->reason) : json_null(), "from_version", a->from_version, "wave",
+        (json_int_t)a->wave, "update_at", a->update_at ? ob_api_instant(a->update_at) : json_null(),
+        "started_at", a->started_at ? ob_api_instant(a->started_at) : json_null(), "finished_at",
+        a->finished_at ? ob_api_instant(a->finished_at) : json_null());
+
+    /* updating and retried: the backend failed or did not answer; shown while it is tried again */
+    json_object_set_new(j, "retry",
+                        *a->last_error ? json_pack("{s:i, s:s}", "attempts", a->attempts, "error",
+                                                   a->last_error)
+                                       : json_null());
+    return ob_list_add(arg, a->area, j);
 }
 
 int

@@ -3,8 +3,9 @@
 // killed while its runner waits for the backend: the roll-out's progress shows the wave under
 // way (areas 'updating', their phase set) just before the kill. After the restart the wave goes
 // on: the queued changes run, the one the dead runner held is claimed again once its lease is
-// over (set back here instead of waiting the two minutes), the next wave follows, and no area is
-// left 'updating'; every area is at the new version in Oblako and in the cash book.
+// over (set back here instead of waiting the two minutes), a backend answering 500 is retried
+// with back-off and shown meanwhile, the next wave follows, and no area is left 'updating'; every
+// area is at the new version in Oblako and in the cash book.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -18,6 +19,7 @@ import { expect } from './lib/expect.js';
 import { eventually } from './lib/wait.js';
 
 let holdMs = 1000;          // how long the proxy holds a version change (0 after the kill)
+let fail500 = 0;            // version changes the proxy answers 500 to, as a broken backend
 const AREAS = 5;            // two waves of --rollout-wave 3
 const ARGS = ['--rollout-wave', '3'];
 
@@ -45,7 +47,11 @@ before(async () => {
         up.on('error', () => { res.writeHead(502); res.end(); });
         up.end(Buffer.concat(chunks));
       };
-      if (req.method === 'PUT' && req.url.endsWith('/version') && holdMs) setTimeout(forward, holdMs);
+      if (req.method === 'PUT' && req.url.endsWith('/version') && fail500 > 0) {
+        fail500--;
+        res.writeHead(500, { 'content-type': 'application/problem+json' });
+        res.end(JSON.stringify({ status: 500, detail: 'internal error; see the server log' }));
+      } else if (req.method === 'PUT' && req.url.endsWith('/version') && holdMs) setTimeout(forward, holdMs);
       else forward();
     });
   });
@@ -102,6 +108,7 @@ test('R-OPS-3: kill -9 mid-wave; after the restart the wave goes on and no area 
   expect(await c.owner.post('/api/v1/sessions', { area: busy[0].id }), 409);
   assert.equal(await s.stop('SIGKILL'), 137);
   holdMs = 0;
+  fail500 = 1;    // the backend fails the first change after the restart: retried, and shown
 
   // the lease of the killed runner's task is over (two minutes of real time, moved here)
   raw(ctx.db, "UPDATE tasks SET locked_until = 0 WHERE state = 'running'");
@@ -111,6 +118,10 @@ test('R-OPS-3: kill -9 mid-wave; after the restart the wave goes on and no area 
   const owner = new Client(s);
   expect(await owner.login(c.email, 'a-good-password-1'), 200);
   const counts = async () => (await admin.get(`/api/v1/rollouts/${R}`)).body;
+  const retried = await eventually(async () => (await admin.get(`/api/v1/rollouts/${R}/areas?state=updating`)).body.items.find((x) => x.retry),
+    { what: 'the failed change shown while it is retried', interval: 20 });
+  assert.equal(retried.retry.error, 'the backend answered 500: internal error; see the server log');
+  assert.ok(retried.retry.attempts >= 1);
   await eventually(async () => (await counts()).counts.updated === 3, { what: 'wave 1 finished after the restart' });
   await jobs('rollout');
   await eventually(async () => (await counts()).counts.updated === AREAS, { what: 'wave 2 finished' });

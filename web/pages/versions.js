@@ -146,6 +146,8 @@ function areaState(x) {
   const tone = { updated: 'ok', failed: 'bad', updating: 'info', waiting: 'warn', pending: 'muted' }[key];
   return h('span', {}, badge(key, { tone, label: t(`rollout.area_${key}`) }),
     key === 'waiting' ? h('span', { class: 'cell-sub muted nowrap', text: t('rollout.update_at', { at: fmtDateTime(x.update_at) }) }) : null,
+    x.retry ? h('span', { class: 'cell-sub muted' }, h('span', { text: `${t('rollout.retrying', { n: x.retry.attempts })} ` }),
+      h('span', { class: 'mono', text: x.retry.error })) : null,
     x.reason ? h('span', { class: 'cell-sub reason-bad' }, h('span', { text: `${t('rollout.backend_said')} ` }), h('span', { class: 'mono', text: x.reason })) : null);
 }
 

@@ -611,6 +611,8 @@ rollout_area_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     a.reason = ob_stmt_dup(ctx, st, 10);
     a.from_version = ob_stmt_dup(ctx, st, 11);
     a.test = ob_stmt_int(st, 12) != 0;
+    a.attempts = (int)ob_stmt_int(st, 13);
+    a.last_error = ob_stmt_dup(ctx, st, 14);
     return r->fn(&a, r->arg);
 }
 
@@ -631,8 +633,12 @@ ob_rollout_areas(struct ob_ctx *ctx, int64_t id, const char *state, int64_t afte
                       "SELECT ra.area_id, ar.subscriber_id, s.code, ra.wave, "
                       "COALESCE(ra.update_at, 0), COALESCE(ra.started_at, 0), "
                       "COALESCE(ra.finished_at, 0), ar.name, ac.name, ra.state, ra.reason, "
-                      "ra.from_version, ar.test FROM rollout_areas ra "
+                      "ra.from_version, ar.test, "
+                      "CASE WHEN ra.state = 'updating' THEN COALESCE(t.attempts, 0) ELSE 0 END, "
+                      "CASE WHEN ra.state = 'updating' THEN COALESCE(t.last_error, '') ELSE '' "
+                      "END FROM rollout_areas ra "
                       "JOIN areas ar ON ar.id = ra.area_id "
+                      "LEFT JOIN tasks t ON t.id = ra.task_id "
                       "JOIN subscribers s ON s.account_id = ar.subscriber_id "
                       "JOIN accounts ac ON ac.id = ar.subscriber_id "
                       "WHERE ra.rollout_id = ? AND (? = '' OR ra.state = ?) AND ra.area_id > ? "

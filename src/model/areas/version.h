@@ -89,6 +89,8 @@ struct ob_rollout_area {
     int64_t area, subscriber, subscriber_code, wave, update_at, started_at, finished_at;
     const char *area_name, *subscriber_name, *state, *reason, *from_version;
     bool test;
+    int attempts;               /* updating: the backend calls its task made so far */
+    const char *last_error;     /* updating: why the last one failed ('' none): it is retried */
 };
 /* The areas of a roll-out in area id order, of one state (NULL: all). */
 int ob_rollout_areas(struct ob_ctx *ctx, int64_t id, const char *state, int64_t after, int limit,
