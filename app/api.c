@@ -8,6 +8,7 @@
  *   PUT    /oblako/areas/{key}/restore signed; the archive in, 204 (backup.c)
  *   GET    /oblako/areas/{key}/export signed; the area's file (copy.c)
  *   PUT    /oblako/areas/{key}/import signed; the file in, 200 (copy.c)
+ *   GET/PUT /oblako/areas/{key}/version  signed; version.c
  *   GET    /launch?app&session&token  checks the token with Oblako, sets cb_session
  *   GET    /, /app.js, /app.css       the page (embedded from app/page/)
  *   GET    /api/state                 the session as the page shows it
@@ -113,9 +114,14 @@ area_create(const char *app, const char *body, size_t len, struct cb_resp *out)
                                   json_integer_value(sub))) >= 0 &&
              rc == 1 && json_is_true(demo) && cb_area_demo(key) != CB_OK)
         cb_reply_problem(out, 500, NULL, "the demo content could not be written");
-    else if (rc >= 0)
-        cb_reply_json(out, rc ? 201 : 200,
-                      json_pack("{s:s, s:s}", "area", key, "version", CB_VERSION));
+    else if (rc >= 0 && rc == 1 && cb_area_version_set(key, cb_version_default()) != CB_OK)
+        cb_reply_problem(out, 500, NULL, "the version could not be written");
+    else if (rc >= 0) {
+        char v[CB_VERSION_LEN];
+
+        cb_area_version(key, v);
+        cb_reply_json(out, rc ? 201 : 200, json_pack("{s:s, s:s}", "area", key, "version", v));
+    }
     else if (rc == CB_ECONFLICT)
         cb_reply_problem(out, 409, "area", "area '%s' belongs to another application", key);
     else
@@ -165,7 +171,17 @@ protocol(const struct cb_req *r, struct cb_resp *out)
         return;
     }
     if (!strcmp(path, "/oblako/version") && !strcmp(m, "GET"))
-        cb_reply_json(out, 200, json_pack("{s:s}", "version", CB_VERSION));
+        cb_reply_json(out, 200, json_pack("{s:s, s:o}", "version", cb_version_default(),
+                                          "versions", cb_versions_json()));
+    else if (!strncmp(path, "/oblako/areas/", 14) && strlen(path) == 14 + CB_KEY_LEN + 8 &&
+             !strcmp(path + 14 + CB_KEY_LEN, "/version") &&
+             (!strcmp(m, "GET") || !strcmp(m, "PUT"))) {
+        char key[CB_KEY_LEN + 1];
+
+        memcpy(key, path + 14, CB_KEY_LEN);
+        key[CB_KEY_LEN] = '\0';
+        cb_version_call(app, key, m, body, len, out);
+    }
     else if (!strcmp(path, "/oblako/areas") && !strcmp(m, "POST"))
         area_create(app, body, len, out);
     else if (!strcmp(m, "POST") && cb_area_call(path, "backup", key))
@@ -337,13 +353,16 @@ reply_over(struct cb_resp *out, const char *state, const char *detail)
 static void
 state(const struct cb_session *s, struct cb_resp *out)
 {
+    char v[CB_VERSION_LEN];
+
+    cb_area_version(s->area, v);
     cb_reply_json(out, 200,
                   json_pack("{s:I, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:s}, s:i, s:s}",
                             "session", (json_int_t)s->id, "state", s->state, "area", "key",
                             s->area, "name", s->area_name, "application", "code", s->app, "name",
                             s->app_name, "name_ru", s->app_name_ru ? s->app_name_ru : "",
                             "person", "name", s->person, "heartbeat_seconds", s->heartbeat_seconds,
-                            "version", CB_VERSION));
+                            "version", v));
 }
 
 /* A cursor of entries_list's next: "YYYY-MM-DD.ID" of the last entry shown. */

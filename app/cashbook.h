@@ -24,7 +24,8 @@
 
 #include <jansson.h>
 
-#define CB_VERSION "1.0.0"
+#define CB_VERSION "1.0.0" /* an area without a recorded version is at this one */
+#define CB_VERSION_LEN 32
 #define CB_WINDOW 300 /* seconds a signature's timestamp may be off */
 #define CB_SECRET_MIN 32
 #define CB_KEY_LEN 16    /* an area key: 16 lower-case hex digits */
@@ -40,6 +41,7 @@ struct cb_config {
     const char *listen, *oblako, *secret, *data, *public_url;
     const char *oblako_path; /* the path part of oblako ("" or "/prefix") */
     int secure_cookie;       /* public_url is https */
+    const char *versions;    /* --versions: what this server installs, the first for new areas */
 };
 extern struct cb_config cb_config;
 
@@ -170,6 +172,18 @@ int cb_entry_delete(const char *key, int64_t id);
 int cb_receipt_add(const char *key, const char *reg, const char *model, const char *day,
                    json_t **registers);
 
+
+/* --- version.c: the versions installed here and each area's version --- */
+/* Parse --versions ("1.0.0,1.1.0"; NULL or "": CB_VERSION alone): 0, or -1. */
+int cb_versions_set(const char *list);
+const char *cb_version_default(void);
+json_t *cb_versions_json(void);
+/* The area's version (CB_VERSION when its file has none recorded). */
+int cb_area_version(const char *key, char out[CB_VERSION_LEN]);
+int cb_area_version_set(const char *key, const char *version);
+/* GET or PUT /oblako/areas/{key}/version, signed by application app. */
+void cb_version_call(const char *app, const char *key, const char *method, const char *body,
+                     size_t len, struct cb_resp *out);
 
 /* --- session.c: the backend's own sessions, in memory --- */
 struct cb_session {

@@ -3,9 +3,11 @@
  *
  *   oblako-cashbook [--listen 127.0.0.1:8090] [--oblako http://127.0.0.1:8080]
  *                   [--secret SECRET] [--data DIR] [--public-url URL]
+ *                   [--versions 1.0.0,1.1.0]
  *
  * Each option falls back to the environment (CASHBOOK_LISTEN,
- * CASHBOOK_OBLAKO_URL, CASHBOOK_SECRET, CASHBOOK_DATA, CASHBOOK_PUBLIC_URL)
+ * CASHBOOK_OBLAKO_URL, CASHBOOK_SECRET, CASHBOOK_DATA, CASHBOOK_PUBLIC_URL,
+ * CASHBOOK_VERSIONS)
  * and then to a default; the secret has none. SIGTERM and SIGINT are blocked
  * before any thread starts and taken by sigwait() here, so the handler is
  * ordinary code: stop the daemon (it waits for its threads), free, exit 0.
@@ -102,7 +104,7 @@ usage(FILE *f)
 {
     fprintf(f,
             "usage: oblako-cashbook [--listen HOST:PORT] [--oblako URL] [--secret SECRET]\n"
-            "                       [--data DIR] [--public-url URL]\n"
+            "                       [--data DIR] [--public-url URL] [--versions LIST]\n"
             "\n"
             "  --listen      address to serve on (CASHBOOK_LISTEN, 127.0.0.1:8090; port 0: any)\n"
             "  --oblako      Oblako's base URL (CASHBOOK_OBLAKO_URL, http://127.0.0.1:8080)\n"
@@ -110,7 +112,9 @@ usage(FILE *f)
             "                (CASHBOOK_SECRET; prefer the environment: argv is public)\n"
             "  --data        folder of the registry and the areas (CASHBOOK_DATA, "
             "./var/cashbook)\n"
-            "  --public-url  the URL browsers use, when behind a proxy (CASHBOOK_PUBLIC_URL)\n",
+            "  --public-url  the URL browsers use, when behind a proxy (CASHBOOK_PUBLIC_URL)\n"
+            "  --versions    the application versions installed, comma-separated; new areas get\n"
+            "                the first (CASHBOOK_VERSIONS, " CB_VERSION ")\n",
             CB_SECRET_MIN);
 }
 
@@ -154,6 +158,7 @@ options(int argc, char **argv, char **owned)
     c->listen = getenv("CASHBOOK_LISTEN");
     c->secret = getenv("CASHBOOK_SECRET");
     c->data = getenv("CASHBOOK_DATA");
+    c->versions = getenv("CASHBOOK_VERSIONS");
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], **slot = NULL;
 
@@ -170,6 +175,7 @@ options(int argc, char **argv, char **owned)
                : !strcmp(o, "--secret")     ? &c->secret
                : !strcmp(o, "--data")       ? &c->data
                : !strcmp(o, "--public-url") ? &pub
+               : !strcmp(o, "--versions")   ? &c->versions
                                             : NULL;
         if (!slot) {
             usage(stderr);
@@ -189,6 +195,8 @@ options(int argc, char **argv, char **owned)
         return bad("%s", "a secret is needed: --secret or CASHBOOK_SECRET");
     if (strlen(c->secret) < CB_SECRET_MIN)
         return bad("%s", "the secret must be at least 32 characters");
+    if (cb_versions_set(c->versions) != 0)
+        return bad("--versions '%s' is not a list like 1.0.0,1.1.0", c->versions);
     if (!is_http_url(oblako))
         return bad("--oblako '%s' is not an http:// or https:// URL", oblako);
     if (pub && *pub && !is_http_url(pub))

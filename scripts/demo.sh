@@ -39,7 +39,7 @@ OBLAKO_DEMO_APP_URL="http://$app_listen" OBLAKO_DEMO_APP_SECRET="$secret" \
   "$bin" demo --db "$db" > "$var/demo-logins.txt"
 
 CASHBOOK_SECRET="$secret" "$app" --listen "$app_listen" --oblako "http://$listen" \
-  --data "$var/cashbook" >> "$var/cashbook.log" 2>&1 &
+  --data "$var/cashbook" --versions 1.0.0,1.1.0 >> "$var/cashbook.log" 2>&1 &
 app_pid=$!
 "$bin" serve --db "$db" --listen "$listen" &
 serve_pid=$!

@@ -22,6 +22,7 @@
 #include "model/parties/questionnaire.h"
 #include "model/areas/area.h"
 #include "model/areas/backup.h"
+#include "model/areas/version.h"
 #include "base/config.h"
 #include "model/catalog/catalog.h"
 #include "model/onboarding/regpage.h"
@@ -374,6 +375,22 @@ areas(struct ob_ctx *ctx, int64_t romashka, int64_t ivanov, int64_t vector)
     return 0;
 }
 
+/* A test release of the cash book waiting to be rolled out (issue 15): the
+ * demo's cash book installs 1.0.0 and 1.1.0 (scripts/demo.sh), so a partner
+ * can move «Ромашка: тестовая» to it and the provider can release it. */
+static int
+test_release(struct ob_ctx *ctx)
+{
+    int64_t id;
+
+    if (!ctx->cfg->demo_app_url[0])
+        return 0;
+    return ob_version_publish(ctx, "accounting", "1.1.0",
+                              "Кассовая книга 1.1.0: тестовый релиз; проверьте доработки в "
+                              "тестовой базе до выпуска",
+                              &id);
+}
+
 /* A one-page PDF of the client's letter (R-TRF-1), its cross-reference
  * table counted as it is written. ASCII only: the PDF's base fonts have no
  * Cyrillic. */
@@ -608,7 +625,8 @@ seed(struct ob_ctx *ctx, void *arg)
         (rc = states(ctx, alfa, beta, romashka, sub)) ||
         (rc = subscriber(ctx, beta, "ООО Вектор", "boss@vector.test", &vector)) ||
         (rc = history(ctx, alfa, beta, sub, first)) ||
-        (rc = areas(ctx, romashka, sub, vector)) || (rc = registers(ctx, alfa)) ||
+        (rc = areas(ctx, romashka, sub, vector)) || (rc = test_release(ctx)) ||
+        (rc = registers(ctx, alfa)) ||
         (rc = statements(ctx)) || (rc = transfer(ctx, alfa, vector)) || (rc = mail(ctx)) ||
         (rc = regpage(ctx, alfa)) ||
         (rc = invitation(ctx, alfa)))

@@ -23,6 +23,7 @@ import * as regpages from './pages/regpages.js';
 import * as signup from './pages/signup.js';
 import * as welcome from './pages/welcome.js';
 import * as leads from './pages/leads.js';
+import * as versions from './pages/versions.js';
 
 import { session, account, kind, refreshMe, navigate, setRouter } from './session.js';
 
@@ -70,6 +71,8 @@ const ROUTES = [
   { path: '/regpages', kinds: { provider: regpages.regpages, partner: regpages.regpages } },
   { path: '/regpages/:id', kinds: { provider: regpages.regpage, partner: regpages.regpage } },
   { path: '/leads', kinds: { provider: leads.providerPage, partner: leads.partnerPage } },
+  { path: '/versions', kinds: { provider: versions.versions } },
+  { path: '/versions/rollouts/:id', kinds: { provider: versions.rollout } },
 ];
 
 // Each item names the roles that may open it, as the server checks them
@@ -82,6 +85,7 @@ const NAV = {
     { href: '/partners', label: 'nav.partners' },
     { href: '/leads', label: 'nav.leads' },
     { href: '/catalog', label: 'nav.catalog' },
+    { href: '/versions', label: 'nav.versions' },
     { href: '/its-contracts', label: 'nav.its' },
     { href: '/requests', label: 'nav.requests' },
     { href: '/statements', label: 'nav.statements' },

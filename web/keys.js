@@ -15,13 +15,14 @@ const APPLICATION_TABS = ['submitted', 'approved', 'rejected'];
 // the provider's audit filter: kinds of action by the part of their name before the dot
 export const AUDIT_GROUPS = ['subscription', 'request', 'transfer', 'area', 'session', 'grant', 'subscriber', 'partner', 'partner_application',
   'member', 'invitation', 'auth', 'person', 'token', 'catalog', 'its', 'leave_reason', 'provider', 'statement', 'distributor',
-  'webhook', 'mail', 'regpage', 'lead', 'lead_rule', 'promotion'];
+  'webhook', 'mail', 'regpage', 'lead', 'lead_rule', 'promotion', 'version', 'rollout'];
 const REQUEST_TABS = ['open', 'applied', 'rejected'];
 // the kinds of events a webhook endpoint may choose (docs/events.md), their names: webhooks.kind.<kind with _>
 export const WEBHOOK_KINDS = ['access.reminder', 'subscription.posted', 'request.decided', 'partner.application_decided',
   'grant.given', 'grant.revoked', 'grant.expired', 'session.limit_reached', 'statement.closed', 'transfer.step', 'member.added', 'member.removed', 'partner.digest', 'webhook.test',
   'subscriber.registered', 'lead.assigned', 'lead.accepted', 'lead.declined', 'lead.expired',
-  'area.backup_failed', 'area.restored'];
+  'area.backup_failed', 'area.restored',
+  'version.published', 'version.released', 'rollout.done'];
 
 export const BUILT_KEYS = {
   // a transfer's step and the current partner's answer (pages/transfers.js, R-TRF-1)
@@ -80,7 +81,15 @@ export const BUILT_KEYS = {
   'grant_state.*': ['active', 'expired', 'revoked', 'ended'],
   'grant_ended.*': ['employee_removed', 'partner_changed'],
   'close_reason.*': ['closed', 'closed_by_owner', 'closed_by_user', 'idle', 'expired', 'taken_over', 'blocked',
-    'area_deleted', 'grant_expired', 'grant_revoked', 'area_restoring'],
+    'area_deleted', 'grant_expired', 'grant_revoked', 'area_restoring', 'area_updating'],
+  // application versions and roll-outs (pages/versions.js)
+  'versions.state_*': ['test', 'released'],
+  'rollout.count_*': ['updated', 'failed', 'updating', 'waiting', 'queued'],
+  'rollout.state_*': ['running', 'paused', 'done'],
+  'rollout.state_text_*': ['running', 'paused', 'done'],
+  'rollout.area_*': ['updated', 'failed', 'updating', 'waiting', 'pending'],
+  'rollout.tab_*': ['failed', 'updating', 'pending', 'updated', 'all'],
+  'rollout.*_done': ['pause', 'resume', 'retry'],
   'history.event_*': ['open', 'close', 'expire'],
   // the server's problem codes (src/base/err.c) and the cabinet's own
   'err.*': ['invalid', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'too_large',

@@ -17,6 +17,7 @@ const T = ru ? {
   overReplaced: 'В этом браузере открыта другая информационная база; это окно остановлено.',
   noSession: 'Нет сеанса. Откройте информационную базу из Облака.',
   warnBlocked: 'Абонент заблокирован: сеанс скоро завершится. Сохраните работу.',
+  warnUpdate: (at) => `Приложение будет обновлено в ${at}: сеанс будет закрыт. Сохраните работу и закройте окно, чтобы обновление прошло раньше.`,
   unreachable: 'Облако не отвечает; работа продолжается, попытка повторится.',
   badAmount: 'Сумма — число больше нуля, не больше двух знаков после запятой, например 1234,50.',
   failed: 'Не удалось выполнить запрос. Попробуйте ещё раз.',
@@ -34,6 +35,7 @@ const T = ru ? {
   overReplaced: 'Another data area was opened in this browser; this window has stopped.',
   noSession: 'No session. Open a data area from Oblako.',
   warnBlocked: 'The subscriber is blocked: the session will end soon. Save your work.',
+  warnUpdate: (at) => `The application will be updated at ${at}: the session will be closed. Save your work and close this window to let the update run sooner.`,
   unreachable: 'Oblako does not answer; work goes on and it will be tried again.',
   badAmount: 'The amount is a number above zero with at most two decimals, like 1234.50.',
   failed: 'The request failed. Please try again.',
@@ -120,13 +122,25 @@ async function api(method, path, body) {
   return { status: r.status, json };
 }
 
+/** What Oblako's heartbeat answer warns of: a blocked subscriber, or an update
+ * (docs/app-backend.md) that closes the session at update_at. */
+function warning(json) {
+  if (json && json.warning === 'blocked') return T.warnBlocked;
+  if (json && json.warning === 'update' && json.update_at) {
+    const at = new Date(json.update_at);
+    const time = at.toLocaleTimeString(ru ? 'ru-RU' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+    return T.warnUpdate(Number.isNaN(at.getTime()) ? json.update_at : time);
+  }
+  return '';
+}
+
 async function heartbeat() {
   if (over) return;
   try {
     const { status, json } = await api('POST', 'api/heartbeat');
     if (status === 200) {
       setState('open');
-      banner(json && json.warning === 'blocked' ? T.warnBlocked : '', 'warn');
+      banner(warning(json), 'warn');
     } else if (status === 502) {
       banner(T.unreachable, 'warn');
     }

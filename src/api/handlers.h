@@ -195,4 +195,16 @@ OB_HANDLER(ob_api_webhooks_test);
 OB_HANDLER(ob_api_webhooks_deliveries);
 OB_HANDLER(ob_api_webhooks_resend);
 
+/* versions.c: application versions, test releases, roll-outs */
+OB_HANDLER(ob_api_versions_list);
+OB_HANDLER(ob_api_versions_create);
+OB_HANDLER(ob_api_versions_release);
+OB_HANDLER(ob_api_areas_version);
+OB_HANDLER(ob_api_rollouts_list);
+OB_HANDLER(ob_api_rollouts_get);
+OB_HANDLER(ob_api_rollouts_areas);
+OB_HANDLER(ob_api_rollouts_pause);
+OB_HANDLER(ob_api_rollouts_resume);
+OB_HANDLER(ob_api_rollouts_retry);
+
 #endif

@@ -15,6 +15,7 @@
 #include "base/ctx.h"
 #include "base/date.h"
 #include "model/areas/appsession.h"
+#include "model/areas/version.h"
 #include "base/banned.h"
 
 #define HEARTBEAT_DIVISOR 5     /* the page beats five times per idle time */
@@ -175,6 +176,13 @@ ob_api_sessions_heartbeat(struct ob_req *req, struct ob_resp *resp)
         json_object_set_new(body, "warning", json_string("blocked"));
         json_object_set_new(body, "blocked_at", ob_api_instant(hb.blocked_since));
         json_object_set_new(body, "closes_at", ob_api_instant(hb.grace_until));
+    } else {
+        int64_t update_at = 0;  /* a roll-out closes the session then (model/areas/version.h) */
+
+        if (ob_version_update_at(req->ctx, id, &update_at) == 0 && update_at) {
+            json_object_set_new(body, "warning", json_string("update"));
+            json_object_set_new(body, "update_at", ob_api_instant(update_at));
+        }
     }
     return ob_resp_json(resp, 200, body);
 }

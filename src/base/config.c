@@ -174,6 +174,13 @@ static const struct setting {
     { "area-restore-days", "OBLAKO_AREA_RESTORE_DAYS", T_INT, S(area_restore_days), "14",
       OB_CMD_SERVE | OB_CMD_JOBS, 0, 365,
       "a deleted data area can be restored this long before the backend deletes it" },
+    { "rollout-wave", "OBLAKO_ROLLOUT_WAVE", T_INT, S(rollout_wave), "20",
+      OB_CMD_SERVE | OB_CMD_JOBS, 1, 10000,
+      "data areas moved to a new application version at once in a roll-out's wave" },
+    { "rollout-deadline-minutes", "OBLAKO_ROLLOUT_DEADLINE_MINUTES", T_INT,
+      S(rollout_deadline_minutes), "60", OB_CMD_SERVE | OB_CMD_JOBS, 0, 10080,
+      "a data area with open sessions is updated when they close, or this long after its wave "
+      "reached it (its windows warned meanwhile), when its sessions are closed" },
     { "backend-timeout-seconds", "OBLAKO_BACKEND_TIMEOUT_SECONDS", T_INT,
       S(backend_timeout_seconds), "10", OB_CMD_SERVE | OB_CMD_JOBS, 1, 600,
       "how long a call to an application backend may take" },

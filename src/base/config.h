@@ -58,6 +58,8 @@ struct ob_config {
     int app_grace_minutes;
     int area_restore_days;
     int backend_timeout_seconds;
+    int rollout_wave;               /* areas updated at once in a roll-out (model/areas/version.h) */
+    int rollout_deadline_minutes;   /* how long open sessions delay an area's update */
     int per_address_connections;    /* hostile connections (http/guard.c) */
     int head_timeout_seconds;
     char trusted_proxies[1024];

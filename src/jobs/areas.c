@@ -138,6 +138,24 @@ permanent(const struct call *c)
            c->status != 429;
 }
 
+void
+ob_backend_json_call(const struct ob_config *cfg, const struct ob_backend *b, const char *method,
+                     const char *path, const char *body, struct ob_backend_answer *out)
+{
+    struct call c;
+
+    memset(out, 0, sizeof(*out));
+    call(cfg, b, method, path, body, &c);
+    out->status = c.rc == CURLE_OK ? c.status : 0;
+    out->ok = c.rc == CURLE_OK && c.status >= 200 && c.status < 300;
+    out->permanent = permanent(&c);
+    if (c.answer.len)
+        out->json = json_loadb(c.answer.p, c.answer.len, 0, NULL);
+    if (!out->ok)
+        describe(&c, out->error, sizeof(out->error));
+    ob_buf_free(&c.answer);
+}
+
 struct outcome {
     const char *node;
     const struct ob_task *t;

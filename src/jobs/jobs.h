@@ -23,6 +23,8 @@
 struct ob_ctx;
 struct ob_config;
 struct ob_task;
+struct ob_backend;
+struct json_t;
 
 /* OB_SCHED_WEEKLY runs on Mondays only (the digest, R-NOT-2): its period is
  * that Monday's date, and there is none on the other days, so a Monday the
@@ -83,6 +85,19 @@ struct ob_runner;
 int ob_runner_start(const struct ob_config *cfg, struct ob_runner **out);
 void ob_runner_stop(struct ob_runner *r);
 
+/* One signed call with a JSON body (NULL: none) to an application backend
+ * (jobs/areas.c; docs/app-backend.md), within --backend-timeout-seconds. */
+struct ob_backend_answer {
+    long status;            /* 0: no answer */
+    bool ok;                /* 2xx */
+    bool permanent;         /* a 4xx other than 408/429: trying again will not help */
+    struct json_t *json;    /* the answer parsed, or NULL; the caller json_decref()s it */
+    char error[320];        /* unless ok: what went wrong, for people */
+};
+void ob_backend_json_call(const struct ob_config *cfg, const struct ob_backend *b,
+                          const char *method, const char *path, const char *body,
+                          struct ob_backend_answer *out);
+
 /* Job bodies and task handlers. */
 int ob_job_prune_run(struct ob_ctx *ctx, char *detail, size_t size);
 int ob_job_audit_seal_run(struct ob_ctx *ctx, char *detail, size_t size);
@@ -136,6 +151,10 @@ int ob_task_area_unarchive(struct ob_ctx *ctx, const char *node, const struct ob
                            char *error, size_t size);
 int ob_task_area_archive_delete(struct ob_ctx *ctx, const char *node, const struct ob_task *t,
                                 char *error, size_t size);
+/* Move the roll-outs on (jobs/rollout.c); move one area to a version. */
+int ob_job_rollout_run(struct ob_ctx *ctx, char *detail, size_t size);
+int ob_task_area_version(struct ob_ctx *ctx, const char *node, const struct ob_task *t,
+                         char *error, size_t size);
 int ob_task_test_note(struct ob_ctx *ctx, const char *node, const struct ob_task *t, char *error,
                       size_t size);
 

@@ -56,6 +56,10 @@ const struct ob_job_def ob_job_defs[] = {
       "trials never paid (off unless --trial-archive-days): tell the owners 7 days ahead, "
       "archive their areas, later delete the archives (--trial-delete-days)",
       ob_job_trial_archive_run },
+    { "rollout", OB_SCHED_INTERVAL, 30, 0,
+      "move application roll-outs on: begin the next wave of data areas, start the areas whose "
+      "sessions closed or whose --rollout-deadline-minutes passed, finish what is done",
+      ob_job_rollout_run },
 };
 const int ob_njob_defs = sizeof(ob_job_defs) / sizeof(ob_job_defs[0]);
 
@@ -68,6 +72,7 @@ const struct ob_task_kind ob_task_kinds[] = {
     { "area.archive", false, ob_task_area_archive },
     { "area.unarchive", false, ob_task_area_unarchive },
     { "area.archive_delete", false, ob_task_area_archive_delete },
+    { "area.version", false, ob_task_area_version },
     { "statements.run", false, ob_task_statements_run },
     { "area.backup", false, ob_task_area_backup },
     { "area.restore", false, ob_task_area_restore },

@@ -192,7 +192,7 @@ describe('Oblako → backend', () => {
   test('version', async () => {
     const r = await signed('GET', '/oblako/version');
     assert.equal(r.status, 200);
-    assert.deepEqual(await r.json(), { version: '1.0.0' });
+    assert.deepEqual(await r.json(), { version: '1.0.0', versions: ['1.0.0'] }, 'without --versions it installs 1.0.0 alone');
     // The target is signed exactly as sent, percent-escapes and all.
     const q = '/oblako/version?x=%2B%20y&z=1';
     assert.equal((await cb.fetch(q, { headers: sign(SECRET, APP, 'GET', q) })).status, 200);

@@ -125,6 +125,9 @@ test('demo data areas run on the reference backend; the printed login opens one 
     const list = await owner.get(`/api/v1/areas?subscriber=${sub}`);
     assert.deepEqual(list.body.items.map((a) => a.name).sort(),
       ['Ромашка: бухгалтерия', 'Ромашка: тестовая', 'Ромашка: управление фирмой']);
+    // issue 15: a test release of the cash book waits to be rolled out
+    const versions = (await owner.get('/api/v1/versions?application=accounting')).body.items;
+    assert.deepEqual(versions.map((v) => [v.version, v.state]), [['1.1.0', 'test']]);
     const area = await settled(owner, list.body.items.find((a) => a.name === 'Ромашка: бухгалтерия').id);
     assert.equal(area.state, 'ready');
     assert.equal(area.demo, true);

@@ -298,6 +298,7 @@ const LIST_IDS = {
   '/api/v1/requests': 'request',
   '/api/v1/leave-reasons': null,      // the same configured list for everyone
   '/api/v1/applications': null,       // the catalog: the same for everyone
+  '/api/v1/versions': null,           // applications' versions: the same for everyone
   '/api/v1/promotions': null,
   '/api/v1/tariffs': 'partnerTariff', // the standard ones and the actor's partner tariffs
   '/api/v1/partner-tariffs': 'partnerTariff',

@@ -51,6 +51,7 @@ PARAMS = {
     ("backups", "b"): "1",
     # copies of areas (issue 15): a low id; a download token of the right shape
     ("exports", "copy"): "1", ("backups", "copy"): "1", ("downloads", "token"): "0" * 64,
+    ("versions", "id"): "1", ("rollouts", "id"): "1",
 }
 
 # Integer members naming demo objects.

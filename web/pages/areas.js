@@ -59,6 +59,12 @@ const youBadge = () => h('span', { class: 'badge badge-info badge-inline', text:
 
 const AREA_TONES = { creating: 'warn', ready: 'ok', failed: 'bad', deleting: 'muted', deleted: 'muted' };
 function areaState(a) {
+  if (a.phase) {
+    // what the area is doing besides its state (restored, updated, archived): no session opens meanwhile
+    const p = badge(a.phase, { tone: a.phase === 'archived' ? 'muted' : 'warn', label: tOr(`area_phase.${a.phase}`, a.phase) });
+    if (a.phase !== 'archived') { p.prepend(h('span', { class: 'spinner', 'aria-hidden': 'true' })); p.classList.add('badge-busy'); }
+    return h('span', { 'data-testid': 'area-state' }, p);
+  }
   const b = badge(a.state, { tone: AREA_TONES[a.state], label: tOr(`area_state.${a.state}`, a.state) });
   if (a.state === 'creating') {
     b.prepend(h('span', { class: 'spinner', 'aria-hidden': 'true' }));
@@ -258,8 +264,10 @@ export async function areas(main, { query }) {
     { key: 'name', label: t('areas.name'), render: (a) => h('span', {}, h('a', { href: `/areas/${a.id}` }, h('strong', { text: a.name })), a.test ? testBadge() : null,
       a.phase ? h('span', { class: 'cell-sub muted', text: t(`area_phase.${a.phase}`) }) : null) },
     { key: 'application', label: t('areas.application'), sort: (a) => appName(a.application), render: (a) => h('span', {}, h('span', { text: appName(a.application) }),
-      a.version ? h('span', { class: 'cell-sub muted', text: t('areas.version', { v: a.version }) }) : null) },
-    { key: 'state', label: t('common.state'), render: (a) => { if (a.state === 'creating') watch(a); return areaState(a); } },
+      a.version ? h('span', { class: 'cell-sub muted', 'data-testid': 'area-version', text: t('areas.version', { v: a.version }) }) : null,
+      manage && a.test && a.state === 'ready' && !a.phase ? h('span', { class: 'cell-sub' },
+        button(t('areas.change_version'), () => changeVersion(a, () => table.reload()), { small: true, kind: 'ghost' })) : null) },
+    { key: 'state', label: t('common.state'), render: (a) => { if (a.state === 'creating' || a.phase === 'updating') watch(a); return areaState(a); } },
     { key: 'sessions', label: t('areas.sessions'), cls: 'num', render: (a) => (a.sessions ? h('strong', { text: String(a.sessions) }) : h('span', { class: 'muted', text: '0' })) },
     { key: 'created_at', label: t('areas.created'), cls: 'nowrap', render: (a) => fmtDate(a.created_at) },
     { key: '', label: '', sort: false, cls: 'actions', render: (a) => h('span', { class: 'row-actions' },
@@ -288,7 +296,12 @@ function watcher(main, redraw) {
     await Promise.all([...pending.values()].map(async (a) => {
       try {
         const x = await get(`/api/v1/areas/${a.id}`);
-        if (x.state !== 'creating') {
+        if (a.phase === 'updating' && x.phase !== 'updating') {
+          pending.delete(a.id);
+          changed = true;
+          if (x.version !== a.version) toast(t('areas.version_toast', { name: x.name, v: x.version }));
+          else toast(t('areas.version_failed_toast', { name: x.name, v: x.version }), 'error');
+        } else if (a.phase !== 'updating' && x.state !== 'creating') {
           pending.delete(a.id);
           changed = true;
           if (x.state === 'ready') toast(t('areas.ready_toast', { name: x.name }));
@@ -327,6 +340,28 @@ async function createArea(acc, done) {
     onSubmit: (v) => post('/api/v1/areas', { subscriber: acc.id, name: v.name, application: v.application, test: !!v.test }),
   });
   if (a && a.id) { toast(t('areas.created_toast', { name: a.name })); done(); }
+}
+
+/** Move a test area to a test release (or back to a released version) of its
+ * application: the partner guide's «проверять доработку, не дожидаясь
+ * публикации новой версии». Its open windows are closed. */
+export async function changeVersion(a, done) {
+  let versions;
+  try {
+    versions = (await get(`/api/v1/versions?application=${encodeURIComponent(a.application.code)}&limit=50`)).items
+      .filter((v) => v.version !== a.version);
+  } catch (err) { toastError(err); return; }
+  if (!versions.length) { toast(t('areas.no_versions')); return; }
+  const label = (v) => `${v.version} · ${t(v.state === 'test' ? 'areas.version_test' : 'areas.version_released')}`;
+  const ok = await formDialog({
+    title: t('areas.change_version_title', { name: a.name }),
+    text: a.sessions ? `${t('areas.change_version_text')} ${tn('areas.delete_sessions', a.sessions)}` : t('areas.change_version_text'),
+    fields: [{ name: 'version', label: t('areas.new_version'), type: 'select', required: true, span: 2,
+      options: versions.map((v) => ({ value: v.version, label: label(v) })) }],
+    submitLabel: t('areas.change_version_go'),
+    onSubmit: (v) => api('PUT', `/api/v1/areas/${a.id}/version`, { version: v.version }),
+  });
+  if (ok) { toast(t('areas.version_started', { name: a.name, v: ok.target })); done(); }
 }
 
 async function deleteArea(a, done) {

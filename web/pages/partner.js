@@ -13,6 +13,7 @@ import {
   requisitesDetails, statusesCard, employeesTable, invitesCard, requestsTable, REQUEST_STATES, REQUISITES, requisiteLabel, loadInto,
 } from './common.js';
 import { partnerTransfersCard } from './transfers.js';
+import { changeVersion } from './areas.js';
 import {
   endingChart, fmtShort, daysBetween, loadClient, renewDialog, requestDialog, extensionDialog, withInfo, INFO_FIELDS,
 } from './clients.js';
@@ -359,8 +360,13 @@ export async function subscriber(main, { params }) {
   ], t('client.no_users'));
   const areasCard = listCard(t('client.areas'), `/api/v1/areas?subscriber=${id}&limit=100`, [
     { label: t('client.area'), render: (a) => h('span', {}, a.name, a.test ? h('span', { class: 'cell-sub muted', text: t('client.test_area') }) : null) },
-    { label: t('client.application'), render: (a) => localName(a.application) },
+    { label: t('client.application'), render: (a) => h('span', {}, localName(a.application),
+      a.version ? h('span', { class: 'cell-sub muted', text: t('areas.version', { v: a.version }) }) : null) },
     { label: t('common.state'), render: (a) => badge(a.state, { label: tOr(`area_state.${a.state}`, '') }) },
+    // a test area moves to a test release: the partner checks its customisation (issue 15)
+    { label: '', cls: 'actions', render: (a) => (a.test && a.state === 'ready' && !a.phase
+      ? button(t('areas.change_version'), () => changeVersion(a, () => {}), { small: true, kind: 'ghost', ...roleGate(['owner', 'operator']) })
+      : null) },
   ], t('client.no_areas'));
   const grantsCard = listCard(t('client.grants'), `/api/v1/grants?subscriber=${id}&limit=100`, [
     { label: t('client.person'), render: (g) => h('span', {}, g.person.name || g.person.email, g.person.name ? h('span', { class: 'cell-sub muted', text: g.person.email }) : null) },
