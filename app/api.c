@@ -176,8 +176,6 @@ protocol(const struct cb_req *r, struct cb_resp *out)
     else if (!strncmp(path, "/oblako/areas/", 14) && strlen(path) == 14 + CB_KEY_LEN + 8 &&
              !strcmp(path + 14 + CB_KEY_LEN, "/version") &&
              (!strcmp(m, "GET") || !strcmp(m, "PUT"))) {
-        char key[CB_KEY_LEN + 1];
-
         memcpy(key, path + 14, CB_KEY_LEN);
         key[CB_KEY_LEN] = '\0';
         cb_version_call(app, key, m, body, len, out);
