@@ -13,6 +13,7 @@
  * 206 with Content-Range for one byte range (If-Range with another ETag:
  * the whole copy), 416 for a range past the end; the bytes come from the
  * store's reader block by block (http/server.c), never whole in memory.
+ * Its file is named for the area and the copy's date (RFC 6266).
  *
  * An upload's body is spooled to disk by the transport (OB_ROUTE_SPOOL), up
  * to --area-upload-max; the SHA-256 the client announces in X-Oblako-Sha256
@@ -29,6 +30,7 @@
 #include "api/handlers.h"
 #include "base/config.h"
 #include "base/ctx.h"
+#include "base/date.h"
 #include "base/rand.h"
 #include "base/range.h"
 #include "model/areas/area.h"
@@ -120,6 +122,42 @@ ob_api_copies_backup_link(struct ob_req *req, struct ob_resp *resp)
     return link(req, resp, false);
 }
 
+/* The download's Content-Disposition (RFC 6266): the file named for the area
+ * and the day the copy was stored, "Касса 2026-12-07.bin", in filename* as
+ * percent-encoded UTF-8 (RFC 5987), with a filename beside it for clients
+ * that know no other: the name itself when it is plain ASCII, else the copy's
+ * kind ("export 2026-12-07.bin"). Slashes and control bytes become "_". */
+static const char *
+disposition(struct ob_arena *arena, const struct ob_download *d)
+{
+    static const char attr[] = "!#$&+-.^_`|~";
+    const char *name = d->area_name && *d->area_name ? d->area_name : d->kind;
+    size_t n = strlen(name), i, o = 0;
+    char *enc = ob_arena_alloc(arena, n * 3 + 1), *plain = ob_arena_alloc(arena, n + 1);
+    char day[OB_DATE_LEN];
+    bool ascii = true;
+
+    ob_date_format(ob_date_of_instant(d->stored_at), day);
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+
+        if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
+            c = '_';
+        plain[i] = (char)c;
+        if (c >= 0x80 || c == '"')
+            ascii = false;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            (c && strchr(attr, c)))
+            enc[o++] = (char)c;
+        else
+            o += (size_t)snprintf(enc + o, 4, "%%%02X", c);
+    }
+    enc[o] = 0;
+    return ob_arena_printf(arena,
+                           "attachment; filename=\"%s %s.bin\"; filename*=UTF-8''%s%%20%s.bin",
+                           ascii ? plain : d->kind, day, enc, day);
+}
+
 int
 ob_api_downloads_get(struct ob_req *req, struct ob_resp *resp)
 {
@@ -153,10 +191,7 @@ ob_api_downloads_get(struct ob_req *req, struct ob_resp *resp)
                        ob_arena_printf(&req->ctx->arena, "bytes */%" PRId64, size));
         return 0;
     }
-    ob_resp_header(resp, "Content-Disposition",
-                   ob_arena_printf(&req->ctx->arena,
-                                   "attachment; filename=\"%s-%s-%" PRId64 ".bin\"",
-                                   d.kind, d.area_key, d.copy));
+    ob_resp_header(resp, "Content-Disposition", disposition(&req->ctx->arena, &d));
     resp->status = range == OB_RANGE_PART ? 206 : 200;
     if (range == OB_RANGE_PART)
         ob_resp_header(resp, "Content-Range",

@@ -111,7 +111,11 @@ test('R-DA-5: the owner asks for a copy (two asks at once make one), gets a link
   assert.equal(whole.status, 200);
   assert.equal(whole.headers.get('accept-ranges'), 'bytes');
   assert.equal(whole.headers.get('etag'), `"${copy.sha256}"`);
-  assert.match(whole.headers.get('content-disposition'), /^attachment; filename="export-[0-9a-f]{16}-\d+\.bin"$/);
+  // named for the area and the day (RFC 6266); a Cyrillic name: the kind in the ASCII fallback
+  const disp = whole.headers.get('content-disposition');
+  const named = disp.match(/^attachment; filename="export (\d{4}-\d\d-\d\d)\.bin"; filename\*=UTF-8''(.+)%20(\d{4}-\d\d-\d\d)\.bin$/);
+  assert.ok(named, disp);
+  assert.deepEqual([decodeURIComponent(named[2]), named[3]], ['Основная', named[1]]);
   assert.equal(whole.body.length, copy.size);
   assert.equal(sha(whole.body), copy.sha256, 'the bytes are the stored copy\'s');
   assert.match(entries(whole.body), /Выручка за день/, 'the copy holds the demo entries');
@@ -234,7 +238,7 @@ test('a backup is downloaded by the backups route, an export by the exports rout
   const got = await raw(l.body.path);
   assert.equal(got.status, 200);
   assert.equal(sha(got.body), copy.sha256);
-  assert.match(got.headers.get('content-disposition'), /filename="manual-/);
+  assert.match(got.headers.get('content-disposition'), /filename="manual \d{4}-\d\d-\d\d\.bin"/);
   expect(await C.owner.post(`/api/v1/areas/${area.id}/exports/${backup}/link`, {}), 404);
   expect(await C.owner.post(`/api/v1/areas/${area.id}/backups/${copy.id}/link`, {}), 404);
   expect(await C.owner.get(`/api/v1/areas/${area.id}/exports/${backup}`), 404);

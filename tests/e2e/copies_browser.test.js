@@ -67,7 +67,7 @@ test('R-DA-5: the owner downloads a copy, uploads it as a new area, and sees the
   const file = await download.path();
   const bytes = readFileSync(file);
   assert.equal(bytes.subarray(0, 16).toString('latin1'), 'SQLite format 3\0');
-  assert.match(download.suggestedFilename(), /^export-[0-9a-f]{16}-\d+\.bin$/);
+  assert.match(download.suggestedFilename(), /^Основная \d{4}-\d\d-\d\d\.bin$/, 'named for the area and the day');
   await dialog.locator('[data-testid=copy-status]', { hasText: 'Скачивание началось' }).waitFor();
   await dialog.getByRole('button', { name: 'Закрыть' }).click();
 

@@ -371,6 +371,7 @@ read_found(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
     f->token_roles = ob_stmt_dup(ctx, st, 15);
     f->token_kind = ob_stmt_dup(ctx, st, 16);
     f->token_account = ob_stmt_int(st, 17);
+    f->d.area_name = ob_stmt_dup(ctx, st, 18);
 }
 
 /* May the link's maker (as they are now) manage subscriber f->sub? The
@@ -415,8 +416,8 @@ ob_copy_download(struct ob_ctx *ctx, const char *token, struct ob_download *out)
                    "SELECT b.id, b.area_id, b.size, COALESCE(b.stored_at, 0), b.object, "
                    "b.sha256, b.kind, ar.area_key, b.state, ar.subscriber_id, l.created_by, "
                    "COALESCE(l.token_id, 0), l.expires_at, p.disabled, t.revoked_at, "
-                   "COALESCE(t.roles, ''), COALESCE(ta.kind, ''), COALESCE(t.account_id, 0) "
-                   "FROM download_links l JOIN area_backups b ON b.id = l.backup_id "
+                   "COALESCE(t.roles, ''), COALESCE(ta.kind, ''), COALESCE(t.account_id, 0), "
+                   "ar.name FROM download_links l JOIN area_backups b ON b.id = l.backup_id "
                    "JOIN areas ar ON ar.id = b.area_id JOIN persons p ON p.id = l.created_by "
                    "LEFT JOIN api_tokens t ON t.id = l.token_id "
                    "LEFT JOIN accounts ta ON ta.id = t.account_id "

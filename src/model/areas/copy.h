@@ -59,7 +59,7 @@ int ob_copy_link(struct ob_ctx *ctx, int64_t area, int64_t id, bool export,
 
 struct ob_download {
     int64_t copy, area, size, stored_at;
-    const char *object, *sha256, *kind, *area_key;
+    const char *object, *sha256, *kind, *area_key, *area_name;
 };
 /* What link `token` serves, for anyone holding it: OB_ENOTFOUND when it is
  * unknown, expired (24 h after it was made, that instant included), its copy
