@@ -13,6 +13,7 @@
 #include "base/date.h"
 #include "model/areas/area.h"
 #include "model/areas/grant.h"
+#include "model/areas/version.h"
 #include "base/banned.h"
 
 static json_t *
@@ -85,12 +86,16 @@ int
 ob_api_areas_get(struct ob_req *req, struct ob_resp *resp)
 {
     struct ob_area a;
-    int64_t id = 0;
+    int64_t id = 0, update_at = 0;  /* a roll-out's wave will update it then */
+    json_t *body;
     int rc;
 
-    if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_area_get(req->ctx, id, &a)) != 0)
+    if ((rc = ob_req_id(req, "id", &id)) != 0 || (rc = ob_area_get(req->ctx, id, &a)) != 0 ||
+        (rc = ob_version_area_update_at(req->ctx, id, &update_at)) != 0)
         return rc;
-    return ob_resp_json(resp, 200, area_json(&a));
+    body = area_json(&a);
+    json_object_set_new(body, "update_at", update_at ? ob_api_instant(update_at) : json_null());
+    return ob_resp_json(resp, 200, body);
 }
 
 int

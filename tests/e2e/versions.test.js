@@ -183,6 +183,9 @@ test('the release rolls out in waves; an open session delays its area until the 
   assert.equal(h.body.warning, 'update');
   const now = Date.parse((await ctx.s.fetch('/api/v1/test/clock').then((r) => r.json())).now);
   assert.equal(Date.parse(h.body.update_at) - now, 30 * 60 * 1000, 'the deadline is --rollout-deadline-minutes away');
+  // the area's page says it too; one not waiting says nothing
+  assert.equal((await area(W[0].id)).update_at, h.body.update_at);
+  assert.equal((await area(W[2].id)).update_at, null);
   await eventually(async () => { assert.equal((await area(W[1].id)).version, '1.1.0'); return true; }, { what: 'W1 updated' });
   let r = (await ctx.admin.get(`/api/v1/rollouts/${R.id}`)).body;
   assert.deepEqual([r.counts.updated, r.counts.waiting, r.counts.pending, r.waves], [1, 1, 2, 1]);

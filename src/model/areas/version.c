@@ -493,6 +493,21 @@ ob_version_update_at(struct ob_ctx *ctx, int64_t session, int64_t *at)
     return rc < 0 ? ob_db_err(ctx, rc) : 0;
 }
 
+int
+ob_version_area_update_at(struct ob_ctx *ctx, int64_t area, int64_t *at)
+{
+    int rc;
+
+    *at = 0;
+    rc = ob_db_get_int(ctx->db, at,
+                       "SELECT COALESCE(MIN(ra.update_at), 0) FROM rollout_areas ra "
+                       "JOIN rollouts r ON r.id = ra.rollout_id "
+                       "WHERE ra.area_id = ? AND ra.state = 'pending' AND ra.wave > 0 "
+                       "AND ra.update_at IS NOT NULL AND r.state = 'running'",
+                       "i", area);
+    return rc < 0 ? ob_db_err(ctx, rc) : 0;
+}
+
 /* ---- roll-outs ------------------------------------------------------------------------ */
 
 #define ROLLOUT_SELECT                                                                         \

@@ -115,5 +115,8 @@ int ob_version_done(struct ob_ctx *ctx, int64_t area, int64_t rollout, bool ok,
 /* When the session's area will be updated and the session closed (0: not
  * planned): a roll-out's wave reached it while it was open. */
 int ob_version_update_at(struct ob_ctx *ctx, int64_t session, int64_t *at);
+/* The same for an area, shown on its page (0: not planned); the caller has
+ * read the area (ob_area_get), which checked the actor's access. */
+int ob_version_area_update_at(struct ob_ctx *ctx, int64_t area, int64_t *at);
 
 #endif
