@@ -261,15 +261,15 @@ export async function areas(main, { query }) {
   }
   const watch = watcher(main, () => table.reload());
   const columns = [
-    { key: 'name', label: t('areas.name'), render: (a) => h('span', {}, h('a', { href: `/areas/${a.id}` }, h('strong', { text: a.name })), a.test ? testBadge() : null,
-      a.phase ? h('span', { class: 'cell-sub muted', text: t(`area_phase.${a.phase}`) }) : null) },
+    // the phase is said once, in the state column
+    { key: 'name', label: t('areas.name'), render: (a) => h('span', {}, h('a', { href: `/areas/${a.id}` }, h('strong', { text: a.name })), a.test ? testBadge() : null) },
     { key: 'application', label: t('areas.application'), sort: (a) => appName(a.application), render: (a) => h('span', {}, h('span', { text: appName(a.application) }),
       a.version ? h('span', { class: 'cell-sub muted', 'data-testid': 'area-version', text: t('areas.version', { v: a.version }) }) : null,
       manage && a.test && a.state === 'ready' && !a.phase ? h('span', { class: 'cell-sub' },
         button(t('areas.change_version'), () => changeVersion(a, () => table.reload()), { small: true, kind: 'ghost' })) : null) },
-    { key: 'state', label: t('common.state'), render: (a) => { if (a.state === 'creating' || a.phase === 'updating') watch(a); return areaState(a); } },
-    { key: 'sessions', label: t('areas.sessions'), cls: 'num', render: (a) => (a.sessions ? h('strong', { text: String(a.sessions) }) : h('span', { class: 'muted', text: '0' })) },
-    { key: 'created_at', label: t('areas.created'), cls: 'nowrap', render: (a) => fmtDate(a.created_at) },
+    { key: 'state', label: t('common.state'), cls: 'area-state-col', render: (a) => { if (a.state === 'creating' || a.phase === 'updating') watch(a); return areaState(a); } },
+    { key: 'sessions', label: t('areas.sessions'), cls: 'num wide-only', render: (a) => (a.sessions ? h('strong', { text: String(a.sessions) }) : h('span', { class: 'muted', text: '0' })) },
+    { key: 'created_at', label: t('areas.created'), cls: 'nowrap wide-only', render: (a) => fmtDate(a.created_at) },
     { key: '', label: '', sort: false, cls: 'actions', render: (a) => h('span', { class: 'row-actions' },
       button(t('areas.open'), () => op.open(a), { small: true, kind: 'primary', disabled: a.state !== 'ready' || null, title: a.state === 'ready' ? t('areas.open_hint') : t('areas.not_ready') }),
       manage && a.state === 'ready' ? exportButton(a) : null,
@@ -281,6 +281,7 @@ export async function areas(main, { query }) {
     empty: { title: t('areas.empty'), text: manage ? t('areas.empty_manage') : t('areas.empty_user') },
   });
   table.el.dataset.testid = 'areas';
+  table.el.classList.add('areas-list');
   panel = sessionsPanel(acc, { onChange: () => table.reload() });
   main.append(table.el, panel.el);
 }
