@@ -29,14 +29,25 @@ export function fmtSize(n) {
   return t(units[i], { n: num });
 }
 
+/** A roll-out's wave updates the area at `at`: «Будет обновлена в 14:00» today, else with the date. */
+function updatePlanned(at) {
+  const d = new Date(at);
+  const day = (x) => x.toLocaleDateString('en-CA');
+  if (day(d) !== day(now())) return t('area_page.update_planned_on', { at: fmtDateTime(at) });
+  const time = new Intl.DateTimeFormat(ru() ? 'ru-RU' : 'en-GB', { hour: '2-digit', minute: '2-digit' }).format(d);
+  return t('area_page.update_planned', { at: time });
+}
+
+/** The area's state, or what it is doing now instead (restored, updated): «Готова» beside
+ * «Обновляется» would say two things at once. */
 function stateBadges(a) {
-  const out = [badge(a.state, { tone: AREA_TONES[a.state], label: tOr(`area_state.${a.state}`, a.state) })];
-  if (a.phase) {
-    const b = badge(a.phase, { tone: PHASE_TONES[a.phase], label: t(`area_phase.${a.phase}`) });
-    if (a.phase !== 'archived') { b.prepend(h('span', { class: 'spinner', 'aria-hidden': 'true' })); b.classList.add('badge-busy'); }
-    out.push(b);
+  if (!a.phase) {
+    return h('span', { class: 'badges', 'data-testid': 'area-phase' }, badge(a.state, { tone: AREA_TONES[a.state], label: tOr(`area_state.${a.state}`, a.state) }),
+      a.update_at ? badge('planned', { tone: 'warn', label: updatePlanned(a.update_at) }) : null);
   }
-  return h('span', { class: 'badges', 'data-testid': 'area-phase' }, out);
+  const b = badge(a.phase, { tone: PHASE_TONES[a.phase], label: t(`area_phase.${a.phase}`) });
+  if (a.phase !== 'archived') { b.prepend(h('span', { class: 'spinner', 'aria-hidden': 'true' })); b.classList.add('badge-busy'); }
+  return h('span', { class: 'badges', 'data-testid': 'area-phase' }, b);
 }
 
 /** The backup's kind and when it was made: "Ежедневная, 5 дек. 2026 г., 01:00". */
@@ -89,7 +100,8 @@ async function restore(area, b, done) {
     danger: true,
     onSubmit: (v) => post(`/api/v1/areas/${area.id}/backups/${b.id}/restore`, { confirm: v.confirm }),
   });
-  if (r && r.id) { toast(t('backups.restore_started', { name: area.name })); done(); }
+  // the page's notice says it is under way and then that it is done: a toast would outlive it
+  if (r && r.id) done();
 }
 
 function pendingRow(b) {
@@ -104,6 +116,15 @@ function pendingRow(b) {
       h('p', { class: 'notice-title' }, h('span', { text: `${kindLabel(b)} · ${fmtDateTime(b.created_at)} ` }), st),
       // the backend's own words stay in English: kept for support as the title, not shown
       b.error ? h('p', { class: 'notice-text', title: b.error, text: failed ? t('backups.failed_why') : t('backups.retry_why') }) : null));
+}
+
+/** An update under way: the area cannot be opened meanwhile. */
+function updateNotice(area) {
+  if (area.phase !== 'updating') return null;
+  return h('div', { class: 'notice notice-info', role: 'status', 'data-testid': 'update-state' }, icon('info'),
+    h('div', { class: 'notice-body' },
+      h('p', { class: 'notice-title', text: t('area_page.updating') }),
+      h('p', { class: 'notice-text', text: t('area_page.updating_text') })));
 }
 
 function restoreNotice(r, area) {
@@ -128,7 +149,9 @@ function restoreNotice(r, area) {
 function backupsTable(area, list, reload) {
   const manage = canManage();
   const rows = list.items || [];
-  if (!rows.length) return emptyState(t('backups.empty'), t('backups.empty_text'));
+  // «or make one now» only where the button beside it can be pressed
+  const canMake = manage && area.state === 'ready' && !area.phase;
+  if (!rows.length) return emptyState(t('backups.empty'), t(canMake ? 'backups.empty_text' : 'backups.empty_text_tonight'));
   return h('div', { class: 'table-scroll' }, h('table', { class: 'table backups-table', 'data-testid': 'backups' },
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col', text: t('backups.made') }),
@@ -198,7 +221,7 @@ export async function page(main, { params }) {
       [t('areas.sessions'), String(area.sessions || 0)],
       [t('area_page.last_backup'), (list.items || [])[0] ? fmtDateTime(list.items[0].stored_at) : t('area_page.no_backup')],
     ].concat(area.test ? [[t('areas.test'), t('common.yes')]] : [])));
-    clear(notices).append(...[restoreNotice(list.restore, area), ...(list.pending || []).map(pendingRow)].filter(Boolean));
+    clear(notices).append(...[updateNotice(area), restoreNotice(list.restore, area), ...(list.pending || []).map(pendingRow)].filter(Boolean));
     clear(body).append(backupsTable(area, list, reload));
     // follow what is under way
     const busy = area.phase || area.state === 'creating' || (list.pending || []).some((b) => b.state !== 'failed')

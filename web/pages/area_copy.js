@@ -109,9 +109,11 @@ function exportDialog(area) {
       }
       if (stopped()) return;
       if (c.state !== 'stored') {
-        status.textContent = t('areacopy.failed', { reason: c.error || '' });
+        // the backend's own words stay in English: kept for support as the title, not shown
+        status.textContent = t('areacopy.failed');
+        if (c.error) status.title = c.error;
         status.classList.add('reason-bad');
-        clear(actions).append(cancel, button(t('areas.try_again'), () => { status.classList.remove('reason-bad'); clear(actions).append(cancel); run(); }, { kind: 'primary' }));
+        clear(actions).append(cancel, button(t('areas.try_again'), () => { status.classList.remove('reason-bad'); status.removeAttribute('title'); clear(actions).append(cancel); run(); }, { kind: 'primary' }));
         return;
       }
       progress.set(100);
@@ -234,7 +236,7 @@ async function uploadDialog(acc, onDone) {
         return;
       }
       made = r.area;
-      progress.busy();
+      progress.set(100);   /* the bytes are all there: what follows is the backend's */
       status.textContent = t('areacopy.importing', { name: made.name });
       cancel.textContent = t('common.close');
       go.remove();
@@ -248,7 +250,8 @@ async function uploadDialog(acc, onDone) {
         status.textContent = t('areacopy.imported', { name: a.name });
         status.prepend(icon('check'));
       } else if (a.state === 'failed') {
-        status.textContent = t('areacopy.import_failed', { name: a.name, reason: a.reason || '' });
+        status.textContent = t('areacopy.import_failed', { name: a.name });
+        if (a.reason) status.title = a.reason;
         status.classList.add('reason-bad');
       }
     }
