@@ -197,6 +197,7 @@ OB_HANDLER(ob_api_webhooks_resend);
 
 /* versions.c: application versions, test releases, roll-outs */
 OB_HANDLER(ob_api_versions_list);
+OB_HANDLER(ob_api_versions_in_use);
 OB_HANDLER(ob_api_versions_create);
 OB_HANDLER(ob_api_versions_release);
 OB_HANDLER(ob_api_areas_version);

@@ -336,6 +336,8 @@ const struct ob_route ob_routes[] = {
       "move a data area to a version of its application: a test release into a test area" },
     { "GET", "/api/v1/versions", ob_api_versions_list, 0, "scoped",
       "application versions and test releases (anyone signed in; ?application=)" },
+    { "GET", "/api/v1/versions/in-use", ob_api_versions_in_use, 0, "provider",
+      "the versions areas run, per application, with how many areas" },
     { "POST", "/api/v1/versions", ob_api_versions_create, OB_ROUTE_IDEMPOTENT, "provider",
       "publish a test release of an application" },
     { "POST", "/api/v1/versions/{id}/release", ob_api_versions_release, 0, "provider",

@@ -1,6 +1,6 @@
 /*
  * versions.c — application versions and roll-outs (model/areas/version.h):
- *   GET/POST /api/v1/versions, POST /api/v1/versions/{id}/release,
+ *   GET/POST /api/v1/versions, GET /api/v1/versions/in-use, POST /api/v1/versions/{id}/release,
  *   PUT /api/v1/areas/{id}/version,
  *   GET /api/v1/rollouts, GET /api/v1/rollouts/{id}, GET /api/v1/rollouts/{id}/areas,
  *   POST /api/v1/rollouts/{id}/pause, /resume, /retry.
@@ -47,6 +47,30 @@ ob_api_versions_list(struct ob_req *req, struct ob_resp *resp)
         return rc;
     }
     return ob_list_end(req, resp, &l);
+}
+
+static int
+use_row(const struct ob_version_use *u, void *arg)
+{
+    json_array_append_new(arg, json_pack("{s:{s:s, s:s, s:s}, s:s, s:I, s:b}", "application",
+                                         "code", u->app_code, "name_ru", u->app_name_ru,
+                                         "name_en", u->app_name_en, "version", u->version,
+                                         "areas", (json_int_t)u->areas, "published",
+                                         u->published));
+    return 0;
+}
+
+int
+ob_api_versions_in_use(struct ob_req *req, struct ob_resp *resp)
+{
+    json_t *items = json_array();
+    int rc;
+
+    if ((rc = ob_version_in_use(req->ctx, use_row, items)) != 0) {
+        json_decref(items);
+        return rc;
+    }
+    return ob_resp_json(resp, 200, json_pack("{s:o}", "items", items));
 }
 
 int

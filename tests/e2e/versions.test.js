@@ -112,6 +112,14 @@ test('publishing: provider staff only, a version name, newer than the released, 
   expect(list, 200);
   assert.deepEqual(list.body.items.map((x) => [x.version, x.state]), [['1.1.0', 'test']]);
   assert.equal(audits(ctx.db, 'version.published').length, 1);
+  // the versions the areas run: 1.0.0, which the backend reported and nobody published here
+  expect(await P.owner.get('/api/v1/versions/in-use'), 403);
+  const use = await ctx.admin.get('/api/v1/versions/in-use');
+  expect(use, 200);
+  const at = query(ctx.db, "SELECT COUNT(*) FROM areas ar JOIN applications ap ON ap.id = ar.application_id "
+    + "WHERE ap.code = 'accounting' AND ar.state = 'ready' AND ar.version = '1.0.0'")[0][0];
+  assert.deepEqual(use.body.items.filter((u) => u.application.code === 'accounting').map((u) => [u.version, u.areas, u.published]),
+    [['1.0.0', Number(at), false]]);
 });
 
 test('a test release goes into test areas only, by the client or its serving partner', async () => {
@@ -189,6 +197,12 @@ test('the release rolls out in waves; an open session delays its area until the 
   await eventually(async () => { assert.equal((await area(W[1].id)).version, '1.1.0'); return true; }, { what: 'W1 updated' });
   let r = (await ctx.admin.get(`/api/v1/rollouts/${R.id}`)).body;
   assert.deepEqual([r.counts.updated, r.counts.waiting, r.counts.pending, r.waves], [1, 1, 2, 1]);
+  // the areas' filter splits pending as the counts do: waiting for the window, and queued
+  const of = async (state) => (await ctx.admin.get(`/api/v1/rollouts/${R.id}/areas?state=${state}`)).body.items.map((x) => x.id);
+  assert.deepEqual(await of('waiting'), [W[0].id]);
+  assert.deepEqual(await of('queued'), [W[2].id]);
+  assert.deepEqual(await of('pending'), [W[0].id, W[2].id]);
+  expect(await ctx.admin.get(`/api/v1/rollouts/${R.id}/areas?state=later`), 400);
   // the wave is not over: the third area waits, the window goes on
   await jobs('rollout');
   assert.equal((await area(W[2].id)).version, '1.0.0');

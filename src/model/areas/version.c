@@ -159,6 +159,47 @@ ob_version_list(struct ob_ctx *ctx, const char *app, int64_t before, int limit,
                       "ttiii", app ? app : "", app ? app : "", before, before, (int64_t)limit);
 }
 
+struct use_rows {
+    int (*fn)(const struct ob_version_use *, void *);
+    void *arg;
+};
+
+static int
+use_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct use_rows *r = arg;
+    struct ob_version_use u = {
+        .app_code = ob_stmt_dup(ctx, st, 0),
+        .app_name_ru = ob_stmt_dup(ctx, st, 1),
+        .app_name_en = ob_stmt_dup(ctx, st, 2),
+        .version = ob_stmt_dup(ctx, st, 3),
+        .areas = ob_stmt_int(st, 4),
+        .published = ob_stmt_int(st, 5) != 0,
+    };
+
+    return r->fn(&u, r->arg);
+}
+
+int
+ob_version_in_use(struct ob_ctx *ctx, int (*fn)(const struct ob_version_use *, void *), void *arg)
+{
+    struct use_rows r = { fn, arg };
+    int rc;
+
+    if ((rc = ob_access_provider(ctx, OB_ROLES_ANY)) != 0)
+        return rc;
+    return ob_db_each(ctx, use_row, &r,
+                      "SELECT ap.code, ap.name_ru, ap.name_en, ar.version, COUNT(*), "
+                      "CASE WHEN EXISTS (SELECT 1 FROM app_versions v WHERE "
+                      "v.application_id = ar.application_id AND v.version = ar.version) "
+                      "THEN 1 ELSE 0 END "
+                      "FROM areas ar JOIN applications ap ON ap.id = ar.application_id "
+                      "WHERE ar.state IN ('ready', 'deleting') AND ar.version <> '' "
+                      "GROUP BY ar.application_id, ap.code, ap.name_ru, ap.name_en, ar.version "
+                      "ORDER BY ap.code, ar.version",
+                      "");
+}
+
 struct publish {
     const struct ob_app *app;
     const char *version, *notes;
@@ -637,11 +678,16 @@ ob_rollout_areas(struct ob_ctx *ctx, int64_t id, const char *state, int64_t afte
 {
     struct rollout_area_rows r = { fn, arg };
     struct ob_rollout x;
+    const char *s = state ? state : "";
+    /* 'waiting' and 'queued' split 'pending' as the roll-out's counts do (1, 2) */
+    int split = !strcmp(s, "waiting") ? 1 : !strcmp(s, "queued") ? 2 : 0;
     int rc;
 
-    if (state && *state && strcmp(state, "pending") && strcmp(state, "updating") &&
-        strcmp(state, "updated") && strcmp(state, "failed"))
+    if (*s && !split && strcmp(s, "pending") && strcmp(s, "updating") && strcmp(s, "updated") &&
+        strcmp(s, "failed"))
         return ob_err_field(&ctx->err, OB_EINVAL, "state", "rollout.bad_state");
+    if (split)
+        s = "pending";
     if ((rc = ob_rollout_get(ctx, id, &x)) != 0)
         return rc;
     return ob_db_each(ctx, rollout_area_row, &r,
@@ -656,10 +702,10 @@ ob_rollout_areas(struct ob_ctx *ctx, int64_t id, const char *state, int64_t afte
                       "LEFT JOIN tasks t ON t.id = ra.task_id "
                       "JOIN subscribers s ON s.account_id = ar.subscriber_id "
                       "JOIN accounts ac ON ac.id = ar.subscriber_id "
-                      "WHERE ra.rollout_id = ? AND (? = '' OR ra.state = ?) AND ra.area_id > ? "
+                      "WHERE ra.rollout_id = ? AND (? = '' OR ra.state = ?) AND (? = 0 OR "
+                      "(ra.wave > 0 AND ra.update_at IS NOT NULL) = (? = 1)) AND ra.area_id > ? "
                       "ORDER BY ra.area_id LIMIT ?",
-                      "ittii", id, state ? state : "", state ? state : "", after,
-                      (int64_t)limit);
+                      "ittiiii", id, s, s, (int64_t)split, (int64_t)split, after, (int64_t)limit);
 }
 
 struct control {

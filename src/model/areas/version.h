@@ -64,6 +64,18 @@ int ob_version_publish(struct ob_ctx *ctx, const char *app, const char *version,
 int ob_version_list(struct ob_ctx *ctx, const char *app, int64_t before, int limit,
                     int (*fn)(const struct ob_app_version *, void *), void *arg);
 int ob_version_get(struct ob_ctx *ctx, int64_t id, struct ob_app_version *out);
+
+/* A version areas run, and how many (not deleted, ready or being deleted); published: it is
+ * one of the application's versions here (an area made before versions were published here
+ * runs the one its backend reported). */
+struct ob_version_use {
+    const char *app_code, *app_name_ru, *app_name_en, *version;
+    int64_t areas;
+    bool published;
+};
+/* Provider staff: every application and version areas run, by application code and version. */
+int ob_version_in_use(struct ob_ctx *ctx, int (*fn)(const struct ob_version_use *, void *),
+                      void *arg);
 /* Release a test release (provider administrators and operators) and begin
  * its roll-out; *rollout gets its id. */
 int ob_version_release(struct ob_ctx *ctx, int64_t id, int64_t *rollout);
@@ -92,7 +104,9 @@ struct ob_rollout_area {
     int attempts;               /* updating: the backend calls its task made so far */
     const char *last_error;     /* updating: why the last one failed ('' none): it is retried */
 };
-/* The areas of a roll-out in area id order, of one state (NULL: all). */
+/* The areas of a roll-out in area id order, of one state (NULL: all);
+ * 'waiting' and 'queued' are the pending ones counted as `waiting` and the
+ * others. */
 int ob_rollout_areas(struct ob_ctx *ctx, int64_t id, const char *state, int64_t after, int limit,
                      int (*fn)(const struct ob_rollout_area *, void *), void *arg);
 /* Provider administrators and operators. */
