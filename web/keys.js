@@ -88,7 +88,7 @@ export const BUILT_KEYS = {
   'rollout.state_*': ['running', 'paused', 'done'],
   'rollout.state_text_*': ['running', 'paused', 'done'],
   'rollout.area_*': ['updated', 'failed', 'updating', 'waiting', 'pending'],
-  'rollout.tab_*': ['failed', 'updating', 'pending', 'updated', 'all'],
+  'rollout.tab_*': ['failed', 'updating', 'waiting', 'queued', 'updated', 'all'],
   'rollout.*_done': ['pause', 'resume', 'retry'],
   'history.event_*': ['open', 'close', 'expire'],
   // the server's problem codes (src/base/err.c) and the cabinet's own

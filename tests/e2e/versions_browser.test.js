@@ -85,8 +85,18 @@ test('the provider publishes a test release; the client moves its test area to i
   await page.getByText('Тестовый релиз опубликован').waitFor();
   await page.locator('td', { hasText: '1.1.0' }).first().waitFor();
   await page.getByText('Тестовый релиз', { exact: true }).first().waitFor();
+  // the version the areas run, which nobody published here, is listed with its areas
+  const inUse = page.locator('.card', { hasText: 'Версии в базах клиентов' }).locator('tr', { hasText: '1.0.0' });
+  await inUse.getByText('не публиковалась здесь', { exact: false }).waitFor();
+  assert.equal(await inUse.locator('td.num').innerText(), '3');
   await noEnglish(page);
   await shot(page, 'versions-list-1366');
+  // at 390 px the row is a block: «Выпустить» is on the screen, not in a sideways scroll
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('button', { name: 'Выпустить' }).waitFor();
+  await shot(page, 'versions-list-390');
+  assert.ok((await page.getByRole('button', { name: 'Выпустить' }).boundingBox()).x + 40 < 390, '«Выпустить» on the screen');
+  await page.setViewportSize({ width: 1366, height: 860 });
   assert.deepEqual(page.problems, []);
 
   const owner = await openPage(browser, ctx.s.url, { locale: 'ru-RU', width: 1366, height: 860 });
@@ -139,6 +149,10 @@ test('the release rolls out; the roll-out page shows the bar, the counts and a f
   await page.locator('tr', { hasText: '1.1.0' }).getByRole('button', { name: 'Выпустить' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Выпустить' }).click();
   await page.getByText('Версия выпущена, обновление баз началось').waitFor();
+  await page.locator('.card', { hasText: 'Обновление баз' }).locator('tr', { hasText: 'до версии 1.1.0' }).waitFor();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'versions-released-390');
+  await page.setViewportSize({ width: 1366, height: 860 });
   const r = (await ctx.admin.get('/api/v1/rollouts')).body.items[0];
   assert.deepEqual([r.version, r.counts.total], ['1.1.0', 2]);
   await jobs('rollout');
@@ -156,13 +170,26 @@ test('the release rolls out; the roll-out page shows the bar, the counts and a f
   await page.getByRole('progressbar').waitFor();
   await page.locator('.ro-count-failed .ro-count-n', { hasText: '1' }).waitFor();
   await page.locator('.ro-count-waiting .ro-count-n', { hasText: '1' }).waitFor();
-  await page.getByText('Ответ сервера приложения:').first().waitFor();
-  await page.getByText(`area '${key}' is not on this server`, { exact: true }).waitFor();
+  // the failure in Russian, the backend's own words (English, with the area's key) in its title
+  const refused = page.getByText('Сервер программы отказал в обновлении', { exact: true });
+  await refused.waitFor();
+  assert.equal(await refused.getAttribute('title'), `area '${key}' is not on this server`);
+  // the bar, its spoken value and the line say the same: 1 processed of 2, that one failed
+  const line = 'Обработано 1 из 2 (50 %), из них с ошибкой 1';
+  await page.getByText(line, { exact: true }).waitFor();
+  assert.equal(await page.getByRole('progressbar').getAttribute('aria-valuetext'), line);
+  await page.getByText(/· по 20 баз в волне · начата волна 1$/).waitFor();
   await page.getByRole('button', { name: 'Повторить для 1 базы' }).waitFor();
   for (const width of [1366, 390]) {
     await page.setViewportSize({ width, height: 860 });
     await noEnglish(page);
     await shot(page, `versions-rollout-${width}`);
+    await page.getByRole('tab', { name: 'Ждут закрытия сеансов' }).click();
+    await page.locator('tr', { hasText: 'Основная' }).getByText('Ждёт закрытия сеансов').waitFor();
+    assert.equal(await page.locator('tr', { hasText: 'Филиал' }).count(), 0);
+    await shot(page, `versions-rollout-waiting-${width}`);
+    await page.getByRole('tab', { name: 'С ошибкой' }).click();
+    await page.locator('tr', { hasText: 'Филиал' }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `${width} px: the page is ${overflow} px wider than the screen`);
   }

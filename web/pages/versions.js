@@ -1,9 +1,11 @@
 // versions.js — the provider's «Версии приложений» and «Обновление баз»
 // (model/areas/version.h): the versions of each application with their
-// state (a test release only test areas take, or released), publishing a
+// state (a test release only test areas take, or released), the versions the
+// areas run (published here or not), publishing a
 // test release, releasing it (which begins its roll-out), and a roll-out's
-// progress as a bar with the counts per status, the failed areas with the
-// backend's reason, pause, resume and retry.
+// progress as a bar with the counts per status, the failed areas (the
+// backend's own words in a title), pause, resume and retry. Below 600 px the
+// tables lay each row out as a block, with the actions under the name.
 import { t, tn, fmtDate, fmtDateTime, localName } from '../i18n.js';
 import { get, post, withQuery } from '../api.js';
 import {
@@ -24,29 +26,33 @@ const PARTS = [
   { key: 'waiting', cls: 'ro-waiting' },
   { key: 'queued', cls: 'ro-queued' },
 ];
-const AREA_TABS = ['failed', 'updating', 'pending', 'updated', ''];
+// the tabs of a roll-out's areas, as its count cards: `waiting` and `queued` split `pending`
+const AREA_TABS = ['failed', 'updating', 'waiting', 'queued', 'updated', ''];
 
 /** The counts with `queued`: pending areas not waiting for their sessions. */
 function parts(c) {
   return { ...c, queued: Math.max(0, c.pending - c.waiting) };
 }
 
-/** A roll-out's progress: a bar of its parts and a line of what is done. */
+/** A roll-out's progress: a bar of its parts and a line of what is done. The bar's value,
+ * its spoken text and the line are one number: the areas processed (updated or failed), with
+ * the failed ones said apart. */
 export function progressBar(r, { compact } = {}) {
   const c = parts(r.counts);
   const total = Math.max(1, c.total);
   const done = c.updated + c.failed;
+  const pct = Math.floor((100 * done) / total);
+  const line = c.failed ? t('rollout.done_failed', { done, total: c.total, pct, failed: c.failed })
+    : t('rollout.done_of', { done, total: c.total, pct });
   const bar = h('div', {
     class: ['ro-bar', compact && 'ro-bar-compact'], role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(c.total),
-    'aria-valuenow': String(done), 'aria-label': t('rollout.progress_label', { done, total: c.total }),
+    'aria-valuenow': String(done), 'aria-valuetext': line, 'aria-label': t('rollout.progress'),
   }, PARTS.filter((p) => c[p.key] > 0).map((p) => {
     const part = h('span', { class: ['ro-part', p.cls], title: `${t(`rollout.count_${p.key}`)}: ${c[p.key]}` });
     part.style.width = `${(100 * c[p.key]) / total}%`; // CSSOM: the CSP refuses style attributes
     return part;
   }));
-  const pct = Math.floor((100 * done) / total);
-  return h('div', { class: 'ro-progress' }, bar,
-    h('span', { class: 'ro-line muted', text: t('rollout.done_of', { done, total: c.total, pct }) }));
+  return h('div', { class: 'ro-progress' }, bar, h('span', { class: 'ro-line muted', text: line }));
 }
 
 function versionState(v) {
@@ -85,7 +91,9 @@ async function release(v, reload) {
   if (ok) { toast(t('versions.released')); reload(); }
 }
 
-function versionsCard() {
+/** The versions; released() runs after a release (the cards of the roll-outs and the
+ * versions in use show it). */
+function versionsCard(released) {
   const gate = roleGate(STAFF);
   let table;
   const reload = () => table.reload();
@@ -96,16 +104,37 @@ function versionsCard() {
       { key: 'version', label: t('versions.version'), render: (v) => h('span', {}, h('strong', { class: 'mono', text: v.version }),
         v.notes ? h('span', { class: 'cell-sub muted', text: v.notes }) : null) },
       { key: 'state', label: t('common.state'), render: versionState },
-      { key: 'areas', label: t('versions.areas'), cls: 'num', render: (v) => String(v.areas) },
-      { key: 'created_at', label: t('versions.published_at'), cls: 'nowrap', render: (v) => fmtDate(v.released_at || v.created_at) },
+      { key: 'areas', label: t('versions.areas'), cls: 'num', render: (v) => h('span', {},
+        h('span', { class: 'narrow-only muted', text: `${t('versions.areas')}: ` }), String(v.areas)) },
+      { key: 'created_at', label: t('versions.published_at'), cls: 'nowrap', render: (v) => h('span', {},
+        h('span', { class: 'narrow-only muted', text: `${t('versions.published_at')} ` }), fmtDate(v.created_at),
+        v.released_at ? h('span', { class: 'cell-sub muted', text: t('versions.released_on', { date: fmtDate(v.released_at) }) }) : null) },
       { key: '', label: '', sort: false, cls: 'actions', render: (v) => h('span', { class: 'row-actions' },
-        v.state === 'test' ? button(t('versions.release'), () => release(v, reload), { small: true, kind: 'primary', ...gate }) : null,
+        v.state === 'test' ? button(t('versions.release'), () => release(v, () => { reload(); released(); }), { small: true, kind: 'primary', ...gate }) : null,
         v.rollout ? h('a', { class: 'btn btn-secondary btn-sm', href: `/versions/rollouts/${v.rollout}`, text: t('versions.rollout_link') }) : null) },
     ],
     empty: { title: t('versions.empty'), text: t('versions.empty_text') },
   });
-  return card(t('versions.list_title'), h('div', {}, h('p', { class: 'muted', text: t('versions.list_text') }), table.el),
+  return card(t('versions.list_title'), h('div', { class: 'ro-stack' }, h('p', { class: 'muted', text: t('versions.list_text') }), table.el),
     { actions: button(t('versions.publish'), () => publish(reload), { kind: 'primary', ...gate }) });
+}
+
+/** The versions the areas run, published here or not (an area made before the application's
+ * versions were published runs what its backend reported). */
+function inUseCard() {
+  const table = dataTable({
+    url: '/api/v1/versions/in-use',
+    exportable: false,
+    columns: [
+      { key: 'application', label: t('versions.application'), sort: (u) => localName(u.application), render: (u) => localName(u.application) },
+      { key: 'version', label: t('versions.version'), render: (u) => h('span', {}, h('strong', { class: 'mono', text: u.version }),
+        u.published ? null : h('span', { class: 'cell-sub muted', text: t('versions.unpublished') })) },
+      { key: 'areas', label: t('versions.areas_count'), cls: 'num', render: (u) => h('span', {},
+        h('span', { class: 'narrow-only muted', text: `${t('versions.areas_count')}: ` }), String(u.areas)) },
+    ],
+    empty: { title: t('versions.in_use_empty') },
+  });
+  return { table, el: card(t('versions.in_use_title'), h('div', { class: 'ro-stack' }, h('p', { class: 'muted', text: t('versions.in_use_text') }), table.el)) };
 }
 
 function rolloutsCard() {
@@ -119,18 +148,23 @@ function rolloutsCard() {
       { key: 'state', label: t('common.state'), render: rolloutState },
       { key: 'progress', label: t('rollout.progress'), sort: false, render: (r) => progressBar(r, { compact: true }) },
       { key: 'failed', label: t('rollout.count_failed'), cls: 'num', sort: (r) => r.counts.failed,
-        render: (r) => (r.counts.failed ? h('strong', { class: 'reason-bad', text: String(r.counts.failed) }) : '0') },
-      { key: 'created_at', label: t('rollout.began'), cls: 'nowrap', render: (r) => fmtDate(r.created_at) },
+        render: (r) => h('span', {}, h('span', { class: 'narrow-only muted', text: `${t('rollout.count_failed')}: ` }),
+          r.counts.failed ? h('strong', { class: 'reason-bad', text: String(r.counts.failed) }) : '0') },
+      { key: 'created_at', label: t('rollout.began'), cls: 'nowrap', render: (r) => h('span', {},
+        h('span', { class: 'narrow-only muted', text: `${t('rollout.began')} ` }), fmtDate(r.created_at)) },
     ],
     empty: { title: t('rollout.empty'), text: t('rollout.empty_text') },
   });
-  return card(t('rollout.list_title'), table.el);
+  return { table, el: card(t('rollout.list_title'), h('div', { class: 'ro-stack' }, table.el)) };
 }
 
 /** The provider's «Версии приложений». */
 export async function versions(main) {
   setTitle(t('versions.title'));
-  main.append(pageHeader(t('versions.title'), { subtitle: t('versions.subtitle') }), versionsCard(), rolloutsCard());
+  const inUse = inUseCard();
+  const rollouts = rolloutsCard();
+  main.append(pageHeader(t('versions.title'), { subtitle: t('versions.subtitle') }),
+    versionsCard(() => { inUse.table.reload(); rollouts.table.reload(); }), inUse.el, rollouts.el);
 }
 
 // ---- one roll-out -----------------------------------------------------------------
@@ -146,9 +180,9 @@ function areaState(x) {
   const tone = { updated: 'ok', failed: 'bad', updating: 'info', waiting: 'warn', pending: 'muted' }[key];
   return h('span', {}, badge(key, { tone, label: t(`rollout.area_${key}`) }),
     key === 'waiting' ? h('span', { class: 'cell-sub muted nowrap', text: t('rollout.update_at', { at: fmtDateTime(x.update_at) }) }) : null,
-    x.retry ? h('span', { class: 'cell-sub muted' }, h('span', { text: `${t('rollout.retrying', { n: x.retry.attempts })} ` }),
-      h('span', { class: 'mono', text: x.retry.error })) : null,
-    x.reason ? h('span', { class: 'cell-sub reason-bad' }, h('span', { text: `${t('rollout.backend_said')} ` }), h('span', { class: 'mono', text: x.reason })) : null);
+    // the backend's own words are English and name the area's key: in the title, for support
+    x.retry ? h('span', { class: 'cell-sub muted', title: x.retry.error || null, text: t('rollout.retrying', { n: x.retry.attempts }) }) : null,
+    x.reason ? h('span', { class: 'cell-sub reason-bad ro-reason', title: x.reason, text: t('rollout.refused') }) : null);
 }
 
 function areasTable(id, state) {
@@ -159,8 +193,10 @@ function areasTable(id, state) {
         x.test ? h('span', { class: 'badge badge-info badge-inline', text: t('areas.test') }) : null) },
       { key: 'subscriber', label: t('rollout.subscriber'), sort: (x) => x.subscriber.name,
         render: (x) => h('span', {}, x.subscriber.name, h('span', { class: 'cell-sub muted', text: t('rollout.code', { code: x.subscriber.code }) })) },
-      { key: 'from_version', label: t('rollout.from_version'), render: (x) => h('span', { class: 'mono', text: x.from_version || '—' }) },
-      { key: 'wave', label: t('rollout.wave'), cls: 'num', render: (x) => (x.wave ? String(x.wave) : '—') },
+      { key: 'from_version', label: t('rollout.from_version'), render: (x) => h('span', {},
+        h('span', { class: 'narrow-only muted', text: `${t('rollout.from_version')}: ` }), h('span', { class: 'mono', text: x.from_version || '—' })) },
+      { key: 'wave', label: t('rollout.wave'), cls: 'num', render: (x) => h('span', {},
+        h('span', { class: 'narrow-only muted', text: `${t('rollout.wave')}: ` }), x.wave ? String(x.wave) : '—') },
       { key: 'state', label: t('common.state'), render: areaState },
     ],
     empty: { title: t('rollout.areas_empty') },
@@ -180,7 +216,7 @@ export async function rollout(main, { params }) {
 
   const drawList = () => {
     const table = areasTable(id, state);
-    clear(list).append(card(t('rollout.areas_title'), h('div', {},
+    clear(list).append(card(t('rollout.areas_title'), h('div', { class: 'ro-stack ro-areas' },
       tabs(AREA_TABS.map((s) => ({ value: s, label: t(`rollout.tab_${s || 'all'}`) })), state, (s) => { state = s; drawList(); }),
       table.el)));
   };
@@ -201,7 +237,8 @@ export async function rollout(main, { params }) {
     setTitle(title);
     clear(head).append(pageHeader(title, {
       back: { href: '/versions', label: t('versions.title') },
-      subtitle: t('rollout.subtitle', { date: fmtDateTime(r.created_at), wave: r.wave_size, waves: r.waves }),
+      subtitle: [t('rollout.began_at', { date: fmtDateTime(r.created_at) }), tn('rollout.per_wave', r.wave_size),
+        r.waves ? t('rollout.wave_begun', { n: r.waves }) : t('rollout.no_wave')].join(' · '),
       actions: h('span', { class: 'row-actions' },
         r.state === 'running' ? button(t('rollout.pause'), () => act('pause'), gate) : null,
         r.state === 'paused' ? button(t('rollout.resume'), () => act('resume'), { kind: 'primary', ...gate }) : null,
