@@ -7,13 +7,13 @@
 // Screenshots go to build/screenshots/<engine>-versions-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, shot, signIn } from './lib/browser.js';
-import { setup, newPartner } from './lib/accounts.js';
-import { newClient, settled, SECRET, APPS } from './lib/areas.js';
-import { startCashbook, sign } from './lib/app.js';
-import { query } from './lib/db.js';
-import { expect } from './lib/expect.js';
-import { eventually } from './lib/wait.js';
+import { launchBrowser, openPage, shot, signIn } from '../lib/browser.js';
+import { setup, newPartner } from '../lib/accounts.js';
+import { newClient, settled, SECRET, APPS } from '../lib/areas.js';
+import { startCashbook, sign } from '../lib/app.js';
+import { query } from '../lib/db.js';
+import { expect } from '../lib/expect.js';
+import { eventually } from '../lib/wait.js';
 
 let browser;
 let ctx;
