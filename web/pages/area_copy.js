@@ -37,17 +37,12 @@ function modal(build) {
 }
 
 function bar(testid) {
-  const fill = h('div', { class: 'copy-bar-fill' });
-  const el = h('div', { class: 'copy-bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'data-testid': testid }, fill);
+  // a native <progress>: no value is the busy (indeterminate) state; no inline style needed
+  const el = h('progress', { class: 'copy-bar', max: '100', 'data-testid': testid });
   return {
     el,
-    set(pct) {
-      const p = Math.max(0, Math.min(100, Math.round(pct)));
-      fill.style.width = `${p}%`;
-      el.setAttribute('aria-valuenow', String(p));
-      el.classList.remove('copy-bar-busy');
-    },
-    busy() { el.classList.add('copy-bar-busy'); fill.style.width = ''; el.removeAttribute('aria-valuenow'); },
+    set(pct) { el.value = Math.max(0, Math.min(100, Math.round(pct))); },
+    busy() { el.removeAttribute('value'); },
   };
 }
 

@@ -37,6 +37,29 @@ function parts(c) {
 /** A roll-out's progress: a bar of its parts and a line of what is done. The bar's value,
  * its spoken text and the line are one number: the areas processed (updated or failed), with
  * the failed ones said apart. */
+const SVG = 'http://www.w3.org/2000/svg';
+/** The bar's parts as SVG rectangles side by side: their widths are attributes, not styles. */
+function segments(c, total) {
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('class', 'ro-svg');
+  svg.setAttribute('aria-hidden', 'true');
+  let x = 0;
+  for (const p of PARTS.filter((q) => c[q.key] > 0)) {
+    const w = (100 * c[p.key]) / total;
+    const rect = document.createElementNS(SVG, 'rect');
+    rect.setAttribute('class', `ro-part ${p.cls}`);
+    rect.setAttribute('x', `${x}%`);
+    rect.setAttribute('width', `${w}%`);
+    rect.setAttribute('height', '100%');
+    const tip = document.createElementNS(SVG, 'title');
+    tip.textContent = `${t(`rollout.count_${p.key}`)}: ${c[p.key]}`;
+    rect.append(tip);
+    svg.append(rect);
+    x += w;
+  }
+  return svg;
+}
+
 export function progressBar(r, { compact } = {}) {
   const c = parts(r.counts);
   const total = Math.max(1, c.total);
@@ -47,11 +70,7 @@ export function progressBar(r, { compact } = {}) {
   const bar = h('div', {
     class: ['ro-bar', compact && 'ro-bar-compact'], role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(c.total),
     'aria-valuenow': String(done), 'aria-valuetext': line, 'aria-label': t('rollout.progress'),
-  }, PARTS.filter((p) => c[p.key] > 0).map((p) => {
-    const part = h('span', { class: ['ro-part', p.cls], title: `${t(`rollout.count_${p.key}`)}: ${c[p.key]}` });
-    part.style.width = `${(100 * c[p.key]) / total}%`; // CSSOM: the CSP refuses style attributes
-    return part;
-  }));
+  }, segments(c, total));
   return h('div', { class: 'ro-progress' }, bar, h('span', { class: 'ro-line muted', text: line }));
 }
 
