@@ -93,8 +93,16 @@ test('R-DA-5: the owner asks for a copy (two asks at once make one), gets a link
     C.owner.post(`/api/v1/areas/${area.id}/exports`, {}),
     C.owner.post(`/api/v1/areas/${area.id}/exports`, {}),
   ]);
-  assert.deepEqual([a.status, b.status].sort(), [200, 202], JSON.stringify([a.body, b.body]));
-  assert.equal(a.body.id, b.body.id, 'one export on its way per area');
+  if (a.status === 202 && b.status === 202) {
+    // on a slow machine the second ask may arrive after the first export was already stored:
+    // it then rightly makes another; two on their way at once never
+    const [x, y] = [a.body, b.body].sort((p, q) => p.id - q.id);
+    const done = await exported(C.owner, area.id, x.id);
+    assert.ok(Date.parse(done.stored_at) <= Date.parse(y.created_at), JSON.stringify([done, y]));
+  } else {
+    assert.deepEqual([a.status, b.status].sort(), [200, 202], JSON.stringify([a.body, b.body]));
+    assert.equal(a.body.id, b.body.id, 'one export on its way per area');
+  }
   // the one asked for (asking again once it is stored would rightly make another)
   const copy = await exported(C.owner, area.id, a.body.id);
   first = copy;
