@@ -64,7 +64,7 @@ const LATIN_ALLOWED = [
   /\bhttps?:\/\/\S+/g,        // links
   /\bOblako\b/g,              // the product's name, shown as a brand
   /\bITSaaS\b/g,              // the provider's product line, a trademark used in tariff names
-  /\b[A-Z][A-Za-z0-9]*(-[A-Z0-9]+)+\b/g, // codes people type and quote: TRIAL-30, ITS-DEMO-0001
+  /\b[A-Z0-9][A-Za-z0-9]*(-[A-Z0-9]+)+\b/g, // codes people type and quote: TRIAL-30, ITS-DEMO-0001, 9XYT-95ZK-4AAX-AWKW
 ];
 
 const catalogs = ['ru', 'en'].map((l) => JSON.parse(readFileSync(path.join(repoRoot, 'web', 'i18n', `${l}.json`), 'utf8')));
