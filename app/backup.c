@@ -167,24 +167,32 @@ cb_area_load(const char *key, const char *path, const char **why)
     return rc;
 }
 
+/* Answer an area's problem: 404 when it is not here, else 500. */
 void
-cb_backup(const char *app, const char *key, struct cb_resp *out)
+cb_area_problem(struct cb_resp *out, int rc)
+{
+    if (rc == CB_ENOTFOUND)
+        cb_reply_problem(out, 404, NULL, "the data area is not on this server");
+    else
+        cb_reply_problem(out, 500, NULL, "internal error; see the server log");
+}
+
+int
+cb_area_copy_reply(const char *app, const char *key, const char *prefix, struct cb_resp *out)
 {
     char *path;
     int fd, rc = cb_area_check(key, app);
 
     if (rc != CB_OK) {
-        cb_reply_problem(out, rc == CB_ENOTFOUND ? 404 : 500, NULL,
-                         rc == CB_ENOTFOUND ? "the data area is not on this server"
-                                            : "internal error; see the server log");
-        return;
+        cb_area_problem(out, rc);
+        return -1;
     }
-    path = cb_spool_path("backup");
+    path = cb_spool_path(prefix);
     if ((fd = mkstemp(path)) < 0) {
         cb_log("error", "spool", "{s:s, s:s}", "path", path, "error", strerror(errno));
         free(path);
-        cb_reply_problem(out, 500, NULL, "internal error; see the server log");
-        return;
+        cb_area_problem(out, CB_EDB);
+        return -1;
     }
     /* the name was only reserved: VACUUM INTO writes into the empty file */
     rc = cb_area_snapshot(key, path);
@@ -192,49 +200,67 @@ cb_backup(const char *app, const char *key, struct cb_resp *out)
     free(path);
     if (rc == CB_OK && cb_file_sha256(fd, out->sha256, &out->fd_len) != 0)
         rc = CB_EDB;
+    /* the version the copy was made at: the area's own, not the server's default */
+    if (rc == CB_OK)
+        rc = cb_area_version(key, out->version);
     if (rc != CB_OK) {
         close(fd);
         out->sha256[0] = '\0';
-        cb_reply_problem(out, rc == CB_ENOTFOUND ? 404 : 500, NULL,
-                         rc == CB_ENOTFOUND ? "the data area is not on this server"
-                                            : "internal error; see the server log");
-        return;
+        cb_area_problem(out, rc);
+        return -1;
     }
     out->status = 200;
-    out->type = "application/octet-stream";
     out->has_fd = 1;
     out->fd = fd;
-    snprintf(out->version, sizeof(out->version), "%s", CB_VERSION);
+    return 0;
+}
+
+int
+cb_area_load_body(const struct cb_req *r, const char *app, const char *key, int64_t *len,
+                  const char **why, struct cb_resp *out)
+{
+    const char *sha = NULL, *want = cb_req_header(r, "X-Oblako-Sha256");
+    const char *file = cb_req_file(r, &sha, len);
+    int rc;
+
+    if (!file) {
+        cb_reply_problem(out, 400, NULL, "send the archive as the body");
+        return -1;
+    }
+    if (!want || strcasecmp(want, sha) != 0) {
+        cb_reply_problem(out, 422, NULL, "checksum");
+        return -1;
+    }
+    if ((rc = cb_area_check(key, app)) == CB_OK)
+        rc = cb_area_load(key, file, why);
+    return rc;
+}
+
+void
+cb_backup(const char *app, const char *key, struct cb_resp *out)
+{
+    if (cb_area_copy_reply(app, key, "backup", out) != 0)
+        return;
+    out->type = "application/octet-stream";
     cb_log("info", "backup made", "{s:s, s:I}", "area", key, "bytes", (json_int_t)out->fd_len);
 }
 
 void
 cb_restore(const struct cb_req *r, const char *app, const char *key, struct cb_resp *out)
 {
-    const char *sha = NULL, *why = NULL, *want = cb_req_header(r, "X-Oblako-Sha256");
+    const char *why = NULL;
     int64_t len = 0;
-    const char *file = cb_req_file(r, &sha, &len);
-    int rc;
+    int rc = cb_area_load_body(r, app, key, &len, &why, out);
 
-    if (!file) {
-        cb_reply_problem(out, 400, NULL, "send the archive as the body");
+    if (rc == -1)
         return;
-    }
-    if (!want || strcasecmp(want, sha) != 0) {
-        cb_reply_problem(out, 422, NULL, "checksum");
-        return;
-    }
-    if ((rc = cb_area_check(key, app)) == CB_OK)
-        rc = cb_area_load(key, file, &why);
     if (rc == CB_OK) {
         cb_log("info", "area restored", "{s:s, s:I}", "area", key, "bytes", (json_int_t)len);
         out->status = 204;
     } else if (rc == CB_EINVALID) {
         cb_reply_problem(out, 422, NULL, "%s", why);
-    } else if (rc == CB_ENOTFOUND) {
-        cb_reply_problem(out, 404, NULL, "the data area is not on this server");
     } else {
-        cb_reply_problem(out, 500, NULL, "internal error; see the server log");
+        cb_area_problem(out, rc);
     }
 }
 

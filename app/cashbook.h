@@ -104,6 +104,17 @@ int cb_area_snapshot(const char *key, const char *path);
 /* Make the area's content the file's, when it is a cash book area file;
  * CB_EINVALID with *why otherwise. */
 int cb_area_load(const char *key, const char *path, const char **why);
+/* Answer out with a consistent copy of area key of application app (the
+ * spool file named by prefix), its SHA-256 and the area's own version: 0, or
+ * -1 with the problem already in out. */
+int cb_area_copy_reply(const char *app, const char *key, const char *prefix, struct cb_resp *out);
+/* Load the archive a PUT brought into area key, checked against the
+ * request's X-Oblako-Sha256: CB_OK; CB_EINVALID with *why; another CB_ code;
+ * or -1 with the problem (no body, checksum) already in out. */
+int cb_area_load_body(const struct cb_req *r, const char *app, const char *key, int64_t *len,
+                      const char **why, struct cb_resp *out);
+/* Answer an area's problem: 404 when it is not here, else 500. */
+void cb_area_problem(struct cb_resp *out, int rc);
 /* The spool directory (DIR/spool), for files on their way in or out. */
 char *cb_spool_path(const char *prefix);
 /* The hex SHA-256 of an open file's bytes from its start; -1 on a read error. */

@@ -58,7 +58,7 @@ async function area(key) {
 }
 
 before(async () => {
-  cb = await startCashbook({ secret: SECRET, oblakoUrl: 'http://127.0.0.1:9' });
+  cb = await startCashbook({ secret: SECRET, oblakoUrl: 'http://127.0.0.1:9', args: ['--versions', '1.0.0,1.1.0'] });
   await area(KEY);
   await area(NEW_KEY);
 });
@@ -84,6 +84,27 @@ test('R-DA-5: the export is the area as a SQLite file with its hash; the import 
   assert.equal(entries(again), entries(file));
   assert.match(entries(file), /Выручка за день/);
   assert.deepEqual(readdirSync(path.join(cb.dataDir, 'spool')), [], 'no spool file is left');
+});
+
+test('a copy names the version its area runs, not the server\'s default, and an import answers the version that came in with it', async () => {
+  const key = '00000000000000c3', into = '00000000000000c4';
+  await area(key);
+  await area(into);
+  let r = await call('PUT', `/oblako/areas/${key}/version`, { json: { version: '1.1.0' } });
+  assert.ok(r.status === 200 || r.status === 202 || r.status === 204, await r.text());
+  for (const what of ['export', 'backup']) {
+    r = await call(what === 'export' ? 'GET' : 'POST', `/oblako/areas/${key}/${what}`);
+    assert.equal(r.status, 200, await r.clone().text());
+    assert.equal(r.headers.get('x-oblako-version'), '1.1.0', what);
+  }
+  const file = Buffer.from(await r.arrayBuffer());
+  r = await call('GET', `/oblako/areas/${into}/version`);
+  assert.equal((await r.json()).version, '1.0.0', 'a new area runs the default version');
+  r = await call('PUT', `/oblako/areas/${into}/import`, { body: file });
+  assert.equal(r.status, 200, await r.clone().text());
+  assert.equal((await r.json()).version, '1.1.0');
+  r = await call('GET', `/oblako/areas/${into}/version`);
+  assert.equal((await r.json()).version, '1.1.0');
 });
 
 test('an import that is not a cash book, or whose bytes are not the announced ones, is 422 and leaves the area as it was', async () => {
