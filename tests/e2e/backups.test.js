@@ -131,6 +131,9 @@ test('R-DA-5: a restore puts the backup back: the current state is backed up fir
   expect(wrong, 400);
   assert.equal(wrong.body.field, 'confirm');
   // (restores at once: tests/e2e/backups_crash.test.js, where the backend is held meanwhile)
+  // the area has moved on to another version since the copy was made (a roll-out): the copy
+  // brings its own version back with its data
+  query(ctx.db, `UPDATE areas SET version = '0.9.9' WHERE id = ${area.id}`);
   const posted = await C.owner.post(`/api/v1/areas/${area.id}/backups/${manual.id}/restore`, { confirm: 'Касса магазина' });
   expect(posted, 202);
   const r = posted.body;
@@ -145,6 +148,7 @@ test('R-DA-5: a restore puts the backup back: the current state is backed up fir
   const a = await areaNow(C.owner, area.id);
   assert.equal(a.phase, '');
   assert.equal(a.state, 'ready');
+  assert.equal(a.version, manual.version, 'the area runs the version its copy was made at');
   // the state before the restore is kept as a backup of its own (empty: it was wiped)
   const list = await backups(C.owner, area.id);
   const kept = list.items.find((x) => x.id === r.before);

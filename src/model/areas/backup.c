@@ -927,6 +927,12 @@ ob_restore_finished(struct ob_ctx *ctx, int64_t id, bool ok, const char *error)
         return ob_db_err(ctx, (int)n);
     if ((rc = ob_backup_load(ctx, r.backup, &b)) != 0 || (rc = about_area(ctx, r.area, &ab)) != 0)
         return rc;
+    /* the area now runs the version its copy was made at (a copy made before
+     * a roll-out brings the older version back) */
+    if (ok && b.version && *b.version &&
+        (n = ob_db_run(ctx->db, "UPDATE areas SET version = ? WHERE id = ?", "ti", b.version,
+                       r.area)) < 0)
+        return ob_db_err(ctx, (int)n);
     return finished_audit(ctx, &r, &ab, &b, ok, error);
 }
 
