@@ -75,21 +75,6 @@ struct work {
     bool go;
 };
 
-static int
-area_of(const struct ob_task *t, int64_t *id, char *error, size_t size)
-{
-    json_t *p = json_loads(t->payload, 0, NULL);
-    json_int_t v = json_integer_value(json_object_get(p, "area"));
-
-    json_decref(p);
-    if (v <= 0) {
-        snprintf(error, size, "payload has no 'area'");
-        return OB_EINVAL;
-    }
-    *id = v;
-    return 0;
-}
-
 /* A record and the task's end, in one transaction. */
 static int
 finish_tx(struct ob_ctx *ctx, void *arg)
@@ -148,7 +133,7 @@ prepare(struct ob_ctx *ctx, struct work *w, struct ob_area *a, struct ob_backend
 {
     int rc;
 
-    if ((rc = area_of(w->t, &w->area, error, size)) != 0)
+    if ((rc = ob_task_payload_id(w->t, "area", &w->area, error, size)) != 0)
         return rc;
     if ((rc = ob_area_load(ctx, w->area, a)) != 0 || (rc = ob_backend_load(ctx, a->app, b)) != 0) {
         snprintf(error, size, "%s", ctx->err.message);

@@ -179,21 +179,6 @@ outcome_tx(struct ob_ctx *ctx, void *arg)
     return rc != 0 ? rc : ob_task_finish(ctx, o->node, o->t);
 }
 
-static int
-area_of(const struct ob_task *t, int64_t *id, char *error, size_t size)
-{
-    json_t *p = json_loads(t->payload, 0, NULL);
-    json_int_t v = json_integer_value(json_object_get(p, "area"));
-
-    json_decref(p);
-    if (v <= 0) {
-        snprintf(error, size, "payload has no 'area'");
-        return OB_EINVAL;
-    }
-    *id = v;
-    return 0;
-}
-
 /* The area a task is about, if it is still in `state`, and its backend.
  * 1: the area has moved on (the task is done, nothing to call); 0: call;
  * negative: the task's error. */
@@ -203,7 +188,7 @@ task_area(struct ob_ctx *ctx, const char *node, const struct ob_task *t, const c
 {
     int rc;
 
-    if ((rc = area_of(t, &o->area, error, size)) != 0)
+    if ((rc = ob_task_payload_id(t, "area", &o->area, error, size)) != 0)
         return rc;
     if ((rc = ob_area_load(ctx, o->area, a)) != 0) {
         snprintf(error, size, "%s", ctx->err.message);

@@ -52,21 +52,6 @@
 #define TRANSFER_S (LEASE_S - 5 * 60)   /* a backend call ends well before the lease */
 
 static int
-payload_id(const struct ob_task *t, const char *name, int64_t *id, char *error, size_t size)
-{
-    json_t *p = json_loads(t->payload, 0, NULL);
-    json_int_t v = json_integer_value(json_object_get(p, name));
-
-    json_decref(p);
-    if (v <= 0) {
-        snprintf(error, size, "payload has no '%s'", name);
-        return OB_EINVAL;
-    }
-    *id = v;
-    return 0;
-}
-
-static int
 sha256_file(const char *path, char out[OB_SHA256_HEX])
 {
     crypto_hash_sha256_state h;
@@ -258,7 +243,7 @@ ob_task_area_backup(struct ob_ctx *ctx, const char *node, const struct ob_task *
     int64_t id = 0;
     int rc;
 
-    if ((rc = payload_id(t, "backup", &id, error, size)) != 0)
+    if ((rc = ob_task_payload_id(t, "backup", &id, error, size)) != 0)
         return rc;
     if (!ctx->cfg->store) {
         snprintf(error, size, "no backup store on this node");
@@ -356,7 +341,7 @@ ob_task_area_restore(struct ob_ctx *ctx, const char *node, const struct ob_task 
     bool last = t->attempts >= t->max_attempts, permanent;
     int rc;
 
-    if ((rc = payload_id(t, "restore", &e.id, error, size)) != 0)
+    if ((rc = ob_task_payload_id(t, "restore", &e.id, error, size)) != 0)
         return rc;
     if (!ctx->cfg->store) {
         snprintf(error, size, "no backup store on this node");

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "base/ctx.h"
 #include "db/db.h"
 #include "model/core/task.h"
@@ -273,4 +275,20 @@ ob_task_get(struct ob_ctx *ctx, int64_t id, struct ob_task_info *out)
     if (rc == OB_ENOTFOUND)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "task.not_found", "id=%lld", (long long)id);
     return rc;
+}
+
+int
+ob_task_payload_id(const struct ob_task *t, const char *name, int64_t *id, char *error,
+                   size_t size)
+{
+    json_t *p = json_loads(t->payload, 0, NULL);
+    json_int_t v = json_integer_value(json_object_get(p, name));
+
+    json_decref(p);
+    if (v <= 0) {
+        snprintf(error, size, "payload has no '%s'", name);
+        return OB_EINVAL;
+    }
+    *id = v;
+    return 0;
 }

@@ -14,6 +14,7 @@
 #define OB_MODEL_CORE_TASK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct ob_ctx;
@@ -47,6 +48,10 @@ int ob_task_claim_except(struct ob_ctx *ctx, const char *node, int lease_s,
 int ob_task_extend(struct ob_ctx *ctx, const char *node, const struct ob_task *t, int lease_s);
 /* Mark the task done inside the caller's transaction, if `node` still holds
  * it (OB_ECONFLICT otherwise: its lease expired and another runner took it). */
+/* The positive integer `name` of the task's JSON payload into *id; OB_EINVAL
+ * with the reason in error when it has none. */
+int ob_task_payload_id(const struct ob_task *t, const char *name, int64_t *id, char *error,
+                       size_t size);
 int ob_task_finish(struct ob_ctx *ctx, const char *node, const struct ob_task *t);
 /* ob_task_finish in a transaction of its own. */
 int ob_task_done(struct ob_ctx *ctx, const char *node, const struct ob_task *t);
