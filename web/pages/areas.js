@@ -71,7 +71,9 @@ function areaState(a) {
     b.classList.add('badge-busy');
     return h('span', { 'data-testid': 'area-state' }, b, h('span', { class: 'cell-sub muted', text: t('areas.creating_hint') }));
   }
-  if (a.state === 'failed') return h('span', { 'data-testid': 'area-state' }, b, a.reason ? h('span', { class: 'cell-sub reason-bad', text: a.reason }) : null);
+  // the backend's reason is its own words (often English): a sentence in the page's language,
+  // the reason itself on hover for whoever must report it
+  if (a.state === 'failed') return h('span', { 'data-testid': 'area-state' }, b, h('span', { class: 'cell-sub reason-bad', title: a.reason || null, text: t('areas.failed_hint') }));
   return h('span', { 'data-testid': 'area-state' }, b);
 }
 const testBadge = () => h('span', { class: 'badge badge-info badge-inline', text: t('areas.test') });
