@@ -69,7 +69,7 @@ after(async () => {
 
 /** An instant as the cabinet shows it (formatted by the browser's own Intl). */
 const inPage = (page, locale, iso) => page.evaluate(([l, v]) => new Intl.DateTimeFormat(l,
-  { day: '2-digit', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(v)), [locale, iso]);
+  { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(v)), [locale, iso]);
 
 /** Clicks Open in the row of `area` and returns the popup (the application's window). */
 async function clickOpen(page, area, label) {

@@ -17,7 +17,7 @@ let today;
 const addDays = (d, n) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
 /** A day as the Russian page writes it (the browser's own Intl, as fmtDate does). */
 const ru = (page, d) => page.evaluate((v) => new Intl.DateTimeFormat('ru-RU',
-  { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${v}T12:00:00Z`)), d);
+  { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${v}T12:00:00Z`)), d);
 
 before(async () => {
   browser = await launchBrowser();

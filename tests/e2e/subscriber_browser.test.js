@@ -73,7 +73,7 @@ test('R-SUB-6 a client on a local ITS contract sees that tariff in force, not it
   await tariff.getByText(r.body.tariff.name_ru).waitFor(); // the Russian page names it in Russian
   assert.match(await tariff.textContent(), /Локальный договор ИТС/);
   assert.doesNotMatch(await tariff.textContent(), /Пробный|Trial/);
-  assert.equal(await page.locator('[data-testid=access-through]').textContent(), await page.evaluate((d) => new Intl.DateTimeFormat('ru-RU', { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${d}T12:00:00Z`)), addDays(today, 89)));
+  assert.equal(await page.locator('[data-testid=access-through]').textContent(), await page.evaluate((d) => new Intl.DateTimeFormat('ru-RU', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${d}T12:00:00Z`)), addDays(today, 89)));
   await shot(page, 'subscriber-02-its-local');
   assert.deepEqual(page.problems, []);
   await page.context().close();
@@ -89,11 +89,11 @@ test('R-SUB-4/5 a self-service button that cannot apply is disabled, with the se
     assert.equal(await short.isDisabled(), true);
     assert.equal(await defer.isDisabled(), true);
     assert.equal(await page.locator('[data-testid=ss-reason-short_extension]').textContent(), 'Нужна действующая платная подписка.');
-    const ru = (d) => page.evaluate((x) => new Intl.DateTimeFormat('ru-RU', { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${x}T12:00:00Z`)), d);
+    const ru = (d) => page.evaluate((x) => new Intl.DateTimeFormat('ru-RU', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${x}T12:00:00Z`)), d);
     // R-SUB-5: from the last day of access (the trial's 30th day) through 30 days after its end
     const from = await ru(addDays(today, 29));
     const through = await ru(addDays(today, 60));
-    assert.equal(await page.locator('[data-testid=ss-reason-deferred_renewal]').textContent(), `Отложить продление можно с ${from}, последнего дня доступа, по ${through}.`);
+    assert.equal(await page.locator('[data-testid=ss-reason-deferred_renewal]').textContent(), `Отложить продление можно с ${from}, последнего дня доступа, по ${through.endsWith('.') ? through : `${through}.`}`, 'one full stop at the end, also after «г.»');
     await shot(page, `subscriber-03-buttons-disabled-${width}`);
     assert.deepEqual(page.problems, []);
     await page.context().close();

@@ -93,7 +93,8 @@ const blockReason = (r) => (REASONS[r] ? t(REASONS[r]) : r || '');
  * formatted. The reasons it may give are declared in keys.js (`reason.*`). */
 function reasonText(a) {
   const text = serverMessage({ reason: a.reason, params: a.params || {}, detail: '' });
-  return text ? `${text[0].toUpperCase()}${text.slice(1)}.` : '';
+  // a sentence ends with one full stop, also after a date that ends in «г.»
+  return text ? `${text[0].toUpperCase()}${text.slice(1)}${text.endsWith('.') ? '' : '.'}` : '';
 }
 
 /** Who to ask for a renewal: the serving partner's name, phone and email. */
