@@ -15,6 +15,7 @@
 #              OBLAKO_UNIT_TIMEOUT (default 600 s per unit binary),
 #              OBLAKO_TSAN_DIR (default build/tsan), OBLAKO_TSAN_LOAD_SECONDS (default 15),
 #              OBLAKO_STATEMENTS_KILLS (kills of the statement run's crash test; 5, 200 with --full),
+#              OBLAKO_E2E_CONCURRENCY (test files at a time in the e2e suites; default 3),
 #              OBLAKO_TEST_TMPDIR (where the tests' files go; default /dev/shm when it has room, else /tmp).
 # Every skipped or todo test of a node --test run is printed; one that is not on the list of
 # expected skips below (expected_skips) counts as a failure of its suite.
@@ -467,8 +468,11 @@ run_openapi
 run_unit "unit (sqlite+postgres)" build/tests/unit
 # the statement run's crash test (statements_crash.test.js) kills the server 5 times; 200 with --full
 if [ "$full" -eq 1 ]; then export OBLAKO_STATEMENTS_KILLS=200; fi
-run_e2e "e2e sqlite" sqlite build/oblako 2 "${e2e_files[@]}"
-run_e2e "e2e postgres" postgres build/oblako 2 "${other_files[@]}"
+# Three test files at a time: with two the e2e suites kept the two cores about half busy (most
+# of a file's time is waiting on its server, its browser or a poll). OBLAKO_E2E_CONCURRENCY sets it.
+conc=${OBLAKO_E2E_CONCURRENCY:-3}
+run_e2e "e2e sqlite" sqlite build/oblako "$conc" "${e2e_files[@]}"
+run_e2e "e2e postgres" postgres build/oblako "$conc" "${other_files[@]}"
 unset OBLAKO_STATEMENTS_KILLS
 
 asan_env() {
@@ -498,7 +502,7 @@ asan_env
 if [ "$full" -eq 1 ]; then export OBLAKO_FAULTS_HASH_ALL=1; fi
 run_unit "asan unit" build/asan/tests/unit
 unset OBLAKO_FAULTS_HASH_ALL
-run_e2e "asan e2e sqlite" sqlite build/asan/oblako 2 "${api_files[@]}"
+run_e2e "asan e2e sqlite" sqlite build/asan/oblako "$conc" "${api_files[@]}"
 if [ "$full" -eq 1 ]; then
   run_e2e "asan e2e browser" sqlite build/asan/oblako 2 "${browser_files[@]}"
   run_e2e "asan e2e postgres" postgres build/asan/oblako 2 "${other_files[@]}"
