@@ -10,6 +10,13 @@
  *
  * A lost connection is reset at the start of the next transaction (never in
  * the middle of one: the caller sees OB_EUNAVAIL and the transaction is gone).
+ * A connection that died while idle (pgbouncer or the server restarted
+ * between two of our transactions) still says CONNECTION_OK until it is
+ * used, so before a statement is sent on an idle connection (no transaction
+ * open, nothing streaming) the socket is polled: an idle connection has
+ * nothing to read, so anything readable (EOF, a FATAL notice) means it is
+ * gone, and it is reset before the statement goes, nothing of ours having
+ * been on it. Only a transaction the loss actually cut fails (503).
  *
  * Rows arrive one at a time (libpq's single-row mode), so a statement that
  * returns a hundred thousand rows — an export — never holds them all in
@@ -20,6 +27,7 @@
  */
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +233,34 @@ drain(struct pg_db *d, struct pg_stmt *s)
     }
 }
 
+/* Before a statement goes on an idle connection: make sure it is alive
+ * (see the top of the file). 0, or OB_EUNAVAIL when it cannot be reset.
+ * Inside a transaction a lost connection is never reset: the statements
+ * after it would run outside the transaction the caller thinks it is in. */
+static int
+revive(struct pg_db *d)
+{
+    if (d->base.in_tx && PQstatus(d->conn) != CONNECTION_OK) {
+        ob_db_set_errmsg(&d->base, "postgres: %s", PQerrorMessage(d->conn));
+        return OB_EUNAVAIL;
+    }
+    if (PQstatus(d->conn) == CONNECTION_OK && !d->streaming &&
+        PQtransactionStatus(d->conn) == PQTRANS_IDLE) {
+        struct pollfd p = { .fd = PQsocket(d->conn), .events = POLLIN };
+
+        if (p.fd < 0 || poll(&p, 1, 0) != 0)
+            PQreset(d->conn);
+    }
+    if (PQstatus(d->conn) != CONNECTION_OK) {
+        PQreset(d->conn);
+        if (PQstatus(d->conn) != CONNECTION_OK) {
+            ob_db_set_errmsg(&d->base, "postgres: %s", PQerrorMessage(d->conn));
+            return OB_EUNAVAIL;
+        }
+    }
+    return 0;
+}
+
 static int
 pg_step(struct ob_stmt *st)
 {
@@ -238,6 +274,10 @@ pg_step(struct ob_stmt *st)
     if (!s->executed) {
         s->executed = true;
         settle(d);
+        if ((rc = revive(d)) != 0) {
+            s->done = true;
+            return rc;
+        }
         if (!PQsendQueryParams(d->conn, s->sql, s->nparams, s->types,
                                (const char *const *)s->values, NULL, NULL, 0)) {
             s->done = true;
@@ -352,6 +392,8 @@ pg_exec(struct ob_db *db, const char *sql)
     int rc;
 
     settle(d);
+    if ((rc = revive(d)) != 0)
+        return rc;
     res = PQexec(d->conn, sql);
     rc = map_result(db, d->conn, res);
 
@@ -362,17 +404,8 @@ pg_exec(struct ob_db *db, const char *sql)
 static int
 pg_begin(struct ob_db *db, enum ob_db_mode mode)
 {
-    struct pg_db *d = (struct pg_db *)db;
-
     (void)mode;
-    if (PQstatus(d->conn) != CONNECTION_OK) {
-        PQreset(d->conn);
-        if (PQstatus(d->conn) != CONNECTION_OK) {
-            ob_db_set_errmsg(db, "postgres: %s", PQerrorMessage(d->conn));
-            return OB_EUNAVAIL;
-        }
-    }
-    return pg_exec(db, "BEGIN");
+    return pg_exec(db, "BEGIN");    /* pg_exec revives an idle connection first */
 }
 
 static void

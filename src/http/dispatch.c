@@ -204,12 +204,15 @@ problem(struct ob_resp *resp, const struct ob_err *err, const char *request_id, 
         json_decref(resp->problem_ext);
         resp->problem_ext = NULL;
     }
-    if (err->retry_after > 0) {
+    /* A 503 (the database lost, pgbouncer restarting, contention past the
+     * retries) is always worth trying again: say when, 1 s unless told. */
+    if (err->retry_after > 0 || rc == OB_EUNAVAIL || rc == OB_EBUSY) {
         static _Thread_local char ra[16];
+        int after = err->retry_after > 0 ? err->retry_after : 1;
 
-        snprintf(ra, sizeof(ra), "%d", err->retry_after);
+        snprintf(ra, sizeof(ra), "%d", after);
         ob_resp_header(resp, "Retry-After", ra);
-        json_object_set_new(p, "retry_after", json_integer(err->retry_after));
+        json_object_set_new(p, "retry_after", json_integer(after));
     }
     json_decref(resp->json);
     resp->json = p;

@@ -11,6 +11,9 @@
 //   OBLAKO_TEST_KEEP=1    keep sqlite temp dirs after the test process exits
 //   OBLAKO_TEST_VERBOSE=1 echo every server log line to stderr
 //   OBLAKO_TEST_LISTEN_TIMEOUT_MS  how long startServer waits for "listening" (default 20000)
+//   OBLAKO_TEST_CLUSTER=1 every startServer() is a cluster: three nodes with the test's options
+//                         through pgbouncer, haproxy in front (tests/cluster/lib.mjs; run the
+//                         file under tests/cluster/cluster.sh run DIR …)
 
 import { spawn, spawnSync, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -137,8 +140,12 @@ function lineSplitter(onLine) {
  *          waitForLog(pred, timeoutMs), exited}.
  * logs: stderr lines, JSON-parsed when possible (else the raw string).
  */
-export async function startServer({ db, args = [], env = {}, testClock = true, jobs = true } = {}) {
+export async function startServer({ db, args = [], env = {}, testClock = true, jobs = true, direct = false } = {}) {
   if (!db) db = await freshDbUrl();
+  if (process.env.OBLAKO_TEST_CLUSTER === '1' && !direct) {
+    const { startCluster } = await import('../../cluster/lib.mjs');
+    return startCluster({ db, args, env, testClock, jobs });
+  }
   const argv = ['serve', '--db', db, '--listen', '127.0.0.1:0'];
   if (testClock) argv.push('--test-clock');
   if (!jobs) argv.push('--no-jobs');
