@@ -12,6 +12,8 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { startCluster, restartBouncer } from './lib.mjs';
 import { killScenario } from './scenario.mjs';
+import { withBackend, newClient, readyArea } from '../e2e/lib/areas.js';
+import { newPartner } from '../e2e/lib/accounts.js';
 import { provisionedDb, Client } from '../e2e/lib/session.js';
 import { query } from '../e2e/lib/db.js';
 import { eventually } from '../e2e/lib/wait.js';
@@ -35,6 +37,7 @@ function fiveHundreds() {
 
 test('pgbouncer restarted: the requests in flight get 503 with Retry-After, later ones succeed on every node', async (t) => {
   const admin = new Client(c);
+  let back = 0;
   assert.equal((await admin.login(env.email, env.password)).status, 200);
   assert.equal((await admin.get('/api/v1/partners')).status, 200);
   // Requests held in flight: a session straight to PostgreSQL locks the table they read.
@@ -51,6 +54,7 @@ test('pgbouncer restarted: the requests in flight get 503 with Retry-After, late
       "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name <> 'cluster-locker'")[0][0]) >= N,
     { what: `${N} requests waiting on the lock` });
     await restartBouncer('TERM');
+    back = Date.now();
     const answers = await Promise.all(inFlight);
     for (const r of answers) {
       assert.equal(r.status, 503, JSON.stringify(r.body));
@@ -74,6 +78,11 @@ test('pgbouncer restarted: the requests in flight get 503 with Retry-After, late
     const direct = await Promise.all(Array.from({ length: 16 }, () => fetch(`${n.url}/readyz`).then((r) => r.status)));
     assert.deepEqual(direct, direct.map(() => 200), `${n.url}: every thread's connection back`);
   }
+  // not one request that came after pgbouncer was back failed, haproxy's checks included:
+  // a connection that died idle was reconnected before its first statement, not after
+  const late503 = c.logs.filter((e) => typeof e === 'object' && e.msg === 'request' && e.status === 503 &&
+    Date.parse(e.ts) - e.us / 1000 > back + 50);
+  assert.deepEqual(late503, [], 'no 503 to a request that started after the restart');
   for (const n of c.nodes) assert.equal(n.exitCode, undefined, 'no node exited');
   assert.deepEqual(fiveHundreds(), [], 'no 5xx but 503');
   t.diagnostic(`503 to the ${answers_count(c)} requests cut in flight`);
@@ -109,6 +118,40 @@ test('two clients behind haproxy are limited apart; what a client puts in X-Forw
   const logins = c.logs.filter((e) => typeof e === 'object' && e.msg === 'request' && e.route === '/api/v1/auth/login');
   assert.equal(logins.filter((e) => e.addr === '127.0.0.2').length, 32);
   assert.equal(logins.filter((e) => e.addr === '127.0.0.3').length, 2);
+});
+
+// tests/e2e/areas.test.js's proof, through haproxy: the 50 opens land on all three nodes
+test('50 simultaneous opens through haproxy against a limit of 5 admit exactly 5', async () => {
+  const admin = new Client(c);
+  assert.equal((await admin.login(env.email, env.password)).status, 200);
+  const ctx = { s: c, db: env.db, admin };
+  const cb = await withBackend(ctx);
+  try {
+    const P = await newPartner(ctx);
+    const k = await newClient(ctx, P);
+    const a = await readyArea(k.owner, k.id);
+    assert.equal((await k.owner.get(`/api/v1/subscribers/${k.id}/entitlement`)).body.sessions, 5);
+    const rs = await Promise.all(Array.from({ length: 50 }, () => k.owner.post('/api/v1/sessions', { area: a.id })));
+    assert.equal(rs.filter((r) => r.status === 201).length, 5, rs.map((r) => r.status).join(','));
+    for (const r of rs.filter((x) => x.status !== 201)) {
+      assert.equal(r.status, 409);
+      assert.equal(r.body.code, 'limit_exceeded');
+    }
+    const served = c.nodes.map((n) => n.logs.filter((e) => typeof e === 'object' && e.msg === 'request' &&
+      e.method === 'POST' && e.route === '/api/v1/sessions').length);
+    assert.equal(served.reduce((x, y) => x + y, 0), 50);
+    assert.ok(served.every((n) => n > 0), `opens per node: ${served}`);
+    // the history: never more than 5 open
+    let open = 0;
+    let high = 0;
+    for (const [event] of query(env.db, `SELECT event FROM session_history WHERE subscriber_id = ${k.id} ORDER BY id`)) {
+      open += event === 'open' ? 1 : -1;
+      high = Math.max(high, open);
+    }
+    assert.deepEqual({ open, high }, { open: 5, high: 5 });
+  } finally {
+    await cb.stop();
+  }
 });
 
 test('a node killed with SIGKILL under writes and session opens: no acknowledged write lost, no limit exceeded, jobs once per period', async (t) => {

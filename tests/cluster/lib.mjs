@@ -155,6 +155,8 @@ export async function startCluster({ db, nodes = 3, args = [], ...opts } = {}) {
     },
     /** Stops haproxy and every node (SIGTERM); resolves with the nodes' exit codes. */
     async stop(signal = 'SIGTERM') {
+      hap.ref();   // keep the test process alive until haproxy is gone
+      hap.stderr.ref?.();
       try { hap.kill('SIGTERM'); } catch { /* gone */ }
       await hapExited;
       const codes = await Promise.all(list.map((n) => n.stop(signal)));
