@@ -2,12 +2,15 @@
 # Test orchestrator (what `make test` runs after building; it does not build).
 # Usage: tests/run.sh [--full | --quick | --tsan [--full]]
 #   default: openapi (lint and generated types of docs/openapi.yaml), unit (sqlite+postgres),
-#            e2e sqlite, e2e postgres, walk (tests/walk: the cabinet walked by every role),
+#            e2e sqlite, e2e postgres, cluster (tests/cluster: three nodes through pgbouncer
+#            behind haproxy, PostgreSQL only; the isolation test runs through it too),
+#            walk (tests/walk: the cabinet walked by every role),
 #            asan unit, asan e2e sqlite
 #            (the API files; the browser files, which drive the same API through the
 #            cabinet, run under the sanitizers with --full), fuzz
-#   --full:  adds asan e2e browser, asan e2e postgres, the ThreadSanitizer suites and the long
-#            runs (tests/e2e/long/*.test.js, both engines)
+#   --full:  adds asan e2e browser, asan e2e postgres, the ThreadSanitizer suites, the long
+#            runs (tests/e2e/long/*.test.js, both engines) and the cluster's 10-minute soak
+#            with repeated node kills (tests/cluster/soak.test.js)
 #   --quick: openapi, unit and e2e on both engines only (what `make check` runs)
 #   --tsan:  the ThreadSanitizer suites only (build/tsan, `make tsan`): tsan unit,
 #            tsan e2e sqlite, tsan load sqlite; with --full also tsan e2e and load postgres
@@ -68,9 +71,11 @@ workdir=$(mktemp -d "$tmpbase/oblako-tests.XXXXXX")
 mkdir -p "$workdir/tmp"
 export TMPDIR=$workdir/tmp
 pgdir=""
+clusterdir=""
 
 # shellcheck disable=SC2317  # invoked by trap
 cleanup() {
+  if [ -n "$clusterdir" ]; then "$root/tests/cluster/cluster.sh" stop "$clusterdir" || true; fi
   if [ -n "$pgdir" ]; then "$root/tests/lib/pg.sh" stop "$pgdir" || true; fi
   rm -rf "$workdir"
 }
@@ -160,6 +165,37 @@ start_pg() {
     fi
     break
   done
+}
+
+# --- the cluster (tests/cluster) ---------------------------------------------------------------
+# run_cluster NAME FILES...: PostgreSQL, pgbouncer (transaction pooling) of their own
+# (tests/cluster/cluster.sh infra; stopped by cleanup whatever happens), then the files with
+# OBLAKO_TEST_CLUSTER=1: every server an e2e file starts is three nodes behind haproxy.
+run_cluster() {
+  local name=$1 line
+  shift
+  if ! command -v haproxy >/dev/null || ! command -v pgbouncer >/dev/null; then
+    echo "tests/run.sh: haproxy and pgbouncer missing; run scripts/deps.sh test" >&2
+    exit 1
+  fi
+  clusterdir="$workdir/cluster"
+  if ! run "$root/tests/cluster/cluster.sh" infra "$clusterdir" >"$workdir/cluster.log" 2>&1; then
+    cat "$workdir/cluster.log" >&2
+    suite_begin "$name"
+    echo "-- $name: the cluster did not start"
+    suite_fail=$((suite_fail + 1))
+    suite_end
+    return
+  fi
+  local saved_url=$OBLAKO_TEST_PG_URL saved_template=${OBLAKO_TEST_PG_TEMPLATE:-}
+  while IFS= read -r line; do export "${line?}"; done <"$clusterdir/env"
+  export OBLAKO_TEST_CLUSTER=1
+  run_e2e "$name" postgres build/oblako 2 "$@"
+  unset OBLAKO_TEST_CLUSTER OBLAKO_CLUSTER_DIR OBLAKO_CLUSTER_BOUNCER_PORT
+  export OBLAKO_TEST_PG_URL=$saved_url OBLAKO_TEST_PG_TEMPLATE=$saved_template
+  [ -n "$saved_template" ] || unset OBLAKO_TEST_PG_TEMPLATE
+  "$root/tests/cluster/cluster.sh" stop "$clusterdir" || true
+  clusterdir=""
 }
 
 # --- unit (cmocka) -----------------------------------------------------------------------------
@@ -474,6 +510,10 @@ conc=${OBLAKO_E2E_CONCURRENCY:-3}
 run_e2e "e2e sqlite" sqlite build/oblako "$conc" "${e2e_files[@]}"
 run_e2e "e2e postgres" postgres build/oblako "$conc" "${other_files[@]}"
 unset OBLAKO_STATEMENTS_KILLS
+# the cluster's short version (at most 2 minutes): not in --quick (`make check`)
+if [ "$quick" -eq 0 ]; then
+  run_cluster "cluster" tests/cluster/cluster.test.js tests/e2e/isolation.test.js
+fi
 
 asan_env() {
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
@@ -513,6 +553,7 @@ if [ "$full" -eq 1 ]; then
   run_tsan
   run_e2e "long sqlite" sqlite build/oblako 1 "${long_files[@]}"
   run_e2e "long postgres" postgres build/oblako 1 "${long_files[@]}"
+  run_cluster "cluster soak" tests/cluster/soak.test.js
 fi
 
 run_fuzz
