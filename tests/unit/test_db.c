@@ -650,6 +650,63 @@ test_db_blob_round_trip(void **state)
     ob_stmt_finalize(st);
 }
 
+/* PostgreSQL: the server ends the backend of connection f->db (as a restart of
+ * pgbouncer or of the server does) and waits until it is gone. */
+static void
+terminate(struct fx *f, struct ob_db *other)
+{
+    int64_t pid = 0, n = 1;
+
+    assert_int_equal(ob_db_get_int(other, &pid,
+                                   "SELECT pid FROM pg_stat_activity WHERE datname = "
+                                   "current_database() AND pid <> pg_backend_pid() AND "
+                                   "application_name = 'test_db_victim'", NULL), OB_DB_ROW);
+    assert_int_equal(ob_db_get_int(other, &n,
+                                   "SELECT CASE WHEN pg_terminate_backend(CAST(? AS INTEGER)) "
+                                   "THEN 1 ELSE 0 END", "i", pid), OB_DB_ROW);
+    assert_int_equal(n, 1);
+    for (int i = 0; i < 500 && n != 0; i++) {
+        usleep(10000);
+        assert_int_equal(ob_db_get_int(other, &n, "SELECT COUNT(*) FROM pg_stat_activity "
+                                       "WHERE pid = ?", "i", pid), OB_DB_ROW);
+    }
+    assert_int_equal(n, 0);
+    (void)f;
+}
+
+/* PostgreSQL: a connection closed by the server while idle is reconnected
+ * before the next statement, which succeeds (/readyz after a pgbouncer
+ * restart); one closed inside a transaction is not reconnected (the rest of
+ * the transaction would run outside it): OB_EUNAVAIL until the transaction
+ * ends, and the next statement reconnects. */
+static void
+test_db_pg_lost_connection(void **state)
+{
+    struct fx *f = *state;
+    struct ob_db *other;
+    int64_t got = 0;
+
+    if (!is_pg(f))
+        return;
+    other = open_db();
+    assert_int_equal(ob_db_exec(f->db, "SET application_name = 'test_db_victim'"), 0);
+    terminate(f, other);
+    assert_int_equal(ob_db_get_int(f->db, &got, "SELECT 1", NULL), OB_DB_ROW);
+    assert_int_equal(got, 1);
+
+    assert_int_equal(ob_db_exec(f->db, "SET application_name = 'test_db_victim'"), 0);
+    assert_int_equal(ob_db_begin(f->db, OB_DB_WRITE), 0);
+    terminate(f, other);
+    assert_int_equal(ob_db_get_int(f->db, &got, "SELECT 1", NULL), OB_EUNAVAIL);
+    assert_int_equal(ob_db_get_int(f->db, &got, "SELECT 1", NULL), OB_EUNAVAIL);
+    assert_int_equal(ob_db_commit(f->db), OB_EUNAVAIL);
+    assert_false(ob_db_in_tx(f->db));
+    got = 0;
+    assert_int_equal(ob_db_get_int(f->db, &got, "SELECT 1", NULL), OB_DB_ROW);
+    assert_int_equal(got, 1);
+    ob_db_close(other);
+}
+
 /* ---- per-engine group setup ---- */
 
 int
@@ -669,6 +726,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_db_dialect_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_schema_version_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_blob_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_pg_lost_connection, setup, teardown),
     };
     int failed;
 
