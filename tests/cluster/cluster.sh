@@ -20,7 +20,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bin=${OBLAKO_BIN:-$root/build/oblako}
-# shellcheck source=../lib/pg.sh
+# shellcheck source=tests/lib/pg.sh disable=SC1091
 . "$root/tests/lib/pg.sh"
 
 port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
@@ -62,13 +62,20 @@ infra() {
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   [ ! -e "$dir/env" ] || { echo "cluster.sh: $dir already holds a cluster (stop it first)" >&2; return 1; }
-  command -v pgbouncer >/dev/null && command -v haproxy >/dev/null ||
-    { echo "cluster.sh: pgbouncer and haproxy are needed (scripts/deps.sh test)" >&2; return 1; }
-  pgurl=$(pg_start "$dir/pg" 0)
+  if ! command -v pgbouncer >/dev/null || ! command -v haproxy >/dev/null; then
+    echo "cluster.sh: pgbouncer and haproxy are needed (scripts/deps.sh test)" >&2
+    return 1
+  fi
+  # a free port can be taken by someone else before PostgreSQL binds it: try another
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    if pgurl=$(pg_start "$dir/pg" "$(free_port $((55600 + RANDOM % 300)))" 2>"$dir/pg-start.log"); then break; fi
+    [ "$attempt" -lt 5 ] || { cat "$dir/pg-start.log" >&2; return 1; }
+  done
   pgport=${pgurl##*:}
   pgport=${pgport%%/*}
   mkdir -p "$dir/bouncer"
-  bport=$(free_port 56500)
+  bport=$(free_port $((56500 + RANDOM % 100)))
   echo "$bport" >"$dir/bouncer/port"
   echo '"postgres" ""' >"$dir/bouncer/userlist.txt"
   sed -e "s|@PG_PORT@|$pgport|g" -e "s|@PORT@|$bport|g" -e "s|@DIR@|$dir/bouncer|g" \
@@ -101,7 +108,7 @@ start() {
   db="postgres://postgres@127.0.0.1:$bport/oblako"
   "$bin" init --db "$db" >"$dir/init.log" 2>&1 || { cat "$dir/init.log" >&2; return 1; }
   mkdir -p "$dir/nodes" "$dir/backups"
-  hport=$(free_port 56600)
+  hport=$(free_port $((56600 + RANDOM % 100)))
   port=57000
   for i in 1 2 3; do
     port=$(free_port "$port")

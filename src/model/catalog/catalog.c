@@ -532,14 +532,21 @@ expand_list(struct ob_ctx *ctx, const char *list, const char ***apps, int *n)
     const char **plus = *apps;
     int nplus = *n, rc;
     struct codes c = { NULL, 0 };
+    bool stream = ctx->rows_stream;
 
     if (!list)
         return 0;
     c.out = ob_arena_alloc(&ctx->arena, sizeof(char *) * (size_t)(nplus + LIST_MAX));
-    if ((rc = ob_db_each(ctx, code_row, &c,
-                         "SELECT code FROM applications WHERE active = 1 AND "
-                         "(',' || lists || ',') LIKE ? ORDER BY id",
-                         "t", ob_arena_printf(&ctx->arena, "%%,%s,%%", list))) != 0)
+    /* the codes outlive their rows: in an export (a version read for a row of
+     * the tariffs' CSV, the version cache cold) they must not go to the
+     * per-row scratch arena (db.h, "reading rows") */
+    ctx->rows_stream = false;
+    rc = ob_db_each(ctx, code_row, &c,
+                    "SELECT code FROM applications WHERE active = 1 AND "
+                    "(',' || lists || ',') LIKE ? ORDER BY id",
+                    "t", ob_arena_printf(&ctx->arena, "%%,%s,%%", list));
+    ctx->rows_stream = stream;
+    if (rc != 0)
         return rc;
     for (int i = 0; i < nplus; i++)
         c.out[c.n++] = plus[i];
