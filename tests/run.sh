@@ -178,7 +178,8 @@ run_cluster() {
     echo "tests/run.sh: haproxy and pgbouncer missing; run scripts/deps.sh test" >&2
     exit 1
   fi
-  clusterdir="$workdir/cluster"
+  # outside $workdir (mode 700): PostgreSQL and pgbouncer run as postgres
+  clusterdir=$(mktemp -d "$tmpbase/oblako-cluster.XXXXXX")
   if ! run "$root/tests/cluster/cluster.sh" infra "$clusterdir" >"$workdir/cluster.log" 2>&1; then
     cat "$workdir/cluster.log" >&2
     suite_begin "$name"

@@ -61,6 +61,7 @@ infra() {
   local dir=$1 pgurl pgport bport
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
+  chmod a+x "$dir"    # PostgreSQL and pgbouncer run as postgres: they pass through it
   [ ! -e "$dir/env" ] || { echo "cluster.sh: $dir already holds a cluster (stop it first)" >&2; return 1; }
   if ! command -v pgbouncer >/dev/null || ! command -v haproxy >/dev/null; then
     echo "cluster.sh: pgbouncer and haproxy are needed (scripts/deps.sh test)" >&2
