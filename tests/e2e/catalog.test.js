@@ -361,3 +361,23 @@ test('R-SUB-6 a partner reads its own ITS contracts only; another one is 404', a
   assert.equal(all.status, 200);
   assert.ok(all.body.includes('ITS-A-1') && !all.body.includes('ITS-B-1'));
 });
+
+test('the tariffs CSV from a server whose version cache is cold names every tariff as the JSON does', async () => {
+  // A fresh server: the CSV is the first thing it reads versions for, so each version (some
+  // with a named list of applications) is read while the export streams its rows. Its codes
+  // once went to the export's per-row scratch memory (a use after free under ASan).
+  const fresh = await setup('catalog-cold');
+  try {
+    const csv = await fresh.admin.get('/api/v1/tariffs?format=csv&limit=200');
+    assert.equal(csv.status, 200);
+    const json = await fresh.admin.get('/api/v1/tariffs?limit=200');
+    assert.equal(json.status, 200);
+    const rows = csv.body.replace(/^\uFEFF/, '').split('\r\n').filter(Boolean);
+    assert.equal(rows.length - 1, json.body.items.length);
+    for (const t of json.body.items) assert.ok(csv.body.includes(t.code), `${t.code} in the CSV`);
+    assert.ok(json.body.items.some((t) => (t.current?.apps ?? t.apps ?? []).length > 1 || JSON.stringify(t).includes('"apps":["')),
+      'some tariff names its applications');
+  } finally {
+    assert.equal(await fresh.s.stop(), 0);
+  }
+});
