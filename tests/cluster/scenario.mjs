@@ -121,8 +121,10 @@ export async function killScenario(t, c, env, { seconds, kills }) {
 
   // 3. periodic jobs: each (job, period) ran on one node, and periods ran after the last kill
   const last = killedAt[killedAt.length - 1];
-  await eventually(() => Number(query(env.db, `SELECT COUNT(*) FROM job_runs WHERE name = 'audit-seal' AND started_at > ${last}`)[0][0]) > 0,
-    { what: 'audit-seal to run after the last kill', timeout: 30_000 });
+  // (both jobs of 10 s: a node killed while it ran one leaves its lease to expire, 300 s, so
+  // one of the two is enough)
+  await eventually(() => Number(query(env.db, `SELECT COUNT(*) FROM job_runs WHERE name IN ('audit-seal', 'webhooks') AND started_at > ${last}`)[0][0]) > 0,
+    { what: 'a periodic job to run after the last kill', timeout: 30_000 });
   const runs = new Map();
   for (const e of c.logs.concat(c.killedLogs)) {
     if (typeof e === 'object' && e.msg === 'job' && e.job && e.period) {
