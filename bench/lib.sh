@@ -16,6 +16,7 @@
 #   OBLAKO_BIN        server binary                       (default: <repo>/build/oblako)
 #   OBLAKO_INIT_ARGS  extra words for `oblako init`       (e.g. --admin-email …)
 #   OBLAKO_NO_JOBS    set to "" to serve with the jobs runner (default: --no-jobs)
+#   OBLAKO_DB         database URL to init and serve       (default: sqlite:$BENCH_TMP/bench.db)
 #   BENCH_SECONDS     measured wrk duration per run        (default: 10)
 #   BENCH_WARMUP      warm-up duration per run, seconds    (default: 2; 0 = none)
 #   BENCH_ROUNDS      rounds per pair                      (default: 3)
@@ -184,7 +185,7 @@ nginx_ceiling() {
 # {"msg":"listening",...,"url":"http://127.0.0.1:PORT"} line on stderr.
 # Extra arguments are appended to `serve`.
 oblako_start() {
-    local db="sqlite:$BENCH_TMP/bench.db" err="$BENCH_TMP/oblako.stderr" line
+    local db="${OBLAKO_DB:-sqlite:$BENCH_TMP/bench.db}" err="$BENCH_TMP/oblako.stderr" line
     [ -x "$OBLAKO_BIN" ] || bench_die "server binary $OBLAKO_BIN not found (make build/oblako, or set OBLAKO_BIN)"
     # shellcheck disable=SC2086 # OBLAKO_INIT_ARGS is a list of words
     "$OBLAKO_BIN" init --db "$db" ${OBLAKO_INIT_ARGS:-} >"$BENCH_TMP/oblako-init.log" 2>&1 \
