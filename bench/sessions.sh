@@ -95,19 +95,27 @@ b0=$(metric oblako_db_group_batches_total) i0=$(metric oblako_db_group_items_tot
 # the 409s are expected: wrk's own check is off, the answers are checked below
 allow=$BENCH_ALLOW_ERRORS
 BENCH_ALLOW_ERRORS=1 run_pair "POST+DELETE /api/v1/sessions" /api/v1/sessions -s "$BENCH_DIR/sessions.lua"
+cp "$BENCH_TMP/wrk.all" "$BENCH_TMP/wrk.pairs"
 # Oblako's answers in every measured run (sessions.lua's done() line; the runs
-# in wrk.all alternate nginx, oblako) and every run's socket errors
+# in wrk.pairs alternate nginx, oblako) and every run's socket errors
 read -r ok refused other sockerr < <(awk '
     /^statuses:/ && ++k % 2 == 0 { for (i = 2; i <= NF; i++) { split($i, kv, "="); n[kv[1]] += kv[2] } }
     /Socket errors:/ { for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i + 0 }
-    END { printf "%d %d %d %d\n", n["2xx"], n["409"], n["other"], s }' "$BENCH_TMP/wrk.all")
+    END { printf "%d %d %d %d\n", n["2xx"], n["409"], n["other"], s }' "$BENCH_TMP/wrk.pairs")
 printf 'answers: %d 2xx, %d 409 limit_exceeded (expected: a limit refusing), %d other, %d socket errors\n' \
     "$ok" "$refused" "$other" "$sockerr"
 if [ "$allow" != 1 ] && { [ "$other" != 0 ] || [ "$sockerr" != 0 ]; }; then
-    grep -E 'Non-2xx|Socket errors|statuses' "$BENCH_TMP/wrk.all" >&2 || true
+    grep -E 'Non-2xx|Socket errors|statuses' "$BENCH_TMP/wrk.pairs" >&2 || true
     bench_die "$other answers other than 2xx/409 and $sockerr socket errors (BENCH_ALLOW_ERRORS=1 to go on)"
 fi
 b1=$(metric oblako_db_group_batches_total) i1=$(metric oblako_db_group_items_total)
+# The authenticated read ceiling of the same server: GET /api/v1/me with the
+# same bearer tokens (one measured run). An admission pays that path and the
+# database's write: 1 / (1 / me + 1 / raw loop at 64 a commit) is what the two
+# layers allow together on these cores, whatever carries the request between them.
+wrk_measure "$OBLAKO_URL/api/v1/me" -s "$BENCH_DIR/sessions_me.lua"
+me_rps=$WRK_RPS me_p50=$WRK_P50 me_p99=$WRK_P99
+printf 'GET /api/v1/me, bearer: %.0f req/s, p50 %.3f ms, p99 %.3f ms\n' "$me_rps" "$me_p50" "$me_p99"
 awk -v b="$((b1 - b0))" -v i="$((i1 - i0))" 'BEGIN {
     printf "group commit: %d writes in %d commits, %.1f per commit\n", i, b, b ? i / b : 0 }'
 opens=$(node -e 'import(process.argv[2]).then((m) => console.log(m.query(process.argv[1],
@@ -119,8 +127,8 @@ printf '\nthe raw SQLite admission loop (one process, synchronous=FULL):\n'
 raw64=$("$ADMISSION_BIN" "$BENCH_TMP/raw64.db" "$BENCH_SECONDS" 64)
 printf '%s\n' "$raw64"
 # both ratios of the issue, each with Oblako's median p50/p99 beside it: the
-# measured runs in wrk.all alternate nginx, oblako
-awk -v raw="$(printf '%s\n' "$raw64" | awk '{ print $3 }')" -v engine="$BENCH_ENGINE" '
+# measured runs in wrk.pairs alternate nginx, oblako
+awk -v raw="$(printf '%s\n' "$raw64" | awk '{ print $3 }')" -v engine="$BENCH_ENGINE" -v me="$me_rps" '
     function med(a, n,   i, j, t) {
         for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
@@ -134,5 +142,9 @@ awk -v raw="$(printf '%s\n' "$raw64" | awk '{ print $3 }')" -v engine="$BENCH_EN
         printf "\nratios (%s; oblako median %.0f req/s, p50 %.2f ms, p99 %.2f ms):\n", engine, o, a, b
         printf "  oblako / nginx (%.0f req/s)                       %.3f\n", g, o / g
         if (raw > 0) printf "  oblako / raw SQLite loop, 64 a commit (%.0f/s)  %.3f\n", raw, o / raw
-    }' "$BENCH_TMP/wrk.all"
+        if (raw > 0 && me > 0) {
+            c = 1 / (1 / me + 1 / raw)
+            printf "  the two layers together: 1/(1/me + 1/raw64) = %.0f req/s = %.3f nginx; oblako reaches %.2f of it\n", c, c / g, o / c
+        }
+    }' "$BENCH_TMP/wrk.pairs"
 bench_summary
