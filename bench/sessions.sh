@@ -69,8 +69,10 @@ bench_cleanup_pg() {
 admin=bench-admin@bench.test
 printf 'bench-admin-password-1\n' >"$BENCH_TMP/admin.pw"
 secret=bench-backend-secret-0123456789abcdef
+# one machine: its backup folder is shared by its only node (PostgreSQL refuses it otherwise)
 OBLAKO_INIT_ARGS="--admin-email $admin --admin-password-file $BENCH_TMP/admin.pw" \
-    OBLAKO_NO_JOBS='' oblako_start --threads "$SESSIONS_THREADS"
+    OBLAKO_NO_JOBS='' oblako_start --threads "$SESSIONS_THREADS" \
+    --backup-dir "$BENCH_TMP/backups" --backup-dir-shared
 
 CASHBOOK_SECRET=$secret "$CASHBOOK_BIN" --listen 127.0.0.1:0 --oblako "$OBLAKO_URL" \
     --data "$BENCH_TMP/cashbook" >"$BENCH_TMP/cashbook.out" 2>"$BENCH_TMP/cashbook.err" &
