@@ -123,9 +123,11 @@ SECRET="load-backend-secret-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
     >"$LOAD_TMP/oblako-init.log" 2>&1 \
     || { cat "$LOAD_TMP/oblako-init.log" >&2; bench_die "$OBLAKO_BIN init failed"; }
 
-# one machine: the backup folder is shared by its only node (PostgreSQL refuses it otherwise)
+# one machine: the backup folder is shared by its only node (PostgreSQL refuses it otherwise);
+# the load generator is one address whose fetch opens more sockets than LOAD_CONNS when
+# answers are slow (a loaded machine): no per-address cap, as in bench/lib.sh
 "$OBLAKO_BIN" serve --db "$DB" --listen 127.0.0.1:0 --test-clock --app-idle-seconds 30 \
-    --backup-dir "$LOAD_TMP/backups" --backup-dir-shared \
+    --backup-dir "$LOAD_TMP/backups" --backup-dir-shared --per-address-connections 0 \
     --threads "$LOAD_THREADS" >"$LOAD_TMP/oblako.stdout" 2>"$LOAD_TMP/oblako.stderr" </dev/null &
 OBLAKO_PID=$!
 line=$(wait_line "$LOAD_TMP/oblako.stderr" '"msg"[[:space:]]*:[[:space:]]*"listening"' "$OBLAKO_PID" "oblako serve")
