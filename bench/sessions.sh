@@ -130,7 +130,7 @@ raw64=$("$ADMISSION_BIN" "$BENCH_TMP/raw64.db" "$BENCH_SECONDS" 64)
 printf '%s\n' "$raw64"
 # both ratios of the issue, each with Oblako's median p50/p99 beside it: the
 # measured runs in wrk.pairs alternate nginx, oblako
-awk -v raw="$(printf '%s\n' "$raw64" | awk '{ print $3 }')" -v engine="$BENCH_ENGINE" -v me="$me_rps" '
+awk -v raw="$(printf '%s\n' "$raw64" | awk '{ print $3 }')" -v engine="$BENCH_ENGINE" -v me="$me_rps" -v pair="$PAIR_RATIO" '
     function med(a, n,   i, j, t) {
         for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
@@ -142,7 +142,7 @@ awk -v raw="$(printf '%s\n' "$raw64" | awk '{ print $3 }')" -v engine="$BENCH_EN
     END {
         o = med(ob, no); g = med(ng, nn); a = med(p50, n50); b = med(p99, n99)
         printf "\nratios (%s; oblako median %.0f req/s, p50 %.2f ms, p99 %.2f ms):\n", engine, o, a, b
-        printf "  oblako / nginx (%.0f req/s)                       %.3f\n", g, o / g
+        printf "  oblako / nginx: %.3f (median of the rounds; medians %.0f / %.0f req/s: %.3f)\n", pair, o, g, o / g
         if (raw > 0) printf "  oblako / raw SQLite loop, 64 a commit (%.0f/s)  %.3f\n", raw, o / raw
         if (raw > 0 && me > 0) {
             c = 1 / (1 / me + 1 / raw)
