@@ -2,7 +2,7 @@
  * bench/entitlement.c — data generator and entitlement timer for
  * bench/entitlement.sh (bench/README.md). Not part of the service.
  *
- *   entitlement gen DB SUBSCRIBERS ROWS PARTNER_ROWS EMAIL PASSWORD
+ *   entitlement gen DB SUBSCRIBERS ROWS PARTNER_ROWS EMAIL PASSWORD [PERSONS]
  *       Fill an `oblako init`-ed SQLite file: 50 partners (the first one
  *       with a person EMAIL/PASSWORD, owner), SUBSCRIBERS subscribers and at
  *       most ROWS subscriptions, in one transaction with prepared
@@ -10,7 +10,11 @@
  *       has PARTNER_ROWS subscriptions. Subscriber i's shape (a trial, 1-20
  *       consecutive paid mains over years, some extensions) depends on i
  *       only, so two files share the shapes of their first subscribers.
- *       Prints "partner_id=N subscribers=N rows=N partner_rows=N".
+ *       With PERSONS (bench/memory.sh): that many more persons, each a member
+ *       of one subscriber made (an owner each, the rest users, round-robin
+ *       over the subscribers), all with PASSWORD hashed once at the minimum
+ *       cost (what --test-clock hashes with), so that many can sign in.
+ *       Prints "partner_id=N subscribers=N rows=N partner_rows=N persons=N".
  *   entitlement time DB SUBSCRIBERS CALLS DATE
  *       Call ob_subscription_entitlement (what GET
  *       /api/v1/subscribers/{id}/entitlement uses) CALLS times over the
@@ -152,7 +156,7 @@ static int
 gen_main(int argc, char **argv)
 {
     static const int terms[] = { 1, 3, 6, 12, 12, 12 };
-    long nsubs, max_rows, partner_rows, prow = 0;
+    long nsubs, max_rows, partner_rows, prow = 0, npersons;
     struct tariff trial, prof, basic, crm, ext;
     sqlite3_stmt *acc, *scr, *par;
     int64_t partners[NPARTNERS], first_acc, now = (int64_t)time(NULL);
@@ -160,8 +164,9 @@ gen_main(int argc, char **argv)
     struct gen g = { 0 };
     long s;
 
-    if (argc != 8)
-        die("usage: entitlement gen DB SUBSCRIBERS ROWS PARTNER_ROWS EMAIL PASSWORD", NULL);
+    if (argc != 8 && argc != 9)
+        die("usage: entitlement gen DB SUBSCRIBERS ROWS PARTNER_ROWS EMAIL PASSWORD [PERSONS]", NULL);
+    npersons = argc == 9 ? atol(argv[8]) : 0;
     nsubs = atol(argv[3]);
     max_rows = atol(argv[4]);
     partner_rows = atol(argv[5]);
@@ -289,6 +294,40 @@ gen_main(int argc, char **argv)
         if (partner == partners[0])
             prow += g.rows - before;
     }
+    /* The people: an owner for each subscriber made, then users round-robin. */
+    if (npersons > 0 && s > 0) {
+        sqlite3_stmt *pe = prep(g.db, "INSERT INTO persons (email, name, lang, created_at, "
+                                      "updated_at, password_hash) VALUES (?, ?, ?, ?, ?, ?)");
+        char cheap[crypto_pwhash_STRBYTES];
+
+        if (crypto_pwhash_str(cheap, argv[7], strlen(argv[7]), crypto_pwhash_OPSLIMIT_MIN,
+                              crypto_pwhash_MEMLIMIT_MIN) != 0)
+            die("crypto_pwhash_str", NULL);
+        sqlite3_stmt *me = prep(g.db, "INSERT INTO memberships (person_id, account_id, roles, "
+                                      "created_at) VALUES (?, ?, ?, ?)");
+
+        for (long k = 0; k < npersons; k++) {
+            int64_t account = first_acc + NPARTNERS + k % s;
+            char email[64], name[48];
+
+            snprintf(email, sizeof(email), "p%ld@people.bench.example", k + 1);
+            snprintf(name, sizeof(name), "Person %ld", k + 1);
+            sqlite3_bind_text(pe, 1, email, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(pe, 2, name, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(pe, 3, k % 2 ? "en" : "ru", -1, SQLITE_STATIC);
+            sqlite3_bind_int64(pe, 4, now);
+            sqlite3_bind_int64(pe, 5, now);
+            sqlite3_bind_text(pe, 6, cheap, -1, SQLITE_STATIC);
+            step_reset(g.db, pe);
+            sqlite3_bind_int64(me, 1, sqlite3_last_insert_rowid(g.db));
+            sqlite3_bind_int64(me, 2, account);
+            sqlite3_bind_text(me, 3, k < s ? "owner" : "user", -1, SQLITE_STATIC);
+            sqlite3_bind_int64(me, 4, now);
+            step_reset(g.db, me);
+        }
+        sqlite3_finalize(pe);
+        sqlite3_finalize(me);
+    }
     if (sqlite3_exec(g.db, "UPDATE counters SET value = (SELECT MAX(code) FROM subscribers) "
                            "WHERE name = 'subscriber_code'",
                      NULL, NULL, NULL) != SQLITE_OK ||
@@ -300,8 +339,8 @@ gen_main(int argc, char **argv)
     sqlite3_finalize(g.sub);
     sqlite3_exec(g.db, "ANALYZE", NULL, NULL, NULL);
     sqlite3_close(g.db);
-    printf("partner_id=%lld subscribers=%ld rows=%ld partner_rows=%ld\n", (long long)partners[0],
-           s, g.rows, prow);
+    printf("partner_id=%lld subscribers=%ld rows=%ld partner_rows=%ld persons=%ld\n",
+           (long long)partners[0], s, g.rows, prow, npersons);
     return 0;
 }
 

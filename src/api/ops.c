@@ -85,6 +85,20 @@ ob_api_metrics(struct ob_req *req, struct ob_resp *resp)
                          (long long)ts.queued, (long long)ts.running, (long long)ts.done,
                          (long long)ts.failed, (unsigned long long)ob_db_retries(),
                          (unsigned long long)batches, (unsigned long long)items);
+    if (rc == 0) {
+        uint64_t statements = 0, commits = 0;
+
+        ob_db_counts(&statements, &commits);
+        rc = ob_buf_addf(&resp->body,
+                         "# HELP oblako_db_statements_total SQL statements run by this node "
+                         "(each prepared statement counts once).\n"
+                         "# TYPE oblako_db_statements_total counter\n"
+                         "oblako_db_statements_total %llu\n"
+                         "# HELP oblako_db_commits_total Transactions this node committed.\n"
+                         "# TYPE oblako_db_commits_total counter\n"
+                         "oblako_db_commits_total %llu\n",
+                         (unsigned long long)statements, (unsigned long long)commits);
+    }
     resp->status = 200;
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     return rc == 0 ? 0 : ob_err_set(&req->ctx->err, OB_EINTERNAL, "ops.metrics_failed");

@@ -190,9 +190,22 @@ fp_hit(struct ob_db *db, enum ob_db_failpoint kind, const char *sql)
 #define FAILPOINT(db, kind, sql) false
 #endif
 
+/* Statements prepared (each is run once: SQLite's layer reuses the compiled
+ * statement by its text) and transactions committed since start, for the
+ * capacity figures on /metrics (docs/deploy.md). Relaxed: counts, not order. */
+static atomic_uint_fast64_t stmt_count, commit_count;
+
+void
+ob_db_counts(uint64_t *statements, uint64_t *commits)
+{
+    *statements = atomic_load_explicit(&stmt_count, memory_order_relaxed);
+    *commits = atomic_load_explicit(&commit_count, memory_order_relaxed);
+}
+
 int
 ob_db_prepare(struct ob_db *db, const char *sql, struct ob_stmt **out)
 {
+    atomic_fetch_add_explicit(&stmt_count, 1, memory_order_relaxed);
 #ifdef OB_FAILPOINTS
     pthread_once(&fp_once, fp_from_env);
     fp_note(db, sql);
@@ -456,6 +469,8 @@ ob_db_commit(struct ob_db *db)
      * caller rolls back. On PostgreSQL the transaction is over either way. */
     if (rc == 0 || db->engine == OB_DB_POSTGRES)
         db->in_tx = false;
+    if (rc == 0)
+        atomic_fetch_add_explicit(&commit_count, 1, memory_order_relaxed);
 #ifdef OB_FAILPOINTS
     if (rc == 0)
         atomic_fetch_add(&fp_commits, 1);
