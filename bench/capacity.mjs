@@ -44,6 +44,17 @@ const pct = (a, p) => a[Math.min(a.length - 1, Math.floor(a.length * p))];
 const rows = [];
 // the server's own background (the job runner's ticks) per second, taken off each route
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// wait until the server's own work (the job runner's first passes over a fresh database:
+// reminders, access ends) is done: less than 2 % of a core over 2 s, at most 5 minutes
+async function settle() {
+  for (let k = 0; k < 150; k++) {
+    const t0 = cpu();
+    await sleep(2000);
+    if (cpu() - t0 < 0.04) return;
+  }
+  console.log('cap: the server never settled (busy for 5 minutes); figures include its background');
+}
+await settle();
 const idle = await (async () => {
   const c0 = await counters(), t0 = cpu(), w0 = Date.now();
   await sleep(Math.min(SECONDS, 5) * 1000);
@@ -65,6 +76,7 @@ function row(name, n, wall, cpuS, c0, c1, p50, p99, bad, conns, client) {
 // GET routes through wrk (-t2 -c CAP_WRK_CONNS): the load a busy node sees; PATHS cycle
 async function measureWrk(name, paths, headers = {}) {
   if (ONLY && !ONLY.test(name)) return;
+  await settle();
   const lua = path.join(os.tmpdir(), `capacity-${process.pid}.lua`);
   const hdr = Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`);
   writeFileSync(lua, `${hdr.join('\n')}\nlocal paths, i = {${paths.map((p) => JSON.stringify(p)).join(',')}}, 0\n` +
@@ -82,6 +94,7 @@ async function measureWrk(name, paths, headers = {}) {
 }
 async function measure(name, step, conns = CONNS) {
   if (ONLY && !ONLY.test(name)) return;
+  await settle();
   const lat = [];
   let n = 0, bad = 0, sample = '';
   const c0 = await counters(), t0 = cpu(), w0 = Date.now();

@@ -8,7 +8,7 @@
 #   bench/memory.sh                               # 30 minutes of load (~40 min in all)
 #   MEM_MINUTES=6 bench/memory.sh                 # a short run
 #   MEM_CACHE=/var/tmp/oblako-mem bench/memory.sh # keep the generated database for the next run
-#   flock /work/bench.lock bench/memory.sh        # as on a shared machine
+#   MEM_LOCK=/path/bench.lock bench/memory.sh     # hold that flock(1) lock only while sampling
 #
 # Prints VmRSS/VmHWM after start and after the warm-up (goal: idle RSS <= 64 MiB), what
 # the RSS is made of (/proc/PID/smaps), the samples every 5 minutes, and the growth per
@@ -29,6 +29,7 @@ bench_check_tools() { :; }          # no nginx or wrk here
 : "${MEM_THREADS:=}"                # --threads of the server (empty: the default)
 : "${MEM_SERVE_ARGS:=}"             # more words for `oblako serve` (e.g. cache bounds)
 : "${MEM_CACHE:=}"                  # a folder to keep the generated database in
+: "${MEM_LOCK:=}"                   # a lock file to hold (flock) while the load runs
 : "${LOAD_CONNS:=32}"
 : "${LOAD_SUBSCRIBERS:=500}"
 : "${ENT_BIN:=$BENCH_ROOT/build/bench/entitlement}"
@@ -141,6 +142,12 @@ samples=$BENCH_TMP/samples.tsv
 export LOAD_URL=$OBLAKO_URL LOAD_DB="sqlite:$db" LOAD_BACKEND_URL=$cashbook_url LOAD_SECRET=$SECRET
 export LOAD_ADMIN_EMAIL=$ADMIN LOAD_ADMIN_PASSWORD=$PASSWORD LOAD_CONNS LOAD_SUBSCRIBERS
 export LOAD_SECONDS=$(( MEM_MINUTES * 60 )) LOAD_STATS="$BENCH_TMP/stats.json"
+if [ -n "$MEM_LOCK" ]; then
+    exec 9>>"$MEM_LOCK"
+    bench_log "waiting for the lock $MEM_LOCK"
+    flock 9
+fi
+bench_log "load: $(uptime)"
 bench_log "session load: $LOAD_CONNS connections for $MEM_MINUTES min; RSS every $MEM_INTERVAL s"
 node "$BENCH_DIR/sessions_load.mjs" load >"$BENCH_TMP/load.out" 2>&1 &
 load_pid=$!
@@ -155,6 +162,8 @@ while bench_alive "$load_pid"; do
 done
 load_rc=0
 wait "$load_pid" || load_rc=$?
+bench_log "load: $(uptime)"
+[ -z "$MEM_LOCK" ] || flock -u 9
 sed -n '/^load: [0-9]* connections/,$p' "$BENCH_TMP/load.out"
 [ "$load_rc" = 0 ] || { tail -n 30 "$BENCH_TMP/load.out" >&2; bench_die "the session load failed ($load_rc)"; }
 report "after the load:"

@@ -94,7 +94,7 @@ ob_api_metrics(struct ob_req *req, struct ob_resp *resp)
                          "(each prepared statement counts once).\n"
                          "# TYPE oblako_db_statements_total counter\n"
                          "oblako_db_statements_total %llu\n"
-                         "# HELP oblako_db_commits_total Transactions this node committed.\n"
+                         "# HELP oblako_db_commits_total Write transactions this node committed.\n"
                          "# TYPE oblako_db_commits_total counter\n"
                          "oblako_db_commits_total %llu\n",
                          (unsigned long long)statements, (unsigned long long)commits);

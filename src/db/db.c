@@ -191,15 +191,16 @@ fp_hit(struct ob_db *db, enum ob_db_failpoint kind, const char *sql)
 #endif
 
 /* Statements prepared (each is run once: SQLite's layer reuses the compiled
- * statement by its text) and transactions committed since start, for the
- * capacity figures on /metrics (docs/deploy.md). Relaxed: counts, not order. */
+ * statement by its text) and write transactions committed since start (a
+ * read transaction's COMMIT writes nothing), for the capacity figures on
+ * /metrics (docs/deploy.md). Relaxed: counts, not order. */
 static atomic_uint_fast64_t stmt_count, commit_count;
 
 void
-ob_db_counts(uint64_t *statements, uint64_t *commits)
+ob_db_counts(uint64_t *statements, uint64_t *write_commits)
 {
     *statements = atomic_load_explicit(&stmt_count, memory_order_relaxed);
-    *commits = atomic_load_explicit(&commit_count, memory_order_relaxed);
+    *write_commits = atomic_load_explicit(&commit_count, memory_order_relaxed);
 }
 
 int
@@ -444,8 +445,10 @@ ob_db_begin(struct ob_db *db, enum ob_db_mode mode)
 {
     int rc = db->ops->begin(db, mode);
 
-    if (rc == 0)
+    if (rc == 0) {
         db->in_tx = true;
+        db->tx_write = mode == OB_DB_WRITE;
+    }
     return rc;
 }
 
@@ -469,7 +472,7 @@ ob_db_commit(struct ob_db *db)
      * caller rolls back. On PostgreSQL the transaction is over either way. */
     if (rc == 0 || db->engine == OB_DB_POSTGRES)
         db->in_tx = false;
-    if (rc == 0)
+    if (rc == 0 && db->tx_write)
         atomic_fetch_add_explicit(&commit_count, 1, memory_order_relaxed);
 #ifdef OB_FAILPOINTS
     if (rc == 0)

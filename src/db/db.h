@@ -207,8 +207,9 @@ int ob_db_tx_group(struct ob_ctx *ctx, int (*fn)(struct ob_ctx *, void *), void 
 void ob_db_group_close(void);
 /* Group commits since start: batches committed and functions run in them. */
 void ob_db_group_stats(uint64_t *batches, uint64_t *items);
-/* Since start: statements prepared (one per statement run) and commits. */
-void ob_db_counts(uint64_t *statements, uint64_t *commits);
+/* Since start: statements prepared (one per statement run) and write
+ * transactions committed. */
+void ob_db_counts(uint64_t *statements, uint64_t *write_commits);
 /* How many times ob_db_tx has retried since start, for tests and metrics. */
 uint64_t ob_db_retries(void);
 

@@ -30,6 +30,7 @@ struct ob_db {
     const struct ob_db_ops *ops;
     enum ob_db_engine engine;
     bool in_tx;
+    bool tx_write;      /* the open transaction was begun OB_DB_WRITE (counted at commit) */
     char errmsg[512];
     char url[1024];                 /* as opened, to open another connection like it */
     struct ob_db_opts opts;
