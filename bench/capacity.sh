@@ -10,6 +10,9 @@
 #   MEM_CACHE=/var/tmp/oblako-mem bench/capacity.sh     # the database bench/memory.sh kept
 #   CAP_ONLY='entitlement|me' bench/capacity.sh         # some routes only (a regex)
 #   CAP_SERVE_ARGS='--threads 8' bench/capacity.sh      # more words for `oblako serve`
+#   CAP_DB_URL=postgres://postgres@127.0.0.1:PORT/oblako_mem CAP_PG_PID=PID bench/capacity.sh
+#       # on PostgreSQL: a database bench/pgcopy.sh made (it is written to); with the
+#       # postmaster's pid, the CPU of its server processes is counted per request too
 #
 # The server runs without --test-clock: a sign-in costs what it costs in production
 # (argon2id at the interactive limits). Needs node, sqlite3, build/oblako-cashbook,
@@ -26,6 +29,8 @@ bench_check_tools() { :; }
 : "${MEM_CACHE:=}"
 : "${CAP_SERVE_ARGS:=}"
 : "${CAP_CLIENTS:=64}"
+: "${CAP_DB_URL:=}"
+: "${CAP_PG_PID:=}"
 : "${ENT_BIN:=$BENCH_ROOT/build/bench/entitlement}"
 : "${CASHBOOK_BIN:=$BENCH_ROOT/build/oblako-cashbook}"
 
@@ -40,7 +45,11 @@ ADMIN=admin@mem.bench.example OWNER=owner@bench.example PASSWORD=bench-password-
 printf '%s\n' "$PASSWORD" >"$BENCH_TMP/admin.pw"
 db=$BENCH_TMP/bench.db
 base=mem-$MEM_SUBSCRIBERS-$MEM_ROWS-$MEM_PERSONS
-if [ -n "$MEM_CACHE" ] && [ -f "$MEM_CACHE/$base.db" ]; then
+if [ -n "$CAP_DB_URL" ]; then
+    dburl=$CAP_DB_URL
+    partner=$(psql "$dburl" -qAtc "SELECT account_id FROM memberships m JOIN persons p ON p.id = m.person_id WHERE p.email = '$OWNER'")
+    printf 'partner_id=%s (PostgreSQL)\n' "$partner" >"$BENCH_TMP/gen.out"
+elif [ -n "$MEM_CACHE" ] && [ -f "$MEM_CACHE/$base.db" ]; then
     cp "$MEM_CACHE/$base.db" "$db" && cp "$MEM_CACHE/$base.out" "$BENCH_TMP/gen.out"
 else
     "$OBLAKO_BIN" init --db "sqlite:$db" --admin-email "$ADMIN" --admin-password-file "$BENCH_TMP/admin.pw" \
@@ -48,11 +57,14 @@ else
     "$ENT_BIN" gen "$db" "$MEM_SUBSCRIBERS" "$MEM_ROWS" 100000 "$OWNER" "$PASSWORD" "$MEM_PERSONS" >"$BENCH_TMP/gen.out"
 fi
 partner=$(sed -nE 's/.*partner_id=([0-9]+).*/\1/p' "$BENCH_TMP/gen.out")
-bench_log "database: $(cat "$BENCH_TMP/gen.out"), $(( $(stat -c %s "$db") / 1048576 )) MB"
+if [ -z "$CAP_DB_URL" ]; then
+    dburl=sqlite:$db
+    bench_log "database: $(cat "$BENCH_TMP/gen.out"), $(( $(stat -c %s "$db") / 1048576 )) MB"
+fi
 
 # shellcheck disable=SC2086 # CAP_SERVE_ARGS is a list of words
-"$OBLAKO_BIN" serve --db "sqlite:$db" --listen 127.0.0.1:0 --per-address-connections 0 \
-    --backup-dir "$BENCH_TMP/backups" $CAP_SERVE_ARGS \
+"$OBLAKO_BIN" serve --db "$dburl" --listen 127.0.0.1:0 --per-address-connections 0 \
+    --backup-dir "$BENCH_TMP/backups" --backup-dir-shared $CAP_SERVE_ARGS \
     >"$BENCH_TMP/oblako.stdout" 2>"$BENCH_TMP/oblako.stderr" </dev/null &
 OBLAKO_PID=$!
 OBLAKO_URL=''
@@ -77,11 +89,11 @@ for _ in $(seq 1 100); do
 done
 [ -n "$cashbook_url" ] || bench_die "the cash book did not start"
 bench_log "making $CAP_CLIENTS clients with a ready data area each"
-node "$BENCH_DIR/sessions_world.mjs" "$OBLAKO_URL" "sqlite:$db" "$ADMIN" "$PASSWORD" "$cashbook_url" \
+node "$BENCH_DIR/sessions_world.mjs" "$OBLAKO_URL" "$dburl" "$ADMIN" "$PASSWORD" "$cashbook_url" \
     "$secret" "$CAP_CLIENTS" >"$BENCH_TMP/world.txt"
 
 bench_log "load: $(uptime)"
-node "$BENCH_DIR/capacity.mjs" "$OBLAKO_URL" "$OBLAKO_PID" "$OWNER" "$PASSWORD" "$partner" \
+CAP_PG_PID=$CAP_PG_PID node "$BENCH_DIR/capacity.mjs" "$OBLAKO_URL" "$OBLAKO_PID" "$OWNER" "$PASSWORD" "$partner" \
     "$BENCH_TMP/world.txt" "$secret"
 bench_log "load: $(uptime)"
 printf 'server: VmRSS %s MiB, VmHWM %s MiB\n' \
