@@ -238,3 +238,32 @@ test('metrics: requests by route and status, latency histogram, jobs, tasks', as
   assert.match(text, /oblako_tasks\{state="queued"\} \d+/);
   assert.match(text, /oblako_jobs_total\{kind="periodic",name="areas-purge",result="ok"\} 1/);
 });
+
+test('/metrics counts the statements run and the write transactions committed', async () => {
+  // a server of its own without the job runner, whose ticks would commit meanwhile
+  const q = await startServer({ jobs: false });
+  try {
+    const read = async () => {
+      const text = await (await q.fetch('/metrics')).text();
+      const get = (name) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+      return { st: get('oblako_db_statements_total'), co: get('oblako_db_commits_total') };
+    };
+    const a = await read();
+    const b = await read();
+    assert.ok(Number.isInteger(a.st) && Number.isInteger(a.co), 'both counters are there');
+    const own = b.st - a.st;                  // what one /metrics read runs: reads, no commit
+    assert.ok(own > 0, 'reading the task queue runs statements');
+    assert.equal(b.co, a.co, 'a read commits nothing');
+    // a failed sign-in reserves its guess on the limits: a write transaction
+    const r = await q.fetch('/api/v1/auth/login', {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'nobody@example.test', password: 'wrong-password-1' }),
+    });
+    assert.equal(r.status, 401);
+    const c = await read();
+    assert.ok(c.co > b.co, `the sign-in committed (${b.co} -> ${c.co})`);
+    assert.ok(c.st - b.st > own, 'and ran statements of its own');
+  } finally {
+    await q.stop();
+  }
+});
