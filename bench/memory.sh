@@ -30,6 +30,7 @@ bench_check_tools() { :; }          # no nginx or wrk here
 : "${MEM_SERVE_ARGS:=}"             # more words for `oblako serve` (e.g. cache bounds)
 : "${MEM_CACHE:=}"                  # a folder to keep the generated database in
 : "${MEM_LOCK:=}"                   # a lock file to hold (flock) while the load runs
+: "${MEM_CONNS:=1000}"              # idle keep-alive connections opened at the end (0: none)
 : "${LOAD_CONNS:=32}"
 : "${LOAD_SUBSCRIBERS:=500}"
 : "${ENT_BIN:=$BENCH_ROOT/build/bench/entitlement}"
@@ -114,15 +115,21 @@ breakdown() {
          END { printf "  RSS made of: heap (brk) %.1f MiB, thread arenas %.1f MiB, thread stacks %.1f MiB, other anonymous %.1f MiB, files %.1f MiB\n",
                       heap / 1024, arena / 1024, stacks / 1024, other / 1024, file / 1024 }' "/proc/$OBLAKO_PID/smaps"
 }
+# the in-process caches, where the build has them: entries held and memory taken
+caches() {
+    curl -fsS "$OBLAKO_URL/metrics" | awk '/^oblako_principal_cache_(entries|bytes)\{/ { printf "  %s %s\n", $1, $2 }' || true
+}
 sleep 2
 report "after start (idle):"
 breakdown
+caches
 
 # ---------------------------------------------------------------- warm-up
 node "$BENCH_DIR/memory_warm.mjs" "$OBLAKO_URL" "$OWNER" "$PASSWORD" "$partner" "$MEM_PEOPLE" "$PASSWORD"
 sleep 5
 report "after the warm-up (idle 5 s):"
 breakdown
+caches
 
 # ---------------------------------------------------------------- the session load, sampled
 SECRET="mem-backend-secret-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
@@ -168,9 +175,16 @@ sed -n '/^load: [0-9]* connections/,$p' "$BENCH_TMP/load.out"
 [ "$load_rc" = 0 ] || { tail -n 30 "$BENCH_TMP/load.out" >&2; bench_die "the session load failed ($load_rc)"; }
 report "after the load:"
 breakdown
+caches
+if [ "$MEM_CONNS" != 0 ]; then
+    # what an open connection holds: libmicrohttpd's buffer (closed by the head deadline later)
+    node "$BENCH_DIR/memory_conns.mjs" "$OBLAKO_URL" "$OBLAKO_PID" "$MEM_CONNS"
+    sleep 12
+    report "after they were closed (idle):"
+fi
 
 printf '\nRSS during the load (every %d s; shown every 5 min):\n  %8s %10s %10s\n' "$MEM_INTERVAL" minute 'VmRSS MiB' 'VmHWM MiB'
-awk -F'\t' '$1 % 300 < '"$MEM_INTERVAL"' || NR == 1 { printf "  %8.1f %10.1f %10.1f\n", $1 / 60, $2 / 1024, $3 / 1024 }
+awk -F'\t' '$1 >= mark { printf "  %8.1f %10.1f %10.1f\n", $1 / 60, $2 / 1024, $3 / 1024; while (mark <= $1) mark += 300 }
             END { printf "  %8.1f %10.1f %10.1f (last)\n", $1 / 60, $2 / 1024, $3 / 1024 }' "$samples"
 # growth after the first 5 minutes: least squares slope and the plain difference
 awk -F'\t' -v skip=300 '$1 >= skip { n++; x += $1; y += $2; xx += $1 * $1; xy += $1 * $2
