@@ -67,6 +67,8 @@
 
 static const char *const sort_names[] = { "", "name", "code", "through", "state" };
 static const char *const sort_cols[] = { "c.id", "c.name", "c.code", "c.access_end", "c.state" };
+/* the same columns inside the inner SELECT, where they can be sorted on (NULL: computed) */
+static const char *const base_cols[] = { "a.id", "a.name", "s.code", NULL, NULL };
 
 static const char *
 day_text(struct ob_ctx *ctx, int32_t day)
@@ -203,11 +205,54 @@ bad:
 }
 
 static void
+order_clause(struct ob_buf *sql, const struct ob_client_filter *f, const char *col)
+{
+    const char *id = f->sort == OB_CLIENT_SORT_NEWEST ? col : "c.id";
+
+    if (f->sort == OB_CLIENT_SORT_NEWEST)
+        ob_buf_addf(sql, "ORDER BY %s DESC ", col);
+    else
+        ob_buf_addf(sql, "ORDER BY %s %s, %s %s ", col, f->desc ? "DESC" : "ASC", id,
+                    f->desc ? "DESC" : "ASC");
+}
+
+/* After the cursor, in order, at most limit: on the sort column col (and
+ * the id, c.id or a.id as col's table goes). */
+static void
+page_clause(struct ob_buf *sql, struct ob_db_params *p, const struct ob_client_filter *f,
+            const struct cursor *cur, const char *col, int limit)
+{
+    const char *id = col[0] == 'c' ? "c.id" : "a.id";
+
+    if (cur->id && f->sort == OB_CLIENT_SORT_NEWEST) {
+        ob_buf_addf(sql, "AND %s < ? ", id);
+        ob_db_param_int(p, cur->id);
+    } else if (cur->id) {
+        ob_buf_addf(sql, "AND (%s, %s) %s (?, ?) ", col, id, f->desc ? "<" : ">");
+        if (f->sort == OB_CLIENT_SORT_CODE)
+            ob_db_param_int(p, strtoll(cur->key, NULL, 10));
+        else
+            ob_db_param_text(p, cur->key);
+        ob_db_param_int(p, cur->id);
+    }
+    if (f->sort == OB_CLIENT_SORT_NEWEST)
+        ob_buf_addf(sql, "ORDER BY %s DESC ", id);
+    else
+        ob_buf_addf(sql, "ORDER BY %s %s, %s %s ", col, f->desc ? "DESC" : "ASC", id,
+                    f->desc ? "DESC" : "ASC");
+    ob_buf_adds(sql, "LIMIT ?");
+    ob_db_param_int(p, limit);
+}
+
+static void
 query(struct ob_ctx *ctx, const struct ob_client_filter *f, const char *scope,
       const struct cursor *cur, int limit, struct ob_buf *sql, struct ob_db_params *p)
 {
     int32_t today = ob_date_of_instant(ob_clock_now(ctx)), to;
     const char *col = sort_cols[f->sort];
+    bool early = !f->state && f->ends_within < 0 &&
+                 (f->sort == OB_CLIENT_SORT_NEWEST || f->sort == OB_CLIENT_SORT_NAME ||
+                  f->sort == OB_CLIENT_SORT_CODE);
 
     ob_buf_addf(sql, OUTER_COLS "FROM (" INNER "WHERE %s ", scope);
     for (int k = 0; k < TODAY_PARAMS; k++)
@@ -229,6 +274,15 @@ query(struct ob_ctx *ctx, const struct ob_client_filter *f, const char *scope,
         ob_db_param_text(p, f->q);
         ob_db_param_text(p, f->q);
     }
+    /* Sorted by a column of the row itself and not filtered on access: the page
+     * is chosen before any access is computed, so a page costs its rows, not
+     * every client in scope (a partner with 9,600 clients: 242 ms a page). */
+    if (early) {
+        page_clause(sql, p, f, cur, base_cols[f->sort], limit);
+        ob_buf_adds(sql, ") c LEFT JOIN tariffs t ON t.id = c.tariff_id ");
+        order_clause(sql, f, col);
+        return;
+    }
     ob_buf_adds(sql, ") c LEFT JOIN tariffs t ON t.id = c.tariff_id WHERE 1 = 1 ");
     if (f->state) {
         ob_buf_adds(sql, "AND c.state = ? ");
@@ -240,24 +294,7 @@ query(struct ob_ctx *ctx, const struct ob_client_filter *f, const char *scope,
         ob_db_param_text(p, day_text(ctx, today));
         ob_db_param_text(p, day_text(ctx, to));
     }
-    if (cur->id && f->sort == OB_CLIENT_SORT_NEWEST) {
-        ob_buf_adds(sql, "AND c.id < ? ");
-        ob_db_param_int(p, cur->id);
-    } else if (cur->id) {
-        ob_buf_addf(sql, "AND (%s, c.id) %s (?, ?) ", col, f->desc ? "<" : ">");
-        if (f->sort == OB_CLIENT_SORT_CODE)
-            ob_db_param_int(p, strtoll(cur->key, NULL, 10));
-        else
-            ob_db_param_text(p, cur->key);
-        ob_db_param_int(p, cur->id);
-    }
-    if (f->sort == OB_CLIENT_SORT_NEWEST)
-        ob_buf_adds(sql, "ORDER BY c.id DESC ");
-    else
-        ob_buf_addf(sql, "ORDER BY %s %s, c.id %s ", col, f->desc ? "DESC" : "ASC",
-                    f->desc ? "DESC" : "ASC");
-    ob_buf_adds(sql, "LIMIT ?");
-    ob_db_param_int(p, limit);
+    page_clause(sql, p, f, cur, col, limit);
 }
 
 static void
