@@ -343,7 +343,9 @@ ob_person_set_password(struct ob_ctx *ctx, int64_t id, const char *password)
 
     if ((rc = ob_password_hash(ctx, password, hash, sizeof(hash))) != 0)
         return rc;
-    n = ob_db_run(ctx->db, "UPDATE persons SET password_hash = ?, updated_at = ? WHERE id = ?",
+    n = ob_db_run(ctx->db,
+                  "UPDATE persons SET password_hash = ?, updated_at = ?, auth_gen = auth_gen + 1 "
+                  "WHERE id = ?",
                   "tii", hash, ob_clock_now(ctx), id);
     sodium_memzero(hash, sizeof(hash));
     return n < 0 ? ob_db_err(ctx, (int)n) : 0;
@@ -367,7 +369,8 @@ change(struct ob_ctx *ctx, void *arg)
     n = ob_db_run(ctx->db,
                   "UPDATE persons SET name = COALESCE(?, name), lang = COALESCE(?, lang), "
                   "password_hash = COALESCE(?, password_hash), "
-                  "mail_off = COALESCE(?, mail_off), updated_at = ? WHERE id = ?",
+                  "mail_off = COALESCE(?, mail_off), updated_at = ?, auth_gen = auth_gen + 1 "
+                  "WHERE id = ?",
                   "ttttii", ch->name, ch->lang, a->pwhash, a->mail_off, now, ctx->actor.person);
     if (n < 0)
         return ob_db_err(ctx, (int)n);
