@@ -144,7 +144,7 @@ static const struct setting {
       "sign-in sessions a node keeps in memory (about 400 bytes each; 0: read every request "
       "from the database); each use re-reads the person's generation (docs/decisions.md)" },
     { "cache-tokens", "OBLAKO_CACHE_TOKENS", T_INT, S(cache_tokens), "4096", OB_CMD_SERVE, 0,
-      1000000, "API tokens a node keeps in memory (about 350 bytes each; 0: none)" },
+      1000000, "API tokens a node keeps in memory (about 360 bytes each; 0: none)" },
     { "cache-persons", "OBLAKO_CACHE_PERSONS", T_INT, S(cache_persons), "2048", OB_CMD_SERVE, 0,
       1000000,
       "persons whose memberships a node keeps in memory (about 1.4 KB each, up to 8 "
