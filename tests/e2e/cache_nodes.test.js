@@ -159,3 +159,14 @@ test('the account switched on node B is the account on node A at once; a CSRF-le
   expect(w, 403, 'forbidden');
   assert.equal(w.body.reason, 'auth.csrf_missing');
 });
+
+test('a name, language and mail choice changed on node B show at once in GET /me on node A', async () => {
+  const u = await user(['user']);
+  await warm(u);
+  expect(await on(B, u.a).patch('/api/v1/me', { name: 'Новое Имя', lang: 'en', mail_off: ['session.limit_reached'] }), 200);
+  const me = await u.a.get('/api/v1/me');
+  assert.equal(me.body.name, 'Новое Имя');
+  assert.equal(me.body.lang, 'en');
+  assert.deepEqual(me.body.mail_off, ['session.limit_reached']);
+  assert.equal((await bearer(ctx.s, u.token, '/api/v1/me')).body.name, 'Новое Имя');
+});

@@ -121,7 +121,7 @@ init_provider(struct ob_ctx *ctx, void *arg)
         (rc = ob_person_ensure(ctx, a->email, "", "ru", &person, NULL)) != 0 ||
         (rc = ob_account_set_member(ctx, account, person, OB_ROLE_ADMIN)) != 0)
         return rc;
-    n = ob_db_run(ctx->db, "UPDATE persons SET password_hash = ? WHERE id = ?", "ti", a->pwhash,
+    n = ob_db_run(ctx->db, "UPDATE persons SET password_hash = ?, auth_gen = auth_gen + 1 WHERE id = ?", "ti", a->pwhash,
                   person);
     if (n < 0)
         return ob_db_err(ctx, (int)n);

@@ -119,18 +119,60 @@ ob_principal_members_get(int64_t person, int64_t gen, struct ob_principal_member
     if (!persons)
         return false;
     ob_lru_key_id(key, person, 1);
-    return ob_lru_get(persons, key, out) && out->gen == gen;
+    return ob_lru_get(persons, key, out) && out->gen == gen && out->has_members;
 }
 
+/* Memberships and row share the person's entry: each put keeps the other
+ * part when it is of the same generation (two threads racing lose one part
+ * at worst: a miss later, never a wrong answer). */
 void
 ob_principal_members_put(int64_t person, const struct ob_principal_members *m)
 {
     unsigned char key[OB_LRU_KEY];
+    struct ob_principal_members e;
 
     if (!persons)
         return;
     ob_lru_key_id(key, person, 1);
-    ob_lru_put(persons, key, m);
+    if (!ob_lru_get(persons, key, &e) || e.gen != m->gen)
+        memset(&e, 0, sizeof(e));
+    e.gen = m->gen;
+    e.n = m->n;
+    memcpy(e.m, m->m, sizeof(e.m));
+    e.has_members = true;
+    ob_lru_put(persons, key, &e);
+}
+
+bool
+ob_principal_person_get(int64_t person, int64_t gen, struct ob_principal_person *out)
+{
+    unsigned char key[OB_LRU_KEY];
+    struct ob_principal_members e;
+
+    if (!persons)
+        return false;
+    ob_lru_key_id(key, person, 1);
+    if (!ob_lru_get(persons, key, &e) || e.gen != gen || !e.has_person)
+        return false;
+    *out = e.p;
+    return true;
+}
+
+void
+ob_principal_person_put(int64_t person, int64_t gen, const struct ob_principal_person *p)
+{
+    unsigned char key[OB_LRU_KEY];
+    struct ob_principal_members e;
+
+    if (!persons)
+        return;
+    ob_lru_key_id(key, person, 1);
+    if (!ob_lru_get(persons, key, &e) || e.gen != gen)
+        memset(&e, 0, sizeof(e));
+    e.gen = gen;
+    e.p = *p;
+    e.has_person = true;
+    ob_lru_put(persons, key, &e);
 }
 
 int

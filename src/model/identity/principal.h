@@ -58,10 +58,22 @@ struct ob_principal_member {
     char name[OB_PRINCIPAL_NAME];
 };
 
+/* The person's own row as GET /me shows it (every change of it bumps). */
+struct ob_principal_person {
+    char email[OB_PRINCIPAL_EMAIL];
+    char name[OB_PRINCIPAL_NAME];
+    char lang[8];
+    char mail_off[OB_PRINCIPAL_NAME];
+    bool has_password, totp_enabled;
+};
+
+/* One entry per person: the memberships and the row, each present or not. */
 struct ob_principal_members {
     int64_t gen;
     int n;
+    bool has_members, has_person;
     struct ob_principal_member m[OB_PRINCIPAL_MEMBERS];
+    struct ob_principal_person p;
 };
 
 /* Make the caches with the configured bounds (serve, before the HTTP
@@ -79,6 +91,9 @@ void ob_principal_token_drop(const char hash[65]);
 /* A person's memberships at generation gen (false: none cached at gen). */
 bool ob_principal_members_get(int64_t person, int64_t gen, struct ob_principal_members *out);
 void ob_principal_members_put(int64_t person, const struct ob_principal_members *m);
+/* The person's row at generation gen; put keeps the memberships of the same gen. */
+bool ob_principal_person_get(int64_t person, int64_t gen, struct ob_principal_person *out);
+void ob_principal_person_put(int64_t person, int64_t gen, const struct ob_principal_person *p);
 
 /* The provider's account id once read (0: not yet, or no cache): it never
  * changes once made. */
