@@ -147,7 +147,7 @@ static const struct setting {
       1000000, "API tokens a node keeps in memory (about 360 bytes each; 0: none)" },
     { "cache-persons", "OBLAKO_CACHE_PERSONS", T_INT, S(cache_persons), "2048", OB_CMD_SERVE, 0,
       1000000,
-      "persons whose memberships a node keeps in memory (about 1.4 KB each, up to 8 "
+      "persons whose row and memberships a node keeps in memory (about 1.9 KB each, up to 8 "
       "memberships a person; 0: none)" },
     { "link-hours", "OBLAKO_LINK_HOURS", T_INT, S(link_hours), "24", OB_CMD_SERVE | OB_CMD_JOBS,
       1, 720, "how long an emailed password link stays valid" },
