@@ -27,8 +27,8 @@ before(async () => {
   C.ownerB = on(B, C.owner);
 });
 after(async () => {
-  await B?.stop();
-  await ctx?.s.stop();
+  assert.equal(await B?.stop(), 0);
+  assert.equal(await ctx?.s.stop(), 0);
 });
 
 /** The same browser session, sent to another node. */
