@@ -11,7 +11,7 @@
 #   make test-tsan  build it and run only its suites (tests/run.sh --tsan)
 #   make fuzz       build and run the request fuzzer (FUZZ_SECONDS, default 60)
 #   make fuzz-coverage  how many routes the request fuzzer's corpus reaches
-#   make bench      HTTP benchmark against nginx, entitlement + paging at 1M rows (bench/README.md)
+#   make bench      HTTP benchmark against nginx, authenticated reads, entitlement + paging at 1M rows (bench/README.md)
 #   make format     clang-format the sources
 #
 # CC=clang builds with clang; SANITIZE=1 is what `make asan` sets, SANITIZE=thread (with
@@ -239,6 +239,7 @@ $(BUILD)/bench/admission: bench/admission.c
 
 bench: all $(BUILD)/bench/entitlement $(BUILD)/bench/admission
 	bench/http.sh
+	bench/reads.sh
 	bench/sessions.sh
 	bench/entitlement.sh
 

@@ -289,10 +289,10 @@ bench_median() {
 # same wrk arguments for both (e.g. -s bench/post.lua). nginx answers any
 # method and path with 200 "ok\n", so it is the ceiling for the same traffic.
 # Prints a table per round and "median ratio oblako NAME / nginx: R";
-# sets PAIR_RATIO and appends to BENCH_RATIOS. Starts the servers if needed.
+# sets PAIR_RATIO (and PAIR_OBLAKO_RPS/_P50/_P99, oblako's medians) and appends to BENCH_RATIOS. Starts the servers if needed.
 run_pair() {
     local name=$1 path=$2; shift 2
-    local round ratios=() nrps nlat50 nlat99 nerr orps olat50 olat99 oerr ratio
+    local round ratios=() orpss=() op50s=() op99s=() nrps nlat50 nlat99 nerr orps olat50 olat99 oerr ratio
     [ -n "$NGINX_URL" ] || nginx_start
     [ -n "$OBLAKO_URL" ] || oblako_start
     bench_log "$name: $BENCH_ROUNDS rounds, wrk -t$BENCH_THREADS -c$BENCH_CONNS -d${BENCH_SECONDS}s${*:+ $*} (warm-up ${BENCH_WARMUP}s)"
@@ -304,7 +304,7 @@ run_pair() {
         orps=$WRK_RPS olat50=$WRK_P50 olat99=$WRK_P99 oerr="$WRK_NON2XX/$WRK_SOCKERR"
         bench_record "$name" "$round" oblako
         ratio=$(awk -v o="$orps" -v n="$nrps" 'BEGIN { printf "%.4f", o / n }')
-        ratios+=("$ratio")
+        ratios+=("$ratio") orpss+=("$orps") op50s+=("$olat50") op99s+=("$olat99")
         printf '\nround %d/%d  %s\n' "$round" "$BENCH_ROUNDS" "$name"
         printf '  %-8s %12s %10s %10s %14s\n' server req/s p50_ms p99_ms non2xx/sockerr
         printf '  %-8s %12.0f %10.3f %10.3f %14s\n' nginx "$nrps" "$nlat50" "$nlat99" "$nerr"
@@ -312,6 +312,9 @@ run_pair() {
         printf '  %-8s %12.2f\n' ratio "$ratio"
     done
     PAIR_RATIO=$(bench_median "${ratios[@]}")
+    # oblako's own medians, for ratios against another route of the same run
+    PAIR_OBLAKO_RPS=$(bench_median "${orpss[@]}")
+    PAIR_OBLAKO_P50=$(bench_median "${op50s[@]}") PAIR_OBLAKO_P99=$(bench_median "${op99s[@]}")
     BENCH_RATIOS+=("$name	$PAIR_RATIO")
     printf '\nmedian ratio oblako %s / nginx: %.2f\n' "$name" "$PAIR_RATIO"
 }

@@ -34,6 +34,7 @@
 #include "model/areas/archive.h"
 #include "model/areas/backup.h"
 #include "model/areas/membership.h"
+#include "model/identity/principal.h"
 #include "model/identity/account.h"
 #include "model/audit/auditlog.h"
 #include "model/catalog/catalog.h"
@@ -250,6 +251,7 @@ cmd_serve(const struct ob_config *cfg)
         return rc;
     /* before the worker threads start: they read it (ThreadSanitizer) */
     ob_password_limit(cfg->hash_concurrency);
+    ob_principal_init(cfg);     /* sessions, tokens, memberships: bounded by --cache-* */
     if (ob_server_start(cfg, &server, url, sizeof(url)) != 0)
         return 1;
     if (cfg->jobs && ob_runner_start(cfg, &runner) != 0) {
@@ -268,6 +270,7 @@ cmd_serve(const struct ob_config *cfg)
     ob_server_stop(server, cfg->drain_seconds);
     ob_runner_stop(runner);
     ob_db_group_close();
+    ob_principal_shutdown();
     ob_log(OB_LOG_INFO, "stopped", NULL);
     return 0;
 }

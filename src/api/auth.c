@@ -103,18 +103,29 @@ ob_api_logout(struct ob_req *req, struct ob_resp *resp)
     return 0;
 }
 
-int
-ob_api_me_get(struct ob_req *req, struct ob_resp *resp)
+/* Who am I. reread: after a change in this request (PATCH /me, the second
+ * factor), the session is read again, so the answer shows it. */
+static int
+me_answer(struct ob_req *req, struct ob_resp *resp, bool reread)
 {
     struct ob_ctx *ctx = req->ctx;
     const char *cookie = ob_req_cookie(req, OB_SESSION_COOKIE);
     char csrf[OB_CSRF_LEN] = "";
     int rc;
 
-    if (cookie && !ctx->actor.token &&
-        (rc = ob_auth_session(ctx, cookie, false, NULL, false, csrf)) != 0)
+    /* signed in by this cookie already (the dispatcher): its token is at hand */
+    if (cookie && !ctx->actor.token && !reread && ctx->actor.csrf[0])
+        memcpy(csrf, ctx->actor.csrf, sizeof(csrf));
+    else if (cookie && !ctx->actor.token &&
+             (rc = ob_auth_session(ctx, cookie, false, NULL, false, csrf)) != 0)
         return rc;
     return me_render(ctx, csrf[0] ? csrf : NULL, resp);
+}
+
+int
+ob_api_me_get(struct ob_req *req, struct ob_resp *resp)
+{
+    return me_answer(req, resp, false);
 }
 
 int
@@ -148,7 +159,7 @@ ob_api_me_patch(struct ob_req *req, struct ob_resp *resp)
         if ((rc = ob_auth_switch(ctx, cookie, json_integer_value(acc))) != 0)
             return rc;
     }
-    return ob_api_me_get(req, resp);
+    return me_answer(req, resp, true);
 }
 
 int
@@ -199,7 +210,7 @@ totp_code(struct ob_req *req, struct ob_resp *resp, bool enable)
     if ((rc = ob_req_object(req)) != 0 || (rc = ob_req_str(req, "code", 16, true, &code)))
         return rc;
     rc = enable ? ob_auth_totp_confirm(req->ctx, code) : ob_auth_totp_disable(req->ctx, code);
-    return rc ? rc : ob_api_me_get(req, resp);
+    return rc ? rc : me_answer(req, resp, true);
 }
 
 int

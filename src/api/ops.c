@@ -7,10 +7,12 @@
 
 #include "api/api.h"
 #include "api/ops.h"
+#include "base/buf.h"
 #include "base/ctx.h"
 #include "base/metrics.h"
 #include "db/db.h"
 #include "model/core/task.h"
+#include "model/identity/principal.h"
 #include "base/banned.h"
 
 int
@@ -50,6 +52,37 @@ make_names(void)
         route_names[nroute_names++] = storage[i];
     }
     route_names[nroute_names++] = "GET static";
+}
+
+/* The principal cache's fill, bounds and lock contention (this node). */
+static int
+principal_metrics(struct ob_buf *b)
+{
+    static const char *const names[3] = { "sessions", "tokens", "persons" };
+    struct ob_principal_stats st;
+    int rc;
+
+    ob_principal_stats(&st);
+    rc = ob_buf_addf(b, "# HELP oblako_principal_cache_entries Entries held by the principal "
+                        "cache (sessions, tokens, persons' memberships).\n"
+                        "# TYPE oblako_principal_cache_entries gauge\n");
+    for (int i = 0; i < 3 && rc == 0; i++)
+        rc = ob_buf_addf(b, "oblako_principal_cache_entries{cache=\"%s\"} %zu\n", names[i],
+                         st.count[i]);
+    if (rc == 0)
+        rc = ob_buf_addf(b, "# HELP oblako_principal_cache_bytes The principal cache's memory, "
+                            "taken at start (its bound).\n"
+                            "# TYPE oblako_principal_cache_bytes gauge\n");
+    for (int i = 0; i < 3 && rc == 0; i++)
+        rc = ob_buf_addf(b, "oblako_principal_cache_bytes{cache=\"%s\"} %zu\n", names[i],
+                         st.capacity[i] * st.entry_bytes[i]);
+    if (rc == 0)
+        rc = ob_buf_addf(b, "# HELP oblako_principal_cache_waits_total Lookups that waited for "
+                            "another thread's lock on a cache shard.\n"
+                            "# TYPE oblako_principal_cache_waits_total counter\n"
+                            "oblako_principal_cache_waits_total %llu\n",
+                         (unsigned long long)st.waits);
+    return rc;
 }
 
 int
@@ -99,6 +132,8 @@ ob_api_metrics(struct ob_req *req, struct ob_resp *resp)
                          "oblako_db_commits_total %llu\n",
                          (unsigned long long)statements, (unsigned long long)commits);
     }
+    if (rc == 0)
+        rc = principal_metrics(&resp->body);
     resp->status = 200;
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     return rc == 0 ? 0 : ob_err_set(&req->ctx->err, OB_EINTERNAL, "ops.metrics_failed");

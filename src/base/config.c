@@ -139,6 +139,16 @@ static const struct setting {
       OB_CMD_SERVE, 1, 10080, "a sign-in session unused this long expires" },
     { "session-max-hours", "OBLAKO_SESSION_MAX_HOURS", T_INT, S(session_max_hours), "12",
       OB_CMD_SERVE, 1, 720, "a sign-in session expires this long after sign-in, used or not" },
+    { "cache-sessions", "OBLAKO_CACHE_SESSIONS", T_INT, S(cache_sessions), "8192", OB_CMD_SERVE,
+      0, 1000000,
+      "sign-in sessions a node keeps in memory (about 400 bytes each; 0: read every request "
+      "from the database); each use re-reads the person's generation (docs/decisions.md)" },
+    { "cache-tokens", "OBLAKO_CACHE_TOKENS", T_INT, S(cache_tokens), "4096", OB_CMD_SERVE, 0,
+      1000000, "API tokens a node keeps in memory (about 360 bytes each; 0: none)" },
+    { "cache-persons", "OBLAKO_CACHE_PERSONS", T_INT, S(cache_persons), "2048", OB_CMD_SERVE, 0,
+      1000000,
+      "persons whose row and memberships a node keeps in memory (about 1.9 KB each, up to 8 "
+      "memberships a person; 0: none)" },
     { "link-hours", "OBLAKO_LINK_HOURS", T_INT, S(link_hours), "24", OB_CMD_SERVE | OB_CMD_JOBS,
       1, 720, "how long an emailed password link stays valid" },
     { "invite-days", "OBLAKO_INVITE_DAYS", T_INT, S(invite_days), "7", OB_CMD_SERVE | OB_CMD_JOBS,

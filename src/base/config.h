@@ -44,6 +44,9 @@ struct ob_config {
     int hash_concurrency;
     int session_idle_minutes;
     int session_max_hours;
+    int cache_sessions;         /* principal cache bounds (model/identity/principal.h) */
+    int cache_tokens;
+    int cache_persons;
     int link_hours;
     int invite_days;            /* member invitations stay valid this long */
     int invitation_days;        /* invitation codes for registration (R-ONB-1) */

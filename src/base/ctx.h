@@ -34,6 +34,9 @@ struct ob_actor {
     const char *name;       /* for audit records: email of the person */
     const char *lang;       /* a signed-in person's language ("ru", "en"), for messages */
     void *members;          /* model/identity/access.c's cache of the person's memberships */
+    int64_t gen;            /* persons.auth_gen this request checked (model/identity/principal.h) */
+    bool gen_known;         /* gen was read (a session or token), so cached memberships may serve */
+    char csrf[33];          /* the session's CSRF token when signed in by a cookie (OB_CSRF_LEN) */
 };
 
 struct ob_ctx {

@@ -24,6 +24,8 @@ static atomic_uint_fast64_t hist_sum_us, hist_count;
 static atomic_int in_flight;
 static atomic_uint_fast64_t password_hashes;
 static atomic_uint_fast64_t signup_codes;
+static atomic_uint_fast64_t db_statements;
+static atomic_uint_fast64_t principal_cache[3];
 static atomic_uint_fast64_t cuts[2];
 
 #define MAX_JOBS 64
@@ -175,6 +177,18 @@ ob_metrics_signup_code(void)
     atomic_fetch_add_explicit(&signup_codes, 1, memory_order_relaxed);
 }
 
+void
+ob_metrics_db_statement(void)
+{
+    atomic_fetch_add_explicit(&db_statements, 1, memory_order_relaxed);
+}
+
+void
+ob_metrics_principal_cache(enum ob_metrics_cache what)
+{
+    atomic_fetch_add_explicit(&principal_cache[what], 1, memory_order_relaxed);
+}
+
 static int
 render_cuts(struct ob_buf *b)
 {
@@ -214,5 +228,24 @@ ob_metrics_render(struct ob_buf *b, const char *const *names, int nroutes)
                          "# TYPE oblako_signup_codes_checked_total counter\n"
                          "oblako_signup_codes_checked_total %llu\n",
                          (unsigned long long)atomic_load(&signup_codes));
+    if (rc == 0)
+        rc = ob_buf_addf(b,
+                         "# HELP oblako_db_statements_total SQL statements run (every engine, "
+                         "every thread).\n"
+                         "# TYPE oblako_db_statements_total counter\n"
+                         "oblako_db_statements_total %llu\n",
+                         (unsigned long long)atomic_load(&db_statements));
+    if (rc == 0)
+        rc = ob_buf_addf(b,
+                         "# HELP oblako_principal_cache_total Sign-ins and API tokens looked up "
+                         "in the principal cache: hit (one generation read), miss (read from "
+                         "the database), stale (its generation had moved).\n"
+                         "# TYPE oblako_principal_cache_total counter\n"
+                         "oblako_principal_cache_total{result=\"hit\"} %llu\n"
+                         "oblako_principal_cache_total{result=\"miss\"} %llu\n"
+                         "oblako_principal_cache_total{result=\"stale\"} %llu\n",
+                         (unsigned long long)atomic_load(&principal_cache[0]),
+                         (unsigned long long)atomic_load(&principal_cache[1]),
+                         (unsigned long long)atomic_load(&principal_cache[2]));
     return rc;
 }

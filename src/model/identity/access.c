@@ -13,6 +13,7 @@
 #include "base/ctx.h"
 #include "db/db.h"
 #include "model/identity/access.h"
+#include "model/identity/principal.h"
 #include "base/banned.h"
 
 #define MAX_MEMBERS 256
@@ -23,7 +24,7 @@ struct cache {
     int64_t provider;
 };
 
-/* One membership of the actor into the cache; one without roles is passed over. */
+/* One membership of the person, as stored (roles not narrowed by a token). */
 static int
 member_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 {
@@ -38,14 +39,91 @@ member_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     m->kind = k;
     if (ob_roles_parse(k, ob_stmt_text(st, 2), &m->roles, NULL) != 0)
         m->roles = 0;
-    if (ctx->actor.token)
-        m->roles = m->account == ctx->actor.account ? m->roles & ctx->actor.token_roles : 0;
     m->name = ob_stmt_dup(ctx, st, 3);
     m->code = ob_stmt_int(st, 4);
     m->session_limit = ob_stmt_int(st, 5);
-    if (m->roles)
-        c->n++;
+    c->n++;
     return 0;
+}
+
+/* The provider's account: the first one made, never another (kept by the
+ * principal cache once read, when the cache is on). */
+static int
+provider(struct ob_ctx *ctx, int64_t *out)
+{
+    int rc;
+
+    if ((*out = ob_principal_provider()) != 0)
+        return 0;
+    rc = ob_db_get_int(ctx->db, out,
+                       "SELECT id FROM accounts WHERE kind = 'provider' ORDER BY id LIMIT 1", NULL);
+    if (rc < 0)
+        return ob_db_err(ctx, rc);
+    if (*out)
+        ob_principal_set_provider(*out);
+    return 0;
+}
+
+/* The person's memberships from the principal cache, when they were cached
+ * at the generation this request checked (model/identity/principal.h). */
+static bool
+from_principal(struct ob_ctx *ctx, struct cache *c)
+{
+    struct ob_principal_members pm;
+
+    if (!ctx->actor.gen_known || !ob_principal_members_get(ctx->actor.person, ctx->actor.gen, &pm))
+        return false;
+    for (int i = 0; i < pm.n; i++) {
+        c->m[i].account = pm.m[i].account;
+        c->m[i].kind = (enum ob_kind)pm.m[i].kind;
+        c->m[i].roles = pm.m[i].roles;
+        c->m[i].name = ob_arena_strdup(&ctx->arena, pm.m[i].name);
+        c->m[i].code = pm.m[i].code;
+        c->m[i].session_limit = pm.m[i].session_limit;
+    }
+    c->n = pm.n;
+    return true;
+}
+
+static void
+to_principal(struct ob_ctx *ctx, const struct cache *c)
+{
+    struct ob_principal_members pm;
+
+    if (!ctx->actor.gen_known || c->n > OB_PRINCIPAL_MEMBERS)
+        return;
+    memset(&pm, 0, sizeof(pm));
+    pm.gen = ctx->actor.gen;
+    pm.n = c->n;
+    for (int i = 0; i < c->n; i++) {
+        if (strlen(c->m[i].name) >= sizeof(pm.m[i].name))
+            return;
+        pm.m[i].account = c->m[i].account;
+        pm.m[i].kind = (int)c->m[i].kind;
+        pm.m[i].roles = c->m[i].roles;
+        memcpy(pm.m[i].name, c->m[i].name, strlen(c->m[i].name) + 1);
+        pm.m[i].code = c->m[i].code;
+        pm.m[i].session_limit = c->m[i].session_limit;
+    }
+    ob_principal_members_put(ctx->actor.person, &pm);
+}
+
+/* What the actor may use: a token acts in its one account only, with the
+ * roles it was given there; a membership without roles is passed over. */
+static void
+narrow(struct ob_ctx *ctx, struct cache *c)
+{
+    int n = 0;
+
+    for (int i = 0; i < c->n; i++) {
+        struct ob_member m = c->m[i];
+
+        if (ctx->actor.token)
+            m.roles = m.account == ctx->actor.account ? m.roles & ctx->actor.token_roles : 0;
+        if (m.roles)
+            c->m[n++] = m;
+    }
+    c->n = n;
 }
 
 /* ctx->actor.members after a failed load */
@@ -65,22 +143,23 @@ load(struct ob_ctx *ctx, struct cache **out)
     }
     ctx->actor.members = &load_failed;     /* until it is read whole */
     c = ob_arena_alloc(&ctx->arena, sizeof(*c));
-    rc = ob_db_get_int(ctx->db, &c->provider,
-                       "SELECT id FROM accounts WHERE kind = 'provider' ORDER BY id LIMIT 1", NULL);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    /* a token acts in its one account only: the other rows would read as no roles */
-    if (ctx->actor.person &&
-        (rc = ob_db_each(ctx, member_row, c,
-                         "SELECT m.account_id, a.kind, m.roles, a.name, "
-                         "COALESCE(s.code, 0), COALESCE(m.session_limit, -1) "
-                         "FROM memberships m JOIN accounts a ON a.id = m.account_id "
-                         "LEFT JOIN subscribers s ON s.account_id = m.account_id "
-                         "WHERE m.person_id = ? AND (? = 0 OR m.account_id = ?) "
-                         "ORDER BY a.kind, a.name, a.id",
-                         "iii", ctx->actor.person, ctx->actor.token ? ctx->actor.account : 0,
-                         ctx->actor.account)) != 0)
+    c->n = 0;
+    if ((rc = provider(ctx, &c->provider)) != 0)
         return rc;
+    if (ctx->actor.person && !from_principal(ctx, c)) {
+        /* every membership, also for a token (narrowed below), so the cache
+         * holds the person's whole list whoever read it first */
+        if ((rc = ob_db_each(ctx, member_row, c,
+                             "SELECT m.account_id, a.kind, m.roles, a.name, "
+                             "COALESCE(s.code, 0), COALESCE(m.session_limit, -1) "
+                             "FROM memberships m JOIN accounts a ON a.id = m.account_id "
+                             "LEFT JOIN subscribers s ON s.account_id = m.account_id "
+                             "WHERE m.person_id = ? ORDER BY a.kind, a.name, a.id",
+                             "i", ctx->actor.person)) != 0)
+            return rc;
+        to_principal(ctx, c);
+    }
+    narrow(ctx, c);
     ctx->actor.members = c;
     *out = c;
     return 0;

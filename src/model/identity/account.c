@@ -9,6 +9,7 @@
 #include "base/utf8.h"
 #include "db/db.h"
 #include "model/identity/account.h"
+#include "model/identity/principal.h"
 #include "model/core/audit.h"
 #include "model/identity/member.h"
 #include "model/identity/person.h"
@@ -58,6 +59,9 @@ ob_account_set_member(struct ob_ctx *ctx, int64_t account, int64_t person, unsig
                   "iiti", person, account, text, ob_clock_now(ctx));
     if (n < 0)
         return ob_db_err(ctx, (int)n);
+    /* a role narrowed is narrowed at once on every node */
+    if ((rc = ob_principal_bump(ctx, person)) != 0)
+        return rc;
     return had ? 0 : ob_member_event(ctx, "member.added", account, person, text);
 }
 
@@ -117,7 +121,7 @@ init_provider(struct ob_ctx *ctx, void *arg)
         (rc = ob_person_ensure(ctx, a->email, "", "ru", &person, NULL)) != 0 ||
         (rc = ob_account_set_member(ctx, account, person, OB_ROLE_ADMIN)) != 0)
         return rc;
-    n = ob_db_run(ctx->db, "UPDATE persons SET password_hash = ? WHERE id = ?", "ti", a->pwhash,
+    n = ob_db_run(ctx->db, "UPDATE persons SET password_hash = ?, auth_gen = auth_gen + 1 WHERE id = ?", "ti", a->pwhash,
                   person);
     if (n < 0)
         return ob_db_err(ctx, (int)n);

@@ -35,7 +35,9 @@
 #include "model/identity/authn.h"
 #include "model/core/outbox.h"
 #include "model/identity/person.h"
+#include "model/identity/principal.h"
 #include "model/core/ratelimit.h"
+#include "base/metrics.h"
 #include "model/identity/role.h"
 #include "base/banned.h"
 
@@ -45,6 +47,10 @@
 #define RESET_MAILS 5
 #define TOUCH_S 60
 #define TOKEN_PREFIX "obk_"
+
+static int delete_session(struct ob_ctx *ctx, const char *hash);
+
+_Static_assert(sizeof(((struct ob_actor *)0)->csrf) == OB_CSRF_LEN, "the actor holds a CSRF token");
 
 /* Verified against when the email is unknown, so the answer takes as long
  * as for a known one (a valid argon2id string of the interactive limits). */
@@ -257,15 +263,14 @@ ob_auth_session_start(struct ob_ctx *ctx, int64_t person, const char *email, con
 {
     struct outcome o = { .email = email, .person = person, .mfa_ok = true, .out = out };
     char hash[65];
-    int64_t n = 0;
+    int rc;
 
     memset(out, 0, sizeof(*out));
     if (old && *old) {
         ob_auth_hash(old, hash);
-        n = ob_db_run(ctx->db, "DELETE FROM auth_sessions WHERE id_hash = ?", "t", hash);
+        if ((rc = delete_session(ctx, hash)) != 0)
+            return rc;
     }
-    if (n < 0)
-        return ob_db_err(ctx, (int)n);
     return start_session(ctx, &o, ob_clock_now(ctx));
 }
 
@@ -276,7 +281,7 @@ static int
 record(struct ob_ctx *ctx, void *arg)
 {
     struct outcome *o = arg;
-    int64_t now = ob_clock_now(ctx), n = 0;
+    int64_t now = ob_clock_now(ctx);
     char hash[65];
     int rc;
 
@@ -291,10 +296,9 @@ record(struct ob_ctx *ctx, void *arg)
         return rc;
     if (o->old && *o->old) {
         ob_auth_hash(o->old, hash);
-        n = ob_db_run(ctx->db, "DELETE FROM auth_sessions WHERE id_hash = ?", "t", hash);
+        if ((rc = delete_session(ctx, hash)) != 0)
+            return rc;
     }
-    if (n < 0)
-        return ob_db_err(ctx, (int)n);
     return start_session(ctx, o, now);
 }
 
@@ -372,13 +376,24 @@ ob_auth_login(struct ob_ctx *ctx, const struct ob_login *in, const char *old,
     return 0;
 }
 
+/* Delete a session's row; its person's generation moves with it, so every
+ * node's cached copy is refused at its next use. Joins the transaction. */
+static int
+delete_session(struct ob_ctx *ctx, const char *hash)
+{
+    int rc = ob_principal_bump_session(ctx, hash);
+    int64_t n;
+
+    if (rc != 0)
+        return rc;
+    n = ob_db_run(ctx->db, "DELETE FROM auth_sessions WHERE id_hash = ?", "t", hash);
+    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+}
+
 static int
 end_session(struct ob_ctx *ctx, void *arg)
 {
-    int64_t n = ob_db_run(ctx->db, "DELETE FROM auth_sessions WHERE id_hash = ?", "t",
-                          (const char *)arg);
-
-    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+    return delete_session(ctx, arg);
 }
 
 static int
@@ -391,7 +406,7 @@ touch(struct ob_ctx *ctx, void *arg)
 }
 
 struct session_row {
-    int64_t person, account, created, seen, mfa;
+    int64_t person, account, created, seen, mfa, gen;
     char token[OB_CSRF_LEN];
     const char *email, *lang;
 };
@@ -409,6 +424,73 @@ read_session(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
     s->mfa = ob_stmt_int(st, 5);
     s->email = ob_stmt_dup(ctx, st, 6);
     s->lang = ob_stmt_dup(ctx, st, 7);
+    s->gen = ob_stmt_int(st, 8);
+}
+
+/* The cached session of hash, if its person's generation has not moved
+ * (the one read of a cached request) and it is within both limits by its
+ * cached seen_at. Anything else (a miss, a moved generation, a seen_at that
+ * another node may have moved on) reads the row again: a session is never
+ * ended on a cached seen_at. */
+static int
+cached_session(struct ob_ctx *ctx, const char *hash, int64_t now, int64_t idle, int64_t max,
+               struct session_row *s, bool *hit)
+{
+    struct ob_principal_session c;
+    int64_t gen;
+    int rc;
+
+    *hit = false;
+    if (!ob_principal_session_get(hash, &c)) {
+        ob_metrics_principal_cache(OB_METRICS_CACHE_MISS);
+        return 0;
+    }
+    if (now - c.seen > idle || now - c.created > max) {
+        ob_principal_session_drop(hash);
+        ob_metrics_principal_cache(OB_METRICS_CACHE_MISS);
+        return 0;
+    }
+    rc = ob_principal_gen(ctx, c.person, &gen);
+    if (rc != 0 && rc != OB_ENOTFOUND)
+        return rc;
+    if (rc == OB_ENOTFOUND || gen != c.gen) {
+        ob_err_clear(&ctx->err);
+        ob_principal_session_drop(hash);
+        ob_metrics_principal_cache(OB_METRICS_CACHE_STALE);
+        return 0;
+    }
+    ob_metrics_principal_cache(OB_METRICS_CACHE_HIT);
+    s->person = c.person;
+    s->account = c.account;
+    s->created = c.created;
+    s->seen = c.seen;
+    s->mfa = c.mfa_ok;
+    s->gen = c.gen;
+    memcpy(s->token, c.csrf, sizeof(s->token));
+    s->email = ob_arena_strdup(&ctx->arena, c.email);
+    s->lang = ob_arena_strdup(&ctx->arena, c.lang);
+    *hit = true;
+    return 0;
+}
+
+static void
+cache_session(const char *hash, const struct session_row *s)
+{
+    struct ob_principal_session c;
+
+    if (strlen(s->email) >= sizeof(c.email) || strlen(s->lang) >= sizeof(c.lang))
+        return;
+    memset(&c, 0, sizeof(c));
+    c.gen = s->gen;
+    c.person = s->person;
+    c.account = s->account;
+    c.created = s->created;
+    c.seen = s->seen;
+    c.mfa_ok = s->mfa != 0;
+    memcpy(c.csrf, s->token, sizeof(c.csrf));
+    memcpy(c.email, s->email, strlen(s->email) + 1);
+    memcpy(c.lang, s->lang, strlen(s->lang) + 1);
+    ob_principal_session_put(hash, &c);
 }
 
 int
@@ -420,33 +502,47 @@ ob_auth_session(struct ob_ctx *ctx, const char *secret, bool changing, const cha
     int64_t now = ob_clock_now(ctx);
     int64_t idle = (int64_t)(ctx->cfg ? ctx->cfg->session_idle_minutes : 30) * 60;
     int64_t max = (int64_t)(ctx->cfg ? ctx->cfg->session_max_hours : 12) * 3600;
+    bool hit = false;
     int rc;
 
     ob_auth_hash(secret, hash);
-    rc = ob_db_one(ctx, read_session, &s,
-                   "SELECT s.person_id, COALESCE(s.account_id, 0), s.csrf, s.created_at, "
-                   "s.seen_at, s.mfa_ok, p.email, p.lang FROM auth_sessions s JOIN persons p "
-                   "ON p.id = s.person_id WHERE s.id_hash = ? AND p.disabled = 0",
-                   "t", hash);
-    if (rc != 0 && rc != OB_ENOTFOUND)
+    if ((rc = cached_session(ctx, hash, now, idle, max, &s, &hit)) != 0)
         return rc;
-    if (!s.person || now - s.seen > idle || now - s.created > max) {
-        if (s.person)
-            ob_db_tx(ctx, OB_DB_WRITE, end_session, hash);
-        return ob_err_set(&ctx->err, OB_EUNAUTH, "auth.session_ended");
+    if (!hit) {
+        rc = ob_db_one(ctx, read_session, &s,
+                       "SELECT s.person_id, COALESCE(s.account_id, 0), s.csrf, s.created_at, "
+                       "s.seen_at, s.mfa_ok, p.email, p.lang, p.auth_gen FROM auth_sessions s "
+                       "JOIN persons p ON p.id = s.person_id WHERE s.id_hash = ? AND "
+                       "p.disabled = 0",
+                       "t", hash);
+        if (rc != 0 && rc != OB_ENOTFOUND)
+            return rc;
+        if (!s.person || now - s.seen > idle || now - s.created > max) {
+            if (s.person)
+                ob_db_tx(ctx, OB_DB_WRITE, end_session, hash);
+            return ob_err_set(&ctx->err, OB_EUNAUTH, "auth.session_ended");
+        }
     }
     if (changing && !origin_ok &&
         (!csrf_header || strlen(csrf_header) != strlen(s.token) ||
          sodium_memcmp(csrf_header, s.token, strlen(s.token)) != 0))
         return ob_err_set(&ctx->err, OB_EPERM, "auth.csrf_missing");
     /* in the group of concurrent writes (SQLite), not queued behind it on the lock */
-    if (now - s.seen > TOUCH_S && (rc = ob_db_tx_group(ctx, touch, hash)) != 0)
-        return rc;
+    if (now - s.seen > TOUCH_S) {
+        if ((rc = ob_db_tx_group(ctx, touch, hash)) != 0)
+            return rc;
+        s.seen = now;
+    }
+    if (!hit || s.seen == now)
+        cache_session(hash, &s);
     ctx->actor.person = s.person;
     ctx->actor.account = s.account;
     ctx->actor.name = s.email;
     ctx->actor.lang = s.lang;
     ctx->actor.mfa_missing = s.mfa == 0;
+    ctx->actor.gen = s.gen;
+    ctx->actor.gen_known = true;
+    memcpy(ctx->actor.csrf, s.token, sizeof(ctx->actor.csrf));
     if (csrf)
         memcpy(csrf, s.token, OB_CSRF_LEN);
     return 0;
@@ -476,7 +572,8 @@ do_switch(struct ob_ctx *ctx, void *arg)
     int64_t n = ob_db_run(ctx->db, "UPDATE auth_sessions SET account_id = ? WHERE id_hash = ?",
                           "it", a->account, a->hash);
 
-    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+    /* another node's cached copy of the session still names the old account */
+    return n < 0 ? ob_db_err(ctx, (int)n) : ob_principal_bump_session(ctx, a->hash);
 }
 
 int
@@ -523,10 +620,12 @@ staff_token_gate(struct ob_ctx *ctx)
     return OB_EUNAUTH;
 }
 
-/* The token's row into the actor; its last use into *(int64_t *)arg. */
+/* The token's row into the actor; its last use and generation into arg. */
 static void
 read_bearer(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 {
+    int64_t *out = arg;
+
     ctx->actor.person = ob_stmt_int(st, 1);
     ctx->actor.account = ob_stmt_int(st, 2);
     ctx->actor.token = ob_stmt_int(st, 0);
@@ -534,34 +633,98 @@ read_bearer(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
                        &ctx->actor.token_roles, NULL) != 0)
         ctx->actor.token_roles = 0;
     ctx->actor.name = ob_stmt_dup(ctx, st, 5);
-    *(int64_t *)arg = ob_stmt_int(st, 6);
+    out[0] = ob_stmt_int(st, 6);
+    out[1] = ob_stmt_int(st, 7);
+}
+
+/* The cached token of hash into the actor, if its person's generation has
+ * not moved (one read). *hit false: read it from the database. */
+static int
+cached_token(struct ob_ctx *ctx, const char *hash, struct ob_principal_token *c, bool *hit)
+{
+    int64_t gen;
+    int rc;
+
+    *hit = false;
+    if (!ob_principal_token_get(hash, c)) {
+        ob_metrics_principal_cache(OB_METRICS_CACHE_MISS);
+        return 0;
+    }
+    rc = ob_principal_gen(ctx, c->person, &gen);
+    if (rc != 0 && rc != OB_ENOTFOUND)
+        return rc;
+    if (rc == OB_ENOTFOUND || gen != c->gen) {
+        ob_err_clear(&ctx->err);
+        ob_principal_token_drop(hash);
+        ob_metrics_principal_cache(OB_METRICS_CACHE_STALE);
+        return 0;
+    }
+    ob_metrics_principal_cache(OB_METRICS_CACHE_HIT);
+    ctx->actor.person = c->person;
+    ctx->actor.account = c->account;
+    ctx->actor.token = c->id;
+    ctx->actor.token_roles = c->roles;
+    ctx->actor.name = ob_arena_strdup(&ctx->arena, c->email);
+    *hit = true;
+    return 0;
 }
 
 int
 ob_auth_bearer(struct ob_ctx *ctx, const char *token)
 {
+    struct ob_principal_token c;
     char hash[65];
-    int64_t last = 0;
+    int64_t row[2] = { 0, 0 };     /* last use, generation */
+    bool hit = false;
     int rc;
 
     if (strncmp(token, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) != 0)
         return ob_err_set(&ctx->err, OB_EUNAUTH, "auth.token_not_valid");
     ob_auth_hash(token, hash);
-    rc = ob_db_one(ctx, read_bearer, &last,
-                   "SELECT t.id, t.person_id, t.account_id, t.roles, a.kind, p.email, "
-                   "COALESCE(t.last_used_at, 0) FROM api_tokens t "
-                   "JOIN persons p ON p.id = t.person_id "
-                   "JOIN accounts a ON a.id = t.account_id "
-                   "WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND p.disabled = 0",
-                   "t", hash);
-    if (rc != 0 && rc != OB_ENOTFOUND)
+    if ((rc = cached_token(ctx, hash, &c, &hit)) != 0)
         return rc;
-    if (rc == OB_ENOTFOUND || !ctx->actor.token)
-        return ob_err_set(&ctx->err, OB_EUNAUTH, "auth.token_not_valid");
-    if ((rc = staff_token_gate(ctx)) != 0)
-        return rc;
-    if (ob_clock_now(ctx) - last > TOUCH_S)
-        return ob_db_tx_group(ctx, token_used, &ctx->actor.token);
+    if (!hit) {
+        rc = ob_db_one(ctx, read_bearer, row,
+                       "SELECT t.id, t.person_id, t.account_id, t.roles, a.kind, p.email, "
+                       "COALESCE(t.last_used_at, 0), p.auth_gen FROM api_tokens t "
+                       "JOIN persons p ON p.id = t.person_id "
+                       "JOIN accounts a ON a.id = t.account_id "
+                       "WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND p.disabled = 0",
+                       "t", hash);
+        if (rc != 0 && rc != OB_ENOTFOUND)
+            return rc;
+        if (rc == OB_ENOTFOUND || !ctx->actor.token)
+            return ob_err_set(&ctx->err, OB_EUNAUTH, "auth.token_not_valid");
+        memset(&c, 0, sizeof(c));
+        c.gen = row[1];
+        c.id = ctx->actor.token;
+        c.person = ctx->actor.person;
+        c.account = ctx->actor.account;
+        c.roles = ctx->actor.token_roles;
+        c.last_used = row[0];
+    }
+    ctx->actor.gen = c.gen;
+    ctx->actor.gen_known = true;
+    /* the gate's answer holds while the generation does (staff memberships and
+     * the second factor both move it); a refusal is asked again every time */
+    if (!c.gate_ok) {
+        if ((rc = staff_token_gate(ctx)) != 0)
+            return rc;
+        if (ctx->cfg && ctx->cfg->require_totp) {
+            c.gate_ok = true;
+            hit = false;
+        }
+    }
+    if (ob_clock_now(ctx) - c.last_used > TOUCH_S) {
+        if ((rc = ob_db_tx_group(ctx, token_used, &ctx->actor.token)) != 0)
+            return rc;
+        c.last_used = ob_clock_now(ctx);
+        hit = false;
+    }
+    if (!hit && strlen(ctx->actor.name) < sizeof(c.email)) {
+        memcpy(c.email, ctx->actor.name, strlen(ctx->actor.name) + 1);
+        ob_principal_token_put(hash, &c);
+    }
     return 0;
 }
 
@@ -654,6 +817,8 @@ ob_auth_end_other_access(struct ob_ctx *ctx, int64_t person, const char *keep_se
 
     if (keep_session && *keep_session)
         ob_auth_hash(keep_session, hash);
+    if ((n = ob_principal_bump(ctx, person)) != 0)
+        return (int)n;
     n = ob_db_run(ctx->db, "DELETE FROM auth_sessions WHERE person_id = ? AND id_hash <> ?", "it",
                   person, hash);
     if (n >= 0 && !keep_tokens)
@@ -690,7 +855,9 @@ reset_finish(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, (int)n);
     if (n == 0)
         return ob_err_field(&ctx->err, OB_EINVAL, "token", "auth.link_expired");
-    n = ob_db_run(ctx->db, "UPDATE persons SET password_hash = ?, updated_at = ? WHERE id = ?",
+    n = ob_db_run(ctx->db,
+                  "UPDATE persons SET password_hash = ?, updated_at = ?, auth_gen = auth_gen + 1 "
+                  "WHERE id = ?",
                   "tii", a->pwhash, now, a->person);
     if (n >= 0)
         n = ob_db_run(ctx->db,
@@ -753,7 +920,7 @@ totp_set(struct ob_ctx *ctx, void *arg)
     if (a->secret) {
         n = ob_db_run(ctx->db,
                       "UPDATE persons SET totp_secret = ?, totp_enabled = 0, totp_last_step = 0, "
-                      "updated_at = ? WHERE id = ? AND totp_enabled = 0",
+                      "updated_at = ?, auth_gen = auth_gen + 1 WHERE id = ? AND totp_enabled = 0",
                       "tii", a->secret, ob_clock_now(ctx), a->person);
         if (n == 0)
             return ob_err_set(&ctx->err, OB_ECONFLICT, "auth.totp_already_on");
@@ -762,7 +929,8 @@ totp_set(struct ob_ctx *ctx, void *arg)
             return rc;
         n = ob_db_run(ctx->db,
                       "UPDATE persons SET totp_enabled = ?, updated_at = ?, totp_secret = "
-                      "CASE WHEN ? = 1 THEN totp_secret ELSE NULL END WHERE id = ?",
+                      "CASE WHEN ? = 1 THEN totp_secret ELSE NULL END, auth_gen = auth_gen + 1 "
+                      "WHERE id = ?",
                       "iiii", (int64_t)a->enable, ob_clock_now(ctx), (int64_t)a->enable,
                       a->person);
         if (n >= 0 && a->enable)

@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "model/core/outbox.h"
 #include "model/identity/mailpref.h"
+#include "model/identity/principal.h"
 #include "model/identity/role.h"
 #include "base/banned.h"
 
@@ -83,9 +84,14 @@ ob_mail_off_json(struct ob_ctx *ctx, int64_t person)
 {
     char off[256] = "";
     json_t *a = json_array();
+    struct ob_principal_person c;
 
-    if (ob_db_get_text(ctx->db, off, sizeof(off), "SELECT mail_off FROM persons WHERE id = ?",
-                       "i", person) < 0)
+    /* the caller's own, cached at the generation this request checked */
+    if (person == ctx->actor.person && ctx->actor.gen_known &&
+        ob_principal_person_get(person, ctx->actor.gen, &c))
+        snprintf(off, sizeof(off), "%s", c.mail_off);
+    else if (ob_db_get_text(ctx->db, off, sizeof(off), "SELECT mail_off FROM persons WHERE id = ?",
+                            "i", person) < 0)
         return a;
     for (int i = 0; ob_mail_optional[i]; i++)
         if (listed(off, ob_mail_optional[i]))

@@ -14,6 +14,7 @@
 #include "model/core/event.h"
 #include "model/identity/access.h"
 #include "model/identity/member.h"
+#include "model/identity/principal.h"
 #include "base/banned.h"
 
 #define MEMBER_SELECT                                                                          \
@@ -158,6 +159,9 @@ ob_member_remove(struct ob_ctx *ctx, int64_t account, enum ob_kind k, int64_t pe
 
     if (n < 0)
         return ob_db_err(ctx, (int)n);
+    /* every node's cached sessions, tokens and memberships of the person */
+    if ((rc = ob_principal_bump(ctx, person)) != 0)
+        return rc;
     if (n > 0 && (rc = ob_member_event(ctx, "member.removed", account, person, "")) != 0)
         return rc;
     if (!ended)
@@ -180,7 +184,7 @@ ob_member_set_limit(struct ob_ctx *ctx, int64_t account, int64_t person, bool ha
                                 "WHERE account_id = ? AND person_id = ?",
                                 "ii", account, person);
 
-    return n < 0 ? ob_db_err(ctx, (int)n) : 0;
+    return n < 0 ? ob_db_err(ctx, (int)n) : ob_principal_bump(ctx, person);
 }
 
 int

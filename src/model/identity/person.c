@@ -35,6 +35,7 @@
 #include "model/identity/authn.h"
 #include "model/identity/mailpref.h"
 #include "model/identity/person.h"
+#include "model/identity/principal.h"
 #include "base/banned.h"
 
 static pthread_mutex_t hash_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -297,9 +298,67 @@ password_hash_of(struct ob_ctx *ctx, int64_t id, char **out)
     return 0;
 }
 
+struct actor_row {
+    struct ob_person *p;
+    const char *mail_off;
+};
+
+static void
+read_actor_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct actor_row *r = arg;
+
+    read_row(ctx, st, r->p);
+    r->mail_off = ob_stmt_dup(ctx, st, 7);
+}
+
+/* The person who makes this request, from the principal cache at the
+ * generation the request checked, or read and put there. */
+static int
+actor_person(struct ob_ctx *ctx, struct ob_person *out)
+{
+    struct ob_principal_person c;
+    struct actor_row r = { out, NULL };
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (ob_principal_person_get(ctx->actor.person, ctx->actor.gen, &c)) {
+        out->id = ctx->actor.person;
+        out->email = ob_arena_strdup(&ctx->arena, c.email);
+        out->name = ob_arena_strdup(&ctx->arena, c.name);
+        out->lang = ob_arena_strdup(&ctx->arena, c.lang);
+        out->has_password = c.has_password;
+        out->totp_enabled = c.totp_enabled;
+        return 0;
+    }
+    rc = ob_db_one(ctx, read_actor_row, &r,
+                   "SELECT id, email, name, lang, password_hash, totp_enabled, disabled, mail_off "
+                   "FROM persons WHERE id = ?",
+                   "i", ctx->actor.person);
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "person.not_found");
+    if (rc != 0)
+        return rc;
+    if (!out->disabled && strlen(out->email) < sizeof(c.email) &&
+        strlen(out->name) < sizeof(c.name) && strlen(out->lang) < sizeof(c.lang) &&
+        strlen(r.mail_off) < sizeof(c.mail_off)) {
+        memset(&c, 0, sizeof(c));
+        memcpy(c.email, out->email, strlen(out->email) + 1);
+        memcpy(c.name, out->name, strlen(out->name) + 1);
+        memcpy(c.lang, out->lang, strlen(out->lang) + 1);
+        memcpy(c.mail_off, r.mail_off, strlen(r.mail_off) + 1);
+        c.has_password = out->has_password;
+        c.totp_enabled = out->totp_enabled;
+        ob_principal_person_put(ctx->actor.person, ctx->actor.gen, &c);
+    }
+    return 0;
+}
+
 int
 ob_person_get(struct ob_ctx *ctx, int64_t id, struct ob_person *out)
 {
+    if (id && id == ctx->actor.person && ctx->actor.gen_known)
+        return actor_person(ctx, out);
     return read_person(ctx, PERSON_COLUMNS "WHERE id = ?", "i", id, NULL, out);
 }
 
@@ -343,7 +402,9 @@ ob_person_set_password(struct ob_ctx *ctx, int64_t id, const char *password)
 
     if ((rc = ob_password_hash(ctx, password, hash, sizeof(hash))) != 0)
         return rc;
-    n = ob_db_run(ctx->db, "UPDATE persons SET password_hash = ?, updated_at = ? WHERE id = ?",
+    n = ob_db_run(ctx->db,
+                  "UPDATE persons SET password_hash = ?, updated_at = ?, auth_gen = auth_gen + 1 "
+                  "WHERE id = ?",
                   "tii", hash, ob_clock_now(ctx), id);
     sodium_memzero(hash, sizeof(hash));
     return n < 0 ? ob_db_err(ctx, (int)n) : 0;
@@ -367,7 +428,8 @@ change(struct ob_ctx *ctx, void *arg)
     n = ob_db_run(ctx->db,
                   "UPDATE persons SET name = COALESCE(?, name), lang = COALESCE(?, lang), "
                   "password_hash = COALESCE(?, password_hash), "
-                  "mail_off = COALESCE(?, mail_off), updated_at = ? WHERE id = ?",
+                  "mail_off = COALESCE(?, mail_off), updated_at = ?, auth_gen = auth_gen + 1 "
+                  "WHERE id = ?",
                   "ttttii", ch->name, ch->lang, a->pwhash, a->mail_off, now, ctx->actor.person);
     if (n < 0)
         return ob_db_err(ctx, (int)n);

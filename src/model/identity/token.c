@@ -13,6 +13,7 @@
 #include "model/core/audit.h"
 #include "model/identity/authn.h"
 #include "model/identity/token.h"
+#include "model/identity/principal.h"
 #include "base/banned.h"
 
 struct create_args {
@@ -131,6 +132,9 @@ revoke(struct ob_ctx *ctx, void *arg)
         return ob_db_err(ctx, rc);
     if (rc == OB_DB_DONE)
         return ob_err_set(&ctx->err, OB_ENOTFOUND, "token.not_found", "id=%lld", (long long)id);
+    /* every node's cached copy of the token is refused at its next use */
+    if ((rc = ob_principal_bump(ctx, ctx->actor.person)) != 0)
+        return rc;
     return ob_audit(ctx, account, "token.revoked", "token", id, "API token revoked");
 }
 

@@ -691,8 +691,8 @@ accept(struct ob_ctx *ctx, void *arg)
     if (a->pwhash)
         n = first = ob_db_run(ctx->db,
                               "UPDATE persons SET password_hash = ?, name = CASE WHEN ? = '' "
-                              "THEN name ELSE ? END, updated_at = ? WHERE id = ? AND "
-                              "password_hash IS NULL",
+                              "THEN name ELSE ? END, updated_at = ?, auth_gen = auth_gen + 1 "
+                              "WHERE id = ? AND password_hash IS NULL",
                               "tttii", a->pwhash, a->name ? a->name : "",
                               a->name ? a->name : "", now, person);
     /* A login without a password may have sessions that no mailbox proved:

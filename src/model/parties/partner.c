@@ -36,6 +36,7 @@
 #include "model/parties/invite.h"
 #include "model/core/outbox.h"
 #include "model/parties/partner.h"
+#include "model/identity/principal.h"
 #include "model/identity/person.h"
 #include "model/parties/subscriber.h"
 #include "base/banned.h"
@@ -201,6 +202,11 @@ ob_partner_set_requisites(struct ob_ctx *ctx, int64_t id, const struct ob_requis
                       "tiit", r->name, ob_clock_now(ctx), before.own_subscriber, before.req.name);
     if (n < 0)
         return ob_db_err(ctx, (int)n);
+    /* the members' cached memberships carry the account's name */
+    if (r->name && ((rc = ob_principal_bump_account(ctx, id)) != 0 ||
+                    (before.own_subscriber &&
+                     (rc = ob_principal_bump_account(ctx, before.own_subscriber)) != 0)))
+        return rc;
     ob_buf_init(&b, 8192);
     diff(&b, "name", before.req.name, r->name);
     diff(&b, "inn", before.req.inn, r->inn);
