@@ -1,7 +1,11 @@
 /*
- * log.c — JSON lines on stderr.
+ * log.c — JSON lines on stderr or in the log file.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,7 +15,12 @@
 #include "log.h"
 #include "banned.h"
 
-static enum ob_log_level min_level = OB_LOG_INFO;
+/* Read by every thread, changed on SIGHUP: atomics, never a torn read. */
+static atomic_int min_level = OB_LOG_INFO;
+/* Where lines go: stderr, or a descriptor of our own that ob_log_open points
+ * at the log file (dup2 keeps its number, so a writer never sees it closed). */
+static atomic_int log_fd = STDERR_FILENO;
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *names[] = { "debug", "info", "warn", "error" };
 
 int
@@ -29,13 +38,42 @@ ob_log_level_parse(const char *name, enum ob_log_level *out)
 int
 ob_log_set_level(const char *name)
 {
-    return ob_log_level_parse(name, &min_level);
+    enum ob_log_level level;
+
+    if (ob_log_level_parse(name, &level) != 0)
+        return -1;
+    atomic_store(&min_level, (int)level);
+    return 0;
 }
 
 int
 ob_log_enabled(enum ob_log_level level)
 {
-    return level >= min_level;
+    return (int)level >= atomic_load_explicit(&min_level, memory_order_relaxed);
+}
+
+int
+ob_log_open(const char *path)
+{
+    int fd, cur, rc = 0;
+
+    pthread_mutex_lock(&open_lock);
+    cur = atomic_load(&log_fd);
+    if (!path || !*path) {
+        atomic_store(&log_fd, STDERR_FILENO);
+        /* the old descriptor is left open: a writer may hold its number */
+    } else if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0) {
+        rc = -1;
+    } else if (cur == STDERR_FILENO) {
+        atomic_store(&log_fd, fd);
+    } else {
+        /* atomically repoint the number writers use; then drop the spare */
+        if (dup3(fd, cur, O_CLOEXEC) < 0)
+            rc = -1;
+        close(fd);
+    }
+    pthread_mutex_unlock(&open_lock);
+    return rc;
 }
 
 /* Write an object built by the caller; steals the reference. */
@@ -66,7 +104,7 @@ log_obj(enum ob_log_level level, const char *msg, json_t *fields)
 
         text[n] = '\n';
         /* One write per line; a short write on a pipe of ours is not worth a loop. */
-        if (write(STDERR_FILENO, text, n + 1) < 0) {
+        if (write(atomic_load_explicit(&log_fd, memory_order_relaxed), text, n + 1) < 0) {
             /* nowhere left to report it */
         }
         free(text);

@@ -31,6 +31,9 @@ void ob_metrics_password_hash(void);
 /* One invitation code was looked up at sign-up (R-ONB-6): what the per-address
  * and per-code limits bound. */
 void ob_metrics_signup_code(void);
+/* An application session refused at admission (model/areas/appsession.c),
+ * by the refusal's reason id ("session.subscriber_limit"). */
+void ob_metrics_session_refused(const char *reason);
 /* Render everything; names[i] labels route i ("GET /healthz"). */
 int ob_metrics_render(struct ob_buf *b, const char *const *names, int nroutes);
 

@@ -1,0 +1,8 @@
+-- 0035 what an operator watches (issue 16, docs/deploy.md "Operating").
+--
+-- /metrics counts the sessions open now at every scrape (oblako_app_sessions_open). Sessions
+-- are never deleted, so a count over app_sessions grows with every session ever opened; this
+-- partial index holds only the open ones, so the count reads as many entries as there are
+-- open sessions. Its cost: one index entry written when a session opens and removed when it
+-- closes (docs/decisions.md, "Business metrics read at scrape time").
+CREATE INDEX app_sessions_not_closed ON app_sessions (id) WHERE closed_at IS NULL;
