@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot, runCli, startServer } from './lib/server.js';
@@ -176,4 +177,30 @@ test('docs/oblako.conf.sample is `oblako config sample`, names every setting and
   assert.match(r.stderr, /'threads' wants a whole number/);
   writeFileSync(bad, 'no-such-setting = 1\n');
   assert.equal(runCli(['config', 'check', '--config', bad], { env: clean }).status, 2);
+});
+
+test('docs/oblako.service: systemd-analyze verify passes; reload is SIGHUP, the stop waits past the drain, the file system is read-only but for the data, backup and log folders', () => {
+  const unit = readFileSync(path.join(repoRoot, 'docs/oblako.service'), 'utf8');
+  const values = (key) => [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]);
+  const one = (key) => { const v = values(key); assert.equal(v.length, 1, `${key} ${v.length} times`); return v[0]; };
+  assert.equal(one('Type'), 'exec');   // no sd_notify in oblako (docs/decisions.md)
+  assert.match(one('ExecReload'), /kill -HUP \$MAINPID$/);
+  const conf = /serve --config (\S+)$/.exec(one('ExecStart'))[1];
+  assert.equal(one('ExecStartPre'), one('ExecStart').replace(/ serve /, ' config check '));
+  assert.ok(conf.startsWith('/etc/oblako/'));
+  const drain = Number(/--drain-seconds VALUE {2}\(OBLAKO_DRAIN_SECONDS, default '(\d+)'/.exec(runCli(['help', 'serve']).stdout)[1]);
+  assert.ok(Number(one('TimeoutStopSec')) >= drain + 10, 'TimeoutStopSec leaves the drain no room');
+  for (const [k, v] of [['ProtectSystem', 'strict'], ['NoNewPrivileges', 'yes'], ['PrivateTmp', 'yes'], ['ProtectHome', 'yes']]) assert.equal(one(k), v);
+  assert.ok(one('User') !== 'root');
+  const rw = one('ReadWritePaths').split(/\s+/);
+  for (const dir of ['/var/lib/oblako', '/var/backups/oblako', '/var/log/oblako']) assert.ok(rw.includes(dir), `${dir} not writable`);
+  const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
+  if (!analyze) return;
+  // verify checks that ExecStart's program exists: point it at this build
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'oblako-unit-'));
+  const copy = path.join(dir, 'oblako.service');
+  writeFileSync(copy, unit.replaceAll('/usr/local/bin/oblako', path.resolve(repoRoot, 'build/oblako')));
+  const r = spawnSync(analyze, ['verify', copy], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr.trim(), '', r.stderr);
 });
