@@ -453,6 +453,8 @@ ob_config_help(FILE *out, enum ob_cmd cmd)
     }
 }
 
+static bool ob_config_is_live(const char *name);
+
 /* The help text as "# " comment lines of at most 78 columns. */
 static void
 comment(FILE *out, const char *text)
@@ -516,7 +518,7 @@ static const char *const live_names[] = {
     "metrics-token",
 };
 
-bool
+static bool
 ob_config_is_live(const char *name)
 {
     for (size_t i = 0; i < sizeof(live_names) / sizeof(live_names[0]); i++)

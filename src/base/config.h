@@ -136,8 +136,6 @@ const struct ob_live *ob_live(void);
 /* Build the live settings of cfg (NULL and OB_EINVAL with err for a bad log
  * level or address list) and publish them: the log level takes effect at once. */
 int ob_live_publish(const struct ob_config *cfg, struct ob_err *err);
-/* Is setting `name` one of the live ones? */
-bool ob_config_is_live(const char *name);
 /* Call fn for each setting whose value differs between a and b. */
 void ob_config_diff(const struct ob_config *a, const struct ob_config *b,
                     void (*fn)(const char *name, bool live, void *arg), void *arg);
