@@ -584,6 +584,7 @@ ob_live_publish(const struct ob_config *cfg, struct ob_err *err)
     snprintf(l->metrics_token, sizeof(l->metrics_token), "%s", cfg->metrics_token);
     l->generation = atomic_fetch_add(&live_generation, 1) + 1;
     /* the old snapshot stays allocated: a request thread may be reading it */
+    l->older = atomic_load(&live);
     atomic_store_explicit(&live, l, memory_order_release);
     ob_log_set_level(cfg->log_level);
     return 0;

@@ -128,6 +128,7 @@ struct ob_live {
     struct ob_netaddr proxies[OB_NETADDR_MAX_LIST];
     char webhook_allow[1024];
     char metrics_token[256];
+    const struct ob_live *older; /* the one it replaced: kept, and reachable (LeakSanitizer) */
 };
 
 /* The settings published last, or NULL when none was (the commands other

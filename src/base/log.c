@@ -18,9 +18,24 @@
 /* Read by every thread, changed on SIGHUP: atomics, never a torn read. */
 static atomic_int min_level = OB_LOG_INFO;
 /* Where lines go: stderr, or a descriptor of our own that ob_log_open points
- * at the log file (dup2 keeps its number, so a writer never sees it closed). */
-static atomic_int log_fd = STDERR_FILENO;
-static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+ * at the log file. A line's write(2) holds the lock shared, a reopen holds it
+ * exclusive (writers preferred, so a busy log cannot starve a reopen): no
+ * line is written to a descriptor being replaced, and ThreadSanitizer sees
+ * why. */
+static int log_fd = STDERR_FILENO;
+static pthread_rwlock_t fd_lock;
+static pthread_once_t fd_once = PTHREAD_ONCE_INIT;
+
+static void
+fd_lock_init(void)
+{
+    pthread_rwlockattr_t a;
+
+    pthread_rwlockattr_init(&a);
+    pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&fd_lock, &a);
+    pthread_rwlockattr_destroy(&a);
+}
 static const char *names[] = { "debug", "info", "warn", "error" };
 
 int
@@ -55,24 +70,17 @@ ob_log_enabled(enum ob_log_level level)
 int
 ob_log_open(const char *path)
 {
-    int fd, cur, rc = 0;
+    int fd = -1, rc = 0;
 
-    pthread_mutex_lock(&open_lock);
-    cur = atomic_load(&log_fd);
-    if (!path || !*path) {
-        atomic_store(&log_fd, STDERR_FILENO);
-        /* the old descriptor is left open: a writer may hold its number */
-    } else if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0) {
-        rc = -1;
-    } else if (cur == STDERR_FILENO) {
-        atomic_store(&log_fd, fd);
-    } else {
-        /* atomically repoint the number writers use; then drop the spare */
-        if (dup3(fd, cur, O_CLOEXEC) < 0)
-            rc = -1;
-        close(fd);
-    }
-    pthread_mutex_unlock(&open_lock);
+    /* open outside the lock: the log goes on meanwhile */
+    if (path && *path && (fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
+        return -1;
+    pthread_once(&fd_once, fd_lock_init);
+    pthread_rwlock_wrlock(&fd_lock);
+    if (log_fd != STDERR_FILENO)
+        close(log_fd);
+    log_fd = fd >= 0 ? fd : STDERR_FILENO;
+    pthread_rwlock_unlock(&fd_lock);
     return rc;
 }
 
@@ -104,9 +112,12 @@ log_obj(enum ob_log_level level, const char *msg, json_t *fields)
 
         text[n] = '\n';
         /* One write per line; a short write on a pipe of ours is not worth a loop. */
-        if (write(atomic_load_explicit(&log_fd, memory_order_relaxed), text, n + 1) < 0) {
+        pthread_once(&fd_once, fd_lock_init);
+        pthread_rwlock_rdlock(&fd_lock);
+        if (write(log_fd, text, n + 1) < 0) {
             /* nowhere left to report it */
         }
+        pthread_rwlock_unlock(&fd_lock);
         free(text);
     }
 }

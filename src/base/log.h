@@ -18,10 +18,10 @@ int ob_log_set_level(const char *name);
 int ob_log_enabled(enum ob_log_level level);
 /* Send the log to `path` (appended, created 0640) from now on, or back to
  * stderr for "" or NULL. Called again with the same path it reopens the file:
- * after logrotate moved it, the next lines go to a new file at `path`. The
- * switch is one dup2(2), so a line being written by another thread goes
- * whole to the old file or whole to the new one. 0, or -1 with errno when the
- * file cannot be opened (the log stays where it was). */
+ * after logrotate moved it, the next lines go to a new file at `path`. A line
+ * being written by another thread goes whole to the old file or whole to the
+ * new one. 0, or -1 with errno when the file cannot be opened (the log stays
+ * where it was). */
 int ob_log_open(const char *path);
 /* Log msg with fields packed by `fmt` (jansson json_pack, an object, or
  * NULL for none). */
