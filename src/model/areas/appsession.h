@@ -69,7 +69,7 @@ struct ob_admitted {
 int ob_appsession_open(struct ob_ctx *ctx, int64_t area, int64_t take_over,
                        struct ob_admitted *out, struct ob_refusal *why);
 /* Sessions not closed, of every subscriber (a stale one counts until it is
- * expired), through the partial index app_sessions_not_closed (/metrics). */
+ * expired), through a partial index of the open rows (0034) (/metrics). */
 int ob_appsession_count_open(struct ob_ctx *ctx, int64_t *n);
 /* A session the actor may see: its person, the subscriber's owner or
  * administrators, the backend of its area's application. With `launch`
