@@ -7,11 +7,13 @@
  * database apply pending migrations first and check the recorded service
  * time zone, so a server never runs on a schema or a zone it does not know.
  *
- * serve blocks SIGTERM and SIGINT in every thread and waits for them in the
- * main thread: on either it stops accepting, lets requests in flight finish
- * (--drain-seconds), stops the job runner and exits 0.
+ * serve blocks SIGTERM, SIGINT and SIGHUP in every thread and waits for them
+ * in the main thread: on SIGTERM or SIGINT it stops accepting, lets requests
+ * in flight finish (--drain-seconds), stops the job runner and exits 0; on
+ * SIGHUP it reads its settings again (reload below) and reopens the log file.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 #include "base/date.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "base/rand.h"
 #include "db/db.h"
 #include "http/http.h"
@@ -85,6 +88,14 @@ static const struct command {
       "Read the outbox, every message the service wrote, sent or not (without --smtp-url, as in\n"
       "make demo, mail waits there): list the newest 100 (id, time, state, recipient, subject),\n"
       "or show one with its text, password and invitation links included." },
+    /* db shares the options of migrate (the database) */
+    { "db", OB_CMD_MIGRATE, "oblako db backup FILE | restore FILE [OPTIONS]",
+      "backup: copy the SQLite database, while the server runs and writes, into FILE (written\n"
+      "as FILE.part, checked with PRAGMA integrity_check, fsynced, then renamed). restore:\n"
+      "replace the database by the copy FILE (checked first: intact, an Oblako schema this\n"
+      "build knows); refused while a server or another command has the database open; the\n"
+      "replaced file is kept beside it as DB.before-restore-STAMP. PostgreSQL: pg_dump -Fc and\n"
+      "pg_restore (docs/deploy.md)." },
 };
 
 static void
@@ -95,6 +106,9 @@ usage(FILE *out)
         fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].usage);
     fprintf(out, "  %-8s %s\n  %-8s %s\n  %-8s %s\n", "routes", "print the route table as JSON",
             "version", "print the version", "help", "help [COMMAND]: the options of a command");
+    fprintf(out, "  %-8s %s\n", "config",
+            "oblako config sample | check [OPTIONS]: print a config file with every setting at "
+            "its default, or check the settings (--config FILE) as every command reads them");
 }
 
 static const struct command *
@@ -171,6 +185,12 @@ prepare_db(const struct ob_config *cfg, bool check_tz, struct ob_db **db, int *a
         fail(&err);
         return 2;
     }
+    /* a shared lock on an SQLite file for this process's life: `db restore`
+     * refuses while anyone holds it (db/backup.c) */
+    if (ob_db_hold(cfg->db, &err) != 0) {
+        fail(&err);
+        return 1;
+    }
     if (ob_db_open(cfg->db, &opts, db, &err) != 0) {
         fail(&err);
         return 1;
@@ -228,12 +248,74 @@ check_backup_dir(const struct ob_config *cfg)
     return 2;
 }
 
+static int check_settings(const char *name, enum ob_cmd cmd, const struct ob_config *cfg,
+                          char *why, size_t size);
+
+struct changes {
+    char live[512], restart[512];
+};
+
+static void
+note_change(const char *name, bool live, void *arg)
+{
+    struct changes *c = arg;
+    char *list = live ? c->live : c->restart;
+    size_t n = strlen(list);
+
+    snprintf(list + n, sizeof(c->live) - n, "%s%s", n ? "," : "", name);
+}
+
+/* SIGHUP: read the settings again from the same flags, environment and
+ * file. A file or value with an error is refused whole (the settings in
+ * force stay); otherwise the log file is reopened and the live settings
+ * (base/config.h) are published at once, while a change to any other
+ * setting is logged as waiting for a restart and not applied. `applied`
+ * holds what is in force, to report only what changed. */
+static void
+reload(struct ob_config *applied, int argc, char *const *argv)
+{
+    struct ob_config *next = ob_xcalloc(1, sizeof(*next));
+    char **args = ob_xcalloc((size_t)argc + 1, sizeof(*args));
+    struct ob_err err = { 0 };
+    struct changes ch = { "", "" };
+    char why[300] = "", **rest;
+    int nrest;
+
+    /* ob_config_load compacts its argv: give it a copy */
+    memcpy(args, argv, (size_t)argc * sizeof(*args));
+    if (ob_config_load(next, OB_CMD_SERVE, argc, args, &rest, &nrest, &err) != 0)
+        snprintf(why, sizeof(why), "%s", err.message);
+    else if (check_settings("serve", OB_CMD_SERVE, next, why, sizeof(why)) != 0)
+        ;
+    else if (ob_log_open(next->log_file) != 0)
+        snprintf(why, sizeof(why), "cannot open the log file '%s'", next->log_file);
+    else if (ob_live_publish(next, &err) != 0)
+        snprintf(why, sizeof(why), "%s", err.message);
+    if (why[0]) {
+        ob_log(OB_LOG_ERROR, "reload refused; the settings in force are kept", "{s:s, s:s}",
+               "why", why, "config", applied->config);
+    } else {
+        ob_config_diff(applied, next, note_change, &ch);
+        if (ch.restart[0])
+            ob_log(OB_LOG_WARN, "settings changed that need a restart; not applied",
+                   "{s:s}", "settings", ch.restart);
+        ob_config_copy_live(applied, next);
+        ob_log(OB_LOG_INFO, "settings reloaded", "{s:I, s:s, s:s}", "generation",
+               (json_int_t)ob_live()->generation, "changed", ch.live, "log_file",
+               next->log_file[0] ? next->log_file : "stderr");
+    }
+    free(args);
+    free(next);
+}
+
 static int
-cmd_serve(const struct ob_config *cfg)
+cmd_serve(const struct ob_config *cfg, int argc, char *const *argv)
 {
     struct ob_server *server = NULL;
     struct ob_runner *runner = NULL;
     struct ob_db *db = NULL;
+    static struct ob_config applied;  /* what is in force, for reload's report */
+    struct ob_err err = { 0 };
     sigset_t set;
     char url[160];
     int sig = 0, rc;
@@ -241,7 +323,13 @@ cmd_serve(const struct ob_config *cfg)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    applied = *cfg;
+    if (ob_live_publish(cfg, &err) != 0) {
+        fail(&err);
+        return 2;
+    }
     signal(SIGPIPE, SIG_IGN);
     if ((rc = check_backup_dir(cfg)) != 0)
         return rc;
@@ -261,7 +349,8 @@ cmd_serve(const struct ob_config *cfg)
     ob_log(OB_LOG_INFO, "listening", "{s:s, s:s, s:s, s:b, s:i}", "url", url, "version",
            OB_VERSION, "time_zone", cfg->tz, "test_clock", cfg->test_clock, "threads",
            cfg->threads);
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+        reload(&applied, argc, argv);
     /* refuse new connections before saying so: whoever reads the line may
      * count on it */
     ob_server_quiesce(server);
@@ -534,6 +623,36 @@ cmd_mail(const struct ob_config *cfg, int argc, char **argv)
     return rc == 0 ? 0 : 1;
 }
 
+/* oblako db backup FILE | restore FILE */
+static int
+cmd_db(const struct ob_config *cfg, int argc, char **argv)
+{
+    struct ob_err err = { 0 };
+    char aside[1200];
+    int known = ob_migrations[ob_nmigrations - 1].version;
+
+    if (argc != 2 || (strcmp(argv[0], "backup") && strcmp(argv[0], "restore"))) {
+        fprintf(stderr, "usage: %s\n", find_command("db")->usage);
+        return 2;
+    }
+    if (!strcmp(argv[0], "backup")) {
+        if (ob_db_backup(cfg->db, argv[1], cfg->busy_timeout_ms, &err) != 0) {
+            fail(&err);
+            return err.rc == OB_EINVAL ? 2 : 1;
+        }
+        printf("backup written to %s (integrity ok)\n", argv[1]);
+        return 0;
+    }
+    if (ob_db_restore(cfg->db, argv[1], known, aside, sizeof(aside), &err) != 0) {
+        fail(&err);
+        return err.rc == OB_EINVAL ? 2 : 1;
+    }
+    printf("restored %s from %s%s%s\n", cfg->db, argv[1], aside[0] ? "; the replaced file is "
+                                                                      "kept at " : "",
+           aside);
+    return 0;
+}
+
 static int
 cmd_demo(const struct ob_config *cfg, int nrest)
 {
@@ -556,8 +675,52 @@ cmd_demo(const struct ob_config *cfg, int nrest)
     return rc == 0 ? 0 : 1;
 }
 
-/* The commands that need no settings: help, version, routes. -1 when argv[1]
- * is none of them. */
+/* oblako config sample | check [OPTIONS]: the sample file (docs/oblako.conf.sample
+ * is its output), or the settings checked as each command reads them. */
+static int
+cmd_config(int argc, char **argv)
+{
+    static const enum ob_cmd cmds[] = { OB_CMD_SERVE, OB_CMD_INIT, OB_CMD_MIGRATE, OB_CMD_JOBS };
+    static const char *const names[] = { "serve", "init", "migrate", "jobs" };
+
+    if (argc == 1 && !strcmp(argv[0], "sample")) {
+        ob_config_sample(stdout);
+        return 0;
+    }
+    if (argc < 1 || strcmp(argv[0], "check") != 0) {
+        fprintf(stderr, "usage: oblako config sample | check [--config FILE] [OPTIONS]\n");
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        struct ob_config *cfg = ob_xcalloc(1, sizeof(*cfg));
+        char **args = ob_xcalloc((size_t)argc, sizeof(*args)), **rest, why[300] = "";
+        struct ob_err err = { 0 };
+        int nrest = 0, rc = 0;
+
+        /* only the options a command knows reach it; the file's others are passed over */
+        for (int a = 1; a < argc; a++)
+            args[a - 1] = argv[a];
+        if (ob_config_load(cfg, cmds[i], argc - 1, args, &rest, &nrest, &err) != 0 &&
+            strcmp(err.reason, "config.option_not_here") != 0)
+            snprintf(why, sizeof(why), "oblako %s: %s", names[i], err.message);
+        else if (!err.reason[0])
+            check_settings(names[i], cmds[i], cfg, why, sizeof(why));
+        if (why[0]) {
+            fprintf(stderr, "%s\n", why);
+            rc = 2;
+        } else if (i == 0) {
+            printf("%s: the settings are valid\n", cfg->config[0] ? cfg->config : "(no file)");
+        }
+        free(args);
+        free(cfg);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The commands that need no settings: help, version, routes, config. -1 when
+ * argv[1] is none of them. */
 static int
 settings_free(int argc, char **argv)
 {
@@ -569,49 +732,65 @@ settings_free(int argc, char **argv)
     }
     if (!strcmp(argv[1], "routes"))
         return cmd_routes();
+    if (!strcmp(argv[1], "config"))
+        return cmd_config(argc - 2, argv + 2);
     return -1;
 }
 
 /* Settings from every source, the log level, the libraries: 0, or the exit
  * status of the failure (2 for a usage error). */
+/* The checks of settings beyond their type and range (the start's, and a
+ * reload's): 0, or 2 with the message in why. */
+static int
+check_settings(const char *name, enum ob_cmd cmd, const struct ob_config *cfg, char *why,
+               size_t size)
+{
+    struct ob_err err = { 0 };
+    enum ob_log_level level;
+
+    if (ob_log_level_parse(cfg->log_level, &level) != 0)
+        snprintf(why, size, "oblako %s: log-level must be debug, info, warn or error", name);
+    else if (ob_log_level_parse(cfg->request_log_level, &level) != 0)
+        snprintf(why, size, "oblako %s: request-log-level must be debug, info, warn or error",
+                 name);
+    else if ((cmd == OB_CMD_SERVE || cmd == OB_CMD_JOBS) &&
+             ob_reminder_offsets_check(cfg->reminder_offsets, &err) != 0)
+        snprintf(why, size, "oblako %s: %s", name, err.message);
+    else if ((cmd == OB_CMD_SERVE || cmd == OB_CMD_JOBS) &&
+             ob_backup_keep_parse(cfg->backup_keep, &(struct ob_backup_keep){ 0, 0, 0 }, &err) !=
+                 0)
+        snprintf(why, size,
+                 "oblako %s: --backup-keep must be like 7d,4w,3m (days, ISO weeks, months)", name);
+    else if ((cmd == OB_CMD_SERVE || cmd == OB_CMD_JOBS) &&
+             ob_archive_settings(cfg, NULL, &err) != 0)
+        snprintf(why, size, "oblako %s: %s", name, err.message);
+    else
+        return 0;
+    return 2;
+}
+
 static int
 set_up(const struct command *c, struct ob_config *cfg, int argc, char **argv, char ***rest,
        int *nrest)
 {
     struct ob_err err = { 0 };
-    enum ob_log_level level;
+    char why[300];
 
     if (ob_config_load(cfg, c->cmd, argc - 2, argv + 2, rest, nrest, &err) != 0) {
         fprintf(stderr, "oblako %s: %s\n", c->name, err.message);
         fprintf(stderr, "see 'oblako help %s'\n", c->name);
         return 2;
     }
-    if (ob_log_set_level(cfg->log_level) != 0) {
-        fprintf(stderr, "oblako %s: log-level must be debug, info, warn or error\n", c->name);
+    if (check_settings(c->name, c->cmd, cfg, why, sizeof(why)) != 0) {
+        fprintf(stderr, "%s\n", why);
         return 2;
     }
-    if (ob_log_level_parse(cfg->request_log_level, &level) != 0) {
-        fprintf(stderr, "oblako %s: request-log-level must be debug, info, warn or error\n",
-                c->name);
+    ob_log_set_level(cfg->log_level);
+    if (cfg->log_file[0] && ob_log_open(cfg->log_file) != 0) {
+        fprintf(stderr, "oblako %s: cannot open the log file '%s'\n", c->name, cfg->log_file);
         return 2;
     }
-    if ((c->cmd == OB_CMD_SERVE || c->cmd == OB_CMD_JOBS) &&
-        ob_reminder_offsets_check(cfg->reminder_offsets, &err) != 0) {
-        fprintf(stderr, "oblako %s: %s\n", c->name, err.message);
-        return 2;
-    }
-    if ((c->cmd == OB_CMD_SERVE || c->cmd == OB_CMD_JOBS) &&
-        ob_backup_keep_parse(cfg->backup_keep, &(struct ob_backup_keep){ 0, 0, 0 }, &err) != 0) {
-        fprintf(stderr, "oblako %s: --backup-keep must be like 7d,4w,3m (days, ISO weeks, months)\n",
-                c->name);
-        return 2;
-    }
-    if ((c->cmd == OB_CMD_SERVE || c->cmd == OB_CMD_JOBS) &&
-        ob_archive_settings(cfg, NULL, &err) != 0) {
-        fprintf(stderr, "oblako %s: %s\n", c->name, err.message);
-        return 2;
-    }
-    if (c->cmd != OB_CMD_JOBS && *nrest > 0) {
+    if (c->cmd != OB_CMD_JOBS && strcmp(c->name, "db") != 0 && *nrest > 0) {
         fprintf(stderr, "oblako %s: unexpected argument '%s'\n", c->name, (*rest)[0]);
         return 2;
     }
@@ -631,6 +810,7 @@ main(int argc, char **argv)
 {
     const struct command *c;
     struct ob_config cfg;
+    static char **saved;    /* static: reachable to the end (LeakSanitizer) */
     char **rest;
     int nrest, rc;
 
@@ -657,6 +837,10 @@ main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    /* serve reads its flags again on SIGHUP: keep them before set_up
+     * compacts argv */
+    saved = ob_xcalloc((size_t)argc, sizeof(*saved));
+    memcpy(saved, argv + 2, (size_t)(argc - 2) * sizeof(*saved));
     if ((rc = set_up(c, &cfg, argc, argv, &rest, &nrest)) != 0)
         return rc;
     /* the backup store, once per process, for the runner and the API */
@@ -678,9 +862,11 @@ main(int argc, char **argv)
         return cmd_demo(&cfg, nrest);
     if (!strcmp(c->name, "mail"))
         return cmd_mail(&cfg, nrest, rest);
+    if (!strcmp(c->name, "db"))
+        return cmd_db(&cfg, nrest, rest);
     switch (c->cmd) {
     case OB_CMD_SERVE:
-        rc = cmd_serve(&cfg);
+        rc = cmd_serve(&cfg, argc - 2, saved);
         break;
     case OB_CMD_INIT:
         return cmd_init(&cfg, true);

@@ -1,18 +1,33 @@
 /*
  * ops.c — the operators' endpoints: /healthz (the process answers),
  * /readyz (the database answers), /metrics (Prometheus text).
+ *
+ * /metrics is open unless --metrics-token is set (SIGHUP may set or change
+ * it): then it wants that Bearer token, compared in constant time, and says
+ * 401 otherwise; /healthz and /readyz stay open for load balancers. Besides
+ * the process's own counters (base/metrics.c) it reads, at each scrape, the
+ * business gauges every node shares from the database — open sessions, the
+ * outbox, failed tasks, job lag, statement runs — each one indexed query
+ * (docs/deploy.md, "Operating"; docs/grafana-dashboard.json draws them).
  */
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "api/api.h"
 #include "api/ops.h"
 #include "base/buf.h"
+#include "base/config.h"
 #include "base/ctx.h"
 #include "base/metrics.h"
 #include "db/db.h"
+#include "jobs/jobs.h"
+#include "model/areas/appsession.h"
+#include "model/core/outbox.h"
 #include "model/core/task.h"
 #include "model/identity/principal.h"
+#include "model/statements/statement.h"
 #include "base/banned.h"
 
 int
@@ -85,6 +100,93 @@ principal_metrics(struct ob_buf *b)
     return rc;
 }
 
+/* --metrics-token: the live one (SIGHUP), compared in constant time over
+ * fixed-size hashes, so neither its bytes nor its length leak by timing. */
+static bool
+token_ok(struct ob_req *req)
+{
+    const struct ob_live *l = ob_live();
+    const char *want = l ? l->metrics_token : req->ctx->cfg ? req->ctx->cfg->metrics_token : "";
+    const char *got = ob_req_bearer(req);
+    unsigned char a[32], b[32];
+
+    if (!want || !*want)
+        return true;
+    if (!got)
+        return false;
+    crypto_generichash(a, sizeof(a), (const unsigned char *)want, strlen(want), NULL, 0);
+    crypto_generichash(b, sizeof(b), (const unsigned char *)got, strlen(got), NULL, 0);
+    return sodium_memcmp(a, b, sizeof(a)) == 0;
+}
+
+static int
+add_kind(const char *kind, int64_t n, void *arg)
+{
+    return ob_buf_addf(arg, "oblako_tasks_failed{kind=\"%s\"} %lld\n", kind, (long long)n);
+}
+
+static int
+add_run(const char *state, int64_t n, void *arg)
+{
+    return ob_buf_addf(arg, "oblako_statement_runs{state=\"%s\"} %lld\n", state, (long long)n);
+}
+
+static int
+add_lag(const char *name, int64_t lag, void *arg)
+{
+    return ob_buf_addf(arg, "oblako_job_lag_seconds{job=\"%s\"} %lld\n", name, (long long)lag);
+}
+
+/* The gauges every node shares, read from the database now. */
+static int
+business(struct ob_ctx *ctx, struct ob_buf *b)
+{
+    int64_t open = 0, depth = 0, oldest = 0, last_done = 0, now = ob_clock_now(ctx);
+    int rc = ob_appsession_count_open(ctx, &open);
+
+    if (rc == 0)
+        rc = ob_outbox_waiting(ctx, &depth, &oldest);
+    if (rc == 0)
+        rc = ob_buf_addf(b,
+                         "# HELP oblako_app_sessions_open Application sessions open now (all "
+                         "nodes; a stale one until it is expired).\n"
+                         "# TYPE oblako_app_sessions_open gauge\n"
+                         "oblako_app_sessions_open %lld\n"
+                         "# HELP oblako_outbox_queued Mail written and not yet sent (all nodes).\n"
+                         "# TYPE oblako_outbox_queued gauge\n"
+                         "oblako_outbox_queued %lld\n"
+                         "# HELP oblako_outbox_oldest_age_seconds How long the oldest mail not "
+                         "yet sent has waited (0: none waits).\n"
+                         "# TYPE oblako_outbox_oldest_age_seconds gauge\n"
+                         "oblako_outbox_oldest_age_seconds %lld\n"
+                         "# HELP oblako_tasks_failed Queued tasks that failed for good, by kind "
+                         "(kept until pruned).\n"
+                         "# TYPE oblako_tasks_failed gauge\n",
+                         (long long)open, (long long)depth,
+                         (long long)(oldest && now > oldest ? now - oldest : 0));
+    if (rc == 0)
+        rc = ob_task_failed_by_kind(ctx, add_kind, b);
+    if (rc == 0)
+        rc = ob_buf_adds(b, "# HELP oblako_job_lag_seconds Seconds since a periodic job's latest "
+                            "period fell due without completing on any node (0: done).\n"
+                            "# TYPE oblako_job_lag_seconds gauge\n");
+    if (rc == 0)
+        rc = ob_jobs_lag(ctx, add_lag, b);
+    if (rc == 0)
+        rc = ob_buf_adds(b, "# HELP oblako_statement_runs Monthly statement runs by state.\n"
+                            "# TYPE oblako_statement_runs gauge\n");
+    if (rc == 0)
+        rc = ob_statement_run_stats(ctx, add_run, b, &last_done);
+    if (rc == 0)
+        rc = ob_buf_addf(b,
+                         "# HELP oblako_statement_run_last_done_timestamp_seconds When the last "
+                         "statement run that completed finished (0: never).\n"
+                         "# TYPE oblako_statement_run_last_done_timestamp_seconds gauge\n"
+                         "oblako_statement_run_last_done_timestamp_seconds %lld\n",
+                         (long long)last_done);
+    return rc;
+}
+
 int
 ob_api_metrics(struct ob_req *req, struct ob_resp *resp)
 {
@@ -92,6 +194,10 @@ ob_api_metrics(struct ob_req *req, struct ob_resp *resp)
     uint64_t batches = 0, items = 0;
     int rc;
 
+    if (!token_ok(req)) {
+        ob_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"metrics\"");
+        return ob_err_set(&req->ctx->err, OB_EUNAUTH, "ops.metrics_token");
+    }
     pthread_once(&names_once, make_names);
     ob_db_group_stats(&batches, &items);
     rc = ob_metrics_render(&resp->body, route_names, nroute_names);
@@ -134,6 +240,8 @@ ob_api_metrics(struct ob_req *req, struct ob_resp *resp)
     }
     if (rc == 0)
         rc = principal_metrics(&resp->body);
+    if (rc == 0)
+        rc = business(req->ctx, &resp->body);
     resp->status = 200;
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     return rc == 0 ? 0 : ob_err_set(&req->ctx->err, OB_EINTERNAL, "ops.metrics_failed");

@@ -12,7 +12,8 @@
 const struct ob_route ob_routes[] = {
     { "GET", "/healthz", ob_api_healthz, OB_ROUTE_PUBLIC, "public", "the process is up" },
     { "GET", "/readyz", ob_api_readyz, OB_ROUTE_PUBLIC, "public", "the database answers" },
-    { "GET", "/metrics", ob_api_metrics, OB_ROUTE_PUBLIC, "ops", "Prometheus metrics" },
+    { "GET", "/metrics", ob_api_metrics, OB_ROUTE_PUBLIC | OB_ROUTE_ANON, "ops",
+      "Prometheus metrics (a Bearer token when --metrics-token is set)" },
     { "GET", "/api/v1/test/clock", ob_api_clock_get, OB_ROUTE_TEST | OB_ROUTE_PUBLIC, "test",
       "the service clock (test servers only)" },
     { "POST", "/api/v1/test/clock", ob_api_clock_set, OB_ROUTE_TEST | OB_ROUTE_PUBLIC, "test",

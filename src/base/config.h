@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "netaddr.h"
+
 struct ob_err;
 
 enum ob_cmd {
@@ -36,6 +38,8 @@ struct ob_config {
     char mail_from[256];
     char log_level[16];
     char request_log_level[16];
+    char log_file[256];         /* the log's file ("" for stderr); reopened on SIGHUP */
+    char metrics_token[256];    /* a Bearer token /metrics requires ("" for none) */
     int threads;
     int jobs_interval_ms;
     int drain_seconds;
@@ -106,5 +110,42 @@ int ob_config_load(struct ob_config *cfg, enum ob_cmd cmd, int argc, char **argv
                    int *nrest, struct ob_err *err);
 /* Print the settings of a command, for `oblako help CMD`. */
 void ob_config_help(FILE *out, enum ob_cmd cmd);
+/* Print a config file with every setting at its default, each after its help
+ * as a comment (`oblako config sample`, docs/oblako.conf.sample). */
+void ob_config_sample(FILE *out);
+
+/*
+ * Settings that change at run time (SIGHUP, main.c). The server reads them
+ * through ob_live(): an immutable snapshot published by a pointer swap, so a
+ * request thread sees the old set or the new one, never half of each. A
+ * snapshot is never freed (one per reload, a few KiB): a thread may still
+ * read the one it loaded. Everything else in struct ob_config is fixed for
+ * the life of the process; a reload that changes it is logged as needing a
+ * restart and not applied.
+ */
+struct ob_live {
+    unsigned long generation;   /* 1 for the settings at start, +1 per reload */
+    int log_level;              /* enum ob_log_level */
+    int request_log_level;
+    int nproxies;               /* --trusted-proxies, parsed */
+    struct ob_netaddr proxies[OB_NETADDR_MAX_LIST];
+    char webhook_allow[1024];
+    char metrics_token[256];
+    const struct ob_live *older; /* the one it replaced: kept, and reachable (LeakSanitizer) */
+};
+
+/* The settings published last, or NULL when none was (the commands other
+ * than serve; unit tests). */
+const struct ob_live *ob_live(void);
+/* Build the live settings of cfg (NULL and OB_EINVAL with err for a bad log
+ * level or address list) and publish them: the log level takes effect at once. */
+int ob_live_publish(const struct ob_config *cfg, struct ob_err *err);
+/* Call fn for each setting whose value differs between a and b. */
+void ob_config_diff(const struct ob_config *a, const struct ob_config *b,
+                    void (*fn)(const char *name, bool live, void *arg), void *arg);
+/* Copy the live settings of src into dst (what a reload put in force). */
+void ob_config_copy_live(struct ob_config *dst, const struct ob_config *src);
+/* The webhook allow list in force: the live one, else cfg's. */
+const char *ob_config_webhook_allow(const struct ob_config *cfg);
 
 #endif

@@ -1,7 +1,11 @@
 /*
- * log.c — JSON lines on stderr.
+ * log.c — JSON lines on stderr or in the log file.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,7 +15,27 @@
 #include "log.h"
 #include "banned.h"
 
-static enum ob_log_level min_level = OB_LOG_INFO;
+/* Read by every thread, changed on SIGHUP: atomics, never a torn read. */
+static atomic_int min_level = OB_LOG_INFO;
+/* Where lines go: stderr, or a descriptor of our own that ob_log_open points
+ * at the log file. A line's write(2) holds the lock shared, a reopen holds it
+ * exclusive (writers preferred, so a busy log cannot starve a reopen): no
+ * line is written to a descriptor being replaced, and ThreadSanitizer sees
+ * why. */
+static int log_fd = STDERR_FILENO;
+static pthread_rwlock_t fd_lock;
+static pthread_once_t fd_once = PTHREAD_ONCE_INIT;
+
+static void
+fd_lock_init(void)
+{
+    pthread_rwlockattr_t a;
+
+    pthread_rwlockattr_init(&a);
+    pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&fd_lock, &a);
+    pthread_rwlockattr_destroy(&a);
+}
 static const char *names[] = { "debug", "info", "warn", "error" };
 
 int
@@ -29,13 +53,35 @@ ob_log_level_parse(const char *name, enum ob_log_level *out)
 int
 ob_log_set_level(const char *name)
 {
-    return ob_log_level_parse(name, &min_level);
+    enum ob_log_level level;
+
+    if (ob_log_level_parse(name, &level) != 0)
+        return -1;
+    atomic_store(&min_level, (int)level);
+    return 0;
 }
 
 int
 ob_log_enabled(enum ob_log_level level)
 {
-    return level >= min_level;
+    return (int)level >= atomic_load_explicit(&min_level, memory_order_relaxed);
+}
+
+int
+ob_log_open(const char *path)
+{
+    int fd = -1, rc = 0;
+
+    /* open outside the lock: the log goes on meanwhile */
+    if (path && *path && (fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
+        return -1;
+    pthread_once(&fd_once, fd_lock_init);
+    pthread_rwlock_wrlock(&fd_lock);
+    if (log_fd != STDERR_FILENO)
+        close(log_fd);
+    log_fd = fd >= 0 ? fd : STDERR_FILENO;
+    pthread_rwlock_unlock(&fd_lock);
+    return rc;
 }
 
 /* Write an object built by the caller; steals the reference. */
@@ -66,9 +112,12 @@ log_obj(enum ob_log_level level, const char *msg, json_t *fields)
 
         text[n] = '\n';
         /* One write per line; a short write on a pipe of ours is not worth a loop. */
-        if (write(STDERR_FILENO, text, n + 1) < 0) {
+        pthread_once(&fd_once, fd_lock_init);
+        pthread_rwlock_rdlock(&fd_lock);
+        if (write(log_fd, text, n + 1) < 0) {
             /* nowhere left to report it */
         }
+        pthread_rwlock_unlock(&fd_lock);
         free(text);
     }
 }

@@ -1,5 +1,5 @@
 /*
- * log.h — one JSON object per line on stderr.
+ * log.h — one JSON object per line on stderr, or in a file (--log-file).
  *
  * Every line has "ts" (UTC, RFC 3339 with milliseconds), "level" and "msg";
  * fields are added with a jansson pack format. A line is written with one
@@ -16,6 +16,13 @@ enum ob_log_level { OB_LOG_DEBUG, OB_LOG_INFO, OB_LOG_WARN, OB_LOG_ERROR };
 int ob_log_level_parse(const char *name, enum ob_log_level *out);
 int ob_log_set_level(const char *name);
 int ob_log_enabled(enum ob_log_level level);
+/* Send the log to `path` (appended, created 0640) from now on, or back to
+ * stderr for "" or NULL. Called again with the same path it reopens the file:
+ * after logrotate moved it, the next lines go to a new file at `path`. A line
+ * being written by another thread goes whole to the old file or whole to the
+ * new one. 0, or -1 with errno when the file cannot be opened (the log stays
+ * where it was). */
+int ob_log_open(const char *path);
 /* Log msg with fields packed by `fmt` (jansson json_pack, an object, or
  * NULL for none). */
 void ob_log(enum ob_log_level level, const char *msg, const char *fmt, ...);

@@ -24,9 +24,17 @@ static atomic_uint_fast64_t hist_sum_us, hist_count;
 static atomic_int in_flight;
 static atomic_uint_fast64_t password_hashes;
 static atomic_uint_fast64_t signup_codes;
-static atomic_uint_fast64_t db_statements;
 static atomic_uint_fast64_t principal_cache[3];
 static atomic_uint_fast64_t cuts[2];
+
+/* Why admission refuses (model/areas/admission.c); the last slot is "other". */
+static const char *const refusals[] = {
+    "session.subscriber_limit", "session.user_limit", "area.subscriber_blocked",
+    "session.app_not_included", "area.not_found", "area.not_ready",
+    "session.take_over_not_yours", "other",
+};
+#define NREFUSALS (int)(sizeof(refusals) / sizeof(refusals[0]))
+static atomic_uint_fast64_t refused[NREFUSALS];
 
 #define MAX_JOBS 64
 static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -178,15 +186,33 @@ ob_metrics_signup_code(void)
 }
 
 void
-ob_metrics_db_statement(void)
-{
-    atomic_fetch_add_explicit(&db_statements, 1, memory_order_relaxed);
-}
-
-void
 ob_metrics_principal_cache(enum ob_metrics_cache what)
 {
     atomic_fetch_add_explicit(&principal_cache[what], 1, memory_order_relaxed);
+}
+
+void
+ob_metrics_session_refused(const char *reason)
+{
+    int i = 0;
+
+    while (i < NREFUSALS - 1 && strcmp(refusals[i], reason ? reason : "") != 0)
+        i++;
+    atomic_fetch_add_explicit(&refused[i], 1, memory_order_relaxed);
+}
+
+static int
+render_refused(struct ob_buf *b)
+{
+    int rc = ob_buf_adds(b, "# HELP oblako_app_sessions_refused_total Application sessions "
+                            "refused at admission by this node, by reason.\n"
+                            "# TYPE oblako_app_sessions_refused_total counter\n");
+
+    /* every reason, zeros too: a dashboard's rate() needs the series to exist */
+    for (int i = 0; rc == 0 && i < NREFUSALS; i++)
+        rc = ob_buf_addf(b, "oblako_app_sessions_refused_total{reason=\"%s\"} %llu\n",
+                         refusals[i], (unsigned long long)atomic_load(&refused[i]));
+    return rc;
 }
 
 static int
@@ -214,6 +240,8 @@ ob_metrics_render(struct ob_buf *b, const char *const *names, int nroutes)
     if (rc == 0)
         rc = render_jobs(b);
     if (rc == 0)
+        rc = render_refused(b);
+    if (rc == 0)
         rc = ob_buf_addf(b,
                          "# HELP oblako_password_hashes_total Password hashes evaluated "
                          "(sign-ins, password checks and changes).\n"
@@ -228,13 +256,6 @@ ob_metrics_render(struct ob_buf *b, const char *const *names, int nroutes)
                          "# TYPE oblako_signup_codes_checked_total counter\n"
                          "oblako_signup_codes_checked_total %llu\n",
                          (unsigned long long)atomic_load(&signup_codes));
-    if (rc == 0)
-        rc = ob_buf_addf(b,
-                         "# HELP oblako_db_statements_total SQL statements run (every engine, "
-                         "every thread).\n"
-                         "# TYPE oblako_db_statements_total counter\n"
-                         "oblako_db_statements_total %llu\n",
-                         (unsigned long long)atomic_load(&db_statements));
     if (rc == 0)
         rc = ob_buf_addf(b,
                          "# HELP oblako_principal_cache_total Sign-ins and API tokens looked up "

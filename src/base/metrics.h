@@ -31,14 +31,14 @@ void ob_metrics_password_hash(void);
 /* One invitation code was looked up at sign-up (R-ONB-6): what the per-address
  * and per-code limits bound. */
 void ob_metrics_signup_code(void);
-/* One SQL statement was prepared to run (db/db.c): queries per request are
- * this counter's growth over the requests'. */
-void ob_metrics_db_statement(void);
 /* The principal cache (model/identity/principal.h): a hit revalidated by its
  * generation, a miss read from the database, an entry found stale (its
  * generation moved: revoked, removed, password changed, signed out). */
 enum ob_metrics_cache { OB_METRICS_CACHE_HIT, OB_METRICS_CACHE_MISS, OB_METRICS_CACHE_STALE };
 void ob_metrics_principal_cache(enum ob_metrics_cache what);
+/* An application session refused at admission (model/areas/appsession.c),
+ * by the refusal's reason id ("session.subscriber_limit"). */
+void ob_metrics_session_refused(const char *reason);
 /* Render everything; names[i] labels route i ("GET /healthz"). */
 int ob_metrics_render(struct ob_buf *b, const char *const *names, int nroutes);
 

@@ -30,7 +30,6 @@
 #include "base/ctx.h"
 #include "base/date.h"
 #include "base/log.h"
-#include "base/metrics.h"
 #include "base/mem.h"
 #include "base/buf.h"
 #include "base/rand.h"
@@ -216,7 +215,6 @@ ob_db_prepare(struct ob_db *db, const char *sql, struct ob_stmt **out)
         *out = NULL;
         return OB_EINTERNAL;
     }
-    ob_metrics_db_statement();
     return db->ops->prepare(db, sql, out);
 }
 

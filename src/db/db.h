@@ -244,4 +244,19 @@ int ob_db_migrate(struct ob_db *db, const struct ob_migration *m, int n, int *ap
 /* The highest applied version, 0 for a database never migrated. */
 int ob_db_schema_version(struct ob_db *db, int *version);
 
+/* SQLite files (db/backup.c). Hold the database at url for as long as this
+ * process lives: a shared lock on its file that `db restore` waits for none
+ * of and refuses on (a no-op for PostgreSQL). OB_EUNAVAIL while a restore
+ * runs. */
+int ob_db_hold(const char *url, struct ob_err *err);
+/* `oblako db backup`: a consistent, checked copy of the live database at
+ * url into dest, written as dest.part then renamed. OB_EINVAL on PostgreSQL
+ * (pg_dump, docs/deploy.md). */
+int ob_db_backup(const char *url, const char *dest, int busy_timeout_ms, struct ob_err *err);
+/* `oblako db restore`: replace the database at url by the copy src (checked:
+ * intact, migration level 1..known); the replaced file is kept at aside ("" if
+ * there was none). OB_ECONFLICT while any process holds the database. */
+int ob_db_restore(const char *url, const char *src, int known, char *aside, size_t size,
+                  struct ob_err *err);
+
 #endif

@@ -402,8 +402,13 @@ log_request(struct state *s, const struct ob_http_in *in, struct ob_resp *resp, 
                                       : (s->route == -3 ? "static" : "unmatched");
     enum ob_log_level level = OB_LOG_INFO;
 
-    /* --request-log-level (checked at start; make demo keeps it at debug) */
-    if (s->ctx.cfg)
+    const struct ob_live *live = ob_live();
+
+    /* --request-log-level (checked at start; make demo keeps it at debug;
+     * SIGHUP may change it: the live snapshot) */
+    if (live)
+        level = (enum ob_log_level)live->request_log_level;
+    else if (s->ctx.cfg)
         (void)ob_log_level_parse(s->ctx.cfg->request_log_level, &level);
     if (!ob_log_enabled(level))
         return;

@@ -350,8 +350,13 @@ ob_guard_free(struct ob_guard *g)
 bool
 ob_guard_trusted(const struct ob_guard *g, const struct ob_netaddr *a)
 {
-    for (int i = 0; i < g->nproxies; i++)
-        if (ob_netaddr_match(&g->proxies[i], a))
+    /* the live list once published (SIGHUP may change it), else the start's */
+    const struct ob_live *l = ob_live();
+    const struct ob_netaddr *proxies = l ? l->proxies : g->proxies;
+    int n = l ? l->nproxies : g->nproxies;
+
+    for (int i = 0; i < n; i++)
+        if (ob_netaddr_match(&proxies[i], a))
             return true;
     return false;
 }

@@ -70,6 +70,12 @@ const struct ob_job_def *ob_jobs_find(const char *name);
  * a monthly one not yet this month, a weekly one not yet this Monday or it is
  * not a Monday. */
 void ob_jobs_period(const struct ob_job_def *j, int64_t now, char *out, size_t size);
+/* The latest period of j due at or before `now` (its name into out) and the
+ * instant it fell due. */
+int64_t ob_jobs_last_due(const struct ob_job_def *j, int64_t now, char *out, size_t size);
+/* Each job's lag (/metrics): the seconds since its latest due period fell
+ * due, when that period has not completed on any node; 0 when it has. */
+int ob_jobs_lag(struct ob_ctx *ctx, int (*fn)(const char *name, int64_t lag_s, void *), void *arg);
 
 /* A node id: host, pid and a random suffix. */
 void ob_jobs_node_id(char *out, size_t size);

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "base/config.h"
+#include "base/ctx.h"
 #include "base/date.h"
 #include "jobs/jobs.h"
 #include "mail/send.h"
+#include "model/core/job.h"
 #include "base/banned.h"
 
 const struct ob_job_def ob_job_defs[] = {
@@ -138,4 +140,78 @@ ob_jobs_period(const struct ob_job_def *j, int64_t now, char *out, size_t size)
         }
         ob_date_format(day, out);
     }
+}
+
+int64_t
+ob_jobs_last_due(const struct ob_job_def *j, int64_t now, char *out, size_t size)
+{
+    int32_t day = ob_date_of_instant(now);
+    int64_t at = (int64_t)j->at_minute * 60, due;
+    int y, m, d;
+
+    switch (j->schedule) {
+    case OB_SCHED_INTERVAL: {
+        int64_t every = j->every_s > 0 ? j->every_s : 60;
+
+        snprintf(out, size, "i%012lld", (long long)(now / every));
+        return now / every * every;
+    }
+    case OB_SCHED_MONTHLY:
+        ob_date_to_ymd(day, &y, &m, &d);
+        due = ob_date_start(ob_date_from_ymd(y, m, 1)) + at;
+        if (now < due) {    /* this month's is not due yet: the last month's */
+            y = m == 1 ? y - 1 : y;
+            m = m == 1 ? 12 : m - 1;
+            due = ob_date_start(ob_date_from_ymd(y, m, 1)) + at;
+        }
+        snprintf(out, size, "%04d-%02d", y, m);
+        return due;
+    case OB_SCHED_WEEKLY:
+        day -= ob_date_weekday(day) - 1;    /* this week's Monday */
+        if (now < ob_date_start(day) + at)
+            day -= 7;
+        ob_date_format(day, out);
+        return ob_date_start(day) + at;
+    case OB_SCHED_DAILY:
+    default:
+        if (now < ob_date_start(day) + at)
+            day--;
+        ob_date_format(day, out);
+        return ob_date_start(day) + at;
+    }
+}
+
+struct lag_rows {
+    char last[64][24];
+};
+
+static int
+lag_row(const struct ob_job_row *r, void *arg)
+{
+    struct lag_rows *l = arg;
+    const struct ob_job_def *d = ob_jobs_find(r->name);
+
+    if (d && d - ob_job_defs < 64)
+        snprintf(l->last[d - ob_job_defs], sizeof(l->last[0]), "%s", r->last_period);
+    return 0;
+}
+
+int
+ob_jobs_lag(struct ob_ctx *ctx, int (*fn)(const char *name, int64_t lag_s, void *), void *arg)
+{
+    struct lag_rows l;
+    int64_t now = ob_clock_now(ctx);
+    int rc;
+
+    memset(&l, 0, sizeof(l));
+    if ((rc = ob_job_list(ctx, lag_row, &l)) != 0)
+        return rc;
+    for (int i = 0; i < ob_njob_defs && i < 64 && rc == 0; i++) {
+        char period[24];
+        int64_t due = ob_jobs_last_due(&ob_job_defs[i], now, period, sizeof(period));
+
+        /* periods sort as text (zero-padded interval numbers, ISO dates) */
+        rc = fn(ob_job_defs[i].name, strcmp(l.last[i], period) >= 0 ? 0 : now - due, arg);
+    }
+    return rc;
 }

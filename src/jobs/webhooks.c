@@ -241,7 +241,7 @@ ob_job_webhooks_run(struct ob_ctx *ctx, char *detail, size_t size)
     int nallow = 0, sent = 0, ok = 0, rc = 0, n = 0;
     int64_t start = ob_clock_mono_us();
 
-    if (ctx->cfg && (nallow = ob_netaddr_parse_list(ctx->cfg->webhook_allow, allow,
+    if (ctx->cfg && (nallow = ob_netaddr_parse_list(ob_config_webhook_allow(ctx->cfg), allow,
                                                     OB_NETADDR_MAX_LIST, &ctx->err)) < 0)
         return nallow;
     while (sent < RUN_MAX && ob_clock_mono_us() - start < RUN_US &&

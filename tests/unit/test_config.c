@@ -101,6 +101,69 @@ test_config_defaults(void **state)
     assert_string_equal(cfg.tz, "Europe/Moscow");
 }
 
+static void
+note(const char *name, bool live, void *arg)
+{
+    char *out = arg;
+
+    snprintf(out + strlen(out), 256 - strlen(out), "%s%s:%d", *out ? "," : "", name, live);
+}
+
+/* SIGHUP's pieces: the live snapshot (published whole, generation + 1, the
+ * previous one left readable), a refused one changing nothing, the diff
+ * naming what changed and whether it is live, the sample naming every
+ * setting once. */
+static void
+test_config_live(void **state)
+{
+    struct ob_config a, b;
+    struct ob_err err = { 0 };
+    const struct ob_live *first, *second;
+    char changed[256] = "", *text = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(ob_config_load(&a, OB_CMD_SERVE, 0, NULL, NULL, NULL, &err), 0);
+    b = a;
+    snprintf(b.trusted_proxies, sizeof(b.trusted_proxies), "10.0.0.0/8, 192.0.2.1");
+    snprintf(b.request_log_level, sizeof(b.request_log_level), "warn");
+    snprintf(b.metrics_token, sizeof(b.metrics_token), "t1");
+    b.threads = 9;
+    ob_config_diff(&a, &b, note, changed);
+    assert_string_equal(changed, "threads:0,trusted-proxies:1,request-log-level:1,metrics-token:1");
+    assert_int_equal(ob_live_publish(&a, &err), 0);
+    first = ob_live();
+    assert_non_null(first);
+    assert_int_equal(first->nproxies, 0);
+    assert_int_equal(ob_live_publish(&b, &err), 0);
+    second = ob_live();
+    assert_ptr_not_equal(first, second);
+    assert_int_equal(second->generation, first->generation + 1);
+    assert_int_equal(second->nproxies, 2);
+    assert_int_equal(second->request_log_level, 2);
+    assert_string_equal(second->metrics_token, "t1");
+    assert_int_equal(first->nproxies, 0);   /* the old one is still readable */
+    snprintf(b.log_level, sizeof(b.log_level), "loud");
+    assert_int_equal(ob_live_publish(&b, &err), OB_EINVAL);
+    assert_ptr_equal(ob_live(), second);
+    snprintf(b.log_level, sizeof(b.log_level), "info");
+    snprintf(b.trusted_proxies, sizeof(b.trusted_proxies), "10.0.0.0/33");
+    assert_int_equal(ob_live_publish(&b, &err), OB_EINVAL);
+    assert_ptr_equal(ob_live(), second);
+    ob_config_copy_live(&a, &b);
+    assert_string_equal(a.trusted_proxies, "10.0.0.0/33");
+    assert_int_equal(a.threads, 4);
+    f = open_memstream(&text, &len);
+    ob_config_sample(f);
+    fclose(f);
+    assert_non_null(strstr(text, "\nthreads = 4\n"));
+    assert_non_null(strstr(text, "\ntrusted-proxies =\n"));
+    assert_null(strstr(text, "\nconfig ="));
+    assert_non_null(strstr(text, "OBLAKO_LOG_FILE; reloaded on SIGHUP)\nlog-file =\n"));
+    free(text);
+}
+
 static const struct precedence_case {
     const char *name;
     const char *file;           /* config file text, or NULL for none */
@@ -404,6 +467,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_config_defaults, setup),
+        cmocka_unit_test_setup(test_config_live, setup),
         cmocka_unit_test_setup(test_config_precedence, setup),
         cmocka_unit_test_setup(test_config_refusals, setup),
         cmocka_unit_test_setup(test_config_trusted_proxies, setup),

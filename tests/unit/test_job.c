@@ -116,12 +116,59 @@ test_weekly_period(void **state)
                                                     sizeof(p)), "2029-12-31");
 }
 
+/* The job lag of /metrics counts from the latest period due at or before
+ * now: before today's minute it is yesterday's, before the 1st's minute last
+ * month's (over a year end too), before Monday's minute the Monday before. */
+static void
+test_last_due(void **state)
+{
+    const struct ob_job_def daily = { "d", OB_SCHED_DAILY, 0, 90, "", NULL };
+    const struct ob_job_def monthly = { "m", OB_SCHED_MONTHLY, 0, 60, "", NULL };
+    const struct ob_job_def weekly = { "w", OB_SCHED_WEEKLY, 0, 9 * 60, "", NULL };
+    const struct ob_job_def every = { "i", OB_SCHED_INTERVAL, 300, 0, "", NULL };
+    char p[32];
+
+    (void)state;
+    assert_int_equal(ob_tz_set("Europe/Moscow", NULL), 0);
+    assert_int_equal(ob_jobs_last_due(&daily, at("2027-03-10T01:29:59+03:00"), p, sizeof(p)),
+                     at("2027-03-09T01:30:00+03:00"));
+    assert_string_equal(p, "2027-03-09");
+    assert_int_equal(ob_jobs_last_due(&daily, at("2027-03-10T01:30:00+03:00"), p, sizeof(p)),
+                     at("2027-03-10T01:30:00+03:00"));
+    assert_string_equal(p, "2027-03-10");
+    assert_int_equal(ob_jobs_last_due(&monthly, at("2027-01-01T00:59:59+03:00"), p, sizeof(p)),
+                     at("2026-12-01T01:00:00+03:00"));
+    assert_string_equal(p, "2026-12");
+    assert_int_equal(ob_jobs_last_due(&monthly, at("2027-01-31T12:00:00+03:00"), p, sizeof(p)),
+                     at("2027-01-01T01:00:00+03:00"));
+    assert_string_equal(p, "2027-01");
+    /* 8 March 2027 is a Monday */
+    assert_int_equal(ob_jobs_last_due(&weekly, at("2027-03-08T08:59:59+03:00"), p, sizeof(p)),
+                     at("2027-03-01T09:00:00+03:00"));
+    assert_string_equal(p, "2027-03-01");
+    assert_int_equal(ob_jobs_last_due(&weekly, at("2027-03-14T23:59:59+03:00"), p, sizeof(p)),
+                     at("2027-03-08T09:00:00+03:00"));
+    assert_string_equal(p, "2027-03-08");
+    /* the period names match what the runner records (ob_jobs_period) */
+    {
+        char q[32];
+        int64_t t = at("2027-03-08T10:00:00+03:00");
+
+        ob_jobs_last_due(&weekly, t, p, sizeof(p));
+        assert_string_equal(p, period_at(&weekly, t, q, sizeof(q)));
+        ob_jobs_last_due(&every, t + 7, p, sizeof(p));
+        assert_string_equal(p, period_at(&every, t + 7, q, sizeof(q)));
+        assert_int_equal(ob_jobs_last_due(&every, t + 7, p, sizeof(p)), t / 300 * 300);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_periods_only_move_forward, setup, teardown),
         cmocka_unit_test(test_weekly_period),
+        cmocka_unit_test(test_last_due),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

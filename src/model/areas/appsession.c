@@ -23,6 +23,7 @@
 #include "base/ctx.h"
 #include "base/date.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "db/db.h"
 #include "model/identity/access.h"
 #include "model/areas/admission.h"
@@ -695,6 +696,9 @@ ob_appsession_open(struct ob_ctx *ctx, int64_t area, int64_t take_over,
     ob_auth_new_secret(out->token);
     ob_auth_hash(out->token, a.hash);
     if ((rc = ob_db_tx_group(ctx, admit_tx, &a)) != 0) {
+        /* an admission's refusal (not a database error), once per request */
+        if (a.d.rc != 0 && rc == a.d.rc)
+            ob_metrics_session_refused(ctx->err.reason);
         if (rc == OB_ELIMIT && why->limit && !strcmp(why->limit, "subscriber") && a.sub)
             limit_hit(ctx, a.sub, why->max);
         return rc;
@@ -1103,4 +1107,19 @@ ob_appsession_usage(struct ob_ctx *ctx, int64_t sub, int days, struct ob_usage_d
         out[k].limit = e.blocked ? -1 : e.sessions;
     }
     return rc;
+}
+
+static void
+read_count(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    (void)ctx;
+    *(int64_t *)out = ob_stmt_int(st, 0);
+}
+
+int
+ob_appsession_count_open(struct ob_ctx *ctx, int64_t *n)
+{
+    *n = 0;
+    return ob_db_one(ctx, read_count, n, "SELECT COUNT(*) FROM app_sessions WHERE closed_at IS NULL",
+                     NULL);
 }

@@ -68,6 +68,9 @@ struct ob_admitted {
  * OB_ECONFLICT (area not ready) say why in ctx->err. */
 int ob_appsession_open(struct ob_ctx *ctx, int64_t area, int64_t take_over,
                        struct ob_admitted *out, struct ob_refusal *why);
+/* Sessions not closed, of every subscriber (a stale one counts until it is
+ * expired), through a partial index of the open rows (0034) (/metrics). */
+int ob_appsession_count_open(struct ob_ctx *ctx, int64_t *n);
 /* A session the actor may see: its person, the subscriber's owner or
  * administrators, the backend of its area's application. With `launch`
  * (backends only) the single-use launch token is checked and consumed. */

@@ -320,3 +320,26 @@ ob_outbox_mark(struct ob_ctx *ctx, int64_t id, const char *state, const char *er
 
     return n < 0 ? ob_db_err(ctx, (int)n) : 0;
 }
+
+static void
+read_int(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    (void)ctx;
+    *(int64_t *)out = ob_stmt_int(st, 0);
+}
+
+int
+ob_outbox_waiting(struct ob_ctx *ctx, int64_t *depth, int64_t *oldest)
+{
+    int rc;
+
+    *depth = *oldest = 0;
+    rc = ob_db_one(ctx, read_int, depth, "SELECT COUNT(*) FROM outbox WHERE state = 'queued'",
+                   NULL);
+    /* ids grow with time: the lowest queued id is the oldest */
+    if (rc == 0)
+        rc = ob_db_one(ctx, read_int, oldest,
+                       "SELECT created_at FROM outbox WHERE state = 'queued' ORDER BY id LIMIT 1",
+                       NULL);
+    return rc == OB_ENOTFOUND ? 0 : rc;
+}

@@ -58,5 +58,8 @@ int ob_outbox_list(struct ob_ctx *ctx, int limit, int (*fn)(const struct ob_mail
 int ob_outbox_copy(struct ob_ctx *ctx, int64_t id, int64_t *copy);
 /* Mark sent or failed (the sender's bookkeeping). Joins the transaction. */
 int ob_outbox_mark(struct ob_ctx *ctx, int64_t id, const char *state, const char *error);
+/* Mail waiting to be sent: how many, and when the oldest was written (0 for
+ * none); both through the outbox_state index (/metrics). */
+int ob_outbox_waiting(struct ob_ctx *ctx, int64_t *depth, int64_t *oldest);
 
 #endif

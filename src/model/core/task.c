@@ -214,6 +214,33 @@ ob_task_stats(struct ob_ctx *ctx, struct ob_task_stats *out)
                       NULL);
 }
 
+struct by_kind {
+    int (*fn)(const char *kind, int64_t n, void *);
+    void *arg;
+};
+
+static int
+kind_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct by_kind *b = arg;
+
+    (void)ctx;
+    return b->fn(ob_stmt_text(st, 0), ob_stmt_int(st, 1), b->arg);
+}
+
+int
+ob_task_failed_by_kind(struct ob_ctx *ctx, int (*fn)(const char *kind, int64_t n, void *),
+                       void *arg)
+{
+    struct by_kind b = { fn, arg };
+
+    /* tasks_due (state, run_after) narrows it to the failed ones */
+    return ob_db_each(ctx, kind_row, &b,
+                      "SELECT kind, COUNT(*) FROM tasks WHERE state = 'failed' GROUP BY kind "
+                      "ORDER BY kind",
+                      NULL);
+}
+
 int
 ob_task_prune(struct ob_ctx *ctx, int64_t before, int64_t *deleted)
 {

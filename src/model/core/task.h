@@ -67,6 +67,9 @@ struct ob_task_info {
 /* One task by id; OB_ENOTFOUND when there is none. */
 int ob_task_get(struct ob_ctx *ctx, int64_t id, struct ob_task_info *out);
 int ob_task_stats(struct ob_ctx *ctx, struct ob_task_stats *out);
+/* Failed tasks still kept (not yet pruned), by kind: fn per kind (/metrics). */
+int ob_task_failed_by_kind(struct ob_ctx *ctx, int (*fn)(const char *kind, int64_t n, void *),
+                           void *arg);
 /* Delete finished tasks that finished before `before` (UTC seconds). */
 int ob_task_prune(struct ob_ctx *ctx, int64_t before, int64_t *deleted);
 

@@ -119,7 +119,7 @@ check_url_with(struct ob_ctx *ctx, const char *url, const struct ob_netaddr *all
 static int
 allowed(struct ob_ctx *ctx, struct ob_netaddr *out)
 {
-    const char *s = ctx->cfg ? ctx->cfg->webhook_allow : "";
+    const char *s = ob_config_webhook_allow(ctx->cfg);   /* SIGHUP may change it */
     int n = ob_netaddr_parse_list(s, out, OB_NETADDR_MAX_LIST, &ctx->err);
 
     return n < 0 ? 0 : n;

@@ -721,3 +721,44 @@ ob_statement_run(struct ob_ctx *ctx, const char *month, const char *node,
         *out = r;
     return rc;
 }
+
+struct run_stats {
+    int (*fn)(const char *state, int64_t n, void *);
+    void *arg;
+};
+
+static int
+run_state_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
+{
+    struct run_stats *r = arg;
+
+    (void)ctx;
+    return r->fn(ob_stmt_text(st, 0), ob_stmt_int(st, 1), r->arg);
+}
+
+static void
+read_last_done(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    (void)ctx;
+    *(int64_t *)out = ob_stmt_int(st, 0);
+}
+
+int
+ob_statement_run_stats(struct ob_ctx *ctx, int (*fn)(const char *state, int64_t n, void *),
+                       void *arg, int64_t *last_done)
+{
+    struct run_stats r = { fn, arg };
+    int rc;
+
+    /* one run a month, a few by hand: a small table */
+    *last_done = 0;
+    rc = ob_db_each(ctx, run_state_row, &r,
+                    "SELECT state, COUNT(*) FROM statement_runs GROUP BY state ORDER BY state",
+                    NULL);
+    if (rc == 0)
+        rc = ob_db_one(ctx, read_last_done, last_done,
+                       "SELECT COALESCE(MAX(finished_at), 0) FROM statement_runs "
+                       "WHERE state = 'done'",
+                       NULL);
+    return rc;
+}

@@ -52,6 +52,10 @@ int ob_statement_run_queue(struct ob_ctx *ctx, const char *month, struct ob_stat
 /* Run (or resume) run `run` on `node`: 0 also when it is already over. */
 int ob_statement_run_id(struct ob_ctx *ctx, int64_t run, const char *node,
                         ob_statement_progress_fn fn, void *arg, struct ob_statement_run *out);
+/* Statement runs by state (fn per state with any), and when the last one
+ * that finished done did (0: never), for /metrics. */
+int ob_statement_run_stats(struct ob_ctx *ctx, int (*fn)(const char *state, int64_t n, void *),
+                           void *arg, int64_t *last_done);
 /* The latest run of `month`; *found says whether there is one. */
 int ob_statement_run_last(struct ob_ctx *ctx, const char *month, struct ob_statement_run *out,
                           bool *found);
