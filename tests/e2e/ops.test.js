@@ -141,6 +141,9 @@ test('business metrics: refused sessions by reason, outbox, job lag, statement r
     // the dashboard draws only what /metrics has
     const dash = JSON.parse(readFileSync(path.join(repoRoot, 'docs/grafana-dashboard.json'), 'utf8'));
     const text = await (await s.fetch('/metrics')).text();
+    // each metric family once: Prometheus refuses a scrape that declares one twice
+    const families = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]);
+    assert.deepEqual(families.filter((n, i) => families.indexOf(n) !== i), [], 'a metric family declared twice');
     const have = new Set([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap(([, n, t]) =>
       t === 'histogram' ? [`${n}_bucket`, `${n}_sum`, `${n}_count`] : [n]));
     const exprs = JSON.stringify(dash).match(/"expr":"(?:[^"\\]|\\.)*"/g) || [];
