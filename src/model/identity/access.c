@@ -364,8 +364,17 @@ int
 ob_access_subscriber(struct ob_ctx *ctx, int64_t sub, unsigned sub_roles,
                      unsigned partner_roles, unsigned provider_roles)
 {
+    int64_t serving = -1;
+
+    return ob_access_subscriber_as(ctx, sub, &serving, sub_roles, partner_roles,
+                                   provider_roles);
+}
+
+int
+ob_access_subscriber_as(struct ob_ctx *ctx, int64_t sub, int64_t *serving, unsigned sub_roles,
+                        unsigned partner_roles, unsigned provider_roles)
+{
     unsigned mine, prov, partner = 0;
-    int64_t serving = 0;
     struct cache *c;
     int rc;
 
@@ -375,22 +384,28 @@ ob_access_subscriber(struct ob_ctx *ctx, int64_t sub, unsigned sub_roles,
     /* the memberships first: a failure to read them is the answer, not "no roles" */
     if ((rc = ob_access_person(ctx)) != 0 || (rc = load(ctx, &c)) != 0)
         return rc;
-    rc = ob_db_get_int(ctx->db, &serving,
-                       "SELECT COALESCE(partner_id, 0) FROM subscribers WHERE account_id = ?", "i",
-                       sub);
-    if (rc < 0)
-        return ob_db_err(ctx, rc);
-    if (rc == OB_DB_DONE)
-        return ob_err_set(&ctx->err, OB_ENOTFOUND, "auth.subscriber_not_found", "sub=%lld",
-                          (long long)sub);
+    if (*serving < 0) {
+        rc = ob_db_get_int(ctx->db, serving,
+                           "SELECT COALESCE(partner_id, 0) FROM subscribers WHERE account_id = ?",
+                           "i", sub);
+        if (rc < 0) {
+            *serving = -1;
+            return ob_db_err(ctx, rc);
+        }
+        if (rc == OB_DB_DONE) {
+            *serving = -1;
+            return ob_err_set(&ctx->err, OB_ENOTFOUND, "auth.subscriber_not_found",
+                              "sub=%lld", (long long)sub);
+        }
+    }
     prov = ob_access_provider_roles(ctx);
     if (prov & provider_roles)
         return mfa_gate(ctx);
     mine = ob_access_roles(ctx, sub);
     if (mine & sub_roles)
         return 0;
-    if (serving)
-        partner = ob_access_roles(ctx, serving);
+    if (*serving)
+        partner = ob_access_roles(ctx, *serving);
     if (partner & partner_roles)
         return 0;
     if (mine || partner || prov)

@@ -59,6 +59,13 @@ int ob_access_partner(struct ob_ctx *ctx, int64_t partner, unsigned partner_role
  * provider_roles. */
 int ob_access_subscriber(struct ob_ctx *ctx, int64_t sub, unsigned sub_roles,
                          unsigned partner_roles, unsigned provider_roles);
+/* The same, asked again in one transaction without reading the serving
+ * partner again: *serving is the partner serving `sub` (0 for none), or
+ * negative to read it (it is then filled in when `sub` exists). Two checks
+ * of one request (the entitlement's, then its self-service's) read it once. */
+int ob_access_subscriber_as(struct ob_ctx *ctx, int64_t sub, int64_t *serving,
+                            unsigned sub_roles, unsigned partner_roles,
+                            unsigned provider_roles);
 /* Does the actor see subscriber `sub` only as one of its own members (not
  * as provider staff, not as an employee of the partner serving it)? What
  * the partner pays — its discount, the amount due — is then left out: the

@@ -1501,18 +1501,17 @@ working_apps(struct ob_ctx *ctx, int64_t sub, const char ***out)
                       "i", sub);
 }
 
-int
-ob_subscription_entitlement_load(struct ob_ctx *ctx, int64_t sub, int32_t day,
-                                 struct ob_entitlement *out)
+/* The entitlement of `sub` on `day` from its subscriptions r (rows_of). */
+static int
+entitlement_of(struct ob_ctx *ctx, int64_t sub, int32_t day, const struct rows *rr,
+               struct ob_entitlement *out)
 {
     struct ob_tariff_version *vers;
     struct ob_ent_sub *e;
     const char **apps = NULL;
-    struct rows r;
+    struct rows r = *rr;
     int rc;
 
-    if ((rc = rows_of(ctx, sub, &r)) != 0)
-        return rc;
     e = ob_arena_alloc(&ctx->arena, (size_t)(r.n + 1) * sizeof(*e));
     vers = ob_arena_alloc(&ctx->arena, (size_t)(r.n + 1) * sizeof(*vers));
     for (int i = 0; i < r.n; i++) {
@@ -1536,6 +1535,18 @@ ob_subscription_entitlement_load(struct ob_ctx *ctx, int64_t sub, int32_t day,
     return 0;
 }
 
+int
+ob_subscription_entitlement_load(struct ob_ctx *ctx, int64_t sub, int32_t day,
+                                 struct ob_entitlement *out)
+{
+    struct rows r;
+    int rc;
+
+    if ((rc = rows_of(ctx, sub, &r)) != 0)
+        return rc;
+    return entitlement_of(ctx, sub, day, &r, out);
+}
+
 static void
 action(struct ob_entitlement *out, const char *name, const char *reason, int32_t from,
        int32_t through)
@@ -1545,15 +1556,16 @@ action(struct ob_entitlement *out, const char *name, const char *reason, int32_t
 
 /* The client's self-service (R-SUB-4, R-SUB-5) as the actor would find it on
  * the day: who may take it first, then the rules, asked as the posting asks
- * them, so a button the cabinet offers does not fail (issue 11). */
+ * them, so a button the cabinet offers does not fail (issue 11). `serving`
+ * and r are what the entitlement already read in this transaction. */
 static int
-self_service(struct ob_ctx *ctx, int64_t sub, int32_t day, struct ob_entitlement *out)
+self_service(struct ob_ctx *ctx, int64_t sub, int64_t serving, int32_t day,
+             const struct rows *r, struct ob_entitlement *out)
 {
-    struct ob_plan_in in = { .day = day };
+    struct ob_plan_in in = { .day = day, .rows = r->v, .nrows = r->n };
     const char *why;
     int32_t from, through;
-    struct rows r;
-    int rc = ob_access_subscriber(ctx, sub, CLIENT_SELF, 0, STAFF_WRITE);
+    int rc = ob_access_subscriber_as(ctx, sub, &serving, CLIENT_SELF, 0, STAFF_WRITE);
 
     if (rc == OB_EPERM) {
         ob_err_clear(&ctx->err);
@@ -1561,10 +1573,8 @@ self_service(struct ob_ctx *ctx, int64_t sub, int32_t day, struct ob_entitlement
         action(out, "deferred_renewal", "self_service.not_allowed", 0, 0);
         return 0;
     }
-    if (rc != 0 || (rc = rows_of(ctx, sub, &r)) != 0)
+    if (rc != 0)
         return rc;
-    in.rows = r.v;
-    in.nrows = r.n;
     why = ob_plan_short_refusal(&in, &from, &through);
     action(out, "short_extension", why, from, through);
     why = ob_plan_deferral_refusal(&in, &from, &through);
@@ -1572,13 +1582,21 @@ self_service(struct ob_ctx *ctx, int64_t sub, int32_t day, struct ob_entitlement
     return 0;
 }
 
+/* Reads the serving partner once and the subscriptions once: a cached
+ * principal's entitlement is three statements (its generation, the
+ * partner, the rows), plus the working applications for a tariff that
+ * chooses them (issue 16). */
 int
 ob_subscription_entitlement(struct ob_ctx *ctx, int64_t sub, int32_t day,
                             struct ob_entitlement *out)
 {
-    int rc = ob_access_subscriber(ctx, sub, OB_ROLES_ANY, OB_ROLES_ANY, OB_ROLES_ANY);
+    int64_t serving = -1;
+    struct rows r;
+    int rc = ob_access_subscriber_as(ctx, sub, &serving, OB_ROLES_ANY, OB_ROLES_ANY,
+                                     OB_ROLES_ANY);
 
-    if (rc == 0)
-        rc = ob_subscription_entitlement_load(ctx, sub, day, out);
-    return rc != 0 ? rc : self_service(ctx, sub, day, out);
+    if (rc != 0 || (rc = rows_of(ctx, sub, &r)) != 0 ||
+        (rc = entitlement_of(ctx, sub, day, &r, out)) != 0)
+        return rc;
+    return self_service(ctx, sub, serving, day, &r, out);
 }
