@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "date.h"
+#include "buf.h"
 #include "log.h"
+#include "utf8.h"
 #include "banned.h"
 
 /* Read by every thread, changed on SIGHUP: atomics, never a torn read. */
@@ -84,12 +86,99 @@ ob_log_open(const char *path)
     return rc;
 }
 
+static void
+write_line(const char *text, size_t n)
+{
+    /* One write per line; a short write on a pipe of ours is not worth a loop. */
+    pthread_once(&fd_once, fd_lock_init);
+    pthread_rwlock_rdlock(&fd_lock);
+    if (write(log_fd, text, n) < 0) {
+        /* nowhere left to report it */
+    }
+    pthread_rwlock_unlock(&fd_lock);
+}
+
+/* "2026-12-07T06:00:00.123Z" */
+static void
+stamp_now(char stamp[64])
+{
+    struct timespec ts;
+    char when[OB_INSTANT_LEN];
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ob_instant_format((int64_t)ts.tv_sec, when);
+    when[19] = '\0'; /* drop the Z, add milliseconds */
+    snprintf(stamp, 64, "%s.%03dZ", when, (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+/* s as a JSON string, escaped as jansson escapes it (", \\, control bytes). */
+static void
+add_str(struct ob_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    ob_buf_addc(b, '"');
+    for (size_t i = 0, k; s[i]; i += k) {
+        unsigned char c = (unsigned char)s[i];
+
+        k = c < 0x80 ? 1 : ob_utf8_len((const unsigned char *)s + i);
+        if (k == 0) {
+            ob_buf_addc(b, '?');
+            k = 1;
+        } else if (c == '"' || c == '\\') {
+            ob_buf_addc(b, '\\');
+            ob_buf_addc(b, (char)c);
+        } else if (c < 0x20) {
+            const char *named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r"
+                              : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+            char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
+
+            ob_buf_adds(b, named ? named : u);
+        } else {
+            ob_buf_add(b, s + i, k);
+        }
+    }
+    ob_buf_addc(b, '"');
+}
+
+void
+ob_log_fields(enum ob_log_level level, const char *msg, const struct ob_log_field *f, int n)
+{
+    struct ob_buf b;
+    char stamp[64];
+
+    if (!ob_log_enabled(level))
+        return;
+    stamp_now(stamp);
+    ob_buf_init(&b, (size_t)1 << 20);
+    ob_buf_adds(&b, "{\"ts\":");
+    add_str(&b, stamp);
+    ob_buf_adds(&b, ",\"level\":");
+    add_str(&b, names[level]);
+    ob_buf_adds(&b, ",\"msg\":");
+    add_str(&b, msg);
+    for (int i = 0; i < n; i++) {
+        ob_buf_addc(&b, ',');
+        add_str(&b, f[i].key);
+        ob_buf_addc(&b, ':');
+        if (f[i].is_num)
+            ob_buf_addf(&b, "%lld", f[i].num);
+        else if (f[i].str)
+            add_str(&b, f[i].str);
+        else
+            ob_buf_adds(&b, "null");
+    }
+    ob_buf_adds(&b, "}\n");
+    if (b.p)
+        write_line(b.p, b.len);
+    ob_buf_free(&b);
+}
+
 /* Write an object built by the caller; steals the reference. */
 static void
 log_obj(enum ob_log_level level, const char *msg, json_t *fields)
 {
-    struct timespec ts;
-    char when[OB_INSTANT_LEN], stamp[64];
+    char stamp[64];
     json_t *line;
     char *text;
 
@@ -97,10 +186,7 @@ log_obj(enum ob_log_level level, const char *msg, json_t *fields)
         json_decref(fields);
         return;
     }
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ob_instant_format((int64_t)ts.tv_sec, when);
-    when[19] = '\0'; /* drop the Z, add milliseconds */
-    snprintf(stamp, sizeof(stamp), "%s.%03dZ", when, (int)(ts.tv_nsec / 1000000) % 1000);
+    stamp_now(stamp);
     line = json_pack("{s:s, s:s, s:s}", "ts", stamp, "level", names[level], "msg", msg);
     if (fields && json_is_object(fields))
         json_object_update_missing(line, fields);
@@ -111,13 +197,7 @@ log_obj(enum ob_log_level level, const char *msg, json_t *fields)
         size_t n = strlen(text);
 
         text[n] = '\n';
-        /* One write per line; a short write on a pipe of ours is not worth a loop. */
-        pthread_once(&fd_once, fd_lock_init);
-        pthread_rwlock_rdlock(&fd_lock);
-        if (write(log_fd, text, n + 1) < 0) {
-            /* nowhere left to report it */
-        }
-        pthread_rwlock_unlock(&fd_lock);
+        write_line(text, n + 1);
         free(text);
     }
 }

@@ -9,6 +9,7 @@
 #define OB_BASE_LOG_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 enum ob_log_level { OB_LOG_DEBUG, OB_LOG_INFO, OB_LOG_WARN, OB_LOG_ERROR };
 
@@ -26,5 +27,19 @@ int ob_log_open(const char *path);
 /* Log msg with fields packed by `fmt` (jansson json_pack, an object, or
  * NULL for none). */
 void ob_log(enum ob_log_level level, const char *msg, const char *fmt, ...);
+
+/* A field of ob_log_fields: a string (NULL is written null), or an integer. */
+struct ob_log_field {
+    const char *key;
+    const char *str;
+    long long num;
+    bool is_num;
+};
+
+/* The same line as ob_log with string and integer fields, written without
+ * building a jansson object: the request log, once per request. A string
+ * that is not valid UTF-8 is written with '?' for each bad byte. */
+void ob_log_fields(enum ob_log_level level, const char *msg, const struct ob_log_field *f,
+                   int n);
 
 #endif

@@ -1,11 +1,14 @@
 /*
  * router.c — route matching by path segments, URL decoding, query strings.
  *
- * Patterns are split on '/' at each match; the table is small (tens of
- * routes), so a linear scan over it costs less than building a tree. A
- * "{name}" segment matches any non-empty segment and becomes a parameter. GET
- * routes also answer HEAD.
+ * The table is small (about a hundred and fifty routes), so a linear scan
+ * over it costs less than building a tree; each route's segment count and
+ * last literal segment are worked out once, so the scan passes over most
+ * routes with two comparisons (it was 6 % of a cached read's time, issue 16)
+ * before a pattern is walked. A "{name}" segment matches any non-empty
+ * segment and becomes a parameter. GET routes also answer HEAD.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -118,6 +121,36 @@ match_pattern(const char *pattern, const char **seg, int nseg, struct ob_req *re
     return 1;
 }
 
+/* What the scan checks first, per route: its segment count and its last
+ * segment when that is literal (NULL when it is a parameter). */
+struct shape {
+    int nseg;
+    const char *last;
+    size_t last_len;
+};
+
+static struct shape *shapes;
+static pthread_once_t shapes_once = PTHREAD_ONCE_INIT;
+
+static void
+shapes_init(void)
+{
+    shapes = ob_xcalloc((size_t)ob_nroutes + 1, sizeof(*shapes));
+    for (int r = 0; r < ob_nroutes; r++) {
+        const char *p = ob_routes[r].pattern, *last = p;
+
+        for (; *p; p++)
+            if (*p == '/') {
+                shapes[r].nseg++;
+                last = p + 1;
+            }
+        if (*last != '{') {
+            shapes[r].last = last;
+            shapes[r].last_len = strlen(last);
+        }
+    }
+}
+
 int
 ob_router_match(const char *method, const char **seg, int nseg, struct ob_req *req, char *allow,
                 size_t allow_size, int test_routes)
@@ -127,10 +160,18 @@ ob_router_match(const char *method, const char **seg, int nseg, struct ob_req *r
 
     if (allow_size)
         allow[0] = '\0';
+    pthread_once(&shapes_once, shapes_init);
     for (int r = 0; r < ob_nroutes; r++) {
         const struct ob_route *rt = &ob_routes[r];
-        int same = !strcmp(rt->method, method) ||
-                   (!strcmp(method, "HEAD") && !strcmp(rt->method, "GET"));
+        const struct shape *sh = &shapes[r];
+        int same;
+
+        if (sh->nseg != nseg || (sh->last && nseg > 0 &&
+                                 (strncmp(seg[nseg - 1], sh->last, sh->last_len) != 0 ||
+                                  seg[nseg - 1][sh->last_len] != '\0')))
+            continue;
+        same = !strcmp(rt->method, method) ||
+               (!strcmp(method, "HEAD") && !strcmp(rt->method, "GET"));
 
         if ((rt->flags & OB_ROUTE_TEST) && !test_routes)
             continue;
