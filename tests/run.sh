@@ -311,6 +311,11 @@ run_e2e() {
   suite_pass=$((suite_pass + p))
   suite_fail=$((suite_fail + f))
   check_skips "$report"
+  # where the suite's time went: its slowest files (seconds from first to last result)
+  if grep -q $'^file\t' "$report" 2>/dev/null; then
+    echo "-- slowest files: $(grep $'^file\t' "$report" | sort -t$'\t' -k3,3 -rn | head -n 8 |
+      awk -F'\t' '{ sub(/^tests\/(e2e|walk|cluster)\//, "", $2); printf "%s%s %ss", sep, $2, $3; sep = ", " }')"
+  fi
   suite_end
 }
 

@@ -1,6 +1,9 @@
 // A node --test reporter for tests/run.sh: the lines it reads from a run, in one file.
 //   # pass N, # fail N, # cancelled N, …   the run's totals, as TAP writes them
 //   skip|todo <TAB> FILE <TAB> TEST NAME <TAB> REASON   one line per skipped or todo test
+//   file <TAB> FILE <TAB> SECONDS                        per file (at the end): from the start of
+//                                                        its first test (arrival less its own time)
+//                                                        to its last result's arrival
 // FILE is relative to the working directory. run.sh prints the skips and fails on one that is
 // not on its list of expected skips. It is used beside the spec reporter instead of TAP, which
 // does not say which file a skipped test is in (and a third reporter makes node warn).
@@ -9,8 +12,19 @@ import path from 'node:path';
 const flat = (s) => String(s).replace(/[\t\n\r]+/g, ' ');
 
 export default async function* report(source) {
+  const seen = new Map();   // file -> [first, last] arrival, ms
+  const t0 = Date.now();
   for await (const ev of source) {
     const d = ev.data;
+    if (d && d.file && (ev.type === 'test:pass' || ev.type === 'test:fail')) {
+      const f = path.relative(process.cwd(), d.file);
+      const now = Date.now();
+      const start = now - (d.details?.duration_ms ?? 0);
+      const span = seen.get(f) || [start, now];
+      span[0] = Math.min(span[0], start);
+      span[1] = now;
+      seen.set(f, span);
+    }
     if (ev.type === 'test:diagnostic' && d.nesting === 0 && !d.file) {
       yield `# ${flat(d.message)}\n`;
       continue;
@@ -23,4 +37,5 @@ export default async function* report(source) {
       yield `${kind}\t${file}\t${flat(d.name)}\t${reason}\n`;
     }
   }
+  for (const [f, [a, b]] of seen) yield `file\t${f}\t${((b - Math.max(a, t0)) / 1000).toFixed(1)}\n`;
 }
