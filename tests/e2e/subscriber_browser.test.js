@@ -42,7 +42,30 @@ test('R-SUB-4 a trial stopped by a paid main reads "Прекращена" on the
     await row.waitFor();
     await row.locator('.badge', { hasText: 'Прекращена' }).waitFor();
     assert.equal(await row.locator('.badge', { hasText: 'Предстоит' }).count(), 0);
+    // the client reads tariffs by name, not by the partner's codes
+    const history = page.locator('table', { hasText: 'Пробный' }).first();
+    assert.doesNotMatch(await history.textContent(), /TRIAL-30|ITSaaS-PROF/);
+    // the history fits the screen: at 390 px the period wraps between its two dates
+    const fit = await history.evaluate((el) => ({ table: el.scrollWidth, box: el.parentElement.clientWidth, page: document.documentElement.scrollWidth, view: window.innerWidth }));
+    assert.ok(fit.table <= fit.box + 1 && fit.page <= fit.view, `the history fits at ${width} px: ${JSON.stringify(fit)}`);
     await shot(page, `subscriber-01-trial-stopped-${width}`);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  }
+});
+
+test('a client on its trial reads «Пробный период» once, not «Пробный период (Пробный период)»', async () => {
+  const c = await newClient(ctx, P, 'ООО Ландыш');
+  for (const width of [1366, 390]) {
+    const page = await openPage(browser, ctx.s.url, { locale: 'ru-RU', width, height: 900 });
+    await signIn(page, c.email, PASSWORD);
+    await page.goto('/subscription');
+    const tariff = page.locator('[data-testid=current-tariff]');
+    await tariff.waitFor();
+    const text = (await tariff.textContent()).trim();
+    assert.match(text, /Пробный период/);
+    assert.equal(text.match(/Пробный период/gi).length, 1, text);
+    await shot(page, `subscriber-00-trial-${width}`);
     assert.deepEqual(page.problems, []);
     await page.context().close();
   }

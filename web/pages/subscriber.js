@@ -120,6 +120,12 @@ function endingBanner(ent, sub) {
     partnerContacts(sub));
 }
 
+const kindName = (s) => tOr(`sub_kind.${s.kind}`, s.kind);
+/** "Пробный период" and "пробный  период" are the same words: the kind is not said twice. */
+const sameWords = (a, b) => String(a || '').toLowerCase().replace(/\s+/g, ' ').trim() === String(b || '').toLowerCase().replace(/\s+/g, ' ').trim();
+/** A date that does not break across lines («7 дек. 2026 г.»). */
+const wholeDate = (d) => fmtDate(d).replace(/ /g, '\u00a0');
+
 export async function subscription(main) {
   const acc = account();
   setTitle(t('mysub.title'));
@@ -143,7 +149,7 @@ export async function subscription(main) {
     : h('span', { class: 'access-state', 'data-testid': 'access-state' }, badge('active', { label: t('mysub.access_on') }));
   const tariffs = current.length
     ? h('span', { class: 'current-tariffs', 'data-testid': 'current-tariff' }, current.map((s, i) => [i ? ', ' : null,
-      h('strong', { text: localName(s.tariff) }), ' ', h('span', { class: 'muted', text: `(${tOr(`sub_kind.${s.kind}`, s.kind)})` })]))
+      h('strong', { text: localName(s.tariff) }), sameWords(localName(s.tariff), kindName(s)) ? null : [' ', h('span', { class: 'muted', text: `(${kindName(s)})` })]]))
     : '';
   const hero = h('section', { class: ['card', 'access-card', ent.blocked && 'access-blocked'] },
     h('div', { class: 'access-main' },
@@ -185,9 +191,12 @@ export async function subscription(main) {
     url: `/api/v1/subscriptions?subscriber=${acc.id}&sort=-end`,
     columns: [
       { key: 'kind', label: t('mysub.kind'), render: (s) => tOr(`sub_kind.${s.kind}`, s.kind) },
-      { key: 'tariff', label: t('mysub.tariff'), sort: (s) => localName(s.tariff), render: (s) => h('span', {}, h('span', { text: localName(s.tariff) }), h('span', { class: 'cell-sub muted mono', text: s.tariff.code })) },
-      { key: 'start', label: t('mysub.period'), cls: 'nowrap', render: (s) => `${fmtDate(s.start)} — ${fmtDate(s.through)}` },
-      { key: 'quantity', label: t('mysub.quantity'), cls: 'num' },
+      // the tariff by its name: its code is the partner's word, not the client's
+      { key: 'tariff', label: t('mysub.tariff'), sort: (s) => localName(s.tariff), render: (s) => localName(s.tariff) },
+      // each date kept whole, the period free to wrap between them; below 600 px each row is a
+      // block (.ro-stack): the kind on its line, the state on its own, the rest between
+      { key: 'start', label: t('mysub.period'), render: (s) => `${wholeDate(s.start)} — ${wholeDate(s.through)}` },
+      { key: 'quantity', label: t('mysub.quantity'), cls: 'num', render: (s) => h('span', {}, h('span', { class: 'narrow-only muted', text: `${t('mysub.quantity')}: ` }), String(s.quantity)) },
       // The retail price of the tariff (the partner tariff's own, else the standard one), never
       // what the partner owes after its discount: the API leaves that out here (issue 11).
       { key: 'price', label: t('mysub.price'), cls: 'num nowrap', render: (s) => fmtMoney(s.partner_price ?? s.price) },
@@ -198,7 +207,7 @@ export async function subscription(main) {
     ],
     empty: { title: t('mysub.empty') },
   });
-  box.append(...[endingBanner(ent, sub)].filter(Boolean), hero, card(t('mysub.self_service'), selfService), card(t('mysub.history'), table.el));
+  box.append(...[endingBanner(ent, sub)].filter(Boolean), hero, card(t('mysub.self_service'), selfService), card(t('mysub.history'), h('div', { class: 'ro-stack' }, table.el)));
   // cash registers (R-CAT-6) of a client with Kassa: its owner and administrators, as the API allows
   if (canManage() && (ent.applications || []).includes('kassa')) box.append(registersCard(acc.id, today.slice(0, 7)));
   // the reminders of the end of access sent about the account: its owner and administrators
