@@ -11,7 +11,7 @@
 #   make test-tsan  build it and run only its suites (tests/run.sh --tsan)
 #   make fuzz       build and run the request fuzzer (FUZZ_SECONDS, default 60)
 #   make fuzz-coverage  how many routes the request fuzzer's corpus reaches
-#   make bench      HTTP benchmark against nginx, authenticated reads, entitlement + paging at 1M rows (bench/README.md)
+#   make bench      HTTP benchmark against nginx, the HTTP library's floor, authenticated reads, entitlement + paging at 1M rows (bench/README.md)
 #   make format     clang-format the sources
 #
 # CC=clang builds with clang; SANITIZE=1 is what `make asan` sets, SANITIZE=thread (with
@@ -237,8 +237,23 @@ $(BUILD)/bench/admission: bench/admission.c
 	@echo "  BENCH   $@"
 	@$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(shell pkg-config --libs sqlite3)
 
-bench: all $(BUILD)/bench/entitlement $(BUILD)/bench/admission
+# The HTTP library's floor (bench/httpfloor.sh): libmicrohttpd as Oblako starts it, and
+# libh2o's event loop (Debian's libh2o-evloop-dev, scripts/deps.sh test).
+$(BUILD)/bench/httpfloor_mhd: bench/httpfloor_mhd.c
+	@mkdir -p $(@D)
+	@echo "  BENCH   $@"
+	@$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(shell pkg-config --cflags --libs libmicrohttpd) -lpthread
+
+$(BUILD)/bench/httpfloor_h2o: bench/httpfloor_h2o.c
+	@mkdir -p $(@D)
+	@echo "  BENCH   $@"
+	@$(CC) $(CSTD) $(OPT) $(WARN) -DH2O_USE_LIBUV=0 -o $@ $< \
+	    $(shell pkg-config --cflags --libs libh2o-evloop) -lpthread
+
+bench: all $(BUILD)/bench/entitlement $(BUILD)/bench/admission $(BUILD)/bench/httpfloor_mhd \
+       $(BUILD)/bench/httpfloor_h2o
 	bench/http.sh
+	bench/httpfloor.sh
 	bench/reads.sh
 	bench/sessions.sh
 	bench/entitlement.sh

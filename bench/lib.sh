@@ -9,8 +9,9 @@
 #   oblako_start                # build/oblako init + serve --no-jobs (sets OBLAKO_PORT, OBLAKO_URL)
 #   run_pair "GET /healthz" /healthz [extra wrk args...]
 #   bench_summary               # median ratio of every run_pair so far
+#   bench_server_start NAME CMD...  # any server that says "listening" as oblako does (sets SERVER_PID, SERVER_URL)
 #
-# Both servers are stopped by the EXIT trap, also when anything fails.
+# Every server is stopped by the EXIT trap, also when anything fails.
 #
 # Environment knobs (all optional):
 #   OBLAKO_BIN        server binary                       (default: <repo>/build/oblako)
@@ -27,6 +28,7 @@
 #   BENCH_RESULTS=FILE     append one TSV line per measured run to FILE
 #   NGINX_WORKERS     nginx worker_processes               (default: auto = one per core)
 #   NGINX_LISTEN_OPTS extra nginx `listen` parameters      (default: backlog=4096)
+#   WRK_CPU_PIDS      pids whose CPU time wrk_measure counts over the measured run (sets WRK_CPU_US)
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_ROOT=$(cd "$BENCH_DIR/.." && pwd)
@@ -49,6 +51,9 @@ BENCH_TMP=''
 NGINX_PORT='' NGINX_URL='' NGINX_PIDFILE=''
 OBLAKO_PID='' OBLAKO_PORT='' OBLAKO_URL=''
 BENCH_RATIOS=()   # "NAME<TAB>median ratio", one per run_pair
+BENCH_SERVER_PIDS=()   # started by bench_server_start, stopped by bench_cleanup
+SERVER_PID='' SERVER_URL='' LISTEN_PORT=''
+: "${WRK_CPU_PIDS:=}"
 
 bench_log() { printf '%s\n' "bench: $*" >&2; }
 bench_die() { printf '%s\n' "bench: error: $*" >&2; exit 1; }
@@ -90,6 +95,7 @@ bench_cleanup() {
     trap - EXIT INT TERM HUP
     set +e
     oblako_stop
+    bench_servers_stop
     nginx_stop
     if [ "$rc" -ne 0 ] && [ -n "$BENCH_TMP" ]; then
         local f
@@ -195,46 +201,99 @@ oblako_start() {
         --per-address-connections 0 "$@" \
         >"$BENCH_TMP/oblako.stdout" 2>"$err" </dev/null &
     OBLAKO_PID=$!
+    bench_wait_listening "$OBLAKO_PID" "$err" "oblako serve"
+    OBLAKO_PORT=$LISTEN_PORT
+    OBLAKO_URL="http://127.0.0.1:$OBLAKO_PORT"
+    bench_log "oblako on $OBLAKO_URL (pid $OBLAKO_PID)"
+}
+
+# bench_wait_listening PID ERRFILE NAME: wait (15 s max) for the
+# {"msg":"listening",...,"url":"http://127.0.0.1:PORT"} line in ERRFILE, the stderr of PID.
+# Sets LISTEN_PORT; fails the run if PID exits first or never says it.
+bench_wait_listening() {
+    local pid=$1 err=$2 name=$3 line
     for _ in $(seq 1 150); do
         line=$(grep -E '"msg"[[:space:]]*:[[:space:]]*"listening"' "$err" 2>/dev/null | head -n 1 || true)
         if [ -n "$line" ]; then
-            OBLAKO_PORT=$(printf '%s\n' "$line" \
+            LISTEN_PORT=$(printf '%s\n' "$line" \
                 | sed -nE 's|.*"url"[[:space:]]*:[[:space:]]*"http://127\.0\.0\.1:([0-9]+)/?".*|\1|p')
-            [ -n "$OBLAKO_PORT" ] || bench_die "no \"url\":\"http://127.0.0.1:PORT\" in: $line"
-            OBLAKO_URL="http://127.0.0.1:$OBLAKO_PORT"
-            bench_log "oblako on $OBLAKO_URL (pid $OBLAKO_PID)"
+            [ -n "$LISTEN_PORT" ] || bench_die "no \"url\":\"http://127.0.0.1:PORT\" in: $line"
             return 0
         fi
-        if ! bench_alive "$OBLAKO_PID"; then
+        if ! bench_alive "$pid"; then
             local st=0
-            wait "$OBLAKO_PID" 2>/dev/null || st=$?
-            OBLAKO_PID=
-            bench_die "oblako serve exited (status $st) before listening"
+            wait "$pid" 2>/dev/null || st=$?
+            bench_die "$name exited (status $st) before listening"
         fi
         sleep 0.1
     done
-    bench_die "oblako serve did not report \"listening\" within 15 s"
+    bench_die "$name did not report \"listening\" within 15 s"
 }
 
-# SIGTERM, wait (10 s), then SIGKILL as a last resort.
-oblako_stop() {
-    [ -n "$OBLAKO_PID" ] || return 0
-    local pid=$OBLAKO_PID rc=0
-    OBLAKO_PID=
+# bench_stop_pid PID NAME: SIGTERM, wait (10 s), then SIGKILL as a last resort.
+bench_stop_pid() {
+    local pid=$1 name=$2 rc=0
     kill -TERM "$pid" 2>/dev/null || return 0
     if ! bench_wait_gone "$pid" 10; then
-        bench_log "oblako (pid $pid) ignored SIGTERM for 10 s; killing"
+        bench_log "$name (pid $pid) ignored SIGTERM for 10 s; killing"
         kill -KILL "$pid" 2>/dev/null || true
     fi
     wait "$pid" 2>/dev/null || rc=$?
-    [ "$rc" -eq 0 ] || [ "$rc" -eq 143 ] || bench_log "oblako exited with status $rc after SIGTERM"
+    [ "$rc" -eq 0 ] || [ "$rc" -eq 143 ] || bench_log "$name exited with status $rc after SIGTERM"
     return 0
+}
+
+oblako_stop() {
+    [ -n "$OBLAKO_PID" ] || return 0
+    local pid=$OBLAKO_PID
+    OBLAKO_PID=
+    bench_stop_pid "$pid" oblako
+}
+
+# ---------------------------------------------------------------- other servers
+
+# bench_server_start NAME CMD [ARGS...]: run CMD in the background (stdout and stderr in
+# $BENCH_TMP/NAME.*) and wait for the same "listening" line `oblako serve` writes. Sets
+# SERVER_PID and SERVER_URL; bench_cleanup stops it.
+bench_server_start() {
+    local name=$1; shift
+    "$@" >"$BENCH_TMP/$name.stdout" 2>"$BENCH_TMP/$name.stderr" </dev/null &
+    SERVER_PID=$!
+    BENCH_SERVER_PIDS+=("$SERVER_PID")
+    bench_wait_listening "$SERVER_PID" "$BENCH_TMP/$name.stderr" "$name"
+    SERVER_URL="http://127.0.0.1:$LISTEN_PORT"
+    bench_log "$name on $SERVER_URL (pid $SERVER_PID)"
+}
+
+bench_servers_stop() {
+    local pid
+    for pid in "${BENCH_SERVER_PIDS[@]}"; do
+        bench_stop_pid "$pid" "server"
+    done
+    BENCH_SERVER_PIDS=()
+}
+
+# nginx's workers (the children of its master), for WRK_CPU_PIDS
+nginx_workers() {
+    [ -n "$NGINX_PIDFILE" ] && [ -s "$NGINX_PIDFILE" ] || return 0
+    pgrep -P "$(cat "$NGINX_PIDFILE")" | paste -sd ' '
+}
+
+# bench_cpu_ticks PID...: their CPU time so far (user + system, all threads), in clock ticks
+bench_cpu_ticks() {
+    local pid sum=0 t
+    for pid in "$@"; do
+        t=$(sed -E 's/^.*\) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }') || t=0
+        sum=$(( sum + ${t:-0} ))
+    done
+    echo "$sum"
 }
 
 # ---------------------------------------------------------------- wrk
 
 # wrk_measure URL [extra wrk args...]: warm up, then one measured run.
-# Sets WRK_RPS, WRK_P50, WRK_P99 (ms), WRK_REQS, WRK_NON2XX, WRK_SOCKERR.
+# Sets WRK_RPS, WRK_P50, WRK_P99 (ms), WRK_REQS, WRK_NON2XX, WRK_SOCKERR; with WRK_CPU_PIDS
+# set, WRK_CPU_US: the CPU those processes spent over the measured run, µs a request.
 wrk_measure() {
     local url=$1; shift
     local out="$BENCH_TMP/wrk.out"
@@ -242,8 +301,14 @@ wrk_measure() {
         "$WRK_BIN" -t"$BENCH_THREADS" -c"$BENCH_CONNS" -d"${BENCH_WARMUP}s" "$@" "$url" >/dev/null 2>&1 \
             || bench_die "wrk warm-up against $url failed"
     fi
+    local cpu0=''
+    # shellcheck disable=SC2086 # WRK_CPU_PIDS is a list of pids
+    [ -z "$WRK_CPU_PIDS" ] || cpu0=$(bench_cpu_ticks $WRK_CPU_PIDS)
     "$WRK_BIN" -t"$BENCH_THREADS" -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" --latency "$@" "$url" >"$out" 2>&1 \
         || { cat "$out" >&2; bench_die "wrk against $url failed"; }
+    WRK_CPU_TICKS=''
+    # shellcheck disable=SC2086
+    [ -z "$cpu0" ] || WRK_CPU_TICKS=$(( $(bench_cpu_ticks $WRK_CPU_PIDS) - cpu0 ))
     cat "$out" >>"$BENCH_TMP/wrk.all"
     WRK_RPS=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     WRK_REQS=$(awk '/requests in/ {print $1}' "$out")
@@ -257,6 +322,9 @@ wrk_measure() {
         cat "$out" >&2; bench_die "could not parse wrk output for $url"
     fi
     awk -v r="$WRK_RPS" 'BEGIN { exit !(r > 0) }' || { cat "$out" >&2; bench_die "no requests completed against $url"; }
+    WRK_CPU_US=''
+    [ -z "$WRK_CPU_TICKS" ] || WRK_CPU_US=$(awk -v t="$WRK_CPU_TICKS" -v n="$WRK_REQS" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
     if [ "$BENCH_ALLOW_ERRORS" != 1 ] && { [ "$WRK_NON2XX" != 0 ] || [ "$WRK_SOCKERR" != 0 ]; }; then
         cat "$out" >&2
         bench_die "$url: $WRK_NON2XX non-2xx/3xx responses, $WRK_SOCKERR socket errors (BENCH_ALLOW_ERRORS=1 to go on)"

@@ -12,7 +12,8 @@ build_pkgs=(build-essential pkg-config clang libmicrohttpd-dev libsqlite3-dev li
   libcmark-dev sqlite3 fonts-dejavu-core)
 # Node 20 and npm are preinstalled; nodejs is deliberately not apt-installed.
 test_pkgs=(libcmocka-dev postgresql postgresql-contrib nginx-light wrk chromium python3-aiosmtpd
-  libclang-rt-14-dev curl valgrind poppler-utils python3-openpyxl openssl haproxy pgbouncer)
+  libclang-rt-14-dev curl valgrind poppler-utils python3-openpyxl openssl haproxy pgbouncer
+  libh2o-evloop-dev)
 
 case "$mode" in
   build|demo) pkgs=("${build_pkgs[@]}") ;;
