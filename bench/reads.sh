@@ -8,6 +8,12 @@
 #   BENCH_SECONDS=3 BENCH_ROUNDS=1 bench/reads.sh
 #   READS_ONLY="me-bearer" bench/reads.sh       # some of: healthz me-bearer me-cookie ent-bearer ent-cookie
 #   READS_SERVE_ARGS="--cache-sessions 0 --cache-tokens 0 --cache-persons 0" bench/reads.sh  # no cache
+#   READS_REQUEST_LOG=on bench/reads.sh         # Oblako writes its request log line (below)
+#
+# nginx serves its fixed answer with `access_log off` (bench/nginx.conf.in), so by
+# default Oblako is measured the same way: its request log below the level it is
+# written at (--request-log-level debug). READS_REQUEST_LOG=on measures it as it
+# runs by default, a JSON line and a write(2) to the log for every request.
 #
 # Prints per read the median ratio against nginx and against /healthz with
 # p50/p99, and the server's query count per request. No pass/fail threshold.
@@ -18,6 +24,7 @@ set -euo pipefail
 
 : "${READS_ONLY:=healthz me-bearer me-cookie ent-bearer ent-cookie}"
 : "${READS_SERVE_ARGS:=}"
+: "${READS_REQUEST_LOG:=off}"
 EMAIL=admin@bench.example
 PASSWORD=bench-password-1
 
@@ -52,8 +59,15 @@ SQL
 }
 
 nginx_start
+log_args=""
+case "$READS_REQUEST_LOG" in
+    off) log_args="--request-log-level debug" ;;
+    on) ;;
+    *) bench_die "READS_REQUEST_LOG is on or off, not $READS_REQUEST_LOG" ;;
+esac
+bench_log "request log: $READS_REQUEST_LOG (nginx: access_log off)"
 # shellcheck disable=SC2086 # READS_SERVE_ARGS is a list of words
-oblako_start $READS_SERVE_ARGS
+oblako_start $log_args $READS_SERVE_ARGS
 sub=$(seed)
 jar=$BENCH_TMP/cookies
 code=$(curl -s -o "$BENCH_TMP/login.json" -w '%{http_code}' -c "$jar" -H 'Content-Type: application/json' \

@@ -44,6 +44,12 @@ grow(struct ob_buf *b, size_t extra)
 }
 
 int
+ob_buf_reserve(struct ob_buf *b, size_t n)
+{
+    return grow(b, n) != 0 ? OB_ETOOLARGE : 0;
+}
+
+int
 ob_buf_add(struct ob_buf *b, const void *data, size_t n)
 {
     if (grow(b, n) != 0)

@@ -16,6 +16,9 @@ struct ob_buf {
 };
 
 void ob_buf_init(struct ob_buf *b, size_t max);
+/* Make room for n more bytes at once (git's strbuf_grow): one allocation for
+ * a line built from many small appends. OB_ETOOLARGE past the cap. */
+int ob_buf_reserve(struct ob_buf *b, size_t n);
 int ob_buf_add(struct ob_buf *b, const void *data, size_t n);
 int ob_buf_adds(struct ob_buf *b, const char *s);
 int ob_buf_addc(struct ob_buf *b, char c);

@@ -118,24 +118,31 @@ add_str(struct ob_buf *b, const char *s)
     static const char hex[] = "0123456789abcdef";
 
     ob_buf_addc(b, '"');
-    for (size_t i = 0, k; s[i]; i += k) {
+    for (size_t i = 0, run = 0, k; s[i]; i += k) {
         unsigned char c = (unsigned char)s[i];
 
         k = c < 0x80 ? 1 : ob_utf8_len((const unsigned char *)s + i);
+        if (k != 0 && c >= 0x20 && c != '"' && c != '\\') {
+            run += k;   /* written as it is, with the bytes before it */
+            if (s[i + k])
+                continue;
+            ob_buf_add(b, s + i + k - run, run);
+            break;
+        }
+        ob_buf_add(b, s + i - run, run);
+        run = 0;
         if (k == 0) {
             ob_buf_addc(b, '?');
             k = 1;
         } else if (c == '"' || c == '\\') {
             ob_buf_addc(b, '\\');
             ob_buf_addc(b, (char)c);
-        } else if (c < 0x20) {
+        } else {
             const char *named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r"
                               : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
             char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
 
             ob_buf_adds(b, named ? named : u);
-        } else {
-            ob_buf_add(b, s + i, k);
         }
     }
     ob_buf_addc(b, '"');
@@ -151,6 +158,7 @@ ob_log_fields(enum ob_log_level level, const char *msg, const struct ob_log_fiel
         return;
     stamp_now(stamp);
     ob_buf_init(&b, (size_t)1 << 20);
+    ob_buf_reserve(&b, 512);    /* a request's line, in one allocation */
     ob_buf_adds(&b, "{\"ts\":");
     add_str(&b, stamp);
     ob_buf_adds(&b, ",\"level\":");
