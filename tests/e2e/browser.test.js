@@ -524,7 +524,8 @@ test('the provider\'s catalog and ITS contracts; a partner renews a blocked clie
   assert.equal(subs.status, 200, JSON.stringify(subs.body));
   const renewal = subs.body.items.find((x) => x.kind === 'main');
   assert.ok(renewal && renewal.amount_due < renewal.price, JSON.stringify(subs.body));
-  const hist = cli.locator('tr', { hasText: renewal.tariff.code });
+  // (the client reads the tariff by its name, not by its code)
+  const hist = cli.locator('tr', { hasText: renewal.tariff.name_ru || renewal.tariff.name });
   await hist.first().waitFor();
   const cells = (await hist.first().locator('td').allTextContents()).map((x) => x.replace(/\D/g, ''));
   assert.ok(cells.includes(String(renewal.partner_price ?? renewal.price)), cells.join(' | '));
