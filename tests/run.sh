@@ -19,7 +19,8 @@
 #              OBLAKO_TSAN_DIR (default build/tsan), OBLAKO_TSAN_LOAD_SECONDS (default 15),
 #              OBLAKO_STATEMENTS_KILLS (kills of the statement run's crash test; 5, 200 with --full),
 #              OBLAKO_E2E_CONCURRENCY (test files at a time in the e2e suites; default 3),
-#              OBLAKO_TEST_TMPDIR (where the tests' files go; default /dev/shm when it has room, else /tmp).
+#              OBLAKO_TEST_TMPDIR (where the tests' files go; default /dev/shm when it has room, else /tmp),
+#              OBLAKO_TEST_SHOTS=all (the browser files' screenshots on PostgreSQL too; default SQLite only).
 # Every skipped or todo test of a node --test run is printed; one that is not on the list of
 # expected skips below (expected_skips) counts as a failure of its suite.
 # Ends with one line "N passed, N failed"; exits 1 if anything failed or nothing ran.
