@@ -76,6 +76,7 @@ clusterdir=""
 
 # shellcheck disable=SC2317  # invoked by trap
 cleanup() {
+  bg_stop
   if [ -n "$clusterdir" ]; then "$root/tests/cluster/cluster.sh" stop "$clusterdir" || true; fi
   if [ -n "$pgdir" ]; then "$root/tests/lib/pg.sh" stop "$pgdir" || true; fi
   rm -rf "$workdir"
@@ -89,6 +90,7 @@ child=""
 # shellcheck disable=SC2317  # invoked by trap
 on_signal() {
   echo "tests/run.sh: interrupted" >&2
+  bg_stop
   if [ -n "$child" ]; then
     kill -TERM "$child" 2>/dev/null
     wait "$child" 2>/dev/null
@@ -107,6 +109,49 @@ run() {
   local status=$?
   child=""
   return "$status"
+}
+
+# --- a suite in the background ----------------------------------------------------------------
+# bg_start LOG FUNCTION ARGS...: runs a suite function (run_e2e …) beside the next ones, its
+# output into LOG and its counts into LOG.counts; bg_join prints LOG and adds the counts. Used
+# where two suites each keep about one core busy (the walk beside the cluster and the ASan unit
+# tests), so make test keeps both cores working. One at a time.
+bg_pid=""
+bg_log=""
+bg_start() {
+  bg_log=$1
+  shift
+  (
+    trap - INT TERM HUP EXIT
+    total_pass=0 total_fail=0 total_skip=0 suites_run=0
+    "$@"
+    echo "$total_pass $total_fail $total_skip $suites_run" >"$bg_log.counts"
+  ) >"$bg_log" 2>&1 </dev/null &
+  bg_pid=$!
+}
+bg_join() {
+  local p f sk n
+  [ -n "$bg_pid" ] || return 0
+  wait "$bg_pid"
+  bg_pid=""
+  cat "$bg_log"
+  if read -r p f sk n <"$bg_log.counts" 2>/dev/null; then
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+    total_skip=$((total_skip + sk))
+    suites_run=$((suites_run + n))
+  else
+    echo "== a suite in the background ended without its counts (see above)"
+    total_fail=$((total_fail + 1))
+  fi
+}
+# stops a suite in the background and what it started (cleanup, on_signal)
+bg_stop() {
+  [ -n "$bg_pid" ] || return 0
+  pkill -TERM -P "$bg_pid" 2>/dev/null
+  kill -TERM "$bg_pid" 2>/dev/null
+  wait "$bg_pid" 2>/dev/null
+  bg_pid=""
 }
 
 # --- suite bookkeeping -------------------------------------------------------------------------
@@ -286,7 +331,7 @@ run_e2e() {
     exit 1
   fi
   suite_begin "$name"
-  local report="$workdir/e2e.report" status p f c
+  local report="$workdir/e2e-${name// /-}.report" status p f c
   rm -f "$report"
   # spec for people; tests/e2e/lib/report.mjs for the totals and the skips, by file
   OBLAKO_TEST_ENGINE=$engine OBLAKO_BIN="$root/$bin" \
@@ -518,10 +563,6 @@ conc=${OBLAKO_E2E_CONCURRENCY:-3}
 run_e2e "e2e sqlite" sqlite build/oblako "$conc" "${e2e_files[@]}"
 run_e2e "e2e postgres" postgres build/oblako "$conc" "${other_files[@]}"
 unset OBLAKO_STATEMENTS_KILLS
-# the cluster's short version (at most 2 minutes): not in --quick (`make check`)
-if [ "$quick" -eq 0 ]; then
-  run_cluster "cluster" tests/cluster/cluster.test.js tests/e2e/isolation.test.js
-fi
 
 asan_env() {
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
@@ -538,11 +579,15 @@ fi
 # The walker: every role, page and card of the demo, in both languages and at two widths, once:
 # on SQLite and the normal build (what it checks is what the cabinet shows, not the engine);
 # its findings stay in build/walk/, with a screenshot of each page that has one (of every page
-# with --full, for a person to look through: they were most of the walk's time).
+# with --full, for a person to look through: they were most of the walk's time). It runs in the
+# background beside the cluster and the ASan unit tests (its output follows theirs).
 walk_files=(tests/walk/*.test.js)
 if [ "$full" -eq 1 ]; then export OBLAKO_WALK_SHOTS=all; fi
-run_e2e "walk" sqlite build/oblako 1 "${walk_files[@]}"
+bg_start "$workdir/walk.out" run_e2e "walk" sqlite build/oblako 1 "${walk_files[@]}"
 unset OBLAKO_WALK_SHOTS
+
+# the cluster's short version (at most 2 minutes): not in --quick (`make check`)
+run_cluster "cluster" tests/cluster/cluster.test.js tests/e2e/isolation.test.js
 
 asan_env
 # test_faults hashes every table after each failed run with --full, not only after those that
@@ -550,6 +595,7 @@ asan_env
 if [ "$full" -eq 1 ]; then export OBLAKO_FAULTS_HASH_ALL=1; fi
 run_unit "asan unit" build/asan/tests/unit
 unset OBLAKO_FAULTS_HASH_ALL
+bg_join
 run_e2e "asan e2e sqlite" sqlite build/asan/oblako "$conc" "${api_files[@]}"
 if [ "$full" -eq 1 ]; then
   run_e2e "asan e2e browser" sqlite build/asan/oblako 2 "${browser_files[@]}"
