@@ -20,8 +20,10 @@
  * connection and bounded (NAMED_MAX; past it statements go unnamed, so SQL
  * built at run time — a list's filters — cannot grow it without end). A
  * prepare that fails is mapped as a failed statement is and names nothing.
- * The server's statements live as long as its session, so the map is
- * emptied whenever the connection is reset (reconnect()) and freed at close.
+ * The server's statements live as long as its session, a rollback keeps
+ * them, so the map is emptied only when the connection is reset
+ * (reconnect()), and freed at close. Scripts and BEGIN/COMMIT (pg_exec) go
+ * as simple queries either way.
  * Migrations only add, and no statement selects `*`, so a statement's
  * result type never changes under a prepared statement (which PostgreSQL
  * would refuse, SQLSTATE 0A000).
