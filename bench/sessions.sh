@@ -7,6 +7,7 @@
 #   BENCH_SECONDS=5 BENCH_ROUNDS=1 bench/sessions.sh
 #   SESSIONS_THREADS=32 SESSIONS_CLIENTS=64 bench/sessions.sh
 #   BENCH_ENGINE=postgres BENCH_PG_URL=postgres://postgres@127.0.0.1:PORT/postgres bench/sessions.sh
+#   OBLAKO_PG_PREPARE=false BENCH_ENGINE=postgres BENCH_PG_URL=… bench/sessions.sh   # unnamed statements
 #
 # Each wrk connection alternates POST /api/v1/sessions {area} (an admission: the
 # subscriber's lock, the count, the insert and its history row, committed with
@@ -51,6 +52,11 @@ postgres)
         || { PG_DB=''; bench_die "cannot create a database on $BENCH_PG_URL"; }
     trap 'bench_cleanup_pg' EXIT
     OBLAKO_DB=$(printf '%s\n' "$BENCH_PG_URL" | sed -E "s|^(postgres(ql)?://[^/?#]*)(/[^?#]*)?|\\1/$PG_DB|")
+    # the server reaches PostgreSQL directly, no pgbouncer between: named statements
+    # (--pg-prepare, docs/deploy.md) unless OBLAKO_PG_PREPARE says otherwise
+    : "${OBLAKO_PG_PREPARE:=true}"
+    export OBLAKO_PG_PREPARE
+    bench_log "PostgreSQL, --pg-prepare $OBLAKO_PG_PREPARE"
     ;;
 *) bench_die "BENCH_ENGINE must be sqlite or postgres, not '$BENCH_ENGINE'" ;;
 esac

@@ -176,7 +176,7 @@ static struct ob_catalog_load_stats catalog_loaded;
 static int
 prepare_db(const struct ob_config *cfg, bool check_tz, struct ob_db **db, int *applied)
 {
-    struct ob_db_opts opts = { cfg->busy_timeout_ms };
+    struct ob_db_opts opts = { cfg->busy_timeout_ms, cfg->pg_prepare };
     struct ob_err err = { 0 };
     struct ob_ctx ctx;
     int rc;

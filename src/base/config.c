@@ -135,6 +135,10 @@ static const struct setting {
       3600, "on SIGTERM, how long to wait for requests in flight before stopping" },
     { "busy-timeout-ms", "OBLAKO_BUSY_TIMEOUT_MS", T_INT, S(busy_timeout_ms), "5000", ALL, 0,
       600000, "SQLite: how long to wait for a lock before retrying the transaction" },
+    { "pg-prepare", "OBLAKO_PG_PREPARE", T_BOOL, S(pg_prepare), "false", ALL, 0, 0,
+      "PostgreSQL: prepare each statement once per connection instead of parsing and planning "
+      "it on every call; turn it on when the nodes connect to PostgreSQL directly or through a "
+      "session-mode pool, keep it off behind pgbouncer in transaction mode" },
     { "hash-concurrency", "OBLAKO_HASH_CONCURRENCY", T_INT, S(hash_concurrency), "2",
       OB_CMD_SERVE, 1, 64,
       "password hashes computed at once (each takes 64 MiB); more sign-ins wait their turn" },

@@ -98,6 +98,7 @@ struct ob_config {
     bool test_clock;
     bool jobs;
     bool require_totp;
+    bool pg_prepare;            /* PostgreSQL: named statements per connection (db/db_pg.c) */
     bool digest_when_empty;     /* R-NOT-2: mail the Monday digest even with nothing in it */
     char admin_email[256];
     char admin_password_file[256];

@@ -53,7 +53,7 @@ ob_db_set_errmsg(struct ob_db *db, const char *fmt, ...)
 int
 ob_db_open(const char *url, const struct ob_db_opts *opts, struct ob_db **out, struct ob_err *err)
 {
-    static const struct ob_db_opts defaults = { 5000 };
+    static const struct ob_db_opts defaults = { .busy_timeout_ms = 5000 };
     int rc;
 
     *out = NULL;
@@ -62,7 +62,7 @@ ob_db_open(const char *url, const struct ob_db_opts *opts, struct ob_db **out, s
     if (!strncmp(url, "sqlite:", 7))
         rc = ob_db_sqlite_open(url + 7, opts, out, err);
     else if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
-        rc = ob_db_pg_open(url, out, err);
+        rc = ob_db_pg_open(url, opts, out, err);
     else
         return ob_err_field(err, OB_EINVAL, "db", "db.bad_url", "url=%s", url);
     if (rc == 0) {

@@ -3,7 +3,8 @@
  *
  * SQL is written once, in a portable dialect with `?` placeholders; the
  * PostgreSQL driver rewrites them to $1, $2, … and sends every statement
- * unnamed (PQexecParams), so pgbouncer in transaction mode works. Binds are
+ * unnamed (PQsendQueryParams), so pgbouncer in transaction mode works, or
+ * with opts.pg_prepare prepares each once per connection (db_pg.c). Binds are
  * typed (int64, text, null); columns are read back as int64 or text.
  *
  * A connection belongs to one thread. Transactions are run by ob_db_tx,
@@ -39,7 +40,11 @@ struct ob_stmt;
 
 struct ob_db_opts {
     int busy_timeout_ms;    /* SQLite only */
+    bool pg_prepare;        /* PostgreSQL only: named statements per connection (db_pg.c) */
 };
+/* With pg_prepare, the statements a connection keeps prepared at most (the
+ * others are sent unnamed). */
+#define OB_DB_PG_NAMED_MAX 512
 
 /* url: "sqlite:PATH" or "postgres://…" / "postgresql://…". */
 int ob_db_open(const char *url, const struct ob_db_opts *opts, struct ob_db **out,

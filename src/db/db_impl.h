@@ -42,7 +42,8 @@ struct ob_stmt {
 
 int ob_db_sqlite_open(const char *path, const struct ob_db_opts *opts, struct ob_db **out,
                       struct ob_err *err);
-int ob_db_pg_open(const char *url, struct ob_db **out, struct ob_err *err);
+int ob_db_pg_open(const char *url, const struct ob_db_opts *opts, struct ob_db **out,
+                  struct ob_err *err);
 void ob_db_set_errmsg(struct ob_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

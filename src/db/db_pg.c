@@ -1,12 +1,32 @@
 /*
  * db_pg.c — the PostgreSQL driver (libpq).
  *
- * Statements are sent unnamed with PQexecParams, parameters as text, so the
- * driver keeps no server-side state between transactions and works behind
- * pgbouncer in transaction pooling mode. `?` placeholders are rewritten to
- * $1, $2, … once at prepare, skipping quoted literals and identifiers.
- * Integers are sent typed as int8 and text as text (a NULL bound as text
- * too); an untyped NULL is "unknown", so the server infers its type.
+ * By default statements are sent unnamed (PQsendQueryParams), parameters as
+ * text, so the driver keeps no server-side state between transactions and
+ * works behind pgbouncer in transaction pooling mode; the price is that the
+ * server parses and plans every statement on every call. `?` placeholders
+ * are rewritten to $1, $2, … once at prepare, skipping quoted literals and
+ * identifiers. Integers are sent typed as int8 and text as text (a NULL
+ * bound as text too); an untyped NULL is "unknown", so the server infers its
+ * type.
+ *
+ * With opts->pg_prepare (--pg-prepare: a direct connection or a session-mode
+ * pool) each connection names its statements instead: the first time a
+ * statement runs on it — the same SQL with the same parameter types, since
+ * a NULL bound as unknown or as text changes what the server infers — it is
+ * prepared as "ob<N>" (PQprepare, one round trip more), and from then on
+ * only executed by that name (PQsendQueryPrepared), so the server parses it
+ * once and may keep its plan. The map of named statements is per
+ * connection and bounded (NAMED_MAX; past it statements go unnamed, so SQL
+ * built at run time — a list's filters — cannot grow it without end). A
+ * prepare that fails is mapped as a failed statement is and names nothing.
+ * The server's statements live as long as its session, a rollback keeps
+ * them, so the map is emptied only when the connection is reset
+ * (reconnect()), and freed at close. Scripts and BEGIN/COMMIT (pg_exec) go
+ * as simple queries either way.
+ * Migrations only add, and no statement selects `*`, so a statement's
+ * result type never changes under a prepared statement (which PostgreSQL
+ * would refuse, SQLSTATE 0A000).
  *
  * A lost connection is reset at the start of the next transaction (never in
  * the middle of one: the caller sees OB_EUNAVAIL and the transaction is gone).
@@ -42,12 +62,30 @@
 #define TEXTOID 25
 #define BYTEAOID 17
 
+#define NAMED_MAX OB_DB_PG_NAMED_MAX /* named statements a connection keeps at most */
+#define NAMED_SLOTS 1024            /* the map's slots: a power of two, at least twice NAMED_MAX */
+
+_Static_assert(NAMED_SLOTS >= 2 * NAMED_MAX && (NAMED_SLOTS & (NAMED_SLOTS - 1)) == 0,
+               "the map of named statements is at most half full");
+
 struct pg_stmt;
+
+/* A statement prepared on the connection's server session, as "ob<id>". */
+struct named {
+    char *sql;                      /* NULL: an empty slot */
+    Oid *types;
+    int nparams;
+    uint64_t hash;
+    unsigned id;
+};
 
 struct pg_db {
     struct ob_db base;
     PGconn *conn;
     struct pg_stmt *streaming;      /* the statement whose rows are still coming */
+    struct named *named;            /* NAMED_SLOTS slots (open addressing); NULL: all unnamed */
+    int nnamed;
+    unsigned last_id;
 };
 
 struct pg_stmt {
@@ -111,11 +149,120 @@ rewrite(const char *sql, int *nparams)
     return ob_buf_detach(&b, NULL);
 }
 
+/* ---- named statements (the top of the file) ---- */
+
+static uint64_t
+named_hash(const struct pg_stmt *s)
+{
+    uint64_t h = 14695981039346656037u;     /* FNV-1a */
+
+    for (const unsigned char *p = (const unsigned char *)s->sql; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    for (int i = 0; i < s->nparams; i++)
+        h = (h ^ s->types[i]) * 1099511628211u;
+    return h;
+}
+
+/* The slot of s's SQL and parameter types, or the empty slot where it goes. */
+static struct named *
+named_slot(struct pg_db *d, const struct pg_stmt *s, uint64_t h)
+{
+    for (size_t i = h & (NAMED_SLOTS - 1);; i = (i + 1) & (NAMED_SLOTS - 1)) {
+        struct named *n = &d->named[i];
+
+        if (!n->sql || (n->hash == h && n->nparams == s->nparams && !strcmp(n->sql, s->sql) &&
+                        !memcmp(n->types, s->types, (size_t)s->nparams * sizeof(Oid))))
+            return n;
+    }
+}
+
+/* Forget every named statement: the session that held them is gone. */
+static void
+named_clear(struct pg_db *d)
+{
+    if (!d->named)
+        return;
+    for (size_t i = 0; i < NAMED_SLOTS; i++) {
+        free(d->named[i].sql);
+        free(d->named[i].types);
+    }
+    memset(d->named, 0, NAMED_SLOTS * sizeof(*d->named));
+    d->nnamed = 0;
+}
+
+/* Prepare s on the connection into the empty slot n. 0 or a negative code,
+ * mapped as a failed statement (inside a transaction it fails it the same). */
+static int
+named_prepare(struct pg_db *d, const struct pg_stmt *s, struct named *n, uint64_t h)
+{
+    char name[16];
+    PGresult *r;
+    int rc;
+
+    snprintf(name, sizeof(name), "ob%u", d->last_id + 1);
+    r = PQprepare(d->conn, name, s->sql, s->nparams, s->types);
+    rc = map_result(&d->base, d->conn, r);
+    PQclear(r);
+    if (rc != 0)
+        return rc;
+    n->sql = ob_xstrdup(s->sql);
+    n->types = ob_xmalloc((size_t)s->nparams * sizeof(Oid) + 1);
+    memcpy(n->types, s->types, (size_t)s->nparams * sizeof(Oid));
+    n->nparams = s->nparams;
+    n->hash = h;
+    n->id = ++d->last_id;
+    d->nnamed++;
+    return 0;
+}
+
+/* Send s: by its name on this connection (prepared first on its first use),
+ * or unnamed when the setting is off or the map is full. 0 or a negative
+ * code. */
+static int
+send_stmt(struct pg_db *d, const struct pg_stmt *s)
+{
+    const char *const *values = (const char *const *)s->values;
+    struct named *n = NULL;
+    char name[16];
+    uint64_t h;
+    int rc;
+
+    if (d->named) {
+        h = named_hash(s);
+        n = named_slot(d, s, h);
+        if (!n->sql && d->nnamed >= NAMED_MAX)
+            n = NULL;
+        else if (!n->sql && (rc = named_prepare(d, s, n, h)) != 0)
+            return rc;
+    }
+    if (n) {
+        snprintf(name, sizeof(name), "ob%u", n->id);
+        if (!PQsendQueryPrepared(d->conn, name, s->nparams, values, NULL, NULL, 0))
+            return map_result(&d->base, d->conn, NULL);
+    } else if (!PQsendQueryParams(d->conn, s->sql, s->nparams, s->types, values, NULL, NULL,
+                                  0)) {
+        return map_result(&d->base, d->conn, NULL);
+    }
+    return 0;
+}
+
+/* Reconnect: a new server session, without the old one's statements. */
+static void
+reconnect(struct pg_db *d)
+{
+    PQreset(d->conn);
+    named_clear(d);
+}
+
 static void
 pg_close(struct ob_db *db)
 {
-    PQfinish(((struct pg_db *)db)->conn);
-    free(db);
+    struct pg_db *d = (struct pg_db *)db;
+
+    PQfinish(d->conn);
+    named_clear(d);
+    free(d->named);
+    free(d);
 }
 
 static int
@@ -249,10 +396,10 @@ revive(struct pg_db *d)
         struct pollfd p = { .fd = PQsocket(d->conn), .events = POLLIN };
 
         if (p.fd < 0 || poll(&p, 1, 0) != 0)
-            PQreset(d->conn);
+            reconnect(d);
     }
     if (PQstatus(d->conn) != CONNECTION_OK) {
-        PQreset(d->conn);
+        reconnect(d);
         if (PQstatus(d->conn) != CONNECTION_OK) {
             ob_db_set_errmsg(&d->base, "postgres: %s", PQerrorMessage(d->conn));
             return OB_EUNAVAIL;
@@ -274,14 +421,9 @@ pg_step(struct ob_stmt *st)
     if (!s->executed) {
         s->executed = true;
         settle(d);
-        if ((rc = revive(d)) != 0) {
+        if ((rc = revive(d)) != 0 || (rc = send_stmt(d, s)) != 0) {
             s->done = true;
             return rc;
-        }
-        if (!PQsendQueryParams(d->conn, s->sql, s->nparams, s->types,
-                               (const char *const *)s->values, NULL, NULL, 0)) {
-            s->done = true;
-            return map_result(st->db, d->conn, NULL);
         }
         PQsetSingleRowMode(d->conn);
         d->streaming = s;
@@ -437,7 +579,8 @@ static const struct ob_db_ops pg_ops = {
 };
 
 int
-ob_db_pg_open(const char *url, struct ob_db **out, struct ob_err *err)
+ob_db_pg_open(const char *url, const struct ob_db_opts *opts, struct ob_db **out,
+              struct ob_err *err)
 {
     struct pg_db *d = ob_xcalloc(1, sizeof(*d));
 
@@ -452,6 +595,8 @@ ob_db_pg_open(const char *url, struct ob_db **out, struct ob_err *err)
         return OB_EUNAVAIL;
     }
     PQsetNoticeProcessor(d->conn, quiet, NULL);
+    if (opts->pg_prepare)
+        d->named = ob_xcalloc(NAMED_SLOTS, sizeof(*d->named));
     *out = &d->base;
     return 0;
 }

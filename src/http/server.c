@@ -113,7 +113,7 @@ static struct ob_db *
 get_db(void *arg)
 {
     struct ob_server *s = arg;
-    struct ob_db_opts opts = { s->cfg->busy_timeout_ms };
+    struct ob_db_opts opts = { s->cfg->busy_timeout_ms, s->cfg->pg_prepare };
     struct ob_err err = { 0 };
 
     if (thread_db)

@@ -229,7 +229,7 @@ static void *
 loop(void *arg)
 {
     struct ob_runner *r = arg;
-    struct ob_db_opts opts = { r->cfg->busy_timeout_ms };
+    struct ob_db_opts opts = { r->cfg->busy_timeout_ms, r->cfg->pg_prepare };
     struct ob_db *db = NULL;
     struct ob_ctx ctx;
     bool stop = false;

@@ -5,7 +5,8 @@
  * Every test runs once per engine: main() runs the same cmocka group with
  * each engine's group setup. SQLite gets a temporary file; PostgreSQL gets a
  * fresh database, created through the API itself on the server named by
- * OBLAKO_TEST_PG_URL (postgres://USER@HOST:PORT/DB) and dropped at the end.
+ * OBLAKO_TEST_PG_URL (postgres://USER@HOST:PORT/DB) and dropped at the end,
+ * and then the group runs once more with named statements (opts.pg_prepare).
  * Each test starts from an empty schema (its setup drops the tables the tests
  * use) on a new connection, and closes it in teardown.
  */
@@ -32,13 +33,16 @@ struct fx {
 static const char *const tables[] = { "item", "vals", "counter", "m_one", "m_two", "m_three",
                                       "schema_migrations", "bytes" };
 
+/* The group's connections: PostgreSQL's third run prepares its statements. */
+static struct ob_db_opts opts = { .busy_timeout_ms = 5000 };
+
 static struct ob_db *
 open_db(void)
 {
     struct ob_db *db = NULL;
     struct ob_err err = { 0 };
 
-    if (ob_db_open(eng.url, NULL, &db, &err) != 0)
+    if (ob_db_open(eng.url, &opts, &db, &err) != 0)
         fail_msg("%s: cannot open '%s': %s", eng.name, eng.url, err.message);
     return db;
 }
@@ -707,7 +711,112 @@ test_db_pg_lost_connection(void **state)
     ob_db_close(other);
 }
 
+/* PostgreSQL: the statements the connection's session holds prepared. */
+static int64_t
+prepared(struct fx *f)
+{
+    int64_t n = -1;
+
+    assert_int_equal(ob_db_get_int(f->db, &n, "SELECT COUNT(*) FROM pg_prepared_statements",
+                                   NULL), OB_DB_ROW);
+    return n;
+}
+
+/* PostgreSQL with named statements (opts.pg_prepare): the same statements run
+ * again and again with other binds, NULLs of both kinds among them, read
+ * back what they wrote; the session holds one prepared statement per
+ * distinct SQL and parameter types, never more than OB_DB_PG_NAMED_MAX (the
+ * rest run unnamed and still work); a statement prepared in a transaction
+ * rolled back stays usable; one whose prepare fails names nothing and fails
+ * its transaction as any failed statement does; and after the server ended
+ * the session, the next transaction works, its statements prepared again on
+ * the new one. */
+static void
+test_db_pg_named_statements(void **state)
+{
+    struct fx *f = *state;
+    struct ob_db *other;
+    int64_t base, n = 0;
+    bool group = opts.pg_prepare;
+    char sql[80];
+
+    if (!is_pg(f))
+        return;
+    ob_ctx_release(&f->ctx);
+    ob_db_close(f->db);
+    opts.pg_prepare = true;
+    f->db = open_db();
+    opts.pg_prepare = group;
+    ob_ctx_init(&f->ctx, f->db, NULL);
+    make_tables(f);
+    base = prepared(f);     /* the count itself is one of them */
+    for (int64_t round = 0; round < 5; round++)
+        for (size_t i = 0; i < NELEM(bind_cases); i++)
+            insert_case(f, round * 100 + (int64_t)i, &bind_cases[i]);
+    for (int64_t round = 0; round < 5; round++)
+        for (size_t i = 0; i < NELEM(bind_cases); i++)
+            check_case(f, round * 100 + (int64_t)i, &bind_cases[i]);
+    /* the insert with (int, int, null), (int, null, text) and (int, null,
+     * null), and the select */
+    assert_int_equal(prepared(f), base + 4);
+
+    /* an execute error of a named statement maps as an unnamed one's */
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(ob_db_run(f->db, "INSERT INTO vals (k) VALUES (?)", "i", (int64_t)0),
+                         OB_ECONFLICT);
+    /* prepared in a transaction rolled back: the name outlives it */
+    assert_int_equal(ob_db_begin(f->db, OB_DB_READ), 0);
+    assert_int_equal(ob_db_get_int(f->db, &n, "SELECT COUNT(*) FROM vals WHERE s IS NULL", NULL),
+                     OB_DB_ROW);
+    assert_int_equal(ob_db_rollback(f->db), 0);
+    assert_int_equal(ob_db_get_int(f->db, &n, "SELECT COUNT(*) FROM vals WHERE s IS NULL", NULL),
+                     OB_DB_ROW);
+    assert_int_equal(n, 5 * 6);     /* the null, text NULL and four ints of each round */
+    assert_int_equal(prepared(f), base + 6);
+    /* a prepare that fails: the transaction fails as it would unnamed */
+    assert_int_equal(ob_db_begin(f->db, OB_DB_WRITE), 0);
+    assert_int_equal(ob_db_get_int(f->db, &n, "SELECT nosuch FROM vals WHERE k = ?", "i",
+                                   (int64_t)1), OB_EINTERNAL);
+    assert_int_equal(ob_db_run(f->db, "UPDATE vals SET n = n WHERE k = ?", "i", (int64_t)1),
+                     OB_EINTERNAL);
+    assert_int_equal(ob_db_rollback(f->db), 0);
+    assert_int_equal(prepared(f), base + 6);
+    assert_int_equal(ob_db_run(f->db, "UPDATE vals SET n = n WHERE k = ?", "i", (int64_t)1), 1);
+    assert_int_equal(prepared(f), base + 7);
+
+    /* SQL built at run time: the map stops at its bound */
+    for (int i = 0; i < OB_DB_PG_NAMED_MAX + 100; i++) {
+        snprintf(sql, sizeof(sql), "SELECT CAST(? AS BIGINT) + %d", i);
+        assert_int_equal(ob_db_get_int(f->db, &n, sql, "i", (int64_t)i), OB_DB_ROW);
+        assert_int_equal(n, 2 * i);
+    }
+    assert_int_equal(prepared(f), OB_DB_PG_NAMED_MAX);
+    check_case(f, 3, &bind_cases[3]);
+    assert_int_equal(prepared(f), OB_DB_PG_NAMED_MAX);
+
+    /* the session ends under the idle connection: its names with it */
+    assert_int_equal(ob_db_exec(f->db, "SET application_name = 'test_db_victim'"), 0);
+    other = open_db();
+    terminate(f, other);
+    ob_db_close(other);
+    assert_int_equal(ob_db_begin(f->db, OB_DB_WRITE), 0);
+    for (size_t i = 0; i < NELEM(bind_cases); i++) {
+        check_case(f, (int64_t)i, &bind_cases[i]);
+        insert_case(f, 1000 + (int64_t)i, &bind_cases[i]);
+        check_case(f, 1000 + (int64_t)i, &bind_cases[i]);
+    }
+    assert_int_equal(ob_db_commit(f->db), 0);
+    assert_int_equal(prepared(f), 4 + 1);
+}
+
 /* ---- per-engine group setup ---- */
+
+static int
+pg_named_group_setup(void **state)
+{
+    opts.pg_prepare = true;
+    return pg_group_setup(state);
+}
 
 int
 main(void)
@@ -727,6 +836,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_db_schema_version_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_blob_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_pg_lost_connection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_pg_named_statements, setup, teardown),
     };
     int failed;
 
@@ -735,10 +845,13 @@ main(void)
     ob_log_set_level("error");
     failed = cmocka_run_group_tests_name("sqlite", tests, sqlite_group_setup,
                                          sqlite_group_teardown);
-    if (getenv("OBLAKO_TEST_PG_URL") && *getenv("OBLAKO_TEST_PG_URL"))
+    if (getenv("OBLAKO_TEST_PG_URL") && *getenv("OBLAKO_TEST_PG_URL")) {
         failed += cmocka_run_group_tests_name("postgres", tests, pg_group_setup,
                                               pg_group_teardown);
-    else
+        failed += cmocka_run_group_tests_name("postgres, named statements", tests,
+                                              pg_named_group_setup, pg_group_teardown);
+    } else {
         printf("[  SKIPPED ] postgres: OBLAKO_TEST_PG_URL is not set\n");
+    }
     return failed;
 }

@@ -14,6 +14,8 @@
 //   OBLAKO_TEST_CLUSTER=1 every startServer() is a cluster: three nodes with the test's options
 //                         through pgbouncer, haproxy in front (tests/cluster/lib.mjs; run the
 //                         file under tests/cluster/cluster.sh run DIR …)
+//   OBLAKO_PG_PREPARE     the servers' --pg-prepare (default: true on PostgreSQL, false under
+//                         tests/cluster/cluster.sh)
 
 import { spawn, spawnSync, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -64,6 +66,14 @@ if (!process.env.OBLAKO_BACKUP_DIR) {
 // PostgreSQL, where `serve` refuses an undeclared local folder (a test of that refusal says
 // --no-backup-dir-shared).
 if (engine === 'postgres' && !process.env.OBLAKO_BACKUP_DIR_SHARED) process.env.OBLAKO_BACKUP_DIR_SHARED = 'true';
+// The servers and commands on PostgreSQL prepare their statements (--pg-prepare): they reach it
+// directly. Not under tests/cluster/cluster.sh: its nodes go through pgbouncer in transaction
+// mode, which cannot carry them (docs/deploy.md). OBLAKO_PG_PREPARE=false runs the suite with
+// unnamed statements.
+if (engine === 'postgres' && !process.env.OBLAKO_PG_PREPARE) {
+  const cluster = process.env.OBLAKO_TEST_CLUSTER === '1' || !!process.env.OBLAKO_CLUSTER_DIR;
+  process.env.OBLAKO_PG_PREPARE = cluster ? 'false' : 'true';
+}
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(sig, () => {
     killLeftovers();
