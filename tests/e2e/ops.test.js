@@ -90,6 +90,48 @@ test('SIGHUP: the log file is reopened after a rotation, log levels change, a br
   }
 });
 
+test('SIGHUP: trusted proxies and the webhook allow list change from the next request, both ways', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'oblako-hup-live-'));
+  const conf = path.join(dir, 'oblako.conf');
+  const log = path.join(dir, 'oblako.log');
+  const base = `log-level = info\nlog-file = ${log}\n`;
+  writeFileSync(conf, 'log-level = info\n');    // "listening" on stderr, where the start looks
+  const { s, admin } = await setup('hup-live', { args: ['--config', conf] });
+  let generation = 0;
+  const reload = async (text) => {
+    writeFileSync(conf, base + text);
+    s.proc.kill('SIGHUP');
+    const l = await eventually(() => lines(log).find((x) => x.msg === 'settings reloaded' && x.generation > generation),
+      { what: 'the reload' });
+    generation = l.generation;
+  };
+  // who the request log says asked, for a request that says it was forwarded for 203.0.113.7
+  let n = 0;
+  const addr = async () => {
+    const p = `/forwarded-${++n}`;
+    await s.fetch(p, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+    return (await eventually(() => lines(log).find((l) => l.path === p), { what: `${p} in the log` })).addr;
+  };
+  const hook = () => admin.post('/api/v1/webhooks', { url: 'https://127.0.0.1:9/hook' });
+  try {
+    await reload('');
+    // none trusted: a client's own X-Forwarded-For is not believed; loopback is no webhook target
+    assert.equal(await addr(), '127.0.0.1');
+    assert.equal((await hook()).status, 400);
+    // the proxy and the address allowed from the reload on, without a restart
+    await reload('trusted-proxies = 127.0.0.1\nwebhook-allow = 127.0.0.1\n');
+    assert.equal(await addr(), '203.0.113.7');
+    const ok = await hook();
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+    // and taken back: the next request is the socket's address again, the registration refused
+    await reload('');
+    assert.equal(await addr(), '127.0.0.1');
+    assert.equal((await hook()).status, 400);
+  } finally {
+    assert.equal(await s.stop(), 0);
+  }
+});
+
 test('--metrics-token at start; a log file that cannot be opened stops the start', async () => {
   const s = await startServer({ args: ['--metrics-token', 'tok-at-start'] });
   try {
