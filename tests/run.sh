@@ -580,14 +580,18 @@ fi
 # on SQLite and the normal build (what it checks is what the cabinet shows, not the engine);
 # its findings stay in build/walk/, with a screenshot of each page that has one (of every page
 # with --full, for a person to look through: they were most of the walk's time). It runs in the
-# background beside the cluster and the ASan unit tests (its output follows theirs).
+# background beside the ASan unit tests and the fuzzers (its output follows theirs); not beside
+# the cluster, whose waits on haproxy and pgbouncer are better kept off a busy machine.
 walk_files=(tests/walk/*.test.js)
+
+# the cluster's short version (at most 2 minutes): not in --quick (`make check`)
+run_cluster "cluster" tests/cluster/cluster.test.js tests/e2e/isolation.test.js
+
 if [ "$full" -eq 1 ]; then export OBLAKO_WALK_SHOTS=all; fi
 bg_start "$workdir/walk.out" run_e2e "walk" sqlite build/oblako 1 "${walk_files[@]}"
 unset OBLAKO_WALK_SHOTS
 
-# the cluster's short version (at most 2 minutes): not in --quick (`make check`)
-run_cluster "cluster" tests/cluster/cluster.test.js tests/e2e/isolation.test.js
+run_fuzz
 
 asan_env
 # test_faults hashes every table after each failed run with --full, not only after those that
@@ -610,5 +614,4 @@ if [ "$full" -eq 1 ]; then
   run_cluster "cluster soak" tests/cluster/soak.test.js
 fi
 
-run_fuzz
 finish
