@@ -5,9 +5,15 @@
  * the brackets jansson would nest on and none inside strings (including
  * strings with escaped quotes and backslashes); otherwise a body could be
  * refused for a string's contents, or nest past the cap by hiding brackets.
+ *
+ * ob_json_dump writes every answer in place of json_dumps(v, JSON_COMPACT):
+ * its text must be jansson's byte for byte, and it must fail where jansson's
+ * fails, so both are run on the same values, named ones and random ones.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/json.h"
 #include "unit.h"
@@ -179,6 +185,174 @@ test_json_valid(void **state)
     assert_null(v);
 }
 
+/* ob_json_dump's text of v, and json_dumps' (NULL when it fails), compared. */
+static void
+same_dump(const char *name, json_t *v)
+{
+    char *want = json_dumps(v, JSON_COMPACT);
+    struct ob_buf b;
+    int rc;
+
+    ob_buf_init(&b, 1 << 20);
+    ob_buf_adds(&b, "x");      /* appended after what is there; kept on failure */
+    rc = ob_json_dump(&b, v);
+    if (!want) {
+        CHECK_INT(name, rc, -1);
+        CHECK_STR(name, b.p, "x");
+    } else {
+        CHECK_INT(name, rc, 0);
+        CHECK_INT(name, b.len, strlen(want) + 1);
+        CHECK_STR(name, b.p + 1, want);
+    }
+    free(want);
+    ob_buf_free(&b);
+}
+
+static const struct dump_case {
+    const char *name, *json;    /* parsed by jansson, then dumped both ways */
+} dump_cases[] = {
+    { "empty object", "{}" },
+    { "empty array", "[]" },
+    { "scalars", "[null,true,false,0,-1,42,9223372036854775807,-9223372036854775808]" },
+    { "reals: jansson's own digits", "[0.1,1.0,-0.0,1e300,2.5e-7,123456789.125]" },
+    { "keys in insertion order", "{\"z\":1,\"a\":2,\"m\":{\"y\":[],\"b\":{}}}" },
+    { "escapes", "[\"q\\\"b\\\\s/t\\tn\\nr\\rb\\bf\\f\"]" },
+    { "control characters in capitals", "[\"\\u0001\\u001f\\u001A\\u007f\"]" },
+    { "UTF-8 as it is", "{\"имя\":\"ООО «Ромашка» — 😀\"}" },
+    { "escaped key", "{\"a\\\"b\\n\":\"\\u00e9\"}" },
+    { "nested", "{\"a\":[{\"b\":[[1,[2,{\"c\":null}]]]}],\"d\":\"\"}" },
+};
+
+static void
+test_json_dump(void **state)
+{
+    json_t *v;
+
+    (void)state;
+    for (size_t i = 0; i < NELEM(dump_cases); i++) {
+        json_error_t je;
+
+        v = json_loads(dump_cases[i].json, 0, &je);
+        CHECK_TRUE(dump_cases[i].name, v != NULL);
+        same_dump(dump_cases[i].name, v);
+        json_decref(v);
+    }
+    /* a NUL inside a string (json_stringn) is \u0000, the rest kept */
+    v = json_pack("{s:s#}", "nul", "a\0b", (int)3);
+    same_dump("NUL inside a string", v);
+    json_decref(v);
+    /* jansson's dump fails on these, and so does ours */
+    v = json_integer(1);
+    same_dump("a scalar at the top", v);
+    json_decref(v);
+    v = json_pack("[o]", json_stringn_nocheck("a\xff", 2));
+    same_dump("a string that is not UTF-8", v);
+    json_decref(v);
+    v = json_pack("[o]", json_stringn_nocheck("\xe2\x82", 2));
+    same_dump("UTF-8 cut short", v);
+    json_decref(v);
+}
+
+/* Nested past the cap (and so a loop, which never ends) fails, nothing written. */
+static void
+test_json_dump_depth(void **state)
+{
+    json_t *top = json_array(), *a = top, *loop = json_array();
+    struct ob_buf b;
+
+    (void)state;
+    for (int i = 1; i < OB_JSON_DUMP_DEPTH; i++) {
+        json_t *next = json_array();
+
+        json_array_append_new(a, next);
+        a = next;
+    }
+    ob_buf_init(&b, 1 << 20);
+    assert_int_equal(ob_json_dump(&b, top), 0);    /* at the cap */
+    assert_int_equal(b.len, 2 * OB_JSON_DUMP_DEPTH);
+    ob_buf_reset(&b);
+    json_array_append_new(a, json_array());
+    assert_int_equal(ob_json_dump(&b, top), -1);   /* one past it */
+    assert_int_equal(b.len, 0);
+    json_decref(top);
+    /* jansson refuses an array in itself, not one two steps down */
+    json_array_append_new(loop, json_array());
+    json_array_append(json_array_get(loop, 0), loop);
+    assert_int_equal(ob_json_dump(&b, loop), -1);
+    assert_int_equal(b.len, 0);
+    assert_null(json_dumps(loop, JSON_COMPACT));
+    json_array_clear(json_array_get(loop, 0));
+    json_decref(loop);
+    ob_buf_free(&b);
+}
+
+/* Random values, the strings drawn from bytes that need every kind of
+ * escape and from UTF-8 of every length: the same text as jansson's. */
+static const char *const pieces[] = { "a", "\"", "\\", "/", "\n", "\x01", "\x1f", " ", "\x7f",
+                                      "é", "Ж", "€", "😀", "0", "{", "]" };
+
+static json_t *
+random_string(unsigned *seed)
+{
+    char s[64];
+    size_t len = 0;
+
+    for (int i = rand_r(seed) % 8; i > 0; i--) {
+        const char *p = pieces[rand_r(seed) % NELEM(pieces)];
+
+        memcpy(s + len, p, strlen(p));
+        len += strlen(p);
+    }
+    s[len] = '\0';
+    return json_string(s);
+}
+
+static json_t *
+random_value(unsigned *seed, int depth)
+{
+    int kind = rand_r(seed) % (depth < 4 ? 8 : 6);
+    json_t *v;
+
+    switch (kind) {
+    case 0: return json_null();
+    case 1: return json_boolean(rand_r(seed) % 2);
+    case 2: return json_integer((json_int_t)rand_r(seed) * (rand_r(seed) % 2 ? -977 : 1));
+    case 3: return json_real((double)rand_r(seed) / 7.0);
+    case 4:
+    case 5: return random_string(seed);
+    case 6:
+        v = json_array();
+        for (int i = rand_r(seed) % 5; i > 0; i--)
+            json_array_append_new(v, random_value(seed, depth + 1));
+        return v;
+    default:
+        v = json_object();
+        for (int i = rand_r(seed) % 5; i > 0; i--) {
+            json_t *k = random_string(seed);
+
+            json_object_set_new(v, json_string_value(k), random_value(seed, depth + 1));
+            json_decref(k);
+        }
+        return v;
+    }
+}
+
+static void
+test_json_dump_random(void **state)
+{
+    unsigned seed = 16;
+
+    (void)state;
+    for (int i = 0; i < 2000; i++) {
+        json_t *v = json_pack("[o]", random_value(&seed, 0));
+        char name[32];
+
+        snprintf(name, sizeof(name), "random value %d", i);
+        same_dump(name, v);
+        json_decref(v);
+    }
+}
+
 int
 main(void)
 {
@@ -189,6 +363,9 @@ main(void)
         cmocka_unit_test(test_json_malformed),
         cmocka_unit_test(test_json_duplicate_keys),
         cmocka_unit_test(test_json_valid),
+        cmocka_unit_test(test_json_dump),
+        cmocka_unit_test(test_json_dump_depth),
+        cmocka_unit_test(test_json_dump_random),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
