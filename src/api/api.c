@@ -60,6 +60,18 @@ ob_resp_json(struct ob_resp *resp, int status, json_t *v)
     return 0;
 }
 
+int
+ob_resp_json_written(struct ob_resp *resp, int status)
+{
+    resp->status = status;
+    json_decref(resp->json);
+    resp->json = NULL;
+    ob_buf_addc(&resp->body, '\n');
+    resp->content_type = "application/json";
+    ob_resp_header(resp, "Cache-Control", "no-store");
+    return 0;
+}
+
 void
 ob_resp_header(struct ob_resp *resp, const char *name, const char *value)
 {

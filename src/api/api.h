@@ -120,6 +120,9 @@ int ob_req_object(struct ob_req *req);
 int ob_req_id(struct ob_req *req, const char *name, int64_t *out);
 /* Respond with a JSON value (the reference is stolen). */
 int ob_resp_json(struct ob_resp *resp, int status, json_t *v);
+/* Respond with the JSON text the handler wrote into resp->body itself (a
+ * hot answer, base/json.h's writers): typed and ended as a rendered one. */
+int ob_resp_json_written(struct ob_resp *resp, int status);
 void ob_resp_header(struct ob_resp *resp, const char *name, const char *value);
 /* Add the members of object ext (reference stolen) to the problem the
  * handler's error return will render (a refusal's details). */

@@ -13,6 +13,7 @@
 #include "base/config.h"
 #include "base/ctx.h"
 #include "base/date.h"
+#include "base/json.h"
 #include "model/identity/access.h"
 #include "model/identity/authn.h"
 #include "model/identity/mailpref.h"
@@ -22,54 +23,114 @@
 /* A password of OB_PASSWORD_MAX characters, each up to 4 bytes of UTF-8. */
 #define PASSWORD_BYTES (OB_PASSWORD_MAX * 4)
 
-/* Who am I: the person, their accounts with roles, the current account. */
+/* One account of the person as /me lists it. */
+static int
+me_account(struct ob_buf *b, const struct ob_member *m)
+{
+    const char *sep = "";
+    int bad = 0;
+
+    ob_buf_adds(b, "{\"id\":");
+    ob_json_put_int(b, m->account);
+    ob_buf_adds(b, ",\"kind\":");
+    bad |= ob_json_put_str(b, ob_kind_name(m->kind));
+    ob_buf_adds(b, ",\"name\":");
+    bad |= ob_json_put_str(b, m->name);
+    ob_buf_adds(b, ",\"roles\":[");
+    for (unsigned bit = 1; bit <= OB_ROLES_ANY; bit <<= 1)
+        if (m->roles & bit) {
+            ob_buf_adds(b, sep);
+            bad |= ob_json_put_str(b, ob_role_name(bit));
+            sep = ",";
+        }
+    ob_buf_addc(b, ']');
+    if (m->code) {
+        char number[32];
+
+        snprintf(number, sizeof(number), "FR%lld", (long long)m->code);
+        ob_buf_adds(b, ",\"code\":");
+        ob_json_put_int(b, m->code);
+        ob_buf_adds(b, ",\"reporting_number\":");
+        bad |= ob_json_put_str(b, number);
+    }
+    ob_buf_addc(b, '}');
+    return bad;
+}
+
+/* Who am I: the person, their accounts with roles, the current account.
+ * Every signed-in page asks it, so its JSON is written straight into the
+ * answer (base/json.h), not built as a jansson tree and dumped (issue 16):
+ * the same text, in the same order, as the tree gave. */
 static int
 me_render(struct ob_ctx *ctx, const char *csrf, struct ob_resp *resp)
 {
     const struct ob_member *m;
+    const char *off[OB_MAIL_OPTIONAL];
+    struct ob_buf *b = &resp->body;
     struct ob_person p;
-    json_t *accounts, *me;
-    char today[OB_DATE_LEN];
-    int n, rc;
+    char today[OB_DATE_LEN], now[OB_INSTANT_LEN];
+    int64_t t = ob_clock_now(ctx);
+    int n, noff, bad = 0, rc;
 
     if ((rc = ob_person_get(ctx, ctx->actor.person, &p)) != 0 ||
         (rc = ob_access_members(ctx, &m, &n)) != 0)
         return rc;
-    accounts = json_array();
-    for (int i = 0; i < n; i++) {
-        json_t *roles = json_array(), *a;
-
-        for (unsigned bit = 1; bit <= OB_ROLES_ANY; bit <<= 1)
-            if (m[i].roles & bit)
-                json_array_append_new(roles, json_string(ob_role_name(bit)));
-        a = json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)m[i].account, "kind",
-                      ob_kind_name(m[i].kind), "name", m[i].name, "roles", roles);
-        if (m[i].code) {
-            json_object_set_new(a, "code", json_integer(m[i].code));
-            json_object_set_new(a, "reporting_number",
-                                json_sprintf("FR%lld", (long long)m[i].code));
-        }
-        json_array_append_new(accounts, a);
-    }
-    me = json_pack("{s:I, s:s, s:s, s:s, s:b, s:o, s:o, s:b}", "id", (json_int_t)p.id, "email",
-                   p.email, "name", p.name, "lang", p.lang, "totp_enabled", p.totp_enabled,
-                   "accounts", accounts, "current_account",
-                   ctx->actor.account ? json_integer(ctx->actor.account)
-                                      : (n ? json_integer(m[0].account) : json_null()),
-                   "mfa_required", ctx->actor.mfa_missing);
+    noff = ob_mail_off_kinds(ctx, p.id, off);
     /* The business date and time (the test clock moves them), so the cabinet
      * never takes "today" from the browser's clock (issue 11). */
-    ob_date_format(ob_clock_today(ctx), today);
-    json_object_set_new(me, "today", json_string(today));
-    json_object_set_new(me, "now", ob_api_instant(ob_clock_now(ctx)));
-    json_object_set_new(me, "time_zone", json_string(ob_tz_name()));
+    ob_date_format(ob_date_of_instant(t), today);
+    ob_instant_format(t, now);
+    ob_buf_reset(b);
+    ob_buf_reserve(b, 512);
+    ob_buf_adds(b, "{\"id\":");
+    ob_json_put_int(b, p.id);
+    ob_buf_adds(b, ",\"email\":");
+    bad |= ob_json_put_str(b, p.email);
+    ob_buf_adds(b, ",\"name\":");
+    bad |= ob_json_put_str(b, p.name);
+    ob_buf_adds(b, ",\"lang\":");
+    bad |= ob_json_put_str(b, p.lang);
+    ob_buf_adds(b, p.totp_enabled ? ",\"totp_enabled\":true" : ",\"totp_enabled\":false");
+    ob_buf_adds(b, ",\"accounts\":[");
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
+            ob_buf_addc(b, ',');
+        bad |= me_account(b, &m[i]);
+    }
+    ob_buf_adds(b, "],\"current_account\":");
+    if (ctx->actor.account || n)
+        ob_json_put_int(b, ctx->actor.account ? ctx->actor.account : m[0].account);
+    else
+        ob_buf_adds(b, "null");
+    ob_buf_adds(b, ctx->actor.mfa_missing ? ",\"mfa_required\":true" : ",\"mfa_required\":false");
+    ob_buf_adds(b, ",\"today\":");
+    ob_json_put_str(b, today);
+    ob_buf_adds(b, ",\"now\":");
+    ob_json_put_str(b, t ? now : NULL);
+    ob_buf_adds(b, ",\"time_zone\":");
+    bad |= ob_json_put_str(b, ob_tz_name());
     /* the kinds of event mail turned off (R-NOT-3) */
-    json_object_set_new(me, "mail_off", ob_mail_off_json(ctx, p.id));
-    if (csrf)
-        json_object_set_new(me, "csrf", json_string(csrf));
-    if (ctx->actor.token)
-        json_object_set_new(me, "token", json_integer(ctx->actor.token));
-    return ob_resp_json(resp, 200, me);
+    ob_buf_adds(b, ",\"mail_off\":[");
+    for (int i = 0; i < noff; i++) {
+        if (i > 0)
+            ob_buf_addc(b, ',');
+        ob_json_put_str(b, off[i]);
+    }
+    ob_buf_addc(b, ']');
+    if (csrf) {
+        ob_buf_adds(b, ",\"csrf\":");
+        bad |= ob_json_put_str(b, csrf);
+    }
+    if (ctx->actor.token) {
+        ob_buf_adds(b, ",\"token\":");
+        ob_json_put_int(b, ctx->actor.token);
+    }
+    ob_buf_addc(b, '}');
+    if (bad) {
+        ob_buf_reset(b);
+        return ob_err_set(&ctx->err, OB_EINTERNAL, "person.text_not_utf8");
+    }
+    return ob_resp_json_written(resp, 200);
 }
 
 int

@@ -23,6 +23,8 @@ const char *const ob_mail_optional[] = {
     "subscriber.registered",
     NULL,
 };
+_Static_assert(sizeof(ob_mail_optional) / sizeof(ob_mail_optional[0]) == OB_MAIL_OPTIONAL + 1,
+               "OB_MAIL_OPTIONAL counts the optional kinds");
 
 static bool
 kind_optional(const char *kind)
@@ -79,12 +81,12 @@ listed(const char *off, const char *kind)
     return false;
 }
 
-json_t *
-ob_mail_off_json(struct ob_ctx *ctx, int64_t person)
+int
+ob_mail_off_kinds(struct ob_ctx *ctx, int64_t person, const char *out[OB_MAIL_OPTIONAL])
 {
     char off[256] = "";
-    json_t *a = json_array();
     struct ob_principal_person c;
+    int n = 0;
 
     /* the caller's own, cached at the generation this request checked */
     if (person == ctx->actor.person && ctx->actor.gen_known &&
@@ -92,11 +94,11 @@ ob_mail_off_json(struct ob_ctx *ctx, int64_t person)
         snprintf(off, sizeof(off), "%s", c.mail_off);
     else if (ob_db_get_text(ctx->db, off, sizeof(off), "SELECT mail_off FROM persons WHERE id = ?",
                             "i", person) < 0)
-        return a;
+        return 0;
     for (int i = 0; ob_mail_optional[i]; i++)
         if (listed(off, ob_mail_optional[i]))
-            json_array_append_new(a, json_string(ob_mail_optional[i]));
-    return a;
+            out[n++] = ob_mail_optional[i];
+    return n;
 }
 
 void

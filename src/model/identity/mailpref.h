@@ -19,14 +19,16 @@
 struct ob_ctx;
 
 /* The kinds a person may turn off, NULL-terminated, in canonical order. */
+#define OB_MAIL_OPTIONAL 6
 extern const char *const ob_mail_optional[];
 
 /* Check a JSON array of kinds (field "mail_off") and write them, canonical
  * order, no repeats, comma-separated into out (size ≥ 256). OB_EINVAL naming
  * the field for anything but an array of optional kinds. */
 int ob_mail_off_parse(struct ob_ctx *ctx, const json_t *kinds, char *out, size_t size);
-/* The kinds `person` turned off, as a new JSON array. */
-json_t *ob_mail_off_json(struct ob_ctx *ctx, int64_t person);
+/* The kinds `person` turned off, canonical order, into out[]; returns how
+ * many (none when they cannot be read). */
+int ob_mail_off_kinds(struct ob_ctx *ctx, int64_t person, const char *out[OB_MAIL_OPTIONAL]);
 
 /* Set vars[key_ru] = "12.03.2027" and vars[key_en] = "12 Mar 2027" for the
  * day (templates say dates in their own language's way). */
