@@ -8,6 +8,8 @@
  * from every thread.
  */
 #include <ctype.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,9 @@
 #include "banned.h"
 
 static char tz_name[64] = "UTC";
+/* Counts ob_tz_set's calls: a thread's remembered date (ob_date_of_instant)
+ * is of the zone it was read in. */
+static _Atomic unsigned tz_gen;
 
 int32_t
 ob_date_from_ymd(int y, int m, int d)
@@ -213,6 +218,7 @@ ob_tz_set(const char *zone, struct ob_err *err)
     snprintf(tz_name, sizeof(tz_name), "%s", zone);
     setenv("TZ", zone, 1);
     tzset();
+    atomic_fetch_add(&tz_gen, 1);
     return 0;
 }
 
@@ -222,14 +228,31 @@ ob_tz_name(void)
     return tz_name;
 }
 
+/* The date of one instant depends on nothing else while the zone stays, so
+ * each thread remembers its last: localtime_r takes the C library's zone
+ * lock, which the request threads queued on (futex calls under GET /me's
+ * load, issue 16), and a request asks about the same second more than once. */
 int32_t
 ob_date_of_instant(int64_t t)
 {
+    static _Thread_local struct {
+        int64_t t;
+        unsigned gen;
+        int32_t day;
+        bool set;
+    } last;
+    unsigned gen = atomic_load_explicit(&tz_gen, memory_order_relaxed);
     time_t tt = (time_t)t;
     struct tm tm;
 
+    if (last.set && last.t == t && last.gen == gen)
+        return last.day;
     localtime_r(&tt, &tm);
-    return ob_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    last.t = t;
+    last.gen = gen;
+    last.day = ob_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    last.set = true;
+    return last.day;
 }
 
 int64_t

@@ -237,7 +237,7 @@ request_id(const struct ob_http_in *in, char *out, size_t size)
             return;
         }
     }
-    ob_rand_hex(out, 8);
+    ob_rand_hex_pooled(out, 8);
 }
 
 static bool

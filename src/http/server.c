@@ -86,6 +86,7 @@ struct ob_server {
 struct conn {
     struct ob_guard_conn guard;
     struct ob_netaddr peer;
+    char peer_text[OB_NETADDR_TEXT];    /* the peer as text, made once */
     struct conn_req *req;       /* the request in flight on it, if any */
 };
 
@@ -234,6 +235,7 @@ connection_started(struct ob_server *s, struct MHD_Connection *c, void **socket_
     struct conn *conn = ob_xcalloc(1, sizeof(*conn));
 
     ob_netaddr_from_sockaddr(sa, &conn->peer);
+    ob_netaddr_format(&conn->peer, conn->peer_text, sizeof(conn->peer_text));
     ob_guard_open(s->guard, &conn->guard, fd ? fd->connect_fd : -1, sa);
     *socket_context = conn;
 }
@@ -284,7 +286,11 @@ client_addr(struct ob_server *s, struct MHD_Connection *c, const struct conn_req
     if (r->conn)
         peer = r->conn->peer;
     if (!ob_guard_trusted(s->guard, &peer)) {
-        ob_netaddr_format(&peer, out, size);
+        const char *text = r->conn ? r->conn->peer_text : "";
+        size_t n = strnlen(text, size - 1);
+
+        memcpy(out, text, n);
+        out[n] = '\0';
         return;
     }
     ob_buf_init(&xff, 64 * 1024);

@@ -405,6 +405,26 @@ test_tz_utc(void **state)
     assert_string_equal(out, "2026-02-01T00:00:00Z");
 }
 
+/* A thread remembers its last instant's date: a zone set after it is
+ * asked again, not answered from the old zone. */
+static void
+test_tz_same_instant_two_zones(void **state)
+{
+    static const struct tz_case moscow = { "Moscow: 21:30Z is Feb 1", "2026-01-31T21:30:00Z",
+                                           "2026-02-01" };
+    static const struct tz_case utc = { "then UTC: the same instant is Jan 31",
+                                        "2026-01-31T21:30:00Z", "2026-01-31" };
+
+    (void)state;
+    assert_int_equal(ob_tz_set("Europe/Moscow", NULL), 0);
+    check_date_of(&moscow);
+    check_date_of(&moscow);
+    assert_int_equal(ob_tz_set("UTC", NULL), 0);
+    check_date_of(&utc);
+    assert_int_equal(ob_tz_set("Europe/Moscow", NULL), 0);
+    check_date_of(&moscow);
+}
+
 static const char *const bad_zones[] = {
     "Mars/Olympus", "../etc/passwd", "", "/etc/localtime", "Europe/../Europe/Moscow",
     "Europe/Moscow\n", "Europe/Moscow;rm", "Europe/Moscow/",
@@ -439,6 +459,7 @@ main(void)
         cmocka_unit_test(test_instant_format),
         cmocka_unit_test(test_tz_moscow_day_boundary),
         cmocka_unit_test(test_tz_utc),
+        cmocka_unit_test(test_tz_same_instant_two_zones),
         cmocka_unit_test(test_tz_refuses_bad_names),
     };
 
