@@ -584,6 +584,14 @@ ob_db_row_locks(const struct ob_db *db)
     return db->engine == OB_DB_POSTGRES;
 }
 
+int
+ob_db_read(struct ob_ctx *ctx, int (*fn)(struct ob_ctx *, void *), void *arg)
+{
+    if (ctx->db->engine == OB_DB_POSTGRES)
+        return fn(ctx, arg);
+    return ob_db_tx(ctx, OB_DB_READ, fn, arg);
+}
+
 /* ---- reading rows: the one way ---------------------------------------------------- */
 
 const char *

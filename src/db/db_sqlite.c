@@ -243,18 +243,36 @@ sq_changes(struct ob_stmt *st)
     return sqlite3_changes64(((struct sq_db *)st->db)->h);
 }
 
+/* A statement of one word or two, run from the statement cache: BEGIN,
+ * COMMIT and ROLLBACK open and close every transaction, and compiling them
+ * each time (sqlite3_exec) cost more than the locks of a short read. */
+static int
+run_cached(struct ob_db *db, const char *sql)
+{
+    struct ob_stmt *st;
+    int rc = sq_prepare(db, sql, &st);
+
+    if (rc != 0)
+        return rc;
+    rc = sq_step(st);
+    sq_finalize(st);
+    return rc == OB_DB_DONE ? 0 : rc;
+}
+
 static int
 sq_exec(struct ob_db *db, const char *sql)
 {
     struct sq_db *s = (struct sq_db *)db;
 
+    if (!strcmp(sql, "COMMIT") || !strcmp(sql, "ROLLBACK"))
+        return run_cached(db, sql);
     return map_rc(db, s->h, sqlite3_exec(s->h, sql, NULL, NULL, NULL));
 }
 
 static int
 sq_begin(struct ob_db *db, enum ob_db_mode mode)
 {
-    return sq_exec(db, mode == OB_DB_WRITE ? "BEGIN IMMEDIATE" : "BEGIN");
+    return run_cached(db, mode == OB_DB_WRITE ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
 static const struct ob_db_ops sqlite_ops = {

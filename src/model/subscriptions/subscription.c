@@ -1582,21 +1582,37 @@ self_service(struct ob_ctx *ctx, int64_t sub, int64_t serving, int32_t day,
     return 0;
 }
 
+struct entitlement_args {
+    int64_t sub;
+    int32_t day;
+    struct ob_entitlement *out;
+};
+
+static int
+entitlement_read(struct ob_ctx *ctx, void *arg)
+{
+    struct entitlement_args *a = arg;
+    int64_t serving = -1;
+    struct rows r;
+    int rc = ob_access_subscriber_as(ctx, a->sub, &serving, OB_ROLES_ANY, OB_ROLES_ANY,
+                                     OB_ROLES_ANY);
+
+    if (rc != 0 || (rc = rows_of(ctx, a->sub, &r)) != 0 ||
+        (rc = entitlement_of(ctx, a->sub, a->day, &r, a->out)) != 0)
+        return rc;
+    return self_service(ctx, a->sub, serving, a->day, &r, a->out);
+}
+
 /* Reads the serving partner once and the subscriptions once: a cached
  * principal's entitlement is three statements (its generation, the
  * partner, the rows), plus the working applications for a tariff that
- * chooses them (issue 16). */
+ * chooses them (issue 16); those after the generation share one read
+ * (ob_db_read: on SQLite one read lock for them all). */
 int
 ob_subscription_entitlement(struct ob_ctx *ctx, int64_t sub, int32_t day,
                             struct ob_entitlement *out)
 {
-    int64_t serving = -1;
-    struct rows r;
-    int rc = ob_access_subscriber_as(ctx, sub, &serving, OB_ROLES_ANY, OB_ROLES_ANY,
-                                     OB_ROLES_ANY);
+    struct entitlement_args a = { sub, day, out };
 
-    if (rc != 0 || (rc = rows_of(ctx, sub, &r)) != 0 ||
-        (rc = entitlement_of(ctx, sub, day, &r, out)) != 0)
-        return rc;
-    return self_service(ctx, sub, serving, day, &r, out);
+    return ob_db_read(ctx, entitlement_read, &a);
 }
