@@ -178,12 +178,27 @@ collect_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
  * The rows are kept past their callback, so this is never read while an
  * export streams (db.h, "reading rows"): posting and entitlement only. */
 static int
+by_id(const void *a, const void *b)
+{
+    int64_t x = ((const struct ob_subscription *)a)->id, y = ((const struct ob_subscription *)b)->id;
+
+    return (x > y) - (x < y);
+}
+
+/* In id order, sorted here: SQL's ORDER BY s.id is a temporary B-tree of
+ * every row's 29 columns (no index gives that order), a fifth of the
+ * statement's time (issue 16). */
+static int
 rows_of(struct ob_ctx *ctx, int64_t sub, struct rows *r)
 {
+    int rc;
+
     memset(r, 0, sizeof(*r));
-    return ob_db_each(ctx, collect_row, r,
-                      SEL "WHERE s.subscriber_id = ? AND s.state = 'posted' ORDER BY s.id", "i",
-                      sub);
+    rc = ob_db_each(ctx, collect_row, r, SEL "WHERE s.subscriber_id = ? AND s.state = 'posted'",
+                    "i", sub);
+    if (rc == 0 && r->n > 1)
+        qsort(r->v, (size_t)r->n, sizeof(*r->v), by_id);
+    return rc;
 }
 
 static bool
