@@ -18,11 +18,28 @@
 
 #define MAX_MEMBERS 256
 
+/* The memberships are as many as the person has (most have one or two):
+ * a fixed array of MAX_MEMBERS was 10 KB zeroed in every request's arena. */
 struct cache {
-    struct ob_member m[MAX_MEMBERS];
-    int n;
+    struct ob_member *m;
+    int n, cap;
     int64_t provider;
 };
+
+/* Room for one more membership (the arena's memory: the old array stays). */
+static void
+make_room(struct ob_ctx *ctx, struct cache *c)
+{
+    struct ob_member *m;
+
+    if (c->n < c->cap)
+        return;
+    c->cap = c->cap ? c->cap * 2 : 4;
+    m = ob_arena_alloc(&ctx->arena, (size_t)c->cap * sizeof(*m));
+    if (c->n)
+        memcpy(m, c->m, (size_t)c->n * sizeof(*m));
+    c->m = m;
+}
 
 /* One membership of the person, as stored (roles not narrowed by a token). */
 static int
@@ -34,6 +51,7 @@ member_row(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 
     if (c->n >= MAX_MEMBERS)
         return 0;
+    make_room(ctx, c);
     m = &c->m[c->n];
     m->account = ob_stmt_int(st, 0);
     m->kind = k;
@@ -73,6 +91,8 @@ from_principal(struct ob_ctx *ctx, struct cache *c)
 
     if (!ctx->actor.gen_known || !ob_principal_members_get(ctx->actor.person, ctx->actor.gen, &pm))
         return false;
+    c->cap = pm.n > 0 ? pm.n : 1;
+    c->m = ob_arena_alloc(&ctx->arena, (size_t)c->cap * sizeof(*c->m));
     for (int i = 0; i < pm.n; i++) {
         c->m[i].account = pm.m[i].account;
         c->m[i].kind = (enum ob_kind)pm.m[i].kind;
@@ -143,7 +163,6 @@ load(struct ob_ctx *ctx, struct cache **out)
     }
     ctx->actor.members = &load_failed;     /* until it is read whole */
     c = ob_arena_alloc(&ctx->arena, sizeof(*c));
-    c->n = 0;
     if ((rc = provider(ctx, &c->provider)) != 0)
         return rc;
     if (ctx->actor.person && !from_principal(ctx, c)) {
@@ -166,6 +185,8 @@ load(struct ob_ctx *ctx, struct cache **out)
             return rc;
         to_principal(ctx, c);
     }
+    if (!c->m)
+        make_room(ctx, c);  /* never NULL, also with no membership */
     narrow(ctx, c);
     ctx->actor.members = c;
     *out = c;
