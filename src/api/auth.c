@@ -30,30 +30,30 @@ me_account(struct ob_buf *b, const struct ob_member *m)
     const char *sep = "";
     int bad = 0;
 
-    ob_buf_adds(b, "{\"id\":");
+    ob_buf_puts(b, "{\"id\":");
     ob_json_put_int(b, m->account);
-    ob_buf_adds(b, ",\"kind\":");
+    ob_buf_puts(b, ",\"kind\":");
     bad |= ob_json_put_str(b, ob_kind_name(m->kind));
-    ob_buf_adds(b, ",\"name\":");
+    ob_buf_puts(b, ",\"name\":");
     bad |= ob_json_put_str(b, m->name);
-    ob_buf_adds(b, ",\"roles\":[");
+    ob_buf_puts(b, ",\"roles\":[");
     for (unsigned bit = 1; bit <= OB_ROLES_ANY; bit <<= 1)
         if (m->roles & bit) {
-            ob_buf_adds(b, sep);
+            ob_buf_puts(b, sep);
             bad |= ob_json_put_str(b, ob_role_name(bit));
             sep = ",";
         }
-    ob_buf_addc(b, ']');
+    ob_buf_putc(b, ']');
     if (m->code) {
         char number[32];
 
         snprintf(number, sizeof(number), "FR%lld", (long long)m->code);
-        ob_buf_adds(b, ",\"code\":");
+        ob_buf_puts(b, ",\"code\":");
         ob_json_put_int(b, m->code);
-        ob_buf_adds(b, ",\"reporting_number\":");
+        ob_buf_puts(b, ",\"reporting_number\":");
         bad |= ob_json_put_str(b, number);
     }
-    ob_buf_addc(b, '}');
+    ob_buf_putc(b, '}');
     return bad;
 }
 
@@ -82,50 +82,50 @@ me_render(struct ob_ctx *ctx, const char *csrf, struct ob_resp *resp)
     ob_instant_format(t, now);
     ob_buf_reset(b);
     ob_buf_reserve(b, 512);
-    ob_buf_adds(b, "{\"id\":");
+    ob_buf_puts(b, "{\"id\":");
     ob_json_put_int(b, p.id);
-    ob_buf_adds(b, ",\"email\":");
+    ob_buf_puts(b, ",\"email\":");
     bad |= ob_json_put_str(b, p.email);
-    ob_buf_adds(b, ",\"name\":");
+    ob_buf_puts(b, ",\"name\":");
     bad |= ob_json_put_str(b, p.name);
-    ob_buf_adds(b, ",\"lang\":");
+    ob_buf_puts(b, ",\"lang\":");
     bad |= ob_json_put_str(b, p.lang);
-    ob_buf_adds(b, p.totp_enabled ? ",\"totp_enabled\":true" : ",\"totp_enabled\":false");
-    ob_buf_adds(b, ",\"accounts\":[");
+    ob_buf_puts(b, p.totp_enabled ? ",\"totp_enabled\":true" : ",\"totp_enabled\":false");
+    ob_buf_puts(b, ",\"accounts\":[");
     for (int i = 0; i < n; i++) {
         if (i > 0)
-            ob_buf_addc(b, ',');
+            ob_buf_putc(b, ',');
         bad |= me_account(b, &m[i]);
     }
-    ob_buf_adds(b, "],\"current_account\":");
+    ob_buf_puts(b, "],\"current_account\":");
     if (ctx->actor.account || n)
         ob_json_put_int(b, ctx->actor.account ? ctx->actor.account : m[0].account);
     else
-        ob_buf_adds(b, "null");
-    ob_buf_adds(b, ctx->actor.mfa_missing ? ",\"mfa_required\":true" : ",\"mfa_required\":false");
-    ob_buf_adds(b, ",\"today\":");
+        ob_buf_puts(b, "null");
+    ob_buf_puts(b, ctx->actor.mfa_missing ? ",\"mfa_required\":true" : ",\"mfa_required\":false");
+    ob_buf_puts(b, ",\"today\":");
     ob_json_put_str(b, today);
-    ob_buf_adds(b, ",\"now\":");
+    ob_buf_puts(b, ",\"now\":");
     ob_json_put_str(b, t ? now : NULL);
-    ob_buf_adds(b, ",\"time_zone\":");
+    ob_buf_puts(b, ",\"time_zone\":");
     bad |= ob_json_put_str(b, ob_tz_name());
     /* the kinds of event mail turned off (R-NOT-3) */
-    ob_buf_adds(b, ",\"mail_off\":[");
+    ob_buf_puts(b, ",\"mail_off\":[");
     for (int i = 0; i < noff; i++) {
         if (i > 0)
-            ob_buf_addc(b, ',');
+            ob_buf_putc(b, ',');
         ob_json_put_str(b, off[i]);
     }
-    ob_buf_addc(b, ']');
+    ob_buf_putc(b, ']');
     if (csrf) {
-        ob_buf_adds(b, ",\"csrf\":");
+        ob_buf_puts(b, ",\"csrf\":");
         bad |= ob_json_put_str(b, csrf);
     }
     if (ctx->actor.token) {
-        ob_buf_adds(b, ",\"token\":");
+        ob_buf_puts(b, ",\"token\":");
         ob_json_put_int(b, ctx->actor.token);
     }
-    ob_buf_addc(b, '}');
+    ob_buf_putc(b, '}');
     if (bad) {
         ob_buf_reset(b);
         return ob_err_set(&ctx->err, OB_EINTERNAL, "person.text_not_utf8");

@@ -286,7 +286,7 @@ static void
 put_key(struct ob_buf *b, const char *key)
 {
     ob_json_put_str(b, key);
-    ob_buf_addc(b, ':');
+    ob_buf_putc(b, ':');
 }
 
 static int
@@ -302,7 +302,7 @@ static void
 put_limit(struct ob_buf *b, int v)
 {
     if (v == OB_UNLIMITED)
-        ob_buf_adds(b, "null");
+        ob_buf_puts(b, "null");
     else
         ob_json_put_int(b, v);
 }
@@ -312,13 +312,13 @@ put_strings(struct ob_buf *b, const char *const *v, int n)
 {
     int bad = 0;
 
-    ob_buf_addc(b, '[');
+    ob_buf_putc(b, '[');
     for (int i = 0; i < n; i++) {
         if (i > 0)
-            ob_buf_addc(b, ',');
+            ob_buf_putc(b, ',');
         bad |= ob_json_put_str(b, v[i]);
     }
-    ob_buf_addc(b, ']');
+    ob_buf_putc(b, ']');
     return bad;
 }
 
@@ -328,23 +328,23 @@ put_areas(struct ob_buf *b, const struct ob_entitlement *e)
 {
     int bad = 0;
 
-    ob_buf_addc(b, '[');
+    ob_buf_putc(b, '[');
     for (int i = 0; i < e->nareas; i++) {
         const struct ob_ent_area *a = &e->areas[i];
 
-        ob_buf_adds(b, i > 0 ? ",{" : "{");
+        ob_buf_puts(b, i > 0 ? ",{" : "{");
         put_key(b, "app");
         bad |= ob_json_put_str(b, a->app);
-        ob_buf_adds(b, a->unlimited ? ",\"unlimited\":true" : ",\"unlimited\":false");
-        ob_buf_adds(b, ",\"areas\":");
+        ob_buf_puts(b, a->unlimited ? ",\"unlimited\":true" : ",\"unlimited\":false");
+        ob_buf_puts(b, ",\"areas\":");
         put_limit(b, a->areas);
-        ob_buf_adds(b, ",\"working\":");
+        ob_buf_puts(b, ",\"working\":");
         put_limit(b, a->working);
-        ob_buf_adds(b, ",\"test\":");
+        ob_buf_puts(b, ",\"test\":");
         put_limit(b, a->test);
-        ob_buf_addc(b, '}');
+        ob_buf_putc(b, '}');
     }
-    ob_buf_addc(b, ']');
+    ob_buf_putc(b, ']');
     return bad;
 }
 
@@ -355,31 +355,31 @@ put_actions(struct ob_buf *b, const struct ob_entitlement *e)
 {
     int bad = 0;
 
-    ob_buf_addc(b, '{');
+    ob_buf_putc(b, '{');
     for (int i = 0; i < e->nactions; i++) {
         const struct ob_ent_action *x = &e->actions[i];
         const char *sep = "";
 
         if (i > 0)
-            ob_buf_addc(b, ',');
+            ob_buf_putc(b, ',');
         put_key(b, x->name);
-        ob_buf_adds(b, x->reason ? "{\"available\":false,\"reason\":"
+        ob_buf_puts(b, x->reason ? "{\"available\":false,\"reason\":"
                                  : "{\"available\":true,\"reason\":");
         bad |= ob_json_put_str(b, x->reason);
-        ob_buf_adds(b, ",\"params\":{");
+        ob_buf_puts(b, ",\"params\":{");
         if (x->from) {
             put_key(b, "from");
             bad |= put_day(b, x->from);
             sep = ",";
         }
         if (x->through) {
-            ob_buf_adds(b, sep);
+            ob_buf_puts(b, sep);
             put_key(b, "through");
             bad |= put_day(b, x->through);
         }
-        ob_buf_adds(b, "}}");
+        ob_buf_puts(b, "}}");
     }
-    ob_buf_addc(b, '}');
+    ob_buf_putc(b, '}');
     return bad;
 }
 
@@ -390,37 +390,37 @@ put_entitlement(struct ob_buf *b, int32_t day, const struct ob_entitlement *e)
 
     ob_buf_reset(b);
     ob_buf_reserve(b, 2048);
-    ob_buf_addc(b, '{');
+    ob_buf_putc(b, '{');
     put_key(b, "date");
     bad |= put_day(b, day);
-    ob_buf_adds(b, e->blocked ? ",\"blocked\":true,\"reason\":" : ",\"blocked\":false,\"reason\":");
+    ob_buf_puts(b, e->blocked ? ",\"blocked\":true,\"reason\":" : ",\"blocked\":false,\"reason\":");
     bad |= ob_json_put_str(b, e->blocked ? e->reason : NULL);
-    ob_buf_adds(b, ",\"sessions\":");
+    ob_buf_puts(b, ",\"sessions\":");
     ob_json_put_int(b, e->sessions);
-    ob_buf_adds(b, ",\"services\":");
+    ob_buf_puts(b, ",\"services\":");
     bad |= ob_json_put_str(b, e->services);
-    ob_buf_adds(b, ",\"applications\":");
+    ob_buf_puts(b, ",\"applications\":");
     bad |= put_strings(b, e->apps, e->napps);
-    ob_buf_adds(b, ",\"choose\":");
+    ob_buf_puts(b, ",\"choose\":");
     ob_json_put_int(b, e->choose);
-    ob_buf_adds(b, ",\"areas\":");
+    ob_buf_puts(b, ",\"areas\":");
     bad |= put_areas(b, e);
-    ob_buf_adds(b, ",\"areas_add\":");
+    ob_buf_puts(b, ",\"areas_add\":");
     ob_json_put_int(b, e->areas_add);
-    ob_buf_adds(b, ",\"in_force\":[");
+    ob_buf_puts(b, ",\"in_force\":[");
     for (int i = 0; i < e->nin_force; i++) {
         if (i > 0)
-            ob_buf_addc(b, ',');
+            ob_buf_putc(b, ',');
         ob_json_put_int(b, e->in_force[i]);
     }
-    ob_buf_adds(b, "],\"through\":");
+    ob_buf_puts(b, "],\"through\":");
     if (e->has_through)
         bad |= put_day(b, e->through);
     else
-        ob_buf_adds(b, "null");
-    ob_buf_adds(b, ",\"actions\":");
+        ob_buf_puts(b, "null");
+    ob_buf_puts(b, ",\"actions\":");
     bad |= put_actions(b, e);
-    ob_buf_addc(b, '}');
+    ob_buf_putc(b, '}');
     return bad;
 }
 

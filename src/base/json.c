@@ -67,7 +67,7 @@ dump_str(struct ob_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t i = 0, run = 0, k;
-    int rc = ob_buf_addc(b, '"');
+    int rc = ob_buf_putc(b, '"');
 
     while (rc == 0 && i < n) {
         unsigned char c = (unsigned char)s[i];
@@ -82,24 +82,24 @@ dump_str(struct ob_buf *b, const char *s, size_t n)
             i++;
             continue;
         }
-        if ((rc = ob_buf_add(b, s + run, i - run)) != 0)
+        if ((rc = ob_buf_put(b, s + run, i - run)) != 0)
             break;
         if (c == '"' || c == '\\') {
             char e[2] = { '\\', (char)c };
 
-            rc = ob_buf_add(b, e, 2);
+            rc = ob_buf_put(b, e, 2);
         } else {
             const char *named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r"
                               : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
             char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
-            rc = named ? ob_buf_add(b, named, 2) : ob_buf_add(b, u, 6);
+            rc = named ? ob_buf_put(b, named, 2) : ob_buf_put(b, u, 6);
         }
         run = ++i;
     }
     if (rc == 0)
-        rc = ob_buf_add(b, s + run, n - run);
-    return rc == 0 ? ob_buf_addc(b, '"') : rc;
+        rc = ob_buf_put(b, s + run, n - run);
+    return rc == 0 ? ob_buf_putc(b, '"') : rc;
 }
 
 int
@@ -113,7 +113,7 @@ ob_json_put_int(struct ob_buf *b, long long v)
     while ((u /= 10) != 0);
     if (v < 0)
         *--p = '-';
-    return ob_buf_add(b, p, (size_t)(d + sizeof(d) - p));
+    return ob_buf_put(b, p, (size_t)(d + sizeof(d) - p));
 }
 
 static int
@@ -125,44 +125,44 @@ dump_value(struct ob_buf *b, const json_t *v, int depth)
         return -1;
     switch (json_typeof(v)) {
     case JSON_NULL:
-        return ob_buf_add(b, "null", 4);
+        return ob_buf_put(b, "null", 4);
     case JSON_TRUE:
-        return ob_buf_add(b, "true", 4);
+        return ob_buf_put(b, "true", 4);
     case JSON_FALSE:
-        return ob_buf_add(b, "false", 5);
+        return ob_buf_put(b, "false", 5);
     case JSON_INTEGER:
         return ob_json_put_int(b, json_integer_value(v));
     case JSON_REAL: {   /* rare in an answer: jansson's own digits */
         char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 
-        rc = t ? ob_buf_adds(b, t) : -1;
+        rc = t ? ob_buf_puts(b, t) : -1;
         free(t);
         return rc;
     }
     case JSON_STRING:
         return dump_str(b, json_string_value(v), json_string_length(v));
     case JSON_ARRAY:
-        rc = ob_buf_addc(b, '[');
+        rc = ob_buf_putc(b, '[');
         for (size_t i = 0, n = json_array_size(v); rc == 0 && i < n; i++) {
             if (i > 0)
-                rc = ob_buf_addc(b, ',');
+                rc = ob_buf_putc(b, ',');
             if (rc == 0)
                 rc = dump_value(b, json_array_get(v, i), depth + 1);
         }
-        return rc == 0 ? ob_buf_addc(b, ']') : rc;
+        return rc == 0 ? ob_buf_putc(b, ']') : rc;
     case JSON_OBJECT:
-        rc = ob_buf_addc(b, '{');
+        rc = ob_buf_putc(b, '{');
         for (void *it = json_object_iter((json_t *)v); rc == 0 && it;) {
             rc = dump_str(b, json_object_iter_key(it), json_object_iter_key_len(it));
             if (rc == 0)
-                rc = ob_buf_addc(b, ':');
+                rc = ob_buf_putc(b, ':');
             if (rc == 0)
                 rc = dump_value(b, json_object_iter_value(it), depth + 1);
             it = json_object_iter_next((json_t *)v, it);
             if (rc == 0 && it)
-                rc = ob_buf_addc(b, ',');
+                rc = ob_buf_putc(b, ',');
         }
-        return rc == 0 ? ob_buf_addc(b, '}') : rc;
+        return rc == 0 ? ob_buf_putc(b, '}') : rc;
     }
     return -1;
 }
@@ -170,7 +170,7 @@ dump_value(struct ob_buf *b, const json_t *v, int depth)
 int
 ob_json_put_str(struct ob_buf *b, const char *s)
 {
-    return s ? dump_str(b, s, strlen(s)) : ob_buf_add(b, "null", 4);
+    return s ? dump_str(b, s, strlen(s)) : ob_buf_put(b, "null", 4);
 }
 
 int

@@ -86,6 +86,12 @@ add_by(struct ob_buf *b, char how, size_t n)
         return ob_buf_adds(b, tmp);
     case 'c':
         return n == 1 ? ob_buf_addc(b, 'x') : OB_EINTERNAL;
+    case 'p':
+        return ob_buf_put(b, tmp, n);
+    case 'P':
+        return ob_buf_puts(b, tmp);
+    case 'C':
+        return n == 1 ? ob_buf_putc(b, 'x') : OB_EINTERNAL;
     default:
         return ob_buf_addf(b, "%s", tmp);
     }
@@ -109,6 +115,17 @@ static const struct cap_case {
     { "cap 0 refuses everything", 'a', 0, 0, 1, OB_ETOOLARGE },
     { "cap 0 takes nothing", 'a', 0, 0, 0, 0 },
     { "past the first allocation", 'a', 200, 60, 60, 0 },
+    /* the inline puts: the memory is there (64 bytes), the cap is not */
+    { "put up to the cap", 'p', 8, 4, 4, 0 },
+    { "put one past the cap, in the allocation", 'p', 8, 4, 5, OB_ETOOLARGE },
+    { "puts up to the cap", 'P', 8, 7, 1, 0 },
+    { "puts one past the cap", 'P', 8, 8, 1, OB_ETOOLARGE },
+    { "putc at the cap", 'C', 8, 8, 1, OB_ETOOLARGE },
+    { "putc below the cap", 'C', 8, 7, 1, 0 },
+    { "put into an empty buffer", 'p', 8, 0, 3, 0 },
+    { "put filling the allocation to its last byte", 'p', 200, 60, 3, 0 },
+    { "put past the first allocation", 'p', 200, 60, 60, 0 },
+    { "put on cap 0", 'p', 0, 0, 1, OB_ETOOLARGE },
 };
 
 static void
