@@ -138,9 +138,25 @@ ob_date_format(int32_t day, char out[OB_DATE_LEN])
 {
     int y, m, d;
 
+    unsigned v[3];
+    char *p = out;
+
     ob_date_to_ymd(day, &y, &m, &d);
-    snprintf(out, OB_DATE_LEN, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
-             (unsigned)d % 100u);
+    /* "%04u-%02u-%02u" of the same numbers, by hand: every date of every
+     * answer comes through here, and printf's machinery was most of it */
+    v[0] = (unsigned)y % 10000u;
+    v[1] = (unsigned)m % 100u;
+    v[2] = (unsigned)d % 100u;
+    *p++ = (char)('0' + v[0] / 1000);
+    *p++ = (char)('0' + v[0] / 100 % 10);
+    *p++ = (char)('0' + v[0] / 10 % 10);
+    *p++ = (char)('0' + v[0] % 10);
+    for (int i = 1; i < 3; i++) {
+        *p++ = '-';
+        *p++ = (char)('0' + v[i] / 10);
+        *p++ = (char)('0' + v[i] % 10);
+    }
+    *p = '\0';
 }
 
 int
@@ -277,8 +293,24 @@ ob_instant_format(int64_t t, char out[OB_INSTANT_LEN])
     int y, m, d;
 
     ob_date_to_ymd((int32_t)days, &y, &m, &d);
-    snprintf(out, OB_INSTANT_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(secs / 3600),
-             (int)(secs / 60 % 60), (int)(secs % 60));
+    if (y < 0 || y > 9999) {
+        snprintf(out, OB_INSTANT_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
+                 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+        return;
+    }
+    /* the same text by hand (GET /me gives the time on every call) */
+    ob_date_format((int32_t)days, out);
+    out[10] = 'T';
+    out[11] = (char)('0' + secs / 36000);
+    out[12] = (char)('0' + secs / 3600 % 10);
+    out[13] = ':';
+    out[14] = (char)('0' + secs / 600 % 6);
+    out[15] = (char)('0' + secs / 60 % 10);
+    out[16] = ':';
+    out[17] = (char)('0' + secs % 60 / 10);
+    out[18] = (char)('0' + secs % 10);
+    out[19] = 'Z';
+    out[20] = '\0';
 }
 
 int

@@ -77,6 +77,61 @@ test_date_parse(void **state)
     assert_int_equal(ob_date_parse(NULL, &(int32_t){ 0 }), OB_EINVAL);
 }
 
+/* The format is written by hand: the text printf gave, for every day of
+ * years 0001 to 9999 and for days whose years take more digits or none. */
+static void
+test_date_format_as_printf(void **state)
+{
+    static const int32_t far[] = { INT32_MIN, INT32_MIN + 1, -800000000, -719469, -1, 0,
+                                   2932896, 2932897, 800000000, INT32_MAX };
+    int32_t first = ob_date_from_ymd(1, 1, 1), last = ob_date_from_ymd(9999, 12, 31);
+    char got[OB_DATE_LEN], want[32];
+
+    (void)state;
+    for (int64_t day = first - 400; day <= last + 400; day++) {
+        int y, m, d;
+
+        ob_date_to_ymd((int32_t)day, &y, &m, &d);
+        snprintf(want, sizeof(want), "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+                 (unsigned)d % 100u);
+        ob_date_format((int32_t)day, got);
+        if (strcmp(got, want) != 0)
+            fail_msg("day %lld: '%s', want '%s'", (long long)day, got, want);
+    }
+    for (size_t i = 0; i < NELEM(far); i++) {
+        int y, m, d;
+
+        ob_date_to_ymd(far[i], &y, &m, &d);
+        snprintf(want, sizeof(want), "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+                 (unsigned)d % 100u);
+        ob_date_format(far[i], got);
+        CHECK_STR("a far day", got, want);
+    }
+}
+
+/* An instant's text, by hand where the year has four digits: printf's. */
+static void
+test_instant_format_as_printf(void **state)
+{
+    static const int64_t far[] = { -62135596801LL, -62135596800LL, -1, 0, 1, 253402300799LL,
+                                   253402300800LL, 4102444800LL };
+    char got[OB_INSTANT_LEN], want[64];
+
+    (void)state;
+    for (size_t i = 0; i < NELEM(far) + 200000; i++) {
+        int64_t t = i < NELEM(far) ? far[i] : (int64_t)(i - NELEM(far)) * 9973 - 1000000007LL;
+        int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, secs = t - days * 86400;
+        int y, m, d;
+
+        ob_date_to_ymd((int32_t)days, &y, &m, &d);
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
+                 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+        ob_instant_format(t, got);
+        if (strcmp(got, want) != 0)
+            fail_msg("instant %lld: '%s', want '%s'", (long long)t, got, want);
+    }
+}
+
 static const struct epoch_case {
     const char *date;
     int32_t day;    /* days since 1970-01-01, from GNU date */
@@ -450,6 +505,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_date_parse),
+        cmocka_unit_test(test_date_format_as_printf),
+        cmocka_unit_test(test_instant_format_as_printf),
         cmocka_unit_test(test_date_epoch_and_weekday),
         cmocka_unit_test(test_date_ymd_round_trip),
         cmocka_unit_test(test_date_add_months),
