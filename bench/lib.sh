@@ -29,6 +29,7 @@
 #   NGINX_WORKERS     nginx worker_processes               (default: auto = one per core)
 #   NGINX_LISTEN_OPTS extra nginx `listen` parameters      (default: backlog=4096)
 #   WRK_CPU_PIDS      pids whose CPU time wrk_measure counts over the measured run (sets WRK_CPU_US)
+#   BENCH_CPU=1       run_pair counts each server's own CPU a request too (nginx's workers, Oblako)
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_ROOT=$(cd "$BENCH_DIR/.." && pwd)
@@ -54,6 +55,7 @@ BENCH_RATIOS=()   # "NAME<TAB>median ratio", one per run_pair
 BENCH_SERVER_PIDS=()   # started by bench_server_start, stopped by bench_cleanup
 SERVER_PID='' SERVER_URL='' LISTEN_PORT=''
 : "${WRK_CPU_PIDS:=}"
+: "${BENCH_CPU:=0}"
 
 bench_log() { printf '%s\n' "bench: $*" >&2; }
 bench_die() { printf '%s\n' "bench: error: $*" >&2; exit 1; }
@@ -358,18 +360,23 @@ bench_median() {
 # method and path with 200 "ok\n", so it is the ceiling for the same traffic.
 # Prints a table per round and "median ratio oblako NAME / nginx: R";
 # sets PAIR_RATIO (and PAIR_OBLAKO_RPS/_P50/_P99, oblako's medians) and appends to BENCH_RATIOS. Starts the servers if needed.
+# With BENCH_CPU=1 also PAIR_NGINX_CPU and PAIR_OBLAKO_CPU: each server's median CPU µs a request.
 run_pair() {
     local name=$1 path=$2; shift 2
-    local round ratios=() orpss=() op50s=() op99s=() nrps nlat50 nlat99 nerr orps olat50 olat99 oerr ratio
+    local round ratios=() orpss=() op50s=() op99s=() ncpus=() ocpus=() nrps nlat50 nlat99 nerr orps olat50 olat99 oerr ratio
+    local npids=$WRK_CPU_PIDS opids=$WRK_CPU_PIDS
     [ -n "$NGINX_URL" ] || nginx_start
     [ -n "$OBLAKO_URL" ] || oblako_start
+    [ "$BENCH_CPU" != 1 ] || { npids=$(nginx_workers); opids=$OBLAKO_PID; }
     bench_log "$name: $BENCH_ROUNDS rounds, wrk -t$BENCH_THREADS -c$BENCH_CONNS -d${BENCH_SECONDS}s${*:+ $*} (warm-up ${BENCH_WARMUP}s)"
     for round in $(seq 1 "$BENCH_ROUNDS"); do
-        wrk_measure "$NGINX_URL$path" "$@"
+        WRK_CPU_PIDS=$npids wrk_measure "$NGINX_URL$path" "$@"
         nrps=$WRK_RPS nlat50=$WRK_P50 nlat99=$WRK_P99 nerr="$WRK_NON2XX/$WRK_SOCKERR"
+        [ -z "$WRK_CPU_US" ] || ncpus+=("$WRK_CPU_US")
         bench_record "$name" "$round" nginx
-        wrk_measure "$OBLAKO_URL$path" "$@"
+        WRK_CPU_PIDS=$opids wrk_measure "$OBLAKO_URL$path" "$@"
         orps=$WRK_RPS olat50=$WRK_P50 olat99=$WRK_P99 oerr="$WRK_NON2XX/$WRK_SOCKERR"
+        [ -z "$WRK_CPU_US" ] || ocpus+=("$WRK_CPU_US")
         bench_record "$name" "$round" oblako
         ratio=$(awk -v o="$orps" -v n="$nrps" 'BEGIN { printf "%.4f", o / n }')
         ratios+=("$ratio") orpss+=("$orps") op50s+=("$olat50") op99s+=("$olat99")
@@ -383,6 +390,9 @@ run_pair() {
     # oblako's own medians, for ratios against another route of the same run
     PAIR_OBLAKO_RPS=$(bench_median "${orpss[@]}")
     PAIR_OBLAKO_P50=$(bench_median "${op50s[@]}") PAIR_OBLAKO_P99=$(bench_median "${op99s[@]}")
+    PAIR_NGINX_CPU='' PAIR_OBLAKO_CPU=''
+    [ "${#ncpus[@]}" = 0 ] || PAIR_NGINX_CPU=$(bench_median "${ncpus[@]}")
+    [ "${#ocpus[@]}" = 0 ] || PAIR_OBLAKO_CPU=$(bench_median "${ocpus[@]}")
     BENCH_RATIOS+=("$name	$PAIR_RATIO")
     printf '\nmedian ratio oblako %s / nginx: %.2f\n' "$name" "$PAIR_RATIO"
 }

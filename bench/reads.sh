@@ -16,7 +16,11 @@
 # runs by default, a JSON line and a write(2) to the log for every request.
 #
 # Prints per read the median ratio against nginx and against /healthz with
-# p50/p99, and the server's query count per request. No pass/fail threshold.
+# p50/p99, the server's query count per request, and each server's own CPU
+# a request (nginx's workers, Oblako; user + system over the measured run):
+# "a core / nginx" is nginx's CPU a request over Oblako's, the requests a
+# core Oblako answers for nginx's one, the figure a neighbour's load moves
+# least (bench/README.md, "The HTTP library's floor"). No pass/fail threshold.
 set -euo pipefail
 
 # shellcheck source=bench/lib.sh
@@ -25,6 +29,7 @@ set -euo pipefail
 : "${READS_ONLY:=healthz me-bearer me-cookie ent-bearer ent-cookie}"
 : "${READS_SERVE_ARGS:=}"
 : "${READS_REQUEST_LOG:=off}"
+BENCH_CPU=1     # run_pair: each server's CPU a request (bench/lib.sh)
 EMAIL=admin@bench.example
 PASSWORD=bench-password-1
 
@@ -97,7 +102,7 @@ queries_per_request() {
     awk -v a="$a" -v b="$b" -v n=$n 'BEGIN { printf "%.1f", (b - a) / n }'
 }
 
-declare -A RPS P50 P99 QPR RATIO
+declare -A RPS P50 P99 QPR RATIO CPU NCPU
 read_pair() {   # key name path [header]
     local key=$1 name=$2 path=$3 header=${4:-}
     case " $READS_ONLY " in *" $key "*) ;; *) return 0 ;; esac
@@ -105,6 +110,7 @@ read_pair() {   # key name path [header]
     if [ -n "$header" ]; then run_pair "$name" "$path" -H "$header"; else run_pair "$name" "$path"; fi
     [ "${#BENCH_RATIOS[@]}" -gt "$before" ] || return 0
     RATIO[$key]=$PAIR_RATIO RPS[$key]=$PAIR_OBLAKO_RPS P50[$key]=$PAIR_OBLAKO_P50 P99[$key]=$PAIR_OBLAKO_P99
+    CPU[$key]=$PAIR_OBLAKO_CPU NCPU[$key]=$PAIR_NGINX_CPU
     QPR[$key]=$(queries_per_request "$path" "${header:-X-Bench: 1}")
 }
 
@@ -118,10 +124,12 @@ uptime | sed 's/^/load after:  /'
 
 printf '\nreads (median of %d rounds, wrk -t%d -c%d -d%ss; ratio = oblako req/s over the same run'"'"'s):\n' \
     "$BENCH_ROUNDS" "$BENCH_THREADS" "$BENCH_CONNS" "$BENCH_SECONDS"
-printf '  %-24s %10s %8s %9s %8s %8s %8s\n' read req/s nginx /healthz p50_ms p99_ms queries
+printf '  %-24s %10s %8s %9s %8s %8s %8s %9s %9s %12s\n' read req/s nginx /healthz p50_ms p99_ms queries \
+    cpu_us nginx_us 'a core/nginx'
 for key in healthz me-bearer me-cookie ent-bearer ent-cookie; do
     [ -n "${RPS[$key]:-}" ] || continue
-    printf '  %-24s %10.0f %8.2f %9s %8.3f %8.3f %8s\n' "$key" "${RPS[$key]}" "${RATIO[$key]}" \
+    printf '  %-24s %10.0f %8.2f %9s %8.3f %8.3f %8s %9s %9s %12s\n' "$key" "${RPS[$key]}" "${RATIO[$key]}" \
         "$( [ -n "${RPS[healthz]:-}" ] && awk -v a="${RPS[$key]}" -v b="${RPS[healthz]}" 'BEGIN { printf "%.2f", a / b }' || echo -)" \
-        "${P50[$key]}" "${P99[$key]}" "${QPR[$key]}"
+        "${P50[$key]}" "${P99[$key]}" "${QPR[$key]}" "${CPU[$key]:--}" "${NCPU[$key]:--}" \
+        "$( [ -n "${CPU[$key]}" ] && [ -n "${NCPU[$key]}" ] && awk -v o="${CPU[$key]}" -v n="${NCPU[$key]}" 'BEGIN { printf "%.2f", n / o }' || echo -)"
 done
