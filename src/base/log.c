@@ -115,7 +115,7 @@ stamp_now(char stamp[64])
 static void
 add_str(struct ob_buf *b, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
+    static const char hex[] = "0123456789ABCDEF";   /* jansson writes \u001F */
 
     ob_buf_addc(b, '"');
     for (size_t i = 0, run = 0, k; s[i]; i += k) {

@@ -112,6 +112,32 @@ test_log_fields_as_jansson_writes_them(void **state)
     }
 }
 
+/* Byte for byte, past the time: the same escapes (\u001F upper case, \n, \"). */
+static void
+test_log_fields_same_bytes_as_jansson(void **state)
+{
+    const char *v = "a\x01" "b\x1f\n\"\\ Ж";
+    const struct ob_log_field f[] = { { "path", v, 0, false }, { "status", NULL, 200, true } };
+    char *a = NULL, *b = NULL;
+    size_t ca = 0, cb = 0;
+    FILE *in;
+
+    (void)state;
+    ob_log_fields(OB_LOG_INFO, "request", f, (int)NELEM(f));
+    ob_log(OB_LOG_INFO, "request", "{s:s, s:i}", "path", v, "status", 200);
+    in = fopen(path, "r");
+    assert_non_null(in);
+    assert_true(getline(&a, &ca, in) > 0);
+    assert_true(getline(&b, &cb, in) > 0);
+    fclose(in);
+    assert_int_equal(truncate(path, 0), 0);
+    /* {"ts":"2026-12-07T06:00:00.123Z", is 32 bytes in both */
+    assert_string_equal(a + 32, b + 32);
+    assert_non_null(strstr(a, "\\u0001b\\u001F\\n"));
+    free(a);
+    free(b);
+}
+
 static void
 test_log_fields_not_utf8_is_a_question_mark(void **state)
 {
@@ -159,6 +185,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_log_fields_as_jansson_writes_them),
+        cmocka_unit_test(test_log_fields_same_bytes_as_jansson),
         cmocka_unit_test(test_log_fields_not_utf8_is_a_question_mark),
         cmocka_unit_test(test_log_fields_long_and_below_the_level),
     };

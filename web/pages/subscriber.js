@@ -199,7 +199,7 @@ export async function subscription(main) {
       { key: 'quantity', label: t('mysub.quantity'), cls: 'num', render: (s) => h('span', {}, h('span', { class: 'narrow-only muted', text: `${t('mysub.quantity')}: ` }), String(s.quantity)) },
       // The retail price of the tariff (the partner tariff's own, else the standard one), never
       // what the partner owes after its discount: the API leaves that out here (issue 11).
-      { key: 'price', label: t('mysub.price'), cls: 'num nowrap', render: (s) => fmtMoney(s.partner_price ?? s.price) },
+      { key: 'price', label: t('mysub.price'), cls: 'num nowrap', render: (s) => h('span', {}, h('span', { class: 'narrow-only muted', text: `${t('mysub.price')}: ` }), fmtMoney(s.partner_price ?? s.price)) },
       { key: 'state', label: t('common.state'), render: (s) => (inForce(s) ? badge('active', { label: t('mysub.in_force') })
         : s.end <= today ? badge('expired', { label: t('mysub.ended') })
           : s.start > today ? badge('pending', { label: t('mysub.upcoming') })
