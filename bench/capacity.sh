@@ -78,16 +78,8 @@ done
 bench_log "oblako on $OBLAKO_URL (pid $OBLAKO_PID, $(awk '$1 == "Threads:" { print $2 }' "/proc/$OBLAKO_PID/status") threads)"
 
 secret=capacity-backend-secret-0123456789abcdef
-CASHBOOK_SECRET=$secret "$CASHBOOK_BIN" --listen 127.0.0.1:0 --oblako "$OBLAKO_URL" \
-    --data "$BENCH_TMP/cashbook" >"$BENCH_TMP/cashbook.out" 2>"$BENCH_TMP/cashbook.err" &
-cashbook_pid=$!
-cashbook_url=''
-for _ in $(seq 1 100); do
-    cashbook_url=$(sed -n 's/^cashbook listening on //p' "$BENCH_TMP/cashbook.out")
-    [ -n "$cashbook_url" ] && break
-    sleep 0.1
-done
-[ -n "$cashbook_url" ] || bench_die "the cash book did not start"
+cashbook_start "$CASHBOOK_BIN" "$secret"
+cashbook_pid=$CASHBOOK_PID cashbook_url=$CASHBOOK_URL
 bench_log "making $CAP_CLIENTS clients with a ready data area each"
 node "$BENCH_DIR/sessions_world.mjs" "$OBLAKO_URL" "$dburl" "$ADMIN" "$PASSWORD" "$cashbook_url" \
     "$secret" "$CAP_CLIENTS" >"$BENCH_TMP/world.txt"

@@ -267,6 +267,24 @@ bench_server_start() {
     bench_log "$name on $SERVER_URL (pid $SERVER_PID)"
 }
 
+# cashbook_start BIN SECRET: the reference backend (oblako-cashbook) for $OBLAKO_URL, its data
+# in $BENCH_TMP/cashbook; waits for its "cashbook listening on URL" line. Sets CASHBOOK_PID and
+# CASHBOOK_URL; the caller stops it (its EXIT trap).
+cashbook_start() {
+    local bin=$1 secret=$2
+    mkdir -p "$BENCH_TMP/cashbook"
+    CASHBOOK_SECRET=$secret "$bin" --listen 127.0.0.1:0 --oblako "$OBLAKO_URL" \
+        --data "$BENCH_TMP/cashbook" >"$BENCH_TMP/cashbook.stdout" 2>"$BENCH_TMP/cashbook.stderr" </dev/null &
+    CASHBOOK_PID=$!
+    CASHBOOK_URL=''
+    for _ in $(seq 1 100); do
+        CASHBOOK_URL=$(sed -n 's/^cashbook listening on //p' "$BENCH_TMP/cashbook.stdout")
+        [ -n "$CASHBOOK_URL" ] && return 0
+        sleep 0.1
+    done
+    bench_die "the cash book did not start (see $BENCH_TMP/cashbook.stderr)"
+}
+
 bench_servers_stop() {
     local pid
     for pid in "${BENCH_SERVER_PIDS[@]}"; do

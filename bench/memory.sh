@@ -133,17 +133,8 @@ caches
 
 # ---------------------------------------------------------------- the session load, sampled
 SECRET="mem-backend-secret-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-mkdir -p "$BENCH_TMP/cashbook"
-CASHBOOK_SECRET=$SECRET "$OBLAKO_CASHBOOK_BIN" --listen 127.0.0.1:0 --oblako "$OBLAKO_URL" \
-    --data "$BENCH_TMP/cashbook" >"$BENCH_TMP/cashbook.stdout" 2>"$BENCH_TMP/cashbook.stderr" </dev/null &
-CASHBOOK_PID=$!
-cashbook_url=''
-for _ in $(seq 1 100); do
-    cashbook_url=$(sed -n 's/^cashbook listening on //p' "$BENCH_TMP/cashbook.stdout")
-    [ -n "$cashbook_url" ] && break
-    sleep 0.1
-done
-[ -n "$cashbook_url" ] || bench_die "the cash book did not start"
+cashbook_start "$OBLAKO_CASHBOOK_BIN" "$SECRET"
+cashbook_url=$CASHBOOK_URL
 
 samples=$BENCH_TMP/samples.tsv
 export LOAD_URL=$OBLAKO_URL LOAD_DB="sqlite:$db" LOAD_BACKEND_URL=$cashbook_url LOAD_SECRET=$SECRET

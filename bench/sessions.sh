@@ -80,17 +80,9 @@ OBLAKO_INIT_ARGS="--admin-email $admin --admin-password-file $BENCH_TMP/admin.pw
     OBLAKO_NO_JOBS='' oblako_start --threads "$SESSIONS_THREADS" \
     --backup-dir "$BENCH_TMP/backups" --backup-dir-shared
 
-CASHBOOK_SECRET=$secret "$CASHBOOK_BIN" --listen 127.0.0.1:0 --oblako "$OBLAKO_URL" \
-    --data "$BENCH_TMP/cashbook" >"$BENCH_TMP/cashbook.out" 2>"$BENCH_TMP/cashbook.err" &
-cashbook_pid=$!
+cashbook_start "$CASHBOOK_BIN" "$secret"
+cashbook_pid=$CASHBOOK_PID cashbook_url=$CASHBOOK_URL
 trap 'rc=$?; kill "$cashbook_pid" 2>/dev/null || true; oblako_stop; pg_drop; (exit "$rc"); bench_cleanup' EXIT
-cashbook_url=''
-for _ in $(seq 1 100); do
-    cashbook_url=$(sed -n 's/^cashbook listening on //p' "$BENCH_TMP/cashbook.out")
-    [ -n "$cashbook_url" ] && break
-    sleep 0.1
-done
-[ -n "$cashbook_url" ] || bench_die "the cash book did not start"
 
 bench_log "making $SESSIONS_CLIENTS clients with a ready data area each"
 export BENCH_WORLD="$BENCH_TMP/world.txt"
