@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/file.h"
 #include "db/db.h"
 #include "base/banned.h"
 
@@ -41,39 +42,6 @@ static const char *
 sqlite_path(const char *url)
 {
     return !strncmp(url, "sqlite:", 7) ? url + 7 : NULL;
-}
-
-/* fsync the directory holding path, so a rename in it is durable. */
-static int
-sync_dir(const char *path)
-{
-    char dir[1024];
-    const char *slash = strrchr(path, '/');
-    int fd, rc;
-
-    if (!slash)
-        snprintf(dir, sizeof(dir), ".");
-    else if (slash == path)
-        snprintf(dir, sizeof(dir), "/");
-    else
-        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-static int
-sync_file(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
-
-    if (fd < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
 }
 
 /* "ok" from PRAGMA integrity_check, else the first problem into why. */
@@ -168,7 +136,8 @@ ob_db_backup(const char *url, const char *dest, int busy_timeout_ms, struct ob_e
         snprintf(why, sizeof(why), "%s", "cannot close the copy");
         rc = -1;
     }
-    if (rc == 0 && (sync_file(part) != 0 || rename(part, dest) != 0 || sync_dir(dest) != 0)) {
+    if (rc == 0 && (ob_file_sync(part) != 0 || rename(part, dest) != 0 ||
+                    ob_file_sync_dir_of(dest) != 0)) {
         snprintf(why, sizeof(why), "%s", strerror(errno));
         rc = -1;
     }
@@ -217,33 +186,6 @@ check_copy(const char *src, int known, int *level, struct ob_err *err)
     return 0;
 }
 
-static int
-copy_file(const char *from, const char *to)
-{
-    char buf[1 << 16];
-    int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
-    ssize_t n;
-
-    if (in < 0 || (out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0)
-        goto done;
-    while ((n = read(in, buf, sizeof(buf))) > 0) {
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = write(out, buf + off, (size_t)(n - off));
-
-            if (w < 0)
-                goto done;
-            off += w;
-        }
-    }
-    rc = n == 0 && fsync(out) == 0 ? 0 : -1;
-done:
-    if (in >= 0)
-        close(in);
-    if (out >= 0 && close(out) != 0)
-        rc = -1;
-    return rc;
-}
-
 int
 ob_db_restore(const char *url, const char *src, int known, char *aside, size_t size,
               struct ob_err *err)
@@ -290,7 +232,7 @@ ob_db_restore(const char *url, const char *src, int known, char *aside, size_t s
             goto fail;
         }
     }
-    if (copy_file(src, part) != 0 || rename(part, path) != 0 || sync_dir(path) != 0)
+    if (ob_file_copy(src, part) != 0 || rename(part, path) != 0 || ob_file_sync_dir_of(path) != 0)
         goto fail;
     /* a -wal left by the old file must not be replayed into the new one */
     if (access(wal, F_OK) == 0 && unlink(wal) != 0)

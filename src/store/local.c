@@ -18,6 +18,7 @@
 
 #include "base/config.h"
 #include "base/err.h"
+#include "base/file.h"
 #include "base/rand.h"
 #include "store/store_impl.h"
 #include "base/banned.h"
@@ -69,58 +70,6 @@ object_path(const struct local *l, const char *name, char *out, size_t size)
 }
 
 static int
-sync_dir_of(const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    int fd, rc;
-
-    if (!slash || (size_t)(slash - path) >= sizeof(dir))
-        return 0;
-    memcpy(dir, path, (size_t)(slash - path));
-    dir[slash - path] = '\0';
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/* Copy file from → to (created or truncated), fsynced. */
-static int
-copy_file(const char *from, const char *to)
-{
-    char buf[64 * 1024];
-    int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
-    ssize_t n;
-
-    if (in < 0)
-        return -1;
-    out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (out < 0)
-        goto done;
-    while ((n = read(in, buf, sizeof(buf))) > 0)
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = write(out, buf + off, (size_t)(n - off));
-
-            if (w < 0) {
-                if (errno == EINTR)
-                    continue;
-                goto done;
-            }
-            off += w;
-        }
-    if (n == 0 && fsync(out) == 0)
-        rc = 0;
-done:
-    if (out >= 0 && close(out) != 0)
-        rc = -1;
-    close(in);
-    return rc;
-}
-
-static int
 local_put(struct ob_store *s, const char *name, const char *path, const char *sha256,
           struct ob_err *err)
 {
@@ -143,7 +92,7 @@ local_put(struct ob_store *s, const char *name, const char *path, const char *sh
             return io_error(err, "cannot sync", name);
         }
         close(fd);
-    } else if (copy_file(path, part) != 0) {
+    } else if (ob_file_copy(path, part) != 0) {
         int saved = errno;
 
         unlink(part);
@@ -157,7 +106,7 @@ local_put(struct ob_store *s, const char *name, const char *path, const char *sh
         errno = saved;
         return io_error(err, "cannot store", name);
     }
-    if (sync_dir_of(dst) != 0)
+    if (ob_file_sync_dir_of(dst) != 0)
         return io_error(err, "cannot sync the folder of", name);
     return 0;
 }
@@ -171,7 +120,7 @@ local_get(struct ob_store *s, const char *name, const char *path, struct ob_err 
         return io_error(err, "name too long", name);
     if (access(src, F_OK) != 0 && errno == ENOENT)
         return ob_err_set(err, OB_ENOTFOUND, "store.not_found", "name=%s", name);
-    if (copy_file(src, path) != 0)
+    if (ob_file_copy(src, path) != 0)
         return io_error(err, "cannot read", name);
     return 0;
 }
