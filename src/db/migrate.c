@@ -44,16 +44,40 @@ word_at(const char *sql, const char *p, const char *w)
     return (p == sql || !ident_char(p[-1])) && !strncmp(p, w, n) && !ident_char(p[n]);
 }
 
-/* Replace the dialect words ID_PK and BLOB (as whole words). */
+/* A line "--@ sqlite" or "--@ postgres" starts text for that engine only, up
+ * to the next such line or "--@ both" (a trigger's body is not the same
+ * language on the two). Is p at the start of such a line, and which? */
+static const char *
+section_at(const char *sql, const char *p)
+{
+    static const char *const names[] = { "sqlite", "postgres", "both" };
+
+    if ((p != sql && p[-1] != '\n') || strncmp(p, "--@ ", 4) != 0)
+        return NULL;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (word_at(sql, p + 4, names[i]))
+            return names[i];
+    return NULL;
+}
+
+/* Keep the engine's sections, and replace the dialect words ID_PK and BLOB
+ * (as whole words). */
 static char *
 translate(const struct ob_db *db, const char *sql)
 {
+    const char *mine = db->engine == OB_DB_POSTGRES ? "postgres" : "sqlite";
+    bool keep = true;
     struct ob_buf b;
-    const char *p = sql;
+    const char *p = sql, *s;
 
     ob_buf_init(&b, (size_t)1 << 30);
     while (*p) {
-        if (word_at(sql, p, "ID_PK")) {
+        if ((s = section_at(sql, p)) != NULL) {
+            keep = !strcmp(s, "both") || !strcmp(s, mine);
+            p += strcspn(p, "\n");
+        } else if (!keep) {
+            p++;
+        } else if (word_at(sql, p, "ID_PK")) {
             ob_buf_adds(&b, db->ops->id_pk);
             p += 5;
         } else if (word_at(sql, p, "BLOB")) {

@@ -593,6 +593,51 @@ test_db_dialect_words(void **state)
     assert_int_equal(id2, id1 + 1);
 }
 
+/* A migration's "--@ sqlite" and "--@ postgres" sections run on their engine
+ * only, up to "--@ both": a trigger each engine writes its own way (0035). */
+static void
+test_db_engine_sections(void **state)
+{
+    static const struct ob_migration m = {
+        4, "four",
+        "CREATE TABLE m_four (id ID_PK, n BIGINT NOT NULL DEFAULT 0);\n"
+        "CREATE TABLE m_four_log (k BIGINT);\n"
+        "--@ sqlite\n"
+        "CREATE TABLE m_only_sqlite (x TEXT);\n"
+        "CREATE TRIGGER m_four_bump AFTER INSERT ON m_four_log BEGIN\n"
+        "  UPDATE m_four SET n = n + NEW.k; END;\n"
+        "--@ postgres\n"
+        "CREATE TABLE m_only_pg (x TEXT);\n"
+        "CREATE FUNCTION m_four_bump() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "BEGIN UPDATE m_four SET n = n + NEW.k; RETURN NULL; END $$;\n"
+        "CREATE TRIGGER m_four_bump AFTER INSERT ON m_four_log FOR EACH ROW\n"
+        "  EXECUTE FUNCTION m_four_bump();\n"
+        "--@ both\n"
+        "INSERT INTO m_four (n) VALUES (1);\n"
+        "--@ sqlitex\n"    /* not a section line: a comment, both engines */
+        "INSERT INTO m_four (n) VALUES (10);\n"
+    };
+    struct fx *f = *state;
+    struct ob_err err = { 0 };
+    const char *exists = is_pg(f) ? "SELECT COUNT(*) FROM information_schema.tables WHERE "
+                                    "table_schema = current_schema() AND table_name = ?"
+                                  : "SELECT COUNT(*) FROM sqlite_master WHERE name = ?";
+    int64_t n = -1;
+
+    if (ob_db_migrate(f->db, &m, 1, NULL, &err) != 0)
+        fail_msg("%s: %s", eng.name, err.message);
+    assert_int_equal(ob_db_get_int(f->db, &n, exists, "t", "m_only_sqlite"), OB_DB_ROW);
+    assert_int_equal(n, is_pg(f) ? 0 : 1);
+    assert_int_equal(ob_db_get_int(f->db, &n, exists, "t", "m_only_pg"), OB_DB_ROW);
+    assert_int_equal(n, is_pg(f) ? 1 : 0);
+    assert_int_equal(ob_db_get_int(f->db, &n, "SELECT SUM(n) FROM m_four", NULL), OB_DB_ROW);
+    assert_int_equal(n, 11);
+    /* the engine's own trigger is in place */
+    assert_int_equal(ob_db_run(f->db, "INSERT INTO m_four_log (k) VALUES (5)", NULL), 1);
+    assert_int_equal(ob_db_get_int(f->db, &n, "SELECT SUM(n) FROM m_four", NULL), OB_DB_ROW);
+    assert_int_equal(n, 21);
+}
+
 static void
 test_db_schema_version_empty(void **state)
 {
@@ -832,6 +877,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_db_tx_nests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_tx_concurrent_counter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_migrate_failure_is_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_engine_sections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_dialect_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_schema_version_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_blob_round_trip, setup, teardown),
