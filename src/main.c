@@ -340,6 +340,7 @@ cmd_serve(const struct ob_config *cfg, int argc, char *const *argv)
     /* before the worker threads start: they read it (ThreadSanitizer) */
     ob_password_limit(cfg->hash_concurrency);
     ob_principal_init(cfg);     /* sessions, tokens, memberships: bounded by --cache-* */
+    ob_api_cache_init(cfg);     /* entitlement answers: --cache-entitlements */
     if (ob_server_start(cfg, &server, url, sizeof(url)) != 0)
         return 1;
     if (cfg->jobs && ob_runner_start(cfg, &runner) != 0) {
@@ -360,6 +361,7 @@ cmd_serve(const struct ob_config *cfg, int argc, char *const *argv)
     ob_runner_stop(runner);
     ob_db_group_close();
     ob_principal_shutdown();
+    ob_api_cache_shutdown();
     ob_log(OB_LOG_INFO, "stopped", NULL);
     return 0;
 }

@@ -17,6 +17,8 @@
 #include "base/config.h"
 #include "base/ctx.h"
 #include "base/date.h"
+#include "base/lru.h"
+#include "base/metrics.h"
 #include "model/identity/member.h"
 #include "model/identity/role.h"
 #include "model/parties/invite.h"
@@ -368,4 +370,77 @@ ob_api_session_cookie(struct ob_req *req, struct ob_resp *resp, const char *secr
                    ob_arena_printf(&req->ctx->arena,
                                    "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
                                    OB_SESSION_COOKIE, secret, max_age, secure ? "; Secure" : ""));
+}
+
+/* The entitlement answers last computed (api/subscriptions.c), one per
+ * subscriber and kind of reader (may or may not take the self-service
+ * actions), each good while the subscriber's ent_gen is the one it was
+ * computed under and for the day it was asked for (sql/0035: the database
+ * bumps it with every write the answer is computed from, on any node). A
+ * hit costs the one statement the access check makes anyway instead of
+ * three and the computation (issue 16 item 2). Bounded by
+ * --cache-entitlements; an answer longer than a slot is not kept. */
+#define ENT_CACHED_MAX 1400
+
+struct ent_cached {
+    int64_t sub, gen;
+    int32_t day;
+    uint16_t len;
+    char body[ENT_CACHED_MAX];
+};
+
+static struct ob_lru *ent_cache;
+
+void
+ob_api_cache_init(const struct ob_config *cfg)
+{
+    ob_api_cache_shutdown();
+    ent_cache = ob_lru_new((size_t)cfg->cache_entitlements, sizeof(struct ent_cached));
+}
+
+void
+ob_api_cache_shutdown(void)
+{
+    ob_lru_free(ent_cache);
+    ent_cache = NULL;
+}
+
+void
+ob_api_cache_stats(size_t *entries, size_t *bytes)
+{
+    *entries = ent_cache ? ob_lru_count(ent_cache) : 0;
+    *bytes = ent_cache ? ob_lru_capacity(ent_cache) * ob_lru_entry_bytes(ent_cache) : 0;
+}
+
+bool
+ob_api_ent_cache_get(const unsigned char *key, int64_t sub, int64_t gen, int32_t day,
+                     struct ob_buf *body)
+{
+    struct ent_cached c;
+
+    if (!ent_cache || !ob_lru_get(ent_cache, key, &c) || c.sub != sub || c.gen != gen ||
+        c.day != day) {
+        ob_metrics_entitlement_cache(false);
+        return false;
+    }
+    ob_buf_reset(body);
+    ob_buf_put(body, c.body, c.len);
+    ob_metrics_entitlement_cache(true);
+    return true;
+}
+
+void
+ob_api_ent_cache_put(const unsigned char *key, int64_t sub, int64_t gen, int32_t day,
+              const struct ob_buf *body)
+{
+    struct ent_cached c;
+
+    if (!ent_cache || body->len > sizeof(c.body))
+        return;
+    c.sub = sub;
+    c.gen = gen;
+    c.day = day;
+    c.len = (uint16_t)body->len;
+    memcpy(c.body, body->p, body->len);
+    ob_lru_put(ent_cache, key, &c);
 }

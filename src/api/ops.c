@@ -69,12 +69,14 @@ make_names(void)
     route_names[nroute_names++] = "GET static";
 }
 
-/* The principal cache's fill, bounds and lock contention (this node). */
+/* The principal cache's fill, bounds and lock contention, and the
+ * entitlement answers' fill and bound (this node). */
 static int
 principal_metrics(struct ob_buf *b)
 {
     static const char *const names[3] = { "sessions", "tokens", "persons" };
     struct ob_principal_stats st;
+    size_t entries, bytes;
     int rc;
 
     ob_principal_stats(&st);
@@ -97,6 +99,17 @@ principal_metrics(struct ob_buf *b)
                             "# TYPE oblako_principal_cache_waits_total counter\n"
                             "oblako_principal_cache_waits_total %llu\n",
                          (unsigned long long)st.waits);
+    ob_api_cache_stats(&entries, &bytes);
+    if (rc == 0)
+        rc = ob_buf_addf(b, "# HELP oblako_entitlement_cache_entries Entitlement answers held "
+                            "(one per subscriber and kind of reader).\n"
+                            "# TYPE oblako_entitlement_cache_entries gauge\n"
+                            "oblako_entitlement_cache_entries %zu\n"
+                            "# HELP oblako_entitlement_cache_bytes The entitlement cache's "
+                            "memory, taken at start (its bound).\n"
+                            "# TYPE oblako_entitlement_cache_bytes gauge\n"
+                            "oblako_entitlement_cache_bytes %zu\n",
+                         entries, bytes);
     return rc;
 }
 

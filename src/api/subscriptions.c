@@ -16,6 +16,7 @@
 #include "base/ctx.h"
 #include "base/date.h"
 #include "base/json.h"
+#include "base/lru.h"
 #include "db/db.h"
 #include "model/areas/archive.h"
 #include "model/identity/access.h"
@@ -428,9 +429,11 @@ int
 ob_api_subscriber_entitlement(struct ob_req *req, struct ob_resp *resp)
 {
     const char *at = ob_req_query(req, "at");
+    unsigned char key[OB_LRU_KEY];
     struct ob_entitlement e;
+    int64_t id, gen;
     int32_t day;
-    int64_t id;
+    bool self;
     int rc;
 
     if ((rc = ob_req_id(req, "id", &id)) != 0)
@@ -439,11 +442,19 @@ ob_api_subscriber_entitlement(struct ob_req *req, struct ob_resp *resp)
         day = ob_date_of_instant(ob_clock_now(req->ctx));
     else if (ob_date_parse_input(at, &day) != 0)
         return ob_err_field(&req->ctx->err, OB_EINVAL, "at", "field.date");
+    /* the generation is read before the answer is computed: an answer kept
+     * under it is at least as new as it, so a write meanwhile only misses */
+    if ((rc = ob_subscription_entitlement_gen(req->ctx, id, &gen, &self)) != 0)
+        return rc;
+    ob_lru_key_id(key, id, self ? 1 : 0);
+    if (ob_api_ent_cache_get(key, id, gen, day, &resp->body))
+        return ob_resp_json_written(resp, 200);
     if ((rc = ob_subscription_entitlement(req->ctx, id, day, &e)) != 0)
         return rc;
     if (put_entitlement(&resp->body, day, &e) != 0) {
         ob_buf_reset(&resp->body);
         return ob_err_set(&req->ctx->err, OB_EINTERNAL, "subscription.text_not_utf8");
     }
+    ob_api_ent_cache_put(key, id, gen, day, &resp->body);
     return ob_resp_json_written(resp, 200);
 }

@@ -51,6 +51,7 @@ struct ob_config {
     int cache_sessions;         /* principal cache bounds (model/identity/principal.h) */
     int cache_tokens;
     int cache_persons;
+    int cache_entitlements;
     int link_hours;
     int invite_days;            /* member invitations stay valid this long */
     int invitation_days;        /* invitation codes for registration (R-ONB-1) */

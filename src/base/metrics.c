@@ -25,6 +25,7 @@ static atomic_int in_flight;
 static atomic_uint_fast64_t password_hashes;
 static atomic_uint_fast64_t signup_codes;
 static atomic_uint_fast64_t principal_cache[3];
+static atomic_uint_fast64_t entitlement_cache[2];
 static atomic_uint_fast64_t cuts[2];
 
 /* Why admission refuses (model/areas/admission.c); the last slot is "other". */
@@ -186,6 +187,12 @@ ob_metrics_signup_code(void)
 }
 
 void
+ob_metrics_entitlement_cache(bool hit)
+{
+    atomic_fetch_add_explicit(&entitlement_cache[hit ? 0 : 1], 1, memory_order_relaxed);
+}
+
+void
 ob_metrics_principal_cache(enum ob_metrics_cache what)
 {
     atomic_fetch_add_explicit(&principal_cache[what], 1, memory_order_relaxed);
@@ -268,5 +275,15 @@ ob_metrics_render(struct ob_buf *b, const char *const *names, int nroutes)
                          (unsigned long long)atomic_load(&principal_cache[0]),
                          (unsigned long long)atomic_load(&principal_cache[1]),
                          (unsigned long long)atomic_load(&principal_cache[2]));
+    if (rc == 0)
+        rc = ob_buf_addf(b,
+                         "# HELP oblako_entitlement_cache_total Entitlement answers looked up "
+                         "in the node's cache: hit (found under the subscriber's current "
+                         "generation), miss (computed from the database).\n"
+                         "# TYPE oblako_entitlement_cache_total counter\n"
+                         "oblako_entitlement_cache_total{result=\"hit\"} %llu\n"
+                         "oblako_entitlement_cache_total{result=\"miss\"} %llu\n",
+                         (unsigned long long)atomic_load(&entitlement_cache[0]),
+                         (unsigned long long)atomic_load(&entitlement_cache[1]));
     return rc;
 }

@@ -36,6 +36,9 @@ void ob_metrics_signup_code(void);
  * generation moved: revoked, removed, password changed, signed out). */
 enum ob_metrics_cache { OB_METRICS_CACHE_HIT, OB_METRICS_CACHE_MISS, OB_METRICS_CACHE_STALE };
 void ob_metrics_principal_cache(enum ob_metrics_cache what);
+/* An entitlement answer looked up in the node's cache: found under the
+ * subscriber's current generation, or computed (api/subscriptions.c). */
+void ob_metrics_entitlement_cache(bool hit);
 /* An application session refused at admission (model/areas/appsession.c),
  * by the refusal's reason id ("session.subscriber_limit"). */
 void ob_metrics_session_refused(const char *reason);

@@ -5,12 +5,17 @@
 // signed out or the person's password changed or login disabled through
 // node B, and the very next request on node A is refused (or narrowed). No
 // sleeping: A re-reads the person's generation on every request.
+//
+// The same holds for the entitlement answers A keeps per subscriber
+// (sql/0035): a subscription or a data area written on node B, or by any
+// other writer of the database, shows in A's very next answer, and what A
+// kept for one reader is never what another reader may not see.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { Client } from './lib/session.js';
-import { setup, newPartner, activate, acceptInvite, uniqueEmail } from './lib/accounts.js';
-import { newClient } from './lib/areas.js';
+import { setup, newPartner, activate, acceptInvite, uniqueEmail, newUser } from './lib/accounts.js';
+import { newClient, withBackend } from './lib/areas.js';
 import { raw } from './lib/db.js';
 import { expect } from './lib/expect.js';
 
@@ -169,4 +174,138 @@ test('a name, language and mail choice changed on node B show at once in GET /me
   assert.equal(me.body.lang, 'en');
   assert.deepEqual(me.body.mail_off, ['session.limit_reached']);
   assert.equal((await bearer(ctx.s, u.token, '/api/v1/me')).body.name, 'Новое Имя');
+});
+
+// ---- the entitlement's answers (sql/0035: the subscriber's ent_gen) ----
+
+const entOf = (client, id, q = '') => client.get(`/api/v1/subscribers/${id}/entitlement${q}`);
+
+async function entHits() {
+  const m = await (await ctx.s.fetch('/metrics')).text();
+  return Number(/oblako_entitlement_cache_total\{result="hit"\} (\d+)/.exec(m)?.[1] ?? 'NaN');
+}
+
+/** Read on node A until the answer comes from A's cache; returns it. */
+async function warmEnt(client, id) {
+  expect(await entOf(client, id), 200);
+  const before = await entHits();
+  const r = await entOf(client, id);
+  expect(r, 200);
+  assert.equal(await entHits() - before, 1, 'the second read on node A is a cache hit');
+  return r.body;
+}
+
+function addDays(day, n) {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+test('entitlement: a main posted on node B is in node A\'s very next answer, and in 10 parallel ones (R-SUB-7)', async () => {
+  const D = await newClient(ctx, P, 'ООО Права');
+  const trial = await warmEnt(D.owner, D.id);
+  assert.equal(trial.in_force.length, 1, JSON.stringify(trial));      // the 30-day trial
+  const m = await on(B, P.owner).post('/api/v1/subscriptions',
+    { subscriber: D.id, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 });
+  expect(m, 201);
+  const next = await entOf(D.owner, D.id);
+  expect(next, 200);
+  // R-SUB-1a: the trial stops counting the day a paid main is in force
+  assert.deepEqual(next.body.in_force, [m.body.id]);
+  const all = await Promise.all(Array.from({ length: 10 }, () => entOf(D.owner, D.id)));
+  for (const r of all) assert.deepEqual(r.body.in_force, [m.body.id]);
+  // by the partner's employee on node A as well, whose reader kind was never cached
+  assert.deepEqual((await entOf(P.owner, D.id)).body.in_force, [m.body.id]);
+});
+
+test('entitlement: subscriptions changed in the database by another writer show at once on node A', async () => {
+  const D = await newClient(ctx, P, 'ООО Запись');
+  const before = await warmEnt(D.owner, D.id);
+  assert.equal(before.blocked, false);
+  // not through the API: the trigger, not the code, moves the generation
+  raw(ctx.db, `UPDATE subscriptions SET "end" = start WHERE subscriber_id = ${D.id}`);
+  const after = await entOf(D.owner, D.id);
+  expect(after, 200);
+  assert.equal(after.body.blocked, true, JSON.stringify(after.body));
+  assert.deepEqual(after.body.in_force, []);
+  raw(ctx.db, `DELETE FROM subscriptions WHERE subscriber_id = ${D.id}`);
+  assert.equal((await entOf(D.owner, D.id)).body.reason, 'the subscriber has no subscription');
+});
+
+test('entitlement: a working data area created on node B settles a choosing tariff\'s application on node A at once', async () => {
+  const cb = await withBackend(ctx);
+  try {
+    const D = await newClient(ctx, P, 'ООО Выбор');
+    expect(await on(B, P.owner).post('/api/v1/subscriptions',
+      { subscriber: D.id, kind: 'main', tariff: 'ITSaaS-BASIC', term_months: 1 }), 201);
+    const open = await warmEnt(D.owner, D.id);
+    assert.equal(open.choose, 1, JSON.stringify(open));
+    assert.ok(open.applications.length > 1, JSON.stringify(open.applications));
+    const a = await on(B, D.owner).post('/api/v1/areas',
+      { subscriber: D.id, name: 'Основная', application: 'accounting', test: false });
+    expect(a, 201);
+    const chosen = await entOf(D.owner, D.id);
+    assert.equal(chosen.body.choose, 0, JSON.stringify(chosen.body));
+    assert.deepEqual(chosen.body.applications, ['accounting']);
+  } finally {
+    await cb.stop();
+  }
+});
+
+test('entitlement: an owner\'s kept answer is not a user\'s: the self-service actions follow the reader (R-SUB-4)', async () => {
+  const D = await newClient(ctx, P, 'ООО Читатели');
+  const own = await warmEnt(D.owner, D.id);
+  assert.notEqual(own.actions.short_extension.reason, 'self_service.not_allowed', JSON.stringify(own.actions));
+  const u = await newUser(ctx, D.owner, D.id, { email: uniqueEmail('reader'), roles: ['user'] });
+  for (let i = 0; i < 2; i++) {
+    const r = await entOf(u.client, D.id);
+    expect(r, 200);
+    assert.equal(r.body.actions.short_extension.reason, 'self_service.not_allowed');
+    assert.equal(r.body.actions.deferred_renewal.reason, 'self_service.not_allowed');
+  }
+  assert.deepEqual((await entOf(D.owner, D.id)).body.actions, own.actions);
+});
+
+test('entitlement: a member removed on node B, a stranger and another tenant get no kept answer on node A', async () => {
+  const D = await newClient(ctx, P, 'ООО Уход');
+  const admin = await newUser(ctx, D.owner, D.id, { email: uniqueEmail('leaving'), roles: ['administrator'] });
+  await warmEnt(admin.client, D.id);
+  expect(await on(B, D.owner).del(`/api/v1/subscribers/${D.id}/users/${admin.person}`), 204);
+  const gone = await entOf(admin.client, D.id);
+  assert.ok([403, 404].includes(gone.status), JSON.stringify(gone));
+  // a user (who may not take the actions) removed as well, after the answer for such readers is kept
+  const user = await newUser(ctx, D.owner, D.id, { email: uniqueEmail('leaving'), roles: ['user'] });
+  await warmEnt(user.client, D.id);
+  expect(await on(B, D.owner).del(`/api/v1/subscribers/${D.id}/users/${user.person}`), 204);
+  const userGone = await entOf(user.client, D.id);
+  assert.ok([403, 404].includes(userGone.status), JSON.stringify(userGone));
+  // another subscriber's owner and another partner's owner, with D's answers kept on A for
+  // both kinds of reader (its owner, its partner's owner)
+  await warmEnt(D.owner, D.id);
+  await warmEnt(P.owner, D.id);
+  expect(await entOf(C.owner, D.id), 404, 'not_found');
+  const Q = await newPartner(ctx);
+  expect(await entOf(Q.owner, D.id), 404, 'not_found');
+});
+
+test('entitlement: a client moved to another partner: the former partner\'s employee loses the kept answer at once', async () => {
+  const D = await newClient(ctx, P, 'ООО Переход');
+  await warmEnt(P.owner, D.id);
+  const Q = await newPartner(ctx);
+  raw(ctx.db, `UPDATE subscribers SET partner_id = ${Q.id} WHERE account_id = ${D.id}`);
+  expect(await entOf(P.owner, D.id), 404, 'not_found');
+  expect(await entOf(Q.owner, D.id), 200);
+});
+
+test('entitlement: ?at= another day is that day\'s answer, not the one kept for today', async () => {
+  const D = await newClient(ctx, P, 'ООО Даты');
+  const today = await warmEnt(D.owner, D.id);
+  assert.equal(today.blocked, false);
+  // the trial's last day, then the day after it (R-SUB-1: 30 days)
+  const last = await entOf(D.owner, D.id, `?at=${today.through}`);
+  assert.equal(last.body.blocked, false);
+  assert.equal(last.body.date, today.through);
+  const after = await entOf(D.owner, D.id, `?at=${addDays(today.through, 1)}`);
+  assert.equal(after.body.blocked, true, JSON.stringify(after.body));
+  assert.equal((await entOf(D.owner, D.id)).body.date, today.date);
 });

@@ -1597,6 +1597,46 @@ self_service(struct ob_ctx *ctx, int64_t sub, int64_t serving, int32_t day,
     return 0;
 }
 
+struct serving_gen {
+    int64_t serving, gen;
+};
+
+static void
+read_serving_gen(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
+{
+    struct serving_gen *g = out;
+
+    (void)ctx;
+    g->serving = ob_stmt_int(st, 0);
+    g->gen = ob_stmt_int(st, 1);
+}
+
+int
+ob_subscription_entitlement_gen(struct ob_ctx *ctx, int64_t sub, int64_t *gen, bool *self)
+{
+    struct serving_gen g = { -1, 0 };
+    int rc = ob_db_one(ctx, read_serving_gen, &g,
+                       "SELECT COALESCE(partner_id, 0), ent_gen FROM subscribers "
+                       "WHERE account_id = ?",
+                       "i", sub);
+
+    if (rc == OB_ENOTFOUND)
+        return ob_err_set(&ctx->err, OB_ENOTFOUND, "auth.subscriber_not_found", "sub=%lld",
+                          (long long)sub);
+    if (rc != 0 || (rc = ob_access_subscriber_as(ctx, sub, &g.serving, OB_ROLES_ANY,
+                                                 OB_ROLES_ANY, OB_ROLES_ANY)) != 0)
+        return rc;
+    *gen = g.gen;
+    /* as self_service asks it */
+    rc = ob_access_subscriber_as(ctx, sub, &g.serving, CLIENT_SELF, 0, STAFF_WRITE);
+    *self = rc == 0;
+    if (rc == OB_EPERM) {
+        ob_err_clear(&ctx->err);
+        rc = 0;
+    }
+    return rc;
+}
+
 struct entitlement_args {
     int64_t sub;
     int32_t day;

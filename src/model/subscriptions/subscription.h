@@ -137,6 +137,12 @@ int ob_subscription_list(struct ob_ctx *ctx, const struct ob_subscription_filter
  * and which self-service actions the actor may take then (out->actions). */
 int ob_subscription_entitlement(struct ob_ctx *ctx, int64_t sub, int32_t day,
                                 struct ob_entitlement *out);
+/* What an entitlement answer for the actor may be cached under (issue 16,
+ * sql/0035): the same access checks as ob_subscription_entitlement, made
+ * with one statement that reads the serving partner and the subscriber's
+ * ent_gen, which every write to the answer's inputs bumps. *self: whether
+ * the actor may take the self-service actions (they differ by it). */
+int ob_subscription_entitlement_gen(struct ob_ctx *ctx, int64_t sub, int64_t *gen, bool *self);
 /* The same without an access check (model code: admissions, heartbeats). */
 int ob_subscription_entitlement_load(struct ob_ctx *ctx, int64_t sub, int32_t day,
                                      struct ob_entitlement *out);
