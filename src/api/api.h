@@ -83,6 +83,8 @@ enum {
     OB_ROUTE_SPOOL = 1 << 8,    /* a raw body up to --area-upload-max, written to a spool file by
                                    the transport as it arrives (req->file), never into memory; the
                                    pattern has no {parameter} */
+    OB_ROUTE_ONE_READ = 1 << 9, /* a hot read of several statements: the sign-in check and the
+                                   handler share one read (ob_db_pin_read; a write ends it) */
 };
 
 /* The body cap of an OB_ROUTE_UPLOAD route when --body-max is lower: a
@@ -149,6 +151,20 @@ json_t *ob_api_member(const struct ob_account_member *m, int with_limit);
 json_t *ob_api_invited(const struct ob_invite *v, int with_limit);
 /* The body's "roles" (an array of role names) as "a,b" in the request's
  * arena; NULL when absent (OB_EINVAL when not an array of names). */
+/* The API's own caches (the entitlement answers, api/subscriptions.c), bounded by
+ * cfg; before the server starts, and after it stops. */
+struct ob_config;
+void ob_api_cache_init(const struct ob_config *cfg);
+void ob_api_cache_shutdown(void);
+/* Entries held, and the memory taken at start (the bound). */
+void ob_api_cache_stats(size_t *entries, size_t *bytes);
+/* The entitlement answer kept for key (ob_lru_key_id of the subscriber and
+ * the kind of reader) into body, when it was kept under gen for day. */
+bool ob_api_ent_cache_get(const unsigned char *key, int64_t sub, int64_t gen, int32_t day,
+                          struct ob_buf *body);
+/* Keep body as the answer for key under gen and day (not when too long). */
+void ob_api_ent_cache_put(const unsigned char *key, int64_t sub, int64_t gen, int32_t day,
+                          const struct ob_buf *body);
 int ob_api_req_roles(struct ob_req *req, const char **out);
 /* A positive integer member of the body; 0 when absent or null. */
 int ob_api_req_int(struct ob_req *req, const char *name, int64_t *out);

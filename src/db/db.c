@@ -496,6 +496,34 @@ ob_db_in_tx(const struct ob_db *db)
     return db->in_tx;
 }
 
+int
+ob_db_pin_read(struct ob_db *db)
+{
+    int rc;
+
+    if (db->engine != OB_DB_SQLITE || db->in_tx)
+        return 0;
+    rc = ob_db_begin(db, OB_DB_READ);
+    db->pinned = rc == 0;
+    return rc;
+}
+
+void
+ob_db_unpin(struct ob_db *db)
+{
+    if (!db->pinned)
+        return;
+    db->pinned = false;     /* first: the COMMIT's own step must not come back here */
+    if (db->in_tx && ob_db_commit(db) != 0)
+        ob_db_rollback(db);
+}
+
+bool
+ob_db_pinned(const struct ob_db *db)
+{
+    return db->pinned;
+}
+
 uint64_t
 ob_db_retries(void)
 {
@@ -522,6 +550,8 @@ ob_db_tx(struct ob_ctx *ctx, enum ob_db_mode mode, int (*fn)(struct ob_ctx *, vo
     struct ob_db *db = ctx->db;
     int rc;
 
+    if (db->pinned && mode == OB_DB_WRITE)
+        ob_db_unpin(db);    /* a write is its own transaction, never an upgraded read */
     if (db->in_tx)
         return fn(ctx, arg);
     for (int attempt = 0;; attempt++) {
@@ -941,6 +971,7 @@ ob_db_tx_group(struct ob_ctx *ctx, int (*fn)(struct ob_ctx *, void *), void *arg
 {
     struct group_item me = { .ctx = ctx, .fn = fn, .arg = arg };
 
+    ob_db_unpin(ctx->db);
     if (ob_db_engine(ctx->db) != OB_DB_SQLITE || ctx->db->in_tx)
         return ob_db_tx(ctx, OB_DB_WRITE, fn, arg);
     pthread_cond_init(&me.cv, NULL);

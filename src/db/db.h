@@ -201,6 +201,17 @@ int ob_db_snapshot(struct ob_db *db);
  * trips). Inside a transaction fn joins it. fn writes nothing and may run
  * again (a retry on OB_EBUSY). */
 int ob_db_read(struct ob_ctx *ctx, int (*fn)(struct ob_ctx *, void *), void *arg);
+/* One read for a whole request on SQLite (nothing on PostgreSQL, whose
+ * reads take no lock): a read transaction every statement shares until
+ * ob_db_unpin, so a request of several reads takes the WAL's read lock, a
+ * mutex every connection of the process contends for, once. A write ends
+ * it first: ob_db_tx(OB_DB_WRITE), ob_db_tx_group and any statement that is
+ * not read-only commit the pinned read, then run as they would without it.
+ * ob_db_read and ob_db_tx(OB_DB_READ) inside it join it. */
+int ob_db_pin_read(struct ob_db *db);
+void ob_db_unpin(struct ob_db *db);
+/* Is a pinned read open (a statement's step ends it before a write)? */
+bool ob_db_pinned(const struct ob_db *db);
 /* The SQL of "the text `expr` contains the text bound to the next
  * placeholder", case-sensitive, written into out: instr() on SQLite,
  * strpos() on PostgreSQL. */

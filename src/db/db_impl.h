@@ -31,6 +31,7 @@ struct ob_db {
     enum ob_db_engine engine;
     bool in_tx;
     bool tx_write;      /* the open transaction was begun OB_DB_WRITE (counted at commit) */
+    bool pinned;        /* the open transaction is a request's pinned read (ob_db_pin_read) */
     char errmsg[512];
     char url[1024];                 /* as opened, to open another connection like it */
     struct ob_db_opts opts;

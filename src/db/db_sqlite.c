@@ -191,6 +191,10 @@ sq_step(struct ob_stmt *st)
 {
     struct sq_stmt *c = (struct sq_stmt *)st;
 
+    /* a write in a pinned read would upgrade it, and fail if another
+     * connection wrote since it began: end the read first (db.h) */
+    if (st->db->pinned && !sqlite3_stmt_readonly(c->st))
+        ob_db_unpin(st->db);
     return map_rc(st->db, ((struct sq_db *)st->db)->h, sqlite3_step(c->st));
 }
 

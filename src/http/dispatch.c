@@ -42,6 +42,7 @@
 #include "model/core/idempotency.h"
 #include "model/core/setting.h"
 #include "base/utf8.h"
+#include "db/db.h"
 #include "store/store.h"
 #include "base/banned.h"
 
@@ -660,6 +661,9 @@ call_handler(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
         problem(resp, &s->ctx.err, s->ctx.request_id, s->path, answer_lang(s));
         return;
     }
+    /* a failed pin is no error: the statements then take their locks alone */
+    if (s->ctx.db && (rt->flags & OB_ROUTE_ONE_READ))
+        (void)ob_db_pin_read(s->ctx.db);
     if (s->ctx.db && authenticate(s, in, resp) != 0)
         problem(resp, &s->ctx.err, s->ctx.request_id, s->path, answer_lang(s));
     else if (s->ctx.db && (rt->flags & OB_ROUTE_IDEMPOTENT) &&
@@ -667,6 +671,8 @@ call_handler(struct state *s, const struct ob_http_in *in, struct ob_resp *resp)
         call_idempotent(s, resp);
     else if (rt->handler(&s->req, resp) != 0)
         problem(resp, &s->ctx.err, s->ctx.request_id, s->path, answer_lang(s));
+    if (s->ctx.db)
+        ob_db_unpin(s->ctx.db);
 }
 
 void

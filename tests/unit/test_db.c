@@ -473,6 +473,80 @@ test_db_tx_concurrent_counter(void **state)
     assert_int_equal(v, 2 * INCREMENTS);
 }
 
+static int
+bump_counter_read(struct ob_ctx *ctx, void *arg)
+{
+    int64_t v = -1;
+
+    (void)arg;
+    return ob_db_get_int(ctx->db, &v, "SELECT v FROM counter WHERE id = 1", NULL) == OB_DB_ROW
+               ? 0 : OB_EINTERNAL;
+}
+
+static int
+bump_counter(struct ob_ctx *ctx, void *arg)
+{
+    (void)arg;
+    return ob_db_run(ctx->db, "UPDATE counter SET v = v + 1 WHERE id = 1", NULL) == 1
+               ? 0 : OB_EINTERNAL;
+}
+
+static int64_t
+counter_of(struct ob_db *db)
+{
+    int64_t v = -1;
+
+    assert_int_equal(ob_db_get_int(db, &v, "SELECT v FROM counter WHERE id = 1", NULL),
+                     OB_DB_ROW);
+    return v;
+}
+
+/* A pinned read (one read transaction for a request, SQLite) reads one
+ * snapshot; a write in it, another connection having written since it
+ * began, ends it first instead of upgrading it (which SQLite refuses with
+ * SQLITE_BUSY_SNAPSHOT): by ob_db_tx and by a lone statement. Nothing on
+ * PostgreSQL, whose reads take no lock. */
+static void
+test_db_pinned_read(void **state)
+{
+    struct fx *f = *state;
+    struct ob_db *other = open_db();
+    int64_t base;
+
+    make_tables(f);
+    base = counter_of(f->db);
+    for (int how = 0; how < 2; how++) {
+        assert_int_equal(ob_db_pin_read(f->db), 0);
+        assert_int_equal(ob_db_pinned(f->db), !is_pg(f));
+        assert_int_equal(counter_of(f->db), base);
+        assert_int_equal(ob_db_run(other, "UPDATE counter SET v = v + 10 WHERE id = 1", NULL), 1);
+        base += 10;
+        /* the pinned read still sees the counter as it began; PostgreSQL each statement anew */
+        assert_int_equal(counter_of(f->db), is_pg(f) ? base : base - 10);
+        /* a transaction joins the pinned read when it reads, and ends it when it writes */
+        assert_int_equal(ob_db_read(&f->ctx, bump_counter_read, NULL), 0);
+        assert_int_equal(ob_db_pinned(f->db), !is_pg(f));
+        if (how == 0)
+            assert_int_equal(ob_db_tx(&f->ctx, OB_DB_WRITE, bump_counter, NULL), 0);
+        else
+            assert_int_equal(bump_counter(&f->ctx, NULL), 0);
+        base += 1;
+        assert_false(ob_db_pinned(f->db));
+        assert_false(ob_db_in_tx(f->db));
+        assert_int_equal(counter_of(f->db), base);
+        assert_int_equal(counter_of(other), base);
+        ob_db_unpin(f->db);     /* a second unpin does nothing */
+    }
+    /* unpinned with nothing written: the read is over, a write of another goes through */
+    assert_int_equal(ob_db_pin_read(f->db), 0);
+    assert_int_equal(counter_of(f->db), base);
+    ob_db_unpin(f->db);
+    assert_false(ob_db_in_tx(f->db));
+    assert_int_equal(ob_db_run(other, "UPDATE counter SET v = v + 1 WHERE id = 1", NULL), 1);
+    assert_int_equal(counter_of(f->db), base + 1);
+    ob_db_close(other);
+}
+
 static const struct ob_migration one = { 1, "one", "CREATE TABLE m_one (id ID_PK, data BLOB)" };
 static const struct ob_migration two_fixed = { 2, "two", "CREATE TABLE m_two (id ID_PK)" };
 
@@ -876,6 +950,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_db_tx, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_tx_nests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_tx_concurrent_counter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_pinned_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_migrate_failure_is_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_engine_sections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_dialect_words, setup, teardown),
