@@ -281,6 +281,29 @@ test('an address that is a member already is refused as today', async () => {
   assert.equal(r.body.field, 'email');
 });
 
+test('a token of a person who owns more clients than the principal cache holds acts in its one account only', async () => {
+  // more memberships than OB_PRINCIPAL_MEMBERS (8): the token's membership is read alone
+  const email = uniqueEmail('many');
+  const subs = [];
+  for (let i = 0; i < 10; i++) {
+    const r = await p1.owner.post('/api/v1/subscribers', { name: `Many ${i}`, owner_email: email });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    subs.push(r.body.id);
+    if (i === 0) await activate(ctx.s, ctx.db, email);
+    else assert.equal((await acceptInvite(ctx.s, ctx.db, email)).status, 200);
+  }
+  const c = new Client(ctx.s);
+  assert.equal((await c.login(email, 'a-good-password-1')).status, 200);
+  assert.deepEqual((await accountsOf(c)).filter((id) => subs.includes(id)).sort(), [...subs].sort());
+  const t = await c.post('/api/v1/tokens', { account: subs[3], roles: 'owner', name: 'one' });
+  assert.equal(t.status, 201, JSON.stringify(t.body));
+  const bearer = (path) => ctx.s.fetch(path, { headers: { authorization: `Bearer ${t.body.token}` } });
+  const me = await (await bearer('/api/v1/me')).json();
+  assert.deepEqual(me.accounts.map((a) => a.id), [subs[3]]);
+  assert.equal((await bearer(`/api/v1/subscribers/${subs[3]}`)).status, 200);
+  assert.ok([403, 404].includes((await bearer(`/api/v1/subscribers/${subs[4]}`)).status));
+});
+
 // Last: it moves the business clock past the invitations' expiry.
 test('an expired invitation fails and can be sent again', async () => {
   const email = uniqueEmail('late');

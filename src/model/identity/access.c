@@ -168,22 +168,36 @@ load(struct ob_ctx *ctx, struct cache **out)
     if (ctx->actor.person && !from_principal(ctx, c)) {
         bool stream = ctx->rows_stream;
 
-        /* every membership, also for a token (narrowed below), so the cache
-         * holds the person's whole list whoever read it first; the rows are
-         * kept, so never in an export's per-row memory (db.h, "reading rows":
-         * the first read of an export's request may be this one) */
+        /* the person's every membership (kept in the principal cache), or a
+         * token's one; the rows are kept, so never in an export's per-row
+         * memory (db.h, "reading rows": the first read of an export's
+         * request may be this one) */
         ctx->rows_stream = false;
-        rc = ob_db_each(ctx, member_row, c,
-                        "SELECT m.account_id, a.kind, m.roles, a.name, "
-                        "COALESCE(s.code, 0), COALESCE(m.session_limit, -1) "
-                        "FROM memberships m JOIN accounts a ON a.id = m.account_id "
-                        "LEFT JOIN subscribers s ON s.account_id = m.account_id "
-                        "WHERE m.person_id = ? ORDER BY a.kind, a.name, a.id",
-                        "i", ctx->actor.person);
+        if (ctx->actor.token)
+            /* a token acts in its one account only (narrow below): that
+             * membership alone, not the person's whole list, which may be
+             * long (one person owning many clients); a partial list is not
+             * kept in the principal cache */
+            rc = ob_db_each(ctx, member_row, c,
+                            "SELECT m.account_id, a.kind, m.roles, a.name, "
+                            "COALESCE(s.code, 0), COALESCE(m.session_limit, -1) "
+                            "FROM memberships m JOIN accounts a ON a.id = m.account_id "
+                            "LEFT JOIN subscribers s ON s.account_id = m.account_id "
+                            "WHERE m.person_id = ? AND m.account_id = ?",
+                            "ii", ctx->actor.person, ctx->actor.account);
+        else
+            rc = ob_db_each(ctx, member_row, c,
+                            "SELECT m.account_id, a.kind, m.roles, a.name, "
+                            "COALESCE(s.code, 0), COALESCE(m.session_limit, -1) "
+                            "FROM memberships m JOIN accounts a ON a.id = m.account_id "
+                            "LEFT JOIN subscribers s ON s.account_id = m.account_id "
+                            "WHERE m.person_id = ? ORDER BY a.kind, a.name, a.id",
+                            "i", ctx->actor.person);
         ctx->rows_stream = stream;
         if (rc != 0)
             return rc;
-        to_principal(ctx, c);
+        if (!ctx->actor.token)
+            to_principal(ctx, c);
     }
     if (!c->m)
         make_room(ctx, c);  /* never NULL, also with no membership */
