@@ -47,6 +47,9 @@ db=$BENCH_TMP/bench.db
 base=mem-$MEM_SUBSCRIBERS-$MEM_ROWS-$MEM_PERSONS
 if [ -n "$CAP_DB_URL" ]; then
     dburl=$CAP_DB_URL
+    # PostgreSQL reached directly: named statements (--pg-prepare), as bench/sessions.sh
+    : "${OBLAKO_PG_PREPARE:=true}"
+    export OBLAKO_PG_PREPARE
     partner=$(psql "$dburl" -qAtc "SELECT account_id FROM memberships m JOIN persons p ON p.id = m.person_id WHERE p.email = '$OWNER'")
     printf 'partner_id=%s (PostgreSQL)\n' "$partner" >"$BENCH_TMP/gen.out"
 elif [ -n "$MEM_CACHE" ] && [ -f "$MEM_CACHE/$base.db" ]; then

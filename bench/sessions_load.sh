@@ -110,6 +110,10 @@ postgres)
     psql "$BENCH_PG_URL" -v ON_ERROR_STOP=1 -qAtc "CREATE DATABASE $PG_DB" >/dev/null \
         || { PG_DB=''; bench_die "cannot create a database on $BENCH_PG_URL"; }
     DB=$(printf '%s\n' "$BENCH_PG_URL" | sed -E "s|^(postgres(ql)?://[^/?#]*)(/[^?#]*)?|\\1/$PG_DB|")
+    # the server reaches PostgreSQL directly, no pgbouncer between: named statements
+    # (--pg-prepare, docs/deploy.md) unless OBLAKO_PG_PREPARE says otherwise, as bench/sessions.sh
+    : "${OBLAKO_PG_PREPARE:=true}"
+    export OBLAKO_PG_PREPARE
     ;;
 *) bench_die "BENCH_ENGINE must be sqlite or postgres, not '$BENCH_ENGINE'" ;;
 esac
