@@ -380,7 +380,7 @@ ob_api_session_cookie(struct ob_req *req, struct ob_resp *resp, const char *secr
  * hit costs the one statement the access check makes anyway instead of
  * three and the computation (issue 16 item 2). Bounded by
  * --cache-entitlements; an answer longer than a slot is not kept. */
-#define ENT_CACHED_MAX 1400
+#define ENT_CACHED_MAX 2000
 
 struct ent_cached {
     int64_t sub, gen;

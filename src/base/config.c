@@ -159,7 +159,7 @@ static const struct setting {
     { "cache-entitlements", "OBLAKO_CACHE_ENTITLEMENTS", T_INT, S(cache_entitlements), "2048",
       OB_CMD_SERVE, 0, 1000000,
       "entitlement answers a node keeps in memory, one per subscriber and kind of reader "
-      "(about 1.5 KB each; 0: none); each use re-reads the subscriber's generation" },
+      "(about 2.1 KB each; 0: none); each use re-reads the subscriber's generation" },
     { "link-hours", "OBLAKO_LINK_HOURS", T_INT, S(link_hours), "24", OB_CMD_SERVE | OB_CMD_JOBS,
       1, 720, "how long an emailed password link stays valid" },
     { "invite-days", "OBLAKO_INVITE_DAYS", T_INT, S(invite_days), "7", OB_CMD_SERVE | OB_CMD_JOBS,
