@@ -205,6 +205,12 @@ test('entitlement: a main posted on node B is in node A\'s very next answer, and
   const D = await newClient(ctx, P, 'ООО Права');
   const trial = await warmEnt(D.owner, D.id);
   assert.equal(trial.in_force.length, 1, JSON.stringify(trial));      // the 30-day trial
+  // the owner's API token, as an application reads it, on node A: kept as well
+  const t = await D.owner.post('/api/v1/tokens', { account: D.id, roles: 'owner', name: 'app' });
+  expect(t, 201);
+  const byToken = () => bearer(ctx.s, t.body.token, `/api/v1/subscribers/${D.id}/entitlement`);
+  assert.deepEqual((await byToken()).body.in_force, trial.in_force);
+  assert.deepEqual((await byToken()).body, trial);
   const m = await on(B, P.owner).post('/api/v1/subscriptions',
     { subscriber: D.id, kind: 'main', tariff: 'ITSaaS-PROF', term_months: 1 });
   expect(m, 201);
@@ -212,7 +218,8 @@ test('entitlement: a main posted on node B is in node A\'s very next answer, and
   expect(next, 200);
   // R-SUB-1a: the trial stops counting the day a paid main is in force
   assert.deepEqual(next.body.in_force, [m.body.id]);
-  const all = await Promise.all(Array.from({ length: 10 }, () => entOf(D.owner, D.id)));
+  assert.deepEqual((await byToken()).body.in_force, [m.body.id]);
+  const all = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? byToken() : entOf(D.owner, D.id))));
   for (const r of all) assert.deepEqual(r.body.in_force, [m.body.id]);
   // by the partner's employee on node A as well, whose reader kind was never cached
   assert.deepEqual((await entOf(P.owner, D.id)).body.in_force, [m.body.id]);
@@ -269,10 +276,17 @@ test('entitlement: an owner\'s kept answer is not a user\'s: the self-service ac
 test('entitlement: a member removed on node B, a stranger and another tenant get no kept answer on node A', async () => {
   const D = await newClient(ctx, P, 'ООО Уход');
   const admin = await newUser(ctx, D.owner, D.id, { email: uniqueEmail('leaving'), roles: ['administrator'] });
+  const t = await admin.client.post('/api/v1/tokens', { account: D.id, roles: 'administrator', name: 'app' });
+  expect(t, 201);
   await warmEnt(admin.client, D.id);
+  const path = `/api/v1/subscribers/${D.id}/entitlement`;
+  expect(await bearer(ctx.s, t.body.token, path), 200);
+  expect(await bearer(ctx.s, t.body.token, path), 200);
   expect(await on(B, D.owner).del(`/api/v1/subscribers/${D.id}/users/${admin.person}`), 204);
   const gone = await entOf(admin.client, D.id);
   assert.ok([403, 404].includes(gone.status), JSON.stringify(gone));
+  const goneByToken = await bearer(ctx.s, t.body.token, path);
+  assert.ok([401, 403, 404].includes(goneByToken.status), JSON.stringify(goneByToken));
   // a user (who may not take the actions) removed as well, after the answer for such readers is kept
   const user = await newUser(ctx, D.owner, D.id, { email: uniqueEmail('leaving'), roles: ['user'] });
   await warmEnt(user.client, D.id);
