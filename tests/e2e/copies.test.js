@@ -275,7 +275,9 @@ test('R-DA-5: a link is valid for a day: 1 s before 24 h it serves, at exactly 2
   const clock = async (ms) => expect(await ctx.admin.post('/api/v1/test/clock',
     { now: new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z') }), 200);
   await clock(made + 86_399_000);
-  assert.equal((await raw(l.body.path)).status, 200);
+  // the reason with the status: seen once as 404 in a loaded PostgreSQL run, not reproduced
+  const before = await raw(l.body.path);
+  assert.equal(before.status, 200, `${before.status} ${String(before.body).slice(0, 300)}`);
   await clock(made + 86_400_000);
   const r = await raw(l.body.path);
   assert.equal(r.status, 404);
