@@ -66,17 +66,46 @@ frequent(const struct ob_job_def *j)
     return j->schedule == OB_SCHED_INTERVAL && j->every_s < 3600;
 }
 
-/* Run job j for `period` if this node gets the lease. 1 when it ran. */
-static int
-run_job(struct ob_ctx *ctx, const char *node, const struct ob_job_def *j, const char *period)
+/* The period each periodic job was last found done in, by this node's run
+ * or by its lease row (the runner's thread only): no lease is asked for it
+ * again. A lease row's last period only grows, so a period known done stays
+ * done; a job that failed, or that another node is running, is asked for
+ * again at the next tick, as before. An idle node so writes nothing between
+ * periods, where it took the write lock once per job a tick. */
+#define DONE_JOBS_MAX 64
+static char done_period[DONE_JOBS_MAX][32];
+
+static bool
+known_done(int i, const char *period)
 {
+    return i < DONE_JOBS_MAX && !strcmp(done_period[i], period);
+}
+
+static void
+set_done(int i, const char *period)
+{
+    if (i < DONE_JOBS_MAX)
+        snprintf(done_period[i], sizeof(done_period[i]), "%s", period);
+}
+
+/* Run job i for `period` if this node gets the lease. 1 when it ran. */
+static int
+run_job(struct ob_ctx *ctx, const char *node, int i, const char *period)
+{
+    const struct ob_job_def *j = &ob_job_defs[i];
     char detail[256] = "";
     int64_t started = ob_clock_real();
     bool got = false;
     int rc;
 
-    if (ob_job_lease(ctx, j->name, node, LEASE_S, period, &got) != 0 || !got)
+    if (ob_job_lease(ctx, j->name, node, LEASE_S, period, &got) != 0)
         return 0;
+    if (!got) {
+        if (ob_job_done(ctx, j->name, period))
+            set_done(i, period);
+        ob_err_clear(&ctx->err);
+        return 0;
+    }
     rc = j->run(ctx, detail, sizeof(detail));
     if (rc != 0)
         snprintf(detail, sizeof(detail), "%s", ctx->err.message[0] ? ctx->err.message : "failed");
@@ -87,7 +116,10 @@ run_job(struct ob_ctx *ctx, const char *node, const struct ob_job_def *j, const 
            rc ? "error" : "ok", "detail", detail);
     ob_metrics_job("periodic", j->name, rc ? "error" : "ok");
     ob_err_clear(&ctx->err);
-    ob_job_complete(ctx, j->name, node, period, true, started, rc ? "error" : "ok", detail);
+    if (ob_job_complete(ctx, j->name, node, period, true, started, rc ? "error" : "ok",
+                        detail) == 0 && rc == 0)
+        set_done(i, period);
+    ob_err_clear(&ctx->err);
     return 1;
 }
 
@@ -160,8 +192,8 @@ tick(struct ob_ctx *ctx, const char *node, int max_tasks)
 
         reset_ctx(ctx);
         ob_jobs_period(&ob_job_defs[i], ob_clock_now(ctx), period, sizeof(period));
-        if (period[0])
-            done += run_job(ctx, node, &ob_job_defs[i], period);
+        if (period[0] && !known_done(i, period))
+            done += run_job(ctx, node, i, period);
     }
     for (int n = 0; n < max_tasks && ob_clock_mono_us() - started < TICK_TASKS_US; n++) {
         reset_ctx(ctx);

@@ -60,6 +60,16 @@ ob_job_lease(struct ob_ctx *ctx, const char *name, const char *node, int ttl_s,
     return ob_db_tx(ctx, OB_DB_WRITE, lease, &a);
 }
 
+bool
+ob_job_done(struct ob_ctx *ctx, const char *name, const char *period)
+{
+    char last[64] = "";
+    int rc = ob_db_get_text(ctx->db, last, sizeof(last),
+                            "SELECT last_period FROM job_leases WHERE name = ?", "t", name);
+
+    return rc == OB_DB_ROW && last[0] && strcmp(last, period) >= 0;
+}
+
 struct complete_args {
     const char *name, *node, *period, *result, *detail;
     int64_t started_at;

@@ -30,6 +30,9 @@ struct ob_job_run {
  * *got says whether it was taken. */
 int ob_job_lease(struct ob_ctx *ctx, const char *name, const char *node, int ttl_s,
                  const char *period, bool *got);
+/* Is `period` of `name` done (its lease row's last period is not before
+ * it)? A read: no lock is taken. */
+bool ob_job_done(struct ob_ctx *ctx, const char *name, const char *period);
 /* Record the run of `period` and release the lease; a scheduled run that
  * went well also completes the period (a run by hand does not). */
 int ob_job_complete(struct ob_ctx *ctx, const char *name, const char *node, const char *period,
