@@ -202,9 +202,12 @@ test('the owner creates a data area, deletes it by its name and restores it from
   const row = a.locator('[data-testid=areas] tr', { hasText: 'Склад' });
   await row.waitFor();
   await row.locator('.badge', { hasText: 'Тестовая' }).waitFor();
-  // creating → ready without a reload (the page polls while creating)
+  // creating → ready without a reload (the page polls while creating). The toast lives 4 s:
+  // watched for from before the badge turns, so a loaded machine's slow round trips cannot
+  // let it come and go unseen (a loaded make test run timed out waiting for it after the badge)
+  const toast = a.locator('.toast', { hasText: '«Склад» готова к работе' }).waitFor({ timeout: 20_000 });
   await row.locator('.badge', { hasText: 'Готова' }).waitFor({ timeout: 20_000 });
-  await a.locator('.toast', { hasText: '«Склад» готова к работе' }).waitFor();
+  await toast;
   assert.equal(await row.getByRole('button', { name: 'Открыть', exact: true }).isDisabled(), false);
 
   // delete: the name must be typed exactly
