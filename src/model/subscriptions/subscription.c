@@ -1569,6 +1569,22 @@ action(struct ob_entitlement *out, const char *name, const char *reason, int32_t
     out->actions[out->nactions++] = (struct ob_ent_action){ name, reason, from, through };
 }
 
+/* May the actor take the client's self-service actions (R-SUB-4, R-SUB-5)
+ * on sub, served by *serving? A refusal is *may false; any other error is
+ * the answer. */
+static int
+self_service_may(struct ob_ctx *ctx, int64_t sub, int64_t *serving, bool *may)
+{
+    int rc = ob_access_subscriber_as(ctx, sub, serving, CLIENT_SELF, 0, STAFF_WRITE);
+
+    *may = rc == 0;
+    if (rc == OB_EPERM) {
+        ob_err_clear(&ctx->err);
+        rc = 0;
+    }
+    return rc;
+}
+
 /* The client's self-service (R-SUB-4, R-SUB-5) as the actor would find it on
  * the day: who may take it first, then the rules, asked as the posting asks
  * them, so a button the cabinet offers does not fail (issue 11). `serving`
@@ -1580,16 +1596,16 @@ self_service(struct ob_ctx *ctx, int64_t sub, int64_t serving, int32_t day,
     struct ob_plan_in in = { .day = day, .rows = r->v, .nrows = r->n };
     const char *why;
     int32_t from, through;
-    int rc = ob_access_subscriber_as(ctx, sub, &serving, CLIENT_SELF, 0, STAFF_WRITE);
+    bool may;
+    int rc = self_service_may(ctx, sub, &serving, &may);
 
-    if (rc == OB_EPERM) {
-        ob_err_clear(&ctx->err);
+    if (rc != 0)
+        return rc;
+    if (!may) {
         action(out, "short_extension", OB_REASON("self_service.not_allowed"), 0, 0);
         action(out, "deferred_renewal", "self_service.not_allowed", 0, 0);
         return 0;
     }
-    if (rc != 0)
-        return rc;
     why = ob_plan_short_refusal(&in, &from, &through);
     action(out, "short_extension", why, from, through);
     why = ob_plan_deferral_refusal(&in, &from, &through);
@@ -1627,14 +1643,7 @@ ob_subscription_entitlement_gen(struct ob_ctx *ctx, int64_t sub, int64_t *gen, b
                                                  OB_ROLES_ANY, OB_ROLES_ANY)) != 0)
         return rc;
     *gen = g.gen;
-    /* as self_service asks it */
-    rc = ob_access_subscriber_as(ctx, sub, &g.serving, CLIENT_SELF, 0, STAFF_WRITE);
-    *self = rc == 0;
-    if (rc == OB_EPERM) {
-        ob_err_clear(&ctx->err);
-        rc = 0;
-    }
-    return rc;
+    return self_service_may(ctx, sub, &g.serving, self);
 }
 
 struct entitlement_args {
