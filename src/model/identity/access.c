@@ -149,6 +149,12 @@ narrow(struct ob_ctx *ctx, struct cache *c)
 /* ctx->actor.members after a failed load */
 static char load_failed;
 
+/* A membership as member_row reads it; the caller adds the WHERE. */
+#define MEMBER_SELECT                                                                          \
+    "SELECT m.account_id, a.kind, m.roles, a.name, COALESCE(s.code, 0), "                      \
+    "COALESCE(m.session_limit, -1) FROM memberships m JOIN accounts a ON a.id = m.account_id " \
+    "LEFT JOIN subscribers s ON s.account_id = m.account_id "
+
 static int
 load(struct ob_ctx *ctx, struct cache **out)
 {
@@ -179,19 +185,11 @@ load(struct ob_ctx *ctx, struct cache **out)
              * long (one person owning many clients); a partial list is not
              * kept in the principal cache */
             rc = ob_db_each(ctx, member_row, c,
-                            "SELECT m.account_id, a.kind, m.roles, a.name, "
-                            "COALESCE(s.code, 0), COALESCE(m.session_limit, -1) "
-                            "FROM memberships m JOIN accounts a ON a.id = m.account_id "
-                            "LEFT JOIN subscribers s ON s.account_id = m.account_id "
-                            "WHERE m.person_id = ? AND m.account_id = ?",
-                            "ii", ctx->actor.person, ctx->actor.account);
+                            MEMBER_SELECT "WHERE m.person_id = ? AND m.account_id = ?", "ii",
+                            ctx->actor.person, ctx->actor.account);
         else
             rc = ob_db_each(ctx, member_row, c,
-                            "SELECT m.account_id, a.kind, m.roles, a.name, "
-                            "COALESCE(s.code, 0), COALESCE(m.session_limit, -1) "
-                            "FROM memberships m JOIN accounts a ON a.id = m.account_id "
-                            "LEFT JOIN subscribers s ON s.account_id = m.account_id "
-                            "WHERE m.person_id = ? ORDER BY a.kind, a.name, a.id",
+                            MEMBER_SELECT "WHERE m.person_id = ? ORDER BY a.kind, a.name, a.id",
                             "i", ctx->actor.person);
         ctx->rows_stream = stream;
         if (rc != 0)
