@@ -68,6 +68,9 @@ if [ -z "$tmpbase" ]; then
   fi
 fi
 workdir=$(mktemp -d "$tmpbase/oblako-tests.XXXXXX")
+# every failure, a line each, repeated by finish() last: a CI log shows only its tail
+failures="$workdir/failures"
+: >"$failures"
 # what the tests make with os.tmpdir() or mktemp is removed with the rest at the end
 mkdir -p "$workdir/tmp"
 export TMPDIR=$workdir/tmp
@@ -277,6 +280,9 @@ run_unit() {
     suite_fail=$((suite_fail + f))
     if [ "$f" -ne 0 ]; then
       echo "-- ${b#"$root"/}: exit $status, $p passed, $f failed; output:"
+      { grep -E '^\[  FAILED  \] [^0-9]' "$log" | sed "s|^|$suite_name: ${b#"$root"/}: |"
+        [ "$parsed" -eq 0 ] && echo "$suite_name: ${b#"$root"/}: exit $status, no cmocka summary"
+      } >>"$failures"
       sed 's/^/   | /' "$log"
     else
       echo "-- ${b#"$root"/}: $p passed"
@@ -345,6 +351,7 @@ run_e2e() {
   c=$(grep -E '^# cancelled [0-9]+$' "$report" 2>/dev/null | tail -n1 | awk '{ print $3 }')
   if [ -z "$p" ] || [ -z "$f" ]; then
     echo "-- $name: no summary (node exit $status)"
+    echo "$name: no summary (node exit $status)" >>"$failures"
     p=${p:-0}
     f=1
   else
@@ -356,6 +363,8 @@ run_e2e() {
   fi
   suite_pass=$((suite_pass + p))
   suite_fail=$((suite_fail + f))
+  grep -E $'^fail\t' "$report" 2>/dev/null |
+    awk -F'\t' -v s="$name" '{ printf "%s: %s: %s: %s\n", s, $2, $3, $4 }' >>"$failures"
   check_skips "$report"
   # where the suite's time went: its slowest files (seconds from first to last result)
   if grep -q $'^file\t' "$report" 2>/dev/null; then
@@ -518,6 +527,12 @@ run_tsan() {
 }
 
 finish() {
+  if [ -s "$failures" ]; then
+    echo "-- what failed (each is told in full above):"
+    sed 's/^/   /' "$failures"
+  elif [ "$total_fail" -ne 0 ]; then
+    echo "-- what failed is told above (look for 'failed' and 'UNEXPECTED')"
+  fi
   if [ "$total_skip" -ne 0 ]; then echo "($total_skip skipped; each is listed above)"; fi
   echo "$total_pass passed, $total_fail failed"
   if [ "$total_fail" -ne 0 ] || [ $((total_pass + total_fail)) -eq 0 ]; then

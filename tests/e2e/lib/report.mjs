@@ -1,6 +1,9 @@
 // A node --test reporter for tests/run.sh: the lines it reads from a run, in one file.
 //   # pass N, # fail N, # cancelled N, …   the run's totals, as TAP writes them
 //   skip|todo <TAB> FILE <TAB> TEST NAME <TAB> REASON   one line per skipped or todo test
+//   fail <TAB> FILE <TAB> TEST NAME <TAB> ERROR           one line per failed test (run.sh
+//                                                        repeats them at the very end, where a
+//                                                        CI log's tail shows them)
 //   file <TAB> FILE <TAB> SECONDS                        per file (at the end): from the start of
 //                                                        its first test (arrival less its own time)
 //                                                        to its last result's arrival
@@ -30,6 +33,12 @@ export default async function* report(source) {
       continue;
     }
     if (ev.type !== 'test:pass' && ev.type !== 'test:fail') continue;
+    if (ev.type === 'test:fail' && d.details?.error?.failureType !== 'subtestsFailed') {
+      const file = d.file ? path.relative(process.cwd(), d.file) : '?';
+      const err = d.details?.error;
+      const msg = flat(err?.cause?.message ?? err?.message ?? '').slice(0, 300);
+      yield `fail\t${file}\t${flat(d.name)}\t${msg}\n`;
+    }
     for (const kind of ['skip', 'todo']) {
       if (d[kind] === undefined || d[kind] === false) continue;
       const reason = d[kind] === true ? '' : flat(d[kind]);
