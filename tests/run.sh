@@ -227,16 +227,28 @@ run_cluster() {
     echo "tests/run.sh: haproxy and pgbouncer missing; run scripts/deps.sh test" >&2
     exit 1
   fi
-  # outside $workdir (mode 700): PostgreSQL and pgbouncer run as postgres
-  clusterdir=$(mktemp -d "$tmpbase/oblako-cluster.XXXXXX")
-  if ! run "$root/tests/cluster/cluster.sh" infra "$clusterdir" >"$workdir/cluster.log" 2>&1; then
-    cat "$workdir/cluster.log" >&2
-    suite_begin "$name"
-    echo "-- $name: the cluster did not start"
-    suite_fail=$((suite_fail + 1))
-    suite_end
-    return
-  fi
+  # A second try when PostgreSQL or pgbouncer does not come up (a port taken between choosing
+  # and binding it, a slow first start on a new machine): what failed the first is printed.
+  local try
+  for try in 1 2; do
+    # outside $workdir (mode 700): PostgreSQL and pgbouncer run as postgres
+    clusterdir=$(mktemp -d "$tmpbase/oblako-cluster.XXXXXX")
+    if run "$root/tests/cluster/cluster.sh" infra "$clusterdir" >"$workdir/cluster.log" 2>&1; then
+      break
+    fi
+    echo "-- $name: the cluster did not start (try $try); cluster.sh said:"
+    sed 's/^/   | /' "$workdir/cluster.log"
+    "$root/tests/cluster/cluster.sh" stop "$clusterdir" || true
+    clusterdir=""
+    if [ "$try" -eq 2 ]; then
+      suite_begin "$name"
+      suite_fail=$((suite_fail + 1))
+      { echo "$name: the cluster did not start; cluster.sh's last lines:"
+        tail -n 5 "$workdir/cluster.log" | sed 's/^/  | /'; } >>"$failures"
+      suite_end
+      return
+    fi
+  done
   local saved_url=$OBLAKO_TEST_PG_URL saved_template=${OBLAKO_TEST_PG_TEMPLATE:-}
   while IFS= read -r line; do export "${line?}"; done <"$clusterdir/env"
   export OBLAKO_TEST_CLUSTER=1
@@ -351,7 +363,7 @@ run_e2e() {
   c=$(grep -E '^# cancelled [0-9]+$' "$report" 2>/dev/null | tail -n1 | awk '{ print $3 }')
   if [ -z "$p" ] || [ -z "$f" ]; then
     echo "-- $name: no summary (node exit $status)"
-    echo "$name: no summary (node exit $status)" >>"$failures"
+    echo "$name: no summary (node exit $status); node's own output is above" >>"$failures"
     p=${p:-0}
     f=1
   else
