@@ -23,6 +23,8 @@ bin=${OBLAKO_BIN:-$root/build/oblako}
 # shellcheck source=tests/lib/pg.sh disable=SC1091
 . "$root/tests/lib/pg.sh"
 
+# Ports are chosen below Linux's ephemeral range (32768-60999 by default): a port in it can be
+# taken, between choosing it and binding it, as the local end of any outgoing connection.
 port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
 # free_port FROM: the first port from FROM up nobody listens on
@@ -70,13 +72,13 @@ infra() {
   # a free port can be taken by someone else before PostgreSQL binds it: try another
   local attempt
   for attempt in 1 2 3 4 5; do
-    if pgurl=$(pg_start "$dir/pg" "$(free_port $((55600 + RANDOM % 300)))" 2>"$dir/pg-start.log"); then break; fi
+    if pgurl=$(pg_start "$dir/pg" "$(free_port $((25600 + RANDOM % 300)))" 2>"$dir/pg-start.log"); then break; fi
     [ "$attempt" -lt 5 ] || { cat "$dir/pg-start.log" >&2; return 1; }
   done
   pgport=${pgurl##*:}
   pgport=${pgport%%/*}
   mkdir -p "$dir/bouncer"
-  bport=$(free_port $((56500 + RANDOM % 100)))
+  bport=$(free_port $((26500 + RANDOM % 100)))
   echo "$bport" >"$dir/bouncer/port"
   echo '"postgres" ""' >"$dir/bouncer/userlist.txt"
   sed -e "s|@PG_PORT@|$pgport|g" -e "s|@PORT@|$bport|g" -e "s|@DIR@|$dir/bouncer|g" \
@@ -109,8 +111,8 @@ start() {
   db="postgres://postgres@127.0.0.1:$bport/oblako"
   "$bin" init --db "$db" >"$dir/init.log" 2>&1 || { cat "$dir/init.log" >&2; return 1; }
   mkdir -p "$dir/nodes" "$dir/backups"
-  hport=$(free_port $((56600 + RANDOM % 100)))
-  port=57000
+  hport=$(free_port $((26600 + RANDOM % 100)))
+  port=27000
   for i in 1 2 3; do
     port=$(free_port "$port")
     setsid "$bin" serve --db "$db" --listen "127.0.0.1:$port" --trusted-proxies 127.0.0.1 \
