@@ -806,6 +806,23 @@ ob_db_lock_row(struct ob_db *db, const char *table, const char *key, int64_t id,
     return ob_db_get_int(db, &got, sql, "i", id);
 }
 
+int
+ob_db_lock_row_of(struct ob_db *db, const char *table, const char *key, const char *subquery,
+                  int64_t arg, int64_t *id)
+{
+    char sql[512];
+    int n;
+
+    *id = 0;
+    if (!ob_db_row_locks(db))
+        return ob_db_get_int(db, id, subquery, "i", arg);
+    n = snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE %s = (%s) FOR UPDATE", key, table,
+                 key, subquery);
+    if (n < 0 || (size_t)n >= sizeof(sql))
+        return OB_EINTERNAL;
+    return ob_db_get_int(db, id, sql, "i", arg);
+}
+
 const char *
 ob_db_claim_clause(const struct ob_db *db)
 {

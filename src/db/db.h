@@ -182,6 +182,15 @@ bool ob_db_row_locks(const struct ob_db *db);
  * OB_DB_ROW. table and key are the caller's identifiers, never input.
  * OB_DB_ROW, OB_DB_DONE (no such row) or a negative code. */
 int ob_db_lock_row(struct ob_db *db, const char *table, const char *key, int64_t id, bool weak);
+/* Lock the row of `table` whose `key` is what `subquery` (one int
+ * parameter, `arg`) selects, and read that key into *id, in one statement:
+ * PostgreSQL SELECT key FROM table WHERE key = (subquery) FOR UPDATE. Used
+ * where the row to lock is known only through another (an area's
+ * subscriber), to save the read that finds it. Without row locks (SQLite)
+ * the subquery alone is run. OB_DB_ROW, OB_DB_DONE (no row) or a negative
+ * code; table, key and subquery are the caller's text, never input. */
+int ob_db_lock_row_of(struct ob_db *db, const char *table, const char *key, const char *subquery,
+                      int64_t arg, int64_t *id);
 /* What ends a SELECT that claims a row of a queue so that parallel claimers
  * skip the rows others hold: " FOR UPDATE SKIP LOCKED" on PostgreSQL, ""
  * on SQLite (the write lock is held). */

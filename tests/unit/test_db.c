@@ -547,6 +547,60 @@ test_db_pinned_read(void **state)
     ob_db_close(other);
 }
 
+/* ob_db_lock_row_of: the row found through another (item n names a counter
+ * row) is read, and on PostgreSQL locked until the transaction ends:
+ * another connection's FOR UPDATE NOWAIT of it fails meanwhile, and goes
+ * through after. */
+struct lock_of {
+    struct ob_db *other;
+    int64_t item, got;
+    int rc, other_rc;
+};
+
+static int
+lock_of_tx(struct ob_ctx *ctx, void *arg)
+{
+    struct lock_of *l = arg;
+    int64_t v = -1;
+
+    l->rc = ob_db_lock_row_of(ctx->db, "counter", "id", "SELECT n FROM item WHERE id = ?",
+                              l->item, &l->got);
+    if (l->rc == OB_DB_ROW && ob_db_engine(ctx->db) == OB_DB_POSTGRES)
+        l->other_rc = ob_db_get_int(l->other, &v,
+                                    "SELECT v FROM counter WHERE id = 1 FOR UPDATE NOWAIT", NULL);
+    return 0;
+}
+
+static void
+test_db_lock_row_of(void **state)
+{
+    struct fx *f = *state;
+    struct lock_of l = { .other = open_db() };
+    int64_t v = -1;
+
+    make_tables(f);
+    assert_int_equal(ob_db_get_int(f->db, &l.item, "INSERT INTO item (n) VALUES (1) RETURNING id",
+                                   NULL),
+                     OB_DB_ROW);
+    assert_int_equal(ob_db_tx(&f->ctx, OB_DB_WRITE, lock_of_tx, &l), 0);
+    assert_int_equal(l.rc, OB_DB_ROW);
+    assert_int_equal(l.got, 1);
+    if (is_pg(f))
+        assert_true(l.other_rc < 0);    /* held by the transaction */
+    assert_int_equal(ob_db_get_int(l.other, &v, is_pg(f)
+                                                    ? "SELECT v FROM counter WHERE id = 1 FOR "
+                                                      "UPDATE NOWAIT"
+                                                    : "SELECT v FROM counter WHERE id = 1",
+                                   NULL),
+                     OB_DB_ROW);
+    /* no such item: nothing found, nothing locked */
+    l.item += 1000;
+    l.got = -1;
+    assert_int_equal(ob_db_tx(&f->ctx, OB_DB_WRITE, lock_of_tx, &l), 0);
+    assert_int_equal(l.rc, OB_DB_DONE);
+    ob_db_close(l.other);
+}
+
 static const struct ob_migration one = { 1, "one", "CREATE TABLE m_one (id ID_PK, data BLOB)" };
 static const struct ob_migration two_fixed = { 2, "two", "CREATE TABLE m_two (id ID_PK)" };
 
@@ -951,6 +1005,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_db_tx_nests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_tx_concurrent_counter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_pinned_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_lock_row_of, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_migrate_failure_is_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_engine_sections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_dialect_words, setup, teardown),

@@ -118,9 +118,12 @@ read_brief(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
     x->person = ob_stmt_int(st, 1);
     x->app = ob_stmt_int(st, 2);
     x->closed_at = ob_stmt_int(st, 3);
+    x->area = ob_stmt_int(st, 4);
+    x->seen_at = ob_stmt_int(st, 5);
 }
 
-/* Only what access checks need: subscriber, person, application, closed. */
+/* What access checks need (subscriber, person, application, closed) and
+ * what a close needs besides (area, last sighting). */
 static int
 load_brief(struct ob_ctx *ctx, int64_t id, struct ob_appsession *out)
 {
@@ -130,7 +133,7 @@ load_brief(struct ob_ctx *ctx, int64_t id, struct ob_appsession *out)
     out->id = id;
     rc = ob_db_one(ctx, read_brief, out,
                    "SELECT x.subscriber_id, x.person_id, ar.application_id, "
-                   "COALESCE(x.closed_at, 0) FROM app_sessions x "
+                   "COALESCE(x.closed_at, 0), x.area_id, x.seen_at FROM app_sessions x "
                    "JOIN areas ar ON ar.id = x.area_id WHERE x.id = ?",
                    "i", id);
     if (rc == OB_ENOTFOUND)
@@ -195,14 +198,43 @@ read_open(struct ob_ctx *ctx, struct ob_stmt *st, void *out)
     o->seen = ob_stmt_int(st, 3);
 }
 
-/* End one session if it is still open: closed with `reason` now, or, when
- * it was stale already, expired at its last sighting plus the idle time. */
+/* End session `id`, read as open (o), if it still is: closed with `reason`
+ * now, or, when it was stale already, expired at its last sighting plus the
+ * idle time. */
+static int
+end_read(struct ob_ctx *ctx, int64_t id, const struct open_row *o, const char *reason,
+         bool *ended)
+{
+    int64_t now = ob_clock_now(ctx), cutoff = now - idle(ctx), at, n;
+    bool stale;
+    int rc;
+
+    *ended = false;
+    /* PostgreSQL: every change of a subscriber's open sessions holds its lock,
+     * so that its history's id order is its commit order (admissions hold it
+     * already; taking it again is a no-op) */
+    if ((rc = ob_subscriber_lock(ctx, o->sub)) != 0)
+        return rc;
+    stale = o->seen <= cutoff;
+    at = stale ? o->seen + idle(ctx) : now;
+    n = ob_db_run(ctx->db,
+                  "UPDATE app_sessions SET closed_at = ?, close_reason = ?, launch_hash = NULL "
+                  "WHERE id = ? AND closed_at IS NULL",
+                  "iti", at, stale ? "expired" : reason, id);
+    if (n < 0)
+        return ob_db_err(ctx, (int)n);
+    if (n == 0)
+        return 0;
+    *ended = true;
+    return history(ctx, id, o->sub, o->person, o->area, stale ? "expire" : "close",
+                   stale ? "idle" : reason, at, -1, -1);
+}
+
+/* End one session if it is still open (end_read). */
 static int
 end_one(struct ob_ctx *ctx, int64_t id, const char *reason, bool *ended)
 {
-    int64_t now = ob_clock_now(ctx), cutoff = now - idle(ctx), at, n;
     struct open_row o = { 0 };
-    bool stale;
     int rc;
 
     *ended = false;
@@ -214,24 +246,7 @@ end_one(struct ob_ctx *ctx, int64_t id, const char *reason, bool *ended)
         return 0;
     if (rc != 0)
         return rc;
-    /* PostgreSQL: every change of a subscriber's open sessions holds its lock,
-     * so that its history's id order is its commit order (admissions hold it
-     * already; taking it again is a no-op) */
-    if ((rc = ob_subscriber_lock(ctx, o.sub)) != 0)
-        return rc;
-    stale = o.seen <= cutoff;
-    at = stale ? o.seen + idle(ctx) : now;
-    n = ob_db_run(ctx->db,
-                  "UPDATE app_sessions SET closed_at = ?, close_reason = ?, launch_hash = NULL "
-                  "WHERE id = ? AND closed_at IS NULL",
-                  "iti", at, stale ? "expired" : reason, id);
-    if (n < 0)
-        return ob_db_err(ctx, (int)n);
-    if (n == 0)
-        return 0;
-    *ended = true;
-    return history(ctx, id, o.sub, o.person, o.area, stale ? "expire" : "close",
-                   stale ? "idle" : reason, at, -1, -1);
+    return end_read(ctx, id, &o, reason, ended);
 }
 
 /* End the sessions of a list with `reason`; *count: how many it ended. */
@@ -350,6 +365,7 @@ ob_appsession_expire_stale(struct ob_ctx *ctx, int *n)
 struct admit {
     int64_t area, take_over;
     int64_t sub, app;
+    int64_t stale;              /* the subscriber's open sessions past the idle time */
     const char *url;
     struct ob_admission_in in;
     struct ob_admission d;
@@ -467,18 +483,21 @@ read_take_over(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 static void
 read_counts(struct ob_ctx *ctx, struct ob_stmt *st, void *arg)
 {
-    struct ob_admission_in *in = arg;
+    struct admit *a = arg;
 
     (void)ctx;
-    in->open = ob_stmt_int(st, 0);
-    in->mine = ob_stmt_int(st, 1);
+    a->in.open = ob_stmt_int(st, 0);
+    a->in.mine = ob_stmt_int(st, 1);
+    a->stale = ob_stmt_int(st, 2);
 }
 
-/* The session to take over, and the open sessions (the stale ones expired
- * already): the subscriber's and the actor's. */
+/* The session to take over, and the open sessions: the subscriber's, the
+ * actor's, and how many of them are stale (to be expired, then counted
+ * again: admit_tx). */
 static int
 load_counts(struct ob_ctx *ctx, struct admit *a)
 {
+    int64_t cutoff = ob_clock_now(ctx) - idle(ctx);
     int rc;
 
     if (a->take_over &&
@@ -488,11 +507,12 @@ load_counts(struct ob_ctx *ctx, struct admit *a)
                         "ii", a->take_over, a->sub)) != 0 &&
         rc != OB_ENOTFOUND)
         return rc;
-    rc = ob_db_one(ctx, read_counts, &a->in,
-                   "SELECT COUNT(*), COALESCE(SUM(CASE WHEN person_id = ? THEN 1 "
-                   "ELSE 0 END), 0) FROM app_sessions "
-                   "WHERE subscriber_id = ? AND closed_at IS NULL",
-                   "ii", ctx->actor.person, a->sub);
+    a->stale = 0;
+    rc = ob_db_one(ctx, read_counts, a,
+                   "SELECT COUNT(*), COALESCE(SUM(CASE WHEN person_id = ? THEN 1 ELSE 0 END), 0), "
+                   "COALESCE(SUM(CASE WHEN seen_at <= ? THEN 1 ELSE 0 END), 0) "
+                   "FROM app_sessions WHERE subscriber_id = ? AND closed_at IS NULL",
+                   "iii", ctx->actor.person, cutoff, a->sub);
     return rc == OB_ENOTFOUND ? 0 : rc;
 }
 
@@ -562,15 +582,29 @@ static int
 admit_tx(struct ob_ctx *ctx, void *arg)
 {
     struct admit *a = arg;
+    int64_t locked = 0;
     int rc;
 
-    /* the gate tells whose lock to take; PostgreSQL: the area's row is read
-     * again after the subscriber's lock, so a deletion that committed
-     * meanwhile is seen */
-    if ((rc = gate(ctx, a)) != 0 || (rc = ob_subscriber_lock(ctx, a->sub)) != 0 ||
-        (ob_db_row_locks(ctx->db) && (rc = gate(ctx, a)) != 0))
+    /* PostgreSQL: the area's subscriber is found and locked in one statement
+     * first, and everything the gate reads is read under that lock, so a
+     * deletion or a posting that committed meanwhile is seen. (A caller the
+     * gate refuses holds the lock for its reads too, a few statements.)
+     * SQLite: the write transaction holds the whole database already. */
+    if (ob_db_row_locks(ctx->db) &&
+        (rc = ob_db_lock_row_of(ctx->db, "subscribers", "account_id",
+                                "SELECT subscriber_id FROM areas WHERE id = ?", a->area,
+                                &locked)) < 0)
+        return ob_db_err(ctx, rc);
+    if ((rc = gate(ctx, a)) != 0)
         return rc;
-    if ((rc = expire_stale(ctx, a->sub)) != 0 || (rc = load_counts(ctx, a)) != 0)
+    /* an area that was not there at the lock but is now (or, were an area to
+     * change hands, its new subscriber): that subscriber locked, read again */
+    if (ob_db_row_locks(ctx->db) && a->sub != locked &&
+        ((rc = ob_subscriber_lock(ctx, a->sub)) != 0 || (rc = gate(ctx, a)) != 0))
+        return rc;
+    /* the stale sessions are expired first only when the count finds any */
+    if ((rc = load_counts(ctx, a)) != 0 ||
+        (a->stale && ((rc = expire_stale(ctx, a->sub)) != 0 || (rc = load_counts(ctx, a)) != 0)))
         return rc;
     if (ob_admission_decide(&a->in, &a->d) != 0)
         return refused(ctx, a);
@@ -902,6 +936,7 @@ close_tx(struct ob_ctx *ctx, void *arg)
 {
     struct close_one *c = arg;
     struct ob_appsession x;
+    struct open_row o;
     bool ended;
     int rc;
 
@@ -916,11 +951,13 @@ close_tx(struct ob_ctx *ctx, void *arg)
         return rc;
     if (x.closed_at)
         return 0;
-    return end_one(ctx, c->id,
-                   ctx->actor.app                   ? "closed"
-                   : ctx->actor.person == x.person ? "closed_by_user"
-                                                    : "closed_by_owner",
-                   &ended);
+    /* the row as load_brief read it: the update ends it only if it is still open */
+    o = (struct open_row){ x.subscriber, x.person, x.area, x.seen_at };
+    return end_read(ctx, c->id, &o,
+                    ctx->actor.app                   ? "closed"
+                    : ctx->actor.person == x.person ? "closed_by_user"
+                                                     : "closed_by_owner",
+                    &ended);
 }
 
 int
