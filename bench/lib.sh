@@ -317,9 +317,12 @@ bench_cpu_ticks() {
 wrk_measure() {
     local url=$1; shift
     local out="$BENCH_TMP/wrk.out"
+    # a script's reset of the server's state before each wrk (BENCH_BEFORE_WRK: a command)
+    [ -z "${BENCH_BEFORE_WRK:-}" ] || $BENCH_BEFORE_WRK
     if [ "$BENCH_WARMUP" != 0 ]; then
         "$WRK_BIN" -t"$BENCH_THREADS" -c"$BENCH_CONNS" -d"${BENCH_WARMUP}s" "$@" "$url" >/dev/null 2>&1 \
             || bench_die "wrk warm-up against $url failed"
+        [ -z "${BENCH_BEFORE_WRK:-}" ] || $BENCH_BEFORE_WRK
     fi
     local cpu0=''
     # shellcheck disable=SC2086 # WRK_CPU_PIDS is a list of pids
