@@ -22,7 +22,7 @@
  *   - the person's own limit: fewer of their open sessions than it, else
  *     refused naming their own sessions.
  * ob_admission_gate is the part that needs no count (what the transaction
- * checks before it takes the subscriber's lock); ob_admission_decide is the
+ * checks first, under the subscriber's lock); ob_admission_decide is the
  * whole.
  *
  * A heartbeat (from the backend) keeps an open session: a session that is

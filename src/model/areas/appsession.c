@@ -6,9 +6,10 @@
  * decide from what it loaded (admit or refuse, and why; keep a heartbeat's
  * session or end it) is model/areas/admission.c, pure functions with a
  * table test. Admission runs in one write transaction (ob_db_tx_group): the
- * area's facts and the gate, the subscriber's lock (read again after it on
- * PostgreSQL), its stale sessions expired, the counts, the decision, then
- * the writes; every end of a session takes the same lock, so the history's
+ * subscriber's lock (PostgreSQL: found through the area in the same
+ * statement), the area's facts and the gate, the counts (with the stale
+ * sessions, expired first when there are any), the decision, then the
+ * writes; every end of a session takes the same lock, so the history's
  * id order is its commit order. Ids to end are read first and ended after
  * the read (ending runs statements of its own). Rows are read with
  * ob_db_one/ob_db_each; their strings live in the request's arena (db.h).

@@ -8,7 +8,8 @@
  * not closed, and seen (opened, launched, heartbeat) within
  * --app-idle-seconds. Admission takes the subscriber's write lock first
  * (SQLite BEGIN IMMEDIATE; PostgreSQL SELECT … FOR UPDATE on its row),
- * closes the subscriber's stale sessions as 'expired', counts, and admits
+ * closes the subscriber's stale sessions as 'expired' (when the count finds
+ * any), counts, and admits
  * or refuses, so the limits hold under any concurrency and on several
  * nodes, and a dead window frees its slot without any job. Every
  * admission, close and expiry is a session_history row written in the same
