@@ -401,7 +401,7 @@ init_admin(const struct ob_config *cfg, struct ob_db *db)
     ctx.actor.system = true;
     snprintf(ctx.request_id, sizeof(ctx.request_id), "init");
     ob_password_limit(1);
-    rc = ob_account_init_provider(&ctx, "Provider", cfg->admin_email,
+    rc = ob_account_init_provider(&ctx, cfg->provider_name, cfg->admin_email,
                                   password[0] ? password : NULL, generated, sizeof(generated),
                                   &created);
     if (rc != 0)

@@ -226,6 +226,10 @@ static const struct setting {
       "next 14 days or ended in the last 14" },
     { "admin-email", "OBLAKO_ADMIN_EMAIL", T_STR, S(admin_email), "", OB_CMD_INIT, 0, 0,
       "init: the email of the provider's first admin (created once)" },
+    { "provider-name", "OBLAKO_PROVIDER_NAME", T_STR, S(provider_name), "Провайдер сервиса",
+      OB_CMD_INIT, 0, 0,
+      "init: the provider's name, as partners and clients see it (set once, when the provider is "
+      "created)" },
     { "admin-password-file", "OBLAKO_ADMIN_PASSWORD_FILE", T_STR, S(admin_password_file), "",
       OB_CMD_INIT, 0, 0,
       "init: a file holding the first admin's password (else one is generated and printed once)" },

@@ -103,6 +103,7 @@ struct ob_config {
     bool digest_when_empty;     /* R-NOT-2: mail the Monday digest even with nothing in it */
     char admin_email[256];
     char admin_password_file[256];
+    char provider_name[256];
 };
 
 /* Fill cfg for command `cmd` from defaults, the file, the environment and

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, freshDbUrl, runCli } from './lib/server.js';
 import { eventually } from './lib/wait.js';
+import { Client } from './lib/session.js';
 
 test('version and help', () => {
   const v = runCli(['version']);
@@ -72,6 +73,47 @@ test('init records the time zone; a server with another zone refuses to start', 
   assert.equal(r.status, 1);
   assert.match(r.stderr, /initialised with time zone 'Europe\/Moscow', not 'Asia\/Yekaterinburg'/);
   assert.match(r.stderr, /hint: start with --tz Europe\/Moscow/);
+});
+
+test('init names the provider by --provider-name (in Russian by default), checked like any account name, once', async () => {
+  const pwDir = mkdtempSync(path.join(os.tmpdir(), 'oblako-pn-'));
+  const pw = path.join(pwDir, 'pw');
+  writeFileSync(pw, 'admin-password-1\n');
+  const init = (db, ...more) => runCli(['init', '--db', db, '--admin-email', 'admin@example.test',
+    '--admin-password-file', pw, '--test-clock', ...more]);
+  const providerName = async (db) => {
+    const srv = await startServer({ db });
+    try {
+      const c = new Client(srv);
+      assert.equal((await c.login('admin@example.test', 'admin-password-1')).status, 200);
+      const me = await c.get('/api/v1/me');
+      const mine = me.body.accounts.filter((a) => a.kind === 'provider');
+      assert.equal(mine.length, 1);
+      return mine[0].name;
+    } finally {
+      await srv.stop();
+    }
+  };
+  // a name that is not one: refused before anything is made, the field named, exit 2
+  for (const bad of [' ООО «Вендор»', 'ООО «Вендор» ', 'x'.repeat(201)]) {
+    const db = await freshDbUrl('pn-bad');
+    const r = init(db, '--provider-name', bad);
+    assert.equal(r.status, 2, `${JSON.stringify(bad)}: ${r.stderr}`);
+    assert.match(r.stderr, /provider-name/);
+  }
+  const named = await freshDbUrl('pn');
+  let r = init(named, '--provider-name', 'ООО «Вендор Облако»');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(await providerName(named), 'ООО «Вендор Облако»');
+  // once: a second init with another name changes nothing
+  r = init(named, '--provider-name', 'Другое имя');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /the provider already exists/);
+  assert.equal(await providerName(named), 'ООО «Вендор Облако»');
+  // unset: a Russian name, not an English word, since clients see it in a Russian cabinet
+  const plain = await freshDbUrl('pn-default');
+  assert.equal(init(plain).status, 0);
+  assert.equal(await providerName(plain), 'Провайдер сервиса');
 });
 
 test('settings: flag over environment over config file', async () => {

@@ -140,7 +140,8 @@ ob_account_init_provider(struct ob_ctx *ctx, const char *name, const char *admin
     int rc;
 
     *created = false;
-    if ((rc = ob_email_normalize(ctx, admin_email, email, sizeof(email), "admin-email")) != 0)
+    if ((rc = ob_account_check_name(ctx, name, "provider-name")) != 0 ||
+        (rc = ob_email_normalize(ctx, admin_email, email, sizeof(email), "admin-email")) != 0)
         return rc;
     if (!password) {
         unsigned char raw[12];
