@@ -323,6 +323,7 @@ check_skips() {
     else
       bad=$((bad + 1))
       echo "-- UNEXPECTED $kind: $file: $name${reason:+ ($reason)}"
+      echo "$suite_name: $file: $name: an unexpected $kind${reason:+ ($reason)}" >>"$failures"
     fi
   done < <(grep -E $'^(skip|todo)\t' "$report")
   suite_skip=$((suite_skip + n))
