@@ -94,12 +94,11 @@ node "$BENCH_DIR/sessions_world.mjs" "$OBLAKO_URL" "$OBLAKO_DB" "$admin" \
 # of the limits in the next run (more 409s, each listing the holders). Every run starts with
 # none open: closed by SQL, as an expiry would (the history keeps only the bench's own opens).
 sessions_reset() {
-    local sql="UPDATE app_sessions SET closed_at = opened_at, close_reason = 'expired' WHERE closed_at IS NULL"
-    case "$OBLAKO_DB" in
-    sqlite:*) sqlite3 -cmd '.timeout 10000' "${OBLAKO_DB#sqlite:}" "$sql" ;;
-    *) psql "$OBLAKO_DB" -v ON_ERROR_STOP=1 -qAtc "$sql" >/dev/null ;;
-    esac
+    node -e 'import(process.argv[2]).then((m) => m.raw(process.argv[1],
+        "UPDATE app_sessions SET closed_at = opened_at, close_reason = \x27expired\x27 WHERE closed_at IS NULL"))' \
+        "$OBLAKO_DB" "$BENCH_ROOT/tests/e2e/lib/db.js" >/dev/null
 }
+# shellcheck disable=SC2034  # read by wrk_measure (bench/lib.sh)
 BENCH_BEFORE_WRK=sessions_reset
 
 metric() { curl -fsS "$OBLAKO_URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
