@@ -135,6 +135,24 @@ test('malformed paths and query strings are 400 invalid', async () => {
   assert.match(b, /"field":"query"/);
 });
 
+// A connection's memory is 16 KiB (src/http/server.c): headers of 12 KiB are served,
+// 20 KiB are refused with 431, and the server goes on serving.
+test('request headers: 12 KiB are served, 20 KiB are 431, the next request is served', async () => {
+  const u = new URL(s.url);
+  const get = (pad) => new Promise((resolve, reject) => {
+    const c = net.connect(Number(u.port), u.hostname, () => {
+      c.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(pad)}\r\nConnection: close\r\n\r\n`);
+    });
+    let data = '';
+    c.on('data', (d) => { data += d; });
+    c.on('end', () => resolve(data));
+    c.on('error', reject);
+  });
+  assert.match(await get(12 * 1024), /^HTTP\/1\.1 200/);
+  assert.match(await get(20 * 1024), /^HTTP\/1\.1 431/);
+  assert.match(await get(10), /^HTTP\/1\.1 200/);
+});
+
 test('bytes that are not UTF-8 still give a valid problem and a complete log line', async () => {
   const u = new URL(s.url);
   const reply = await new Promise((resolve, reject) => {
