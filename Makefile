@@ -237,6 +237,12 @@ $(BUILD)/bench/admission: bench/admission.c
 	@echo "  BENCH   $@"
 	@$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(shell pkg-config --libs sqlite3)
 
+$(BUILD)/bench/pgadmission: bench/pgadmission.c
+	@mkdir -p $(@D)
+	@echo "  BENCH   $@"
+	@$(CC) $(CSTD) $(OPT) $(WARN) $(shell pkg-config --cflags libpq) -o $@ $< \
+	    $(shell pkg-config --libs libpq) -lpthread
+
 # The HTTP library's floor (bench/httpfloor.sh): libmicrohttpd as Oblako starts it, and
 # libh2o's event loop (Debian's libh2o-evloop-dev, scripts/deps.sh test).
 $(BUILD)/bench/httpfloor_mhd: bench/httpfloor_mhd.c
@@ -250,7 +256,8 @@ $(BUILD)/bench/httpfloor_h2o: bench/httpfloor_h2o.c
 	@$(CC) $(CSTD) $(OPT) $(WARN) -DH2O_USE_LIBUV=0 -o $@ $< \
 	    $(shell pkg-config --cflags --libs libh2o-evloop) -lpthread
 
-bench: all $(BUILD)/bench/entitlement $(BUILD)/bench/admission $(BUILD)/bench/httpfloor_mhd \
+bench: all $(BUILD)/bench/entitlement $(BUILD)/bench/admission $(BUILD)/bench/pgadmission \
+       $(BUILD)/bench/httpfloor_mhd \
        $(BUILD)/bench/httpfloor_h2o
 	bench/http.sh
 	bench/httpfloor.sh

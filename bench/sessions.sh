@@ -7,13 +7,16 @@
 #   BENCH_SECONDS=5 BENCH_ROUNDS=1 bench/sessions.sh
 #   SESSIONS_THREADS=32 SESSIONS_CLIENTS=64 bench/sessions.sh
 #   BENCH_ENGINE=postgres BENCH_PG_URL=postgres://postgres@127.0.0.1:PORT/postgres bench/sessions.sh
+#   BENCH_ENGINE=postgres BENCH_PG_URL='postgresql:///postgres?host=DIR&port=PORT&user=postgres' …  # its socket
 #   OBLAKO_PG_PREPARE=false BENCH_ENGINE=postgres BENCH_PG_URL=… bench/sessions.sh   # unnamed statements
 #
 # Each wrk connection alternates POST /api/v1/sessions {area} (an admission: the
 # subscriber's lock, the count, the insert and its history row, committed with
 # synchronous=FULL) and DELETE /api/v1/sessions/{id} (a close and its history
 # row), authenticated by bearer tokens, JSON in and out. Prints req/s, p50/p99
-# and the ratio to nginx, the group-commit batch size, and the raw loop.
+# and the ratio to nginx, the group-commit batch size, and the raw loop; on PostgreSQL also
+# the raw PostgreSQL loop (bench/pgadmission.c) in two shapes: the statements Oblako sends,
+# and the same work in one function call each.
 #
 # A 409 limit_exceeded is the expected answer of an admission over a limit and
 # is counted and reported (bench/sessions.lua); the run fails only on any
@@ -23,11 +26,16 @@ set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-: "${SESSIONS_THREADS:=32}"     # oblako serve --threads
+# oblako serve --threads: on SQLite many, so the group commit gathers more writes a flush; on
+# PostgreSQL few, its backends sharing the two cores (bench/README.md)
+: "${BENCH_ENGINE:=sqlite}"
+if [ "$BENCH_ENGINE" = postgres ]; then : "${SESSIONS_THREADS:=8}"; else : "${SESSIONS_THREADS:=32}"; fi
 : "${SESSIONS_CLIENTS:=64}"     # clients (subscribers), one area and token each
 : "${CASHBOOK_BIN:=$BENCH_ROOT/build/oblako-cashbook}"
 : "${ADMISSION_BIN:=$BENCH_ROOT/build/bench/admission}"
-: "${BENCH_ENGINE:=sqlite}"     # sqlite | postgres (then BENCH_PG_URL: a server to make a database on)
+: "${PGADMISSION_BIN:=$BENCH_ROOT/build/bench/pgadmission}"
+: "${PGRAW_CONNS:=8}"           # the raw PostgreSQL loop's connections (bench/README.md: its best)
+# BENCH_ENGINE (above): sqlite | postgres (then BENCH_PG_URL: a server to make a database on)
 : "${BENCH_PG_URL:=}"
 
 bench_init
@@ -71,6 +79,8 @@ bench_cleanup_pg() {
 }
 [ -x "$CASHBOOK_BIN" ] || bench_die "$CASHBOOK_BIN not found (make build/oblako-cashbook)"
 [ -x "$ADMISSION_BIN" ] || bench_die "$ADMISSION_BIN not found (make $ADMISSION_BIN)"
+[ "$BENCH_ENGINE" != postgres ] || [ -x "$PGADMISSION_BIN" ] \
+    || bench_die "$PGADMISSION_BIN not found (make $PGADMISSION_BIN)"
 
 admin=bench-admin@bench.test
 printf 'bench-admin-password-1\n' >"$BENCH_TMP/admin.pw"
@@ -137,9 +147,21 @@ printf '\nthe raw SQLite admission loop (one process, synchronous=FULL):\n'
 "$ADMISSION_BIN" "$BENCH_TMP/raw1.db" "$BENCH_SECONDS" 1
 raw64=$("$ADMISSION_BIN" "$BENCH_TMP/raw64.db" "$BENCH_SECONDS" 64)
 printf '%s\n' "$raw64"
+# On PostgreSQL, the database's side alone (bench/pgadmission.c, in a schema of the run's
+# database): the statements Oblako sends, and the same work in one function call each.
+pg_st='' pg_fn=''
+if [ "$BENCH_ENGINE" = postgres ]; then
+    printf '\nthe raw PostgreSQL admission loop (no HTTP, no Oblako; the same server):\n'
+    pg_st=$("$PGADMISSION_BIN" "$OBLAKO_DB" "$BENCH_SECONDS" "$PGRAW_CONNS" statements)
+    printf '%s\n' "$pg_st"
+    pg_fn=$("$PGADMISSION_BIN" "$OBLAKO_DB" "$BENCH_SECONDS" "$PGRAW_CONNS" function)
+    printf '%s\n' "$pg_fn"
+fi
+rps_of() { printf '%s\n' "$1" | sed -nE 's/.*: ([0-9]+) requests\/s.*/\1/p'; }
 # both ratios of the issue, each with Oblako's median p50/p99 beside it: the
 # measured runs in wrk.pairs alternate nginx, oblako
-awk -v raw="$(printf '%s\n' "$raw64" | awk '{ print $3 }')" -v engine="$BENCH_ENGINE" -v me="$me_rps" -v pair="$PAIR_RATIO" '
+awk -v raw="$(printf '%s\n' "$raw64" | awk '{ print $3 }')" -v engine="$BENCH_ENGINE" -v me="$me_rps" -v pair="$PAIR_RATIO" \
+    -v pgst="$(rps_of "$pg_st")" -v pgfn="$(rps_of "$pg_fn")" '
     function med(a, n,   i, j, t) {
         for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
@@ -156,6 +178,16 @@ awk -v raw="$(printf '%s\n' "$raw64" | awk '{ print $3 }')" -v engine="$BENCH_EN
         if (raw > 0 && me > 0) {
             c = 1 / (1 / me + 1 / raw)
             printf "  the two layers together: 1/(1/me + 1/raw64) = %.0f req/s = %.3f nginx; oblako reaches %.2f of it\n", c, c / g, o / c
+        }
+        if (pgst > 0) {
+            printf "  raw PostgreSQL loop, the statements Oblako sends (%.0f/s) / nginx  %.3f; oblako reaches %.2f of it\n", pgst, pgst / g, o / pgst
+            printf "  raw PostgreSQL loop, one function call each (%.0f/s) / nginx     %.3f\n", pgfn, pgfn / g
+            # /me on PostgreSQL is the HTTP side with one round trip (the sign-in check, which
+            # the loop pays too): counted twice, so this is a little below what it would give
+            if (me > 0 && pgfn > 0) {
+                c = 1 / (1 / me + 1 / pgfn)
+                printf "  with one function call each, 1/(1/me + 1/function loop) = %.0f req/s = %.3f nginx\n", c, c / g
+            }
         }
     }' "$BENCH_TMP/wrk.pairs"
 bench_summary
