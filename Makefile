@@ -232,12 +232,12 @@ $(BUILD)/bench/entitlement: bench/entitlement.c $(LIB_OBJ)
 	@echo "  BENCH   $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/bench/admission: bench/admission.c
+$(BUILD)/bench/admission: bench/admission.c bench/now.h
 	@mkdir -p $(@D)
 	@echo "  BENCH   $@"
 	@$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(shell pkg-config --libs sqlite3)
 
-$(BUILD)/bench/pgadmission: bench/pgadmission.c
+$(BUILD)/bench/pgadmission: bench/pgadmission.c bench/now.h
 	@mkdir -p $(@D)
 	@echo "  BENCH   $@"
 	@$(CC) $(CSTD) $(OPT) $(WARN) $(shell pkg-config --cflags libpq) -o $@ $< \

@@ -17,14 +17,7 @@
 
 #include <sqlite3.h>
 
-static double
-now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "now.h"
 
 static void
 must(sqlite3 *db, int rc, const char *what)

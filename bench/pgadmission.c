@@ -36,6 +36,8 @@
 
 #include <libpq-fe.h>
 
+#include "now.h"
+
 #define SUBS 64
 #define LIMIT 5
 
@@ -124,15 +126,6 @@ static double seconds = 5;
 enum { SHAPE_STATEMENTS, SHAPE_FUNCTION, SHAPE_READ };
 static int shape;
 static atomic_long requests, over;
-
-static double
-now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 die(PGconn *c, const char *what)
