@@ -174,8 +174,8 @@ awk -v raw="$(printf '%s\n' "$raw64" | awk '{ print $3 }')" -v engine="$BENCH_EN
         o = med(ob, no); g = med(ng, nn); a = med(p50, n50); b = med(p99, n99)
         printf "\nratios (%s; oblako median %.0f req/s, p50 %.2f ms, p99 %.2f ms):\n", engine, o, a, b
         printf "  oblako / nginx: %.3f (median of the rounds; medians %.0f / %.0f req/s: %.3f)\n", pair, o, g, o / g
-        if (raw > 0) printf "  oblako / raw SQLite loop, 64 a commit (%.0f/s)  %.3f\n", raw, o / raw
-        if (raw > 0 && me > 0) {
+        if (raw > 0 && engine == "sqlite") printf "  oblako / raw SQLite loop, 64 a commit (%.0f/s)  %.3f\n", raw, o / raw
+        if (raw > 0 && me > 0 && engine == "sqlite") {  # the SQLite layers: not these on PostgreSQL
             c = 1 / (1 / me + 1 / raw)
             printf "  the two layers together: 1/(1/me + 1/raw64) = %.0f req/s = %.3f nginx; oblako reaches %.2f of it\n", c, c / g, o / c
         }
